@@ -1,0 +1,59 @@
+# suture: live patching for running C programs.
+#
+#   make               build build/suture
+#   make check         install missing Debian packages, build, run all tests
+#   make demo          install missing Debian packages, build, run the demo
+#   make install PREFIX=DIR
+#
+# Sources are found by folder: src/arch/$(ARCH) holds everything that knows
+# the instruction set; the rest is architecture-neutral.
+
+ARCH     ?= x86_64
+PREFIX   ?= /usr/local
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
+DEPS     := libdw libelf capstone jansson zlib
+SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
+	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
+SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)
+
+SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
+OBJS := $(SRCS:src/%.c=build/obj/%.o)
+
+all: build/suture
+
+build/suture: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(SUTURE_LIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(SUTURE_CPPFLAGS) -MMD -MP -c $< -o $@
+
+-include $(OBJS:.o=.d)
+
+deps:
+	@scripts/install-deps
+
+check: deps
+	$(MAKE) all
+	tests/run
+
+demo: deps
+	$(MAKE) all
+	examples/demo/run
+
+bench: deps
+	$(MAKE) all
+	tests/bench
+
+install: build/suture
+	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*/*.h src/arch/*.h include/*.h)
+
+clean:
+	rm -rf build
+
+.PHONY: all deps check demo bench install format clean

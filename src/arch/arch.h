@@ -1,0 +1,131 @@
+/*
+ * arch.h - everything suture needs to know about the instruction set.
+ *
+ * Generic code never tests the architecture: it calls these functions, and
+ * the Makefile links exactly one implementation (src/arch/$(ARCH)/).  An
+ * aarch64 port is a second folder implementing this same header.
+ */
+#ifndef SUTURE_ARCH_ARCH_H
+#define SUTURE_ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#include "util/error.h"
+
+/* ELF machine of this architecture (EM_X86_64). */
+extern const unsigned int arch_elf_machine;
+
+/* ---- trampolines ------------------------------------------------------ */
+
+/* Bytes a trampoline overwrites at a function's entry; also the smallest
+ * function that can be replaced. */
+#define ARCH_TRAMPOLINE_MAX 16
+size_t arch_trampoline_len(void);
+
+/*
+ * arch_trampoline_write - encode into @buf (arch_trampoline_len() bytes) a
+ * jump placed at address @from that lands on @to.  -ERANGE if @to is out of
+ * the jump's reach (callers place patch code near the module to avoid it).
+ */
+int arch_trampoline_write(unsigned char *buf, uint64_t from, uint64_t to);
+
+/* ---- relocations ------------------------------------------------------ */
+
+/* How a relocation type wants its symbol. */
+enum arch_reloc_class {
+	ARCH_RELOC_UNSUPPORTED, /* refuse the patch (TLS, IFUNC, ...) */
+	ARCH_RELOC_NONE,	/* nothing to do */
+	ARCH_RELOC_DIRECT,	/* needs the symbol's address */
+	ARCH_RELOC_GOT,		/* needs the address of a slot holding it */
+	ARCH_RELOC_CALL,	/* a branch: may go through a stub if far */
+};
+
+enum arch_reloc_class arch_reloc_class(uint32_t type);
+
+/* Name of a relocation type, for messages ("R_X86_64_PC32"). */
+const char *arch_reloc_name(uint32_t type);
+
+/* Bytes of the field a relocation type writes (4 or 8); 0 if unknown. */
+size_t arch_reloc_width(uint32_t type);
+
+/* Whether the relocated field is relative to its own address (so that a
+ * reference's target is the field address + 4 + addend, say). */
+bool arch_reloc_pcrel(uint32_t type);
+
+/*
+ * arch_reloc_apply - patch the field at @loc (which will live at run-time
+ * address @place) so that it refers to @value + @addend.  For ARCH_RELOC_GOT
+ * types @value is the slot's address; for ARCH_RELOC_CALL it is the branch
+ * target (a stub if the callee was out of reach).  -ERANGE when the result
+ * does not fit the field; the message names the type and the distance.
+ */
+int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
+		     uint64_t value, int64_t addend, struct error *err);
+
+/* Whether a CALL-class branch at @place can reach @target directly. */
+bool arch_branch_reaches(uint64_t place, uint64_t target);
+
+/* A stub that jumps to an arbitrary 64-bit address (for far calls). */
+#define ARCH_STUB_MAX 16
+size_t arch_stub_len(void);
+void arch_stub_write(unsigned char *buf, uint64_t target);
+
+/* ---- registers and system calls -------------------------------------- */
+
+typedef struct user_regs_struct arch_regs;
+
+uint64_t arch_regs_pc(const arch_regs *r);
+uint64_t arch_regs_sp(const arch_regs *r);
+void arch_regs_set_pc(arch_regs *r, uint64_t pc);
+
+/* Bytes of the system call instruction, to find one in the target. */
+extern const unsigned char arch_syscall_insn[];
+extern const size_t arch_syscall_insn_len;
+
+/*
+ * arch_syscall_setup - make @r execute system call @nr with @args when the
+ * thread runs from the syscall instruction at @insn_addr.  Also disarms the
+ * kernel's system-call restart for the interrupted call, which the saved
+ * registers re-arm when restored.
+ */
+void arch_syscall_setup(arch_regs *r, uint64_t insn_addr, long nr,
+			const uint64_t args[6]);
+/* The raw return value (negative errno on failure). */
+long arch_syscall_result(const arch_regs *r);
+
+/* Stack bytes below the stack pointer that the ABI lets leaf code use and
+ * that suture must therefore not touch (x86-64 red zone). */
+extern const size_t arch_red_zone;
+
+/* ---- unwinding -------------------------------------------------------- */
+
+/* Number of DWARF registers the unwinder wants for an initial frame. */
+#define ARCH_DWARF_NREGS 17
+/* arch_dwarf_regs - fill @out (ARCH_DWARF_NREGS words) from @r in DWARF
+ * register order. */
+void arch_dwarf_regs(const arch_regs *r, uint64_t *out);
+
+/* ---- instructions ----------------------------------------------------- */
+
+/*
+ * arch_insn_imm_diff - compare two functions' code instruction by
+ * instruction.  Returns 1 if they differ only in immediate operands, and
+ * stores up to @max pairs of differing immediates in @old_imm/@new_imm
+ * (*n gets the count); 0 if they differ otherwise; negative on error.
+ */
+int arch_insn_imm_diff(const unsigned char *a, size_t alen,
+		       const unsigned char *b, size_t blen, int64_t *old_imm,
+		       int64_t *new_imm, size_t max, size_t *n);
+
+/*
+ * arch_disasm - write a human-readable listing of @len bytes of code at
+ * run-time address @addr into @out (one instruction per line), for review
+ * and messages.  Returns the number of instructions, negative on error.
+ */
+int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
+		char **out);
+
+#endif

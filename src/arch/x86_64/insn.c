@@ -1,0 +1,115 @@
+/*
+ * insn.c - x86-64 instruction decoding with Capstone: listings for review
+ * and the "differs only in immediates" test that spots functions whose only
+ * change is a shifted __LINE__ constant.
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "util/xalloc.h"
+
+static int open_cs(csh *h, bool detail)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(*h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
+	if (detail)
+		cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	return 0;
+}
+
+/*
+ * Compare one instruction pair.  Returns 1 if equal but for immediates
+ * (recorded), 0 if different otherwise.
+ */
+static int imm_only(const cs_insn *a, const cs_insn *b, int64_t *old_imm,
+		    int64_t *new_imm, size_t max, size_t *n)
+{
+	const cs_x86 *xa = &a->detail->x86, *xb = &b->detail->x86;
+
+	if (a->id != b->id || a->size != b->size || xa->op_count != xb->op_count)
+		return 0;
+	for (int i = 0; i < xa->op_count; i++) {
+		const cs_x86_op *oa = &xa->operands[i], *ob = &xb->operands[i];
+
+		if (oa->type != ob->type || oa->size != ob->size)
+			return 0;
+		if (oa->type != X86_OP_IMM) {
+			if (memcmp(oa, ob, sizeof(*oa)))
+				return 0;
+			continue;
+		}
+		if (oa->imm == ob->imm)
+			continue;
+		if (*n < max) {
+			old_imm[*n] = oa->imm;
+			new_imm[*n] = ob->imm;
+		}
+		(*n)++;
+	}
+	return 1;
+}
+
+int arch_insn_imm_diff(const unsigned char *a, size_t alen,
+		       const unsigned char *b, size_t blen, int64_t *old_imm,
+		       int64_t *new_imm, size_t max, size_t *n)
+{
+	cs_insn *ia = NULL, *ib = NULL;
+	size_t na, nb;
+	int ret = 0;
+	csh h;
+
+	*n = 0;
+	if (alen != blen)
+		return 0;
+	if (open_cs(&h, true))
+		return -ENOMEM;
+	na = cs_disasm(h, a, alen, 0, 0, &ia);
+	nb = cs_disasm(h, b, blen, 0, 0, &ib);
+	if (na == nb && na > 0) {
+		ret = 1;
+		for (size_t i = 0; i < na && ret == 1; i++)
+			ret = imm_only(&ia[i], &ib[i], old_imm, new_imm, max,
+				       n);
+	}
+	if (ia)
+		cs_free(ia, na);
+	if (ib)
+		cs_free(ib, nb);
+	cs_close(&h);
+	return ret;
+}
+
+int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
+		char **out)
+{
+	char *buf = NULL;
+	size_t bufsz = 0;
+	cs_insn *insn;
+	size_t count;
+	FILE *f;
+	csh h;
+
+	if (open_cs(&h, false))
+		return -ENOMEM;
+	f = open_memstream(&buf, &bufsz);
+	if (!f) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	for (size_t i = 0; i < count; i++)
+		fprintf(f, "%8" PRIx64 ":  %-7s %s\n", insn[i].address,
+			insn[i].mnemonic, insn[i].op_str);
+	if (count)
+		cs_free(insn, count);
+	cs_close(&h);
+	fclose(f);
+	*out = buf;
+	return (int)count;
+}

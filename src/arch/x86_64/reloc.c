@@ -1,0 +1,125 @@
+/*
+ * reloc.c - x86-64 relocation types: which ones a patch may use and how each
+ * is computed (System V x86-64 psABI, section 4.4).  TLS and IFUNC-related
+ * types are refused: a patch cannot yet bind thread-local storage.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "arch/arch.h"
+
+static const struct {
+	uint32_t type;
+	const char *name;
+	enum arch_reloc_class class;
+	bool pcrel;
+} reloc_types[] = {
+	{ R_X86_64_NONE, "R_X86_64_NONE", ARCH_RELOC_NONE, false },
+	{ R_X86_64_64, "R_X86_64_64", ARCH_RELOC_DIRECT, false },
+	{ R_X86_64_PC32, "R_X86_64_PC32", ARCH_RELOC_DIRECT, true },
+	{ R_X86_64_PLT32, "R_X86_64_PLT32", ARCH_RELOC_CALL, true },
+	{ R_X86_64_GOTPCREL, "R_X86_64_GOTPCREL", ARCH_RELOC_GOT, true },
+	{ R_X86_64_32, "R_X86_64_32", ARCH_RELOC_DIRECT, false },
+	{ R_X86_64_32S, "R_X86_64_32S", ARCH_RELOC_DIRECT, false },
+	{ R_X86_64_PC64, "R_X86_64_PC64", ARCH_RELOC_DIRECT, true },
+	{ R_X86_64_GOTPCRELX, "R_X86_64_GOTPCRELX", ARCH_RELOC_GOT, true },
+	{ R_X86_64_REX_GOTPCRELX, "R_X86_64_REX_GOTPCRELX", ARCH_RELOC_GOT,
+	  true },
+	{ R_X86_64_TPOFF32, "R_X86_64_TPOFF32", ARCH_RELOC_UNSUPPORTED, false },
+	{ R_X86_64_GOTTPOFF, "R_X86_64_GOTTPOFF", ARCH_RELOC_UNSUPPORTED,
+	  true },
+	{ R_X86_64_TLSGD, "R_X86_64_TLSGD", ARCH_RELOC_UNSUPPORTED, true },
+	{ R_X86_64_TLSLD, "R_X86_64_TLSLD", ARCH_RELOC_UNSUPPORTED, true },
+	{ R_X86_64_DTPOFF32, "R_X86_64_DTPOFF32", ARCH_RELOC_UNSUPPORTED,
+	  false },
+};
+
+static int find(uint32_t type)
+{
+	for (size_t i = 0; i < sizeof(reloc_types) / sizeof(*reloc_types); i++)
+		if (reloc_types[i].type == type)
+			return (int)i;
+	return -1;
+}
+
+enum arch_reloc_class arch_reloc_class(uint32_t type)
+{
+	int i = find(type);
+
+	return i < 0 ? ARCH_RELOC_UNSUPPORTED : reloc_types[i].class;
+}
+
+const char *arch_reloc_name(uint32_t type)
+{
+	int i = find(type);
+
+	return i < 0 ? "unknown x86-64 relocation" : reloc_types[i].name;
+}
+
+size_t arch_reloc_width(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_NONE:
+		return 0;
+	case R_X86_64_64:
+	case R_X86_64_PC64:
+		return 8;
+	}
+	return find(type) < 0 ? 0 : 4;
+}
+
+bool arch_reloc_pcrel(uint32_t type)
+{
+	int i = find(type);
+
+	return i >= 0 && reloc_types[i].pcrel;
+}
+
+/* Store @v in a 32-bit field, checking that it fits as @is_signed says. */
+static int put32(unsigned char *loc, int64_t v, bool is_signed, uint32_t type,
+		 struct error *err)
+{
+	bool fits = is_signed ? (v >= INT32_MIN && v <= INT32_MAX)
+			      : ((uint64_t)v <= UINT32_MAX);
+	uint32_t w = (uint32_t)v;
+
+	if (!fits)
+		return error_set(err, -ERANGE,
+				 "%s value %#" PRIx64 " does not fit in 32 bits",
+				 arch_reloc_name(type), (uint64_t)v);
+	memcpy(loc, &w, sizeof(w));
+	return 0;
+}
+
+int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
+		     uint64_t value, int64_t addend, struct error *err)
+{
+	uint64_t s_a = value + (uint64_t)addend;
+
+	switch (type) {
+	case R_X86_64_NONE:
+		return 0;
+	case R_X86_64_64:
+		memcpy(loc, &s_a, sizeof(s_a));
+		return 0;
+	case R_X86_64_PC64: {
+		uint64_t v = s_a - place;
+		memcpy(loc, &v, sizeof(v));
+		return 0;
+	}
+	case R_X86_64_PC32:
+	case R_X86_64_PLT32:
+	case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX:
+	case R_X86_64_REX_GOTPCRELX:
+		return put32(loc, (int64_t)(s_a - place), true, type, err);
+	case R_X86_64_32:
+		return put32(loc, (int64_t)s_a, false, type, err);
+	case R_X86_64_32S:
+		return put32(loc, (int64_t)s_a, true, type, err);
+	}
+	return error_set(err, -ENOTSUP, "relocation type %s (%u) not supported",
+			 arch_reloc_name(type), type);
+}

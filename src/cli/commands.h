@@ -1,0 +1,23 @@
+/*
+ * commands.h - the subcommands of the suture program, one file each in
+ * src/cli/.  Each parses its options, calls library code, prints the result
+ * and returns the process exit status (0 success, 1 failure, 2 usage).
+ */
+#ifndef SUTURE_CLI_COMMANDS_H
+#define SUTURE_CLI_COMMANDS_H
+
+int cmd_build(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_revert(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/*
+ * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build
+ * with symlinks named cc, gcc, clang, ... pointing at the suture binary;
+ * main() calls this when invoked under such a name.  Never returns on
+ * success (it execs the real compiler).
+ */
+int ccwrap_main(int argc, char **argv);
+
+#endif
