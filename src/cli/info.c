@@ -1,10 +1,137 @@
-/* info.c - placeholder until the subcommand lands. */
+/*
+ * info.c - `suture info FILE [--json]`: what a patch file contains, for the
+ * engineer who reviews it before it goes near a production process.
+ */
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "arch/arch.h"
 #include "cli/commands.h"
+#include "patchfile/manifest.h"
+#include "patchfile/patchfile.h"
+#include "util/xalloc.h"
+
+static const char usage_text[] =
+	"usage: suture info FILE [--json]\n"
+	"\n"
+	"Print what the patch FILE replaces, what it brings, which build it\n"
+	"is bound to and the source diffs it was made from.  --json prints\n"
+	"the patch's manifest (docs/FORMAT.md).\n";
+
+static void print_funcs(const struct patch *p)
+{
+	printf("replaces %zu function%s:\n", p->nfuncs, p->nfuncs == 1 ? "" : "s");
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		const struct patch_func *f = &p->funcs[i];
+		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s\n",
+		       f->name, f->file ? "(" : "", f->file ? f->file : "",
+		       f->file ? ")" : "", f->old_addr, f->old_size,
+		       f->flags & PFUNC_PART ? "  [part of a function]" : "");
+	}
+}
+
+static void print_contents(const struct patch *p)
+{
+	size_t code = 0, data = 0, relocs = 0, ext = 0, tgt = 0;
+
+	for (size_t i = 0; i < p->nsections; i++) {
+		const struct patch_section *s = &p->sections[i];
+		*(s->flags & PSEC_EXEC ? &code : &data) += s->size;
+		relocs += s->nrelocs;
+	}
+	for (size_t i = 0; i < p->nsymbols; i++) {
+		ext += p->symbols[i].kind == PSYM_EXTERN;
+		tgt += p->symbols[i].kind == PSYM_TARGET;
+	}
+	printf("brings %zu bytes of code and %zu bytes of data in %zu "
+	       "sections, %zu relocations\n",
+	       code, data, p->nsections, relocs);
+	printf("refers to %zu symbols of the target and %zu of its "
+	       "libraries:",
+	       tgt, ext);
+	for (size_t i = 0; i < p->nsymbols; i++)
+		if (p->symbols[i].kind == PSYM_EXTERN)
+			printf(" %s", p->symbols[i].name);
+	printf("\n");
+}
+
+/* The builder's record: compiler, and the diffs the patch was made from. */
+static void print_build(const struct patch *p)
+{
+	json_t *b = p->info_json ? json_loads(p->info_json, 0, NULL) : NULL;
+	json_t *diffs, *d;
+	const char *cc = NULL;
+	size_t i;
+
+	if (!b)
+		return;
+	if (!json_unpack(b, "{s:s}", "compiler", &cc))
+		printf("compiler: %s\n", cc);
+	diffs = json_object_get(b, "diffs");
+	json_array_foreach(diffs, i, d) {
+		const char *file = "?", *text = "";
+		json_unpack(d, "{s?s, s?s}", "file", &file, "text", &text);
+		printf("\n--- source diff %zu: %s\n%s", i + 1, file, text);
+	}
+	json_decref(b);
+}
+
+static void print_info(const struct patch *p)
+{
+	printf("patch:    %s\n", p->name);
+	printf("target:   %s, build-id ", p->target_file);
+	for (size_t i = 0; i < p->build_id_len; i++)
+		printf("%02x", p->build_id[i]);
+	printf("\n");
+	print_funcs(p);
+	print_contents(p);
+	print_build(p);
+}
+
+/* The manifest exactly as the file stores it (symbols by .symtab index). */
+static void print_json(const struct patch *p)
+{
+	uint32_t *idx = xcalloc(p->nsymbols, sizeof(*idx));
+	char *text;
+
+	for (size_t i = 0; i < p->nsymbols; i++)
+		idx[i] = (uint32_t)(i + 1);
+	text = manifest_encode(p, idx);
+	printf("%s\n", text);
+	free(text);
+	free(idx);
+}
 
 int cmd_info(int argc, char **argv)
 {
-	fprintf(stderr, "suture info: not implemented yet\n");
-	return 1;
+	struct error err = { { 0 } };
+	struct patch *p;
+	const char *file = NULL;
+	bool json = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return fputs(usage_text, stdout), 0;
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			return fputs(usage_text, stderr), 2;
+	}
+	if (!file)
+		return fputs(usage_text, stderr), 2;
+	if (patchfile_read(file, &p, &err)) {
+		fprintf(stderr, "suture info: %s\n", err.msg);
+		return 1;
+	}
+	if (json)
+		print_json(p);
+	else
+		print_info(p);
+	patch_free(p);
+	return 0;
 }
