@@ -128,4 +128,15 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
 		char **out);
 
+/* ---- object code comparison ------------------------------------------ */
+
+/*
+ * arch_reloc_linker_span - bytes next to a relocated field of @type that the
+ * linker may rewrite besides the field itself (instruction relaxation such
+ * as GOTPCRELX mov -> lea, or TLS model changes).  `suture build` masks
+ * [field - *before, field + width + *after) when it compares an object's
+ * code with the linked target.
+ */
+void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
+
 #endif
