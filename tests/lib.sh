@@ -1,0 +1,272 @@
+# lib.sh - helpers shared by the test scripts (sourced, bash only).
+#
+# A test script sources this file, calls `begin NAME`, then runs checks;
+# each check prints one line, "ok - what" or "FAIL - what" (with the
+# evidence indented below), and counts.  `finish` prints the script's totals
+# as "# result: P passed, F failed", which tests/run adds up, and exits
+# non-zero if anything failed.  Processes started with start_target are
+# killed when the script exits, however it exits.
+
+TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$TESTS/.." && pwd)
+SUTURE=${SUTURE:-$ROOT/build/suture}
+TARGETS=$TESTS/targets
+
+PASSED=0
+FAILED=0
+PIDS=()		# processes to kill at exit
+OUT=""		# output (stdout+stderr) of the last `run`
+RC=0		# exit status of the last `run`
+
+# begin NAME - start a test script: fresh work directory $WORK, exit trap.
+begin() {
+	TEST_NAME=$1
+	WORK=$TESTS/work/$1
+	rm -rf "$WORK"
+	mkdir -p "$WORK"
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	echo "# $TEST_NAME"
+}
+
+# section TEXT - a heading in the output, to group checks.
+section() {
+	echo "# -- $*"
+}
+
+# cleanup - kill whatever the script started (the EXIT trap).
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	PIDS=()
+}
+
+# finish - print the totals line and exit with the script's status.
+finish() {
+	echo "# result: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit
+}
+
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+
+# fail WHAT [EVIDENCE] - count a failure and show the evidence, indented.
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL - $1"
+	if [ -n "${2-}" ]; then
+		printf '%s\n' "$2" | head -n 40 | sed 's/^/    | /'
+	fi
+}
+
+# run CMD... - run a command, keeping its output in $OUT and status in $RC.
+run() {
+	OUT=$("$@" 2>&1)
+	RC=$?
+	return 0
+}
+
+# check WHAT CMD... - pass if CMD exits 0 (its output is shown on failure).
+check() {
+	local what=$1
+	shift
+	run "$@"
+	if [ "$RC" -eq 0 ]; then
+		pass "$what"
+	else
+		fail "$what" "\$ $*
+$OUT
+(exit status $RC)"
+	fi
+}
+
+# check_fails WHAT CMD... - pass if CMD exits non-zero; output in $OUT.
+check_fails() {
+	local what=$1
+	shift
+	run "$@"
+	if [ "$RC" -ne 0 ]; then
+		pass "$what"
+	else
+		fail "$what" "\$ $*
+$OUT
+(exit status 0, expected failure)"
+	fi
+}
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" == "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected: '$2'
+     got: '$3'"
+	fi
+}
+
+# check_ne WHAT UNEXPECTED ACTUAL
+check_ne() {
+	if [ "$2" != "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected anything but: '$2'"
+	fi
+}
+
+# check_match WHAT ERE TEXT - TEXT matches the extended regex (grep -Ei).
+check_match() {
+	if printf '%s\n' "$3" | grep -Eiq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1" "no match for /$2/ in:
+$3"
+	fi
+}
+
+# check_nomatch WHAT ERE TEXT - TEXT does not match.
+check_nomatch() {
+	if printf '%s\n' "$3" | grep -Eiq -- "$2"; then
+		fail "$1" "unexpected match for /$2/ in:
+$3"
+	else
+		pass "$1"
+	fi
+}
+
+# check_ask WHAT PORT REQUEST EXPECTED - the service answers REQUEST so.
+check_ask() {
+	check_eq "$1" "$4" "$(ask "$2" "$3")"
+}
+
+# ask PORT REQUEST - send one line to 127.0.0.1:PORT, print the reply line.
+# Fails (status 1, prints "<no reply>") if the service does not answer in 30 s.
+ask() {
+	local port=$1 fd line
+	shift
+	if ! exec {fd}<>"/dev/tcp/127.0.0.1/$port"; then
+		echo "<no connection>"
+		return 1
+	fi 2>/dev/null
+	printf '%s\n' "$*" >&"$fd"
+	if IFS= read -r -t 30 line <&"$fd"; then
+		exec {fd}>&-
+		printf '%s\n' "$line"
+		return 0
+	fi
+	exec {fd}>&-
+	echo "<no reply>"
+	return 1
+}
+
+# make_tree TARGET DIR - assemble a target's source tree in DIR: its own
+# files plus the shared server skeleton, without the diffs.
+make_tree() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	cp "$TARGETS/common/server.c" "$TARGETS/common/server.h" "$2/"
+	(cd "$TARGETS/$1" && tar cf - --exclude='*.diff' .) | (cd "$2" && tar xf -)
+}
+
+# build_tree DIR MAKEARGS... - run make in DIR with the given arguments
+# (the same ones the test later hands to `suture build`); output on failure.
+build_tree() {
+	local dir=$1
+	shift
+	run make -C "$dir" "$@"
+	if [ "$RC" -ne 0 ]; then
+		fail "build $dir with: make $*" "$OUT"
+		return 1
+	fi
+	return 0
+}
+
+# start_target VAR BINARY [ARGS...] - start BINARY ARGS... PORTFILE in the
+# background and wait until it has written its port.  Sets VAR_PID and
+# VAR_PORT.  Returns 1 (after counting a failure) if it does not come up.
+start_target() {
+	local var=$1 bin=$2 portfile pid i
+	shift 2
+	portfile=$WORK/$var.port
+	rm -f "$portfile"
+	"$bin" "$@" "$portfile" >"$WORK/$var.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for ((i = 0; i < 300; i++)); do
+		if [ -s "$portfile" ]; then
+			printf -v "${var}_PID" '%s' "$pid"
+			printf -v "${var}_PORT" '%s' "$(cat "$portfile")"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "start $bin" "$(cat "$WORK/$var.log" 2>/dev/null)"
+	return 1
+}
+
+# stop_target PID - kill a process started by start_target and reap it.
+stop_target() {
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# alive PID - the process exists and is not a zombie.
+alive() {
+	local st
+	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# check_alive WHAT PID PORT - the process still runs and answers `ping`.
+check_alive() {
+	if alive "$2" && [ "$(ask "$3" ping)" = pong ]; then
+		pass "$1"
+	else
+		fail "$1" "process $2 (port $3) is gone or does not answer ping; log:
+$(tail -n 20 "$WORK"/*.log 2>/dev/null)"
+	fi
+}
+
+# suture ARGS... - run build/suture (or $SUTURE).
+suture() {
+	"$SUTURE" "$@"
+}
+
+# json_get JSON PERLEXPR - evaluate PERLEXPR with $j the decoded JSON text;
+# prints the result, or fails (status 1) if JSON does not parse.
+json_get() {
+	printf '%s' "$1" | perl -MJSON::PP -e '
+		local $/; my $t = <STDIN>;
+		my $j = eval { JSON::PP->new->allow_nonref->decode($t) };
+		if (!defined $j && $@) { print STDERR "bad JSON: $@"; exit 1 }
+		my $r = eval $ARGV[0]; die $@ if $@;
+		print defined $r ? "$r\n" : "\n";' "$2"
+}
+
+# build_id FILE - the GNU build-id of an ELF file, in hex.
+build_id() {
+	readelf -n "$1" 2>/dev/null | awk '/Build ID:/ {print $3; exit}'
+}
+
+# wait_until WHAT CMD... - poll CMD (every 0.1 s, at most 30 s) until it
+# succeeds; counts a failure if it never does.  Used to wait for progress
+# (a counter moving), never to measure how long something takes.
+wait_until() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 300; i++)); do
+		"$@" >/dev/null 2>&1 && { pass "$what"; return 0; }
+		sleep 0.1
+	done
+	fail "$what" "condition never became true: $*"
+	return 1
+}

@@ -1,0 +1,127 @@
+/*
+ * calc.c - the main test target's requests.  Each function below carries a
+ * small bug that one of the diffs next to this file fixes:
+ *
+ *   calc N      compute(): sum of 1..N, stops one short (fix.diff); it
+ *               also bumps a file static, a function-local static and a
+ *               global, reported by `state`, which must survive patching
+ *   vowels S    count_vowels(), a static function: misses capitals (fix.diff)
+ *   greet S     greet(): a string literal (string.diff)
+ *   pct N       percent(), through clamp_pct() in calc.h (inline.diff)
+ *   bar N       draw_bar() in util.c, through clamp_pct() too (inline.diff)
+ *   check S     word_is_yes(): case-sensitive (libc.diff: strcasecmp)
+ *   digest S    digest(): order-blind sum (helper.diff: new helper)
+ *   slow MS N   compute_slow(): sleeps MS ms first (busy.diff)
+ *   items N     min(N, max_items) (initvar.diff changes max_items: refused)
+ *   state       calls=<file static> hits=<local static> total=<global>
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calc.h"
+#include "server.h"
+
+long calc_total;		/* global: compute() calls */
+static long calc_calls;		/* file static: compute() calls */
+unsigned long calc_hits_seen;	/* last value of compute()'s local static */
+static int max_items = 10;	/* changed by initvar.diff */
+
+/* Sum of 1..n.  Every call is counted three ways (see `state`). */
+long compute(long n)
+{
+	static unsigned long hits;
+	long sum = 0;
+
+	hits++;
+	calc_hits_seen = hits;
+	calc_calls++;
+	calc_total++;
+	for (long i = 1; i < n; i++)
+		sum += i;
+	return sum;
+}
+
+/* Like compute(), after sleeping @ms milliseconds (for busy-thread tests). */
+long compute_slow(long ms, long n)
+{
+	long r;
+
+	usleep((useconds_t)ms * 1000);
+	r = n * 2;
+	return r + 1;
+}
+
+/* How many vowels @s has. */
+static int count_vowels(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (strchr("aeiou", *s))
+			n++;
+	return n;
+}
+
+void greet(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "hello, %s", name);
+}
+
+int word_is_yes(const char *word)
+{
+	return strcmp(word, "yes") == 0;
+}
+
+/* A checksum of @s. */
+unsigned long digest(const char *s)
+{
+	unsigned long h = 0;
+
+	while (*s)
+		h += (unsigned char)*s++;
+	return h;
+}
+
+int percent(int v)
+{
+	return clamp_pct(v);
+}
+
+static int items(long n)
+{
+	return n < max_items ? (int)n : max_items;
+}
+
+int service_handle(const char *req, char *reply, size_t len)
+{
+	const char *arg = strchr(req, ' ');
+	long ms, n;
+
+	arg = arg ? arg + 1 : "";
+	if (!strncmp(req, "calc ", 5))
+		snprintf(reply, len, "%ld", compute(atol(arg)));
+	else if (!strncmp(req, "vowels ", 7))
+		snprintf(reply, len, "%d", count_vowels(arg));
+	else if (!strncmp(req, "greet ", 6))
+		greet(arg, reply, len);
+	else if (!strncmp(req, "check ", 6))
+		snprintf(reply, len, "%s", word_is_yes(arg) ? "yes" : "no");
+	else if (!strncmp(req, "digest ", 7))
+		snprintf(reply, len, "%lu", digest(arg));
+	else if (!strncmp(req, "pct ", 4))
+		snprintf(reply, len, "%d", percent(atoi(arg)));
+	else if (!strncmp(req, "bar ", 4))
+		draw_bar(atoi(arg), reply, len);
+	else if (!strncmp(req, "items ", 6))
+		snprintf(reply, len, "%d", items(atol(arg)));
+	else if (sscanf(req, "slow %ld %ld", &ms, &n) == 2)
+		snprintf(reply, len, "%ld", compute_slow(ms, n));
+	else if (!strcmp(req, "state"))
+		snprintf(reply, len, "calls=%ld hits=%lu total=%ld",
+			 calc_calls, calc_hits_seen, calc_total);
+	else
+		return -1;
+	return 0;
+}

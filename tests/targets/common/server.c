@@ -1,0 +1,193 @@
+/*
+ * server.c - the shared TCP skeleton of the test targets (see server.h).
+ *
+ * Kept deliberately plain: blocking sockets, one line in, one line out.
+ * Nothing here is ever patched by the tests; it only carries requests to
+ * the target's own code, which is.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server.h"
+
+unsigned long server_served;
+static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Number of entries in /proc/self/task, or -1. */
+static int server_count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Answer the skeleton's own requests; 1 if @req was one of them. */
+static int server_builtin(const char *req, char *reply, size_t len,
+			  unsigned long served)
+{
+	if (!strcmp(req, "ping"))
+		snprintf(reply, len, "pong");
+	else if (!strcmp(req, "pid"))
+		snprintf(reply, len, "%d", (int)getpid());
+	else if (!strcmp(req, "served"))
+		snprintf(reply, len, "%lu", served);
+	else if (!strcmp(req, "threads"))
+		snprintf(reply, len, "%d", server_count_threads());
+	else
+		return 0;
+	return 1;
+}
+
+/* Read one line from @fd into @buf without the newline; -1 at EOF/error. */
+static int server_read_line(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	char c;
+
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return n ? 0 : -1;
+		if (c == '\n')
+			break;
+		if (n + 1 < len)
+			buf[n++] = c;
+	}
+	if (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void server_write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Serve one connection until the client closes it. */
+static void server_serve(int fd)
+{
+	char req[SERVER_LINE_MAX], reply[SERVER_LINE_MAX];
+	unsigned long served;
+
+	while (server_read_line(fd, req, sizeof(req)) == 0) {
+		pthread_mutex_lock(&server_lock);
+		served = server_served++;
+		pthread_mutex_unlock(&server_lock);
+		if (!strcmp(req, "quit")) {
+			server_write_all(fd, "bye\n", 4);
+			exit(0);
+		}
+		reply[0] = '\0';
+		if (!server_builtin(req, reply, sizeof(reply), served) &&
+		    service_handle(req, reply, sizeof(reply)) != 0)
+			snprintf(reply, sizeof(reply), "error: unknown request");
+		strcat(reply, "\n");
+		server_write_all(fd, reply, strlen(reply));
+	}
+	close(fd);
+}
+
+static void *server_thread(void *arg)
+{
+	server_serve((int)(long)arg);
+	return NULL;
+}
+
+/* Write @port to @path through a temporary file, so readers never see half. */
+static int server_write_port(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0)
+		return -1;
+	return rename(tmp, path);
+}
+
+/* Listen on 127.0.0.1, port chosen by the kernel; returns fd, sets *port. */
+static int server_listen(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	int threaded = 0, port, lfd;
+
+	if (argc > 1 && !strcmp(argv[1], "-t")) {
+		threaded = 1;
+		argv++, argc--;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s [-t] PORTFILE\n", argv[0]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (service_init && service_init() != 0)
+		return 1;
+	lfd = server_listen(&port);
+	if (lfd < 0 || server_write_port(argv[1], port) != 0) {
+		perror("listen");
+		return 1;
+	}
+	for (;;) {
+		int cfd = accept(lfd, NULL, NULL);
+		pthread_t t;
+
+		if (cfd < 0)
+			continue;
+		if (!threaded) {
+			server_serve(cfd);
+		} else if (pthread_create(&t, NULL, server_thread,
+					  (void *)(long)cfd) == 0) {
+			pthread_detach(t);
+		} else {
+			close(cfd);
+		}
+	}
+}
