@@ -1,0 +1,255 @@
+/*
+ * proc.c - reading /proc/PID: the checks that decide whether a PID can be
+ * patched, the memory map, and the list of threads.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "apply/proc.h"
+#include "util/xalloc.h"
+
+/* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
+#define PROC_PF_KTHREAD 0x00200000u
+
+/* What proc_check_target needs from /proc/PID/status and /proc/PID/stat. */
+struct proc_facts {
+	char state;
+	pid_t tgid;
+	pid_t tracer;
+	unsigned long flags;
+};
+
+/* Read the value of "@key:" in /proc/PID/status into @val (a long). */
+static int status_field(FILE *f, const char *key, long *val)
+{
+	char line[256];
+	size_t klen = strlen(key);
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return sscanf(line + klen + 1, "%ld", val) == 1 ? 0
+									: -EINVAL;
+	return -ENOENT;
+}
+
+/* Fill @pf from /proc/@pid/stat (state, flags) and status (tgid, tracer). */
+static int read_facts(pid_t pid, struct proc_facts *pf)
+{
+	char path[64], buf[1024], *p;
+	long tgid = 0, tracer = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name is in parentheses and may contain anything. */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &pf->state,
+		   &pf->flags) != 2)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "r")))
+		return -errno;
+	if (status_field(f, "Tgid", &tgid) || status_field(f, "TracerPid",
+							   &tracer)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	pf->tgid = (pid_t)tgid;
+	pf->tracer = (pid_t)tracer;
+	return 0;
+}
+
+int proc_check_target(pid_t pid, struct error *err)
+{
+	struct proc_facts pf;
+	char comm[64];
+	int r;
+
+	if (pid <= 0)
+		return error_set(err, -EINVAL, "%d is not a valid process ID",
+				 pid);
+	if (pid == getpid())
+		return error_set(err, -EINVAL,
+				 "process %d is suture itself; it cannot patch "
+				 "itself",
+				 pid);
+	r = read_facts(pid, &pf);
+	if (r == -ENOENT)
+		return error_set(err, -ESRCH, "no process with PID %d", pid);
+	if (r)
+		return error_set(err, r, "cannot read /proc/%d: %s", pid,
+				 strerror(-r));
+	if (pf.tgid != pid)
+		return error_set(err, -EINVAL,
+				 "%d is a thread of process %d; give the "
+				 "process ID",
+				 pid, pf.tgid);
+	if (pf.state == 'Z' || pf.state == 'X')
+		return error_set(err, -ESRCH,
+				 "process %d (%s) is a zombie: it has exited "
+				 "and has no code left to patch",
+				 pid, proc_comm(pid, pid, comm, sizeof(comm)));
+	if (pf.flags & PROC_PF_KTHREAD)
+		return error_set(err, -EINVAL,
+				 "process %d (%s) is a kernel thread, not a "
+				 "user program",
+				 pid, proc_comm(pid, pid, comm, sizeof(comm)));
+	if (pf.tracer) {
+		char tc[64];
+
+		return error_set(err, -EBUSY,
+				 "process %d (%s) is already being traced by "
+				 "process %d (%s); detach the debugger or "
+				 "tracer first",
+				 pid, proc_comm(pid, pid, comm, sizeof(comm)),
+				 pf.tracer,
+				 proc_comm(pf.tracer, pf.tracer, tc,
+					   sizeof(tc)));
+	}
+	return 0;
+}
+
+char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	snprintf(buf, len, "?");
+	if (!(f = fopen(path, "r")))
+		return buf;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Parse one maps line into @m; the path is everything after the inode. */
+static int parse_map_line(const char *line, struct proc_map *m)
+{
+	char perms[8];
+	unsigned maj, min;
+	int pos = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64
+			 " %n",
+		   &m->start, &m->end, perms, &m->offset, &maj, &min,
+		   &m->inode, &pos) < 7)
+		return -EINVAL;
+	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+		  (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	m->shared = perms[3] == 's';
+	m->dev = makedev(maj, min);
+	m->path = xstrdup(line + pos);
+	m->path[strcspn(m->path, "\n")] = '\0';
+	return 0;
+}
+
+int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (!(f = fopen(path, "r")))
+		return errno == EACCES || errno == EPERM
+			       ? proc_deny(pid, -errno, "read the memory map of",
+					   err)
+			       : error_set(err, -errno, "cannot read %s: %s",
+					   path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		XGROW(m->v, m->cap, m->n);
+		if (parse_map_line(line, &m->v[m->n]) < 0) {
+			r = error_set(err, -EINVAL, "cannot parse %s line: %s",
+				      path, line);
+			break;
+		}
+		m->n++;
+	}
+	free(line);
+	fclose(f);
+	if (!r && !m->n)
+		r = error_set(err, -ESRCH, "process %d has no memory map",
+			      pid);
+	return r;
+}
+
+void proc_maps_free(struct proc_maps *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].path);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct proc_map *proc_maps_find(const struct proc_maps *m,
+				      uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+
+	/* The kernel lists mappings sorted and disjoint: binary search. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->v[mid].start)
+			hi = mid;
+		else if (addr >= m->v[mid].end)
+			lo = mid + 1;
+		else
+			return &m->v[mid];
+	}
+	return NULL;
+}
+
+int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
+{
+	char path[64];
+	struct dirent *d;
+	size_t cap = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if (!(dir = opendir(path)))
+		return error_set(err, errno == ENOENT ? -ESRCH : -errno,
+				 "cannot list the threads of process %d: %s",
+				 pid, strerror(errno));
+	*tids = NULL;
+	*n = 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		XGROW(*tids, cap, *n);
+		(*tids)[(*n)++] = (pid_t)atoi(d->d_name);
+	}
+	closedir(dir);
+	return 0;
+}
+
+int proc_deny(pid_t pid, int code, const char *what, struct error *err)
+{
+	char comm[64];
+
+	return error_set(err, code,
+			 "not permitted to %s process %d (%s): it belongs to "
+			 "another user, or suture lacks the privilege to trace "
+			 "it (run as the same user or as root; see also "
+			 "/proc/sys/kernel/yama/ptrace_scope)",
+			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)));
+}

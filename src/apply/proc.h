@@ -1,0 +1,70 @@
+/*
+ * proc.h - what /proc says about a target process: whether suture may patch
+ * it at all, its memory map and its threads.  Nothing here stops or changes
+ * the process.
+ */
+#ifndef SUTURE_APPLY_PROC_H
+#define SUTURE_APPLY_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* One line of /proc/PID/maps. */
+struct proc_map {
+	uint64_t start, end; /* [start, end) */
+	uint64_t offset;     /* file offset of start */
+	int prot;	     /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	bool shared;	     /* 's' rather than 'p' */
+	uint64_t dev;	     /* makedev(major, minor) */
+	uint64_t inode;	     /* 0 for anonymous memory */
+	char *path;	     /* "" if anonymous; "[stack]", "/memfd:x (deleted)" */
+};
+
+/* The whole map, sorted by address as the kernel lists it. */
+struct proc_maps {
+	struct proc_map *v;
+	size_t n, cap;
+};
+
+/*
+ * proc_check_target - refuse PIDs suture must not or cannot patch: missing,
+ * a thread rather than a process, a zombie, suture itself, a kernel thread,
+ * or already traced (the message names the tracer).  Returns 0 if @pid looks
+ * patchable; ptrace permission is only known when attaching.
+ */
+int proc_check_target(pid_t pid, struct error *err);
+
+/* proc_comm - the command name of thread @tid of @pid ("?" if gone) into
+ * @buf of @len bytes.  Returns @buf. */
+char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len);
+
+/*
+ * proc_maps_read - parse /proc/PID/maps into @m (which must be zeroed or
+ * freed).  Release with proc_maps_free.
+ */
+int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err);
+void proc_maps_free(struct proc_maps *m);
+
+/* proc_maps_find - the mapping containing @addr, or NULL. */
+const struct proc_map *proc_maps_find(const struct proc_maps *m,
+				      uint64_t addr);
+
+/*
+ * proc_tasks - the thread IDs of @pid now, in a new array *tids of *n
+ * entries (caller frees).  A thread may exit right after it is listed.
+ */
+int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err);
+
+/*
+ * proc_deny - record the sentence for a permission failure (@code, a
+ * negative errno) while trying to @what ("trace", "read the memory of")
+ * process @pid, shared by everything that touches the target.  Returns
+ * @code.
+ */
+int proc_deny(pid_t pid, int code, const char *what, struct error *err);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * session.c - stopping and releasing all threads of a target with ptrace.
+ *
+ * PTRACE_SEIZE (rather than PTRACE_ATTACH) attaches without sending SIGSTOP,
+ * so the program never sees a stop signal, and PTRACE_INTERRUPT then stops
+ * a thread wherever it is, including inside a blocking system call: the
+ * call is interrupted with an internal -ERESTART* code that the kernel turns
+ * into a transparent restart when the thread resumes.  The program observes
+ * nothing but the time it lost.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply/proc.h"
+#include "apply/session.h"
+#include "util/xalloc.h"
+
+uint64_t session_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct session_thread *session_find(struct session *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].tid == tid)
+			return &s->t[i];
+	return NULL;
+}
+
+void session_hold_sig(struct session_thread *t, int sig)
+{
+	if (t->nsigs < SESSION_MAX_SIGS)
+		t->sigs[t->nsigs++] = sig;
+}
+
+/*
+ * Wait until thread @t reports the stop PTRACE_INTERRUPT asked for.
+ * Returns 0 when stopped, -ESRCH if the thread exited meanwhile.
+ */
+static int wait_stopped(struct session_thread *t)
+{
+	int st;
+
+	for (;;) {
+		if (waitpid(t->tid, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -ESRCH;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return -ESRCH;
+		if (!WIFSTOPPED(st))
+			continue;
+		/*
+		 * PTRACE_EVENT_STOP is the interrupt stop (or a group stop if
+		 * the process was stopped by job control).  Anything else is
+		 * a signal-delivery-stop that happened to come first: the
+		 * thread is just as stopped, but the signal would be lost
+		 * when we resume it with 0, so hold it for re-delivery.  The
+		 * interrupt still pending is discarded by PTRACE_DETACH.
+		 */
+		if ((st >> 16) == PTRACE_EVENT_STOP) {
+			t->sig_stop = false;
+		} else {
+			t->sig_stop = true;
+			session_hold_sig(t, WSTOPSIG(st));
+		}
+		return 0;
+	}
+}
+
+/* Whether @tid is already held by @s. */
+static bool held(struct session *s, pid_t tid)
+{
+	return session_find(s, tid) != NULL;
+}
+
+/*
+ * Seize and interrupt every thread of the process not yet held; all
+ * interrupts go out before the first wait so the threads stop in parallel.
+ * *added counts the threads newly held.
+ */
+static int stop_new_threads(struct session *s, size_t *added,
+			    struct error *err)
+{
+	size_t ntids, first = s->n;
+	pid_t *tids;
+	int r;
+
+	if ((r = proc_tasks(s->pid, &tids, &ntids, err)))
+		return r;
+	for (size_t i = 0; i < ntids; i++) {
+		if (held(s, tids[i]))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) < 0) {
+			if (errno == ESRCH) /* exited since listed */
+				continue;
+			r = errno == EPERM ? proc_deny(s->pid, -EPERM, "trace",
+						       err)
+					   : error_set(err, -errno,
+						       "cannot attach to thread "
+						       "%d of process %d: %s",
+						       tids[i], s->pid,
+						       strerror(errno));
+			break;
+		}
+		if (!s->stop_ns)
+			s->stop_ns = session_now_ns();
+		/* A seized thread stays traced even if the interrupt fails
+		 * (it exited): keep it so that close detaches it. */
+		XGROW(s->t, s->cap, s->n);
+		memset(&s->t[s->n], 0, sizeof(s->t[s->n]));
+		s->t[s->n++].tid = tids[i];
+		ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
+	}
+	free(tids);
+	*added = s->n - first;
+	for (size_t i = first; i < s->n; i++) {
+		if (wait_stopped(&s->t[i]) < 0) {
+			/* Exited before stopping: forget it. */
+			s->t[i--] = s->t[--s->n];
+			*added -= 1;
+		}
+	}
+	return r;
+}
+
+int session_open(struct session *s, pid_t pid, struct error *err)
+{
+	size_t added;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->pid = pid;
+	s->open = true;
+	/*
+	 * A thread not yet stopped may create another one, which appears in
+	 * /proc/PID/task only after our listing.  Once every listed thread
+	 * is stopped no one is left to create threads except those found
+	 * now, so listing again until nothing new shows up terminates with
+	 * the whole process stopped.
+	 */
+	do {
+		if ((r = stop_new_threads(s, &added, err)))
+			goto out_release;
+	} while (added);
+	if (!s->n) {
+		r = error_set(err, -ESRCH, "process %d exited", pid);
+		goto out_release;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (ptrace(PTRACE_GETREGS, s->t[i].tid, 0, &s->t[i].regs) < 0) {
+			r = error_set(err, -errno,
+				      "cannot read the registers of thread %d "
+				      "of process %d: %s",
+				      s->t[i].tid, pid, strerror(errno));
+			goto out_release;
+		}
+	}
+	return 0;
+out_release:
+	session_close(s, NULL);
+	return r;
+}
+
+/* Release one thread, putting back registers and held signals. */
+static int release(struct session *s, struct session_thread *t,
+		   struct error *err)
+{
+	int inject = 0, r = 0;
+	size_t from = 0;
+
+	/*
+	 * Registers first: rsyscall() left its own in the kernel's copy, and
+	 * restoring the saved ones (orig_rax and the -ERESTART* rax
+	 * included) is what lets an interrupted system call restart.
+	 */
+	if (t->dirty &&
+	    ptrace(PTRACE_SETREGS, t->tid, 0, &t->regs) < 0)
+		r = error_set(err, -errno,
+			      "cannot restore the registers of thread %d of "
+			      "process %d: %s",
+			      t->tid, s->pid, strerror(errno));
+	/* Only a signal-delivery-stop can take a signal with the detach. */
+	if (t->sig_stop && t->nsigs) {
+		inject = t->sigs[0];
+		from = 1;
+	}
+	if (ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)inject) < 0 &&
+	    errno != ESRCH)
+		r = error_set(err, -errno,
+			      "cannot detach from thread %d of process %d: %s",
+			      t->tid, s->pid, strerror(errno));
+	/* Any other held signal is queued again, now that it is free. */
+	for (size_t i = from; i < t->nsigs; i++)
+		syscall(SYS_tgkill, s->pid, t->tid, t->sigs[i]);
+	return r;
+}
+
+int session_close(struct session *s, struct error *err)
+{
+	int r = 0, e;
+
+	if (!s->open)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if ((e = release(s, &s->t[i], err)) && !r)
+			r = e;
+	if (s->stop_ns)
+		s->pause_ns = session_now_ns() - s->stop_ns;
+	free(s->t);
+	s->t = NULL;
+	s->open = false;
+	return r;
+}

@@ -1,0 +1,71 @@
+/*
+ * session.h - every thread of a target held still with ptrace.
+ *
+ * Opening a session stops the whole process (each thread seized and
+ * interrupted, threads created meanwhile included) and fetches every
+ * thread's registers; closing it puts back any register the session changed
+ * and lets every thread go, re-delivering signals that arrived while they
+ * were held.  Between the two the target executes nothing except the system
+ * calls rsyscall() injects, so its memory can be inspected and edited as a
+ * whole.  The time between the first interrupt and the last detach is the
+ * pause the program sees.
+ */
+#ifndef SUTURE_APPLY_SESSION_H
+#define SUTURE_APPLY_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/arch.h"
+#include "util/error.h"
+
+#define SESSION_MAX_SIGS 8
+
+struct session_thread {
+	pid_t tid;
+	arch_regs regs;	 /* as found when stopped; put back on close */
+	bool dirty;	 /* the kernel's copy of the registers was changed */
+	bool sig_stop;	 /* now in a signal-delivery-stop (not an interrupt
+			    stop), so PTRACE_DETACH can deliver a signal */
+	int sigs[SESSION_MAX_SIGS]; /* signals held back, to re-deliver */
+	size_t nsigs;
+};
+
+struct session {
+	pid_t pid;
+	struct session_thread *t;
+	size_t n, cap;
+	uint64_t stop_ns;  /* CLOCK_MONOTONIC: first thread interrupted */
+	uint64_t pause_ns; /* set by session_close: how long it was held */
+	struct session_thread *inj; /* runs injected system calls, or NULL */
+	bool open;
+};
+
+/* session_now_ns - CLOCK_MONOTONIC in nanoseconds. */
+uint64_t session_now_ns(void);
+
+/*
+ * session_open - stop every thread of @pid and read its registers.  @s is
+ * overwritten.  On failure nothing stays stopped.  A process suture may not
+ * trace gets proc_deny()'s message.
+ */
+int session_open(struct session *s, pid_t pid, struct error *err);
+
+/*
+ * session_close - restore changed registers and detach every thread,
+ * re-delivering held signals; records pause_ns.  Safe to call on a closed
+ * session.  Failures (a thread that vanished) are recorded in @err but every
+ * other thread is still released.
+ */
+int session_close(struct session *s, struct error *err);
+
+/* session_find - the thread @tid of @s, or NULL. */
+struct session_thread *session_find(struct session *s, pid_t tid);
+
+/* session_hold_sig - remember signal @sig that @t was stopped for; it is
+ * suppressed now and delivered again by session_close. */
+void session_hold_sig(struct session_thread *t, int sig);
+
+#endif
