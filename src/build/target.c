@@ -1,0 +1,282 @@
+/*
+ * target.c - reading the binary a patch is made for.
+ *
+ * The whole file is kept in memory: the reproducibility check reads the
+ * bytes of every function, and the symbol table is the map from the names
+ * in the objects to link-time addresses in the patch.
+ */
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "build/target.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+
+/* A section with file bytes at a link-time address. */
+struct target_seg {
+	uint64_t addr, size, offset;
+};
+
+/* Private state while loading. */
+struct target_load {
+	struct target *t;
+	unsigned char *image;
+	size_t len;
+	Elf *e;
+	size_t shstrndx;
+};
+
+void target_close(struct target *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nsyms; i++)
+		free(t->syms[i].name);
+	for (size_t i = 0; i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->syms);
+	free(t->files);
+	free(t->segs);
+	free(t->comment);
+	free(t->path);
+	free(t->image);
+	free(t);
+}
+
+static void target_note(struct target *t, Elf_Data *d)
+{
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off;
+
+	while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name_off, "GNU", 4) ||
+		    nh.n_descsz > PATCH_BUILD_ID_MAX)
+			continue;
+		memcpy(t->build_id, (char *)d->d_buf + desc_off, nh.n_descsz);
+		t->build_id_len = nh.n_descsz;
+	}
+}
+
+static char *target_strip_version(const char *name)
+{
+	const char *at = strchr(name, '@');
+
+	return at && at != name ? strndup(name, at - name) : xstrdup(name);
+}
+
+static void target_symbols(struct target_load *l, Elf_Scn *scn,
+			   const GElf_Shdr *sh)
+{
+	struct target *t = l->t;
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	int file = -1;
+
+	t->syms = xcalloc(n, sizeof(*t->syms));
+	for (size_t i = 0; d && i < n; i++) {
+		struct target_sym *y = &t->syms[t->nsyms];
+		const char *name;
+		GElf_Sym s;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			continue;
+		name = elf_strptr(l->e, sh->sh_link, s.st_name);
+		if (!name)
+			name = "";
+		if (GELF_ST_TYPE(s.st_info) == STT_FILE) {
+			t->files = xrealloc(t->files,
+					    (t->nfiles + 1) * sizeof(char *));
+			t->files[t->nfiles] = xstrdup(name);
+			file = (int)t->nfiles++;
+			continue;
+		}
+		y->name = target_strip_version(name);
+		y->value = s.st_value;
+		y->size = s.st_size;
+		y->type = GELF_ST_TYPE(s.st_info);
+		y->bind = GELF_ST_BIND(s.st_info);
+		y->other = GELF_ST_VISIBILITY(s.st_other);
+		y->defined = s.st_shndx != SHN_UNDEF;
+		y->file = y->bind == STB_LOCAL ? file : -1;
+		t->nsyms++;
+	}
+}
+
+static void target_section(struct target_load *l, Elf_Scn *scn,
+			   const GElf_Shdr *sh, bool *has_symtab)
+{
+	struct target *t = l->t;
+	const char *name = elf_strptr(l->e, l->shstrndx, sh->sh_name);
+
+	if (sh->sh_type == SHT_NOTE)
+		target_note(t, elf_getdata(scn, NULL));
+	if (sh->sh_type == SHT_SYMTAB) {
+		*has_symtab = true;
+		target_symbols(l, scn, sh);
+	}
+	if (name && !strcmp(name, ".comment") &&
+	    sh->sh_offset + sh->sh_size <= l->len) {
+		char *c = strndup((char *)l->image + sh->sh_offset,
+				  sh->sh_size);
+		t->comment = c ? c : xstrdup("");
+	}
+	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_ALLOC) &&
+	    sh->sh_offset + sh->sh_size <= l->len) {
+		t->segs = xrealloc(t->segs, (t->nsegs + 1) * sizeof(*t->segs));
+		t->segs[t->nsegs++] = (struct target_seg){
+			sh->sh_addr, sh->sh_size, sh->sh_offset
+		};
+	}
+}
+
+/* Walk the sections; the caller checks what was found. */
+static int target_parse(struct target_load *l, bool *has_symtab,
+			struct error *err)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(l->e, &eh) ||
+	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
+	    eh.e_machine != arch_elf_machine)
+		return error_set(err, -EINVAL,
+				 "%s is not an executable or shared library "
+				 "for this architecture",
+				 l->t->path);
+	if (elf_getshdrstrndx(l->e, &l->shstrndx))
+		return error_set(err, -EINVAL, "%s: bad section table: %s",
+				 l->t->path, elf_errmsg(-1));
+	while ((scn = elf_nextscn(l->e, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh))
+			target_section(l, scn, &sh, has_symtab);
+	}
+	return 0;
+}
+
+int target_open(const char *path, struct target **out, struct error *err)
+{
+	struct target_load l = { 0 };
+	bool has_symtab = false;
+	int ret;
+
+	elf_version(EV_CURRENT);
+	l.t = xcalloc(1, sizeof(*l.t));
+	l.t->path = xstrdup(path);
+	if ((ret = file_read(path, &l.image, &l.len, err)))
+		goto out_close;
+	l.t->image = l.image;
+	l.e = elf_memory((char *)l.image, l.len);
+	if (!l.e || elf_kind(l.e) != ELF_K_ELF) {
+		ret = error_set(err, -EINVAL, "%s is not an ELF file", path);
+		goto out_end;
+	}
+	if ((ret = target_parse(&l, &has_symtab, err)))
+		goto out_end;
+	if (!l.t->build_id_len) {
+		ret = error_set(err, -EINVAL,
+				"%s has no GNU build id (NT_GNU_BUILD_ID), so "
+				"a patch could not be bound to it; link it "
+				"with -Wl,--build-id",
+				path);
+		goto out_end;
+	}
+	if (!has_symtab) {
+		ret = error_set(err, -EINVAL,
+				"target is stripped: %s has no .symtab, so its "
+				"static functions and variables cannot be "
+				"found; point --target at the unstripped file",
+				path);
+		goto out_end;
+	}
+	elf_end(l.e);
+	*out = l.t;
+	return 0;
+out_end:
+	if (l.e)
+		elf_end(l.e);
+out_close:
+	target_close(l.t);
+	return ret;
+}
+
+static bool target_fits(const struct target_sym *y, const char *name)
+{
+	return y->defined && y->type != STT_SECTION && !strcmp(y->name, name);
+}
+
+/* A global, or a hidden symbol the linker turned local. */
+static bool target_is_global(const struct target_sym *y)
+{
+	return y->bind != STB_LOCAL || y->other == STV_HIDDEN ||
+	       y->other == STV_INTERNAL;
+}
+
+static bool target_has_file(const struct target *t, const char *file)
+{
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (!strcmp(t->files[i], file))
+			return true;
+	return false;
+}
+
+/* Whether @y is a candidate for (@name, @file); see target_lookup(). */
+static bool target_match(const struct target *t, const struct target_sym *y,
+			 const char *name, const char *file, bool any_local)
+{
+	if (!target_fits(y, name))
+		return false;
+	if (!file)
+		return target_is_global(y);
+	if (y->bind != STB_LOCAL)
+		return false;
+	return any_local || (y->file >= 0 && !strcmp(t->files[y->file], file));
+}
+
+int target_lookup(const struct target *t, const char *name, const char *file,
+		  const struct target_sym **out, struct error *err)
+{
+	/* Objects without STT_FILE, or a file name the linker did not keep:
+	 * fall back to any local of that name, if it is the only one. */
+	bool any_local = file && !target_has_file(t, file);
+	const struct target_sym *found = NULL, *global = NULL;
+	size_t count = 0;
+
+	for (size_t i = 0; i < t->nsyms; i++) {
+		const struct target_sym *y = &t->syms[i];
+
+		if (!target_match(t, y, name, file, any_local))
+			continue;
+		if (y->bind != STB_LOCAL)
+			global = y;
+		found = y;
+		count++;
+	}
+	*out = global ? global : found;
+	if (count > 1 && !global)
+		return error_set(err, -EEXIST,
+				 "%s has %zu static symbols named %s%s%s; "
+				 "suture cannot tell which one is meant",
+				 t->path, count, name,
+				 file ? " after STT_FILE " : "",
+				 file ? file : "");
+	return 0;
+}
+
+const unsigned char *target_bytes(const struct target *t, uint64_t addr,
+				  uint64_t size)
+{
+	for (size_t i = 0; i < t->nsegs; i++) {
+		const struct target_seg *s = &t->segs[i];
+
+		if (addr >= s->addr && addr - s->addr <= s->size &&
+		    size <= s->size - (addr - s->addr))
+			return t->image + s->offset + (addr - s->addr);
+	}
+	return NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * target.h - the binary the running processes execute: its build id, its
+ * symbol table (statics told apart by the STT_FILE symbol the linker puts
+ * before each object's local symbols) and the bytes at its addresses.
+ */
+#ifndef SUTURE_BUILD_TARGET_H
+#define SUTURE_BUILD_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patchfile/patch.h"
+#include "util/error.h"
+
+struct target_sym {
+	char *name;	/* without any @VERSION suffix */
+	uint64_t value; /* link-time address */
+	uint64_t size;
+	unsigned char type, bind, other; /* STT_*, STB_*, STV_* */
+	bool defined;
+	int file; /* index of the STT_FILE run it follows; -1 if global */
+};
+
+struct target_seg; /* an address range with bytes (private) */
+
+struct target {
+	char *path;
+	unsigned char build_id[PATCH_BUILD_ID_MAX];
+	size_t build_id_len;
+	char *comment; /* .comment text */
+	struct target_sym *syms;
+	size_t nsyms;
+	char **files; /* STT_FILE names, indexed by target_sym.file */
+	size_t nfiles;
+	struct target_seg *segs;
+	size_t nsegs;
+	unsigned char *image; /* the whole file */
+};
+
+/*
+ * target_open - load @path.  Fails when it is not an executable or shared
+ * library of this architecture, has no GNU build id, or is stripped.
+ */
+int target_open(const char *path, struct target **out, struct error *err);
+void target_close(struct target *t);
+
+/*
+ * target_lookup - the defined function or variable @name of the target.
+ * With @file (a static of the object whose STT_FILE is @file), it is
+ * searched among the local symbols following each STT_FILE of that name;
+ * otherwise among globals and hidden symbols the linker made local.
+ * *out is NULL when the target has no such symbol (inlined or discarded).
+ * -EEXIST, with a message, when several symbols fit.
+ */
+int target_lookup(const struct target *t, const char *name, const char *file,
+		  const struct target_sym **out, struct error *err);
+
+/* target_bytes - the file bytes at link-time address @addr, @size long, or
+ * NULL when they are not all in the file. */
+const unsigned char *target_bytes(const struct target *t, uint64_t addr,
+				  uint64_t size);
+
+#endif
