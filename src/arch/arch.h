@@ -139,4 +139,14 @@ int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
  */
 void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
 
+/* ---- dynamic linking of the running process -------------------------- */
+
+/*
+ * arch_dynreloc_is_slot - whether a dynamic relocation of @type (in a
+ * module's .rela.dyn or .rela.plt) fills a GOT slot with the address of its
+ * symbol (GLOB_DAT, JUMP_SLOT), so that reading the slot in the running
+ * process tells where the dynamic linker bound that symbol.
+ */
+bool arch_dynreloc_is_slot(uint32_t type);
+
 #endif
