@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# mosquitto.sh - live-patch a real program nobody here wrote: Debian's MQTT
+# broker mosquitto (source package mosquitto, bookworm 2.0.11-1.2+deb12uN),
+# with real fixes from its debian/patches series.  See tests/real/README.md.
+#
+#  1. CVE-2023-0809.patch (security): the broker must reject any first
+#     packet that is not a CONNECT before reading its body.  Unfixed, a
+#     client that sends a PUBLISH header announcing a 256 MiB body makes the
+#     broker allocate it and wait for the body (memory exhaustion with a few
+#     connections).  One line of packet__read() in lib/packet_mosq.c, which
+#     the broker compiles as src/packet_mosq.o (libmosquitto compiles the
+#     same source with other defines as lib/packet_mosq.o).
+#     Client check: send "30 80 80 80 01" (PUBLISH, 2 MiB body follows) on
+#     a fresh connection; unfixed the connection stays open, fixed it is
+#     closed at once.  Also: the broker's VmSize after announcing 256 MiB.
+#  2. 0015-Fix-QoS-1-QoS-2-publish-incorrectly-returning-no-sub.patch (the
+#     fix of a regression that the CVE-2024-8376 security update brought):
+#     a QoS 1 PUBLISH from an MQTT 5 client to a topic that has subscribers
+#     is acknowledged with reason 0x10 "no matching subscribers".  Only the
+#     body of sub__messages_queue() in src/subs.c changes (16 lines
+#     inserted: the rest of subs.c shifts, the file has .constprop copies).
+#     Client check: the PUBACK reason code, 10 unfixed, 00 fixed.
+#
+# Each fix: build the before tree as a user would (the same make flags are
+# handed to `suture build`), run the broker, see the unfixed behaviour from a
+# client, `suture build`, `suture apply` to the running process, see the
+# fixed behaviour on the same process (and that publish/subscribe still
+# works), `suture revert`, see the unfixed behaviour again.
+#
+# The source comes from Debian's archive through fetch-and-prepare.sh
+# (cached in ~/.cache/debian-sources); when it cannot be had the test FAILS.
+#
+# Environment: MOSQUITTO_FIXES="0809 0015" (the default) selects the fixes;
+# FETCH_PREPARE=path of fetch-and-prepare.sh.
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
+source "$HERE/../lib.sh"
+# shellcheck source=mqtt-lib.bash
+source "$HERE/mqtt-lib.bash"
+
+begin real-mosquitto
+
+PKG=mosquitto
+FIXES=${MOSQUITTO_FIXES:-0809 0015}
+# Only what builds with gcc and libc: no TLS, no cJSON, no docs (xsltproc),
+# no websockets, no SRV lookups.  -O2 -g as Debian builds (and the upstream
+# Makefile's own warnings); not stripped (plain `make`, not `make install`).
+MAKEFLAGS_MQ=(WITH_TLS=no WITH_CJSON=no WITH_DOCS=no WITH_WEBSOCKETS=no
+	WITH_SRV=no "CFLAGS=-Wall -g -O2 -Wconversion -Wextra")
+
+# --- locating the fetch tool -------------------------------------------
+find_fetch_tool() {
+	local c
+	for c in "${FETCH_PREPARE:-}" "$ROOT/../shared/tools/fetch-and-prepare.sh" \
+		/work/shared/tools/fetch-and-prepare.sh; do
+		[ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
+# fetch PATCH DIR: DIR/before, DIR/after, DIR/before-after.diff.
+fetch() {
+	local tool
+	if ! tool=$(find_fetch_tool); then
+		fail "fetch $PKG $1: fetch-and-prepare.sh not found (looked in \$FETCH_PREPARE, $ROOT/../shared/tools, /work/shared/tools)"
+		return 1
+	fi
+	run timeout 600 "$tool" -p -f "$PKG" "$1" "$2"
+	if [ "$RC" -ne 0 ]; then
+		fail "fetch $PKG source with $1 from Debian's archive (apt-get source): is the archive reachable?" "$OUT"
+		return 1
+	fi
+	pass "fetch $PKG source, before/after $1 ($(awk '/^version:/ {print $2}' "$2/INFO"))"
+}
+
+# --- the broker ----------------------------------------------------------
+# free_port: a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_broker VAR BINARY: run BINARY with a config listening on 127.0.0.1;
+# sets VAR_PID and VAR_PORT.
+start_broker() {
+	local var=$1 bin=$2 port pid i conf log
+	port=$(free_port) || { fail "find a free port"; return 1; }
+	conf=$WORK/$var.conf
+	log=$WORK/$var.log
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$conf"
+	"$bin" -c "$conf" >"$log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		if grep -q 'running' "$log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			printf -v "${var}_PID" '%s' "$pid"
+			printf -v "${var}_PORT" '%s' "$port"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "start $bin" "$(cat "$log")"
+	return 1
+}
+
+vmsize_kb() {
+	awk '/^VmSize:/ {print $2}' "/proc/$1/status"
+}
+
+# grows_on_big_packet PID PORT: print how many MiB the broker's address
+# space grows while a client's first packet announces a 256 MiB body.
+grows_on_big_packet() {
+	local pid=$1 port=$2 before after fd
+	before=$(vmsize_kb "$pid")
+	mqtt_big_first_packet "$port" fd || { echo "noconnect"; return; }
+	sleep 0.3
+	after=$(vmsize_kb "$pid")
+	exec {fd}>&-
+	sleep 0.2
+	echo $(((after - before) / 1024))
+}
+
+# expect_unfixed_0809 / expect_fixed_0809 WHEN PID PORT
+expect_unfixed_0809() {
+	local grow
+	check_eq "$1: a first packet that is not CONNECT is read on (connection stays open)" \
+		open "$(mqtt_first_packet_probe "$3")"
+	grow=$(grows_on_big_packet "$2" "$3")
+	check "$1: announcing a 256 MiB first packet grows the broker by >= 200 MiB (got ${grow} MiB)" \
+		test "${grow:-0}" -ge 200 2>/dev/null
+}
+expect_fixed_0809() {
+	local grow
+	check_eq "$1: a first packet that is not CONNECT closes the connection" \
+		closed "$(mqtt_first_packet_probe "$3")"
+	grow=$(grows_on_big_packet "$2" "$3")
+	check "$1: announcing a 256 MiB first packet does not grow the broker (got ${grow} MiB)" \
+		test "${grow:-999}" -lt 16 2>/dev/null
+}
+expect_unfixed_0015() {
+	check_eq "$1: MQTT 5 QoS 1 PUBACK says 'no matching subscribers' (0x10) though delivered" \
+		"10 delivered" "$(mqtt5_puback_reason "$3" "suture/real/$RANDOM")"
+}
+expect_fixed_0015() {
+	check_eq "$1: MQTT 5 QoS 1 PUBACK says success (0x00), message delivered" \
+		"00 delivered" "$(mqtt5_puback_reason "$3" "suture/real/$RANDOM")"
+}
+
+check_pubsub() {
+	check "$1: publish/subscribe works (MQTT 3.1.1, QoS 0)" \
+		mqtt_pubsub "$3" "suture/real/t$RANDOM" "payload-$RANDOM"
+}
+
+# --- one fix, end to end --------------------------------------------------
+# live_patch ID PATCH CHANGED_FUNC CONTROL
+#   ID: 0809 or 0015 (selects expect_unfixed_ID / expect_fixed_ID)
+#   CONTROL: 1 to also build after/ and check it behaves as the patched one
+live_patch() {
+	local id=$1 patch=$2 func=$3 control=$4 dir t0 t1 status
+	dir=$WORK/$id
+	section "$patch"
+	fetch "$patch" "$dir" || return 1
+
+	# The user's running service: built in its source tree.
+	cp -a "$dir/before" "$dir/service-src"
+	t0=$(date +%s)
+	build_tree "$dir/service-src" -j2 "${MAKEFLAGS_MQ[@]}" || return 1
+	t1=$(date +%s)
+	pass "build the unfixed broker ($((t1 - t0)) s)"
+	check "the broker binary keeps its symbol table" \
+		sh -c "readelf -S '$dir/service-src/src/mosquitto' | grep -q '\.symtab'"
+
+	if [ "$control" = 1 ]; then
+		cp -a "$dir/after" "$dir/after-src"
+		if build_tree "$dir/after-src" -j2 "${MAKEFLAGS_MQ[@]}" &&
+			start_broker AFTER "$dir/after-src/src/mosquitto"; then
+			"expect_fixed_$id" "broker built from after/" "$AFTER_PID" "$AFTER_PORT"
+			stop_target "$AFTER_PID"
+		fi
+	fi
+
+	start_broker MQ "$dir/service-src/src/mosquitto" || return 1
+	local pid=$MQ_PID port=$MQ_PORT
+	"expect_unfixed_$id" "unpatched" "$pid" "$port"
+	check_pubsub "unpatched" "$pid" "$port"
+
+	t0=$(date +%s)
+	run suture build --src "$dir/service-src" --patch "$dir/before-after.diff" \
+		--binary src/mosquitto -o "$dir/fix.sut" -- make -j2 "${MAKEFLAGS_MQ[@]}"
+	t1=$(date +%s)
+	printf '%s\n' "$OUT" >"$dir/build.out"
+	if [ "$RC" -ne 0 ]; then
+		fail "suture build $patch ($((t1 - t0)) s)" "$OUT"
+		return 1
+	fi
+	pass "suture build $patch ($((t1 - t0)) s)"
+	echo "$OUT" | sed 's/^/    build: /' | head -n 40
+	check_match "the builder names $func as changed" "$func" "$OUT"
+
+	run suture apply "$pid" "$dir/fix.sut"
+	if [ "$RC" -ne 0 ]; then
+		fail "suture apply $pid fix.sut" "$OUT"
+		return 1
+	fi
+	pass "suture apply $pid fix.sut"
+	check "the broker still runs (same PID $pid)" alive "$pid"
+	"expect_fixed_$id" "live-patched" "$pid" "$port"
+	check_pubsub "live-patched" "$pid" "$port"
+	run suture status "$pid"
+	status=$OUT
+	check_eq "suture status exits 0" 0 "$RC"
+	check_match "suture status shows the patch" "fix|applied|$func" "$status"
+
+	run suture revert "$pid"
+	if [ "$RC" -ne 0 ]; then
+		fail "suture revert $pid" "$OUT"
+		return 1
+	fi
+	pass "suture revert $pid"
+	check "the broker still runs after revert (same PID $pid)" alive "$pid"
+	"expect_unfixed_$id" "reverted" "$pid" "$port"
+	check_pubsub "reverted" "$pid" "$port"
+
+	# Apply again and leave it: the final state must be the fixed one.
+	check "suture apply again after revert" suture apply "$pid" "$dir/fix.sut"
+	"expect_fixed_$id" "re-applied" "$pid" "$port"
+	check_pubsub "re-applied" "$pid" "$port"
+	stop_target "$pid"
+}
+
+if [ ! -x "$SUTURE" ]; then
+	fail "build/suture exists (run make first)"
+	finish
+fi
+
+for f in $FIXES; do
+	case $f in
+	0809) live_patch 0809 CVE-2023-0809.patch packet__read 1 ;;
+	0015) live_patch 0015 0015-Fix-QoS-1-QoS-2-publish-incorrectly-returning-no-sub.patch sub__messages_queue 1 ;;
+	*) fail "unknown fix '$f' in MOSQUITTO_FIXES" ;;
+	esac
+done
+
+finish
