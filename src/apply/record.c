@@ -1,0 +1,275 @@
+/*
+ * record.c - encoding and validating the in-process record (record.h).
+ *
+ * Layout, all integers in the machine's byte order:
+ *
+ *   struct rec_header                      fixed size, version 1
+ *   struct rec_func[nfuncs]                at funcs_off
+ *   string area (NUL-terminated strings)   at strings_off
+ *
+ * A CRC-32 over the whole record (with the crc field zero) catches a region
+ * that merely looks like ours.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "apply/record.h"
+#include "util/xalloc.h"
+
+static const char rec_magic[8] = "SUTUREPR";
+
+/* Largest plausible record: a patch replacing thousands of functions. */
+#define REC_MAX_SIZE (16u << 20)
+
+struct rec_part {
+	uint64_t offset, size;
+	uint32_t prot, pad;
+};
+
+struct rec_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;
+	uint32_t total_size; /* header + functions + strings */
+	uint32_t crc;	     /* CRC-32 of total_size bytes, this field 0 */
+	uint64_t seq;
+	uint64_t base, size;
+	uint64_t applied_ns;
+	struct rec_part parts[RECORD_NPARTS];
+	uint32_t nfuncs, func_size, funcs_off;
+	uint32_t strings_off, strings_size;
+	uint32_t name, target_file; /* string offsets */
+	uint32_t build_id_len;
+	unsigned char build_id[PATCH_BUILD_ID_MAX];
+};
+
+struct rec_func {
+	uint32_t name, flags;
+	uint64_t entry, new_addr, new_size;
+	uint32_t saved_len, pad;
+	unsigned char saved[ARCH_TRAMPOLINE_MAX];
+};
+
+/* Bytes of the string area: every string with its NUL. */
+static size_t strings_size(const struct record *r)
+{
+	size_t n = strlen(r->name) + 1 + strlen(r->target_file) + 1;
+
+	for (size_t i = 0; i < r->nfuncs; i++)
+		n += strlen(r->funcs[i].name) + 1;
+	return n;
+}
+
+size_t record_size(const struct record *r)
+{
+	return sizeof(struct rec_header) + r->nfuncs * sizeof(struct rec_func) +
+	       strings_size(r);
+}
+
+/* Append @s to the string area at @area (*used bytes so far); returns its
+ * offset. */
+static uint32_t put_str(unsigned char *area, size_t *used, const char *s)
+{
+	size_t off = *used, len = strlen(s) + 1;
+
+	memcpy(area + off, s, len);
+	*used += len;
+	return (uint32_t)off;
+}
+
+/* Fill the fixed header of @r (strings and CRC are done by the caller). */
+static void encode_header(const struct record *r, struct rec_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, rec_magic, sizeof(h->magic));
+	h->version = RECORD_VERSION;
+	h->header_size = sizeof(*h);
+	h->total_size = (uint32_t)record_size(r);
+	h->seq = r->seq;
+	h->base = r->base;
+	h->size = r->size;
+	h->applied_ns = r->applied_ns;
+	for (int i = 0; i < RECORD_NPARTS; i++) {
+		h->parts[i].offset = r->parts[i].offset;
+		h->parts[i].size = r->parts[i].size;
+		h->parts[i].prot = (uint32_t)r->parts[i].prot;
+	}
+	h->nfuncs = (uint32_t)r->nfuncs;
+	h->func_size = sizeof(struct rec_func);
+	h->funcs_off = sizeof(*h);
+	h->strings_off = (uint32_t)(sizeof(*h) +
+				    r->nfuncs * sizeof(struct rec_func));
+	h->strings_size = (uint32_t)strings_size(r);
+	h->build_id_len = (uint32_t)r->build_id_len;
+	memcpy(h->build_id, r->build_id, r->build_id_len);
+}
+
+void record_encode(const struct record *r, unsigned char *buf)
+{
+	struct rec_header h;
+	unsigned char *area;
+	size_t used = 0;
+
+	encode_header(r, &h);
+	area = buf + h.strings_off;
+	h.name = put_str(area, &used, r->name);
+	h.target_file = put_str(area, &used, r->target_file);
+	for (size_t i = 0; i < r->nfuncs; i++) {
+		const struct record_func *f = &r->funcs[i];
+		struct rec_func rf = {
+			.name = put_str(area, &used, f->name),
+			.flags = f->flags,
+			.entry = f->entry,
+			.new_addr = f->new_addr,
+			.new_size = f->new_size,
+			.saved_len = (uint32_t)f->saved_len,
+		};
+
+		memcpy(rf.saved, f->saved, f->saved_len);
+		memcpy(buf + h.funcs_off + i * sizeof(rf), &rf, sizeof(rf));
+	}
+	memcpy(buf, &h, sizeof(h));
+	h.crc = (uint32_t)crc32(0, buf, h.total_size);
+	memcpy(buf, &h, sizeof(h));
+}
+
+size_t record_needed(const unsigned char *buf, size_t len)
+{
+	struct rec_header h;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	if (memcmp(h.magic, rec_magic, sizeof(h.magic)) ||
+	    h.total_size > REC_MAX_SIZE)
+		return 0;
+	return h.total_size;
+}
+
+/* The string at offset @off of the area, or NULL if it is out of bounds or
+ * not terminated inside the area. */
+static const char *get_str(const unsigned char *buf,
+			   const struct rec_header *h, uint32_t off)
+{
+	const char *area = (const char *)buf + h->strings_off;
+
+	if (off >= h->strings_size ||
+	    !memchr(area + off, '\0', h->strings_size - off))
+		return NULL;
+	return area + off;
+}
+
+/* Check the header's framing: magic, version, sizes, CRC, bounds. */
+static const char *check_header(const unsigned char *buf, size_t len,
+				uint64_t at, struct rec_header *h)
+{
+	struct rec_header z;
+
+	if (len < sizeof(*h))
+		return "it is too short to hold a record";
+	memcpy(h, buf, sizeof(*h));
+	if (memcmp(h->magic, rec_magic, sizeof(h->magic)))
+		return "it does not start with a suture record";
+	if (h->version != RECORD_VERSION)
+		return "its record has a version this suture does not read";
+	if (h->header_size != sizeof(*h) || h->total_size > len ||
+	    h->total_size < sizeof(*h) || h->func_size != sizeof(struct rec_func))
+		return "its record has inconsistent sizes";
+	z = *h;
+	z.crc = 0;
+	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, sizeof(z)),
+			    buf + sizeof(z), h->total_size - sizeof(z)) !=
+	    h->crc)
+		return "its record fails its checksum";
+	if (h->base != at)
+		return "its record describes a region at another address";
+	if (h->funcs_off < sizeof(*h) || h->nfuncs == 0 ||
+	    (uint64_t)h->funcs_off + (uint64_t)h->nfuncs * h->func_size >
+		    h->strings_off ||
+	    (uint64_t)h->strings_off + h->strings_size > h->total_size ||
+	    h->build_id_len == 0 || h->build_id_len > PATCH_BUILD_ID_MAX)
+		return "its record has out-of-bounds fields";
+	for (int i = 0; i < RECORD_NPARTS; i++)
+		if (h->parts[i].offset > h->size ||
+		    h->parts[i].size > h->size - h->parts[i].offset)
+			return "its record has a part outside the region";
+	return NULL;
+}
+
+/* Decode function entries; returns a reason on failure. */
+static const char *decode_funcs(const unsigned char *buf,
+				const struct rec_header *h, struct record *r)
+{
+	r->funcs = xcalloc(h->nfuncs, sizeof(*r->funcs));
+	for (uint32_t i = 0; i < h->nfuncs; i++) {
+		struct record_func *f = &r->funcs[i];
+		struct rec_func rf;
+		const char *name;
+
+		memcpy(&rf, buf + h->funcs_off + i * sizeof(rf), sizeof(rf));
+		if (!(name = get_str(buf, h, rf.name)) ||
+		    rf.saved_len > ARCH_TRAMPOLINE_MAX)
+			return "its record has a malformed function entry";
+		r->nfuncs++;
+		f->name = xstrdup(name);
+		f->entry = rf.entry;
+		f->new_addr = rf.new_addr;
+		f->new_size = rf.new_size;
+		f->flags = rf.flags;
+		f->saved_len = rf.saved_len;
+		memcpy(f->saved, rf.saved, rf.saved_len);
+		if (!(f->flags & PFUNC_PART) &&
+		    f->saved_len != arch_trampoline_len())
+			return "its record has a function without saved bytes";
+	}
+	return NULL;
+}
+
+int record_decode(const unsigned char *buf, size_t len, uint64_t at,
+		  struct record *r, struct error *err)
+{
+	const char *why, *name, *file;
+	struct rec_header h;
+
+	memset(r, 0, sizeof(*r));
+	if ((why = check_header(buf, len, at, &h)))
+		goto out_bad;
+	why = "its record has a malformed name or file name";
+	if (!(name = get_str(buf, &h, h.name)) ||
+	    !(file = get_str(buf, &h, h.target_file)) ||
+	    !patch_name_valid(name))
+		goto out_bad;
+	strcpy(r->name, name);
+	r->target_file = xstrdup(file);
+	r->seq = h.seq;
+	r->base = h.base;
+	r->size = h.size;
+	r->applied_ns = h.applied_ns;
+	r->build_id_len = h.build_id_len;
+	memcpy(r->build_id, h.build_id, h.build_id_len);
+	for (int i = 0; i < RECORD_NPARTS; i++) {
+		r->parts[i].offset = h.parts[i].offset;
+		r->parts[i].size = h.parts[i].size;
+		r->parts[i].prot = (int)h.parts[i].prot;
+	}
+	if ((why = decode_funcs(buf, &h, r)))
+		goto out_free;
+	return 0;
+out_free:
+	record_free(r);
+out_bad:
+	return error_set(err, -EINVAL, "%s", why);
+}
+
+void record_free(struct record *r)
+{
+	for (size_t i = 0; i < r->nfuncs; i++)
+		free(r->funcs[i].name);
+	free(r->funcs);
+	free(r->target_file);
+	r->funcs = NULL;
+	r->target_file = NULL;
+	r->nfuncs = 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * record.h - the record suture leaves in the target next to each patch.
+ *
+ * The first page(s) of every region suture maps into a process hold a
+ * versioned binary record of what was done: which patch, when, in what
+ * order, and for every replaced function its entry, its new address and
+ * the bytes the trampoline overwrote.  `suture status` and `suture revert`
+ * rebuild everything they know from /proc/PID/maps and these records, so
+ * no state lives outside the patched process and a fresh suture process
+ * (or one from a later version that still reads version 1) can undo a
+ * patch.  Records are read as untrusted input: magic, version, checksum and
+ * every offset are checked before any field is used.
+ */
+#ifndef SUTURE_APPLY_RECORD_H
+#define SUTURE_APPLY_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "patchfile/patch.h"
+#include "util/error.h"
+
+#define RECORD_VERSION 1
+
+/* The parts of a region, in address order. */
+enum record_part_kind {
+	RECORD_PART_RECORD, /* this record: read-only */
+	RECORD_PART_TEXT,   /* code, constants, GOT, stubs: read + exec */
+	RECORD_PART_DATA,   /* new variables: read + write */
+	RECORD_NPARTS,
+};
+
+struct record_part {
+	uint64_t offset; /* from the region's base; page aligned */
+	uint64_t size;	 /* bytes, page aligned; 0 if the part is empty */
+	int prot;	 /* PROT_* */
+};
+
+struct record_func {
+	char *name;
+	uint64_t entry;	   /* run-time address of the replaced function */
+	uint64_t new_addr; /* run-time address of its replacement */
+	uint64_t new_size; /* bytes of the replacement, 0 if unknown */
+	uint32_t flags;	   /* PFUNC_*; PFUNC_PART entries have no trampoline */
+	unsigned char saved[ARCH_TRAMPOLINE_MAX]; /* bytes the trampoline
+						     overwrote */
+	size_t saved_len;
+};
+
+struct record {
+	uint64_t seq; /* 1 + the highest seq in the process when applied */
+	char name[PATCH_NAME_MAX + 1];
+	unsigned char build_id[PATCH_BUILD_ID_MAX];
+	size_t build_id_len;
+	char *target_file;
+	uint64_t base, size; /* the region: [base, base + size) */
+	struct record_part parts[RECORD_NPARTS];
+	uint64_t applied_ns; /* CLOCK_REALTIME */
+	struct record_func *funcs;
+	size_t nfuncs;
+};
+
+/* record_size - bytes record_encode writes for @r. */
+size_t record_size(const struct record *r);
+
+/* record_encode - serialise @r into @buf of record_size(@r) bytes. */
+void record_encode(const struct record *r, unsigned char *buf);
+
+/*
+ * record_decode - parse and validate the @len bytes at @buf, found at
+ * run-time address @at.  On success @r owns new strings; release with
+ * record_free.  -EINVAL with a message saying what is wrong otherwise.
+ */
+int record_decode(const unsigned char *buf, size_t len, uint64_t at,
+		  struct record *r, struct error *err);
+
+/* record_free - release what @r owns (not @r itself). */
+void record_free(struct record *r);
+
+/* record_needed - bytes at the start of @buf (@len available) that the
+ * record there claims to occupy, or 0 if it is no record at all. */
+size_t record_needed(const unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,204 @@
+/* resolve.c - binding a patch's external symbols in a running process. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/resolve.h"
+#include "arch/arch.h"
+#include "util/xalloc.h"
+
+/* The "hidden" bit of a .gnu.version entry: not the default version. */
+#define VERSYM_HIDDEN 0x8000
+
+/* A GOT slot of a module: where its dynamic linker stored a symbol. */
+struct dyn_slot {
+	uint64_t addr;	   /* link-time address of the slot */
+	uint32_t sym;	   /* index into the dynamic symbol table */
+};
+
+/* What resolve needs of a module, read once from its section headers. */
+struct module_dyn {
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	size_t strndx;	       /* section of the symbol names */
+	const uint16_t *versym; /* NULL if unversioned */
+	struct dyn_slot *slots;
+	size_t nslots, cap;
+};
+
+/* Collect the GOT-slot relocations of one SHT_RELA section. */
+static void load_slots(struct module_dyn *d, Elf_Data *data)
+{
+	const Elf64_Rela *r = data->d_buf;
+	size_t n = data->d_size / sizeof(*r);
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t sym = (uint32_t)ELF64_R_SYM(r[i].r_info);
+
+		if (!arch_dynreloc_is_slot((uint32_t)ELF64_R_TYPE(r[i].r_info)) ||
+		    !sym || sym >= d->nsyms)
+			continue;
+		XGROW(d->slots, d->cap, d->nslots);
+		d->slots[d->nslots].addr = r[i].r_offset;
+		d->slots[d->nslots++].sym = sym;
+	}
+}
+
+/* Read @mod's dynamic symbols, versions and GOT relocations. */
+static struct module_dyn *load_dyn(struct module *mod)
+{
+	struct module_dyn *d = xcalloc(1, sizeof(*d));
+	size_t dynsym_ndx = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(mod->elf, scn))) {
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || !(data = elf_getdata(scn, NULL)))
+			continue;
+		if (sh.sh_type == SHT_DYNSYM) {
+			d->syms = data->d_buf;
+			d->nsyms = data->d_size / sizeof(Elf64_Sym);
+			d->strndx = sh.sh_link;
+			dynsym_ndx = elf_ndxscn(scn);
+		} else if (sh.sh_type == SHT_GNU_versym) {
+			d->versym = data->d_buf;
+		}
+	}
+	/* Relocations second: they index the symbol table found above. */
+	while ((scn = elf_nextscn(mod->elf, scn))) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA &&
+		    dynsym_ndx && sh.sh_link == dynsym_ndx)
+			load_slots(d, elf_getdata(scn, NULL));
+	}
+	return d;
+}
+
+static const char *sym_name(const struct module *mod, uint32_t i)
+{
+	const char *s = elf_strptr(mod->elf, mod->dyn->strndx,
+				   mod->dyn->syms[i].st_name);
+
+	return s ? s : "";
+}
+
+/*
+ * Look for @name among @mod's GOT slots and read the slot.  Returns 1 with
+ * *addr set if found; *bound says whether it already points outside @mod
+ * (a lazily bound PLT slot still points at @mod's own resolver stub).
+ */
+static int from_slot(struct module *mod, const struct rmem *mem,
+		     const char *name, uint64_t *addr, bool *bound)
+{
+	struct module_dyn *d = mod->dyn;
+
+	for (size_t i = 0; i < d->nslots; i++) {
+		if (strcmp(sym_name(mod, d->slots[i].sym), name))
+			continue;
+		if (rmem_read(mem, mod->bias + d->slots[i].addr, addr,
+			      sizeof(*addr), NULL) || !*addr)
+			continue;
+		*bound = *addr < mod->lo || *addr >= mod->hi;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Look for a default-version definition of @name in @mod.  Returns 1 with
+ * *addr set if found, 2 if only an IFUNC definition exists (whose address
+ * is its resolver, not the function), 0 if none.
+ */
+static int from_dynsym(struct module *mod, const char *name, uint64_t *addr)
+{
+	struct module_dyn *d = mod->dyn;
+	int found = 0;
+
+	for (size_t i = 1; i < d->nsyms; i++) {
+		const Elf64_Sym *s = &d->syms[i];
+		unsigned bind = ELF64_ST_BIND(s->st_info);
+		unsigned type = ELF64_ST_TYPE(s->st_info);
+
+		if (s->st_shndx == SHN_UNDEF || type == STT_TLS ||
+		    (bind != STB_GLOBAL && bind != STB_WEAK) ||
+		    (d->versym && (d->versym[i] & VERSYM_HIDDEN)) ||
+		    strcmp(sym_name(mod, (uint32_t)i), name))
+			continue;
+		if (type == STT_GNU_IFUNC) {
+			found = 2;
+			continue;
+		}
+		*addr = mod->bias + s->st_value;
+		return 1;
+	}
+	return found;
+}
+
+/* Resolve one external symbol as explained in resolve.h. */
+static int resolve_extern(struct modules *mods, const struct rmem *mem,
+			  const struct patch_symbol *sym, uint64_t *addr,
+			  struct error *err)
+{
+	struct module *main = modules_main(mods);
+	uint64_t lazy = 0;
+	bool bound, ifunc = false;
+	int r;
+
+	for (size_t i = 0; i < mods->n; i++) {
+		if (!mods->v[i].dyn)
+			mods->v[i].dyn = load_dyn(&mods->v[i]);
+		if (from_slot(&mods->v[i], mem, sym->name, addr, &bound)) {
+			if (bound)
+				return 0;
+			lazy = lazy ? lazy : *addr;
+		}
+	}
+	/* A lazy slot still works: the call goes through the module's PLT
+	 * and its dynamic linker, which binds it like any other call. */
+	if ((*addr = lazy))
+		return 0;
+	/* The executable first, then the libraries in address order. */
+	for (size_t i = 0; i <= mods->n; i++) {
+		struct module *m = i ? &mods->v[i - 1] : main;
+
+		if (!m || (i && m == main))
+			continue;
+		if ((r = from_dynsym(m, sym->name, addr)) == 1)
+			return 0;
+		ifunc |= r == 2;
+	}
+	*addr = 0;
+	if (sym->weak)
+		return 0;
+	if (ifunc)
+		return error_set(err, -ENOENT,
+				 "symbol '%s' is an indirect function (IFUNC) "
+				 "that no module of process %d imports, so its "
+				 "implementation cannot be known",
+				 sym->name, mods->pid);
+	return error_set(err, -ENOENT,
+			 "cannot resolve symbol '%s': no module loaded in "
+			 "process %d defines it",
+			 sym->name, mods->pid);
+}
+
+int resolve_symbols(const struct patch *p, const struct module *target,
+		    struct modules *mods, const struct rmem *mem,
+		    uint64_t *addrs, struct error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < p->nsymbols; i++) {
+		const struct patch_symbol *s = &p->symbols[i];
+
+		addrs[i] = 0;
+		if (s->kind == PSYM_TARGET)
+			addrs[i] = target->bias + s->value;
+		else if (s->kind == PSYM_EXTERN &&
+			 (r = resolve_extern(mods, mem, s, &addrs[i], err)))
+			return r;
+	}
+	return 0;
+}

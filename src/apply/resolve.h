@@ -1,0 +1,32 @@
+/*
+ * resolve.h - run-time addresses of the symbols a patch refers to.
+ *
+ * PSYM_TARGET symbols are link-time addresses in the patched module: add its
+ * bias.  PSYM_EXTERN symbols are bound the way the process's dynamic linker
+ * bound them, read back from memory: first a GOT slot of a loaded module
+ * that imports the name (this follows LD_PRELOAD interposition and the
+ * choice of an IFUNC implementation such as strlen), else the default
+ * version of a dynamic symbol defined by the executable, then by the
+ * libraries in address order.  PSYM_LOCAL symbols depend on where the patch
+ * is placed and are left to link.c.
+ */
+#ifndef SUTURE_APPLY_RESOLVE_H
+#define SUTURE_APPLY_RESOLVE_H
+
+#include <stdint.h>
+
+#include "apply/modules.h"
+#include "apply/rmem.h"
+#include "patchfile/patch.h"
+
+/*
+ * resolve_symbols - fill @addrs (p->nsymbols entries) with the address of
+ * every PSYM_TARGET and PSYM_EXTERN symbol of @p (PSYM_LOCAL entries are
+ * set to 0).  @target is the patched module.  A missing weak symbol gets 0;
+ * a missing strong one fails, naming it.
+ */
+int resolve_symbols(const struct patch *p, const struct module *target,
+		    struct modules *mods, const struct rmem *mem,
+		    uint64_t *addrs, struct error *err);
+
+#endif

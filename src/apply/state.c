@@ -1,0 +1,122 @@
+/* state.c - rebuilding the list of applied patches from a process. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/state.h"
+#include "util/xalloc.h"
+
+#define MEMFD_PATH "/memfd:" STATE_MEMFD_PREFIX
+
+/* Whether @m is the first mapping of one of suture's regions. */
+static bool region_start(const struct proc_map *m)
+{
+	return !strncmp(m->path, MEMFD_PATH, strlen(MEMFD_PATH)) &&
+	       m->offset == 0;
+}
+
+static void add_bad(struct state *st, uint64_t start, const char *why)
+{
+	XGROW(st->bad, st->badcap, st->nbad);
+	st->bad[st->nbad].start = start;
+	st->bad[st->nbad++].why = xasprintf(
+		"the region at %#" PRIx64 " named like a suture patch is not "
+		"trusted: %s",
+		start, why);
+}
+
+/*
+ * Read the record at the start of the region at @m.  Returns 0 and fills
+ * @r, or a negative errno with @why set.
+ */
+static int read_record(const struct rmem *mem, const struct proc_map *m,
+		       struct record *r, struct error *why)
+{
+	size_t len = 4096, need;
+	unsigned char *buf = xmalloc(len);
+	int ret;
+
+	if ((ret = rmem_read(mem, m->start, buf, len, why)))
+		goto out_free;
+	need = record_needed(buf, len);
+	if (need > len && need <= m->end - m->start) {
+		buf = xrealloc(buf, need);
+		len = need;
+		if ((ret = rmem_read(mem, m->start, buf, len, why)))
+			goto out_free;
+	}
+	ret = record_decode(buf, len, m->start, r, why);
+out_free:
+	free(buf);
+	return ret;
+}
+
+/* Check that the record agrees with the name the kernel shows. */
+static bool name_matches(const struct proc_map *m, const struct record *r)
+{
+	const char *n = m->path + strlen(MEMFD_PATH);
+	size_t len = strlen(r->name);
+
+	return !strncmp(n, r->name, len) &&
+	       (n[len] == '\0' || n[len] == ' ');
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int state_read(const struct proc_maps *maps, const struct rmem *mem,
+	       struct state *st, struct error *err)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->v[i];
+		struct error why = { "" };
+		struct record r;
+
+		if (!region_start(m))
+			continue;
+		if (read_record(mem, m, &r, &why)) {
+			add_bad(st, m->start, why.msg);
+			continue;
+		}
+		if (!name_matches(m, &r)) {
+			add_bad(st, m->start,
+				"its record names a different patch");
+			record_free(&r);
+			continue;
+		}
+		XGROW(st->v, st->cap, st->n);
+		st->v[st->n++] = r;
+	}
+	qsort(st->v, st->n, sizeof(*st->v), by_seq);
+	return 0;
+}
+
+void state_free(struct state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		record_free(&st->v[i]);
+	for (size_t i = 0; i < st->nbad; i++)
+		free(st->bad[i].why);
+	free(st->v);
+	free(st->bad);
+	memset(st, 0, sizeof(*st));
+}
+
+struct record *state_find(struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->v[i].name, name))
+			return &st->v[i];
+	return NULL;
+}
+
+uint64_t state_next_seq(const struct state *st)
+{
+	return st->n ? st->v[st->n - 1].seq + 1 : 1;
+}

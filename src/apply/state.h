@@ -1,0 +1,47 @@
+/*
+ * state.h - the patches applied to a process, rebuilt from its memory.
+ *
+ * Every region suture maps is a memfd named "suture:NAME", which
+ * /proc/PID/maps shows as "/memfd:suture:NAME (deleted)"; its first page
+ * holds a record (record.h).  Reading the state needs only permission to
+ * read the process's memory: nothing is stopped.
+ */
+#ifndef SUTURE_APPLY_STATE_H
+#define SUTURE_APPLY_STATE_H
+
+#include "apply/proc.h"
+#include "apply/record.h"
+#include "apply/rmem.h"
+
+/* Prefix of the memfd name of every region. */
+#define STATE_MEMFD_PREFIX "suture:"
+
+/* A region that looks like suture's but whose record is not valid. */
+struct state_bad {
+	uint64_t start;
+	char *why; /* a full sentence */
+};
+
+struct state {
+	struct record *v; /* valid records, sorted by seq */
+	size_t n, cap;
+	struct state_bad *bad;
+	size_t nbad, badcap;
+};
+
+/*
+ * state_read - find suture's regions in @maps and decode their records
+ * through @mem.  Regions whose record is invalid are listed in st->bad,
+ * never trusted.  Release with state_free.
+ */
+int state_read(const struct proc_maps *maps, const struct rmem *mem,
+	       struct state *st, struct error *err);
+void state_free(struct state *st);
+
+/* state_find - the applied patch called @name, or NULL. */
+struct record *state_find(struct state *st, const char *name);
+
+/* state_next_seq - the sequence number the next patch gets. */
+uint64_t state_next_seq(const struct state *st);
+
+#endif
