@@ -11,10 +11,14 @@
  *   bar N       draw_bar() in util.c, through clamp_pct() too (inline.diff)
  *   check S     word_is_yes(): case-sensitive (libc.diff: strcasecmp)
  *   digest S    digest(): order-blind sum (helper.diff: new helper)
- *   slow MS N   compute_slow(): sleeps MS ms first (busy.diff)
+ *   hold N      compute_held(): waits inside until `release` (busy.diff)
+ *   holding     how many threads are inside compute_held(), and the last
+ *               one's thread id: "holding=1 tid=1234"
+ *   release     lets one held request go on
  *   items N     min(N, max_items) (initvar.diff changes max_items: refused)
  *   state       calls=<file static> hits=<local static> total=<global>
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,9 @@ long calc_total;		/* global: compute() calls */
 static long calc_calls;		/* file static: compute() calls */
 unsigned long calc_hits_seen;	/* last value of compute()'s local static */
 static int max_items = 10;	/* changed by initvar.diff */
+static int calc_gate[2];	/* pipe: `release` writes, compute_held reads */
+static long calc_holding;	/* threads inside compute_held() */
+static long calc_holder_tid;	/* the last thread that entered it */
 
 /* Sum of 1..n.  Every call is counted three ways (see `state`). */
 long compute(long n)
@@ -43,13 +50,22 @@ long compute(long n)
 	return sum;
 }
 
-/* Like compute(), after sleeping @ms milliseconds (for busy-thread tests). */
-long compute_slow(long ms, long n)
+/*
+ * 2n + 1, after waiting for a `release` request: the busy-thread tests
+ * keep a thread inside this function for as long as they need, with no
+ * sleep to time.
+ */
+long compute_held(long n)
 {
+	char c;
 	long r;
 
-	usleep((useconds_t)ms * 1000);
+	__atomic_fetch_add(&calc_holding, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&calc_holder_tid, (long)gettid(), __ATOMIC_SEQ_CST);
+	if (read(calc_gate[0], &c, 1) != 1)
+		c = 0;
 	r = n * 2;
+	__atomic_fetch_sub(&calc_holding, 1, __ATOMIC_SEQ_CST);
 	return r + 1;
 }
 
@@ -94,10 +110,14 @@ static int items(long n)
 	return n < max_items ? (int)n : max_items;
 }
 
+int service_init(void)
+{
+	return pipe(calc_gate);
+}
+
 int service_handle(const char *req, char *reply, size_t len)
 {
 	const char *arg = strchr(req, ' ');
-	long ms, n;
 
 	arg = arg ? arg + 1 : "";
 	if (!strncmp(req, "calc ", 5))
@@ -116,8 +136,15 @@ int service_handle(const char *req, char *reply, size_t len)
 		draw_bar(atoi(arg), reply, len);
 	else if (!strncmp(req, "items ", 6))
 		snprintf(reply, len, "%d", items(atol(arg)));
-	else if (sscanf(req, "slow %ld %ld", &ms, &n) == 2)
-		snprintf(reply, len, "%ld", compute_slow(ms, n));
+	else if (!strncmp(req, "hold ", 5))
+		snprintf(reply, len, "%ld", compute_held(atol(arg)));
+	else if (!strcmp(req, "release"))
+		snprintf(reply, len, "%s",
+			 write(calc_gate[1], "x", 1) == 1 ? "released" : "error");
+	else if (!strcmp(req, "holding"))
+		snprintf(reply, len, "holding=%ld tid=%ld",
+			 __atomic_load_n(&calc_holding, __ATOMIC_SEQ_CST),
+			 __atomic_load_n(&calc_holder_tid, __ATOMIC_SEQ_CST));
 	else if (!strcmp(req, "state"))
 		snprintf(reply, len, "calls=%ld hits=%lu total=%ld",
 			 calc_calls, calc_hits_seen, calc_total);

@@ -18,7 +18,7 @@ static inline int clamp_pct(int v)
 }
 
 long compute(long n);
-long compute_slow(long ms, long n);
+long compute_held(long n);
 void greet(const char *name, char *out, size_t len);
 int word_is_yes(const char *word);
 unsigned long digest(const char *s);
