@@ -149,4 +149,64 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
  */
 bool arch_dynreloc_is_slot(uint32_t type);
 
+/* ---- crash-safe changes ------------------------------------------------ */
+
+/*
+ * A gate is the code a trampoline jumps to when a patch must be switched on
+ * and off in one step.  It tests a commit byte: when the byte is non-zero it
+ * jumps to the new function, otherwise it runs the instructions the
+ * trampoline displaced (moved so that they work at their new address) and
+ * jumps back behind them into the old function.  Writing all trampolines
+ * therefore changes nothing; writing the commit byte switches every function
+ * of the patch at once.
+ */
+#define ARCH_GATE_MAX 96
+
+/*
+ * arch_gate_write - encode into @buf the gate placed at @at for a function
+ * whose entry is at @entry and whose current first bytes are @code (@avail
+ * bytes, at least arch_trampoline_len()).  @flag is the commit byte's
+ * address, @new_fn the replacement.  *len gets the gate's length.  Fails
+ * when an entry instruction cannot be moved (naming it).
+ */
+int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
+		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
+		    size_t avail, uint64_t entry, struct error *err);
+
+/*
+ * arch_branches_into - whether code at @addr (@len bytes) has a direct
+ * branch whose target lies strictly inside (@lo, @hi): such a function
+ * would jump into the middle of its own displaced entry.
+ */
+bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
+			uint64_t lo, uint64_t hi);
+
+/*
+ * A rescue stub runs one injected system call and then, by itself, puts
+ * every register back and jumps to where the thread was: if suture dies
+ * while a thread's registers point at it, the thread still resumes exactly
+ * as it would have.  The stub starts with the system call instruction.
+ */
+size_t arch_rescue_len(void);
+
+/*
+ * arch_rescue_write - encode into @buf a rescue stub placed at @at that
+ * resumes with @resume (see arch_regs_resume).
+ */
+void arch_rescue_write(unsigned char *buf, uint64_t at,
+		       const arch_regs *resume);
+
+/*
+ * arch_regs_resume - the registers a thread stopped with @stopped continues
+ * with when it resumes without a signal: if it was interrupted in a system
+ * call that the kernel would restart, the restart (pc moved back over the
+ * system call instruction, call number restored) is applied here, as the
+ * rescue stub runs in user space where the kernel cannot do it.
+ */
+void arch_regs_resume(const arch_regs *stopped, arch_regs *resume);
+
+/* GNU target triplet ("x86_64-linux-gnu"): prefix of cross-named compilers
+ * such as x86_64-linux-gnu-gcc that builds may call. */
+extern const char arch_gnu_triplet[];
+
 #endif

@@ -1,0 +1,102 @@
+/*
+ * build.c - the driver of `suture build`: runs the stages of pipeline.h in
+ * order and owns the context they share.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build/pipeline.h"
+#include "util/xalloc.h"
+
+void build_note(const struct build_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!ctx->opts->note)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) >= 0) {
+		ctx->opts->note(ctx->opts->note_arg, msg);
+		free(msg);
+	}
+	va_end(ap);
+}
+
+void build_detail(struct build_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *old = ctx->detail;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	if (!line)
+		return;
+	ctx->detail = xasprintf("%s%s\n", old ? old : "", line);
+	free(old);
+	free(line);
+}
+
+/* Resolve the paths the stages use. */
+static int build_paths(struct build_ctx *ctx, struct error *err)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(ctx->opts->src_dir, real))
+		return error_set(err, -errno, "cannot open source tree %s: %m",
+				 ctx->opts->src_dir);
+	ctx->src_real = xstrdup(real);
+	if (ctx->opts->target)
+		ctx->target_path = xstrdup(ctx->opts->target);
+	else
+		ctx->target_path = xasprintf("%s/%s", real,
+					     ctx->opts->binary);
+	ctx->tree[TREE_ORIG].label = "orig";
+	ctx->tree[TREE_PATCHED].label = "patched";
+	return 0;
+}
+
+int build_run(struct build_ctx *ctx, struct error *err)
+{
+	int ret;
+
+	/* The target first: a stripped or id-less binary is refused before
+	 * minutes of building. */
+	if ((ret = build_paths(ctx, err)) ||
+	    (ret = target_open(ctx->target_path, &ctx->target, err)))
+		return ret;
+	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
+	    (ret = objects_load(ctx, err)))
+		return ret;
+	return 0;
+}
+
+void build_ctx_free(struct build_ctx *ctx)
+{
+	for (int i = 0; i < TREE_COUNT; i++) {
+		struct build_tree *t = &ctx->tree[i];
+
+		for (size_t k = 0; k < t->nobjs; k++)
+			objfile_free(t->objs[k]);
+		free(t->objs);
+		cclog_free(t->cclog);
+		free(t->root);
+		free(t->log_path);
+		free(t->cclog_path);
+	}
+	if (ctx->scratch && !ctx->opts->keep)
+		tree_remove(ctx->scratch);
+	target_close(ctx->target);
+	patch_free(ctx->patch);
+	free(ctx->fns);
+	free(ctx->scratch);
+	free(ctx->src_real);
+	free(ctx->target_path);
+	free(ctx->detail);
+}

@@ -1,0 +1,143 @@
+/*
+ * pipeline.h - `suture build`: making a patch by comparing object code.
+ *
+ * The stages run in this order, each in its own file, each taking the one
+ * context below and adding what it found:
+ *
+ *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
+ *               directory, skipping build artifacts; apply the diffs to
+ *               patched/
+ *   run.c       build both copies with the compiler wrapper first on PATH
+ *   objects.c   read the wrapper's logs; load the objects linked into the
+ *               binary, pair orig and patched objects
+ *   target.c    (library) load the running binary: build id, symbols
+ *   verify.c    refuse unless the rebuilt original matches the target
+ *   compare.c   classify every function: unchanged, changed, new, or
+ *               changed only in __LINE__ constants
+ *   emit.c      build the struct patch: new code, private constants,
+ *               references into the target
+ *   record.c    the patch's info_json build record
+ *
+ * build_run() in build.c drives them.  Stages never print; they report
+ * progress through opts->note and failures through struct error, with a
+ * longer explanation (a build log tail, a list of mismatches) in
+ * ctx->detail for the command to print.
+ */
+#ifndef SUTURE_BUILD_PIPELINE_H
+#define SUTURE_BUILD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "build/cclog.h"
+#include "build/objfile.h"
+#include "build/target.h"
+#include "patchfile/patch.h"
+#include "util/error.h"
+
+/* What the user asked for (input; stages never change it). */
+struct build_opts {
+	const char *src_dir;	     /* tree the running binary came from */
+	const char *const *patches;  /* diffs, applied in order */
+	size_t npatches;
+	const char *binary;	     /* artifact to patch, relative to tree */
+	const char *target;	     /* running binary; NULL: src_dir/binary */
+	const char *name;	     /* patch name */
+	char *const *command;	     /* build command; NULL: "make" */
+	bool keep;		     /* keep the scratch directory */
+	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
+	void *note_arg;
+};
+
+enum build_tree_id { TREE_ORIG, TREE_PATCHED, TREE_COUNT };
+
+/* One scratch copy of the source tree and what its build produced. */
+struct build_tree {
+	const char *label; /* "orig" or "patched" */
+	char *root;	   /* real path of the copy */
+	char *log_path;	   /* build output */
+	char *cclog_path;  /* compiler calls */
+	struct cclog *cclog;
+	struct objfile **objs; /* the link set */
+	size_t nobjs;
+	bool fallback; /* no link command found: all compiled objects */
+};
+
+enum fn_state {
+	FN_UNCHANGED,
+	FN_CHANGED,
+	FN_LINE_ONLY, /* differs only in __LINE__ constants: not patched */
+	FN_NEW,
+};
+
+/* A function of a patched object and what became of it. */
+struct fn_result {
+	struct objfile *obj; /* patched object */
+	uint32_t sym;	     /* index in obj->syms */
+	struct objfile *oobj; /* orig counterpart's object, NULL if new */
+	uint32_t osym;
+	enum fn_state state;
+	const struct target_sym *tsym; /* counterpart in the target */
+	bool cold;     /* a split-off part (foo.cold) */
+	bool in_patch; /* its code goes into the patch */
+	bool needed;   /* copied because patched code calls it and the
+			  target has no copy of it */
+	int64_t psym;  /* its PSYM_LOCAL in the patch, -1 until emitted */
+};
+
+struct build_ctx {
+	const struct build_opts *opts;
+	char *src_real;	 /* real path of opts->src_dir */
+	char *target_path;
+	char *scratch;	 /* scratch directory */
+	struct build_tree tree[TREE_COUNT];
+	struct target *target;
+	size_t nverified; /* functions checked against the target */
+	struct fn_result *fns;
+	size_t nfns;
+	size_t nunchanged;
+	struct patch *patch;
+	char *detail; /* multi-line explanation of a failure, or NULL */
+};
+
+/* build_run - run every stage; on success ctx->patch is ready to write. */
+int build_run(struct build_ctx *ctx, struct error *err);
+
+/* build_ctx_free - release everything; removes the scratch directory
+ * unless opts->keep. */
+void build_ctx_free(struct build_ctx *ctx);
+
+/* build_note - report progress through opts->note (printf-style). */
+void build_note(const struct build_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* build_detail - append a line to ctx->detail (printf-style). */
+void build_detail(struct build_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The stages, in order. */
+int tree_prepare(struct build_ctx *ctx, struct error *err);
+int run_builds(struct build_ctx *ctx, struct error *err);
+int objects_load(struct build_ctx *ctx, struct error *err);
+int verify_target(struct build_ctx *ctx, struct error *err);
+int compare_objects(struct build_ctx *ctx, struct error *err);
+int emit_patch(struct build_ctx *ctx, struct error *err);
+int record_info(struct build_ctx *ctx, struct error *err);
+
+/* tree_remove - delete the scratch directory (recursively). */
+void tree_remove(const char *dir);
+
+/* build_objpair - the orig object paired with patched object @o, or NULL. */
+struct objfile *build_objpair(const struct build_ctx *ctx,
+			      const struct objfile *o);
+
+/* build_fn - the result for symbol @sym of patched object @o, or NULL. */
+struct fn_result *build_fn(const struct build_ctx *ctx,
+			   const struct objfile *o, uint32_t sym);
+
+/* build_fn_file - the STT_FILE name to look a static up by, or NULL for
+ * a global: what target_lookup() wants for symbol @y of @o. */
+const char *build_fn_file(const struct objfile *o, const struct obj_symbol *y);
+
+#endif

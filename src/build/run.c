@@ -1,0 +1,156 @@
+/*
+ * run.c - stage 2: build both scratch copies with the compiler wrapper.
+ *
+ * A directory of symlinks named after the compilers a build may call
+ * (cc, gcc, clang, gcc-12, x86_64-linux-gnu-gcc, ...) points at the suture
+ * binary and goes first on PATH; main() turns such calls into
+ * ccwrap_main(), which logs them and runs the real compiler with
+ * -ffunction-sections -fdata-sections and a prefix map.  Builds that name
+ * a compiler by absolute path bypass the wrapper and are caught later,
+ * when the log turns out empty.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "build/pipeline.h"
+#include "build/spawn.h"
+#include "util/xalloc.h"
+
+/* Names always wrapped, whether or not they exist on PATH. */
+static const char *const wrapped_names[] = { "cc", "gcc", "clang", "c99" };
+
+/* Whether @name is a versioned or triplet-prefixed compiler name. */
+static bool run_is_compiler_name(const char *name)
+{
+	size_t tl = strlen(arch_gnu_triplet);
+
+	if (!strncmp(name, arch_gnu_triplet, tl) && name[tl] == '-')
+		name += tl + 1;
+	if (!strcmp(name, "gcc"))
+		return true;
+	if (!strncmp(name, "gcc-", 4))
+		return name[4] >= '0' && name[4] <= '9';
+	if (!strncmp(name, "clang-", 6))
+		return name[6] >= '0' && name[6] <= '9';
+	return false;
+}
+
+static int run_link(const char *bindir, const char *name, const char *self,
+		    struct error *err)
+{
+	char *path = xasprintf("%s/%s", bindir, name);
+	int ret = 0;
+
+	if (symlink(self, path) < 0 && errno != EEXIST)
+		ret = error_set(err, -errno, "cannot create %s: %s", path,
+				strerror(errno));
+	free(path);
+	return ret;
+}
+
+/* Link every compiler-like name found in the directories of PATH. */
+static int run_link_path_names(const char *bindir, const char *self,
+			       struct error *err)
+{
+	char *path = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+	char *save = NULL;
+	int ret = 0;
+
+	for (char *dir = strtok_r(path, ":", &save); dir && !ret;
+	     dir = strtok_r(NULL, ":", &save)) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d && !ret && (de = readdir(d)))
+			if (run_is_compiler_name(de->d_name))
+				ret = run_link(bindir, de->d_name, self, err);
+		if (d)
+			closedir(d);
+	}
+	free(path);
+	return ret;
+}
+
+static int run_make_bindir(struct build_ctx *ctx, char **bindir,
+			   struct error *err)
+{
+	char self[PATH_MAX];
+	int ret = 0;
+
+	if (!realpath("/proc/self/exe", self))
+		return error_set(err, -errno, "cannot find the suture binary: "
+				 "%s", strerror(errno));
+	*bindir = xasprintf("%s/bin", ctx->scratch);
+	if (mkdir(*bindir, 0755) < 0)
+		return error_set(err, -errno, "cannot create %s: %s", *bindir,
+				 strerror(errno));
+	for (size_t i = 0; i < sizeof(wrapped_names) / sizeof(*wrapped_names);
+	     i++)
+		if ((ret = run_link(*bindir, wrapped_names[i], self, err)))
+			return ret;
+	return run_link_path_names(*bindir, self, err);
+}
+
+/* Build one tree; the environment points the wrapper at its log. */
+static int run_one(struct build_ctx *ctx, struct build_tree *t,
+		   const char *bindir, struct error *err)
+{
+	static char *const default_cmd[] = { "make", NULL };
+	char *const *cmd = ctx->opts->command ? ctx->opts->command
+					      : default_cmd;
+	const char *path = getenv("PATH");
+	char *env[] = {
+		xasprintf("PATH=%s%s%s", bindir, path ? ":" : "",
+			  path ? path : ""),
+		xstrdup("CC=cc"),
+		xasprintf("SUTURE_CCWRAP_LOG=%s", t->cclog_path),
+		xasprintf("SUTURE_CCWRAP_DIR=%s", bindir),
+		xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root,
+			  ctx->src_real),
+		NULL,
+	};
+	int ret;
+
+	build_note(ctx, "building the %s tree: %s ...", t->label, cmd[0]);
+	ret = spawn_run(cmd, t->root, env, t->log_path, err);
+	if (ret > 0) {
+		char *tail = spawn_log_tail(t->log_path, 25, 3000);
+
+		build_detail(ctx, "last lines of %s:\n%s", t->log_path, tail);
+		free(tail);
+		ret = error_set(err, -EINVAL,
+				"the build of the %s tree failed (%s exited "
+				"with status %d)",
+				t->label, cmd[0], ret);
+	}
+	/* putenv() kept none of these: they went to the child only. */
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	return ret;
+}
+
+int run_builds(struct build_ctx *ctx, struct error *err)
+{
+	char *bindir = NULL;
+	int ret;
+
+	if ((ret = run_make_bindir(ctx, &bindir, err)))
+		goto out_free;
+	for (int i = 0; i < TREE_COUNT && !ret; i++) {
+		struct build_tree *t = &ctx->tree[i];
+
+		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
+		t->cclog_path = xasprintf("%s/%s.cclog", ctx->scratch,
+					  t->label);
+		ret = run_one(ctx, t, bindir, err);
+	}
+out_free:
+	free(bindir);
+	return ret;
+}

@@ -1,0 +1,216 @@
+/*
+ * tree.c - stage 1: the scratch copies of the source tree.
+ *
+ * The user's tree is never modified and its build products are never
+ * reused: both copies are rebuilt from scratch by the same compiler with the
+ * same options, so that any difference between their objects comes from the
+ * diff alone.  Build artifacts are recognised by content (ELF or ar magic)
+ * rather than by name, which catches objects, archives, shared libraries
+ * and executables whatever the build calls them.  Modification times are
+ * kept so that make does not regenerate files (configure output, generated
+ * sources) that were up to date in the user's tree.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/pipeline.h"
+#include "build/spawn.h"
+#include "util/xalloc.h"
+
+/* Whether the file at @path starts like an ELF file or an ar archive. */
+static bool tree_is_artifact(const char *path)
+{
+	unsigned char magic[8];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, magic, sizeof(magic));
+	close(fd);
+	return (n >= 4 && !memcmp(magic, "\x7f" "ELF", 4)) ||
+	       (n == 8 && !memcmp(magic, "!<arch>\n", 8));
+}
+
+static int tree_copy_file(const char *src, const char *dst,
+			  const struct stat *st, struct error *err)
+{
+	int in, out, ret = 0;
+	char buf[65536];
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return error_set(err, -errno, "cannot read %s: %s", src,
+				 strerror(errno));
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		   st->st_mode & 07777);
+	if (out < 0) {
+		ret = error_set(err, -errno, "cannot create %s: %s", dst,
+				strerror(errno));
+		goto out_close_in;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n) {
+			n = -1;
+			break;
+		}
+	if (n < 0)
+		ret = error_set(err, -EIO, "cannot copy %s to %s: %s", src,
+				dst, strerror(errno));
+	close(out);
+out_close_in:
+	close(in);
+	return ret;
+}
+
+static int tree_copy_dir(const char *src, const char *dst, struct error *err);
+
+/* Copy one directory entry @name of @src into @dst. */
+static int tree_copy_entry(const char *src, const char *dst, const char *name,
+			   struct error *err)
+{
+	char *s = xasprintf("%s/%s", src, name);
+	char *d = xasprintf("%s/%s", dst, name);
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int ret = 0;
+
+	if (lstat(s, &st) < 0) {
+		ret = error_set(err, -errno, "cannot stat %s: %s", s,
+				strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		ret = tree_copy_dir(s, d, err);
+	} else if (S_ISLNK(st.st_mode)) {
+		/* A link to a build product (libfoo.so -> libfoo.so.1) is
+		 * itself a product: the build recreates it. */
+		n = readlink(s, link, sizeof(link) - 1);
+		if (n >= 0 && !tree_is_artifact(s)) {
+			link[n] = '\0';
+			if (symlink(link, d) < 0)
+				ret = error_set(err, -errno,
+						"cannot create %s: %s", d,
+						strerror(errno));
+		}
+	} else if (S_ISREG(st.st_mode) && !tree_is_artifact(s)) {
+		ret = tree_copy_file(s, d, &st, err);
+		if (!ret)
+			utimensat(AT_FDCWD, d,
+				  (struct timespec[]){ st.st_atim, st.st_mtim },
+				  0);
+	}
+	free(s);
+	free(d);
+	return ret;
+}
+
+static int tree_copy_dir(const char *src, const char *dst, struct error *err)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int ret = 0;
+
+	if (stat(src, &st) < 0 || mkdir(dst, (st.st_mode & 07777) | 0700) < 0)
+		return error_set(err, -errno, "cannot copy directory %s: %s",
+				 src, strerror(errno));
+	dir = opendir(src);
+	if (!dir)
+		return error_set(err, -errno, "cannot read directory %s: %s",
+				 src, strerror(errno));
+	while (!ret && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".git"))
+			continue;
+		ret = tree_copy_entry(src, dst, de->d_name, err);
+	}
+	closedir(dir);
+	if (!ret)
+		utimensat(AT_FDCWD, dst,
+			  (struct timespec[]){ st.st_atim, st.st_mtim }, 0);
+	return ret;
+}
+
+/* Apply diff number @i to the patched copy with patch(1). */
+static int tree_apply(struct build_ctx *ctx, size_t i, struct error *err)
+{
+	const char *diff = ctx->opts->patches[i];
+	char real[PATH_MAX];
+	char *log = xasprintf("%s/patch-%zu.log", ctx->scratch, i + 1);
+	char *argv[] = { "patch", "-p1", "--batch", "--forward", "-i", real,
+			 NULL };
+	int ret;
+
+	if (!realpath(diff, real)) {
+		ret = error_set(err, -errno, "cannot read patch %s: %s", diff,
+				strerror(errno));
+		goto out_free;
+	}
+	ret = spawn_run(argv, ctx->tree[TREE_PATCHED].root, NULL, log, err);
+	if (ret > 0) {
+		char *tail = spawn_log_tail(log, 30, 4000);
+
+		build_detail(ctx, "patch -p1 --batch --forward said:\n%s",
+			     tail);
+		free(tail);
+		ret = error_set(err, -EINVAL,
+				"%s does not apply to %s (patch exited with "
+				"status %d)",
+				diff, ctx->src_real, ret);
+	}
+out_free:
+	free(log);
+	return ret;
+}
+
+int tree_prepare(struct build_ctx *ctx, struct error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *templ = xasprintf("%s/suture-build.XXXXXX", tmp && *tmp ? tmp
+								 : "/tmp");
+	char real[PATH_MAX];
+	int ret;
+
+	if (!mkdtemp(templ) || !realpath(templ, real)) {
+		ret = error_set(err, -errno,
+				"cannot create a scratch directory %s: %s",
+				templ, strerror(errno));
+		free(templ);
+		return ret;
+	}
+	free(templ);
+	ctx->scratch = xstrdup(real);
+	build_note(ctx, "scratch directory: %s", ctx->scratch);
+	for (int t = 0; t < TREE_COUNT; t++) {
+		struct build_tree *bt = &ctx->tree[t];
+
+		bt->root = xasprintf("%s/%s", ctx->scratch, bt->label);
+		if ((ret = tree_copy_dir(ctx->src_real, bt->root, err)))
+			return ret;
+	}
+	for (size_t i = 0; i < ctx->opts->npatches; i++)
+		if ((ret = tree_apply(ctx, i, err)))
+			return ret;
+	return 0;
+}
+
+static int tree_remove_one(const char *path, const struct stat *st, int flag,
+			   struct FTW *ftw)
+{
+	(flag == FTW_DP ? rmdir : unlink)(path);
+	return 0;
+}
+
+void tree_remove(const char *dir)
+{
+	nftw(dir, tree_remove_one, 32, FTW_DEPTH | FTW_PHYS);
+}
