@@ -1,0 +1,197 @@
+/*
+ * gate.c - x86-64 gates (see arch.h): a commit-byte test in front of a
+ * replaced function, and the moved copy of the entry instructions that a
+ * trampoline overwrote.
+ *
+ * Moving an instruction keeps its meaning if every address it computes
+ * relative to itself is re-aimed: rip-relative memory operands get a new
+ * displacement, relative jumps and calls a new rel32 (short forms are
+ * widened).  jrcxz and loop have only 8-bit forms and cannot be moved.
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "arch/arch.h"
+
+static int open_detail(csh *h)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
+		return -ENOMEM;
+	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	return 0;
+}
+
+static bool fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+static void put32(unsigned char *p, int64_t v)
+{
+	int32_t w = (int32_t)v;
+
+	memcpy(p, &w, sizeof(w));
+}
+
+static bool has_group(const cs_insn *in, uint8_t group)
+{
+	for (int i = 0; i < in->detail->groups_count; i++)
+		if (in->detail->groups[i] == group)
+			return true;
+	return false;
+}
+
+static bool is_relative_branch(const cs_insn *in)
+{
+	return has_group(in, CS_GRP_BRANCH_RELATIVE) ||
+	       (in->detail->x86.op_count == 1 &&
+		in->detail->x86.operands[0].type == X86_OP_IMM &&
+		(has_group(in, CS_GRP_JUMP) || has_group(in, CS_GRP_CALL)));
+}
+
+/* Widen or re-aim a relative jump/call so that it works from @to. */
+static int move_branch(const cs_insn *in, unsigned char *out, size_t *n,
+		       uint64_t to, struct error *err)
+{
+	uint64_t target = (uint64_t)in->detail->x86.operands[0].imm;
+	const unsigned char *b = in->bytes;
+	size_t len;
+
+	if (b[0] == 0xe8 || b[0] == 0xe9 || b[0] == 0xeb) {
+		out[0] = b[0] == 0xe8 ? 0xe8 : 0xe9;
+		len = 5;
+	} else if ((b[0] & 0xf0) == 0x70) { /* jcc rel8 */
+		out[0] = 0x0f;
+		out[1] = 0x80 | (b[0] & 0x0f);
+		len = 6;
+	} else if (b[0] == 0x0f && (b[1] & 0xf0) == 0x80) { /* jcc rel32 */
+		out[0] = 0x0f;
+		out[1] = b[1];
+		len = 6;
+	} else {
+		return error_set(err, -ENOTSUP,
+				 "instruction '%s %s' at %#" PRIx64
+				 " cannot be moved",
+				 in->mnemonic, in->op_str, in->address);
+	}
+	if (!fits32((int64_t)(target - (to + len))))
+		return error_set(err, -ERANGE, "branch at %#" PRIx64
+				 " out of reach once moved", in->address);
+	put32(out + len - 4, (int64_t)(target - (to + len)));
+	*n = len;
+	return 0;
+}
+
+/* Copy one instruction to @to, re-aiming a rip-relative operand. */
+static int move_insn(const cs_insn *in, unsigned char *out, size_t *n,
+		     uint64_t to, struct error *err)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (is_relative_branch(in))
+		return move_branch(in, out, n, to, err);
+	memcpy(out, in->bytes, in->size);
+	*n = in->size;
+	for (int i = 0; i < x->op_count; i++) {
+		int64_t disp;
+		if (x->operands[i].type != X86_OP_MEM ||
+		    x->operands[i].mem.base != X86_REG_RIP)
+			continue;
+		disp = x->operands[i].mem.disp +
+		       (int64_t)(in->address - to);
+		if (!fits32(disp) || x->encoding.disp_size != 4)
+			return error_set(err, -ERANGE, "rip-relative operand "
+					 "at %#" PRIx64 " out of reach",
+					 in->address);
+		put32(out + x->encoding.disp_offset, disp);
+	}
+	return 0;
+}
+
+/* Append the moved entry instructions (>= the trampoline's bytes) and the
+ * jump back; returns the bytes appended in *n. */
+static int move_entry(csh h, unsigned char *out, size_t *n, uint64_t to,
+		      const unsigned char *code, size_t avail, uint64_t entry,
+		      struct error *err)
+{
+	size_t used = 0, len = 0, k = 0;
+	cs_insn *in = cs_malloc(h);
+	const uint8_t *p = code;
+	uint64_t addr = entry;
+	int ret = 0;
+
+	while (used < arch_trampoline_len() && !ret) {
+		size_t left = avail - used;
+		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
+			ret = error_set(err, -EINVAL, "undecodable instruction "
+					"at %#" PRIx64, entry + used);
+			break;
+		}
+		ret = move_insn(in, out + len, &k, to + len, err);
+		used += in->size;
+		len += k;
+	}
+	cs_free(in, 1);
+	if (ret)
+		return ret;
+	/* jmp back behind the displaced instructions */
+	if (arch_trampoline_write(out + len, to + len, entry + used))
+		return error_set(err, -ERANGE, "gate too far from %#" PRIx64,
+				 entry);
+	*n = len + arch_trampoline_len();
+	return 0;
+}
+
+int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
+		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
+		    size_t avail, uint64_t entry, struct error *err)
+{
+	size_t moved = 0;
+	csh h;
+	int ret;
+
+	if (!fits32((int64_t)(flag - (at + 7))) ||
+	    !fits32((int64_t)(new_fn - (at + 13))))
+		return error_set(err, -ERANGE, "gate at %#" PRIx64
+				 " cannot reach its flag or function", at);
+	/* cmpb $0, flag(%rip) ; jne new_fn */
+	buf[0] = 0x80;
+	buf[1] = 0x3d;
+	put32(buf + 2, (int64_t)(flag - (at + 7)));
+	buf[6] = 0x00;
+	buf[7] = 0x0f;
+	buf[8] = 0x85;
+	put32(buf + 9, (int64_t)(new_fn - (at + 13)));
+	if (open_detail(&h))
+		return -ENOMEM;
+	ret = move_entry(h, buf + 13, &moved, at + 13, code, avail, entry, err);
+	cs_close(&h);
+	*len = 13 + moved;
+	return ret;
+}
+
+bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
+			uint64_t lo, uint64_t hi)
+{
+	cs_insn *insn;
+	bool found = false;
+	size_t count;
+	csh h;
+
+	if (open_detail(&h))
+		return true; /* cannot tell: assume the worst */
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	for (size_t i = 0; i < count && !found; i++) {
+		uint64_t t;
+		if (!is_relative_branch(&insn[i]))
+			continue;
+		t = (uint64_t)insn[i].detail->x86.operands[0].imm;
+		found = t > lo && t < hi;
+	}
+	if (count)
+		cs_free(insn, count);
+	cs_close(&h);
+	return found;
+}

@@ -1,0 +1,113 @@
+/*
+ * rescue.c - the x86-64 rescue stub (see arch.h) and the kernel's
+ * system-call restart rules it must reproduce.
+ *
+ *   syscall
+ *   lea   ctx(%rip), %rsp        ; ctx starts with the saved rflags
+ *   popfq
+ *   mov   ctx+8*k(%rip), %reg    ; for every general register but rsp
+ *   mov   ctx_rsp(%rip), %rsp
+ *   jmp   *ctx_rip(%rip)
+ *   ctx:  rflags, 15 registers, rsp, rip
+ *
+ * mov does not change flags, so popfq can come first.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "arch/arch.h"
+
+/* The kernel's internal restart codes (include/linux/errno.h). */
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+
+/* Registers restored by `mov`, with their x86 register numbers. */
+static const struct {
+	size_t off;
+	unsigned char num;
+} gprs[] = {
+	{ offsetof(arch_regs, rax), 0 },  { offsetof(arch_regs, rcx), 1 },
+	{ offsetof(arch_regs, rdx), 2 },  { offsetof(arch_regs, rbx), 3 },
+	{ offsetof(arch_regs, rbp), 5 },  { offsetof(arch_regs, rsi), 6 },
+	{ offsetof(arch_regs, rdi), 7 },  { offsetof(arch_regs, r8), 8 },
+	{ offsetof(arch_regs, r9), 9 },	  { offsetof(arch_regs, r10), 10 },
+	{ offsetof(arch_regs, r11), 11 }, { offsetof(arch_regs, r12), 12 },
+	{ offsetof(arch_regs, r13), 13 }, { offsetof(arch_regs, r14), 14 },
+	{ offsetof(arch_regs, r15), 15 },
+};
+#define NGPRS	 (sizeof(gprs) / sizeof(*gprs))
+#define CODE_LEN (2 + 7 + 1 + 7 * NGPRS + 7 + 6)
+#define CTX_LEN	 (8 * (NGPRS + 3))
+
+size_t arch_rescue_len(void)
+{
+	return CODE_LEN + CTX_LEN;
+}
+
+/* Emit `op reg, disp32(%rip)` (7 bytes) addressing @target from @at. */
+static unsigned char *rip_op(unsigned char *p, uint64_t at, unsigned char op,
+			     unsigned char reg, uint64_t target)
+{
+	int32_t disp = (int32_t)(target - (at + 7));
+
+	p[0] = 0x48 | (reg >= 8 ? 0x04 : 0);
+	p[1] = op;
+	p[2] = (unsigned char)(0x05 | (reg & 7) << 3);
+	memcpy(p + 3, &disp, 4);
+	return p + 7;
+}
+
+void arch_rescue_write(unsigned char *buf, uint64_t at,
+		       const arch_regs *resume)
+{
+	uint64_t ctx = at + CODE_LEN, ctx_rsp = ctx + 8 * (NGPRS + 1);
+	unsigned char *p = buf, *c = buf + CODE_LEN;
+	int32_t disp;
+
+	*p++ = 0x0f; /* syscall */
+	*p++ = 0x05;
+	p = rip_op(p, at + (p - buf), 0x8d, 4, ctx); /* lea ctx, %rsp */
+	*p++ = 0x9d;				      /* popfq */
+	for (size_t i = 0; i < NGPRS; i++)
+		p = rip_op(p, at + (p - buf), 0x8b, gprs[i].num,
+			   ctx + 8 * (i + 1));
+	p = rip_op(p, at + (p - buf), 0x8b, 4, ctx_rsp); /* mov ..., %rsp */
+	disp = (int32_t)(ctx_rsp + 8 - (at + (p - buf) + 6));
+	*p++ = 0xff; /* jmp *ctx_rip(%rip) */
+	*p++ = 0x25;
+	memcpy(p, &disp, 4);
+
+	memcpy(c, &resume->eflags, 8);
+	for (size_t i = 0; i < NGPRS; i++)
+		memcpy(c + 8 * (i + 1), (const char *)resume + gprs[i].off, 8);
+	memcpy(c + 8 * (NGPRS + 1), &resume->rsp, 8);
+	memcpy(c + 8 * (NGPRS + 2), &resume->rip, 8);
+}
+
+void arch_regs_resume(const arch_regs *stopped, arch_regs *resume)
+{
+	long ret = (long)stopped->rax;
+
+	*resume = *stopped;
+	if ((long)stopped->orig_rax < 0)
+		return;
+	switch (-ret) {
+	case ERESTARTSYS:
+	case ERESTARTNOINTR:
+	case ERESTARTNOHAND:
+		resume->rax = stopped->orig_rax;
+		resume->rip -= 2;
+		break;
+	case ERESTART_RESTARTBLOCK:
+		resume->rax = SYS_restart_syscall;
+		resume->rip -= 2;
+		break;
+	}
+	resume->orig_rax = (uint64_t)-1;
+	/* The single-step flag must not survive into the resumed thread. */
+	resume->eflags &= ~0x100ULL;
+}
