@@ -270,3 +270,68 @@ wait_until() {
 	fail "$what" "condition never became true: $*"
 	return 1
 }
+
+# build_patch OUT SRC DIFF BINARY MAKEARGS... - `suture build` a patch from
+# DIFF for BINARY of the tree SRC, built with `make MAKEARGS...`; counts as
+# a check.  Returns non-zero if no patch file came out.
+build_patch() {
+	local out=$1 src=$2 diff=$3 bin=$4
+	shift 4
+	rm -f "$out"
+	check "suture build $(basename "$diff") -> $(basename "$out") ($*)" \
+		"$SUTURE" build --src "$src" --patch "$diff" --binary "$bin" \
+		-o "$out" -- make "$@"
+	[ "$RC" -eq 0 ] && [ -s "$out" ]
+}
+
+# patch_name FILE - the name a patch file gives itself (suture info --json).
+patch_name() {
+	json_get "$("$SUTURE" info --json "$1" 2>/dev/null)" '$j->{name}' 2>/dev/null
+}
+
+# status_names PID - names of the patches applied to PID, one line each,
+# from `suture status PID --json`; status 1 if that fails or is not JSON.
+status_names() {
+	local js
+	js=$("$SUTURE" status "$1" --json 2>/dev/null) || return 1
+	json_get "$js" '
+		my $p = ref $j eq "ARRAY" ? $j : ($j->{patches} // []);
+		join("\n", map { $_->{name} } @$p)' | sed '/^$/d'
+	return "${PIPESTATUS[0]}"
+}
+
+# check_status PID WHEN NAME... - `suture status PID` (text and --json)
+# lists exactly the patches NAME... (none if no NAME is given).
+check_status() {
+	local pid=$1 when=$2 want got text
+	shift 2
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+	run "$SUTURE" status "$pid"
+	text=$OUT
+	if [ "$RC" -ne 0 ]; then
+		fail "$when: suture status $pid" "$text"
+	else
+		local n missing=""
+		for n in "$@"; do
+			grep -qF -- "$n" <<<"$text" || missing="$missing $n"
+		done
+		if [ -z "$missing" ]; then
+			pass "$when: suture status names ${*:-no patch}"
+		else
+			fail "$when: suture status names $*" "missing:$missing
+$text"
+		fi
+	fi
+	if got=$(status_names "$pid"); then
+		check_eq "$when: suture status --json lists ${*:-no patch}" \
+			"$want" "$(sort <<<"$got")"
+	else
+		fail "$when: suture status $pid --json gives JSON" \
+			"$("$SUTURE" status "$pid" --json 2>&1)"
+	fi
+}
+
+# suture_maps PID - the lines of /proc/PID/maps that suture's regions make.
+suture_maps() {
+	grep -F 'suture:' "/proc/$1/maps" 2>/dev/null
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# t-basic.sh - the whole cycle on a single-threaded process: build a patch
+# from fix.diff (a global function with a function-local static, and a
+# static function), apply it, revert it, apply it again, revert by name.
+# Checks answers, state (file static, local static, global, the skeleton's
+# request counter), `suture status` text and JSON, and /proc/PID/maps.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin basic
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/calc
+calc_build "$SRC" "${MAKEARGS[@]}" || finish
+start_target C "$SRC/calc" || finish
+pid=$C_PID port=$C_PORT
+
+section "before apply"
+check_eq "the target has one thread" 1 "$(ask "$port" threads)"
+check_feature "$port" fix old "before apply"
+check_state "$port" "before apply"
+check_status "$pid" "before apply"
+check_eq "no suture region mapped before apply" "" "$(suture_maps "$pid")"
+
+section "build"
+build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
+	"${MAKEARGS[@]}"
+name=$(patch_name "$WORK/fix.sut")
+check_match "the patch has a name" '^[A-Za-z0-9._-]+$' "$name"
+check_eq "suture build did not touch the source tree" "" \
+	"$(cd "$SRC" && patch -p1 --dry-run -R -s <"$TARGETS/calc/fix.diff" 2>/dev/null && echo patched)"
+check_eq "the running process was not disturbed by the build" pong \
+	"$(ask "$port" ping)"
+
+section "apply"
+served=$(ask "$port" served)
+check "suture apply $pid fix.sut" suture apply "$pid" "$WORK/fix.sut"
+check_eq "the skeleton's request counter carried on" \
+	$((served + 1)) "$(ask "$port" served)"
+check_alive "the process lives after apply" "$pid" "$port"
+check_eq "same process (pid request)" "$pid" "$(ask "$port" pid)"
+check_feature "$port" fix new "after apply"
+check_state "$port" "after apply"
+check_status "$pid" "after apply" "$name"
+check_match "after apply: /proc/$pid/maps shows the patch region" \
+	"suture:$name" "$(suture_maps "$pid")"
+check_eq "after apply: still one thread (nothing left behind)" 1 \
+	"$(ask "$port" threads)"
+check_fails "applying the same patch twice is refused" \
+	suture apply "$pid" "$WORK/fix.sut"
+check_match "  ... saying it is already applied" "already" "$OUT"
+check_feature "$port" fix new "after the refused second apply"
+
+section "revert"
+check "suture revert $pid" suture revert "$pid"
+check_alive "the process lives after revert" "$pid" "$port"
+check_feature "$port" fix old "after revert"
+check_state "$port" "after revert"
+check_status "$pid" "after revert"
+check_fails "reverting with nothing applied is an error" \
+	suture revert "$pid"
+check_match "  ... saying so" "no patch|not applied|nothing" "$OUT"
+
+section "apply again, revert by name"
+check "suture apply again after revert" suture apply "$pid" "$WORK/fix.sut"
+check_feature "$port" fix new "after the second apply"
+check_state "$port" "after the second apply"
+check_status "$pid" "after the second apply" "$name"
+check_fails "reverting an unknown name is an error" \
+	suture revert "$pid" no-such-patch
+check_match "  ... naming it" "no-such-patch" "$OUT"
+check_feature "$port" fix new "after the refused revert"
+check "suture revert $pid $name" suture revert "$pid" "$name"
+check_feature "$port" fix old "after revert by name"
+check_state "$port" "after revert by name"
+check_status "$pid" "after revert by name"
+check_eq "same process all along" "$pid" "$(ask "$port" pid)"
+finish

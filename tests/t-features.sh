@@ -1,0 +1,79 @@
+#!/bin/bash
+# t-features.sh - one patch per kind of change, applied to one running
+# single-threaded process, each checked before apply, after apply and after
+# revert while the others must keep their old behaviour:
+#   string  a changed string literal
+#   inline  a changed static inline function in a header, inlined into
+#           callers in two files (both must change)
+#   helper  a new function the fixed code calls
+#   libc    a call to a libc function the program never imported
+# compute()'s state (file static, function-local static, global) is checked
+# to carry on through all of it.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin features
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/calc
+FEATURES=(string inline helper libc)
+calc_build "$SRC" "${MAKEARGS[@]}" || finish
+
+section "preconditions: what the original binary lacks"
+check_nomatch "the original does not import strcasecmp" ' strcasecmp' \
+	"$(nm -D "$SRC/calc")"
+check_nomatch "the original has no digest_step" ' digest_step$' \
+	"$(nm "$SRC/calc")"
+
+start_target C "$SRC/calc" || finish
+pid=$C_PID port=$C_PORT
+
+section "build one patch per feature"
+for f in "${FEATURES[@]}"; do
+	build_patch "$WORK/$f.sut" "$SRC" "$TARGETS/calc/$f.diff" calc \
+		"${MAKEARGS[@]}"
+done
+run "$SUTURE" info "$WORK/inline.sut"
+check_match "inline.sut replaces percent's code (calc.c)" \
+	'percent|service_handle' "$OUT"
+check_match "inline.sut replaces draw_bar (util.c)" 'draw_bar' "$OUT"
+run "$SUTURE" info "$WORK/libc.sut"
+check_match "libc.sut refers to strcasecmp" 'strcasecmp' "$OUT"
+
+for f in "${FEATURES[@]}"; do
+	section "$f"
+	name=$(patch_name "$WORK/$f.sut")
+	for g in "${FEATURES[@]}" fix; do
+		check_feature "$port" "$g" old "before $f"
+	done
+	check "suture apply $f.sut" suture apply "$pid" "$WORK/$f.sut"
+	check_alive "alive after applying $f" "$pid" "$port"
+	check_feature "$port" "$f" new "after apply $f"
+	for g in "${FEATURES[@]}" fix; do
+		[ "$g" = "$f" ] || check_feature "$port" "$g" old "after apply $f"
+	done
+	check_state "$port" "after apply $f"
+	check_status "$pid" "after apply $f" "$name"
+	check "suture revert $f" suture revert "$pid" "$name"
+	check_alive "alive after reverting $f" "$pid" "$port"
+	check_feature "$port" "$f" old "after revert $f"
+	check_state "$port" "after revert $f"
+	check_status "$pid" "after revert $f"
+done
+
+section "all four at once (they replace different functions)"
+names=()
+for f in "${FEATURES[@]}"; do
+	check "suture apply $f.sut (stacked)" suture apply "$pid" "$WORK/$f.sut"
+	names+=("$(patch_name "$WORK/$f.sut")")
+done
+for f in "${FEATURES[@]}"; do
+	check_feature "$port" "$f" new "all applied"
+done
+check_status "$pid" "all applied" "${names[@]}"
+check "suture revert everything" suture revert "$pid"
+for f in "${FEATURES[@]}"; do
+	check_feature "$port" "$f" old "all reverted"
+done
+check_status "$pid" "all reverted"
+check_state "$port" "at the end"
+finish
