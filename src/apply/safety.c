@@ -1,0 +1,264 @@
+/*
+ * safety.c - unwinding stopped threads with libdwfl, and the conservative
+ * stack scan used when unwinding cannot be trusted (safety.h).
+ *
+ * libdwfl is given our own thread callbacks instead of
+ * dwfl_linux_proc_attach(): the threads are already stopped by the session,
+ * their registers already fetched, and memory is read with pread on
+ * /proc/PID/mem, so unwinding makes no ptrace call of its own.
+ */
+#include <dwarf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/safety.h"
+#include "arch/arch.h"
+#include "util/xalloc.h"
+
+/* Frames beyond this depth are assumed to be a corrupt stack. */
+#define SAFETY_MAX_FRAMES 1024
+/* Stack bytes read at once by the scan. */
+#define SCAN_CHUNK	  (64u << 10)
+
+/* How one thread's unwinding went. */
+struct walk {
+	struct safety *sf;
+	const struct safety_range *hit; /* a frame in a forbidden range */
+	bool unsure;			/* unwinding cannot be trusted */
+	size_t depth;
+};
+
+/* Separate debug files are not looked for: .eh_frame in the loaded files
+ * is enough to unwind, and a debuginfod lookup would stall the check. */
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
+			Dwarf_Addr base, const char *file, const char *link,
+			GElf_Word crc, char **path)
+{
+	return -1;
+}
+
+static const Dwfl_Callbacks dwfl_cbs = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = no_debuginfo,
+};
+
+static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **targ)
+{
+	struct safety *sf = arg;
+
+	*targ = sf->s ? session_find(sf->s, tid) : NULL;
+	return *targ != NULL;
+}
+
+static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **targ)
+{
+	struct safety *sf = arg;
+
+	if (!*targ)
+		sf->iter = 0;
+	if (!sf->s || sf->iter >= sf->s->n)
+		return 0;
+	*targ = &sf->s->t[sf->iter];
+	return sf->s->t[sf->iter++].tid;
+}
+
+static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
+			   void *arg)
+{
+	struct safety *sf = arg;
+
+	return rmem_read(sf->mem, addr, result, sizeof(*result), NULL) == 0;
+}
+
+/* The registers the session fetched when it stopped the thread. */
+static bool cb_set_initial_registers(Dwfl_Thread *thread, void *targ)
+{
+	struct session_thread *t = targ;
+	Dwarf_Word regs[ARCH_DWARF_NREGS];
+
+	arch_dwarf_regs(&t->regs, regs);
+	dwfl_thread_state_register_pc(thread, arch_regs_pc(&t->regs));
+	return dwfl_thread_state_registers(thread, 0, ARCH_DWARF_NREGS, regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_cbs = {
+	.next_thread = cb_next_thread,
+	.get_thread = cb_get_thread,
+	.memory_read = cb_memory_read,
+	.set_initial_registers = cb_set_initial_registers,
+};
+
+/* Load one module's ELF file and CFI now rather than during the pause. */
+static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	if (dwfl_module_getelf(mod, &bias))
+		dwfl_module_eh_cfi(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
+		   const struct rmem *mem, struct error *err)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->pid = pid;
+	sf->maps = maps;
+	sf->mem = mem;
+	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
+		return 0;
+	dwfl_report_begin(sf->dwfl);
+	if (dwfl_linux_proc_report(sf->dwfl, pid) != 0 ||
+	    dwfl_report_end(sf->dwfl, NULL, NULL) != 0)
+		goto out_no_unwinder;
+	dwfl_getmodules(sf->dwfl, warm_module, NULL, 0);
+	if (!dwfl_attach_state(sf->dwfl, NULL, pid, &thread_cbs, sf))
+		goto out_no_unwinder;
+	return 0;
+out_no_unwinder:
+	/* Not an error: every thread's stack gets scanned instead. */
+	dwfl_end(sf->dwfl);
+	sf->dwfl = NULL;
+	return 0;
+}
+
+void safety_add(struct safety *sf, uint64_t lo, uint64_t hi,
+		const char *what)
+{
+	XGROW(sf->r, sf->cap, sf->n);
+	sf->r[sf->n].lo = lo;
+	sf->r[sf->n].hi = hi;
+	sf->r[sf->n++].what = xstrdup(what);
+}
+
+/* The forbidden range containing @addr, or NULL. */
+static const struct safety_range *forbidden(const struct safety *sf,
+					    uint64_t addr)
+{
+	for (size_t i = 0; i < sf->n; i++)
+		if (addr >= sf->r[i].lo && addr < sf->r[i].hi)
+			return &sf->r[i];
+	return NULL;
+}
+
+/*
+ * Check one frame.  A caller's frame holds a return address, which points
+ * just after the call: pc - 1 is inside the calling function even when the
+ * call is its last instruction.
+ */
+static int on_frame(Dwfl_Frame *state, void *arg)
+{
+	struct walk *w = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation)) {
+		w->unsure = true;
+		return DWARF_CB_ABORT;
+	}
+	if (!activation)
+		pc--;
+	if ((w->hit = forbidden(w->sf, pc)))
+		return DWARF_CB_ABORT;
+	/* Outside every module there is no CFI (patch code, JIT code):
+	 * libdw would fall back to guessing, so stop trusting the walk. */
+	if (!dwfl_addrmodule(w->sf->dwfl, pc) ||
+	    ++w->depth > SAFETY_MAX_FRAMES) {
+		w->unsure = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+/* Scan @len bytes of stack at @addr for a word in a forbidden range. */
+static const struct safety_range *scan_chunk(const struct safety *sf,
+					     uint64_t addr, size_t len,
+					     uint64_t *buf)
+{
+	const struct safety_range *hit;
+
+	if (rmem_read(sf->mem, addr, buf, len, NULL))
+		return NULL;
+	for (size_t i = 0; i < len / sizeof(*buf); i++)
+		if ((hit = forbidden(sf, buf[i])))
+			return hit;
+	return NULL;
+}
+
+/*
+ * The conservative check: every aligned word from the stack pointer to the
+ * top of the stack mapping, plus the pc itself.  A stack unknown to the
+ * map read before stopping (a thread born since) is looked up again.
+ */
+static const struct safety_range *scan_stack(struct safety *sf,
+					     const struct session_thread *t)
+{
+	uint64_t sp = arch_regs_sp(&t->regs) & ~(uint64_t)7;
+	const struct safety_range *hit = forbidden(sf, arch_regs_pc(&t->regs));
+	const struct proc_map *m = proc_maps_find(sf->maps, sp);
+	struct proc_maps fresh = { 0 };
+	uint64_t *buf;
+
+	if (hit)
+		return hit;
+	if (!m && !proc_maps_read(sf->pid, &fresh, NULL))
+		m = proc_maps_find(&fresh, sp);
+	buf = xmalloc(SCAN_CHUNK);
+	for (uint64_t a = sp; m && a < m->end && !hit; a += SCAN_CHUNK)
+		hit = scan_chunk(sf, a,
+				 m->end - a < SCAN_CHUNK ? m->end - a
+							 : SCAN_CHUNK,
+				 buf);
+	free(buf);
+	proc_maps_free(&fresh);
+	return hit;
+}
+
+/* Check one thread: unwind, and scan if the unwind is not conclusive. */
+static const struct safety_range *check_thread(struct safety *sf,
+					       struct session_thread *t)
+{
+	struct walk w = { .sf = sf };
+	int r = -1;
+
+	if (sf->dwfl)
+		r = dwfl_getthread_frames(sf->dwfl, t->tid, on_frame, &w);
+	if (w.hit)
+		return w.hit;
+	/* 0: unwound to the outermost frame, every frame checked. */
+	if (r == 0 && !w.unsure)
+		return NULL;
+	return scan_stack(sf, t);
+}
+
+int safety_check(struct safety *sf, struct session *s, struct error *err)
+{
+	const struct safety_range *hit;
+	char comm[64];
+
+	sf->s = s;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!(hit = check_thread(sf, &s->t[i])))
+			continue;
+		sf->s = NULL;
+		return error_set(err, -EBUSY, "%s is in use by thread %d (%s)",
+				 hit->what, s->t[i].tid,
+				 proc_comm(s->pid, s->t[i].tid, comm,
+					   sizeof(comm)));
+	}
+	sf->s = NULL;
+	return 0;
+}
+
+void safety_free(struct safety *sf)
+{
+	if (sf->dwfl)
+		dwfl_end(sf->dwfl);
+	for (size_t i = 0; i < sf->n; i++)
+		free(sf->r[i].what);
+	free(sf->r);
+	memset(sf, 0, sizeof(*sf));
+}

@@ -1,0 +1,65 @@
+/*
+ * safety.h - whether code is in use: the check that makes a patch switch
+ * atomic from every thread's point of view.
+ *
+ * A function may be replaced (or a patch removed) only if no thread is
+ * executing it and none will return into it: otherwise the thread would run
+ * the old code against the new data, or a trampoline would land in the
+ * middle of an instruction it is executing.  With the process stopped, every
+ * thread's stack is unwound with libdw using the modules' call-frame
+ * information, and every frame's code address is checked against the
+ * forbidden ranges.  Where unwinding cannot be trusted (code without CFI,
+ * such as patch code, or a corrupt frame) the thread's whole live stack is
+ * scanned instead for any word that points into a forbidden range: a stale
+ * value may cause a false alarm (and a retry), never a missed frame.
+ */
+#ifndef SUTURE_APPLY_SAFETY_H
+#define SUTURE_APPLY_SAFETY_H
+
+#include <elfutils/libdwfl.h>
+#include <stdint.h>
+
+#include "apply/proc.h"
+#include "apply/rmem.h"
+#include "apply/session.h"
+
+/* Code no thread may be in: [lo, hi), described as @what ("function f"). */
+struct safety_range {
+	uint64_t lo, hi;
+	char *what;
+};
+
+struct safety {
+	pid_t pid;
+	Dwfl *dwfl;
+	struct safety_range *r;
+	size_t n, cap;
+	const struct proc_maps *maps; /* for finding stacks; borrowed */
+	const struct rmem *mem;	      /* borrowed */
+	struct session *s;	      /* during safety_check only */
+	size_t iter;		      /* next_thread's position */
+};
+
+/*
+ * safety_prepare - report @pid's modules to libdw and load their CFI now,
+ * before the process is stopped, so that the check itself is quick.  @maps
+ * and @mem must outlive @sf.  Without a usable unwinder every thread's
+ * stack is scanned instead; that is slower, not less safe.
+ */
+int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
+		   const struct rmem *mem, struct error *err);
+
+/* safety_add - forbid [@lo, @hi), described as @what (copied). */
+void safety_add(struct safety *sf, uint64_t lo, uint64_t hi,
+		const char *what);
+
+/*
+ * safety_check - with every thread of open session @s stopped, check them
+ * all.  0 if no thread is in a forbidden range; -EBUSY with "WHAT is in use
+ * by thread TID (COMM)" otherwise.
+ */
+int safety_check(struct safety *sf, struct session *s, struct error *err);
+
+void safety_free(struct safety *sf);
+
+#endif
