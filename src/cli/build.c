@@ -1,10 +1,214 @@
-/* build.c - placeholder until the subcommand lands. */
+/*
+ * build.c - `suture build`: make a patch file from source diffs.
+ *
+ * Parses the options, runs the pipeline (src/build/pipeline.h), prints the
+ * report and writes the patch.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "build/pipeline.h"
 #include "cli/commands.h"
+#include "patchfile/patchfile.h"
+#include "util/xalloc.h"
+
+static const char usage_text[] =
+	"usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
+	"                    --binary REL [-o OUT] [--name NAME]\n"
+	"                    [--target FILE] [--keep] [-v] [-- BUILD-COMMAND...]\n"
+	"\n"
+	"Build DIR (the tree the running binary came from) twice in a scratch\n"
+	"directory, once as is and once with the diffs applied, compare the\n"
+	"object code of REL (path of the binary relative to DIR) and write\n"
+	"the changed functions as a patch for `suture apply`.\n"
+	"\n"
+	"  --src DIR        source tree of the running binary (never modified)\n"
+	"  --patch FILE     unified diff applied with patch -p1 (repeatable)\n"
+	"  --binary REL     executable or shared library to patch\n"
+	"  -o OUT           patch file to write (default NAME.sut)\n"
+	"  --name NAME      patch name (default: first diff's file name)\n"
+	"  --target FILE    the running binary (default DIR/REL)\n"
+	"  --keep           keep the scratch directory\n"
+	"  -v, --verbose    report progress\n"
+	"  BUILD-COMMAND    how to build (default: make)\n";
+
+static const struct option long_opts[] = {
+	{ "src", required_argument, NULL, 's' },
+	{ "patch", required_argument, NULL, 'p' },
+	{ "binary", required_argument, NULL, 'b' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "target", required_argument, NULL, 't' },
+	{ "keep", no_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct build_args {
+	struct build_opts opts;
+	const char **patches;
+	const char *out;
+	bool verbose;
+};
+
+static void note_stderr(void *arg, const char *msg)
+{
+	fprintf(stderr, "suture build: %s\n", msg);
+}
+
+/* Parse argv into @a; returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, struct build_args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+o:vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's': a->opts.src_dir = optarg; break;
+		case 'b': a->opts.binary = optarg; break;
+		case 'n': a->opts.name = optarg; break;
+		case 't': a->opts.target = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'k': a->opts.keep = true; break;
+		case 'v': a->verbose = true; break;
+		case 'p':
+			a->patches = xrealloc(a->patches,
+					      (a->opts.npatches + 1) *
+						      sizeof(char *));
+			a->patches[a->opts.npatches++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		a->opts.command = argv + optind;
+	a->opts.patches = a->patches;
+	if (!a->opts.src_dir || !a->opts.npatches || !a->opts.binary) {
+		fprintf(stderr, "suture build: --src, --patch and --binary "
+				"are required\n%s",
+			usage_text);
+		return 2;
+	}
+	return -1;
+}
+
+/* The default name: the first diff's file name without extension,
+ * reduced to the characters a patch name allows. */
+static char *default_name(const char *diff)
+{
+	const char *base = strrchr(diff, '/');
+	char *name = xstrdup(base ? base + 1 : diff);
+	char *dot = strrchr(name, '.');
+
+	if (dot && dot != name)
+		*dot = '\0';
+	for (char *p = name; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			    "XYZ0123456789._-",
+			    *p))
+			*p = '_';
+	while (name[0] == '.' || name[0] == '-')
+		name[0] = '_';
+	if (strlen(name) > PATCH_NAME_MAX)
+		name[PATCH_NAME_MAX] = '\0';
+	return name;
+}
+
+static const char *fn_file(const struct fn_result *f)
+{
+	const struct obj_symbol *y = &f->obj->syms[f->sym];
+
+	return f->obj->source ? f->obj->source
+	       : f->obj->file_sym ? f->obj->file_sym
+	       : y->name;
+}
+
+/* Print the functions in state @state under @title. */
+static void report_list(const struct build_ctx *ctx, enum fn_state state,
+			bool needed, const char *title)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < ctx->nfns; i++) {
+		const struct fn_result *f = &ctx->fns[i];
+
+		if (f->state != state || f->needed != needed)
+			continue;
+		if (!any)
+			printf("%s:\n", title);
+		any = true;
+		printf("  %-32s %s%s%s\n", f->obj->syms[f->sym].name,
+		       fn_file(f),
+		       state == FN_CHANGED && !f->tsym
+			       ? "  (inlined everywhere in the target: "
+				 "its callers are patched)"
+			       : "",
+		       f->cold ? "  (split-off part)" : "");
+	}
+}
+
+static void report(const struct build_ctx *ctx, const char *out)
+{
+	printf("checked %zu functions of the rebuilt original against %s\n",
+	       ctx->nverified, ctx->target_path);
+	report_list(ctx, FN_CHANGED, false, "changed functions");
+	report_list(ctx, FN_NEW, false, "new functions");
+	report_list(ctx, FN_UNCHANGED, true,
+		    "unchanged functions copied (the target has no copy)");
+	report_list(ctx, FN_LINE_ONLY, false,
+		    "only __LINE__ constants changed (not patched)");
+	printf("unchanged but rebuilt: %zu functions\n", ctx->nunchanged);
+	printf("patch %s written to %s\n", ctx->patch->name, out);
+}
 
 int cmd_build(int argc, char **argv)
 {
-	fprintf(stderr, "suture build: not implemented yet\n");
-	return 1;
+	struct build_args a = { 0 };
+	struct build_ctx ctx = { 0 };
+	struct error err = { { 0 } };
+	char *name = NULL, *out = NULL;
+	int status;
+
+	if ((status = parse_args(argc, argv, &a)) >= 0)
+		goto out_free;
+	name = a.opts.name ? xstrdup(a.opts.name)
+			   : default_name(a.patches[0]);
+	if (!patch_name_valid(name)) {
+		fprintf(stderr, "suture build: invalid patch name '%s' (1-64 "
+				"characters of A-Z a-z 0-9 . _ -)\n",
+			name);
+		status = 2;
+		goto out_free;
+	}
+	a.opts.name = name;
+	if (a.verbose || a.opts.keep)
+		a.opts.note = note_stderr;
+	out = a.out ? xstrdup(a.out) : xasprintf("%s.sut", name);
+	ctx.opts = &a.opts;
+	status = 1;
+	if (build_run(&ctx, &err) ||
+	    patchfile_write(ctx.patch, out, &err)) {
+		fprintf(stderr, "suture build: %s\n", err.msg);
+		if (ctx.detail)
+			fprintf(stderr, "%s", ctx.detail);
+		goto out_ctx;
+	}
+	report(&ctx, out);
+	status = 0;
+out_ctx:
+	if (a.opts.keep && ctx.scratch)
+		fprintf(stderr, "suture build: kept scratch directory %s\n",
+			ctx.scratch);
+	build_ctx_free(&ctx);
+out_free:
+	free(a.patches);
+	free(name);
+	free(out);
+	return status;
 }

@@ -1,0 +1,275 @@
+/*
+ * normalize.c - resolving and comparing relocation targets (normalize.h).
+ *
+ * A relocation names a symbol and an addend.  What it refers to is found
+ * as follows:
+ *
+ *   1. undefined symbol: its name;
+ *   2. read-only data (allocated, neither executable nor writable), named or
+ *      not: its content.  For pc-relative types the field is followed by
+ *      the rest of the instruction, typically 4 bytes, so the referenced
+ *      offset is value + addend + 4;
+ *   3. a named function or variable: its name;
+ *   4. a section symbol or a local label in code or writable data: the
+ *      function or variable owning that spot (with -ffunction-sections and
+ *      -fdata-sections, the one symbol of the section).
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "build/normalize.h"
+
+/* Bytes past the field that pc-relative references usually skip. */
+#define PCREL_BIAS 4
+
+static bool ref_named(const struct obj_symbol *y)
+{
+	return (y->type == STT_FUNC || y->type == STT_OBJECT ||
+		y->type == STT_TLS || y->type == STT_GNU_IFUNC) &&
+	       y->name[0] && strncmp(y->name, ".L", 2);
+}
+
+/* Length of the string of @s at @off in units of @unit, NUL included. */
+static uint64_t ref_strlen(const struct obj_section *s, uint64_t off,
+			   uint64_t unit)
+{
+	static const unsigned char zero[16];
+	uint64_t n = off;
+
+	if (unit == 0 || unit > sizeof(zero))
+		unit = 1;
+	while (n + unit <= s->size && memcmp(s->data + n, zero, unit))
+		n += unit;
+	return n + unit <= s->size ? n + unit - off : s->size - off;
+}
+
+/* Rule 2: read-only data by content. */
+static void ref_rodata(const struct objfile *o, const struct obj_symbol *y,
+		       const struct obj_reloc *r, int64_t bias,
+		       struct ref *out)
+{
+	const struct obj_section *s = &o->secs[y->shndx];
+	int64_t off = (int64_t)y->value + r->addend + bias;
+	bool in = s->data && off >= 0 && (uint64_t)off < s->size;
+
+	if (in && (s->flags & SHF_MERGE) && (s->flags & SHF_STRINGS)) {
+		out->kind = REF_STR;
+		out->start = (uint64_t)off;
+		out->len = ref_strlen(s, out->start, s->entsize);
+	} else if (in && (s->flags & SHF_MERGE) && s->entsize) {
+		out->kind = REF_CONST;
+		out->start = (uint64_t)off - (uint64_t)off % s->entsize;
+		out->len = s->entsize;
+	} else {
+		out->kind = REF_RODATA;
+		out->start = 0;
+		out->len = s->size;
+	}
+	out->addend = (int64_t)y->value + r->addend - (int64_t)out->start;
+}
+
+/* Rules 3 and 4: a function or variable of this object. */
+static void ref_owned(const struct objfile *o, const struct obj_reloc *r,
+		      int64_t bias, struct ref *out)
+{
+	const struct obj_symbol *y = &o->syms[r->sym];
+	const struct obj_section *s = &o->secs[y->shndx];
+	int owner = ref_named(y) ? (int)r->sym
+				 : obj_owner(o, y->shndx,
+					     (int64_t)y->value + r->addend +
+						     bias);
+
+	if (owner < 0) {
+		out->kind = REF_OTHER;
+		out->addend = (int64_t)y->value + r->addend;
+		return;
+	}
+	out->kind = obj_sec_exec(s) ? REF_FUNC : REF_DATA;
+	out->sym = (uint32_t)owner;
+	out->addend = (int64_t)y->value + r->addend -
+		      (int64_t)o->syms[owner].value;
+	out->ifunc = o->syms[owner].type == STT_GNU_IFUNC;
+}
+
+void ref_resolve(const struct objfile *o, const struct obj_reloc *r,
+		 struct ref *out)
+{
+	const struct obj_symbol *y = &o->syms[r->sym];
+	int64_t bias = arch_reloc_pcrel(r->type) ? PCREL_BIAS : 0;
+
+	memset(out, 0, sizeof(*out));
+	out->sym = r->sym;
+	out->shndx = y->shndx;
+	out->addend = r->addend;
+	out->tls = y->type == STT_TLS;
+	out->ifunc = y->type == STT_GNU_IFUNC;
+	if (y->shndx == SHN_UNDEF) {
+		out->kind = REF_UNDEF;
+	} else if (y->shndx == SHN_COMMON) {
+		out->kind = REF_DATA;
+	} else if (y->shndx >= o->nsecs) {
+		out->kind = REF_OTHER; /* SHN_ABS and friends */
+		out->addend = (int64_t)y->value + r->addend;
+	} else {
+		const struct obj_section *s = &o->secs[y->shndx];
+
+		out->tls = out->tls || (s->flags & SHF_TLS);
+		if (obj_sec_rodata(s))
+			ref_rodata(o, y, r, bias, out);
+		else if (obj_sec_exec(s) || obj_sec_data(s))
+			ref_owned(o, r, bias, out);
+		else {
+			out->kind = REF_OTHER;
+			out->addend = (int64_t)y->value + r->addend;
+		}
+	}
+}
+
+static bool norm_range(const struct objfile *ao, uint32_t asec, uint64_t aoff,
+		       uint64_t asize, const struct objfile *bo, uint32_t bsec,
+		       uint64_t boff, uint64_t bsize, bool relocs_only,
+		       bool nested, uint64_t *diff);
+
+static const char *ref_secname(const struct objfile *o, uint32_t shndx)
+{
+	return shndx < o->nsecs ? o->secs[shndx].name : "*ABS*";
+}
+
+static bool ref_same_bytes(const struct objfile *ao, const struct ref *a,
+			   const struct objfile *bo, const struct ref *b)
+{
+	const unsigned char *x = ao->secs[a->shndx].data;
+	const unsigned char *y = bo->secs[b->shndx].data;
+
+	return a->len == b->len && x && y &&
+	       !memcmp(x + a->start, y + b->start, a->len);
+}
+
+bool ref_equal(const struct objfile *ao, const struct ref *a,
+	       const struct objfile *bo, const struct ref *b, bool shallow)
+{
+	if (a->kind != b->kind || a->addend != b->addend || a->tls != b->tls)
+		return false;
+	switch (a->kind) {
+	case REF_UNDEF:
+	case REF_FUNC:
+	case REF_DATA:
+		return !strcmp(ao->syms[a->sym].name, bo->syms[b->sym].name);
+	case REF_STR:
+	case REF_CONST:
+		return ref_same_bytes(ao, a, bo, b);
+	case REF_RODATA:
+		if (shallow)
+			return !strcmp(ref_secname(ao, a->shndx),
+				       ref_secname(bo, b->shndx));
+		return norm_range(ao, a->shndx, 0, a->len, bo, b->shndx, 0,
+				  b->len, false, true, NULL);
+	case REF_OTHER:
+		return !strcmp(ref_secname(ao, a->shndx),
+			       ref_secname(bo, b->shndx));
+	}
+	return false;
+}
+
+const char *ref_name(const struct objfile *o, const struct ref *ref)
+{
+	static char buf[160];
+
+	switch (ref->kind) {
+	case REF_UNDEF:
+	case REF_FUNC:
+	case REF_DATA:
+		return o->syms[ref->sym].name;
+	case REF_STR:
+		snprintf(buf, sizeof(buf), "string \"%.60s\"",
+			 (const char *)o->secs[ref->shndx].data + ref->start);
+		return buf;
+	default:
+		snprintf(buf, sizeof(buf), "%s+%#llx",
+			 ref_secname(o, ref->shndx),
+			 (unsigned long long)ref->addend);
+		return buf;
+	}
+}
+
+/* Compare bytes, treating a section without data (.bss) as zeros. */
+static bool norm_bytes_equal(const unsigned char *a, const unsigned char *b,
+			     uint64_t n, uint64_t *diff)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if ((a ? a[i] : 0) != (b ? b[i] : 0)) {
+			*diff = i;
+			return false;
+		}
+	return true;
+}
+
+/* The relocation lists of two ranges; @shallow is for nested rodata. */
+static bool norm_relocs_equal(const struct objfile *ao, uint32_t asec,
+			      uint64_t aoff, uint64_t size,
+			      const struct objfile *bo, uint32_t bsec,
+			      uint64_t boff, bool shallow, uint64_t *diff)
+{
+	size_t af, bf;
+	size_t an = obj_relocs_in(ao, asec, aoff, size, &af);
+	size_t bn = obj_relocs_in(bo, bsec, boff, size, &bf);
+	const struct obj_reloc *ar = ao->secs[asec].relocs + af;
+	const struct obj_reloc *br = bo->secs[bsec].relocs + bf;
+
+	for (size_t i = 0; i < an && i < bn; i++) {
+		struct ref x, y;
+
+		*diff = ar[i].offset - aoff;
+		if (ar[i].offset - aoff != br[i].offset - boff ||
+		    ar[i].type != br[i].type)
+			return false;
+		ref_resolve(ao, &ar[i], &x);
+		ref_resolve(bo, &br[i], &y);
+		if (!ref_equal(ao, &x, bo, &y, shallow))
+			return false;
+	}
+	*diff = an < bn ? (an ? ar[an - 1].offset - aoff : 0)
+			: (bn ? br[bn - 1].offset - boff : 0);
+	return an == bn;
+}
+
+/*
+ * The ranges' bytes and relocations; relocations to read-only data compare
+ * by content unless @nested (already inside read-only data), which keeps
+ * the comparison from recursing through tables of tables.
+ */
+static bool norm_range(const struct objfile *ao, uint32_t asec, uint64_t aoff,
+		       uint64_t asize, const struct objfile *bo, uint32_t bsec,
+		       uint64_t boff, uint64_t bsize, bool relocs_only,
+		       bool nested, uint64_t *diff)
+{
+	const unsigned char *a = ao->secs[asec].data;
+	const unsigned char *b = bo->secs[bsec].data;
+	uint64_t where = 0;
+	bool eq;
+
+	if (asize != bsize) {
+		where = asize < bsize ? asize : bsize;
+		eq = false;
+	} else {
+		eq = relocs_only ||
+		     norm_bytes_equal(a ? a + aoff : NULL, b ? b + boff : NULL,
+				      asize, &where);
+		eq = eq && norm_relocs_equal(ao, asec, aoff, asize, bo, bsec,
+					     boff, nested, &where);
+	}
+	if (!eq && diff)
+		*diff = where;
+	return eq;
+}
+
+bool norm_range_equal(const struct objfile *ao, uint32_t asec, uint64_t aoff,
+		      uint64_t asize, const struct objfile *bo, uint32_t bsec,
+		      uint64_t boff, uint64_t bsize, bool relocs_only,
+		      uint64_t *diff)
+{
+	return norm_range(ao, asec, aoff, asize, bo, bsec, boff, bsize,
+			  relocs_only, false, diff);
+}
