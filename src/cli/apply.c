@@ -1,10 +1,75 @@
-/* apply.c - placeholder until the subcommand lands. */
+/*
+ * apply.c - `suture apply PID FILE [--timeout SEC]`: make a patch live in a
+ * running process.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "apply/apply.h"
 #include "cli/commands.h"
+#include "cli/pidarg.h"
+#include "patchfile/patchfile.h"
+
+static const char usage_text[] =
+	"usage: suture apply PID FILE [--timeout SEC]\n"
+	"\n"
+	"Apply the patch FILE to the running process PID.  Every thread is\n"
+	"stopped for a moment at a point where none of them is inside a\n"
+	"function the patch replaces; if that does not happen within SEC\n"
+	"seconds (default 5) nothing is changed.\n";
+
+static const struct option options[] = {
+	{ "timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Print "applied ..." with the replaced functions' names. */
+static void print_result(pid_t pid, const struct apply_result *res)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->rec.nfuncs; i++)
+		n += !(res->rec.funcs[i].flags & PFUNC_PART);
+	printf("applied '%s' to PID %d: %zu function%s replaced (",
+	       res->rec.name, pid, n, n == 1 ? "" : "s");
+	cli_print_func_names(&res->rec);
+	printf("); process stopped for %.0f µs (%zu thread%s)\n",
+	       res->pause_ns / 1e3, res->nthreads,
+	       res->nthreads == 1 ? "" : "s");
+}
 
 int cmd_apply(int argc, char **argv)
 {
-	fprintf(stderr, "suture apply: not implemented yet\n");
-	return 1;
+	struct apply_opts o = { APPLY_DEFAULT_TIMEOUT_MS };
+	struct error err = { "" };
+	struct apply_result res;
+	struct patch *p;
+	pid_t pid;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:h", options, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage_text, stdout), 0;
+		if (c != 't' || cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+			return fputs(usage_text, stderr), 2;
+	}
+	if (argc - optind != 2 || cli_parse_pid(argv[optind], &pid) < 0)
+		return fputs(usage_text, stderr), 2;
+	if (patchfile_read(argv[optind + 1], &p, &err) < 0) {
+		fprintf(stderr, "suture apply: %s\n", err.msg);
+		return 1;
+	}
+	if (apply_patch(pid, p, &o, &res, &err) < 0) {
+		fprintf(stderr, "suture apply: %s\n", err.msg);
+		patch_free(p);
+		return 1;
+	}
+	print_result(pid, &res);
+	record_free(&res.rec);
+	patch_free(p);
+	return 0;
 }

@@ -1,0 +1,339 @@
+/*
+ * apply.c - the apply transaction (apply.h).
+ *
+ * Stages, each a function taking the context:
+ *
+ *   find_target      check the PID, read its map, find the module whose
+ *                    build ID the patch names, read already applied patches
+ *   plan             resolve symbols, lay out and place the region, link it
+ *   prepare_stop     find a syscall instruction, load the unwinder, list the
+ *                    code no thread may be in
+ *   -- quiesce: stop every thread at a moment when that code is unused --
+ *   install          save the entry bytes, map the region, write it, write
+ *                    the trampolines; on any failure undo undoes it all
+ *   -- release every thread --
+ *
+ * Ordering inside install matters: the region is complete (code, data,
+ * record) before the first trampoline points at it, and trampolines are
+ * written last, so at no point can a thread (once released) reach a
+ * half-built patch.  While the process is stopped, no thread executes, so
+ * the order of the trampolines among themselves does not matter; they all
+ * become visible together when the threads resume, and the kernel's return
+ * to user mode serialises the instruction stream on x86, so no stale
+ * decoded instruction survives.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "apply/apply.h"
+#include "apply/layout.h"
+#include "apply/link.h"
+#include "apply/modules.h"
+#include "apply/quiesce.h"
+#include "apply/region.h"
+#include "apply/resolve.h"
+#include "apply/rsyscall.h"
+#include "apply/state.h"
+#include "util/xalloc.h"
+
+/* Tries at placing the region when the chosen range was taken meanwhile. */
+#define APPLY_PLACE_TRIES 3
+
+struct apply_ctx {
+	pid_t pid;
+	const struct patch *p;
+	struct proc_maps maps;
+	struct rmem mem;
+	struct modules mods;
+	struct module *target; /* the patched module, in mods */
+	struct state st;       /* patches applied before */
+	uint64_t *addrs;       /* resolved symbol addresses */
+	struct layout lay;
+	unsigned char *image; /* the region's bytes, lay.size */
+	struct record rec;
+	uint64_t insn; /* a system call instruction in the target */
+	struct safety sf;
+	struct session s;
+	/* Undo state while installing. */
+	unsigned mapped; /* parts of the region mapped */
+	size_t ntramp;	 /* rec.funcs[0..ntramp) have trampolines */
+};
+
+static int find_target(struct apply_ctx *c, struct error *err)
+{
+	struct record *old;
+	int r;
+
+	if ((r = proc_check_target(c->pid, err)) ||
+	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
+	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
+	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
+	    (r = modules_find_build_id(&c->mods, c->p->build_id,
+				       c->p->build_id_len, &c->target, err)) ||
+	    (r = state_read(&c->maps, &c->mem, &c->st, err)))
+		return r;
+	if ((old = state_find(&c->st, c->p->name)))
+		return error_set(err, -EEXIST,
+				 "patch '%s' is already applied to process %d "
+				 "(seq %" PRIu64 "); revert it first",
+				 c->p->name, c->pid, old->seq);
+	return 0;
+}
+
+/* Fill the record's identity and functions (addresses come with place). */
+static void start_record(struct apply_ctx *c)
+{
+	const struct patch *p = c->p;
+
+	c->rec.seq = state_next_seq(&c->st);
+	strcpy(c->rec.name, p->name);
+	memcpy(c->rec.build_id, p->build_id, p->build_id_len);
+	c->rec.build_id_len = p->build_id_len;
+	c->rec.target_file = xstrdup(p->target_file ? p->target_file
+						    : c->target->path);
+	c->rec.funcs = xcalloc(p->nfuncs, sizeof(*c->rec.funcs));
+	c->rec.nfuncs = p->nfuncs;
+	for (size_t i = 0; i < p->nfuncs; i++) {
+		c->rec.funcs[i].name = xstrdup(p->funcs[i].name);
+		c->rec.funcs[i].entry = c->target->bias + p->funcs[i].old_addr;
+		c->rec.funcs[i].flags = p->funcs[i].flags;
+		c->rec.funcs[i].new_size =
+			p->symbols[p->funcs[i].new_symbol].size;
+	}
+}
+
+/* Choose a base in the current map and link the image for it. */
+static int place_and_link(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	if ((r = layout_place(&c->lay, &c->maps, c->target->lo, c->target->hi,
+			      c->pid, err)) ||
+	    (r = link_image(c->p, &c->lay, c->addrs, c->image, err)))
+		return r;
+	c->rec.base = c->lay.base;
+	c->rec.size = c->lay.size;
+	memcpy(c->rec.parts, c->lay.parts, sizeof(c->rec.parts));
+	for (size_t i = 0; i < c->p->nfuncs; i++)
+		c->rec.funcs[i].new_addr = link_symbol_addr(
+			c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
+	return 0;
+}
+
+/* Every replaced function must be code of this process. */
+static int check_entries(struct apply_ctx *c, struct error *err)
+{
+	for (size_t i = 0; i < c->rec.nfuncs; i++) {
+		const struct record_func *f = &c->rec.funcs[i];
+		const struct proc_map *m = proc_maps_find(&c->maps, f->entry);
+
+		if (!m || !(m->prot & PROT_EXEC))
+			return error_set(err, -EINVAL,
+					 "function %s at %#" PRIx64
+					 " is not in executable memory of "
+					 "process %d",
+					 f->name, f->entry, c->pid);
+	}
+	return 0;
+}
+
+static int plan(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	c->addrs = xcalloc(c->p->nsymbols, sizeof(*c->addrs));
+	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem,
+				 c->addrs, err)))
+		return r;
+	start_record(c);
+	if ((r = layout_plan(c->p, record_size(&c->rec), &c->lay, err)))
+		return r;
+	c->image = xmalloc(c->lay.size);
+	if ((r = place_and_link(c, err)))
+		return r;
+	return check_entries(c, err);
+}
+
+/*
+ * Forbid the replaced functions, whole (split-off parts included), and any
+ * earlier patch's version of them: a thread still running that version
+ * would return into code that is no longer the current one.
+ */
+static void forbid_old_code(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->p->nfuncs; i++) {
+		const struct patch_func *f = &c->p->funcs[i];
+		char *what = xasprintf("function %s", f->name);
+		uint64_t entry = c->target->bias + f->old_addr;
+
+		safety_add(&c->sf, entry, entry + f->old_size, what);
+		free(what);
+		for (size_t j = 0; j < c->st.n; j++)
+			for (size_t k = 0; k < c->st.v[j].nfuncs; k++) {
+				const struct record_func *o =
+					&c->st.v[j].funcs[k];
+
+				if (o->entry != entry || !o->new_size)
+					continue;
+				what = xasprintf("function %s (as patched by "
+						 "'%s')",
+						 f->name, c->st.v[j].name);
+				safety_add(&c->sf, o->new_addr,
+					   o->new_addr + o->new_size, what);
+				free(what);
+			}
+	}
+}
+
+static int prepare_stop(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	if ((r = rsyscall_find_insn(&c->mem, &c->maps, &c->insn, err)) ||
+	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
+		return r;
+	forbid_old_code(c);
+	return 0;
+}
+
+/* Read the bytes each trampoline will overwrite, now that nothing runs. */
+static int save_entries(struct apply_ctx *c, struct error *err)
+{
+	for (size_t i = 0; i < c->rec.nfuncs; i++) {
+		struct record_func *f = &c->rec.funcs[i];
+		int r;
+
+		if (f->flags & PFUNC_PART)
+			continue;
+		f->saved_len = arch_trampoline_len();
+		if ((r = rmem_read(&c->mem, f->entry, f->saved, f->saved_len,
+				   err)))
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Map the region; if another mapping took the chosen range since the map
+ * was read, read it again, place and link anew, and retry.
+ */
+static int map_region(struct apply_ctx *c, struct error *err)
+{
+	int r = -EEXIST;
+
+	for (int i = 0; i < APPLY_PLACE_TRIES && r == -EEXIST; i++) {
+		if (i) {
+			proc_maps_free(&c->maps);
+			if ((r = proc_maps_read(c->pid, &c->maps, err)) ||
+			    (r = place_and_link(c, err)))
+				return r;
+		}
+		r = region_map(&c->s, &c->mem, c->insn, c->p->name, c->lay.base,
+			       c->lay.parts, &c->mapped, err);
+	}
+	if (r == -EEXIST)
+		return error_set(err, r,
+				 "the memory chosen for the patch in process "
+				 "%d was taken each time",
+				 c->pid);
+	return r;
+}
+
+/* Write the trampolines, counting them for undo. */
+static int write_trampolines(struct apply_ctx *c, struct error *err)
+{
+	unsigned char jmp[ARCH_TRAMPOLINE_MAX];
+	int r;
+
+	for (c->ntramp = 0; c->ntramp < c->rec.nfuncs; c->ntramp++) {
+		const struct record_func *f = &c->rec.funcs[c->ntramp];
+
+		if (f->flags & PFUNC_PART)
+			continue;
+		if (arch_trampoline_write(jmp, f->entry, f->new_addr) < 0)
+			return error_set(err, -ERANGE,
+					 "function %s at %#" PRIx64
+					 " cannot jump to %#" PRIx64,
+					 f->name, f->entry, f->new_addr);
+		if ((r = rmem_write(&c->mem, f->entry, jmp, arch_trampoline_len(),
+				    err)))
+			return r;
+	}
+	return 0;
+}
+
+static int install(struct apply_ctx *c, struct error *err)
+{
+	struct timespec now;
+	int r;
+
+	if ((r = save_entries(c, err)) || (r = map_region(c, err)))
+		return r;
+	clock_gettime(CLOCK_REALTIME, &now);
+	c->rec.applied_ns = (uint64_t)now.tv_sec * 1000000000u +
+			    (uint64_t)now.tv_nsec;
+	/* The record goes in last: it holds the saved bytes and the base. */
+	record_encode(&c->rec, c->image);
+	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
+		return r;
+	return write_trampolines(c, err);
+}
+
+/* Undo install: original entry bytes back, region unmapped. */
+static void undo(struct apply_ctx *c)
+{
+	for (size_t i = 0; i < c->ntramp; i++) {
+		const struct record_func *f = &c->rec.funcs[i];
+
+		if (!(f->flags & PFUNC_PART))
+			rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
+				   NULL);
+	}
+	region_unmap_parts(&c->s, c->insn, c->lay.base, c->lay.parts,
+			   c->mapped, NULL);
+}
+
+static void ctx_free(struct apply_ctx *c)
+{
+	safety_free(&c->sf);
+	record_free(&c->rec);
+	free(c->image);
+	layout_free(&c->lay);
+	free(c->addrs);
+	state_free(&c->st);
+	modules_free(&c->mods);
+	rmem_close(&c->mem);
+	proc_maps_free(&c->maps);
+}
+
+int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
+		struct apply_result *res, struct error *err)
+{
+	struct apply_ctx c = { .pid = pid, .p = p, .mem = { .fd = -1 } };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = find_target(&c, err)) || (r = plan(&c, err)) ||
+	    (r = prepare_stop(&c, err)) ||
+	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts,
+			 err)))
+		goto out_free;
+	if ((r = install(&c, err)))
+		undo(&c);
+	res->nthreads = c.s.n;
+	/* Releasing the threads restores the injecting thread's registers. */
+	session_close(&c.s, err);
+	res->pause_ns = c.s.pause_ns;
+	if (!r) {
+		res->rec = c.rec;
+		memset(&c.rec, 0, sizeof(c.rec));
+	}
+out_free:
+	ctx_free(&c);
+	return r;
+}

@@ -1,0 +1,52 @@
+/*
+ * apply.h - applying a patch to a running process.
+ *
+ * apply_patch is one transaction: when it returns 0 the patch is live in
+ * every thread at once; when it fails the process runs exactly as before
+ * (nothing mapped, no byte changed, registers and pending signals intact).
+ * Everything slow (reading files, resolving symbols, linking, preparing the
+ * unwinder) happens before the process is stopped, so the pause it sees is
+ * the few system calls and memory writes of the switch itself.
+ */
+#ifndef SUTURE_APPLY_APPLY_H
+#define SUTURE_APPLY_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "apply/record.h"
+#include "patchfile/patch.h"
+#include "util/error.h"
+
+#define APPLY_DEFAULT_TIMEOUT_MS 5000
+
+struct apply_opts {
+	unsigned timeout_ms; /* give up if code stays in use this long */
+};
+
+/* What apply_patch and revert_patch did. */
+struct apply_result {
+	struct record rec; /* the patch as recorded in the process; the
+			      caller releases it with record_free */
+	size_t nthreads;   /* threads stopped */
+	uint64_t pause_ns; /* how long they were stopped, last attempt */
+	unsigned attempts; /* stops until no thread was in the way */
+};
+
+/*
+ * apply_patch - make @p live in process @pid.  Fills @res on success.
+ */
+int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
+		struct apply_result *res, struct error *err);
+
+/*
+ * revert_patch - undo the patch called @name in @pid, or the most recently
+ * applied one if @name is NULL.  Refused if a patch applied later replaces
+ * one of the same functions (it must be reverted first).  Same
+ * all-or-nothing promise as apply_patch.
+ */
+int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
+		 struct apply_result *res, struct error *err);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * quiesce.c - the retry loop around stopping and checking (quiesce.h).
+ *
+ * The process is never kept stopped while waiting: a thread inside a
+ * replaced function can only leave it by running, so between attempts every
+ * thread is released.  Each attempt is a complete stop, check and release,
+ * so a failed attempt costs the program one short pause and nothing else.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "apply/quiesce.h"
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int quiesce(struct session *s, pid_t pid, struct safety *sf,
+	    unsigned timeout_ms, unsigned *attempts, struct error *err)
+{
+	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
+	struct error busy;
+	int r;
+
+	for (*attempts = 1;; (*attempts)++) {
+		if ((r = session_open(s, pid, err)))
+			return r;
+		error_clear(&busy);
+		if (!(r = safety_check(sf, s, &busy)))
+			return 0;
+		session_close(s, NULL);
+		if (r != -EBUSY || session_now_ns() >= deadline)
+			break;
+		sleep_ms(QUIESCE_RETRY_MS);
+	}
+	if (r != -EBUSY)
+		return error_set(err, r, "%s", busy.msg);
+	return error_set(err, -EBUSY,
+			 "%s; still in use after %.1f s; nothing was changed",
+			 busy.msg, timeout_ms / 1000.0);
+}

@@ -1,0 +1,26 @@
+/*
+ * quiesce.h - stopping a process at a moment when none of its threads is in
+ * code about to change.
+ */
+#ifndef SUTURE_APPLY_QUIESCE_H
+#define SUTURE_APPLY_QUIESCE_H
+
+#include "apply/safety.h"
+#include "apply/session.h"
+
+/* Time between attempts: long enough for a busy thread to move on, short
+ * against the default 5 s timeout. */
+#define QUIESCE_RETRY_MS 20
+
+/*
+ * quiesce - open session @s on @pid and run safety_check; while it fails,
+ * release the process, wait QUIESCE_RETRY_MS and try again, for up to
+ * @timeout_ms.  On success @s is open and safe (the caller closes it) and
+ * *attempts counts the stops.  On timeout -EBUSY with the last conflict and
+ * "...; still in use after N s; nothing was changed": the process runs as
+ * before.
+ */
+int quiesce(struct session *s, pid_t pid, struct safety *sf,
+	    unsigned timeout_ms, unsigned *attempts, struct error *err);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * region.h - creating and removing a patch's region inside a stopped
+ * target, with injected system calls (rsyscall.h).
+ *
+ * The region is backed by a memfd named "suture:NAME" and mapped privately
+ * from it, part by part with each part's protection: the kernel then shows
+ * it in /proc/PID/maps as "/memfd:suture:NAME (deleted)", which is how any
+ * later suture finds it, and the descriptor is closed at once so the target
+ * keeps no trace of suture but the mappings.
+ */
+#ifndef SUTURE_APPLY_REGION_H
+#define SUTURE_APPLY_REGION_H
+
+#include "apply/record.h"
+#include "apply/rmem.h"
+#include "apply/session.h"
+
+/*
+ * region_map - map @parts (offsets from @base) in the target of open
+ * session @s, executing system calls at @insn.  Mappings never replace
+ * existing ones: if the range is no longer free, -EEXIST, nothing stays
+ * mapped, and the caller may choose another base.  *mapped is set to a
+ * bitmask of the parts mapped, for region_unmap_parts on a later failure.
+ */
+int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
+	       const char *name, uint64_t base,
+	       const struct record_part parts[RECORD_NPARTS],
+	       unsigned *mapped, struct error *err);
+
+/* region_unmap_parts - unmap the parts of @mapped (a bitmask). */
+int region_unmap_parts(struct session *s, uint64_t insn, uint64_t base,
+		       const struct record_part parts[RECORD_NPARTS],
+		       unsigned mapped, struct error *err);
+
+#endif
