@@ -72,7 +72,8 @@ int build_run(struct build_ctx *ctx, struct error *err)
 	    (ret = target_open(ctx->target_path, &ctx->target, err)))
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
-	    (ret = objects_load(ctx, err)))
+	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
+	    (ret = compare_objects(ctx, err)) || (ret = emit_patch(ctx, err)))
 		return ret;
 	return 0;
 }

@@ -95,7 +95,7 @@ struct build_ctx {
 	struct target *target;
 	size_t nverified; /* functions checked against the target */
 	struct fn_result *fns;
-	size_t nfns;
+	size_t nfns, fns_cap;
 	size_t nunchanged;
 	struct patch *patch;
 	char *detail; /* multi-line explanation of a failure, or NULL */
@@ -131,6 +131,14 @@ void tree_remove(const char *dir);
 /* build_objpair - the orig object paired with patched object @o, or NULL. */
 struct objfile *build_objpair(const struct build_ctx *ctx,
 			      const struct objfile *o);
+
+/*
+ * build_pair - the orig counterpart of defined symbol @y of patched object
+ * @o, of the same type: statics in the paired object, globals anywhere in
+ * the link set.  Returns its index in *oobj, or -1 (*oobj NULL).
+ */
+int build_pair(const struct build_ctx *ctx, const struct objfile *o,
+	       const struct obj_symbol *y, struct objfile **oobj);
 
 /* build_fn - the result for symbol @sym of patched object @o, or NULL. */
 struct fn_result *build_fn(const struct build_ctx *ctx,
