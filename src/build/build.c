@@ -73,7 +73,8 @@ int build_run(struct build_ctx *ctx, struct error *err)
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
-	    (ret = compare_objects(ctx, err)) || (ret = emit_patch(ctx, err)))
+	    (ret = compare_objects(ctx, err)) || (ret = emit_patch(ctx, err)) ||
+	    (ret = record_info(ctx, err)))
 		return ret;
 	return 0;
 }

@@ -130,22 +130,24 @@ static const char *fn_file(const struct fn_result *f)
 }
 
 /* Print the functions in state @state under @title. */
-static void report_list(const struct build_ctx *ctx, enum fn_state state,
-			bool needed, const char *title)
+static void report_list(const struct build_ctx *ctx, int state, bool needed,
+			const char *title)
 {
 	bool any = false;
 
 	for (size_t i = 0; i < ctx->nfns; i++) {
 		const struct fn_result *f = &ctx->fns[i];
 
-		if (f->state != state || f->needed != needed)
+		/* state -1: every function copied only because needed */
+		if ((state >= 0 && (int)f->state != state) ||
+		    f->needed != needed)
 			continue;
 		if (!any)
 			printf("%s:\n", title);
 		any = true;
 		printf("  %-32s %s%s%s\n", f->obj->syms[f->sym].name,
 		       fn_file(f),
-		       state == FN_CHANGED && !f->tsym
+		       f->state == FN_CHANGED && !f->tsym && !f->needed
 			       ? "  (inlined everywhere in the target: "
 				 "its callers are patched)"
 			       : "",
@@ -159,8 +161,9 @@ static void report(const struct build_ctx *ctx, const char *out)
 	       ctx->nverified, ctx->target_path);
 	report_list(ctx, FN_CHANGED, false, "changed functions");
 	report_list(ctx, FN_NEW, false, "new functions");
-	report_list(ctx, FN_UNCHANGED, true,
-		    "unchanged functions copied (the target has no copy)");
+	report_list(ctx, -1, true,
+		    "functions copied because patched code calls them and "
+		    "the target has no copy");
 	report_list(ctx, FN_LINE_ONLY, false,
 		    "only __LINE__ constants changed (not patched)");
 	printf("unchanged but rebuilt: %zu functions\n", ctx->nunchanged);

@@ -1,0 +1,184 @@
+/*
+ * record.c - stage 8: the build record stored in the patch (info_json).
+ *
+ * Whoever applies a patch months later should be able to tell how it was
+ * made: with which compiler, by which commands, from which diffs (their
+ * full text), and what the comparison found.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build/pipeline.h"
+#include "build/spawn.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+
+/* A JSON string of @len bytes; bytes that are not UTF-8 become '?'. */
+static json_t *record_text(const char *text, size_t len)
+{
+	json_t *j = json_stringn(text, len);
+	char *copy;
+
+	if (j)
+		return j;
+	copy = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		copy[i] = (unsigned char)text[i] < 0x80 ? text[i] : '?';
+	j = json_stringn(copy, len);
+	free(copy);
+	return j;
+}
+
+/* First line of `@compiler --version`, or "" if it cannot be run. */
+static char *record_cc_version(const struct build_ctx *ctx,
+			       const char *compiler)
+{
+	char *log = xasprintf("%s/cc-version.log", ctx->scratch);
+	char *argv[] = { (char *)compiler, "--version", NULL };
+	struct error err = { { 0 } };
+	unsigned char *buf = NULL;
+	size_t len;
+	char *line;
+
+	unlink(log);
+	if (spawn_run(argv, ctx->scratch, NULL, log, &err) != 0 ||
+	    file_read(log, &buf, &len, &err)) {
+		free(log);
+		return xstrdup("");
+	}
+	line = xasprintf("%.*s", (int)strcspn((char *)buf, "\n"), buf);
+	free(buf);
+	free(log);
+	return line;
+}
+
+/* The compiler of the first compile command of the orig build. */
+static const char *record_compiler(const struct build_ctx *ctx)
+{
+	const struct cclog *log = ctx->tree[TREE_ORIG].cclog;
+
+	for (size_t i = 0; i < log->n; i++)
+		if (log->cmds[i].kind == CC_COMPILE)
+			return log->cmds[i].compiler;
+	return log->n ? log->cmds[0].compiler : "";
+}
+
+static json_t *record_compiler_json(const struct build_ctx *ctx)
+{
+	const struct build_tree *t = &ctx->tree[TREE_ORIG];
+	const char *path = record_compiler(ctx);
+	char *version = record_cc_version(ctx, path);
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:s, s:s}", "path", path, "version",
+		      version, "target_comment",
+		      ctx->target->comment ? ctx->target->comment : "",
+		      "objects_comment",
+		      t->nobjs && t->objs[0]->comment ? t->objs[0]->comment
+						       : "");
+	free(version);
+	return j;
+}
+
+/* Compile and link commands, with paths relative to the tree. */
+static json_t *record_commands(const struct build_ctx *ctx)
+{
+	const struct build_tree *t = &ctx->tree[TREE_ORIG];
+	size_t rl = strlen(t->root);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < t->cclog->n; i++) {
+		const struct cc_cmd *c = &t->cclog->cmds[i];
+		const char *cwd = c->cwd;
+		json_t *argv = json_array();
+
+		if (c->kind == CC_OTHER)
+			continue;
+		if (!strncmp(cwd, t->root, rl))
+			cwd = cwd[rl] ? cwd + rl + 1 : ".";
+		for (size_t k = 0; k < c->argc; k++)
+			json_array_append_new(argv, json_string(c->argv[k]));
+		json_array_append_new(arr, json_pack("{s:s, s:o}", "cwd", cwd,
+						     "argv", argv));
+	}
+	return arr;
+}
+
+static json_t *record_diffs(const struct build_ctx *ctx, struct error *err)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < ctx->opts->npatches; i++) {
+		const char *path = ctx->opts->patches[i];
+		const char *base = strrchr(path, '/');
+		unsigned char *buf;
+		size_t len;
+
+		if (file_read(path, &buf, &len, err)) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(
+			arr, json_pack("{s:s, s:o}", "file",
+				       base ? base + 1 : path, "text",
+				       record_text((char *)buf, len)));
+		free(buf);
+	}
+	return arr;
+}
+
+/* The functions in @state, as [{"name", "file"}]. */
+static json_t *record_fns(const struct build_ctx *ctx, int state,
+			  bool needed)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < ctx->nfns; i++) {
+		const struct fn_result *f = &ctx->fns[i];
+		const struct objfile *o = f->obj;
+
+		/* state -1: every function copied only because it is needed */
+		if ((state >= 0 && (int)f->state != state) ||
+		    f->needed != needed)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:b, s:b}", "name",
+				       o->syms[f->sym].name, "file",
+				       o->source ? o->source : o->key,
+				       "in_target", f->tsym != NULL, "cold",
+				       f->cold));
+	}
+	return arr;
+}
+
+int record_info(struct build_ctx *ctx, struct error *err)
+{
+	json_t *diffs = record_diffs(ctx, err);
+	json_t *j;
+
+	if (!diffs)
+		return -EIO;
+	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		      "s:I, s:I}",
+		      "tool", "suture build", "source_dir", ctx->src_real,
+		      "binary", ctx->opts->binary, "compiler",
+		      record_compiler_json(ctx), "commands",
+		      record_commands(ctx), "diffs", diffs, "changed",
+		      record_fns(ctx, FN_CHANGED, false), "new",
+		      record_fns(ctx, FN_NEW, false), "copied",
+		      record_fns(ctx, -1, true), "line_only",
+		      record_fns(ctx, FN_LINE_ONLY, false),
+		      "unchanged_rebuilt_count", (json_int_t)ctx->nunchanged,
+		      "verified_functions", (json_int_t)ctx->nverified);
+	if (!j)
+		return error_set(err, -ENOMEM, "cannot build the patch's "
+				 "build record (JSON)");
+	ctx->patch->info_json = json_dumps(j, JSON_INDENT(1));
+	json_decref(j);
+	return ctx->patch->info_json ? 0 : error_set(err, -ENOMEM,
+						      "cannot format the "
+						      "build record");
+}
