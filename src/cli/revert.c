@@ -1,10 +1,67 @@
-/* revert.c - placeholder until the subcommand lands. */
+/*
+ * revert.c - `suture revert PID [NAME] [--timeout SEC]`: undo an applied
+ * patch.
+ */
+#include <getopt.h>
 #include <stdio.h>
 
+#include "apply/apply.h"
 #include "cli/commands.h"
+#include "cli/pidarg.h"
+
+static const char usage_text[] =
+	"usage: suture revert PID [NAME] [--timeout SEC]\n"
+	"\n"
+	"Undo the patch NAME in process PID, or the most recently applied\n"
+	"one.  Like apply, it waits up to SEC seconds (default 5) for a\n"
+	"moment when no thread is running the patch's code, and changes\n"
+	"nothing if none comes.\n";
+
+static const struct option options[] = {
+	{ "timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_result(pid_t pid, const struct apply_result *res)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->rec.nfuncs; i++)
+		n += !(res->rec.funcs[i].flags & PFUNC_PART);
+	printf("reverted '%s' from PID %d: %zu function%s restored (",
+	       res->rec.name, pid, n, n == 1 ? "" : "s");
+	cli_print_func_names(&res->rec);
+	printf("); process stopped for %.0f µs (%zu thread%s)\n",
+	       res->pause_ns / 1e3, res->nthreads,
+	       res->nthreads == 1 ? "" : "s");
+}
 
 int cmd_revert(int argc, char **argv)
 {
-	fprintf(stderr, "suture revert: not implemented yet\n");
-	return 1;
+	struct apply_opts o = { APPLY_DEFAULT_TIMEOUT_MS };
+	struct error err = { "" };
+	struct apply_result res;
+	const char *name;
+	pid_t pid;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:h", options, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage_text, stdout), 0;
+		if (c != 't' || cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+			return fputs(usage_text, stderr), 2;
+	}
+	if (argc - optind < 1 || argc - optind > 2 ||
+	    cli_parse_pid(argv[optind], &pid) < 0)
+		return fputs(usage_text, stderr), 2;
+	name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (revert_patch(pid, name, &o, &res, &err) < 0) {
+		fprintf(stderr, "suture revert: %s\n", err.msg);
+		return 1;
+	}
+	print_result(pid, &res);
+	record_free(&res.rec);
+	return 0;
 }

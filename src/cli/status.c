@@ -1,10 +1,154 @@
-/* status.c - placeholder until the subcommand lands. */
+/*
+ * status.c - `suture status PID [--json]`: the patches applied to a
+ * process, read from the process itself without stopping it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
+#include "apply/modules.h"
+#include "apply/status.h"
 #include "cli/commands.h"
+#include "cli/pidarg.h"
+
+static const char usage_text[] =
+	"usage: suture status PID [--json]\n"
+	"\n"
+	"List the patches applied to process PID, oldest first: name,\n"
+	"build-id, patched file, where the patch lives, when it was applied,\n"
+	"and each replaced function's old and new address.\n";
+
+static const struct option options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* @ns since the epoch as local "YYYY-MM-DD HH:MM:SS", into @buf. */
+static char *when(uint64_t ns, char *buf, size_t len, bool utc_iso)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (utc_iso)
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+	return buf;
+}
+
+static void print_record(const struct record *r)
+{
+	char id[2 * PATCH_BUILD_ID_MAX + 1], t[64];
+
+	printf("%" PRIu64 ". %s\n", r->seq, r->name);
+	printf("   target:   %s (build-id %s)\n", r->target_file,
+	       modules_hex(r->build_id, r->build_id_len, id));
+	printf("   region:   %#" PRIx64 "-%#" PRIx64 "\n", r->base,
+	       r->base + r->size);
+	printf("   applied:  %s\n", when(r->applied_ns, t, sizeof(t), false));
+	for (size_t i = 0; i < r->nfuncs; i++)
+		printf("   %-24s %#" PRIx64 " -> %#" PRIx64 "%s\n",
+		       r->funcs[i].name, r->funcs[i].entry,
+		       r->funcs[i].new_addr,
+		       r->funcs[i].flags & PFUNC_PART ? " (part)" : "");
+}
+
+static void print_text(pid_t pid, const struct state *st)
+{
+	if (!st->n)
+		printf("no patches applied to process %d\n", pid);
+	else
+		printf("process %d: %zu patch%s applied\n", pid, st->n,
+		       st->n == 1 ? "" : "es");
+	for (size_t i = 0; i < st->n; i++)
+		print_record(&st->v[i]);
+	for (size_t i = 0; i < st->nbad; i++)
+		printf("warning: %s\n", st->bad[i].why);
+}
+
+static json_t *hex_addr(uint64_t a)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%#" PRIx64, a);
+	return json_string(buf);
+}
+
+static json_t *json_record(const struct record *r)
+{
+	char id[2 * PATCH_BUILD_ID_MAX + 1], t[64];
+	json_t *funcs = json_array();
+
+	for (size_t i = 0; i < r->nfuncs; i++)
+		json_array_append_new(
+			funcs,
+			json_pack("{s:s, s:o, s:o, s:I, s:b}", "name",
+				  r->funcs[i].name, "old",
+				  hex_addr(r->funcs[i].entry), "new",
+				  hex_addr(r->funcs[i].new_addr), "size",
+				  (json_int_t)r->funcs[i].new_size, "part",
+				  (r->funcs[i].flags & PFUNC_PART) != 0));
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}",
+			 "seq", (json_int_t)r->seq, "name", r->name,
+			 "build_id",
+			 modules_hex(r->build_id, r->build_id_len, id),
+			 "target", r->target_file, "region", hex_addr(r->base),
+			 "region_size", (json_int_t)r->size, "applied",
+			 when(r->applied_ns, t, sizeof(t), true),
+			 "applied_unix", (json_int_t)(r->applied_ns / 1000000000u),
+			 "functions", funcs);
+}
+
+static void print_json(pid_t pid, const struct state *st)
+{
+	json_t *patches = json_array(), *bad = json_array(), *top;
+	char *text;
+
+	for (size_t i = 0; i < st->n; i++)
+		json_array_append_new(patches, json_record(&st->v[i]));
+	for (size_t i = 0; i < st->nbad; i++)
+		json_array_append_new(
+			bad, json_pack("{s:o, s:s}", "region",
+				       hex_addr(st->bad[i].start), "error",
+				       st->bad[i].why));
+	top = json_pack("{s:i, s:o, s:o}", "pid", (int)pid, "patches", patches,
+			"invalid_regions", bad);
+	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(top);
+}
 
 int cmd_status(int argc, char **argv)
 {
-	fprintf(stderr, "suture status: not implemented yet\n");
-	return 1;
+	struct error err = { "" };
+	struct state st;
+	bool json = false;
+	pid_t pid;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
+		if (c == 'h')
+			return fputs(usage_text, stdout), 0;
+		if (c != 'j')
+			return fputs(usage_text, stderr), 2;
+		json = true;
+	}
+	if (argc - optind != 1 || cli_parse_pid(argv[optind], &pid) < 0)
+		return fputs(usage_text, stderr), 2;
+	if (status_read(pid, &st, &err) < 0) {
+		fprintf(stderr, "suture status: %s\n", err.msg);
+		return 1;
+	}
+	if (json)
+		print_json(pid, &st);
+	else
+		print_text(pid, &st);
+	state_free(&st);
+	return 0;
 }

@@ -1,0 +1,214 @@
+/*
+ * revert.c - the revert transaction (apply.h).
+ *
+ * Reverting is applying in reverse: with every thread stopped at a moment
+ * when none is executing or due to return into the patch's code, the bytes
+ * each trampoline overwrote are put back and the region is unmapped.  The
+ * forbidden range is the whole code part of the region (helpers included):
+ * patch code has no call-frame information, so threads stopped inside or
+ * below it are checked by the conservative stack scan.
+ *
+ * Patches stack: a patch applied on top of another for the same function
+ * saved the first one's trampoline as its "original" bytes, so reverting
+ * the newest first restores the previous version, and reverting an older
+ * one is refused while a newer one still replaces the same function.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply.h"
+#include "apply/quiesce.h"
+#include "apply/region.h"
+#include "apply/rsyscall.h"
+#include "apply/state.h"
+#include "util/xalloc.h"
+
+struct revert_ctx {
+	pid_t pid;
+	struct proc_maps maps;
+	struct rmem mem;
+	struct state st;
+	struct record *rec; /* the patch being reverted, in st */
+	uint64_t insn;
+	struct safety sf;
+	struct session s;
+	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
+};
+
+/* The function of @b that shares an entry with one of @a, or NULL. */
+static const struct record_func *overlap(const struct record *a,
+					 const struct record *b)
+{
+	for (size_t i = 0; i < a->nfuncs; i++)
+		for (size_t j = 0; j < b->nfuncs; j++)
+			if (a->funcs[i].entry == b->funcs[j].entry &&
+			    !(a->funcs[i].flags & PFUNC_PART))
+				return &b->funcs[j];
+	return NULL;
+}
+
+/* Pick the patch to revert: @name, or the newest. */
+static int choose(struct revert_ctx *c, const char *name, struct error *err)
+{
+	const struct record_func *f;
+
+	if (!c->st.n)
+		return error_set(err, -ENOENT,
+				 "no patches are applied to process %d",
+				 c->pid);
+	if (!name) {
+		c->rec = &c->st.v[c->st.n - 1];
+		return 0;
+	}
+	if (!(c->rec = state_find(&c->st, name)))
+		return error_set(err, -ENOENT,
+				 "patch '%s' is not applied to process %d",
+				 name, c->pid);
+	for (struct record *l = c->rec + 1; l < c->st.v + c->st.n; l++)
+		if ((f = overlap(c->rec, l)))
+			return error_set(err, -EBUSY,
+					 "cannot revert '%s': patch '%s', "
+					 "applied after it, also replaces "
+					 "function %s; revert '%s' first",
+					 name, l->name, f->name, l->name);
+	return 0;
+}
+
+static int prepare(struct revert_ctx *c, const char *name, struct error *err)
+{
+	const struct record_part *text;
+	char *what;
+	int r;
+
+	if ((r = proc_check_target(c->pid, err)) ||
+	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
+	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
+	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
+	    (r = choose(c, name, err)) ||
+	    (r = rsyscall_find_insn(&c->mem, &c->maps, &c->insn, err)) ||
+	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
+		return r;
+	/* Per function first, for a precise message; then all the code. */
+	for (size_t i = 0; i < c->rec->nfuncs; i++) {
+		const struct record_func *f = &c->rec->funcs[i];
+
+		what = xasprintf("function %s (as patched by '%s')", f->name,
+				 c->rec->name);
+		safety_add(&c->sf, f->new_addr, f->new_addr + f->new_size,
+			   what);
+		free(what);
+	}
+	text = &c->rec->parts[RECORD_PART_TEXT];
+	what = xasprintf("the code of patch '%s'", c->rec->name);
+	safety_add(&c->sf, c->rec->base + text->offset,
+		   c->rec->base + text->offset + text->size, what);
+	free(what);
+	return 0;
+}
+
+/*
+ * Every entry must still hold the trampoline this patch wrote: anything
+ * else means someone changed the code since, and restoring bytes saved
+ * before that change would break it.
+ */
+static int check_trampolines(struct revert_ctx *c, struct error *err)
+{
+	unsigned char want[ARCH_TRAMPOLINE_MAX], have[ARCH_TRAMPOLINE_MAX];
+	size_t len = arch_trampoline_len();
+	int r;
+
+	for (size_t i = 0; i < c->rec->nfuncs; i++) {
+		const struct record_func *f = &c->rec->funcs[i];
+
+		if (f->flags & PFUNC_PART)
+			continue;
+		if ((r = rmem_read(&c->mem, f->entry, have, len, err)))
+			return r;
+		if (arch_trampoline_write(want, f->entry, f->new_addr) < 0 ||
+		    memcmp(want, have, len))
+			return error_set(err, -EINVAL,
+					 "function %s at %#" PRIx64
+					 " no longer jumps to patch '%s'; its "
+					 "code was changed by something else, "
+					 "so nothing was changed",
+					 f->name, f->entry, c->rec->name);
+	}
+	return 0;
+}
+
+/* Put the saved entry bytes back, counting for undo. */
+static int restore_entries(struct revert_ctx *c, struct error *err)
+{
+	int r;
+
+	for (c->nrestored = 0; c->nrestored < c->rec->nfuncs; c->nrestored++) {
+		const struct record_func *f = &c->rec->funcs[c->nrestored];
+
+		if (!(f->flags & PFUNC_PART) &&
+		    (r = rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
+				    err)))
+			return r;
+	}
+	return 0;
+}
+
+/* Undo restore_entries: the trampolines go back. */
+static void undo(struct revert_ctx *c)
+{
+	unsigned char jmp[ARCH_TRAMPOLINE_MAX];
+
+	for (size_t i = 0; i < c->nrestored; i++) {
+		const struct record_func *f = &c->rec->funcs[i];
+
+		if (!(f->flags & PFUNC_PART) &&
+		    !arch_trampoline_write(jmp, f->entry, f->new_addr))
+			rmem_write(&c->mem, f->entry, jmp,
+				   arch_trampoline_len(), NULL);
+	}
+}
+
+static int uninstall(struct revert_ctx *c, struct error *err)
+{
+	unsigned all = (1u << RECORD_NPARTS) - 1;
+	int r;
+
+	if ((r = check_trampolines(c, err)) || (r = restore_entries(c, err)))
+		return r;
+	/* Unmapping last: once no entry jumps into the region, and no
+	 * thread is in it, nothing can reach it any more. */
+	for (int k = 0; k < RECORD_NPARTS; k++)
+		if (!c->rec->parts[k].size)
+			all &= ~(1u << k);
+	return region_unmap_parts(&c->s, c->insn, c->rec->base,
+				  c->rec->parts, all, err);
+}
+
+int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
+		 struct apply_result *res, struct error *err)
+{
+	struct revert_ctx c = { .pid = pid, .mem = { .fd = -1 } };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = prepare(&c, name, err)) ||
+	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts,
+			 err)))
+		goto out_free;
+	if ((r = uninstall(&c, err)))
+		undo(&c);
+	res->nthreads = c.s.n;
+	session_close(&c.s, err);
+	res->pause_ns = c.s.pause_ns;
+	if (!r) {
+		res->rec = *c.rec;
+		memset(c.rec, 0, sizeof(*c.rec));
+	}
+out_free:
+	safety_free(&c.sf);
+	state_free(&c.st);
+	rmem_close(&c.mem);
+	proc_maps_free(&c.maps);
+	return r;
+}
