@@ -81,14 +81,14 @@ uint64_t rsyscall_scratch(struct session *s, size_t len)
 }
 
 /*
- * Single-step @t until it has executed the instruction at @insn.  Stops
- * that come before the instruction runs are not ours: a pending interrupt
- * (PTRACE_EVENT_STOP) is skipped, a signal is held for session_close.
+ * Single-step @t until it has executed the instruction at @insn, leaving
+ * its registers then in @now.  Stops that come before the instruction runs
+ * are not ours: a pending interrupt (PTRACE_EVENT_STOP) is skipped, a
+ * signal is held for session_close.
  */
 static int step_over(struct session *s, struct session_thread *t,
-		     uint64_t insn, struct error *err)
+		     uint64_t insn, arch_regs *now, struct error *err)
 {
-	arch_regs now;
 	int st;
 
 	for (;;) {
@@ -102,11 +102,11 @@ static int step_over(struct session *s, struct session_thread *t,
 		t->sig_stop = (st >> 16) != PTRACE_EVENT_STOP;
 		if (!t->sig_stop)
 			continue;
-		if (ptrace(PTRACE_GETREGS, t->tid, 0, &now) < 0)
+		if (ptrace(PTRACE_GETREGS, t->tid, 0, now) < 0)
 			goto out_lost;
 		/* The step's own SIGTRAP leaves the pc past the instruction. */
 		if (WSTOPSIG(st) == SIGTRAP &&
-		    arch_regs_pc(&now) == insn + arch_syscall_insn_len)
+		    arch_regs_pc(now) == insn + arch_syscall_insn_len)
 			return 0;
 		session_hold_sig(t, WSTOPSIG(st));
 	}
@@ -132,13 +132,8 @@ int rsyscall(struct session *s, uint64_t insn, long nr,
 				 "cannot set the registers of thread %d of "
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
-	if ((r = step_over(s, t, insn, err)))
+	if ((r = step_over(s, t, insn, &regs, err)))
 		return r;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) < 0)
-		return error_set(err, -errno,
-				 "cannot read the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
 	*ret = arch_syscall_result(&regs);
 	return 0;
 }

@@ -47,7 +47,7 @@ int cmd_revert(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
 		if (c != 't' || cli_parse_timeout(optarg, &o.timeout_ms) < 0)

@@ -132,7 +132,7 @@ int cmd_status(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
 		if (c != 'j')
