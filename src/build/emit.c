@@ -33,10 +33,6 @@
 #include "build/pipeline.h"
 #include "util/xalloc.h"
 
-/* Bytes past the field that pc-relative references usually skip; a
- * reference with addend + bias == 0 enters a function at its start. */
-#define EMIT_PCREL_BIAS 4
-
 /* A section of an object copied into the patch. */
 struct emit_copy {
 	const struct objfile *o;
@@ -264,22 +260,21 @@ static int emit_reloc(struct emit *e, const struct emit_copy *c,
 		      const struct obj_reloc *r, struct error *err)
 {
 	const struct obj_section *s = &c->o->secs[c->shndx];
-	int64_t bias = arch_reloc_pcrel(r->type) ? EMIT_PCREL_BIAS : 0;
 	struct emit_dest d = { 0 };
 	struct ref ref;
 	int ret;
 
-	ref_resolve(c->o, r, &ref);
+	ref_resolve(c->o, c->shndx, r, &ref);
 	if ((ret = emit_check(c->o, s, r, &ref, err)))
 		return ret;
 	d.addend = ref.addend;
 	switch (ref.kind) {
 	case REF_UNDEF:
 		ret = emit_undef_ref(e, &c->o->syms[ref.sym],
-				     ref.addend + bias == 0, &d, err);
+				     ref.addend + ref.bias == 0, &d, err);
 		break;
 	case REF_FUNC:
-		ret = emit_func_ref(e, c->o, ref.sym, ref.addend + bias == 0,
+		ret = emit_func_ref(e, c->o, ref.sym, ref.addend + ref.bias == 0,
 				    &d, err);
 		break;
 	case REF_DATA:

@@ -52,7 +52,16 @@ static void ref_rodata(const struct objfile *o, const struct obj_symbol *y,
 {
 	const struct obj_section *s = &o->secs[y->shndx];
 	int64_t off = (int64_t)y->value + r->addend + bias;
-	bool in = s->data && off >= 0 && (uint64_t)off < s->size;
+	bool in;
+
+	/* In a mergeable section the assembler keeps the label of each item
+	 * (.LC0, .L.str.3), so a symbol other than the section's marks the
+	 * start of the item.  This also covers relative tables in data
+	 * (.long .L.str.3 - table), whose addends say nothing about the
+	 * item. */
+	if ((s->flags & SHF_MERGE) && y->type != STT_SECTION)
+		off = (int64_t)y->value;
+	in = s->data && off >= 0 && (uint64_t)off < s->size;
 
 	if (in && (s->flags & SHF_MERGE) && (s->flags & SHF_STRINGS)) {
 		out->kind = REF_STR;
@@ -93,14 +102,35 @@ static void ref_owned(const struct objfile *o, const struct obj_reloc *r,
 	out->ifunc = o->syms[owner].type == STT_GNU_IFUNC;
 }
 
-void ref_resolve(const struct objfile *o, const struct obj_reloc *r,
-		 struct ref *out)
+/*
+ * How far past S + A the referenced spot of a pc-relative relocation lies.
+ * In code, the field is followed by the rest of the instruction, typically
+ * 4 bytes.  In data, pc-relative fields form relative tables (jump tables,
+ * clang's reltables: .long target - table), whose addend grows by the
+ * field's distance from the table start.
+ */
+static int64_t ref_bias(const struct objfile *o, uint32_t where,
+			const struct obj_reloc *r)
+{
+	int table;
+
+	if (!arch_reloc_pcrel(r->type))
+		return 0;
+	if (where >= o->nsecs || obj_sec_exec(&o->secs[where]))
+		return PCREL_BIAS;
+	table = obj_owner(o, where, (int64_t)r->offset);
+	return -(int64_t)(r->offset - (table >= 0 ? o->syms[table].value : 0));
+}
+
+void ref_resolve(const struct objfile *o, uint32_t where,
+		 const struct obj_reloc *r, struct ref *out)
 {
 	const struct obj_symbol *y = &o->syms[r->sym];
-	int64_t bias = arch_reloc_pcrel(r->type) ? PCREL_BIAS : 0;
+	int64_t bias = ref_bias(o, where, r);
 
 	memset(out, 0, sizeof(*out));
 	out->sym = r->sym;
+	out->bias = bias;
 	out->shndx = y->shndx;
 	out->addend = r->addend;
 	out->tls = y->type == STT_TLS;
@@ -225,8 +255,8 @@ static bool norm_relocs_equal(const struct objfile *ao, uint32_t asec,
 		if (ar[i].offset - aoff != br[i].offset - boff ||
 		    ar[i].type != br[i].type)
 			return false;
-		ref_resolve(ao, &ar[i], &x);
-		ref_resolve(bo, &br[i], &y);
+		ref_resolve(ao, asec, &ar[i], &x);
+		ref_resolve(bo, bsec, &br[i], &y);
 		if (!ref_equal(ao, &x, bo, &y, shallow))
 			return false;
 	}

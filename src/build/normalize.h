@@ -38,13 +38,15 @@ struct ref {
 	int64_t addend; /* the relocation's addend, made relative to the
 			   owner symbol (FUNC, DATA), the item (STR, CONST)
 			   or the section (RODATA, OTHER) */
+	int64_t bias;	/* addend + bias == 0: the reference is to the
+			   start of the thing (a call, not a jump into it) */
 	bool tls;	/* thread-local storage */
 	bool ifunc;	/* an indirect function (STT_GNU_IFUNC) */
 };
 
-/* ref_resolve - what relocation @r of @o refers to. */
-void ref_resolve(const struct objfile *o, const struct obj_reloc *r,
-		 struct ref *out);
+/* ref_resolve - what relocation @r of section @where of @o refers to. */
+void ref_resolve(const struct objfile *o, uint32_t where,
+		 const struct obj_reloc *r, struct ref *out);
 
 /*
  * ref_equal - whether reference @a of object @ao and @b of @bo mean the
