@@ -201,8 +201,14 @@ static int compare_data(struct build_ctx *ctx, struct objfile *o,
 					 "changed initializer of existing data "
 					 "%s (%s): the running process keeps "
 					 "its current value, so the patch "
-					 "cannot change it",
-					 y->name, o->key);
+					 "cannot change it%s",
+					 y->name, o->key,
+					 strncmp(o->secs[y->shndx].name,
+						 ".data.rel.ro", 12)
+						 ? ""
+						 : " (it is in .data.rel.ro: a "
+						   "const table of pointers is "
+						   "bound like a variable)");
 	}
 	return 0;
 }

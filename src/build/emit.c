@@ -223,7 +223,7 @@ static void emit_rodata_ref(struct emit *e, const struct objfile *o,
 		return;
 	}
 	off = pbuild_pool_add(&e->b, pool, s->data + ref->start, ref->len,
-			      s->entsize ? s->entsize : 1, &d->sym);
+			      ref->align, &d->sym);
 	d->addend += (int64_t)off;
 }
 

@@ -16,10 +16,12 @@
  */
 #include <elf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/arch.h"
 #include "build/normalize.h"
+#include "util/xalloc.h"
 
 /* Bytes past the field that pc-relative references usually skip. */
 #define PCREL_BIAS 4
@@ -45,6 +47,52 @@ static uint64_t ref_strlen(const struct obj_section *s, uint64_t off,
 	return n + unit <= s->size ? n + unit - off : s->size - off;
 }
 
+/* Whether a variable of section @shndx covers offset @off. */
+static bool ref_in_object(const struct objfile *o, uint32_t shndx,
+			  uint64_t off)
+{
+	for (size_t i = 0; i < o->nsyms; i++) {
+		const struct obj_symbol *y = &o->syms[i];
+
+		if (y->shndx == shndx && y->type == STT_OBJECT &&
+		    off >= y->value && off < y->value + y->size)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * An anonymous constant in a section that is not mergeable (string
+ * literals and floating-point constants at -O0 all go to .rodata): the
+ * bytes from the referenced offset to the next offset anything in the
+ * object refers to (norm_prepare).  False when a named variable covers the
+ * offset or the bytes hold relocations: then the whole section counts.
+ */
+static bool ref_anonymous(const struct objfile *o, uint32_t shndx,
+			  uint64_t off, struct ref *out)
+{
+	const struct obj_section *s = &o->secs[shndx];
+	uint64_t end = s->size;
+	size_t first;
+
+	if (ref_in_object(o, shndx, off))
+		return false;
+	for (size_t i = 0; i < s->ncuts; i++)
+		if (s->cuts[i] > off) {
+			end = s->cuts[i];
+			break;
+		}
+	if (obj_relocs_in(o, shndx, off, end - off, &first))
+		return false;
+	out->kind = REF_CONST;
+	out->start = off;
+	out->len = end - off;
+	out->align = s->align;
+	while (out->align > 1 && off % out->align)
+		out->align /= 2;
+	return true;
+}
+
 /* Rule 2: read-only data by content. */
 static void ref_rodata(const struct objfile *o, const struct obj_symbol *y,
 		       const struct obj_reloc *r, int64_t bias,
@@ -67,11 +115,13 @@ static void ref_rodata(const struct objfile *o, const struct obj_symbol *y,
 		out->kind = REF_STR;
 		out->start = (uint64_t)off;
 		out->len = ref_strlen(s, out->start, s->entsize);
+		out->align = s->entsize ? s->entsize : 1;
 	} else if (in && (s->flags & SHF_MERGE) && s->entsize) {
 		out->kind = REF_CONST;
 		out->start = (uint64_t)off - (uint64_t)off % s->entsize;
 		out->len = s->entsize;
-	} else {
+		out->align = s->entsize;
+	} else if (!(in && ref_anonymous(o, y->shndx, (uint64_t)off, out))) {
 		out->kind = REF_RODATA;
 		out->start = 0;
 		out->len = s->size;
@@ -161,6 +211,46 @@ static bool norm_range(const struct objfile *ao, uint32_t asec, uint64_t aoff,
 		       uint64_t asize, const struct objfile *bo, uint32_t bsec,
 		       uint64_t boff, uint64_t bsize, bool relocs_only,
 		       bool nested, uint64_t *diff);
+
+static int cut_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Record in @s->cuts that offset @off of it is referred to. */
+static void norm_add_cut(struct obj_section *s, int64_t off)
+{
+	if (off < 0 || (uint64_t)off >= s->size)
+		return;
+	s->cuts = xrealloc(s->cuts, (s->ncuts + 1) * sizeof(*s->cuts));
+	s->cuts[s->ncuts++] = (uint64_t)off;
+}
+
+void norm_prepare(struct objfile *o)
+{
+	for (uint32_t w = 0; w < o->nsecs; w++) {
+		const struct obj_section *from = &o->secs[w];
+
+		for (size_t i = 0; i < from->nrelocs; i++) {
+			const struct obj_reloc *r = &from->relocs[i];
+			const struct obj_symbol *y = &o->syms[r->sym];
+			struct obj_section *to;
+
+			if (y->shndx == SHN_UNDEF || y->shndx >= o->nsecs)
+				continue;
+			to = &o->secs[y->shndx];
+			if (obj_sec_rodata(to) && !(to->flags & SHF_MERGE))
+				norm_add_cut(to, (int64_t)y->value +
+							 r->addend +
+							 ref_bias(o, w, r));
+		}
+	}
+	for (uint32_t i = 0; i < o->nsecs; i++)
+		qsort(o->secs[i].cuts, o->secs[i].ncuts, sizeof(uint64_t),
+		      cut_cmp);
+}
 
 static const char *ref_secname(const struct objfile *o, uint32_t shndx)
 {

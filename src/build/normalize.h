@@ -35,6 +35,7 @@ struct ref {
 	uint32_t shndx; /* the section referred to (not for UNDEF) */
 	uint64_t start; /* STR, CONST: offset of the item in its section */
 	uint64_t len;	/* STR, CONST: bytes of the item (STR with its NUL) */
+	uint64_t align; /* STR, CONST: alignment a copy needs */
 	int64_t addend; /* the relocation's addend, made relative to the
 			   owner symbol (FUNC, DATA), the item (STR, CONST)
 			   or the section (RODATA, OTHER) */
@@ -43,6 +44,10 @@ struct ref {
 	bool tls;	/* thread-local storage */
 	bool ifunc;	/* an indirect function (STT_GNU_IFUNC) */
 };
+
+/* norm_prepare - index the offsets of @o's read-only data that relocations
+ * refer to; call once after loading, before ref_resolve(). */
+void norm_prepare(struct objfile *o);
 
 /* ref_resolve - what relocation @r of section @where of @o refers to. */
 void ref_resolve(const struct objfile *o, uint32_t where,

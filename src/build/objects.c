@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/normalize.h"
 #include "build/pipeline.h"
 #include "util/xalloc.h"
 
@@ -100,6 +101,7 @@ static int objects_annotate(struct build_tree *t, struct error *err)
 					 o->key);
 		if (src)
 			o->source = objects_rel(t->root, src);
+		norm_prepare(o);
 	}
 	return 0;
 }

@@ -49,6 +49,7 @@ void objfile_free(struct objfile *o)
 		free(o->secs[i].name);
 		free(o->secs[i].data);
 		free(o->secs[i].relocs);
+		free(o->secs[i].cuts);
 	}
 	for (size_t i = 0; i < o->nsyms; i++)
 		free(o->syms[i].name);

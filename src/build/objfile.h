@@ -30,6 +30,10 @@ struct obj_section {
 				sections nobody reads (debug info) */
 	struct obj_reloc *relocs; /* sorted by offset */
 	size_t nrelocs;
+	uint64_t *cuts; /* offsets relocations refer to, sorted; only for
+			   read-only data that is not mergeable (see
+			   norm_prepare) */
+	size_t ncuts;
 };
 
 struct obj_symbol {
