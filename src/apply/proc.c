@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,22 @@ static int read_facts(pid_t pid, struct proc_facts *pf)
 	return 0;
 }
 
+/*
+ * Whether the kernel refuses us ptrace access to @pid.  Opening its memory
+ * needs the same permission as attaching (PTRACE_MODE_ATTACH), so this
+ * catches another user's process before anything else reads /proc.
+ */
+static bool access_denied(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+		close(fd);
+	return fd < 0 && (errno == EACCES || errno == EPERM);
+}
+
 int proc_check_target(pid_t pid, struct error *err)
 {
 	struct proc_facts pf;
@@ -108,6 +125,8 @@ int proc_check_target(pid_t pid, struct error *err)
 				 "process %d (%s) is a kernel thread, not a "
 				 "user program",
 				 pid, proc_comm(pid, pid, comm, sizeof(comm)));
+	if (access_denied(pid))
+		return proc_deny(pid, -EPERM, "trace", err);
 	if (pf.tracer) {
 		char tc[64];
 

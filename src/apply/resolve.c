@@ -11,10 +11,15 @@
 /* The "hidden" bit of a .gnu.version entry: not the default version. */
 #define VERSYM_HIDDEN 0x8000
 
-/* A GOT slot of a module: where its dynamic linker stored a symbol. */
+/*
+ * A GOT slot of a module: where its dynamic linker stored a symbol, or for
+ * an IRELATIVE slot the implementation its IFUNC resolver returned.
+ */
 struct dyn_slot {
 	uint64_t addr;	   /* link-time address of the slot */
-	uint32_t sym;	   /* index into the dynamic symbol table */
+	uint32_t sym;	   /* index into the dynamic symbol table, 0 if
+			      IRELATIVE */
+	uint64_t resolver; /* IRELATIVE: link-time address of the resolver */
 };
 
 /* What resolve needs of a module, read once from its section headers. */
@@ -35,13 +40,17 @@ static void load_slots(struct module_dyn *d, Elf_Data *data)
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t sym = (uint32_t)ELF64_R_SYM(r[i].r_info);
+		uint32_t type = (uint32_t)ELF64_R_TYPE(r[i].r_info);
+		bool irel = arch_dynreloc_is_irelative(type);
 
-		if (!arch_dynreloc_is_slot((uint32_t)ELF64_R_TYPE(r[i].r_info)) ||
-		    !sym || sym >= d->nsyms)
+		if (!irel && (!arch_dynreloc_is_slot(type) || !sym ||
+			      sym >= d->nsyms))
 			continue;
 		XGROW(d->slots, d->cap, d->nslots);
 		d->slots[d->nslots].addr = r[i].r_offset;
-		d->slots[d->nslots++].sym = sym;
+		d->slots[d->nslots].sym = irel ? 0 : sym;
+		d->slots[d->nslots++].resolver = irel ? (uint64_t)r[i].r_addend
+						      : 0;
 	}
 }
 
@@ -95,7 +104,8 @@ static int from_slot(struct module *mod, const struct rmem *mem,
 	struct module_dyn *d = mod->dyn;
 
 	for (size_t i = 0; i < d->nslots; i++) {
-		if (strcmp(sym_name(mod, d->slots[i].sym), name))
+		if (!d->slots[i].sym ||
+		    strcmp(sym_name(mod, d->slots[i].sym), name))
 			continue;
 		if (rmem_read(mem, mod->bias + d->slots[i].addr, addr,
 			      sizeof(*addr), NULL) || !*addr)
@@ -107,11 +117,32 @@ static int from_slot(struct module *mod, const struct rmem *mem,
 }
 
 /*
- * Look for a default-version definition of @name in @mod.  Returns 1 with
- * *addr set if found, 2 if only an IFUNC definition exists (whose address
- * is its resolver, not the function), 0 if none.
+ * The implementation chosen for the IFUNC whose resolver is at link-time
+ * address @resolver in @mod: the module's own calls to it go through an
+ * IRELATIVE slot that the dynamic linker filled by running the resolver.
+ * Returns 1 with *addr set if there is such a slot.
  */
-static int from_dynsym(struct module *mod, const char *name, uint64_t *addr)
+static int from_irelative(struct module *mod, const struct rmem *mem,
+			  uint64_t resolver, uint64_t *addr)
+{
+	struct module_dyn *d = mod->dyn;
+
+	for (size_t i = 0; i < d->nslots; i++)
+		if (!d->slots[i].sym && d->slots[i].resolver == resolver &&
+		    !rmem_read(mem, mod->bias + d->slots[i].addr, addr,
+			       sizeof(*addr), NULL) &&
+		    *addr)
+			return 1;
+	return 0;
+}
+
+/*
+ * Look for a default-version definition of @name in @mod.  Returns 1 with
+ * *addr set if found, 2 if only an IFUNC definition exists whose choice is
+ * unknown (its address is its resolver, not the function), 0 if none.
+ */
+static int from_dynsym(struct module *mod, const struct rmem *mem,
+		       const char *name, uint64_t *addr)
 {
 	struct module_dyn *d = mod->dyn;
 	int found = 0;
@@ -127,6 +158,8 @@ static int from_dynsym(struct module *mod, const char *name, uint64_t *addr)
 		    strcmp(sym_name(mod, (uint32_t)i), name))
 			continue;
 		if (type == STT_GNU_IFUNC) {
+			if (from_irelative(mod, mem, s->st_value, addr))
+				return 1;
 			found = 2;
 			continue;
 		}
@@ -165,7 +198,7 @@ static int resolve_extern(struct modules *mods, const struct rmem *mem,
 
 		if (!m || (i && m == main))
 			continue;
-		if ((r = from_dynsym(m, sym->name, addr)) == 1)
+		if ((r = from_dynsym(m, mem, sym->name, addr)) == 1)
 			return 0;
 		ifunc |= r == 2;
 	}

@@ -149,6 +149,13 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
  */
 bool arch_dynreloc_is_slot(uint32_t type);
 
+/*
+ * arch_dynreloc_is_irelative - whether @type fills a slot with the result of
+ * calling the IFUNC resolver at its addend (IRELATIVE): the slot then holds
+ * the implementation the process chose, e.g. libc's internal strlen.
+ */
+bool arch_dynreloc_is_irelative(uint32_t type);
+
 /* ---- crash-safe changes ------------------------------------------------ */
 
 /*

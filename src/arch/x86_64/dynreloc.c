@@ -10,3 +10,8 @@ bool arch_dynreloc_is_slot(uint32_t type)
 {
 	return type == R_X86_64_GLOB_DAT || type == R_X86_64_JUMP_SLOT;
 }
+
+bool arch_dynreloc_is_irelative(uint32_t type)
+{
+	return type == R_X86_64_IRELATIVE;
+}
