@@ -261,13 +261,24 @@ build_id() {
 # succeeds; counts a failure if it never does.  Used to wait for progress
 # (a counter moving), never to measure how long something takes.
 wait_until() {
-	local what=$1 i
+	local what=$1
 	shift
+	if poll "$@"; then
+		pass "$what"
+	else
+		fail "$what" "condition never became true in 30 s: $*"
+		return 1
+	fi
+}
+
+# poll CMD... - the same without counting: status 0 once CMD succeeds,
+# 1 if it has not after 30 s.
+poll() {
+	local i
 	for ((i = 0; i < 300; i++)); do
-		"$@" >/dev/null 2>&1 && { pass "$what"; return 0; }
+		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "$what" "condition never became true: $*"
 	return 1
 }
 

@@ -1,0 +1,83 @@
+#!/bin/bash
+# t-threads.sh - a process whose four worker threads call the patched
+# function fill() without pause, checking every record it returns.  Apply
+# and revert must switch every thread to the other version (no record may
+# be inconsistent, no thread may die), repeatedly.
+. "$(dirname "$0")/lib.sh"
+begin threads
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/workers
+make_tree threads "$SRC"
+build_tree "$SRC" "${MAKEARGS[@]}" || finish
+start_target W "$SRC/workers" || finish
+pid=$W_PID port=$W_PORT
+
+# stat FIELD - one field of the `stats` reply.
+stat() {
+	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# all_on VERSION - every worker's last record was of VERSION.
+all_on() {
+	[ "$(stat last)" = "$1$1$1$1" ]
+}
+# moves FIELD - FIELD grows (polled; gives up after 30 s).
+moves() {
+	local a b i
+	a=$(stat "$1")
+	for ((i = 0; i < 300; i++)); do
+		b=$(stat "$1")
+		[ "$b" -gt "$a" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# check_on VERSION OTHER WHEN - every worker runs VERSION: all last saw it,
+# its counter moves, OTHER's counter has stopped, no inconsistent record.
+check_on() {
+	local v=$1 o=$2 when=$3 frozen
+	wait_until "$when: every worker's last record is version $v" all_on "$v"
+	frozen=$(stat "v$o")
+	wait_until "$when: version $v records keep coming" moves "v$v"
+	check_eq "$when: no more version $o records" \
+		"$frozen" "$(stat "v$o")"
+	check_eq "$when: no inconsistent record" 0 "$(stat errors)"
+	check_eq "$when: 1 + 4 threads still run" 5 "$(ask "$port" threads)"
+}
+
+section "before apply"
+check_on 1 2 "before apply"
+
+section "build"
+build_patch "$WORK/version.sut" "$SRC" "$TARGETS/threads/version.diff" \
+	workers "${MAKEARGS[@]}"
+name=$(patch_name "$WORK/version.sut")
+
+section "apply while the workers run"
+check "suture apply (default timeout)" suture apply "$pid" "$WORK/version.sut"
+check_alive "alive after apply" "$pid" "$port"
+check_on 2 1 "after apply"
+check_status "$pid" "after apply" "$name"
+
+section "revert while the workers run"
+check "suture revert" suture revert "$pid" "$name"
+check_alive "alive after revert" "$pid" "$port"
+check_on 1 2 "after revert"
+check_status "$pid" "after revert"
+
+section "five more apply/revert cycles under load"
+ok=0
+for i in 1 2 3 4 5; do
+	"$SUTURE" apply "$pid" "$WORK/version.sut" >"$WORK/cycle.log" 2>&1 &&
+		poll all_on 2 &&
+		"$SUTURE" revert "$pid" "$name" >>"$WORK/cycle.log" 2>&1 &&
+		poll all_on 1 &&
+		ok=$((ok + 1))
+done
+check_eq "5 of 5 apply/revert cycles worked" 5 "$ok"
+[ "$ok" = 5 ] || cat "$WORK/cycle.log"
+check_eq "no inconsistent record in all the cycles" 0 "$(stat errors)"
+check_alive "alive after the cycles" "$pid" "$port"
+check_on 1 2 "after the cycles"
+check_status "$pid" "after the cycles"
+finish
