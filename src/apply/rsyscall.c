@@ -117,6 +117,35 @@ out_lost:
 			 t->tid, s->pid);
 }
 
+/*
+ * Block every signal of @t for the rest of the session.  Each single-step
+ * otherwise lets the kernel dequeue one pending signal first, which would
+ * then have to be held and re-sent (losing its ordering and, beyond the
+ * first, its siginfo); blocked, they simply stay queued until
+ * session_close restores the mask.  SIGKILL and SIGSTOP cannot be blocked
+ * and are still handled by step_over.
+ */
+static int block_signals(struct session *s, struct session_thread *t,
+			 struct error *err)
+{
+	uint64_t all = ~(uint64_t)0;
+
+	if (t->mask_dirty)
+		return 0;
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(t->sigmask),
+		   &t->sigmask) < 0)
+		goto out_fail;
+	t->mask_dirty = true;
+	if (ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(all), &all) < 0)
+		goto out_fail;
+	return 0;
+out_fail:
+	return error_set(err, -errno,
+			 "cannot set the signal mask of thread %d of process "
+			 "%d: %s",
+			 t->tid, s->pid, strerror(errno));
+}
+
 int rsyscall(struct session *s, uint64_t insn, long nr,
 	     const uint64_t args[6], long *ret, struct error *err)
 {
@@ -124,6 +153,8 @@ int rsyscall(struct session *s, uint64_t insn, long nr,
 	arch_regs regs = t->regs;
 	int r;
 
+	if ((r = block_signals(s, t, err)))
+		return r;
 	arch_syscall_setup(&regs, insn, nr, args);
 	/* Mark first: from here the kernel's copy may differ from t->regs. */
 	t->dirty = true;

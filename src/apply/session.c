@@ -192,6 +192,13 @@ static int release(struct session *s, struct session_thread *t,
 			      "cannot restore the registers of thread %d of "
 			      "process %d: %s",
 			      t->tid, s->pid, strerror(errno));
+	/* The signal mask too: pending signals are delivered once free. */
+	if (t->mask_dirty &&
+	    ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(t->sigmask), &t->sigmask) < 0)
+		r = error_set(err, -errno,
+			      "cannot restore the signal mask of thread %d of "
+			      "process %d: %s",
+			      t->tid, s->pid, strerror(errno));
 	/* Only a signal-delivery-stop can take a signal with the detach. */
 	if (t->sig_stop && t->nsigs) {
 		inject = t->sigs[0];
