@@ -64,12 +64,40 @@ static pid_t cb_next_thread(Dwfl *dwfl, void *arg, void **targ)
 	return sf->s->t[sf->iter++].tid;
 }
 
+/* Refill the cache with the block around @addr; false if unreadable. */
+static bool cache_fill(struct safety *sf, uint64_t addr)
+{
+	uint64_t lo = addr & ~(uint64_t)(SAFETY_CACHE_SIZE / 2 - 1);
+
+	/* A block may end in an unmapped page (the top of a stack): fall
+	 * back to half a block, then to the single word. */
+	for (uint64_t len = SAFETY_CACHE_SIZE; len >= SAFETY_CACHE_SIZE / 2;
+	     len /= 2)
+		if (!rmem_read(sf->mem, lo, sf->cache, len, NULL)) {
+			sf->cache_lo = lo;
+			sf->cache_len = len;
+			return true;
+		}
+	return false;
+}
+
+static bool in_cache(const struct safety *sf, uint64_t addr, size_t len)
+{
+	return addr >= sf->cache_lo && addr + len <= sf->cache_lo + sf->cache_len;
+}
+
 static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
 			   void *arg)
 {
 	struct safety *sf = arg;
 
-	return rmem_read(sf->mem, addr, result, sizeof(*result), NULL) == 0;
+	if (!in_cache(sf, addr, sizeof(*result)))
+		cache_fill(sf, addr);
+	if (!in_cache(sf, addr, sizeof(*result)))
+		return rmem_read(sf->mem, addr, result, sizeof(*result),
+				 NULL) == 0;
+	memcpy(result, sf->cache + (addr - sf->cache_lo), sizeof(*result));
+	return true;
 }
 
 /* The registers the session fetched when it stopped the thread. */
@@ -224,6 +252,7 @@ static const struct safety_range *check_thread(struct safety *sf,
 	struct walk w = { .sf = sf };
 	int r = -1;
 
+	sf->cache_len = 0;
 	if (sf->dwfl)
 		r = dwfl_getthread_frames(sf->dwfl, t->tid, on_frame, &w);
 	if (w.hit)

@@ -23,6 +23,8 @@
 #include "apply/rmem.h"
 #include "apply/session.h"
 
+#define SAFETY_CACHE_SIZE 8192
+
 /* Code no thread may be in: [lo, hi), described as @what ("function f"). */
 struct safety_range {
 	uint64_t lo, hi;
@@ -38,6 +40,11 @@ struct safety {
 	const struct rmem *mem;	      /* borrowed */
 	struct session *s;	      /* during safety_check only */
 	size_t iter;		      /* next_thread's position */
+	/* Stack memory read ahead for the unwinder: one block per read
+	 * instead of one system call per word.  Valid for one thread's walk
+	 * only (the process runs between checks). */
+	uint64_t cache_lo, cache_len;
+	unsigned char cache[SAFETY_CACHE_SIZE];
 };
 
 /*
