@@ -217,7 +217,28 @@ static int resolve_extern(struct modules *mods, const struct rmem *mem,
 			 sym->name, mods->pid);
 }
 
-int resolve_symbols(const struct patch *p, const struct module *target,
+/*
+ * The live address of a variable of the patched module.  A shared library
+ * reaches its own exported variables through its GOT, because the
+ * executable may have copied one (a COPY relocation) and the copy is then
+ * the live object: read that slot if there is one, else add the bias.
+ */
+static uint64_t target_addr(struct module *target, const struct rmem *mem,
+			    const struct patch_symbol *s)
+{
+	uint64_t addr;
+	bool bound;
+
+	if (!s->func && !target->is_main && s->name[0]) {
+		if (!target->dyn)
+			target->dyn = load_dyn(target);
+		if (from_slot(target, mem, s->name, &addr, &bound))
+			return addr;
+	}
+	return target->bias + s->value;
+}
+
+int resolve_symbols(const struct patch *p, struct module *target,
 		    struct modules *mods, const struct rmem *mem,
 		    uint64_t *addrs, struct error *err)
 {
@@ -228,7 +249,7 @@ int resolve_symbols(const struct patch *p, const struct module *target,
 
 		addrs[i] = 0;
 		if (s->kind == PSYM_TARGET)
-			addrs[i] = target->bias + s->value;
+			addrs[i] = target_addr(target, mem, s);
 		else if (s->kind == PSYM_EXTERN &&
 			 (r = resolve_extern(mods, mem, s, &addrs[i], err)))
 			return r;

@@ -2,7 +2,8 @@
  * resolve.h - run-time addresses of the symbols a patch refers to.
  *
  * PSYM_TARGET symbols are link-time addresses in the patched module: add its
- * bias.  PSYM_EXTERN symbols are bound the way the process's dynamic linker
+ * bias (a library's exported variable is read from its GOT instead, since
+ * the executable may hold the live copy).  PSYM_EXTERN symbols are bound the way the process's dynamic linker
  * bound them, read back from memory: first a GOT slot of a loaded module
  * that imports the name (this follows LD_PRELOAD interposition and the
  * choice of an IFUNC implementation such as strlen), else the default
@@ -25,7 +26,7 @@
  * set to 0).  @target is the patched module.  A missing weak symbol gets 0;
  * a missing strong one fails, naming it.
  */
-int resolve_symbols(const struct patch *p, const struct module *target,
+int resolve_symbols(const struct patch *p, struct module *target,
 		    struct modules *mods, const struct rmem *mem,
 		    uint64_t *addrs, struct error *err);
 
