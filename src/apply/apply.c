@@ -94,8 +94,8 @@ static void start_record(struct apply_ctx *c)
 	strcpy(c->rec.name, p->name);
 	memcpy(c->rec.build_id, p->build_id, p->build_id_len);
 	c->rec.build_id_len = p->build_id_len;
-	c->rec.target_file = xstrdup(p->target_file ? p->target_file
-						    : c->target->path);
+	c->rec.target_file =
+	    xstrdup(p->target_file ? p->target_file : c->target->path);
 	c->rec.funcs = xcalloc(p->nfuncs, sizeof(*c->rec.funcs));
 	c->rec.nfuncs = p->nfuncs;
 	for (size_t i = 0; i < p->nfuncs; i++) {
@@ -103,7 +103,7 @@ static void start_record(struct apply_ctx *c)
 		c->rec.funcs[i].entry = c->target->bias + p->funcs[i].old_addr;
 		c->rec.funcs[i].flags = p->funcs[i].flags;
 		c->rec.funcs[i].new_size =
-			p->symbols[p->funcs[i].new_symbol].size;
+		    p->symbols[p->funcs[i].new_symbol].size;
 	}
 }
 
@@ -121,7 +121,7 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	memcpy(c->rec.parts, c->lay.parts, sizeof(c->rec.parts));
 	for (size_t i = 0; i < c->p->nfuncs; i++)
 		c->rec.funcs[i].new_addr = link_symbol_addr(
-			c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
+		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
 	return 0;
 }
 
@@ -147,8 +147,8 @@ static int plan(struct apply_ctx *c, struct error *err)
 	int r;
 
 	c->addrs = xcalloc(c->p->nsymbols, sizeof(*c->addrs));
-	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem,
-				 c->addrs, err)))
+	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
+				 err)))
 		return r;
 	start_record(c);
 	if ((r = layout_plan(c->p, record_size(&c->rec), &c->lay, err)))
@@ -176,7 +176,7 @@ static void forbid_old_code(struct apply_ctx *c)
 		for (size_t j = 0; j < c->st.n; j++)
 			for (size_t k = 0; k < c->st.v[j].nfuncs; k++) {
 				const struct record_func *o =
-					&c->st.v[j].funcs[k];
+				    &c->st.v[j].funcs[k];
 
 				if (o->entry != entry || !o->new_size)
 					continue;
@@ -260,8 +260,8 @@ static int write_trampolines(struct apply_ctx *c, struct error *err)
 					 "function %s at %#" PRIx64
 					 " cannot jump to %#" PRIx64,
 					 f->name, f->entry, f->new_addr);
-		if ((r = rmem_write(&c->mem, f->entry, jmp, arch_trampoline_len(),
-				    err)))
+		if ((r = rmem_write(&c->mem, f->entry, jmp,
+				    arch_trampoline_len(), err)))
 			return r;
 	}
 	return 0;
@@ -275,8 +275,8 @@ static int install(struct apply_ctx *c, struct error *err)
 	if ((r = save_entries(c, err)) || (r = map_region(c, err)))
 		return r;
 	clock_gettime(CLOCK_REALTIME, &now);
-	c->rec.applied_ns = (uint64_t)now.tv_sec * 1000000000u +
-			    (uint64_t)now.tv_nsec;
+	c->rec.applied_ns =
+	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	/* The record goes in last: it holds the saved bytes and the base. */
 	record_encode(&c->rec, c->image);
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
@@ -294,8 +294,8 @@ static void undo(struct apply_ctx *c)
 			rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
 				   NULL);
 	}
-	region_unmap_parts(&c->s, c->insn, c->lay.base, c->lay.parts,
-			   c->mapped, NULL);
+	region_unmap_parts(&c->s, c->insn, c->lay.base, c->lay.parts, c->mapped,
+			   NULL);
 }
 
 static void ctx_free(struct apply_ctx *c)
@@ -314,14 +314,13 @@ static void ctx_free(struct apply_ctx *c)
 int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 		struct apply_result *res, struct error *err)
 {
-	struct apply_ctx c = { .pid = pid, .p = p, .mem = { .fd = -1 } };
+	struct apply_ctx c = {.pid = pid, .p = p, .mem = {.fd = -1}};
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	if ((r = find_target(&c, err)) || (r = plan(&c, err)) ||
 	    (r = prepare_stop(&c, err)) ||
-	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts,
-			 err)))
+	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts, err)))
 		goto out_free;
 	if ((r = install(&c, err)))
 		undo(&c);

@@ -151,8 +151,7 @@ static uint64_t fit(uint64_t lo, uint64_t hi, uint64_t win_lo, uint64_t win_hi,
 }
 
 int layout_place(struct layout *l, const struct proc_maps *maps,
-		 uint64_t mod_lo, uint64_t mod_hi, pid_t pid,
-		 struct error *err)
+		 uint64_t mod_lo, uint64_t mod_hi, pid_t pid, struct error *err)
 {
 	uint64_t win_lo = mod_hi > LAYOUT_REACH ? mod_hi - LAYOUT_REACH : 0;
 	uint64_t win_hi = mod_lo + LAYOUT_REACH, below = LAYOUT_NONE;
@@ -163,13 +162,13 @@ int layout_place(struct layout *l, const struct proc_maps *maps,
 	for (size_t i = 0; i <= maps->n; i++) {
 		uint64_t start = i < maps->n ? maps->v[i].start : win_hi;
 		uint64_t b = start > prev_end
-				     ? fit(prev_end, start, win_lo, win_hi,
-					   l->size)
-				     : LAYOUT_NONE;
+				 ? fit(prev_end, start, win_lo, win_hi, l->size)
+				 : LAYOUT_NONE;
 
 		if (b != LAYOUT_NONE && b + l->size <= mod_lo)
 			below = b;
-		else if (b != LAYOUT_NONE && b >= mod_hi && above == LAYOUT_NONE)
+		else if (b != LAYOUT_NONE && b >= mod_hi &&
+			 above == LAYOUT_NONE)
 			above = b;
 		if (i < maps->n && maps->v[i].end > prev_end)
 			prev_end = maps->v[i].end;

@@ -57,7 +57,7 @@ static int relocate_section(const struct patch *p, const struct layout *l,
 			    unsigned char *image, struct error *err)
 {
 	const struct patch_section *s = &p->sections[si];
-	struct error why = { "" };
+	struct error why = {""};
 
 	for (size_t j = 0; j < s->nrelocs; j++) {
 		const struct patch_reloc *r = &s->relocs[j];
@@ -65,11 +65,10 @@ static int relocate_section(const struct patch *p, const struct layout *l,
 		uint64_t place = l->base + off;
 
 		if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
-			return error_set(err, -ENOTSUP,
-					 "relocation %s in %s+%#" PRIx64
-					 " is not supported",
-					 arch_reloc_name(r->type), s->name,
-					 r->offset);
+			return error_set(
+			    err, -ENOTSUP,
+			    "relocation %s in %s+%#" PRIx64 " is not supported",
+			    arch_reloc_name(r->type), s->name, r->offset);
 		if (arch_reloc_apply(r->type, image + off, place,
 				     reloc_value(p, l, resolved, r, place),
 				     r->addend, &why))

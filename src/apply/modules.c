@@ -15,13 +15,12 @@
 /* Mapped files that are never modules: devices, suture's own regions. */
 static bool skip_map(const struct proc_map *m)
 {
-	return !m->inode || m->path[0] != '/' || !strncmp(m->path, "/dev/", 5) ||
-	       !strncmp(m->path, "/memfd:", 7);
+	return !m->inode || m->path[0] != '/' ||
+	       !strncmp(m->path, "/dev/", 5) || !strncmp(m->path, "/memfd:", 7);
 }
 
 /* Index of the module already holding @m's file, or -1. */
-static long find_same_file(const struct modules *mods,
-			   const struct proc_map *m)
+static long find_same_file(const struct modules *mods, const struct proc_map *m)
 {
 	for (size_t i = 0; i < mods->n; i++)
 		if (!strcmp(mods->v[i].path, m->path))
@@ -84,7 +83,8 @@ static int compute_bias(const struct proc_maps *maps, struct module *mod)
 	if (eh.e_type == ET_EXEC)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!gelf_getphdr(mod->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+		if (!gelf_getphdr(mod->elf, (int)i, &ph) ||
+		    ph.p_type != PT_LOAD)
 			continue;
 		for (size_t j = 0; j < maps->n; j++) {
 			const struct proc_map *m = &maps->v[j];
@@ -92,7 +92,8 @@ static int compute_bias(const struct proc_maps *maps, struct module *mod)
 			if (m->start >= mod->lo && m->end <= mod->hi &&
 			    !strcmp(m->path, mod->path) &&
 			    m->offset == (ph.p_offset & ~(page - 1))) {
-				mod->bias = m->start - (ph.p_vaddr & ~(page - 1));
+				mod->bias =
+				    m->start - (ph.p_vaddr & ~(page - 1));
 				return 0;
 			}
 		}
@@ -220,12 +221,11 @@ int modules_find_build_id(struct modules *mods, const unsigned char *id,
 		}
 		if (used < sizeof(list))
 			used += (size_t)snprintf(
-				list + used, sizeof(list) - used,
-				"%s%s (build-id %s)", i ? ", " : "", m->path,
-				m->build_id_len ? modules_hex(m->build_id,
-							      m->build_id_len,
-							      have)
-						: "none");
+			    list + used, sizeof(list) - used,
+			    "%s%s (build-id %s)", i ? ", " : "", m->path,
+			    m->build_id_len ? modules_hex(m->build_id,
+							  m->build_id_len, have)
+					    : "none");
 	}
 	return error_set(err, -ENOENT,
 			 "process %d does not map the binary this patch was "

@@ -23,9 +23,9 @@
 struct module_dyn; /* dynamic symbols and GOT relocations, see resolve.c */
 
 struct module {
-	char *path;	   /* as /proc/PID/maps names it */
-	uint64_t lo, hi;   /* lowest and highest address of its mappings */
-	uint64_t bias;	   /* run-time address minus link-time address */
+	char *path;	 /* as /proc/PID/maps names it */
+	uint64_t lo, hi; /* lowest and highest address of its mappings */
+	uint64_t bias;	 /* run-time address minus link-time address */
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	size_t build_id_len; /* 0 if the file has none */
 	bool is_main;	     /* the process's executable */

@@ -36,8 +36,9 @@ static int status_field(FILE *f, const char *key, long *val)
 	rewind(f);
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, key, klen) && line[klen] == ':')
-			return sscanf(line + klen + 1, "%ld", val) == 1 ? 0
-									: -EINVAL;
+			return sscanf(line + klen + 1, "%ld", val) == 1
+				   ? 0
+				   : -EINVAL;
 	return -ENOENT;
 }
 
@@ -63,8 +64,8 @@ static int read_facts(pid_t pid, struct proc_facts *pf)
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	if (!(f = fopen(path, "r")))
 		return -errno;
-	if (status_field(f, "Tgid", &tgid) || status_field(f, "TracerPid",
-							   &tracer)) {
+	if (status_field(f, "Tgid", &tgid) ||
+	    status_field(f, "TracerPid", &tracer)) {
 		fclose(f);
 		return -EINVAL;
 	}
@@ -130,14 +131,13 @@ int proc_check_target(pid_t pid, struct error *err)
 	if (pf.tracer) {
 		char tc[64];
 
-		return error_set(err, -EBUSY,
-				 "process %d (%s) is already being traced by "
-				 "process %d (%s); detach the debugger or "
-				 "tracer first",
-				 pid, proc_comm(pid, pid, comm, sizeof(comm)),
-				 pf.tracer,
-				 proc_comm(pf.tracer, pf.tracer, tc,
-					   sizeof(tc)));
+		return error_set(
+		    err, -EBUSY,
+		    "process %d (%s) is already being traced by "
+		    "process %d (%s); detach the debugger or "
+		    "tracer first",
+		    pid, proc_comm(pid, pid, comm, sizeof(comm)), pf.tracer,
+		    proc_comm(pf.tracer, pf.tracer, tc, sizeof(tc)));
 	}
 	return 0;
 }
@@ -164,10 +164,11 @@ static int parse_map_line(const char *line, struct proc_map *m)
 	unsigned maj, min;
 	int pos = 0;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64
-			 " %n",
-		   &m->start, &m->end, perms, &m->offset, &maj, &min,
-		   &m->inode, &pos) < 7)
+	if (sscanf(line,
+		   "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64
+		   " %n",
+		   &m->start, &m->end, perms, &m->offset, &maj, &min, &m->inode,
+		   &pos) < 7)
 		return -EINVAL;
 	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
 		  (perms[1] == 'w' ? PROT_WRITE : 0) |
@@ -189,10 +190,10 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	if (!(f = fopen(path, "r")))
 		return errno == EACCES || errno == EPERM
-			       ? proc_deny(pid, -errno, "read the memory map of",
-					   err)
-			       : error_set(err, -errno, "cannot read %s: %s",
-					   path, strerror(errno));
+			   ? proc_deny(pid, -errno, "read the memory map of",
+				       err)
+			   : error_set(err, -errno, "cannot read %s: %s", path,
+				       strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		XGROW(m->v, m->cap, m->n);
 		if (parse_map_line(line, &m->v[m->n]) < 0) {
@@ -205,8 +206,7 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 	free(line);
 	fclose(f);
 	if (!r && !m->n)
-		r = error_set(err, -ESRCH, "process %d has no memory map",
-			      pid);
+		r = error_set(err, -ESRCH, "process %d has no memory map", pid);
 	return r;
 }
 
@@ -218,8 +218,7 @@ void proc_maps_free(struct proc_maps *m)
 	memset(m, 0, sizeof(*m));
 }
 
-const struct proc_map *proc_maps_find(const struct proc_maps *m,
-				      uint64_t addr)
+const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr)
 {
 	size_t lo = 0, hi = m->n;
 

@@ -21,7 +21,7 @@ struct proc_map {
 	bool shared;	     /* 's' rather than 'p' */
 	uint64_t dev;	     /* makedev(major, minor) */
 	uint64_t inode;	     /* 0 for anonymous memory */
-	char *path;	     /* "" if anonymous; "[stack]", "/memfd:x (deleted)" */
+	char *path; /* "" if anonymous; "[stack]", "/memfd:x (deleted)" */
 };
 
 /* The whole map, sorted by address as the kernel lists it. */
@@ -50,8 +50,7 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err);
 void proc_maps_free(struct proc_maps *m);
 
 /* proc_maps_find - the mapping containing @addr, or NULL. */
-const struct proc_map *proc_maps_find(const struct proc_maps *m,
-				      uint64_t addr);
+const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr);
 
 /*
  * proc_tasks - the thread IDs of @pid now, in a new array *tids of *n

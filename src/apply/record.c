@@ -99,8 +99,8 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->nfuncs = (uint32_t)r->nfuncs;
 	h->func_size = sizeof(struct rec_func);
 	h->funcs_off = sizeof(*h);
-	h->strings_off = (uint32_t)(sizeof(*h) +
-				    r->nfuncs * sizeof(struct rec_func));
+	h->strings_off =
+	    (uint32_t)(sizeof(*h) + r->nfuncs * sizeof(struct rec_func));
 	h->strings_size = (uint32_t)strings_size(r);
 	h->build_id_len = (uint32_t)r->build_id_len;
 	memcpy(h->build_id, r->build_id, r->build_id_len);
@@ -119,12 +119,12 @@ void record_encode(const struct record *r, unsigned char *buf)
 	for (size_t i = 0; i < r->nfuncs; i++) {
 		const struct record_func *f = &r->funcs[i];
 		struct rec_func rf = {
-			.name = put_str(area, &used, f->name),
-			.flags = f->flags,
-			.entry = f->entry,
-			.new_addr = f->new_addr,
-			.new_size = f->new_size,
-			.saved_len = (uint32_t)f->saved_len,
+		    .name = put_str(area, &used, f->name),
+		    .flags = f->flags,
+		    .entry = f->entry,
+		    .new_addr = f->new_addr,
+		    .new_size = f->new_size,
+		    .saved_len = (uint32_t)f->saved_len,
 		};
 
 		memcpy(rf.saved, f->saved, f->saved_len);
@@ -150,8 +150,8 @@ size_t record_needed(const unsigned char *buf, size_t len)
 
 /* The string at offset @off of the area, or NULL if it is out of bounds or
  * not terminated inside the area. */
-static const char *get_str(const unsigned char *buf,
-			   const struct rec_header *h, uint32_t off)
+static const char *get_str(const unsigned char *buf, const struct rec_header *h,
+			   uint32_t off)
 {
 	const char *area = (const char *)buf + h->strings_off;
 
@@ -175,19 +175,20 @@ static const char *check_header(const unsigned char *buf, size_t len,
 	if (h->version != RECORD_VERSION)
 		return "its record has a version this suture does not read";
 	if (h->header_size != sizeof(*h) || h->total_size > len ||
-	    h->total_size < sizeof(*h) || h->func_size != sizeof(struct rec_func))
+	    h->total_size < sizeof(*h) ||
+	    h->func_size != sizeof(struct rec_func))
 		return "its record has inconsistent sizes";
 	z = *h;
 	z.crc = 0;
 	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, sizeof(z)),
-			    buf + sizeof(z), h->total_size - sizeof(z)) !=
-	    h->crc)
+			    buf + sizeof(z),
+			    h->total_size - sizeof(z)) != h->crc)
 		return "its record fails its checksum";
 	if (h->base != at)
 		return "its record describes a region at another address";
 	if (h->funcs_off < sizeof(*h) || h->nfuncs == 0 ||
 	    (uint64_t)h->funcs_off + (uint64_t)h->nfuncs * h->func_size >
-		    h->strings_off ||
+		h->strings_off ||
 	    (uint64_t)h->strings_off + h->strings_size > h->total_size ||
 	    h->build_id_len == 0 || h->build_id_len > PATCH_BUILD_ID_MAX)
 		return "its record has out-of-bounds fields";

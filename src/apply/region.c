@@ -12,18 +12,18 @@
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
 static int call(struct session *s, uint64_t insn, long nr, uint64_t a0,
-		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		uint64_t a5, long *ret, struct error *err)
+		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+		long *ret, struct error *err)
 {
-	const uint64_t args[6] = { a0, a1, a2, a3, a4, a5 };
+	const uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
 
 	return rsyscall(s, insn, nr, args, ret, err);
 }
 
 /* Create the memfd, sized for the region; *fd gets the target's number. */
-static int make_memfd(struct session *s, const struct rmem *mem,
-		      uint64_t insn, const char *name, uint64_t size,
-		      long *fd, struct error *err)
+static int make_memfd(struct session *s, const struct rmem *mem, uint64_t insn,
+		      const char *name, uint64_t size, long *fd,
+		      struct error *err)
 {
 	char full[128];
 	uint64_t at;
@@ -83,8 +83,8 @@ static int map_part(struct session *s, uint64_t insn, uint64_t base,
 
 int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
 	       const char *name, uint64_t base,
-	       const struct record_part parts[RECORD_NPARTS],
-	       unsigned *mapped, struct error *err)
+	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
+	       struct error *err)
 {
 	uint64_t size = 0;
 	long fd = -1, ret;

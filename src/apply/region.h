@@ -24,8 +24,8 @@
  */
 int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
 	       const char *name, uint64_t base,
-	       const struct record_part parts[RECORD_NPARTS],
-	       unsigned *mapped, struct error *err);
+	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
+	       struct error *err);
 
 /* region_unmap_parts - unmap the parts of @mapped (a bitmask). */
 int region_unmap_parts(struct session *s, uint64_t insn, uint64_t base,

@@ -26,7 +26,7 @@ struct dyn_slot {
 struct module_dyn {
 	const Elf64_Sym *syms;
 	size_t nsyms;
-	size_t strndx;	       /* section of the symbol names */
+	size_t strndx;		/* section of the symbol names */
 	const uint16_t *versym; /* NULL if unversioned */
 	struct dyn_slot *slots;
 	size_t nslots, cap;
@@ -43,14 +43,14 @@ static void load_slots(struct module_dyn *d, Elf_Data *data)
 		uint32_t type = (uint32_t)ELF64_R_TYPE(r[i].r_info);
 		bool irel = arch_dynreloc_is_irelative(type);
 
-		if (!irel && (!arch_dynreloc_is_slot(type) || !sym ||
-			      sym >= d->nsyms))
+		if (!irel &&
+		    (!arch_dynreloc_is_slot(type) || !sym || sym >= d->nsyms))
 			continue;
 		XGROW(d->slots, d->cap, d->nslots);
 		d->slots[d->nslots].addr = r[i].r_offset;
 		d->slots[d->nslots].sym = irel ? 0 : sym;
-		d->slots[d->nslots++].resolver = irel ? (uint64_t)r[i].r_addend
-						      : 0;
+		d->slots[d->nslots++].resolver =
+		    irel ? (uint64_t)r[i].r_addend : 0;
 	}
 }
 
@@ -87,8 +87,8 @@ static struct module_dyn *load_dyn(struct module *mod)
 
 static const char *sym_name(const struct module *mod, uint32_t i)
 {
-	const char *s = elf_strptr(mod->elf, mod->dyn->strndx,
-				   mod->dyn->syms[i].st_name);
+	const char *s =
+	    elf_strptr(mod->elf, mod->dyn->strndx, mod->dyn->syms[i].st_name);
 
 	return s ? s : "";
 }
@@ -108,7 +108,8 @@ static int from_slot(struct module *mod, const struct rmem *mem,
 		    strcmp(sym_name(mod, d->slots[i].sym), name))
 			continue;
 		if (rmem_read(mem, mod->bias + d->slots[i].addr, addr,
-			      sizeof(*addr), NULL) || !*addr)
+			      sizeof(*addr), NULL) ||
+		    !*addr)
 			continue;
 		*bound = *addr < mod->lo || *addr >= mod->hi;
 		return 1;

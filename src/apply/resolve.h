@@ -3,12 +3,12 @@
  *
  * PSYM_TARGET symbols are link-time addresses in the patched module: add its
  * bias (a library's exported variable is read from its GOT instead, since
- * the executable may hold the live copy).  PSYM_EXTERN symbols are bound the way the process's dynamic linker
- * bound them, read back from memory: first a GOT slot of a loaded module
- * that imports the name (this follows LD_PRELOAD interposition and the
- * choice of an IFUNC implementation such as strlen), else the default
- * version of a dynamic symbol defined by the executable, then by the
- * libraries in address order.  PSYM_LOCAL symbols depend on where the patch
+ * the executable may hold the live copy).  PSYM_EXTERN symbols are bound the
+ * way the process's dynamic linker bound them, read back from memory: first a
+ * GOT slot of a loaded module that imports the name (this follows LD_PRELOAD
+ * interposition and the choice of an IFUNC implementation such as strlen), else
+ * the default version of a dynamic symbol defined by the executable, then by
+ * the libraries in address order.  PSYM_LOCAL symbols depend on where the patch
  * is placed and are left to link.c.
  */
 #ifndef SUTURE_APPLY_RESOLVE_H

@@ -181,20 +181,19 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	for (int k = 0; k < RECORD_NPARTS; k++)
 		if (!c->rec->parts[k].size)
 			all &= ~(1u << k);
-	return region_unmap_parts(&c->s, c->insn, c->rec->base,
-				  c->rec->parts, all, err);
+	return region_unmap_parts(&c->s, c->insn, c->rec->base, c->rec->parts,
+				  all, err);
 }
 
 int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
 		 struct apply_result *res, struct error *err)
 {
-	struct revert_ctx c = { .pid = pid, .mem = { .fd = -1 } };
+	struct revert_ctx c = {.pid = pid, .mem = {.fd = -1}};
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	if ((r = prepare(&c, name, err)) ||
-	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts,
-			 err)))
+	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts, err)))
 		goto out_free;
 	if ((r = uninstall(&c, err)))
 		undo(&c);

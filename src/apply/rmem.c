@@ -67,8 +67,8 @@ int rmem_read(const struct rmem *m, uint64_t addr, void *buf, size_t len,
 	return 0;
 }
 
-int rmem_write(const struct rmem *m, uint64_t addr, const void *buf,
-	       size_t len, struct error *err)
+int rmem_write(const struct rmem *m, uint64_t addr, const void *buf, size_t len,
+	       struct error *err)
 {
 	int r = xfer(m, addr, (void *)buf, len, true);
 

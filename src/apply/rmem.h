@@ -32,7 +32,7 @@ int rmem_read(const struct rmem *m, uint64_t addr, void *buf, size_t len,
 	      struct error *err);
 
 /* rmem_write - store exactly @len bytes from @buf at target address @addr. */
-int rmem_write(const struct rmem *m, uint64_t addr, const void *buf,
-	       size_t len, struct error *err);
+int rmem_write(const struct rmem *m, uint64_t addr, const void *buf, size_t len,
+	       struct error *err);
 
 #endif

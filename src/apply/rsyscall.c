@@ -18,14 +18,14 @@
 static int scan_map(const struct rmem *mem, const struct proc_map *m,
 		    uint64_t *addr)
 {
-	size_t len = m->end - m->start > SCAN_CHUNK ? SCAN_CHUNK
-						    : m->end - m->start;
+	size_t len =
+	    m->end - m->start > SCAN_CHUNK ? SCAN_CHUNK : m->end - m->start;
 	unsigned char *buf = xmalloc(len), *hit;
 	int r = -ENOENT;
 
 	if (!rmem_read(mem, m->start, buf, len, NULL) &&
-	    (hit = memmem(buf, len, arch_syscall_insn,
-			  arch_syscall_insn_len))) {
+	    (hit =
+		 memmem(buf, len, arch_syscall_insn, arch_syscall_insn_len))) {
 		*addr = m->start + (uint64_t)(hit - buf);
 		r = 0;
 	}
@@ -86,8 +86,8 @@ uint64_t rsyscall_scratch(struct session *s, size_t len)
  * are not ours: a pending interrupt (PTRACE_EVENT_STOP) is skipped, a
  * signal is held for session_close.
  */
-static int step_over(struct session *s, struct session_thread *t,
-		     uint64_t insn, arch_regs *now, struct error *err)
+static int step_over(struct session *s, struct session_thread *t, uint64_t insn,
+		     arch_regs *now, struct error *err)
 {
 	int st;
 
@@ -132,8 +132,8 @@ static int block_signals(struct session *s, struct session_thread *t,
 
 	if (t->mask_dirty)
 		return 0;
-	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(t->sigmask),
-		   &t->sigmask) < 0)
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(t->sigmask), &t->sigmask) <
+	    0)
 		goto out_fail;
 	t->mask_dirty = true;
 	if (ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(all), &all) < 0)
@@ -146,8 +146,8 @@ out_fail:
 			 t->tid, s->pid, strerror(errno));
 }
 
-int rsyscall(struct session *s, uint64_t insn, long nr,
-	     const uint64_t args[6], long *ret, struct error *err)
+int rsyscall(struct session *s, uint64_t insn, long nr, const uint64_t args[6],
+	     long *ret, struct error *err)
 {
 	struct session_thread *t = injector(s);
 	arch_regs regs = t->regs;

@@ -31,8 +31,8 @@ int rsyscall_find_insn(const struct rmem *mem, const struct proc_maps *maps,
  * the return value is negative only if ptrace itself failed.  The thread's
  * registers are restored by session_close().
  */
-int rsyscall(struct session *s, uint64_t insn, long nr,
-	     const uint64_t args[6], long *ret, struct error *err);
+int rsyscall(struct session *s, uint64_t insn, long nr, const uint64_t args[6],
+	     long *ret, struct error *err);
 
 /*
  * rsyscall_scratch - an address on the injection thread's stack, below the

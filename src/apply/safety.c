@@ -20,7 +20,7 @@
 /* Frames beyond this depth are assumed to be a corrupt stack. */
 #define SAFETY_MAX_FRAMES 1024
 /* Stack bytes read at once by the scan. */
-#define SCAN_CHUNK	  (64u << 10)
+#define SCAN_CHUNK (64u << 10)
 
 /* How one thread's unwinding went. */
 struct walk {
@@ -40,8 +40,8 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
 }
 
 static const Dwfl_Callbacks dwfl_cbs = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = no_debuginfo,
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = no_debuginfo,
 };
 
 static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **targ)
@@ -83,7 +83,8 @@ static bool cache_fill(struct safety *sf, uint64_t addr)
 
 static bool in_cache(const struct safety *sf, uint64_t addr, size_t len)
 {
-	return addr >= sf->cache_lo && addr + len <= sf->cache_lo + sf->cache_len;
+	return addr >= sf->cache_lo &&
+	       addr + len <= sf->cache_lo + sf->cache_len;
 }
 
 static bool cb_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
@@ -112,10 +113,10 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *targ)
 }
 
 static const Dwfl_Thread_Callbacks thread_cbs = {
-	.next_thread = cb_next_thread,
-	.get_thread = cb_get_thread,
-	.memory_read = cb_memory_read,
-	.set_initial_registers = cb_set_initial_registers,
+    .next_thread = cb_next_thread,
+    .get_thread = cb_get_thread,
+    .memory_read = cb_memory_read,
+    .set_initial_registers = cb_set_initial_registers,
 };
 
 /* Load one module's ELF file and CFI now rather than during the pause. */
@@ -153,8 +154,7 @@ out_no_unwinder:
 	return 0;
 }
 
-void safety_add(struct safety *sf, uint64_t lo, uint64_t hi,
-		const char *what)
+void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what)
 {
 	XGROW(sf->r, sf->cap, sf->n);
 	sf->r[sf->n].lo = lo;
@@ -202,9 +202,8 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 }
 
 /* Scan @len bytes of stack at @addr for a word in a forbidden range. */
-static const struct safety_range *scan_chunk(const struct safety *sf,
-					     uint64_t addr, size_t len,
-					     uint64_t *buf)
+static const struct safety_range *
+scan_chunk(const struct safety *sf, uint64_t addr, size_t len, uint64_t *buf)
 {
 	const struct safety_range *hit;
 
@@ -227,7 +226,7 @@ static const struct safety_range *scan_stack(struct safety *sf,
 	uint64_t sp = arch_regs_sp(&t->regs) & ~(uint64_t)7;
 	const struct safety_range *hit = forbidden(sf, arch_regs_pc(&t->regs));
 	const struct proc_map *m = proc_maps_find(sf->maps, sp);
-	struct proc_maps fresh = { 0 };
+	struct proc_maps fresh = {0};
 	uint64_t *buf;
 
 	if (hit)
@@ -236,10 +235,9 @@ static const struct safety_range *scan_stack(struct safety *sf,
 		m = proc_maps_find(&fresh, sp);
 	buf = xmalloc(SCAN_CHUNK);
 	for (uint64_t a = sp; m && a < m->end && !hit; a += SCAN_CHUNK)
-		hit = scan_chunk(sf, a,
-				 m->end - a < SCAN_CHUNK ? m->end - a
-							 : SCAN_CHUNK,
-				 buf);
+		hit = scan_chunk(
+		    sf, a, m->end - a < SCAN_CHUNK ? m->end - a : SCAN_CHUNK,
+		    buf);
 	free(buf);
 	proc_maps_free(&fresh);
 	return hit;
@@ -249,7 +247,7 @@ static const struct safety_range *scan_stack(struct safety *sf,
 static const struct safety_range *check_thread(struct safety *sf,
 					       struct session_thread *t)
 {
-	struct walk w = { .sf = sf };
+	struct walk w = {.sf = sf};
 	int r = -1;
 
 	sf->cache_len = 0;
@@ -273,10 +271,10 @@ int safety_check(struct safety *sf, struct session *s, struct error *err)
 		if (!(hit = check_thread(sf, &s->t[i])))
 			continue;
 		sf->s = NULL;
-		return error_set(err, -EBUSY, "%s is in use by thread %d (%s)",
-				 hit->what, s->t[i].tid,
-				 proc_comm(s->pid, s->t[i].tid, comm,
-					   sizeof(comm)));
+		return error_set(
+		    err, -EBUSY, "%s is in use by thread %d (%s)", hit->what,
+		    s->t[i].tid,
+		    proc_comm(s->pid, s->t[i].tid, comm, sizeof(comm)));
 	}
 	sf->s = NULL;
 	return 0;

@@ -57,8 +57,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 		   const struct rmem *mem, struct error *err);
 
 /* safety_add - forbid [@lo, @hi), described as @what (copied). */
-void safety_add(struct safety *sf, uint64_t lo, uint64_t hi,
-		const char *what);
+void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what);
 
 /*
  * safety_check - with every thread of open session @s stopped, check them

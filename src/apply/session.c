@@ -91,8 +91,7 @@ static bool held(struct session *s, pid_t tid)
  * interrupts go out before the first wait so the threads stop in parallel.
  * *added counts the threads newly held.
  */
-static int stop_new_threads(struct session *s, size_t *added,
-			    struct error *err)
+static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 {
 	size_t ntids, first = s->n;
 	pid_t *tids;
@@ -106,13 +105,12 @@ static int stop_new_threads(struct session *s, size_t *added,
 		if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) < 0) {
 			if (errno == ESRCH) /* exited since listed */
 				continue;
-			r = errno == EPERM ? proc_deny(s->pid, -EPERM, "trace",
-						       err)
-					   : error_set(err, -errno,
-						       "cannot attach to thread "
-						       "%d of process %d: %s",
-						       tids[i], s->pid,
-						       strerror(errno));
+			r = errno == EPERM
+				? proc_deny(s->pid, -EPERM, "trace", err)
+				: error_set(err, -errno,
+					    "cannot attach to thread "
+					    "%d of process %d: %s",
+					    tids[i], s->pid, strerror(errno));
 			break;
 		}
 		if (!s->stop_ns)
@@ -186,15 +184,14 @@ static int release(struct session *s, struct session_thread *t,
 	 * restoring the saved ones (orig_rax and the -ERESTART* rax
 	 * included) is what lets an interrupted system call restart.
 	 */
-	if (t->dirty &&
-	    ptrace(PTRACE_SETREGS, t->tid, 0, &t->regs) < 0)
+	if (t->dirty && ptrace(PTRACE_SETREGS, t->tid, 0, &t->regs) < 0)
 		r = error_set(err, -errno,
 			      "cannot restore the registers of thread %d of "
 			      "process %d: %s",
 			      t->tid, s->pid, strerror(errno));
 	/* The signal mask too: pending signals are delivered once free. */
-	if (t->mask_dirty &&
-	    ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(t->sigmask), &t->sigmask) < 0)
+	if (t->mask_dirty && ptrace(PTRACE_SETSIGMASK, t->tid,
+				    sizeof(t->sigmask), &t->sigmask) < 0)
 		r = error_set(err, -errno,
 			      "cannot restore the signal mask of thread %d of "
 			      "process %d: %s",

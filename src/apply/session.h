@@ -25,12 +25,12 @@
 
 struct session_thread {
 	pid_t tid;
-	arch_regs regs;	 /* as found when stopped; put back on close */
-	bool dirty;	 /* the kernel's copy of the registers was changed */
+	arch_regs regs;	  /* as found when stopped; put back on close */
+	bool dirty;	  /* the kernel's copy of the registers was changed */
 	uint64_t sigmask; /* blocked signals as found, if mask_dirty */
 	bool mask_dirty;  /* rsyscall blocked every signal meanwhile */
-	bool sig_stop;	 /* now in a signal-delivery-stop (not an interrupt
-			    stop), so PTRACE_DETACH can deliver a signal */
+	bool sig_stop;	  /* now in a signal-delivery-stop (not an interrupt
+			     stop), so PTRACE_DETACH can deliver a signal */
 	int sigs[SESSION_MAX_SIGS]; /* signals held back, to re-deliver */
 	size_t nsigs;
 };

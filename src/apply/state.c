@@ -20,10 +20,10 @@ static void add_bad(struct state *st, uint64_t start, const char *why)
 {
 	XGROW(st->bad, st->badcap, st->nbad);
 	st->bad[st->nbad].start = start;
-	st->bad[st->nbad++].why = xasprintf(
-		"the region at %#" PRIx64 " named like a suture patch is not "
-		"trusted: %s",
-		start, why);
+	st->bad[st->nbad++].why = xasprintf("the region at %#" PRIx64
+					    " named like a suture patch is not "
+					    "trusted: %s",
+					    start, why);
 }
 
 /*
@@ -58,8 +58,7 @@ static bool name_matches(const struct proc_map *m, const struct record *r)
 	const char *n = m->path + strlen(MEMFD_PATH);
 	size_t len = strlen(r->name);
 
-	return !strncmp(n, r->name, len) &&
-	       (n[len] == '\0' || n[len] == ' ');
+	return !strncmp(n, r->name, len) && (n[len] == '\0' || n[len] == ' ');
 }
 
 static int by_seq(const void *a, const void *b)
@@ -75,7 +74,7 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	memset(st, 0, sizeof(*st));
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
-		struct error why = { "" };
+		struct error why = {""};
 		struct record r;
 
 		if (!region_start(m))

@@ -32,8 +32,8 @@ static int check_pid(pid_t pid, struct error *err)
 
 int status_read(pid_t pid, struct state *st, struct error *err)
 {
-	struct proc_maps maps = { 0 };
-	struct rmem mem = { .fd = -1 };
+	struct proc_maps maps = {0};
+	struct rmem mem = {.fd = -1};
 	int r;
 
 	memset(st, 0, sizeof(*st));

@@ -13,17 +13,17 @@
 #include "patchfile/patchfile.h"
 
 static const char usage_text[] =
-	"usage: suture apply PID FILE [--timeout SEC]\n"
-	"\n"
-	"Apply the patch FILE to the running process PID.  Every thread is\n"
-	"stopped for a moment at a point where none of them is inside a\n"
-	"function the patch replaces; if that does not happen within SEC\n"
-	"seconds (default 5) nothing is changed.\n";
+    "usage: suture apply PID FILE [--timeout SEC]\n"
+    "\n"
+    "Apply the patch FILE to the running process PID.  Every thread is\n"
+    "stopped for a moment at a point where none of them is inside a\n"
+    "function the patch replaces; if that does not happen within SEC\n"
+    "seconds (default 5) nothing is changed.\n";
 
 static const struct option options[] = {
-	{ "timeout", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"timeout", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Print "applied ..." with the replaced functions' names. */
@@ -36,15 +36,19 @@ static void print_result(pid_t pid, const struct apply_result *res)
 	printf("applied '%s' to PID %d: %zu function%s replaced (",
 	       res->rec.name, pid, n, n == 1 ? "" : "s");
 	cli_print_func_names(&res->rec);
-	printf("); process stopped for %.0f µs (%zu thread%s)\n",
+	printf("); process stopped for %.0f µs (%zu thread%s",
 	       res->pause_ns / 1e3, res->nthreads,
 	       res->nthreads == 1 ? "" : "s");
+	/* Earlier stops found a thread in the way and changed nothing. */
+	if (res->attempts > 1)
+		printf(", %u attempts", res->attempts);
+	printf(")\n");
 }
 
 int cmd_apply(int argc, char **argv)
 {
-	struct apply_opts o = { APPLY_DEFAULT_TIMEOUT_MS };
-	struct error err = { "" };
+	struct apply_opts o = {APPLY_DEFAULT_TIMEOUT_MS};
+	struct error err = {""};
 	struct apply_result res;
 	struct patch *p;
 	pid_t pid;

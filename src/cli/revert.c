@@ -10,17 +10,17 @@
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-	"usage: suture revert PID [NAME] [--timeout SEC]\n"
-	"\n"
-	"Undo the patch NAME in process PID, or the most recently applied\n"
-	"one.  Like apply, it waits up to SEC seconds (default 5) for a\n"
-	"moment when no thread is running the patch's code, and changes\n"
-	"nothing if none comes.\n";
+    "usage: suture revert PID [NAME] [--timeout SEC]\n"
+    "\n"
+    "Undo the patch NAME in process PID, or the most recently applied\n"
+    "one.  Like apply, it waits up to SEC seconds (default 5) for a\n"
+    "moment when no thread is running the patch's code, and changes\n"
+    "nothing if none comes.\n";
 
 static const struct option options[] = {
-	{ "timeout", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"timeout", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void print_result(pid_t pid, const struct apply_result *res)
@@ -32,15 +32,19 @@ static void print_result(pid_t pid, const struct apply_result *res)
 	printf("reverted '%s' from PID %d: %zu function%s restored (",
 	       res->rec.name, pid, n, n == 1 ? "" : "s");
 	cli_print_func_names(&res->rec);
-	printf("); process stopped for %.0f µs (%zu thread%s)\n",
+	printf("); process stopped for %.0f µs (%zu thread%s",
 	       res->pause_ns / 1e3, res->nthreads,
 	       res->nthreads == 1 ? "" : "s");
+	/* Earlier stops found a thread in the way and changed nothing. */
+	if (res->attempts > 1)
+		printf(", %u attempts", res->attempts);
+	printf(")\n");
 }
 
 int cmd_revert(int argc, char **argv)
 {
-	struct apply_opts o = { APPLY_DEFAULT_TIMEOUT_MS };
-	struct error err = { "" };
+	struct apply_opts o = {APPLY_DEFAULT_TIMEOUT_MS};
+	struct error err = {""};
 	struct apply_result res;
 	const char *name;
 	pid_t pid;

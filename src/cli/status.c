@@ -15,16 +15,16 @@
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-	"usage: suture status PID [--json]\n"
-	"\n"
-	"List the patches applied to process PID, oldest first: name,\n"
-	"build-id, patched file, where the patch lives, when it was applied,\n"
-	"and each replaced function's old and new address.\n";
+    "usage: suture status PID [--json]\n"
+    "\n"
+    "List the patches applied to process PID, oldest first: name,\n"
+    "build-id, patched file, where the patch lives, when it was applied,\n"
+    "and each replaced function's old and new address.\n";
 
 static const struct option options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* @ns since the epoch as local "YYYY-MM-DD HH:MM:SS", into @buf. */
@@ -85,22 +85,20 @@ static json_t *json_record(const struct record *r)
 
 	for (size_t i = 0; i < r->nfuncs; i++)
 		json_array_append_new(
-			funcs,
-			json_pack("{s:s, s:o, s:o, s:I, s:b}", "name",
-				  r->funcs[i].name, "old",
-				  hex_addr(r->funcs[i].entry), "new",
-				  hex_addr(r->funcs[i].new_addr), "size",
-				  (json_int_t)r->funcs[i].new_size, "part",
-				  (r->funcs[i].flags & PFUNC_PART) != 0));
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}",
-			 "seq", (json_int_t)r->seq, "name", r->name,
-			 "build_id",
-			 modules_hex(r->build_id, r->build_id_len, id),
-			 "target", r->target_file, "region", hex_addr(r->base),
-			 "region_size", (json_int_t)r->size, "applied",
-			 when(r->applied_ns, t, sizeof(t), true),
-			 "applied_unix", (json_int_t)(r->applied_ns / 1000000000u),
-			 "functions", funcs);
+		    funcs, json_pack("{s:s, s:o, s:o, s:I, s:b}", "name",
+				     r->funcs[i].name, "old",
+				     hex_addr(r->funcs[i].entry), "new",
+				     hex_addr(r->funcs[i].new_addr), "size",
+				     (json_int_t)r->funcs[i].new_size, "part",
+				     (r->funcs[i].flags & PFUNC_PART) != 0));
+	return json_pack(
+	    "{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}", "seq",
+	    (json_int_t)r->seq, "name", r->name, "build_id",
+	    modules_hex(r->build_id, r->build_id_len, id), "target",
+	    r->target_file, "region", hex_addr(r->base), "region_size",
+	    (json_int_t)r->size, "applied",
+	    when(r->applied_ns, t, sizeof(t), true), "applied_unix",
+	    (json_int_t)(r->applied_ns / 1000000000u), "functions", funcs);
 }
 
 static void print_json(pid_t pid, const struct state *st)
@@ -111,10 +109,9 @@ static void print_json(pid_t pid, const struct state *st)
 	for (size_t i = 0; i < st->n; i++)
 		json_array_append_new(patches, json_record(&st->v[i]));
 	for (size_t i = 0; i < st->nbad; i++)
-		json_array_append_new(
-			bad, json_pack("{s:o, s:s}", "region",
-				       hex_addr(st->bad[i].start), "error",
-				       st->bad[i].why));
+		json_array_append_new(bad, json_pack("{s:o, s:s}", "region",
+						     hex_addr(st->bad[i].start),
+						     "error", st->bad[i].why));
 	top = json_pack("{s:i, s:o, s:o}", "pid", (int)pid, "patches", patches,
 			"invalid_regions", bad);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -125,7 +122,7 @@ static void print_json(pid_t pid, const struct state *st)
 
 int cmd_status(int argc, char **argv)
 {
-	struct error err = { "" };
+	struct error err = {""};
 	struct state st;
 	bool json = false;
 	pid_t pid;
