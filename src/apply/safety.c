@@ -40,8 +40,8 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
 }
 
 static const Dwfl_Callbacks dwfl_cbs = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = no_debuginfo,
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = no_debuginfo,
 };
 
 static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **targ)
@@ -113,10 +113,10 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *targ)
 }
 
 static const Dwfl_Thread_Callbacks thread_cbs = {
-    .next_thread = cb_next_thread,
-    .get_thread = cb_get_thread,
-    .memory_read = cb_memory_read,
-    .set_initial_registers = cb_set_initial_registers,
+	.next_thread = cb_next_thread,
+	.get_thread = cb_get_thread,
+	.memory_read = cb_memory_read,
+	.set_initial_registers = cb_set_initial_registers,
 };
 
 /* Load one module's ELF file and CFI now rather than during the pause. */

@@ -1,26 +1,29 @@
 /*
- * revert.c - `suture revert PID [NAME] [--timeout SEC]`: undo an applied
- * patch.
+ * revert.c - `suture revert PID [NAME | --all] [--timeout SEC]`: undo
+ * applied patches.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "apply/apply.h"
+#include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-    "usage: suture revert PID [NAME] [--timeout SEC]\n"
-    "\n"
-    "Undo the patch NAME in process PID, or the most recently applied\n"
-    "one.  Like apply, it waits up to SEC seconds (default 5) for a\n"
-    "moment when no thread is running the patch's code, and changes\n"
-    "nothing if none comes.\n";
+	"usage: suture revert PID [NAME | --all] [--timeout SEC]\n"
+	"\n"
+	"Undo the patch NAME in process PID, or the most recently applied\n"
+	"one, or with --all every patch, newest first.  Like apply, it waits\n"
+	"up to SEC seconds (default 5) for a moment when no thread is running\n"
+	"the patch's code, and changes nothing if none comes.\n";
 
 static const struct option options[] = {
-    {"timeout", required_argument, NULL, 't'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+	{ "timeout", required_argument, NULL, 't' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static void print_result(pid_t pid, const struct apply_result *res)
@@ -41,12 +44,46 @@ static void print_result(pid_t pid, const struct apply_result *res)
 	printf(")\n");
 }
 
+/* Revert @name (or the newest patch); 0, or 1 after printing why not. */
+static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
+{
+	struct error err = {""};
+	struct apply_result res;
+
+	if (revert_patch(pid, name, o, &res, &err) < 0) {
+		fprintf(stderr, "suture revert: %s\n", err.msg);
+		return 1;
+	}
+	print_result(pid, &res);
+	record_free(&res.rec);
+	return 0;
+}
+
+/* Revert every patch, newest first, each in its own short stop. */
+static int revert_all(pid_t pid, const struct apply_opts *o)
+{
+	struct error err = {""};
+	struct state st;
+	size_t n;
+
+	if (status_read(pid, &st, &err) < 0) {
+		fprintf(stderr, "suture revert: %s\n", err.msg);
+		return 1;
+	}
+	n = st.n;
+	state_free(&st);
+	if (!n)
+		printf("no patches applied to process %d\n", pid);
+	for (; n; n--)
+		if (revert_one(pid, NULL, o))
+			return 1;
+	return 0;
+}
+
 int cmd_revert(int argc, char **argv)
 {
 	struct apply_opts o = {APPLY_DEFAULT_TIMEOUT_MS};
-	struct error err = {""};
-	struct apply_result res;
-	const char *name;
+	bool all = false;
 	pid_t pid;
 	int c;
 
@@ -54,18 +91,17 @@ int cmd_revert(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
-		if (c != 't' || cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+		if (c == 'a')
+			all = true;
+		else if (c != 't' ||
+			 cli_parse_timeout(optarg, &o.timeout_ms) < 0)
 			return fputs(usage_text, stderr), 2;
 	}
-	if (argc - optind < 1 || argc - optind > 2 ||
+	if (argc - optind < 1 || argc - optind > 2 - all ||
 	    cli_parse_pid(argv[optind], &pid) < 0)
 		return fputs(usage_text, stderr), 2;
-	name = argc - optind == 2 ? argv[optind + 1] : NULL;
-	if (revert_patch(pid, name, &o, &res, &err) < 0) {
-		fprintf(stderr, "suture revert: %s\n", err.msg);
-		return 1;
-	}
-	print_result(pid, &res);
-	record_free(&res.rec);
-	return 0;
+	if (all)
+		return revert_all(pid, &o);
+	return revert_one(pid, argc - optind == 2 ? argv[optind + 1] : NULL,
+			  &o);
 }

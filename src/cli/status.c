@@ -15,16 +15,16 @@
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-    "usage: suture status PID [--json]\n"
-    "\n"
-    "List the patches applied to process PID, oldest first: name,\n"
-    "build-id, patched file, where the patch lives, when it was applied,\n"
-    "and each replaced function's old and new address.\n";
+	"usage: suture status PID [--json]\n"
+	"\n"
+	"List the patches applied to process PID, oldest first: name,\n"
+	"build-id, patched file, where the patch lives, when it was applied,\n"
+	"and each replaced function's old and new address.\n";
 
 static const struct option options[] = {
-    {"json", no_argument, NULL, 'j'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* @ns since the epoch as local "YYYY-MM-DD HH:MM:SS", into @buf. */
