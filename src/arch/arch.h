@@ -139,6 +139,18 @@ int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
  */
 void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
 
+/*
+ * arch_code_equiv - whether @a, a function from an object file whose bytes
+ * flagged in @amask the linker fills in, is the same code as @b, the same
+ * function in a linked binary.  Padding (nops) is ignored and a relative
+ * branch may be encoded with another length, as the assembler relaxes
+ * branches differently when functions share a section, as long as it
+ * lands on the same instruction.  Returns 1 if equivalent; 0 if not, with
+ * *diff the offset in @a of the first difference; negative on error.
+ */
+int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
+		    const unsigned char *b, size_t blen, size_t *diff);
+
 /* ---- dynamic linking of the running process -------------------------- */
 
 /*

@@ -10,7 +10,10 @@
  * of the rebuilt original that the target also has is compared with it,
  * byte for byte except for relocated fields: those hold addresses only the
  * linker knows, and the linker may also rewrite a few instruction bytes
- * next to them (arch_reloc_linker_span).
+ * next to them (arch_reloc_linker_span).  Because our objects have one
+ * section per function and the target's did not, the assembler may have
+ * encoded some branches with other lengths; arch_code_equiv() allows
+ * that, and nothing else.
  */
 #include <elf.h>
 #include <errno.h>
@@ -59,24 +62,19 @@ static int64_t verify_diff(const struct objfile *o, const struct obj_symbol *y,
 			   const struct target *t, const struct target_sym *ts)
 {
 	const unsigned char *mine = o->secs[y->shndx].data;
-	const unsigned char *theirs;
-	int64_t diff = -1;
+	const unsigned char *theirs = target_bytes(t, ts->value, ts->size);
+	size_t diff = 0;
 	bool *mask;
+	int eq;
 
-	if (y->size != ts->size)
-		return y->size < ts->size ? (int64_t)y->size
-					  : (int64_t)ts->size;
-	theirs = target_bytes(t, ts->value, ts->size);
 	if (!mine || !theirs || y->value + y->size > o->secs[y->shndx].size)
 		return 0;
-	mine += y->value;
 	mask = xcalloc(y->size + 1, sizeof(*mask));
 	verify_mask(o, y->shndx, y->value, y->size, mask);
-	for (uint64_t i = 0; i < y->size && diff < 0; i++)
-		if (!mask[i] && mine[i] != theirs[i])
-			diff = (int64_t)i;
+	eq = arch_code_equiv(mine + y->value, y->size, mask, theirs, ts->size,
+			     &diff);
 	free(mask);
-	return diff;
+	return eq == 1 ? -1 : (int64_t)diff;
 }
 
 static void verify_report(struct build_ctx *ctx, struct verify_state *vs,
@@ -85,15 +83,11 @@ static void verify_report(struct build_ctx *ctx, struct verify_state *vs,
 {
 	if (vs->bad++ >= VERIFY_SHOW_MAX)
 		return;
-	if (y->size != ts->size)
-		build_detail(ctx,
-			     "  %s (%s): %" PRIu64 " bytes rebuilt, %" PRIu64
-			     " bytes in the target",
-			     y->name, o->key, y->size, ts->size);
-	else
-		build_detail(ctx, "  %s (%s): first difference at offset %#"
-				  PRIx64,
-			     y->name, o->key, (uint64_t)diff);
+	build_detail(ctx,
+		     "  %s (%s): first difference at offset %#" PRIx64
+		     " (%" PRIu64 " bytes rebuilt, %" PRIu64
+		     " in the target)",
+		     y->name, o->key, (uint64_t)diff, y->size, ts->size);
 }
 
 static int verify_object(struct build_ctx *ctx, const struct objfile *o,
