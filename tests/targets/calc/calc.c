@@ -15,7 +15,9 @@
  *   holding     how many threads are inside compute_held(), and the last
  *               one's thread id: "holding=1 tid=1234"
  *   release     lets one held request go on
- *   items N     min(N, max_items) (initvar.diff changes max_items: refused)
+ *   items N     min(N, max_items) (initvar.diff changes max_items' initial
+ *               value: refused, the process has its own value by now)
+ *   setmax N    sets max_items (so it is a real variable, not a constant)
  *   state       calls=<file static> hits=<local static> total=<global>
  */
 #define _GNU_SOURCE
@@ -136,6 +138,8 @@ int service_handle(const char *req, char *reply, size_t len)
 		draw_bar(atoi(arg), reply, len);
 	else if (!strncmp(req, "items ", 6))
 		snprintf(reply, len, "%d", items(atol(arg)));
+	else if (!strncmp(req, "setmax ", 7))
+		snprintf(reply, len, "%d", max_items = atoi(arg));
 	else if (!strncmp(req, "hold ", 5))
 		snprintf(reply, len, "%ld", compute_held(atol(arg)));
 	else if (!strcmp(req, "release"))
