@@ -9,18 +9,23 @@
  *   prepare_stop     find a syscall instruction, load the unwinder, list the
  *                    code no thread may be in
  *   -- quiesce: stop every thread at a moment when that code is unused --
- *   install          save the entry bytes, map the region, write it, write
- *                    the trampolines; on any failure undo undoes it all
+ *   install          clean up leftovers of an interrupted suture, save the
+ *                    entry bytes, map the region, write it (gates included,
+ *                    commit byte clear), write the trampolines, then set
+ *                    the commit byte; on any failure undo undoes it all
  *   -- release every thread --
  *
- * Ordering inside install matters: the region is complete (code, data,
- * record) before the first trampoline points at it, and trampolines are
- * written last, so at no point can a thread (once released) reach a
- * half-built patch.  While the process is stopped, no thread executes, so
- * the order of the trampolines among themselves does not matter; they all
- * become visible together when the threads resume, and the kernel's return
- * to user mode serialises the instruction stream on x86, so no stale
- * decoded instruction survives.
+ * Ordering inside install is what makes a patch all or nothing, even if
+ * suture is killed half-way (the kernel then releases every thread at
+ * once).  The region is complete before the first trampoline points at
+ * it.  Each trampoline jumps to its function's gate, which sends calls to
+ * the old code while the commit byte is clear, so the trampolines change
+ * nothing yet, one by one.  The single byte written last switches every
+ * function of the patch at the same instant.  Injected system calls run
+ * from a rescue stub (rsyscall.h), so even the thread that makes them
+ * resumes correctly if suture dies.  On return to user mode the kernel
+ * serialises the instruction stream on x86, so no thread runs stale
+ * decoded instructions.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,6 +37,7 @@
 
 #include "apply/apply.h"
 #include "apply/layout.h"
+#include "apply/leftover.h"
 #include "apply/link.h"
 #include "apply/modules.h"
 #include "apply/quiesce.h"
@@ -39,6 +45,7 @@
 #include "apply/resolve.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "util/fault.h"
 #include "util/xalloc.h"
 
 /* Tries at placing the region when the chosen range was taken meanwhile. */
@@ -56,12 +63,13 @@ struct apply_ctx {
 	struct layout lay;
 	unsigned char *image; /* the region's bytes, lay.size */
 	struct record rec;
-	uint64_t insn; /* a system call instruction in the target */
+	struct rsys rs; /* injected system calls */
 	struct safety sf;
 	struct session s;
 	/* Undo state while installing. */
 	unsigned mapped; /* parts of the region mapped */
 	size_t ntramp;	 /* rec.funcs[0..ntramp) have trampolines */
+	unsigned char **code; /* per function: its current code, for gates */
 };
 
 static int find_target(struct apply_ctx *c, struct error *err)
@@ -194,28 +202,66 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 {
 	int r;
 
-	if ((r = rsyscall_find_insn(&c->mem, &c->maps, &c->insn, err)) ||
+	if ((r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
 	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
 		return r;
 	forbid_old_code(c);
+	leftover_forbid(&c->sf, &c->st);
 	return 0;
 }
 
-/* Read the bytes each trampoline will overwrite, now that nothing runs. */
+/*
+ * Read each replaced function as it is now that nothing runs: the bytes its
+ * trampoline will overwrite, and all of its code for the gate, which moves
+ * the entry instructions and must know that nothing jumps between them.
+ */
 static int save_entries(struct apply_ctx *c, struct error *err)
 {
+	c->code = xcalloc(c->rec.nfuncs, sizeof(*c->code));
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
+		size_t size = c->p->funcs[i].old_size;
 		int r;
 
 		if (f->flags & PFUNC_PART)
 			continue;
-		f->saved_len = arch_trampoline_len();
-		if ((r = rmem_read(&c->mem, f->entry, f->saved, f->saved_len,
-				   err)))
+		c->code[i] = xmalloc(size);
+		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)))
 			return r;
+		f->saved_len = arch_trampoline_len();
+		memcpy(f->saved, c->code[i], f->saved_len);
 	}
 	return 0;
+}
+
+/*
+ * Give every function a gate in the region, testing the commit byte.  A
+ * function whose entry instructions cannot be moved (or that branches
+ * back into them) gets none: its trampoline jumps straight to the new
+ * code, and only its switch is not protected against suture dying.
+ */
+static void build_gates(struct apply_ctx *c, struct apply_result *res)
+{
+	uint64_t flag = c->lay.base + record_live_offset();
+
+	for (size_t i = 0; i < c->rec.nfuncs; i++) {
+		struct record_func *f = &c->rec.funcs[i];
+		uint64_t off = c->lay.gates_off + i * ARCH_GATE_MAX;
+		struct error why = {""};
+		size_t len;
+
+		if (f->flags & PFUNC_PART)
+			continue;
+		f->gate = c->lay.base + off;
+		if (!arch_gate_write(c->image + off, &len, f->gate, flag,
+				     f->new_addr, c->code[i],
+				     c->p->funcs[i].old_size, f->entry, &why)) {
+			f->gate_size = len;
+			continue;
+		}
+		f->gate = 0;
+		res->ungated++;
+	}
 }
 
 /*
@@ -233,7 +279,7 @@ static int map_region(struct apply_ctx *c, struct error *err)
 			    (r = place_and_link(c, err)))
 				return r;
 		}
-		r = region_map(&c->s, &c->mem, c->insn, c->p->name, c->lay.base,
+		r = region_map(&c->s, &c->mem, &c->rs, c->p->name, c->lay.base,
 			       c->lay.parts, &c->mapped, err);
 	}
 	if (r == -EEXIST)
@@ -255,25 +301,44 @@ static int write_trampolines(struct apply_ctx *c, struct error *err)
 
 		if (f->flags & PFUNC_PART)
 			continue;
-		if (arch_trampoline_write(jmp, f->entry, f->new_addr) < 0)
+		if (arch_trampoline_write(jmp, f->entry, record_func_jump(f)) <
+		    0)
 			return error_set(err, -ERANGE,
 					 "function %s at %#" PRIx64
 					 " cannot jump to %#" PRIx64,
-					 f->name, f->entry, f->new_addr);
+					 f->name, f->entry, record_func_jump(f));
 		if ((r = rmem_write(&c->mem, f->entry, jmp,
 				    arch_trampoline_len(), err)))
 			return r;
+		fault_point("trampoline written");
 	}
 	return 0;
 }
 
-static int install(struct apply_ctx *c, struct error *err)
+/* The commit: one byte, and the whole patch is live. */
+static int commit(struct apply_ctx *c, struct error *err)
+{
+	const unsigned char live = 1;
+	int r;
+
+	if ((r = rmem_write(&c->mem, c->lay.base + record_live_offset(), &live,
+			    1, err)))
+		return r;
+	c->rec.live = true;
+	fault_point("patch committed");
+	return 0;
+}
+
+static int install(struct apply_ctx *c, struct apply_result *res,
+		   struct error *err)
 {
 	struct timespec now;
 	int r;
 
-	if ((r = save_entries(c, err)) || (r = map_region(c, err)))
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
+	    (r = save_entries(c, err)) || (r = map_region(c, err)))
 		return r;
+	build_gates(c, res);
 	clock_gettime(CLOCK_REALTIME, &now);
 	c->rec.applied_ns =
 	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
@@ -281,7 +346,10 @@ static int install(struct apply_ctx *c, struct error *err)
 	record_encode(&c->rec, c->image);
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
 		return r;
-	return write_trampolines(c, err);
+	fault_point("region written");
+	if ((r = write_trampolines(c, err)))
+		return r;
+	return commit(c, err);
 }
 
 /* Undo install: original entry bytes back, region unmapped. */
@@ -294,12 +362,15 @@ static void undo(struct apply_ctx *c)
 			rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
 				   NULL);
 	}
-	region_unmap_parts(&c->s, c->insn, c->lay.base, c->lay.parts, c->mapped,
+	region_unmap_parts(&c->s, &c->rs, c->lay.base, c->lay.parts, c->mapped,
 			   NULL);
 }
 
 static void ctx_free(struct apply_ctx *c)
 {
+	for (size_t i = 0; c->code && i < c->rec.nfuncs; i++)
+		free(c->code[i]);
+	free(c->code);
 	safety_free(&c->sf);
 	record_free(&c->rec);
 	free(c->image);
@@ -322,11 +393,12 @@ int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 	    (r = prepare_stop(&c, err)) ||
 	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts, err)))
 		goto out_free;
-	if ((r = install(&c, err)))
+	if ((r = install(&c, res, err)))
 		undo(&c);
 	res->nthreads = c.s.n;
 	/* Releasing the threads restores the injecting thread's registers. */
 	session_close(&c.s, err);
+	rsyscall_finish(&c.rs);
 	res->pause_ns = c.s.pause_ns;
 	if (!r) {
 		res->rec = c.rec;

@@ -32,6 +32,10 @@ struct apply_result {
 	size_t nthreads;   /* threads stopped */
 	uint64_t pause_ns; /* how long they were stopped, last attempt */
 	unsigned attempts; /* stops until no thread was in the way */
+	size_t ungated;	   /* functions switched without a gate (their
+			      entry could not be moved): only they are not
+			      protected against suture dying half-way */
+	size_t cleaned;	   /* leftovers of an interrupted suture removed */
 };
 
 /*

@@ -113,6 +113,8 @@ int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, PSEC_EXEC, &pos);
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, 0, &pos);
 	place_indirections(p, l, &pos);
+	l->gates_off = pos = align_up(pos, STUB_ALIGN);
+	pos += p->nfuncs * ARCH_GATE_MAX;
 	set_part(l, RECORD_PART_TEXT, start, pos, PROT_READ | PROT_EXEC);
 	start = pos = align_up(pos, page_size());
 	place_sections(p, l, PSEC_WRITE, PSEC_WRITE, &pos);

@@ -4,7 +4,8 @@
  * A patch becomes one region of consecutive pages in three parts:
  *
  *   record  the in-process record (record.h)             PROT_READ
- *   text    code, constants, GOT slots, far-call stubs   PROT_READ|EXEC
+ *   text    code, constants, GOT slots, far-call stubs,  PROT_READ|EXEC
+ *           gates
  *   data    the patch's own variables                    PROT_READ|WRITE
  *
  * The trampolines written over replaced functions are short jumps, and the
@@ -28,6 +29,8 @@ struct layout {
 	uint64_t *sec_off;  /* per section: offset from the region base */
 	uint64_t *got_off;  /* per symbol: its GOT slot, or LAYOUT_NONE */
 	uint64_t *stub_off; /* per symbol: its far-call stub, or LAYOUT_NONE */
+	uint64_t gates_off; /* ARCH_GATE_MAX bytes per function of the patch,
+			       for its gate (arch.h), in function order */
 	struct record_part parts[RECORD_NPARTS];
 	uint64_t size; /* bytes of the whole region, page aligned */
 	uint64_t base; /* run-time address chosen by layout_place */

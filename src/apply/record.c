@@ -7,10 +7,13 @@
  *   struct rec_func[nfuncs]                at funcs_off
  *   string area (NUL-terminated strings)   at strings_off
  *
- * A CRC-32 over the whole record (with the crc field zero) catches a region
- * that merely looks like ours.
+ * A CRC-32 over the whole record (with the crc field and the commit byte
+ * zero) catches a region that merely looks like ours.  The commit byte is
+ * left out because it is the one field written after the record: gates
+ * test it (record.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -33,7 +36,9 @@ struct rec_header {
 	uint32_t version;
 	uint32_t header_size;
 	uint32_t total_size; /* header + functions + strings */
-	uint32_t crc;	     /* CRC-32 of total_size bytes, this field 0 */
+	uint32_t crc;	     /* CRC-32 of total_size bytes, this field and
+				live 0 */
+	uint8_t live, pad[7];
 	uint64_t seq;
 	uint64_t base, size;
 	uint64_t applied_ns;
@@ -50,7 +55,18 @@ struct rec_func {
 	uint64_t entry, new_addr, new_size;
 	uint32_t saved_len, pad;
 	unsigned char saved[ARCH_TRAMPOLINE_MAX];
+	uint64_t gate, gate_size;
 };
+
+size_t record_live_offset(void)
+{
+	return offsetof(struct rec_header, live);
+}
+
+uint64_t record_func_jump(const struct record_func *f)
+{
+	return f->gate ? f->gate : f->new_addr;
+}
 
 /* Bytes of the string area: every string with its NUL. */
 static size_t strings_size(const struct record *r)
@@ -125,6 +141,8 @@ void record_encode(const struct record *r, unsigned char *buf)
 		    .new_addr = f->new_addr,
 		    .new_size = f->new_size,
 		    .saved_len = (uint32_t)f->saved_len,
+		    .gate = f->gate,
+		    .gate_size = f->gate_size,
 		};
 
 		memcpy(rf.saved, f->saved, f->saved_len);
@@ -132,6 +150,7 @@ void record_encode(const struct record *r, unsigned char *buf)
 	}
 	memcpy(buf, &h, sizeof(h));
 	h.crc = (uint32_t)crc32(0, buf, h.total_size);
+	h.live = r->live;
 	memcpy(buf, &h, sizeof(h));
 }
 
@@ -180,6 +199,7 @@ static const char *check_header(const unsigned char *buf, size_t len,
 		return "its record has inconsistent sizes";
 	z = *h;
 	z.crc = 0;
+	z.live = 0;
 	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, sizeof(z)),
 			    buf + sizeof(z),
 			    h->total_size - sizeof(z)) != h->crc)
@@ -220,6 +240,8 @@ static const char *decode_funcs(const unsigned char *buf,
 		f->new_size = rf.new_size;
 		f->flags = rf.flags;
 		f->saved_len = rf.saved_len;
+		f->gate = rf.gate;
+		f->gate_size = rf.gate_size;
 		memcpy(f->saved, rf.saved, rf.saved_len);
 		if (!(f->flags & PFUNC_PART) &&
 		    f->saved_len != arch_trampoline_len())
@@ -248,6 +270,7 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	r->base = h.base;
 	r->size = h.size;
 	r->applied_ns = h.applied_ns;
+	r->live = h.live != 0;
 	r->build_id_len = h.build_id_len;
 	memcpy(r->build_id, h.build_id, h.build_id_len);
 	for (int i = 0; i < RECORD_NPARTS; i++) {

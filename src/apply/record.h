@@ -14,6 +14,7 @@
 #ifndef SUTURE_APPLY_RECORD_H
 #define SUTURE_APPLY_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,9 @@ struct record_func {
 	unsigned char saved[ARCH_TRAMPOLINE_MAX]; /* bytes the trampoline
 						     overwrote */
 	size_t saved_len;
+	uint64_t gate;	    /* run-time address of its gate (arch.h), where
+			       the trampoline jumps; 0: straight to new_addr */
+	uint64_t gate_size; /* bytes */
 };
 
 struct record {
@@ -57,9 +61,19 @@ struct record {
 	uint64_t base, size; /* the region: [base, base + size) */
 	struct record_part parts[RECORD_NPARTS];
 	uint64_t applied_ns; /* CLOCK_REALTIME */
+	bool live;	     /* the commit byte: gates send calls to the new
+				code.  Written alone, after everything else,
+				so that one byte switches the whole patch. */
 	struct record_func *funcs;
 	size_t nfuncs;
 };
+
+/* record_live_offset - where the commit byte is, from the region base. */
+size_t record_live_offset(void);
+
+/* record_func_jump - where @f's trampoline jumps: its gate, or the new
+ * function itself when it has no gate. */
+uint64_t record_func_jump(const struct record_func *f);
 
 /* record_size - bytes record_encode writes for @r. */
 size_t record_size(const struct record *r);

@@ -11,17 +11,17 @@
 #include "apply/state.h"
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
-static int call(struct session *s, uint64_t insn, long nr, uint64_t a0,
+static int call(struct session *s, struct rsys *rs, long nr, uint64_t a0,
 		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
 		long *ret, struct error *err)
 {
 	const uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
 
-	return rsyscall(s, insn, nr, args, ret, err);
+	return rsyscall(s, rs, nr, args, ret, err);
 }
 
 /* Create the memfd, sized for the region; *fd gets the target's number. */
-static int make_memfd(struct session *s, const struct rmem *mem, uint64_t insn,
+static int make_memfd(struct session *s, const struct rmem *mem, struct rsys *rs,
 		      const char *name, uint64_t size, long *fd,
 		      struct error *err)
 {
@@ -35,14 +35,14 @@ static int make_memfd(struct session *s, const struct rmem *mem, uint64_t insn,
 	 * the injecting thread, below the part its code may be using. */
 	at = rsyscall_scratch(s, strlen(full) + 1);
 	if ((r = rmem_write(mem, at, full, strlen(full) + 1, err)) ||
-	    (r = call(s, insn, SYS_memfd_create, at, MFD_CLOEXEC, 0, 0, 0, 0,
+	    (r = call(s, rs, SYS_memfd_create, at, MFD_CLOEXEC, 0, 0, 0, 0,
 		      fd, err)))
 		return r;
 	if (*fd < 0)
 		return error_set(err, (int)*fd,
 				 "memfd_create failed in process %d: %s",
 				 s->pid, strerror((int)-*fd));
-	if ((r = call(s, insn, SYS_ftruncate, (uint64_t)*fd, size, 0, 0, 0, 0,
+	if ((r = call(s, rs, SYS_ftruncate, (uint64_t)*fd, size, 0, 0, 0, 0,
 		      &ret, err)))
 		return r;
 	if (ret < 0)
@@ -54,14 +54,14 @@ static int make_memfd(struct session *s, const struct rmem *mem, uint64_t insn,
 }
 
 /* Map part @k; 0, -EEXIST if its range is taken, or another error. */
-static int map_part(struct session *s, uint64_t insn, uint64_t base,
+static int map_part(struct session *s, struct rsys *rs, uint64_t base,
 		    const struct record_part *p, long fd, struct error *err)
 {
 	uint64_t want = base + p->offset;
 	long ret;
 	int r;
 
-	if ((r = call(s, insn, SYS_mmap, want, p->size, (uint64_t)p->prot,
+	if ((r = call(s, rs, SYS_mmap, want, p->size, (uint64_t)p->prot,
 		      MAP_PRIVATE | MAP_FIXED_NOREPLACE, (uint64_t)fd,
 		      p->offset, &ret, err)))
 		return r;
@@ -74,14 +74,14 @@ static int map_part(struct session *s, uint64_t insn, uint64_t base,
 				 p->size, want, s->pid, strerror((int)-ret));
 	if ((uint64_t)ret != want) {
 		/* A kernel without MAP_FIXED_NOREPLACE took it as a hint. */
-		call(s, insn, SYS_munmap, (uint64_t)ret, p->size, 0, 0, 0, 0,
+		call(s, rs, SYS_munmap, (uint64_t)ret, p->size, 0, 0, 0, 0,
 		     &ret, NULL);
 		return -EEXIST;
 	}
 	return 0;
 }
 
-int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
+int region_map(struct session *s, const struct rmem *mem, struct rsys *rs,
 	       const char *name, uint64_t base,
 	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
 	       struct error *err)
@@ -94,29 +94,29 @@ int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
 	for (int k = 0; k < RECORD_NPARTS; k++)
 		if (parts[k].offset + parts[k].size > size)
 			size = parts[k].offset + parts[k].size;
-	if ((r = make_memfd(s, mem, insn, name, size, &fd, err)))
+	if ((r = make_memfd(s, mem, rs, name, size, &fd, err)))
 		goto out_close;
 	for (int k = 0; k < RECORD_NPARTS; k++) {
 		if (!parts[k].size)
 			continue;
-		if ((r = map_part(s, insn, base, &parts[k], fd, err)))
+		if ((r = map_part(s, rs, base, &parts[k], fd, err)))
 			goto out_unmap;
 		*mapped |= 1u << k;
 	}
 	/* The mappings hold the memfd; the descriptor is not needed. */
-	call(s, insn, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret, NULL);
+	call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret, NULL);
 	return 0;
 out_unmap:
-	region_unmap_parts(s, insn, base, parts, *mapped, NULL);
+	region_unmap_parts(s, rs, base, parts, *mapped, NULL);
 	*mapped = 0;
 out_close:
 	if (fd >= 0)
-		call(s, insn, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret,
+		call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret,
 		     NULL);
 	return r;
 }
 
-int region_unmap_parts(struct session *s, uint64_t insn, uint64_t base,
+int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,
 		       const struct record_part parts[RECORD_NPARTS],
 		       unsigned mapped, struct error *err)
 {
@@ -126,7 +126,7 @@ int region_unmap_parts(struct session *s, uint64_t insn, uint64_t base,
 	for (int k = 0; k < RECORD_NPARTS; k++) {
 		if (!(mapped & (1u << k)))
 			continue;
-		if ((r = call(s, insn, SYS_munmap, base + parts[k].offset,
+		if ((r = call(s, rs, SYS_munmap, base + parts[k].offset,
 			      parts[k].size, 0, 0, 0, 0, &ret, err)))
 			return r;
 		if (ret < 0)

@@ -13,22 +13,23 @@
 
 #include "apply/record.h"
 #include "apply/rmem.h"
+#include "apply/rsyscall.h"
 #include "apply/session.h"
 
 /*
  * region_map - map @parts (offsets from @base) in the target of open
- * session @s, executing system calls at @insn.  Mappings never replace
+ * session @s, executing system calls through @rs.  Mappings never replace
  * existing ones: if the range is no longer free, -EEXIST, nothing stays
  * mapped, and the caller may choose another base.  *mapped is set to a
  * bitmask of the parts mapped, for region_unmap_parts on a later failure.
  */
-int region_map(struct session *s, const struct rmem *mem, uint64_t insn,
+int region_map(struct session *s, const struct rmem *mem, struct rsys *rs,
 	       const char *name, uint64_t base,
 	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
 	       struct error *err);
 
 /* region_unmap_parts - unmap the parts of @mapped (a bitmask). */
-int region_unmap_parts(struct session *s, uint64_t insn, uint64_t base,
+int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,
 		       const struct record_part parts[RECORD_NPARTS],
 		       unsigned mapped, struct error *err);
 

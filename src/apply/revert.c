@@ -19,10 +19,12 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/leftover.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "util/fault.h"
 #include "util/xalloc.h"
 
 struct revert_ctx {
@@ -30,8 +32,10 @@ struct revert_ctx {
 	struct proc_maps maps;
 	struct rmem mem;
 	struct state st;
-	struct record *rec; /* the patch being reverted, in st */
-	uint64_t insn;
+	struct modules mods;
+	struct record *rec; /* the patch being reverted, in st; NULL if only
+			       leftovers are to be removed */
+	struct rsys rs;
 	struct safety sf;
 	struct session s;
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
@@ -54,10 +58,12 @@ static int choose(struct revert_ctx *c, const char *name, struct error *err)
 {
 	const struct record_func *f;
 
-	if (!c->st.n)
+	if (!c->st.n && (name || !leftover_count(&c->st)))
 		return error_set(err, -ENOENT,
 				 "no patches are applied to process %d",
 				 c->pid);
+	if (!c->st.n)
+		return 0; /* only leftovers to clean up */
 	if (!name) {
 		c->rec = &c->st.v[c->st.n - 1];
 		return 0;
@@ -76,20 +82,12 @@ static int choose(struct revert_ctx *c, const char *name, struct error *err)
 	return 0;
 }
 
-static int prepare(struct revert_ctx *c, const char *name, struct error *err)
+/* Forbid the code of the patch being reverted. */
+static void forbid_patch(struct revert_ctx *c)
 {
-	const struct record_part *text;
+	const struct record_part *text = &c->rec->parts[RECORD_PART_TEXT];
 	char *what;
-	int r;
 
-	if ((r = proc_check_target(c->pid, err)) ||
-	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
-	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
-	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
-	    (r = choose(c, name, err)) ||
-	    (r = rsyscall_find_insn(&c->mem, &c->maps, &c->insn, err)) ||
-	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
-		return r;
 	/* Per function first, for a precise message; then all the code. */
 	for (size_t i = 0; i < c->rec->nfuncs; i++) {
 		const struct record_func *f = &c->rec->funcs[i];
@@ -100,11 +98,28 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
 			   what);
 		free(what);
 	}
-	text = &c->rec->parts[RECORD_PART_TEXT];
 	what = xasprintf("the code of patch '%s'", c->rec->name);
 	safety_add(&c->sf, c->rec->base + text->offset,
 		   c->rec->base + text->offset + text->size, what);
 	free(what);
+}
+
+static int prepare(struct revert_ctx *c, const char *name, struct error *err)
+{
+	int r;
+
+	if ((r = proc_check_target(c->pid, err)) ||
+	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
+	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
+	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
+	    (r = choose(c, name, err)) ||
+	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
+	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
+	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
+		return r;
+	if (c->rec)
+		forbid_patch(c);
+	leftover_forbid(&c->sf, &c->st);
 	return 0;
 }
 
@@ -126,7 +141,8 @@ static int check_trampolines(struct revert_ctx *c, struct error *err)
 			continue;
 		if ((r = rmem_read(&c->mem, f->entry, have, len, err)))
 			return r;
-		if (arch_trampoline_write(want, f->entry, f->new_addr) < 0 ||
+		if (arch_trampoline_write(want, f->entry,
+					  record_func_jump(f)) < 0 ||
 		    memcmp(want, have, len))
 			return error_set(err, -EINVAL,
 					 "function %s at %#" PRIx64
@@ -146,42 +162,69 @@ static int restore_entries(struct revert_ctx *c, struct error *err)
 	for (c->nrestored = 0; c->nrestored < c->rec->nfuncs; c->nrestored++) {
 		const struct record_func *f = &c->rec->funcs[c->nrestored];
 
-		if (!(f->flags & PFUNC_PART) &&
-		    (r = rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
+		if (f->flags & PFUNC_PART)
+			continue;
+		if ((r = rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
 				    err)))
 			return r;
+		fault_point("entry restored");
 	}
 	return 0;
 }
 
-/* Undo restore_entries: the trampolines go back. */
+/* Set or clear the commit byte: one write switches the whole patch. */
+static int set_live(struct revert_ctx *c, unsigned char live,
+		    struct error *err)
+{
+	return rmem_write(&c->mem, c->rec->base + record_live_offset(), &live,
+			  1, err);
+}
+
+/* Undo restore_entries and the clearing of the commit byte. */
 static void undo(struct revert_ctx *c)
 {
 	unsigned char jmp[ARCH_TRAMPOLINE_MAX];
 
+	if (!c->rec)
+		return;
 	for (size_t i = 0; i < c->nrestored; i++) {
 		const struct record_func *f = &c->rec->funcs[i];
 
 		if (!(f->flags & PFUNC_PART) &&
-		    !arch_trampoline_write(jmp, f->entry, f->new_addr))
+		    !arch_trampoline_write(jmp, f->entry, record_func_jump(f)))
 			rmem_write(&c->mem, f->entry, jmp,
 				   arch_trampoline_len(), NULL);
 	}
+	set_live(c, 1, NULL);
 }
 
+/*
+ * The reverse of apply's install: clearing the commit byte switches every
+ * function back at once (the gates now send calls to the old code), then
+ * the entries get their bytes back and the region goes.  If suture dies
+ * after the first write, the program runs the old code and the region is
+ * a leftover for the next suture to remove.
+ */
 static int uninstall(struct revert_ctx *c, struct error *err)
 {
 	unsigned all = (1u << RECORD_NPARTS) - 1;
 	int r;
 
-	if ((r = check_trampolines(c, err)) || (r = restore_entries(c, err)))
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)))
+		return r;
+	if (!c->rec)
+		return 0;
+	if ((r = check_trampolines(c, err)) || (r = set_live(c, 0, err)))
+		return r;
+	fault_point("patch uncommitted");
+	if ((r = restore_entries(c, err)))
 		return r;
 	/* Unmapping last: once no entry jumps into the region, and no
 	 * thread is in it, nothing can reach it any more. */
 	for (int k = 0; k < RECORD_NPARTS; k++)
 		if (!c->rec->parts[k].size)
 			all &= ~(1u << k);
-	return region_unmap_parts(&c->s, c->insn, c->rec->base, c->rec->parts,
+	return region_unmap_parts(&c->s, &c->rs, c->rec->base, c->rec->parts,
 				  all, err);
 }
 
@@ -199,13 +242,18 @@ int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
 		undo(&c);
 	res->nthreads = c.s.n;
 	session_close(&c.s, err);
+	rsyscall_finish(&c.rs);
 	res->pause_ns = c.s.pause_ns;
 	if (!r) {
-		res->rec = *c.rec;
-		memset(c.rec, 0, sizeof(*c.rec));
+		res->cleaned = leftover_count(&c.st);
+		if (c.rec) {
+			res->rec = *c.rec;
+			memset(c.rec, 0, sizeof(*c.rec));
+		}
 	}
 out_free:
 	safety_free(&c.sf);
+	modules_free(&c.mods);
 	state_free(&c.st);
 	rmem_close(&c.mem);
 	proc_maps_free(&c.maps);

@@ -1,5 +1,6 @@
 /* rsyscall.c - injecting system calls into a stopped target thread. */
 #include <errno.h>
+#include <gelf.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,51 +9,70 @@
 #include <sys/wait.h>
 
 #include "apply/rsyscall.h"
+#include "util/fault.h"
 #include "util/xalloc.h"
 
-/* Largest chunk of an executable mapping read while looking for the
- * instruction: a vDSO is two pages; libc's text is found in its first MiB. */
-#define SCAN_CHUNK (1u << 20)
-
-/* Search [m->start, m->end) for the system call instruction. */
-static int scan_map(const struct rmem *mem, const struct proc_map *m,
-		    uint64_t *addr)
+/* The end of @m's executable segment at run time, or 0. */
+static uint64_t exec_segment_end(const struct module *m)
 {
-	size_t len =
-	    m->end - m->start > SCAN_CHUNK ? SCAN_CHUNK : m->end - m->start;
-	unsigned char *buf = xmalloc(len), *hit;
-	int r = -ENOENT;
+	size_t n;
 
-	if (!rmem_read(mem, m->start, buf, len, NULL) &&
-	    (hit =
-		 memmem(buf, len, arch_syscall_insn, arch_syscall_insn_len))) {
-		*addr = m->start + (uint64_t)(hit - buf);
-		r = 0;
+	if (!m->elf || elf_getphdrnum(m->elf, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(m->elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		    (ph.p_flags & PF_X))
+			return m->bias + ph.p_vaddr +
+			       (ph.p_memsz > ph.p_filesz ? ph.p_memsz
+							 : ph.p_filesz);
 	}
-	free(buf);
-	return r;
+	return 0;
 }
 
-int rsyscall_find_insn(const struct rmem *mem, const struct proc_maps *maps,
-		       uint64_t *addr, struct error *err)
+/*
+ * A cave in @m: from the end of its executable segment to the end of the
+ * page mapped there.  Those bytes belong to no section (they are padding,
+ * or file bytes of the next segment seen through this mapping), no code
+ * refers to them, and writing them copies only this process's page.
+ */
+static uint64_t find_cave(const struct module *m,
+			  const struct proc_maps *maps, size_t len)
 {
-	/* The vDSO is tiny and always there; then any other code. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < maps->n; i++) {
-			const struct proc_map *m = &maps->v[i];
-			bool vdso = !strcmp(m->path, "[vdso]");
+	uint64_t end = exec_segment_end(m), cave = (end + 15) & ~15ull;
+	const struct proc_map *pm = end ? proc_maps_find(maps, end - 1) : NULL;
 
-			if (!(m->prot & PROT_EXEC) || vdso != (pass == 0) ||
-			    strstr(m->path, "/memfd:suture:"))
-				continue;
-			if (!scan_map(mem, m, addr))
-				return 0;
-		}
-	}
-	return error_set(err, -ENOENT,
-			 "found no system call instruction in the code of "
-			 "process %d",
-			 mem->pid);
+	if (!pm || !(pm->prot & PROT_EXEC) || cave + len > pm->end)
+		return 0;
+	return cave;
+}
+
+int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
+		     const struct modules *mods, const struct proc_maps *maps,
+		     struct error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->mem = mem;
+	r->len = arch_rescue_len();
+	for (int pass = 0; pass < 2 && !r->cave; pass++)
+		for (size_t i = 0; i < mods->n && !r->cave; i++)
+			if (mods->v[i].is_main == (pass == 0))
+				r->cave = find_cave(&mods->v[i], maps, r->len);
+	if (!r->cave)
+		return error_set(err, -ENOSPC,
+				 "found no room for suture's %zu-byte system "
+				 "call stub in the code of process %d",
+				 r->len, mem->pid);
+	r->saved = xmalloc(r->len);
+	return rmem_read(mem, r->cave, r->saved, r->len, err);
+}
+
+void rsyscall_finish(struct rsys *r)
+{
+	if (r->written)
+		rmem_write(r->mem, r->cave, r->saved, r->len, NULL);
+	free(r->saved);
+	memset(r, 0, sizeof(*r));
 }
 
 /*
@@ -146,25 +166,66 @@ out_fail:
 			 t->tid, s->pid, strerror(errno));
 }
 
-int rsyscall(struct session *s, uint64_t insn, long nr, const uint64_t args[6],
-	     long *ret, struct error *err)
+/*
+ * Make the injection thread safe to lose: write the rescue stub, then park
+ * the thread on its restore path (orig_rax = -1 so the kernel does not
+ * "restart" anything into the stub), then block its signals.  Each step
+ * leaves a thread that resumes correctly if suture dies right after it.
+ */
+static int park(struct session *s, struct rsys *r, struct session_thread *t,
+		struct error *err)
+{
+	static const uint64_t none[6];
+	unsigned char stub[ARCH_RESCUE_MAX];
+	arch_regs resume, parked = t->regs;
+	uint64_t mask;
+	int ret;
+
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(mask), &mask) < 0)
+		return error_set(err, -errno,
+				 "cannot read the signal mask of thread %d of "
+				 "process %d: %s",
+				 t->tid, s->pid, strerror(errno));
+	arch_regs_resume(&t->regs, &resume);
+	arch_rescue_write(stub, r->cave, &resume, mask);
+	r->written = true;
+	if ((ret = rmem_write(r->mem, r->cave, stub, r->len, err)))
+		return ret;
+	fault_point("rescue stub written");
+	arch_syscall_setup(&parked, r->cave + arch_rescue_park(), 0, none);
+	t->dirty = true;
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, &parked) < 0)
+		return error_set(err, -errno,
+				 "cannot set the registers of thread %d of "
+				 "process %d: %s",
+				 t->tid, s->pid, strerror(errno));
+	fault_point("thread parked");
+	if ((ret = block_signals(s, t, err)))
+		return ret;
+	fault_point("signals blocked");
+	return 0;
+}
+
+int rsyscall(struct session *s, struct rsys *r, long nr,
+	     const uint64_t args[6], long *ret, struct error *err)
 {
 	struct session_thread *t = injector(s);
 	arch_regs regs = t->regs;
-	int r;
+	int e;
 
-	if ((r = block_signals(s, t, err)))
-		return r;
-	arch_syscall_setup(&regs, insn, nr, args);
-	/* Mark first: from here the kernel's copy may differ from t->regs. */
-	t->dirty = true;
+	if (!t->dirty && (e = park(s, r, t, err)))
+		return e;
+	arch_syscall_setup(&regs, r->cave, nr, args);
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
 		return error_set(err, -errno,
 				 "cannot set the registers of thread %d of "
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
-	if ((r = step_over(s, t, insn, &regs, err)))
-		return r;
+	fault_point("system call set up");
+	/* After the step the thread is at the park point again. */
+	if ((e = step_over(s, t, r->cave, &regs, err)))
+		return e;
+	fault_point("system call done");
 	*ret = arch_syscall_result(&regs);
 	return 0;
 }

@@ -2,37 +2,63 @@
  * rsyscall.h - system calls made by the target on suture's behalf.
  *
  * suture maps and unmaps memory in the target without the target's libc:
- * one stopped thread is pointed at a `syscall` instruction that already
- * exists in the target (the vDSO or libc), single-stepped over it, and its
- * registers are put back exactly when the session closes.  Nothing in the
- * target runs but that one instruction.
+ * one stopped thread runs a `syscall` instruction that suture placed in a
+ * code cave (the unused tail of an executable segment's last page), single
+ * stepped, and its registers are put back when the session closes.
+ *
+ * The cave holds a rescue stub (arch.h), not just the instruction: after
+ * the system call it restores the thread's signal mask and registers by
+ * itself and jumps back to where the thread was.  From the moment suture
+ * changes the thread's registers until it restores them, the thread is
+ * "parked" on that restore path.  So if suture is killed at any instant,
+ * the kernel lets the thread go and it resumes exactly as it was (an
+ * interrupted blocking call restarts), instead of running on with registers
+ * suture had borrowed.
  */
 #ifndef SUTURE_APPLY_RSYSCALL_H
 #define SUTURE_APPLY_RSYSCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "apply/modules.h"
 #include "apply/proc.h"
 #include "apply/rmem.h"
 #include "apply/session.h"
 
+struct rsys {
+	const struct rmem *mem;
+	uint64_t cave;	       /* where the rescue stub goes */
+	unsigned char *saved;  /* the cave's bytes before suture used it */
+	size_t len;	       /* bytes of the stub */
+	bool written;	       /* the stub is in the target */
+};
+
 /*
- * rsyscall_find_insn - find the bytes of a system call instruction in an
- * executable mapping of the target (the vDSO first), outside suture's own
- * regions.  Done before stopping the process.  *addr gets its address.
+ * rsyscall_prepare - choose a cave in the code of one of @mods (the
+ * executable first) and keep its current bytes.  Done before stopping the
+ * process.  Release with rsyscall_finish.
  */
-int rsyscall_find_insn(const struct rmem *mem, const struct proc_maps *maps,
-		       uint64_t *addr, struct error *err);
+int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
+		     const struct modules *mods, const struct proc_maps *maps,
+		     struct error *err);
 
 /*
  * rsyscall - execute system call @nr(@args) in the target, on the thread of
- * open session @s best suited for it, from the instruction at @insn.  *ret
- * gets the raw result (a negative errno if the call failed in the target);
- * the return value is negative only if ptrace itself failed.  The thread's
- * registers are restored by session_close().
+ * open session @s best suited for it.  *ret gets the raw result (a negative
+ * errno if the call failed in the target); the return value is negative
+ * only if ptrace itself failed.  The thread's registers and signal mask are
+ * restored by session_close().
  */
-int rsyscall(struct session *s, uint64_t insn, long nr, const uint64_t args[6],
-	     long *ret, struct error *err);
+int rsyscall(struct session *s, struct rsys *r, long nr,
+	     const uint64_t args[6], long *ret, struct error *err);
+
+/*
+ * rsyscall_finish - after session_close(): put the cave's bytes back and
+ * release @r.  If suture dies before this, the stub stays in the cave,
+ * unreachable and harmless.
+ */
+void rsyscall_finish(struct rsys *r);
 
 /*
  * rsyscall_scratch - an address on the injection thread's stack, below the

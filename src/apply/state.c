@@ -16,14 +16,57 @@ static bool region_start(const struct proc_map *m)
 	       m->offset == 0;
 }
 
-static void add_bad(struct state *st, uint64_t start, const char *why)
+/* The end of the region starting at maps->v[i]: its parts are the
+ * following mappings of the same memfd, back to back. */
+static uint64_t region_end(const struct proc_maps *maps, size_t i)
 {
+	uint64_t end = maps->v[i].end;
+
+	for (size_t k = i + 1; k < maps->n && maps->v[k].start == end &&
+			       !strcmp(maps->v[k].path, maps->v[i].path);
+	     k++)
+		end = maps->v[k].end;
+	return end;
+}
+
+static bool blank_page(const struct rmem *mem, uint64_t at)
+{
+	static const unsigned char zero[4096];
+	unsigned char page[4096];
+
+	return !rmem_read(mem, at, page, sizeof(page), NULL) &&
+	       !memcmp(page, zero, sizeof(page));
+}
+
+static void add_bad(struct state *st, const struct proc_maps *maps, size_t i,
+		    const struct rmem *mem, const char *why)
+{
+	struct state_bad *b;
+
 	XGROW(st->bad, st->badcap, st->nbad);
-	st->bad[st->nbad].start = start;
-	st->bad[st->nbad++].why = xasprintf("the region at %#" PRIx64
-					    " named like a suture patch is not "
-					    "trusted: %s",
-					    start, why);
+	b = &st->bad[st->nbad++];
+	b->start = maps->v[i].start;
+	b->end = region_end(maps, i);
+	b->blank = blank_page(mem, b->start);
+	b->why = b->blank ? xasprintf("the region at %#" PRIx64 " was mapped "
+				      "by a suture that was interrupted "
+				      "before it wrote anything there",
+				      b->start)
+			  : xasprintf("the region at %#" PRIx64
+				      " named like a suture patch is not "
+				      "trusted: %s",
+				      b->start, why);
+}
+
+static void add_record(struct state *st, struct record *r)
+{
+	if (r->live) {
+		XGROW(st->v, st->cap, st->n);
+		st->v[st->n++] = *r;
+	} else {
+		XGROW(st->dead, st->deadcap, st->ndead);
+		st->dead[st->ndead++] = *r;
+	}
 }
 
 /*
@@ -80,19 +123,19 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 		if (!region_start(m))
 			continue;
 		if (read_record(mem, m, &r, &why)) {
-			add_bad(st, m->start, why.msg);
+			add_bad(st, maps, i, mem, why.msg);
 			continue;
 		}
 		if (!name_matches(m, &r)) {
-			add_bad(st, m->start,
+			add_bad(st, maps, i, mem,
 				"its record names a different patch");
 			record_free(&r);
 			continue;
 		}
-		XGROW(st->v, st->cap, st->n);
-		st->v[st->n++] = r;
+		add_record(st, &r);
 	}
 	qsort(st->v, st->n, sizeof(*st->v), by_seq);
+	qsort(st->dead, st->ndead, sizeof(*st->dead), by_seq);
 	return 0;
 }
 
@@ -100,9 +143,12 @@ void state_free(struct state *st)
 {
 	for (size_t i = 0; i < st->n; i++)
 		record_free(&st->v[i]);
+	for (size_t i = 0; i < st->ndead; i++)
+		record_free(&st->dead[i]);
 	for (size_t i = 0; i < st->nbad; i++)
 		free(st->bad[i].why);
 	free(st->v);
+	free(st->dead);
 	free(st->bad);
 	memset(st, 0, sizeof(*st));
 }
@@ -117,5 +163,8 @@ struct record *state_find(struct state *st, const char *name)
 
 uint64_t state_next_seq(const struct state *st)
 {
-	return st->n ? st->v[st->n - 1].seq + 1 : 1;
+	uint64_t live = st->n ? st->v[st->n - 1].seq : 0;
+	uint64_t dead = st->ndead ? st->dead[st->ndead - 1].seq : 0;
+
+	return (live > dead ? live : dead) + 1;
 }

@@ -18,13 +18,18 @@
 
 /* A region that looks like suture's but whose record is not valid. */
 struct state_bad {
-	uint64_t start;
-	char *why; /* a full sentence */
+	uint64_t start, end; /* its consecutive mappings */
+	bool blank;	     /* its first page is all zero: suture mapped it
+				and was killed before writing it */
+	char *why;	     /* a full sentence */
 };
 
 struct state {
-	struct record *v; /* valid records, sorted by seq */
+	struct record *v; /* live patches, sorted by seq */
 	size_t n, cap;
+	struct record *dead; /* records whose commit byte is clear: left by
+				an interrupted apply or revert (leftover.h) */
+	size_t ndead, deadcap;
 	struct state_bad *bad;
 	size_t nbad, badcap;
 };
@@ -38,7 +43,7 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	       struct state *st, struct error *err);
 void state_free(struct state *st);
 
-/* state_find - the applied patch called @name, or NULL. */
+/* state_find - the live patch called @name, or NULL. */
 struct record *state_find(struct state *st, const char *name);
 
 /* state_next_seq - the sequence number the next patch gets. */

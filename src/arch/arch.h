@@ -184,9 +184,10 @@ bool arch_dynreloc_is_irelative(uint32_t type);
 /*
  * arch_gate_write - encode into @buf the gate placed at @at for a function
  * whose entry is at @entry and whose current first bytes are @code (@avail
- * bytes, at least arch_trampoline_len()).  @flag is the commit byte's
- * address, @new_fn the replacement.  *len gets the gate's length.  Fails
- * when an entry instruction cannot be moved (naming it).
+ * bytes: the whole function).  @flag is the commit byte's address, @new_fn
+ * the replacement.  *len gets the gate's length.  Fails when an entry
+ * instruction cannot be moved, or the function branches into the middle of
+ * the moved instructions.
  */
 int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
 		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
@@ -202,18 +203,22 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 
 /*
  * A rescue stub runs one injected system call and then, by itself, puts
- * every register back and jumps to where the thread was: if suture dies
- * while a thread's registers point at it, the thread still resumes exactly
- * as it would have.  The stub starts with the system call instruction.
+ * the thread's signal mask and every register back and jumps to where the
+ * thread was: if suture dies while a thread's registers point at it, the
+ * thread still resumes exactly as it would have.  The stub starts with the
+ * system call instruction; a thread "parked" at arch_rescue_park() skips
+ * it and only restores.
  */
+#define ARCH_RESCUE_MAX 512
 size_t arch_rescue_len(void);
+size_t arch_rescue_park(void);
 
 /*
  * arch_rescue_write - encode into @buf a rescue stub placed at @at that
- * resumes with @resume (see arch_regs_resume).
+ * resumes with @resume (see arch_regs_resume) and signal mask @sigmask.
  */
 void arch_rescue_write(unsigned char *buf, uint64_t at,
-		       const arch_regs *resume);
+		       const arch_regs *resume, uint64_t sigmask);
 
 /*
  * arch_regs_resume - the registers a thread stopped with @stopped continues

@@ -26,25 +26,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Print "applied ..." with the replaced functions' names. */
-static void print_result(pid_t pid, const struct apply_result *res)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < res->rec.nfuncs; i++)
-		n += !(res->rec.funcs[i].flags & PFUNC_PART);
-	printf("applied '%s' to PID %d: %zu function%s replaced (",
-	       res->rec.name, pid, n, n == 1 ? "" : "s");
-	cli_print_func_names(&res->rec);
-	printf("); process stopped for %.0f µs (%zu thread%s",
-	       res->pause_ns / 1e3, res->nthreads,
-	       res->nthreads == 1 ? "" : "s");
-	/* Earlier stops found a thread in the way and changed nothing. */
-	if (res->attempts > 1)
-		printf(", %u attempts", res->attempts);
-	printf(")\n");
-}
-
 int cmd_apply(int argc, char **argv)
 {
 	struct apply_opts o = {APPLY_DEFAULT_TIMEOUT_MS};
@@ -72,7 +53,7 @@ int cmd_apply(int argc, char **argv)
 		patch_free(p);
 		return 1;
 	}
-	print_result(pid, &res);
+	cli_print_change("applied", "to", "replaced", pid, &res);
 	record_free(&res.rec);
 	patch_free(p);
 	return 0;

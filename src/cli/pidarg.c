@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "apply/apply.h"
 #include "cli/pidarg.h"
 
 /* Names printed before "..." in a one-line summary. */
@@ -37,7 +38,7 @@ int cli_parse_timeout(const char *s, unsigned *ms)
 	return 0;
 }
 
-void cli_print_func_names(const struct record *rec)
+static void print_func_names(const struct record *rec)
 {
 	size_t shown = 0;
 
@@ -50,4 +51,33 @@ void cli_print_func_names(const struct record *rec)
 		}
 		printf("%s%s", shown++ ? ", " : "", rec->funcs[i].name);
 	}
+}
+
+void cli_print_change(const char *verb, const char *prep, const char *done,
+		      pid_t pid, const struct apply_result *res)
+{
+	size_t n = 0;
+
+	if (res->cleaned)
+		printf("removed %zu leftover%s of an interrupted suture from "
+		       "PID %d\n",
+		       res->cleaned, res->cleaned == 1 ? "" : "s", pid);
+	if (!res->rec.nfuncs)
+		return;
+	for (size_t i = 0; i < res->rec.nfuncs; i++)
+		n += !(res->rec.funcs[i].flags & PFUNC_PART);
+	printf("%s '%s' %s PID %d: %zu function%s %s (", verb, res->rec.name,
+	       prep, pid, n, n == 1 ? "" : "s", done);
+	print_func_names(&res->rec);
+	printf("); process stopped for %.0f µs (%zu thread%s",
+	       res->pause_ns / 1e3, res->nthreads,
+	       res->nthreads == 1 ? "" : "s");
+	/* Earlier stops found a thread in the way and changed nothing. */
+	if (res->attempts > 1)
+		printf(", %u attempts", res->attempts);
+	printf(")\n");
+	if (res->ungated)
+		printf("note: %zu function%s could not get a gate and switched "
+		       "without one (see docs/DESIGN.md)\n",
+		       res->ungated, res->ungated == 1 ? "" : "s");
 }

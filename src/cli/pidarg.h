@@ -15,8 +15,13 @@ int cli_parse_pid(const char *s, pid_t *pid);
 /* cli_parse_timeout - seconds (fractions allowed) into milliseconds. */
 int cli_parse_timeout(const char *s, unsigned *ms);
 
-/* cli_print_func_names - "a, b, c" (at most a few, then "...") of the
- * functions of @rec that got a trampoline. */
-void cli_print_func_names(const struct record *rec);
+/*
+ * cli_print_change - what an apply or revert did: "@verb 'NAME' @prep PID
+ * N: K functions @done (a, b, ...); process stopped for X µs (...)", plus
+ * leftovers of an interrupted suture that were removed on the way.
+ */
+struct apply_result;
+void cli_print_change(const char *verb, const char *prep, const char *done,
+		      pid_t pid, const struct apply_result *res);
 
 #endif

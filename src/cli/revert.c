@@ -26,24 +26,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void print_result(pid_t pid, const struct apply_result *res)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < res->rec.nfuncs; i++)
-		n += !(res->rec.funcs[i].flags & PFUNC_PART);
-	printf("reverted '%s' from PID %d: %zu function%s restored (",
-	       res->rec.name, pid, n, n == 1 ? "" : "s");
-	cli_print_func_names(&res->rec);
-	printf("); process stopped for %.0f µs (%zu thread%s",
-	       res->pause_ns / 1e3, res->nthreads,
-	       res->nthreads == 1 ? "" : "s");
-	/* Earlier stops found a thread in the way and changed nothing. */
-	if (res->attempts > 1)
-		printf(", %u attempts", res->attempts);
-	printf(")\n");
-}
-
 /* Revert @name (or the newest patch); 0, or 1 after printing why not. */
 static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 {
@@ -54,7 +36,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 		fprintf(stderr, "suture revert: %s\n", err.msg);
 		return 1;
 	}
-	print_result(pid, &res);
+	cli_print_change("reverted", "from", "restored", pid, &res);
 	record_free(&res.rec);
 	return 0;
 }

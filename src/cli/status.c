@@ -66,8 +66,16 @@ static void print_text(pid_t pid, const struct state *st)
 		       st->n == 1 ? "" : "es");
 	for (size_t i = 0; i < st->n; i++)
 		print_record(&st->v[i]);
+	if (st->ndead)
+		printf("left to clean up (an interrupted suture; the program "
+		       "runs the code from before it, and the next apply or "
+		       "revert removes these):\n");
+	for (size_t i = 0; i < st->ndead; i++)
+		print_record(&st->dead[i]);
 	for (size_t i = 0; i < st->nbad; i++)
-		printf("warning: %s\n", st->bad[i].why);
+		printf("%s: %s\n", st->bad[i].blank ? "left to clean up"
+						     : "warning",
+		       st->bad[i].why);
 }
 
 static json_t *hex_addr(uint64_t a)
@@ -104,16 +112,21 @@ static json_t *json_record(const struct record *r)
 static void print_json(pid_t pid, const struct state *st)
 {
 	json_t *patches = json_array(), *bad = json_array(), *top;
+	json_t *dead = json_array();
 	char *text;
 
 	for (size_t i = 0; i < st->n; i++)
 		json_array_append_new(patches, json_record(&st->v[i]));
+	for (size_t i = 0; i < st->ndead; i++)
+		json_array_append_new(dead, json_record(&st->dead[i]));
 	for (size_t i = 0; i < st->nbad; i++)
-		json_array_append_new(bad, json_pack("{s:o, s:s}", "region",
-						     hex_addr(st->bad[i].start),
-						     "error", st->bad[i].why));
-	top = json_pack("{s:i, s:o, s:o}", "pid", (int)pid, "patches", patches,
-			"invalid_regions", bad);
+		json_array_append_new(
+		    bad, json_pack("{s:o, s:s, s:b}", "region",
+				   hex_addr(st->bad[i].start), "error",
+				   st->bad[i].why, "blank", st->bad[i].blank));
+	top = json_pack("{s:i, s:o, s:o, s:o}", "pid", (int)pid, "patches",
+			patches, "left_to_clean_up", dead, "invalid_regions",
+			bad);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);

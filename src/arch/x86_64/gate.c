@@ -112,9 +112,9 @@ static int move_insn(const cs_insn *in, unsigned char *out, size_t *n,
 
 /* Append the moved entry instructions (>= the trampoline's bytes) and the
  * jump back; returns the bytes appended in *n. */
-static int move_entry(csh h, unsigned char *out, size_t *n, uint64_t to,
-		      const unsigned char *code, size_t avail, uint64_t entry,
-		      struct error *err)
+static int move_entry(csh h, unsigned char *out, size_t *n, size_t *moved,
+		      uint64_t to, const unsigned char *code, size_t avail,
+		      uint64_t entry, struct error *err)
 {
 	size_t used = 0, len = 0, k = 0;
 	cs_insn *in = cs_malloc(h);
@@ -141,6 +141,7 @@ static int move_entry(csh h, unsigned char *out, size_t *n, uint64_t to,
 		return error_set(err, -ERANGE, "gate too far from %#" PRIx64,
 				 entry);
 	*n = len + arch_trampoline_len();
+	*moved = used;
 	return 0;
 }
 
@@ -148,7 +149,7 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
 		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
 		    size_t avail, uint64_t entry, struct error *err)
 {
-	size_t moved = 0;
+	size_t moved = 0, used = 0;
 	csh h;
 	int ret;
 
@@ -166,9 +167,15 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
 	put32(buf + 9, (int64_t)(new_fn - (at + 13)));
 	if (open_detail(&h))
 		return -ENOMEM;
-	ret = move_entry(h, buf + 13, &moved, at + 13, code, avail, entry, err);
+	ret = move_entry(h, buf + 13, &moved, &used, at + 13, code, avail,
+			 entry, err);
 	cs_close(&h);
 	*len = 13 + moved;
+	if (!ret && arch_branches_into(code, avail, entry, entry, entry + used))
+		ret = error_set(err, -EXDEV,
+				"function at %#" PRIx64 " branches into its "
+				"own first instructions",
+				entry);
 	return ret;
 }
 

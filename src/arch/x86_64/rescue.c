@@ -2,13 +2,14 @@
  * rescue.c - the x86-64 rescue stub (see arch.h) and the kernel's
  * system-call restart rules it must reproduce.
  *
- *   syscall
+ *   syscall                      ; the injected call
+ *   rt_sigprocmask(SIG_SETMASK, &ctx_mask, NULL, 8)   ; park point
  *   lea   ctx(%rip), %rsp        ; ctx starts with the saved rflags
  *   popfq
  *   mov   ctx+8*k(%rip), %reg    ; for every general register but rsp
  *   mov   ctx_rsp(%rip), %rsp
  *   jmp   *ctx_rip(%rip)
- *   ctx:  rflags, 15 registers, rsp, rip
+ *   ctx:  rflags, 15 registers, rsp, rip, signal mask
  *
  * mov does not change flags, so popfq can come first.
  */
@@ -40,13 +41,9 @@ static const struct {
 	{ offsetof(arch_regs, r15), 15 },
 };
 #define NGPRS	 (sizeof(gprs) / sizeof(*gprs))
-#define CODE_LEN (2 + 7 + 1 + 7 * NGPRS + 7 + 6)
-#define CTX_LEN	 (8 * (NGPRS + 3))
-
-size_t arch_rescue_len(void)
-{
-	return CODE_LEN + CTX_LEN;
-}
+#define MASK_LEN 27 /* the rt_sigprocmask sequence */
+#define CODE_LEN (2 + MASK_LEN + 7 + 1 + 7 * NGPRS + 7 + 6)
+#define CTX_LEN	 (8 * (NGPRS + 4))
 
 /* Emit `op reg, disp32(%rip)` (7 bytes) addressing @target from @at. */
 static unsigned char *rip_op(unsigned char *p, uint64_t at, unsigned char op,
@@ -61,8 +58,38 @@ static unsigned char *rip_op(unsigned char *p, uint64_t at, unsigned char op,
 	return p + 7;
 }
 
+size_t arch_rescue_len(void)
+{
+	return CODE_LEN + CTX_LEN;
+}
+
+size_t arch_rescue_park(void)
+{
+	return 2;
+}
+
+/* rt_sigprocmask(SIG_SETMASK, @mask_at, NULL, 8) from @at: 27 bytes. */
+static unsigned char *put_mask_restore(unsigned char *p, uint64_t at,
+				       uint64_t mask_at)
+{
+	static const unsigned char mov_edi_2[5] = { 0xbf, 2, 0, 0, 0 };
+	static const unsigned char tail[13] = {
+		0x31, 0xd2,			    /* xor %edx, %edx */
+		0x41, 0xba, 8, 0, 0, 0,		    /* mov $8, %r10d */
+		0xb8, SYS_rt_sigprocmask, 0, 0, 0, /* mov $14, %eax */
+	};
+
+	memcpy(p, mov_edi_2, 5);
+	p = rip_op(p + 5, at + 5, 0x8d, 6, mask_at); /* lea mask, %rsi */
+	memcpy(p, tail, sizeof(tail));
+	p += sizeof(tail);
+	*p++ = 0x0f; /* syscall */
+	*p++ = 0x05;
+	return p;
+}
+
 void arch_rescue_write(unsigned char *buf, uint64_t at,
-		       const arch_regs *resume)
+		       const arch_regs *resume, uint64_t sigmask)
 {
 	uint64_t ctx = at + CODE_LEN, ctx_rsp = ctx + 8 * (NGPRS + 1);
 	unsigned char *p = buf, *c = buf + CODE_LEN;
@@ -70,6 +97,7 @@ void arch_rescue_write(unsigned char *buf, uint64_t at,
 
 	*p++ = 0x0f; /* syscall */
 	*p++ = 0x05;
+	p = put_mask_restore(p, at + (p - buf), ctx + 8 * (NGPRS + 3));
 	p = rip_op(p, at + (p - buf), 0x8d, 4, ctx); /* lea ctx, %rsp */
 	*p++ = 0x9d;				      /* popfq */
 	for (size_t i = 0; i < NGPRS; i++)
@@ -86,6 +114,7 @@ void arch_rescue_write(unsigned char *buf, uint64_t at,
 		memcpy(c + 8 * (i + 1), (const char *)resume + gprs[i].off, 8);
 	memcpy(c + 8 * (NGPRS + 1), &resume->rsp, 8);
 	memcpy(c + 8 * (NGPRS + 2), &resume->rip, 8);
+	memcpy(c + 8 * (NGPRS + 3), &sigmask, 8);
 }
 
 void arch_regs_resume(const arch_regs *stopped, arch_regs *resume)

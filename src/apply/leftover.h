@@ -1,0 +1,41 @@
+/*
+ * leftover.h - what an interrupted suture left in a process, and removing
+ * it.
+ *
+ * suture may be killed at any instant of an apply or a revert.  The commit
+ * byte (record.h) makes the outcome all or nothing for the program: either
+ * every function of a patch runs its new code or none does.  But memory can
+ * be left behind:
+ *
+ *   - a region whose commit byte is clear: an apply that did not reach its
+ *     commit, or a revert that cleared it and did not finish unmapping;
+ *   - trampolines that jump to such a region's gates, which send every call
+ *     to the old code (so they are harmless, but in the way);
+ *   - a region mapped and never written (all zero).
+ *
+ * `suture status` lists them; every apply and revert removes them first,
+ * under the same stop and after the same safety check as its own change (a
+ * thread may be running a dead gate's moved instructions).
+ */
+#ifndef SUTURE_APPLY_LEFTOVER_H
+#define SUTURE_APPLY_LEFTOVER_H
+
+#include "apply/rsyscall.h"
+#include "apply/safety.h"
+#include "apply/state.h"
+
+/* leftover_count - how many leftovers @st holds. */
+size_t leftover_count(const struct state *st);
+
+/* leftover_forbid - no thread may be in the code of a dead region. */
+void leftover_forbid(struct safety *sf, const struct state *st);
+
+/*
+ * leftover_clean - with every thread of @s stopped and checked, put back
+ * the entry bytes of trampolines that still jump into dead regions (newest
+ * first) and unmap the dead and blank regions of @st.
+ */
+int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
+		   const struct state *st, struct error *err);
+
+#endif
