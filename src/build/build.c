@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "build/pipeline.h"
 #include "util/xalloc.h"
@@ -68,8 +69,16 @@ int build_run(struct build_ctx *ctx, struct error *err)
 
 	/* The target first: a stripped or id-less binary is refused before
 	 * minutes of building. */
-	if ((ret = build_paths(ctx, err)) ||
-	    (ret = target_open(ctx->target_path, &ctx->target, err)))
+	if ((ret = build_paths(ctx, err)))
+		return ret;
+	if (!ctx->opts->target && access(ctx->target_path, F_OK) < 0)
+		return error_set(err, -ENOENT,
+				 "%s does not exist: --binary names the "
+				 "linked file relative to the source tree "
+				 "(built there), or give the running binary "
+				 "with --target",
+				 ctx->target_path);
+	if ((ret = target_open(ctx->target_path, &ctx->target, err)))
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||

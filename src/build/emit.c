@@ -227,31 +227,50 @@ static void emit_rodata_ref(struct emit *e, const struct objfile *o,
 	d->addend += (int64_t)off;
 }
 
+/* Who holds relocation @r: "function foo (a.o)" or "section .x (a.o)". */
+static const char *emit_holder(const struct objfile *o, uint32_t shndx,
+			       const struct obj_reloc *r, char *buf,
+			       size_t len)
+{
+	int owner = obj_owner(o, shndx, (int64_t)r->offset);
+
+	if (owner >= 0)
+		snprintf(buf, len, "%s %s (%s)",
+			 o->syms[owner].type == STT_FUNC ? "function"
+							 : "variable",
+			 o->syms[owner].name, o->key);
+	else
+		snprintf(buf, len, "section %s (%s)", o->secs[shndx].name,
+			 o->key);
+	return buf;
+}
+
 /* Refusals that do not depend on what is referred to. */
-static int emit_check(const struct objfile *o, const struct obj_section *s,
+static int emit_check(const struct objfile *o, uint32_t shndx,
 		      const struct obj_reloc *r, const struct ref *ref,
 		      struct error *err)
 {
 	const char *what = ref_name(o, ref);
+	char who[256];
 
 	if (ref->tls || arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
 		return error_set(err, -ENOTSUP,
-				 "%s (%s) refers to %s through %s "
-				 "(thread-local storage), which patches do "
-				 "not support",
-				 s->name, o->key, what,
-				 arch_reloc_name(r->type));
+				 "%s refers to %s through %s (thread-local "
+				 "storage), which patches do not support",
+				 emit_holder(o, shndx, r, who, sizeof(who)),
+				 what, arch_reloc_name(r->type));
 	if (ref->ifunc)
 		return error_set(err, -ENOTSUP,
-				 "%s (%s) refers to indirect function %s "
+				 "%s refers to indirect function %s "
 				 "(STT_GNU_IFUNC), which patches do not "
 				 "support",
-				 s->name, o->key, what);
+				 emit_holder(o, shndx, r, who, sizeof(who)),
+				 what);
 	if (ref->kind == REF_OTHER)
 		return error_set(err, -ENOTSUP,
-				 "%s (%s) refers to %s, which a patch cannot "
-				 "carry",
-				 s->name, o->key, what);
+				 "%s refers to %s, which a patch cannot carry",
+				 emit_holder(o, shndx, r, who, sizeof(who)),
+				 what);
 	return 0;
 }
 
@@ -259,13 +278,12 @@ static int emit_check(const struct objfile *o, const struct obj_section *s,
 static int emit_reloc(struct emit *e, const struct emit_copy *c,
 		      const struct obj_reloc *r, struct error *err)
 {
-	const struct obj_section *s = &c->o->secs[c->shndx];
 	struct emit_dest d = { 0 };
 	struct ref ref;
 	int ret;
 
 	ref_resolve(c->o, c->shndx, r, &ref);
-	if ((ret = emit_check(c->o, s, r, &ref, err)))
+	if ((ret = emit_check(c->o, c->shndx, r, &ref, err)))
 		return ret;
 	d.addend = ref.addend;
 	switch (ref.kind) {

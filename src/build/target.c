@@ -65,7 +65,8 @@ static char *target_strip_version(const char *name)
 {
 	const char *at = strchr(name, '@');
 
-	return at && at != name ? strndup(name, at - name) : xstrdup(name);
+	return at && at != name ? xasprintf("%.*s", (int)(at - name), name)
+				: xstrdup(name);
 }
 
 static void target_symbols(struct target_load *l, Elf_Scn *scn,
@@ -120,9 +121,8 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 	}
 	if (name && !strcmp(name, ".comment") &&
 	    sh->sh_offset + sh->sh_size <= l->len) {
-		char *c = strndup((char *)l->image + sh->sh_offset,
-				  sh->sh_size);
-		t->comment = c ? c : xstrdup("");
+		t->comment = xasprintf("%.*s", (int)sh->sh_size,
+				       (char *)l->image + sh->sh_offset);
 	}
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_ALLOC) &&
 	    sh->sh_offset + sh->sh_size <= l->len) {
