@@ -1,0 +1,116 @@
+#!/bin/bash
+# t-edge.sh - situations a production process is found in:
+#   stopped     a process stopped by SIGSTOP is patched and stays stopped;
+#               once continued it runs the new code
+#   deleted     the binary was deleted from disk after the process started
+#               (an upgrade in progress): apply and revert still work
+#   newvar      the patch brings new variables (a file static and an
+#               initialised function-local static): they start from their
+#               initial values and keep counting between calls
+#   tls         a diff that uses a thread-local variable: build refuses it
+#   parallel    two `suture apply` at once on one process: both end with a
+#               clear result and the process runs exactly what status says
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin edge
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/calc
+calc_build "$SRC" "${MAKEARGS[@]}" || finish
+for d in fix string libc newvar; do
+	build_patch "$WORK/$d.sut" "$SRC" "$TARGETS/calc/$d.diff" calc \
+		"${MAKEARGS[@]}"
+done
+state_of() { awk '/^State:/ {print $2}' "/proc/$1/status"; }
+
+section "stopped: SIGSTOP, apply, SIGCONT"
+start_target S "$SRC/calc" || finish
+kill -STOP "$S_PID"
+wait_until "the process is stopped" test "$(state_of "$S_PID")" = T
+check "apply to the stopped process" suture apply "$S_PID" "$WORK/fix.sut"
+check_eq "it is still stopped after apply" T "$(state_of "$S_PID")"
+kill -CONT "$S_PID"
+check_feature "$S_PORT" fix new "continued after apply"
+check "revert" suture revert "$S_PID"
+check_feature "$S_PORT" fix old "after revert"
+stop_target "$S_PID"
+
+section "deleted: the binary is gone from disk"
+CALC_CALLS=0
+cp "$SRC/calc" "$WORK/calc-deployed"
+start_target D "$WORK/calc-deployed" || finish
+rm "$WORK/calc-deployed"
+check_match "maps show the binary as deleted" 'calc-deployed \(deleted\)' \
+	"$(cat "/proc/$D_PID/maps")"
+check "apply with the binary deleted" suture apply "$D_PID" "$WORK/fix.sut"
+check_feature "$D_PORT" fix new "deleted binary, after apply"
+check_status "$D_PID" "deleted binary, after apply" fix
+check "revert with the binary deleted" suture revert "$D_PID"
+check_feature "$D_PORT" fix old "deleted binary, after revert"
+check_state "$D_PORT" "deleted binary"
+stop_target "$D_PID"
+
+section "newvar: variables the patch brings"
+start_target N "$SRC/calc" || finish
+check_ask "before: the old greeting" "$N_PORT" "greet ann" "hello, ann"
+check "apply newvar.sut" suture apply "$N_PID" "$WORK/newvar.sut"
+check_ask "first call: initialised static 101, 3 chars" "$N_PORT" \
+	"greet ann" "hello #101 (3), ann"
+check_ask "second call: the new variables kept their values" "$N_PORT" \
+	"greet robert" "hello #102 (9), robert"
+check "revert newvar" suture revert "$N_PID"
+check_ask "after revert: the old greeting" "$N_PORT" "greet ann" "hello, ann"
+check "apply newvar.sut again" suture apply "$N_PID" "$WORK/newvar.sut"
+check_ask "applied again: fresh variables" "$N_PORT" "greet bo" \
+	"hello #101 (2), bo"
+check "revert newvar again" suture revert "$N_PID"
+stop_target "$N_PID"
+
+section "tls: thread-local storage is refused"
+check_fails "suture build tls.diff is refused" \
+	suture build --src "$SRC" --patch "$TARGETS/calc/tls.diff" \
+	--binary calc -o "$WORK/tls.sut" -- make "${MAKEARGS[@]}"
+check_match "  ... naming thread-local storage" "thread-local" "$OUT"
+check_eq "  ... and writes no patch" no \
+	"$([ -e "$WORK/tls.sut" ] && echo yes || echo no)"
+
+section "parallel: two applies at once"
+# The one that loses must say the process is being traced or patched by
+# another suture, not blame permissions.
+WHY_BUSY="already (being )?traced|another suture|in progress|being patched"
+start_target P "$SRC/calc" || finish
+"$SUTURE" apply "$P_PID" "$WORK/string.sut" >"$WORK/p1.out" 2>&1 &
+p1=$!
+"$SUTURE" apply "$P_PID" "$WORK/libc.sut" >"$WORK/p2.out" 2>&1 &
+p2=$!
+wait "$p1"
+rc1=$?
+wait "$p2"
+rc2=$?
+check_alive "alive after two concurrent applies" "$P_PID" "$P_PORT"
+check_ne "at least one of them worked" "1 1" "$((rc1 != 0)) $((rc2 != 0))"
+want=()
+if [ "$rc1" = 0 ]; then want+=(string); else
+	check_match "the failed one says why" "$WHY_BUSY" \
+		"$(cat "$WORK/p1.out")"
+fi
+if [ "$rc2" = 0 ]; then want+=(libc); else
+	check_match "the failed one says why" "$WHY_BUSY" \
+		"$(cat "$WORK/p2.out")"
+fi
+check_status "$P_PID" "after the concurrent applies" "${want[@]}"
+# Which code runs must match what status says (the later applied of the
+# two wins in service_handle, which both may replace, so look at the
+# functions each replaces on its own: greet and word_is_yes).
+if [ "$rc1" = 0 ]; then
+	check_feature "$P_PORT" string new "after the concurrent applies"
+fi
+if [ "$rc2" = 0 ]; then
+	check_match "libc applied: word_is_yes is replaced" word_is_yes \
+		"$("$SUTURE" status "$P_PID")"
+fi
+check "revert --all" suture revert "$P_PID" --all
+check_feature "$P_PORT" string old "after revert --all"
+check_feature "$P_PORT" libc old "after revert --all"
+check_status "$P_PID" "after revert --all"
+finish
