@@ -5,6 +5,9 @@
 # static inline in a header, new helper, new libc import), checked before,
 # after apply and after revert.
 #
+# A fourth field "hard" adds Debian's hardening flags (stack protector,
+# -fcf-protection's endbr64 at every function entry, _FORTIFY_SOURCE's
+# __*_chk calls, full RELRO with immediate binding).
 # MATRIX="gcc:-O0:pie clang:-O3:nopie" tests/run matrix   runs a subset.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/calc.sh"
@@ -13,7 +16,11 @@ begin matrix
 FEATURES=(fix string inline helper libc)
 CONFIGS=${MATRIX:-"gcc:-O0:pie gcc:-O0:nopie gcc:-O2:pie gcc:-O2:nopie
 	clang:-O0:pie clang:-O0:nopie clang:-O2:pie clang:-O2:nopie
-	gcc:-O3:nopie clang:-O3:pie gcc:-O1:pie"}
+	gcc:-O3:nopie clang:-O3:pie gcc:-O1:pie
+	gcc:-O2:pie:hard clang:-O2:pie:hard"}
+HARD_CFLAGS="-fstack-protector-strong -fstack-clash-protection -fcf-protection
+	-D_FORTIFY_SOURCE=2 -Wformat -Werror=format-security"
+HARD_LDFLAGS="-Wl,-z,relro -Wl,-z,now"
 
 # pie_of BINARY - "pie" or "nopie", from the ELF type.
 pie_of() {
@@ -24,9 +31,9 @@ pie_of() {
 	esac
 }
 
-# one CC OPT PIE - the whole cycle for one configuration.
+# one CC OPT PIE [hard] - the whole cycle for one configuration.
 one() {
-	local cc=$1 opt=$2 pie=$3 tag=$1$2-$3 src pid port name
+	local cc=$1 opt=$2 pie=$3 tag=$1$2-$3${4:+-$4} src pid port name
 	local flags="$opt -g" ld=""
 	if [ "$pie" = pie ]; then
 		flags="$flags -fPIE"
@@ -34,6 +41,10 @@ one() {
 	else
 		flags="$flags -fno-pie"
 		ld=-no-pie
+	fi
+	if [ "${4:-}" = hard ]; then
+		flags=$(echo $flags $HARD_CFLAGS)
+		ld=$(echo $ld $HARD_LDFLAGS)
 	fi
 	local args=(CC="$cc" "CFLAGS=$flags" "LDFLAGS=$ld")
 	section "$tag: make ${args[*]}"
@@ -67,7 +78,7 @@ one() {
 }
 
 for c in $CONFIGS; do
-	IFS=: read -r cc opt pie <<<"$c"
-	one "$cc" "$opt" "$pie"
+	IFS=: read -r cc opt pie hard <<<"$c"
+	one "$cc" "$opt" "$pie" "$hard"
 done
 finish
