@@ -12,6 +12,9 @@
  *   -ffile-prefix-map=SCRATCH=SRC  __FILE__ and debug paths name the
  *       user's source tree, as in the build that produced the running binary.
  *
+ * A call that compiles and links in one go (cc -o prog a.c) is first split
+ * into separate compiles (ccsplit.c), so that objects exist to compare.
+ *
  * The environment carries the settings: SUTURE_CCWRAP_LOG (the log),
  * SUTURE_CCWRAP_DIR (the symlink directory, skipped when searching PATH) and
  * SUTURE_CCWRAP_PREFIX_MAP.  This is a program entry point, not library
@@ -28,11 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/ccwrap.h"
 #include "cli/commands.h"
 #include "util/xalloc.h"
-
-/* Exit status when the wrapper itself fails, as a shell's "not found". */
-#define CCWRAP_FAILED 127
 
 /* Source file suffixes: a call naming one of these compiles something. */
 static const char *const source_suffixes[] = {
@@ -49,6 +50,17 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
+bool ccwrap_is_source(const char *arg)
+{
+	if (arg[0] == '-')
+		return false;
+	for (size_t k = 0; k < sizeof(source_suffixes) / sizeof(*source_suffixes);
+	     k++)
+		if (has_suffix(arg, source_suffixes[k]))
+			return true;
+	return false;
+}
+
 /*
  * Whether this call compiles (as opposed to linking objects or asking for
  * the version).  The extra options go only to such calls: clang warns about
@@ -62,24 +74,16 @@ static bool ccwrap_compiles(int argc, char **argv)
 		     k++)
 			if (!strcmp(argv[i], compile_options[k]))
 				return true;
-		if (argv[i][0] == '-')
-			continue;
-		for (size_t k = 0; k < sizeof(source_suffixes) /
-					       sizeof(*source_suffixes);
-		     k++)
-			if (has_suffix(argv[i], source_suffixes[k]))
-				return true;
+		if (ccwrap_is_source(argv[i]))
+			return true;
 	}
 	return false;
 }
 
-/*
- * Append {"cwd", "compiler", "argv"} as one line to @log_path.  A single
- * write() on an O_APPEND descriptor keeps lines whole when make runs
- * compilers in parallel.
- */
-static int ccwrap_log(const char *log_path, const char *compiler, int argc,
-		      char **argv)
+/* A single write() on an O_APPEND descriptor keeps lines whole when make
+ * runs compilers in parallel. */
+int ccwrap_log(const char *log_path, const char *compiler, int argc,
+	       char **argv)
 {
 	char cwd[PATH_MAX];
 	json_t *rec, *args;
@@ -144,9 +148,8 @@ static char *ccwrap_find_real(const char *name, const char *skip_dir)
 	return found;
 }
 
-/* The argument vector for the real compiler: ours plus the extra options. */
-static char **ccwrap_args(const char *real, int argc, char **argv,
-			  const char *prefix_map)
+char **ccwrap_args(const char *real, int argc, char **argv,
+		   const char *prefix_map)
 {
 	char **args = xcalloc(argc + 4, sizeof(*args));
 	int n = 0;
@@ -182,6 +185,11 @@ int ccwrap_main(int argc, char **argv)
 			name, getenv("SUTURE_CCWRAP_DIR") ?: "(unset)");
 		return CCWRAP_FAILED;
 	}
+	/* cc -o prog a.c b.c: compile each source on its own first, so
+	 * that the objects exist, then link them. */
+	if (ccsplit_wanted(argc, argv) &&
+	    (ret = ccsplit_compile(real, &argc, &argv, log_path)))
+		return ret;
 	ret = ccwrap_log(log_path, real, argc, argv);
 	if (ret) {
 		fprintf(stderr,

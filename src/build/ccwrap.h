@@ -1,0 +1,45 @@
+/*
+ * ccwrap.h - pieces of the compiler wrapper (ccwrap.c) shared with
+ * ccsplit.c, which splits compile-and-link calls.
+ */
+#ifndef SUTURE_BUILD_CCWRAP_H
+#define SUTURE_BUILD_CCWRAP_H
+
+#include <stdbool.h>
+
+/* Exit status when the wrapper itself fails, as a shell's "not found". */
+#define CCWRAP_FAILED 127
+
+/* ccwrap_is_source - whether command-line operand @arg is a source file. */
+bool ccwrap_is_source(const char *arg);
+
+/*
+ * ccwrap_log - append {"cwd", "compiler", "argv"} as one line to
+ * @log_path.  Returns 0 or a negative errno.
+ */
+int ccwrap_log(const char *log_path, const char *compiler, int argc,
+	       char **argv);
+
+/*
+ * ccwrap_args - the argument vector for the real compiler @real: @argv
+ * with argv[0] replaced and, when the call compiles, the wrapper's extra
+ * options appended.  NULL-terminated; the caller never frees it (it is
+ * passed to exec).
+ */
+char **ccwrap_args(const char *real, int argc, char **argv,
+		   const char *prefix_map);
+
+/* ccsplit_wanted - whether the call compiles and links source files in
+ * one go (cc -o prog a.c b.c). */
+bool ccsplit_wanted(int argc, char **argv);
+
+/*
+ * ccsplit_compile - compile each source of such a call by itself into an
+ * object next to it in the build tree (logged like any compile), and
+ * rewrite *argc and *argv into the link of those objects.  Returns 0, or the
+ * exit status to end with when a compile failed.
+ */
+int ccsplit_compile(const char *real, int *argc, char ***argv,
+		    const char *log_path);
+
+#endif
