@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
@@ -97,9 +98,13 @@ static int run_make_bindir(struct build_ctx *ctx, char **bindir,
 	return run_link_path_names(*bindir, self, err);
 }
 
-/* Build one tree; the environment points the wrapper at its log. */
+/*
+ * Build one tree; the environment points the wrapper at its log.  Both
+ * builds get the same SOURCE_DATE_EPOCH (@epoch), so that __DATE__ and
+ * __TIME__ expand alike in both and do not count as changes.
+ */
 static int run_one(struct build_ctx *ctx, struct build_tree *t,
-		   const char *bindir, struct error *err)
+		   const char *bindir, time_t epoch, struct error *err)
 {
 	static char *const default_cmd[] = { "make", NULL };
 	char *const *cmd = ctx->opts->command ? ctx->opts->command
@@ -113,6 +118,7 @@ static int run_one(struct build_ctx *ctx, struct build_tree *t,
 		xasprintf("SUTURE_CCWRAP_DIR=%s", bindir),
 		xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root,
 			  ctx->src_real),
+		xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch),
 		NULL,
 	};
 	int ret;
@@ -137,6 +143,7 @@ static int run_one(struct build_ctx *ctx, struct build_tree *t,
 
 int run_builds(struct build_ctx *ctx, struct error *err)
 {
+	time_t epoch = time(NULL);
 	char *bindir = NULL;
 	int ret;
 
@@ -148,7 +155,7 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
 		t->cclog_path = xasprintf("%s/%s.cclog", ctx->scratch,
 					  t->label);
-		ret = run_one(ctx, t, bindir, err);
+		ret = run_one(ctx, t, bindir, epoch, err);
 	}
 out_free:
 	free(bindir);

@@ -172,24 +172,46 @@ out_free:
 	return ret;
 }
 
-int tree_prepare(struct build_ctx *ctx, struct error *err)
+/* Create the scratch directory, outside the source tree (which it would
+ * otherwise copy into itself, and which suture never modifies). */
+static int tree_scratch(struct build_ctx *ctx, struct error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *templ = xasprintf("%s/suture-build.XXXXXX", tmp && *tmp ? tmp
-								 : "/tmp");
+	size_t sl = strlen(ctx->src_real);
 	char real[PATH_MAX];
-	int ret;
+	char *templ;
 
-	if (!mkdtemp(templ) || !realpath(templ, real)) {
-		ret = error_set(err, -errno,
-				"cannot create a scratch directory %s: %s",
-				templ, strerror(errno));
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (!realpath(tmp, real))
+		return error_set(err, -errno, "cannot use TMPDIR %s: %s", tmp,
+				 strerror(errno));
+	if (!strncmp(real, ctx->src_real, sl) &&
+	    (real[sl] == '/' || !real[sl]))
+		return error_set(err, -EINVAL,
+				 "the scratch directory would lie inside the "
+				 "source tree %s (TMPDIR=%s); set TMPDIR to a "
+				 "directory outside it",
+				 ctx->src_real, tmp);
+	templ = xasprintf("%s/suture-build.XXXXXX", real);
+	if (!mkdtemp(templ)) {
+		int ret = error_set(err, -errno,
+				    "cannot create a scratch directory %s: %s",
+				    templ, strerror(errno));
 		free(templ);
 		return ret;
 	}
-	free(templ);
-	ctx->scratch = xstrdup(real);
+	ctx->scratch = templ;
 	build_note(ctx, "scratch directory: %s", ctx->scratch);
+	return 0;
+}
+
+int tree_prepare(struct build_ctx *ctx, struct error *err)
+{
+	int ret;
+
+	if ((ret = tree_scratch(ctx, err)))
+		return ret;
 	for (int t = 0; t < TREE_COUNT; t++) {
 		struct build_tree *bt = &ctx->tree[t];
 
