@@ -33,29 +33,6 @@
 /* Suffix GCC gives split-off cold parts. */
 static const char cold_suffix[] = ".cold";
 
-int build_pair(const struct build_ctx *ctx, const struct objfile *o,
-			const struct obj_symbol *y, struct objfile **oobj)
-{
-	const struct build_tree *t = &ctx->tree[TREE_ORIG];
-	struct objfile *pair = build_objpair(ctx, o);
-
-	for (size_t i = 0; i < t->nobjs; i++) {
-		struct objfile *c = t->objs[i];
-		int k;
-
-		if (y->bind == STB_LOCAL && c != pair)
-			continue;
-		k = obj_find(c, y->name);
-		if (k >= 0 && c->syms[k].type == y->type &&
-		    (c->syms[k].bind == STB_LOCAL) == (y->bind == STB_LOCAL)) {
-			*oobj = c;
-			return k;
-		}
-	}
-	*oobj = NULL;
-	return -1;
-}
-
 static bool compare_is_cold(const char *name)
 {
 	const char *p = strstr(name, cold_suffix);

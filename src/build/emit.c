@@ -140,7 +140,8 @@ static int emit_data_ref(struct emit *e, const struct objfile *o,
 
 	k = build_pair(e->ctx, o, y, &oo);
 	if (k >= 0) {
-		ret = target_lookup(e->ctx->target, y->name,
+		/* By the orig name: GCC may have renumbered a local static. */
+		ret = target_lookup(e->ctx->target, oo->syms[k].name,
 				    build_fn_file(oo, &oo->syms[k]), &ts, err);
 		if (ret)
 			return ret;

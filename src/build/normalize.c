@@ -267,15 +267,38 @@ static bool ref_same_bytes(const struct objfile *ao, const struct ref *a,
 	       !memcmp(x + a->start, y + b->start, a->len);
 }
 
+/*
+ * Variables are the same when their names are.  GCC's function-local
+ * statics (n.0, n.1) are renumbered when another function of the file gains
+ * one, so for those the name without the number counts; a function can
+ * only name its own local static, so this does not confuse two variables
+ * (pair.c binds each to the right one).
+ */
+static bool ref_same_variable(const struct obj_symbol *a,
+			      const struct obj_symbol *b)
+{
+	const char *da = strrchr(a->name, '.'), *db = strrchr(b->name, '.');
+
+	if (!strcmp(a->name, b->name))
+		return true;
+	if (a->bind != STB_LOCAL || b->bind != STB_LOCAL || !da || !db ||
+	    da - a->name != db - b->name ||
+	    strncmp(a->name, b->name, (size_t)(da - a->name)))
+		return false;
+	return strspn(da + 1, "0123456789") == strlen(da + 1) && da[1] &&
+	       strspn(db + 1, "0123456789") == strlen(db + 1) && db[1];
+}
+
 bool ref_equal(const struct objfile *ao, const struct ref *a,
 	       const struct objfile *bo, const struct ref *b, bool shallow)
 {
 	if (a->kind != b->kind || a->addend != b->addend || a->tls != b->tls)
 		return false;
 	switch (a->kind) {
+	case REF_DATA:
+		return ref_same_variable(&ao->syms[a->sym], &bo->syms[b->sym]);
 	case REF_UNDEF:
 	case REF_FUNC:
-	case REF_DATA:
 		return !strcmp(ao->syms[a->sym].name, bo->syms[b->sym].name);
 	case REF_STR:
 	case REF_CONST:
