@@ -122,9 +122,25 @@ static bool same_file(const char *a, const char *b)
 }
 
 /*
+ * Whether @path is a compiler cache (ccache) symlink.  Such a cache looks
+ * for the compiler on PATH itself, finds this wrapper again and loops; it
+ * also could serve objects built without the wrapper's options.
+ */
+static bool ccwrap_is_cache(const char *path)
+{
+	char real[PATH_MAX];
+	const char *base;
+
+	if (!realpath(path, real))
+		return false;
+	base = strrchr(real, '/');
+	return base && !strcmp(base + 1, "ccache");
+}
+
+/*
  * Find the real compiler called @name on PATH: the first executable that is
- * neither in the wrapper directory @skip_dir nor the suture binary itself
- * (which would loop).  Returns a new string or NULL.
+ * neither in the wrapper directory @skip_dir, nor the suture binary itself
+ * (which would loop), nor ccache.  Returns a new string or NULL.
  */
 static char *ccwrap_find_real(const char *name, const char *skip_dir)
 {
@@ -139,7 +155,7 @@ static char *ccwrap_find_real(const char *name, const char *skip_dir)
 			continue;
 		cand = xasprintf("%s/%s", dir, name);
 		if (access(cand, X_OK) == 0 &&
-		    !same_file(cand, "/proc/self/exe"))
+		    !same_file(cand, "/proc/self/exe") && !ccwrap_is_cache(cand))
 			found = cand;
 		else
 			free(cand);
