@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "build/cclog.h"
 #include "util/xalloc.h"
@@ -92,6 +93,65 @@ static void cclog_add_input(struct cc_cmd *c, const char *arg)
 		c->has_sources = true;
 }
 
+/* The value of option @opt ("-L", "-l") at argv[*i], joined or separate;
+ * NULL if argv[*i] is not that option. */
+static const char *cclog_opt_value(const struct cc_cmd *c, size_t *i,
+				   const char *opt)
+{
+	const char *a = c->argv[*i];
+	size_t n = strlen(opt);
+
+	if (strncmp(a, opt, n))
+		return NULL;
+	if (a[n])
+		return a + n;
+	return *i + 1 < c->argc ? c->argv[++*i] : NULL;
+}
+
+/* libNAME.a as the linker would find it in @dirs, or NULL when a shared
+ * libNAME.so comes first (another module) or none is found. */
+static char *cclog_find_lib(const struct cc_cmd *c, char **dirs, size_t n,
+			    const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *so = xasprintf("%s/lib%s.so", dirs[i], name);
+		char *a = xasprintf("%s/lib%s.a", dirs[i], name);
+		bool has_so = access(so, F_OK) == 0;
+
+		free(so);
+		if (!has_so && access(a, F_OK) == 0)
+			return a;
+		free(a);
+		if (has_so)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Static libraries named with -lNAME that the build made (found through
+ * the -L directories) are inputs too. */
+static void cclog_add_libs(struct cc_cmd *c)
+{
+	char **dirs = NULL, *lib;
+	size_t ndirs = 0;
+	const char *v;
+
+	for (size_t i = 1; i < c->argc; i++)
+		if ((v = cclog_opt_value(c, &i, "-L"))) {
+			dirs = xrealloc(dirs, (ndirs + 1) * sizeof(char *));
+			dirs[ndirs++] = cclog_abs(c->cwd, v);
+		}
+	for (size_t i = 1; i < c->argc; i++)
+		if ((v = cclog_opt_value(c, &i, "-l")) &&
+		    (lib = cclog_find_lib(c, dirs, ndirs, v))) {
+			cclog_add_input(c, lib);
+			free(lib);
+		}
+	for (size_t i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+}
+
 /* Classify @c and find its operands from its argument vector. */
 static void cclog_parse_args(struct cc_cmd *c)
 {
@@ -113,6 +173,8 @@ static void cclog_parse_args(struct cc_cmd *c)
 			cclog_add_input(c, a);
 	}
 	c->kind = other ? CC_OTHER : compile ? CC_COMPILE : CC_LINK;
+	if (c->kind == CC_LINK)
+		cclog_add_libs(c);
 	if (c->kind == CC_LINK && !c->ninputs)
 		c->kind = CC_OTHER; /* --version and friends */
 	if (out)
