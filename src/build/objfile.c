@@ -50,6 +50,7 @@ void objfile_free(struct objfile *o)
 		free(o->secs[i].data);
 		free(o->secs[i].relocs);
 		free(o->secs[i].cuts);
+		free(o->secs[i].owners);
 	}
 	for (size_t i = 0; i < o->nsyms; i++)
 		free(o->syms[i].name);
@@ -191,6 +192,23 @@ static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh,
 	qsort(t->relocs, t->nrelocs, sizeof(*t->relocs), reloc_cmp);
 }
 
+/* Index each section's functions and variables, for obj_owner(). */
+static void objfile_index_owners(struct objfile *o)
+{
+	for (size_t i = 0; i < o->nsyms; i++) {
+		const struct obj_symbol *y = &o->syms[i];
+		struct obj_section *s;
+
+		if ((y->type != STT_FUNC && y->type != STT_OBJECT) ||
+		    y->shndx == SHN_UNDEF || y->shndx >= o->nsecs)
+			continue;
+		s = &o->secs[y->shndx];
+		s->owners = xrealloc(s->owners,
+				     (s->nowners + 1) * sizeof(*s->owners));
+		s->owners[s->nowners++] = (uint32_t)i;
+	}
+}
+
 /* Load one relocatable ELF (a file or an archive member). */
 static int objfile_from_elf(Elf *e, const char *key, struct objfile **out,
 			    struct error *err)
@@ -228,6 +246,7 @@ static int objfile_from_elf(Elf *e, const char *key, struct objfile **out,
 			goto out_free;
 		}
 	}
+	objfile_index_owners(o);
 	*out = o;
 	return 0;
 out_free:
@@ -302,22 +321,21 @@ int objfile_load(const char *path, const char *key, struct objfile ***objs,
 
 int obj_owner(const struct objfile *o, uint32_t shndx, int64_t off)
 {
-	int only = -1, count = 0;
+	const struct obj_section *s;
 
-	for (size_t i = 0; i < o->nsyms; i++) {
-		const struct obj_symbol *y = &o->syms[i];
+	if (shndx >= o->nsecs)
+		return -1;
+	s = &o->secs[shndx];
+	for (size_t k = 0; k < s->nowners; k++) {
+		const struct obj_symbol *y = &o->syms[s->owners[k]];
+		int i = (int)s->owners[k];
 
-		if (y->shndx != shndx ||
-		    (y->type != STT_FUNC && y->type != STT_OBJECT))
-			continue;
 		if (off >= (int64_t)y->value &&
 		    (off < (int64_t)(y->value + y->size) ||
 		     (y->size == 0 && off == (int64_t)y->value)))
-			return (int)i;
-		only = (int)i;
-		count++;
+			return i;
 	}
-	return count == 1 ? only : -1;
+	return s->nowners == 1 ? (int)s->owners[0] : -1;
 }
 
 int obj_find(const struct objfile *o, const char *name)

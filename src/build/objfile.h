@@ -30,6 +30,8 @@ struct obj_section {
 				sections nobody reads (debug info) */
 	struct obj_reloc *relocs; /* sorted by offset */
 	size_t nrelocs;
+	uint32_t *owners; /* its FUNC and OBJECT symbols (for obj_owner) */
+	size_t nowners;
 	uint64_t *cuts; /* offsets relocations refer to, sorted; only for
 			   read-only data that is not mergeable (see
 			   norm_prepare) */

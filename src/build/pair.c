@@ -47,13 +47,17 @@ static size_t pair_users(const struct objfile *o, uint32_t var,
 
 		for (size_t i = 0; obj_sec_exec(s) && i < s->nrelocs && n < max;
 		     i++) {
+			const struct obj_reloc *r = &s->relocs[i];
 			struct ref ref;
 			int f;
 
-			ref_resolve(o, w, &s->relocs[i], &ref);
+			/* Cheap test first: the variable's own section. */
+			if (o->syms[r->sym].shndx != o->syms[var].shndx)
+				continue;
+			ref_resolve(o, w, r, &ref);
 			if (ref.kind != REF_DATA || ref.sym != var)
 				continue;
-			f = obj_owner(o, w, (int64_t)s->relocs[i].offset);
+			f = obj_owner(o, w, (int64_t)r->offset);
 			if (f >= 0)
 				names[n++] = o->syms[f].name;
 		}
@@ -114,10 +118,11 @@ int build_pair(const struct build_ctx *ctx, const struct objfile *o,
 		*oobj = k >= 0 ? pair : NULL;
 		return k;
 	}
-	for (size_t i = 0; i < t->nobjs; i++) {
-		struct objfile *c = t->objs[i];
+	/* The paired object first: where a global usually stays. */
+	for (size_t i = 0; i <= t->nobjs; i++) {
+		struct objfile *c = i ? t->objs[i - 1] : pair;
 
-		if (y->bind == STB_LOCAL && c != pair)
+		if (!c || (i && c == pair) || (y->bind == STB_LOCAL && c != pair))
 			continue;
 		k = obj_find(c, y->name);
 		if (k >= 0 && c->syms[k].type == y->type &&
