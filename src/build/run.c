@@ -99,63 +99,90 @@ static int run_make_bindir(struct build_ctx *ctx, char **bindir,
 }
 
 /*
- * Build one tree; the environment points the wrapper at its log.  Both
- * builds get the same SOURCE_DATE_EPOCH (@epoch), so that __DATE__ and
- * __TIME__ expand alike in both and do not count as changes.
+ * The environment of one tree's build: the wrapper first on PATH, pointed
+ * at the tree's log.  Both builds get the same SOURCE_DATE_EPOCH (@epoch),
+ * so that __DATE__ and __TIME__ expand alike in both and do not count as
+ * changes.  NULL-terminated; the caller frees each string and the array.
  */
-static int run_one(struct build_ctx *ctx, struct build_tree *t,
-		   const char *bindir, time_t epoch, struct error *err)
+static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
+		      const char *bindir, time_t epoch)
+{
+	const char *path = getenv("PATH");
+	char **env = xcalloc(7, sizeof(*env));
+
+	env[0] = xasprintf("PATH=%s%s%s", bindir, path ? ":" : "",
+			   path ? path : "");
+	env[1] = xstrdup("CC=cc");
+	env[2] = xasprintf("SUTURE_CCWRAP_LOG=%s", t->cclog_path);
+	env[3] = xasprintf("SUTURE_CCWRAP_DIR=%s", bindir);
+	env[4] = xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root,
+			   ctx->src_real);
+	env[5] = xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch);
+	return env;
+}
+
+static void run_free_env(char **env)
+{
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* Wait for the build of @t (status from spawn_wait) and explain failure. */
+static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
+		      const char *cmd, struct error *err)
+{
+	int ret = spawn_wait(pid, cmd, t->log_path, err);
+	char *tail;
+
+	if (ret <= 0)
+		return ret;
+	tail = spawn_log_tail(t->log_path, 25, 3000);
+	build_detail(ctx, "last lines of %s%s:\n%s", t->log_path,
+		     ctx->opts->keep ? "" : " (--keep keeps it)", tail);
+	free(tail);
+	return error_set(err, -EINVAL,
+			 "the build of the %s tree failed (%s exited with "
+			 "status %d)",
+			 t->label, cmd, ret);
+}
+
+/*
+ * Both trees build at the same time: they share nothing but the wrapper
+ * directory, which is read-only, and each writes its own logs.
+ */
+int run_builds(struct build_ctx *ctx, struct error *err)
 {
 	static char *const default_cmd[] = { "make", NULL };
 	char *const *cmd = ctx->opts->command ? ctx->opts->command
 					      : default_cmd;
-	const char *path = getenv("PATH");
-	char *env[] = {
-		xasprintf("PATH=%s%s%s", bindir, path ? ":" : "",
-			  path ? path : ""),
-		xstrdup("CC=cc"),
-		xasprintf("SUTURE_CCWRAP_LOG=%s", t->cclog_path),
-		xasprintf("SUTURE_CCWRAP_DIR=%s", bindir),
-		xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root,
-			  ctx->src_real),
-		xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch),
-		NULL,
-	};
-	int ret;
-
-	build_note(ctx, "building the %s tree: %s ...", t->label, cmd[0]);
-	ret = spawn_run(cmd, t->root, env, t->log_path, err);
-	if (ret > 0) {
-		char *tail = spawn_log_tail(t->log_path, 25, 3000);
-
-		build_detail(ctx, "last lines of %s:\n%s", t->log_path, tail);
-		free(tail);
-		ret = error_set(err, -EINVAL,
-				"the build of the %s tree failed (%s exited "
-				"with status %d)",
-				t->label, cmd[0], ret);
-	}
-	/* putenv() kept none of these: they went to the child only. */
-	for (size_t i = 0; env[i]; i++)
-		free(env[i]);
-	return ret;
-}
-
-int run_builds(struct build_ctx *ctx, struct error *err)
-{
+	pid_t pids[TREE_COUNT] = { 0 };
 	time_t epoch = time(NULL);
 	char *bindir = NULL;
 	int ret;
 
 	if ((ret = run_make_bindir(ctx, &bindir, err)))
 		goto out_free;
+	build_note(ctx, "building both trees: %s ...", cmd[0]);
 	for (int i = 0; i < TREE_COUNT && !ret; i++) {
 		struct build_tree *t = &ctx->tree[i];
+		char **env;
 
 		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
 		t->cclog_path = xasprintf("%s/%s.cclog", ctx->scratch,
 					  t->label);
-		ret = run_one(ctx, t, bindir, epoch, err);
+		env = run_env(ctx, t, bindir, epoch);
+		ret = spawn_start(cmd, t->root, env, t->log_path, &pids[i],
+				  err);
+		run_free_env(env);
+	}
+	/* Wait for every build started, even after a failure. */
+	for (int i = 0; i < TREE_COUNT; i++) {
+		int r = pids[i] > 0 ? run_finish(ctx, &ctx->tree[i], pids[i],
+						 cmd[0], err)
+				    : 0;
+
+		ret = ret ? ret : r;
 	}
 out_free:
 	free(bindir);

@@ -31,36 +31,52 @@ static void spawn_child(char *const *argv, const char *cwd, char *const *env,
 	_exit(127);
 }
 
-int spawn_run(char *const *argv, const char *cwd, char *const *env,
-	      const char *log_path, struct error *err)
+int spawn_start(char *const *argv, const char *cwd, char *const *env,
+		const char *log_path, pid_t *pid, struct error *err)
 {
-	int log_fd, status;
-	pid_t pid;
+	int log_fd;
 
 	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 		      0644);
 	if (log_fd < 0)
 		return error_set(err, -errno, "cannot create %s: %s",
 				 log_path, strerror(errno));
-	pid = fork();
-	if (pid < 0) {
+	*pid = fork();
+	if (*pid < 0) {
 		close(log_fd);
 		return error_set(err, -errno, "cannot start %s: %s", argv[0],
 				 strerror(errno));
 	}
-	if (pid == 0)
+	if (*pid == 0)
 		spawn_child(argv, cwd, env, log_fd);
 	close(log_fd);
+	return 0;
+}
+
+int spawn_wait(pid_t pid, const char *name, const char *log_path,
+	       struct error *err)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error_set(err, -errno, "waiting for %s: %s",
-					 argv[0], strerror(errno));
+					 name, strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return error_set(err, -ENOENT,
 				 "cannot run %s (not found on PATH?); see %s",
-				 argv[0], log_path);
+				 name, log_path);
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status);
+}
+
+int spawn_run(char *const *argv, const char *cwd, char *const *env,
+	      const char *log_path, struct error *err)
+{
+	pid_t pid;
+	int ret = spawn_start(argv, cwd, env, log_path, &pid, err);
+
+	return ret ? ret : spawn_wait(pid, argv[0], log_path, err);
 }
 
 char *spawn_log_tail(const char *log_path, int lines, size_t max)

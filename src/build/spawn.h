@@ -5,6 +5,8 @@
 #ifndef SUTURE_BUILD_SPAWN_H
 #define SUTURE_BUILD_SPAWN_H
 
+#include <sys/types.h>
+
 #include "util/error.h"
 
 /*
@@ -16,6 +18,15 @@
  */
 int spawn_run(char *const *argv, const char *cwd, char *const *env,
 	      const char *log_path, struct error *err);
+
+/* spawn_start - the same, without waiting: *pid is the child. */
+int spawn_start(char *const *argv, const char *cwd, char *const *env,
+		const char *log_path, pid_t *pid, struct error *err);
+
+/* spawn_wait - wait for child @pid started by spawn_start() (@name and
+ * @log_path for messages); the result is spawn_run()'s. */
+int spawn_wait(pid_t pid, const char *name, const char *log_path,
+	       struct error *err);
 
 /*
  * spawn_log_tail - the last @lines lines of @log_path, at most @max bytes,
