@@ -8,6 +8,8 @@
 #               initialised function-local static): they start from their
 #               initial values and keep counting between calls
 #   tls         a diff that uses a thread-local variable: build refuses it
+#   ld.so       the program was started as `ld-linux-x86-64.so.2 ./calc`
+#   static      a statically linked program (IFUNCs inside the binary)
 #   parallel    two `suture apply` at once on one process: both end with a
 #               clear result and the process runs exactly what status says
 . "$(dirname "$0")/lib.sh"
@@ -73,6 +75,48 @@ check_fails "suture build tls.diff is refused" \
 check_match "  ... naming thread-local storage" "thread-local" "$OUT"
 check_eq "  ... and writes no patch" no \
 	"$([ -e "$WORK/tls.sut" ] && echo yes || echo no)"
+
+section "ld.so: the program started as /lib64/ld-linux-x86-64.so.2 ./calc"
+# Then ld.so is the process's main executable and calc is just another
+# mapping; apply must find calc by its build-id all the same.
+CALC_CALLS=0
+LDSO=$(readelf -l "$SRC/calc" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+start_target L "$LDSO" "$SRC/calc" || finish
+check_match "the process's executable is the dynamic loader" "ld-linux" \
+	"$(readlink "/proc/$L_PID/exe")"
+check "apply" suture apply "$L_PID" "$WORK/fix.sut"
+check_feature "$L_PORT" fix new "started by ld.so, after apply"
+check "revert" suture revert "$L_PID"
+check_feature "$L_PORT" fix old "started by ld.so, after revert"
+check_state "$L_PORT" "started by ld.so"
+stop_target "$L_PID"
+
+section "static: a statically linked program"
+# libc is inside the binary; strcmp, strncmp, strchr, strcasecmp are IFUNCs
+# there (their symbol is the resolver, the real function is chosen at
+# start-up).  A patch must call the chosen function, or be refused.
+CALC_CALLS=0
+STATIC=$WORK/calc-static
+SARGS=(CC=gcc "CFLAGS=-O2 -g" LDFLAGS=-static)
+calc_build "$STATIC" "${SARGS[@]}"
+check_nomatch "the binary is static (no program interpreter)" INTERP \
+	"$(readelf -l "$STATIC/calc" 2>&1)"
+start_target T "$STATIC/calc" || finish
+for d in fix libc; do
+	run "$SUTURE" build --src "$STATIC" --patch "$TARGETS/calc/$d.diff" \
+		--binary calc -o "$WORK/static-$d.sut" -- make "${SARGS[@]}"
+	if [ "$RC" -ne 0 ]; then
+		check_match "static $d: build refused with a reason" \
+			"ifunc|static" "$OUT"
+		continue
+	fi
+	pass "static $d: suture build"
+	check "static $d: apply" suture apply "$T_PID" "$WORK/static-$d.sut"
+	check_feature "$T_PORT" "$d" new "static $d applied"
+	check "static $d: revert" suture revert "$T_PID"
+	check_feature "$T_PORT" "$d" old "static $d reverted"
+done
+stop_target "$T_PID"
 
 section "parallel: two applies at once"
 # The one that loses must say the process is being traced or patched by
