@@ -2,8 +2,11 @@
 # t-threads.sh - a process whose four worker threads call the patched
 # function fill() without pause, checking every record it returns.  Apply
 # and revert must switch every thread to the other version (no record may
-# be inconsistent, no thread may die), repeatedly.
+# be inconsistent, no thread may die), repeatedly.  Then thread churn: calc
+# in -t mode makes a thread per connection while two clients connect as
+# fast as they can; patching must not lose or garble a single answer.
 . "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
 begin threads
 
 MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
@@ -80,4 +83,46 @@ check_eq "no inconsistent record in all the cycles" 0 "$(stat errors)"
 check_alive "alive after the cycles" "$pid" "$port"
 check_on 1 2 "after the cycles"
 check_status "$pid" "after the cycles"
+stop_target "$pid"
+
+section "churn: threads come and go while patching"
+CSRC=$WORK/calc
+calc_build "$CSRC" "${MAKEARGS[@]}" || finish
+start_target C "$CSRC/calc" -t || finish
+build_patch "$WORK/fix.sut" "$CSRC" "$TARGETS/calc/fix.diff" calc \
+	"${MAKEARGS[@]}" || finish
+OLD=$(model_sum old 5) NEW=$(model_sum new 5)
+# hammer FILE - ask `calc 5` on a new connection, again and again.
+hammer() {
+	while :; do
+		ask "$C_PORT" "calc 5" >>"$1"
+	done
+}
+hammer "$WORK/answers1" &
+h1=$!
+hammer "$WORK/answers2" &
+h2=$!
+PIDS+=("$h1" "$h2")
+says() { [ "$(ask "$C_PORT" "calc 5")" = "$1" ]; }
+ok=0
+for i in 1 2 3 4 5; do
+	"$SUTURE" apply "$C_PID" "$WORK/fix.sut" >"$WORK/churn.log" 2>&1 &&
+		poll says "$NEW" &&
+		"$SUTURE" revert "$C_PID" >>"$WORK/churn.log" 2>&1 &&
+		poll says "$OLD" &&
+		ok=$((ok + 1))
+done
+kill "$h1" "$h2"
+wait "$h1" "$h2" 2>/dev/null
+check_eq "5 of 5 apply/revert cycles under thread churn" 5 "$ok"
+[ "$ok" = 5 ] || cat "$WORK/churn.log"
+cat "$WORK/answers1" "$WORK/answers2" >"$WORK/answers"
+total=$(wc -l <"$WORK/answers")
+check_match "the clients got answers ($total)" '^[1-9]' "$total"
+check_eq "every answer is the old or the new sum" "" \
+	"$(grep -vxE "$OLD|$NEW" "$WORK/answers" | sort | uniq -c | head -n 5)"
+check_match "some answers came from the new code" "^$NEW\$" \
+	"$(cat "$WORK/answers")"
+check_alive "alive after the churn" "$C_PID" "$C_PORT"
+check_status "$C_PID" "after the churn"
 finish
