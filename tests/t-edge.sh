@@ -10,6 +10,7 @@
 #   tls         a diff that uses a thread-local variable: build refuses it
 #   ld.so       the program was started as `ld-linux-x86-64.so.2 ./calc`
 #   static      a statically linked program (IFUNCs inside the binary)
+#   signals     real-time signals arriving during apply/revert are not lost
 #   parallel    two `suture apply` at once on one process: both end with a
 #               clear result and the process runs exactly what status says
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +29,8 @@ state_of() { awk '/^State:/ {print $2}' "/proc/$1/status"; }
 section "stopped: SIGSTOP, apply, SIGCONT"
 start_target S "$SRC/calc" || finish
 kill -STOP "$S_PID"
-wait_until "the process is stopped" test "$(state_of "$S_PID")" = T
+is_stopped() { [ "$(state_of "$1")" = T ]; }
+wait_until "the process is stopped" is_stopped "$S_PID"
 check "apply to the stopped process" suture apply "$S_PID" "$WORK/fix.sut"
 check_eq "it is still stopped after apply" T "$(state_of "$S_PID")"
 kill -CONT "$S_PID"
@@ -117,6 +119,36 @@ for d in fix libc; do
 	check_feature "$T_PORT" "$d" old "static $d reverted"
 done
 stop_target "$T_PID"
+
+section "signals: real-time signals sent during apply and revert"
+# SIGRTMIN is queued, so the target must handle exactly as many as were
+# sent; a signal swallowed by a ptrace stop would go missing.
+CALC_CALLS=0
+start_target G "$SRC/calc" -t || finish
+SENT=300
+(
+	for ((i = 0; i < SENT; i++)); do
+		kill -s RTMIN "$G_PID" || exit 1
+		if ((i % 20 == 0)); then sleep 0.01; fi
+	done
+) &
+sender=$!
+PIDS+=("$sender")
+ok=0
+for i in 1 2 3 4 5; do
+	"$SUTURE" apply "$G_PID" "$WORK/fix.sut" >"$WORK/sig.log" 2>&1 &&
+		"$SUTURE" revert "$G_PID" >>"$WORK/sig.log" 2>&1 &&
+		ok=$((ok + 1))
+done
+wait "$sender"
+check_eq "the sender sent all $SENT signals" 0 "$?"
+check_eq "5 of 5 apply/revert cycles while signals arrive" 5 "$ok"
+got() { [ "$(ask "$G_PORT" signals)" = "$SENT" ]; }
+poll got
+check_eq "the target handled every signal" "$SENT" "$(ask "$G_PORT" signals)"
+check_alive "alive after the signals" "$G_PID" "$G_PORT"
+check_feature "$G_PORT" fix old "after the signals"
+stop_target "$G_PID"
 
 section "parallel: two applies at once"
 # The one that loses must say the process is being traced or patched by

@@ -21,6 +21,13 @@
 
 unsigned long server_served;
 static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long server_signals; /* SIGRTMIN received */
+
+/* Count SIGRTMIN: real-time signals queue, so none may go missing. */
+static void server_on_signal(int sig)
+{
+	__atomic_fetch_add(&server_signals, 1, __ATOMIC_RELAXED);
+}
 
 /* Number of entries in /proc/self/task, or -1. */
 static int server_count_threads(void)
@@ -50,6 +57,9 @@ static int server_builtin(const char *req, char *reply, size_t len,
 		snprintf(reply, len, "%lu", served);
 	else if (!strcmp(req, "threads"))
 		snprintf(reply, len, "%d", server_count_threads());
+	else if (!strcmp(req, "signals"))
+		snprintf(reply, len, "%lu",
+			 __atomic_load_n(&server_signals, __ATOMIC_RELAXED));
 	else
 		return 0;
 	return 1;
@@ -157,6 +167,8 @@ static int server_listen(int *port)
 
 int main(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = server_on_signal,
+				.sa_flags = SA_RESTART };
 	int threaded = 0, port, lfd;
 
 	if (argc > 1 && !strcmp(argv[1], "-t")) {
@@ -168,6 +180,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGRTMIN, &sa, NULL);
 	if (service_init && service_init() != 0)
 		return 1;
 	lfd = server_listen(&port);

@@ -16,6 +16,7 @@
  *   pid       -> the process id
  *   served    -> how many requests were answered before this one
  *   threads   -> how many threads the process has
+ *   signals   -> how many SIGRTMIN signals the process has handled
  *   quit      -> bye, then the process exits 0
  */
 #ifndef TARGET_SERVER_H
