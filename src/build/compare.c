@@ -117,8 +117,7 @@ static int compare_locate(struct build_ctx *ctx, struct error *err)
 		if (!f->oobj)
 			continue;
 		oy = &f->oobj->syms[f->osym];
-		ret = target_lookup(ctx->target, oy->name,
-				    build_fn_file(f->oobj, oy), &f->tsym, err);
+		ret = build_lookup(ctx, f->oobj, oy, &f->tsym, err);
 		if (ret)
 			return ret;
 	}

@@ -141,8 +141,7 @@ static int emit_data_ref(struct emit *e, const struct objfile *o,
 	k = build_pair(e->ctx, o, y, &oo);
 	if (k >= 0) {
 		/* By the orig name: GCC may have renumbered a local static. */
-		ret = target_lookup(e->ctx->target, oo->syms[k].name,
-				    build_fn_file(oo, &oo->syms[k]), &ts, err);
+		ret = build_lookup(e->ctx, oo, &oo->syms[k], &ts, err);
 		if (ret)
 			return ret;
 	}
@@ -186,7 +185,7 @@ static int emit_undef_ref(struct emit *e, const struct obj_symbol *y,
 	struct objfile *def;
 	int k, ret;
 
-	if ((ret = target_lookup(e->ctx->target, y->name, NULL, &ts, err)))
+	if ((ret = target_lookup(e->ctx->target, y->name, NULL, -1, &ts, err)))
 		return ret;
 	if (ts) {
 		d->sym = emit_target(e, ts);

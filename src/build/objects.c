@@ -6,6 +6,7 @@
  * compile command named (the __LINE__ check reads that file).  Objects of
  * the two trees pair up by their path in the tree.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,60 @@ static int objects_annotate(struct build_tree *t, struct error *err)
 	return 0;
 }
 
+/*
+ * The linker writes each object's local symbols after an STT_FILE symbol
+ * naming its source, in link order.  When several objects have the same
+ * file name (util.c in two directories) and the target has exactly as many
+ * STT_FILE symbols of that name, the k-th object is the k-th file.
+ */
+static void objects_assign_runs(struct build_ctx *ctx)
+{
+	const struct build_tree *t = &ctx->tree[TREE_ORIG];
+	const struct build_tree *p = &ctx->tree[TREE_PATCHED];
+
+	for (size_t i = 0; i < t->nobjs; i++) {
+		struct objfile *o = t->objs[i];
+		size_t k = 0, same = 0, runs;
+		int run;
+
+		for (size_t j = 0; o->file_sym && j < t->nobjs; j++) {
+			const char *f = t->objs[j]->file_sym;
+
+			if (f && !strcmp(f, o->file_sym)) {
+				k += j < i;
+				same++;
+			}
+		}
+		if (same < 2)
+			continue;
+		run = target_file_run(ctx->target, o->file_sym, k, &runs);
+		if (runs == same)
+			o->file_run = run;
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct objfile *o = build_objpair(ctx, p->objs[i]);
+
+		p->objs[i]->file_run = o ? o->file_run : -1;
+	}
+}
+
+const char *build_fn_file(const struct objfile *o, const struct obj_symbol *y)
+{
+	if (y->bind != STB_LOCAL)
+		return NULL;
+	return o->file_sym ? o->file_sym : "";
+}
+
+int build_lookup(const struct build_ctx *ctx, const struct objfile *o,
+		 const struct obj_symbol *y, const struct target_sym **out,
+		 struct error *err)
+{
+	const char *file = build_fn_file(o, y);
+
+	return target_lookup(ctx->target, y->name, file,
+			     file ? o->file_run : -1, out, err);
+}
+
 int objects_load(struct build_ctx *ctx, struct error *err)
 {
 	int ret;
@@ -122,6 +177,7 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 					 "object)"
 				       : "");
 	}
+	objects_assign_runs(ctx);
 	if (!ctx->tree[TREE_ORIG].nobjs)
 		return error_set(err, -ENOENT,
 				 "no objects of %s were found in the build "

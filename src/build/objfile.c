@@ -219,6 +219,7 @@ static int objfile_from_elf(Elf *e, const char *key, struct objfile **out,
 	int ret;
 
 	o->key = xstrdup(key);
+	o->file_run = -1;
 	if (!gelf_getehdr(e, &eh) || eh.e_type != ET_REL ||
 	    eh.e_machine != arch_elf_machine) {
 		ret = error_set(err, -EINVAL,

@@ -52,6 +52,8 @@ struct objfile {
 	char *key;	/* path relative to the tree; "lib.a(m.o)" for
 			   archive members: how orig and patched pair up */
 	char *file_sym; /* name of the STT_FILE symbol, or NULL */
+	int file_run;	/* which STT_FILE of the target is ours when several
+			   have our name; -1 if unknown (objects.c) */
 	char *comment;	/* .comment text (compiler identification) */
 	char *source;	/* source file relative to the tree, from the
 			   compile command; NULL if unknown */

@@ -9,7 +9,8 @@
  *               patched/
  *   run.c       build both copies with the compiler wrapper first on PATH
  *   objects.c   read the wrapper's logs; load the objects linked into the
- *               binary, pair orig and patched objects
+ *               binary, pair orig and patched objects, tell same-named
+ *               source files apart in the target
  *   target.c    (library) load the running binary: build id, symbols
  *   verify.c    refuse unless the rebuilt original matches the target
  *   compare.c   classify every function: unchanged, changed, new, or
@@ -17,6 +18,11 @@
  *   emit.c      build the struct patch: new code, private constants,
  *               references into the target
  *   record.c    the patch's info_json build record
+ *
+ * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), cclog.c (its log),
+ * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
+ * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
+ * (__LINE__-only changes), pbuild.c (assembling a struct patch).
  *
  * build_run() in build.c drives them.  Stages never print; they report
  * progress through opts->note and failures through struct error, with a
@@ -147,5 +153,11 @@ struct fn_result *build_fn(const struct build_ctx *ctx,
 /* build_fn_file - the STT_FILE name to look a static up by, or NULL for
  * a global: what target_lookup() wants for symbol @y of @o. */
 const char *build_fn_file(const struct objfile *o, const struct obj_symbol *y);
+
+/* build_lookup - symbol @y of orig object @o in the target (see
+ * target_lookup; *out NULL if absent). */
+int build_lookup(const struct build_ctx *ctx, const struct objfile *o,
+		 const struct obj_symbol *y, const struct target_sym **out,
+		 struct error *err);
 
 #endif

@@ -227,7 +227,8 @@ static bool target_has_file(const struct target *t, const char *file)
 
 /* Whether @y is a candidate for (@name, @file); see target_lookup(). */
 static bool target_match(const struct target *t, const struct target_sym *y,
-			 const char *name, const char *file, bool any_local)
+			 const char *name, const char *file, int run,
+			 bool any_local)
 {
 	if (!target_fits(y, name))
 		return false;
@@ -235,11 +236,25 @@ static bool target_match(const struct target *t, const struct target_sym *y,
 		return target_is_global(y);
 	if (y->bind != STB_LOCAL)
 		return false;
+	if (run >= 0)
+		return y->file == run;
 	return any_local || (y->file >= 0 && !strcmp(t->files[y->file], file));
 }
 
+int target_file_run(const struct target *t, const char *file, size_t k,
+		    size_t *count)
+{
+	int found = -1;
+
+	*count = 0;
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (!strcmp(t->files[i], file) && (*count)++ == k)
+			found = (int)i;
+	return found;
+}
+
 int target_lookup(const struct target *t, const char *name, const char *file,
-		  const struct target_sym **out, struct error *err)
+		  int run, const struct target_sym **out, struct error *err)
 {
 	/* Objects without STT_FILE, or a file name the linker did not keep:
 	 * fall back to any local of that name, if it is the only one. */
@@ -250,7 +265,7 @@ int target_lookup(const struct target *t, const char *name, const char *file,
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct target_sym *y = &t->syms[i];
 
-		if (!target_match(t, y, name, file, any_local))
+		if (!target_match(t, y, name, file, run, any_local))
 			continue;
 		if (y->bind != STB_LOCAL)
 			global = y;

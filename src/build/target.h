@@ -48,13 +48,20 @@ void target_close(struct target *t);
 /*
  * target_lookup - the defined function or variable @name of the target.
  * With @file (a static of the object whose STT_FILE is @file), it is
- * searched among the local symbols following each STT_FILE of that name;
+ * searched among the local symbols following each STT_FILE of that name,
+ * or only those following STT_FILE number @run if @run >= 0 (objects.c
+ * tells same-named files apart by link order);
  * otherwise among globals and hidden symbols the linker made local.
  * *out is NULL when the target has no such symbol (inlined or discarded).
  * -EEXIST, with a message, when several symbols fit.
  */
 int target_lookup(const struct target *t, const char *name, const char *file,
-		  const struct target_sym **out, struct error *err);
+		  int run, const struct target_sym **out, struct error *err);
+
+/* target_file_run - the index (as in target_sym.file) of the @k-th
+ * STT_FILE named @file, or -1; *count gets how many there are. */
+int target_file_run(const struct target *t, const char *file, size_t k,
+		    size_t *count);
 
 /* target_bytes - the file bytes at link-time address @addr, @size long, or
  * NULL when they are not all in the file. */

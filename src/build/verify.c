@@ -32,13 +32,6 @@ struct verify_state {
 	size_t checked, bad;
 };
 
-const char *build_fn_file(const struct objfile *o, const struct obj_symbol *y)
-{
-	if (y->bind != STB_LOCAL)
-		return NULL;
-	return o->file_sym ? o->file_sym : "";
-}
-
 /* Mark the bytes of [@off, +@size) of @s that the linker fills in. */
 static void verify_mask(const struct objfile *o, uint32_t shndx,
 			uint64_t off, uint64_t size, bool *mask)
@@ -101,8 +94,7 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 
 		if (y->type != STT_FUNC || !obj_sym_defined(o, y))
 			continue;
-		ret = target_lookup(ctx->target, y->name, build_fn_file(o, y),
-				    &ts, err);
+		ret = build_lookup(ctx, o, y, &ts, err);
 		if (ret)
 			return ret;
 		if (!ts)
