@@ -61,8 +61,30 @@ model_digest() { # old: sum of bytes, new: FNV-1a 32
 	echo "$h"
 }
 
+model_color() { # old: blue at 2, no 8; new: navy at 2, orange at 8
+	local old=(red green blue cyan magenta yellow black white)
+	local new=(red green navy cyan magenta yellow black white orange)
+	local -n t=$1
+	echo "${t[$2]:-none}"
+}
+model_scale() { # weight(x, 3) and weight(x + 1, 3); old uses ^, new &
+	local x i r out=""
+	for x in "$2" $(($2 + 1)); do
+		r=0
+		for ((i = 0; i < 3; i++)); do
+			if [ "$1" = old ]; then
+				r=$((r + x * i + (x ^ i)))
+			else
+				r=$((r + x * i + (x & i)))
+			fi
+		done
+		out="$out $r"
+	done
+	echo "${out# }"
+}
+
 # check_feature PORT FEATURE old|new WHEN - the requests that show FEATURE
-# (fix, string, inline, helper, libc: the calc diffs) answer as the old or
+# (fix, string, inline, helper, libc, switch, clone: the calc diffs) answer as the old or
 # the new code would.  WHEN describes the moment for the check lines.
 CALC_CALLS=0	# compute() calls made by check_feature so far
 
@@ -100,6 +122,18 @@ check_feature() {
 		for a in yes YES Yes no; do
 			check_ask "$when: check $a ($v, strcasecmp)" "$port" \
 				"check $a" "$(model_check "$v" "$a")"
+		done
+		;;
+	switch)
+		for a in 1 2 7 8 9; do
+			check_ask "$when: color $a ($v switch)" "$port" \
+				"color $a" "$(model_color "$v" "$a")"
+		done
+		;;
+	clone)
+		for a in 5 12; do
+			check_ask "$when: scale $a ($v cloned function)" \
+				"$port" "scale $a" "$(model_scale "$v" "$a")"
 		done
 		;;
 	*)

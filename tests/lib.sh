@@ -22,6 +22,14 @@ RC=0		# exit status of the last `run`
 begin() {
 	TEST_NAME=$1
 	WORK=$TESTS/work/$1
+	mkdir -p "$TESTS/work"
+	# Two runs of one script in the same checkout would share $WORK (and
+	# its port files): the second waits for the first.
+	exec {TEST_LOCK}>"$TESTS/work/$1.lock"
+	if ! flock -n "$TEST_LOCK"; then
+		echo "# waiting for another run of $1 in this checkout"
+		flock "$TEST_LOCK"
+	fi
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
 	trap cleanup EXIT
@@ -196,7 +204,7 @@ start_target() {
 	shift 2
 	portfile=$WORK/$var.port
 	rm -f "$portfile"
-	"$bin" "$@" "$portfile" >"$WORK/$var.log" 2>&1 &
+	"$bin" "$@" "$portfile" >"$WORK/$var.log" 2>&1 {TEST_LOCK}>&- &
 	pid=$!
 	PIDS+=("$pid")
 	for ((i = 0; i < 300; i++)); do

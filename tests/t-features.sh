@@ -7,6 +7,8 @@
 #           callers in two files (both must change)
 #   helper  a new function the fixed code calls
 #   libc    a call to a libc function the program never imported
+#   switch  a changed and an added case of a switch (a jump or value table)
+#   clone   a static function gcc cloned (weight.constprop.0)
 # compute()'s state (file static, function-local static, global) is checked
 # to carry on through all of it.
 . "$(dirname "$0")/lib.sh"
@@ -15,7 +17,7 @@ begin features
 
 MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
 SRC=$WORK/calc
-FEATURES=(string inline helper libc)
+FEATURES=(string inline helper libc switch clone)
 calc_build "$SRC" "${MAKEARGS[@]}" || finish
 
 section "preconditions: what the original binary lacks"
@@ -60,7 +62,7 @@ for f in "${FEATURES[@]}"; do
 	check_status "$pid" "after revert $f"
 done
 
-section "all four applied, then revert --all"
+section "all applied, then revert --all"
 # Built from the same tree independently, these patches may share a
 # function (service_handle, where gcc inlines the small ones), and then the
 # last applied wins there (t-stack.sh covers stacking); what must hold is
@@ -71,7 +73,7 @@ for f in "${FEATURES[@]}"; do
 	names+=("$(patch_name "$WORK/$f.sut")")
 done
 check_status "$pid" "all applied" "${names[@]}"
-check_feature "$port" libc new "all applied, the last one"
+check_feature "$port" clone new "all applied, the last one"
 check "suture revert --all" suture revert "$pid" --all
 for f in "${FEATURES[@]}"; do
 	check_feature "$port" "$f" old "all reverted"

@@ -2,7 +2,8 @@
 # t-matrix.sh - the calc target built with gcc and clang, at -O0, -O2 and
 # -O3, as PIE and not, each patched with all.diff (every kind of change at
 # once: global and static functions with their state, string literal,
-# static inline in a header, new helper, new libc import), checked before,
+# static inline in a header, new helper, new libc import, switch, cloned
+# function), checked before,
 # after apply and after revert.
 #
 # A fourth field "hard" adds Debian's hardening flags (stack protector,
@@ -13,7 +14,7 @@
 . "$TESTS/calc.sh"
 begin matrix
 
-FEATURES=(fix string inline helper libc)
+FEATURES=(fix string inline helper libc switch clone)
 CONFIGS=${MATRIX:-"gcc:-O0:pie gcc:-O0:nopie gcc:-O2:pie gcc:-O2:nopie
 	clang:-O0:pie clang:-O0:nopie clang:-O2:pie clang:-O2:nopie
 	gcc:-O3:nopie clang:-O3:pie gcc:-O1:pie

@@ -11,6 +11,9 @@
  *   bar N       draw_bar() in util.c, through clamp_pct() too (inline.diff)
  *   check S     word_is_yes(): case-sensitive (libc.diff: strcasecmp)
  *   digest S    digest(): order-blind sum (helper.diff: new helper)
+ *   color N     color_name(): a switch, compiled to a table (switch.diff)
+ *   scale N     weight(N, 3) and weight(N + 1, 3): gcc clones weight()
+ *               for the constant k (weight.constprop.0) (clone.diff)
  *   hold N      compute_held(): waits inside until `release` (busy.diff)
  *   holding     how many threads are inside compute_held(), and the last
  *               one's thread id: "holding=1 tid=1234"
@@ -102,6 +105,41 @@ unsigned long digest(const char *s)
 	return h;
 }
 
+/* The name of color @n. */
+static const char *color_name(int n)
+{
+	switch (n) {
+	case 0:
+		return "red";
+	case 1:
+		return "green";
+	case 2:
+		return "blue";
+	case 3:
+		return "cyan";
+	case 4:
+		return "magenta";
+	case 5:
+		return "yellow";
+	case 6:
+		return "black";
+	case 7:
+		return "white";
+	default:
+		return "none";
+	}
+}
+
+/* A weighted sum over 0..k-1; always called with k = 3. */
+static __attribute__((noinline)) long weight(long x, int k)
+{
+	long r = 0;
+
+	for (int i = 0; i < k; i++)
+		r += x * i + (x ^ i);
+	return r;
+}
+
 int percent(int v)
 {
 	return clamp_pct(v);
@@ -132,6 +170,11 @@ int service_handle(const char *req, char *reply, size_t len)
 		snprintf(reply, len, "%s", word_is_yes(arg) ? "yes" : "no");
 	else if (!strncmp(req, "digest ", 7))
 		snprintf(reply, len, "%lu", digest(arg));
+	else if (!strncmp(req, "color ", 6))
+		snprintf(reply, len, "%s", color_name(atoi(arg)));
+	else if (!strncmp(req, "scale ", 6))
+		snprintf(reply, len, "%ld %ld", weight(atol(arg), 3),
+			 weight(atol(arg) + 1, 3));
 	else if (!strncmp(req, "pct ", 4))
 		snprintf(reply, len, "%d", percent(atoi(arg)));
 	else if (!strncmp(req, "bar ", 4))

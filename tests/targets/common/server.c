@@ -26,6 +26,7 @@ static unsigned long server_signals; /* SIGRTMIN received */
 /* Count SIGRTMIN: real-time signals queue, so none may go missing. */
 static void server_on_signal(int sig)
 {
+	(void)sig;
 	__atomic_fetch_add(&server_signals, 1, __ATOMIC_RELAXED);
 }
 
