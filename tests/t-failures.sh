@@ -8,6 +8,8 @@
 #   build-id  a patch built for another build of the program
 #   pid       no such process, a zombie, a thread id, suture itself, the
 #             calling shell, a process traced by someone else, bad numbers
+#   users     an unprivileged user patches their own process but not
+#             root's
 #   build     a diff changing a variable's initializer, a diff changing no
 #             code, a diff that does not apply, a build that does not
 #             reproduce the running binary, a wrong --binary
@@ -176,6 +178,35 @@ fi
 stop_target "$tracer"
 poll bash -c "grep -q '^TracerPid:[[:space:]]*0$' /proc/$pid/status"
 untouched "after the bad PIDs"
+
+section "users: a user patches their own process, not root's"
+# Everything the unprivileged user needs goes to a directory under /tmp,
+# since the checkout may sit where nobody cannot look.
+NB=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+UDIR=$(mktemp -d /tmp/suture-nobody.XXXXXX)
+trap 'cleanup; rm -rf "$UDIR"' EXIT
+cp "$SUTURE" "$SRC/calc" "$WORK/fix.sut" "$UDIR/"
+chmod 755 "$UDIR" "$UDIR/suture" "$UDIR/calc"
+chmod 644 "$UDIR/fix.sut"
+WORK_SAVED=$WORK
+WORK=$UDIR
+chmod 777 "$UDIR"
+start_target U "${NB[@]}" "$UDIR/calc"
+WORK=$WORK_SAVED
+check_eq "the target runs as nobody" nobody "$(stat -c %U "/proc/$U_PID")"
+check "nobody applies a patch to their own process" \
+	"${NB[@]}" "$UDIR/suture" apply "$U_PID" "$UDIR/fix.sut"
+check_ask "  ... which runs the new code" "$U_PORT" "calc 5" \
+	"$(model_sum new 5)"
+check "nobody reverts it" "${NB[@]}" "$UDIR/suture" revert "$U_PID"
+check_ask "  ... and the old code is back" "$U_PORT" "calc 5" \
+	"$(model_sum old 5)"
+stop_target "$U_PID"
+check_fails "nobody cannot patch root's process" \
+	"${NB[@]}" "$UDIR/suture" apply "$pid" "$UDIR/fix.sut"
+check_match "  ... and is told it belongs to another user" \
+	"another user|not permitted|permission" "$OUT"
+untouched "after the user tests"
 
 section "build: refusals"
 tree_sum() { (cd "$SRC" && find . -type f -print0 | sort -z | xargs -0 md5sum); }
