@@ -9,6 +9,7 @@
 #   libc    a call to a libc function the program never imported
 #   switch  a changed and an added case of a switch (a jump or value table)
 #   clone   a static function gcc cloned (weight.constprop.0)
+#   newfile a new source file (and Makefile line) with a new function
 # compute()'s state (file static, function-local static, global) is checked
 # to carry on through all of it.
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +62,28 @@ for f in "${FEATURES[@]}"; do
 	check_state "$port" "after revert $f"
 	check_status "$pid" "after revert $f"
 done
+
+section "newfile: a diff that adds a source file and its Makefile line"
+build_patch "$WORK/newfile.sut" "$SRC" "$TARGETS/calc/newfile.diff" calc \
+	"${MAKEARGS[@]}"
+check_eq "its build record lists extra_bonus (extra.c) as new" \
+	"extra_bonus extra.c" \
+	"$(json_get "$("$SUTURE" info --json "$WORK/newfile.sut")" \
+		'join " ", map { "$_->{name} $_->{file}" } @{$j->{build}{new}}' 2>&1)"
+bonus() { # sum of i % 3 for i < n
+	local i r=0
+	for ((i = 0; i < $1; i++)); do r=$((r + i % 3)); done
+	echo "$r"
+}
+check "apply newfile.sut" suture apply "$pid" "$WORK/newfile.sut"
+for a in 5 40; do
+	check_ask "newfile applied: calc $a adds the new file's bonus" "$port" \
+		"calc $a" "$(($(model_sum old "$a") + $(bonus "$a")))"
+	CALC_CALLS=$((CALC_CALLS + 1))
+done
+check "revert newfile" suture revert "$pid"
+check_feature "$port" fix old "newfile reverted"
+check_state "$port" "newfile reverted"
 
 section "all applied, then revert --all"
 # Built from the same tree independently, these patches may share a
