@@ -1,0 +1,19 @@
+/*
+ * chain.h - four functions that call each other, f1 -> f2 -> f3 -> f4,
+ * each adding the digit of its version (VER1..VER4) to the result, so one
+ * call returns 1111 when every function is version 1 and 2222 when all are
+ * version 2.  A patch switches all four; a result that mixes digits is a
+ * call chain that saw old and new code of one patch.
+ */
+#ifndef CHAIN_H
+#define CHAIN_H
+
+long f1(long seed);
+long f2(long seed);
+long f3(long seed);
+long f4(long seed);
+
+/* Calls that reached f4, counted by f4 itself (state in the target). */
+extern unsigned long f4_calls;
+
+#endif

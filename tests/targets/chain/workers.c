@@ -1,0 +1,87 @@
+/*
+ * workers.c - NWORKERS threads call the chain (chain.h) without pause and
+ * check every result: all digits equal (1111, 2222).  Anything else is a
+ * mixed call chain.  Each worker also counts its calls, so calls lost or
+ * doubled by the patching show as a difference with f4's own count.
+ *
+ *   stats -> calls=<made by workers> f4=<counted by f4> mixed=<bad results>
+ *            last=<each worker's last version digit, e.g. 1122>
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chain.h"
+#include "server.h"
+
+#define NWORKERS 4
+
+static unsigned long calls, mixed, inflight;
+static int last_ver[NWORKERS];
+
+/* The version all digits of @v agree on, or 0. */
+static int version_of(long v)
+{
+	long d = v % 10;
+
+	if (d < 1 || d > 2 || v != d * 1111)
+		return 0;
+	return (int)d;
+}
+
+static void *worker(void *arg)
+{
+	int id = (int)(long)arg;
+
+	for (long seed = 0;; seed++) {
+		long v;
+		int ver;
+
+		__atomic_fetch_add(&inflight, 1, __ATOMIC_SEQ_CST);
+		v = f1(seed);
+		__atomic_fetch_add(&calls, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_sub(&inflight, 1, __ATOMIC_SEQ_CST);
+		if (!(ver = version_of(v)))
+			__atomic_fetch_add(&mixed, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&last_ver[id], ver, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+int service_init(void)
+{
+	for (long i = 0; i < NWORKERS; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, worker, (void *)i) != 0)
+			return -1;
+		pthread_detach(t);
+	}
+	return 0;
+}
+
+/* f4's count may run ahead of the workers' by the calls in flight. */
+static unsigned long lost(void)
+{
+	unsigned long c = __atomic_load_n(&calls, __ATOMIC_SEQ_CST);
+	unsigned long f = __atomic_load_n(&f4_calls, __ATOMIC_SEQ_CST);
+	unsigned long in = __atomic_load_n(&inflight, __ATOMIC_SEQ_CST);
+
+	return f >= c && f <= c + in + NWORKERS ? 0 : 1;
+}
+
+int service_handle(const char *req, char *reply, size_t len)
+{
+	char last[NWORKERS + 1];
+
+	if (strcmp(req, "stats") != 0)
+		return -1;
+	for (int i = 0; i < NWORKERS; i++)
+		last[i] = (char)('0' + __atomic_load_n(&last_ver[i],
+							__ATOMIC_RELAXED));
+	last[NWORKERS] = '\0';
+	snprintf(reply, len, "calls=%lu mixed=%lu lost=%lu last=%s",
+		 __atomic_load_n(&calls, __ATOMIC_RELAXED),
+		 __atomic_load_n(&mixed, __ATOMIC_RELAXED), lost(), last);
+	return 0;
+}
