@@ -7,6 +7,8 @@
 #   newvar      the patch brings new variables (a file static and an
 #               initialised function-local static): they start from their
 #               initial values and keep counting between calls
+#   fork        the child of a patched process has the patch; parent and
+#               child are reverted independently
 #   tls         a diff that uses a thread-local variable: build refuses it
 #   ld.so       the program was started as `ld-linux-x86-64.so.2 ./calc`
 #   static      a statically linked program (IFUNCs inside the binary)
@@ -69,6 +71,31 @@ check_ask "applied again: fresh variables" "$N_PORT" "greet bo" \
 	"hello #101 (2), bo"
 check "revert newvar again" suture revert "$N_PID"
 stop_target "$N_PID"
+
+section "fork: a patched process forks"
+# The child inherits the patch; each process is then reverted on its own.
+CALC_CALLS=0
+start_target F "$SRC/calc" || finish
+check "apply to the parent" suture apply "$F_PID" "$WORK/fix.sut"
+child=$(ask "$F_PORT" fork)
+PIDS+=("$child")
+check_match "the parent forked a child" '^[0-9]+$' "$child"
+poll test -s "$WORK/F.port.child"
+CP=$(cat "$WORK/F.port.child")
+check_eq "the child is another process" "$child" "$(ask "$CP" pid)"
+check_ask "the child runs the patched code" "$CP" "calc 5" "$(model_sum new 5)"
+check_status "$child" "the child" fix
+check "revert in the parent" suture revert "$F_PID"
+check_ask "the parent runs the old code" "$F_PORT" "calc 5" "$(model_sum old 5)"
+check_ask "the child still runs the patched code" "$CP" "calc 5" \
+	"$(model_sum new 5)"
+check_status "$child" "the child, after the parent's revert" fix
+check_status "$F_PID" "the parent, after its revert"
+check "revert in the child" suture revert "$child"
+check_ask "the child runs the old code" "$CP" "calc 5" "$(model_sum old 5)"
+check_status "$child" "the child, after its revert"
+stop_target "$child"
+stop_target "$F_PID"
 
 section "tls: thread-local storage is refused"
 check_fails "suture build tls.diff is refused" \

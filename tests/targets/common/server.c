@@ -20,6 +20,8 @@
 #include "server.h"
 
 unsigned long server_served;
+static const char *server_portfile;
+static int server_lfd = -1;
 static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long server_signals; /* SIGRTMIN received */
 
@@ -44,6 +46,31 @@ static int server_count_threads(void)
 			n++;
 	closedir(d);
 	return n;
+}
+
+static int server_listen(int *port);
+static int server_write_port(const char *path, int port);
+static void server_accept_loop(int threaded) __attribute__((noreturn));
+
+/*
+ * Fork a copy of the process that serves on a port of its own, written to
+ * PORTFILE.child; returns the child's pid (in the parent) or -1.  Only the
+ * calling thread exists in the child, which then serves connections one
+ * at a time.
+ */
+static int server_fork(void)
+{
+	char path[4096];
+	int port, pid = fork();
+
+	if (pid != 0)
+		return pid;
+	close(server_lfd);
+	server_lfd = server_listen(&port);
+	snprintf(path, sizeof(path), "%s.child", server_portfile);
+	if (server_lfd < 0 || server_write_port(path, port) != 0)
+		_exit(1);
+	return 0;
 }
 
 /* Answer the skeleton's own requests; 1 if @req was one of them. */
@@ -119,7 +146,15 @@ static void server_serve(int fd)
 			exit(0);
 		}
 		reply[0] = '\0';
-		if (!server_builtin(req, reply, sizeof(reply), served) &&
+		if (!strcmp(req, "fork")) {
+			int pid = server_fork();
+
+			if (pid == 0) {
+				close(fd);
+				server_accept_loop(0);
+			}
+			snprintf(reply, sizeof(reply), "%d", pid);
+		} else if (!server_builtin(req, reply, sizeof(reply), served) &&
 		    service_handle(req, reply, sizeof(reply)) != 0)
 			snprintf(reply, sizeof(reply), "error: unknown request");
 		strcat(reply, "\n");
@@ -166,31 +201,11 @@ static int server_listen(int *port)
 	return fd;
 }
 
-int main(int argc, char **argv)
+/* Accept connections on server_lfd and serve them, forever. */
+static void server_accept_loop(int threaded)
 {
-	struct sigaction sa = { .sa_handler = server_on_signal,
-				.sa_flags = SA_RESTART };
-	int threaded = 0, port, lfd;
-
-	if (argc > 1 && !strcmp(argv[1], "-t")) {
-		threaded = 1;
-		argv++, argc--;
-	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s [-t] PORTFILE\n", argv[0]);
-		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigaction(SIGRTMIN, &sa, NULL);
-	if (service_init && service_init() != 0)
-		return 1;
-	lfd = server_listen(&port);
-	if (lfd < 0 || server_write_port(argv[1], port) != 0) {
-		perror("listen");
-		return 1;
-	}
 	for (;;) {
-		int cfd = accept(lfd, NULL, NULL);
+		int cfd = accept(server_lfd, NULL, NULL);
 		pthread_t t;
 
 		if (cfd < 0)
@@ -204,4 +219,31 @@ int main(int argc, char **argv)
 			close(cfd);
 		}
 	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = server_on_signal,
+				.sa_flags = SA_RESTART };
+	int threaded = 0, port;
+
+	if (argc > 1 && !strcmp(argv[1], "-t")) {
+		threaded = 1;
+		argv++, argc--;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s [-t] PORTFILE\n", argv[0]);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGRTMIN, &sa, NULL);
+	if (service_init && service_init() != 0)
+		return 1;
+	server_portfile = argv[1];
+	server_lfd = server_listen(&port);
+	if (server_lfd < 0 || server_write_port(argv[1], port) != 0) {
+		perror("listen");
+		return 1;
+	}
+	server_accept_loop(threaded);
 }

@@ -17,6 +17,8 @@
  *   served    -> how many requests were answered before this one
  *   threads   -> how many threads the process has
  *   signals   -> how many SIGRTMIN signals the process has handled
+ *   fork      -> the pid of a child the process forks, which serves (one
+ *                connection at a time) on a port written to PORTFILE.child
  *   quit      -> bye, then the process exits 0
  */
 #ifndef TARGET_SERVER_H
