@@ -1,9 +1,12 @@
 /* leftover.c - removing what an interrupted suture left (leftover.h). */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "apply/leftover.h"
 #include "util/fault.h"
@@ -76,11 +79,49 @@ static int unmap(struct session *s, struct rsys *rs, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/*
+ * Close descriptors of suture's memfds that a suture killed between
+ * memfd_create and close left open.  Read now, with every thread stopped,
+ * so the numbers cannot change under us.
+ */
+static int close_memfds(struct session *s, struct rsys *rs, struct error *err)
+{
+	char dir[64], path[64 + 256], link[256];
+	struct dirent *d;
+	DIR *fds;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", s->pid);
+	if (!(fds = opendir(dir)))
+		return 0; /* not knowing leaks a descriptor, nothing worse */
+	while (!r && (d = readdir(fds))) {
+		uint64_t args[6] = { 0 };
+		ssize_t n;
+		long ret;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, "/memfd:" STATE_MEMFD_PREFIX,
+			    strlen("/memfd:" STATE_MEMFD_PREFIX)))
+			continue;
+		args[0] = strtoull(d->d_name, NULL, 10);
+		r = rsyscall(s, rs, SYS_close, args, &ret, err);
+		fault_point("leftover descriptor closed");
+	}
+	closedir(fds);
+	return r;
+}
+
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, struct error *err)
 {
 	int r;
 
+	if ((r = close_memfds(s, rs, err)))
+		return r;
 	for (size_t i = st->ndead; i-- > 0;) {
 		const struct record *d = &st->dead[i];
 

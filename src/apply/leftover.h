@@ -11,7 +11,8 @@
  *     commit, or a revert that cleared it and did not finish unmapping;
  *   - trampolines that jump to such a region's gates, which send every call
  *     to the old code (so they are harmless, but in the way);
- *   - a region mapped and never written (all zero).
+ *   - a region mapped and never written (all zero);
+ *   - a descriptor of a memfd made for a region, not yet closed.
  *
  * `suture status` lists them; every apply and revert removes them first,
  * under the same stop and after the same safety check as its own change (a
@@ -31,9 +32,10 @@ size_t leftover_count(const struct state *st);
 void leftover_forbid(struct safety *sf, const struct state *st);
 
 /*
- * leftover_clean - with every thread of @s stopped and checked, put back
- * the entry bytes of trampolines that still jump into dead regions (newest
- * first) and unmap the dead and blank regions of @st.
+ * leftover_clean - with every thread of @s stopped and checked, close
+ * leaked memfd descriptors, put back the entry bytes of trampolines that
+ * still jump into dead regions (newest first) and unmap the dead and blank
+ * regions of @st.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, struct error *err);

@@ -116,25 +116,35 @@ out_close:
 	return r;
 }
 
+/*
+ * The parts of a region are adjacent and mapped in order, so the parts in
+ * @mapped cover one range, which goes in one munmap: a system call happens
+ * whole or not at all, so suture dying here never leaves a region cut in
+ * two (a code part without its record would be a leak nobody could find).
+ */
 int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,
 		       const struct record_part parts[RECORD_NPARTS],
 		       unsigned mapped, struct error *err)
 {
+	uint64_t lo = UINT64_MAX, hi = 0;
 	long ret;
 	int r;
 
 	for (int k = 0; k < RECORD_NPARTS; k++) {
 		if (!(mapped & (1u << k)))
 			continue;
-		if ((r = call(s, rs, SYS_munmap, base + parts[k].offset,
-			      parts[k].size, 0, 0, 0, 0, &ret, err)))
-			return r;
-		if (ret < 0)
-			return error_set(err, (int)ret,
-					 "cannot unmap %#" PRIx64
-					 " in process %d: %s",
-					 base + parts[k].offset, s->pid,
-					 strerror((int)-ret));
+		if (base + parts[k].offset < lo)
+			lo = base + parts[k].offset;
+		if (base + parts[k].offset + parts[k].size > hi)
+			hi = base + parts[k].offset + parts[k].size;
 	}
+	if (lo >= hi)
+		return 0;
+	if ((r = call(s, rs, SYS_munmap, lo, hi - lo, 0, 0, 0, 0, &ret, err)))
+		return r;
+	if (ret < 0)
+		return error_set(err, (int)ret,
+				 "cannot unmap %#" PRIx64 " in process %d: %s",
+				 lo, s->pid, strerror((int)-ret));
 	return 0;
 }

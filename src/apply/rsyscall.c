@@ -101,34 +101,33 @@ uint64_t rsyscall_scratch(struct session *s, size_t len)
 }
 
 /*
- * Single-step @t until it has executed the instruction at @insn, leaving
- * its registers then in @now.  Stops that come before the instruction runs
- * are not ours: a pending interrupt (PTRACE_EVENT_STOP) is skipped, a
- * signal is held for session_close.
+ * Resume @t until its next system-call stop (entry or exit).  Stops that
+ * come first are not ours: a pending interrupt stop is skipped, a signal
+ * (only SIGSTOP can get through the blocked mask) is held for
+ * session_close.  System-call stops are used rather than single steps
+ * because if suture dies in one, the kernel sends the thread nothing
+ * (PTRACE_O_TRACESYSGOOD makes the pending code an invalid signal number),
+ * while a single step's SIGTRAP would be delivered and kill the process.
  */
-static int step_over(struct session *s, struct session_thread *t, uint64_t insn,
-		     arch_regs *now, struct error *err)
+static int to_syscall_stop(struct session *s, struct session_thread *t,
+			   struct error *err)
 {
 	int st;
 
 	for (;;) {
-		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			goto out_lost;
 		while (waitpid(t->tid, &st, __WALL) < 0)
 			if (errno != EINTR)
 				goto out_lost;
 		if (!WIFSTOPPED(st))
 			goto out_lost;
-		t->sig_stop = (st >> 16) != PTRACE_EVENT_STOP;
-		if (!t->sig_stop)
-			continue;
-		if (ptrace(PTRACE_GETREGS, t->tid, 0, now) < 0)
-			goto out_lost;
-		/* The step's own SIGTRAP leaves the pc past the instruction. */
-		if (WSTOPSIG(st) == SIGTRAP &&
-		    arch_regs_pc(now) == insn + arch_syscall_insn_len)
+		t->in_syscall = WSTOPSIG(st) == (SIGTRAP | 0x80);
+		t->sig_stop = !t->in_syscall && (st >> 16) != PTRACE_EVENT_STOP;
+		if (t->in_syscall)
 			return 0;
-		session_hold_sig(t, WSTOPSIG(st));
+		if (t->sig_stop)
+			session_hold_sig(t, WSTOPSIG(st));
 	}
 out_lost:
 	return error_set(err, -ESRCH,
@@ -138,12 +137,12 @@ out_lost:
 }
 
 /*
- * Block every signal of @t for the rest of the session.  Each single-step
+ * Block every signal of @t for the rest of the session.  Each resume
  * otherwise lets the kernel dequeue one pending signal first, which would
  * then have to be held and re-sent (losing its ordering and, beyond the
  * first, its siginfo); blocked, they simply stay queued until
  * session_close restores the mask.  SIGKILL and SIGSTOP cannot be blocked
- * and are still handled by step_over.
+ * and are still handled by to_syscall_stop.
  */
 static int block_signals(struct session *s, struct session_thread *t,
 			 struct error *err)
@@ -222,9 +221,17 @@ int rsyscall(struct session *s, struct rsys *r, long nr,
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
 	fault_point("system call set up");
-	/* After the step the thread is at the park point again. */
-	if ((e = step_over(s, t, r->cave, &regs, err)))
+	if ((e = to_syscall_stop(s, t, err)))
 		return e;
+	fault_point("system call entered");
+	/* After the exit stop the thread is at the park point again. */
+	if ((e = to_syscall_stop(s, t, err)))
+		return e;
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) < 0)
+		return error_set(err, -errno,
+				 "cannot read the registers of thread %d of "
+				 "process %d: %s",
+				 t->tid, s->pid, strerror(errno));
 	fault_point("system call done");
 	*ret = arch_syscall_result(&regs);
 	return 0;

@@ -3,8 +3,9 @@
  *
  * suture maps and unmaps memory in the target without the target's libc:
  * one stopped thread runs a `syscall` instruction that suture placed in a
- * code cave (the unused tail of an executable segment's last page), single
- * stepped, and its registers are put back when the session closes.
+ * code cave (the unused tail of an executable segment's last page), from
+ * system-call stop to system-call stop, and its registers are put back
+ * when the session closes.
  *
  * The cave holds a rescue stub (arch.h), not just the instruction: after
  * the system call it restores the thread's signal mask and registers by

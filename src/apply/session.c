@@ -102,7 +102,7 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	for (size_t i = 0; i < ntids; i++) {
 		if (held(s, tids[i]))
 			continue;
-		if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) < 0) {
+		if (ptrace(PTRACE_SEIZE, tids[i], 0, PTRACE_O_TRACESYSGOOD) < 0) {
 			if (errno == ESRCH) /* exited since listed */
 				continue;
 			r = errno == EPERM
@@ -172,12 +172,35 @@ out_release:
 	return r;
 }
 
+/*
+ * Move @t from a system-call stop to an interrupt stop.  The registers it
+ * gets back may hold an interrupted system call that the kernel must
+ * restart (rax = -ERESTART*); the kernel decides that when the thread
+ * leaves get_signal(), which a system-call stop does not pass through, so
+ * the thread must be resumed from an interrupt stop.  Interrupting, then
+ * continuing, stops it again before it runs a single instruction.
+ */
+static int settle(struct session_thread *t)
+{
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
+	    ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+		return -ESRCH;
+	t->in_syscall = false;
+	return wait_stopped(t);
+}
+
 /* Release one thread, putting back registers and held signals. */
 static int release(struct session *s, struct session_thread *t,
 		   struct error *err)
 {
 	int inject = 0, r = 0;
 	size_t from = 0;
+
+	if (t->in_syscall && settle(t) < 0)
+		r = error_set(err, -ESRCH,
+			      "thread %d of process %d vanished while being "
+			      "released",
+			      t->tid, s->pid);
 
 	/*
 	 * Registers first: rsyscall() left its own in the kernel's copy, and

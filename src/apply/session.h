@@ -29,6 +29,8 @@ struct session_thread {
 	bool dirty;	  /* the kernel's copy of the registers was changed */
 	uint64_t sigmask; /* blocked signals as found, if mask_dirty */
 	bool mask_dirty;  /* rsyscall blocked every signal meanwhile */
+	bool in_syscall;  /* in a system-call stop (rsyscall); release moves
+			     it to an interrupt stop first */
 	bool sig_stop;	  /* now in a signal-delivery-stop (not an interrupt
 			     stop), so PTRACE_DETACH can deliver a signal */
 	int sigs[SESSION_MAX_SIGS]; /* signals held back, to re-deliver */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "apply/apply.h"
+#include "apply/leftover.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
@@ -52,7 +53,9 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 		fprintf(stderr, "suture revert: %s\n", err.msg);
 		return 1;
 	}
-	n = st.n;
+	/* Leftovers of an interrupted suture go with the first revert, or
+	 * with a revert of their own if no patch is live. */
+	n = st.n ? st.n : leftover_count(&st) > 0;
 	state_free(&st);
 	if (!n)
 		printf("no patches applied to process %d\n", pid);

@@ -1,0 +1,130 @@
+#!/bin/bash
+# t-crash.sh - suture killed at every step of apply and revert, and at
+# random moments, never harms the target or leaves it half-patched.
+#
+# The target (targets/chain) runs four threads calling f1 -> f2 -> f3 -> f4
+# without pause and checks every result itself: a call chain that mixes
+# old and new code of the patch, or a call lost, is counted.  SUTURE_FAULT=N
+# makes suture kill itself with SIGKILL at its Nth step (src/util/fault.h);
+# the loops go on until suture gets through without reaching N.
+. "$(dirname "$0")/lib.sh"
+begin crash
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/chain
+make_tree chain "$SRC"
+build_tree "$SRC" "${MAKEARGS[@]}" || finish
+start_target T "$SRC/chain" -t || finish
+pid=$T_PID port=$T_PORT
+build_patch "$WORK/v2.sut" "$SRC" "$TARGETS/chain/v2.diff" chain \
+	"${MAKEARGS[@]}" || finish
+
+stat_field() { # stat_field NAME - one field of the target's stats
+	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+runs_version() { # runs_version V - every worker's last call was version V
+	[ "$(stat_field last)" = "$1$1$1$1" ]
+}
+runs_one_version() { # every worker's last call was the same version
+	runs_version 1 || runs_version 2
+}
+calls_moved() { # calls_moved N - the workers made more than N calls
+	[ "$(stat_field calls)" -gt "$1" ]
+}
+
+# after_kill WHAT - the checks after suture died: the process lives, no
+# mixed or lost call so far, it runs one version only, status reads.
+after_kill() {
+	local what=$1 c bad=""
+	alive "$pid" || bad="process died"
+	c=$(stat_field calls)
+	poll calls_moved "$c" || bad="$bad; workers stopped making calls"
+	[ "$(stat_field mixed)" = 0 ] || bad="$bad; mixed call chains: $(ask "$port" stats)"
+	[ "$(stat_field lost)" = 0 ] || bad="$bad; lost calls: $(ask "$port" stats)"
+	poll runs_one_version ||
+		bad="$bad; workers run different versions: $(ask "$port" stats)"
+	"$SUTURE" status "$pid" >"$WORK/status.txt" 2>&1 ||
+		bad="$bad; suture status failed: $(cat "$WORK/status.txt")"
+	[ -z "$bad" ] && return 0
+	fail "$what" "$bad"
+	return 1
+}
+
+# clean_slate - revert whatever is applied or left over, back to version 1.
+clean_slate() {
+	local i
+	for i in 1 2 3; do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		[ -z "$(suture_maps "$pid")" ] && break
+	done
+	[ -z "$(suture_maps "$pid")" ] && poll runs_version 1
+}
+
+# fault_loop OP - run OP (apply or revert) with SUTURE_FAULT=1, 2, ...
+# until it completes; after each kill check the target, then clean up.
+fault_loop() {
+	local op=$1 n ok=1 killed=0 leftovers=0
+	for ((n = 1; n < 200; n++)); do
+		[ "$op" = revert ] && { "$SUTURE" apply "$pid" "$WORK/v2.sut" >/dev/null 2>&1 ||
+			{ fail "apply before the revert with fault $n" "$(suture apply "$pid" "$WORK/v2.sut" 2>&1)"; ok=0; break; }; }
+		# $(...) keeps bash from reporting the kill on the terminal
+		if [ "$op" = apply ]; then
+			rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/v2.sut" >"$WORK/op.txt" 2>&1; echo $?)
+		else
+			rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$pid" >"$WORK/op.txt" 2>&1; echo $?)
+		fi
+		if [ $rc -ne 137 ]; then
+			[ $rc -eq 0 ] || { fail "$op with SUTURE_FAULT=$n" "$(cat "$WORK/op.txt")"; ok=0; }
+			break
+		fi
+		killed=$((killed + 1))
+		after_kill "$op killed at step $n" || { ok=0; break; }
+		grep -q 'left to clean up' "$WORK/status.txt" && leftovers=$((leftovers + 1))
+		clean_slate || { fail "clean up after $op killed at step $n" "$(suture status "$pid" 2>&1)"; ok=0; break; }
+	done
+	[ $ok = 1 ] && pass "$op killed at each of its $killed steps: target fine every time ($leftovers times status showed leftovers)"
+	check "$op goes through once suture is not killed" test $rc -eq 0
+	[ $killed -ge 5 ] && pass "$op has fault points ($killed)" ||
+		fail "$op has fault points" "only $killed"
+}
+
+section "suture killed at every step of apply"
+fault_loop apply
+check_eq "after the apply loop: the patch is live" v2 "$(status_names "$pid")"
+wait_until "after the apply loop: every worker runs version 2" runs_version 2
+clean_slate
+
+section "suture killed at every step of revert"
+fault_loop revert
+check_eq "after the revert loop: no patch is applied" "" "$(status_names "$pid")"
+wait_until "after the revert loop: every worker runs version 1" runs_version 1
+
+section "black-box: SIGKILL at random moments, 200 applies and reverts"
+bad=0
+for ((i = 0; i < 200; i++)); do
+	if ((i % 2)); then op=revert; else op=apply; fi
+	if [ $op = apply ]; then
+		"$SUTURE" apply "$pid" "$WORK/v2.sut" >/dev/null 2>&1 &
+	else
+		"$SUTURE" revert "$pid" >/dev/null 2>&1 &
+	fi
+	k=$!
+	sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
+	kill -9 $k 2>/dev/null
+	wait $k 2>/dev/null
+	if ! alive "$pid" || [ "$(stat_field mixed)" != 0 ] || [ "$(stat_field lost)" != 0 ]; then
+		bad=1
+		fail "black-box kill $i ($op)" "$(ask "$port" stats)"
+		break
+	fi
+done
+[ $bad = 0 ] && pass "200 random kills: the target lives, no mixed or lost call ($(ask "$port" stats))"
+after_kill "after the random kills: target consistent" && pass "after the random kills: target consistent, status reads"
+check "after the random kills: suture revert --all cleans up" clean_slate
+check "after the random kills: apply works" suture apply "$pid" "$WORK/v2.sut"
+wait_until "after the random kills: every worker runs version 2" runs_version 2
+check "after the random kills: revert works" suture revert "$pid"
+check_eq "no suture region left" "" "$(suture_maps "$pid")"
+check_eq "no mixed call chain at all" 0 "$(stat_field mixed)"
+check_eq "no lost call at all" 0 "$(stat_field lost)"
+finish
