@@ -40,6 +40,17 @@ source "$HERE/../lib.sh"
 source "$HERE/mqtt-lib.bash"
 
 begin real-mosquitto
+# The trees live in a directory of this run's own: tests/run runs this script
+# too, and two runs at once (two developers, or a run and a hand run) must
+# not build into or wipe each other's trees.  Older runs' directories are
+# removed once their process is gone; the last one stays for inspection.
+for d in "$TESTS"/work/real-mosquitto-run.*; do
+	[ -d "$d" ] || continue
+	kill -0 "${d##*.}" 2>/dev/null || rm -rf "$d"
+done
+WORK=$TESTS/work/real-mosquitto-run.$$
+mkdir -p "$WORK"
+echo "# work directory: $WORK"
 
 PKG=mosquitto
 FIXES=${MOSQUITTO_FIXES:-0809 0015}
@@ -75,11 +86,12 @@ fetch() {
 }
 
 # --- the broker ----------------------------------------------------------
-# free_port: a TCP port on 127.0.0.1 that nothing listens on.
+# free_port: a TCP port on 127.0.0.1 that nothing listens on, below the
+# ephemeral range (32768-) so that no outgoing connection holds it.
 free_port() {
 	local p i
 	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
@@ -89,24 +101,29 @@ free_port() {
 }
 
 # start_broker VAR BINARY: run BINARY with a config listening on 127.0.0.1;
-# sets VAR_PID and VAR_PORT.
+# sets VAR_PID and VAR_PORT.  Tries another port if the one picked was
+# taken meanwhile.
 start_broker() {
-	local var=$1 bin=$2 port pid i conf log
-	port=$(free_port) || { fail "find a free port"; return 1; }
+	local var=$1 bin=$2 port pid i try conf log
 	conf=$WORK/$var.conf
 	log=$WORK/$var.log
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$conf"
-	"$bin" -c "$conf" >"$log" 2>&1 &
-	pid=$!
-	PIDS+=("$pid")
-	for ((i = 0; i < 100; i++)); do
-		if grep -q 'running' "$log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			printf -v "${var}_PID" '%s' "$pid"
-			printf -v "${var}_PORT" '%s' "$port"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
+	for ((try = 0; try < 5; try++)); do
+		port=$(free_port) || { fail "find a free port"; return 1; }
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$port" >"$conf"
+		"$bin" -c "$conf" >"$log" 2>&1 &
+		pid=$!
+		PIDS+=("$pid")
+		for ((i = 0; i < 100; i++)); do
+			if grep -q 'running' "$log" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				printf -v "${var}_PID" '%s' "$pid"
+				printf -v "${var}_PORT" '%s' "$port"
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		stop_target "$pid"
+		grep -q 'Address already in use' "$log" || break
 	done
 	fail "start $bin" "$(cat "$log")"
 	return 1
