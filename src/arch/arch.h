@@ -229,6 +229,16 @@ void arch_rescue_write(unsigned char *buf, uint64_t at,
  */
 void arch_regs_resume(const arch_regs *stopped, arch_regs *resume);
 
+/*
+ * arch_plt_entry - the start of the PLT entry, among @len bytes of PLT code
+ * at link-time address @addr, that jumps through the GOT slot at @slot; 0
+ * if there is none.  A statically linked program calls its IFUNCs (strcmp,
+ * memcpy) only through such entries, whose slot an IRELATIVE relocation
+ * fills at startup.
+ */
+uint64_t arch_plt_entry(const unsigned char *code, size_t len, uint64_t addr,
+			uint64_t slot);
+
 /* GNU target triplet ("x86_64-linux-gnu"): prefix of cross-named compilers
  * such as x86_64-linux-gnu-gcc that builds may call. */
 extern const char arch_gnu_triplet[];

@@ -177,6 +177,33 @@ static struct objfile *emit_find_global(struct emit *e, const char *name,
 	return NULL;
 }
 
+/*
+ * A function of the target that is an IFUNC (statically linked programs
+ * define strcmp, memcpy ... so): its symbol is the resolver, so calls go to
+ * the PLT entry the target's own code uses, which jumps to the chosen
+ * implementation.
+ */
+static int emit_ifunc_ref(struct emit *e, const struct target_sym *ts,
+			  struct emit_dest *d, struct error *err)
+{
+	uint64_t entry = target_ifunc_entry(e->ctx->target, ts->value);
+
+	if (!entry)
+		return error_set(err, -ENOTSUP,
+				 "the patch calls %s, an indirect function "
+				 "(IFUNC) of %s that its own code never calls "
+				 "through a PLT entry, so its implementation "
+				 "cannot be reached",
+				 ts->name, e->ctx->target_path);
+	d->sym = pbuild_symbol(&e->b, &(struct patch_symbol){
+		.name = ts->name,
+		.kind = PSYM_TARGET,
+		.value = entry,
+		.func = true,
+	});
+	return 0;
+}
+
 /* A reference to undefined symbol @y. */
 static int emit_undef_ref(struct emit *e, const struct obj_symbol *y,
 			  bool entry, struct emit_dest *d, struct error *err)
@@ -187,6 +214,8 @@ static int emit_undef_ref(struct emit *e, const struct obj_symbol *y,
 
 	if ((ret = target_lookup(e->ctx->target, y->name, NULL, -1, &ts, err)))
 		return ret;
+	if (ts && ts->type == STT_GNU_IFUNC)
+		return emit_ifunc_ref(e, ts, d, err);
 	if (ts) {
 		d->sym = emit_target(e, ts);
 		return 0;

@@ -40,6 +40,8 @@ void target_close(struct target *t)
 	free(t->syms);
 	free(t->files);
 	free(t->segs);
+	free(t->plts);
+	free(t->irel);
 	free(t->comment);
 	free(t->path);
 	free(t->image);
@@ -107,6 +109,39 @@ static void target_symbols(struct target_load *l, Elf_Scn *scn,
 	}
 }
 
+/* Remember the IRELATIVE relocations of a SHT_RELA section. */
+static void target_irelative(struct target *t, Elf_Scn *scn,
+			     const GElf_Shdr *sh)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; d && i < n; i++) {
+		GElf_Rela r;
+
+		if (!gelf_getrela(d, (int)i, &r) ||
+		    !arch_dynreloc_is_irelative((uint32_t)GELF_R_TYPE(r.r_info)))
+			continue;
+		t->irel = xrealloc(t->irel, (t->nirel + 1) * 2 *
+						    sizeof(*t->irel));
+		t->irel[2 * t->nirel] = r.r_offset;
+		t->irel[2 * t->nirel++ + 1] = (uint64_t)r.r_addend;
+	}
+}
+
+static void target_plt(struct target_load *l, const GElf_Shdr *sh,
+		       const char *name)
+{
+	struct target *t = l->t;
+
+	if (!name || strncmp(name, ".plt", 4) ||
+	    sh->sh_offset + sh->sh_size > l->len)
+		return;
+	t->plts = xrealloc(t->plts, (t->nplts + 1) * sizeof(*t->plts));
+	t->plts[t->nplts++] = (struct target_seg){ sh->sh_addr, sh->sh_size,
+						   sh->sh_offset };
+}
+
 static void target_section(struct target_load *l, Elf_Scn *scn,
 			   const GElf_Shdr *sh, bool *has_symtab)
 {
@@ -115,6 +150,10 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 
 	if (sh->sh_type == SHT_NOTE)
 		target_note(t, elf_getdata(scn, NULL));
+	if (sh->sh_type == SHT_RELA)
+		target_irelative(t, scn, sh);
+	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR))
+		target_plt(l, sh, name);
 	if (sh->sh_type == SHT_SYMTAB) {
 		*has_symtab = true;
 		target_symbols(l, scn, sh);
@@ -294,4 +333,22 @@ const unsigned char *target_bytes(const struct target *t, uint64_t addr,
 			return t->image + s->offset + (addr - s->addr);
 	}
 	return NULL;
+}
+
+uint64_t target_ifunc_entry(const struct target *t, uint64_t resolver)
+{
+	for (size_t i = 0; i < t->nirel; i++) {
+		if (t->irel[2 * i + 1] != resolver)
+			continue;
+		for (size_t k = 0; k < t->nplts; k++) {
+			const struct target_seg *p = &t->plts[k];
+			uint64_t e = arch_plt_entry(t->image + p->offset,
+						    p->size, p->addr,
+						    t->irel[2 * i]);
+
+			if (e)
+				return e;
+		}
+	}
+	return 0;
 }

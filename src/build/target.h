@@ -36,6 +36,10 @@ struct target {
 	struct target_seg *segs;
 	size_t nsegs;
 	unsigned char *image; /* the whole file */
+	struct target_seg *plts; /* PLT sections */
+	size_t nplts;
+	uint64_t *irel;	/* IRELATIVE relocations: slot, resolver pairs */
+	size_t nirel;
 };
 
 /*
@@ -62,6 +66,13 @@ int target_lookup(const struct target *t, const char *name, const char *file,
  * STT_FILE named @file, or -1; *count gets how many there are. */
 int target_file_run(const struct target *t, const char *file, size_t k,
 		    size_t *count);
+
+/*
+ * target_ifunc_entry - where the target's own code calls the IFUNC whose
+ * resolver is at @resolver: the PLT entry jumping through the slot an
+ * IRELATIVE relocation fills from that resolver; 0 if there is none.
+ */
+uint64_t target_ifunc_entry(const struct target *t, uint64_t resolver);
 
 /* target_bytes - the file bytes at link-time address @addr, @size long, or
  * NULL when they are not all in the file. */
