@@ -13,12 +13,23 @@
 #     Client check: send "30 80 80 80 01" (PUBLISH, 2 MiB body follows) on
 #     a fresh connection; unfixed the connection stays open, fixed it is
 #     closed at once.  Also: the broker's VmSize after announcing 256 MiB.
-#  2. 0015-Fix-QoS-1-QoS-2-publish-incorrectly-returning-no-sub.patch (the
+#  2. CVE-2023-28366.patch (security): the broker leaks memory when a
+#     client sends many QoS 2 PUBLISHes with a duplicate packet id and never
+#     answers the PUBRECs.  Fixed, it allows one duplicate (DUP set) and
+#     closes the connection on the second.
+#     A bigger patch: 10 changed functions in 6 files (lib/packet_mosq.c,
+#     src/context.c, src/database.c, ...), a new static function
+#     context__cleanup_out_packets, a changed prototype
+#     (db__message_store_find), `bool dup` -> `uint8_t dup` in a struct
+#     (same size), and two functions in which only __LINE__ moves.
+#     Client check: the answers to three identical QoS 2 PUBLISHes.
+#  3. (only with MOSQUITTO_FIXES=all or =0015)
+#     0015-Fix-QoS-1-QoS-2-publish-incorrectly-returning-no-sub.patch (the
 #     fix of a regression that the CVE-2024-8376 security update brought):
 #     a QoS 1 PUBLISH from an MQTT 5 client to a topic that has subscribers
 #     is acknowledged with reason 0x10 "no matching subscribers".  Only the
 #     body of sub__messages_queue() in src/subs.c changes (16 lines
-#     inserted: the rest of subs.c shifts, the file has .constprop copies).
+#     inserted, so the assert() inlined into sub__clean_session() moves).
 #     Client check: the PUBACK reason code, 10 unfixed, 00 fixed.
 #
 # Each fix: build the before tree as a user would (the same make flags are
@@ -30,7 +41,8 @@
 # The source comes from Debian's archive through fetch-and-prepare.sh
 # (cached in ~/.cache/debian-sources); when it cannot be had the test FAILS.
 #
-# Environment: MOSQUITTO_FIXES="0809 0015" (the default) selects the fixes;
+# Environment: MOSQUITTO_FIXES="0809 28366" (the default; "all" adds 0015)
+# selects the fixes;
 # FETCH_PREPARE=path of fetch-and-prepare.sh.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,7 +65,8 @@ mkdir -p "$WORK"
 echo "# work directory: $WORK"
 
 PKG=mosquitto
-FIXES=${MOSQUITTO_FIXES:-0809 0015}
+FIXES=${MOSQUITTO_FIXES:-0809 28366}
+[ "$FIXES" = all ] && FIXES="0809 28366 0015"
 # Only what builds with gcc and libc: no TLS, no cJSON, no docs (xsltproc),
 # no websockets, no SRV lookups.  -O2 -g as Debian builds (and the upstream
 # Makefile's own warnings); not stripped (plain `make`, not `make install`).
@@ -172,6 +185,15 @@ expect_fixed_0015() {
 		"00 delivered" "$(mqtt5_puback_reason "$3" "suture/real/$RANDOM")"
 }
 
+expect_unfixed_28366() {
+	check_eq "$1: the same QoS 2 PUBLISH (DUP, never released) is acknowledged three times" \
+		"[50 02 00 01][50 02 00 01][50 02 00 01]" "$(mqtt_qos2_dup "$3")"
+}
+expect_fixed_28366() {
+	check_eq "$1: the second duplicate of a QoS 2 PUBLISH closes the connection" \
+		"[50 02 00 01][50 02 00 01][closed]" "$(mqtt_qos2_dup "$3")"
+}
+
 check_pubsub() {
 	check "$1: publish/subscribe works (MQTT 3.1.1, QoS 0)" \
 		mqtt_pubsub "$3" "suture/real/t$RANDOM" "payload-$RANDOM"
@@ -187,13 +209,14 @@ listed() {
 }
 
 # --- one fix, end to end --------------------------------------------------
-# live_patch ID PATCH NAME CHANGED LINEONLY
-#   ID: 0809 or 0015 (selects expect_unfixed_ID / expect_fixed_ID)
+# live_patch ID PATCH NAME CHANGED NEW LINEONLY
+#   ID: 0809, 28366 or 0015 (selects expect_unfixed_ID / expect_fixed_ID)
 #   NAME: the patch's name (--name)
 #   CHANGED: the functions the builder must find changed (sorted, spaces)
+#   NEW: the new functions
 #   LINEONLY: the functions where only __LINE__ constants change
 live_patch() {
-	local id=$1 patch=$2 name=$3 changed=$4 lineonly=$5 dir t0 t1 pid port
+	local id=$1 patch=$2 name=$3 changed=$4 new=$5 lineonly=$6 dir t0 t1 pid port
 	dir=$WORK/$id
 	section "$patch"
 	fetch "$patch" "$dir" || return 1
@@ -235,6 +258,8 @@ live_patch() {
 	printf '%s\n' "$OUT" | grep -v '^suture build:' | sed 's/^/    | /'
 	check_eq "the builder finds exactly these functions changed" \
 		"$changed" "$(listed "$OUT" "changed functions:" | sort | xargs)"
+	check_eq "the builder finds these new functions: ${new:-none}" \
+		"$new" "$(listed "$OUT" "new functions:" | sort | xargs)"
 	check_eq "the builder finds only __LINE__ constants changed in: ${lineonly:-nothing}" \
 		"$lineonly" "$(listed "$OUT" "only __LINE__" | sort | xargs)"
 
@@ -280,9 +305,12 @@ cp "$SUTURE" "$WORK/suture" && SUTURE=$WORK/suture
 
 for f in $FIXES; do
 	case $f in
-	0809) live_patch 0809 CVE-2023-0809.patch CVE-2023-0809 packet__read "" ;;
+	0809) live_patch 0809 CVE-2023-0809.patch CVE-2023-0809 packet__read "" "" ;;
+	28366) live_patch 28366 CVE-2023-28366.patch CVE-2023-28366 \
+		"context__cleanup context__init db__message_insert db__message_reconnect_reset db__message_store_find db__message_write_inflight_out_single handle__publish packet__queue persist__client_messages_save persist__restore" \
+		context__cleanup_out_packets "db__message_store db__messages_delete_list" ;;
 	0015) live_patch 0015 0015-Fix-QoS-1-QoS-2-publish-incorrectly-returning-no-sub.patch \
-		mosquitto-0015 sub__messages_queue sub__clean_session ;;
+		mosquitto-0015 sub__messages_queue "" sub__clean_session ;;
 	*) fail "unknown fix '$f' in MOSQUITTO_FIXES" ;;
 	esac
 done

@@ -131,3 +131,22 @@ mqtt5_puback_reason() {
 	exec {s}>&- {p}>&-
 	echo "$reason $got"
 }
+
+# mqtt_qos2_dup PORT: connect (MQTT 3.1.1) and send the same QoS 2 PUBLISH
+# (DUP set, packet id 1, never released with PUBREL) three times; prints
+# what came back each time: "[50 02 00 01]" is a PUBREC, "[closed]" means
+# the broker dropped the connection.  The broker fixed for CVE-2023-28366
+# allows one duplicate and disconnects on the second.
+mqtt_qos2_dup() {
+	local port=$1 s r out="" i
+	exec {s}<>"/dev/tcp/127.0.0.1/$port" || { echo noconnect; return 1; }
+	r=$(mqtt_connect "$s" "suture-dup-$$")
+	[ "$r" = "20 02 00 00" ] || { exec {s}>&-; echo "connack:$r"; return 1; }
+	for i in 1 2 3; do
+		mqtt_packet 3c "$(mqtt_str suture/dup)\\x00\\x01message" >&"$s" 2>/dev/null
+		r=$(mqtt_read_packet "$s" 2)
+		out="$out[${r:-closed}]"
+	done
+	exec {s}>&-
+	echo "$out"
+}
