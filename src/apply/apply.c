@@ -382,18 +382,34 @@ static void ctx_free(struct apply_ctx *c)
 	proc_maps_free(&c->maps);
 }
 
-int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
-		struct apply_result *res, struct error *err)
+/* The arguments of one apply attempt, for quiesce_retry. */
+struct apply_try {
+	pid_t pid;
+	const struct patch *p;
+	const struct apply_opts *o;
+	struct apply_result *res;
+};
+
+/*
+ * One attempt.  The state read before stopping is read again once the
+ * process is stopped: if another suture changed it in between, the plan
+ * is stale and the attempt ends with -EAGAIN, changing nothing.
+ */
+static int apply_once(void *arg, struct error *err)
 {
-	struct apply_ctx c = {.pid = pid, .p = p, .mem = {.fd = -1}};
+	struct apply_try *t = arg;
+	struct apply_ctx c = {.pid = t->pid, .p = t->p, .mem = {.fd = -1}};
+	struct apply_result *res = t->res;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	if ((r = find_target(&c, err)) || (r = plan(&c, err)) ||
 	    (r = prepare_stop(&c, err)) ||
-	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts, err)))
+	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
+			 err)))
 		goto out_free;
-	if ((r = install(&c, res, err)))
+	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
+	    (r = install(&c, res, err)))
 		undo(&c);
 	res->nthreads = c.s.n;
 	/* Releasing the threads restores the injecting thread's registers. */
@@ -401,10 +417,19 @@ int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 	rsyscall_finish(&c.rs);
 	res->pause_ns = c.s.pause_ns;
 	if (!r) {
+		res->cleaned = leftover_count(&c.st);
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));
 	}
 out_free:
 	ctx_free(&c);
 	return r;
+}
+
+int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
+		struct apply_result *res, struct error *err)
+{
+	struct apply_try t = {pid, p, o, res};
+
+	return quiesce_retry(apply_once, &t, o->timeout_ms, err);
 }

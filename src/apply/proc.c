@@ -131,13 +131,19 @@ int proc_check_target(pid_t pid, struct error *err)
 	if (pf.tracer) {
 		char tc[64];
 
+		proc_comm(pf.tracer, pf.tracer, tc, sizeof(tc));
+		if (!strcmp(tc, "suture"))
+			return error_set(err, -EAGAIN,
+					 "process %d is being changed by "
+					 "another suture (PID %d)",
+					 pid, pf.tracer);
 		return error_set(
 		    err, -EBUSY,
 		    "process %d (%s) is already being traced by "
 		    "process %d (%s); detach the debugger or "
 		    "tracer first",
 		    pid, proc_comm(pid, pid, comm, sizeof(comm)), pf.tracer,
-		    proc_comm(pf.tracer, pf.tracer, tc, sizeof(tc)));
+		    tc);
 	}
 	return 0;
 }

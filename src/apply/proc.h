@@ -34,7 +34,8 @@ struct proc_maps {
  * proc_check_target - refuse PIDs suture must not or cannot patch: missing,
  * a thread rather than a process, a zombie, suture itself, a kernel thread,
  * or already traced (the message names the tracer).  Returns 0 if @pid looks
- * patchable; ptrace permission is only known when attaching.
+ * patchable; ptrace permission is only known when attaching.  -EAGAIN if the
+ * tracer is another suture: the caller may wait for it to finish.
  */
 int proc_check_target(pid_t pid, struct error *err);
 

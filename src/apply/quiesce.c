@@ -43,3 +43,17 @@ int quiesce(struct session *s, pid_t pid, struct safety *sf,
 			 "%s; still in use after %.1f s; nothing was changed",
 			 busy.msg, timeout_ms / 1000.0);
 }
+
+int quiesce_retry(int (*once)(void *arg, struct error *err), void *arg,
+		  unsigned timeout_ms, struct error *err)
+{
+	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
+	int r;
+
+	while ((r = once(arg, err)) == -EAGAIN &&
+	       session_now_ns() < deadline) {
+		error_clear(err);
+		sleep_ms(QUIESCE_RETRY_MS);
+	}
+	return r;
+}

@@ -23,4 +23,14 @@
 int quiesce(struct session *s, pid_t pid, struct safety *sf,
 	    unsigned timeout_ms, unsigned *attempts, struct error *err);
 
+/*
+ * quiesce_retry - run @once(@arg) until it returns anything but -EAGAIN
+ * (another suture is changing the process, or changed it while @once was
+ * preparing), waiting QUIESCE_RETRY_MS between tries, for up to
+ * @timeout_ms.  So two sutures working on one process take turns, and each
+ * plans from the state the other left.
+ */
+int quiesce_retry(int (*once)(void *arg, struct error *err), void *arg,
+		  unsigned timeout_ms, struct error *err);
+
 #endif

@@ -228,17 +228,30 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 				  all, err);
 }
 
-int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
-		 struct apply_result *res, struct error *err)
+/* The arguments of one revert attempt, for quiesce_retry. */
+struct revert_try {
+	pid_t pid;
+	const char *name;
+	const struct apply_opts *o;
+	struct apply_result *res;
+};
+
+/* One attempt; -EAGAIN if another suture changed the process meanwhile
+ * (see apply_once). */
+static int revert_once(void *arg, struct error *err)
 {
-	struct revert_ctx c = {.pid = pid, .mem = {.fd = -1}};
+	struct revert_try *t = arg;
+	struct revert_ctx c = {.pid = t->pid, .mem = {.fd = -1}};
+	struct apply_result *res = t->res;
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = prepare(&c, name, err)) ||
-	    (r = quiesce(&c.s, pid, &c.sf, o->timeout_ms, &res->attempts, err)))
+	if ((r = prepare(&c, t->name, err)) ||
+	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
+			 err)))
 		goto out_free;
-	if ((r = uninstall(&c, err)))
+	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
+	    (r = uninstall(&c, err)))
 		undo(&c);
 	res->nthreads = c.s.n;
 	session_close(&c.s, err);
@@ -258,4 +271,12 @@ out_free:
 	rmem_close(&c.mem);
 	proc_maps_free(&c.maps);
 	return r;
+}
+
+int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
+		 struct apply_result *res, struct error *err)
+{
+	struct revert_try t = {pid, name, o, res};
+
+	return quiesce_retry(revert_once, &t, o->timeout_ms, err);
 }

@@ -139,6 +139,47 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	return 0;
 }
 
+static bool same_records(const struct record *a, const struct record *b,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].base != b[i].base || a[i].seq != b[i].seq)
+			return false;
+	return true;
+}
+
+static bool state_same(const struct state *a, const struct state *b)
+{
+	if (a->n != b->n || a->ndead != b->ndead || a->nbad != b->nbad)
+		return false;
+	for (size_t i = 0; i < a->nbad; i++)
+		if (a->bad[i].start != b->bad[i].start)
+			return false;
+	return same_records(a->v, b->v, a->n) &&
+	       same_records(a->dead, b->dead, a->ndead);
+}
+
+int state_recheck(pid_t pid, const struct rmem *mem,
+		  const struct state *before, struct error *err)
+{
+	struct proc_maps maps = {0};
+	struct state now;
+	int r;
+
+	if ((r = proc_maps_read(pid, &maps, err)))
+		return r;
+	if (!(r = state_read(&maps, mem, &now, err))) {
+		if (!state_same(before, &now))
+			r = error_set(err, -EAGAIN,
+				      "another suture changed process %d "
+				      "while this one prepared",
+				      pid);
+		state_free(&now);
+	}
+	proc_maps_free(&maps);
+	return r;
+}
+
 void state_free(struct state *st)
 {
 	for (size_t i = 0; i < st->n; i++)
