@@ -125,4 +125,35 @@ check_match "some answers came from the new code" "^$NEW\$" \
 	"$(cat "$WORK/answers")"
 check_alive "alive after the churn" "$C_PID" "$C_PORT"
 check_status "$C_PID" "after the churn"
+stop_target "$C_PID"
+
+section "many threads: 150 threads blocked in the process"
+# Built at -O0 so fix.diff replaces compute and count_vowels only, not
+# service_handle, which every held thread has on its stack.
+MSRC=$WORK/calc-O0
+calc_build "$MSRC" CC=gcc "CFLAGS=-O0 -g" || finish
+start_target M "$MSRC/calc" -t || finish
+build_patch "$WORK/fix-O0.sut" "$MSRC" "$TARGETS/calc/fix.diff" calc \
+	CC=gcc "CFLAGS=-O0 -g" || finish
+held=()
+for ((i = 0; i < 150; i++)); do
+	ask "$M_PORT" "hold $i" >"$WORK/held.$i" &
+	held+=($!)
+done
+is_holding() { [ "$(ask "$M_PORT" holding | sed 's/ .*//')" = "holding=$1" ]; }
+wait_until "150 requests are held" is_holding 150
+check "apply with 150 threads blocked" suture apply "$M_PID" "$WORK/fix-O0.sut"
+check_ask "the new code runs" "$M_PORT" "calc 5" "$(model_sum new 5)"
+check "revert with 150 threads blocked" suture revert "$M_PID"
+check_ask "the old code runs" "$M_PORT" "calc 5" "$(model_sum old 5)"
+for ((i = 0; i < 150; i++)); do
+	ask "$M_PORT" release >/dev/null
+done
+wait "${held[@]}"
+bad=""
+for ((i = 0; i < 150; i++)); do
+	[ "$(cat "$WORK/held.$i")" = $((2 * i + 1)) ] || bad="$bad $i"
+done
+check_eq "every held request got its answer" "" "$bad"
+check_alive "alive after the crowd" "$M_PID" "$M_PORT"
 finish
