@@ -1,0 +1,54 @@
+#!/bin/bash
+# t-patchfile.sh - the patch file reader against damaged and hostile files.
+#
+# A real patch (calc + fix.diff) is the seed.  tests/fuzz/patchfile-fuzz.c,
+# built here with AddressSanitizer and UndefinedBehaviorSanitizer, checks
+# that every one-byte change and every truncation is refused, and parses
+# 20000 mutated files whose checksum was recomputed (hostile input) without
+# any memory error.  Then suture itself gets a few hostile files.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin patchfile
+
+SRC=$WORK/calc
+calc_build "$SRC" CC=gcc "CFLAGS=-O2 -g" || finish
+build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
+	CC=gcc "CFLAGS=-O2 -g" || finish
+
+section "reader under sanitizers"
+FUZZ=$WORK/patchfile-fuzz
+run cc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I"$ROOT/src" $(pkg-config --cflags capstone) \
+	"$TESTS/fuzz/patchfile-fuzz.c" "$ROOT"/src/patchfile/*.c \
+	"$ROOT"/src/util/*.c "$ROOT"/src/arch/x86_64/*.c \
+	$(pkg-config --libs libelf jansson zlib capstone) -o "$FUZZ"
+if [ "$RC" -ne 0 ]; then
+	fail "build the fuzz harness" "$OUT"
+	finish
+fi
+run env ASAN_OPTIONS=detect_leaks=1 "$FUZZ" "$WORK/fix.sut" 20000
+printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - '
+PASSED=$((PASSED + $(grep -c '^ok - ' <<<"$OUT")))
+FAILED=$((FAILED + $(grep -c '^FAIL - ' <<<"$OUT")))
+check_eq "the harness ran to the end without a sanitizer report" 0 "$RC"
+[ "$RC" -ne 0 ] && printf '%s\n' "$OUT" | tail -n 30
+
+section "suture info on hostile files"
+# A valid checksum over garbage: the reader must refuse, not crash.
+head -c 4000 /dev/urandom >"$WORK/garbage"
+perl -MCompress::Zlib -e '
+	local $/; open my $f, "<", $ARGV[0] or die; my $b = <$f>;
+	print $b, "SUTCRC32", pack("V", crc32($b)), pack("V", length $b);' \
+	"$WORK/garbage" >"$WORK/garbage.sut"
+run "$SUTURE" info "$WORK/garbage.sut"
+check_eq "garbage with a checksum trailer: refused" 1 "$RC"
+check_match "  ... because it is malformed, not for its checksum" \
+	"malformed|not a 64-bit ELF" "$OUT"
+: >"$WORK/empty.sut"
+run "$SUTURE" info "$WORK/empty.sut"
+check_eq "empty file: refused" 1 "$RC"
+check_match "  ... saying it is not a patch" "not a suture patch" "$OUT"
+run "$SUTURE" info "$WORK/no-such-file.sut"
+check_eq "missing file: refused" 1 "$RC"
+check_match "  ... naming it" "no-such-file" "$OUT"
+finish
