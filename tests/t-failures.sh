@@ -8,6 +8,7 @@
 #   build-id  a patch built for another build of the program
 #   pid       no such process, a zombie, a thread id, suture itself, the
 #             calling shell, a process traced by someone else, bad numbers
+#   cli       missing or malformed arguments
 #   users     an unprivileged user patches their own process but not
 #             root's
 #   build     a diff changing a variable's initializer, a diff changing no
@@ -178,6 +179,18 @@ fi
 stop_target "$tracer"
 poll bash -c "grep -q '^TracerPid:[[:space:]]*0$' /proc/$pid/status"
 untouched "after the bad PIDs"
+
+section "cli: bad arguments are usage errors (exit status 2)"
+for args in "apply $pid" "apply" "revert" "status" "info" "frobnicate" \
+	"apply $pid $WORK/fix.sut --timeout abc" \
+	"apply $pid $WORK/fix.sut --timeout -1" \
+	"build --patch $TARGETS/calc/fix.diff --binary calc"; do
+	# shellcheck disable=SC2086
+	run "$SUTURE" $args
+	check_eq "suture $args: exit status 2" 2 "$RC"
+	check_match "  ... with a usage or a reason" "usage|abc|-1|unknown|--src" "$OUT"
+done
+untouched "after the bad arguments"
 
 section "users: a user patches their own process, not root's"
 # Everything the unprivileged user needs goes to a directory under /tmp,

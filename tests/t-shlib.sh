@@ -78,4 +78,15 @@ check_app old "after revert app"
 check_status "$pid" "after revert app"
 check_alive "alive at the end" "$pid" "$port"
 
+section "a process without libfoo.so"
+sleep 300 &
+other=$!
+PIDS+=("$other")
+check_fails "apply foo.sut to a process that does not load libfoo.so" \
+	suture apply "$other" "$WORK/foo.sut"
+check_match "  ... refused by build-id, naming it" \
+	"build-id $(build_id "$SRC/libfoo.so")" "$OUT"
+check_eq "  ... and the process runs on" "" \
+	"$(alive "$other" || echo gone)"
+
 finish
