@@ -251,7 +251,8 @@ live_patch() {
 	t1=$SECONDS
 	printf '%s\n' "$OUT" >"$dir/build.out"
 	if [ "$RC" -ne 0 ]; then
-		fail "suture build $patch ($((t1 - t0)) s)" "$OUT"
+		fail "suture build $patch ($((t1 - t0)) s)" "$OUT
+(exit status $RC)"
 		return 1
 	fi
 	pass "suture build $patch ($((t1 - t0)) s)"
@@ -265,7 +266,8 @@ live_patch() {
 
 	run suture apply "$pid" "$dir/fix.sut"
 	if [ "$RC" -ne 0 ]; then
-		fail "suture apply $pid fix.sut" "$OUT"
+		fail "suture apply $pid fix.sut" "$OUT
+(exit status $RC$( ((RC > 128)) && echo ", killed by signal $((RC - 128))"))"
 		return 1
 	fi
 	pass "suture apply $pid fix.sut: $(head -n 1 <<<"$OUT")"
@@ -278,7 +280,8 @@ live_patch() {
 
 	run suture revert "$pid"
 	if [ "$RC" -ne 0 ]; then
-		fail "suture revert $pid" "$OUT"
+		fail "suture revert $pid" "$OUT
+(exit status $RC$( ((RC > 128)) && echo ", killed by signal $((RC - 128))"))"
 		return 1
 	fi
 	pass "suture revert $pid: $(head -n 1 <<<"$OUT")"
