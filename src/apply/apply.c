@@ -69,7 +69,8 @@ struct apply_ctx {
 	/* Undo state while installing. */
 	unsigned mapped; /* parts of the region mapped */
 	size_t ntramp;	 /* rec.funcs[0..ntramp) have trampolines */
-	unsigned char **code; /* per function: its current code, for gates */
+	unsigned char **code; /* per function: its code as planned for */
+	size_t ungated;	      /* functions without a gate */
 };
 
 static int find_target(struct apply_ctx *c, struct error *err)
@@ -115,7 +116,9 @@ static void start_record(struct apply_ctx *c)
 	}
 }
 
-/* Choose a base in the current map and link the image for it. */
+static void build_gates(struct apply_ctx *c);
+
+/* Choose a base in the current map, link the image and gates for it. */
 static int place_and_link(struct apply_ctx *c, struct error *err)
 {
 	int r;
@@ -127,9 +130,11 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	c->rec.base = c->lay.base;
 	c->rec.size = c->lay.size;
 	memcpy(c->rec.parts, c->lay.parts, sizeof(c->rec.parts));
+	c->rec.unwind = c->lay.unwind;
 	for (size_t i = 0; i < c->p->nfuncs; i++)
 		c->rec.funcs[i].new_addr = link_symbol_addr(
 		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
+	build_gates(c);
 	return 0;
 }
 
@@ -150,6 +155,58 @@ static int check_entries(struct apply_ctx *c, struct error *err)
 	return 0;
 }
 
+/*
+ * Read each replaced function as it is, before stopping the process (the
+ * gates are made then, as decoding is slow): the bytes its trampoline will
+ * overwrite, and all of its code for the gate, which moves the entry
+ * instructions and must know that nothing jumps between them.
+ * entries_unchanged() checks, once the process is stopped, that this is
+ * still what the process has.
+ */
+static int read_entries(struct apply_ctx *c, struct error *err)
+{
+	c->code = xcalloc(c->rec.nfuncs, sizeof(*c->code));
+	for (size_t i = 0; i < c->rec.nfuncs; i++) {
+		struct record_func *f = &c->rec.funcs[i];
+		size_t size = c->p->funcs[i].old_size;
+		int r;
+
+		if (f->flags & PFUNC_PART)
+			continue;
+		c->code[i] = xmalloc(size);
+		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)))
+			return r;
+		f->saved_len = arch_trampoline_len();
+		memcpy(f->saved, c->code[i], f->saved_len);
+	}
+	return 0;
+}
+
+/* With the process stopped: are the functions still as read_entries saw
+ * them?  If not (another tool changed code meanwhile) start over. */
+static int entries_unchanged(struct apply_ctx *c, struct error *err)
+{
+	for (size_t i = 0; i < c->rec.nfuncs; i++) {
+		size_t size = c->p->funcs[i].old_size;
+		unsigned char *now;
+		int r;
+
+		if (!c->code[i])
+			continue;
+		now = xmalloc(size);
+		r = rmem_read(&c->mem, c->rec.funcs[i].entry, now, size, err);
+		if (!r && memcmp(now, c->code[i], size))
+			r = error_set(err, -EAGAIN,
+				      "the code of function %s changed while "
+				      "suture prepared",
+				      c->rec.funcs[i].name);
+		free(now);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int plan(struct apply_ctx *c, struct error *err)
 {
 	int r;
@@ -162,9 +219,9 @@ static int plan(struct apply_ctx *c, struct error *err)
 	if ((r = layout_plan(c->p, record_size(&c->rec), &c->lay, err)))
 		return r;
 	c->image = xmalloc(c->lay.size);
-	if ((r = place_and_link(c, err)))
+	if ((r = check_entries(c, err)) || (r = read_entries(c, err)))
 		return r;
-	return check_entries(c, err);
+	return place_and_link(c, err);
 }
 
 /*
@@ -211,39 +268,16 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 }
 
 /*
- * Read each replaced function as it is now that nothing runs: the bytes its
- * trampoline will overwrite, and all of its code for the gate, which moves
- * the entry instructions and must know that nothing jumps between them.
- */
-static int save_entries(struct apply_ctx *c, struct error *err)
-{
-	c->code = xcalloc(c->rec.nfuncs, sizeof(*c->code));
-	for (size_t i = 0; i < c->rec.nfuncs; i++) {
-		struct record_func *f = &c->rec.funcs[i];
-		size_t size = c->p->funcs[i].old_size;
-		int r;
-
-		if (f->flags & PFUNC_PART)
-			continue;
-		c->code[i] = xmalloc(size);
-		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)))
-			return r;
-		f->saved_len = arch_trampoline_len();
-		memcpy(f->saved, c->code[i], f->saved_len);
-	}
-	return 0;
-}
-
-/*
  * Give every function a gate in the region, testing the commit byte.  A
  * function whose entry instructions cannot be moved (or that branches
  * back into them) gets none: its trampoline jumps straight to the new
  * code, and only its switch is not protected against suture dying.
  */
-static void build_gates(struct apply_ctx *c, struct apply_result *res)
+static void build_gates(struct apply_ctx *c)
 {
 	uint64_t flag = c->lay.base + record_live_offset();
 
+	c->ungated = 0;
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
 		uint64_t off = c->lay.gates_off + i * ARCH_GATE_MAX;
@@ -260,7 +294,7 @@ static void build_gates(struct apply_ctx *c, struct apply_result *res)
 			continue;
 		}
 		f->gate = 0;
-		res->ungated++;
+		c->ungated++;
 	}
 }
 
@@ -335,10 +369,11 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	struct timespec now;
 	int r;
 
-	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
-	    (r = save_entries(c, err)) || (r = map_region(c, err)))
+	if ((r = entries_unchanged(c, err)) ||
+	    (r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
+	    (r = map_region(c, err)))
 		return r;
-	build_gates(c, res);
+	res->ungated = c->ungated;
 	clock_gettime(CLOCK_REALTIME, &now);
 	c->rec.applied_ns =
 	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
