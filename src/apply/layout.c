@@ -94,6 +94,18 @@ static void set_part(struct layout *l, int k, uint64_t start, uint64_t end,
 	l->parts[k].prot = prot;
 }
 
+/* Where the patch's call-frame information went: its ".eh_frame" section
+ * (src/build/ehframe.h), read-only like constants, so in the text part. */
+static void find_unwind(const struct patch *p, struct layout *l)
+{
+	for (size_t i = 0; i < p->nsections; i++)
+		if (!strcmp(p->sections[i].name, ".eh_frame") &&
+		    !p->sections[i].flags && !p->sections[i].nobits) {
+			l->unwind.offset = l->sec_off[i];
+			l->unwind.size = p->sections[i].size;
+		}
+}
+
 int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
 		struct error *err)
 {
@@ -120,6 +132,7 @@ int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
 	place_sections(p, l, PSEC_WRITE, PSEC_WRITE, &pos);
 	set_part(l, RECORD_PART_DATA, start, pos, PROT_READ | PROT_WRITE);
 	l->size = align_up(pos, page_size());
+	find_unwind(p, l);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct layout {
 	uint64_t gates_off; /* ARCH_GATE_MAX bytes per function of the patch,
 			       for its gate (arch.h), in function order */
 	struct record_part parts[RECORD_NPARTS];
+	struct record_span unwind; /* the section ".eh_frame", if any */
 	uint64_t size; /* bytes of the whole region, page aligned */
 	uint64_t base; /* run-time address chosen by layout_place */
 };

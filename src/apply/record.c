@@ -7,6 +7,10 @@
  *   struct rec_func[nfuncs]                at funcs_off
  *   string area (NUL-terminated strings)   at strings_off
  *
+ * The header has grown once, keeping version 1: `unwind` was appended, and
+ * a header without it (header_size REC_HEADER_V1_SIZE) still reads, as a
+ * patch without call-frame information.
+ *
  * A CRC-32 over the whole record (with the crc field and the commit byte
  * zero) catches a region that merely looks like ours.  The commit byte is
  * left out because it is the one field written after the record: gates
@@ -48,7 +52,11 @@ struct rec_header {
 	uint32_t name, target_file; /* string offsets */
 	uint32_t build_id_len;
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
+	struct record_span unwind; /* appended; see above */
 };
+
+/* The header as the first suture wrote it: without `unwind`. */
+#define REC_HEADER_V1_SIZE offsetof(struct rec_header, unwind)
 
 struct rec_func {
 	uint32_t name, flags;
@@ -120,6 +128,7 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->strings_size = (uint32_t)strings_size(r);
 	h->build_id_len = (uint32_t)r->build_id_len;
 	memcpy(h->build_id, r->build_id, r->build_id_len);
+	h->unwind = r->unwind;
 }
 
 void record_encode(const struct record *r, unsigned char *buf)
@@ -158,9 +167,9 @@ size_t record_needed(const unsigned char *buf, size_t len)
 {
 	struct rec_header h;
 
-	if (len < sizeof(h))
+	if (len < REC_HEADER_V1_SIZE)
 		return 0;
-	memcpy(&h, buf, sizeof(h));
+	memcpy(&h, buf, REC_HEADER_V1_SIZE);
 	if (memcmp(h.magic, rec_magic, sizeof(h.magic)) ||
 	    h.total_size > REC_MAX_SIZE)
 		return 0;
@@ -180,33 +189,59 @@ static const char *get_str(const unsigned char *buf, const struct rec_header *h,
 	return area + off;
 }
 
+/* Read the header at @buf (@len bytes) into @h, fields a shorter (older)
+ * header lacks zeroed; NULL, or why it cannot be read. */
+static const char *read_header(const unsigned char *buf, size_t len,
+			       struct rec_header *h)
+{
+	if (len < REC_HEADER_V1_SIZE)
+		return "it is too short to hold a record";
+	memset(h, 0, sizeof(*h));
+	memcpy(h, buf, len < sizeof(*h) ? len : sizeof(*h));
+	if (memcmp(h->magic, rec_magic, sizeof(h->magic)))
+		return "it does not start with a suture record";
+	if (h->version != RECORD_VERSION)
+		return "its record has a version this suture does not read";
+	if ((h->header_size != sizeof(*h) &&
+	     h->header_size != REC_HEADER_V1_SIZE) ||
+	    h->total_size > len || h->total_size < h->header_size ||
+	    h->func_size != sizeof(struct rec_func))
+		return "its record has inconsistent sizes";
+	memset((unsigned char *)h + h->header_size, 0,
+	       sizeof(*h) - h->header_size);
+	return NULL;
+}
+
+/* The call-frame information must lie inside the code part. */
+static bool unwind_ok(const struct rec_header *h)
+{
+	const struct rec_part *t = &h->parts[RECORD_PART_TEXT];
+
+	return !h->unwind.size ||
+	       (h->unwind.offset >= t->offset && h->unwind.size <= t->size &&
+		h->unwind.offset - t->offset <= t->size - h->unwind.size);
+}
+
 /* Check the header's framing: magic, version, sizes, CRC, bounds. */
 static const char *check_header(const unsigned char *buf, size_t len,
 				uint64_t at, struct rec_header *h)
 {
 	struct rec_header z;
+	const char *why;
 
-	if (len < sizeof(*h))
-		return "it is too short to hold a record";
-	memcpy(h, buf, sizeof(*h));
-	if (memcmp(h->magic, rec_magic, sizeof(h->magic)))
-		return "it does not start with a suture record";
-	if (h->version != RECORD_VERSION)
-		return "its record has a version this suture does not read";
-	if (h->header_size != sizeof(*h) || h->total_size > len ||
-	    h->total_size < sizeof(*h) ||
-	    h->func_size != sizeof(struct rec_func))
-		return "its record has inconsistent sizes";
+	if ((why = read_header(buf, len, h)))
+		return why;
 	z = *h;
 	z.crc = 0;
 	z.live = 0;
-	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, sizeof(z)),
-			    buf + sizeof(z),
-			    h->total_size - sizeof(z)) != h->crc)
+	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z,
+				  h->header_size),
+			    buf + h->header_size,
+			    h->total_size - h->header_size) != h->crc)
 		return "its record fails its checksum";
 	if (h->base != at)
 		return "its record describes a region at another address";
-	if (h->funcs_off < sizeof(*h) || h->nfuncs == 0 ||
+	if (h->funcs_off < h->header_size || h->nfuncs == 0 ||
 	    (uint64_t)h->funcs_off + (uint64_t)h->nfuncs * h->func_size >
 		h->strings_off ||
 	    (uint64_t)h->strings_off + h->strings_size > h->total_size ||
@@ -216,6 +251,9 @@ static const char *check_header(const unsigned char *buf, size_t len,
 		if (h->parts[i].offset > h->size ||
 		    h->parts[i].size > h->size - h->parts[i].offset)
 			return "its record has a part outside the region";
+	if (!unwind_ok(h))
+		return "its record has call-frame information outside its "
+		       "code";
 	return NULL;
 }
 
@@ -273,6 +311,7 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	r->live = h.live != 0;
 	r->build_id_len = h.build_id_len;
 	memcpy(r->build_id, h.build_id, h.build_id_len);
+	r->unwind = h.unwind;
 	for (int i = 0; i < RECORD_NPARTS; i++) {
 		r->parts[i].offset = h.parts[i].offset;
 		r->parts[i].size = h.parts[i].size;

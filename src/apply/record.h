@@ -38,6 +38,11 @@ struct record_part {
 	int prot;	 /* PROT_* */
 };
 
+/* Bytes [offset, offset + size) from the region's base. */
+struct record_span {
+	uint64_t offset, size;
+};
+
 struct record_func {
 	char *name;
 	uint64_t entry;	   /* run-time address of the replaced function */
@@ -60,6 +65,9 @@ struct record {
 	char *target_file;
 	uint64_t base, size; /* the region: [base, base + size) */
 	struct record_part parts[RECORD_NPARTS];
+	struct record_span unwind; /* the patch's .eh_frame (call-frame
+				      information), inside the text part;
+				      size 0 if it has none */
 	uint64_t applied_ns; /* CLOCK_REALTIME */
 	bool live;	     /* the commit byte: gates send calls to the new
 				code.  Written alone, after everything else,
