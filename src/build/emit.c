@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "build/ehframe.h"
 #include "build/normalize.h"
 #include "build/pbuild.h"
 #include "build/pipeline.h"
@@ -374,6 +375,22 @@ static void emit_funcs(struct emit *e)
 	}
 }
 
+/* The call-frame information of every code section copied, so that
+ * threads inside or below patch code can be unwound (ehframe.h). */
+static void emit_unwind(struct emit *e)
+{
+	struct ehframe_code *code = xcalloc(e->ncopies + 1, sizeof(*code));
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->ncopies; i++)
+		if (obj_sec_exec(&e->copies[i].o->secs[e->copies[i].shndx]))
+			code[n++] = (struct ehframe_code){
+				e->copies[i].o, e->copies[i].shndx,
+				e->copies[i].psec };
+	ehframe_emit(&e->b, code, n);
+	free(code);
+}
+
 static void emit_header(struct emit *e)
 {
 	struct patch *p = e->b.p;
@@ -400,6 +417,7 @@ int emit_patch(struct build_ctx *ctx, struct error *err)
 	if ((ret = emit_bind_all(&e, err)))
 		goto out_free;
 	emit_funcs(&e);
+	emit_unwind(&e);
 	ctx->patch = pbuild_take(&e.b);
 out_free:
 	pbuild_free(&e.b);
