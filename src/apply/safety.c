@@ -6,6 +6,11 @@
  * dwfl_linux_proc_attach(): the threads are already stopped by the session,
  * their registers already fetched, and memory is read with pread on
  * /proc/PID/mem, so unwinding makes no ptrace call of its own.
+ *
+ * Patch regions are modules too (dwfl_linux_proc_report lists every file
+ * mapping, memfds included), but libdwfl finds no ELF file for them.  The
+ * find_elf callback hands it the region's unwind image instead (unwind.h),
+ * attached to the module as its userdata when the modules are loaded.
  */
 #include <dwarf.h>
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include <string.h>
 
 #include "apply/safety.h"
+#include "apply/state.h"
 #include "arch/arch.h"
 #include "util/xalloc.h"
 
@@ -39,8 +45,22 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
 	return -1;
 }
 
+/* A region's unwind image if warm_module attached one, else the file. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
+		    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	const struct unwind_image *img = *userdata;
+
+	if (!img)
+		return dwfl_linux_proc_find_elf(mod, userdata, name, base,
+						file_name, elfp);
+	/* libdwfl owns the Elf and ends it; the bytes stay ours. */
+	*elfp = elf_memory((char *)img->elf, img->len);
+	return -1;
+}
+
 static const Dwfl_Callbacks dwfl_cbs = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = find_elf,
 	.find_debuginfo = no_debuginfo,
 };
 
@@ -119,15 +139,62 @@ static const Dwfl_Thread_Callbacks thread_cbs = {
 	.set_initial_registers = cb_set_initial_registers,
 };
 
-/* Load one module's ELF file and CFI now rather than during the pause. */
+/* Whether module @name is one of suture's regions. */
+static bool is_region(const char *name)
+{
+	return name && !strncmp(name, UNWIND_MODULE_PREFIX,
+				strlen(UNWIND_MODULE_PREFIX));
+}
+
+/*
+ * Load one module's ELF file and CFI now rather than during the pause.  A
+ * region gets its unwind image first (the module starts at the region's
+ * base, where its record is).
+ */
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 		       Dwarf_Addr start, void *arg)
 {
+	struct safety *sf = arg;
 	Dwarf_Addr bias;
 
+	for (size_t i = 0; is_region(name) && i < sf->nimg; i++)
+		if (sf->img[i].base == start)
+			*userdata = &sf->img[i];
 	if (dwfl_module_getelf(mod, &bias))
 		dwfl_module_eh_cfi(mod, &bias);
 	return DWARF_CB_OK;
+}
+
+/* Add the unwind image of region @r, if it has call-frame information. */
+static void add_image(struct safety *sf, const struct record *r)
+{
+	struct unwind_image img;
+
+	if (unwind_image_make(r, sf->mem, &img, NULL))
+		return;
+	XGROW(sf->img, sf->imgcap, sf->nimg);
+	sf->img[sf->nimg++] = img;
+}
+
+/*
+ * Make the unwind images of every region of the process, live or left by
+ * an interrupted suture.  A region whose image cannot be made is unwound
+ * as before, which ends in the scan.  SUTURE_NO_PATCH_CFI=1 makes none:
+ * the tests use it to measure what the scan alone does.
+ */
+static void load_images(struct safety *sf)
+{
+	const char *off = getenv("SUTURE_NO_PATCH_CFI");
+	struct state st;
+
+	if ((off && *off && strcmp(off, "0")) ||
+	    state_read(sf->maps, sf->mem, &st, NULL))
+		return;
+	for (size_t i = 0; i < st.n; i++)
+		add_image(sf, &st.v[i]);
+	for (size_t i = 0; i < st.ndead; i++)
+		add_image(sf, &st.dead[i]);
+	state_free(&st);
 }
 
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
@@ -137,13 +204,14 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->pid = pid;
 	sf->maps = maps;
 	sf->mem = mem;
+	load_images(sf);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
 		return 0;
 	dwfl_report_begin(sf->dwfl);
 	if (dwfl_linux_proc_report(sf->dwfl, pid) != 0 ||
 	    dwfl_report_end(sf->dwfl, NULL, NULL) != 0)
 		goto out_no_unwinder;
-	dwfl_getmodules(sf->dwfl, warm_module, NULL, 0);
+	dwfl_getmodules(sf->dwfl, warm_module, sf, 0);
 	if (!dwfl_attach_state(sf->dwfl, NULL, pid, &thread_cbs, sf))
 		goto out_no_unwinder;
 	return 0;
@@ -173,6 +241,31 @@ static const struct safety_range *forbidden(const struct safety *sf,
 }
 
 /*
+ * Whether @pc can be unwound from: it is in module @mod, and if that is a
+ * region of suture's, that region's call-frame information covers it
+ * (gates and stubs have none).  The modules of the program are trusted as
+ * before.
+ */
+static bool has_cfi(Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	const char *name;
+	Dwarf_Frame *frame;
+	Dwarf_CFI *cfi;
+	Dwarf_Addr bias;
+
+	if (!mod)
+		return false;
+	name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (!is_region(name))
+		return true;
+	if (!(cfi = dwfl_module_eh_cfi(mod, &bias)) ||
+	    dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+		return false;
+	free(frame);
+	return true;
+}
+
+/*
  * Check one frame.  A caller's frame holds a return address, which points
  * just after the call: pc - 1 is inside the calling function even when the
  * call is its last instruction.
@@ -191,9 +284,10 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 		pc--;
 	if ((w->hit = forbidden(w->sf, pc)))
 		return DWARF_CB_ABORT;
-	/* Outside every module there is no CFI (patch code, JIT code):
-	 * libdw would fall back to guessing, so stop trusting the walk. */
-	if (!dwfl_addrmodule(w->sf->dwfl, pc) ||
+	/* Outside every module there is no CFI (JIT code), nor in a region
+	 * without an FDE for @pc: libdw would fall back to guessing, so stop
+	 * trusting the walk. */
+	if (!has_cfi(dwfl_addrmodule(w->sf->dwfl, pc), pc) ||
 	    ++w->depth > SAFETY_MAX_FRAMES) {
 		w->unsure = true;
 		return DWARF_CB_ABORT;
@@ -284,6 +378,9 @@ void safety_free(struct safety *sf)
 {
 	if (sf->dwfl)
 		dwfl_end(sf->dwfl);
+	for (size_t i = 0; i < sf->nimg; i++)
+		unwind_image_free(&sf->img[i]);
+	free(sf->img);
 	for (size_t i = 0; i < sf->n; i++)
 		free(sf->r[i].what);
 	free(sf->r);

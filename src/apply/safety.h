@@ -8,10 +8,12 @@
  * middle of an instruction it is executing.  With the process stopped, every
  * thread's stack is unwound with libdw using the modules' call-frame
  * information, and every frame's code address is checked against the
- * forbidden ranges.  Where unwinding cannot be trusted (code without CFI,
- * such as patch code, or a corrupt frame) the thread's whole live stack is
- * scanned instead for any word that points into a forbidden range: a stale
- * value may cause a false alarm (and a retry), never a missed frame.
+ * forbidden ranges.  Patch code is unwound with the call-frame information
+ * its patch brought (unwind.h).  Where unwinding cannot be trusted (code
+ * without CFI, such as a gate or a patch made before patches carried CFI,
+ * or a corrupt frame) the thread's whole live stack is scanned instead for
+ * any word that points into a forbidden range: a stale value may cause a
+ * false alarm (and a retry), never a missed frame.
  */
 #ifndef SUTURE_APPLY_SAFETY_H
 #define SUTURE_APPLY_SAFETY_H
@@ -22,6 +24,7 @@
 #include "apply/proc.h"
 #include "apply/rmem.h"
 #include "apply/session.h"
+#include "apply/unwind.h"
 
 #define SAFETY_CACHE_SIZE 8192
 
@@ -40,6 +43,9 @@ struct safety {
 	const struct rmem *mem;	      /* borrowed */
 	struct session *s;	      /* during safety_check only */
 	size_t iter;		      /* next_thread's position */
+	struct unwind_image *img;     /* one per region with CFI; libdwfl
+					 reads them until dwfl_end */
+	size_t nimg, imgcap;
 	/* Stack memory read ahead for the unwinder: one block per read
 	 * instead of one system call per word.  Valid for one thread's walk
 	 * only (the process runs between checks). */
