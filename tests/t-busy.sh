@@ -1,0 +1,100 @@
+#!/bin/bash
+# t-busy.sh - revert and apply while every thread is below patch code.
+#
+# Eight workers call work() and tally() without pause; work() sleeps
+# inside (through hold()), so once work.diff is applied the workers are
+# nearly always stopped below patch code, with stale return addresses into
+# tally() in their live frames.  Applying and reverting tally.diff is only
+# possible if the safety check unwinds through work()'s patch code with
+# the call-frame information the patch carries: the conservative stack
+# scan it falls back to without that finds the stale words and never lets
+# go.  100 of 100 apply/revert cycles must work, each switching every
+# worker (the target checks every result), and the same reverts with the
+# patches' CFI ignored (SUTURE_NO_PATCH_CFI=1) must be seen to fail.
+. "$(dirname "$0")/lib.sh"
+begin busy
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+CYCLES=${BUSY_CYCLES:-100}
+SRC=$WORK/busy
+make_tree busy "$SRC"
+build_tree "$SRC" "${MAKEARGS[@]}" || finish
+start_target B "$SRC/busy" || finish
+pid=$B_PID port=$B_PORT
+
+# stat FIELD - one field of the `stats` reply.
+stat() {
+	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# all_on FIELD VERSION - every worker's last result of FIELD (lastw,
+# lastt) was of VERSION.
+all_on() {
+	[ "$(stat "$1")" = "$2$2$2$2$2$2$2$2" ]
+}
+# attempts - the attempts the last suture run reports in $OUT (1 if none).
+attempts() {
+	local n
+	n=$(sed -n 's/.*, \([0-9]*\) attempts).*/\1/p' <<<"$OUT")
+	echo "${n:-1}"
+}
+
+section "build"
+build_patch "$WORK/work.sut" "$SRC" "$TARGETS/busy/work.diff" busy \
+	"${MAKEARGS[@]}" || finish
+build_patch "$WORK/tally.sut" "$SRC" "$TARGETS/busy/tally.diff" busy \
+	"${MAKEARGS[@]}" || finish
+run readelf -S "$WORK/tally.sut"
+check_match "the patch carries .eh_frame" '\.eh_frame' "$OUT"
+
+section "work() patched while the workers sleep outside it"
+check_eq "workers sleep outside work()" holding=0 "$(ask "$port" hold 0)"
+check "suture apply work.sut" suture apply "$pid" "$WORK/work.sut" \
+	--timeout 30
+wait_until "every worker's work() is version 2" all_on lastw 2
+check_eq "workers now sleep inside work()" holding=1 "$(ask "$port" hold 1)"
+
+section "without the patches' call-frame information"
+check "suture apply tally.sut" suture apply "$pid" "$WORK/tally.sut" \
+	--timeout 30
+wait_until "every worker's tally() is version 2" all_on lastt 2
+failed=0
+for i in 1 2 3 4 5; do
+	run env SUTURE_NO_PATCH_CFI=1 "$SUTURE" revert "$pid" tally --timeout 1
+	[ "$RC" -ne 0 ] && failed=$((failed + 1))
+done
+echo "# without CFI: $failed of 5 reverts failed (1 s timeout each)"
+check_eq "without CFI the stack scan refuses every revert" 5 "$failed"
+check_match "... because of a stale return address into tally()" \
+	"function tally .*in use|code of patch 'tally' is in use" "$OUT"
+check "with CFI the same revert works" suture revert "$pid" tally --timeout 30
+wait_until "every worker's tally() is version 1 again" all_on lastt 1
+
+section "$CYCLES apply/revert cycles of tally.sut below work()'s patch code"
+ok_apply=0 ok_revert=0 switched=0 hist=""
+for ((i = 1; i <= CYCLES; i++)); do
+	run "$SUTURE" apply "$pid" "$WORK/tally.sut" --timeout 30
+	[ "$RC" -eq 0 ] || { echo "# cycle $i apply: $OUT"; continue; }
+	ok_apply=$((ok_apply + 1))
+	poll all_on lastt 2 && switched=$((switched + 1))
+	run "$SUTURE" revert "$pid" tally --timeout 30
+	[ "$RC" -eq 0 ] || { echo "# cycle $i revert: $OUT"; continue; }
+	ok_revert=$((ok_revert + 1))
+	hist="$hist $(attempts)"
+	poll all_on lastt 1 && switched=$((switched + 1))
+done
+echo "# attempts per revert (count x attempts):" \
+	"$(tr ' ' '\n' <<<"$hist" | sed '/^$/d' | sort -n | uniq -c |
+		awk '{printf " %dx%d", $1, $2}')"
+check_eq "$CYCLES of $CYCLES applies worked" "$CYCLES" "$ok_apply"
+check_eq "$CYCLES of $CYCLES reverts worked" "$CYCLES" "$ok_revert"
+check_eq "every worker switched each time" $((2 * CYCLES)) "$switched"
+check_eq "no result of no version" 0 "$(stat errors)"
+check_eq "1 + 8 threads still run" 9 "$(ask "$port" threads)"
+
+section "work() reverted"
+check_eq "workers sleep outside work()" holding=0 "$(ask "$port" hold 0)"
+check "suture revert work" suture revert "$pid" work --timeout 30
+wait_until "every worker's work() is version 1 again" all_on lastw 1
+check_status "$pid" "at the end"
+check_alive "alive at the end" "$pid" "$port"
+finish

@@ -1,0 +1,28 @@
+/*
+ * busy.h - the two functions the tests patch and what they call.  Each
+ * lives in its own file so that the compiler can inline none of them.
+ */
+#ifndef BUSY_H
+#define BUSY_H
+
+#define NWORKERS 8
+
+/* work - seed * 16 + version (1, or 2 once work.diff is applied).  Calls
+ * hold() in between, so a worker is mostly stopped below work(). */
+long work(long seed);
+
+/* tally - count work()'s version @v through note(); returns v * 10 +
+ * version (1, or 2 once tally.diff is applied). */
+long tally(long v);
+
+/* hold - if holding, sleep a little, in a frame with stale words (hold.c). */
+void hold(void);
+
+/* Whether workers sleep inside work() (through hold()) or outside it;
+ * the request "hold 0|1" sets it. */
+extern int holding;
+
+/* note - count one value of version @v (busy.c). */
+void note(long v);
+
+#endif
