@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/perfmap.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
 #include "patchfile/patchfile.h"
@@ -54,6 +55,9 @@ int cmd_apply(int argc, char **argv)
 		return 1;
 	}
 	cli_print_change("applied", "to", "replaced", pid, &res);
+	/* perf names patch code from this map; failing that is no error. */
+	if (perfmap_add(pid, &res.rec, &err))
+		fprintf(stderr, "suture apply: note: %s\n", err.msg);
 	record_free(&res.rec);
 	patch_free(p);
 	return 0;

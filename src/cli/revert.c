@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "apply/apply.h"
+#include "apply/perfmap.h"
 #include "apply/leftover.h"
 #include "apply/status.h"
 #include "cli/commands.h"
@@ -38,6 +39,9 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 		return 1;
 	}
 	cli_print_change("reverted", "from", "restored", pid, &res);
+	/* perf names patch code from this map; failing that is no error. */
+	if (perfmap_remove(pid, &res.rec, &err))
+		fprintf(stderr, "suture revert: note: %s\n", err.msg);
 	record_free(&res.rec);
 	return 0;
 }

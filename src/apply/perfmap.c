@@ -1,0 +1,148 @@
+/*
+ * perfmap.c - /tmp/perf-PID.map lines for patch code (perfmap.h).
+ *
+ * The file lies in a world-writable directory, so it is never followed
+ * through a symbolic link (O_NOFOLLOW), and it is rewritten by renaming a
+ * new file over it, so a reader never sees half of it.  The line of a
+ * function is "NEW_ADDR NEW_SIZE NAME [suture:PATCH]": the patch's name
+ * makes suture's lines its own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply/perfmap.h"
+#include "util/xalloc.h"
+
+static char *map_path(pid_t pid)
+{
+	return xasprintf("/tmp/perf-%d.map", (int)pid);
+}
+
+/* The lines of @r, joined; NULL if it has no function with a size. */
+static char *patch_lines(const struct record *r)
+{
+	char *all = xstrdup(""), *next;
+
+	for (size_t i = 0; i < r->nfuncs; i++) {
+		const struct record_func *f = &r->funcs[i];
+
+		if (!f->new_size)
+			continue;
+		next = xasprintf("%s%" PRIx64 " %" PRIx64 " %s [suture:%s]\n",
+				 all, f->new_addr, f->new_size, f->name,
+				 r->name);
+		free(all);
+		all = next;
+	}
+	if (*all)
+		return all;
+	free(all);
+	return NULL;
+}
+
+int perfmap_add(pid_t pid, const struct record *r, struct error *err)
+{
+	char *path = map_path(pid), *lines = patch_lines(r);
+	int fd = -1, ret = 0;
+
+	if (!lines)
+		goto out_free;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	/* One write: appends of other writers do not cut our lines. */
+	if (fd < 0 || write(fd, lines, strlen(lines)) != (ssize_t)strlen(lines))
+		ret = error_set(err, -errno, "cannot add patch '%s' to %s: %s",
+				r->name, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+out_free:
+	free(lines);
+	free(path);
+	return ret;
+}
+
+/* Whether line @line (with its newline) is one of @lines. */
+static bool is_ours(const char *line, size_t len, const char *lines)
+{
+	for (const char *p = lines; *p;) {
+		const char *end = strchr(p, '\n');
+
+		if ((size_t)(end - p + 1) == len && !memcmp(p, line, len))
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* Copy the lines of @in that are not in @lines to @out. */
+static int copy_others(FILE *in, FILE *out, const char *lines)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, in)) > 0)
+		if (!is_ours(line, (size_t)len, lines))
+			fwrite(line, 1, (size_t)len, out);
+	free(line);
+	return ferror(in) || ferror(out) ? -EIO : 0;
+}
+
+/* Rewrite @path without @lines, through a new file renamed over it. */
+static int rewrite(const char *path, FILE *in, const char *lines)
+{
+	char *tmp = xasprintf("%s.suture-XXXXXX", path);
+	int fd = mkstemp(tmp), ret;
+	FILE *out;
+
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		goto out_free;
+	}
+	fchmod(fd, 0644);
+	ret = copy_others(in, out, lines);
+	if (fclose(out) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+out_free:
+	free(tmp);
+	return ret;
+}
+
+int perfmap_remove(pid_t pid, const struct record *r, struct error *err)
+{
+	char *path = map_path(pid), *lines = patch_lines(r);
+	int fd, ret = 0;
+	FILE *in;
+
+	if (!lines)
+		goto out_free;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(in = fdopen(fd, "r"))) {
+		if (errno != ENOENT)
+			ret = error_set(err, -errno, "cannot read %s: %s",
+					path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out_free;
+	}
+	if ((ret = rewrite(path, in, lines)))
+		error_set(err, ret, "cannot remove patch '%s' from %s: %s",
+			  r->name, path, strerror(-ret));
+	fclose(in);
+out_free:
+	free(lines);
+	free(path);
+	return ret;
+}

@@ -1,0 +1,28 @@
+/*
+ * perfmap.h - naming patch code for perf.
+ *
+ * perf names code outside every ELF file (JIT code) from /tmp/perf-PID.map,
+ * one "START SIZE NAME" line per function, START and SIZE in hex.  suture
+ * adds a line for the new code of every function a patch replaces when it
+ * applies the patch, and removes exactly those lines when it reverts it;
+ * lines written by anything else (a JIT in the same process) are kept.
+ * The lines are made from the record alone, so a revert from a fresh
+ * suture removes what the apply added.
+ */
+#ifndef SUTURE_APPLY_PERFMAP_H
+#define SUTURE_APPLY_PERFMAP_H
+
+#include <sys/types.h>
+
+#include "apply/record.h"
+#include "util/error.h"
+
+/* perfmap_add - append the lines of applied patch @r to @pid's map file
+ * (created if missing). */
+int perfmap_add(pid_t pid, const struct record *r, struct error *err);
+
+/* perfmap_remove - remove the lines of reverted patch @r from @pid's map
+ * file, rewriting it; nothing if there is none. */
+int perfmap_remove(pid_t pid, const struct record *r, struct error *err);
+
+#endif
