@@ -78,13 +78,15 @@ int build_run(struct build_ctx *ctx, struct error *err)
 				 "(built there), or give the running binary "
 				 "with --target",
 				 ctx->target_path);
-	if ((ret = target_open(ctx->target_path, &ctx->target, err)))
+	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
+	    (ret = base_load(ctx, err)))
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
 	    (ret = compare_objects(ctx, err)) || (ret = emit_patch(ctx, err)) ||
 	    (ret = record_info(ctx, err)))
 		return ret;
+	base_stamp(ctx);
 	return 0;
 }
 
@@ -105,6 +107,10 @@ void build_ctx_free(struct build_ctx *ctx)
 		tree_remove(ctx->scratch);
 	target_close(ctx->target);
 	patch_free(ctx->patch);
+	patch_free(ctx->base);
+	for (size_t i = 0; i < ctx->nbase_diffs; i++)
+		free(ctx->base_diffs[i]);
+	free(ctx->base_diffs);
 	free(ctx->fns);
 	free(ctx->scratch);
 	free(ctx->src_real);

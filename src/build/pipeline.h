@@ -50,6 +50,8 @@ struct build_opts {
 	const char *binary;	     /* artifact to patch, relative to tree */
 	const char *target;	     /* running binary; NULL: src_dir/binary */
 	const char *name;	     /* patch name */
+	const char *on;		     /* patch file this one builds on, or
+					NULL (suture build --on) */
 	char *const *command;	     /* build command; NULL: "make" */
 	bool keep;		     /* keep the scratch directory */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
@@ -104,6 +106,9 @@ struct build_ctx {
 	size_t nfns, fns_cap;
 	size_t nunchanged;
 	struct patch *patch;
+	struct patch *base;   /* opts->on, read by base_load, or NULL */
+	char **base_diffs;    /* its diffs, written into the scratch dir */
+	size_t nbase_diffs;
 	char *detail; /* multi-line explanation of a failure, or NULL */
 };
 
@@ -130,6 +135,25 @@ int verify_target(struct build_ctx *ctx, struct error *err);
 int compare_objects(struct build_ctx *ctx, struct error *err);
 int emit_patch(struct build_ctx *ctx, struct error *err);
 int record_info(struct build_ctx *ctx, struct error *err);
+
+/*
+ * The patch a stacked patch builds on (base.c).  base_load reads opts->on
+ * and checks it is for the same binary; base_write_diffs puts its diffs
+ * (all those it was built from, in order) into the scratch directory, for
+ * tree_prepare to apply to both trees before the new ones; base_replaces
+ * tells verify_target which functions of the target (at link-time @addr,
+ * called @name) differ from the rebuilt "original" because of the base
+ * patch: those it replaced and those whose __LINE__ constants it shifted.
+ * base_stamp records the dependency in the new patch; base_diffs_json is
+ * the base's diffs for the build record (a new reference).
+ */
+int base_load(struct build_ctx *ctx, struct error *err);
+int base_write_diffs(struct build_ctx *ctx, struct error *err);
+bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
+		   const char *name);
+void base_stamp(struct build_ctx *ctx);
+struct json_t;
+struct json_t *base_diffs_json(const struct build_ctx *ctx);
 
 /* tree_remove - delete the scratch directory (recursively). */
 void tree_remove(const char *dir);

@@ -107,9 +107,11 @@ static json_t *record_commands(const struct build_ctx *ctx)
 	return arr;
 }
 
+/* Every diff the patched source state comes from: the base patch's
+ * (suture build --on), then this patch's own. */
 static json_t *record_diffs(const struct build_ctx *ctx, struct error *err)
 {
-	json_t *arr = json_array();
+	json_t *arr = base_diffs_json(ctx);
 
 	for (size_t i = 0; i < ctx->opts->npatches; i++) {
 		const char *path = ctx->opts->patches[i];

@@ -140,12 +140,13 @@ static int tree_copy_dir(const char *src, const char *dst, struct error *err)
 	return ret;
 }
 
-/* Apply diff number @i to the patched copy with patch(1). */
-static int tree_apply(struct build_ctx *ctx, size_t i, struct error *err)
+/* Apply @diff to copy @t with patch(1); @n numbers its log. */
+static int tree_apply(struct build_ctx *ctx, int t, const char *diff,
+		      size_t n, struct error *err)
 {
-	const char *diff = ctx->opts->patches[i];
 	char real[PATH_MAX];
-	char *log = xasprintf("%s/patch-%zu.log", ctx->scratch, i + 1);
+	char *log = xasprintf("%s/patch-%s-%zu.log", ctx->scratch,
+			      ctx->tree[t].label, n);
 	char *argv[] = { "patch", "-p1", "--batch", "--forward", "-i", real,
 			 NULL };
 	int ret;
@@ -155,7 +156,7 @@ static int tree_apply(struct build_ctx *ctx, size_t i, struct error *err)
 				strerror(errno));
 		goto out_free;
 	}
-	ret = spawn_run(argv, ctx->tree[TREE_PATCHED].root, NULL, log, err);
+	ret = spawn_run(argv, ctx->tree[t].root, NULL, log, err);
 	if (ret > 0) {
 		char *tail = spawn_log_tail(log, 30, 4000);
 
@@ -219,8 +220,18 @@ int tree_prepare(struct build_ctx *ctx, struct error *err)
 		if ((ret = tree_copy_dir(ctx->src_real, bt->root, err)))
 			return ret;
 	}
+	if ((ret = base_write_diffs(ctx, err)))
+		return ret;
+	/* The base patch's diffs go into both copies, the new ones only
+	 * into the patched copy. */
+	for (size_t i = 0; i < ctx->nbase_diffs; i++)
+		for (int t = 0; t < TREE_COUNT; t++)
+			if ((ret = tree_apply(ctx, t, ctx->base_diffs[i], i + 1,
+					      err)))
+				return ret;
 	for (size_t i = 0; i < ctx->opts->npatches; i++)
-		if ((ret = tree_apply(ctx, i, err)))
+		if ((ret = tree_apply(ctx, TREE_PATCHED, ctx->opts->patches[i],
+				      ctx->nbase_diffs + i + 1, err)))
 			return ret;
 	return 0;
 }

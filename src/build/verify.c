@@ -99,6 +99,8 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 			return ret;
 		if (!ts)
 			continue; /* inlined everywhere or discarded */
+		if (base_replaces(ctx, ts->value, y->name))
+			continue; /* the base patch's version is running */
 		vs->checked++;
 		diff = verify_diff(o, y, ctx->target, ts);
 		if (diff >= 0)

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
 	"usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
-	"                    --binary REL [-o OUT] [--name NAME]\n"
+	"                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
 	"                    [--target FILE] [--keep] [-v] [-- BUILD-COMMAND...]\n"
 	"\n"
 	"Build DIR (the tree the running binary came from) twice in a scratch\n"
@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"  --binary REL     executable or shared library to patch\n"
 	"  -o OUT           patch file to write (default NAME.sut)\n"
 	"  --name NAME      patch name (default: first diff's file name)\n"
+	"  --on BASE.sut    build on the source state of that patch (DIR plus\n"
+	"                   its diffs); the new patch applies only on top of it\n"
 	"  --target FILE    the running binary (default DIR/REL)\n"
 	"  --keep           keep the scratch directory\n"
 	"  -v, --verbose    report progress\n"
@@ -40,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "binary", required_argument, NULL, 'b' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "target", required_argument, NULL, 't' },
+	{ "on", required_argument, NULL, 'O' },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -69,6 +72,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case 'b': a->opts.binary = optarg; break;
 		case 'n': a->opts.name = optarg; break;
 		case 't': a->opts.target = optarg; break;
+		case 'O': a->opts.on = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'k': a->opts.keep = true; break;
 		case 'v': a->verbose = true; break;

@@ -86,6 +86,11 @@ static void print_info(const struct patch *p)
 	for (size_t i = 0; i < p->build_id_len; i++)
 		printf("%02x", p->build_id[i]);
 	printf("\n");
+	printf("id:       %s\n", p->id);
+	if (p->on[0])
+		printf("built on: patch '%s' (id %s), which must be applied "
+		       "first\n",
+		       p->on, p->on_id);
 	print_funcs(p);
 	print_contents(p);
 	print_build(p);

@@ -1,6 +1,7 @@
 /* checksum.c - the CRC-32 trailer of patch files (see checksum.h). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -71,4 +72,11 @@ int checksum_verify(const unsigned char *buf, size_t len, size_t *body_len,
 				 what);
 	*body_len = body;
 	return 0;
+}
+
+void checksum_id(const unsigned char *buf, size_t len, char *out)
+{
+	const unsigned char *t = buf + len - CHECKSUM_TRAILER_LEN;
+
+	snprintf(out, 17, "%08x%08x", get_le32(t + 8), get_le32(t + 12));
 }

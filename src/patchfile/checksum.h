@@ -29,4 +29,12 @@ void checksum_trailer(const unsigned char *buf, size_t len,
 int checksum_verify(const unsigned char *buf, size_t len, size_t *body_len,
 		    const char *what, struct error *err);
 
+/*
+ * checksum_id - a patch file's identity, from its (verified) trailer: the
+ * CRC-32 and length in hex, PATCH_ID_LEN digits into @out.  Two files with
+ * the same id are, barring a CRC collision of equal-length files, the same
+ * patch.
+ */
+void checksum_id(const unsigned char *buf, size_t len, char *out);
+
 #endif

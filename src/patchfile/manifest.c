@@ -47,6 +47,10 @@ char *manifest_encode(const struct patch *p, const uint32_t *elf_index)
 			 id, "file", p->target_file ? p->target_file : "",
 			 "functions", funcs, "build",
 			 build ? build : json_object());
+	if (p->on[0])
+		json_object_set_new(root, "on",
+				    json_pack("{s:s, s:s}", "name", p->on,
+					      "id", p->on_id));
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
 	free(id);
@@ -109,6 +113,22 @@ static int decode_funcs(json_t *arr, struct patch *p, struct error *err)
 	return 0;
 }
 
+/* The optional "on": {"name", "id"} of a stacked patch. */
+static int decode_on(json_t *on, struct patch *p, struct error *err)
+{
+	const char *name, *id;
+
+	if (!on)
+		return 0;
+	if (json_unpack(on, "{s:s, s:s}", "name", &name, "id", &id) ||
+	    !patch_name_valid(name) || strlen(id) != PATCH_ID_LEN)
+		return error_set(err, -EINVAL,
+				 "manifest has a malformed \"on\" entry");
+	strcpy(p->on, name);
+	strcpy(p->on_id, id);
+	return 0;
+}
+
 int manifest_decode(const char *text, size_t len, struct patch *p,
 		    struct error *err)
 {
@@ -142,6 +162,8 @@ int manifest_decode(const char *text, size_t len, struct patch *p,
 	}
 	strcpy(p->name, name);
 	p->target_file = xstrdup(file);
+	if ((ret = decode_on(json_object_get(root, "on"), p, err)))
+		goto out;
 	if (build)
 		p->info_json = json_dumps(build, JSON_INDENT(1) | JSON_SORT_KEYS);
 	ret = decode_funcs(funcs, p, err);

@@ -28,6 +28,7 @@
 
 #define PATCH_NAME_MAX	   64
 #define PATCH_BUILD_ID_MAX 64
+#define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
 
 /* Section flags, independent of ELF's. */
 #define PSEC_EXEC  0x1 /* machine code */
@@ -90,6 +91,12 @@ struct patch {
 	char *target_file; /* file name of the patched module, for humans */
 	char *info_json;   /* free-form build record: compiler, commands,
 			      what changed; a JSON object text */
+	char id[PATCH_ID_LEN + 1]; /* identity of the file it was read from
+				      (its checksum trailer in hex); "" for a
+				      patch being built */
+	char on[PATCH_NAME_MAX + 1];	/* the patch this one was built on
+					   (suture build --on), or "" */
+	char on_id[PATCH_ID_LEN + 1];	/* that patch's id */
 
 	struct patch_section *sections;
 	size_t nsections;

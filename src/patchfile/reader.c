@@ -263,6 +263,7 @@ static int parse_named(const unsigned char *buf, size_t len, const char *what,
 		patch_free(r.p);
 		return ret;
 	}
+	checksum_id(buf, len, r.p->id);
 	*out = r.p;
 	return 0;
 }

@@ -1,0 +1,136 @@
+/*
+ * base.c - building on another patch (suture build --on FILE).
+ *
+ * A stacked patch is made from the source state of the patch it builds on:
+ * the original tree plus every diff that patch was built from, which its
+ * build record carries.  Both scratch trees get those diffs first; the
+ * comparison then sees only what the new diffs change.  The running binary
+ * still has its original code, except for the functions the base patch
+ * replaced, so the reproducibility check skips exactly those.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build/pipeline.h"
+#include "patchfile/patchfile.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+
+int base_load(struct build_ctx *ctx, struct error *err)
+{
+	const struct target *t = ctx->target;
+	int ret;
+
+	if (!ctx->opts->on)
+		return 0;
+	if ((ret = patchfile_read(ctx->opts->on, &ctx->base, err)))
+		return ret;
+	if (ctx->base->build_id_len != t->build_id_len ||
+	    memcmp(ctx->base->build_id, t->build_id, t->build_id_len))
+		return error_set(err, -EINVAL,
+				 "%s was built for another binary than %s "
+				 "(build-ids differ)",
+				 ctx->opts->on, ctx->target_path);
+	return 0;
+}
+
+/* Write diff @i (@text) of the base patch into the scratch directory. */
+static int write_one(struct build_ctx *ctx, size_t i, const char *text,
+		     struct error *err)
+{
+	char *path = xasprintf("%s/base-%zu.diff", ctx->scratch, i + 1);
+	int ret = file_write_atomic(path, text, strlen(text), err);
+
+	if (ret) {
+		free(path);
+		return ret;
+	}
+	ctx->base_diffs[ctx->nbase_diffs++] = path;
+	return 0;
+}
+
+int base_write_diffs(struct build_ctx *ctx, struct error *err)
+{
+	json_t *info, *diffs, *d;
+	size_t i;
+	int ret = 0;
+
+	if (!ctx->base)
+		return 0;
+	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "",
+			  0, NULL);
+	diffs = json_object_get(info, "diffs");
+	if (!json_array_size(diffs)) {
+		json_decref(info);
+		return error_set(err, -EINVAL,
+				 "%s carries no source diffs to build on",
+				 ctx->opts->on);
+	}
+	ctx->base_diffs = xcalloc(json_array_size(diffs), sizeof(char *));
+	json_array_foreach(diffs, i, d) {
+		const char *text = json_string_value(json_object_get(d, "text"));
+
+		if (!text) {
+			ret = error_set(err, -EINVAL, "%s has a malformed "
+					"source diff", ctx->opts->on);
+			break;
+		}
+		if ((ret = write_one(ctx, i, text, err)))
+			break;
+	}
+	json_decref(info);
+	return ret;
+}
+
+/* Whether the base patch's record lists @name among the functions whose
+ * only change was a __LINE__ constant (reported, not replaced). */
+static bool base_line_only(const struct build_ctx *ctx, const char *name)
+{
+	json_t *info = json_loads(ctx->base->info_json ? ctx->base->info_json
+						       : "",
+				  0, NULL);
+	json_t *fns = json_object_get(info, "line_only"), *f;
+	bool found = false;
+	size_t i;
+
+	json_array_foreach(fns, i, f) {
+		const char *n = json_string_value(json_object_get(f, "name"));
+		found |= n && !strcmp(n, name);
+	}
+	json_decref(info);
+	return found;
+}
+
+bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
+		   const char *name)
+{
+	if (!ctx->base)
+		return false;
+	for (size_t i = 0; i < ctx->base->nfuncs; i++)
+		if (ctx->base->funcs[i].old_addr == addr)
+			return true;
+	return base_line_only(ctx, name);
+}
+
+void base_stamp(struct build_ctx *ctx)
+{
+	if (!ctx->base)
+		return;
+	strcpy(ctx->patch->on, ctx->base->name);
+	strcpy(ctx->patch->on_id, ctx->base->id);
+}
+
+json_t *base_diffs_json(const struct build_ctx *ctx)
+{
+	json_t *info, *diffs;
+
+	if (!ctx->base)
+		return json_array();
+	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "", 0,
+			  NULL);
+	diffs = json_incref(json_object_get(info, "diffs"));
+	json_decref(info);
+	return diffs ? diffs : json_array();
+}
