@@ -73,6 +73,32 @@ struct apply_ctx {
 	size_t ungated;	      /* functions without a gate */
 };
 
+/*
+ * A patch built on another (suture build --on) was made from that patch's
+ * source state: it is only right on top of exactly that patch.
+ */
+static int check_base(struct apply_ctx *c, struct error *err)
+{
+	const struct patch *p = c->p;
+	struct record *base;
+
+	if (!p->on[0])
+		return 0;
+	if (!(base = state_find(&c->st, p->on)))
+		return error_set(err, -ENOENT,
+				 "patch '%s' is built on patch '%s', which is "
+				 "not applied to process %d; apply '%s' first",
+				 p->name, p->on, c->pid, p->on);
+	if (strcmp(base->id, p->on_id))
+		return error_set(err, -EINVAL,
+				 "patch '%s' is built on patch '%s' (id %s), "
+				 "but process %d runs another patch of that "
+				 "name (id %s)",
+				 p->name, p->on, p->on_id, c->pid,
+				 base->id[0] ? base->id : "unknown");
+	return 0;
+}
+
 static int find_target(struct apply_ctx *c, struct error *err)
 {
 	struct record *old;
@@ -91,7 +117,7 @@ static int find_target(struct apply_ctx *c, struct error *err)
 				 "patch '%s' is already applied to process %d "
 				 "(seq %" PRIu64 "); revert it first",
 				 c->p->name, c->pid, old->seq);
-	return 0;
+	return check_base(c, err);
 }
 
 /* Fill the record's identity and functions (addresses come with place). */
@@ -101,6 +127,9 @@ static void start_record(struct apply_ctx *c)
 
 	c->rec.seq = state_next_seq(&c->st);
 	strcpy(c->rec.name, p->name);
+	strcpy(c->rec.id, p->id);
+	strcpy(c->rec.on, p->on);
+	strcpy(c->rec.on_id, p->on_id);
 	memcpy(c->rec.build_id, p->build_id, p->build_id_len);
 	c->rec.build_id_len = p->build_id_len;
 	c->rec.target_file =

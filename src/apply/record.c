@@ -53,6 +53,8 @@ struct rec_header {
 	uint32_t build_id_len;
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	struct record_span unwind; /* appended; see above */
+	char id[PATCH_ID_LEN + 1], on[PATCH_NAME_MAX + 1];
+	char on_id[PATCH_ID_LEN + 1]; /* appended too; "" when absent */
 };
 
 /* The header as the first suture wrote it: without `unwind`. */
@@ -129,6 +131,9 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->build_id_len = (uint32_t)r->build_id_len;
 	memcpy(h->build_id, r->build_id, r->build_id_len);
 	h->unwind = r->unwind;
+	memcpy(h->id, r->id, sizeof(h->id));
+	memcpy(h->on, r->on, sizeof(h->on));
+	memcpy(h->on_id, r->on_id, sizeof(h->on_id));
 }
 
 void record_encode(const struct record *r, unsigned char *buf)
@@ -251,6 +256,9 @@ static const char *check_header(const unsigned char *buf, size_t len,
 		if (h->parts[i].offset > h->size ||
 		    h->parts[i].size > h->size - h->parts[i].offset)
 			return "its record has a part outside the region";
+	if (h->id[PATCH_ID_LEN] || h->on[PATCH_NAME_MAX] ||
+	    h->on_id[PATCH_ID_LEN])
+		return "its record has an unterminated patch id";
 	if (!unwind_ok(h))
 		return "its record has call-frame information outside its "
 		       "code";
@@ -312,6 +320,9 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	r->build_id_len = h.build_id_len;
 	memcpy(r->build_id, h.build_id, h.build_id_len);
 	r->unwind = h.unwind;
+	memcpy(r->id, h.id, sizeof(r->id));
+	memcpy(r->on, h.on, sizeof(r->on));
+	memcpy(r->on_id, h.on_id, sizeof(r->on_id));
 	for (int i = 0; i < RECORD_NPARTS; i++) {
 		r->parts[i].offset = h.parts[i].offset;
 		r->parts[i].size = h.parts[i].size;

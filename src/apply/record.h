@@ -68,6 +68,9 @@ struct record {
 	struct record_span unwind; /* the patch's .eh_frame (call-frame
 				      information), inside the text part;
 				      size 0 if it has none */
+	char id[PATCH_ID_LEN + 1];     /* the patch file's id */
+	char on[PATCH_NAME_MAX + 1];   /* the patch it was built on, or "" */
+	char on_id[PATCH_ID_LEN + 1];  /* that patch's id */
 	uint64_t applied_ns; /* CLOCK_REALTIME */
 	bool live;	     /* the commit byte: gates send calls to the new
 				code.  Written alone, after everything else,

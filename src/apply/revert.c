@@ -53,10 +53,32 @@ static const struct record_func *overlap(const struct record *a,
 	return NULL;
 }
 
+/* Whether @later, applied after @r, keeps @r from being reverted: it is
+ * built on @r, or replaces one of its functions. */
+static int blocks(const struct record *r, const struct record *later,
+		  struct error *err)
+{
+	const struct record_func *f;
+
+	if (later->on[0] && !strcmp(later->on, r->name) &&
+	    !strcmp(later->on_id, r->id))
+		return error_set(err, -EBUSY,
+				 "cannot revert '%s': patch '%s' is built on "
+				 "it; revert '%s' first",
+				 r->name, later->name, later->name);
+	if ((f = overlap(r, later)))
+		return error_set(err, -EBUSY,
+				 "cannot revert '%s': patch '%s', applied "
+				 "after it, also replaces function %s; revert "
+				 "'%s' first",
+				 r->name, later->name, f->name, later->name);
+	return 0;
+}
+
 /* Pick the patch to revert: @name, or the newest. */
 static int choose(struct revert_ctx *c, const char *name, struct error *err)
 {
-	const struct record_func *f;
+	int r;
 
 	if (!c->st.n && (name || !leftover_count(&c->st)))
 		return error_set(err, -ENOENT,
@@ -73,12 +95,8 @@ static int choose(struct revert_ctx *c, const char *name, struct error *err)
 				 "patch '%s' is not applied to process %d",
 				 name, c->pid);
 	for (struct record *l = c->rec + 1; l < c->st.v + c->st.n; l++)
-		if ((f = overlap(c->rec, l)))
-			return error_set(err, -EBUSY,
-					 "cannot revert '%s': patch '%s', "
-					 "applied after it, also replaces "
-					 "function %s; revert '%s' first",
-					 name, l->name, f->name, l->name);
+		if ((r = blocks(c->rec, l, err)))
+			return r;
 	return 0;
 }
 

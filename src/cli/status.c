@@ -50,6 +50,8 @@ static void print_record(const struct record *r)
 	printf("   region:   %#" PRIx64 "-%#" PRIx64 "\n", r->base,
 	       r->base + r->size);
 	printf("   applied:  %s\n", when(r->applied_ns, t, sizeof(t), false));
+	if (r->on[0])
+		printf("   built on: %s\n", r->on);
 	for (size_t i = 0; i < r->nfuncs; i++)
 		printf("   %-24s %#" PRIx64 " -> %#" PRIx64 "%s\n",
 		       r->funcs[i].name, r->funcs[i].entry,
@@ -100,8 +102,9 @@ static json_t *json_record(const struct record *r)
 				     (json_int_t)r->funcs[i].new_size, "part",
 				     (r->funcs[i].flags & PFUNC_PART) != 0));
 	return json_pack(
-	    "{s:I, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}", "seq",
-	    (json_int_t)r->seq, "name", r->name, "build_id",
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}", "seq",
+	    (json_int_t)r->seq, "name", r->name, "id", r->id, "on", r->on,
+	    "build_id",
 	    modules_hex(r->build_id, r->build_id_len, id), "target",
 	    r->target_file, "region", hex_addr(r->base), "region_size",
 	    (json_int_t)r->size, "applied",
