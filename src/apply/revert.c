@@ -2,16 +2,19 @@
  * revert.c - the revert transaction (apply.h).
  *
  * Reverting is applying in reverse: with every thread stopped at a moment
- * when none is executing or due to return into the patch's code, the bytes
+ * when none is executing or due to return into the patch's code, the
+ * commit byte is cleared (every function switches back at once), the bytes
  * each trampoline overwrote are put back and the region is unmapped.  The
- * forbidden range is the whole code part of the region (helpers included):
- * patch code has no call-frame information, so threads stopped inside or
- * below it are checked by the conservative stack scan.
+ * forbidden range is the whole code part of the region (gates and helpers
+ * included); threads inside or below patch code are unwound with the
+ * patch's own call-frame information (unwind.c), or scanned where that
+ * does not cover a frame.
  *
  * Patches stack: a patch applied on top of another for the same function
  * saved the first one's trampoline as its "original" bytes, so reverting
  * the newest first restores the previous version, and reverting an older
- * one is refused while a newer one still replaces the same function.
+ * one is refused while a newer one still replaces the same function or is
+ * built on it (suture build --on).
  */
 #include <errno.h>
 #include <inttypes.h>
