@@ -145,7 +145,12 @@ check_match "  ... no such process" "no process" "$OUT"
 check_fails "revert in an exited process" suture revert "$gone"
 check_match "  ... no such process" "no process" "$OUT"
 
-bash -c 'sleep 0 & echo $! >"$1"; exec sleep 300' zombie "$WORK/zombie" &
+# A child that exits only once its parent has become `sleep` (which never
+# reaps it), so it is sure to stay a zombie.
+bash -c 'p=$$
+	(while [ "$(cat /proc/$p/comm)" != sleep ]; do sleep 0.01; done) &
+	echo $! >"$1"
+	exec sleep 300' zombie "$WORK/zombie" &
 PIDS+=($!)
 poll test -s "$WORK/zombie"
 zombie=$(cat "$WORK/zombie")
