@@ -52,17 +52,6 @@ source "$HERE/../lib.sh"
 source "$HERE/mqtt-lib.bash"
 
 begin real-mosquitto
-# The trees live in a directory of this run's own: tests/run runs this script
-# too, and two runs at once (two developers, or a run and a hand run) must
-# not build into or wipe each other's trees.  Older runs' directories are
-# removed once their process is gone; the last one stays for inspection.
-for d in "$TESTS"/work/real-mosquitto-run.*; do
-	[ -d "$d" ] || continue
-	kill -0 "${d##*.}" 2>/dev/null || rm -rf "$d"
-done
-WORK=$TESTS/work/real-mosquitto-run.$$
-mkdir -p "$WORK"
-echo "# work directory: $WORK"
 
 PKG=mosquitto
 FIXES=${MOSQUITTO_FIXES:-0809 28366}
