@@ -59,12 +59,12 @@ mqtt_connect() {
 # 0x80 0x80 0x80 0x01) of which nothing follows.  A broker that checks that
 # the first packet is a CONNECT (CVE-2023-0809 fixed) drops the connection
 # at once; an unfixed broker allocates the 2 MiB and waits for the body.
-# Prints "closed" or "open" (still open after 1.5 s).
+# Prints "closed" or "open" (still open after 3 s).
 mqtt_first_packet_probe() {
 	local port=$1 rc
 	exec {fd}<>"/dev/tcp/127.0.0.1/$port" || { echo "noconnect"; return 1; }
 	printf '\x30\x80\x80\x80\x01' >&"$fd"
-	timeout 1.5 cat <&"$fd" >/dev/null 2>&1
+	timeout 3 cat <&"$fd" >/dev/null 2>&1
 	rc=$?
 	exec {fd}>&-
 	if [ "$rc" = 124 ]; then echo open; else echo closed; fi
