@@ -19,6 +19,15 @@ CYCLES=${SCALE_CYCLES:-1000}
 # -O1 without -g: gcc takes minutes over these functions at -O2 -g.
 MAKEARGS=(-j2 CC=gcc "CFLAGS=-O1")
 
+# mapped_bytes - the total size of the /proc/PID/maps lines on stdin.
+mapped_bytes() {
+	local range rest sum=0
+	while read -r range rest; do
+		sum=$((sum + 16#${range#*-} - 16#${range%-*}))
+	done
+	echo "$sum"
+}
+
 section "big: $NFUNCS functions, all changed"
 SRC=$WORK/scale
 make_tree scale "$SRC"
@@ -52,7 +61,7 @@ echo "# apply: ${OUT##*: }"
 check_match "  ... says $NFUNCS functions" "$NFUNCS functions replaced" "$OUT"
 check_eq "after apply all $NFUNCS functions give version 1, same hashes" \
 	"n=$NFUNCS v0=0 v1=$NFUNCS hash=$hash" "$(ask "$B_PORT" "sum 7")"
-region=$(suture_maps "$B_PID" | awk '{split($1, r, "-"); s += strtonum("0x" r[2]) - strtonum("0x" r[1])} END {print s + 0}')
+region=$(suture_maps "$B_PID" | mapped_bytes)
 echo "# patch region: $region bytes"
 check "the region holds the new code (over 1 MB)" test "$region" -gt 1000000
 check "revert $NFUNCS functions" suture revert "$B_PID"
@@ -76,7 +85,7 @@ start_target C "$CSRC/calc" -t || finish
 # footprint - maps lines, mapped bytes, descriptors, threads of calc.
 footprint() {
 	echo "maps=$(wc -l <"/proc/$C_PID/maps")" \
-		"bytes=$(awk '{split($1, r, "-"); s += strtonum("0x" r[2]) - strtonum("0x" r[1])} END {print s}' "/proc/$C_PID/maps")" \
+		"bytes=$(mapped_bytes <"/proc/$C_PID/maps")" \
 		"fds=$(ls "/proc/$C_PID/fd" | wc -l)" \
 		"threads=$(ls "/proc/$C_PID/task" | wc -l)"
 }
