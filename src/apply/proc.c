@@ -251,9 +251,13 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	if (!(dir = opendir(path)))
-		return error_set(err, errno == ENOENT ? -ESRCH : -errno,
-				 "cannot list the threads of process %d: %s",
-				 pid, strerror(errno));
+		return errno == ENOENT || errno == ESRCH
+			       ? error_set(err, -ESRCH, "process %d exited",
+					   pid)
+			       : error_set(err, -errno,
+					   "cannot list the threads of process "
+					   "%d: %s",
+					   pid, strerror(errno));
 	*tids = NULL;
 	*n = 0;
 	while ((d = readdir(dir))) {

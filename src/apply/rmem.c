@@ -20,8 +20,10 @@ int rmem_open(struct rmem *m, pid_t pid, bool write, struct error *err)
 		return 0;
 	if (errno == EACCES || errno == EPERM)
 		return proc_deny(pid, -errno, "read the memory of", err);
-	return error_set(err, errno == ENOENT ? -ESRCH : -errno,
-			 "cannot open %s: %s", path, strerror(errno));
+	if (errno == ENOENT || errno == ESRCH)
+		return error_set(err, -ESRCH, "process %d exited", pid);
+	return error_set(err, -errno, "cannot open %s: %s", path,
+			 strerror(errno));
 }
 
 void rmem_close(struct rmem *m)

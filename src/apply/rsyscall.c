@@ -117,11 +117,10 @@ static int to_syscall_stop(struct session *s, struct session_thread *t,
 	for (;;) {
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			goto out_lost;
-		while (waitpid(t->tid, &st, __WALL) < 0)
-			if (errno != EINTR)
-				goto out_lost;
-		if (!WIFSTOPPED(st))
+		if (session_wait(s, t, &st) < 0)
 			goto out_lost;
+		if (!WIFSTOPPED(st))
+			continue;
 		t->in_syscall = WSTOPSIG(st) == (SIGTRAP | 0x80);
 		t->sig_stop = !t->in_syscall && (st >> 16) != PTRACE_EVENT_STOP;
 		if (t->in_syscall)
@@ -131,9 +130,9 @@ static int to_syscall_stop(struct session *s, struct session_thread *t,
 	}
 out_lost:
 	return error_set(err, -ESRCH,
-			 "thread %d of process %d vanished while running an "
-			 "injected system call",
-			 t->tid, s->pid);
+			 "process %d exited (thread %d vanished while running "
+			 "an injected system call); nothing is left to undo",
+			 s->pid, t->tid);
 }
 
 /*

@@ -44,40 +44,69 @@ void session_hold_sig(struct session_thread *t, int sig)
 		t->sigs[t->nsigs++] = sig;
 }
 
+static bool exited(int st)
+{
+	return WIFEXITED(st) || WIFSIGNALED(st);
+}
+
+int session_wait(struct session *s, struct session_thread *t, int *st)
+{
+	if (t->has_pending) {
+		t->has_pending = false;
+		*st = t->pending;
+	} else {
+		for (;;) {
+			struct session_thread *o;
+			pid_t p = waitpid(-1, st, __WALL);
+
+			if (p < 0 && errno == EINTR)
+				continue;
+			if (p < 0 || p == t->tid)
+				break;
+			if (!(o = session_find(s, p)))
+				continue; /* not one of ours */
+			if (exited(*st)) {
+				o->gone = true;
+			} else {
+				o->pending = *st;
+				o->has_pending = true;
+			}
+		}
+	}
+	if (exited(*st) || t->gone) {
+		t->gone = true;
+		return -ESRCH;
+	}
+	return 0;
+}
+
 /*
  * Wait until thread @t reports the stop PTRACE_INTERRUPT asked for.
  * Returns 0 when stopped, -ESRCH if the thread exited meanwhile.
  */
-static int wait_stopped(struct session_thread *t)
+static int wait_stopped(struct session *s, struct session_thread *t)
 {
 	int st;
 
-	for (;;) {
-		if (waitpid(t->tid, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
+	do {
+		if (session_wait(s, t, &st) < 0)
 			return -ESRCH;
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
-			return -ESRCH;
-		if (!WIFSTOPPED(st))
-			continue;
-		/*
-		 * PTRACE_EVENT_STOP is the interrupt stop (or a group stop if
-		 * the process was stopped by job control).  Anything else is
-		 * a signal-delivery-stop that happened to come first: the
-		 * thread is just as stopped, but the signal would be lost
-		 * when we resume it with 0, so hold it for re-delivery.  The
-		 * interrupt still pending is discarded by PTRACE_DETACH.
-		 */
-		if ((st >> 16) == PTRACE_EVENT_STOP) {
-			t->sig_stop = false;
-		} else {
-			t->sig_stop = true;
-			session_hold_sig(t, WSTOPSIG(st));
-		}
-		return 0;
+	} while (!WIFSTOPPED(st));
+	/*
+	 * PTRACE_EVENT_STOP is the interrupt stop (or a group stop if the
+	 * process was stopped by job control).  Anything else is a
+	 * signal-delivery-stop that happened to come first: the thread is
+	 * just as stopped, but the signal would be lost when we resume it
+	 * with 0, so hold it for re-delivery.  The interrupt still pending
+	 * is discarded by PTRACE_DETACH.
+	 */
+	if ((st >> 16) == PTRACE_EVENT_STOP) {
+		t->sig_stop = false;
+	} else {
+		t->sig_stop = true;
+		session_hold_sig(t, WSTOPSIG(st));
 	}
+	return 0;
 }
 
 /* Whether @tid is already held by @s. */
@@ -127,14 +156,13 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 		ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
 	}
 	free(tids);
-	*added = s->n - first;
-	for (size_t i = first; i < s->n; i++) {
-		if (wait_stopped(&s->t[i]) < 0) {
-			/* Exited before stopping: forget it. */
+	for (size_t i = first; i < s->n; i++)
+		wait_stopped(s, &s->t[i]);
+	/* Threads that exited before stopping: forget them. */
+	for (size_t i = first; i < s->n; i++)
+		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
-			*added -= 1;
-		}
-	}
+	*added = s->n - first;
 	return r;
 }
 
@@ -163,10 +191,15 @@ int session_open(struct session *s, pid_t pid, struct error *err)
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (ptrace(PTRACE_GETREGS, s->t[i].tid, 0, &s->t[i].regs) < 0) {
-			r = error_set(err, -errno,
-				      "cannot read the registers of thread %d "
-				      "of process %d: %s",
-				      s->t[i].tid, pid, strerror(errno));
+			/* A held thread only vanishes if the process is
+			 * killed. */
+			r = errno == ESRCH
+				? error_set(err, -ESRCH, "process %d exited",
+					    pid)
+				: error_set(err, -errno,
+					    "cannot read the registers of "
+					    "thread %d of process %d: %s",
+					    s->t[i].tid, pid, strerror(errno));
 			goto out_release;
 		}
 	}
@@ -184,13 +217,13 @@ out_release:
  * the thread must be resumed from an interrupt stop.  Interrupting, then
  * continuing, stops it again before it runs a single instruction.
  */
-static int settle(struct session_thread *t)
+static int settle(struct session *s, struct session_thread *t)
 {
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 ||
 	    ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return -ESRCH;
 	t->in_syscall = false;
-	return wait_stopped(t);
+	return wait_stopped(s, t);
 }
 
 /* Release one thread, putting back registers and held signals. */
@@ -200,12 +233,17 @@ static int release(struct session *s, struct session_thread *t,
 	int inject = 0, r = 0;
 	size_t from = 0;
 
-	if (t->in_syscall && settle(t) < 0)
+	if (t->gone)
+		return 0;
+	if (t->in_syscall && settle(s, t) < 0)
 		r = error_set(err, -ESRCH,
 			      "thread %d of process %d vanished while being "
 			      "released",
 			      t->tid, s->pid);
 
+	/* A call that saw EINTR only because we stopped it runs again. */
+	if (!t->nsigs && arch_regs_unintr(&t->regs))
+		t->dirty = true;
 	/*
 	 * Registers first: rsyscall() left its own in the kernel's copy, and
 	 * restoring the saved ones (orig_rax and the -ERESTART* rax

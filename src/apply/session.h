@@ -35,6 +35,10 @@ struct session_thread {
 			     stop), so PTRACE_DETACH can deliver a signal */
 	int sigs[SESSION_MAX_SIGS]; /* signals held back, to re-deliver */
 	size_t nsigs;
+	int pending;	  /* a wait status reaped while waiting for another
+			     thread, if has_pending */
+	bool has_pending;
+	bool gone;	  /* exited: nothing to restore or detach */
 };
 
 struct session {
@@ -64,6 +68,16 @@ int session_open(struct session *s, pid_t pid, struct error *err);
  * other thread is still released.
  */
 int session_close(struct session *s, struct error *err);
+
+/*
+ * session_wait - the next wait status of held thread @t into *st.  Returns
+ * -ESRCH if @t exited.  Waits for any tracee: events of other held threads
+ * are kept for their own wait, and their exits are reaped.  Waiting for
+ * one thread alone could wait forever when the process is killed: the
+ * kernel reports a thread group leader's exit only after every other
+ * thread's exit was reaped, by us, their tracer.
+ */
+int session_wait(struct session *s, struct session_thread *t, int *st);
 
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);

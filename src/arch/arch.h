@@ -96,6 +96,15 @@ void arch_syscall_setup(arch_regs *r, uint64_t insn_addr, long nr,
 /* The raw return value (negative errno on failure). */
 long arch_syscall_result(const arch_regs *r);
 
+/*
+ * arch_regs_unintr - if @r shows a system call that failed with EINTR only
+ * because the thread was stopped (epoll_wait and a few others return EINTR
+ * on any interruption and the kernel never restarts them), move it back so
+ * that it runs again, as a restartable call would.  Returns whether @r was
+ * changed.  Only for a thread with no signal of its own to deliver.
+ */
+bool arch_regs_unintr(arch_regs *r);
+
 /* Stack bytes below the stack pointer that the ABI lets leaf code use and
  * that suture must therefore not touch (x86-64 red zone). */
 extern const size_t arch_red_zone;

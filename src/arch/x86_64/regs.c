@@ -3,7 +3,9 @@
  * program counter, stack pointer, system-call injection and the DWARF
  * register numbering the unwinder uses.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <sys/syscall.h>
 
 #include "arch/arch.h"
 
@@ -73,4 +75,23 @@ void arch_dwarf_regs(const arch_regs *r, uint64_t *out)
 	out[14] = r->r14;
 	out[15] = r->r15;
 	out[16] = r->rip;
+}
+
+/* System calls that return EINTR when merely stopped, never restarted. */
+static const long eintr_calls[] = {
+	SYS_epoll_wait,	   SYS_epoll_pwait, SYS_epoll_pwait2,
+	SYS_rt_sigtimedwait, SYS_io_getevents,
+};
+
+bool arch_regs_unintr(arch_regs *r)
+{
+	if ((long)r->orig_rax < 0 || (long)r->rax != -EINTR)
+		return false;
+	for (size_t i = 0; i < sizeof(eintr_calls) / sizeof(*eintr_calls); i++)
+		if ((long)r->orig_rax == eintr_calls[i]) {
+			r->rax = r->orig_rax;
+			r->rip -= 2;
+			return true;
+		}
+	return false;
 }

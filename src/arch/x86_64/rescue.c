@@ -122,6 +122,7 @@ void arch_regs_resume(const arch_regs *stopped, arch_regs *resume)
 	long ret = (long)stopped->rax;
 
 	*resume = *stopped;
+	arch_regs_unintr(resume);
 	if ((long)stopped->orig_rax < 0)
 		return;
 	switch (-ret) {
