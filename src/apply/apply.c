@@ -495,5 +495,5 @@ int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 {
 	struct apply_try t = {pid, p, o, res};
 
-	return quiesce_retry(apply_once, &t, o->timeout_ms, err);
+	return quiesce_retry(pid, apply_once, &t, o->timeout_ms, err);
 }

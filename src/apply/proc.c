@@ -91,6 +91,27 @@ static bool access_denied(pid_t pid)
 	return fd < 0 && (errno == EACCES || errno == EPERM);
 }
 
+/*
+ * A process being killed keeps its state letter for a while after its
+ * memory is gone; a living user process always has a memory map.
+ */
+bool proc_gone(pid_t pid)
+{
+	struct proc_facts pf;
+	char path[64], c;
+	ssize_t n = 0;
+	int fd;
+
+	if (read_facts(pid, &pf) || pf.state == 'Z' || pf.state == 'X')
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, &c, 1);
+		close(fd);
+	}
+	return n <= 0;
+}
+
 int proc_check_target(pid_t pid, struct error *err)
 {
 	struct proc_facts pf;
@@ -212,7 +233,8 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 	free(line);
 	fclose(f);
 	if (!r && !m->n)
-		r = error_set(err, -ESRCH, "process %d has no memory map", pid);
+		r = error_set(err, -ESRCH,
+			      "process %d exited (it has no memory map)", pid);
 	return r;
 }
 

@@ -39,6 +39,9 @@ struct proc_maps {
  */
 int proc_check_target(pid_t pid, struct error *err);
 
+/* proc_gone - whether @pid has exited (no longer there, or a zombie). */
+bool proc_gone(pid_t pid);
+
 /* proc_comm - the command name of thread @tid of @pid ("?" if gone) into
  * @buf of @len bytes.  Returns @buf. */
 char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len);

@@ -11,6 +11,10 @@
 
 #include "apply/quiesce.h"
 
+/* How long a process that just failed suture may take to finish dying. */
+#define QUIESCE_DYING_CHECKS 20
+#define QUIESCE_DYING_MS     5
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -44,16 +48,39 @@ int quiesce(struct session *s, pid_t pid, struct safety *sf,
 			 busy.msg, timeout_ms / 1000.0);
 }
 
-int quiesce_retry(int (*once)(void *arg, struct error *err), void *arg,
-		  unsigned timeout_ms, struct error *err)
+/*
+ * Whether @pid has exited, or is exiting: a killed process may take a few
+ * milliseconds to release its memory after its threads have vanished, so
+ * give it that long when suture just failed on it.
+ */
+static bool dying(pid_t pid)
+{
+	for (int i = 0; i < QUIESCE_DYING_CHECKS; i++) {
+		if (proc_gone(pid))
+			return true;
+		sleep_ms(QUIESCE_DYING_MS);
+	}
+	return false;
+}
+
+int quiesce_retry(pid_t pid, int (*once)(void *arg, struct error *err),
+		  void *arg, unsigned timeout_ms, struct error *err)
 {
 	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
+	bool was_there = !proc_gone(pid);
 	int r;
 
 	while ((r = once(arg, err)) == -EAGAIN &&
 	       session_now_ns() < deadline) {
 		error_clear(err);
 		sleep_ms(QUIESCE_RETRY_MS);
+	}
+	if (r < 0 && was_there && dying(pid)) {
+		error_clear(err);
+		r = error_set(err, -ESRCH,
+			      "process %d exited while suture was working on "
+			      "it; nothing is left to undo",
+			      pid);
 	}
 	return r;
 }

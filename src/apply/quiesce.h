@@ -28,9 +28,11 @@ int quiesce(struct session *s, pid_t pid, struct safety *sf,
  * (another suture is changing the process, or changed it while @once was
  * preparing), waiting QUIESCE_RETRY_MS between tries, for up to
  * @timeout_ms.  So two sutures working on one process take turns, and each
- * plans from the state the other left.
+ * plans from the state the other left.  If the attempt failed because
+ * process @pid exited meanwhile (whatever step noticed first), the message
+ * says so.
  */
-int quiesce_retry(int (*once)(void *arg, struct error *err), void *arg,
-		  unsigned timeout_ms, struct error *err);
+int quiesce_retry(pid_t pid, int (*once)(void *arg, struct error *err),
+		  void *arg, unsigned timeout_ms, struct error *err);
 
 #endif

@@ -299,5 +299,5 @@ int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
 {
 	struct revert_try t = {pid, name, o, res};
 
-	return quiesce_retry(revert_once, &t, o->timeout_ms, err);
+	return quiesce_retry(pid, revert_once, &t, o->timeout_ms, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "apply/rsyscall.h"
@@ -71,6 +72,7 @@ void rsyscall_finish(struct rsys *r)
 {
 	if (r->written)
 		rmem_write(r->mem, r->cave, r->saved, r->len, NULL);
+	seccomp_free(&r->sc);
 	free(r->saved);
 	memset(r, 0, sizeof(*r));
 }
@@ -184,6 +186,15 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 				 "cannot read the signal mask of thread %d of "
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
+	/* The stub's own rt_sigprocmask must be allowed too: it runs if
+	 * suture dies. */
+	const uint64_t restore[6] = { SIG_SETMASK, r->cave, 0, sizeof(mask) };
+
+	if ((ret = seccomp_load(s->pid, t->tid, &r->sc, err)) ||
+	    (ret = seccomp_allows(&r->sc, s->pid, SYS_rt_sigprocmask,
+				  r->cave + arch_syscall_insn_len, restore,
+				  err)))
+		return ret;
 	arch_regs_resume(&t->regs, &resume);
 	arch_rescue_write(stub, r->cave, &resume, mask);
 	r->written = true;
@@ -212,6 +223,9 @@ int rsyscall(struct session *s, struct rsys *r, long nr,
 	int e;
 
 	if (!t->dirty && (e = park(s, r, t, err)))
+		return e;
+	if ((e = seccomp_allows(&r->sc, s->pid, nr,
+				r->cave + arch_syscall_insn_len, args, err)))
 		return e;
 	arch_syscall_setup(&regs, r->cave, nr, args);
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)

@@ -25,6 +25,7 @@
 #include "apply/modules.h"
 #include "apply/proc.h"
 #include "apply/rmem.h"
+#include "apply/seccomp.h"
 #include "apply/session.h"
 
 struct rsys {
@@ -33,6 +34,7 @@ struct rsys {
 	unsigned char *saved;  /* the cave's bytes before suture used it */
 	size_t len;	       /* bytes of the stub */
 	bool written;	       /* the stub is in the target */
+	struct seccomp_filters sc; /* the injecting thread's filters */
 };
 
 /*

@@ -51,6 +51,8 @@ static bool exited(int st)
 
 int session_wait(struct session *s, struct session_thread *t, int *st)
 {
+	if (t->gone)
+		return -ESRCH; /* its exit was reaped already */
 	if (t->has_pending) {
 		t->has_pending = false;
 		*st = t->pending;

@@ -81,6 +81,9 @@ uint64_t arch_regs_pc(const arch_regs *r);
 uint64_t arch_regs_sp(const arch_regs *r);
 void arch_regs_set_pc(arch_regs *r, uint64_t pc);
 
+/* The AUDIT_ARCH_* value seccomp filters see for this architecture. */
+extern const uint32_t arch_audit_arch;
+
 /* Bytes of the system call instruction, to find one in the target. */
 extern const unsigned char arch_syscall_insn[];
 extern const size_t arch_syscall_insn_len;

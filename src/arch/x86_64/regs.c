@@ -4,12 +4,14 @@
  * register numbering the unwinder uses.
  */
 #include <errno.h>
+#include <linux/audit.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 
 #include "arch/arch.h"
 
 const unsigned char arch_syscall_insn[] = { 0x0f, 0x05 }; /* syscall */
+const uint32_t arch_audit_arch = AUDIT_ARCH_X86_64;
 const size_t arch_syscall_insn_len = sizeof(arch_syscall_insn);
 const size_t arch_red_zone = 128;
 
