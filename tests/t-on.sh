@@ -74,6 +74,17 @@ check_match "  ... because it is another patch of that name" \
 	"another patch of that name" "$OUT"
 check "revert the other 'fix'" suture revert "$pid"
 
+section "an independent patch over the same function is applied, with a note"
+build_patch "$WORK/fix2.sut" "$SRC" "$TARGETS/calc/fix2.diff" calc \
+	"${MAKEARGS[@]}" || finish
+check "apply fix.sut" suture apply "$pid" "$WORK/fix.sut"
+check "apply fix2.sut (built from the original, not on fix)" \
+	suture apply "$pid" "$WORK/fix2.sut"
+check_match "  ... saying that its version of compute wins over fix's" \
+	"note: it also replaces .*patch 'fix'.*not built on" "$OUT"
+check "revert --all" suture revert "$pid" --all
+check_big old "after revert --all"
+
 section "cumulative: fix.diff and cap.diff in one patch"
 check "suture build --patch fix.diff --patch cap.diff" suture build \
 	--src "$SRC" --patch "$TARGETS/calc/fix.diff" \

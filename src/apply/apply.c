@@ -99,6 +99,32 @@ static int check_base(struct apply_ctx *c, struct error *err)
 	return 0;
 }
 
+/*
+ * Note a function that a live patch this one is not built on already
+ * replaced: the new version wins, so the earlier patch's change to it is
+ * gone while both are applied.  Not refused (patches may be meant to
+ * override), but said.
+ */
+static void find_shadowed(struct apply_ctx *c, struct apply_result *res)
+{
+	for (size_t i = 0; i < c->st.n; i++) {
+		const struct record *r = &c->st.v[i];
+
+		if (!strcmp(r->name, c->p->on))
+			continue;
+		for (size_t j = 0; j < r->nfuncs; j++)
+			for (size_t k = 0; k < c->rec.nfuncs; k++)
+				if (!(c->rec.funcs[k].flags & PFUNC_PART) &&
+				    r->funcs[j].entry == c->rec.funcs[k].entry) {
+					snprintf(res->shadowed,
+						 sizeof(res->shadowed),
+						 "%s (patch '%s')",
+						 r->funcs[j].name, r->name);
+					return;
+				}
+	}
+}
+
 static int find_target(struct apply_ctx *c, struct error *err)
 {
 	struct record *old;
@@ -482,6 +508,7 @@ static int apply_once(void *arg, struct error *err)
 	res->pause_ns = c.s.pause_ns;
 	if (!r) {
 		res->cleaned = leftover_count(&c.st);
+		find_shadowed(&c, res);
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));
 	}

@@ -36,6 +36,9 @@ struct apply_result {
 			      entry could not be moved): only they are not
 			      protected against suture dying half-way */
 	size_t cleaned;	   /* leftovers of an interrupted suture removed */
+	char shadowed[160]; /* "f (patch 'x')": a function an earlier patch
+			       replaced, which this one, not built on it,
+			       replaces again (its version wins); "" if none */
 };
 
 /*

@@ -177,6 +177,17 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 					 "object)"
 				       : "");
 	}
+	/* Both builds must be read the same way, or unrelated objects of
+	 * one (other programs of the tree) would be compared with the other's
+	 * link set. */
+	if (ctx->tree[TREE_ORIG].fallback != ctx->tree[TREE_PATCHED].fallback)
+		return error_set(err, -EINVAL,
+				 "only the %s build recorded a link command "
+				 "for %s; the two builds differ in how they "
+				 "were made, so they cannot be compared",
+				 ctx->tree[TREE_ORIG].fallback ? "patched"
+							       : "original",
+				 ctx->opts->binary);
 	objects_assign_runs(ctx);
 	if (!ctx->tree[TREE_ORIG].nobjs)
 		return error_set(err, -ENOENT,

@@ -76,6 +76,10 @@ void cli_print_change(const char *verb, const char *prep, const char *done,
 	if (res->attempts > 1)
 		printf(", %u attempts", res->attempts);
 	printf(")\n");
+	if (res->shadowed[0])
+		printf("note: it also replaces %s, and was not built on that "
+		       "patch (suture build --on): its version wins\n",
+		       res->shadowed);
 	if (res->ungated)
 		printf("note: %zu function%s could not get a gate and switched "
 		       "without one (see docs/DESIGN.md)\n",
