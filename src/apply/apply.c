@@ -67,8 +67,8 @@ struct apply_ctx {
 	struct safety sf;
 	struct session s;
 	/* Undo state while installing. */
-	unsigned mapped; /* parts of the region mapped */
-	size_t ntramp;	 /* rec.funcs[0..ntramp) have trampolines */
+	unsigned mapped;      /* parts of the region mapped */
+	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
 	unsigned char **code; /* per function: its code as planned for */
 	size_t ungated;	      /* functions without a gate */
 };
@@ -115,7 +115,8 @@ static void find_shadowed(struct apply_ctx *c, struct apply_result *res)
 		for (size_t j = 0; j < r->nfuncs; j++)
 			for (size_t k = 0; k < c->rec.nfuncs; k++)
 				if (!(c->rec.funcs[k].flags & PFUNC_PART) &&
-				    r->funcs[j].entry == c->rec.funcs[k].entry) {
+				    r->funcs[j].entry ==
+					c->rec.funcs[k].entry) {
 					snprintf(res->shadowed,
 						 sizeof(res->shadowed),
 						 "%s (patch '%s')",
@@ -395,7 +396,8 @@ static int write_trampolines(struct apply_ctx *c, struct error *err)
 			return error_set(err, -ERANGE,
 					 "function %s at %#" PRIx64
 					 " cannot jump to %#" PRIx64,
-					 f->name, f->entry, record_func_jump(f));
+					 f->name, f->entry,
+					 record_func_jump(f));
 		if ((r = rmem_write(&c->mem, f->entry, jmp,
 				    arch_trampoline_len(), err)))
 			return r;

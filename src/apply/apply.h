@@ -27,15 +27,15 @@ struct apply_opts {
 
 /* What apply_patch and revert_patch did. */
 struct apply_result {
-	struct record rec; /* the patch as recorded in the process; the
-			      caller releases it with record_free */
-	size_t nthreads;   /* threads stopped */
-	uint64_t pause_ns; /* how long they were stopped, last attempt */
-	unsigned attempts; /* stops until no thread was in the way */
-	size_t ungated;	   /* functions switched without a gate (their
-			      entry could not be moved): only they are not
-			      protected against suture dying half-way */
-	size_t cleaned;	   /* leftovers of an interrupted suture removed */
+	struct record rec;  /* the patch as recorded in the process; the
+			       caller releases it with record_free */
+	size_t nthreads;    /* threads stopped */
+	uint64_t pause_ns;  /* how long they were stopped, last attempt */
+	unsigned attempts;  /* stops until no thread was in the way */
+	size_t ungated;	    /* functions switched without a gate (their
+			       entry could not be moved): only they are not
+			       protected against suture dying half-way */
+	size_t cleaned;	    /* leftovers of an interrupted suture removed */
 	char shadowed[160]; /* "f (patch 'x')": a function an earlier patch
 			       replaced, which this one, not built on it,
 			       replaces again (its version wins); "" if none */

@@ -33,8 +33,8 @@ struct layout {
 			       for its gate (arch.h), in function order */
 	struct record_part parts[RECORD_NPARTS];
 	struct record_span unwind; /* the section ".eh_frame", if any */
-	uint64_t size; /* bytes of the whole region, page aligned */
-	uint64_t base; /* run-time address chosen by layout_place */
+	uint64_t size;		   /* bytes of the whole region, page aligned */
+	uint64_t base;		   /* run-time address chosen by layout_place */
 };
 
 /*

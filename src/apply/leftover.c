@@ -49,8 +49,8 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 			continue;
 		if ((ret = rmem_read(mem, f->entry, have, len, err)))
 			return ret;
-		if (arch_trampoline_write(want, f->entry,
-					  record_func_jump(f)) < 0 ||
+		if (arch_trampoline_write(want, f->entry, record_func_jump(f)) <
+			0 ||
 		    memcmp(want, have, len))
 			continue;
 		if ((ret = rmem_write(mem, f->entry, f->saved, f->saved_len,
@@ -64,7 +64,7 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 static int unmap(struct session *s, struct rsys *rs, uint64_t lo, uint64_t hi,
 		 struct error *err)
 {
-	const uint64_t args[6] = { lo, hi - lo };
+	const uint64_t args[6] = {lo, hi - lo};
 	long ret;
 	int r;
 
@@ -95,7 +95,7 @@ static int close_memfds(struct session *s, struct rsys *rs, struct error *err)
 	if (!(fds = opendir(dir)))
 		return 0; /* not knowing leaks a descriptor, nothing worse */
 	while (!r && (d = readdir(fds))) {
-		uint64_t args[6] = { 0 };
+		uint64_t args[6] = {0};
 		ssize_t n;
 		long ret;
 

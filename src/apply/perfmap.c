@@ -34,9 +34,9 @@ static char *patch_lines(const struct record *r)
 
 		if (!f->new_size)
 			continue;
-		next = xasprintf("%s%" PRIx64 " %" PRIx64 " %s [suture:%s]\n",
-				 all, f->new_addr, f->new_size, f->name,
-				 r->name);
+		next =
+		    xasprintf("%s%" PRIx64 " %" PRIx64 " %s [suture:%s]\n", all,
+			      f->new_addr, f->new_size, f->name, r->name);
 		free(all);
 		all = next;
 	}
@@ -131,8 +131,8 @@ int perfmap_remove(pid_t pid, const struct record *r, struct error *err)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || !(in = fdopen(fd, "r"))) {
 		if (errno != ENOENT)
-			ret = error_set(err, -errno, "cannot read %s: %s",
-					path, strerror(errno));
+			ret = error_set(err, -errno, "cannot read %s: %s", path,
+					strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		goto out_free;

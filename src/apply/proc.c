@@ -158,13 +158,12 @@ int proc_check_target(pid_t pid, struct error *err)
 					 "process %d is being changed by "
 					 "another suture (PID %d)",
 					 pid, pf.tracer);
-		return error_set(
-		    err, -EBUSY,
-		    "process %d (%s) is already being traced by "
-		    "process %d (%s); detach the debugger or "
-		    "tracer first",
-		    pid, proc_comm(pid, pid, comm, sizeof(comm)), pf.tracer,
-		    tc);
+		return error_set(err, -EBUSY,
+				 "process %d (%s) is already being traced by "
+				 "process %d (%s); detach the debugger or "
+				 "tracer first",
+				 pid, proc_comm(pid, pid, comm, sizeof(comm)),
+				 pf.tracer, tc);
 	}
 	return 0;
 }
@@ -274,12 +273,11 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	if (!(dir = opendir(path)))
 		return errno == ENOENT || errno == ESRCH
-			       ? error_set(err, -ESRCH, "process %d exited",
-					   pid)
-			       : error_set(err, -errno,
-					   "cannot list the threads of process "
-					   "%d: %s",
-					   pid, strerror(errno));
+			   ? error_set(err, -ESRCH, "process %d exited", pid)
+			   : error_set(err, -errno,
+				       "cannot list the threads of process "
+				       "%d: %s",
+				       pid, strerror(errno));
 	*tids = NULL;
 	*n = 0;
 	while ((d = readdir(dir))) {

@@ -70,8 +70,7 @@ int quiesce_retry(pid_t pid, int (*once)(void *arg, struct error *err),
 	bool was_there = !proc_gone(pid);
 	int r;
 
-	while ((r = once(arg, err)) == -EAGAIN &&
-	       session_now_ns() < deadline) {
+	while ((r = once(arg, err)) == -EAGAIN && session_now_ns() < deadline) {
 		error_clear(err);
 		sleep_ms(QUIESCE_RETRY_MS);
 	}

@@ -239,8 +239,7 @@ static const char *check_header(const unsigned char *buf, size_t len,
 	z = *h;
 	z.crc = 0;
 	z.live = 0;
-	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z,
-				  h->header_size),
+	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, h->header_size),
 			    buf + h->header_size,
 			    h->total_size - h->header_size) != h->crc)
 		return "its record fails its checksum";

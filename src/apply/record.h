@@ -65,16 +65,16 @@ struct record {
 	char *target_file;
 	uint64_t base, size; /* the region: [base, base + size) */
 	struct record_part parts[RECORD_NPARTS];
-	struct record_span unwind; /* the patch's .eh_frame (call-frame
-				      information), inside the text part;
-				      size 0 if it has none */
-	char id[PATCH_ID_LEN + 1];     /* the patch file's id */
-	char on[PATCH_NAME_MAX + 1];   /* the patch it was built on, or "" */
-	char on_id[PATCH_ID_LEN + 1];  /* that patch's id */
-	uint64_t applied_ns; /* CLOCK_REALTIME */
-	bool live;	     /* the commit byte: gates send calls to the new
-				code.  Written alone, after everything else,
-				so that one byte switches the whole patch. */
+	struct record_span unwind;    /* the patch's .eh_frame (call-frame
+					 information), inside the text part;
+					 size 0 if it has none */
+	char id[PATCH_ID_LEN + 1];    /* the patch file's id */
+	char on[PATCH_NAME_MAX + 1];  /* the patch it was built on, or "" */
+	char on_id[PATCH_ID_LEN + 1]; /* that patch's id */
+	uint64_t applied_ns;	      /* CLOCK_REALTIME */
+	bool live; /* the commit byte: gates send calls to the new
+		      code.  Written alone, after everything else,
+		      so that one byte switches the whole patch. */
 	struct record_func *funcs;
 	size_t nfuncs;
 };

@@ -21,9 +21,9 @@ static int call(struct session *s, struct rsys *rs, long nr, uint64_t a0,
 }
 
 /* Create the memfd, sized for the region; *fd gets the target's number. */
-static int make_memfd(struct session *s, const struct rmem *mem, struct rsys *rs,
-		      const char *name, uint64_t size, long *fd,
-		      struct error *err)
+static int make_memfd(struct session *s, const struct rmem *mem,
+		      struct rsys *rs, const char *name, uint64_t size,
+		      long *fd, struct error *err)
 {
 	char full[128];
 	uint64_t at;
@@ -35,8 +35,8 @@ static int make_memfd(struct session *s, const struct rmem *mem, struct rsys *rs
 	 * the injecting thread, below the part its code may be using. */
 	at = rsyscall_scratch(s, strlen(full) + 1);
 	if ((r = rmem_write(mem, at, full, strlen(full) + 1, err)) ||
-	    (r = call(s, rs, SYS_memfd_create, at, MFD_CLOEXEC, 0, 0, 0, 0,
-		      fd, err)))
+	    (r = call(s, rs, SYS_memfd_create, at, MFD_CLOEXEC, 0, 0, 0, 0, fd,
+		      err)))
 		return r;
 	if (*fd < 0)
 		return error_set(err, (int)*fd,
@@ -111,8 +111,7 @@ out_unmap:
 	*mapped = 0;
 out_close:
 	if (fd >= 0)
-		call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret,
-		     NULL);
+		call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret, NULL);
 	return r;
 }
 

@@ -162,8 +162,8 @@ static int check_trampolines(struct revert_ctx *c, struct error *err)
 			continue;
 		if ((r = rmem_read(&c->mem, f->entry, have, len, err)))
 			return r;
-		if (arch_trampoline_write(want, f->entry,
-					  record_func_jump(f)) < 0 ||
+		if (arch_trampoline_write(want, f->entry, record_func_jump(f)) <
+			0 ||
 		    memcmp(want, have, len))
 			return error_set(err, -EINVAL,
 					 "function %s at %#" PRIx64
@@ -194,8 +194,7 @@ static int restore_entries(struct revert_ctx *c, struct error *err)
 }
 
 /* Set or clear the commit byte: one write switches the whole patch. */
-static int set_live(struct revert_ctx *c, unsigned char live,
-		    struct error *err)
+static int set_live(struct revert_ctx *c, unsigned char live, struct error *err)
 {
 	return rmem_write(&c->mem, c->rec->base + record_live_offset(), &live,
 			  1, err);

@@ -37,8 +37,8 @@ static uint64_t exec_segment_end(const struct module *m)
  * or file bytes of the next segment seen through this mapping), no code
  * refers to them, and writing them copies only this process's page.
  */
-static uint64_t find_cave(const struct module *m,
-			  const struct proc_maps *maps, size_t len)
+static uint64_t find_cave(const struct module *m, const struct proc_maps *maps,
+			  size_t len)
 {
 	uint64_t end = exec_segment_end(m), cave = (end + 15) & ~15ull;
 	const struct proc_map *pm = end ? proc_maps_find(maps, end - 1) : NULL;
@@ -188,12 +188,12 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 				 t->tid, s->pid, strerror(errno));
 	/* The stub's own rt_sigprocmask must be allowed too: it runs if
 	 * suture dies. */
-	const uint64_t restore[6] = { SIG_SETMASK, r->cave, 0, sizeof(mask) };
+	const uint64_t restore[6] = {SIG_SETMASK, r->cave, 0, sizeof(mask)};
 
 	if ((ret = seccomp_load(s->pid, t->tid, &r->sc, err)) ||
-	    (ret = seccomp_allows(&r->sc, s->pid, SYS_rt_sigprocmask,
-				  r->cave + arch_syscall_insn_len, restore,
-				  err)))
+	    (ret =
+		 seccomp_allows(&r->sc, s->pid, SYS_rt_sigprocmask,
+				r->cave + arch_syscall_insn_len, restore, err)))
 		return ret;
 	arch_regs_resume(&t->regs, &resume);
 	arch_rescue_write(stub, r->cave, &resume, mask);
@@ -215,8 +215,8 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 	return 0;
 }
 
-int rsyscall(struct session *s, struct rsys *r, long nr,
-	     const uint64_t args[6], long *ret, struct error *err)
+int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
+	     long *ret, struct error *err)
 {
 	struct session_thread *t = injector(s);
 	arch_regs regs = t->regs;

@@ -30,10 +30,10 @@
 
 struct rsys {
 	const struct rmem *mem;
-	uint64_t cave;	       /* where the rescue stub goes */
-	unsigned char *saved;  /* the cave's bytes before suture used it */
-	size_t len;	       /* bytes of the stub */
-	bool written;	       /* the stub is in the target */
+	uint64_t cave;		   /* where the rescue stub goes */
+	unsigned char *saved;	   /* the cave's bytes before suture used it */
+	size_t len;		   /* bytes of the stub */
+	bool written;		   /* the stub is in the target */
 	struct seccomp_filters sc; /* the injecting thread's filters */
 };
 
@@ -53,8 +53,8 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
  * only if ptrace itself failed.  The thread's registers and signal mask are
  * restored by session_close().
  */
-int rsyscall(struct session *s, struct rsys *r, long nr,
-	     const uint64_t args[6], long *ret, struct error *err);
+int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
+	     long *ret, struct error *err);
 
 /*
  * rsyscall_finish - after session_close(): put the cave's bytes back and

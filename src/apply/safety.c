@@ -60,8 +60,8 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 }
 
 static const Dwfl_Callbacks dwfl_cbs = {
-	.find_elf = find_elf,
-	.find_debuginfo = no_debuginfo,
+    .find_elf = find_elf,
+    .find_debuginfo = no_debuginfo,
 };
 
 static bool cb_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **targ)
@@ -133,10 +133,10 @@ static bool cb_set_initial_registers(Dwfl_Thread *thread, void *targ)
 }
 
 static const Dwfl_Thread_Callbacks thread_cbs = {
-	.next_thread = cb_next_thread,
-	.get_thread = cb_get_thread,
-	.memory_read = cb_memory_read,
-	.set_initial_registers = cb_set_initial_registers,
+    .next_thread = cb_next_thread,
+    .get_thread = cb_get_thread,
+    .memory_read = cb_memory_read,
+    .set_initial_registers = cb_set_initial_registers,
 };
 
 /* Whether module @name is one of suture's regions. */

@@ -68,7 +68,8 @@ int seccomp_load(pid_t pid, pid_t tid, struct seccomp_filters *f,
 					 "cannot read the seccomp filters of "
 					 "process %d: %s; suture will not "
 					 "inject system calls it cannot check",
-					 pid, n < 0 ? strerror(errno) : "empty");
+					 pid,
+					 n < 0 ? strerror(errno) : "empty");
 		f->prog = xrealloc(f->prog, (f->n + 1) * sizeof(*f->prog));
 		f->len = xrealloc(f->len, (f->n + 1) * sizeof(*f->len));
 		f->prog[f->n] = xcalloc((size_t)n, sizeof(struct sock_filter));
@@ -76,8 +77,10 @@ int seccomp_load(pid_t pid, pid_t tid, struct seccomp_filters *f,
 		if (ptrace(PTRACE_SECCOMP_GET_FILTER, tid, f->n,
 			   f->prog[f->n]) != n) {
 			f->n++;
-			return error_set(err, -EIO, "cannot read the seccomp "
-					 "filters of process %d", pid);
+			return error_set(err, -EIO,
+					 "cannot read the seccomp "
+					 "filters of process %d",
+					 pid);
 		}
 		f->n++;
 	}
@@ -96,17 +99,43 @@ void seccomp_free(struct seccomp_filters *f)
 static bool alu(uint16_t op, uint32_t *a, uint32_t v)
 {
 	switch (op) {
-	case BPF_ADD: *a += v; return true;
-	case BPF_SUB: *a -= v; return true;
-	case BPF_MUL: *a *= v; return true;
-	case BPF_DIV: if (!v) return false; *a /= v; return true;
-	case BPF_MOD: if (!v) return false; *a %= v; return true;
-	case BPF_OR: *a |= v; return true;
-	case BPF_AND: *a &= v; return true;
-	case BPF_XOR: *a ^= v; return true;
-	case BPF_LSH: *a = v < 32 ? *a << v : 0; return true;
-	case BPF_RSH: *a = v < 32 ? *a >> v : 0; return true;
-	case BPF_NEG: *a = -*a; return true;
+	case BPF_ADD:
+		*a += v;
+		return true;
+	case BPF_SUB:
+		*a -= v;
+		return true;
+	case BPF_MUL:
+		*a *= v;
+		return true;
+	case BPF_DIV:
+		if (!v)
+			return false;
+		*a /= v;
+		return true;
+	case BPF_MOD:
+		if (!v)
+			return false;
+		*a %= v;
+		return true;
+	case BPF_OR:
+		*a |= v;
+		return true;
+	case BPF_AND:
+		*a &= v;
+		return true;
+	case BPF_XOR:
+		*a ^= v;
+		return true;
+	case BPF_LSH:
+		*a = v < 32 ? *a << v : 0;
+		return true;
+	case BPF_RSH:
+		*a = v < 32 ? *a >> v : 0;
+		return true;
+	case BPF_NEG:
+		*a = -*a;
+		return true;
 	}
 	return false;
 }
@@ -114,10 +143,14 @@ static bool alu(uint16_t op, uint32_t *a, uint32_t v)
 static bool jump_taken(uint16_t op, uint32_t a, uint32_t v)
 {
 	switch (op) {
-	case BPF_JEQ: return a == v;
-	case BPF_JGT: return a > v;
-	case BPF_JGE: return a >= v;
-	case BPF_JSET: return (a & v) != 0;
+	case BPF_JEQ:
+		return a == v;
+	case BPF_JGT:
+		return a > v;
+	case BPF_JGE:
+		return a >= v;
+	case BPF_JSET:
+		return (a & v) != 0;
 	}
 	return false;
 }
@@ -130,7 +163,7 @@ static bool jump_taken(uint16_t op, uint32_t a, uint32_t v)
 static uint32_t run(const struct sock_filter *prog, size_t len,
 		    const struct sc_data *d)
 {
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
 	const unsigned char *data = (const unsigned char *)d;
 
 	for (size_t pc = 0; pc < len; pc++) {
@@ -171,8 +204,8 @@ static uint32_t run(const struct sock_filter *prog, size_t len,
 				pc += in->k;
 			else
 				pc += jump_taken(BPF_OP(in->code), a, v)
-					      ? in->jt
-					      : in->jf;
+					  ? in->jt
+					  : in->jf;
 			break;
 		case BPF_RET:
 			return BPF_RVAL(in->code) == BPF_A ? a : in->k;
@@ -190,12 +223,18 @@ static uint32_t run(const struct sock_filter *prog, size_t len,
 static const char *action_name(uint32_t action)
 {
 	switch (action & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_KILL_PROCESS: return "kill the process";
-	case SECCOMP_RET_KILL_THREAD: return "kill the thread";
-	case SECCOMP_RET_TRAP: return "send it SIGSYS";
-	case SECCOMP_RET_ERRNO: return "make it fail";
-	case SECCOMP_RET_USER_NOTIF: return "ask a supervisor";
-	case SECCOMP_RET_TRACE: return "notify a tracer";
+	case SECCOMP_RET_KILL_PROCESS:
+		return "kill the process";
+	case SECCOMP_RET_KILL_THREAD:
+		return "kill the thread";
+	case SECCOMP_RET_TRAP:
+		return "send it SIGSYS";
+	case SECCOMP_RET_ERRNO:
+		return "make it fail";
+	case SECCOMP_RET_USER_NOTIF:
+		return "ask a supervisor";
+	case SECCOMP_RET_TRACE:
+		return "notify a tracer";
 	}
 	return "refuse it";
 }
@@ -203,12 +242,18 @@ static const char *action_name(uint32_t action)
 static const char *call_name(long nr)
 {
 	switch (nr) {
-	case SYS_memfd_create: return "memfd_create";
-	case SYS_ftruncate: return "ftruncate";
-	case SYS_mmap: return "mmap";
-	case SYS_munmap: return "munmap";
-	case SYS_close: return "close";
-	case SYS_rt_sigprocmask: return "rt_sigprocmask";
+	case SYS_memfd_create:
+		return "memfd_create";
+	case SYS_ftruncate:
+		return "ftruncate";
+	case SYS_mmap:
+		return "mmap";
+	case SYS_munmap:
+		return "munmap";
+	case SYS_close:
+		return "close";
+	case SYS_rt_sigprocmask:
+		return "rt_sigprocmask";
 	}
 	return "a system call";
 }
@@ -216,8 +261,8 @@ static const char *call_name(long nr)
 int seccomp_allows(const struct seccomp_filters *f, pid_t pid, long nr,
 		   uint64_t ip, const uint64_t args[6], struct error *err)
 {
-	struct sc_data d = { .nr = (int32_t)nr, .arch = arch_audit_arch,
-			     .ip = ip };
+	struct sc_data d = {
+	    .nr = (int32_t)nr, .arch = arch_audit_arch, .ip = ip};
 
 	memcpy(d.args, args, sizeof(d.args));
 	for (size_t i = 0; i < f->n; i++) {

@@ -133,15 +133,16 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	for (size_t i = 0; i < ntids; i++) {
 		if (held(s, tids[i]))
 			continue;
-		if (ptrace(PTRACE_SEIZE, tids[i], 0, PTRACE_O_TRACESYSGOOD) < 0) {
+		if (ptrace(PTRACE_SEIZE, tids[i], 0, PTRACE_O_TRACESYSGOOD) <
+		    0) {
 			if (errno == ESRCH) /* exited since listed */
 				continue;
 			/* EPERM: someone attached since we looked (maybe
 			 * another suture), or we may not trace it. */
 			r = errno == EPERM
 				? (proc_check_target(s->pid, err)
-					   ?: proc_deny(s->pid, -EPERM,
-							"trace", err))
+				       ?: proc_deny(s->pid, -EPERM, "trace",
+						    err))
 				: error_set(err, -errno,
 					    "cannot attach to thread "
 					    "%d of process %d: %s",

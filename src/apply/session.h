@@ -35,10 +35,10 @@ struct session_thread {
 			     stop), so PTRACE_DETACH can deliver a signal */
 	int sigs[SESSION_MAX_SIGS]; /* signals held back, to re-deliver */
 	size_t nsigs;
-	int pending;	  /* a wait status reaped while waiting for another
-			     thread, if has_pending */
+	int pending; /* a wait status reaped while waiting for another
+			thread, if has_pending */
 	bool has_pending;
-	bool gone;	  /* exited: nothing to restore or detach */
+	bool gone; /* exited: nothing to restore or detach */
 };
 
 struct session {

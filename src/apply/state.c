@@ -159,8 +159,8 @@ static bool state_same(const struct state *a, const struct state *b)
 	       same_records(a->dead, b->dead, a->ndead);
 }
 
-int state_recheck(pid_t pid, const struct rmem *mem,
-		  const struct state *before, struct error *err)
+int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
+		  struct error *err)
 {
 	struct proc_maps maps = {0};
 	struct state now;

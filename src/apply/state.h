@@ -48,8 +48,8 @@ void state_free(struct state *st);
  * and compare it with @before, read while it ran.  -EAGAIN if another
  * suture changed it in between: a plan made from @before is stale.
  */
-int state_recheck(pid_t pid, const struct rmem *mem,
-		  const struct state *before, struct error *err);
+int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
+		  struct error *err);
 
 /* state_find - the live patch called @name, or NULL. */
 struct record *state_find(struct state *st, const char *name);

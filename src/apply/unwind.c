@@ -68,22 +68,24 @@ static void put_sections(unsigned char *elf, const struct record *r,
 			 uint64_t eh_off, uint64_t str_off, uint64_t shoff)
 {
 	Elf64_Shdr sh[3] = {
-	    [1] = {
-		.sh_name = NAME_EH_FRAME,
-		.sh_type = SHT_PROGBITS,
-		.sh_flags = SHF_ALLOC,
-		.sh_addr = r->unwind.offset,
-		.sh_offset = eh_off,
-		.sh_size = r->unwind.size,
-		.sh_addralign = 8,
-	    },
-	    [2] = {
-		.sh_name = NAME_SHSTRTAB,
-		.sh_type = SHT_STRTAB,
-		.sh_offset = str_off,
-		.sh_size = sizeof(shstrtab),
-		.sh_addralign = 1,
-	    },
+	    [1] =
+		{
+		    .sh_name = NAME_EH_FRAME,
+		    .sh_type = SHT_PROGBITS,
+		    .sh_flags = SHF_ALLOC,
+		    .sh_addr = r->unwind.offset,
+		    .sh_offset = eh_off,
+		    .sh_size = r->unwind.size,
+		    .sh_addralign = 8,
+		},
+	    [2] =
+		{
+		    .sh_name = NAME_SHSTRTAB,
+		    .sh_type = SHT_STRTAB,
+		    .sh_offset = str_off,
+		    .sh_size = sizeof(shstrtab),
+		    .sh_addralign = 1,
+		},
 	};
 
 	memcpy(elf + str_off, shstrtab, sizeof(shstrtab));
@@ -109,8 +111,8 @@ int unwind_image_make(const struct record *r, const struct rmem *mem,
 	img->len = shoff + 3 * sizeof(Elf64_Shdr);
 	img->elf = xcalloc(1, img->len);
 	img->base = r->base;
-	if ((ret = rmem_read(mem, r->base + r->unwind.offset,
-			     img->elf + eh_off, r->unwind.size, err))) {
+	if ((ret = rmem_read(mem, r->base + r->unwind.offset, img->elf + eh_off,
+			     r->unwind.size, err))) {
 		unwind_image_free(img);
 		return ret;
 	}

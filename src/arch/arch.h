@@ -201,9 +201,9 @@ bool arch_dynreloc_is_irelative(uint32_t type);
  * instruction cannot be moved, or the function branches into the middle of
  * the moved instructions.
  */
-int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
-		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
-		    size_t avail, uint64_t entry, struct error *err);
+int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
+		    uint64_t new_fn, const unsigned char *code, size_t avail,
+		    uint64_t entry, struct error *err);
 
 /*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct
@@ -229,8 +229,8 @@ size_t arch_rescue_park(void);
  * arch_rescue_write - encode into @buf a rescue stub placed at @at that
  * resumes with @resume (see arch_regs_resume) and signal mask @sigmask.
  */
-void arch_rescue_write(unsigned char *buf, uint64_t at,
-		       const arch_regs *resume, uint64_t sigmask);
+void arch_rescue_write(unsigned char *buf, uint64_t at, const arch_regs *resume,
+		       uint64_t sigmask);
 
 /*
  * arch_regs_resume - the registers a thread stopped with @stopped continues

@@ -59,8 +59,8 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err)
 
 	if (!ctx->base)
 		return 0;
-	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "",
-			  0, NULL);
+	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "", 0,
+			  NULL);
 	diffs = json_object_get(info, "diffs");
 	if (!json_array_size(diffs)) {
 		json_decref(info);
@@ -69,12 +69,16 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err)
 				 ctx->opts->on);
 	}
 	ctx->base_diffs = xcalloc(json_array_size(diffs), sizeof(char *));
-	json_array_foreach(diffs, i, d) {
-		const char *text = json_string_value(json_object_get(d, "text"));
+	json_array_foreach(diffs, i, d)
+	{
+		const char *text =
+		    json_string_value(json_object_get(d, "text"));
 
 		if (!text) {
-			ret = error_set(err, -EINVAL, "%s has a malformed "
-					"source diff", ctx->opts->on);
+			ret = error_set(err, -EINVAL,
+					"%s has a malformed "
+					"source diff",
+					ctx->opts->on);
 			break;
 		}
 		if ((ret = write_one(ctx, i, text, err)))
@@ -88,14 +92,14 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err)
  * only change was a __LINE__ constant (reported, not replaced). */
 static bool base_line_only(const struct build_ctx *ctx, const char *name)
 {
-	json_t *info = json_loads(ctx->base->info_json ? ctx->base->info_json
-						       : "",
-				  0, NULL);
+	json_t *info = json_loads(
+	    ctx->base->info_json ? ctx->base->info_json : "", 0, NULL);
 	json_t *fns = json_object_get(info, "line_only"), *f;
 	bool found = false;
 	size_t i;
 
-	json_array_foreach(fns, i, f) {
+	json_array_foreach(fns, i, f)
+	{
 		const char *n = json_string_value(json_object_get(f, "name"));
 		found |= n && !strcmp(n, name);
 	}
@@ -103,8 +107,7 @@ static bool base_line_only(const struct build_ctx *ctx, const char *name)
 	return found;
 }
 
-bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
-		   const char *name)
+bool base_replaces(const struct build_ctx *ctx, uint64_t addr, const char *name)
 {
 	if (!ctx->base)
 		return false;

@@ -56,8 +56,7 @@ static int build_paths(struct build_ctx *ctx, struct error *err)
 	if (ctx->opts->target)
 		ctx->target_path = xstrdup(ctx->opts->target);
 	else
-		ctx->target_path = xasprintf("%s/%s", real,
-					     ctx->opts->binary);
+		ctx->target_path = xasprintf("%s/%s", real, ctx->opts->binary);
 	ctx->tree[TREE_ORIG].label = "orig";
 	ctx->tree[TREE_PATCHED].label = "patched";
 	return 0;

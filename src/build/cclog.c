@@ -19,19 +19,42 @@
 
 /* GCC/Clang options whose argument is the next word. */
 static const char *const arg_options[] = {
-	"-o",	     "-I",	   "-D",	   "-U",	"-include",
-	"-imacros",  "-isystem",   "-iquote",	   "-idirafter", "-iprefix",
-	"-x",	     "-MF",	   "-MT",	   "-MQ",	"-L",
-	"-l",	     "-Xlinker",   "-Xassembler", "-Xpreprocessor",
-	"-T",	     "-u",	   "-e",	   "-z",	"-isysroot",
-	"-target",   "--param",	   "-aux-info",	   "-Xclang",	"-arch",
+    "-o",
+    "-I",
+    "-D",
+    "-U",
+    "-include",
+    "-imacros",
+    "-isystem",
+    "-iquote",
+    "-idirafter",
+    "-iprefix",
+    "-x",
+    "-MF",
+    "-MT",
+    "-MQ",
+    "-L",
+    "-l",
+    "-Xlinker",
+    "-Xassembler",
+    "-Xpreprocessor",
+    "-T",
+    "-u",
+    "-e",
+    "-z",
+    "-isysroot",
+    "-target",
+    "--param",
+    "-aux-info",
+    "-Xclang",
+    "-arch",
 };
 
 /* Options after which the call produces nothing linkable. */
-static const char *const other_options[] = { "-E", "-S", "-M", "-MM" };
+static const char *const other_options[] = {"-E", "-S", "-M", "-MM"};
 
 static const char *const source_suffixes[] = {
-	".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
+    ".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
@@ -62,8 +85,8 @@ static bool is_source(const char *path)
 /* @path made absolute against @cwd, with symlinks resolved if it exists. */
 static char *cclog_abs(const char *cwd, const char *path)
 {
-	char *joined = path[0] == '/' ? xstrdup(path)
-				      : xasprintf("%s/%s", cwd, path);
+	char *joined =
+	    path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", cwd, path);
 	char real[PATH_MAX];
 
 	if (realpath(joined, real)) {
@@ -81,8 +104,8 @@ static char *cclog_default_object(const char *cwd, const char *src)
 
 	base = base ? base + 1 : src;
 	dot = strrchr(base, '.');
-	return xasprintf("%s/%.*s.o", cwd, (int)(dot ? dot - base : (long)strlen(base)),
-			 base);
+	return xasprintf("%s/%.*s.o", cwd,
+			 (int)(dot ? dot - base : (long)strlen(base)), base);
 }
 
 static void cclog_add_input(struct cc_cmd *c, const char *arg)
@@ -215,13 +238,13 @@ int cclog_read(const char *path, struct cclog **out, struct error *err)
 
 	*out = log;
 	if (!f)
-		return errno == ENOENT ? 0
-				       : error_set(err, -errno,
-						   "cannot read %s: %s", path,
-						   strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : error_set(err, -errno, "cannot read %s: %s", path,
+				       strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		json_t *j = json_loads(line, 0, NULL);
-		struct cc_cmd c = { 0 };
+		struct cc_cmd c = {0};
 
 		lineno++;
 		if (!j || cclog_parse_line(j, &c)) {

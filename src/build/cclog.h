@@ -23,8 +23,8 @@ struct cc_cmd {
 	char *compiler; /* the real compiler the wrapper ran */
 	char **argv;	/* as the build wrote it, NULL-terminated */
 	size_t argc;
-	char *output;	/* absolute (resolved against cwd), or NULL */
-	char **inputs;	/* absolute paths of the file operands */
+	char *output;  /* absolute (resolved against cwd), or NULL */
+	char **inputs; /* absolute paths of the file operands */
 	size_t ninputs;
 	bool has_sources; /* some input is a source file */
 };

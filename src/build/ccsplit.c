@@ -19,15 +19,15 @@
 #include "util/xalloc.h"
 
 /* Options that only the link uses; the second table takes an argument. */
-static const char *const link_prefixes[] = { "-l", "-L", "-Wl,", "-Xlinker" };
-static const char *const link_flags[] = { "-shared", "-static", "-rdynamic",
-					  "-pie", "-no-pie", "-static-pie" };
-static const char *const link_arg_options[] = { "-o", "-Xlinker", "-T",
-						"-u", "-e", "-z" };
+static const char *const link_prefixes[] = {"-l", "-L", "-Wl,", "-Xlinker"};
+static const char *const link_flags[] = {"-shared", "-static", "-rdynamic",
+					 "-pie",    "-no-pie", "-static-pie"};
+static const char *const link_arg_options[] = {"-o", "-Xlinker", "-T",
+					       "-u", "-e",	 "-z"};
 /* Options that make the call something other than a compile-and-link, or
  * whose effect on operand order we do not model. */
-static const char *const no_split_options[] = { "-c", "-S", "-E", "-M",
-						"-MM", "-x", "-" };
+static const char *const no_split_options[] = {"-c",  "-S", "-E", "-M",
+					       "-MM", "-x", "-"};
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
 
@@ -98,8 +98,8 @@ static int ccsplit_run(const char *real, int n, char **args,
 
 	if (ccwrap_log(log_path, real, n, args))
 		return CCWRAP_FAILED;
-	real_args = ccwrap_args(real, n, args,
-				getenv("SUTURE_CCWRAP_PREFIX_MAP"));
+	real_args =
+	    ccwrap_args(real, n, args, getenv("SUTURE_CCWRAP_PREFIX_MAP"));
 	pid = fork();
 	if (pid == 0) {
 		execv(real, real_args);

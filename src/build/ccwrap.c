@@ -37,11 +37,11 @@
 
 /* Source file suffixes: a call naming one of these compiles something. */
 static const char *const source_suffixes[] = {
-	".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
+    ".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
 };
 
 /* Options that make a call compile or preprocess rather than only link. */
-static const char *const compile_options[] = { "-c", "-S", "-E", "-x" };
+static const char *const compile_options[] = {"-c", "-S", "-E", "-x"};
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -54,8 +54,8 @@ bool ccwrap_is_source(const char *arg)
 {
 	if (arg[0] == '-')
 		return false;
-	for (size_t k = 0; k < sizeof(source_suffixes) / sizeof(*source_suffixes);
-	     k++)
+	for (size_t k = 0;
+	     k < sizeof(source_suffixes) / sizeof(*source_suffixes); k++)
 		if (has_suffix(arg, source_suffixes[k]))
 			return true;
 	return false;
@@ -69,8 +69,8 @@ bool ccwrap_is_source(const char *arg)
 static bool ccwrap_compiles(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		for (size_t k = 0; k < sizeof(compile_options) /
-					       sizeof(*compile_options);
+		for (size_t k = 0;
+		     k < sizeof(compile_options) / sizeof(*compile_options);
 		     k++)
 			if (!strcmp(argv[i], compile_options[k]))
 				return true;
@@ -155,7 +155,8 @@ static char *ccwrap_find_real(const char *name, const char *skip_dir)
 			continue;
 		cand = xasprintf("%s/%s", dir, name);
 		if (access(cand, X_OK) == 0 &&
-		    !same_file(cand, "/proc/self/exe") && !ccwrap_is_cache(cand))
+		    !same_file(cand, "/proc/self/exe") &&
+		    !ccwrap_is_cache(cand))
 			found = cand;
 		else
 			free(cand);
@@ -177,8 +178,8 @@ char **ccwrap_args(const char *real, int argc, char **argv,
 		args[n++] = "-ffunction-sections";
 		args[n++] = "-fdata-sections";
 		if (prefix_map && *prefix_map)
-			args[n++] = xasprintf("-ffile-prefix-map=%s",
-					      prefix_map);
+			args[n++] =
+			    xasprintf("-ffile-prefix-map=%s", prefix_map);
 	}
 	args[n] = NULL;
 	return args;

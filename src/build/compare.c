@@ -39,7 +39,8 @@ static bool compare_is_cold(const char *name)
 
 	/* foo.cold, and older GCC's foo.cold.0 */
 	return p && p != name &&
-	       (!p[sizeof(cold_suffix) - 1] || p[sizeof(cold_suffix) - 1] == '.');
+	       (!p[sizeof(cold_suffix) - 1] ||
+		p[sizeof(cold_suffix) - 1] == '.');
 }
 
 static enum fn_state compare_fn(const struct build_ctx *ctx,
@@ -65,8 +66,8 @@ static void compare_object(struct build_ctx *ctx, struct objfile *o)
 			continue;
 		XGROW(ctx->fns, ctx->fns_cap, ctx->nfns);
 		f = &ctx->fns[ctx->nfns++];
-		*f = (struct fn_result){ .obj = o, .sym = (uint32_t)i,
-					 .psym = -1 };
+		*f = (struct fn_result){
+		    .obj = o, .sym = (uint32_t)i, .psym = -1};
 		f->cold = compare_is_cold(y->name);
 		k = build_pair(ctx, o, y, &f->oobj);
 		f->osym = k < 0 ? 0 : (uint32_t)k;
@@ -81,7 +82,8 @@ static bool compare_part_of(const char *part, const char *parent)
 
 	size_t m = sizeof(cold_suffix) - 1;
 
-	return !strncmp(part, parent, n) && !strncmp(part + n, cold_suffix, m) &&
+	return !strncmp(part, parent, n) &&
+	       !strncmp(part + n, cold_suffix, m) &&
 	       (!part[n + m] || part[n + m] == '.');
 }
 
@@ -133,8 +135,8 @@ static int compare_select(struct build_ctx *ctx, struct error *err)
 
 		if (f->state == FN_UNCHANGED)
 			ctx->nunchanged++;
-		f->in_patch = f->state == FN_NEW ||
-			      (f->state == FN_CHANGED && f->tsym);
+		f->in_patch =
+		    f->state == FN_NEW || (f->state == FN_CHANGED && f->tsym);
 		if (f->state == FN_CHANGED && f->tsym && !f->cold &&
 		    f->tsym->size < arch_trampoline_len())
 			return error_set(err, -EINVAL,
@@ -167,24 +169,25 @@ static int compare_data(struct build_ctx *ctx, struct objfile *o,
 		if (oy->size != y->size)
 			return error_set(err, -EINVAL,
 					 "the size of existing variable %s "
-					 "(%s) changes from %" PRIu64 " to %"
-					 PRIu64 " bytes: a layout change a "
+					 "(%s) changes from %" PRIu64
+					 " to %" PRIu64
+					 " bytes: a layout change a "
 					 "live patch cannot make",
 					 y->name, o->key, oy->size, y->size);
 		if (!norm_range_equal(oo, oy->shndx, oy->value, oy->size, o,
 				      y->shndx, y->value, y->size, false, NULL))
-			return error_set(err, -EINVAL,
-					 "changed initializer of existing data "
-					 "%s (%s): the running process keeps "
-					 "its current value, so the patch "
-					 "cannot change it%s",
-					 y->name, o->key,
-					 strncmp(o->secs[y->shndx].name,
-						 ".data.rel.ro", 12)
-						 ? ""
-						 : " (it is in .data.rel.ro: a "
-						   "const table of pointers is "
-						   "bound like a variable)");
+			return error_set(
+			    err, -EINVAL,
+			    "changed initializer of existing data "
+			    "%s (%s): the running process keeps "
+			    "its current value, so the patch "
+			    "cannot change it%s",
+			    y->name, o->key,
+			    strncmp(o->secs[y->shndx].name, ".data.rel.ro", 12)
+				? ""
+				: " (it is in .data.rel.ro: a "
+				  "const table of pointers is "
+				  "bound like a variable)");
 	}
 	return 0;
 }
@@ -211,8 +214,8 @@ int compare_objects(struct build_ctx *ctx, struct error *err)
 			 ctx->nfns ? "" : " (no functions were found)");
 }
 
-struct fn_result *build_fn(const struct build_ctx *ctx,
-			   const struct objfile *o, uint32_t sym)
+struct fn_result *build_fn(const struct build_ctx *ctx, const struct objfile *o,
+			   uint32_t sym)
 {
 	for (size_t i = 0; i < ctx->nfns; i++)
 		if (ctx->fns[i].obj == o && ctx->fns[i].sym == sym)

@@ -111,7 +111,7 @@ static uint64_t eh_cie(struct eh_out *out, const struct objfile *o,
 		return UINT64_MAX;
 	XGROW(out->cies, out->cies_cap, out->ncies);
 	out->cies[out->ncies] =
-	    (struct eh_cie){ o, off, eh_put(out, s->data + off, len) };
+	    (struct eh_cie){o, off, eh_put(out, s->data + off, len)};
 	return out->cies[out->ncies++].out;
 }
 
@@ -137,14 +137,15 @@ static bool eh_fde(struct pbuild *b, struct eh_out *out,
 	memcpy(out->buf + at + 4, &id, sizeof(id));
 	XGROW(out->relocs, out->relocs_cap, out->nrelocs);
 	out->relocs[out->nrelocs++] = (struct eh_reloc){
-		.offset = at + 8,
-		.type = r->type,
-		.sym = pbuild_symbol(b, &(struct patch_symbol){
-			.name = b->p->sections[c->psec].name,
-			.kind = PSYM_LOCAL,
-			.section = c->psec,
-		}),
-		.addend = (int64_t)c->o->syms[r->sym].value + r->addend,
+	    .offset = at + 8,
+	    .type = r->type,
+	    .sym = pbuild_symbol(b,
+				 &(struct patch_symbol){
+				     .name = b->p->sections[c->psec].name,
+				     .kind = PSYM_LOCAL,
+				     .section = c->psec,
+				 }),
+	    .addend = (int64_t)c->o->syms[r->sym].value + r->addend,
 	};
 	return true;
 }
@@ -165,11 +166,10 @@ static size_t eh_code(struct pbuild *b, struct eh_out *out,
 	return n;
 }
 
-size_t ehframe_emit(struct pbuild *b, const struct ehframe_code *code,
-		    size_t n)
+size_t ehframe_emit(struct pbuild *b, const struct ehframe_code *code, size_t n)
 {
 	static const unsigned char terminator[4];
-	struct eh_out out = { 0 };
+	struct eh_out out = {0};
 	size_t nfde = 0;
 	uint32_t sec;
 

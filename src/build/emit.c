@@ -70,11 +70,11 @@ static uint32_t emit_copy(struct emit *e, const struct objfile *o,
 	for (size_t i = 0; i < e->ncopies; i++)
 		if (e->copies[i].o == o && e->copies[i].shndx == shndx)
 			return e->copies[i].psec;
-	psec = pbuild_section(&e->b, s->name, emit_flags(s),
-			      s->type == SHT_NOBITS, s->align, s->size,
-			      s->data);
+	psec =
+	    pbuild_section(&e->b, s->name, emit_flags(s), s->type == SHT_NOBITS,
+			   s->align, s->size, s->data);
 	XGROW(e->copies, e->copies_cap, e->ncopies);
-	e->copies[e->ncopies++] = (struct emit_copy){ o, shndx, psec, false };
+	e->copies[e->ncopies++] = (struct emit_copy){o, shndx, psec, false};
 	return psec;
 }
 
@@ -85,37 +85,35 @@ static uint32_t emit_local(struct emit *e, const struct objfile *o,
 	const struct obj_symbol *y = &o->syms[sym];
 
 	return pbuild_symbol(&e->b, &(struct patch_symbol){
-		.name = y->name,
-		.kind = PSYM_LOCAL,
-		.section = emit_copy(e, o, y->shndx),
-		.value = y->value,
-		.size = y->size,
-		.func = y->type == STT_FUNC,
-	});
+					.name = y->name,
+					.kind = PSYM_LOCAL,
+					.section = emit_copy(e, o, y->shndx),
+					.value = y->value,
+					.size = y->size,
+					.func = y->type == STT_FUNC,
+				    });
 }
 
 static uint32_t emit_target(struct emit *e, const struct target_sym *ts)
 {
 	return pbuild_symbol(&e->b, &(struct patch_symbol){
-		.name = ts->name,
-		.kind = PSYM_TARGET,
-		.value = ts->value,
-		.size = ts->size,
-		.func = ts->type == STT_FUNC,
-	});
+					.name = ts->name,
+					.kind = PSYM_TARGET,
+					.value = ts->value,
+					.size = ts->size,
+					.func = ts->type == STT_FUNC,
+				    });
 }
 
 /* A reference to function @sym of @o (patched). */
-static int emit_func_ref(struct emit *e, const struct objfile *o,
-			 uint32_t sym, bool entry, struct emit_dest *d,
-			 struct error *err)
+static int emit_func_ref(struct emit *e, const struct objfile *o, uint32_t sym,
+			 bool entry, struct emit_dest *d, struct error *err)
 {
 	struct fn_result *f = build_fn(e->ctx, o, sym);
 
 	if (!f)
-		return error_set(err, -EINVAL,
-				 "%s: no function %s to refer to", o->key,
-				 o->syms[sym].name);
+		return error_set(err, -EINVAL, "%s: no function %s to refer to",
+				 o->key, o->syms[sym].name);
 	if (!f->in_patch && !f->tsym) {
 		/* Called by new code, absent from the target (inlined or
 		 * dropped there): the patch needs its own copy. */
@@ -131,8 +129,8 @@ static int emit_func_ref(struct emit *e, const struct objfile *o,
 }
 
 /* A reference to variable @sym of @o (patched). */
-static int emit_data_ref(struct emit *e, const struct objfile *o,
-			 uint32_t sym, struct emit_dest *d, struct error *err)
+static int emit_data_ref(struct emit *e, const struct objfile *o, uint32_t sym,
+			 struct emit_dest *d, struct error *err)
 {
 	const struct obj_symbol *y = &o->syms[sym];
 	const struct target_sym *ts = NULL;
@@ -157,7 +155,8 @@ static int emit_data_ref(struct emit *e, const struct objfile *o,
 				 "-fno-common",
 				 y->name, o->key);
 	if (k >= 0)
-		build_note(e->ctx, "variable %s (%s) is not in the target; "
+		build_note(e->ctx,
+			   "variable %s (%s) is not in the target; "
 			   "the patch carries its own copy",
 			   y->name, o->key);
 	d->sym = emit_local(e, o, sym);
@@ -197,11 +196,11 @@ static int emit_ifunc_ref(struct emit *e, const struct target_sym *ts,
 				 "cannot be reached",
 				 ts->name, e->ctx->target_path);
 	d->sym = pbuild_symbol(&e->b, &(struct patch_symbol){
-		.name = ts->name,
-		.kind = PSYM_TARGET,
-		.value = entry,
-		.func = true,
-	});
+					  .name = ts->name,
+					  .kind = PSYM_TARGET,
+					  .value = entry,
+					  .func = true,
+				      });
 	return 0;
 }
 
@@ -227,11 +226,11 @@ static int emit_undef_ref(struct emit *e, const struct obj_symbol *y,
 	if (def)
 		return emit_data_ref(e, def, (uint32_t)k, d, err);
 	d->sym = pbuild_symbol(&e->b, &(struct patch_symbol){
-		.name = y->name,
-		.kind = PSYM_EXTERN,
-		.func = y->type == STT_FUNC,
-		.weak = y->bind == STB_WEAK,
-	});
+					  .name = y->name,
+					  .kind = PSYM_EXTERN,
+					  .func = y->type == STT_FUNC,
+					  .weak = y->bind == STB_WEAK,
+				      });
 	return 0;
 }
 
@@ -240,16 +239,17 @@ static void emit_rodata_ref(struct emit *e, const struct objfile *o,
 			    const struct ref *ref, struct emit_dest *d)
 {
 	const struct obj_section *s = &o->secs[ref->shndx];
-	struct pbuild_pool *pool = ref->kind == REF_STR ? &e->b.strings
-							: &e->b.consts;
+	struct pbuild_pool *pool =
+	    ref->kind == REF_STR ? &e->b.strings : &e->b.consts;
 	uint64_t off;
 
 	if (ref->kind == REF_RODATA) {
-		d->sym = pbuild_symbol(&e->b, &(struct patch_symbol){
-			.name = s->name,
-			.kind = PSYM_LOCAL,
-			.section = emit_copy(e, o, ref->shndx),
-		});
+		d->sym = pbuild_symbol(
+		    &e->b, &(struct patch_symbol){
+			       .name = s->name,
+			       .kind = PSYM_LOCAL,
+			       .section = emit_copy(e, o, ref->shndx),
+			   });
 		return;
 	}
 	off = pbuild_pool_add(&e->b, pool, s->data + ref->start, ref->len,
@@ -259,8 +259,7 @@ static void emit_rodata_ref(struct emit *e, const struct objfile *o,
 
 /* Who holds relocation @r: "function foo (a.o)" or "section .x (a.o)". */
 static const char *emit_holder(const struct objfile *o, uint32_t shndx,
-			       const struct obj_reloc *r, char *buf,
-			       size_t len)
+			       const struct obj_reloc *r, char *buf, size_t len)
 {
 	int owner = obj_owner(o, shndx, (int64_t)r->offset);
 
@@ -308,7 +307,7 @@ static int emit_check(const struct objfile *o, uint32_t shndx,
 static int emit_reloc(struct emit *e, const struct emit_copy *c,
 		      const struct obj_reloc *r, struct error *err)
 {
-	struct emit_dest d = { 0 };
+	struct emit_dest d = {0};
 	struct ref ref;
 	int ret;
 
@@ -322,8 +321,8 @@ static int emit_reloc(struct emit *e, const struct emit_copy *c,
 				     ref.addend + ref.bias == 0, &d, err);
 		break;
 	case REF_FUNC:
-		ret = emit_func_ref(e, c->o, ref.sym, ref.addend + ref.bias == 0,
-				    &d, err);
+		ret = emit_func_ref(e, c->o, ref.sym,
+				    ref.addend + ref.bias == 0, &d, err);
 		break;
 	case REF_DATA:
 		ret = emit_data_ref(e, c->o, ref.sym, &d, err);
@@ -384,9 +383,9 @@ static void emit_unwind(struct emit *e)
 
 	for (size_t i = 0; i < e->ncopies; i++)
 		if (obj_sec_exec(&e->copies[i].o->secs[e->copies[i].shndx]))
-			code[n++] = (struct ehframe_code){
-				e->copies[i].o, e->copies[i].shndx,
-				e->copies[i].psec };
+			code[n++] = (struct ehframe_code){e->copies[i].o,
+							  e->copies[i].shndx,
+							  e->copies[i].psec};
 	ehframe_emit(&e->b, code, n);
 	free(code);
 }
@@ -405,15 +404,15 @@ static void emit_header(struct emit *e)
 
 int emit_patch(struct build_ctx *ctx, struct error *err)
 {
-	struct emit e = { .ctx = ctx };
+	struct emit e = {.ctx = ctx};
 	int ret = 0;
 
 	pbuild_init(&e.b);
 	emit_header(&e);
 	for (size_t i = 0; i < ctx->nfns; i++)
 		if (ctx->fns[i].in_patch)
-			ctx->fns[i].psym = emit_local(&e, ctx->fns[i].obj,
-						      ctx->fns[i].sym);
+			ctx->fns[i].psym =
+			    emit_local(&e, ctx->fns[i].obj, ctx->fns[i].sym);
 	if ((ret = emit_bind_all(&e, err)))
 		goto out_free;
 	emit_funcs(&e);

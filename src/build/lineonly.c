@@ -36,7 +36,7 @@ static bool lineonly_load(const char *root, const char *rel,
 			  struct lineonly_file *f)
 {
 	char *path = xasprintf("%s/%s", root, rel);
-	struct error err = { { 0 } };
+	struct error err = {{0}};
 	size_t cap = 0;
 	char *p;
 
@@ -70,7 +70,7 @@ static bool lineonly_same_line(const struct lineonly_file *a, int64_t old,
 			       const struct lineonly_file *b, int64_t new)
 {
 	if (old < 1 || new < 1 || (uint64_t)old > a->nlines ||
-	    (uint64_t)new > b->nlines)
+	    (uint64_t) new > b->nlines)
 		return false;
 	return !strcmp(a->lines[old - 1], b->lines[new - 1]);
 }

@@ -48,8 +48,7 @@ static uint64_t ref_strlen(const struct obj_section *s, uint64_t off,
 }
 
 /* Whether a variable of section @shndx covers offset @off. */
-static bool ref_in_object(const struct objfile *o, uint32_t shndx,
-			  uint64_t off)
+static bool ref_in_object(const struct objfile *o, uint32_t shndx, uint64_t off)
 {
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct obj_symbol *y = &o->syms[i];
@@ -68,8 +67,8 @@ static bool ref_in_object(const struct objfile *o, uint32_t shndx,
  * object refers to (norm_prepare).  False when a named variable covers the
  * offset or the bytes hold relocations: then the whole section counts.
  */
-static bool ref_anonymous(const struct objfile *o, uint32_t shndx,
-			  uint64_t off, struct ref *out)
+static bool ref_anonymous(const struct objfile *o, uint32_t shndx, uint64_t off,
+			  struct ref *out)
 {
 	const struct obj_section *s = &o->secs[shndx];
 	uint64_t end = s->size;
@@ -95,8 +94,7 @@ static bool ref_anonymous(const struct objfile *o, uint32_t shndx,
 
 /* Rule 2: read-only data by content. */
 static void ref_rodata(const struct objfile *o, const struct obj_symbol *y,
-		       const struct obj_reloc *r, int64_t bias,
-		       struct ref *out)
+		       const struct obj_reloc *r, int64_t bias, struct ref *out)
 {
 	const struct obj_section *s = &o->secs[y->shndx];
 	int64_t off = (int64_t)y->value + r->addend + bias;
@@ -135,10 +133,10 @@ static void ref_owned(const struct objfile *o, const struct obj_reloc *r,
 {
 	const struct obj_symbol *y = &o->syms[r->sym];
 	const struct obj_section *s = &o->secs[y->shndx];
-	int owner = ref_named(y) ? (int)r->sym
-				 : obj_owner(o, y->shndx,
-					     (int64_t)y->value + r->addend +
-						     bias);
+	int owner =
+	    ref_named(y)
+		? (int)r->sym
+		: obj_owner(o, y->shndx, (int64_t)y->value + r->addend + bias);
 
 	if (owner < 0) {
 		out->kind = REF_OTHER;
@@ -147,8 +145,8 @@ static void ref_owned(const struct objfile *o, const struct obj_reloc *r,
 	}
 	out->kind = obj_sec_exec(s) ? REF_FUNC : REF_DATA;
 	out->sym = (uint32_t)owner;
-	out->addend = (int64_t)y->value + r->addend -
-		      (int64_t)o->syms[owner].value;
+	out->addend =
+	    (int64_t)y->value + r->addend - (int64_t)o->syms[owner].value;
 	out->ifunc = o->syms[owner].type == STT_GNU_IFUNC;
 }
 
@@ -242,9 +240,8 @@ void norm_prepare(struct objfile *o)
 				continue;
 			to = &o->secs[y->shndx];
 			if (obj_sec_rodata(to) && !(to->flags & SHF_MERGE))
-				norm_add_cut(to, (int64_t)y->value +
-							 r->addend +
-							 ref_bias(o, w, r));
+				norm_add_cut(to, (int64_t)y->value + r->addend +
+						     ref_bias(o, w, r));
 		}
 	}
 	for (uint32_t i = 0; i < o->nsecs; i++)

@@ -164,8 +164,7 @@ static int reloc_cmp(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh,
-			   struct objfile *o)
+static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh, struct objfile *o)
 {
 	struct obj_section *t;
 	Elf_Data *d = elf_getdata(scn, NULL);
@@ -183,10 +182,10 @@ static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh,
 		if (!gelf_getrela(d, (int)i, &r))
 			continue;
 		t->relocs[t->nrelocs++] = (struct obj_reloc){
-			.offset = r.r_offset,
-			.type = (uint32_t)GELF_R_TYPE(r.r_info),
-			.sym = (uint32_t)GELF_R_SYM(r.r_info),
-			.addend = r.r_addend,
+		    .offset = r.r_offset,
+		    .type = (uint32_t)GELF_R_TYPE(r.r_info),
+		    .sym = (uint32_t)GELF_R_SYM(r.r_info),
+		    .addend = r.r_addend,
 		};
 	}
 	qsort(t->relocs, t->nrelocs, sizeof(*t->relocs), reloc_cmp);
@@ -203,8 +202,8 @@ static void objfile_index_owners(struct objfile *o)
 		    y->shndx == SHN_UNDEF || y->shndx >= o->nsecs)
 			continue;
 		s = &o->secs[y->shndx];
-		s->owners = xrealloc(s->owners,
-				     (s->nowners + 1) * sizeof(*s->owners));
+		s->owners =
+		    xrealloc(s->owners, (s->nowners + 1) * sizeof(*s->owners));
 		s->owners[s->nowners++] = (uint32_t)i;
 	}
 }
@@ -255,8 +254,7 @@ out_free:
 	return ret;
 }
 
-static void objfile_push(struct objfile ***objs, size_t *n,
-			 struct objfile *o)
+static void objfile_push(struct objfile ***objs, size_t *n, struct objfile *o)
 {
 	*objs = xrealloc(*objs, (*n + 1) * sizeof(**objs));
 	(*objs)[(*n)++] = o;
@@ -264,8 +262,7 @@ static void objfile_push(struct objfile ***objs, size_t *n,
 
 /* Every object member of archive @ar; other members are skipped. */
 static int objfile_archive(int fd, Elf *ar, const char *key,
-			   struct objfile ***objs, size_t *n,
-			   struct error *err)
+			   struct objfile ***objs, size_t *n, struct error *err)
 {
 	Elf_Cmd cmd = ELF_C_READ;
 	Elf *e;
@@ -299,8 +296,8 @@ int objfile_load(const char *path, const char *key, struct objfile ***objs,
 	elf_version(EV_CURRENT);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, -errno, "cannot open object %s: %s",
-				 path, strerror(errno));
+		return error_set(err, -errno, "cannot open object %s: %s", path,
+				 strerror(errno));
 	e = elf_begin(fd, ELF_C_READ, NULL);
 	if (e && elf_kind(e) == ELF_K_AR) {
 		ret = objfile_archive(fd, e, key, objs, n, err);

@@ -21,13 +21,13 @@ struct obj_reloc {
 
 struct obj_section {
 	char *name;
-	uint32_t type;	  /* SHT_* */
-	uint64_t flags;	  /* SHF_* */
-	uint64_t size;	  /* bytes */
-	uint64_t align;	  /* >= 1 */
-	uint64_t entsize; /* element size of SHF_MERGE sections */
-	unsigned char *data; /* size bytes; NULL for SHT_NOBITS and for
-				sections nobody reads (debug info) */
+	uint32_t type;		  /* SHT_* */
+	uint64_t flags;		  /* SHF_* */
+	uint64_t size;		  /* bytes */
+	uint64_t align;		  /* >= 1 */
+	uint64_t entsize;	  /* element size of SHF_MERGE sections */
+	unsigned char *data;	  /* size bytes; NULL for SHT_NOBITS and for
+				     sections nobody reads (debug info) */
 	struct obj_reloc *relocs; /* sorted by offset */
 	size_t nrelocs;
 	uint32_t *owners; /* its FUNC and OBJECT symbols (for obj_owner) */

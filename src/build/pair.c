@@ -112,9 +112,9 @@ int build_pair(const struct build_ctx *ctx, const struct objfile *o,
 	*oobj = NULL;
 	if (y->bind == STB_LOCAL && y->type == STT_OBJECT &&
 	    pair_numbered(y->name, &baselen)) {
-		k = pair ? pair_by_use(o, (uint32_t)(y - o->syms), pair,
-				       baselen)
-			 : -1;
+		k = pair
+			? pair_by_use(o, (uint32_t)(y - o->syms), pair, baselen)
+			: -1;
 		*oobj = k >= 0 ? pair : NULL;
 		return k;
 	}
@@ -122,7 +122,8 @@ int build_pair(const struct build_ctx *ctx, const struct objfile *o,
 	for (size_t i = 0; i <= t->nobjs; i++) {
 		struct objfile *c = i ? t->objs[i - 1] : pair;
 
-		if (!c || (i && c == pair) || (y->bind == STB_LOCAL && c != pair))
+		if (!c || (i && c == pair) ||
+		    (y->bind == STB_LOCAL && c != pair))
 			continue;
 		k = obj_find(c, y->name);
 		if (k >= 0 && c->syms[k].type == y->type &&

@@ -11,8 +11,8 @@ void pbuild_init(struct pbuild *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->p = xcalloc(1, sizeof(*b->p));
-	b->strings = (struct pbuild_pool){ ".rodata.str", -1, 0 };
-	b->consts = (struct pbuild_pool){ ".rodata.cst", -1, 0 };
+	b->strings = (struct pbuild_pool){".rodata.str", -1, 0};
+	b->consts = (struct pbuild_pool){".rodata.cst", -1, 0};
 }
 
 struct patch *pbuild_take(struct pbuild *b)
@@ -41,8 +41,8 @@ uint32_t pbuild_section(struct pbuild *b, const char *name, uint32_t flags,
 
 	XGROW(p->sections, b->sec_cap, p->nsections);
 	if (b->sec_cap != old_cap) {
-		b->reloc_cap = xrealloc(b->reloc_cap,
-					b->sec_cap * sizeof(size_t));
+		b->reloc_cap =
+		    xrealloc(b->reloc_cap, b->sec_cap * sizeof(size_t));
 		memset(b->reloc_cap + old_cap, 0,
 		       (b->sec_cap - old_cap) * sizeof(size_t));
 	}
@@ -97,8 +97,7 @@ void pbuild_reloc(struct pbuild *b, uint32_t sec, uint64_t offset,
 
 	XGROW(s->relocs, b->reloc_cap[sec], s->nrelocs);
 	s->relocs[s->nrelocs++] = (struct patch_reloc){
-		.offset = offset, .type = type, .symbol = sym, .addend = addend
-	};
+	    .offset = offset, .type = type, .symbol = sym, .addend = addend};
 }
 
 void pbuild_func(struct pbuild *b, const char *name, const char *file,
@@ -109,12 +108,12 @@ void pbuild_func(struct pbuild *b, const char *name, const char *file,
 
 	XGROW(p->funcs, b->func_cap, p->nfuncs);
 	p->funcs[p->nfuncs++] = (struct patch_func){
-		.name = xstrdup(name),
-		.file = file ? xstrdup(file) : NULL,
-		.old_addr = old_addr,
-		.old_size = old_size,
-		.new_symbol = new_symbol,
-		.flags = flags,
+	    .name = xstrdup(name),
+	    .file = file ? xstrdup(file) : NULL,
+	    .old_addr = old_addr,
+	    .old_size = old_size,
+	    .new_symbol = new_symbol,
+	    .flags = flags,
 	};
 }
 
@@ -140,11 +139,12 @@ uint64_t pbuild_pool_add(struct pbuild *b, struct pbuild_pool *pool,
 	if (align == 0)
 		align = 1;
 	if (pool->sec < 0) {
-		pool->sec = pbuild_section(b, pool->name, 0, false, align, 0,
-					   NULL);
-		pool->sym = pbuild_symbol(b, &(struct patch_symbol){
-			.name = (char *)pool->name, .kind = PSYM_LOCAL,
-			.section = (uint32_t)pool->sec });
+		pool->sec =
+		    pbuild_section(b, pool->name, 0, false, align, 0, NULL);
+		pool->sym = pbuild_symbol(
+		    b, &(struct patch_symbol){.name = (char *)pool->name,
+					      .kind = PSYM_LOCAL,
+					      .section = (uint32_t)pool->sec});
 	}
 	*sym = pool->sym;
 	s = &b->p->sections[pool->sec];

@@ -44,16 +44,16 @@
 
 /* What the user asked for (input; stages never change it). */
 struct build_opts {
-	const char *src_dir;	     /* tree the running binary came from */
-	const char *const *patches;  /* diffs, applied in order */
+	const char *src_dir;	    /* tree the running binary came from */
+	const char *const *patches; /* diffs, applied in order */
 	size_t npatches;
-	const char *binary;	     /* artifact to patch, relative to tree */
-	const char *target;	     /* running binary; NULL: src_dir/binary */
-	const char *name;	     /* patch name */
-	const char *on;		     /* patch file this one builds on, or
-					NULL (suture build --on) */
-	char *const *command;	     /* build command; NULL: "make" */
-	bool keep;		     /* keep the scratch directory */
+	const char *binary;   /* artifact to patch, relative to tree */
+	const char *target;   /* running binary; NULL: src_dir/binary */
+	const char *name;     /* patch name */
+	const char *on;	      /* patch file this one builds on, or
+				 NULL (suture build --on) */
+	char *const *command; /* build command; NULL: "make" */
+	bool keep;	      /* keep the scratch directory */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
 	void *note_arg;
 };
@@ -81,24 +81,24 @@ enum fn_state {
 
 /* A function of a patched object and what became of it. */
 struct fn_result {
-	struct objfile *obj; /* patched object */
-	uint32_t sym;	     /* index in obj->syms */
+	struct objfile *obj;  /* patched object */
+	uint32_t sym;	      /* index in obj->syms */
 	struct objfile *oobj; /* orig counterpart's object, NULL if new */
 	uint32_t osym;
 	enum fn_state state;
 	const struct target_sym *tsym; /* counterpart in the target */
-	bool cold;     /* a split-off part (foo.cold) */
-	bool in_patch; /* its code goes into the patch */
-	bool needed;   /* copied because patched code calls it and the
-			  target has no copy of it */
-	int64_t psym;  /* its PSYM_LOCAL in the patch, -1 until emitted */
+	bool cold;		       /* a split-off part (foo.cold) */
+	bool in_patch;		       /* its code goes into the patch */
+	bool needed;  /* copied because patched code calls it and the
+			 target has no copy of it */
+	int64_t psym; /* its PSYM_LOCAL in the patch, -1 until emitted */
 };
 
 struct build_ctx {
 	const struct build_opts *opts;
-	char *src_real;	 /* real path of opts->src_dir */
+	char *src_real; /* real path of opts->src_dir */
 	char *target_path;
-	char *scratch;	 /* scratch directory */
+	char *scratch; /* scratch directory */
 	struct build_tree tree[TREE_COUNT];
 	struct target *target;
 	size_t nverified; /* functions checked against the target */
@@ -106,8 +106,8 @@ struct build_ctx {
 	size_t nfns, fns_cap;
 	size_t nunchanged;
 	struct patch *patch;
-	struct patch *base;   /* opts->on, read by base_load, or NULL */
-	char **base_diffs;    /* its diffs, written into the scratch dir */
+	struct patch *base; /* opts->on, read by base_load, or NULL */
+	char **base_diffs;  /* its diffs, written into the scratch dir */
 	size_t nbase_diffs;
 	char *detail; /* multi-line explanation of a failure, or NULL */
 };
@@ -121,11 +121,11 @@ void build_ctx_free(struct build_ctx *ctx);
 
 /* build_note - report progress through opts->note (printf-style). */
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* build_detail - append a line to ctx->detail (printf-style). */
 void build_detail(struct build_ctx *ctx, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The stages, in order. */
 int tree_prepare(struct build_ctx *ctx, struct error *err);
@@ -171,8 +171,8 @@ int build_pair(const struct build_ctx *ctx, const struct objfile *o,
 	       const struct obj_symbol *y, struct objfile **oobj);
 
 /* build_fn - the result for symbol @sym of patched object @o, or NULL. */
-struct fn_result *build_fn(const struct build_ctx *ctx,
-			   const struct objfile *o, uint32_t sym);
+struct fn_result *build_fn(const struct build_ctx *ctx, const struct objfile *o,
+			   uint32_t sym);
 
 /* build_fn_file - the STT_FILE name to look a static up by, or NULL for
  * a global: what target_lookup() wants for symbol @y of @o. */

@@ -37,8 +37,8 @@ static char *record_cc_version(const struct build_ctx *ctx,
 			       const char *compiler)
 {
 	char *log = xasprintf("%s/cc-version.log", ctx->scratch);
-	char *argv[] = { (char *)compiler, "--version", NULL };
-	struct error err = { { 0 } };
+	char *argv[] = {(char *)compiler, "--version", NULL};
+	struct error err = {{0}};
 	unsigned char *buf = NULL;
 	size_t len;
 	char *line;
@@ -73,12 +73,11 @@ static json_t *record_compiler_json(const struct build_ctx *ctx)
 	char *version = record_cc_version(ctx, path);
 	json_t *j;
 
-	j = json_pack("{s:s, s:s, s:s, s:s}", "path", path, "version",
-		      version, "target_comment",
-		      ctx->target->comment ? ctx->target->comment : "",
-		      "objects_comment",
-		      t->nobjs && t->objs[0]->comment ? t->objs[0]->comment
-						       : "");
+	j = json_pack(
+	    "{s:s, s:s, s:s, s:s}", "path", path, "version", version,
+	    "target_comment", ctx->target->comment ? ctx->target->comment : "",
+	    "objects_comment",
+	    t->nobjs && t->objs[0]->comment ? t->objs[0]->comment : "");
 	free(version);
 	return j;
 }
@@ -101,8 +100,8 @@ static json_t *record_commands(const struct build_ctx *ctx)
 			cwd = cwd[rl] ? cwd + rl + 1 : ".";
 		for (size_t k = 0; k < c->argc; k++)
 			json_array_append_new(argv, json_string(c->argv[k]));
-		json_array_append_new(arr, json_pack("{s:s, s:o}", "cwd", cwd,
-						     "argv", argv));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:o}", "cwd", cwd, "argv", argv));
 	}
 	return arr;
 }
@@ -124,17 +123,15 @@ static json_t *record_diffs(const struct build_ctx *ctx, struct error *err)
 			return NULL;
 		}
 		json_array_append_new(
-			arr, json_pack("{s:s, s:o}", "file",
-				       base ? base + 1 : path, "text",
-				       record_text((char *)buf, len)));
+		    arr, json_pack("{s:s, s:o}", "file", base ? base + 1 : path,
+				   "text", record_text((char *)buf, len)));
 		free(buf);
 	}
 	return arr;
 }
 
 /* The functions in @state, as [{"name", "file"}]. */
-static json_t *record_fns(const struct build_ctx *ctx, int state,
-			  bool needed)
+static json_t *record_fns(const struct build_ctx *ctx, int state, bool needed)
 {
 	json_t *arr = json_array();
 
@@ -147,11 +144,10 @@ static json_t *record_fns(const struct build_ctx *ctx, int state,
 		    f->needed != needed)
 			continue;
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:b, s:b}", "name",
-				       o->syms[f->sym].name, "file",
-				       o->source ? o->source : o->key,
-				       "in_target", f->tsym != NULL, "cold",
-				       f->cold));
+		    arr, json_pack("{s:s, s:s, s:b, s:b}", "name",
+				   o->syms[f->sym].name, "file",
+				   o->source ? o->source : o->key, "in_target",
+				   f->tsym != NULL, "cold", f->cold));
 	}
 	return arr;
 }
@@ -163,24 +159,25 @@ int record_info(struct build_ctx *ctx, struct error *err)
 
 	if (!diffs)
 		return -EIO;
-	j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-		      "s:I, s:I}",
-		      "tool", "suture build", "source_dir", ctx->src_real,
-		      "binary", ctx->opts->binary, "compiler",
-		      record_compiler_json(ctx), "commands",
-		      record_commands(ctx), "diffs", diffs, "changed",
-		      record_fns(ctx, FN_CHANGED, false), "new",
-		      record_fns(ctx, FN_NEW, false), "copied",
-		      record_fns(ctx, -1, true), "line_only",
-		      record_fns(ctx, FN_LINE_ONLY, false),
-		      "unchanged_rebuilt_count", (json_int_t)ctx->nunchanged,
-		      "verified_functions", (json_int_t)ctx->nverified);
+	j = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:I, s:I}",
+	    "tool", "suture build", "source_dir", ctx->src_real, "binary",
+	    ctx->opts->binary, "compiler", record_compiler_json(ctx),
+	    "commands", record_commands(ctx), "diffs", diffs, "changed",
+	    record_fns(ctx, FN_CHANGED, false), "new",
+	    record_fns(ctx, FN_NEW, false), "copied", record_fns(ctx, -1, true),
+	    "line_only", record_fns(ctx, FN_LINE_ONLY, false),
+	    "unchanged_rebuilt_count", (json_int_t)ctx->nunchanged,
+	    "verified_functions", (json_int_t)ctx->nverified);
 	if (!j)
-		return error_set(err, -ENOMEM, "cannot build the patch's "
+		return error_set(err, -ENOMEM,
+				 "cannot build the patch's "
 				 "build record (JSON)");
 	ctx->patch->info_json = json_dumps(j, JSON_INDENT(1));
 	json_decref(j);
-	return ctx->patch->info_json ? 0 : error_set(err, -ENOMEM,
-						      "cannot format the "
-						      "build record");
+	return ctx->patch->info_json ? 0
+				     : error_set(err, -ENOMEM,
+						 "cannot format the "
+						 "build record");
 }

@@ -24,7 +24,7 @@
 #include "util/xalloc.h"
 
 /* Names always wrapped, whether or not they exist on PATH. */
-static const char *const wrapped_names[] = { "cc", "gcc", "clang", "c99" };
+static const char *const wrapped_names[] = {"cc", "gcc", "clang", "c99"};
 
 /* Whether @name is a versioned or triplet-prefixed compiler name. */
 static bool run_is_compiler_name(const char *name)
@@ -85,8 +85,10 @@ static int run_make_bindir(struct build_ctx *ctx, char **bindir,
 	int ret = 0;
 
 	if (!realpath("/proc/self/exe", self))
-		return error_set(err, -errno, "cannot find the suture binary: "
-				 "%s", strerror(errno));
+		return error_set(err, -errno,
+				 "cannot find the suture binary: "
+				 "%s",
+				 strerror(errno));
 	*bindir = xasprintf("%s/bin", ctx->scratch);
 	if (mkdir(*bindir, 0755) < 0)
 		return error_set(err, -errno, "cannot create %s: %s", *bindir,
@@ -110,13 +112,13 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	const char *path = getenv("PATH");
 	char **env = xcalloc(7, sizeof(*env));
 
-	env[0] = xasprintf("PATH=%s%s%s", bindir, path ? ":" : "",
-			   path ? path : "");
+	env[0] =
+	    xasprintf("PATH=%s%s%s", bindir, path ? ":" : "", path ? path : "");
 	env[1] = xstrdup("CC=cc");
 	env[2] = xasprintf("SUTURE_CCWRAP_LOG=%s", t->cclog_path);
 	env[3] = xasprintf("SUTURE_CCWRAP_DIR=%s", bindir);
-	env[4] = xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root,
-			   ctx->src_real);
+	env[4] =
+	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
 	env[5] = xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch);
 	return env;
 }
@@ -153,10 +155,10 @@ static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
  */
 int run_builds(struct build_ctx *ctx, struct error *err)
 {
-	static char *const default_cmd[] = { "make", NULL };
-	char *const *cmd = ctx->opts->command ? ctx->opts->command
-					      : default_cmd;
-	pid_t pids[TREE_COUNT] = { 0 };
+	static char *const default_cmd[] = {"make", NULL};
+	char *const *cmd =
+	    ctx->opts->command ? ctx->opts->command : default_cmd;
+	pid_t pids[TREE_COUNT] = {0};
 	time_t epoch = time(NULL);
 	char *bindir = NULL;
 	int ret;
@@ -169,11 +171,11 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 		char **env;
 
 		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
-		t->cclog_path = xasprintf("%s/%s.cclog", ctx->scratch,
-					  t->label);
+		t->cclog_path =
+		    xasprintf("%s/%s.cclog", ctx->scratch, t->label);
 		env = run_env(ctx, t, bindir, epoch);
-		ret = spawn_start(cmd, t->root, env, t->log_path, &pids[i],
-				  err);
+		ret =
+		    spawn_start(cmd, t->root, env, t->log_path, &pids[i], err);
 		run_free_env(env);
 	}
 	/* Wait for every build started, even after a failure. */

@@ -36,11 +36,11 @@ int spawn_start(char *const *argv, const char *cwd, char *const *env,
 {
 	int log_fd;
 
-	log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		      0644);
+	log_fd =
+	    open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0)
-		return error_set(err, -errno, "cannot create %s: %s",
-				 log_path, strerror(errno));
+		return error_set(err, -errno, "cannot create %s: %s", log_path,
+				 strerror(errno));
 	*pid = fork();
 	if (*pid < 0) {
 		close(log_fd);
@@ -66,8 +66,7 @@ int spawn_wait(pid_t pid, const char *name, const char *log_path,
 		return error_set(err, -ENOENT,
 				 "cannot run %s (not found on PATH?); see %s",
 				 name, log_path);
-	return WIFEXITED(status) ? WEXITSTATUS(status)
-				 : 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int spawn_run(char *const *argv, const char *cwd, char *const *env,
@@ -83,7 +82,7 @@ char *spawn_log_tail(const char *log_path, int lines, size_t max)
 {
 	unsigned char *buf;
 	size_t len, start;
-	struct error err = { { 0 } };
+	struct error err = {{0}};
 	char *out;
 
 	if (file_read(log_path, &buf, &len, &err))

@@ -120,10 +120,11 @@ static void target_irelative(struct target *t, Elf_Scn *scn,
 		GElf_Rela r;
 
 		if (!gelf_getrela(d, (int)i, &r) ||
-		    !arch_dynreloc_is_irelative((uint32_t)GELF_R_TYPE(r.r_info)))
+		    !arch_dynreloc_is_irelative(
+			(uint32_t)GELF_R_TYPE(r.r_info)))
 			continue;
-		t->irel = xrealloc(t->irel, (t->nirel + 1) * 2 *
-						    sizeof(*t->irel));
+		t->irel =
+		    xrealloc(t->irel, (t->nirel + 1) * 2 * sizeof(*t->irel));
 		t->irel[2 * t->nirel] = r.r_offset;
 		t->irel[2 * t->nirel++ + 1] = (uint64_t)r.r_addend;
 	}
@@ -138,8 +139,8 @@ static void target_plt(struct target_load *l, const GElf_Shdr *sh,
 	    sh->sh_offset + sh->sh_size > l->len)
 		return;
 	t->plts = xrealloc(t->plts, (t->nplts + 1) * sizeof(*t->plts));
-	t->plts[t->nplts++] = (struct target_seg){ sh->sh_addr, sh->sh_size,
-						   sh->sh_offset };
+	t->plts[t->nplts++] =
+	    (struct target_seg){sh->sh_addr, sh->sh_size, sh->sh_offset};
 }
 
 static void target_section(struct target_load *l, Elf_Scn *scn,
@@ -167,8 +168,7 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 	    sh->sh_offset + sh->sh_size <= l->len) {
 		t->segs = xrealloc(t->segs, (t->nsegs + 1) * sizeof(*t->segs));
 		t->segs[t->nsegs++] = (struct target_seg){
-			sh->sh_addr, sh->sh_size, sh->sh_offset
-		};
+		    sh->sh_addr, sh->sh_size, sh->sh_offset};
 	}
 }
 
@@ -200,7 +200,7 @@ static int target_parse(struct target_load *l, bool *has_symtab,
 
 int target_open(const char *path, struct target **out, struct error *err)
 {
-	struct target_load l = { 0 };
+	struct target_load l = {0};
 	bool has_symtab = false;
 	int ret;
 
@@ -342,9 +342,9 @@ uint64_t target_ifunc_entry(const struct target *t, uint64_t resolver)
 			continue;
 		for (size_t k = 0; k < t->nplts; k++) {
 			const struct target_seg *p = &t->plts[k];
-			uint64_t e = arch_plt_entry(t->image + p->offset,
-						    p->size, p->addr,
-						    t->irel[2 * i]);
+			uint64_t e =
+			    arch_plt_entry(t->image + p->offset, p->size,
+					   p->addr, t->irel[2 * i]);
 
 			if (e)
 				return e;

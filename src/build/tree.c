@@ -36,7 +36,10 @@ static bool tree_is_artifact(const char *path)
 		return false;
 	n = read(fd, magic, sizeof(magic));
 	close(fd);
-	return (n >= 4 && !memcmp(magic, "\x7f" "ELF", 4)) ||
+	return (n >= 4 && !memcmp(magic,
+				  "\x7f"
+				  "ELF",
+				  4)) ||
 	       (n == 8 && !memcmp(magic, "!<arch>\n", 8));
 }
 
@@ -64,8 +67,8 @@ static int tree_copy_file(const char *src, const char *dst,
 			break;
 		}
 	if (n < 0)
-		ret = error_set(err, -EIO, "cannot copy %s to %s: %s", src,
-				dst, strerror(errno));
+		ret = error_set(err, -EIO, "cannot copy %s to %s: %s", src, dst,
+				strerror(errno));
 	close(out);
 out_close_in:
 	close(in);
@@ -105,7 +108,7 @@ static int tree_copy_entry(const char *src, const char *dst, const char *name,
 		ret = tree_copy_file(s, d, &st, err);
 		if (!ret)
 			utimensat(AT_FDCWD, d,
-				  (struct timespec[]){ st.st_atim, st.st_mtim },
+				  (struct timespec[]){st.st_atim, st.st_mtim},
 				  0);
 	}
 	free(s);
@@ -136,19 +139,19 @@ static int tree_copy_dir(const char *src, const char *dst, struct error *err)
 	closedir(dir);
 	if (!ret)
 		utimensat(AT_FDCWD, dst,
-			  (struct timespec[]){ st.st_atim, st.st_mtim }, 0);
+			  (struct timespec[]){st.st_atim, st.st_mtim}, 0);
 	return ret;
 }
 
 /* Apply @diff to copy @t with patch(1); @n numbers its log. */
-static int tree_apply(struct build_ctx *ctx, int t, const char *diff,
-		      size_t n, struct error *err)
+static int tree_apply(struct build_ctx *ctx, int t, const char *diff, size_t n,
+		      struct error *err)
 {
 	char real[PATH_MAX];
 	char *log = xasprintf("%s/patch-%s-%zu.log", ctx->scratch,
 			      ctx->tree[t].label, n);
-	char *argv[] = { "patch", "-p1", "--batch", "--forward", "-i", real,
-			 NULL };
+	char *argv[] = {"patch", "-p1", "--batch", "--forward",
+			"-i",	 real,	NULL};
 	int ret;
 
 	if (!realpath(diff, real)) {
@@ -187,8 +190,7 @@ static int tree_scratch(struct build_ctx *ctx, struct error *err)
 	if (!realpath(tmp, real))
 		return error_set(err, -errno, "cannot use TMPDIR %s: %s", tmp,
 				 strerror(errno));
-	if (!strncmp(real, ctx->src_real, sl) &&
-	    (real[sl] == '/' || !real[sl]))
+	if (!strncmp(real, ctx->src_real, sl) && (real[sl] == '/' || !real[sl]))
 		return error_set(err, -EINVAL,
 				 "the scratch directory would lie inside the "
 				 "source tree %s (TMPDIR=%s); set TMPDIR to a "

@@ -33,8 +33,8 @@ struct verify_state {
 };
 
 /* Mark the bytes of [@off, +@size) of @s that the linker fills in. */
-static void verify_mask(const struct objfile *o, uint32_t shndx,
-			uint64_t off, uint64_t size, bool *mask)
+static void verify_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
+			uint64_t size, bool *mask)
 {
 	size_t first, n = obj_relocs_in(o, shndx, off, size, &first);
 	const struct obj_reloc *r = o->secs[shndx].relocs + first;
@@ -78,8 +78,7 @@ static void verify_report(struct build_ctx *ctx, struct verify_state *vs,
 		return;
 	build_detail(ctx,
 		     "  %s (%s): first difference at offset %#" PRIx64
-		     " (%" PRIu64 " bytes rebuilt, %" PRIu64
-		     " in the target)",
+		     " (%" PRIu64 " bytes rebuilt, %" PRIu64 " in the target)",
 		     y->name, o->key, (uint64_t)diff, y->size, ts->size);
 }
 
@@ -129,7 +128,7 @@ static void verify_comments(struct build_ctx *ctx)
 int verify_target(struct build_ctx *ctx, struct error *err)
 {
 	const struct build_tree *t = &ctx->tree[TREE_ORIG];
-	struct verify_state vs = { 0 };
+	struct verify_state vs = {0};
 	int ret;
 
 	for (size_t i = 0; i < t->nobjs; i++)

@@ -14,17 +14,17 @@
 #include "patchfile/patchfile.h"
 
 static const char usage_text[] =
-	"usage: suture apply PID FILE [--timeout SEC]\n"
-	"\n"
-	"Apply the patch FILE to the running process PID.  Every thread is\n"
-	"stopped for a moment at a point where none of them is inside a\n"
-	"function the patch replaces; if that does not happen within SEC\n"
-	"seconds (default 5) nothing is changed.\n";
+    "usage: suture apply PID FILE [--timeout SEC]\n"
+    "\n"
+    "Apply the patch FILE to the running process PID.  Every thread is\n"
+    "stopped for a moment at a point where none of them is inside a\n"
+    "function the patch replaces; if that does not happen within SEC\n"
+    "seconds (default 5) nothing is changed.\n";
 
 static const struct option options[] = {
-	{ "timeout", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"timeout", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 int cmd_apply(int argc, char **argv)

@@ -15,38 +15,38 @@
 #include "util/xalloc.h"
 
 static const char usage_text[] =
-	"usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
-	"                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
-	"                    [--target FILE] [--keep] [-v] [-- BUILD-COMMAND...]\n"
-	"\n"
-	"Build DIR (the tree the running binary came from) twice in a scratch\n"
-	"directory, once as is and once with the diffs applied, compare the\n"
-	"object code of REL (path of the binary relative to DIR) and write\n"
-	"the changed functions as a patch for `suture apply`.\n"
-	"\n"
-	"  --src DIR        source tree of the running binary (never modified)\n"
-	"  --patch FILE     unified diff applied with patch -p1 (repeatable)\n"
-	"  --binary REL     executable or shared library to patch\n"
-	"  -o OUT           patch file to write (default NAME.sut)\n"
-	"  --name NAME      patch name (default: first diff's file name)\n"
-	"  --on BASE.sut    build on the source state of that patch (DIR plus\n"
-	"                   its diffs); the new patch applies only on top of it\n"
-	"  --target FILE    the running binary (default DIR/REL)\n"
-	"  --keep           keep the scratch directory\n"
-	"  -v, --verbose    report progress\n"
-	"  BUILD-COMMAND    how to build (default: make)\n";
+    "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
+    "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
+    "                    [--target FILE] [--keep] [-v] [-- BUILD-COMMAND...]\n"
+    "\n"
+    "Build DIR (the tree the running binary came from) twice in a scratch\n"
+    "directory, once as is and once with the diffs applied, compare the\n"
+    "object code of REL (path of the binary relative to DIR) and write\n"
+    "the changed functions as a patch for `suture apply`.\n"
+    "\n"
+    "  --src DIR        source tree of the running binary (never modified)\n"
+    "  --patch FILE     unified diff applied with patch -p1 (repeatable)\n"
+    "  --binary REL     executable or shared library to patch\n"
+    "  -o OUT           patch file to write (default NAME.sut)\n"
+    "  --name NAME      patch name (default: first diff's file name)\n"
+    "  --on BASE.sut    build on the source state of that patch (DIR plus\n"
+    "                   its diffs); the new patch applies only on top of it\n"
+    "  --target FILE    the running binary (default DIR/REL)\n"
+    "  --keep           keep the scratch directory\n"
+    "  -v, --verbose    report progress\n"
+    "  BUILD-COMMAND    how to build (default: make)\n";
 
 static const struct option long_opts[] = {
-	{ "src", required_argument, NULL, 's' },
-	{ "patch", required_argument, NULL, 'p' },
-	{ "binary", required_argument, NULL, 'b' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "target", required_argument, NULL, 't' },
-	{ "on", required_argument, NULL, 'O' },
-	{ "keep", no_argument, NULL, 'k' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"src", required_argument, NULL, 's'},
+    {"patch", required_argument, NULL, 'p'},
+    {"binary", required_argument, NULL, 'b'},
+    {"name", required_argument, NULL, 'n'},
+    {"target", required_argument, NULL, 't'},
+    {"on", required_argument, NULL, 'O'},
+    {"keep", no_argument, NULL, 'k'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct build_args {
@@ -68,18 +68,34 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 
 	while ((c = getopt_long(argc, argv, "+o:vh", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 's': a->opts.src_dir = optarg; break;
-		case 'b': a->opts.binary = optarg; break;
-		case 'n': a->opts.name = optarg; break;
-		case 't': a->opts.target = optarg; break;
-		case 'O': a->opts.on = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'k': a->opts.keep = true; break;
-		case 'v': a->verbose = true; break;
+		case 's':
+			a->opts.src_dir = optarg;
+			break;
+		case 'b':
+			a->opts.binary = optarg;
+			break;
+		case 'n':
+			a->opts.name = optarg;
+			break;
+		case 't':
+			a->opts.target = optarg;
+			break;
+		case 'O':
+			a->opts.on = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'k':
+			a->opts.keep = true;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
 		case 'p':
-			a->patches = xrealloc(a->patches,
-					      (a->opts.npatches + 1) *
-						      sizeof(char *));
+			a->patches =
+			    xrealloc(a->patches,
+				     (a->opts.npatches + 1) * sizeof(char *));
 			a->patches[a->opts.npatches++] = optarg;
 			break;
 		case 'h':
@@ -94,8 +110,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		a->opts.command = argv + optind;
 	a->opts.patches = a->patches;
 	if (!a->opts.src_dir || !a->opts.npatches || !a->opts.binary) {
-		fprintf(stderr, "suture build: --src, --patch and --binary "
-				"are required\n%s",
+		fprintf(stderr,
+			"suture build: --src, --patch and --binary "
+			"are required\n%s",
 			usage_text);
 		return 2;
 	}
@@ -128,9 +145,9 @@ static const char *fn_file(const struct fn_result *f)
 {
 	const struct obj_symbol *y = &f->obj->syms[f->sym];
 
-	return f->obj->source ? f->obj->source
+	return f->obj->source	  ? f->obj->source
 	       : f->obj->file_sym ? f->obj->file_sym
-	       : y->name;
+				  : y->name;
 }
 
 /* Print the functions in state @state under @title. */
@@ -152,9 +169,9 @@ static void report_list(const struct build_ctx *ctx, int state, bool needed,
 		printf("  %-32s %s%s%s\n", f->obj->syms[f->sym].name,
 		       fn_file(f),
 		       f->state == FN_CHANGED && !f->tsym && !f->needed
-			       ? "  (inlined everywhere in the target: "
-				 "its callers are patched)"
-			       : "",
+			   ? "  (inlined everywhere in the target: "
+			     "its callers are patched)"
+			   : "",
 		       f->cold ? "  (split-off part)" : "");
 	}
 }
@@ -176,19 +193,19 @@ static void report(const struct build_ctx *ctx, const char *out)
 
 int cmd_build(int argc, char **argv)
 {
-	struct build_args a = { 0 };
-	struct build_ctx ctx = { 0 };
-	struct error err = { { 0 } };
+	struct build_args a = {0};
+	struct build_ctx ctx = {0};
+	struct error err = {{0}};
 	char *name = NULL, *out = NULL;
 	int status;
 
 	if ((status = parse_args(argc, argv, &a)) >= 0)
 		goto out_free;
-	name = a.opts.name ? xstrdup(a.opts.name)
-			   : default_name(a.patches[0]);
+	name = a.opts.name ? xstrdup(a.opts.name) : default_name(a.patches[0]);
 	if (!patch_name_valid(name)) {
-		fprintf(stderr, "suture build: invalid patch name '%s' (1-64 "
-				"characters of A-Z a-z 0-9 . _ -)\n",
+		fprintf(stderr,
+			"suture build: invalid patch name '%s' (1-64 "
+			"characters of A-Z a-z 0-9 . _ -)\n",
 			name);
 		status = 2;
 		goto out_free;
@@ -199,8 +216,7 @@ int cmd_build(int argc, char **argv)
 	out = a.out ? xstrdup(a.out) : xasprintf("%s.sut", name);
 	ctx.opts = &a.opts;
 	status = 1;
-	if (build_run(&ctx, &err) ||
-	    patchfile_write(ctx.patch, out, &err)) {
+	if (build_run(&ctx, &err) || patchfile_write(ctx.patch, out, &err)) {
 		fprintf(stderr, "suture build: %s\n", err.msg);
 		if (ctx.detail)
 			fprintf(stderr, "%s", ctx.detail);

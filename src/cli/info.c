@@ -15,15 +15,16 @@
 #include "util/xalloc.h"
 
 static const char usage_text[] =
-	"usage: suture info FILE [--json]\n"
-	"\n"
-	"Print what the patch FILE replaces, what it brings, which build it\n"
-	"is bound to and the source diffs it was made from.  --json prints\n"
-	"the patch's manifest (docs/FORMAT.md).\n";
+    "usage: suture info FILE [--json]\n"
+    "\n"
+    "Print what the patch FILE replaces, what it brings, which build it\n"
+    "is bound to and the source diffs it was made from.  --json prints\n"
+    "the patch's manifest (docs/FORMAT.md).\n";
 
 static void print_funcs(const struct patch *p)
 {
-	printf("replaces %zu function%s:\n", p->nfuncs, p->nfuncs == 1 ? "" : "s");
+	printf("replaces %zu function%s:\n", p->nfuncs,
+	       p->nfuncs == 1 ? "" : "s");
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		const struct patch_func *f = &p->funcs[i];
 		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s\n",
@@ -71,7 +72,8 @@ static void print_build(const struct patch *p)
 	if (!json_unpack(b, "{s:s}", "compiler", &cc))
 		printf("compiler: %s\n", cc);
 	diffs = json_object_get(b, "diffs");
-	json_array_foreach(diffs, i, d) {
+	json_array_foreach(diffs, i, d)
+	{
 		const char *file = "?", *text = "";
 		json_unpack(d, "{s?s, s?s}", "file", &file, "text", &text);
 		printf("\n--- source diff %zu: %s\n%s", i + 1, file, text);
@@ -112,7 +114,7 @@ static void print_json(const struct patch *p)
 
 int cmd_info(int argc, char **argv)
 {
-	struct error err = { { 0 } };
+	struct error err = {{0}};
 	struct patch *p;
 	const char *file = NULL;
 	bool json = false;

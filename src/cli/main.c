@@ -13,11 +13,11 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "build", cmd_build, "make a patch file from a source diff" },
-	{ "apply", cmd_apply, "apply a patch to a running process" },
-	{ "revert", cmd_revert, "undo an applied patch" },
-	{ "status", cmd_status, "show the patches applied to a process" },
-	{ "info", cmd_info, "show what a patch file contains" },
+    {"build", cmd_build, "make a patch file from a source diff"},
+    {"apply", cmd_apply, "apply a patch to a running process"},
+    {"revert", cmd_revert, "undo an applied patch"},
+    {"status", cmd_status, "show the patches applied to a process"},
+    {"info", cmd_info, "show what a patch file contains"},
 };
 
 static int usage(FILE *f)

@@ -14,18 +14,18 @@
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-	"usage: suture revert PID [NAME | --all] [--timeout SEC]\n"
-	"\n"
-	"Undo the patch NAME in process PID, or the most recently applied\n"
-	"one, or with --all every patch, newest first.  Like apply, it waits\n"
-	"up to SEC seconds (default 5) for a moment when no thread is running\n"
-	"the patch's code, and changes nothing if none comes.\n";
+    "usage: suture revert PID [NAME | --all] [--timeout SEC]\n"
+    "\n"
+    "Undo the patch NAME in process PID, or the most recently applied\n"
+    "one, or with --all every patch, newest first.  Like apply, it waits\n"
+    "up to SEC seconds (default 5) for a moment when no thread is running\n"
+    "the patch's code, and changes nothing if none comes.\n";
 
 static const struct option options[] = {
-	{ "timeout", required_argument, NULL, 't' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"timeout", required_argument, NULL, 't'},
+    {"all", no_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Revert @name (or the newest patch); 0, or 1 after printing why not. */

@@ -15,16 +15,16 @@
 #include "cli/pidarg.h"
 
 static const char usage_text[] =
-	"usage: suture status PID [--json]\n"
-	"\n"
-	"List the patches applied to process PID, oldest first: name,\n"
-	"build-id, patched file, where the patch lives, when it was applied,\n"
-	"and each replaced function's old and new address.\n";
+    "usage: suture status PID [--json]\n"
+    "\n"
+    "List the patches applied to process PID, oldest first: name,\n"
+    "build-id, patched file, where the patch lives, when it was applied,\n"
+    "and each replaced function's old and new address.\n";
 
 static const struct option options[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 /* @ns since the epoch as local "YYYY-MM-DD HH:MM:SS", into @buf. */
@@ -75,8 +75,8 @@ static void print_text(pid_t pid, const struct state *st)
 	for (size_t i = 0; i < st->ndead; i++)
 		print_record(&st->dead[i]);
 	for (size_t i = 0; i < st->nbad; i++)
-		printf("%s: %s\n", st->bad[i].blank ? "left to clean up"
-						     : "warning",
+		printf("%s: %s\n",
+		       st->bad[i].blank ? "left to clean up" : "warning",
 		       st->bad[i].why);
 }
 
@@ -104,8 +104,7 @@ static json_t *json_record(const struct record *r)
 	return json_pack(
 	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s, s:I, s:o}", "seq",
 	    (json_int_t)r->seq, "name", r->name, "id", r->id, "on", r->on,
-	    "build_id",
-	    modules_hex(r->build_id, r->build_id_len, id), "target",
+	    "build_id", modules_hex(r->build_id, r->build_id_len, id), "target",
 	    r->target_file, "region", hex_addr(r->base), "region_size",
 	    (json_int_t)r->size, "applied",
 	    when(r->applied_ns, t, sizeof(t), true), "applied_unix",

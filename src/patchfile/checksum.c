@@ -7,7 +7,7 @@
 
 #include "patchfile/checksum.h"
 
-static const char trailer_magic[8] = { 'S', 'U', 'T', 'C', 'R', 'C', '3', '2' };
+static const char trailer_magic[8] = {'S', 'U', 'T', 'C', 'R', 'C', '3', '2'};
 
 static uint32_t crc_of(const unsigned char *buf, size_t len)
 {

@@ -38,8 +38,8 @@ char *manifest_encode(const struct patch *p, const uint32_t *elf_index)
 
 	for (size_t i = 0; i < p->nfuncs; i++)
 		json_array_append_new(
-			funcs, func_to_json(&p->funcs[i],
-					    elf_index[p->funcs[i].new_symbol]));
+		    funcs, func_to_json(&p->funcs[i],
+					elf_index[p->funcs[i].new_symbol]));
 	if (p->info_json)
 		build = json_loads(p->info_json, 0, NULL);
 	root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:o}", "format",
@@ -48,9 +48,9 @@ char *manifest_encode(const struct patch *p, const uint32_t *elf_index)
 			 "functions", funcs, "build",
 			 build ? build : json_object());
 	if (p->on[0])
-		json_object_set_new(root, "on",
-				    json_pack("{s:s, s:s}", "name", p->on,
-					      "id", p->on_id));
+		json_object_set_new(
+		    root, "on",
+		    json_pack("{s:s, s:s}", "name", p->on, "id", p->on_id));
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
 	free(id);
@@ -105,7 +105,8 @@ static int decode_funcs(json_t *arr, struct patch *p, struct error *err)
 	if (!json_is_array(arr))
 		return error_set(err, -EINVAL, "manifest has no function list");
 	p->funcs = xcalloc(json_array_size(arr), sizeof(*p->funcs));
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		if ((ret = decode_func(o, &p->funcs[i], err)))
 			return ret;
 		p->nfuncs = i + 1;
@@ -156,8 +157,9 @@ int manifest_decode(const char *text, size_t len, struct patch *p,
 	}
 	if (strlen(name) > PATCH_NAME_MAX ||
 	    unhex(id, p->build_id, PATCH_BUILD_ID_MAX, &p->build_id_len)) {
-		error_set(err, -EINVAL, "manifest has an invalid name or "
-					"build id");
+		error_set(err, -EINVAL,
+			  "manifest has an invalid name or "
+			  "build id");
 		goto out;
 	}
 	strcpy(p->name, name);
@@ -165,7 +167,8 @@ int manifest_decode(const char *text, size_t len, struct patch *p,
 	if ((ret = decode_on(json_object_get(root, "on"), p, err)))
 		goto out;
 	if (build)
-		p->info_json = json_dumps(build, JSON_INDENT(1) | JSON_SORT_KEYS);
+		p->info_json =
+		    json_dumps(build, JSON_INDENT(1) | JSON_SORT_KEYS);
 	ret = decode_funcs(funcs, p, err);
 out:
 	json_decref(root);

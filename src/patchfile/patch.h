@@ -42,11 +42,11 @@ struct patch_reloc {
 };
 
 struct patch_section {
-	char *name;	    /* e.g. ".text.handle_request"; for humans */
-	uint32_t flags;	    /* PSEC_* */
-	bool nobits;	    /* zero-filled: data is NULL */
-	uint64_t align;	    /* power of two, >= 1 */
-	uint64_t size;	    /* bytes */
+	char *name;	     /* e.g. ".text.handle_request"; for humans */
+	uint32_t flags;	     /* PSEC_* */
+	bool nobits;	     /* zero-filled: data is NULL */
+	uint64_t align;	     /* power of two, >= 1 */
+	uint64_t size;	     /* bytes */
 	unsigned char *data; /* size bytes, or NULL if nobits */
 	struct patch_reloc *relocs;
 	size_t nrelocs;
@@ -59,20 +59,21 @@ enum patch_symbol_kind {
 };
 
 struct patch_symbol {
-	char *name;		    /* never NULL; "" allowed for PSYM_LOCAL */
+	char *name; /* never NULL; "" allowed for PSYM_LOCAL */
 	enum patch_symbol_kind kind;
-	uint32_t section;	    /* PSYM_LOCAL: index into patch.sections */
-	uint64_t value;		    /* LOCAL: offset in section;
-				       TARGET: link-time address in module */
-	uint64_t size;		    /* bytes, 0 if unknown */
-	bool func;		    /* a function (else data or untyped) */
-	bool weak;		    /* EXTERN: resolves to 0 if not found */
+	uint32_t section; /* PSYM_LOCAL: index into patch.sections */
+	uint64_t value;	  /* LOCAL: offset in section;
+			     TARGET: link-time address in module */
+	uint64_t size;	  /* bytes, 0 if unknown */
+	bool func;	  /* a function (else data or untyped) */
+	bool weak;	  /* EXTERN: resolves to 0 if not found */
 };
 
 /* Flags of a replaced function. */
-#define PFUNC_PART 0x1 /* a split-off part (foo.cold): never entered from
-			  outside, so it gets no trampoline, but no thread may
-			  be in it when the patch goes live */
+#define PFUNC_PART                                                             \
+	0x1 /* a split-off part (foo.cold): never entered from                 \
+	       outside, so it gets no trampoline, but no thread may            \
+	       be in it when the patch goes live */
 
 /* A function of the target that the patch replaces. */
 struct patch_func {
@@ -91,12 +92,12 @@ struct patch {
 	char *target_file; /* file name of the patched module, for humans */
 	char *info_json;   /* free-form build record: compiler, commands,
 			      what changed; a JSON object text */
-	char id[PATCH_ID_LEN + 1]; /* identity of the file it was read from
-				      (its checksum trailer in hex); "" for a
-				      patch being built */
-	char on[PATCH_NAME_MAX + 1];	/* the patch this one was built on
-					   (suture build --on), or "" */
-	char on_id[PATCH_ID_LEN + 1];	/* that patch's id */
+	char id[PATCH_ID_LEN + 1];    /* identity of the file it was read from
+					 (its checksum trailer in hex); "" for a
+					 patch being built */
+	char on[PATCH_NAME_MAX + 1];  /* the patch this one was built on
+					 (suture build --on), or "" */
+	char on_id[PATCH_ID_LEN + 1]; /* that patch's id */
 
 	struct patch_section *sections;
 	size_t nsections;

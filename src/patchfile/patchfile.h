@@ -19,8 +19,7 @@
 /*
  * patchfile_write - serialise @p into @path (written atomically).
  */
-int patchfile_write(const struct patch *p, const char *path,
-		    struct error *err);
+int patchfile_write(const struct patch *p, const char *path, struct error *err);
 
 /*
  * patchfile_read - read @path, verify its checksum, parse and validate it.

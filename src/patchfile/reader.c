@@ -19,14 +19,13 @@
 
 struct reader {
 	Elf *elf;
-	const char *what;	/* the file, for messages */
+	const char *what; /* the file, for messages */
 	size_t nscn, shstrndx;
 	size_t symtab_ndx, target_ndx, manifest_ndx;
-	long *content;		/* ELF section index -> patch section or -1 */
+	long *content; /* ELF section index -> patch section or -1 */
 	size_t nsyms;
 	struct patch *p;
 };
-
 
 static int fail(struct reader *r, struct error *err, const char *why)
 {
@@ -68,8 +67,9 @@ static int scan_sections(struct reader *r, struct error *err)
 		}
 	}
 	if (!r->symtab_ndx || !r->manifest_ndx || !r->target_ndx)
-		return fail(r, err, "a symbol table, .suture.target or "
-				    ".suture.manifest is missing");
+		return fail(r, err,
+			    "a symbol table, .suture.target or "
+			    ".suture.manifest is missing");
 	r->p->sections = xcalloc(ncontent, sizeof(*r->p->sections));
 	r->p->nsections = ncontent;
 	return 0;
@@ -95,7 +95,8 @@ static int read_content(struct reader *r, size_t i, struct error *err)
 		return 0;
 	d = elf_getdata(scn, NULL);
 	if (!d || d->d_size != s->size || !d->d_buf)
-		return fail(r, err, "a section's contents lie outside the file");
+		return fail(r, err,
+			    "a section's contents lie outside the file");
 	s->data = xmalloc(s->size);
 	memcpy(s->data, d->d_buf, s->size);
 	return 0;
@@ -144,8 +145,8 @@ static int read_symbols(struct reader *r, struct error *err)
 		GElf_Sym es;
 		if (!gelf_getsym(d, (int)k, &es))
 			return fail(r, err, "unreadable symbol");
-		ret = read_symbol(r, &es, sh.sh_link, &r->p->symbols[k - 1],
-				  err);
+		ret =
+		    read_symbol(r, &es, sh.sh_link, &r->p->symbols[k - 1], err);
 		r->p->nsymbols = k;
 		if (ret)
 			return ret;
@@ -168,8 +169,9 @@ static int read_relocs(struct reader *r, size_t i, struct error *err)
 		return 0;
 	if (sh.sh_info >= r->nscn || r->content[sh.sh_info] < 0 ||
 	    sh.sh_link != r->symtab_ndx || sh.sh_entsize != sizeof(Elf64_Rela))
-		return fail(r, err, "a relocation section is not linked to "
-				    "a content section and the symbol table");
+		return fail(r, err,
+			    "a relocation section is not linked to "
+			    "a content section and the symbol table");
 	s = &r->p->sections[r->content[sh.sh_info]];
 	d = elf_getdata(scn, NULL);
 	if (s->relocs || !d)
@@ -185,10 +187,10 @@ static int read_relocs(struct reader *r, size_t i, struct error *err)
 		if (sym == 0 || sym >= r->nsyms)
 			return fail(r, err, "a relocation has a bad symbol");
 		s->relocs[k] = (struct patch_reloc){
-			.offset = er.r_offset,
-			.type = GELF_R_TYPE(er.r_info),
-			.symbol = (uint32_t)(sym - 1),
-			.addend = er.r_addend,
+		    .offset = er.r_offset,
+		    .type = GELF_R_TYPE(er.r_info),
+		    .symbol = (uint32_t)(sym - 1),
+		    .addend = er.r_addend,
 		};
 		s->nrelocs = k + 1;
 	}
@@ -208,14 +210,15 @@ static int check_header(struct reader *r, struct error *err)
 {
 	GElf_Ehdr eh;
 
-	if (elf_kind(r->elf) != ELF_K_ELF || gelf_getclass(r->elf) != ELFCLASS64 ||
-	    !gelf_getehdr(r->elf, &eh))
+	if (elf_kind(r->elf) != ELF_K_ELF ||
+	    gelf_getclass(r->elf) != ELFCLASS64 || !gelf_getehdr(r->elf, &eh))
 		return fail(r, err, "not a 64-bit ELF object");
 	if (eh.e_type != ET_REL || eh.e_machine != arch_elf_machine)
-		return fail(r, err, "not a relocatable object for this "
-				    "architecture");
-	if (elf_getshdrnum(r->elf, &r->nscn) || elf_getshdrstrndx(r->elf,
-								   &r->shstrndx))
+		return fail(r, err,
+			    "not a relocatable object for this "
+			    "architecture");
+	if (elf_getshdrnum(r->elf, &r->nscn) ||
+	    elf_getshdrstrndx(r->elf, &r->shstrndx))
 		return fail(r, err, "bad section header table");
 	return 0;
 }
@@ -242,7 +245,7 @@ static int parse_elf(struct reader *r, struct error *err)
 static int parse_named(const unsigned char *buf, size_t len, const char *what,
 		       struct patch **out, struct error *err)
 {
-	struct reader r = { .what = what };
+	struct reader r = {.what = what};
 	unsigned char *copy;
 	size_t body;
 	int ret;

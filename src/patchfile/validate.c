@@ -64,9 +64,11 @@ static int validate_symbol(const struct patch *p, const struct patch_symbol *y,
 {
 	if (y->kind != PSYM_LOCAL)
 		return y->kind == PSYM_TARGET || y->kind == PSYM_EXTERN
-			       ? 0
-			       : error_set(err, -EINVAL, "symbol %s has an "
-						"unknown kind", y->name);
+			   ? 0
+			   : error_set(err, -EINVAL,
+				       "symbol %s has an "
+				       "unknown kind",
+				       y->name);
 	if (y->section >= p->nsections)
 		return error_set(err, -EINVAL,
 				 "symbol %s is in section %u of %zu", y->name,
@@ -89,10 +91,11 @@ static int validate_func(const struct patch *p, const struct patch_func *f,
 				 f->name, f->new_symbol, p->nsymbols);
 	y = &p->symbols[f->new_symbol];
 	if (y->kind != PSYM_LOCAL || !y->func)
-		return error_set(err, -EINVAL,
-				 "function %s: replacement %s is not a function "
-				 "of the patch",
-				 f->name, y->name);
+		return error_set(
+		    err, -EINVAL,
+		    "function %s: replacement %s is not a function "
+		    "of the patch",
+		    f->name, y->name);
 	if (!(f->flags & PFUNC_PART) && f->old_size < arch_trampoline_len())
 		return error_set(err, -EINVAL,
 				 "function %s is too short (%" PRIu64
@@ -117,8 +120,8 @@ int patch_validate(const struct patch *p, struct error *err)
 		return error_set(err, -EINVAL, "patch %s has no valid build id",
 				 p->name);
 	if (p->nfuncs == 0)
-		return error_set(err, -EINVAL,
-				 "patch %s replaces no function", p->name);
+		return error_set(err, -EINVAL, "patch %s replaces no function",
+				 p->name);
 	for (size_t i = 0; i < p->nsections; i++)
 		if ((ret = validate_section(p, &p->sections[i], err)))
 			return ret;

@@ -43,7 +43,7 @@ struct writer {
 	Elf *elf;
 	const struct patch *p;
 	struct strtab shstr, str;
-	uint32_t *elf_index;	/* patch symbol -> .symtab index */
+	uint32_t *elf_index; /* patch symbol -> .symtab index */
 	size_t symtab_ndx, target_ndx;
 	Elf64_Sym *syms;
 	Elf64_Rela **relas;
@@ -69,7 +69,7 @@ static Elf_Scn *add_section(struct writer *w, const char *name, GElf_Shdr *sh,
 
 static void add_content(struct writer *w, const struct patch_section *s)
 {
-	GElf_Shdr sh = { 0 };
+	GElf_Shdr sh = {0};
 
 	sh.sh_type = s->nobits ? SHT_NOBITS : SHT_PROGBITS;
 	sh.sh_flags = SHF_ALLOC;
@@ -116,8 +116,8 @@ static void fill_symbol(struct writer *w, const struct patch_symbol *y,
 		s->st_shndx = (Elf64_Section)w->target_ndx;
 		break;
 	case PSYM_EXTERN:
-		s->st_info = ELF64_ST_INFO(y->weak ? STB_WEAK : STB_GLOBAL,
-					   STT_NOTYPE);
+		s->st_info =
+		    ELF64_ST_INFO(y->weak ? STB_WEAK : STB_GLOBAL, STT_NOTYPE);
 		s->st_shndx = SHN_UNDEF;
 		break;
 	}
@@ -126,7 +126,7 @@ static void fill_symbol(struct writer *w, const struct patch_symbol *y,
 static void add_relocs(struct writer *w, size_t i)
 {
 	const struct patch_section *s = &w->p->sections[i];
-	GElf_Shdr sh = { 0 };
+	GElf_Shdr sh = {0};
 	Elf64_Rela *r;
 	char *name;
 
@@ -164,7 +164,7 @@ static void add_tables(struct writer *w)
 {
 	const struct patch *p = w->p;
 	size_t nsyms = order_symbols(w);
-	GElf_Shdr sh = { 0 };
+	GElf_Shdr sh = {0};
 
 	w->syms = xcalloc(nsyms, sizeof(*w->syms));
 	strtab_add(&w->str, "");
@@ -189,9 +189,9 @@ static void add_tables(struct writer *w)
 	sh.sh_addralign = 8;
 	sh.sh_entsize = sizeof(Elf64_Sym);
 	sh.sh_link = (Elf64_Word)(w->symtab_ndx + 1);
-	for (sh.sh_info = 1; sh.sh_info < nsyms &&
-			     ELF64_ST_BIND(w->syms[sh.sh_info].st_info) ==
-				     STB_LOCAL;
+	for (sh.sh_info = 1;
+	     sh.sh_info < nsyms &&
+	     ELF64_ST_BIND(w->syms[sh.sh_info].st_info) == STB_LOCAL;
 	     sh.sh_info++)
 		;
 	add_section(w, ".symtab", &sh, w->syms, nsyms * sizeof(*w->syms),
@@ -204,7 +204,7 @@ static void add_tables(struct writer *w)
  */
 static void add_shstrtab(struct writer *w)
 {
-	GElf_Shdr sh = { 0 };
+	GElf_Shdr sh = {0};
 	Elf_Scn *scn;
 	Elf_Data *d;
 	GElf_Ehdr eh;
@@ -227,7 +227,7 @@ static void add_shstrtab(struct writer *w)
 
 static void add_strtabs(struct writer *w)
 {
-	GElf_Shdr sh = { 0 };
+	GElf_Shdr sh = {0};
 
 	sh.sh_type = SHT_STRTAB;
 	sh.sh_addralign = 1;
@@ -297,10 +297,9 @@ static int finish(int fd, const char *path, struct error *err)
 	return ret;
 }
 
-int patchfile_write(const struct patch *p, const char *path,
-		    struct error *err)
+int patchfile_write(const struct patch *p, const char *path, struct error *err)
 {
-	struct writer w = { .p = p };
+	struct writer w = {.p = p};
 	int fd, ret;
 
 	if ((ret = patch_validate(p, err)))

@@ -20,7 +20,7 @@ struct error {
  * root cause survives the undo path.
  */
 int error_set(struct error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* error_clear - forget a recorded message (for retry loops). */
 void error_clear(struct error *err);

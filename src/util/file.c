@@ -62,8 +62,8 @@ int file_write_atomic(const char *path, const void *buf, size_t len,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			ret = error_set(err, -errno, "cannot write %s: %s",
-					tmp, strerror(errno));
+			ret = error_set(err, -errno, "cannot write %s: %s", tmp,
+					strerror(errno));
 			close(fd);
 			goto out_unlink;
 		}

@@ -18,6 +18,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *arr (of *cap elements of @size) so that index @need is valid. */
 void xgrow(void **arr, size_t *cap, size_t need, size_t size);
-#define XGROW(arr, cap, need) xgrow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define XGROW(arr, cap, need)                                                  \
+	xgrow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 #endif

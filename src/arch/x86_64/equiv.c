@@ -155,9 +155,8 @@ int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 	for (size_t k = 0; whole && ret == 1 && k < ca.nkeep; k++) {
 		const cs_insn *ia = &ca.insn[ca.keep[k]];
 
-		if (k >= cb.nkeep ||
-		    !equiv_insn(&ca, ia, amask, a, &cb, &cb.insn[cb.keep[k]],
-				b)) {
+		if (k >= cb.nkeep || !equiv_insn(&ca, ia, amask, a, &cb,
+						 &cb.insn[cb.keep[k]], b)) {
 			*diff = ia->address;
 			ret = 0;
 		}

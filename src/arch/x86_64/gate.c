@@ -77,8 +77,10 @@ static int move_branch(const cs_insn *in, unsigned char *out, size_t *n,
 				 in->mnemonic, in->op_str, in->address);
 	}
 	if (!fits32((int64_t)(target - (to + len))))
-		return error_set(err, -ERANGE, "branch at %#" PRIx64
-				 " out of reach once moved", in->address);
+		return error_set(err, -ERANGE,
+				 "branch at %#" PRIx64
+				 " out of reach once moved",
+				 in->address);
 	put32(out + len - 4, (int64_t)(target - (to + len)));
 	*n = len;
 	return 0;
@@ -99,10 +101,10 @@ static int move_insn(const cs_insn *in, unsigned char *out, size_t *n,
 		if (x->operands[i].type != X86_OP_MEM ||
 		    x->operands[i].mem.base != X86_REG_RIP)
 			continue;
-		disp = x->operands[i].mem.disp +
-		       (int64_t)(in->address - to);
+		disp = x->operands[i].mem.disp + (int64_t)(in->address - to);
 		if (!fits32(disp) || x->encoding.disp_size != 4)
-			return error_set(err, -ERANGE, "rip-relative operand "
+			return error_set(err, -ERANGE,
+					 "rip-relative operand "
 					 "at %#" PRIx64 " out of reach",
 					 in->address);
 		put32(out + x->encoding.disp_offset, disp);
@@ -125,8 +127,10 @@ static int move_entry(csh h, unsigned char *out, size_t *n, size_t *moved,
 	while (used < arch_trampoline_len() && !ret) {
 		size_t left = avail - used;
 		if (!cs_disasm_iter(h, &p, &left, &addr, in)) {
-			ret = error_set(err, -EINVAL, "undecodable instruction "
-					"at %#" PRIx64, entry + used);
+			ret = error_set(err, -EINVAL,
+					"undecodable instruction "
+					"at %#" PRIx64,
+					entry + used);
 			break;
 		}
 		ret = move_insn(in, out + len, &k, to + len, err);
@@ -145,9 +149,9 @@ static int move_entry(csh h, unsigned char *out, size_t *n, size_t *moved,
 	return 0;
 }
 
-int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
-		    uint64_t flag, uint64_t new_fn, const unsigned char *code,
-		    size_t avail, uint64_t entry, struct error *err)
+int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
+		    uint64_t new_fn, const unsigned char *code, size_t avail,
+		    uint64_t entry, struct error *err)
 {
 	size_t moved = 0, used = 0;
 	csh h;
@@ -155,8 +159,10 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at,
 
 	if (!fits32((int64_t)(flag - (at + 7))) ||
 	    !fits32((int64_t)(new_fn - (at + 13))))
-		return error_set(err, -ERANGE, "gate at %#" PRIx64
-				 " cannot reach its flag or function", at);
+		return error_set(err, -ERANGE,
+				 "gate at %#" PRIx64
+				 " cannot reach its flag or function",
+				 at);
 	/* cmpb $0, flag(%rip) ; jne new_fn */
 	buf[0] = 0x80;
 	buf[1] = 0x3d;

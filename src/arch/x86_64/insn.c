@@ -32,7 +32,8 @@ static int imm_only(const cs_insn *a, const cs_insn *b, int64_t *old_imm,
 {
 	const cs_x86 *xa = &a->detail->x86, *xb = &b->detail->x86;
 
-	if (a->id != b->id || a->size != b->size || xa->op_count != xb->op_count)
+	if (a->id != b->id || a->size != b->size ||
+	    xa->op_count != xb->op_count)
 		return 0;
 	for (int i = 0; i < xa->op_count; i++) {
 		const cs_x86_op *oa = &xa->operands[i], *ob = &xb->operands[i];
@@ -74,8 +75,8 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 	if (na == nb && na > 0) {
 		ret = 1;
 		for (size_t i = 0; i < na && ret == 1; i++)
-			ret = imm_only(&ia[i], &ib[i], old_imm, new_imm, max,
-				       n);
+			ret =
+			    imm_only(&ia[i], &ib[i], old_imm, new_imm, max, n);
 	}
 	if (ia)
 		cs_free(ia, na);

@@ -10,7 +10,7 @@
 
 #include "arch/arch.h"
 
-static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+static const unsigned char endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
 
 /* Where the entry whose jmp opcode is at offset @i of @code starts. */
 static size_t plt_entry_start(const unsigned char *code, size_t i)

@@ -10,7 +10,7 @@
 
 #include "arch/arch.h"
 
-const unsigned char arch_syscall_insn[] = { 0x0f, 0x05 }; /* syscall */
+const unsigned char arch_syscall_insn[] = {0x0f, 0x05}; /* syscall */
 const uint32_t arch_audit_arch = AUDIT_ARCH_X86_64;
 const size_t arch_syscall_insn_len = sizeof(arch_syscall_insn);
 const size_t arch_red_zone = 128;
@@ -81,8 +81,8 @@ void arch_dwarf_regs(const arch_regs *r, uint64_t *out)
 
 /* System calls that return EINTR when merely stopped, never restarted. */
 static const long eintr_calls[] = {
-	SYS_epoll_wait,	   SYS_epoll_pwait, SYS_epoll_pwait2,
-	SYS_rt_sigtimedwait, SYS_io_getevents,
+    SYS_epoll_wait,	 SYS_epoll_pwait,  SYS_epoll_pwait2,
+    SYS_rt_sigtimedwait, SYS_io_getevents,
 };
 
 bool arch_regs_unintr(arch_regs *r)

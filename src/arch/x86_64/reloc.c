@@ -16,24 +16,21 @@ static const struct {
 	enum arch_reloc_class class;
 	bool pcrel;
 } reloc_types[] = {
-	{ R_X86_64_NONE, "R_X86_64_NONE", ARCH_RELOC_NONE, false },
-	{ R_X86_64_64, "R_X86_64_64", ARCH_RELOC_DIRECT, false },
-	{ R_X86_64_PC32, "R_X86_64_PC32", ARCH_RELOC_DIRECT, true },
-	{ R_X86_64_PLT32, "R_X86_64_PLT32", ARCH_RELOC_CALL, true },
-	{ R_X86_64_GOTPCREL, "R_X86_64_GOTPCREL", ARCH_RELOC_GOT, true },
-	{ R_X86_64_32, "R_X86_64_32", ARCH_RELOC_DIRECT, false },
-	{ R_X86_64_32S, "R_X86_64_32S", ARCH_RELOC_DIRECT, false },
-	{ R_X86_64_PC64, "R_X86_64_PC64", ARCH_RELOC_DIRECT, true },
-	{ R_X86_64_GOTPCRELX, "R_X86_64_GOTPCRELX", ARCH_RELOC_GOT, true },
-	{ R_X86_64_REX_GOTPCRELX, "R_X86_64_REX_GOTPCRELX", ARCH_RELOC_GOT,
-	  true },
-	{ R_X86_64_TPOFF32, "R_X86_64_TPOFF32", ARCH_RELOC_UNSUPPORTED, false },
-	{ R_X86_64_GOTTPOFF, "R_X86_64_GOTTPOFF", ARCH_RELOC_UNSUPPORTED,
-	  true },
-	{ R_X86_64_TLSGD, "R_X86_64_TLSGD", ARCH_RELOC_UNSUPPORTED, true },
-	{ R_X86_64_TLSLD, "R_X86_64_TLSLD", ARCH_RELOC_UNSUPPORTED, true },
-	{ R_X86_64_DTPOFF32, "R_X86_64_DTPOFF32", ARCH_RELOC_UNSUPPORTED,
-	  false },
+    {R_X86_64_NONE, "R_X86_64_NONE", ARCH_RELOC_NONE, false},
+    {R_X86_64_64, "R_X86_64_64", ARCH_RELOC_DIRECT, false},
+    {R_X86_64_PC32, "R_X86_64_PC32", ARCH_RELOC_DIRECT, true},
+    {R_X86_64_PLT32, "R_X86_64_PLT32", ARCH_RELOC_CALL, true},
+    {R_X86_64_GOTPCREL, "R_X86_64_GOTPCREL", ARCH_RELOC_GOT, true},
+    {R_X86_64_32, "R_X86_64_32", ARCH_RELOC_DIRECT, false},
+    {R_X86_64_32S, "R_X86_64_32S", ARCH_RELOC_DIRECT, false},
+    {R_X86_64_PC64, "R_X86_64_PC64", ARCH_RELOC_DIRECT, true},
+    {R_X86_64_GOTPCRELX, "R_X86_64_GOTPCRELX", ARCH_RELOC_GOT, true},
+    {R_X86_64_REX_GOTPCRELX, "R_X86_64_REX_GOTPCRELX", ARCH_RELOC_GOT, true},
+    {R_X86_64_TPOFF32, "R_X86_64_TPOFF32", ARCH_RELOC_UNSUPPORTED, false},
+    {R_X86_64_GOTTPOFF, "R_X86_64_GOTTPOFF", ARCH_RELOC_UNSUPPORTED, true},
+    {R_X86_64_TLSGD, "R_X86_64_TLSGD", ARCH_RELOC_UNSUPPORTED, true},
+    {R_X86_64_TLSLD, "R_X86_64_TLSLD", ARCH_RELOC_UNSUPPORTED, true},
+    {R_X86_64_DTPOFF32, "R_X86_64_DTPOFF32", ARCH_RELOC_UNSUPPORTED, false},
 };
 
 static int find(uint32_t type)
@@ -87,7 +84,8 @@ static int put32(unsigned char *loc, int64_t v, bool is_signed, uint32_t type,
 
 	if (!fits)
 		return error_set(err, -ERANGE,
-				 "%s value %#" PRIx64 " does not fit in 32 bits",
+				 "%s value %#" PRIx64
+				 " does not fit in 32 bits",
 				 arch_reloc_name(type), (uint64_t)v);
 	memcpy(loc, &w, sizeof(w));
 	return 0;

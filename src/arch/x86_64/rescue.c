@@ -31,14 +31,14 @@ static const struct {
 	size_t off;
 	unsigned char num;
 } gprs[] = {
-	{ offsetof(arch_regs, rax), 0 },  { offsetof(arch_regs, rcx), 1 },
-	{ offsetof(arch_regs, rdx), 2 },  { offsetof(arch_regs, rbx), 3 },
-	{ offsetof(arch_regs, rbp), 5 },  { offsetof(arch_regs, rsi), 6 },
-	{ offsetof(arch_regs, rdi), 7 },  { offsetof(arch_regs, r8), 8 },
-	{ offsetof(arch_regs, r9), 9 },	  { offsetof(arch_regs, r10), 10 },
-	{ offsetof(arch_regs, r11), 11 }, { offsetof(arch_regs, r12), 12 },
-	{ offsetof(arch_regs, r13), 13 }, { offsetof(arch_regs, r14), 14 },
-	{ offsetof(arch_regs, r15), 15 },
+    {offsetof(arch_regs, rax), 0},  {offsetof(arch_regs, rcx), 1},
+    {offsetof(arch_regs, rdx), 2},  {offsetof(arch_regs, rbx), 3},
+    {offsetof(arch_regs, rbp), 5},  {offsetof(arch_regs, rsi), 6},
+    {offsetof(arch_regs, rdi), 7},  {offsetof(arch_regs, r8), 8},
+    {offsetof(arch_regs, r9), 9},   {offsetof(arch_regs, r10), 10},
+    {offsetof(arch_regs, r11), 11}, {offsetof(arch_regs, r12), 12},
+    {offsetof(arch_regs, r13), 13}, {offsetof(arch_regs, r14), 14},
+    {offsetof(arch_regs, r15), 15},
 };
 #define NGPRS	 (sizeof(gprs) / sizeof(*gprs))
 #define MASK_LEN 27 /* the rt_sigprocmask sequence */
@@ -72,11 +72,15 @@ size_t arch_rescue_park(void)
 static unsigned char *put_mask_restore(unsigned char *p, uint64_t at,
 				       uint64_t mask_at)
 {
-	static const unsigned char mov_edi_2[5] = { 0xbf, 2, 0, 0, 0 };
+	static const unsigned char mov_edi_2[5] = {0xbf, 2, 0, 0, 0};
 	static const unsigned char tail[13] = {
-		0x31, 0xd2,			    /* xor %edx, %edx */
-		0x41, 0xba, 8, 0, 0, 0,		    /* mov $8, %r10d */
-		0xb8, SYS_rt_sigprocmask, 0, 0, 0, /* mov $14, %eax */
+	    0x31, 0xd2, /* xor %edx, %edx */
+	    0x41, 0xba,
+	    8,	  0,
+	    0,	  0, /* mov $8, %r10d */
+	    0xb8, SYS_rt_sigprocmask,
+	    0,	  0,
+	    0, /* mov $14, %eax */
 	};
 
 	memcpy(p, mov_edi_2, 5);
@@ -88,8 +92,8 @@ static unsigned char *put_mask_restore(unsigned char *p, uint64_t at,
 	return p;
 }
 
-void arch_rescue_write(unsigned char *buf, uint64_t at,
-		       const arch_regs *resume, uint64_t sigmask)
+void arch_rescue_write(unsigned char *buf, uint64_t at, const arch_regs *resume,
+		       uint64_t sigmask)
 {
 	uint64_t ctx = at + CODE_LEN, ctx_rsp = ctx + 8 * (NGPRS + 1);
 	unsigned char *p = buf, *c = buf + CODE_LEN;
@@ -99,7 +103,7 @@ void arch_rescue_write(unsigned char *buf, uint64_t at,
 	*p++ = 0x05;
 	p = put_mask_restore(p, at + (p - buf), ctx + 8 * (NGPRS + 3));
 	p = rip_op(p, at + (p - buf), 0x8d, 4, ctx); /* lea ctx, %rsp */
-	*p++ = 0x9d;				      /* popfq */
+	*p++ = 0x9d;				     /* popfq */
 	for (size_t i = 0; i < NGPRS; i++)
 		p = rip_op(p, at + (p - buf), 0x8b, gprs[i].num,
 			   ctx + 8 * (i + 1));

@@ -54,7 +54,7 @@ size_t arch_stub_len(void)
 void arch_stub_write(unsigned char *buf, uint64_t target)
 {
 	/* jmp *0(%rip); .quad target */
-	static const unsigned char jmp_ind[6] = { 0xff, 0x25, 0, 0, 0, 0 };
+	static const unsigned char jmp_ind[6] = {0xff, 0x25, 0, 0, 0, 0};
 
 	memcpy(buf, jmp_ind, sizeof(jmp_ind));
 	memcpy(buf + sizeof(jmp_ind), &target, sizeof(target));
