@@ -149,3 +149,18 @@ check_state() {
 	check_ask "$2: state kept (file static, local static, global = $n)" \
 		"$1" state "calls=$n hits=$n total=$n"
 }
+
+# check_big old|fix|capped WHEN - `calc $CALC_BIG` on the target at $port:
+# 1..N-1 (old), 1..N (fix.diff), 1..10^6 (fix2.diff, or cap.diff on fix).
+CALC_BIG=3000000
+check_big() {
+	local want
+	case $1 in
+	old) want=$(model_sum old $CALC_BIG) ;;
+	fix) want=$(model_sum new $CALC_BIG) ;;
+	capped) want=$(model_sum new 1000000) ;;
+	esac
+	check_ask "$2: calc $CALC_BIG runs the $1 code" "$port" \
+		"calc $CALC_BIG" "$want"
+	CALC_CALLS=$((CALC_CALLS + 1))
+}

@@ -12,19 +12,7 @@ SRC=$WORK/calc
 calc_build "$SRC" "${MAKEARGS[@]}" || finish
 start_target C "$SRC/calc" || finish
 pid=$C_PID port=$C_PORT
-BIG=3000000
 
-# check_big old|fix|cap WHEN - calc $BIG: 1..BIG-1, 1..BIG, 1..10^6.
-check_big() {
-	local want
-	case $1 in
-	old) want=$(model_sum old $BIG) ;;
-	fix) want=$(model_sum new $BIG) ;;
-	cap) want=$(model_sum new 1000000) ;;
-	esac
-	check_ask "$2: calc $BIG runs the $1 code" "$port" "calc $BIG" "$want"
-	CALC_CALLS=$((CALC_CALLS + 1))
-}
 
 build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
 	"${MAKEARGS[@]}" || finish
@@ -45,12 +33,12 @@ check_big old "after the refused apply"
 check "apply fix.sut" suture apply "$pid" "$WORK/fix.sut"
 check_big fix "fix applied"
 check "apply cap.sut on top" suture apply "$pid" "$WORK/cap.sut"
-check_big cap "cap applied on fix"
+check_big capped "cap applied on fix"
 check_feature "$port" fix new "cap applied on fix (vowels from fix)"
 check_status "$pid" "both applied" fix cap
 check_fails "revert fix under cap is refused" suture revert "$pid" fix
 check_match "  ... naming cap" "cap" "$OUT"
-check_big cap "after the refused revert"
+check_big capped "after the refused revert"
 check "revert cap" suture revert "$pid" cap
 check_big fix "cap reverted: fix's code is back"
 check "revert fix" suture revert "$pid"
@@ -91,7 +79,7 @@ check "suture build --patch fix.diff --patch cap.diff" suture build \
 	--patch "$TARGETS/calc/cap.diff" --binary calc --name both \
 	-o "$WORK/both.sut" -- make "${MAKEARGS[@]}"
 check "apply both.sut" suture apply "$pid" "$WORK/both.sut"
-check_big cap "both applied"
+check_big capped "both applied"
 check_feature "$port" fix new "both applied"
 check "revert both" suture revert "$pid"
 check_big old "both reverted"

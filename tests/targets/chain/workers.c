@@ -50,14 +50,7 @@ static void *worker(void *arg)
 
 int service_init(void)
 {
-	for (long i = 0; i < NWORKERS; i++) {
-		pthread_t t;
-
-		if (pthread_create(&t, NULL, worker, (void *)i) != 0)
-			return -1;
-		pthread_detach(t);
-	}
-	return 0;
+	return server_start_workers(NWORKERS, worker);
 }
 
 /* f4's count may run ahead of the workers' by the calls in flight. */

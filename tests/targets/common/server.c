@@ -26,6 +26,18 @@ static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long server_signals; /* SIGRTMIN received */
 
 /* Count SIGRTMIN: real-time signals queue, so none may go missing. */
+int server_start_workers(int n, void *(*fn)(void *))
+{
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, fn, (void *)i) != 0)
+			return -1;
+		pthread_detach(t);
+	}
+	return 0;
+}
+
 static void server_on_signal(int sig)
 {
 	(void)sig;

@@ -42,6 +42,13 @@ int service_handle(const char *req, char *reply, size_t len);
  */
 int service_init(void) __attribute__((weak));
 
+/*
+ * server_start_workers - start @n detached threads running @fn, each given
+ * its number (0..n-1) as its argument.  Returns 0 or -1; for the
+ * service_init() of targets that keep threads busy.
+ */
+int server_start_workers(int n, void *(*fn)(void *));
+
 /* Requests answered so far, for all connections (the skeleton's state). */
 extern unsigned long server_served;
 
