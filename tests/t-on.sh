@@ -73,6 +73,19 @@ check_match "  ... saying that its version of compute wins over fix's" \
 check "revert --all" suture revert "$pid" --all
 check_big old "after revert --all"
 
+section "a stacked patch may not copy a variable its base added"
+build_patch "$WORK/newvar.sut" "$SRC" "$TARGETS/calc/newvar.diff" calc \
+	"${MAKEARGS[@]}" || finish
+run suture build --src "$SRC" --on "$WORK/newvar.sut" \
+	--patch "$TARGETS/calc/newvar-on.diff" --binary calc \
+	-o "$WORK/newvar-on.sut" -- make "${MAKEARGS[@]}"
+check_eq "building on newvar.sut a change that uses its new variable: refused" \
+	1 "$RC"
+check_match "  ... naming the variable and the patch that added it" \
+	"greet_chars.*added by patch 'newvar'" "$OUT"
+check_eq "  ... and no patch file is written" no \
+	"$([ -e "$WORK/newvar-on.sut" ] && echo yes || echo no)"
+
 section "cumulative: fix.diff and cap.diff in one patch"
 check "suture build --patch fix.diff --patch cap.diff" suture build \
 	--src "$SRC" --patch "$TARGETS/calc/fix.diff" \

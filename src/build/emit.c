@@ -154,6 +154,14 @@ static int emit_data_ref(struct emit *e, const struct objfile *o, uint32_t sym,
 				 "target does not have; build with "
 				 "-fno-common",
 				 y->name, o->key);
+	/* Built --on a patch that added it: its live value is in that
+	 * patch's memory, and a copy here would be a second, diverging one. */
+	if (k >= 0 && e->ctx->base)
+		return error_set(err, -ENOTSUP,
+				 "variable %s (%s) was added by patch '%s'; a "
+				 "patch built on it cannot share that "
+				 "variable yet",
+				 y->name, o->key, e->ctx->base->name);
 	if (k >= 0)
 		build_note(e->ctx,
 			   "variable %s (%s) is not in the target; "
