@@ -474,6 +474,19 @@ static void ctx_free(struct apply_ctx *c)
 	proc_maps_free(&c->maps);
 }
 
+void apply_release(struct session *s, struct rsys *rs, const struct state *st,
+		   int r, struct apply_result *res, struct error *err)
+{
+	res->nthreads = s->n;
+	/* Releasing the threads restores the injecting thread's registers;
+	 * only then may the stub in the cave go. */
+	session_close(s, err);
+	rsyscall_finish(rs);
+	res->pause_ns = s->pause_ns;
+	if (!r)
+		res->cleaned = leftover_count(st);
+}
+
 /* The arguments of one apply attempt, for quiesce_retry. */
 struct apply_try {
 	pid_t pid;
@@ -503,13 +516,8 @@ static int apply_once(void *arg, struct error *err)
 	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
 	    (r = install(&c, res, err)))
 		undo(&c);
-	res->nthreads = c.s.n;
-	/* Releasing the threads restores the injecting thread's registers. */
-	session_close(&c.s, err);
-	rsyscall_finish(&c.rs);
-	res->pause_ns = c.s.pause_ns;
+	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r) {
-		res->cleaned = leftover_count(&c.st);
 		find_shadowed(&c, res);
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));

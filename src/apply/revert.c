@@ -273,16 +273,10 @@ static int revert_once(void *arg, struct error *err)
 	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
 	    (r = uninstall(&c, err)))
 		undo(&c);
-	res->nthreads = c.s.n;
-	session_close(&c.s, err);
-	rsyscall_finish(&c.rs);
-	res->pause_ns = c.s.pause_ns;
-	if (!r) {
-		res->cleaned = leftover_count(&c.st);
-		if (c.rec) {
-			res->rec = *c.rec;
-			memset(c.rec, 0, sizeof(*c.rec));
-		}
+	apply_release(&c.s, &c.rs, &c.st, r, res, err);
+	if (!r && c.rec) {
+		res->rec = *c.rec;
+		memset(c.rec, 0, sizeof(*c.rec));
 	}
 out_free:
 	safety_free(&c.sf);

@@ -57,9 +57,7 @@ static const char *const source_suffixes[] = {
     ".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
-
-static bool in_list(const char *s, const char *const *list, size_t n)
+bool cclog_in_list(const char *s, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(s, list[i]))
@@ -76,7 +74,7 @@ static bool has_suffix(const char *s, const char *suffix)
 
 static bool is_source(const char *path)
 {
-	for (size_t i = 0; i < ARRAY_LEN(source_suffixes); i++)
+	for (size_t i = 0; i < CCLOG_LEN(source_suffixes); i++)
 		if (has_suffix(path, source_suffixes[i]))
 			return true;
 	return false;
@@ -186,11 +184,12 @@ static void cclog_parse_args(struct cc_cmd *c)
 
 		if (!strcmp(a, "-c"))
 			compile = true;
-		else if (in_list(a, other_options, ARRAY_LEN(other_options)))
+		else if (cclog_in_list(a, other_options,
+				       CCLOG_LEN(other_options)))
 			other = true;
 		else if (!strcmp(a, "-o") && i + 1 < c->argc)
 			out = c->argv[i + 1];
-		if (in_list(a, arg_options, ARRAY_LEN(arg_options)))
+		if (cclog_in_list(a, arg_options, CCLOG_LEN(arg_options)))
 			i++;
 		else if (a[0] != '-' || !strcmp(a, "-"))
 			cclog_add_input(c, a);

@@ -56,4 +56,10 @@ const struct cc_cmd *cclog_producer(const struct cclog *log,
 /* cclog_source - the first source operand of compile command @c. */
 const char *cclog_source(const struct cc_cmd *c);
 
+/* Elements of a static array. */
+#define CCLOG_LEN(a) (sizeof(a) / sizeof(*(a)))
+
+/* cclog_in_list - whether compiler argument @s is one of @list's @n. */
+bool cclog_in_list(const char *s, const char *const *list, size_t n);
+
 #endif

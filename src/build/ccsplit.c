@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "util/xalloc.h"
 
@@ -29,22 +30,12 @@ static const char *const link_arg_options[] = {"-o", "-Xlinker", "-T",
 static const char *const no_split_options[] = {"-c",  "-S", "-E", "-M",
 					       "-MM", "-x", "-"};
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof(*(a)))
-
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
 static bool ccsplit_link_only(const char *a)
 {
-	for (size_t i = 0; i < ARRAY_LEN(link_prefixes); i++)
+	for (size_t i = 0; i < CCLOG_LEN(link_prefixes); i++)
 		if (!strncmp(a, link_prefixes[i], strlen(link_prefixes[i])))
 			return true;
-	return in_list(a, link_flags, ARRAY_LEN(link_flags));
+	return cclog_in_list(a, link_flags, CCLOG_LEN(link_flags));
 }
 
 bool ccsplit_wanted(int argc, char **argv)
@@ -52,8 +43,8 @@ bool ccsplit_wanted(int argc, char **argv)
 	bool sources = false;
 
 	for (int i = 1; i < argc; i++) {
-		if (in_list(argv[i], no_split_options,
-			    ARRAY_LEN(no_split_options)))
+		if (cclog_in_list(argv[i], no_split_options,
+				  CCLOG_LEN(no_split_options)))
 			return false;
 		sources = sources || ccwrap_is_source(argv[i]);
 	}
@@ -72,7 +63,8 @@ static char **ccsplit_compile_args(int argc, char **argv, const char *src,
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (in_list(a, link_arg_options, ARRAY_LEN(link_arg_options))) {
+		if (cclog_in_list(a, link_arg_options,
+				  CCLOG_LEN(link_arg_options))) {
 			i++;
 			continue;
 		}
