@@ -42,6 +42,7 @@
 #include "apply/modules.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
+#include "apply/replace.h"
 #include "apply/resolve.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
@@ -71,6 +72,8 @@ struct apply_ctx {
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
 	unsigned char **code; /* per function: its code as planned for */
 	size_t ungated;	      /* functions without a gate */
+	bool replace;	      /* apply --replace */
+	struct replace rp;    /* what it replaces (replace.h) */
 };
 
 /*
@@ -84,6 +87,13 @@ static int check_base(struct apply_ctx *c, struct error *err)
 
 	if (!p->on[0])
 		return 0;
+	if (c->replace)
+		return error_set(err, -EINVAL,
+				 "patch '%s' is built on patch '%s' (suture "
+				 "build --on), so it cannot replace it; build "
+				 "one cumulative patch with --patch A --patch "
+				 "B to replace all",
+				 p->name, p->on);
 	if (!(base = state_find(&c->st, p->on)))
 		return error_set(err, -ENOENT,
 				 "patch '%s' is built on patch '%s', which is "
@@ -107,6 +117,8 @@ static int check_base(struct apply_ctx *c, struct error *err)
  */
 static void find_shadowed(struct apply_ctx *c, struct apply_result *res)
 {
+	if (c->replace)
+		return; /* it replaces them all */
 	for (size_t i = 0; i < c->st.n; i++) {
 		const struct record *r = &c->st.v[i];
 
@@ -139,7 +151,10 @@ static int find_target(struct apply_ctx *c, struct error *err)
 				       c->p->build_id_len, &c->target, err)) ||
 	    (r = state_read(&c->maps, &c->mem, &c->st, err)))
 		return r;
-	if ((old = state_find(&c->st, c->p->name)))
+	/* a patch of the same name that --replace replaces is no conflict */
+	if ((old = state_find(&c->st, c->p->name)) &&
+	    !(c->replace && old->build_id_len == c->p->build_id_len &&
+	      !memcmp(old->build_id, c->p->build_id, old->build_id_len)))
 		return error_set(err, -EEXIST,
 				 "patch '%s' is already applied to process %d "
 				 "(seq %" PRIu64 "); revert it first",
@@ -191,7 +206,9 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 		c->rec.funcs[i].new_addr = link_symbol_addr(
 		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
 	build_gates(c);
-	return 0;
+	return replace_gates(&c->rp, &c->rec, c->image, c->lay.base,
+			     c->lay.gates_off, c->rec.nfuncs,
+			     c->lay.base + record_live_offset(), err);
 }
 
 /* Every replaced function must be code of this process. */
@@ -272,10 +289,15 @@ static int plan(struct apply_ctx *c, struct error *err)
 				 err)))
 		return r;
 	start_record(c);
-	if ((r = layout_plan(c->p, record_size(&c->rec), &c->lay, err)))
+	if (c->replace)
+		replace_plan(&c->rp, &c->st, &c->rec);
+	if ((r = layout_plan(c->p, record_size(&c->rec),
+			     c->rec.nfuncs + 2 * c->rec.nswitches, &c->lay,
+			     err)))
 		return r;
 	c->image = xmalloc(c->lay.size);
-	if ((r = check_entries(c, err)) || (r = read_entries(c, err)))
+	if ((r = check_entries(c, err)) || (r = read_entries(c, err)) ||
+	    (r = replace_read(&c->rp, &c->rec, &c->mem, err)))
 		return r;
 	return place_and_link(c, err);
 }
@@ -319,6 +341,7 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
 		return r;
 	forbid_old_code(c);
+	replace_forbid(&c->rp, &c->sf);
 	leftover_forbid(&c->sf, &c->st);
 	return 0;
 }
@@ -327,7 +350,9 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
  * Give every function a gate in the region, testing the commit byte.  A
  * function whose entry instructions cannot be moved (or that branches
  * back into them) gets none: its trampoline jumps straight to the new
- * code, and only its switch is not protected against suture dying.
+ * code, and only its switch is not protected against suture dying.  The
+ * gate's way to the old code starts with the saved bytes: the current
+ * entry, or the original one when a replace takes over the function.
  */
 static void build_gates(struct apply_ctx *c)
 {
@@ -337,20 +362,24 @@ static void build_gates(struct apply_ctx *c)
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
 		uint64_t off = c->lay.gates_off + i * ARCH_GATE_MAX;
+		size_t len, size = c->p->funcs[i].old_size;
 		struct error why = {""};
-		size_t len;
+		unsigned char *code;
 
 		if (f->flags & PFUNC_PART)
 			continue;
+		code = xmalloc(size);
+		memcpy(code, c->code[i], size);
+		memcpy(code, f->saved, f->saved_len);
 		f->gate = c->lay.base + off;
 		if (!arch_gate_write(c->image + off, &len, f->gate, flag,
-				     f->new_addr, c->code[i],
-				     c->p->funcs[i].old_size, f->entry, &why)) {
+				     f->new_addr, code, size, f->entry, &why)) {
 			f->gate_size = len;
-			continue;
+		} else {
+			f->gate = 0;
+			c->ungated++;
 		}
-		f->gate = 0;
-		c->ungated++;
+		free(code);
 	}
 }
 
@@ -389,7 +418,8 @@ static int write_trampolines(struct apply_ctx *c, struct error *err)
 	for (c->ntramp = 0; c->ntramp < c->rec.nfuncs; c->ntramp++) {
 		const struct record_func *f = &c->rec.funcs[c->ntramp];
 
-		if (f->flags & PFUNC_PART)
+		if ((f->flags & PFUNC_PART) ||
+		    replace_covers(&c->rp, c->ntramp))
 			continue;
 		if (arch_trampoline_write(jmp, f->entry, record_func_jump(f)) <
 		    0)
@@ -420,6 +450,23 @@ static int commit(struct apply_ctx *c, struct error *err)
 	return 0;
 }
 
+/*
+ * After the commit of a replace: the program runs the new code already, so
+ * a failure here is no failure of the apply; what is left is a leftover
+ * the next suture command removes.
+ */
+static void finish_replace(struct apply_ctx *c, struct apply_result *res)
+{
+	struct error why = {""};
+
+	if (!c->rec.nswitches)
+		return;
+	if (leftover_finish_replace(&c->s, &c->rs, &c->mem, &c->rec, c->rp.old,
+				    c->rp.nold, &why))
+		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
+			 why.msg);
+}
+
 static int install(struct apply_ctx *c, struct apply_result *res,
 		   struct error *err)
 {
@@ -427,6 +474,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	int r;
 
 	if ((r = entries_unchanged(c, err)) ||
+	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)) ||
 	    (r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
 	    (r = map_region(c, err)))
 		return r;
@@ -439,18 +487,22 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
 		return r;
 	fault_point("region written");
-	if ((r = write_trampolines(c, err)))
+	if ((r = write_trampolines(c, err)) ||
+	    (r = replace_write(&c->rp, &c->rec, &c->mem, err)) ||
+	    (r = commit(c, err)))
 		return r;
-	return commit(c, err);
+	finish_replace(c, res);
+	return 0;
 }
 
 /* Undo install: original entry bytes back, region unmapped. */
 static void undo(struct apply_ctx *c)
 {
+	replace_undo(&c->rp, &c->rec, &c->mem);
 	for (size_t i = 0; i < c->ntramp; i++) {
 		const struct record_func *f = &c->rec.funcs[i];
 
-		if (!(f->flags & PFUNC_PART))
+		if (!(f->flags & PFUNC_PART) && !replace_covers(&c->rp, i))
 			rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
 				   NULL);
 	}
@@ -464,6 +516,7 @@ static void ctx_free(struct apply_ctx *c)
 		free(c->code[i]);
 	free(c->code);
 	safety_free(&c->sf);
+	replace_free(&c->rp);
 	record_free(&c->rec);
 	free(c->image);
 	layout_free(&c->lay);
@@ -487,6 +540,28 @@ void apply_release(struct session *s, struct rsys *rs, const struct state *st,
 		res->cleaned = leftover_count(st);
 }
 
+/* Hand the records of the patches a replace replaced to the caller. */
+static void take_replaced(struct apply_ctx *c, struct apply_result *res)
+{
+	res->replaced = xcalloc(c->rp.nold + 1, sizeof(*res->replaced));
+	for (size_t k = 0; k < c->rp.nold; k++) {
+		struct record *o = state_find_seq(&c->st, c->rp.old[k].seq);
+
+		res->replaced[res->nreplaced++] = *o;
+		memset(o, 0, sizeof(*o));
+	}
+}
+
+void apply_result_free(struct apply_result *res)
+{
+	record_free(&res->rec);
+	for (size_t i = 0; i < res->nreplaced; i++)
+		record_free(&res->replaced[i]);
+	free(res->replaced);
+	res->replaced = NULL;
+	res->nreplaced = 0;
+}
+
 /* The arguments of one apply attempt, for quiesce_retry. */
 struct apply_try {
 	pid_t pid;
@@ -503,7 +578,10 @@ struct apply_try {
 static int apply_once(void *arg, struct error *err)
 {
 	struct apply_try *t = arg;
-	struct apply_ctx c = {.pid = t->pid, .p = t->p, .mem = {.fd = -1}};
+	struct apply_ctx c = {.pid = t->pid,
+			      .p = t->p,
+			      .mem = {.fd = -1},
+			      .replace = t->o->replace};
 	struct apply_result *res = t->res;
 	int r;
 
@@ -519,6 +597,7 @@ static int apply_once(void *arg, struct error *err)
 	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r) {
 		find_shadowed(&c, res);
+		take_replaced(&c, res);
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));
 	}

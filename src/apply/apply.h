@@ -11,6 +11,7 @@
 #ifndef SUTURE_APPLY_APPLY_H
 #define SUTURE_APPLY_APPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +24,8 @@
 
 struct apply_opts {
 	unsigned timeout_ms; /* give up if code stays in use this long */
+	bool replace;	     /* the patch replaces every patch applied to
+				its module (replace.h) */
 };
 
 /* What apply_patch and revert_patch did. */
@@ -39,7 +42,15 @@ struct apply_result {
 	char shadowed[160]; /* "f (patch 'x')": a function an earlier patch
 			       replaced, which this one, not built on it,
 			       replaces again (its version wins); "" if none */
+	struct record *replaced; /* apply --replace: the patches replaced */
+	size_t nreplaced;
+	char unfinished[256]; /* why the memory of the replaced patches
+				 could not be freed (the next suture command
+				 frees it); "" if it was */
 };
+
+/* apply_result_free - release the records @res holds. */
+void apply_result_free(struct apply_result *res);
 
 /*
  * apply_release - end the stop of an apply or revert: release every thread

@@ -106,8 +106,8 @@ static void find_unwind(const struct patch *p, struct layout *l)
 		}
 }
 
-int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
-		struct error *err)
+int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
+		struct layout *l, struct error *err)
 {
 	uint64_t pos, start;
 	int r;
@@ -126,7 +126,7 @@ int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, 0, &pos);
 	place_indirections(p, l, &pos);
 	l->gates_off = pos = align_up(pos, STUB_ALIGN);
-	pos += p->nfuncs * ARCH_GATE_MAX;
+	pos += ngates * ARCH_GATE_MAX;
 	set_part(l, RECORD_PART_TEXT, start, pos, PROT_READ | PROT_EXEC);
 	start = pos = align_up(pos, page_size());
 	place_sections(p, l, PSEC_WRITE, PSEC_WRITE, &pos);

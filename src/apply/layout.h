@@ -29,8 +29,9 @@ struct layout {
 	uint64_t *sec_off;  /* per section: offset from the region base */
 	uint64_t *got_off;  /* per symbol: its GOT slot, or LAYOUT_NONE */
 	uint64_t *stub_off; /* per symbol: its far-call stub, or LAYOUT_NONE */
-	uint64_t gates_off; /* ARCH_GATE_MAX bytes per function of the patch,
-			       for its gate (arch.h), in function order */
+	uint64_t gates_off; /* ARCH_GATE_MAX bytes per gate (arch.h): one
+			       per function of the patch, in function
+			       order, then those of a replace (replace.h) */
 	struct record_part parts[RECORD_NPARTS];
 	struct record_span unwind; /* the section ".eh_frame", if any */
 	uint64_t size;		   /* bytes of the whole region, page aligned */
@@ -39,11 +40,11 @@ struct layout {
 
 /*
  * layout_plan - assign every section, GOT slot and stub of @p an offset in
- * a region whose record part holds @record_bytes.  Release with
- * layout_free.
+ * a region whose record part holds @record_bytes and whose text part has
+ * room for @ngates gates.  Release with layout_free.
  */
-int layout_plan(const struct patch *p, size_t record_bytes, struct layout *l,
-		struct error *err);
+int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
+		struct layout *l, struct error *err);
 
 /*
  * layout_place - choose l->base in a gap of @maps such that the whole

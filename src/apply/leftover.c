@@ -14,24 +14,55 @@
 
 size_t leftover_count(const struct state *st)
 {
-	size_t n = st->ndead;
+	size_t n = st->ndead + st->nold;
 
 	for (size_t i = 0; i < st->nbad; i++)
 		n += st->bad[i].blank;
 	return n;
 }
 
-void leftover_forbid(struct safety *sf, const struct state *st)
+static void forbid(struct safety *sf, const struct record *r, size_t n,
+		   const char *how)
 {
-	for (size_t i = 0; i < st->ndead; i++) {
-		const struct record *r = &st->dead[i];
-		char *what = xasprintf("the code left by an interrupted "
-				       "suture for patch '%s'",
-				       r->name);
+	for (size_t i = 0; i < n; i++) {
+		char *what =
+		    xasprintf("the code %s patch '%s'", how, r[i].name);
 
-		safety_add(sf, r->base, r->base + r->size, what);
+		safety_add(sf, r[i].base, r[i].base + r[i].size, what);
 		free(what);
 	}
+}
+
+void leftover_forbid(struct safety *sf, const struct state *st)
+{
+	forbid(sf, st->dead, st->ndead, "left by an interrupted suture for");
+	forbid(sf, st->old, st->nold, "of the replaced");
+}
+
+/*
+ * Set the entries of @r's switches that still jump to a switch gate to
+ * @after (a completed replace) or to @before (an undone one).
+ */
+static int settle_switches(const struct rmem *mem, const struct record *r,
+			   bool after, struct error *err)
+{
+	unsigned char have[ARCH_TRAMPOLINE_MAX];
+	int ret;
+
+	for (size_t i = 0; i < r->nswitches; i++) {
+		const struct record_switch *w = &r->switches[i];
+
+		if ((ret = rmem_read(mem, w->entry, have, w->len, err)))
+			return ret;
+		if (!record_switch_pending(w, have))
+			continue;
+		if ((ret =
+			 rmem_write(mem, w->entry, after ? w->after : w->before,
+				    w->len, err)))
+			return ret;
+		fault_point("switch settled");
+	}
+	return 0;
 }
 
 /* Restore the entries of @r that still jump into it. */
@@ -58,7 +89,7 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 			return ret;
 		fault_point("leftover entry restored");
 	}
-	return 0;
+	return settle_switches(mem, r, false, err);
 }
 
 static int unmap(struct session *s, struct rsys *rs, uint64_t lo, uint64_t hi,
@@ -115,12 +146,41 @@ static int close_memfds(struct session *s, struct rsys *rs, struct error *err)
 	return r;
 }
 
+/* Unmap the regions of @r[0..n), newest first. */
+static int unmap_records(struct session *s, struct rsys *rs,
+			 const struct record *r, size_t n, struct error *err)
+{
+	int ret;
+
+	for (size_t i = n; i-- > 0;)
+		if ((ret = unmap(s, rs, r[i].base, r[i].base + r[i].size, err)))
+			return ret;
+	return 0;
+}
+
+int leftover_finish_replace(struct session *s, struct rsys *rs,
+			    const struct rmem *mem, const struct record *p,
+			    const struct record *old, size_t nold,
+			    struct error *err)
+{
+	int r;
+
+	if ((r = settle_switches(mem, p, true, err)))
+		return r;
+	return unmap_records(s, rs, old, nold, err);
+}
+
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, struct error *err)
 {
 	int r;
 
 	if ((r = close_memfds(s, rs, err)))
+		return r;
+	for (size_t i = 0; i < st->n; i++)
+		if ((r = settle_switches(mem, &st->v[i], true, err)))
+			return r;
+	if ((r = unmap_records(s, rs, st->old, st->nold, err)))
 		return r;
 	for (size_t i = st->ndead; i-- > 0;) {
 		const struct record *d = &st->dead[i];

@@ -12,7 +12,10 @@
  *   - trampolines that jump to such a region's gates, which send every call
  *     to the old code (so they are harmless, but in the way);
  *   - a region mapped and never written (all zero);
- *   - a descriptor of a memfd made for a region, not yet closed.
+ *   - a descriptor of a memfd made for a region, not yet closed;
+ *   - after a replace that was committed but not finished: the regions of
+ *     the patches it replaced (state.h: old), and entries that still jump
+ *     to its switch gates (record.h), which behave like their final bytes.
  *
  * `suture status` lists them; every apply and revert removes them first,
  * under the same stop and after the same safety check as its own change (a
@@ -33,11 +36,22 @@ void leftover_forbid(struct safety *sf, const struct state *st);
 
 /*
  * leftover_clean - with every thread of @s stopped and checked, close
- * leaked memfd descriptors, put back the entry bytes of trampolines that
- * still jump into dead regions (newest first) and unmap the dead and blank
- * regions of @st.
+ * leaked memfd descriptors, finish interrupted replaces, put back the entry
+ * bytes of trampolines that still jump into dead regions (newest first) and
+ * unmap the replaced, dead and blank regions of @st.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, struct error *err);
+
+/*
+ * leftover_finish_replace - the end of a committed replace, which
+ * leftover_clean also finishes for an interrupted one: give every entry of
+ * @p's switches its final bytes, then unmap the replaced patches @old,
+ * whose code no thread is in and no entry jumps to any more.
+ */
+int leftover_finish_replace(struct session *s, struct rsys *rs,
+			    const struct rmem *mem, const struct record *p,
+			    const struct record *old, size_t nold,
+			    struct error *err);
 
 #endif

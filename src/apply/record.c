@@ -5,11 +5,12 @@
  *
  *   struct rec_header                      fixed size, version 1
  *   struct rec_func[nfuncs]                at funcs_off
+ *   struct rec_switch[nswitches]           at switches_off
  *   string area (NUL-terminated strings)   at strings_off
  *
- * The header has grown once, keeping version 1: `unwind` was appended, and
- * a header without it (header_size REC_HEADER_V1_SIZE) still reads, as a
- * patch without call-frame information.
+ * The header has grown, keeping version 1: `unwind` was appended, then
+ * `on`, `on_id` and the switches.  Shorter headers still read, the missing
+ * fields zero: no call-frame information, no switches.
  *
  * A CRC-32 over the whole record (with the crc field and the commit byte
  * zero) catches a region that merely looks like ours.  The commit byte is
@@ -54,11 +55,14 @@ struct rec_header {
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	struct record_span unwind; /* appended; see above */
 	char id[PATCH_ID_LEN + 1], on[PATCH_NAME_MAX + 1];
-	char on_id[PATCH_ID_LEN + 1]; /* appended too; "" when absent */
+	char on_id[PATCH_ID_LEN + 1];	  /* appended too; "" when absent */
+	uint32_t nswitches, switches_off; /* appended last */
 };
 
-/* The header as the first suture wrote it: without `unwind`. */
+/* The header as the first suture wrote it: without `unwind`; and before
+ * switches were added. */
 #define REC_HEADER_V1_SIZE offsetof(struct rec_header, unwind)
+#define REC_HEADER_V2_SIZE offsetof(struct rec_header, nswitches)
 
 struct rec_func {
 	uint32_t name, flags;
@@ -66,6 +70,12 @@ struct rec_func {
 	uint32_t saved_len, pad;
 	unsigned char saved[ARCH_TRAMPOLINE_MAX];
 	uint64_t gate, gate_size;
+};
+
+struct rec_switch {
+	uint64_t entry, gate;
+	uint32_t len, pad;
+	unsigned char before[ARCH_TRAMPOLINE_MAX], after[ARCH_TRAMPOLINE_MAX];
 };
 
 size_t record_live_offset(void)
@@ -76,6 +86,15 @@ size_t record_live_offset(void)
 uint64_t record_func_jump(const struct record_func *f)
 {
 	return f->gate ? f->gate : f->new_addr;
+}
+
+bool record_switch_pending(const struct record_switch *s,
+			   const unsigned char *have)
+{
+	unsigned char want[ARCH_TRAMPOLINE_MAX];
+
+	return !arch_trampoline_write(want, s->entry, s->gate) &&
+	       !memcmp(want, have, s->len);
 }
 
 /* Bytes of the string area: every string with its NUL. */
@@ -91,7 +110,7 @@ static size_t strings_size(const struct record *r)
 size_t record_size(const struct record *r)
 {
 	return sizeof(struct rec_header) + r->nfuncs * sizeof(struct rec_func) +
-	       strings_size(r);
+	       r->nswitches * sizeof(struct rec_switch) + strings_size(r);
 }
 
 /* Append @s to the string area at @area (*used bytes so far); returns its
@@ -125,8 +144,11 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->nfuncs = (uint32_t)r->nfuncs;
 	h->func_size = sizeof(struct rec_func);
 	h->funcs_off = sizeof(*h);
-	h->strings_off =
+	h->switches_off =
 	    (uint32_t)(sizeof(*h) + r->nfuncs * sizeof(struct rec_func));
+	h->nswitches = (uint32_t)r->nswitches;
+	h->strings_off = (uint32_t)(h->switches_off +
+				    r->nswitches * sizeof(struct rec_switch));
 	h->strings_size = (uint32_t)strings_size(r);
 	h->build_id_len = (uint32_t)r->build_id_len;
 	memcpy(h->build_id, r->build_id, r->build_id_len);
@@ -161,6 +183,16 @@ void record_encode(const struct record *r, unsigned char *buf)
 
 		memcpy(rf.saved, f->saved, f->saved_len);
 		memcpy(buf + h.funcs_off + i * sizeof(rf), &rf, sizeof(rf));
+	}
+	for (size_t i = 0; i < r->nswitches; i++) {
+		const struct record_switch *w = &r->switches[i];
+		struct rec_switch rw = {.entry = w->entry,
+					.gate = w->gate,
+					.len = (uint32_t)w->len};
+
+		memcpy(rw.before, w->before, w->len);
+		memcpy(rw.after, w->after, w->len);
+		memcpy(buf + h.switches_off + i * sizeof(rw), &rw, sizeof(rw));
 	}
 	memcpy(buf, &h, sizeof(h));
 	h.crc = (uint32_t)crc32(0, buf, h.total_size);
@@ -208,6 +240,7 @@ static const char *read_header(const unsigned char *buf, size_t len,
 	if (h->version != RECORD_VERSION)
 		return "its record has a version this suture does not read";
 	if ((h->header_size != sizeof(*h) &&
+	     h->header_size != REC_HEADER_V2_SIZE &&
 	     h->header_size != REC_HEADER_V1_SIZE) ||
 	    h->total_size > len || h->total_size < h->header_size ||
 	    h->func_size != sizeof(struct rec_func))
@@ -247,7 +280,11 @@ static const char *check_header(const unsigned char *buf, size_t len,
 		return "its record describes a region at another address";
 	if (h->funcs_off < h->header_size || h->nfuncs == 0 ||
 	    (uint64_t)h->funcs_off + (uint64_t)h->nfuncs * h->func_size >
-		h->strings_off ||
+		(h->nswitches ? h->switches_off : h->strings_off) ||
+	    (h->nswitches &&
+	     (uint64_t)h->switches_off +
+		     (uint64_t)h->nswitches * sizeof(struct rec_switch) >
+		 h->strings_off) ||
 	    (uint64_t)h->strings_off + h->strings_size > h->total_size ||
 	    h->build_id_len == 0 || h->build_id_len > PATCH_BUILD_ID_MAX)
 		return "its record has out-of-bounds fields";
@@ -295,6 +332,28 @@ static const char *decode_funcs(const unsigned char *buf,
 	return NULL;
 }
 
+/* Decode the switches; returns a reason on failure. */
+static const char *decode_switches(const unsigned char *buf,
+				   const struct rec_header *h, struct record *r)
+{
+	r->switches = xcalloc(h->nswitches, sizeof(*r->switches));
+	r->nswitches = h->nswitches;
+	for (uint32_t i = 0; i < h->nswitches; i++) {
+		struct record_switch *w = &r->switches[i];
+		struct rec_switch rw;
+
+		memcpy(&rw, buf + h->switches_off + i * sizeof(rw), sizeof(rw));
+		if (rw.len != arch_trampoline_len())
+			return "its record has a malformed switch";
+		w->entry = rw.entry;
+		w->gate = rw.gate;
+		w->len = rw.len;
+		memcpy(w->before, rw.before, rw.len);
+		memcpy(w->after, rw.after, rw.len);
+	}
+	return NULL;
+}
+
 int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 		  struct record *r, struct error *err)
 {
@@ -327,7 +386,8 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 		r->parts[i].size = h.parts[i].size;
 		r->parts[i].prot = (int)h.parts[i].prot;
 	}
-	if ((why = decode_funcs(buf, &h, r)))
+	if ((why = decode_funcs(buf, &h, r)) ||
+	    (why = decode_switches(buf, &h, r)))
 		goto out_free;
 	return 0;
 out_free:
@@ -341,8 +401,11 @@ void record_free(struct record *r)
 	for (size_t i = 0; i < r->nfuncs; i++)
 		free(r->funcs[i].name);
 	free(r->funcs);
+	free(r->switches);
 	free(r->target_file);
 	r->funcs = NULL;
+	r->switches = NULL;
+	r->nswitches = 0;
 	r->target_file = NULL;
 	r->nfuncs = 0;
 }

@@ -57,6 +57,23 @@ struct record_func {
 	uint64_t gate_size; /* bytes */
 };
 
+/*
+ * A switch: an entry that `suture apply --replace` moved from the patches
+ * it replaces to this one.  While the replace runs, the entry jumps to the
+ * switch's gate, which follows the commit byte: the old chain (@before's
+ * jump) while it is clear, the replacement or the original code once it is
+ * set.  After the commit the entry gets @after (a jump to the function's
+ * own gate, or the original bytes for a function this patch leaves alone),
+ * and the switch is spent: no entry jumps to its gate any more.
+ */
+struct record_switch {
+	uint64_t entry; /* run-time address of the function */
+	uint64_t gate;	/* its switch gate, in this patch's region */
+	unsigned char before[ARCH_TRAMPOLINE_MAX]; /* the entry before */
+	unsigned char after[ARCH_TRAMPOLINE_MAX];  /* the entry after */
+	size_t len;				   /* bytes of each */
+};
+
 struct record {
 	uint64_t seq; /* 1 + the highest seq in the process when applied */
 	char name[PATCH_NAME_MAX + 1];
@@ -77,6 +94,11 @@ struct record {
 		      so that one byte switches the whole patch. */
 	struct record_func *funcs;
 	size_t nfuncs;
+	struct record_switch *switches; /* a replacing patch's switches;
+					   such a patch supersedes every
+					   patch of its module applied
+					   before it (state.h) */
+	size_t nswitches;
 };
 
 /* record_live_offset - where the commit byte is, from the region base. */
@@ -85,6 +107,11 @@ size_t record_live_offset(void);
 /* record_func_jump - where @f's trampoline jumps: its gate, or the new
  * function itself when it has no gate. */
 uint64_t record_func_jump(const struct record_func *f);
+
+/* record_switch_pending - whether @s's entry (its bytes now at @have) still
+ * jumps to the switch gate, so the switch has not been completed. */
+bool record_switch_pending(const struct record_switch *s,
+			   const unsigned char *have);
 
 /* record_size - bytes record_encode writes for @r. */
 size_t record_size(const struct record *r);

@@ -104,6 +104,41 @@ static bool name_matches(const struct proc_map *m, const struct record *r)
 	return !strncmp(n, r->name, len) && (n[len] == '\0' || n[len] == ' ');
 }
 
+/* Whether live patch @r is superseded by a later replacing patch. */
+static bool superseded(const struct state *st, const struct record *r)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		const struct record *p = &st->v[i];
+
+		if (p->nswitches && p->seq > r->seq &&
+		    p->build_id_len == r->build_id_len &&
+		    !memcmp(p->build_id, r->build_id, r->build_id_len))
+			return true;
+	}
+	return false;
+}
+
+/* Move the superseded live patches to st->old (decided for all first, as
+ * moving changes st->v). */
+static void split_old(struct state *st)
+{
+	bool *gone = xcalloc(st->n + 1, sizeof(*gone));
+	size_t keep = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		gone[i] = superseded(st, &st->v[i]);
+	for (size_t i = 0; i < st->n; i++) {
+		if (gone[i]) {
+			XGROW(st->old, st->oldcap, st->nold);
+			st->old[st->nold++] = st->v[i];
+		} else {
+			st->v[keep++] = st->v[i];
+		}
+	}
+	st->n = keep;
+	free(gone);
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct record *x = a, *y = b;
@@ -136,6 +171,7 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	}
 	qsort(st->v, st->n, sizeof(*st->v), by_seq);
 	qsort(st->dead, st->ndead, sizeof(*st->dead), by_seq);
+	split_old(st);
 	return 0;
 }
 
@@ -150,13 +186,15 @@ static bool same_records(const struct record *a, const struct record *b,
 
 static bool state_same(const struct state *a, const struct state *b)
 {
-	if (a->n != b->n || a->ndead != b->ndead || a->nbad != b->nbad)
+	if (a->n != b->n || a->ndead != b->ndead || a->nold != b->nold ||
+	    a->nbad != b->nbad)
 		return false;
 	for (size_t i = 0; i < a->nbad; i++)
 		if (a->bad[i].start != b->bad[i].start)
 			return false;
 	return same_records(a->v, b->v, a->n) &&
-	       same_records(a->dead, b->dead, a->ndead);
+	       same_records(a->dead, b->dead, a->ndead) &&
+	       same_records(a->old, b->old, a->nold);
 }
 
 int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
@@ -186,10 +224,13 @@ void state_free(struct state *st)
 		record_free(&st->v[i]);
 	for (size_t i = 0; i < st->ndead; i++)
 		record_free(&st->dead[i]);
+	for (size_t i = 0; i < st->nold; i++)
+		record_free(&st->old[i]);
 	for (size_t i = 0; i < st->nbad; i++)
 		free(st->bad[i].why);
 	free(st->v);
 	free(st->dead);
+	free(st->old);
 	free(st->bad);
 	memset(st, 0, sizeof(*st));
 }
@@ -202,10 +243,20 @@ struct record *state_find(struct state *st, const char *name)
 	return NULL;
 }
 
+struct record *state_find_seq(struct state *st, uint64_t seq)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->v[i].seq == seq)
+			return &st->v[i];
+	return NULL;
+}
+
 uint64_t state_next_seq(const struct state *st)
 {
 	uint64_t live = st->n ? st->v[st->n - 1].seq : 0;
 	uint64_t dead = st->ndead ? st->dead[st->ndead - 1].seq : 0;
 
+	/* superseded patches are older than the live one that superseded
+	 * them, so they never hold the highest number */
 	return (live > dead ? live : dead) + 1;
 }

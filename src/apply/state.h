@@ -30,6 +30,11 @@ struct state {
 	struct record *dead; /* records whose commit byte is clear: left by
 				an interrupted apply or revert (leftover.h) */
 	size_t ndead, deadcap;
+	struct record *old; /* patches a live replacing patch (record.h:
+			       record_switch) superseded: every earlier
+			       patch of its module.  Not yet unmapped
+			       because the replace was interrupted. */
+	size_t nold, oldcap;
 	struct state_bad *bad;
 	size_t nbad, badcap;
 };
@@ -53,6 +58,9 @@ int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
 
 /* state_find - the live patch called @name, or NULL. */
 struct record *state_find(struct state *st, const char *name);
+
+/* state_find_seq - the live patch with sequence number @seq, or NULL. */
+struct record *state_find_seq(struct state *st, uint64_t seq);
 
 /* state_next_seq - the sequence number the next patch gets. */
 uint64_t state_next_seq(const struct state *st);

@@ -206,6 +206,17 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
 		    uint64_t entry, struct error *err);
 
 /*
+ * arch_entry_move - encode into @buf, placed at @at, the instructions a
+ * trampoline overwrites at @entry (whose first bytes are @code, @avail of
+ * them), moved so that they work at @at, followed by a jump back behind
+ * them: a way into the function's code that bypasses its entry.  *len gets
+ * the length (less than ARCH_GATE_MAX).  Fails like arch_gate_write.
+ */
+int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
+		    const unsigned char *code, size_t avail, uint64_t entry,
+		    struct error *err);
+
+/*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct
  * branch whose target lies strictly inside (@lo, @hi): such a function
  * would jump into the middle of its own displaced entry.

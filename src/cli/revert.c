@@ -42,7 +42,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	/* perf names patch code from this map; failing that is no error. */
 	if (perfmap_remove(pid, &res.rec, &err))
 		fprintf(stderr, "suture revert: note: %s\n", err.msg);
-	record_free(&res.rec);
+	apply_result_free(&res);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 
 int cmd_revert(int argc, char **argv)
 {
-	struct apply_opts o = {APPLY_DEFAULT_TIMEOUT_MS};
+	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS};
 	bool all = false;
 	pid_t pid;
 	int c;

@@ -74,6 +74,12 @@ static void print_text(pid_t pid, const struct state *st)
 		       "revert removes these):\n");
 	for (size_t i = 0; i < st->ndead; i++)
 		print_record(&st->dead[i]);
+	if (st->nold)
+		printf("replaced, memory not freed yet (an interrupted apply "
+		       "--replace; the program runs the patch that replaced "
+		       "them, and the next apply or revert frees these):\n");
+	for (size_t i = 0; i < st->nold; i++)
+		print_record(&st->old[i]);
 	for (size_t i = 0; i < st->nbad; i++)
 		printf("%s: %s\n",
 		       st->bad[i].blank ? "left to clean up" : "warning",
@@ -114,21 +120,23 @@ static json_t *json_record(const struct record *r)
 static void print_json(pid_t pid, const struct state *st)
 {
 	json_t *patches = json_array(), *bad = json_array(), *top;
-	json_t *dead = json_array();
+	json_t *dead = json_array(), *old = json_array();
 	char *text;
 
 	for (size_t i = 0; i < st->n; i++)
 		json_array_append_new(patches, json_record(&st->v[i]));
 	for (size_t i = 0; i < st->ndead; i++)
 		json_array_append_new(dead, json_record(&st->dead[i]));
+	for (size_t i = 0; i < st->nold; i++)
+		json_array_append_new(old, json_record(&st->old[i]));
 	for (size_t i = 0; i < st->nbad; i++)
 		json_array_append_new(
 		    bad, json_pack("{s:o, s:s, s:b}", "region",
 				   hex_addr(st->bad[i].start), "error",
 				   st->bad[i].why, "blank", st->bad[i].blank));
-	top = json_pack("{s:i, s:o, s:o, s:o}", "pid", (int)pid, "patches",
-			patches, "left_to_clean_up", dead, "invalid_regions",
-			bad);
+	top = json_pack("{s:i, s:o, s:o, s:o, s:o}", "pid", (int)pid, "patches",
+			patches, "left_to_clean_up", dead, "replaced_not_freed",
+			old, "invalid_regions", bad);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);

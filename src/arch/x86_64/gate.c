@@ -185,6 +185,21 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
 	return ret;
 }
 
+int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
+		    const unsigned char *code, size_t avail, uint64_t entry,
+		    struct error *err)
+{
+	size_t used;
+	csh h;
+	int ret;
+
+	if (open_detail(&h))
+		return -ENOMEM;
+	ret = move_entry(h, buf, len, &used, at, code, avail, entry, err);
+	cs_close(&h);
+	return ret;
+}
+
 bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi)
 {
