@@ -354,6 +354,25 @@ $text"
 	fi
 }
 
+# func_addr PID BINARY FUNC - the run-time address of FUNC (a symbol of
+# BINARY, as nm shows it) in process PID, in decimal.
+func_addr() {
+	local bias=0 start
+	if ! readelf -h "$2" | grep -q 'Type:.*EXEC'; then	# PIE or library
+		start=$(awk -v f="$(readlink -f "$2")" \
+			'$6 == f && $3 == "00000000" {print $1; exit}' \
+			"/proc/$1/maps" | cut -d- -f1)
+		bias=$((16#$start))
+	fi
+	echo $((bias + 16#$(nm "$2" | awk -v f="$3" '$3 == f {print $1; exit}')))
+}
+
+# mem PID ADDR N - N bytes of process PID's memory at ADDR, in hex.
+mem() {
+	dd if="/proc/$1/mem" bs="$3" count=1 skip="$2" iflag=skip_bytes \
+		status=none | od -An -tx1 | tr -d ' \n'
+}
+
 # suture_maps PID - the lines of /proc/PID/maps that suture's regions make.
 suture_maps() {
 	grep -F 'suture:' "/proc/$1/maps" 2>/dev/null

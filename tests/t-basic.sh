@@ -22,15 +22,8 @@ check_status "$pid" "before apply"
 check_eq "no suture region mapped before apply" "" "$(suture_maps "$pid")"
 
 # The code of compute() in the process: where it is, its first bytes.
-bin=$(readlink -f "$SRC/calc")
-bias=$(awk -v f="$bin" '$6 == f && $3 == "00000000" {print $1; exit}' \
-	"/proc/$pid/maps" | cut -d- -f1)
-compute_at=$((16#$bias + 16#$(nm "$SRC/calc" | awk '$3 == "compute" {print $1}')))
-mem() { # mem ADDR N - N bytes of the target's memory at ADDR, in hex
-	dd if="/proc/$pid/mem" bs="$2" count=1 skip="$1" iflag=skip_bytes \
-		status=none | od -An -tx1 | tr -d ' \n'
-}
-orig_bytes=$(mem "$compute_at" 16)
+compute_at=$(func_addr "$pid" "$SRC/calc" compute)
+orig_bytes=$(mem "$pid" "$compute_at" 16)
 check_match "compute's code can be read at $(printf %#x "$compute_at")" \
 	'^[0-9a-f]{32}$' "$orig_bytes"
 
@@ -65,7 +58,7 @@ check_eq "status --json gives compute's address in the process" \
 	"$compute_at" "$(json_get "$js" 'my $p = ref $j eq "ARRAY" ? $j : $j->{patches};
 		my ($f) = grep { $_->{name} eq "compute" } @{$p->[0]{functions}};
 		hex($f->{old})' 2>&1)"
-code=$(mem "$compute_at" 5)
+code=$(mem "$pid" "$compute_at" 5)
 check_eq "compute now starts with a jmp rel32" e9 "${code:0:2}"
 rel=$((16#${code:8:2}${code:6:2}${code:4:2}${code:2:2}))
 ((rel >= 1 << 31)) && rel=$((rel - (1 << 32)))
@@ -88,7 +81,7 @@ check_feature "$port" fix old "after revert"
 check_state "$port" "after revert"
 check_status "$pid" "after revert"
 check_eq "compute's first 16 bytes are the original ones again" \
-	"$orig_bytes" "$(mem "$compute_at" 16)"
+	"$orig_bytes" "$(mem "$pid" "$compute_at" 16)"
 check_fails "reverting with nothing applied is an error" \
 	suture revert "$pid"
 check_match "  ... saying so" "no patch|not applied|nothing" "$OUT"
