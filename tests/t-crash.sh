@@ -1,6 +1,7 @@
 #!/bin/bash
-# t-crash.sh - suture killed at every step of apply and revert, and at
-# random moments, never harms the target or leaves it half-patched.
+# t-crash.sh - suture killed at every step of apply, revert and apply
+# --replace, and at random moments, never harms the target or leaves it
+# half-patched.
 #
 # The target (targets/chain) runs four threads calling f1 -> f2 -> f3 -> f4
 # without pause and checks every result itself: a call chain that mixes
@@ -18,6 +19,8 @@ start_target T "$SRC/chain" -t || finish
 pid=$T_PID port=$T_PORT
 build_patch "$WORK/v2.sut" "$SRC" "$TARGETS/chain/v2.diff" chain \
 	"${MAKEARGS[@]}" || finish
+build_patch "$WORK/v3.sut" "$SRC" "$TARGETS/chain/v3.diff" chain \
+	"${MAKEARGS[@]}" || finish
 
 stat_field() { # stat_field NAME - one field of the target's stats
 	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -25,26 +28,36 @@ stat_field() { # stat_field NAME - one field of the target's stats
 runs_version() { # runs_version V - every worker's last call was version V
 	[ "$(stat_field last)" = "$1$1$1$1" ]
 }
-runs_one_version() { # every worker's last call was the same version
-	runs_version 1 || runs_version 2
+# live_version - the version the newest live patch makes: 3 for v3, 2 for
+# v2, 1 for none (from suture status --json).  The newest decides, as v2
+# replaces every function v3 does.
+live_version() {
+	case $(status_names "$pid" | tail -n 1) in
+	v3) echo 3 ;;
+	v2) echo 2 ;;
+	"") echo 1 ;;
+	*) echo "unexpected patches: $(status_names "$pid" | tr '\n' ' ')" ;;
+	esac
 }
 calls_moved() { # calls_moved N - the workers made more than N calls
 	[ "$(stat_field calls)" -gt "$1" ]
 }
 
 # after_kill WHAT - the checks after suture died: the process lives, no
-# mixed or lost call so far, it runs one version only, status reads.
+# mixed or lost call so far, status reads, and every worker runs the version
+# of the patch status says is live.
 after_kill() {
-	local what=$1 c bad=""
+	local what=$1 c v bad=""
 	alive "$pid" || bad="process died"
 	c=$(stat_field calls)
 	poll calls_moved "$c" || bad="$bad; workers stopped making calls"
 	[ "$(stat_field mixed)" = 0 ] || bad="$bad; mixed call chains: $(ask "$port" stats)"
 	[ "$(stat_field lost)" = 0 ] || bad="$bad; lost calls: $(ask "$port" stats)"
-	poll runs_one_version ||
-		bad="$bad; workers run different versions: $(ask "$port" stats)"
 	"$SUTURE" status "$pid" >"$WORK/status.txt" 2>&1 ||
 		bad="$bad; suture status failed: $(cat "$WORK/status.txt")"
+	v=$(live_version)
+	poll runs_version "$v" ||
+		bad="$bad; status says version $v is live, workers run: $(ask "$port" stats)"
 	[ -z "$bad" ] && return 0
 	fail "$what" "$bad"
 	return 1
@@ -60,26 +73,26 @@ clean_slate() {
 	[ -z "$(suture_maps "$pid")" ] && poll runs_version 1
 }
 
-# fault_loop OP - run OP (apply or revert) with SUTURE_FAULT=1, 2, ...
-# until it completes; after each kill check the target, then clean up.
+# fault_loop OP - run OP (apply, revert, or replace: apply --replace of v3
+# over v2) with SUTURE_FAULT=1, 2, ... until it completes; after each kill
+# check the target, then clean up.
 fault_loop() {
 	local op=$1 n ok=1 killed=0 leftovers=0
+	local -a cmd=(apply "$pid" "$WORK/v2.sut")
+	[ "$op" = revert ] && cmd=(revert "$pid")
+	[ "$op" = replace ] && cmd=(apply --replace "$pid" "$WORK/v3.sut")
 	for ((n = 1; n < 200; n++)); do
-		[ "$op" = revert ] && { "$SUTURE" apply "$pid" "$WORK/v2.sut" >/dev/null 2>&1 ||
-			{ fail "apply before the revert with fault $n" "$(suture apply "$pid" "$WORK/v2.sut" 2>&1)"; ok=0; break; }; }
+		[ "$op" != apply ] && { "$SUTURE" apply "$pid" "$WORK/v2.sut" >/dev/null 2>&1 ||
+			{ fail "apply before the $op with fault $n" "$(suture apply "$pid" "$WORK/v2.sut" 2>&1)"; ok=0; break; }; }
 		# $(...) keeps bash from reporting the kill on the terminal
-		if [ "$op" = apply ]; then
-			rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/v2.sut" >"$WORK/op.txt" 2>&1; echo $?)
-		else
-			rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$pid" >"$WORK/op.txt" 2>&1; echo $?)
-		fi
+		rc=$(SUTURE_FAULT=$n "$SUTURE" "${cmd[@]}" >"$WORK/op.txt" 2>&1; echo $?)
 		if [ $rc -ne 137 ]; then
 			[ $rc -eq 0 ] || { fail "$op with SUTURE_FAULT=$n" "$(cat "$WORK/op.txt")"; ok=0; }
 			break
 		fi
 		killed=$((killed + 1))
 		after_kill "$op killed at step $n" || { ok=0; break; }
-		grep -q 'left to clean up' "$WORK/status.txt" && leftovers=$((leftovers + 1))
+		grep -Eq 'left to clean up|not freed' "$WORK/status.txt" && leftovers=$((leftovers + 1))
 		clean_slate || { fail "clean up after $op killed at step $n" "$(suture status "$pid" 2>&1)"; ok=0; break; }
 	done
 	[ $ok = 1 ] && pass "$op killed at each of its $killed steps: target fine every time ($leftovers times status showed leftovers)"
@@ -99,26 +112,34 @@ fault_loop revert
 check_eq "after the revert loop: no patch is applied" "" "$(status_names "$pid")"
 wait_until "after the revert loop: every worker runs version 1" runs_version 1
 
-section "black-box: SIGKILL at random moments, 200 applies and reverts"
+section "suture killed at every step of apply --replace"
+fault_loop replace
+check_eq "after the replace loop: the new patch is live" v3 "$(status_names "$pid")"
+wait_until "after the replace loop: every worker runs version 3" runs_version 3
+check_nomatch "after the replace loop: nothing left to clean up" \
+	'left to clean up|not freed' "$(suture status "$pid")"
+clean_slate
+
+section "black-box: SIGKILL at random moments, 300 applies, replaces and reverts"
 bad=0
-for ((i = 0; i < 200; i++)); do
-	if ((i % 2)); then op=revert; else op=apply; fi
-	if [ $op = apply ]; then
-		"$SUTURE" apply "$pid" "$WORK/v2.sut" >/dev/null 2>&1 &
-	else
-		"$SUTURE" revert "$pid" >/dev/null 2>&1 &
-	fi
+for ((i = 0; i < 300; i++)); do
+	case $((i % 3)) in
+	0) op=(apply "$pid" "$WORK/v2.sut") ;;
+	1) op=(apply --replace "$pid" "$WORK/v3.sut") ;;
+	2) op=(revert "$pid") ;;
+	esac
+	"$SUTURE" "${op[@]}" >/dev/null 2>&1 &
 	k=$!
 	sleep "0.00$((RANDOM % 10))$((RANDOM % 10))"
 	kill -9 $k 2>/dev/null
 	wait $k 2>/dev/null
 	if ! alive "$pid" || [ "$(stat_field mixed)" != 0 ] || [ "$(stat_field lost)" != 0 ]; then
 		bad=1
-		fail "black-box kill $i ($op)" "$(ask "$port" stats)"
+		fail "black-box kill $i (${op[*]})" "$(ask "$port" stats)"
 		break
 	fi
 done
-[ $bad = 0 ] && pass "200 random kills: the target lives, no mixed or lost call ($(ask "$port" stats))"
+[ $bad = 0 ] && pass "300 random kills: the target lives, no mixed or lost call ($(ask "$port" stats))"
 after_kill "after the random kills: target consistent" && pass "after the random kills: target consistent, status reads"
 check "after the random kills: suture revert --all cleans up" clean_slate
 check "after the random kills: apply works" suture apply "$pid" "$WORK/v2.sut"
