@@ -11,6 +11,7 @@
 # go.  100 of 100 apply/revert cycles must work, each switching every
 # worker (the target checks every result), and the same reverts with the
 # patches' CFI ignored (SUTURE_NO_PATCH_CFI=1) must be seen to fail.
+# Then 100 replaces (apply --replace) of the patches by each other.
 . "$(dirname "$0")/lib.sh"
 begin busy
 
@@ -91,8 +92,30 @@ check_eq "every worker switched each time" $((2 * CYCLES)) "$switched"
 check_eq "no result of no version" 0 "$(stat errors)"
 check_eq "1 + 8 threads still run" 9 "$(ask "$port" threads)"
 
-section "work() reverted"
+section "$CYCLES replaces on the same busy workers"
+# work.sut and a cumulative work + tally patch take each other's place: the
+# code of the patch replaced is freed, so no worker may be in it.
 check_eq "workers sleep outside work()" holding=0 "$(ask "$port" hold 0)"
+rm -f "$WORK/both.sut"
+check "suture build --patch work.diff --patch tally.diff" \
+	"$SUTURE" build --src "$SRC" --patch "$TARGETS/busy/work.diff" \
+	--patch "$TARGETS/busy/tally.diff" --binary busy --name both \
+	-o "$WORK/both.sut" -- make "${MAKEARGS[@]}"
+ok_replace=0 switched=0
+for ((i = 1; i <= CYCLES; i++)); do
+	if ((i % 2)); then p=both t=2; else p=work t=1; fi
+	run "$SUTURE" apply --replace "$pid" "$WORK/$p.sut" --timeout 30
+	[ "$RC" -eq 0 ] || { echo "# replace $i: $OUT"; continue; }
+	ok_replace=$((ok_replace + 1))
+	poll all_on lastt "$t" && all_on lastw 2 && switched=$((switched + 1))
+done
+check_eq "$CYCLES of $CYCLES replaces worked" "$CYCLES" "$ok_replace"
+check_eq "every worker switched each time" "$CYCLES" "$switched"
+check_eq "no result of no version" 0 "$(stat errors)"
+check_status "$pid" "after the replaces" work
+check_eq "one patch's memory is left" 2 "$(suture_maps "$pid" | wc -l)"
+
+section "work() reverted"
 check "suture revert work" suture revert "$pid" work --timeout 30
 wait_until "every worker's work() is version 1 again" all_on lastw 1
 check_status "$pid" "at the end"
