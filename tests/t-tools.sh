@@ -2,7 +2,8 @@
 # t-tools.sh - other tools see patched code: /tmp/perf-PID.map names the
 # new code of every replaced function at the address `suture status`
 # reports, while the patch is applied, and lines other tools wrote in the
-# same file survive apply and revert.
+# same file survive apply and revert; `suture gdb` makes gdb's backtraces
+# name patched functions and unwind through them.
 . "$(dirname "$0")/lib.sh"
 begin tools
 
@@ -36,6 +37,44 @@ want=$(json_get "$js" 'join("\n", map { my $p = $_; map {
 check_eq "perf map: the other tool's line, then one line per new function" \
 	"$foreign
 $want" "$(cat "$map")"
+
+section "gdb"
+# Workers sleep in hold(), called from work()'s patch code.
+check_eq "workers sleep inside work()" holding=1 "$(ask "$port" hold 1)"
+work_new=$(json_get "$js" 'my ($f) = grep { $_->{name} eq "work" }
+	map { @{$_->{functions}} } @{$j->{patches}}; hex($f->{new})')
+work_end=$(json_get "$js" 'my ($f) = grep { $_->{name} eq "work" }
+	map { @{$_->{functions}} } @{$j->{patches}};
+	hex($f->{new}) + $f->{size}')
+bt=$(gdb -q -batch -p "$pid" -ex "thread apply all bt" 2>&1)
+echo "# plain gdb: $(grep -c '?? ()' <<<"$bt") frames named ??"
+run "$SUTURE" gdb "$pid" -batch -ex "thread apply all bt"
+bt=$OUT
+check_match "suture gdb: backtraces name the patched work()" \
+	'#[0-9]+ +0x[0-9a-f]+ in work \(\)' "$bt"
+# frames "in work ()" at an address of the patch's work(), followed by
+# worker(): gdb unwound through patch code with the patch's CFI
+named=$(perl -ne 'BEGIN { ($lo, $hi) = splice @ARGV, 0, 2 }
+	$n++ if $prev && / in worker /;
+	$prev = / (0x[0-9a-f]+) in work \(\)/ && hex($1) >= $lo && hex($1) < $hi;
+	END { print $n + 0 }' "$work_new" "$work_end" <<<"$bt")
+check "suture gdb: frames in the new work() unwind to worker() ($named threads)" \
+	test "$named" -ge 1
+check_eq "suture gdb removed its symbol files" "" \
+	"$(ls -d /tmp/suture-gdb.* 2>/dev/null)"
+rm -rf "$WORK/sym" && mkdir -p "$WORK/sym"
+run "$SUTURE" symbols "$pid" "$WORK/sym"
+check_eq "suture symbols: one gdb command per patch" \
+	"add-symbol-file $WORK/sym/work.debug
+add-symbol-file $WORK/sym/tally.debug" "$OUT"
+run objdump -d "$WORK/sym/work.debug"
+check_match "objdump -d shows work() at its address in the process" \
+	"^0*$(printf %x "$work_new") <work>:" "$OUT"
+check_eq "the symbol file holds work()'s code as the process has it" \
+	"$(mem "$pid" "$work_new" $((work_end - work_new)))" \
+	"$(objcopy -O binary --only-section=.text "$WORK/sym/work.debug" /dev/stdout |
+		head -c $((work_end - work_new)) | od -An -tx1 | tr -d ' \n')"
+check_eq "workers sleep outside work() again" holding=0 "$(ask "$port" hold 0)"
 
 section "revert"
 check "suture revert work" suture revert "$pid" work --timeout 30

@@ -30,20 +30,32 @@ static int check_pid(pid_t pid, struct error *err)
 	return 0;
 }
 
-int status_read(pid_t pid, struct state *st, struct error *err)
+int status_open(pid_t pid, struct state *st, struct rmem *mem,
+		struct error *err)
 {
 	struct proc_maps maps = {0};
-	struct rmem mem = {.fd = -1};
 	int r;
 
 	memset(st, 0, sizeof(*st));
+	mem->fd = -1;
 	if ((r = check_pid(pid, err)) ||
-	    (r = rmem_open(&mem, pid, false, err)) ||
+	    (r = rmem_open(mem, pid, false, err)) ||
 	    (r = proc_maps_read(pid, &maps, err)))
 		goto out;
-	r = state_read(&maps, &mem, st, err);
+	r = state_read(&maps, mem, st, err);
 out:
 	proc_maps_free(&maps);
-	rmem_close(&mem);
+	if (r)
+		rmem_close(mem);
+	return r;
+}
+
+int status_read(pid_t pid, struct state *st, struct error *err)
+{
+	struct rmem mem;
+	int r;
+
+	if (!(r = status_open(pid, st, &mem, err)))
+		rmem_close(&mem);
 	return r;
 }

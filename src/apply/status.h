@@ -15,4 +15,9 @@
  */
 int status_read(pid_t pid, struct state *st, struct error *err);
 
+/* status_open - the same, leaving @mem open for reading the process's
+ * memory further; the caller closes it with rmem_close. */
+int status_open(pid_t pid, struct state *st, struct rmem *mem,
+		struct error *err);
+
 #endif

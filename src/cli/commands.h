@@ -11,6 +11,8 @@ int cmd_apply(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_symbols(int argc, char **argv);
+int cmd_gdb(int argc, char **argv);
 
 /*
  * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build

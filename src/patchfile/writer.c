@@ -20,23 +20,8 @@
 #include "patchfile/patchfile.h"
 #include "patchfile/validate.h"
 #include "util/file.h"
+#include "util/strtab.h"
 #include "util/xalloc.h"
-
-/* A string table being built. */
-struct strtab {
-	char *buf;
-	size_t len, cap;
-};
-
-static uint32_t strtab_add(struct strtab *t, const char *s)
-{
-	size_t n = strlen(s) + 1, off = t->len;
-
-	XGROW(t->buf, t->cap, t->len + n);
-	memcpy(t->buf + off, s, n);
-	t->len += n;
-	return (uint32_t)off;
-}
 
 /* Everything libelf must see alive until elf_update(). */
 struct writer {
