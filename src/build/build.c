@@ -82,8 +82,9 @@ int build_run(struct build_ctx *ctx, struct error *err)
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
-	    (ret = compare_objects(ctx, err)) || (ret = emit_patch(ctx, err)) ||
-	    (ret = record_info(ctx, err)))
+	    (ret = compare_objects(ctx, err)) || (ret = data_check(ctx, err)) ||
+	    (ret = compare_variables(ctx, err)) ||
+	    (ret = emit_patch(ctx, err)) || (ret = record_info(ctx, err)))
 		return ret;
 	base_stamp(ctx);
 	return 0;

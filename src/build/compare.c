@@ -197,11 +197,8 @@ int compare_objects(struct build_ctx *ctx, struct error *err)
 	const struct build_tree *t = &ctx->tree[TREE_PATCHED];
 	int ret;
 
-	for (size_t i = 0; i < t->nobjs; i++) {
-		if ((ret = compare_data(ctx, t->objs[i], err)))
-			return ret;
+	for (size_t i = 0; i < t->nobjs; i++)
 		compare_object(ctx, t->objs[i]);
-	}
 	compare_cold_parts(ctx);
 	if ((ret = compare_locate(ctx, err)) ||
 	    (ret = compare_select(ctx, err)))
@@ -212,6 +209,17 @@ int compare_objects(struct build_ctx *ctx, struct error *err)
 			return 0;
 	return error_set(err, -EINVAL, "the diff changes no code%s",
 			 ctx->nfns ? "" : " (no functions were found)");
+}
+
+int compare_variables(struct build_ctx *ctx, struct error *err)
+{
+	const struct build_tree *t = &ctx->tree[TREE_PATCHED];
+	int ret;
+
+	for (size_t i = 0; i < t->nobjs; i++)
+		if ((ret = compare_data(ctx, t->objs[i], err)))
+			return ret;
+	return 0;
 }
 
 struct fn_result *build_fn(const struct build_ctx *ctx, const struct objfile *o,

@@ -15,6 +15,11 @@
  *   verify.c    refuse unless the rebuilt original matches the target
  *   compare.c   classify every function: unchanged, changed, new, or
  *               changed only in __LINE__ constants
+ *   datacheck.c refuse changes to the layout or type of data the process
+ *               holds (from both builds' DWARF, via dwtypes.c)
+ *   compare.c   (compare_variables) refuse a changed size or initializer
+ *               of an existing variable, from the symbols: also without
+ *               DWARF
  *   emit.c      build the struct patch: new code, private constants,
  *               references into the target
  *   record.c    the patch's info_json build record
@@ -110,6 +115,10 @@ struct build_ctx {
 	char **base_diffs;  /* its diffs, written into the scratch dir */
 	size_t nbase_diffs;
 	char *detail; /* multi-line explanation of a failure, or NULL */
+	size_t data_types, data_vars; /* types and variables data_check
+					 compared */
+	size_t data_unchecked;	      /* objects it could not check: no
+					 DWARF */
 };
 
 /* build_run - run every stage; on success ctx->patch is ready to write. */
@@ -133,6 +142,8 @@ int run_builds(struct build_ctx *ctx, struct error *err);
 int objects_load(struct build_ctx *ctx, struct error *err);
 int verify_target(struct build_ctx *ctx, struct error *err);
 int compare_objects(struct build_ctx *ctx, struct error *err);
+int data_check(struct build_ctx *ctx, struct error *err);
+int compare_variables(struct build_ctx *ctx, struct error *err);
 int emit_patch(struct build_ctx *ctx, struct error *err);
 int record_info(struct build_ctx *ctx, struct error *err);
 

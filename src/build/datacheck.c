@@ -1,0 +1,253 @@
+/*
+ * datacheck.c - refuse a patch that changes data the running process
+ * already holds (pipeline.h).
+ *
+ * Code is replaced, memory is not: objects the old code built keep the old
+ * layout.  So for every object of the link set, from the DWARF of both
+ * builds:
+ *
+ *   - every struct, union, enum and typedef that a function in the patch
+ *     uses (through its parameters, locals, inlined callees, and the types
+ *     those mention), or that a variable uses, must have the same layout in
+ *     the patched build as in the original: same size, members, offsets,
+ *     member types, enumerator values;
+ *   - every variable with static storage (globals, file and function
+ *     statics) must keep its type and size, and must not disappear.
+ *
+ * Types that changed but that no patched function and no variable uses
+ * are not the patch's business (a header change seen only by untouched
+ * code).  New types and new variables are fine.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build/dwtypes.h"
+#include "build/pipeline.h"
+#include "util/xalloc.h"
+
+/* The part of a layout text between "{ " and " }", split at "; ". */
+static char **parts(const char *text, size_t *n)
+{
+	const char *b = strstr(text, "{ "), *e = strrchr(text, '}');
+	char *body, *save = NULL, **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!b || !e || e < b + 2)
+		return NULL;
+	body = xstrndup(b + 2, (size_t)(e - b - 2));
+	for (char *t = strtok_r(body, ";", &save); t;
+	     t = strtok_r(NULL, ";", &save)) {
+		char *end = t + strlen(t);
+
+		while (*t == ' ')
+			t++;
+		while (end > t && end[-1] == ' ')
+			*--end = '\0';
+		if (!*t)
+			continue;
+		XGROW(v, cap, *n + 1);
+		v[(*n)++] = xstrdup(t);
+	}
+	free(body);
+	return v;
+}
+
+/* The name in a member ("T name @8", "T f:3 @bit 2") or enumerator
+ * ("A=1") description. */
+static char *part_name(const char *p)
+{
+	const char *at = strstr(p, " @"), *eq = strchr(p, '='), *end, *s;
+
+	if (eq && (!at || eq < at))
+		return xstrndup(p, (size_t)(eq - p));
+	end = at ? at : p + strlen(p);
+	for (s = end; s > p && s[-1] != ' ' && s[-1] != '*'; s--)
+		;
+	return xstrndup(s, (size_t)(end - s));
+}
+
+/* The first element of @a with no same-named element in @b, or NULL. */
+static const char *missing_in(char **a, size_t na, char **b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++) {
+		char *ni = part_name(a[i]);
+		bool found = false;
+
+		for (size_t k = 0; k < nb && !found; k++) {
+			char *nk = part_name(b[k]);
+
+			found = !strcmp(ni, nk);
+			free(nk);
+		}
+		free(ni);
+		if (!found)
+			return a[i];
+	}
+	return NULL;
+}
+
+/* What changed between two layouts, in a few words. */
+static char *what_changed(const char *old, const char *new)
+{
+	size_t no, nn;
+	char **o = parts(old, &no), **n = parts(new, &nn);
+	const char *p;
+	char *s = NULL;
+
+	if ((p = missing_in(n, nn, o, no)))
+		s = xasprintf("'%s' added", p);
+	else if ((p = missing_in(o, no, n, nn)))
+		s = xasprintf("'%s' removed", p);
+	for (size_t i = 0; !s && i < no && i < nn; i++)
+		if (strcmp(o[i], n[i]))
+			s = xasprintf("'%s' became '%s'", o[i], n[i]);
+	for (size_t i = 0; i < no; i++)
+		free(o[i]);
+	for (size_t i = 0; i < nn; i++)
+		free(n[i]);
+	free(o);
+	free(n);
+	return s ? s : xstrdup("its type or size changed");
+}
+
+/* The names of the functions of patched object @obj that go into the
+ * patch. */
+static const char **patched_funcs(const struct build_ctx *ctx,
+				  const struct objfile *obj, size_t *n)
+{
+	const char **v = xcalloc(ctx->nfns + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < ctx->nfns; i++)
+		if (ctx->fns[i].obj == obj && ctx->fns[i].in_patch)
+			v[(*n)++] = obj->syms[ctx->fns[i].sym].name;
+	return v;
+}
+
+/* Read one object's DWARF: its path in @t, or its archive and member. */
+static int read_view(const struct build_tree *t, const struct objfile *o,
+		     const char *const *funcs, size_t nfuncs, bool all,
+		     struct dw_view *v, struct error *err)
+{
+	const char *paren = strchr(o->key, '(');
+	char *path, *member = NULL;
+	int r;
+
+	if (paren) {
+		path = xasprintf("%s/%.*s", t->root, (int)(paren - o->key),
+				 o->key);
+		member = xstrndup(paren + 1, strlen(paren + 1) - 1);
+	} else {
+		path = xasprintf("%s/%s", t->root, o->key);
+	}
+	r = dw_view_read(path, member, funcs, nfuncs, all, v, err);
+	free(path);
+	free(member);
+	return r;
+}
+
+/* Count and explain one difference; @what is "type" or "variable". */
+static void differs(struct build_ctx *ctx, const struct objfile *o,
+		    const char *what, const struct dw_item *was,
+		    const char *now, size_t *bad)
+{
+	char *change = now ? what_changed(was->text, now) : NULL;
+
+	if (!*bad)
+		build_detail(ctx, "data the running process holds would "
+				  "change:");
+	(*bad)++;
+	if (!now)
+		build_detail(ctx, "  %s %s (%s) disappeared", what, was->name,
+			     o->source ? o->source : o->key);
+	else
+		build_detail(ctx, "  %s %s (%s): %s\n    old: %s\n    new: %s",
+			     what, was->name, o->source ? o->source : o->key,
+			     change, was->text, now);
+	free(change);
+}
+
+/* Compare the views of one object pair; counts differences in *bad. */
+static void compare_views(struct build_ctx *ctx, const struct objfile *o,
+			  const struct dw_view *old, const struct dw_view *new,
+			  size_t *bad)
+{
+	for (size_t i = 0; i < new->types.n; i++) {
+		const struct dw_item *n = &new->types.v[i];
+		const struct dw_item *w = dw_items_find(&old->types, n->name);
+
+		ctx->data_types++;
+		if (w && strcmp(w->text, n->text))
+			differs(ctx, o, "type", w, n->text, bad);
+	}
+	for (size_t i = 0; i < old->vars.n; i++) {
+		const struct dw_item *w = &old->vars.v[i];
+		const struct dw_item *n = dw_items_find(&new->vars, w->name);
+
+		ctx->data_vars++;
+		if (!n || strcmp(w->text, n->text))
+			differs(ctx, o, "variable", w, n ? n->text : NULL, bad);
+	}
+}
+
+/* Check one patched object against its original. */
+static int check_object(struct build_ctx *ctx, const struct objfile *p,
+			size_t *bad, struct error *err)
+{
+	const struct objfile *o = build_objpair(ctx, p);
+	struct dw_view old, new;
+	size_t nf;
+	const char **funcs;
+	int r;
+
+	if (!o)
+		return 0; /* a new file: nothing of it is in memory yet */
+	funcs = patched_funcs(ctx, p, &nf);
+	r = read_view(&ctx->tree[TREE_PATCHED], p, funcs, nf, false, &new, err);
+	free(funcs);
+	if (r)
+		return r;
+	if ((r = read_view(&ctx->tree[TREE_ORIG], o, NULL, 0, true, &old,
+			   err))) {
+		dw_view_free(&new);
+		return r;
+	}
+	if (!old.ncus || !new.ncus)
+		ctx->data_unchecked++;
+	else
+		compare_views(ctx, p, &old, &new, bad);
+	dw_view_free(&old);
+	dw_view_free(&new);
+	return 0;
+}
+
+int data_check(struct build_ctx *ctx, struct error *err)
+{
+	const struct build_tree *t = &ctx->tree[TREE_PATCHED];
+	size_t bad = 0;
+	int r;
+
+	for (size_t i = 0; i < t->nobjs; i++)
+		if ((r = check_object(ctx, t->objs[i], &bad, err)))
+			return r;
+	if (ctx->data_unchecked)
+		build_note(ctx,
+			   "warning: %zu object%s without debug information: "
+			   "changes to data layouts cannot be checked there "
+			   "(build with -g)",
+			   ctx->data_unchecked,
+			   ctx->data_unchecked == 1 ? "" : "s");
+	if (bad)
+		return error_set(
+		    err, -EINVAL,
+		    "the patch changes the layout or type of %zu piece%s of "
+		    "data that the running process already holds (listed "
+		    "below): the new code would use objects the old code "
+		    "built as if they had the new layout.  Keep the old "
+		    "layout; a new field of an existing object can be "
+		    "attached as shadow data (suture_shadow_*, see README)",
+		    bad, bad == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * dwtypes.h - the data an object file's code sees, from its DWARF: the
+ * layout of every struct, union, enum and typedef that given functions or
+ * the object's variables use, and the type of every variable, as text that
+ * compares equal exactly when the layout is the same.
+ *
+ * A struct is described member by member with offsets (bit offsets for
+ * bit-fields) and the members' type names; an enum by its enumerators and
+ * values; a typedef by what it names.  Named types a description mentions
+ * are described on their own (they are "used" too), anonymous ones inline.
+ */
+#ifndef SUTURE_BUILD_DWTYPES_H
+#define SUTURE_BUILD_DWTYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* A named thing and its description. */
+struct dw_item {
+	char *name; /* "struct item", "enum color"; or a variable: "counter",
+		       "fn::count" for a function's static */
+	char *text; /* the layout, or a variable's type and size */
+};
+
+struct dw_items {
+	struct dw_item *v;
+	size_t n, cap;
+};
+
+/* What one object's DWARF says. */
+struct dw_view {
+	struct dw_items types; /* used by the functions asked for or by a
+				  variable, sorted by name */
+	struct dw_items vars;  /* variables with static storage */
+	size_t ncus;	       /* compilation units with DWARF (0: none) */
+};
+
+/*
+ * dw_view_read - read the object at @path (an ar archive member when
+ * @member is not NULL) and describe all variables and the types the
+ * functions @funcs[0..n) and the variables use; with @all, every named type
+ * of the object.  An object without DWARF gives ncus 0.
+ */
+int dw_view_read(const char *path, const char *member,
+		 const char *const *funcs, size_t nfuncs, bool all,
+		 struct dw_view *v, struct error *err);
+
+/* dw_items_find - the item called @name, or NULL. */
+const struct dw_item *dw_items_find(const struct dw_items *items,
+				    const char *name);
+
+void dw_view_free(struct dw_view *v);
+
+#endif
