@@ -158,10 +158,12 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
  * branch may be encoded with another length, as the assembler relaxes
  * branches differently when functions share a section, as long as it
  * lands on the same instruction.  Returns 1 if equivalent; 0 if not, with
- * *diff the offset in @a of the first difference; negative on error.
+ * *adiff and *bdiff the offsets in @a and @b of the first instruction that
+ * differs (the length when one ends first); negative on error.
  */
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
-		    const unsigned char *b, size_t blen, size_t *diff);
+		    const unsigned char *b, size_t blen, size_t *adiff,
+		    size_t *bdiff);
 
 /* ---- dynamic linking of the running process -------------------------- */
 

@@ -78,7 +78,7 @@ int build_run(struct build_ctx *ctx, struct error *err)
 				 "with --target",
 				 ctx->target_path);
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
-	    (ret = base_load(ctx, err)))
+	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
