@@ -257,4 +257,10 @@ uint64_t arch_plt_entry(const unsigned char *code, size_t len, uint64_t addr,
  * such as x86_64-linux-gnu-gcc that builds may call. */
 extern const char arch_gnu_triplet[];
 
+/* The dynamic linker (PT_INTERP) and the directory of the libraries of
+ * this architecture on the host: what `suture build --root` brings into
+ * the root to run suture itself there (src/build/sandbox.c). */
+extern const char arch_dynamic_linker[];
+extern const char arch_host_libdir[];
+
 #endif

@@ -7,7 +7,8 @@
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
  *               directory, skipping build artifacts; apply the diffs to
  *               patched/
- *   run.c       build both copies with the compiler wrapper first on PATH
+ *   run.c       build both copies with the compiler wrapper first on PATH,
+ *               inside the --root file system if given (sandbox.c)
  *   objects.c   read the wrapper's logs; load the objects linked into the
  *               binary, pair orig and patched objects, tell same-named
  *               source files apart in the target
@@ -37,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "build/cclog.h"
 #include "build/objfile.h"
@@ -158,8 +160,29 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err);
 bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
 		   const char *name);
 void base_stamp(struct build_ctx *ctx);
-struct json_t;
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
+
+/*
+ * build_spawn - start @argv in @cwd with @env added (as spawn_start), on
+ * the host or, with opts->root, inside the root (sandbox.c).
+ * build_helper - run @argv in the scratch directory the same way and wait;
+ * its status as spawn_run's.
+ */
+int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
+		char *const *env, const char *log_path, pid_t *pid,
+		struct error *err);
+int build_helper(const struct build_ctx *ctx, char *const *argv,
+		 const char *log_path, struct error *err);
+
+/* build_capture - the first line @argv prints, run by build_helper, or
+ * NULL if it fails or prints nothing.  A new string. */
+char *build_capture(const struct build_ctx *ctx, char *const *argv);
+
+/* packages_json - the Debian packages (and versions) that provided
+ * @compiler, the libc headers and each library the target links against
+ * (packages.c), for the build record.  A new reference. */
+struct json_t;
+struct json_t *packages_json(const struct build_ctx *ctx, const char *compiler);
 
 /*
  * presence_check - list in ctx->detail (at most @show) the functions that

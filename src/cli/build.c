@@ -92,7 +92,15 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			a->opts.debug_file = optarg;
 			break;
 		case 'r':
-			a->opts.root = optarg;
+			/* The sandbox binds it by absolute path. */
+			a->opts.root = realpath(optarg, NULL);
+			if (!a->opts.root) {
+				fprintf(stderr,
+					"suture build: cannot use root %s: "
+					"%m\n",
+					optarg);
+				return 1;
+			}
 			break;
 		case 'O':
 			a->opts.on = optarg;
@@ -245,6 +253,7 @@ out_ctx:
 	build_ctx_free(&ctx);
 out_free:
 	free(a.patches);
+	free((char *)a.opts.root);
 	free(name);
 	free(out);
 	return status;
