@@ -68,9 +68,12 @@ static char *debugfile_search(const struct build_ctx *ctx)
 	if (access(path, R_OK) == 0)
 		return path;
 	free(path);
-	if (*root && (path = debugfile_by_id(t, "")) && access(path, R_OK) == 0)
-		return path;
-	free(path);
+	if (*root) { /* also the host's, for a target made outside */
+		path = debugfile_by_id(t, "");
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
 	return t->debuglink ? debugfile_by_link(t, root) : NULL;
 }
 

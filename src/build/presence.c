@@ -41,7 +41,9 @@ static const char *presence_file(const struct target *t,
 	return y->bind == STB_LOCAL && y->file >= 0 ? t->files[y->file] : "";
 }
 
-/* Whether @t has a function like @y of @from (same name and file). */
+/* Whether @t has a function like @y of @from: same name, and for a
+ * static the same file, unless one side has no STT_FILE symbols (strip
+ * --strip-debug removes them). */
 static bool presence_has(const struct target *t, const struct target *from,
 			 const struct target_sym *y)
 {
@@ -49,10 +51,11 @@ static bool presence_has(const struct target *t, const struct target *from,
 
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct target_sym *z = &t->syms[i];
+		const char *zfile = presence_file(t, z);
 
 		if (presence_is_fn(z) && !strcmp(z->name, y->name) &&
 		    (z->bind == STB_LOCAL) == (y->bind == STB_LOCAL) &&
-		    !strcmp(presence_file(t, z), file))
+		    (!*file || !*zfile || !strcmp(zfile, file)))
 			return true;
 	}
 	return false;
