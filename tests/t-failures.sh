@@ -251,6 +251,13 @@ check_match "  ... saying the diff does not apply" "patch|apply|foo.c" "$OUT"
 sb "$TARGETS/calc/fix.diff" calc CC=gcc "CFLAGS=-O1 -g"
 check_match "  ... saying the rebuild does not match the binary" \
 	"does not match|differ" "$OUT"
+check_match "  ... counting the functions that match" \
+	"[0-9]+ of [0-9]+ functions match, [1-9][0-9]* differ" "$OUT"
+check_match "  ... with the first differing instructions of one" \
+	"^ +[0-9a-f]+: +[a-z]+.*\\| +[0-9a-f]+: +[a-z]+" "$OUT"
+check_match "  ... naming the flags from the DWARF producers" \
+	"likely cause: other compiler flags: only in the target: -O2; only in the rebuild: -O1" \
+	"$OUT"
 sb "$TARGETS/calc/fix.diff" no-such-binary
 check_match "  ... naming the missing binary" "no-such-binary" "$OUT"
 check_eq "the refused builds left the source tree as it was" "$sum0" \

@@ -158,10 +158,12 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
  * branch may be encoded with another length, as the assembler relaxes
  * branches differently when functions share a section, as long as it
  * lands on the same instruction.  Returns 1 if equivalent; 0 if not, with
- * *diff the offset in @a of the first difference; negative on error.
+ * *adiff and *bdiff the offsets in @a and @b of the first instruction that
+ * differs (the length when one ends first); negative on error.
  */
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
-		    const unsigned char *b, size_t blen, size_t *diff);
+		    const unsigned char *b, size_t blen, size_t *adiff,
+		    size_t *bdiff);
 
 /* ---- dynamic linking of the running process -------------------------- */
 
@@ -265,5 +267,11 @@ uint64_t arch_plt_entry(const unsigned char *code, size_t len, uint64_t addr,
 /* GNU target triplet ("x86_64-linux-gnu"): prefix of cross-named compilers
  * such as x86_64-linux-gnu-gcc that builds may call. */
 extern const char arch_gnu_triplet[];
+
+/* The dynamic linker (PT_INTERP) and the directory of the libraries of
+ * this architecture on the host: what `suture build --root` brings into
+ * the root to run suture itself there (src/build/sandbox.c). */
+extern const char arch_dynamic_linker[];
+extern const char arch_host_libdir[];
 
 #endif

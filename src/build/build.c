@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build/pipeline.h"
+#include "build/sandbox.h"
 #include "util/xalloc.h"
 
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
@@ -68,7 +69,8 @@ int build_run(struct build_ctx *ctx, struct error *err)
 
 	/* The target first: a stripped or id-less binary is refused before
 	 * minutes of building. */
-	if ((ret = build_paths(ctx, err)))
+	if ((ret = build_paths(ctx, err)) ||
+	    (ctx->opts->root && (ret = sandbox_check(ctx->opts->root, err))))
 		return ret;
 	if (!ctx->opts->target && access(ctx->target_path, F_OK) < 0)
 		return error_set(err, -ENOENT,
@@ -78,7 +80,7 @@ int build_run(struct build_ctx *ctx, struct error *err)
 				 "with --target",
 				 ctx->target_path);
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
-	    (ret = base_load(ctx, err)))
+	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;
 	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
 	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||

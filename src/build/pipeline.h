@@ -7,11 +7,13 @@
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
  *               directory, skipping build artifacts; apply the diffs to
  *               patched/
- *   run.c       build both copies with the compiler wrapper first on PATH
+ *   run.c       build both copies with the compiler wrapper first on PATH,
+ *               inside the --root file system if given (sandbox.c)
  *   objects.c   read the wrapper's logs; load the objects linked into the
  *               binary, pair orig and patched objects, tell same-named
  *               source files apart in the target
  *   target.c    (library) load the running binary: build id, symbols
+ *   debugfile.c its symbols from a separate debug file if stripped
  *   verify.c    refuse unless the rebuilt original matches the target
  *   compare.c   classify every function: unchanged, changed, new, or
  *               changed only in __LINE__ constants
@@ -25,6 +27,7 @@
  *   record.c    the patch's info_json build record
  *
  * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), cclog.c (its log),
+ * presence.c and mismatch.c/producer.c (what verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
  * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
  * (__LINE__-only changes), pbuild.c (assembling a struct patch).
@@ -40,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "build/cclog.h"
 #include "build/objfile.h"
@@ -52,13 +56,16 @@ struct build_opts {
 	const char *src_dir;	    /* tree the running binary came from */
 	const char *const *patches; /* diffs, applied in order */
 	size_t npatches;
-	const char *binary;   /* artifact to patch, relative to tree */
-	const char *target;   /* running binary; NULL: src_dir/binary */
-	const char *name;     /* patch name */
-	const char *on;	      /* patch file this one builds on, or
-				 NULL (suture build --on) */
-	char *const *command; /* build command; NULL: "make" */
-	bool keep;	      /* keep the scratch directory */
+	const char *binary;	/* artifact to patch, relative to tree */
+	const char *target;	/* running binary; NULL: src_dir/binary */
+	const char *debug_file; /* its separate debug file, or NULL */
+	const char *root;	/* build inside this root file system, or
+				   NULL: on the host */
+	const char *name;	/* patch name */
+	const char *on;		/* patch file this one builds on, or
+				   NULL (suture build --on) */
+	char *const *command;	/* build command; NULL: "make" */
+	bool keep;		/* keep the scratch directory */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
 	void *note_arg;
 };
@@ -137,6 +144,7 @@ void build_detail(struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The stages, in order. */
+int debugfile_attach(struct build_ctx *ctx, struct error *err);
 int tree_prepare(struct build_ctx *ctx, struct error *err);
 int run_builds(struct build_ctx *ctx, struct error *err);
 int objects_load(struct build_ctx *ctx, struct error *err);
@@ -163,8 +171,36 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err);
 bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
 		   const char *name);
 void base_stamp(struct build_ctx *ctx);
-struct json_t;
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
+
+/*
+ * build_spawn - start @argv in @cwd with @env added (as spawn_start), on
+ * the host or, with opts->root, inside the root (sandbox.c).
+ * build_helper - run @argv in the scratch directory the same way and wait;
+ * its status as spawn_run's.
+ */
+int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
+		char *const *env, const char *log_path, pid_t *pid,
+		struct error *err);
+int build_helper(const struct build_ctx *ctx, char *const *argv,
+		 const char *log_path, struct error *err);
+
+/* build_capture - the first line @argv prints, run by build_helper, or
+ * NULL if it fails or prints nothing.  A new string. */
+char *build_capture(const struct build_ctx *ctx, char *const *argv);
+
+/* packages_json - the Debian packages (and versions) that provided
+ * @compiler, the libc headers and each library the target links against
+ * (packages.c), for the build record.  A new reference. */
+struct json_t;
+struct json_t *packages_json(const struct build_ctx *ctx, const char *compiler);
+
+/*
+ * presence_check - list in ctx->detail (at most @show) the functions that
+ * only one of the target and the linked rebuilt original has (presence.c);
+ * returns how many there are.
+ */
+size_t presence_check(struct build_ctx *ctx, size_t show);
 
 /* tree_remove - delete the scratch directory (recursively). */
 void tree_remove(const char *dir);

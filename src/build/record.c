@@ -32,29 +32,6 @@ static json_t *record_text(const char *text, size_t len)
 	return j;
 }
 
-/* First line of `@compiler --version`, or "" if it cannot be run. */
-static char *record_cc_version(const struct build_ctx *ctx,
-			       const char *compiler)
-{
-	char *log = xasprintf("%s/cc-version.log", ctx->scratch);
-	char *argv[] = {(char *)compiler, "--version", NULL};
-	struct error err = {{0}};
-	unsigned char *buf = NULL;
-	size_t len;
-	char *line;
-
-	unlink(log);
-	if (spawn_run(argv, ctx->scratch, NULL, log, &err) != 0 ||
-	    file_read(log, &buf, &len, &err)) {
-		free(log);
-		return xstrdup("");
-	}
-	line = xasprintf("%.*s", (int)strcspn((char *)buf, "\n"), buf);
-	free(buf);
-	free(log);
-	return line;
-}
-
 /* The compiler of the first compile command of the orig build. */
 static const char *record_compiler(const struct build_ctx *ctx)
 {
@@ -70,16 +47,76 @@ static json_t *record_compiler_json(const struct build_ctx *ctx)
 {
 	const struct build_tree *t = &ctx->tree[TREE_ORIG];
 	const char *path = record_compiler(ctx);
-	char *version = record_cc_version(ctx, path);
+	char *argv[] = {(char *)path, "--version", NULL};
+	char *version = build_capture(ctx, argv);
 	json_t *j;
 
 	j = json_pack(
-	    "{s:s, s:s, s:s, s:s}", "path", path, "version", version,
-	    "target_comment", ctx->target->comment ? ctx->target->comment : "",
-	    "objects_comment",
+	    "{s:s, s:s, s:s, s:s}", "path", path, "version",
+	    version ? version : "", "target_comment",
+	    ctx->target->comment ? ctx->target->comment : "", "objects_comment",
 	    t->nobjs && t->objs[0]->comment ? t->objs[0]->comment : "");
 	free(version);
 	return j;
+}
+
+/* @arg with the orig tree's scratch path replaced by the source tree's,
+ * as the prefix map does for __FILE__: the record names no scratch path. */
+static json_t *record_arg(const struct build_ctx *ctx, const char *arg)
+{
+	const char *root = ctx->tree[TREE_ORIG].root;
+	const char *at = strstr(arg, root);
+	char *fixed;
+	json_t *j;
+
+	if (!at)
+		return json_string(arg);
+	fixed = xasprintf("%.*s%s%s", (int)(at - arg), arg, ctx->src_real,
+			  at + strlen(root));
+	j = json_string(fixed);
+	free(fixed);
+	return j;
+}
+
+static json_t *record_argv(const struct build_ctx *ctx, char *const *argv,
+			   size_t argc)
+{
+	json_t *arr = json_array();
+
+	for (size_t k = 0; k < argc && argv[k]; k++)
+		json_array_append_new(arr, record_arg(ctx, argv[k]));
+	return arr;
+}
+
+/* Each object linked into the binary and the command that compiled it:
+ * the exact flags every piece of the running code was made with. */
+static json_t *record_objects(const struct build_ctx *ctx)
+{
+	const struct build_tree *t = &ctx->tree[TREE_ORIG];
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < t->nobjs; i++) {
+		const struct objfile *o = t->objs[i];
+		char *abs = xasprintf("%s/%s", t->root, o->key);
+		const struct cc_cmd *c = cclog_producer(t->cclog, abs);
+
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:o}", "object", o->key,
+				   "source", o->source ? o->source : "", "argv",
+				   c ? record_argv(ctx, c->argv, c->argc)
+				     : json_array()));
+		free(abs);
+	}
+	return arr;
+}
+
+static json_t *record_build_command(const struct build_ctx *ctx)
+{
+	static char *const default_cmd[] = {"make", NULL};
+	char *const *cmd =
+	    ctx->opts->command ? ctx->opts->command : default_cmd;
+
+	return record_argv(ctx, cmd, SIZE_MAX);
 }
 
 /* Compile and link commands, with paths relative to the tree. */
@@ -92,16 +129,14 @@ static json_t *record_commands(const struct build_ctx *ctx)
 	for (size_t i = 0; i < t->cclog->n; i++) {
 		const struct cc_cmd *c = &t->cclog->cmds[i];
 		const char *cwd = c->cwd;
-		json_t *argv = json_array();
 
 		if (c->kind == CC_OTHER)
 			continue;
 		if (!strncmp(cwd, t->root, rl))
 			cwd = cwd[rl] ? cwd + rl + 1 : ".";
-		for (size_t k = 0; k < c->argc; k++)
-			json_array_append_new(argv, json_string(c->argv[k]));
 		json_array_append_new(
-		    arr, json_pack("{s:s, s:o}", "cwd", cwd, "argv", argv));
+		    arr, json_pack("{s:s, s:o}", "cwd", cwd, "argv",
+				   record_argv(ctx, c->argv, c->argc)));
 	}
 	return arr;
 }
@@ -160,12 +195,15 @@ int record_info(struct build_ctx *ctx, struct error *err)
 	if (!diffs)
 		return -EIO;
 	j = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:I, s:I}",
+	    "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s*, s:o, s:o, s:o, "
+	    "s:o, s:o, s:I, s:I}",
 	    "tool", "suture build", "source_dir", ctx->src_real, "binary",
 	    ctx->opts->binary, "compiler", record_compiler_json(ctx),
-	    "commands", record_commands(ctx), "diffs", diffs, "changed",
-	    record_fns(ctx, FN_CHANGED, false), "new",
+	    "build_command", record_build_command(ctx), "objects",
+	    record_objects(ctx), "packages",
+	    packages_json(ctx, record_compiler(ctx)), "commands",
+	    record_commands(ctx), "root", ctx->opts->root, "diffs", diffs,
+	    "changed", record_fns(ctx, FN_CHANGED, false), "new",
 	    record_fns(ctx, FN_NEW, false), "copied", record_fns(ctx, -1, true),
 	    "line_only", record_fns(ctx, FN_LINE_ONLY, false),
 	    "unchanged_rebuilt_count", (json_int_t)ctx->nunchanged,

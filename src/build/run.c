@@ -20,7 +20,9 @@
 
 #include "arch/arch.h"
 #include "build/pipeline.h"
+#include "build/sandbox.h"
 #include "build/spawn.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 /* Names always wrapped, whether or not they exist on PATH. */
@@ -42,37 +44,51 @@ static bool run_is_compiler_name(const char *name)
 	return false;
 }
 
-static int run_link(const char *bindir, const char *name, const char *self,
-		    struct error *err)
+/* PATH inside a root (--root): the root's own directories only. */
+static const char root_path[] = "/usr/local/bin:/usr/bin:/bin";
+
+/* Make @name in @bindir stand for the wrapper: a symlink to suture, or
+ * inside a root a script that starts the host's suture (sandbox.c). */
+static int run_link(const struct build_ctx *ctx, const char *bindir,
+		    const char *name, const char *self, struct error *err)
 {
 	char *path = xasprintf("%s/%s", bindir, name);
 	int ret = 0;
 
-	if (symlink(self, path) < 0 && errno != EEXIST)
+	if (access(path, F_OK) == 0)
+		ret = 0; /* a name found twice on PATH */
+	else if (ctx->opts->root)
+		ret = sandbox_wrapper(path, err);
+	else if (symlink(self, path) < 0)
 		ret = error_set(err, -errno, "cannot create %s: %s", path,
 				strerror(errno));
 	free(path);
 	return ret;
 }
 
-/* Link every compiler-like name found in the directories of PATH. */
-static int run_link_path_names(const char *bindir, const char *self,
-			       struct error *err)
+/* Link every compiler-like name found in the directories of PATH (of
+ * the root's PATH, under the root, with --root). */
+static int run_link_path_names(const struct build_ctx *ctx, const char *bindir,
+			       const char *self, struct error *err)
 {
-	char *path = xstrdup(getenv("PATH") ? getenv("PATH") : "");
+	const char *root = ctx->opts->root;
+	char *path = xstrdup(root ? root_path : getenv("PATH") ?: "");
 	char *save = NULL;
 	int ret = 0;
 
 	for (char *dir = strtok_r(path, ":", &save); dir && !ret;
 	     dir = strtok_r(NULL, ":", &save)) {
-		DIR *d = opendir(dir);
+		char *full = xasprintf("%s%s", root ? root : "", dir);
+		DIR *d = opendir(full);
 		struct dirent *de;
 
 		while (d && !ret && (de = readdir(d)))
 			if (run_is_compiler_name(de->d_name))
-				ret = run_link(bindir, de->d_name, self, err);
+				ret = run_link(ctx, bindir, de->d_name, self,
+					       err);
 		if (d)
 			closedir(d);
+		free(full);
 	}
 	free(path);
 	return ret;
@@ -95,21 +111,34 @@ static int run_make_bindir(struct build_ctx *ctx, char **bindir,
 				 strerror(errno));
 	for (size_t i = 0; i < sizeof(wrapped_names) / sizeof(*wrapped_names);
 	     i++)
-		if ((ret = run_link(*bindir, wrapped_names[i], self, err)))
+		if ((ret = run_link(ctx, *bindir, wrapped_names[i], self, err)))
 			return ret;
-	return run_link_path_names(*bindir, self, err);
+	return run_link_path_names(ctx, *bindir, self, err);
+}
+
+/*
+ * The SOURCE_DATE_EPOCH of both builds: the caller's, if set (the
+ * production build may have used it, and then __DATE__ and __TIME__ match
+ * the target), else a fixed one.  Never the current time: the same inputs
+ * must give the same patch file, and both trees must expand __DATE__ and
+ * __TIME__ alike so that they do not count as changes.
+ */
+static const char *run_epoch(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+
+	return e && *e ? e : "0";
 }
 
 /*
  * The environment of one tree's build: the wrapper first on PATH, pointed
- * at the tree's log.  Both builds get the same SOURCE_DATE_EPOCH (@epoch),
- * so that __DATE__ and __TIME__ expand alike in both and do not count as
- * changes.  NULL-terminated; the caller frees each string and the array.
+ * at the tree's log.  NULL-terminated; the caller frees each string and
+ * the array.
  */
 static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
-		      const char *bindir, time_t epoch)
+		      const char *bindir)
 {
-	const char *path = getenv("PATH");
+	const char *path = ctx->opts->root ? root_path : getenv("PATH");
 	char **env = xcalloc(7, sizeof(*env));
 
 	env[0] =
@@ -119,7 +148,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	env[3] = xasprintf("SUTURE_CCWRAP_DIR=%s", bindir);
 	env[4] =
 	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
-	env[5] = xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch);
+	env[5] = xasprintf("SOURCE_DATE_EPOCH=%s", run_epoch());
 	return env;
 }
 
@@ -128,6 +157,50 @@ static void run_free_env(char **env)
 	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);
+}
+
+int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
+		char *const *env, const char *log_path, pid_t *pid,
+		struct error *err)
+{
+	char **boxed;
+	int ret;
+
+	if (!ctx->opts->root)
+		return spawn_start(argv, cwd, env, log_path, pid, err);
+	if ((ret = sandbox_argv(ctx->opts->root, ctx->scratch, cwd, argv,
+				&boxed, err)))
+		return ret;
+	ret = spawn_start(boxed, cwd, env, log_path, pid, err);
+	sandbox_free(boxed);
+	return ret;
+}
+
+int build_helper(const struct build_ctx *ctx, char *const *argv,
+		 const char *log_path, struct error *err)
+{
+	pid_t pid;
+	int ret =
+	    build_spawn(ctx, argv, ctx->scratch, NULL, log_path, &pid, err);
+
+	return ret ? ret : spawn_wait(pid, argv[0], log_path, err);
+}
+
+char *build_capture(const struct build_ctx *ctx, char *const *argv)
+{
+	char *log = xasprintf("%s/record.log", ctx->scratch);
+	struct error err = {{0}};
+	unsigned char *buf = NULL;
+	char *line = NULL;
+	size_t len;
+
+	unlink(log);
+	if (build_helper(ctx, argv, log, &err) == 0 &&
+	    file_read(log, &buf, &len, &err) == 0 && len && buf[0] != '\n')
+		line = xasprintf("%.*s", (int)strcspn((char *)buf, "\n"), buf);
+	free(buf);
+	free(log);
+	return line;
 }
 
 /* Wait for the build of @t (status from spawn_wait) and explain failure. */
@@ -159,7 +232,6 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 	char *const *cmd =
 	    ctx->opts->command ? ctx->opts->command : default_cmd;
 	pid_t pids[TREE_COUNT] = {0};
-	time_t epoch = time(NULL);
 	char *bindir = NULL;
 	int ret;
 
@@ -173,9 +245,9 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
 		t->cclog_path =
 		    xasprintf("%s/%s.cclog", ctx->scratch, t->label);
-		env = run_env(ctx, t, bindir, epoch);
-		ret =
-		    spawn_start(cmd, t->root, env, t->log_path, &pids[i], err);
+		env = run_env(ctx, t, bindir);
+		ret = build_spawn(ctx, cmd, t->root, env, t->log_path, &pids[i],
+				  err);
 		run_free_env(env);
 	}
 	/* Wait for every build started, even after a failure. */

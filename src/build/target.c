@@ -29,20 +29,31 @@ struct target_load {
 	size_t shstrndx;
 };
 
-void target_close(struct target *t)
+/* Release the symbol table and the STT_FILE names. */
+static void target_free_symbols(struct target *t)
 {
-	if (!t)
-		return;
 	for (size_t i = 0; i < t->nsyms; i++)
 		free(t->syms[i].name);
 	for (size_t i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->syms);
 	free(t->files);
+}
+
+void target_close(struct target *t)
+{
+	if (!t)
+		return;
+	target_free_symbols(t);
 	free(t->segs);
 	free(t->plts);
 	free(t->irel);
+	for (size_t i = 0; i < t->nneeded; i++)
+		free(t->needed[i]);
+	free(t->needed);
 	free(t->comment);
+	free(t->debug_path);
+	free(t->debuglink);
 	free(t->path);
 	free(t->image);
 	free(t);
@@ -130,6 +141,39 @@ static void target_irelative(struct target *t, Elf_Scn *scn,
 	}
 }
 
+/* Remember the DT_NEEDED names of the SHT_DYNAMIC section. */
+static void target_needed(struct target_load *l, Elf_Scn *scn,
+			  const GElf_Shdr *sh)
+{
+	struct target *t = l->t;
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; d && i < n; i++) {
+		const char *name;
+		GElf_Dyn dyn;
+
+		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+			continue;
+		name = elf_strptr(l->e, sh->sh_link, dyn.d_un.d_val);
+		if (!name)
+			continue;
+		t->needed =
+		    xrealloc(t->needed, (t->nneeded + 1) * sizeof(*t->needed));
+		t->needed[t->nneeded++] = xstrdup(name);
+	}
+}
+
+/* A copy of the NUL-terminated string at the start of section @sh. */
+static char *target_section_text(const struct target_load *l,
+				 const GElf_Shdr *sh)
+{
+	if (sh->sh_type == SHT_NOBITS || sh->sh_offset + sh->sh_size > l->len)
+		return NULL;
+	return xasprintf("%.*s", (int)sh->sh_size,
+			 (char *)l->image + sh->sh_offset);
+}
+
 static void target_plt(struct target_load *l, const GElf_Shdr *sh,
 		       const char *name)
 {
@@ -144,7 +188,7 @@ static void target_plt(struct target_load *l, const GElf_Shdr *sh,
 }
 
 static void target_section(struct target_load *l, Elf_Scn *scn,
-			   const GElf_Shdr *sh, bool *has_symtab)
+			   const GElf_Shdr *sh)
 {
 	struct target *t = l->t;
 	const char *name = elf_strptr(l->e, l->shstrndx, sh->sh_name);
@@ -155,15 +199,16 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 		target_irelative(t, scn, sh);
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR))
 		target_plt(l, sh, name);
-	if (sh->sh_type == SHT_SYMTAB) {
-		*has_symtab = true;
+	if (sh->sh_type == SHT_DYNAMIC)
+		target_needed(l, scn, sh);
+	if (sh->sh_type == SHT_SYMTAB && !t->has_symtab) {
+		t->has_symtab = true;
 		target_symbols(l, scn, sh);
 	}
-	if (name && !strcmp(name, ".comment") &&
-	    sh->sh_offset + sh->sh_size <= l->len) {
-		t->comment = xasprintf("%.*s", (int)sh->sh_size,
-				       (char *)l->image + sh->sh_offset);
-	}
+	if (name && !strcmp(name, ".comment") && !t->comment)
+		t->comment = target_section_text(l, sh);
+	if (name && !strcmp(name, ".gnu_debuglink") && !t->debuglink)
+		t->debuglink = target_section_text(l, sh);
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_ALLOC) &&
 	    sh->sh_offset + sh->sh_size <= l->len) {
 		t->segs = xrealloc(t->segs, (t->nsegs + 1) * sizeof(*t->segs));
@@ -173,8 +218,7 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 }
 
 /* Walk the sections; the caller checks what was found. */
-static int target_parse(struct target_load *l, bool *has_symtab,
-			struct error *err)
+static int target_parse(struct target_load *l, struct error *err)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
@@ -193,7 +237,7 @@ static int target_parse(struct target_load *l, bool *has_symtab,
 		GElf_Shdr sh;
 
 		if (gelf_getshdr(scn, &sh))
-			target_section(l, scn, &sh, has_symtab);
+			target_section(l, scn, &sh);
 	}
 	return 0;
 }
@@ -201,7 +245,6 @@ static int target_parse(struct target_load *l, bool *has_symtab,
 int target_open(const char *path, struct target **out, struct error *err)
 {
 	struct target_load l = {0};
-	bool has_symtab = false;
 	int ret;
 
 	elf_version(EV_CURRENT);
@@ -215,24 +258,8 @@ int target_open(const char *path, struct target **out, struct error *err)
 		ret = error_set(err, -EINVAL, "%s is not an ELF file", path);
 		goto out_end;
 	}
-	if ((ret = target_parse(&l, &has_symtab, err)))
+	if ((ret = target_parse(&l, err)))
 		goto out_end;
-	if (!l.t->build_id_len) {
-		ret = error_set(err, -EINVAL,
-				"%s has no GNU build id (NT_GNU_BUILD_ID), so "
-				"a patch could not be bound to it; link it "
-				"with -Wl,--build-id",
-				path);
-		goto out_end;
-	}
-	if (!has_symtab) {
-		ret = error_set(err, -EINVAL,
-				"target is stripped: %s has no .symtab, so its "
-				"static functions and variables cannot be "
-				"found; point --target at the unstripped file",
-				path);
-		goto out_end;
-	}
 	elf_end(l.e);
 	*out = l.t;
 	return 0;
@@ -242,6 +269,56 @@ out_end:
 out_close:
 	target_close(l.t);
 	return ret;
+}
+
+/* Move what a debug file adds from @d to @t. */
+static void target_take_symbols(struct target *t, struct target *d)
+{
+	target_free_symbols(t);
+	t->syms = d->syms;
+	t->nsyms = d->nsyms;
+	t->files = d->files;
+	t->nfiles = d->nfiles;
+	t->has_symtab = true;
+	d->syms = NULL;
+	d->files = NULL;
+	d->nsyms = d->nfiles = 0;
+	if (!t->comment) {
+		t->comment = d->comment;
+		d->comment = NULL;
+	}
+}
+
+int target_add_debug(struct target *t, const char *debug_path,
+		     struct error *err)
+{
+	struct target *d;
+	int ret;
+
+	if ((ret = target_open(debug_path, &d, err)))
+		return ret;
+	if (d->build_id_len != t->build_id_len ||
+	    memcmp(d->build_id, t->build_id, t->build_id_len))
+		ret = error_set(err, -EINVAL,
+				"debug file %s is not for %s: its build id "
+				"differs",
+				debug_path, t->path);
+	else if (!d->has_symtab)
+		ret = error_set(err, -EINVAL,
+				"debug file %s has no symbol table (.symtab)",
+				debug_path);
+	if (!ret) {
+		target_take_symbols(t, d);
+		free(t->debug_path);
+		t->debug_path = xstrdup(debug_path);
+	}
+	target_close(d);
+	return ret;
+}
+
+const char *target_dwarf_path(const struct target *t)
+{
+	return t->debug_path ? t->debug_path : t->path;
 }
 
 static bool target_fits(const struct target_sym *y, const char *name)

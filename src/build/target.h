@@ -28,7 +28,12 @@ struct target {
 	char *path;
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	size_t build_id_len;
-	char *comment; /* .comment text */
+	char *comment;	  /* .comment text */
+	bool has_symtab;  /* a .symtab, its own or its debug file's */
+	char *debug_path; /* separate debug file the symbols came from */
+	char *debuglink;  /* file name in .gnu_debuglink, or NULL */
+	char **needed;	  /* DT_NEEDED library names */
+	size_t nneeded;
 	struct target_sym *syms;
 	size_t nsyms;
 	char **files; /* STT_FILE names, indexed by target_sym.file */
@@ -44,10 +49,22 @@ struct target {
 
 /*
  * target_open - load @path.  Fails when it is not an executable or shared
- * library of this architecture, has no GNU build id, or is stripped.
+ * library of this architecture.  A stripped file or one without a build id
+ * loads; the caller decides (debugfile.c).
  */
 int target_open(const char *path, struct target **out, struct error *err);
 void target_close(struct target *t);
+
+/*
+ * target_add_debug - take the symbol table (and .comment, if @t has none)
+ * of stripped @t from @debug_path, its separate debug file (objcopy
+ * --only-keep-debug).  Refused unless both have the same build id.
+ */
+int target_add_debug(struct target *t, const char *debug_path,
+		     struct error *err);
+
+/* target_dwarf_path - the file holding @t's DWARF, if it has any. */
+const char *target_dwarf_path(const struct target *t);
 
 /*
  * target_lookup - the defined function or variable @name of the target.

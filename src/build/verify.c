@@ -22,14 +22,16 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "build/mismatch.h"
 #include "build/pipeline.h"
 #include "util/xalloc.h"
 
-/* Functions named in a refusal; the count covers the rest. */
+/* Functions named in a refusal, each way; the count covers the rest. */
 #define VERIFY_SHOW_MAX 10
 
 struct verify_state {
-	size_t checked, bad;
+	size_t checked, bad, missing;
+	const struct objfile *first_bad; /* for the likely cause */
 };
 
 /* Mark the bytes of [@off, +@size) of @s that the linker fills in. */
@@ -50,36 +52,51 @@ static void verify_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
 	}
 }
 
-/* The first offset where the function differs from the target, or -1. */
-static int64_t verify_diff(const struct objfile *o, const struct obj_symbol *y,
-			   const struct target *t, const struct target_sym *ts)
+/*
+ * Whether the function differs from the target; *mine_off and
+ * *theirs_off get where the first difference starts in each.
+ */
+static bool verify_differs(const struct objfile *o, const struct obj_symbol *y,
+			   const unsigned char *theirs, uint64_t theirs_size,
+			   size_t *mine_off, size_t *theirs_off)
 {
 	const unsigned char *mine = o->secs[y->shndx].data;
-	const unsigned char *theirs = target_bytes(t, ts->value, ts->size);
-	size_t diff = 0;
 	bool *mask;
 	int eq;
 
+	*mine_off = *theirs_off = 0;
 	if (!mine || !theirs || y->value + y->size > o->secs[y->shndx].size)
-		return 0;
+		return true;
 	mask = xcalloc(y->size + 1, sizeof(*mask));
 	verify_mask(o, y->shndx, y->value, y->size, mask);
-	eq = arch_code_equiv(mine + y->value, y->size, mask, theirs, ts->size,
-			     &diff);
+	eq = arch_code_equiv(mine + y->value, y->size, mask, theirs,
+			     theirs_size, mine_off, theirs_off);
 	free(mask);
-	return eq == 1 ? -1 : (int64_t)diff;
+	return eq != 1;
 }
 
-static void verify_report(struct build_ctx *ctx, struct verify_state *vs,
-			  const struct objfile *o, const struct obj_symbol *y,
-			  const struct target_sym *ts, int64_t diff)
+static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
+			    const struct objfile *o, const struct obj_symbol *y,
+			    const struct target_sym *ts)
 {
+	const unsigned char *theirs =
+	    target_bytes(ctx->target, ts->value, ts->size);
+	size_t moff, toff;
+
+	vs->checked++;
+	if (!verify_differs(o, y, theirs, ts->size, &moff, &toff))
+		return;
+	if (!vs->first_bad)
+		vs->first_bad = o;
 	if (vs->bad++ >= VERIFY_SHOW_MAX)
 		return;
 	build_detail(ctx,
-		     "  %s (%s): first difference at offset %#" PRIx64
-		     " (%" PRIu64 " bytes rebuilt, %" PRIu64 " in the target)",
-		     y->name, o->key, (uint64_t)diff, y->size, ts->size);
+		     "  %s (%s): differs at +%#zx (%" PRIu64
+		     " bytes rebuilt, %" PRIu64 " in the target)",
+		     y->name, o->key, moff, y->size, ts->size);
+	if (o->secs[y->shndx].data && theirs)
+		mismatch_listing(ctx, o->secs[y->shndx].data + y->value,
+				 y->size, moff, theirs, ts->size, toff);
 }
 
 static int verify_object(struct build_ctx *ctx, const struct objfile *o,
@@ -88,7 +105,6 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct obj_symbol *y = &o->syms[i];
 		const struct target_sym *ts;
-		int64_t diff;
 		int ret;
 
 		if (y->type != STT_FUNC || !obj_sym_defined(o, y))
@@ -97,32 +113,36 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 		if (ret)
 			return ret;
 		if (!ts)
-			continue; /* inlined everywhere or discarded */
+			continue; /* presence_check reports it */
 		if (base_replaces(ctx, ts->value, y->name))
 			continue; /* the base patch's version is running */
-		vs->checked++;
-		diff = verify_diff(o, y, ctx->target, ts);
-		if (diff >= 0)
-			verify_report(ctx, vs, o, y, ts, diff);
+		verify_function(ctx, vs, o, y, ts);
 	}
 	return 0;
 }
 
-/* The compilers named in the objects' .comment, when the target's differs. */
-static void verify_comments(struct build_ctx *ctx)
+/* The refusal: counts in the message, the lists and the cause below. */
+static int verify_refuse(struct build_ctx *ctx, struct verify_state *vs,
+			 struct error *err)
 {
-	const struct build_tree *t = &ctx->tree[TREE_ORIG];
-	const char *tc = ctx->target->comment ? ctx->target->comment : "";
-
-	for (size_t i = 0; i < t->nobjs; i++) {
-		const char *oc = t->objs[i]->comment;
-
-		if (oc && !strstr(tc, oc)) {
-			build_detail(ctx, "the target was made by: %s", tc);
-			build_detail(ctx, "the rebuilt objects by: %s", oc);
-			return;
-		}
-	}
+	if (vs->bad > VERIFY_SHOW_MAX)
+		build_detail(ctx, "  ... and %zu more that differ",
+			     vs->bad - VERIFY_SHOW_MAX);
+	if (vs->missing > VERIFY_SHOW_MAX)
+		build_detail(ctx, "  ... and %zu more in only one of them",
+			     vs->missing - VERIFY_SHOW_MAX);
+	if (vs->first_bad)
+		mismatch_cause(ctx, vs->first_bad);
+	else
+		mismatch_cause(ctx, ctx->tree[TREE_ORIG].objs[0]);
+	return error_set(err, -EINVAL,
+			 "the rebuilt original does not match %s: %zu of %zu "
+			 "functions match, %zu differ, %zu are in only one "
+			 "of them (listed below); was it built from this "
+			 "tree with the same compiler, flags and build "
+			 "command?",
+			 ctx->target_path, vs->checked - vs->bad, vs->checked,
+			 vs->bad, vs->missing);
 }
 
 int verify_target(struct build_ctx *ctx, struct error *err)
@@ -134,26 +154,17 @@ int verify_target(struct build_ctx *ctx, struct error *err)
 	for (size_t i = 0; i < t->nobjs; i++)
 		if ((ret = verify_object(ctx, t->objs[i], &vs, err)))
 			return ret;
+	vs.missing = presence_check(ctx, VERIFY_SHOW_MAX);
 	ctx->nverified = vs.checked;
 	build_note(ctx, "checked %zu functions against %s", vs.checked,
 		   ctx->target_path);
-	if (vs.bad) {
-		if (vs.bad > VERIFY_SHOW_MAX)
-			build_detail(ctx, "  ... and %zu more",
-				     vs.bad - VERIFY_SHOW_MAX);
-		verify_comments(ctx);
-		return error_set(err, -EINVAL,
-				 "the rebuilt original does not match %s: %zu "
-				 "of %zu functions differ (listed below); was "
-				 "it built from this tree with the same "
-				 "compiler, flags and build command?",
-				 ctx->target_path, vs.bad, vs.checked);
-	}
 	if (!vs.checked)
 		return error_set(err, -EINVAL,
 				 "none of the functions of the rebuilt "
 				 "original is in %s; is it the binary built "
 				 "from %s?",
 				 ctx->target_path, ctx->opts->binary);
+	if (vs.bad || vs.missing)
+		return verify_refuse(ctx, &vs, err);
 	return 0;
 }

@@ -17,7 +17,8 @@
 static const char usage_text[] =
     "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
-    "                    [--target FILE] [--keep] [-v] [-- BUILD-COMMAND...]\n"
+    "                    [--target FILE] [--debug-file FILE] [--root DIR]\n"
+    "                    [--keep] [-v] [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
     "directory, once as is and once with the diffs applied, compare the\n"
@@ -32,6 +33,11 @@ static const char usage_text[] =
     "  --on BASE.sut    build on the source state of that patch (DIR plus\n"
     "                   its diffs); the new patch applies only on top of it\n"
     "  --target FILE    the running binary (default DIR/REL)\n"
+    "  --debug-file FILE  its separate debug file, if it is stripped\n"
+    "                   (default: found by build id or .gnu_debuglink)\n"
+    "  --root DIR       compile and link inside the root file system DIR\n"
+    "                   (scripts/mkroot makes one), not with the host's\n"
+    "                   compiler\n"
     "  --keep           keep the scratch directory\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make)\n";
@@ -42,6 +48,8 @@ static const struct option long_opts[] = {
     {"binary", required_argument, NULL, 'b'},
     {"name", required_argument, NULL, 'n'},
     {"target", required_argument, NULL, 't'},
+    {"debug-file", required_argument, NULL, 'd'},
+    {"root", required_argument, NULL, 'r'},
     {"on", required_argument, NULL, 'O'},
     {"keep", no_argument, NULL, 'k'},
     {"verbose", no_argument, NULL, 'v'},
@@ -79,6 +87,20 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 't':
 			a->opts.target = optarg;
+			break;
+		case 'd':
+			a->opts.debug_file = optarg;
+			break;
+		case 'r':
+			/* The sandbox binds it by absolute path. */
+			a->opts.root = realpath(optarg, NULL);
+			if (!a->opts.root) {
+				fprintf(stderr,
+					"suture build: cannot use root %s: "
+					"%m\n",
+					optarg);
+				return 1;
+			}
 			break;
 		case 'O':
 			a->opts.on = optarg;
@@ -231,6 +253,7 @@ out_ctx:
 	build_ctx_free(&ctx);
 out_free:
 	free(a.patches);
+	free((char *)a.opts.root);
 	free(name);
 	free(out);
 	return status;

@@ -59,18 +59,60 @@ static void print_contents(const struct patch *p)
 	printf("\n");
 }
 
-/* The builder's record: compiler, and the diffs the patch was made from. */
+/* A JSON array of strings on one line, after @title. */
+static void print_argv(const char *title, const json_t *argv)
+{
+	const json_t *a;
+	size_t i;
+
+	printf("%s", title);
+	json_array_foreach(argv, i, a) printf(" %s", json_string_value(a));
+	printf("\n");
+}
+
+/* How it was built: compiler, command, packages, flags of each object. */
+static void print_environment(const json_t *b)
+{
+	const char *path = "?", *version = "?", *root = NULL;
+	const json_t *e;
+	size_t i;
+
+	if (!json_unpack((json_t *)b, "{s:{s:s, s:s}}", "compiler", "path",
+			 &path, "version", &version))
+		printf("compiler: %s (%s)\n", path, version);
+	if (!json_unpack((json_t *)b, "{s:s}", "root", &root))
+		printf("built in root: %s\n", root);
+	print_argv("build command:", json_object_get(b, "build_command"));
+	json_array_foreach(json_object_get(b, "packages"), i, e)
+	{
+		const char *what = "?", *pkg = "", *ver = "", *file = "";
+
+		json_unpack((json_t *)e, "{s?s, s?s, s?s, s?s}", "for", &what,
+			    "package", &pkg, "version", &ver, "file", &file);
+		printf("package:  %-16s %s %s  (%s)\n", what,
+		       *pkg ? pkg : "(no package)", ver, file);
+	}
+	json_array_foreach(json_object_get(b, "objects"), i, e)
+	{
+		const char *obj = "?";
+
+		json_unpack((json_t *)e, "{s?s}", "object", &obj);
+		printf("object:   %s:", obj);
+		print_argv("", json_object_get(e, "argv"));
+	}
+}
+
+/* The builder's record: environment, and the diffs the patch was made
+ * from. */
 static void print_build(const struct patch *p)
 {
 	json_t *b = p->info_json ? json_loads(p->info_json, 0, NULL) : NULL;
 	json_t *diffs, *d;
-	const char *cc = NULL;
 	size_t i;
 
 	if (!b)
 		return;
-	if (!json_unpack(b, "{s:s}", "compiler", &cc))
-		printf("compiler: %s\n", cc);
+	print_environment(b);
 	diffs = json_object_get(b, "diffs");
 	json_array_foreach(diffs, i, d)
 	{

@@ -125,44 +125,49 @@ static bool equiv_insn(const struct equiv_code *a, const cs_insn *ia,
 
 /* Code that does not decode (data in .text): plain masked comparison. */
 static int equiv_bytes(const unsigned char *a, size_t alen, const bool *amask,
-		       const unsigned char *b, size_t blen, size_t *diff)
+		       const unsigned char *b, size_t blen, size_t *adiff,
+		       size_t *bdiff)
 {
-	for (size_t i = 0; i < alen && i < blen; i++)
-		if (!amask[i] && a[i] != b[i]) {
-			*diff = i;
-			return 0;
-		}
-	*diff = alen < blen ? alen : blen;
-	return alen == blen;
+	size_t i;
+
+	for (i = 0; i < alen && i < blen; i++)
+		if (!amask[i] && a[i] != b[i])
+			break;
+	*adiff = *bdiff = i;
+	return i == alen && alen == blen;
 }
 
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
-		    const unsigned char *b, size_t blen, size_t *diff)
+		    const unsigned char *b, size_t blen, size_t *adiff,
+		    size_t *bdiff)
 {
 	struct equiv_code ca, cb;
 	int ret = 1;
 	bool whole;
 	csh h;
 
-	*diff = 0;
+	*adiff = *bdiff = 0;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return -ENOMEM;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	whole = equiv_decode(h, a, alen, &ca);
 	whole = equiv_decode(h, b, blen, &cb) && whole;
 	if (!whole)
-		ret = equiv_bytes(a, alen, amask, b, blen, diff);
+		ret = equiv_bytes(a, alen, amask, b, blen, adiff, bdiff);
 	for (size_t k = 0; whole && ret == 1 && k < ca.nkeep; k++) {
 		const cs_insn *ia = &ca.insn[ca.keep[k]];
 
 		if (k >= cb.nkeep || !equiv_insn(&ca, ia, amask, a, &cb,
 						 &cb.insn[cb.keep[k]], b)) {
-			*diff = ia->address;
+			*adiff = ia->address;
+			*bdiff =
+			    k < cb.nkeep ? cb.insn[cb.keep[k]].address : blen;
 			ret = 0;
 		}
 	}
 	if (whole && ret == 1 && ca.nkeep != cb.nkeep) {
-		*diff = alen;
+		*adiff = alen;
+		*bdiff = cb.insn[cb.keep[ca.nkeep]].address;
 		ret = 0;
 	}
 	equiv_free(&ca);
