@@ -19,6 +19,7 @@
  * code).  New types and new variables are fine.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,4 +251,12 @@ int data_check(struct build_ctx *ctx, struct error *err)
 		    "attached as shadow data (suture_shadow_*, see README)",
 		    bad, bad == 1 ? "" : "s");
 	return 0;
+}
+
+json_t *data_check_json(const struct build_ctx *ctx)
+{
+	return json_pack("{s:I, s:I, s:I}", "types",
+			 (json_int_t)ctx->data_types, "variables",
+			 (json_int_t)ctx->data_vars, "objects_without_dwarf",
+			 (json_int_t)ctx->data_unchecked);
 }

@@ -173,6 +173,10 @@ bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
 void base_stamp(struct build_ctx *ctx);
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
 
+/* data_check_json - what data_check compared, for the build record (a new
+ * reference): {"types", "variables", "objects_without_dwarf"}. */
+struct json_t *data_check_json(const struct build_ctx *ctx);
+
 /*
  * build_spawn - start @argv in @cwd with @env added (as spawn_start), on
  * the host or, with opts->root, inside the root (sandbox.c).

@@ -212,6 +212,7 @@ int record_info(struct build_ctx *ctx, struct error *err)
 		return error_set(err, -ENOMEM,
 				 "cannot build the patch's "
 				 "build record (JSON)");
+	json_object_set_new(j, "data_check", data_check_json(ctx));
 	ctx->patch->info_json = json_dumps(j, JSON_INDENT(1));
 	json_decref(j);
 	return ctx->patch->info_json ? 0

@@ -74,6 +74,7 @@ static void print_argv(const char *title, const json_t *argv)
 static void print_environment(const json_t *b)
 {
 	const char *path = "?", *version = "?", *root = NULL;
+	json_int_t types, vars, blind;
 	const json_t *e;
 	size_t i;
 
@@ -92,6 +93,13 @@ static void print_environment(const json_t *b)
 		printf("package:  %-16s %s %s  (%s)\n", what,
 		       *pkg ? pkg : "(no package)", ver, file);
 	}
+	if (!json_unpack((json_t *)b, "{s:{s:I, s:I, s:I}}", "data_check",
+			 "types", &types, "variables", &vars,
+			 "objects_without_dwarf", &blind))
+		printf("data:     %lld types and %lld variables the running "
+		       "process holds checked unchanged; %lld objects "
+		       "without DWARF\n",
+		       (long long)types, (long long)vars, (long long)blind);
 	json_array_foreach(json_object_get(b, "objects"), i, e)
 	{
 		const char *obj = "?";
