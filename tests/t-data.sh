@@ -58,6 +58,22 @@ run "$SUTURE" info "$WORK/fix.sut"
 check_match "suture info shows the data check" \
 	"data: +$types types and $vars variables" "$OUT"
 
+section "-g3: a changed macro the patched file uses is named"
+SRC3=$WORK/store-g3
+make_tree store "$SRC3"
+build_tree "$SRC3" CC=gcc "CFLAGS=-O2 -g3" || finish
+build_patch "$WORK/macro.sut" "$SRC3" "$TARGETS/store/macro.diff" store \
+	CC=gcc "CFLAGS=-O2 -g3"
+check_match "suture build warns about QTY_MAX" \
+	"warning: macro QTY_MAX: 'QTY_MAX 1000000' -> 'QTY_MAX 500000' \(used in store.c\)" \
+	"$OUT"
+js=$("$SUTURE" info --json "$WORK/macro.sut" 2>/dev/null)
+check_match "the patch records it" "QTY_MAX 500000" \
+	"$(json_get "$js" 'join "\n", @{$j->{build}{data_check}{changed_macros}}')"
+check_nomatch "without -g3 nothing is said" "warning: macro" \
+	"$("$SUTURE" build --src "$SRC" --patch "$TARGETS/store/macro.diff" \
+		--binary store -o "$WORK/macro-g.sut" -- make "${MAKEARGS[@]}" 2>&1)"
+
 section "the accepted fix, live"
 start_target S "$SRC/store" || finish
 pid=$S_PID port=$S_PORT

@@ -46,11 +46,12 @@ static bool seen(struct reader *r, Dwarf_Die *die)
 	return false;
 }
 
-static void add_item(struct dw_items *items, char *name, char *text)
+void dw_items_add(struct dw_items *items, char *name, char *text)
 {
 	XGROW(items->v, items->cap, items->n + 1);
 	items->v[items->n].name = name;
 	items->v[items->n].text = text;
+	items->v[items->n].seq = items->n;
 	items->n++;
 }
 
@@ -255,8 +256,9 @@ static void drain(struct reader *r)
 		if (dwarf_hasattr(&t, DW_AT_declaration))
 			free(text);
 		else
-			add_item(&r->v->types,
-				 xasprintf("%s %s", word, die_name(&t)), text);
+			dw_items_add(&r->v->types,
+				     xasprintf("%s %s", word, die_name(&t)),
+				     text);
 	}
 }
 
@@ -295,10 +297,10 @@ static void add_var(struct reader *r, Dwarf_Die *die, const char *scope)
 
 	if (dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &t))
 		dwarf_aggregate_size(&t, &size);
-	add_item(&r->v->vars,
-		 scope ? xasprintf("%s::%s", scope, die_name(die))
-		       : xstrdup(die_name(die)),
-		 xasprintf("%s, %" PRIu64 " bytes", type, (uint64_t)size));
+	dw_items_add(&r->v->vars,
+		     scope ? xasprintf("%s::%s", scope, die_name(die))
+			   : xstrdup(die_name(die)),
+		     xasprintf("%s, %" PRIu64 " bytes", type, (uint64_t)size));
 	free(type);
 }
 
@@ -359,10 +361,41 @@ static int by_name(const void *a, const void *b)
 		      ((const struct dw_item *)b)->name);
 }
 
+/* Sort by name; of items with the same name keep the last one seen. */
+static int by_name_seq(const void *a, const void *b)
+{
+	const struct dw_item *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void dw_items_sort(struct dw_items *items)
+{
+	size_t k = 0;
+
+	qsort(items->v, items->n, sizeof(*items->v), by_name_seq);
+	for (size_t i = 0; i < items->n; i++) {
+		if (i + 1 < items->n &&
+		    !strcmp(items->v[i].name, items->v[i + 1].name)) {
+			free(items->v[i].name);
+			free(items->v[i].text);
+			continue;
+		}
+		items->v[k++] = items->v[i];
+	}
+	items->n = k;
+}
+
 static const Dwfl_Callbacks offline = {
     .find_debuginfo = dwfl_standard_find_debuginfo,
     .section_address = dwfl_offline_section_address,
 };
+
+Dwfl *dw_offline_begin(void)
+{
+	return dwfl_begin(&offline);
+}
 
 /* Finding an archive member's module: libdwfl names it "ARCHIVE(MEMBER)"
  * (or MEMBER, in older versions). */
@@ -403,7 +436,7 @@ int dw_view_read(const char *path, const char *member, const char *const *funcs,
 {
 	struct reader r = {
 	    .v = v, .funcs = funcs, .nfuncs = nfuncs, .all = all};
-	Dwfl *dwfl = dwfl_begin(&offline);
+	Dwfl *dwfl = dw_offline_begin();
 	Dwfl_Module *mod;
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias;
@@ -422,8 +455,8 @@ int dw_view_read(const char *path, const char *member, const char *const *funcs,
 	}
 	while ((cu = dwfl_module_nextcu(mod, cu, &bias)))
 		read_cu(&r, cu);
-	qsort(v->types.v, v->types.n, sizeof(*v->types.v), by_name);
-	qsort(v->vars.v, v->vars.n, sizeof(*v->vars.v), by_name);
+	dw_items_sort(&v->types);
+	dw_items_sort(&v->vars);
 	free(r.seen);
 	free(r.todo);
 	dwfl_end(dwfl);
@@ -438,7 +471,7 @@ const struct dw_item *dw_items_find(const struct dw_items *items,
 	return bsearch(&key, items->v, items->n, sizeof(key), by_name);
 }
 
-static void items_free(struct dw_items *items)
+void dw_items_free(struct dw_items *items)
 {
 	for (size_t i = 0; i < items->n; i++) {
 		free(items->v[i].name);
@@ -449,7 +482,7 @@ static void items_free(struct dw_items *items)
 
 void dw_view_free(struct dw_view *v)
 {
-	items_free(&v->types);
-	items_free(&v->vars);
+	dw_items_free(&v->types);
+	dw_items_free(&v->vars);
 	memset(v, 0, sizeof(*v));
 }

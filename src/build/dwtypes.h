@@ -17,11 +17,17 @@
 
 #include "util/error.h"
 
+struct Dwfl;
+/* dw_offline_begin - a libdwfl session for files read offline (objects,
+ * linked files); NULL on failure. */
+struct Dwfl *dw_offline_begin(void);
+
 /* A named thing and its description. */
 struct dw_item {
 	char *name; /* "struct item", "enum color"; or a variable: "counter",
 		       "fn::count" for a function's static */
 	char *text; /* the layout, or a variable's type and size */
+	size_t seq; /* order of appearance */
 };
 
 struct dw_items {
@@ -43,11 +49,18 @@ struct dw_view {
  * functions @funcs[0..n) and the variables use; with @all, every named type
  * of the object.  An object without DWARF gives ncus 0.
  */
-int dw_view_read(const char *path, const char *member,
-		 const char *const *funcs, size_t nfuncs, bool all,
-		 struct dw_view *v, struct error *err);
+int dw_view_read(const char *path, const char *member, const char *const *funcs,
+		 size_t nfuncs, bool all, struct dw_view *v, struct error *err);
 
-/* dw_items_find - the item called @name, or NULL. */
+/* dw_items_add - append (@name, @text), both taken over. */
+void dw_items_add(struct dw_items *items, char *name, char *text);
+
+/* dw_items_sort - sort by name, keeping of equal names the last added. */
+void dw_items_sort(struct dw_items *items);
+
+void dw_items_free(struct dw_items *items);
+
+/* dw_items_find - the item called @name (after dw_items_sort), or NULL. */
 const struct dw_item *dw_items_find(const struct dw_items *items,
 				    const char *name);
 

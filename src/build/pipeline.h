@@ -126,6 +126,8 @@ struct build_ctx {
 					 compared */
 	size_t data_unchecked;	      /* objects it could not check: no
 					 DWARF */
+	char **data_macros; /* -g3: "NAME: 'old' -> 'new' (used in F)" */
+	size_t ndata_macros, data_macros_cap;
 };
 
 /* build_run - run every stage; on success ctx->patch is ready to write. */

@@ -210,6 +210,19 @@ static void report(const struct build_ctx *ctx, const char *out)
 	report_list(ctx, FN_LINE_ONLY, false,
 		    "only __LINE__ constants changed (not patched)");
 	printf("unchanged but rebuilt: %zu functions\n", ctx->nunchanged);
+	printf("data checked unchanged: %zu types, %zu variables\n",
+	       ctx->data_types, ctx->data_vars);
+	for (size_t i = 0; i < ctx->ndata_macros; i++)
+		printf("warning: macro %s: values stored with the old "
+		       "meaning stay in memory; check that the patch handles "
+		       "them\n",
+		       ctx->data_macros[i]);
+	if (ctx->data_unchecked)
+		printf("warning: %zu object%s without debug information: "
+		       "changes to data layouts cannot be checked there "
+		       "(build with -g)\n",
+		       ctx->data_unchecked,
+		       ctx->data_unchecked == 1 ? "" : "s");
 	printf("patch %s written to %s\n", ctx->patch->name, out);
 }
 

@@ -38,7 +38,7 @@ static int item_add(const char *name, qty_t qty)
 	static int next_id = 100; /* function static */
 	struct item *it;
 
-	if (nitems == NITEMS)
+	if (nitems == NITEMS || qty > QTY_MAX)
 		return -1;
 	it = &items[nitems++];
 	it->id = next_id++;

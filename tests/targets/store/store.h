@@ -11,6 +11,9 @@
 #ifndef STORE_H
 #define STORE_H
 
+/* The most of one item the store accepts. */
+#define QTY_MAX 1000000
+
 enum item_state { ITEM_IDLE, ITEM_BUSY, ITEM_GONE };
 
 typedef long qty_t;
