@@ -200,15 +200,9 @@ int compare_objects(struct build_ctx *ctx, struct error *err)
 	for (size_t i = 0; i < t->nobjs; i++)
 		compare_object(ctx, t->objs[i]);
 	compare_cold_parts(ctx);
-	if ((ret = compare_locate(ctx, err)) ||
-	    (ret = compare_select(ctx, err)))
+	if ((ret = compare_locate(ctx, err)))
 		return ret;
-	for (size_t i = 0; i < ctx->nfns; i++)
-		if (ctx->fns[i].state == FN_CHANGED ||
-		    ctx->fns[i].state == FN_NEW)
-			return 0;
-	return error_set(err, -EINVAL, "the diff changes no code%s",
-			 ctx->nfns ? "" : " (no functions were found)");
+	return compare_select(ctx, err);
 }
 
 int compare_variables(struct build_ctx *ctx, struct error *err)
@@ -219,7 +213,13 @@ int compare_variables(struct build_ctx *ctx, struct error *err)
 	for (size_t i = 0; i < t->nobjs; i++)
 		if ((ret = compare_data(ctx, t->objs[i], err)))
 			return ret;
-	return 0;
+	/* last: a changed initializer alone is a better reason to give */
+	for (size_t i = 0; i < ctx->nfns; i++)
+		if (ctx->fns[i].state == FN_CHANGED ||
+		    ctx->fns[i].state == FN_NEW)
+			return 0;
+	return error_set(err, -EINVAL, "the diff changes no code%s",
+			 ctx->nfns ? "" : " (no functions were found)");
 }
 
 struct fn_result *build_fn(const struct build_ctx *ctx, const struct objfile *o,

@@ -21,7 +21,7 @@
  *               holds (from both builds' DWARF, via dwtypes.c)
  *   compare.c   (compare_variables) refuse a changed size or initializer
  *               of an existing variable, from the symbols: also without
- *               DWARF
+ *               DWARF; and a diff that changes no code
  *   emit.c      build the struct patch: new code, private constants,
  *               references into the target
  *   record.c    the patch's info_json build record
