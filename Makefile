@@ -32,6 +32,9 @@ build/obj/%.o: src/%.c
 
 -include $(OBJS:.o=.d)
 
+# header.c embeds the header with .incbin, which -MMD does not see.
+build/obj/build/header.o: include/suture.h
+
 deps:
 	@scripts/install-deps
 
@@ -49,6 +52,7 @@ bench: deps
 
 install: build/suture
 	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture
+	install -D -m 644 include/suture.h $(DESTDIR)$(PREFIX)/include/suture.h
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/arch/*.h include/*.h)

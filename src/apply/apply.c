@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "apply/apply.h"
+#include "apply/hooks.h"
 #include "apply/layout.h"
 #include "apply/leftover.h"
 #include "apply/link.h"
@@ -73,6 +74,7 @@ struct apply_ctx {
 	unsigned char **code; /* per function: its code as planned for */
 	size_t ungated;	      /* functions without a gate */
 	bool replace;	      /* apply --replace */
+	unsigned hook_ms;     /* how long a hook may run */
 	struct replace rp;    /* what it replaces (replace.h) */
 };
 
@@ -206,6 +208,7 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 		c->rec.funcs[i].new_addr = link_symbol_addr(
 		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
 	build_gates(c);
+	hooks_place(c->p, &c->lay, c->addrs, &c->rec);
 	return replace_gates(&c->rp, &c->rec, c->image, c->lay.base,
 			     c->lay.gates_off, c->rec.nfuncs,
 			     c->lay.base + record_live_offset(), err);
@@ -291,6 +294,8 @@ static int plan(struct apply_ctx *c, struct error *err)
 	start_record(c);
 	if (c->replace)
 		replace_plan(&c->rp, &c->st, &c->rec);
+	if ((r = hooks_collect(c->p, &c->rec, err)))
+		return r;
 	if ((r = layout_plan(c->p, record_size(&c->rec),
 			     c->rec.nfuncs + 2 * c->rec.nswitches, &c->lay,
 			     err)))
@@ -487,17 +492,27 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
 		return r;
 	fault_point("region written");
-	if ((r = write_trampolines(c, err)) ||
+	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,
+			   err)) ||
+	    (r = write_trampolines(c, err)) ||
 	    (r = replace_write(&c->rp, &c->rec, &c->mem, err)) ||
-	    (r = commit(c, err)))
+	    (r = commit(c, err)) ||
+	    (r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_POST_APPLY, c->hook_ms,
+			   err)))
 		return r;
 	finish_replace(c, res);
 	return 0;
 }
 
-/* Undo install: original entry bytes back, region unmapped. */
+/* Undo install: commit byte clear, original entry bytes back, region
+ * unmapped. */
 static void undo(struct apply_ctx *c)
 {
+	const unsigned char off = 0;
+
+	if (c->rec.live)
+		rmem_write(&c->mem, c->lay.base + record_live_offset(), &off, 1,
+			   NULL);
 	replace_undo(&c->rp, &c->rec, &c->mem);
 	for (size_t i = 0; i < c->ntramp; i++) {
 		const struct record_func *f = &c->rec.funcs[i];
@@ -581,7 +596,8 @@ static int apply_once(void *arg, struct error *err)
 	struct apply_ctx c = {.pid = t->pid,
 			      .p = t->p,
 			      .mem = {.fd = -1},
-			      .replace = t->o->replace};
+			      .replace = t->o->replace,
+			      .hook_ms = t->o->hook_timeout_ms};
 	struct apply_result *res = t->res;
 	int r;
 

@@ -21,11 +21,13 @@
 #include "util/error.h"
 
 #define APPLY_DEFAULT_TIMEOUT_MS 5000
+#define HOOK_DEFAULT_TIMEOUT_MS	 2000
 
 struct apply_opts {
-	unsigned timeout_ms; /* give up if code stays in use this long */
-	bool replace;	     /* the patch replaces every patch applied to
-				its module (replace.h) */
+	unsigned timeout_ms;	  /* give up if code stays in use this long */
+	bool replace;		  /* the patch replaces every patch applied to
+				     its module (replace.h) */
+	unsigned hook_timeout_ms; /* how long a hook may run (hooks.h) */
 };
 
 /* What apply_patch and revert_patch did. */

@@ -6,6 +6,7 @@
  *   struct rec_header                      fixed size, version 1
  *   struct rec_func[nfuncs]                at funcs_off
  *   struct rec_switch[nswitches]           at switches_off
+ *   struct rec_hook[nhooks]                at hooks_off
  *   string area (NUL-terminated strings)   at strings_off
  *
  * The header has grown, keeping version 1: `unwind` was appended, then
@@ -56,13 +57,15 @@ struct rec_header {
 	struct record_span unwind; /* appended; see above */
 	char id[PATCH_ID_LEN + 1], on[PATCH_NAME_MAX + 1];
 	char on_id[PATCH_ID_LEN + 1];	  /* appended too; "" when absent */
-	uint32_t nswitches, switches_off; /* appended last */
+	uint32_t nswitches, switches_off; /* appended */
+	uint32_t nhooks, hooks_off;	  /* appended last */
 };
 
 /* The header as the first suture wrote it: without `unwind`; and before
  * switches were added. */
 #define REC_HEADER_V1_SIZE offsetof(struct rec_header, unwind)
 #define REC_HEADER_V2_SIZE offsetof(struct rec_header, nswitches)
+#define REC_HEADER_V3_SIZE offsetof(struct rec_header, nhooks)
 
 struct rec_func {
 	uint32_t name, flags;
@@ -70,6 +73,11 @@ struct rec_func {
 	uint32_t saved_len, pad;
 	unsigned char saved[ARCH_TRAMPOLINE_MAX];
 	uint64_t gate, gate_size;
+};
+
+struct rec_hook {
+	uint32_t kind, name;
+	uint64_t addr;
 };
 
 struct rec_switch {
@@ -104,13 +112,16 @@ static size_t strings_size(const struct record *r)
 
 	for (size_t i = 0; i < r->nfuncs; i++)
 		n += strlen(r->funcs[i].name) + 1;
+	for (size_t i = 0; i < r->nhooks; i++)
+		n += strlen(r->hooks[i].name) + 1;
 	return n;
 }
 
 size_t record_size(const struct record *r)
 {
 	return sizeof(struct rec_header) + r->nfuncs * sizeof(struct rec_func) +
-	       r->nswitches * sizeof(struct rec_switch) + strings_size(r);
+	       r->nswitches * sizeof(struct rec_switch) +
+	       r->nhooks * sizeof(struct rec_hook) + strings_size(r);
 }
 
 /* Append @s to the string area at @area (*used bytes so far); returns its
@@ -147,8 +158,11 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->switches_off =
 	    (uint32_t)(sizeof(*h) + r->nfuncs * sizeof(struct rec_func));
 	h->nswitches = (uint32_t)r->nswitches;
-	h->strings_off = (uint32_t)(h->switches_off +
-				    r->nswitches * sizeof(struct rec_switch));
+	h->hooks_off = (uint32_t)(h->switches_off +
+				  r->nswitches * sizeof(struct rec_switch));
+	h->nhooks = (uint32_t)r->nhooks;
+	h->strings_off =
+	    (uint32_t)(h->hooks_off + r->nhooks * sizeof(struct rec_hook));
 	h->strings_size = (uint32_t)strings_size(r);
 	h->build_id_len = (uint32_t)r->build_id_len;
 	memcpy(h->build_id, r->build_id, r->build_id_len);
@@ -193,6 +207,14 @@ void record_encode(const struct record *r, unsigned char *buf)
 		memcpy(rw.before, w->before, w->len);
 		memcpy(rw.after, w->after, w->len);
 		memcpy(buf + h.switches_off + i * sizeof(rw), &rw, sizeof(rw));
+	}
+	for (size_t i = 0; i < r->nhooks; i++) {
+		struct rec_hook rh = {
+		    .kind = r->hooks[i].kind,
+		    .name = put_str(area, &used, r->hooks[i].name),
+		    .addr = r->hooks[i].addr};
+
+		memcpy(buf + h.hooks_off + i * sizeof(rh), &rh, sizeof(rh));
 	}
 	memcpy(buf, &h, sizeof(h));
 	h.crc = (uint32_t)crc32(0, buf, h.total_size);
@@ -240,6 +262,7 @@ static const char *read_header(const unsigned char *buf, size_t len,
 	if (h->version != RECORD_VERSION)
 		return "its record has a version this suture does not read";
 	if ((h->header_size != sizeof(*h) &&
+	     h->header_size != REC_HEADER_V3_SIZE &&
 	     h->header_size != REC_HEADER_V2_SIZE &&
 	     h->header_size != REC_HEADER_V1_SIZE) ||
 	    h->total_size > len || h->total_size < h->header_size ||
@@ -260,6 +283,15 @@ static bool unwind_ok(const struct rec_header *h)
 		h->unwind.offset - t->offset <= t->size - h->unwind.size);
 }
 
+/* Whether an array of @n entries of @size bytes at @off lies between the
+ * header and the strings. */
+static bool array_ok(const struct rec_header *h, uint32_t off, uint32_t n,
+		     size_t size)
+{
+	return !n || (off >= h->header_size &&
+		      (uint64_t)off + (uint64_t)n * size <= h->strings_off);
+}
+
 /* Check the header's framing: magic, version, sizes, CRC, bounds. */
 static const char *check_header(const unsigned char *buf, size_t len,
 				uint64_t at, struct rec_header *h)
@@ -278,13 +310,11 @@ static const char *check_header(const unsigned char *buf, size_t len,
 		return "its record fails its checksum";
 	if (h->base != at)
 		return "its record describes a region at another address";
-	if (h->funcs_off < h->header_size || h->nfuncs == 0 ||
-	    (uint64_t)h->funcs_off + (uint64_t)h->nfuncs * h->func_size >
-		(h->nswitches ? h->switches_off : h->strings_off) ||
-	    (h->nswitches &&
-	     (uint64_t)h->switches_off +
-		     (uint64_t)h->nswitches * sizeof(struct rec_switch) >
-		 h->strings_off) ||
+	if (h->nfuncs == 0 ||
+	    !array_ok(h, h->funcs_off, h->nfuncs, h->func_size) ||
+	    !array_ok(h, h->switches_off, h->nswitches,
+		      sizeof(struct rec_switch)) ||
+	    !array_ok(h, h->hooks_off, h->nhooks, sizeof(struct rec_hook)) ||
 	    (uint64_t)h->strings_off + h->strings_size > h->total_size ||
 	    h->build_id_len == 0 || h->build_id_len > PATCH_BUILD_ID_MAX)
 		return "its record has out-of-bounds fields";
@@ -354,6 +384,32 @@ static const char *decode_switches(const unsigned char *buf,
 	return NULL;
 }
 
+/* Decode the hooks: each inside the region's code. */
+static const char *decode_hooks(const unsigned char *buf,
+				const struct rec_header *h, struct record *r)
+{
+	const struct rec_part *t = &h->parts[RECORD_PART_TEXT];
+
+	r->hooks = xcalloc(h->nhooks, sizeof(*r->hooks));
+	for (uint32_t i = 0; i < h->nhooks; i++) {
+		struct record_hook *k = &r->hooks[i];
+		struct rec_hook rh;
+		const char *name;
+
+		memcpy(&rh, buf + h->hooks_off + i * sizeof(rh), sizeof(rh));
+		if (rh.kind >= HOOK_NKINDS ||
+		    !(name = get_str(buf, h, rh.name)) ||
+		    rh.addr < h->base + t->offset ||
+		    rh.addr >= h->base + t->offset + t->size)
+			return "its record has a malformed hook";
+		r->nhooks++;
+		k->kind = rh.kind;
+		k->addr = rh.addr;
+		k->name = xstrdup(name);
+	}
+	return NULL;
+}
+
 int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 		  struct record *r, struct error *err)
 {
@@ -387,7 +443,8 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 		r->parts[i].prot = (int)h.parts[i].prot;
 	}
 	if ((why = decode_funcs(buf, &h, r)) ||
-	    (why = decode_switches(buf, &h, r)))
+	    (why = decode_switches(buf, &h, r)) ||
+	    (why = decode_hooks(buf, &h, r)))
 		goto out_free;
 	return 0;
 out_free:
@@ -402,10 +459,15 @@ void record_free(struct record *r)
 		free(r->funcs[i].name);
 	free(r->funcs);
 	free(r->switches);
+	for (size_t i = 0; i < r->nhooks; i++)
+		free(r->hooks[i].name);
+	free(r->hooks);
 	free(r->target_file);
 	r->funcs = NULL;
 	r->switches = NULL;
 	r->nswitches = 0;
+	r->hooks = NULL;
+	r->nhooks = 0;
 	r->target_file = NULL;
 	r->nfuncs = 0;
 }

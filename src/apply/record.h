@@ -74,6 +74,22 @@ struct record_switch {
 	size_t len;				   /* bytes of each */
 };
 
+/* A hook of the patch (include/suture.h), to run in the target. */
+enum record_hook_kind {
+	HOOK_PRE_APPLY,
+	HOOK_POST_APPLY,
+	HOOK_PRE_REVERT,
+	HOOK_POST_REVERT,
+	HOOK_NKINDS,
+};
+
+struct record_hook {
+	uint32_t kind; /* enum record_hook_kind */
+	uint64_t addr; /* run-time address of the function, in the
+			  region's code */
+	char *name;    /* the function's name */
+};
+
 struct record {
 	uint64_t seq; /* 1 + the highest seq in the process when applied */
 	char name[PATCH_NAME_MAX + 1];
@@ -99,6 +115,8 @@ struct record {
 					   patch of its module applied
 					   before it (state.h) */
 	size_t nswitches;
+	struct record_hook *hooks; /* in the order the patch lists them */
+	size_t nhooks;
 };
 
 /* record_live_offset - where the commit byte is, from the region base. */

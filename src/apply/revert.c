@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
@@ -42,6 +43,7 @@ struct revert_ctx {
 	struct safety sf;
 	struct session s;
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
+	unsigned hook_ms; /* how long a hook may run */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */
@@ -234,10 +236,15 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 		return r;
 	if (!c->rec)
 		return 0;
-	if ((r = check_trampolines(c, err)) || (r = set_live(c, 0, err)))
+	if ((r = check_trampolines(c, err)) ||
+	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_PRE_REVERT, c->hook_ms,
+			   err)) ||
+	    (r = set_live(c, 0, err)))
 		return r;
 	fault_point("patch uncommitted");
-	if ((r = restore_entries(c, err)))
+	if ((r = restore_entries(c, err)) ||
+	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_POST_REVERT, c->hook_ms,
+			   err)))
 		return r;
 	/* Unmapping last: once no entry jumps into the region, and no
 	 * thread is in it, nothing can reach it any more. */
@@ -261,7 +268,8 @@ struct revert_try {
 static int revert_once(void *arg, struct error *err)
 {
 	struct revert_try *t = arg;
-	struct revert_ctx c = {.pid = t->pid, .mem = {.fd = -1}};
+	struct revert_ctx c = {
+	    .pid = t->pid, .mem = {.fd = -1}, .hook_ms = t->o->hook_timeout_ms};
 	struct apply_result *res = t->res;
 	int r;
 

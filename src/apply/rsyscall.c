@@ -111,8 +111,8 @@ uint64_t rsyscall_scratch(struct session *s, size_t len)
  * (PTRACE_O_TRACESYSGOOD makes the pending code an invalid signal number),
  * while a single step's SIGTRAP would be delivered and kill the process.
  */
-static int to_syscall_stop(struct session *s, struct session_thread *t,
-			   struct error *err)
+int rsyscall_step(struct session *s, struct session_thread *t,
+		  struct error *err)
 {
 	int st;
 
@@ -143,7 +143,7 @@ out_lost:
  * then have to be held and re-sent (losing its ordering and, beyond the
  * first, its siginfo); blocked, they simply stay queued until
  * session_close restores the mask.  SIGKILL and SIGSTOP cannot be blocked
- * and are still handled by to_syscall_stop.
+ * and are still handled by rsyscall_step.
  */
 static int block_signals(struct session *s, struct session_thread *t,
 			 struct error *err)
@@ -175,9 +175,8 @@ out_fail:
 static int park(struct session *s, struct rsys *r, struct session_thread *t,
 		struct error *err)
 {
-	static const uint64_t none[6];
 	unsigned char stub[ARCH_RESCUE_MAX];
-	arch_regs resume, parked = t->regs;
+	arch_regs resume, parked;
 	uint64_t mask;
 	int ret;
 
@@ -201,7 +200,7 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 	if ((ret = rmem_write(r->mem, r->cave, stub, r->len, err)))
 		return ret;
 	fault_point("rescue stub written");
-	arch_syscall_setup(&parked, r->cave + arch_rescue_park(), 0, none);
+	rsyscall_parked_regs(r, t, &parked);
 	t->dirty = true;
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &parked) < 0)
 		return error_set(err, -errno,
@@ -215,15 +214,33 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 	return 0;
 }
 
+struct session_thread *rsyscall_ready(struct session *s, struct rsys *r,
+				      struct error *err)
+{
+	struct session_thread *t = injector(s);
+
+	return !t->dirty && park(s, r, t, err) ? NULL : t;
+}
+
+void rsyscall_parked_regs(const struct rsys *r, const struct session_thread *t,
+			  arch_regs *regs)
+{
+	static const uint64_t none[6];
+
+	*regs = t->regs;
+	arch_syscall_setup(regs, r->cave + arch_rescue_park(), 0, none);
+}
+
 int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
 	     long *ret, struct error *err)
 {
-	struct session_thread *t = injector(s);
-	arch_regs regs = t->regs;
+	struct session_thread *t = rsyscall_ready(s, r, err);
+	arch_regs regs;
 	int e;
 
-	if (!t->dirty && (e = park(s, r, t, err)))
-		return e;
+	if (!t)
+		return -EIO;
+	regs = t->regs;
 	if ((e = seccomp_allows(&r->sc, s->pid, nr,
 				r->cave + arch_syscall_insn_len, args, err)))
 		return e;
@@ -234,11 +251,11 @@ int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
 	fault_point("system call set up");
-	if ((e = to_syscall_stop(s, t, err)))
+	if ((e = rsyscall_step(s, t, err)))
 		return e;
 	fault_point("system call entered");
 	/* After the exit stop the thread is at the park point again. */
-	if ((e = to_syscall_stop(s, t, err)))
+	if ((e = rsyscall_step(s, t, err)))
 		return e;
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) < 0)
 		return error_set(err, -errno,

@@ -57,6 +57,22 @@ int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
 	     long *ret, struct error *err);
 
 /*
+ * rsyscall_ready - the thread of @s that runs injected code, parked on the
+ * rescue stub (written now if it was not), or NULL with @err set.
+ * rsyscall_parked_regs - its registers when parked (rcall.h puts them
+ * back after a call).
+ */
+struct session_thread *rsyscall_ready(struct session *s, struct rsys *r,
+				      struct error *err);
+void rsyscall_parked_regs(const struct rsys *r, const struct session_thread *t,
+			  arch_regs *regs);
+
+/* rsyscall_step - resume @t until its next system-call stop (entry or
+ * exit), holding back signals that stop it first. */
+int rsyscall_step(struct session *s, struct session_thread *t,
+		  struct error *err);
+
+/*
  * rsyscall_finish - after session_close(): put the cave's bytes back and
  * release @r.  If suture dies before this, the stub stays in the cave,
  * unreachable and harmless.

@@ -49,7 +49,39 @@ static bool exited(int st)
 	return WIFEXITED(st) || WIFSIGNALED(st);
 }
 
+/* How long session_wait_until sleeps between looks: short, as a called
+ * hook usually returns within microseconds. */
+#define WAIT_POLL_NS 20000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* waitpid for any thread; with a @deadline (CLOCK_MONOTONIC ns, 0 for
+ * none) polls until then, and returns 0 if nothing came. */
+static pid_t wait_any(int *st, uint64_t deadline)
+{
+	const struct timespec nap = {0, WAIT_POLL_NS};
+	pid_t p;
+
+	if (!deadline)
+		return waitpid(-1, st, __WALL);
+	while (!(p = waitpid(-1, st, __WALL | WNOHANG)) && now_ns() < deadline)
+		nanosleep(&nap, NULL);
+	return p;
+}
+
 int session_wait(struct session *s, struct session_thread *t, int *st)
+{
+	return session_wait_until(s, t, st, 0);
+}
+
+int session_wait_until(struct session *s, struct session_thread *t, int *st,
+		       uint64_t deadline)
 {
 	if (t->gone)
 		return -ESRCH; /* its exit was reaped already */
@@ -59,8 +91,10 @@ int session_wait(struct session *s, struct session_thread *t, int *st)
 	} else {
 		for (;;) {
 			struct session_thread *o;
-			pid_t p = waitpid(-1, st, __WALL);
+			pid_t p = wait_any(st, deadline);
 
+			if (p == 0)
+				return -ETIMEDOUT;
 			if (p < 0 && errno == EINTR)
 				continue;
 			if (p < 0 || p == t->tid)

@@ -79,6 +79,11 @@ int session_close(struct session *s, struct error *err);
  */
 int session_wait(struct session *s, struct session_thread *t, int *st);
 
+/* session_wait_until - the same, giving up at @deadline (CLOCK_MONOTONIC
+ * ns; 0 waits for ever): -ETIMEDOUT then. */
+int session_wait_until(struct session *s, struct session_thread *t, int *st,
+		       uint64_t deadline);
+
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);
 

@@ -239,6 +239,33 @@ size_t arch_rescue_len(void);
 size_t arch_rescue_park(void);
 
 /*
+ * The stub also serves to call a function in the target (a patch's hook):
+ * the call returns to arch_rescue_return(), which keeps the return value
+ * in a register and goes on to the park point, so the thread restores
+ * itself whether or not suture is still there.  A tracer sees the return
+ * as the system-call stop of the park point's call, with the pc at
+ * arch_rescue_parked() (offsets from the stub's start), and the value in
+ * those registers as arch_rescue_retval().
+ */
+size_t arch_rescue_return(void);
+size_t arch_rescue_parked(void);
+uint64_t arch_rescue_retval(const arch_regs *r);
+
+/*
+ * arch_call_setup - change @r so that the thread calls @fn() on its own
+ * stack (below the red zone) and returns to @ret.  The caller writes the
+ * @len bytes of @frame at *@at first (the return address, on x86-64).
+ */
+#define ARCH_FRAME_MAX 16
+void arch_call_setup(arch_regs *r, uint64_t fn, uint64_t ret,
+		     unsigned char *frame, size_t *len, uint64_t *at);
+
+/* The ptrace register set (PTRACE_GETREGSET) holding the whole
+ * floating-point and vector state, which a called function may change. */
+extern const unsigned int arch_fp_regset;
+#define ARCH_FP_MAX 65536 /* x86 with AMX tiles needs 11008 */
+
+/*
  * arch_rescue_write - encode into @buf a rescue stub placed at @at that
  * resumes with @resume (see arch_regs_resume) and signal mask @sigmask.
  */

@@ -90,8 +90,7 @@ static int ccsplit_run(const char *real, int n, char **args,
 
 	if (ccwrap_log(log_path, real, n, args))
 		return CCWRAP_FAILED;
-	real_args =
-	    ccwrap_args(real, n, args, getenv("SUTURE_CCWRAP_PREFIX_MAP"));
+	real_args = ccwrap_args(real, n, args);
 	pid = fork();
 	if (pid == 0) {
 		execv(real, real_args);

@@ -16,9 +16,11 @@
  * into separate compiles (ccsplit.c), so that objects exist to compare.
  *
  * The environment carries the settings: SUTURE_CCWRAP_LOG (the log),
- * SUTURE_CCWRAP_DIR (the symlink directory, skipped when searching PATH) and
- * SUTURE_CCWRAP_PREFIX_MAP.  This is a program entry point, not library
- * code: it reports failures on stderr and returns an exit status.
+ * SUTURE_CCWRAP_DIR (the symlink directory, skipped when searching PATH),
+ * SUTURE_CCWRAP_PREFIX_MAP and SUTURE_CCWRAP_INCLUDE (where suture.h is,
+ * added with -idirafter so that it never hides a header of the build).  This is
+ * a program entry point, not library code: it reports failures on stderr and
+ * returns an exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -165,10 +167,11 @@ static char *ccwrap_find_real(const char *name, const char *skip_dir)
 	return found;
 }
 
-char **ccwrap_args(const char *real, int argc, char **argv,
-		   const char *prefix_map)
+char **ccwrap_args(const char *real, int argc, char **argv)
 {
-	char **args = xcalloc(argc + 4, sizeof(*args));
+	const char *prefix_map = getenv("SUTURE_CCWRAP_PREFIX_MAP");
+	const char *include = getenv("SUTURE_CCWRAP_INCLUDE");
+	char **args = xcalloc(argc + 5, sizeof(*args));
 	int n = 0;
 
 	args[n++] = (char *)real;
@@ -180,6 +183,8 @@ char **ccwrap_args(const char *real, int argc, char **argv,
 		if (prefix_map && *prefix_map)
 			args[n++] =
 			    xasprintf("-ffile-prefix-map=%s", prefix_map);
+		if (include && *include)
+			args[n++] = xasprintf("-idirafter%s", include);
 	}
 	args[n] = NULL;
 	return args;
@@ -214,8 +219,7 @@ int ccwrap_main(int argc, char **argv)
 			log_path, strerror(-ret));
 		return CCWRAP_FAILED;
 	}
-	execv(real, ccwrap_args(real, argc, argv,
-				getenv("SUTURE_CCWRAP_PREFIX_MAP")));
+	execv(real, ccwrap_args(real, argc, argv));
 	fprintf(stderr, "suture (compiler wrapper): cannot run %s: %s\n", real,
 		strerror(errno));
 	return CCWRAP_FAILED;

@@ -23,11 +23,10 @@ int ccwrap_log(const char *log_path, const char *compiler, int argc,
 /*
  * ccwrap_args - the argument vector for the real compiler @real: @argv
  * with argv[0] replaced and, when the call compiles, the wrapper's extra
- * options appended.  NULL-terminated; the caller never frees it (it is
- * passed to exec).
+ * options appended (from the environment, ccwrap.c).  NULL-terminated; the
+ * caller never frees it (it is passed to exec).
  */
-char **ccwrap_args(const char *real, int argc, char **argv,
-		   const char *prefix_map);
+char **ccwrap_args(const char *real, int argc, char **argv);
 
 /* ccsplit_wanted - whether the call compiles and links source files in
  * one go (cc -o prog a.c b.c). */

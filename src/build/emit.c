@@ -410,6 +410,39 @@ static void emit_header(struct emit *e)
 	p->target_file = xstrdup(base ? base + 1 : t->path);
 }
 
+/* Whether orig object @oo has a section called @name. */
+static bool has_section(const struct objfile *oo, const char *name)
+{
+	for (size_t i = 0; oo && i < oo->nsecs; i++)
+		if (oo->secs[i].name && !strcmp(oo->secs[i].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * The hooks the diff adds (suture.h): their pointer sections are copied,
+ * and binding their relocations copies the hook functions.  A hook the
+ * original has too (a base patch's, for a stacked patch) is not this
+ * patch's.
+ */
+static void emit_hooks(struct emit *e)
+{
+	const struct build_tree *t = &e->ctx->tree[TREE_PATCHED];
+
+	for (size_t i = 0; i < t->nobjs; i++) {
+		const struct objfile *o = t->objs[i];
+
+		for (uint32_t k = 0; k < o->nsecs; k++) {
+			const char *name = o->secs[k].name;
+
+			if (name && !strncmp(name, PATCH_HOOK_PREFIX,
+					     strlen(PATCH_HOOK_PREFIX)) &&
+			    !has_section(build_objpair(e->ctx, o), name))
+				emit_copy(e, o, k);
+		}
+	}
+}
+
 int emit_patch(struct build_ctx *ctx, struct error *err)
 {
 	struct emit e = {.ctx = ctx};
@@ -421,6 +454,7 @@ int emit_patch(struct build_ctx *ctx, struct error *err)
 		if (ctx->fns[i].in_patch)
 			ctx->fns[i].psym =
 			    emit_local(&e, ctx->fns[i].obj, ctx->fns[i].sym);
+	emit_hooks(&e);
 	if ((ret = emit_bind_all(&e, err)))
 		goto out_free;
 	emit_funcs(&e);

@@ -208,6 +208,9 @@ struct json_t *packages_json(const struct build_ctx *ctx, const char *compiler);
  */
 size_t presence_check(struct build_ctx *ctx, size_t show);
 
+/* The text of include/suture.h (header.c), NUL-terminated. */
+extern const char suture_h_text[];
+
 /* tree_remove - delete the scratch directory (recursively). */
 void tree_remove(const char *dir);
 

@@ -116,6 +116,25 @@ static int run_make_bindir(struct build_ctx *ctx, char **bindir,
 	return run_link_path_names(ctx, *bindir, self, err);
 }
 
+/* SCRATCH/include/suture.h, which the wrapper puts on the include path of
+ * every compile (after the build's own directories). */
+static int run_write_header(struct build_ctx *ctx, struct error *err)
+{
+	char *dir = xasprintf("%s/include", ctx->scratch);
+	char *path = xasprintf("%s/suture.h", dir);
+	int ret = 0;
+
+	if (mkdir(dir, 0755) < 0)
+		ret = error_set(err, -errno, "cannot create %s: %s", dir,
+				strerror(errno));
+	else
+		ret = file_write_atomic(path, suture_h_text,
+					strlen(suture_h_text), err);
+	free(path);
+	free(dir);
+	return ret;
+}
+
 /*
  * The SOURCE_DATE_EPOCH of both builds: the caller's, if set (the
  * production build may have used it, and then __DATE__ and __TIME__ match
@@ -139,7 +158,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 		      const char *bindir)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
-	char **env = xcalloc(7, sizeof(*env));
+	char **env = xcalloc(8, sizeof(*env));
 
 	env[0] =
 	    xasprintf("PATH=%s%s%s", bindir, path ? ":" : "", path ? path : "");
@@ -149,6 +168,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	env[4] =
 	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
 	env[5] = xasprintf("SOURCE_DATE_EPOCH=%s", run_epoch());
+	env[6] = xasprintf("SUTURE_CCWRAP_INCLUDE=%s/include", ctx->scratch);
 	return env;
 }
 
@@ -235,7 +255,8 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 	char *bindir = NULL;
 	int ret;
 
-	if ((ret = run_make_bindir(ctx, &bindir, err)))
+	if ((ret = run_make_bindir(ctx, &bindir, err)) ||
+	    (ret = run_write_header(ctx, err)))
 		goto out_free;
 	build_note(ctx, "building both trees: %s ...", cmd[0]);
 	for (int i = 0; i < TREE_COUNT && !ret; i++) {

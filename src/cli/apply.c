@@ -15,6 +15,7 @@
 
 static const char usage_text[] =
     "usage: suture apply PID FILE [--replace] [--timeout SEC]\n"
+    "                    [--hook-timeout SEC]\n"
     "\n"
     "Apply the patch FILE to the running process PID.  Every thread is\n"
     "stopped for a moment at a point where none of them is inside a\n"
@@ -25,10 +26,13 @@ static const char usage_text[] =
     "           program or library, in the same stop: functions only the\n"
     "           old patches changed go back to their original code, and\n"
     "           the old patches' memory is freed.  For a cumulative patch\n"
-    "           (suture build --patch A --patch B ...).\n";
+    "           (suture build --patch A --patch B ...).\n"
+    "--hook-timeout SEC  how long each of the patch's hooks (suture.h)\n"
+    "           may run before the apply is undone (default 2).\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
+    {"hook-timeout", required_argument, NULL, 'H'},
     {"replace", no_argument, NULL, 'r'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -53,7 +57,8 @@ static void print_replaced(const struct apply_result *res, bool replace)
 
 int cmd_apply(int argc, char **argv)
 {
-	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS};
+	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
+			       .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS};
 	struct error err = {""};
 	struct apply_result res;
 	struct patch *p;
@@ -61,13 +66,12 @@ int cmd_apply(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
 		if (c == 'r')
 			o.replace = true;
-		else if (c != 't' ||
-			 cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+		else if (cli_timeout_option(c, optarg, &o) < 0)
 			return fputs(usage_text, stderr), 2;
 	}
 	if (argc - optind != 2 || cli_parse_pid(argv[optind], &pid) < 0)

@@ -15,14 +15,17 @@
 
 static const char usage_text[] =
     "usage: suture revert PID [NAME | --all] [--timeout SEC]\n"
+    "                     [--hook-timeout SEC]\n"
     "\n"
     "Undo the patch NAME in process PID, or the most recently applied\n"
     "one, or with --all every patch, newest first.  Like apply, it waits\n"
     "up to SEC seconds (default 5) for a moment when no thread is running\n"
-    "the patch's code, and changes nothing if none comes.\n";
+    "the patch's code, and changes nothing if none comes.  The patch's\n"
+    "revert hooks may run --hook-timeout seconds (default 2).\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
+    {"hook-timeout", required_argument, NULL, 'H'},
     {"all", no_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -71,19 +74,19 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 
 int cmd_revert(int argc, char **argv)
 {
-	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS};
+	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
+			       .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS};
 	bool all = false;
 	pid_t pid;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
 		if (c == 'a')
 			all = true;
-		else if (c != 't' ||
-			 cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+		else if (cli_timeout_option(c, optarg, &o) < 0)
 			return fputs(usage_text, stderr), 2;
 	}
 	if (argc - optind < 1 || argc - optind > 2 - all ||

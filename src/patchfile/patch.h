@@ -31,6 +31,11 @@
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
 
 /* Section flags, independent of ELF's. */
+/* Sections ".suture.hook.KIND" hold pointers to the patch's hooks
+ * (include/suture.h); KIND is pre_apply, post_apply, pre_revert or
+ * post_revert. */
+#define PATCH_HOOK_PREFIX ".suture.hook."
+
 #define PSEC_EXEC  0x1 /* machine code */
 #define PSEC_WRITE 0x2 /* writable at run time (new variables) */
 

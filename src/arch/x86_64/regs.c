@@ -3,6 +3,7 @@
  * program counter, stack pointer, system-call injection and the DWARF
  * register numbering the unwinder uses.
  */
+#include <elf.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@ const unsigned char arch_syscall_insn[] = {0x0f, 0x05}; /* syscall */
 const uint32_t arch_audit_arch = AUDIT_ARCH_X86_64;
 const size_t arch_syscall_insn_len = sizeof(arch_syscall_insn);
 const size_t arch_red_zone = 128;
+const unsigned int arch_fp_regset = NT_X86_XSTATE;
 
 uint64_t arch_regs_pc(const arch_regs *r)
 {

@@ -9,7 +9,14 @@
  *   mov   ctx+8*k(%rip), %reg    ; for every general register but rsp
  *   mov   ctx_rsp(%rip), %rsp
  *   jmp   *ctx_rip(%rip)
+ *   mov   %rax, %r12             ; a called function returns here
+ *   jmp   park
  *   ctx:  rflags, 15 registers, rsp, rip, signal mask
+ *
+ * The stub is in a read-only page: a called function's return value is
+ * kept in %r12 (callee-saved, so the function itself leaves it alone and
+ * the restore path puts the thread's own value back), where the tracer
+ * reads it at the park point's system-call stop.
  *
  * mov does not change flags, so popfq can come first.
  */
@@ -41,8 +48,9 @@ static const struct {
     {offsetof(arch_regs, r15), 15},
 };
 #define NGPRS	 (sizeof(gprs) / sizeof(*gprs))
-#define MASK_LEN 27 /* the rt_sigprocmask sequence */
-#define CODE_LEN (2 + MASK_LEN + 7 + 1 + 7 * NGPRS + 7 + 6)
+#define MASK_LEN 27	 /* the rt_sigprocmask sequence */
+#define RET_LEN	 (3 + 5) /* the return path of a called function */
+#define CODE_LEN (2 + MASK_LEN + 7 + 1 + 7 * NGPRS + 7 + 6 + RET_LEN)
 #define CTX_LEN	 (8 * (NGPRS + 4))
 
 /* Emit `op reg, disp32(%rip)` (7 bytes) addressing @target from @at. */
@@ -66,6 +74,36 @@ size_t arch_rescue_len(void)
 size_t arch_rescue_park(void)
 {
 	return 2;
+}
+
+size_t arch_rescue_parked(void)
+{
+	return 2 + MASK_LEN;
+}
+
+size_t arch_rescue_return(void)
+{
+	return CODE_LEN - RET_LEN;
+}
+
+uint64_t arch_rescue_retval(const arch_regs *r)
+{
+	return r->r12;
+}
+
+void arch_call_setup(arch_regs *r, uint64_t fn, uint64_t ret,
+		     unsigned char *frame, size_t *len, uint64_t *at)
+{
+	/* below the red zone, aligned as after a call: (rsp + 8) % 16 == 0 */
+	uint64_t sp = ((r->rsp - arch_red_zone - 64) & ~(uint64_t)15) - 8;
+
+	memcpy(frame, &ret, 8);
+	*len = 8;
+	*at = sp;
+	r->rsp = sp;
+	r->rip = fn;
+	r->rax = 0;
+	r->orig_rax = (uint64_t)-1;
 }
 
 /* rt_sigprocmask(SIG_SETMASK, @mask_at, NULL, 8) from @at: 27 bytes. */
@@ -111,6 +149,13 @@ void arch_rescue_write(unsigned char *buf, uint64_t at, const arch_regs *resume,
 	disp = (int32_t)(ctx_rsp + 8 - (at + (p - buf) + 6));
 	*p++ = 0xff; /* jmp *ctx_rip(%rip) */
 	*p++ = 0x25;
+	memcpy(p, &disp, 4);
+	p += 4;
+	*p++ = 0x49; /* mov %rax, %r12 */
+	*p++ = 0x89;
+	*p++ = 0xc4;
+	disp = (int32_t)(at + arch_rescue_park() - (at + (p - buf) + 5));
+	*p++ = 0xe9; /* jmp park */
 	memcpy(p, &disp, 4);
 
 	memcpy(c, &resume->eflags, 8);
