@@ -170,6 +170,7 @@ static void start_record(struct apply_ctx *c)
 	const struct patch *p = c->p;
 
 	c->rec.seq = state_next_seq(&c->st);
+	c->rec.pending_hooks = -1;
 	strcpy(c->rec.name, p->name);
 	strcpy(c->rec.id, p->id);
 	strcpy(c->rec.on, p->on);
@@ -208,7 +209,9 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 		c->rec.funcs[i].new_addr = link_symbol_addr(
 		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
 	build_gates(c);
-	hooks_place(c->p, &c->lay, c->addrs, &c->rec);
+	if ((r = hooks_place(c->p, &c->lay, c->addrs, &c->rec, c->image,
+			     c->rec.nfuncs + 2 * c->rec.nswitches, err)))
+		return r;
 	return replace_gates(&c->rp, &c->rec, c->image, c->lay.base,
 			     c->lay.gates_off, c->rec.nfuncs,
 			     c->lay.base + record_live_offset(), err);
@@ -297,8 +300,9 @@ static int plan(struct apply_ctx *c, struct error *err)
 	if ((r = hooks_collect(c->p, &c->rec, err)))
 		return r;
 	if ((r = layout_plan(c->p, record_size(&c->rec),
-			     c->rec.nfuncs + 2 * c->rec.nswitches, &c->lay,
-			     err)))
+			     c->rec.nfuncs + 2 * c->rec.nswitches +
+				 hooks_gates(&c->rec),
+			     hooks_data(&c->rec), &c->lay, err)))
 		return r;
 	c->image = xmalloc(c->lay.size);
 	if ((r = check_entries(c, err)) || (r = read_entries(c, err)) ||

@@ -13,7 +13,25 @@ static const char *const kind_names[HOOK_NKINDS] = {
     [HOOK_POST_APPLY] = "post_apply",
     [HOOK_PRE_REVERT] = "pre_revert",
     [HOOK_POST_REVERT] = "post_revert",
+    [HOOK_RUN_POST_APPLY] = "post_apply hooks",
+    [HOOK_RUN_POST_REVERT] = "post_revert hooks",
 };
+
+const char *hook_kind_name(int kind)
+{
+	return kind >= 0 && kind < HOOK_NKINDS ? kind_names[kind] : "?";
+}
+
+/* The runner of each kind of post hook, and its flag (byte offset in the
+ * data part). */
+static const struct {
+	enum record_hook_kind hooks, runner;
+} runners[] = {
+    {HOOK_POST_APPLY, HOOK_RUN_POST_APPLY},
+    {HOOK_POST_REVERT, HOOK_RUN_POST_REVERT},
+};
+#define NRUNNERS   (sizeof(runners) / sizeof(*runners))
+#define FLAGS_SIZE 8
 
 /* The kind a section name stands for, or -1. */
 static int section_kind(const char *name)
@@ -22,53 +40,101 @@ static int section_kind(const char *name)
 
 	if (strncmp(name, PATCH_HOOK_PREFIX, n))
 		return -1;
-	for (int k = 0; k < HOOK_NKINDS; k++)
+	for (int k = 0; k <= HOOK_POST_REVERT; k++)
 		if (!strcmp(name + n, kind_names[k]))
 			return k;
 	return -1;
 }
 
-static void add_hook(struct record *rec, int kind, uint64_t addr,
-		     const char *name)
+static void add_hook(struct record *rec, int kind, const char *name)
 {
 	rec->hooks =
 	    xrealloc(rec->hooks, (rec->nhooks + 1) * sizeof(*rec->hooks));
-	rec->hooks[rec->nhooks++] = (struct record_hook){
-	    .kind = (uint32_t)kind, .addr = addr, .name = xstrdup(name)};
+	rec->hooks[rec->nhooks++] =
+	    (struct record_hook){.kind = (uint32_t)kind, .name = xstrdup(name)};
 }
 
-int hooks_collect(const struct patch *p, struct record *rec, struct error *err)
+/* The hooks of one section; -EINVAL if it is not what suture.h makes. */
+static int collect_section(const struct patch *p, const struct patch_section *s,
+			   int kind, struct record *rec, struct error *err)
 {
-	for (size_t i = 0; i < p->nsections; i++) {
-		const struct patch_section *s = &p->sections[i];
-		int kind = section_kind(s->name);
+	if (kind < 0)
+		return error_set(err, -EINVAL,
+				 "unknown kind of hook section %s", s->name);
+	for (size_t k = 0; k < s->nrelocs; k++) {
+		const struct patch_symbol *y = &p->symbols[s->relocs[k].symbol];
 
-		if (kind < 0 && !strncmp(s->name, PATCH_HOOK_PREFIX,
-					 strlen(PATCH_HOOK_PREFIX)))
+		if (y->kind != PSYM_LOCAL || !y->func || s->relocs[k].addend)
 			return error_set(err, -EINVAL,
-					 "unknown kind of hook section %s",
-					 s->name);
-		for (size_t k = 0; kind >= 0 && k < s->nrelocs; k++) {
-			const struct patch_symbol *y =
-			    &p->symbols[s->relocs[k].symbol];
-
-			if (y->kind != PSYM_LOCAL || !y->func ||
-			    s->relocs[k].addend)
-				return error_set(err, -EINVAL,
-						 "hook section %s points at "
-						 "%s, not at a function of "
-						 "the patch",
-						 s->name, y->name);
-			add_hook(rec, kind, 0, y->name);
-		}
+					 "hook section %s points at %s, not "
+					 "at a function of the patch",
+					 s->name, y->name);
+		add_hook(rec, kind, y->name);
 	}
 	return 0;
 }
 
-void hooks_place(const struct patch *p, const struct layout *lay,
-		 const uint64_t *resolved, struct record *rec)
+int hooks_collect(const struct patch *p, struct record *rec, struct error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < p->nsections; i++) {
+		const struct patch_section *s = &p->sections[i];
+
+		if (strncmp(s->name, PATCH_HOOK_PREFIX,
+			    strlen(PATCH_HOOK_PREFIX)))
+			continue;
+		if ((r = collect_section(p, s, section_kind(s->name), rec,
+					 err)))
+			return r;
+	}
+	for (size_t i = 0; rec->nhooks && i < NRUNNERS; i++)
+		add_hook(rec, runners[i].runner, kind_names[runners[i].runner]);
+	return 0;
+}
+
+size_t hooks_gates(const struct record *rec)
+{
+	return rec->nhooks ? NRUNNERS : 0;
+}
+
+size_t hooks_data(const struct record *rec)
+{
+	return rec->nhooks ? FLAGS_SIZE : 0;
+}
+
+/* The address of flag @i of @rec (in the data part). */
+static uint64_t flag_addr(const struct record *rec, size_t i)
+{
+	return rec->base + rec->parts[RECORD_PART_DATA].offset + i;
+}
+
+/* Write runner @i at @at: it calls the hooks of its kind, then sets its
+ * flag. */
+static int place_runner(struct record *rec, size_t i, unsigned char *code,
+			uint64_t at, struct error *err)
+{
+	uint64_t *fns = xcalloc(rec->nhooks + 1, sizeof(*fns));
+	size_t n = 0, len;
+	int r;
+
+	for (size_t k = 0; k < rec->nhooks; k++) {
+		if (rec->hooks[k].kind == runners[i].hooks)
+			fns[n++] = rec->hooks[k].addr;
+		if (rec->hooks[k].kind == runners[i].runner)
+			rec->hooks[k].addr = at;
+	}
+	r = arch_runner_write(code, &len, at, fns, n, flag_addr(rec, i), err);
+	free(fns);
+	return r;
+}
+
+int hooks_place(const struct patch *p, const struct layout *lay,
+		const uint64_t *resolved, struct record *rec,
+		unsigned char *image, size_t slot, struct error *err)
 {
 	size_t n = 0;
+	int r;
 
 	for (size_t i = 0; i < p->nsections; i++) {
 		const struct patch_section *s = &p->sections[i];
@@ -79,6 +145,56 @@ void hooks_place(const struct patch *p, const struct layout *lay,
 			rec->hooks[n++].addr = link_symbol_addr(
 			    p, lay, resolved, s->relocs[k].symbol);
 	}
+	for (size_t i = 0; i < hooks_gates(rec); i++) {
+		uint64_t off = lay->gates_off + (slot + i) * ARCH_GATE_MAX;
+
+		if ((r = place_runner(rec, i, image + off, lay->base + off,
+				      err)))
+			return r;
+	}
+	return 0;
+}
+
+/* The names of @rec's hooks of @kind, "a, b". */
+static char *names_of(const struct record *rec, uint32_t kind)
+{
+	char *s = xstrdup(""), *o;
+
+	for (size_t k = 0; k < rec->nhooks; k++)
+		if (rec->hooks[k].kind == kind) {
+			o = s;
+			s = xasprintf("%s%s%s", o, *o ? ", " : "",
+				      rec->hooks[k].name);
+			free(o);
+		}
+	return s;
+}
+
+/* "the pre_apply hook f of patch 'x'", "the post_apply hooks of patch 'x'
+ * (a, b)": for messages. */
+static char *describe(const struct record *rec, const struct record_hook *h)
+{
+	char *names = NULL, *s;
+
+	if (h->kind < HOOK_RUN_POST_APPLY)
+		return xasprintf("the %s hook %s of patch '%s'",
+				 kind_names[h->kind], h->name, rec->name);
+	for (size_t i = 0; i < NRUNNERS; i++)
+		if (runners[i].runner == h->kind)
+			names = names_of(rec, runners[i].hooks);
+	s = xasprintf("the %s of patch '%s' (%s)", kind_names[h->kind],
+		      rec->name, names && *names ? names : "none");
+	free(names);
+	return s;
+}
+
+/* The hooks @kind means: itself, or for a post kind its runner. */
+static bool selects(enum record_hook_kind kind, uint32_t have)
+{
+	for (size_t i = 0; i < NRUNNERS; i++)
+		if (runners[i].hooks == kind)
+			return have == runners[i].runner;
+	return have == kind;
 }
 
 int hooks_run(struct session *s, struct rsys *rs, const struct record *rec,
@@ -91,10 +207,9 @@ int hooks_run(struct session *s, struct rsys *rs, const struct record *rec,
 		long ret;
 		int r;
 
-		if (h->kind != kind)
+		if (!selects(kind, h->kind))
 			continue;
-		what = xasprintf("the %s hook %s of patch '%s'",
-				 kind_names[kind], h->name, rec->name);
+		what = describe(rec, h);
 		r = rcall(s, rs, h->addr, what, timeout_ms, &ret, err);
 		fault_point("hook run");
 		if (!r && kind == HOOK_PRE_APPLY && ret)
@@ -107,4 +222,18 @@ int hooks_run(struct session *s, struct rsys *rs, const struct record *rec,
 			return r;
 	}
 	return 0;
+}
+
+int hooks_pending(const struct rmem *mem, const struct record *rec)
+{
+	unsigned char flags[NRUNNERS];
+
+	if (!rec->nhooks ||
+	    rmem_read(mem, flag_addr(rec, 0), flags, sizeof(flags), NULL))
+		return -1;
+	if (rec->live && !flags[0])
+		return HOOK_POST_APPLY;
+	if (!rec->live && flags[0] && !flags[1])
+		return HOOK_POST_REVERT;
+	return -1;
 }

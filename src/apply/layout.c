@@ -107,7 +107,7 @@ static void find_unwind(const struct patch *p, struct layout *l)
 }
 
 int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
-		struct layout *l, struct error *err)
+		size_t data_reserve, struct layout *l, struct error *err)
 {
 	uint64_t pos, start;
 	int r;
@@ -129,6 +129,7 @@ int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
 	pos += ngates * ARCH_GATE_MAX;
 	set_part(l, RECORD_PART_TEXT, start, pos, PROT_READ | PROT_EXEC);
 	start = pos = align_up(pos, page_size());
+	pos += data_reserve;
 	place_sections(p, l, PSEC_WRITE, PSEC_WRITE, &pos);
 	set_part(l, RECORD_PART_DATA, start, pos, PROT_READ | PROT_WRITE);
 	l->size = align_up(pos, page_size());

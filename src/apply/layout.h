@@ -40,11 +40,12 @@ struct layout {
 
 /*
  * layout_plan - assign every section, GOT slot and stub of @p an offset in
- * a region whose record part holds @record_bytes and whose text part has
- * room for @ngates gates.  Release with layout_free.
+ * a region whose record part holds @record_bytes, whose text part has room
+ * for @ngates gates, and whose data part starts with @data_reserve bytes
+ * for suture's own use (hooks.h).  Release with layout_free.
  */
 int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
-		struct layout *l, struct error *err);
+		size_t data_reserve, struct layout *l, struct error *err);
 
 /*
  * layout_place - choose l->base in a gap of @maps such that the whole

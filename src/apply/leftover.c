@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "apply/apply.h"
+#include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
@@ -15,6 +17,9 @@
 size_t leftover_count(const struct state *st)
 {
 	size_t n = st->ndead + st->nold;
+
+	for (size_t i = 0; i < st->n; i++)
+		n += st->v[i].pending_hooks >= 0;
 
 	for (size_t i = 0; i < st->nbad; i++)
 		n += st->bad[i].blank;
@@ -170,6 +175,17 @@ int leftover_finish_replace(struct session *s, struct rsys *rs,
 	return unmap_records(s, rs, old, nold, err);
 }
 
+/* Run the post-apply or post-revert hooks of @r that an interrupted
+ * suture did not get to (hooks.h). */
+static int pending_hooks(struct session *s, struct rsys *rs,
+			 const struct record *r, struct error *err)
+{
+	if (r->pending_hooks < 0)
+		return 0;
+	return hooks_run(s, rs, r, r->pending_hooks, HOOK_DEFAULT_TIMEOUT_MS,
+			 err);
+}
+
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, struct error *err)
 {
@@ -178,14 +194,16 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 	if ((r = close_memfds(s, rs, err)))
 		return r;
 	for (size_t i = 0; i < st->n; i++)
-		if ((r = settle_switches(mem, &st->v[i], true, err)))
+		if ((r = pending_hooks(s, rs, &st->v[i], err)) ||
+		    (r = settle_switches(mem, &st->v[i], true, err)))
 			return r;
 	if ((r = unmap_records(s, rs, st->old, st->nold, err)))
 		return r;
 	for (size_t i = st->ndead; i-- > 0;) {
 		const struct record *d = &st->dead[i];
 
-		if ((r = restore_entries(mem, d, err)) ||
+		if ((r = pending_hooks(s, rs, d, err)) ||
+		    (r = restore_entries(mem, d, err)) ||
 		    (r = unmap(s, rs, d->base, d->base + d->size, err)))
 			return r;
 	}

@@ -13,6 +13,8 @@
  *     to the old code (so they are harmless, but in the way);
  *   - a region mapped and never written (all zero);
  *   - a descriptor of a memfd made for a region, not yet closed;
+ *   - post-apply hooks of a live patch, or post-revert hooks of a patch
+ *     switched off, that did not run (hooks.h);
  *   - after a replace that was committed but not finished: the regions of
  *     the patches it replaced (state.h: old), and entries that still jump
  *     to its switch gates (record.h), which behave like their final bytes.

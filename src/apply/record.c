@@ -417,6 +417,7 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	struct rec_header h;
 
 	memset(r, 0, sizeof(*r));
+	r->pending_hooks = -1;
 	if ((why = check_header(buf, len, at, &h)))
 		goto out_bad;
 	why = "its record has a malformed name or file name";

@@ -80,6 +80,8 @@ enum record_hook_kind {
 	HOOK_POST_APPLY,
 	HOOK_PRE_REVERT,
 	HOOK_POST_REVERT,
+	HOOK_RUN_POST_APPLY,  /* the runner of the post-apply hooks */
+	HOOK_RUN_POST_REVERT, /* and of the post-revert hooks (hooks.h) */
 	HOOK_NKINDS,
 };
 
@@ -117,6 +119,9 @@ struct record {
 	size_t nswitches;
 	struct record_hook *hooks; /* in the order the patch lists them */
 	size_t nhooks;
+	int pending_hooks; /* not in the record: the kind of hooks an
+			      interrupted suture left to run, or -1
+			      (hooks_pending, set by state_read) */
 };
 
 /* record_live_offset - where the commit byte is, from the region base. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/hooks.h"
 #include "apply/state.h"
 #include "util/xalloc.h"
 
@@ -58,8 +59,10 @@ static void add_bad(struct state *st, const struct proc_maps *maps, size_t i,
 				      b->start, why);
 }
 
-static void add_record(struct state *st, struct record *r)
+static void add_record(struct state *st, struct record *r,
+		       const struct rmem *mem)
 {
+	r->pending_hooks = hooks_pending(mem, r);
 	if (r->live) {
 		XGROW(st->v, st->cap, st->n);
 		st->v[st->n++] = *r;
@@ -167,7 +170,7 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 			record_free(&r);
 			continue;
 		}
-		add_record(st, &r);
+		add_record(st, &r, mem);
 	}
 	qsort(st->v, st->n, sizeof(*st->v), by_seq);
 	qsort(st->dead, st->ndead, sizeof(*st->dead), by_seq);

@@ -219,6 +219,18 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
 		    struct error *err);
 
 /*
+ * arch_runner_write - encode into @buf, placed at @at, a function that
+ * calls the @n functions @fns in order, then sets the byte at @flag to 1,
+ * then returns (*len gets its length, at most ARCH_GATE_MAX).  -E2BIG if
+ * that does not fit.  A patch's post-apply and post-revert hooks run
+ * through one, so the flag says whether they all ran, whoever was left to
+ * see them finish (hooks.h).
+ */
+int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
+		      const uint64_t *fns, size_t n, uint64_t flag,
+		      struct error *err);
+
+/*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct
  * branch whose target lies strictly inside (@lo, @hi): such a function
  * would jump into the middle of its own displaced entry.

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "apply/hooks.h"
 #include "apply/modules.h"
 #include "apply/status.h"
 #include "cli/commands.h"
@@ -52,6 +53,14 @@ static void print_record(const struct record *r)
 	printf("   applied:  %s\n", when(r->applied_ns, t, sizeof(t), false));
 	if (r->on[0])
 		printf("   built on: %s\n", r->on);
+	for (size_t i = 0; i < r->nhooks; i++)
+		if (r->hooks[i].kind < HOOK_RUN_POST_APPLY)
+			printf("   hook:     %s (%s)\n", r->hooks[i].name,
+			       hook_kind_name(r->hooks[i].kind));
+	if (r->pending_hooks >= 0)
+		printf("   pending:  its %s hooks did not run (an interrupted "
+		       "suture); the next apply or revert runs them\n",
+		       hook_kind_name(r->pending_hooks));
 	for (size_t i = 0; i < r->nfuncs; i++)
 		printf("   %-24s %#" PRIx64 " -> %#" PRIx64 "%s\n",
 		       r->funcs[i].name, r->funcs[i].entry,

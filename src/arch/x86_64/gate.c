@@ -200,6 +200,35 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
 	return ret;
 }
 
+int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
+		      const uint64_t *fns, size_t n, uint64_t flag,
+		      struct error *err)
+{
+	/* sub $8,%rsp; call...; movb $1,flag(%rip); add $8,%rsp; ret: the
+	 * sub keeps the callees' stack aligned as the ABI wants */
+	static const unsigned char sub[4] = {0x48, 0x83, 0xec, 0x08};
+	static const unsigned char add_ret[5] = {0x48, 0x83, 0xc4, 0x08, 0xc3};
+	size_t k = sizeof(sub);
+
+	if (k + 5 * n + 7 + sizeof(add_ret) > ARCH_GATE_MAX)
+		return error_set(err, -E2BIG, "too many hooks of one kind");
+	memcpy(buf, sub, sizeof(sub));
+	for (size_t i = 0; i < n; i++, k += 5) {
+		if (!fits32((int64_t)(fns[i] - (at + k + 5))))
+			return error_set(err, -ERANGE, "hook out of reach");
+		buf[k] = 0xe8;
+		put32(buf + k + 1, (int64_t)(fns[i] - (at + k + 5)));
+	}
+	buf[k] = 0xc6; /* movb $1, flag(%rip) */
+	buf[k + 1] = 0x05;
+	put32(buf + k + 2, (int64_t)(flag - (at + k + 7)));
+	buf[k + 6] = 1;
+	k += 7;
+	memcpy(buf + k, add_ret, sizeof(add_ret));
+	*len = k + sizeof(add_ret);
+	return 0;
+}
+
 bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi)
 {
