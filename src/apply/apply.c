@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "apply/apply.h"
 #include "apply/hooks.h"
@@ -44,6 +45,7 @@
 #include "apply/quiesce.h"
 #include "apply/region.h"
 #include "apply/replace.h"
+#include "apply/shadow.h"
 #include "apply/resolve.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
@@ -74,6 +76,10 @@ struct apply_ctx {
 	unsigned char **code; /* per function: its code as planned for */
 	size_t ungated;	      /* functions without a gate */
 	bool replace;	      /* apply --replace */
+	uint64_t shadow_at;   /* the shadow-data anchor, if the patch uses
+				 one (shadow.h) */
+	bool shadow_new;      /* it is to be mapped behind the region */
+	bool shadow_mapped;   /* and was, by this attempt */
 	unsigned hook_ms;     /* how long a hook may run */
 	struct replace rp;    /* what it replaces (replace.h) */
 };
@@ -198,8 +204,13 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	int r;
 
 	if ((r = layout_place(&c->lay, &c->maps, c->target->lo, c->target->hi,
-			      c->pid, err)) ||
-	    (r = link_image(c->p, &c->lay, c->addrs, c->image, err)))
+			      c->pid, err)))
+		return r;
+	if (c->shadow_new)
+		c->shadow_at = c->lay.base + c->lay.size;
+	shadow_resolve(c->p, c->addrs, c->shadow_at);
+	c->rec.shadow = c->shadow_at;
+	if ((r = link_image(c->p, &c->lay, c->addrs, c->image, err)))
 		return r;
 	c->rec.base = c->lay.base;
 	c->rec.size = c->lay.size;
@@ -304,6 +315,12 @@ static int plan(struct apply_ctx *c, struct error *err)
 				 hooks_gates(&c->rec),
 			     hooks_data(&c->rec), &c->lay, err)))
 		return r;
+	if (shadow_wanted(c->p)) {
+		c->shadow_at = shadow_find(&c->maps);
+		c->shadow_new = !c->shadow_at;
+		c->lay.extra =
+		    c->shadow_new ? (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+	}
 	c->image = xmalloc(c->lay.size);
 	if ((r = check_entries(c, err)) || (r = read_entries(c, err)) ||
 	    (r = replace_read(&c->rp, &c->rec, &c->mem, err)))
@@ -418,6 +435,25 @@ static int map_region(struct apply_ctx *c, struct error *err)
 	return r;
 }
 
+/* The shadow-data anchor, if this patch brings the first one; -EAGAIN (a
+ * new attempt, a new plan) if its page was taken since the map was read. */
+static int map_shadow(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	if (!c->shadow_new)
+		return 0;
+	if ((r = shadow_map(&c->s, &c->mem, &c->rs, c->shadow_at, err)) ==
+	    -EEXIST)
+		return error_set(err, -EAGAIN,
+				 "the page chosen for shadow data in process "
+				 "%d was taken",
+				 c->pid);
+	c->shadow_mapped = !r;
+	fault_point("shadow anchor mapped");
+	return r;
+}
+
 /* Write the trampolines, counting them for undo. */
 static int write_trampolines(struct apply_ctx *c, struct error *err)
 {
@@ -485,7 +521,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	if ((r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)) ||
 	    (r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
-	    (r = map_region(c, err)))
+	    (r = map_region(c, err)) || (r = map_shadow(c, err)))
 		return r;
 	res->ungated = c->ungated;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -527,6 +563,8 @@ static void undo(struct apply_ctx *c)
 	}
 	region_unmap_parts(&c->s, &c->rs, c->lay.base, c->lay.parts, c->mapped,
 			   NULL);
+	if (c->shadow_mapped)
+		shadow_unmap(&c->s, &c->rs, c->shadow_at, NULL);
 }
 
 static void ctx_free(struct apply_ctx *c)

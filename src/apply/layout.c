@@ -178,10 +178,11 @@ int layout_place(struct layout *l, const struct proc_maps *maps,
 	for (size_t i = 0; i <= maps->n; i++) {
 		uint64_t start = i < maps->n ? maps->v[i].start : win_hi;
 		uint64_t b = start > prev_end
-				 ? fit(prev_end, start, win_lo, win_hi, l->size)
+				 ? fit(prev_end, start, win_lo, win_hi,
+				       l->size + l->extra)
 				 : LAYOUT_NONE;
 
-		if (b != LAYOUT_NONE && b + l->size <= mod_lo)
+		if (b != LAYOUT_NONE && b + l->size + l->extra <= mod_lo)
 			below = b;
 		else if (b != LAYOUT_NONE && b >= mod_hi &&
 			 above == LAYOUT_NONE)

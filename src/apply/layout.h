@@ -35,6 +35,8 @@ struct layout {
 	struct record_part parts[RECORD_NPARTS];
 	struct record_span unwind; /* the section ".eh_frame", if any */
 	uint64_t size;		   /* bytes of the whole region, page aligned */
+	uint64_t extra;		   /* bytes after it that must be free too
+				      (a shadow anchor, shadow.h) */
 	uint64_t base;		   /* run-time address chosen by layout_place */
 };
 

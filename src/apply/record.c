@@ -58,7 +58,8 @@ struct rec_header {
 	char id[PATCH_ID_LEN + 1], on[PATCH_NAME_MAX + 1];
 	char on_id[PATCH_ID_LEN + 1];	  /* appended too; "" when absent */
 	uint32_t nswitches, switches_off; /* appended */
-	uint32_t nhooks, hooks_off;	  /* appended last */
+	uint32_t nhooks, hooks_off;	  /* appended */
+	uint64_t shadow;		  /* appended last */
 };
 
 /* The header as the first suture wrote it: without `unwind`; and before
@@ -66,6 +67,7 @@ struct rec_header {
 #define REC_HEADER_V1_SIZE offsetof(struct rec_header, unwind)
 #define REC_HEADER_V2_SIZE offsetof(struct rec_header, nswitches)
 #define REC_HEADER_V3_SIZE offsetof(struct rec_header, nhooks)
+#define REC_HEADER_V4_SIZE offsetof(struct rec_header, shadow)
 
 struct rec_func {
 	uint32_t name, flags;
@@ -161,6 +163,7 @@ static void encode_header(const struct record *r, struct rec_header *h)
 	h->hooks_off = (uint32_t)(h->switches_off +
 				  r->nswitches * sizeof(struct rec_switch));
 	h->nhooks = (uint32_t)r->nhooks;
+	h->shadow = r->shadow;
 	h->strings_off =
 	    (uint32_t)(h->hooks_off + r->nhooks * sizeof(struct rec_hook));
 	h->strings_size = (uint32_t)strings_size(r);
@@ -262,6 +265,7 @@ static const char *read_header(const unsigned char *buf, size_t len,
 	if (h->version != RECORD_VERSION)
 		return "its record has a version this suture does not read";
 	if ((h->header_size != sizeof(*h) &&
+	     h->header_size != REC_HEADER_V4_SIZE &&
 	     h->header_size != REC_HEADER_V3_SIZE &&
 	     h->header_size != REC_HEADER_V2_SIZE &&
 	     h->header_size != REC_HEADER_V1_SIZE) ||
@@ -435,6 +439,7 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	r->build_id_len = h.build_id_len;
 	memcpy(r->build_id, h.build_id, h.build_id_len);
 	r->unwind = h.unwind;
+	r->shadow = h.shadow;
 	memcpy(r->id, h.id, sizeof(r->id));
 	memcpy(r->on, h.on, sizeof(r->on));
 	memcpy(r->on_id, h.on_id, sizeof(r->on_id));

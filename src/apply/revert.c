@@ -27,6 +27,7 @@
 #include "apply/quiesce.h"
 #include "apply/region.h"
 #include "apply/rsyscall.h"
+#include "apply/shadow.h"
 #include "apply/state.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
@@ -251,8 +252,14 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	for (int k = 0; k < RECORD_NPARTS; k++)
 		if (!c->rec->parts[k].size)
 			all &= ~(1u << k);
-	return region_unmap_parts(&c->s, &c->rs, c->rec->base, c->rec->parts,
-				  all, err);
+	if ((r = region_unmap_parts(&c->s, &c->rs, c->rec->base, c->rec->parts,
+				    all, err)))
+		return r;
+	fault_point("region unmapped");
+	/* Last: with the region gone, nothing refers to the anchor. */
+	if (c->rec->shadow && shadow_idle(&c->st, c->rec, &c->mem))
+		shadow_unmap(&c->s, &c->rs, c->rec->shadow, NULL);
+	return 0;
 }
 
 /* The arguments of one revert attempt, for quiesce_retry. */

@@ -13,8 +13,9 @@
 /* Whether @m is the first mapping of one of suture's regions. */
 static bool region_start(const struct proc_map *m)
 {
+	/* "suture:~..." are suture's own (shadow.h), not patches */
 	return !strncmp(m->path, MEMFD_PATH, strlen(MEMFD_PATH)) &&
-	       m->offset == 0;
+	       m->path[strlen(MEMFD_PATH)] != '~' && m->offset == 0;
 }
 
 /* The end of the region starting at maps->v[i]: its parts are the
