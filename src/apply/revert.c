@@ -28,6 +28,7 @@
 #include "apply/rsyscall.h"
 #include "apply/state.h"
 #include "util/fault.h"
+#include "util/phase.h"
 #include "util/xalloc.h"
 
 struct revert_ctx {
@@ -129,6 +130,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
 {
 	int r;
 
+	phase_begin("find patch, prepare unwinder");
 	if ((r = proc_check_target(c->pid, err)) ||
 	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
@@ -230,6 +232,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	unsigned all = (1u << RECORD_NPARTS) - 1;
 	int r;
 
+	phase_begin("trampolines, commit");
 	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)))
 		return r;
 	if (!c->rec)
@@ -239,6 +242,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	fault_point("patch uncommitted");
 	if ((r = restore_entries(c, err)))
 		return r;
+	phase_begin("unmapping");
 	/* Unmapping last: once no entry jumps into the region, and no
 	 * thread is in it, nothing can reach it any more. */
 	for (int k = 0; k < RECORD_NPARTS; k++)
