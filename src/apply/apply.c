@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "apply/apply.h"
+#include "apply/bypass.h"
 #include "apply/layout.h"
 #include "apply/leftover.h"
 #include "apply/link.h"
@@ -499,6 +500,8 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	    (r = commit(c, err)))
 		return r;
 	finish_replace(c, res);
+	/* Live now: a failure leaves calls on the gates, slower but right. */
+	bypass_gates(&c->mem, &c->rec, NULL);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/bypass.h"
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
@@ -153,7 +154,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
  */
 static int check_trampolines(struct revert_ctx *c, struct error *err)
 {
-	unsigned char want[ARCH_TRAMPOLINE_MAX], have[ARCH_TRAMPOLINE_MAX];
+	unsigned char have[ARCH_TRAMPOLINE_MAX];
 	size_t len = arch_trampoline_len();
 	int r;
 
@@ -164,9 +165,7 @@ static int check_trampolines(struct revert_ctx *c, struct error *err)
 			continue;
 		if ((r = rmem_read(&c->mem, f->entry, have, len, err)))
 			return r;
-		if (arch_trampoline_write(want, f->entry, record_func_jump(f)) <
-			0 ||
-		    memcmp(want, have, len))
+		if (!bypass_entry_is_ours(f, have))
 			return error_set(err, -EINVAL,
 					 "function %s at %#" PRIx64
 					 " no longer jumps to patch '%s'; its "
@@ -221,8 +220,9 @@ static void undo(struct revert_ctx *c)
 }
 
 /*
- * The reverse of apply's install: clearing the commit byte switches every
- * function back at once (the gates now send calls to the old code), then
+ * The reverse of apply's install: the entries are aimed back at their
+ * gates (bypass.h), clearing the commit byte switches every function back
+ * at once (the gates now send calls to the old code), then
  * the entries get their bytes back and the region goes.  If suture dies
  * after the first write, the program runs the old code and the region is
  * a leftover for the next suture to remove.
@@ -237,7 +237,9 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 		return r;
 	if (!c->rec)
 		return 0;
-	if ((r = check_trampolines(c, err)) || (r = set_live(c, 0, err)))
+	if ((r = check_trampolines(c, err)) ||
+	    (r = bypass_restore(&c->mem, c->rec, err)) ||
+	    (r = set_live(c, 0, err)))
 		return r;
 	fault_point("patch uncommitted");
 	if ((r = restore_entries(c, err)))
