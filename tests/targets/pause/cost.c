@@ -14,7 +14,7 @@
 
 #include "pause.h"
 
-#define COST_ROUNDS 7
+#define COST_ROUNDS 15
 
 static uint64_t cost_now_ns(void)
 {
