@@ -1,15 +1,19 @@
 /*
  * pause.h - the benchmark target: what suture costs a running program.
  *
- * PAUSE_THREADS=N (environment, default 0) threads run a tight loop whose
- * every iteration calls pause_step() (step.c, the function step.diff
- * patches) and reads CLOCK_MONOTONIC.  Two gaps are kept:
+ * PAUSE_THREADS=N (environment, default 0) threads call pause_step()
+ * (step.c, the function step.diff patches).  PAUSE_BUSY of them (default:
+ * one per CPU) run a tight loop, each iteration a call and a read of
+ * CLOCK_MONOTONIC; the others are tickers, asleep but for one call every
+ * 100 ms (more busy threads than CPUs would measure the scheduler, and
+ * would nearly always have one thread inside pause_step, where no patch
+ * may stop it).  Two gaps are kept:
  *
- *   process gap  the longest time in which no loop thread finished an
+ *   process gap  the longest time in which no busy thread finished an
  *                iteration: the pause of the whole process;
- *   thread gap   the longest time between two iterations of one thread:
- *                also includes waiting for a CPU when there are more
- *                loop threads than CPUs.
+ *   thread gap   the longest time between two iterations of one busy
+ *                thread, or the latest wake-up of a ticker: how long one
+ *                thread was held, waiting for a CPU included.
  *
  * Requests (besides the skeleton's):
  *   gaps     -> "PROCESS_NS THREAD_NS" since the last `gaps`, and resets
