@@ -287,7 +287,7 @@ static int plan(struct apply_ctx *c, struct error *err)
 {
 	int r;
 
-	phase_begin("resolve, layout, relocate");
+	phase_begin("resolve and relocate");
 	c->addrs = xcalloc(c->p->nsymbols, sizeof(*c->addrs));
 	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
 				 err)))
@@ -494,7 +494,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
 		return r;
 	fault_point("region written");
-	phase_begin("trampolines, commit");
+	phase_begin("trampolines and commit");
 	if ((r = write_trampolines(c, err)) ||
 	    (r = replace_write(&c->rp, &c->rec, &c->mem, err)) ||
 	    (r = commit(c, err)))

@@ -131,7 +131,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
 {
 	int r;
 
-	phase_begin("find patch, prepare unwinder");
+	phase_begin("find patch and prepare unwinder");
 	if ((r = proc_check_target(c->pid, err)) ||
 	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
@@ -232,7 +232,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	unsigned all = (1u << RECORD_NPARTS) - 1;
 	int r;
 
-	phase_begin("trampolines, commit");
+	phase_begin("trampolines and commit");
 	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)))
 		return r;
 	if (!c->rec)

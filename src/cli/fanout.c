@@ -46,6 +46,27 @@ out_bad:
 	return -1;
 }
 
+int fanout_option(int c, const char *arg, unsigned *timeout_ms, unsigned *jobs)
+{
+	char *end;
+	unsigned long v;
+
+	if (c == 't')
+		return cli_parse_timeout(arg, timeout_ms);
+	if (c != 'j')
+		return -1;
+	v = strtoul(arg, &end, 10);
+	if (end == arg || *end || v < 1 || v > 1024) {
+		fprintf(stderr,
+			"suture: '%s' is not a number of workers "
+			"(1-1024)\n",
+			arg);
+		return -1;
+	}
+	*jobs = (unsigned)v;
+	return 0;
+}
+
 unsigned fanout_jobs(size_t n, unsigned want)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

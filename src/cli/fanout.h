@@ -24,6 +24,13 @@
 int fanout_parse_pids(const char *s, pid_t **pids, size_t *n);
 
 /*
+ * fanout_option - the options apply and revert share: -t/--timeout SEC
+ * into *timeout_ms, -j/--jobs N into *jobs.  Returns -1 (after printing
+ * why, for a bad value) if @c is neither or its argument @arg is bad.
+ */
+int fanout_option(int c, const char *arg, unsigned *timeout_ms, unsigned *jobs);
+
+/*
  * fanout_jobs - how many workers to use for @n processes: @want if not 0,
  * else one per online CPU; never more than @n.
  */

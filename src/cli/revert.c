@@ -105,10 +105,7 @@ static int parse_options(int argc, char **argv, struct revert_job *job,
 			return 1;
 		if (c == 'a')
 			job->all = true;
-		else if (c == 'j')
-			*jobs = (unsigned)strtoul(optarg, NULL, 10);
-		else if (c != 't' ||
-			 cli_parse_timeout(optarg, &job->o.timeout_ms) < 0)
+		else if (fanout_option(c, optarg, &job->o.timeout_ms, jobs) < 0)
 			return -1;
 	}
 	if (argc - optind < 1 || argc - optind > 2 - job->all)

@@ -7,6 +7,8 @@
  *
  *     suture: timing: attach 41 µs, stack check 120 µs, ... (total 900 µs)
  *
+ * (phase names contain no comma, so the line splits on ", ")
+ *
  * in the order the phases first began.  A phase that begins several times
  * (a retried stop, several processes) adds up.  Without the variable
  * every call costs one comparison, so the marks stay in the code.
