@@ -2,6 +2,7 @@
 #
 #   make               build build/suture
 #   make check         install missing Debian packages, build, run all tests
+#   make bench         the same, plus gnuplot; run the benchmarks (bench/)
 #   make demo          install missing Debian packages, build, run the demo
 #   make install PREFIX=DIR
 #
@@ -46,9 +47,10 @@ demo: deps
 	$(MAKE) all
 	examples/demo/run
 
-bench: deps
+bench:
+	@scripts/install-deps bench
 	$(MAKE) all
-	tests/bench
+	bench/run
 
 install: build/suture
 	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture

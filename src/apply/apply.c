@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "apply/bypass.h"
 #include "apply/hooks.h"
 #include "apply/layout.h"
 #include "apply/leftover.h"
@@ -50,6 +51,7 @@
 #include "apply/rsyscall.h"
 #include "apply/state.h"
 #include "util/fault.h"
+#include "util/phase.h"
 #include "util/xalloc.h"
 
 /* Tries at placing the region when the chosen range was taken meanwhile. */
@@ -151,6 +153,7 @@ static int find_target(struct apply_ctx *c, struct error *err)
 	struct record *old;
 	int r;
 
+	phase_begin("find target");
 	if ((r = proc_check_target(c->pid, err)) ||
 	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
@@ -301,6 +304,7 @@ static int plan(struct apply_ctx *c, struct error *err)
 {
 	int r;
 
+	phase_begin("resolve and relocate");
 	c->addrs = xcalloc(c->p->nsymbols, sizeof(*c->addrs));
 	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
 				 err)))
@@ -363,6 +367,7 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 {
 	int r;
 
+	phase_begin("prepare unwinder");
 	if ((r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
 	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
 		return r;
@@ -518,6 +523,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	struct timespec now;
 	int r;
 
+	phase_begin("mapping");
 	if ((r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)) ||
 	    (r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
@@ -527,20 +533,25 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	clock_gettime(CLOCK_REALTIME, &now);
 	c->rec.applied_ns =
 	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	phase_begin("write region");
 	/* The record goes in last: it holds the saved bytes and the base. */
 	record_encode(&c->rec, c->image);
 	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
 		return r;
 	fault_point("region written");
 	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,
-			   err)) ||
-	    (r = write_trampolines(c, err)) ||
+			   err)))
+		return r;
+	phase_begin("trampolines and commit");
+	if ((r = write_trampolines(c, err)) ||
 	    (r = replace_write(&c->rp, &c->rec, &c->mem, err)) ||
 	    (r = commit(c, err)) ||
 	    (r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_POST_APPLY, c->hook_ms,
 			   err)))
 		return r;
 	finish_replace(c, res);
+	/* Live now: a failure leaves calls on the gates, slower but right. */
+	bypass_gates(&c->mem, &c->rec, NULL);
 	return 0;
 }
 
@@ -587,6 +598,7 @@ static void ctx_free(struct apply_ctx *c)
 void apply_release(struct session *s, struct rsys *rs, const struct state *st,
 		   int r, struct apply_result *res, struct error *err)
 {
+	phase_begin("detach");
 	res->nthreads = s->n;
 	/* Releasing the threads restores the injecting thread's registers;
 	 * only then may the stub in the cave go. */

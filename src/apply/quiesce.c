@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "apply/quiesce.h"
+#include "util/phase.h"
 
 /* How long a process that just failed suture may take to finish dying. */
 #define QUIESCE_DYING_CHECKS 20
@@ -33,12 +34,14 @@ int quiesce(struct session *s, pid_t pid, struct safety *sf,
 	for (*attempts = 1;; (*attempts)++) {
 		if ((r = session_open(s, pid, err)))
 			return r;
+		phase_begin("stack check");
 		error_clear(&busy);
 		if (!(r = safety_check(sf, s, &busy)))
 			return 0;
 		session_close(s, NULL);
 		if (r != -EBUSY || session_now_ns() >= deadline)
 			break;
+		phase_begin("wait: a thread was in the way");
 		sleep_ms(QUIESCE_RETRY_MS);
 	}
 	if (r != -EBUSY)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "apply/bypass.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
@@ -30,6 +31,7 @@
 #include "apply/shadow.h"
 #include "apply/state.h"
 #include "util/fault.h"
+#include "util/phase.h"
 #include "util/xalloc.h"
 
 struct revert_ctx {
@@ -132,6 +134,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
 {
 	int r;
 
+	phase_begin("find patch and prepare unwinder");
 	if ((r = proc_check_target(c->pid, err)) ||
 	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
@@ -154,7 +157,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
  */
 static int check_trampolines(struct revert_ctx *c, struct error *err)
 {
-	unsigned char want[ARCH_TRAMPOLINE_MAX], have[ARCH_TRAMPOLINE_MAX];
+	unsigned char have[ARCH_TRAMPOLINE_MAX];
 	size_t len = arch_trampoline_len();
 	int r;
 
@@ -165,9 +168,7 @@ static int check_trampolines(struct revert_ctx *c, struct error *err)
 			continue;
 		if ((r = rmem_read(&c->mem, f->entry, have, len, err)))
 			return r;
-		if (arch_trampoline_write(want, f->entry, record_func_jump(f)) <
-			0 ||
-		    memcmp(want, have, len))
+		if (!bypass_entry_is_ours(f, have))
 			return error_set(err, -EINVAL,
 					 "function %s at %#" PRIx64
 					 " no longer jumps to patch '%s'; its "
@@ -222,8 +223,9 @@ static void undo(struct revert_ctx *c)
 }
 
 /*
- * The reverse of apply's install: clearing the commit byte switches every
- * function back at once (the gates now send calls to the old code), then
+ * The reverse of apply's install: the entries are aimed back at their
+ * gates (bypass.h), clearing the commit byte switches every function back
+ * at once (the gates now send calls to the old code), then
  * the entries get their bytes back and the region goes.  If suture dies
  * after the first write, the program runs the old code and the region is
  * a leftover for the next suture to remove.
@@ -233,6 +235,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	unsigned all = (1u << RECORD_NPARTS) - 1;
 	int r;
 
+	phase_begin("trampolines and commit");
 	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)))
 		return r;
 	if (!c->rec)
@@ -240,6 +243,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	if ((r = check_trampolines(c, err)) ||
 	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_PRE_REVERT, c->hook_ms,
 			   err)) ||
+	    (r = bypass_restore(&c->mem, c->rec, err)) ||
 	    (r = set_live(c, 0, err)))
 		return r;
 	fault_point("patch uncommitted");
@@ -247,6 +251,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_POST_REVERT, c->hook_ms,
 			   err)))
 		return r;
+	phase_begin("unmapping");
 	/* Unmapping last: once no entry jumps into the region, and no
 	 * thread is in it, nothing can reach it any more. */
 	for (int k = 0; k < RECORD_NPARTS; k++)

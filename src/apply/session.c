@@ -21,6 +21,7 @@
 #include "apply/proc.h"
 #include "apply/session.h"
 #include "util/xalloc.h"
+#include "util/phase.h"
 
 uint64_t session_now_ns(void)
 {
@@ -205,6 +206,7 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 
 int session_open(struct session *s, pid_t pid, struct error *err)
 {
+	phase_begin("attach");
 	size_t added;
 	int r;
 

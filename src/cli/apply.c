@@ -1,6 +1,6 @@
 /*
- * apply.c - `suture apply PID FILE [--replace] [--timeout SEC]`: make a
- * patch live in a running process.
+ * apply.c - `suture apply PID[,PID...] FILE [--replace] [--timeout SEC]
+ * [--jobs N]`: make a patch live in running processes.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,18 +9,26 @@
 
 #include "apply/apply.h"
 #include "apply/perfmap.h"
+#include "apply/session.h"
 #include "cli/commands.h"
+#include "cli/fanout.h"
 #include "cli/pidarg.h"
 #include "patchfile/patchfile.h"
+#include "util/phase.h"
 
 static const char usage_text[] =
-    "usage: suture apply PID FILE [--replace] [--timeout SEC]\n"
-    "                    [--hook-timeout SEC]\n"
+    "usage: suture apply PID[,PID...] FILE [--replace] [--timeout SEC]\n"
+    "                    [--hook-timeout SEC] [--jobs N]\n"
     "\n"
     "Apply the patch FILE to the running process PID.  Every thread is\n"
     "stopped for a moment at a point where none of them is inside a\n"
     "function the patch replaces; if that does not happen within SEC\n"
     "seconds (default 5) nothing is changed.\n"
+    "\n"
+    "Several PIDs, separated by commas, are patched one by one (each\n"
+    "stopped alone; one failing does not stop the others) by N worker\n"
+    "processes (default: one per CPU); the exit status is 1 if any\n"
+    "failed.\n"
     "\n"
     "--replace  FILE takes the place of every patch applied to the same\n"
     "           program or library, in the same stop: functions only the\n"
@@ -34,6 +42,7 @@ static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
     {"hook-timeout", required_argument, NULL, 'H'},
     {"replace", no_argument, NULL, 'r'},
+    {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -55,38 +64,26 @@ static void print_replaced(const struct apply_result *res, bool replace)
 		       res->unfinished);
 }
 
-int cmd_apply(int argc, char **argv)
+/* What every process gets: the patch, read once, and the options. */
+struct apply_job {
+	const struct patch *p;
+	struct apply_opts o;
+};
+
+/* Apply to one process and print what happened; 0, or 1 if it failed. */
+static int apply_one(pid_t pid, void *arg)
 {
-	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
-			       .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS};
+	const struct apply_job *job = arg;
 	struct error err = {""};
 	struct apply_result res;
-	struct patch *p;
-	pid_t pid;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
-		if (c == 'h')
-			return fputs(usage_text, stdout), 0;
-		if (c == 'r')
-			o.replace = true;
-		else if (cli_timeout_option(c, optarg, &o) < 0)
-			return fputs(usage_text, stderr), 2;
-	}
-	if (argc - optind != 2 || cli_parse_pid(argv[optind], &pid) < 0)
-		return fputs(usage_text, stderr), 2;
-	if (patchfile_read(argv[optind + 1], &p, &err) < 0) {
+	if (apply_patch(pid, job->p, &job->o, &res, &err) < 0) {
 		fprintf(stderr, "suture apply: %s\n", err.msg);
 		return 1;
 	}
-	if (apply_patch(pid, p, &o, &res, &err) < 0) {
-		fprintf(stderr, "suture apply: %s\n", err.msg);
-		patch_free(p);
-		return 1;
-	}
+	phase_begin("report");
 	cli_print_change("applied", "to", "replaced", pid, &res);
-	print_replaced(&res, o.replace);
+	print_replaced(&res, job->o.replace);
 	/* perf names patch code from this map; failing that is no error. */
 	for (size_t i = 0; i < res.nreplaced; i++)
 		if (perfmap_remove(pid, &res.replaced[i], &err))
@@ -94,6 +91,56 @@ int cmd_apply(int argc, char **argv)
 	if (perfmap_add(pid, &res.rec, &err))
 		fprintf(stderr, "suture apply: note: %s\n", err.msg);
 	apply_result_free(&res);
-	patch_free(p);
 	return 0;
+}
+
+/* Options into @job and *jobs; -1 on a usage error, 1 for --help. */
+static int parse_options(int argc, char **argv, struct apply_job *job,
+			 unsigned *jobs)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
+		if (c == 'h')
+			return 1;
+		if (c == 'r')
+			job->o.replace = true;
+		else if (fanout_option(c, optarg, &job->o, jobs) < 0)
+			return -1;
+	}
+	return argc - optind == 2 ? 0 : -1;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct apply_job job = {
+	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
+		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};
+	uint64_t start_ns = session_now_ns();
+	struct error err = {""};
+	unsigned jobs = 0;
+	size_t n, failed;
+	struct patch *p;
+	pid_t *pids;
+	int r;
+
+	if ((r = parse_options(argc, argv, &job, &jobs)) > 0)
+		return fputs(usage_text, stdout), 0;
+	if (r < 0 || fanout_parse_pids(argv[optind], &pids, &n) < 0)
+		return fputs(usage_text, stderr), 2;
+	phase_begin("read patch");
+	if (patchfile_read(argv[optind + 1], &p, &err) < 0) {
+		fprintf(stderr, "suture apply: %s\n", err.msg);
+		free(pids);
+		return 1;
+	}
+	job.p = p;
+	jobs = fanout_jobs(n, jobs);
+	failed = fanout_run(pids, n, jobs, apply_one, &job);
+	phase_report();
+	fanout_summary("applied to", n, failed, jobs, start_ns);
+	patch_free(p);
+	free(pids);
+	return failed ? 1 : 0;
 }

@@ -38,15 +38,6 @@ int cli_parse_timeout(const char *s, unsigned *ms)
 	return 0;
 }
 
-int cli_timeout_option(int c, const char *arg, struct apply_opts *o)
-{
-	if (c == 't')
-		return cli_parse_timeout(arg, &o->timeout_ms);
-	if (c == 'H')
-		return cli_parse_timeout(arg, &o->hook_timeout_ms);
-	return -1;
-}
-
 static void print_func_names(const struct record *rec)
 {
 	size_t shown = 0;

@@ -15,11 +15,6 @@ int cli_parse_pid(const char *s, pid_t *pid);
 /* cli_parse_timeout - seconds (fractions allowed) into milliseconds. */
 int cli_parse_timeout(const char *s, unsigned *ms);
 
-/* cli_timeout_option - getopt option @c of apply and revert: --timeout
- * ('t') or --hook-timeout ('H') with @arg into @o; -1 for anything else. */
-struct apply_opts;
-int cli_timeout_option(int c, const char *arg, struct apply_opts *o);
-
 /*
  * cli_print_change - what an apply or revert did: "@verb 'NAME' @prep PID
  * N: K functions @done (a, b, ...); process stopped for X µs (...)", plus

@@ -1,32 +1,38 @@
 /*
- * revert.c - `suture revert PID [NAME | --all] [--timeout SEC]`: undo
- * applied patches.
+ * revert.c - `suture revert PID[,PID...] [NAME | --all] [--timeout SEC]
+ * [--jobs N]`: undo applied patches.
  */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "apply/apply.h"
-#include "apply/perfmap.h"
 #include "apply/leftover.h"
+#include "apply/perfmap.h"
+#include "apply/session.h"
 #include "apply/status.h"
 #include "cli/commands.h"
+#include "cli/fanout.h"
 #include "cli/pidarg.h"
+#include "util/phase.h"
 
 static const char usage_text[] =
-    "usage: suture revert PID [NAME | --all] [--timeout SEC]\n"
-    "                     [--hook-timeout SEC]\n"
+    "usage: suture revert PID[,PID...] [NAME | --all] [--timeout SEC]\n"
+    "                     [--hook-timeout SEC] [--jobs N]\n"
     "\n"
     "Undo the patch NAME in process PID, or the most recently applied\n"
     "one, or with --all every patch, newest first.  Like apply, it waits\n"
     "up to SEC seconds (default 5) for a moment when no thread is running\n"
-    "the patch's code, and changes nothing if none comes.  The patch's\n"
+    "the patch's code, and changes nothing if none comes.  Several PIDs,\n"
+    "separated by commas, are handled as by suture apply.  The patch's\n"
     "revert hooks may run --hook-timeout seconds (default 2).\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
     {"hook-timeout", required_argument, NULL, 'H'},
     {"all", no_argument, NULL, 'a'},
+    {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -41,6 +47,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 		fprintf(stderr, "suture revert: %s\n", err.msg);
 		return 1;
 	}
+	phase_begin("report");
 	cli_print_change("reverted", "from", "restored", pid, &res);
 	/* perf names patch code from this map; failing that is no error. */
 	if (perfmap_remove(pid, &res.rec, &err))
@@ -72,28 +79,62 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 	return 0;
 }
 
-int cmd_revert(int argc, char **argv)
+/* What every process gets. */
+struct revert_job {
+	const char *name; /* or NULL: the newest */
+	bool all;
+	struct apply_opts o;
+};
+
+static int revert_job_one(pid_t pid, void *arg)
 {
-	struct apply_opts o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
-			       .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS};
-	bool all = false;
-	pid_t pid;
+	const struct revert_job *job = arg;
+
+	if (job->all)
+		return revert_all(pid, &job->o);
+	return revert_one(pid, job->name, &job->o);
+}
+
+/* Options into @job and *jobs; -1 on a usage error, 1 for --help. */
+static int parse_options(int argc, char **argv, struct revert_job *job,
+			 unsigned *jobs)
+{
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:H:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
 		if (c == 'h')
-			return fputs(usage_text, stdout), 0;
+			return 1;
 		if (c == 'a')
-			all = true;
-		else if (cli_timeout_option(c, optarg, &o) < 0)
-			return fputs(usage_text, stderr), 2;
+			job->all = true;
+		else if (fanout_option(c, optarg, &job->o, jobs) < 0)
+			return -1;
 	}
-	if (argc - optind < 1 || argc - optind > 2 - all ||
-	    cli_parse_pid(argv[optind], &pid) < 0)
+	if (argc - optind < 1 || argc - optind > 2 - job->all)
+		return -1;
+	job->name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	return 0;
+}
+
+int cmd_revert(int argc, char **argv)
+{
+	struct revert_job job = {
+	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
+		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};
+	uint64_t start_ns = session_now_ns();
+	unsigned jobs = 0;
+	size_t n, failed;
+	pid_t *pids;
+	int r;
+
+	if ((r = parse_options(argc, argv, &job, &jobs)) > 0)
+		return fputs(usage_text, stdout), 0;
+	if (r < 0 || fanout_parse_pids(argv[optind], &pids, &n) < 0)
 		return fputs(usage_text, stderr), 2;
-	if (all)
-		return revert_all(pid, &o);
-	return revert_one(pid, argc - optind == 2 ? argv[optind + 1] : NULL,
-			  &o);
+	jobs = fanout_jobs(n, jobs);
+	failed = fanout_run(pids, n, jobs, revert_job_one, &job);
+	phase_report();
+	fanout_summary("reverted from", n, failed, jobs, start_ns);
+	free(pids);
+	return failed ? 1 : 0;
 }

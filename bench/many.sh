@@ -1,0 +1,46 @@
+# many.sh - one patch, many processes (issue 6, item 6): `suture apply
+# PID,PID,... FILE` on 10, 100 and 1000 processes of the pause target
+# (one thread each), with the default workers (one per CPU); total wall
+# time and time per process, then the same for revert.
+
+# many_start N - start N pause targets; their PIDs, comma-separated, in LIST.
+many_start() {
+	local i pids=()
+	mkdir -p "$WORK/many"
+	rm -f "$WORK/many/"*.port
+	for ((i = 0; i < $1; i++)); do
+		"$WORK/pause/pause" "$WORK/many/$i.port" >/dev/null 2>&1 \
+			{TEST_LOCK}>&- &
+		PIDS+=($!)
+		pids+=($!)
+	done
+	LIST=$(IFS=,; echo "${pids[*]}")
+	poll many_ready "$1"
+}
+
+many_ready() {
+	[ "$(ls "$WORK/many" | grep -c '\.port$')" -ge "$1" ]
+}
+
+bench_many() {
+	local n i t0 t1 ok
+	pause_tree "$WORK/pause" || return
+	for n in ${BENCH_PROCS:-10 100 1000}; do
+		many_start "$n" || { echo "# could not start $n processes"; return; }
+		for ((i = 0; i < RUNS; i++)); do
+			t0=$(now_us)
+			ok=$("$SUTURE" apply "$LIST" "$WORK/pause/step.sut" |
+				grep -c "^applied 'step'")
+			t1=$(now_us)
+			[ "$ok" = "$n" ] || echo "# apply: $ok of $n processes"
+			sample "many.$n.apply" $(((t1 - t0) / 1000))
+			sample "many.$n.apply_per_process" \
+				"$(perl -e "printf '%.3f', ($t1 - $t0) / 1000 / $n")"
+			t0=$(now_us)
+			"$SUTURE" revert "$LIST" >/dev/null
+			t1=$(now_us)
+			sample "many.$n.revert" $(((t1 - t0) / 1000))
+		done
+		cleanup
+	done
+}

@@ -1,0 +1,46 @@
+# pause.sh - the pause the target sees (issue 6, item 1).
+#
+# The pause target (tests/targets/pause) runs N threads in a tight loop
+# through pause_step, which step.sut patches.  Per run: read and reset the
+# gaps, apply, read the gaps (the window holds the whole apply), revert.
+# The same window without an apply gives the floor: what the machine
+# itself (scheduler, other users) does to the loop meanwhile.
+
+# threads_up N - the pause target P has its N loop threads (and its own).
+threads_up() {
+	[ "$(ask "$P_PORT" threads)" -gt "$1" ]
+}
+
+# pause_run N RUNS - RUNS applies to a target with N loop threads.
+pause_run() {
+	local n=$1 runs=$2 i out g t0 t1
+	PAUSE_THREADS=$n start_target P "$WORK/pause/pause" || return
+	# Wait until every loop thread runs (they start in service_init).
+	poll threads_up "$n"
+	sleep 0.2
+	for ((i = 0; i < runs; i++)); do
+		ask "$P_PORT" gaps >/dev/null
+		t0=$(now_us)
+		out=$("$SUTURE" apply "$P_PID" "$WORK/pause/step.sut")
+		t1=$(now_us)
+		g=($(ask "$P_PORT" gaps))
+		sample "pause.$n.suture" "$(stopped_us "$out")"
+		sample "pause.$n.process" $((g[0] / 1000))
+		sample "pause.$n.thread" $((g[1] / 1000))
+		"$SUTURE" revert "$P_PID" >/dev/null
+		# the floor: a window as long as the apply, nothing done
+		ask "$P_PORT" gaps >/dev/null
+		sleep_us $((t1 - t0))
+		g=($(ask "$P_PORT" gaps))
+		sample "pause.$n.floor" $((g[0] / 1000))
+	done
+	stop_target "$P_PID"
+}
+
+bench_pause() {
+	local n
+	pause_tree "$WORK/pause" || return
+	for n in ${BENCH_THREADS:-1 8 100 1000}; do
+		pause_run "$n" $((n == 1 ? 2 * RUNS : RUNS))
+	done
+}

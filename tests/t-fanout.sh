@@ -1,0 +1,74 @@
+#!/bin/bash
+# t-fanout.sh - what the benchmarks brought (issue 6): `suture apply
+# PID,PID,... FILE` and `suture revert PID,PID,...` (each process its own
+# transaction, spread over workers; one failing leaves the others
+# patched), SUTURE_TIMING=1's phase line, and trampolines that jump
+# straight to the new code while a patch is live (src/apply/bypass.h),
+# back to the original bytes after revert.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin fanout
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/calc
+calc_build "$SRC" "${MAKEARGS[@]}" || finish
+build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
+	"${MAKEARGS[@]}" || finish
+pids=() ports=()
+for i in 1 2 3 4 5; do
+	start_target "C$i" "$SRC/calc" || finish
+	v=C${i}_PID p=C${i}_PORT
+	pids+=("${!v}") ports+=("${!p}")
+done
+list=$(IFS=,; echo "${pids[*]}")
+
+# answers VERSION - every process answers `calc 5` as VERSION's code does.
+answers() {
+	local p want
+	want=$(model_sum "$1" 5)
+	for p in "${ports[@]}"; do
+		[ "$(ask "$p" "calc 5")" = "$want" ] || return 1
+	done
+}
+
+section "several PIDs"
+check "suture apply PID,PID,... on 5 processes" suture apply "$list" "$WORK/fix.sut"
+check_eq "one 'applied' line per process" 5 "$(grep -c "^applied 'fix' to PID" <<<"$OUT")"
+check_match "a summary line with the time per process" \
+	'^applied to 5 of 5 processes in [0-9]+ ms \([0-9.]+ ms per process, [0-9]+ workers?\)' "$OUT"
+check "every process runs the new code" answers new
+check "suture revert PID,PID,... --jobs 1" suture revert "$list" --jobs 1
+check_match "revert summary, one worker" '^reverted from 5 of 5 processes .*1 worker\)' "$OUT"
+check "every process runs the old code again" answers old
+
+section "one PID fails, the others are patched"
+stop_target "${pids[4]}"
+check_fails "apply to 4 live processes and a dead one fails" \
+	suture apply "$list" "$WORK/fix.sut"
+check_match "it names the dead process" "process ${pids[4]}|PID ${pids[4]}" "$OUT"
+check_match "the summary counts 4 of 5" '^applied to 4 of 5 processes' "$OUT"
+unset 'ports[4]'
+check "the 4 live processes run the new code" answers new
+check "revert them" suture revert "$(IFS=,; echo "${pids[*]:0:4}")"
+check "and they run the old code again" answers old
+check_fails "a PID named twice is a usage error" suture apply "${pids[0]},${pids[0]}" "$WORK/fix.sut"
+check_match "saying so" "named twice" "$OUT"
+check_fails "an item that is no PID is a usage error" suture apply "${pids[0]},x" "$WORK/fix.sut"
+
+section "timing, and the trampoline while live"
+pid=${pids[0]}
+at=$(func_addr "$pid" "$SRC/calc" compute)
+orig=$(mem "$pid" "$at" 5)
+run env SUTURE_TIMING=1 "$SUTURE" apply "$pid" "$WORK/fix.sut"
+check_match "SUTURE_TIMING=1: a timing line with the stop's phases" \
+	'^suture: timing: .*attach [0-9]+ µs, stack check [0-9]+ µs, mapping .*detach [0-9]+ µs.*\(total [0-9]+ µs\)' "$OUT"
+new=$(json_get "$("$SUTURE" status "$pid" --json)" '
+	my $p = ref $j eq "ARRAY" ? $j : $j->{patches};
+	my ($f) = grep { $_->{name} eq "compute" } @{$p->[0]{functions}};
+	hex($f->{new})')
+want=$(perl -e 'printf "e9%s", unpack("H*", pack("l<", $ARGV[0] - $ARGV[1] - 5))' "$new" "$at")
+check_eq "live: compute's entry jumps straight to its new code" "$want" "$(mem "$pid" "$at" 5)"
+run suture revert "$pid"
+check_nomatch "no timing line without SUTURE_TIMING" 'timing' "$OUT"
+check_eq "reverted: compute's entry bytes are the original ones" "$orig" "$(mem "$pid" "$at" 5)"
+finish
