@@ -20,6 +20,8 @@ check "$BIN is an executable" test -x "$BIN"
 check_match "it is a copy, not a link into the tree" '^-' "$(ls -l "$BIN")"
 SUTURE=$BIN
 check "the installed suture --help" suture --help
+check "make install put suture.h under PREFIX/include" \
+	cmp "$PREFIX/include/suture.h" "$ROOT/include/suture.h"
 
 cd "$USERDIR" || finish
 make_tree calc service-src
