@@ -48,6 +48,11 @@ build_patch "$WORK/unrelated.sut" "$SRC" "$TARGETS/store/unrelated.diff" \
 	store "${MAKEARGS[@]}"
 check_match "a type only untouched code uses may change (struct audit)" \
 	'changed functions:' "$OUT"
+build_patch "$WORK/widen.sut" "$SRC" "$TARGETS/store/widen.diff" store \
+	"${MAKEARGS[@]}"
+check_match "a bool member become an unsigned char is stored alike: accepted, with a warning" \
+	"warning: type struct cfg: '_Bool strict @8' became 'unsigned char strict @8'; stored alike" \
+	"$OUT"
 js=$("$SUTURE" info --json "$WORK/fix.sut" 2>/dev/null)
 types=$(json_get "$js" '$j->{build}{data_check}{types}' 2>/dev/null)
 vars=$(json_get "$js" '$j->{build}{data_check}{variables}' 2>/dev/null)
@@ -69,7 +74,7 @@ check_match "suture build warns about QTY_MAX" \
 	"$OUT"
 js=$("$SUTURE" info --json "$WORK/macro.sut" 2>/dev/null)
 check_match "the patch records it" "QTY_MAX 500000" \
-	"$(json_get "$js" 'join "\n", @{$j->{build}{data_check}{changed_macros}}')"
+	"$(json_get "$js" 'join "\n", @{$j->{build}{data_check}{warnings}}')"
 check_nomatch "without -g3 nothing is said" "warning: macro" \
 	"$("$SUTURE" build --src "$SRC" --patch "$TARGETS/store/macro.diff" \
 		--binary store -o "$WORK/macro-g.sut" -- make "${MAKEARGS[@]}" 2>&1)"

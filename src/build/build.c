@@ -118,7 +118,7 @@ void build_ctx_free(struct build_ctx *ctx)
 	free(ctx->src_real);
 	free(ctx->target_path);
 	free(ctx->detail);
-	for (size_t i = 0; i < ctx->ndata_macros; i++)
-		free(ctx->data_macros[i]);
-	free(ctx->data_macros);
+	for (size_t i = 0; i < ctx->ndata_warnings; i++)
+		free(ctx->data_warnings[i]);
+	free(ctx->data_warnings);
 }

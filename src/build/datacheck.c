@@ -152,6 +152,53 @@ static int read_view(const struct build_tree *t, const struct objfile *o,
 	return r;
 }
 
+/* Keep @msg (taken over) for the report and the build record. */
+static void warn(struct build_ctx *ctx, char *msg)
+{
+	for (size_t i = 0; i < ctx->ndata_warnings; i++)
+		if (!strcmp(ctx->data_warnings[i], msg)) {
+			free(msg); /* a header type, seen from each object */
+			return;
+		}
+	XGROW(ctx->data_warnings, ctx->data_warnings_cap,
+	      ctx->ndata_warnings + 1);
+	ctx->data_warnings[ctx->ndata_warnings++] = msg;
+}
+
+/* Whether member description @o (old) and @n (new), "name@off:R", store
+ * alike: the same, or a bool become an integer of its size, which reads
+ * every old value (0, 1) as the same number. */
+static bool member_alike(const char *o, const char *n)
+{
+	const char *oc = strrchr(o, ':'), *nc = strrchr(n, ':');
+
+	if (!strcmp(o, n))
+		return true;
+	return oc && nc && oc - o == nc - n && !strncmp(o, n, oc - o) &&
+	       oc[1] == 'b' && (nc[1] == 'u' || nc[1] == 's') &&
+	       !strcmp(oc + 2, nc + 2);
+}
+
+/* Whether types @w (old) and @n (new) differ only in names (typedefs) or
+ * in members stored alike. */
+static bool stored_alike(const struct dw_item *w, const struct dw_item *n)
+{
+	char *o, *m, *so = NULL, *sn = NULL, *a, *b;
+	bool same = true;
+
+	if (!w->repr || !n->repr)
+		return false;
+	o = xstrdup(w->repr);
+	m = xstrdup(n->repr);
+	for (a = strtok_r(o, ";", &so), b = strtok_r(m, ";", &sn);
+	     same && (a || b);
+	     a = strtok_r(NULL, ";", &so), b = strtok_r(NULL, ";", &sn))
+		same = a && b && member_alike(a, b);
+	free(o);
+	free(m);
+	return same;
+}
+
 /* Count and explain one difference; @what is "type" or "variable". */
 static void differs(struct build_ctx *ctx, const struct objfile *o,
 		    const char *what, const struct dw_item *was,
@@ -173,6 +220,19 @@ static void differs(struct build_ctx *ctx, const struct objfile *o,
 	free(change);
 }
 
+/* A type whose members kept how they are stored: accepted, and said. */
+static void alike(struct build_ctx *ctx, const struct objfile *o,
+		  const struct dw_item *w, const struct dw_item *n)
+{
+	char *change = what_changed(w->text, n->text);
+
+	warn(ctx, xasprintf("type %s: %s; stored alike (every value in "
+			    "memory means the same), so accepted: check that "
+			    "the meaning did not change",
+			    n->name, change));
+	free(change);
+}
+
 /* Compare the views of one object pair; counts differences in *bad. */
 static void compare_views(struct build_ctx *ctx, const struct objfile *o,
 			  const struct dw_view *old, const struct dw_view *new,
@@ -183,7 +243,11 @@ static void compare_views(struct build_ctx *ctx, const struct objfile *o,
 		const struct dw_item *w = dw_items_find(&old->types, n->name);
 
 		ctx->data_types++;
-		if (w && strcmp(w->text, n->text))
+		if (!w || !strcmp(w->text, n->text))
+			continue;
+		if (stored_alike(w, n))
+			alike(ctx, o, w, n);
+		else
 			differs(ctx, o, "type", w, n->text, bad);
 	}
 	for (size_t i = 0; i < old->vars.n; i++) {
@@ -235,11 +299,11 @@ static void compare_macros(struct build_ctx *ctx, const struct objfile *p,
 		if (!w || !strcmp(w->text, n->text) ||
 		    !mentions((char *)text, n->name))
 			continue;
-		XGROW(ctx->data_macros, ctx->data_macros_cap,
-		      ctx->ndata_macros + 1);
-		ctx->data_macros[ctx->ndata_macros++] =
-		    xasprintf("%s: '%s' -> '%s' (used in %s)", n->name, w->text,
-			      n->text, p->source);
+		warn(ctx,
+		     xasprintf("macro %s: '%s' -> '%s' (used in %s): values "
+			       "stored with the old meaning stay in memory; "
+			       "check that the patch handles them",
+			       n->name, w->text, n->text, p->source));
 	}
 	free(text);
 }
@@ -331,12 +395,13 @@ int data_check(struct build_ctx *ctx, struct error *err)
 
 json_t *data_check_json(const struct build_ctx *ctx)
 {
-	json_t *macros = json_array();
+	json_t *warnings = json_array();
 
-	for (size_t i = 0; i < ctx->ndata_macros; i++)
-		json_array_append_new(macros, json_string(ctx->data_macros[i]));
-	return json_pack(
-	    "{s:I, s:I, s:I, s:o}", "types", (json_int_t)ctx->data_types,
-	    "variables", (json_int_t)ctx->data_vars, "objects_without_dwarf",
-	    (json_int_t)ctx->data_unchecked, "changed_macros", macros);
+	for (size_t i = 0; i < ctx->ndata_warnings; i++)
+		json_array_append_new(warnings,
+				      json_string(ctx->data_warnings[i]));
+	return json_pack("{s:I, s:I, s:I, s:o}", "types",
+			 (json_int_t)ctx->data_types, "variables",
+			 (json_int_t)ctx->data_vars, "objects_without_dwarf",
+			 (json_int_t)ctx->data_unchecked, "warnings", warnings);
 }

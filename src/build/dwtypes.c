@@ -52,6 +52,7 @@ void dw_items_add(struct dw_items *items, char *name, char *text)
 	items->v[items->n].name = name;
 	items->v[items->n].text = text;
 	items->v[items->n].seq = items->n;
+	items->v[items->n].repr = NULL;
 	items->n++;
 }
 
@@ -224,6 +225,70 @@ static char *members(struct reader *r, Dwarf_Die *t)
 	return s;
 }
 
+/* How a value of type @t is stored, through typedefs and qualifiers:
+ * "b1" bool, "u4" unsigned, "s4" signed, "f8" float of so many bytes, "p"
+ * a pointer, an aggregate or enum by its name. */
+static char *repr_of(Dwarf_Die *t)
+{
+	static const char *const enc[] = {
+	    [DW_ATE_boolean] = "b",	  [DW_ATE_unsigned] = "u",
+	    [DW_ATE_unsigned_char] = "u", [DW_ATE_signed] = "s",
+	    [DW_ATE_signed_char] = "s",	  [DW_ATE_float] = "f",
+	};
+	Dwarf_Attribute a;
+	Dwarf_Die in;
+	uint64_t e;
+
+	switch (dwarf_tag(t)) {
+	case DW_TAG_typedef:
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+	case DW_TAG_atomic_type:
+		if (!dwarf_formref_die(dwarf_attr_integrate(t, DW_AT_type, &a),
+				       &in))
+			return xstrdup("void");
+		return repr_of(&in);
+	case DW_TAG_pointer_type:
+		return xstrdup("p");
+	case DW_TAG_base_type:
+		e = udata(t, DW_AT_encoding, 0);
+		return xasprintf(
+		    "%s%" PRIu64,
+		    e < sizeof(enc) / sizeof(*enc) && enc[e] ? enc[e] : "?",
+		    udata(t, DW_AT_byte_size, 0));
+	default:
+		return xasprintf("%s %s", tag_word(dwarf_tag(t)) ?: "?",
+				 die_name(t));
+	}
+}
+
+/* The stored form of @t's members (see dw_item.repr). */
+static char *repr(Dwarf_Die *t)
+{
+	char *s = xstrdup(""), *o, *r;
+	Dwarf_Attribute a;
+	Dwarf_Die c, mt;
+
+	if (dwarf_child(t, &c) != 0)
+		return s;
+	do {
+		if (dwarf_tag(&c) != DW_TAG_member)
+			continue;
+		r = dwarf_formref_die(dwarf_attr_integrate(&c, DW_AT_type, &a),
+				      &mt)
+			? repr_of(&mt)
+			: xstrdup("void");
+		o = s;
+		s = xasprintf("%s%s@%" PRIu64 ".%" PRIu64 ":%s;", o,
+			      die_name(&c),
+			      udata(&c, DW_AT_data_member_location, 0),
+			      udata(&c, DW_AT_data_bit_offset, 0), r);
+		free(o);
+		free(r);
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return s;
+}
+
 /* The layout of a struct, union, enum or typedef. */
 static char *layout(struct reader *r, Dwarf_Die *t)
 {
@@ -253,12 +318,15 @@ static void drain(struct reader *r)
 		char *text = layout(r, &t);
 
 		/* an opaque declaration says nothing about the layout */
-		if (dwarf_hasattr(&t, DW_AT_declaration))
+		if (dwarf_hasattr(&t, DW_AT_declaration)) {
 			free(text);
-		else
-			dw_items_add(&r->v->types,
-				     xasprintf("%s %s", word, die_name(&t)),
-				     text);
+			continue;
+		}
+		dw_items_add(&r->v->types,
+			     xasprintf("%s %s", word, die_name(&t)), text);
+		if (dwarf_tag(&t) == DW_TAG_structure_type ||
+		    dwarf_tag(&t) == DW_TAG_union_type)
+			r->v->types.v[r->v->types.n - 1].repr = repr(&t);
 	}
 }
 
@@ -380,6 +448,7 @@ void dw_items_sort(struct dw_items *items)
 		    !strcmp(items->v[i].name, items->v[i + 1].name)) {
 			free(items->v[i].name);
 			free(items->v[i].text);
+			free(items->v[i].repr);
 			continue;
 		}
 		items->v[k++] = items->v[i];
@@ -476,6 +545,7 @@ void dw_items_free(struct dw_items *items)
 	for (size_t i = 0; i < items->n; i++) {
 		free(items->v[i].name);
 		free(items->v[i].text);
+		free(items->v[i].repr);
 	}
 	free(items->v);
 }

@@ -126,8 +126,9 @@ struct build_ctx {
 					 compared */
 	size_t data_unchecked;	      /* objects it could not check: no
 					 DWARF */
-	char **data_macros; /* -g3: "NAME: 'old' -> 'new' (used in F)" */
-	size_t ndata_macros, data_macros_cap;
+	char **data_warnings; /* what data_check accepted but the author
+				 should know (full sentences) */
+	size_t ndata_warnings, data_warnings_cap;
 };
 
 /* build_run - run every stage; on success ctx->patch is ready to write. */

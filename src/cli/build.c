@@ -212,11 +212,8 @@ static void report(const struct build_ctx *ctx, const char *out)
 	printf("unchanged but rebuilt: %zu functions\n", ctx->nunchanged);
 	printf("data checked unchanged: %zu types, %zu variables\n",
 	       ctx->data_types, ctx->data_vars);
-	for (size_t i = 0; i < ctx->ndata_macros; i++)
-		printf("warning: macro %s: values stored with the old "
-		       "meaning stay in memory; check that the patch handles "
-		       "them\n",
-		       ctx->data_macros[i]);
+	for (size_t i = 0; i < ctx->ndata_warnings; i++)
+		printf("warning: %s\n", ctx->data_warnings[i]);
 	if (ctx->data_unchecked)
 		printf("warning: %zu object%s without debug information: "
 		       "changes to data layouts cannot be checked there "

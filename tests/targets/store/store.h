@@ -29,6 +29,7 @@ struct item {
 struct cfg {
 	int first;
 	int second;
+	_Bool strict;
 };
 
 struct item *item_find(int id);
