@@ -140,6 +140,31 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
 		char **out);
 
+/* One decoded instruction, for review (suture review). */
+struct arch_insn {
+	uint64_t addr;	 /* where it is (as given to arch_disasm_insns) */
+	size_t size;	 /* bytes */
+	char text[200];	 /* "mnemonic operands" */
+	uint64_t target; /* the address a relative branch or a pc-relative
+			    operand refers to, as encoded; 0 if none */
+	bool pcrel;	 /* target is a memory operand (else a branch) */
+};
+
+/*
+ * arch_disasm_insns - decode @len bytes of code at @addr into *out (*n
+ * entries; the caller frees the array).  Negative on error.
+ */
+int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
+		      struct arch_insn **out, size_t *n);
+
+/*
+ * arch_insn_symbolic - @in's text with its target replaced by @name (the
+ * operand "0x10(%rip)" becomes "name(%rip)", a branch "0x1234" becomes
+ * "name"), into @buf.
+ */
+void arch_insn_symbolic(const struct arch_insn *in, const char *name,
+			char *buf, size_t len);
+
 /* ---- object code comparison ------------------------------------------ */
 
 /*

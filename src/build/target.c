@@ -47,6 +47,9 @@ void target_close(struct target *t)
 	target_free_symbols(t);
 	free(t->segs);
 	free(t->plts);
+	for (size_t i = 0; i < t->nslots; i++)
+		free(t->slots[i].name);
+	free(t->slots);
 	free(t->irel);
 	for (size_t i = 0; i < t->nneeded; i++)
 		free(t->needed[i]);
@@ -121,19 +124,53 @@ static void target_symbols(struct target_load *l, Elf_Scn *scn,
 }
 
 /* Remember the IRELATIVE relocations of a SHT_RELA section. */
-static void target_irelative(struct target *t, Elf_Scn *scn,
-			     const GElf_Shdr *sh)
+/* The name of dynamic symbol @i of the table that section @link is. */
+static const char *target_dynsym_name(Elf *e, size_t link, size_t i)
 {
+	Elf_Scn *scn = elf_getscn(e, link);
+	GElf_Shdr sh;
+	GElf_Sym sym;
+
+	if (!scn || !gelf_getshdr(scn, &sh) ||
+	    !gelf_getsym(elf_getdata(scn, NULL), (int)i, &sym))
+		return NULL;
+	return elf_strptr(e, sh.sh_link, sym.st_name);
+}
+
+/* A relocation naming a symbol for a GOT slot: which PLT entry calls
+ * what, for listings (target_plt_name). */
+static void target_slot(struct target_load *l, const GElf_Shdr *sh,
+			const GElf_Rela *r)
+{
+	struct target *t = l->t;
+	const char *name;
+
+	if (!GELF_R_SYM(r->r_info) ||
+	    !(name =
+		  target_dynsym_name(l->e, sh->sh_link, GELF_R_SYM(r->r_info))))
+		return;
+	t->slots = xrealloc(t->slots, (t->nslots + 1) * sizeof(*t->slots));
+	t->slots[t->nslots].addr = r->r_offset;
+	t->slots[t->nslots++].name = xstrdup(name);
+}
+
+static void target_relocs(struct target_load *l, Elf_Scn *scn,
+			  const GElf_Shdr *sh)
+{
+	struct target *t = l->t;
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
 
 	for (size_t i = 0; d && i < n; i++) {
 		GElf_Rela r;
 
-		if (!gelf_getrela(d, (int)i, &r) ||
-		    !arch_dynreloc_is_irelative(
-			(uint32_t)GELF_R_TYPE(r.r_info)))
+		if (!gelf_getrela(d, (int)i, &r))
 			continue;
+		if (!arch_dynreloc_is_irelative(
+			(uint32_t)GELF_R_TYPE(r.r_info))) {
+			target_slot(l, sh, &r);
+			continue;
+		}
 		t->irel =
 		    xrealloc(t->irel, (t->nirel + 1) * 2 * sizeof(*t->irel));
 		t->irel[2 * t->nirel] = r.r_offset;
@@ -196,7 +233,7 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 	if (sh->sh_type == SHT_NOTE)
 		target_note(t, elf_getdata(scn, NULL));
 	if (sh->sh_type == SHT_RELA)
-		target_irelative(t, scn, sh);
+		target_relocs(l, scn, sh);
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR))
 		target_plt(l, sh, name);
 	if (sh->sh_type == SHT_DYNAMIC)
@@ -409,6 +446,17 @@ const unsigned char *target_bytes(const struct target *t, uint64_t addr,
 		    size <= s->size - (addr - s->addr))
 			return t->image + s->offset + (addr - s->addr);
 	}
+	return NULL;
+}
+
+const char *target_plt_name(const struct target *t, uint64_t addr)
+{
+	for (size_t i = 0; i < t->nslots; i++)
+		for (size_t k = 0; k < t->nplts; k++)
+			if (arch_plt_entry(t->image + t->plts[k].offset,
+					   t->plts[k].size, t->plts[k].addr,
+					   t->slots[i].addr) == addr)
+				return t->slots[i].name;
 	return NULL;
 }
 

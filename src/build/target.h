@@ -45,6 +45,11 @@ struct target {
 	size_t nplts;
 	uint64_t *irel; /* IRELATIVE relocations: slot, resolver pairs */
 	size_t nirel;
+	struct target_slot {
+		uint64_t addr; /* a GOT slot */
+		char *name;    /* the dynamic symbol it is for */
+	} * slots;
+	size_t nslots;
 };
 
 /*
@@ -90,6 +95,10 @@ int target_file_run(const struct target *t, const char *file, size_t k,
  * IRELATIVE relocation fills from that resolver; 0 if there is none.
  */
 uint64_t target_ifunc_entry(const struct target *t, uint64_t resolver);
+
+/* target_plt_name - the function the PLT entry at link-time @addr calls,
+ * or NULL. */
+const char *target_plt_name(const struct target *t, uint64_t addr);
 
 /* target_bytes - the file bytes at link-time address @addr, @size long, or
  * NULL when they are not all in the file. */

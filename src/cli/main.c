@@ -18,6 +18,7 @@ static const struct {
     {"revert", cmd_revert, "undo an applied patch"},
     {"status", cmd_status, "show the patches applied to a process"},
     {"info", cmd_info, "show what a patch file contains"},
+    {"review", cmd_review, "show a patch's old and new machine code"},
     {"symbols", cmd_symbols, "write debugger symbol files for patch code"},
     {"gdb", cmd_gdb, "run gdb on a process, naming its patch code"},
 };

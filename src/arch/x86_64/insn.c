@@ -114,3 +114,74 @@ int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
 	*out = buf;
 	return (int)count;
 }
+
+/* The pc-relative target of @in, or 0; *pcrel tells a memory operand. */
+static uint64_t insn_target(const cs_insn *in, bool *pcrel)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	*pcrel = false;
+	for (int i = 0; i < x->op_count; i++) {
+		if (x->operands[i].type == X86_OP_MEM &&
+		    x->operands[i].mem.base == X86_REG_RIP) {
+			*pcrel = true;
+			return in->address + in->size +
+			       (uint64_t)x->operands[i].mem.disp;
+		}
+	}
+	for (int i = 0; i < in->detail->groups_count; i++)
+		if ((in->detail->groups[i] == CS_GRP_JUMP ||
+		     in->detail->groups[i] == CS_GRP_CALL) &&
+		    x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+			return (uint64_t)x->operands[0].imm;
+	return 0;
+}
+
+int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
+		      struct arch_insn **out, size_t *n)
+{
+	cs_insn *insn;
+	size_t count;
+	csh h;
+
+	if (open_cs(&h, true))
+		return -ENOMEM;
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	*out = xcalloc(count + 1, sizeof(**out));
+	for (size_t i = 0; i < count; i++) {
+		struct arch_insn *o = &(*out)[i];
+
+		o->addr = insn[i].address;
+		o->size = insn[i].size;
+		snprintf(o->text, sizeof(o->text), "%.31s %.160s",
+			 insn[i].mnemonic, insn[i].op_str);
+		o->target = insn_target(&insn[i], &o->pcrel);
+	}
+	if (count)
+		cs_free(insn, count);
+	cs_close(&h);
+	*n = count;
+	return 0;
+}
+
+void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
+			size_t len)
+{
+	const char *rip = strstr(in->text, "(%rip)");
+	const char *sp = strchr(in->text, ' ');
+	const char *start;
+
+	if (!in->pcrel || !rip) {
+		/* a branch: its only operand is the target */
+		snprintf(buf, len, "%.*s %s",
+			 (int)(sp ? sp - in->text : (long)strlen(in->text)),
+			 in->text, name);
+		return;
+	}
+	/* the displacement is the token before "(%rip)" */
+	for (start = rip;
+	     start > in->text && start[-1] != ' ' && start[-1] != ','; start--)
+		;
+	snprintf(buf, len, "%.*s%s%s", (int)(start - in->text), in->text, name,
+		 rip);
+}

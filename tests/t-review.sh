@@ -1,0 +1,47 @@
+#!/bin/bash
+# t-review.sh - suture review: the old machine code of every function a
+# patch replaces next to its new code, with symbols, so a reviewer sees
+# what will run: a changed string literal, a function that changed only
+# because a static inline in a header did, new functions.
+. "$(dirname "$0")/lib.sh"
+. "$TESTS/calc.sh"
+begin review
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/calc
+calc_build "$SRC" "${MAKEARGS[@]}" || finish
+for d in string inline helper; do
+	build_patch "$WORK/$d.sut" "$SRC" "$TARGETS/calc/$d.diff" calc \
+		"${MAKEARGS[@]}" || finish
+done
+
+section "a changed string literal"
+check "suture review string.sut" suture review "$WORK/string.sut"
+check_match "  ... names the patch and its target" \
+	"^patch string for $SRC/calc: 2 functions replaced" "$OUT"
+check_match "  ... lists greet" '^=== greet[: ]' "$OUT"
+check_match "  ... the old literal, marked -" '^ - .*"hello, %s"' "$OUT"
+check_match "  ... the new literal, marked +" '^ \+ .*"Hello, %s!"' "$OUT"
+check_match "  ... calls by name" 'call[q]? snprintf' "$OUT"
+marked=$(grep -c '^ [-+]' <<<"$OUT")
+all=$(grep -c '^ [ +-] ' <<<"$OUT")
+check "  ... marks only what changed ($marked of $all lines)" \
+	test "$marked" -gt 0 -a "$marked" -lt $((all / 4))
+
+section "what the source diff does not say"
+run "$SUTURE" review "$WORK/inline.sut"
+check_eq "suture review inline.sut" 0 "$RC"
+check_match "inline.diff touches calc.h only, yet percent's code changed" \
+	'^=== percent[: ]' "$OUT"
+check_match "  ... and draw_bar's, in util.c" '^=== draw_bar[: ]' "$OUT"
+run "$SUTURE" review "$WORK/helper.sut"
+check_match "a new function is listed whole" \
+	'^=== new function digest_step' "$OUT"
+
+section "refused"
+check_fails "review against another binary" \
+	suture review "$WORK/string.sut" --target /bin/true
+check_match "  ... saying the build differs" "build-id differs" "$OUT"
+check_fails "review of a file that is no patch" \
+	suture review "$SRC/calc.c"
+finish
