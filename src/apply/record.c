@@ -366,6 +366,14 @@ static const char *decode_funcs(const unsigned char *buf,
 	return NULL;
 }
 
+/* Whether run-time address @a lies in the code part of the region. */
+static bool in_text(const struct rec_header *h, uint64_t a)
+{
+	const struct rec_part *t = &h->parts[RECORD_PART_TEXT];
+
+	return a >= h->base + t->offset && a < h->base + t->offset + t->size;
+}
+
 /* Decode the switches; returns a reason on failure. */
 static const char *decode_switches(const unsigned char *buf,
 				   const struct rec_header *h, struct record *r)
@@ -377,7 +385,7 @@ static const char *decode_switches(const unsigned char *buf,
 		struct rec_switch rw;
 
 		memcpy(&rw, buf + h->switches_off + i * sizeof(rw), sizeof(rw));
-		if (rw.len != arch_trampoline_len())
+		if (rw.len != arch_trampoline_len() || !in_text(h, rw.gate))
 			return "its record has a malformed switch";
 		w->entry = rw.entry;
 		w->gate = rw.gate;
@@ -392,8 +400,6 @@ static const char *decode_switches(const unsigned char *buf,
 static const char *decode_hooks(const unsigned char *buf,
 				const struct rec_header *h, struct record *r)
 {
-	const struct rec_part *t = &h->parts[RECORD_PART_TEXT];
-
 	r->hooks = xcalloc(h->nhooks, sizeof(*r->hooks));
 	for (uint32_t i = 0; i < h->nhooks; i++) {
 		struct record_hook *k = &r->hooks[i];
@@ -402,9 +408,7 @@ static const char *decode_hooks(const unsigned char *buf,
 
 		memcpy(&rh, buf + h->hooks_off + i * sizeof(rh), sizeof(rh));
 		if (rh.kind >= HOOK_NKINDS ||
-		    !(name = get_str(buf, h, rh.name)) ||
-		    rh.addr < h->base + t->offset ||
-		    rh.addr >= h->base + t->offset + t->size)
+		    !(name = get_str(buf, h, rh.name)) || !in_text(h, rh.addr))
 			return "its record has a malformed hook";
 		r->nhooks++;
 		k->kind = rh.kind;
