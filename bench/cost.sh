@@ -7,7 +7,7 @@
 
 COST_CALLS=1000000
 
-# cost_state STATE - RUNS samples of the three loops as cost.STATE.*
+# cost_state STATE - 2 x RUNS samples of the three loops as cost.STATE.*
 cost_state() {
 	local i c
 	for ((i = 0; i < 2 * RUNS; i++)); do

@@ -1,6 +1,6 @@
 # bench/lib.sh - helpers of the benchmark parts (sourced after tests/lib.sh).
 
-# sample ID VALUE [UNIT] - record one measurement of figure ID.
+# sample ID VALUE - record one measurement of figure ID.
 sample() {
 	printf '%s %s\n' "$1" "$2" >>"$WORK/samples.txt"
 }
@@ -32,13 +32,13 @@ stopped_us() {
 }
 
 # phases PREFIX TEXT - record each phase of a SUTURE_TIMING=1 line in TEXT
-# as figure PREFIX.NAME (µs); the stop's phases summed as PREFIX.stop.
+# as figure PREFIX.NAME (µs).
 phases() {
 	local line
 	line=$(sed -n 's/^suture: timing: //p' <<<"$2" | head -n 1)
 	[ -n "$line" ] || return 0
 	perl -e '
-		my ($p, $l) = @ARGV; my $stop = 0;
+		my ($p, $l) = @ARGV;
 		$l =~ s/ \(total [0-9]+ µs\)$//;
 		for (split /, /, $l) {
 			next unless /^(.*) ([0-9]+) µs$/;

@@ -100,7 +100,7 @@ for my $p (qw(step calc mq0809 mq28366)) {
 	row("size.$p.data", "$p: data in the patch", 'B', 1);
 	row("size.$p.file", "$p: patch file", 'B', 1);
 }
-section('6. many processes (apply PID,PID,..., 2 workers)');
+section('6. many processes (apply PID,PID,..., one worker per CPU)');
 for my $n (10, 100, 1000) {
 	my @tg = $n == 1000 ? ('median', '<', 1000, 'median < 1 s') : ();
 	row("many.$n.apply", "$n processes: apply, total", 'ms', 1, @tg);

@@ -354,6 +354,18 @@ $text"
 	fi
 }
 
+# stat_field PORT NAME - field NAME of the `stats` reply of the target at
+# PORT (space-separated NAME=VALUE pairs).
+stat_field() {
+	ask "$1" stats | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# maps_of PID - PID's mappings (range, permissions, file), without the
+# fields that change on their own.
+maps_of() {
+	awk '{print $1, $2, $6}' "/proc/$1/maps"
+}
+
 # func_addr PID BINARY FUNC - the run-time address of FUNC (a symbol of
 # BINARY, as nm shows it) in process PID, in decimal.
 func_addr() {

@@ -24,9 +24,7 @@ start_target B "$SRC/busy" || finish
 pid=$B_PID port=$B_PORT
 
 # stat FIELD - one field of the `stats` reply.
-stat() {
-	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
+stat() { stat_field "$port" "$1"; }
 # all_on FIELD VERSION - every worker's last result of FIELD (lastw,
 # lastt) was of VERSION.
 all_on() {

@@ -75,9 +75,9 @@ check_match "suture build warns about QTY_MAX" \
 js=$("$SUTURE" info --json "$WORK/macro.sut" 2>/dev/null)
 check_match "the patch records it" "QTY_MAX 500000" \
 	"$(json_get "$js" 'join "\n", @{$j->{build}{data_check}{warnings}}')"
-check_nomatch "without -g3 nothing is said" "warning: macro" \
-	"$("$SUTURE" build --src "$SRC" --patch "$TARGETS/store/macro.diff" \
-		--binary store -o "$WORK/macro-g.sut" -- make "${MAKEARGS[@]}" 2>&1)"
+build_patch "$WORK/macro-g.sut" "$SRC" "$TARGETS/store/macro.diff" store \
+	"${MAKEARGS[@]}"
+check_nomatch "without -g3 nothing is said" "warning: macro" "$OUT"
 
 section "the accepted fix, live"
 start_target S "$SRC/store" || finish
@@ -88,6 +88,11 @@ check "suture apply fix.sut" suture apply "$pid" "$WORK/fix.sut"
 check_eq "take -5 is refused now" short "$(ask "$port" "take $id -5")"
 check_eq "the items kept their data" 10 "$(ask "$port" "take $id 5")"
 check_eq "state of the item" busy "$(ask "$port" "state $id")"
+check "suture revert" suture revert "$pid"
+check_ask "cfg reads the bool member" "$port" cfg 7
+check "suture apply widen.sut (a bool become a byte)" \
+	suture apply "$pid" "$WORK/widen.sut"
+check_ask "  ... reads the same value as a level" "$port" cfg 7
 check "suture revert" suture revert "$pid"
 check_alive "alive at the end" "$pid" "$port"
 finish

@@ -15,6 +15,9 @@
 #   signals     real-time signals arriving during apply/revert are not lost
 #   parallel    two `suture apply` at once on one process: both end with a
 #               clear result and the process runs exactly what status says
+#   one command a program compiled and linked by one compiler call with
+#               options that take a separate argument (-include FILE):
+#               the wrapper splits it into compiles that keep them
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/calc.sh"
 begin edge
@@ -215,4 +218,13 @@ check "revert --all" suture revert "$P_PID" --all
 check_feature "$P_PORT" string old "after revert --all"
 check_feature "$P_PORT" libc old "after revert --all"
 check_status "$P_PID" "after revert --all"
+section "one command compiles and links"
+ONE=(gcc -include calc.h -D CALC_ONE=1 -O2 -g -pthread -o calc1 calc.c util.c server.c)
+run bash -c "cd '$SRC' && ${ONE[*]}"
+check_eq "the program builds with one command" 0 "$RC"
+rm -f "$WORK/one.sut"
+check "suture build with that command" \
+	"$SUTURE" build --src "$SRC" --patch "$TARGETS/calc/fix.diff" \
+	--binary calc1 -o "$WORK/one.sut" -- "${ONE[@]}"
+check_match "  ... finds compute changed" '^  compute ' "$OUT"
 finish

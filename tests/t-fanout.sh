@@ -54,6 +54,7 @@ check "and they run the old code again" answers old
 check_fails "a PID named twice is a usage error" suture apply "${pids[0]},${pids[0]}" "$WORK/fix.sut"
 check_match "saying so" "named twice" "$OUT"
 check_fails "an item that is no PID is a usage error" suture apply "${pids[0]},x" "$WORK/fix.sut"
+check_match "saying which" "'x' is not a process ID" "$OUT"
 
 section "timing, and the trampoline while live"
 pid=${pids[0]}

@@ -18,19 +18,18 @@ for d in units hang crash; do
 done
 start_target S "$SRC/store" -t || finish
 pid=$S_PID port=$S_PORT
-adds() { ask "$port" stats | sed -n 's/^adds=\([0-9]*\).*/\1/p'; }
+adds() { stat_field "$port" adds; }
 
 section "a hook that transforms the live state"
 id=$(ask "$port" "add bolts 10")
 check_eq "an item with 10 bolts" 10 "$(ask "$port" "qty $id")"
-run "$SUTURE" status "$pid"
 check "suture apply units.sut" suture apply "$pid" "$WORK/units.sut"
 check_eq "the post-apply hook converted it: still 10 bolts" 10 \
 	"$(ask "$port" "qty $id")"
 check_eq "... exactly once" 1 "$(ask "$port" conversions)"
 check_eq "the new code works in tenths: take 3 leaves 7" 7 \
 	"$(ask "$port" "take $id 3")"
-run "$SUTURE" status "$pid"
+check "suture status" suture status "$pid"
 check_match "status lists the hooks" \
 	'hook: +to_tenths \(post_apply\)' "$OUT"
 adds0=$(adds)
@@ -80,7 +79,11 @@ check_eq "  ... the data untouched" 8 "$(ask "$port" "qty $id")"
 fault_loop() {
 	local op=$1 n rc killed=0 bad=""
 	for ((n = 1; n < 100; n++)); do
-		[ "$op" = revert ] && "$SUTURE" apply "$pid" "$WORK/units.sut" >/dev/null 2>&1
+		if [ "$op" = revert ] &&
+			! "$SUTURE" apply "$pid" "$WORK/units.sut" >"$WORK/op.txt" 2>&1; then
+			bad="apply before the revert at step $n: $(cat "$WORK/op.txt")"
+			break
+		fi
 		if [ "$op" = apply ]; then
 			rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/units.sut" >"$WORK/op.txt" 2>&1; echo $?)
 		else
@@ -88,14 +91,17 @@ fault_loop() {
 		fi
 		[ "$rc" = 137 ] && killed=$((killed + 1))
 		alive "$pid" || { bad="process died at step $n"; break; }
-		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
-		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		# one revert --all removes leftovers, runs hooks left to run
+		# and reverts what is live
+		"$SUTURE" revert "$pid" --all >"$WORK/clean.txt" 2>&1 ||
+			{ bad="step $n: revert --all: $(cat "$WORK/clean.txt")"; break; }
 		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $(suture status "$pid")"; break; }
 		[ "$(ask "$port" "qty $id")" = 8 ] ||
 			{ bad="step $n: the item holds $(ask "$port" "qty $id") bolts"; break; }
 		[ "$rc" = 137 ] || break
 	done
 	check_eq "$op killed at each of its $killed steps: converted exactly once each way" "" "$bad"
+	check "$op goes through once suture is not killed" test "$rc" = 0
 	check "$op has fault points ($killed)" test "$killed" -ge 10
 }
 

@@ -35,14 +35,12 @@ build_patch "$WORK/answer.sut" "$SRC" "$TARGETS/odd/answer.diff" odd \
 name=$(patch_name "$WORK/answer.sut")
 
 state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
-# stat PORT FIELD - one field of the `stats` reply.
-stat() { ask "$1" stats | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 grows() { # grows PORT FIELD - FIELD moves (polled)
 	local a
-	a=$(stat "$1" "$2")
+	a=$(stat_field "$1" "$2")
 	poll test_gt "$1" "$2" "$a"
 }
-test_gt() { [ "$(stat "$1" "$2")" -gt "$3" ]; }
+test_gt() { [ "$(stat_field "$1" "$2")" -gt "$3" ]; }
 pause_of() { sed -n 's/.*stopped for \([0-9]*\) µs (\([0-9]*\) threads).*/\1 µs, \2 threads/p' <<<"$1"; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 # all_threads_stopped PID - every thread of PID is in state T (stopped).
@@ -71,14 +69,14 @@ check_eq "30 of 30 apply/revert cycles while threads come and go" 30 "$ok"
 check "apply once more" suture apply "$C_PID" "$WORK/answer.sut"
 wait_until "short-lived threads run the new code" grows "$C_PORT" v2
 check "revert" suture revert "$C_PID"
-v2=$(stat "$C_PORT" v2)
+v2=$(stat_field "$C_PORT" v2)
 wait_until "after revert short-lived threads run the old code" \
 	grows "$C_PORT" v1
 sleep 0.2
-check_eq "  ... and no more version-2 results" "$v2" "$(stat "$C_PORT" v2)"
+check_eq "  ... and no more version-2 results" "$v2" "$(stat_field "$C_PORT" v2)"
 check_eq "no thread saw a wrong result, no thread failed to start" "0 0" \
-	"$(stat "$C_PORT" bad) $(stat "$C_PORT" errors)"
-echo "# $(stat "$C_PORT" churned) threads came and went"
+	"$(stat_field "$C_PORT" bad) $(stat_field "$C_PORT" errors)"
+echo "# $(stat_field "$C_PORT" churned) threads came and went"
 check_alive "alive after the churn" "$C_PID" "$C_PORT"
 check_status "$C_PID" "after the churn"
 stop_target "$C_PID"
@@ -112,7 +110,7 @@ check "apply while it forks" suture apply "$F_PID" "$WORK/answer.sut"
 wait_until "forked children run the patched code" grows "$F_PORT" fork2
 wait_until "exec'd children still run" grows "$F_PORT" exec1
 check_eq "no exec'd child ever ran the patched code" 0 \
-	"$(stat "$F_PORT" exec2)"
+	"$(stat_field "$F_PORT" exec2)"
 check_eq "spawn a long-lived exec'd child" ok \
 	"$(pid=$(ask "$F_PORT" "spawn-exec $WORK/E.port") &&
 		echo "$pid" >"$WORK/E.pid" && echo ok)"
@@ -126,14 +124,14 @@ check_status "$E_PID" "the exec'd child of a patched process"
 check_eq "  ... and has no suture region" "" "$(suture_maps "$E_PID")"
 check_eq "the parent runs the new code" 2 "$(ask "$F_PORT" answer)"
 check "revert while it forks" suture revert "$F_PID"
-f2=$(stat "$F_PORT" fork2)
+f2=$(stat_field "$F_PORT" fork2)
 wait_until "after revert forked children run the old code" \
 	grows "$F_PORT" fork1
 sleep 0.2
-check_eq "  ... and no more patched ones" "$f2" "$(stat "$F_PORT" fork2)"
-check_eq "no child failed or gave a wrong answer" 0 "$(stat "$F_PORT" errors)"
+check_eq "  ... and no more patched ones" "$f2" "$(stat_field "$F_PORT" fork2)"
+check_eq "no child failed or gave a wrong answer" 0 "$(stat_field "$F_PORT" errors)"
 check_eq "still no exec'd child ran the patched code" 0 \
-	"$(stat "$F_PORT" exec2)"
+	"$(stat_field "$F_PORT" exec2)"
 check_alive "alive after fork+exec" "$F_PID" "$F_PORT"
 stop_target "$E_PID"
 stop_target "$F_PID"
@@ -158,7 +156,7 @@ kill -CONT "$S_PID"
 check_eq "after SIGCONT every thread runs the new code" \
 	"v1=0 v2=50 bad=0 of=50" "$(ask "$S_PORT" poke)"
 wait_until "short-lived threads run the new code" grows "$S_PORT" v2
-check_eq "  ... with no wrong result" 0 "$(stat "$S_PORT" bad)"
+check_eq "  ... with no wrong result" 0 "$(stat_field "$S_PORT" bad)"
 check "revert" suture revert "$S_PID"
 check_alive "alive" "$S_PID" "$S_PORT"
 stop_target "$S_PID"

@@ -44,4 +44,5 @@ check_fails "review against another binary" \
 check_match "  ... saying the build differs" "build-id differs" "$OUT"
 check_fails "review of a file that is no patch" \
 	suture review "$SRC/calc.c"
+check_match "  ... saying so" "is not a suture patch" "$OUT"
 finish

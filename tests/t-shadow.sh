@@ -19,22 +19,21 @@ check "suture build load.diff --on reserve.sut" \
 	"$SUTURE" build --src "$SRC" --on "$WORK/reserve.sut" \
 	--patch "$TARGETS/store/load.diff" --binary store \
 	-o "$WORK/load.sut" -- make "${MAKEARGS[@]}"
-# maps PID - the process's mappings, without the counters that change
-maps() { awk '{print $1, $2, $6}' "/proc/$1/maps"; }
 
 section "a new field as shadow data, set up by a post-apply hook"
 start_target S "$SRC/store" || finish
 pid=$S_PID port=$S_PORT
 bolts=$(ask "$port" "add bolts 100")
-before=$(maps "$pid")
+before=$(maps_of "$pid")
 check "suture apply reserve.sut" suture apply "$pid" "$WORK/reserve.sut"
 check_match "the shadow table's page is mapped" 'suture:~shadow' \
 	"$(suture_maps "$pid")"
 check_ask "the hook held back a tenth of the bolts: 95 is too many" \
 	"$port" "take $bolts 95" short
 check_ask "90 is fine" "$port" "take $bolts 90" 10
-nuts=$(ask "$port" "add nuts 5")
-check_ask "a new item has no shadow until asked" "$port" "take $nuts 1" 4
+nuts=$(ask "$port" "add nuts 50")
+check_ask "a new item has no shadow until asked (nothing held back)" \
+	"$port" "take $nuts 46" 4
 check_ask "hold 2 of the nuts" "$port" "hold $nuts 2" ok
 check_ask "then 3 is too many" "$port" "take $nuts 3" short
 check_ask "2 is fine" "$port" "take $nuts 2" 2
@@ -55,7 +54,7 @@ check "suture revert reserve" suture revert "$pid" reserve
 check_eq "no suture mapping left, the table's page neither" "" \
 	"$(suture_maps "$pid")"
 check_eq "the process has exactly the mappings it had before" "$before" \
-	"$(maps "$pid")"
+	"$(maps_of "$pid")"
 check_ask "the old code takes the last bolts" "$port" "take $bolts 10" 0
 
 section "many threads at once"
@@ -63,7 +62,6 @@ start_target T "$SRC/store" -t || finish
 check "apply reserve.sut to a threaded store" \
 	suture apply "$T_PID" "$WORK/reserve.sut"
 check "apply load.sut" suture apply "$T_PID" "$WORK/load.sut"
-rm -f "$WORK"/stress.*
 jobs=()
 for i in $(seq 8); do
 	ask "$T_PORT" "stress 3000" >"$WORK/stress.$i" &
@@ -77,7 +75,7 @@ done
 wait "${jobs[@]}"
 check_eq "8 threads churning shadow data at once: no error" \
 	"0 0 0 0 0 0 0 0" "$(cat "$WORK"/stress.* | tr '\n' ' ' | sed 's/ $//')"
-check_ask "the items' shadows are intact" "$T_PORT" "held $((id))" 20
+check_ask "the items' shadows are intact" "$T_PORT" "held $id" 20
 check "revert load" suture revert "$T_PID" load
 check "revert reserve (its hook frees the 20 shadows)" \
 	suture revert "$T_PID" reserve

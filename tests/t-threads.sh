@@ -17,9 +17,7 @@ start_target W "$SRC/workers" || finish
 pid=$W_PID port=$W_PORT
 
 # stat FIELD - one field of the `stats` reply.
-stat() {
-	ask "$port" stats | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
+stat() { stat_field "$port" "$1"; }
 # all_on VERSION - every worker's last record was of VERSION.
 all_on() {
 	[ "$(stat last)" = "$1$1$1$1" ]

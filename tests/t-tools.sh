@@ -46,8 +46,9 @@ work_new=$(json_get "$js" 'my ($f) = grep { $_->{name} eq "work" }
 work_end=$(json_get "$js" 'my ($f) = grep { $_->{name} eq "work" }
 	map { @{$_->{functions}} } @{$j->{patches}};
 	hex($f->{new}) + $f->{size}')
-bt=$(gdb -q -batch -p "$pid" -ex "thread apply all bt" 2>&1)
-echo "# plain gdb: $(grep -c '?? ()' <<<"$bt") frames named ??"
+run gdb -q -batch -p "$pid" -ex "thread apply all bt"
+check_nomatch "plain gdb cannot name the patched work()" \
+	'#[0-9]+ +0x[0-9a-f]+ in work \(\)' "$OUT"
 run "$SUTURE" gdb "$pid" -batch -ex "thread apply all bt"
 bt=$OUT
 check_match "suture gdb: backtraces name the patched work()" \

@@ -5,14 +5,16 @@
  *
  *   find_target      check the PID, read its map, find the module whose
  *                    build ID the patch names, read already applied patches
+ *   remove_leftovers what an interrupted suture left goes first, in a stop
+ *                    of its own; then the attempt starts again
  *   plan             resolve symbols, lay out and place the region, link it
  *   prepare_stop     find a syscall instruction, load the unwinder, list the
  *                    code no thread may be in
  *   -- quiesce: stop every thread at a moment when that code is unused --
- *   install          clean up leftovers of an interrupted suture, save the
- *                    entry bytes, map the region, write it (gates included,
- *                    commit byte clear), write the trampolines, then set
- *                    the commit byte; on any failure undo undoes it all
+ *   install          check the entry bytes, map the region, write it (gates
+ *                    included, commit byte clear), write the trampolines,
+ *                    then set the commit byte; on any failure undo undoes
+ *                    it all
  *   -- release every thread --
  *
  * Ordering inside install is what makes a patch all or nothing, even if
@@ -373,7 +375,6 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 		return r;
 	forbid_old_code(c);
 	replace_forbid(&c->rp, &c->sf);
-	leftover_forbid(&c->sf, &c->st);
 	return 0;
 }
 
@@ -526,7 +527,6 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	phase_begin("mapping");
 	if ((r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)) ||
-	    (r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)) ||
 	    (r = map_region(c, err)) || (r = map_shadow(c, err)))
 		return r;
 	res->ungated = c->ungated;
@@ -637,7 +637,28 @@ struct apply_try {
 	const struct patch *p;
 	const struct apply_opts *o;
 	struct apply_result *res;
+	size_t cleaned; /* leftovers removed before planning */
 };
+
+/*
+ * Leftovers of an interrupted suture go first, in a stop of their own, and
+ * the plan is made again on the clean process: a leftover's trampoline in
+ * an entry must not become this patch's "original" bytes, nor its gate
+ * lead into a region about to go.  -EAGAIN makes quiesce_retry plan again.
+ */
+static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
+			    struct error *err)
+{
+	size_t n;
+	int r;
+
+	if (!leftover_count(&c->st))
+		return 0;
+	if ((r = leftovers_remove(t->pid, t->o, &n, err)))
+		return r;
+	t->cleaned += n;
+	return -EAGAIN;
+}
 
 /*
  * One attempt.  The state read before stopping is read again once the
@@ -656,8 +677,8 @@ static int apply_once(void *arg, struct error *err)
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = find_target(&c, err)) || (r = plan(&c, err)) ||
-	    (r = prepare_stop(&c, err)) ||
+	if ((r = find_target(&c, err)) || (r = remove_leftovers(&c, t, err)) ||
+	    (r = plan(&c, err)) || (r = prepare_stop(&c, err)) ||
 	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
 			 err)))
 		goto out_free;
@@ -666,6 +687,7 @@ static int apply_once(void *arg, struct error *err)
 		undo(&c);
 	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r) {
+		res->cleaned = t->cleaned;
 		find_shadowed(&c, res);
 		take_replaced(&c, res);
 		res->rec = c.rec;
@@ -679,7 +701,7 @@ out_free:
 int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 		struct apply_result *res, struct error *err)
 {
-	struct apply_try t = {pid, p, o, res};
+	struct apply_try t = {pid, p, o, res, 0};
 
 	return quiesce_retry(pid, apply_once, &t, o->timeout_ms, err);
 }

@@ -73,6 +73,13 @@ int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
 		struct apply_result *res, struct error *err);
 
 /*
+ * leftovers_remove - remove what interrupted sutures left in @pid
+ * (leftover.h), in a stop of its own; *n gets how many.
+ */
+int leftovers_remove(pid_t pid, const struct apply_opts *o, size_t *n,
+		     struct error *err);
+
+/*
  * revert_patch - undo the patch called @name in @pid, or the most recently
  * applied one if @name is NULL.  Refused if a patch applied later replaces
  * one of the same functions (it must be reverted first).  Same

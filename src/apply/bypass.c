@@ -5,21 +5,11 @@
 #include "arch/arch.h"
 #include "util/fault.h"
 
-/* Whether @have is a trampoline at @f's entry to @to. */
-static bool jumps_to(const struct record_func *f, const unsigned char *have,
-		     uint64_t to)
-{
-	unsigned char want[ARCH_TRAMPOLINE_MAX];
-
-	return !arch_trampoline_write(want, f->entry, to) &&
-	       !memcmp(want, have, arch_trampoline_len());
-}
-
 bool bypass_entry_is_ours(const struct record_func *f,
 			  const unsigned char *have)
 {
-	return jumps_to(f, have, record_func_jump(f)) ||
-	       jumps_to(f, have, f->new_addr);
+	return arch_trampoline_is(have, f->entry, record_func_jump(f)) ||
+	       arch_trampoline_is(have, f->entry, f->new_addr);
 }
 
 /* Aim every gated entry of @r that jumps to its gate at its new function,
@@ -40,7 +30,7 @@ static int retarget(const struct rmem *mem, const struct record *r,
 			continue;
 		if ((ret = rmem_read(mem, f->entry, have, len, err)))
 			return ret;
-		if (!jumps_to(f, have, from) ||
+		if (!arch_trampoline_is(have, f->entry, from) ||
 		    arch_trampoline_write(jmp, f->entry, to) < 0)
 			continue;
 		if ((ret = rmem_write(mem, f->entry, jmp, len, err)))

@@ -177,10 +177,9 @@ int layout_place(struct layout *l, const struct proc_maps *maps,
 	 * the last one ends at the window's top. */
 	for (size_t i = 0; i <= maps->n; i++) {
 		uint64_t start = i < maps->n ? maps->v[i].start : win_hi;
-		uint64_t b = start > prev_end
-				 ? fit(prev_end, start, win_lo, win_hi,
-				       l->size + l->extra)
-				 : LAYOUT_NONE;
+		uint64_t b = start > prev_end ? fit(prev_end, start, win_lo,
+						    win_hi, l->size + l->extra)
+					      : LAYOUT_NONE;
 
 		if (b != LAYOUT_NONE && b + l->size + l->extra <= mod_lo)
 			below = b;

@@ -8,7 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "apply/apply.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "util/fault.h"
@@ -74,8 +73,7 @@ static int settle_switches(const struct rmem *mem, const struct record *r,
 static int restore_entries(const struct rmem *mem, const struct record *r,
 			   struct error *err)
 {
-	unsigned char want[ARCH_TRAMPOLINE_MAX], have[ARCH_TRAMPOLINE_MAX];
-	size_t len = arch_trampoline_len();
+	unsigned char have[ARCH_TRAMPOLINE_MAX];
 	int ret;
 
 	for (size_t i = 0; i < r->nfuncs; i++) {
@@ -83,11 +81,10 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 
 		if (f->flags & PFUNC_PART)
 			continue;
-		if ((ret = rmem_read(mem, f->entry, have, len, err)))
+		if ((ret = rmem_read(mem, f->entry, have, arch_trampoline_len(),
+				     err)))
 			return ret;
-		if (arch_trampoline_write(want, f->entry, record_func_jump(f)) <
-			0 ||
-		    memcmp(want, have, len))
+		if (!arch_trampoline_is(have, f->entry, record_func_jump(f)))
 			continue;
 		if ((ret = rmem_write(mem, f->entry, f->saved, f->saved_len,
 				      err)))
@@ -178,23 +175,23 @@ int leftover_finish_replace(struct session *s, struct rsys *rs,
 /* Run the post-apply or post-revert hooks of @r that an interrupted
  * suture did not get to (hooks.h). */
 static int pending_hooks(struct session *s, struct rsys *rs,
-			 const struct record *r, struct error *err)
+			 const struct record *r, unsigned hook_ms,
+			 struct error *err)
 {
 	if (r->pending_hooks < 0)
 		return 0;
-	return hooks_run(s, rs, r, r->pending_hooks, HOOK_DEFAULT_TIMEOUT_MS,
-			 err);
+	return hooks_run(s, rs, r, r->pending_hooks, hook_ms, err);
 }
 
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
-		   const struct state *st, struct error *err)
+		   const struct state *st, unsigned hook_ms, struct error *err)
 {
 	int r;
 
 	if ((r = close_memfds(s, rs, err)))
 		return r;
 	for (size_t i = 0; i < st->n; i++)
-		if ((r = pending_hooks(s, rs, &st->v[i], err)) ||
+		if ((r = pending_hooks(s, rs, &st->v[i], hook_ms, err)) ||
 		    (r = settle_switches(mem, &st->v[i], true, err)))
 			return r;
 	if ((r = unmap_records(s, rs, st->old, st->nold, err)))
@@ -202,7 +199,7 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 	for (size_t i = st->ndead; i-- > 0;) {
 		const struct record *d = &st->dead[i];
 
-		if ((r = pending_hooks(s, rs, d, err)) ||
+		if ((r = pending_hooks(s, rs, d, hook_ms, err)) ||
 		    (r = restore_entries(mem, d, err)) ||
 		    (r = unmap(s, rs, d->base, d->base + d->size, err)))
 			return r;

@@ -40,10 +40,11 @@ void leftover_forbid(struct safety *sf, const struct state *st);
  * leftover_clean - with every thread of @s stopped and checked, close
  * leaked memfd descriptors, finish interrupted replaces, put back the entry
  * bytes of trampolines that still jump into dead regions (newest first) and
- * unmap the replaced, dead and blank regions of @st.
+ * unmap the replaced, dead and blank regions of @st.  Hooks left to run
+ * may take @hook_ms each.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
-		   const struct state *st, struct error *err);
+		   const struct state *st, unsigned hook_ms, struct error *err);
 
 /*
  * leftover_finish_replace - the end of a committed replace, which

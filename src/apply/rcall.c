@@ -6,20 +6,10 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "apply/rcall.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
-
-static uint64_t deadline_after(unsigned ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec +
-	       (uint64_t)ms * 1000000u;
-}
 
 /* A signal that means the function itself faulted. */
 static bool fault_signal(int sig)
@@ -64,21 +54,6 @@ static int until_return(struct session *s, struct rsys *r,
 			return 0;
 		}
 	}
-}
-
-/* Take @t out of a function that did not return: stop it wherever it is. */
-static int interrupt(struct session *s, struct session_thread *t)
-{
-	int st;
-
-	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
-		return -ESRCH;
-	do {
-		if (session_wait(s, t, &st) < 0)
-			return -ESRCH;
-	} while (!WIFSTOPPED(st));
-	t->in_syscall = false;
-	return 0;
 }
 
 /*
@@ -161,8 +136,10 @@ int rcall(struct session *s, struct rsys *r, uint64_t fn, const char *name,
 	}
 	if ((e = start(r, t, fn, err)))
 		goto out;
-	e = until_return(s, r, t, deadline_after(timeout_ms), &sig, ret);
-	if (e == -ETIMEDOUT && interrupt(s, t) < 0)
+	e = until_return(s, r, t,
+			 session_now_ns() + (uint64_t)timeout_ms * 1000000u,
+			 &sig, ret);
+	if (e == -ETIMEDOUT && session_interrupt(s, t) < 0)
 		e = -ESRCH;
 	if (e != -ESRCH && restore(s, r, t, &fp) < 0)
 		e = -ESRCH;

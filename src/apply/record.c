@@ -41,7 +41,8 @@ struct rec_header {
 	char magic[8];
 	uint32_t version;
 	uint32_t header_size;
-	uint32_t total_size; /* header + functions + strings */
+	uint32_t total_size; /* header, functions, switches, hooks,
+				strings */
 	uint32_t crc;	     /* CRC-32 of total_size bytes, this field and
 				live 0 */
 	uint8_t live, pad[7];
@@ -101,10 +102,7 @@ uint64_t record_func_jump(const struct record_func *f)
 bool record_switch_pending(const struct record_switch *s,
 			   const unsigned char *have)
 {
-	unsigned char want[ARCH_TRAMPOLINE_MAX];
-
-	return !arch_trampoline_write(want, s->entry, s->gate) &&
-	       !memcmp(want, have, s->len);
+	return arch_trampoline_is(have, s->entry, s->gate);
 }
 
 /* Bytes of the string area: every string with its NUL. */

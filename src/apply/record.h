@@ -119,7 +119,7 @@ struct record {
 	size_t nswitches;
 	struct record_hook *hooks; /* in the order the patch lists them */
 	size_t nhooks;
-	uint64_t shadow; /* the shadow-data anchor it uses (shadow.h), or 0 */
+	uint64_t shadow;   /* the shadow-data anchor it uses (shadow.h), or 0 */
 	int pending_hooks; /* not in the record: the kind of hooks an
 			      interrupted suture left to run, or -1
 			      (hooks_pending, set by state_read) */

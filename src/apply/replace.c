@@ -33,7 +33,7 @@ static struct record_switch *switch_at(struct record *rec, uint64_t entry)
 	return NULL;
 }
 
-/* Add a switch for @f, an entry of old patch @o, unless there is one: the
+/* Add a switch for @f, an entry of an old patch, unless there is one: the
  * oldest patch of an entry comes first and saved its original bytes. */
 static void add_switch(struct replace *rp, struct record *rec,
 		       const struct record_func *f)
@@ -188,6 +188,10 @@ int replace_unchanged(const struct replace *rp, const struct record *rec,
 	for (size_t k = 0; k < rec->nswitches; k++) {
 		const struct record_switch *w = &rec->switches[k];
 
+		/* the new patch's own functions were checked with the rest
+		 * of their code (apply.c: entries_unchanged) */
+		if (rp->src[k].func >= 0)
+			continue;
 		if ((r = rmem_read(mem, w->entry, have, w->len, err)))
 			return r;
 		if (memcmp(have, w->before, w->len))

@@ -82,8 +82,9 @@ static inline bool replace_covers(const struct replace *rp, size_t i)
 /* replace_forbid - no thread may be in the code of a replaced patch. */
 void replace_forbid(const struct replace *rp, struct safety *sf);
 
-/* replace_unchanged - with the process stopped: every switched entry still
- * holds the bytes the plan was made for (-EAGAIN if not). */
+/* replace_unchanged - with the process stopped: every switched entry of a
+ * function the new patch leaves alone still holds the bytes the plan was
+ * made for (-EAGAIN if not). */
 int replace_unchanged(const struct replace *rp, const struct record *rec,
 		      const struct rmem *mem, struct error *err);
 

@@ -83,11 +83,15 @@ static int blocks(const struct record *r, const struct record *later,
 	return 0;
 }
 
-/* Pick the patch to revert: @name, or the newest. */
-static int choose(struct revert_ctx *c, const char *name, struct error *err)
+/* Pick the patch to revert: @name, or the newest; none if @only_leftovers
+ * (leftovers_remove). */
+static int choose(struct revert_ctx *c, const char *name, bool only_leftovers,
+		  struct error *err)
 {
 	int r;
 
+	if (only_leftovers)
+		return 0;
 	if (!c->st.n && (name || !leftover_count(&c->st)))
 		return error_set(err, -ENOENT,
 				 "no patches are applied to process %d",
@@ -130,7 +134,8 @@ static void forbid_patch(struct revert_ctx *c)
 	free(what);
 }
 
-static int prepare(struct revert_ctx *c, const char *name, struct error *err)
+static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
+		   struct error *err)
 {
 	int r;
 
@@ -139,7 +144,7 @@ static int prepare(struct revert_ctx *c, const char *name, struct error *err)
 	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
 	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
-	    (r = choose(c, name, err)) ||
+	    (r = choose(c, name, only_leftovers, err)) ||
 	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
 	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
 	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
@@ -236,7 +241,8 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("trampolines and commit");
-	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, err)))
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->hook_ms,
+				err)))
 		return r;
 	if (!c->rec)
 		return 0;
@@ -271,6 +277,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 struct revert_try {
 	pid_t pid;
 	const char *name;
+	bool only_leftovers;
 	const struct apply_opts *o;
 	struct apply_result *res;
 };
@@ -286,7 +293,7 @@ static int revert_once(void *arg, struct error *err)
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = prepare(&c, t->name, err)) ||
+	if ((r = prepare(&c, t->name, t->only_leftovers, err)) ||
 	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
 			 err)))
 		goto out_free;
@@ -310,7 +317,18 @@ out_free:
 int revert_patch(pid_t pid, const char *name, const struct apply_opts *o,
 		 struct apply_result *res, struct error *err)
 {
-	struct revert_try t = {pid, name, o, res};
+	struct revert_try t = {pid, name, false, o, res};
 
 	return quiesce_retry(pid, revert_once, &t, o->timeout_ms, err);
+}
+
+int leftovers_remove(pid_t pid, const struct apply_opts *o, size_t *n,
+		     struct error *err)
+{
+	struct apply_result res;
+	struct revert_try t = {pid, NULL, true, o, &res};
+	int r = quiesce_retry(pid, revert_once, &t, o->timeout_ms, err);
+
+	*n = res.cleaned;
+	return r;
 }

@@ -54,14 +54,6 @@ static bool exited(int st)
  * hook usually returns within microseconds. */
 #define WAIT_POLL_NS 20000
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* waitpid for any thread; with a @deadline (CLOCK_MONOTONIC ns, 0 for
  * none) polls until then, and returns 0 if nothing came. */
 static pid_t wait_any(int *st, uint64_t deadline)
@@ -71,7 +63,8 @@ static pid_t wait_any(int *st, uint64_t deadline)
 
 	if (!deadline)
 		return waitpid(-1, st, __WALL);
-	while (!(p = waitpid(-1, st, __WALL | WNOHANG)) && now_ns() < deadline)
+	while (!(p = waitpid(-1, st, __WALL | WNOHANG)) &&
+	       session_now_ns() < deadline)
 		nanosleep(&nap, NULL);
 	return p;
 }
@@ -144,6 +137,14 @@ static int wait_stopped(struct session *s, struct session_thread *t)
 		session_hold_sig(t, WSTOPSIG(st));
 	}
 	return 0;
+}
+
+int session_interrupt(struct session *s, struct session_thread *t)
+{
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		return -ESRCH;
+	t->in_syscall = false;
+	return wait_stopped(s, t);
 }
 
 /* Whether @tid is already held by @s. */

@@ -84,6 +84,10 @@ int session_wait(struct session *s, struct session_thread *t, int *st);
 int session_wait_until(struct session *s, struct session_thread *t, int *st,
 		       uint64_t deadline);
 
+/* session_interrupt - stop held thread @t, which runs (a called function
+ * that did not return): 0 once stopped, -ESRCH if it exited. */
+int session_interrupt(struct session *s, struct session_thread *t);
+
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);
 

@@ -32,6 +32,10 @@ size_t arch_trampoline_len(void);
  */
 int arch_trampoline_write(unsigned char *buf, uint64_t from, uint64_t to);
 
+/* arch_trampoline_is - whether the arch_trampoline_len() bytes @have, read
+ * at @from, are a trampoline to @to. */
+bool arch_trampoline_is(const unsigned char *have, uint64_t from, uint64_t to);
+
 /* ---- relocations ------------------------------------------------------ */
 
 /* How a relocation type wants its symbol. */
@@ -237,7 +241,9 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
  * trampoline overwrites at @entry (whose first bytes are @code, @avail of
  * them), moved so that they work at @at, followed by a jump back behind
  * them: a way into the function's code that bypasses its entry.  *len gets
- * the length (less than ARCH_GATE_MAX).  Fails like arch_gate_write.
+ * the length (less than ARCH_GATE_MAX).  Fails when an instruction cannot
+ * be moved; unlike arch_gate_write it does not check that the function
+ * branches into the moved instructions (the caller knows that it does not).
  */
 int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
 		    const unsigned char *code, size_t avail, uint64_t entry,

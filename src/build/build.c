@@ -12,6 +12,7 @@
 
 #include "build/pipeline.h"
 #include "build/sandbox.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
@@ -106,7 +107,7 @@ void build_ctx_free(struct build_ctx *ctx)
 		free(t->cclog_path);
 	}
 	if (ctx->scratch && !ctx->opts->keep)
-		tree_remove(ctx->scratch);
+		file_remove_tree(ctx->scratch);
 	target_close(ctx->target);
 	patch_free(ctx->patch);
 	patch_free(ctx->base);

@@ -72,12 +72,30 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n > m && !strcmp(s + n - m, suffix);
 }
 
-static bool is_source(const char *path)
+bool cclog_is_source(const char *arg)
 {
+	if (arg[0] == '-')
+		return false;
 	for (size_t i = 0; i < CCLOG_LEN(source_suffixes); i++)
-		if (has_suffix(path, source_suffixes[i]))
+		if (has_suffix(arg, source_suffixes[i]))
 			return true;
 	return false;
+}
+
+bool cclog_takes_arg(const char *arg)
+{
+	return cclog_in_list(arg, arg_options, CCLOG_LEN(arg_options));
+}
+
+char *cclog_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return xasprintf("%.*s", (int)(dot ? dot - base : (long)strlen(base)),
+			 base);
 }
 
 /* @path made absolute against @cwd, with symlinks resolved if it exists. */
@@ -97,20 +115,17 @@ static char *cclog_abs(const char *cwd, const char *path)
 /* The default output of `cc -c dir/x.c`: x.o in the working directory. */
 static char *cclog_default_object(const char *cwd, const char *src)
 {
-	const char *base = strrchr(src, '/');
-	const char *dot;
+	char *stem = cclog_stem(src), *obj = xasprintf("%s/%s.o", cwd, stem);
 
-	base = base ? base + 1 : src;
-	dot = strrchr(base, '.');
-	return xasprintf("%s/%.*s.o", cwd,
-			 (int)(dot ? dot - base : (long)strlen(base)), base);
+	free(stem);
+	return obj;
 }
 
 static void cclog_add_input(struct cc_cmd *c, const char *arg)
 {
 	c->inputs = xrealloc(c->inputs, (c->ninputs + 1) * sizeof(char *));
 	c->inputs[c->ninputs++] = cclog_abs(c->cwd, arg);
-	if (is_source(arg))
+	if (cclog_is_source(arg))
 		c->has_sources = true;
 }
 
@@ -379,7 +394,7 @@ const struct cc_cmd *cclog_producer(const struct cclog *log,
 const char *cclog_source(const struct cc_cmd *c)
 {
 	for (size_t i = 0; i < c->ninputs; i++)
-		if (is_source(c->inputs[i]))
+		if (cclog_is_source(c->inputs[i]))
 			return c->inputs[i];
 	return NULL;
 }

@@ -62,4 +62,14 @@ const char *cclog_source(const struct cc_cmd *c);
 /* cclog_in_list - whether compiler argument @s is one of @list's @n. */
 bool cclog_in_list(const char *s, const char *const *list, size_t n);
 
+/* cclog_is_source - whether command-line operand @arg is a source file. */
+bool cclog_is_source(const char *arg);
+
+/* cclog_takes_arg - whether option @arg takes the next word as its
+ * argument ("-o", "-I", "-include", ...). */
+bool cclog_takes_arg(const char *arg);
+
+/* cclog_stem - the file name of @path without directory and suffix. */
+char *cclog_stem(const char *path);
+
 #endif

@@ -46,7 +46,7 @@ bool ccsplit_wanted(int argc, char **argv)
 		if (cclog_in_list(argv[i], no_split_options,
 				  CCLOG_LEN(no_split_options)))
 			return false;
-		sources = sources || ccwrap_is_source(argv[i]);
+		sources = sources || cclog_is_source(argv[i]);
 	}
 	return sources;
 }
@@ -71,6 +71,8 @@ static char **ccsplit_compile_args(int argc, char **argv, const char *src,
 		if (a[0] != '-' || ccsplit_link_only(a))
 			continue; /* operands and link options */
 		args[(*n)++] = argv[i];
+		if (cclog_takes_arg(a) && i + 1 < argc)
+			args[(*n)++] = argv[++i]; /* -I dir, -D X, ... */
 	}
 	args[(*n)++] = "-c";
 	args[(*n)++] = (char *)src;
@@ -105,13 +107,11 @@ static int ccsplit_run(const char *real, int n, char **args,
 /* .suture-N-NAME.o for source @src. */
 static char *ccsplit_object(const char *src, int n)
 {
-	const char *base = strrchr(src, '/');
-	const char *dot;
+	char *stem = cclog_stem(src),
+	     *obj = xasprintf(".suture-%d-%s.o", n, stem);
 
-	base = base ? base + 1 : src;
-	dot = strrchr(base, '.');
-	return xasprintf(".suture-%d-%.*s.o", n,
-			 (int)(dot ? dot - base : (long)strlen(base)), base);
+	free(stem);
+	return obj;
 }
 
 int ccsplit_compile(const char *real, int *argc, char ***argv,
@@ -125,8 +125,8 @@ int ccsplit_compile(const char *real, int *argc, char ***argv,
 		int n, ret;
 
 		link[i] = (*argv)[i];
-		if (i == 0 || !ccwrap_is_source((*argv)[i]) ||
-		    !strcmp((*argv)[i - 1], "-o"))
+		if (i == 0 || !cclog_is_source((*argv)[i]) ||
+		    cclog_takes_arg((*argv)[i - 1]))
 			continue;
 		obj = ccsplit_object((*argv)[i], nsrc++);
 		args = ccsplit_compile_args(*argc, *argv, (*argv)[i], obj, &n);

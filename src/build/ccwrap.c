@@ -33,35 +33,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "cli/commands.h"
 #include "util/xalloc.h"
 
-/* Source file suffixes: a call naming one of these compiles something. */
-static const char *const source_suffixes[] = {
-    ".c", ".i", ".s", ".S", ".cc", ".cpp", ".cxx", ".C", ".m",
-};
-
 /* Options that make a call compile or preprocess rather than only link. */
 static const char *const compile_options[] = {"-c", "-S", "-E", "-x"};
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && !strcmp(s + n - m, suffix);
-}
-
-bool ccwrap_is_source(const char *arg)
-{
-	if (arg[0] == '-')
-		return false;
-	for (size_t k = 0;
-	     k < sizeof(source_suffixes) / sizeof(*source_suffixes); k++)
-		if (has_suffix(arg, source_suffixes[k]))
-			return true;
-	return false;
-}
 
 /*
  * Whether this call compiles (as opposed to linking objects or asking for
@@ -76,7 +54,7 @@ static bool ccwrap_compiles(int argc, char **argv)
 		     k++)
 			if (!strcmp(argv[i], compile_options[k]))
 				return true;
-		if (ccwrap_is_source(argv[i]))
+		if (cclog_is_source(argv[i]))
 			return true;
 	}
 	return false;

@@ -10,9 +10,6 @@
 /* Exit status when the wrapper itself fails, as a shell's "not found". */
 #define CCWRAP_FAILED 127
 
-/* ccwrap_is_source - whether command-line operand @arg is a source file. */
-bool ccwrap_is_source(const char *arg);
-
 /*
  * ccwrap_log - append {"cwd", "compiler", "argv"} as one line to
  * @log_path.  Returns 0 or a negative errno.

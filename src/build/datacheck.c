@@ -165,7 +165,8 @@ static void warn(struct build_ctx *ctx, char *msg)
 	ctx->data_warnings[ctx->ndata_warnings++] = msg;
 }
 
-/* Whether member description @o (old) and @n (new), "name@off:R", store
+/* Whether member description @o (old) and @n (new), "name@off.bit/bits:R"
+ * (or the aggregate's "size N"), store
  * alike: the same, or a bool become an integer of its size, which reads
  * every old value (0, 1) as the same number. */
 static bool member_alike(const char *o, const char *n)
@@ -312,7 +313,7 @@ static void compare_macros(struct build_ctx *ctx, const struct objfile *p,
  * the patch changes. */
 static int check_macros(struct build_ctx *ctx, struct error *err)
 {
-	struct dw_macros m[TREE_COUNT];
+	struct dw_macros m[TREE_COUNT] = {{0}};
 	int r = 0;
 
 	for (int i = 0; i < TREE_COUNT && !r; i++) {

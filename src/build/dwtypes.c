@@ -196,7 +196,7 @@ static char *member(struct reader *r, Dwarf_Die *m)
 	return s;
 }
 
-/* "A=0, B=1" or "T a @0; T b @8" for the children of @t. */
+/* "A=0; B=1" or "T a @0; T b @8" for the children of @t. */
 static char *members(struct reader *r, Dwarf_Die *t)
 {
 	char *s = xstrdup(""), *m, *o;
@@ -225,11 +225,15 @@ static char *members(struct reader *r, Dwarf_Die *t)
 	return s;
 }
 
+static char *repr(Dwarf_Die *t);
+
 /* How a value of type @t is stored, through typedefs and qualifiers:
  * "b1" bool, "u4" unsigned, "s4" signed, "f8" float of so many bytes, "p"
- * a pointer, an aggregate or enum by its name. */
+ * a pointer, "s4[4]" an array, a named aggregate or enum by its name and
+ * size, an anonymous one by its members. */
 static char *repr_of(Dwarf_Die *t)
 {
+	char *in_r, *d, *s;
 	static const char *const enc[] = {
 	    [DW_ATE_boolean] = "b",	  [DW_ATE_unsigned] = "u",
 	    [DW_ATE_unsigned_char] = "u", [DW_ATE_signed] = "s",
@@ -250,6 +254,16 @@ static char *repr_of(Dwarf_Die *t)
 		return repr_of(&in);
 	case DW_TAG_pointer_type:
 		return xstrdup("p");
+	case DW_TAG_array_type:
+		in_r = dwarf_formref_die(
+			   dwarf_attr_integrate(t, DW_AT_type, &a), &in)
+			   ? repr_of(&in)
+			   : xstrdup("void");
+		d = dims(t);
+		s = xasprintf("%s%s", in_r, d);
+		free(in_r);
+		free(d);
+		return s;
 	case DW_TAG_base_type:
 		e = udata(t, DW_AT_encoding, 0);
 		return xasprintf(
@@ -257,15 +271,23 @@ static char *repr_of(Dwarf_Die *t)
 		    e < sizeof(enc) / sizeof(*enc) && enc[e] ? enc[e] : "?",
 		    udata(t, DW_AT_byte_size, 0));
 	default:
-		return xasprintf("%s %s", tag_word(dwarf_tag(t)) ?: "?",
-				 die_name(t));
+		if (*die_name(t) || !tag_word(dwarf_tag(t)))
+			return xasprintf(
+			    "%s %s(%" PRIu64 ")", tag_word(dwarf_tag(t)) ?: "?",
+			    die_name(t), udata(t, DW_AT_byte_size, 0));
+		in_r = repr(t);
+		s = xasprintf("{%s}", in_r);
+		free(in_r);
+		return s;
 	}
 }
 
-/* The stored form of @t's members (see dw_item.repr). */
+/* The stored form of aggregate @t: its size, then its members (see
+ * dw_item.repr). */
 static char *repr(Dwarf_Die *t)
 {
-	char *s = xstrdup(""), *o, *r;
+	char *s = xasprintf("size %" PRIu64 ";", udata(t, DW_AT_byte_size, 0));
+	char *o, *r;
 	Dwarf_Attribute a;
 	Dwarf_Die c, mt;
 
@@ -279,10 +301,11 @@ static char *repr(Dwarf_Die *t)
 			? repr_of(&mt)
 			: xstrdup("void");
 		o = s;
-		s = xasprintf("%s%s@%" PRIu64 ".%" PRIu64 ":%s;", o,
+		s = xasprintf("%s%s@%" PRIu64 ".%" PRIu64 "/%" PRIu64 ":%s;", o,
 			      die_name(&c),
 			      udata(&c, DW_AT_data_member_location, 0),
-			      udata(&c, DW_AT_data_bit_offset, 0), r);
+			      udata(&c, DW_AT_data_bit_offset, 0),
+			      udata(&c, DW_AT_bit_size, 0), r);
 		free(o);
 		free(r);
 	} while (dwarf_siblingof(&c, &c) == 0);

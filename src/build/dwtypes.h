@@ -27,10 +27,11 @@ struct dw_item {
 	char *name; /* "struct item", "enum color"; or a variable: "counter",
 		       "fn::count" for a function's static */
 	char *text; /* the layout, or a variable's type and size */
-	char *repr; /* a struct's or union's members as they are stored:
-		       "name@offset:R;..." with R the representation of
-		       the member's type through typedefs ("u1" an unsigned
-		       byte, "b1" a bool, "p" a pointer...); else NULL */
+	char *repr; /* a struct's or union's storage: "size N;" then each
+		       member as "name@offset.bitoffset/bits:R;" with R the
+		       representation of its type through typedefs ("u1"
+		       an unsigned byte, "b1" a bool, "p" a pointer, "s4[4]"
+		       an array...); else NULL */
 	size_t seq; /* order of appearance */
 };
 

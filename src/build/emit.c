@@ -435,8 +435,9 @@ static void emit_hooks(struct emit *e)
 		for (uint32_t k = 0; k < o->nsecs; k++) {
 			const char *name = o->secs[k].name;
 
-			if (name && !strncmp(name, PATCH_HOOK_PREFIX,
-					     strlen(PATCH_HOOK_PREFIX)) &&
+			if (name &&
+			    !strncmp(name, PATCH_HOOK_PREFIX,
+				     strlen(PATCH_HOOK_PREFIX)) &&
 			    !has_section(build_objpair(e->ctx, o), name))
 				emit_copy(e, o, k);
 		}

@@ -126,8 +126,8 @@ struct build_ctx {
 					 compared */
 	size_t data_unchecked;	      /* objects it could not check: no
 					 DWARF */
-	char **data_warnings; /* what data_check accepted but the author
-				 should know (full sentences) */
+	char **data_warnings;	      /* what data_check accepted but the author
+					 should know (full sentences) */
 	size_t ndata_warnings, data_warnings_cap;
 };
 
@@ -211,9 +211,6 @@ size_t presence_check(struct build_ctx *ctx, size_t show);
 
 /* The text of include/suture.h (header.c), NUL-terminated. */
 extern const char suture_h_text[];
-
-/* tree_remove - delete the scratch directory (recursively). */
-void tree_remove(const char *dir);
 
 /* build_objpair - the orig object paired with patched object @o, or NULL. */
 struct objfile *build_objpair(const struct build_ctx *ctx,

@@ -123,7 +123,6 @@ static void target_symbols(struct target_load *l, Elf_Scn *scn,
 	}
 }
 
-/* Remember the IRELATIVE relocations of a SHT_RELA section. */
 /* The name of dynamic symbol @i of the table that section @link is. */
 static const char *target_dynsym_name(Elf *e, size_t link, size_t i)
 {
@@ -154,6 +153,8 @@ static void target_slot(struct target_load *l, const GElf_Shdr *sh,
 	t->slots[t->nslots++].name = xstrdup(name);
 }
 
+/* Remember the IRELATIVE relocations of a SHT_RELA section, and the GOT
+ * slots the others are for. */
 static void target_relocs(struct target_load *l, Elf_Scn *scn,
 			  const GElf_Shdr *sh)
 {

@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -236,16 +235,4 @@ int tree_prepare(struct build_ctx *ctx, struct error *err)
 				      ctx->nbase_diffs + i + 1, err)))
 			return ret;
 	return 0;
-}
-
-static int tree_remove_one(const char *path, const struct stat *st, int flag,
-			   struct FTW *ftw)
-{
-	(flag == FTW_DP ? rmdir : unlink)(path);
-	return 0;
-}
-
-void tree_remove(const char *dir)
-{
-	nftw(dir, tree_remove_one, 32, FTW_DEPTH | FTW_PHYS);
 }

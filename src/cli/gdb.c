@@ -13,6 +13,7 @@
 #include "apply/symfile.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -61,7 +62,7 @@ static int run_gdb(pid_t pid, const char *script, char **args, int nargs)
 
 int cmd_gdb(int argc, char **argv)
 {
-	char dir[] = "/tmp/suture-gdb.XXXXXX", *script, *cmd;
+	char dir[] = "/tmp/suture-gdb.XXXXXX", *script;
 	struct error err = {""};
 	int ret = 1;
 	FILE *f;
@@ -83,10 +84,7 @@ int cmd_gdb(int argc, char **argv)
 		fprintf(stderr, "suture gdb: %s\n", err.msg), fclose(f);
 	else if (fclose(f) == 0)
 		ret = run_gdb(pid, script, argv + 2, argc - 2);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "suture gdb: could not remove %s\n", dir);
-	free(cmd);
+	file_remove_tree(dir);
 	free(script);
 	return ret;
 }

@@ -12,13 +12,11 @@
 /* A string literal at @s (at most @len bytes readable) as "text", into
  * @buf; false unless it is a short printable NUL-terminated string.  Both
  * listings show literals so, as their addresses differ by nature. */
-static bool literal(const unsigned char *s, size_t len, char *buf,
-		    size_t size)
+static bool literal(const unsigned char *s, size_t len, char *buf, size_t size)
 {
 	size_t n = 0;
 
-	while (n < len && n < 48 && s[n] >= 0x20 && s[n] < 0x7f &&
-	       s[n] != '"')
+	while (n < len && n < 48 && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"')
 		n++;
 	if (n == len || s[n] != '\0')
 		return false;

@@ -18,7 +18,7 @@
 #include "patchfile/patch.h"
 
 struct listing {
-	char **lines;	/* "+0x1c: jmp <+0x40>" without offsets: the text */
+	char **lines;	/* the text of each instruction ("jmp <+0x40>") */
 	uint64_t *offs; /* each line's offset in the function */
 	size_t n;
 };

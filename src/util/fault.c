@@ -7,8 +7,8 @@
 #include "util/fault.h"
 
 /*
- * The one piece of mutable global state in suture: a step counter that only
- * exists for tests, read from the environment once.
+ * A step counter that only exists for tests, read from the environment
+ * once.
  */
 static long fault_at = -1;
 static long fault_step;

@@ -1,5 +1,6 @@
 /* file.c - whole-file reading and writing. */
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +82,16 @@ out_unlink:
 out_free:
 	free(tmp);
 	return ret;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(flag == FTW_DP ? rmdir : unlink)(path);
+	return 0;
+}
+
+void file_remove_tree(const char *dir)
+{
+	nftw(dir, remove_one, 32, FTW_DEPTH | FTW_PHYS);
 }

@@ -20,4 +20,8 @@ int file_read(const char *path, unsigned char **buf, size_t *len,
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      struct error *err);
 
+/* file_remove_tree - delete @dir and everything under it (errors are
+ * ignored: what remains is a temporary directory left behind). */
+void file_remove_tree(const char *dir);
+
 #endif

@@ -40,6 +40,14 @@ int arch_trampoline_write(unsigned char *buf, uint64_t from, uint64_t to)
 	return 0;
 }
 
+bool arch_trampoline_is(const unsigned char *have, uint64_t from, uint64_t to)
+{
+	unsigned char want[JMP_REL32_LEN];
+
+	return !arch_trampoline_write(want, from, to) &&
+	       !memcmp(want, have, sizeof(want));
+}
+
 bool arch_branch_reaches(uint64_t place, uint64_t target)
 {
 	/* A call's rel32 field is the last 4 bytes of the instruction. */

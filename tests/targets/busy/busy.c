@@ -62,15 +62,6 @@ int service_init(void)
 	return server_start_workers(NWORKERS, worker);
 }
 
-/* The versions in @last as digits. */
-static void digits(const int *last, char *out)
-{
-	for (int i = 0; i < NWORKERS; i++)
-		out[i] = (char)('0' + __atomic_load_n(&last[i],
-						       __ATOMIC_RELAXED));
-	out[NWORKERS] = '\0';
-}
-
 int service_handle(const char *req, char *reply, size_t len)
 {
 	char lw[NWORKERS + 1], lt[NWORKERS + 1];
@@ -82,8 +73,8 @@ int service_handle(const char *req, char *reply, size_t len)
 	}
 	if (strcmp(req, "stats") != 0)
 		return -1;
-	digits(last_w, lw);
-	digits(last_t, lt);
+	server_digits(last_w, NWORKERS, lw);
+	server_digits(last_t, NWORKERS, lt);
 	snprintf(reply, len,
 		 "w1=%lu w2=%lu t1=%lu t2=%lu errors=%lu notes=%lu "
 		 "lastw=%s lastt=%s",

@@ -4,8 +4,9 @@
  * mixed call chain.  Each worker also counts its calls, so calls lost or
  * doubled by the patching show as a difference with f4's own count.
  *
- *   stats -> calls=<made by workers> f4=<counted by f4> mixed=<bad results>
- *            last=<each worker's last version digit, e.g. 1122>
+ *   stats -> calls=<made by workers> mixed=<bad results>
+ *            lost=<1 if f4's count disagrees> last=<each worker's last
+ *            version digit, e.g. 1122>
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -77,10 +78,7 @@ int service_handle(const char *req, char *reply, size_t len)
 
 	if (strcmp(req, "stats") != 0)
 		return -1;
-	for (int i = 0; i < NWORKERS; i++)
-		last[i] = (char)('0' + __atomic_load_n(&last_ver[i],
-							__ATOMIC_RELAXED));
-	last[NWORKERS] = '\0';
+	server_digits(last_ver, NWORKERS, last);
 	snprintf(reply, len, "calls=%lu mixed=%lu lost=%lu last=%s",
 		 __atomic_load_n(&calls, __ATOMIC_RELAXED),
 		 __atomic_load_n(&mixed, __ATOMIC_RELAXED), lost(), last);

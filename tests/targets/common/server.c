@@ -25,7 +25,6 @@ static int server_lfd = -1;
 static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long server_signals; /* SIGRTMIN received */
 
-/* Count SIGRTMIN: real-time signals queue, so none may go missing. */
 int server_start_workers(int n, void *(*fn)(void *))
 {
 	for (long i = 0; i < n; i++) {
@@ -38,6 +37,14 @@ int server_start_workers(int n, void *(*fn)(void *))
 	return 0;
 }
 
+void server_digits(const int *v, int n, char *out)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = (char)('0' + __atomic_load_n(&v[i], __ATOMIC_RELAXED));
+	out[n] = '\0';
+}
+
+/* Count SIGRTMIN: real-time signals queue, so none may go missing. */
 static void server_on_signal(int sig)
 {
 	(void)sig;

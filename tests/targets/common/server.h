@@ -49,6 +49,10 @@ int service_init(void) __attribute__((weak));
  */
 int server_start_workers(int n, void *(*fn)(void *));
 
+/* server_digits - the @n small numbers @v[] (read atomically: workers
+ * update them) as a string of digits, into @out (n + 1 bytes). */
+void server_digits(const int *v, int n, char *out);
+
 /* Requests answered so far, for all connections (the skeleton's state). */
 extern unsigned long server_served;
 

@@ -65,10 +65,7 @@ int service_handle(const char *req, char *reply, size_t len)
 
 	if (strcmp(req, "stats") != 0)
 		return -1;
-	for (int i = 0; i < NWORKERS; i++)
-		last[i] = (char)('0' + __atomic_load_n(&last_ver[i],
-							__ATOMIC_RELAXED));
-	last[NWORKERS] = '\0';
+	server_digits(last_ver, NWORKERS, last);
 	snprintf(reply, len, "v1=%lu v2=%lu errors=%lu last=%s",
 		 __atomic_load_n(&count[1], __ATOMIC_RELAXED),
 		 __atomic_load_n(&count[2], __ATOMIC_RELAXED),
