@@ -45,6 +45,23 @@ build_patch "$WORK/tally.sut" "$SRC" "$TARGETS/busy/tally.diff" busy \
 run readelf -S "$WORK/tally.sut"
 check_match "the patch carries .eh_frame" '\.eh_frame' "$OUT"
 
+section "a thread parked in a signal handler on an alternate stack below work()"
+# The alternate stack lies on the thread's own stack, above work()'s frame:
+# only the signal frame on it leads to work().  The quick check of the
+# stack words from the stack pointer up must notice the signal frame and
+# leave the thread to the unwinder, which finds work() below it.
+check_eq "the alt thread parks" alt=1 "$(ask "$port" alt 1)"
+parked() { [ "$(stat alt)" = 1 ]; }
+wait_until "it is in the handler" parked
+check_fails "apply work.sut is refused while it is parked" \
+	suture apply "$pid" "$WORK/work.sut" --timeout 1
+check_match "  ... because work() is in use" "function work .*in use" "$OUT"
+check_eq "the alt thread leaves" alt=0 "$(ask "$port" alt 0)"
+unparked() { [ "$(stat alt)" = 0 ]; }
+wait_until "it left the handler" unparked
+check "then apply works" suture apply "$pid" "$WORK/work.sut" --timeout 30
+check "and revert" suture revert "$pid" --timeout 30
+
 section "work() patched while the workers sleep outside it"
 check_eq "workers sleep outside work()" holding=0 "$(ask "$port" hold 0)"
 check "suture apply work.sut" suture apply "$pid" "$WORK/work.sut" \
@@ -88,7 +105,7 @@ check_eq "$CYCLES of $CYCLES applies worked" "$CYCLES" "$ok_apply"
 check_eq "$CYCLES of $CYCLES reverts worked" "$CYCLES" "$ok_revert"
 check_eq "every worker switched each time" $((2 * CYCLES)) "$switched"
 check_eq "no result of no version" 0 "$(stat errors)"
-check_eq "1 + 8 threads still run" 9 "$(ask "$port" threads)"
+check_eq "1 + 8 + 1 threads still run" 10 "$(ask "$port" threads)"
 
 section "$CYCLES replaces on the same busy workers"
 # work.sut and a cumulative work + tally patch take each other's place: the

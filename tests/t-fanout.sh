@@ -62,7 +62,7 @@ at=$(func_addr "$pid" "$SRC/calc" compute)
 orig=$(mem "$pid" "$at" 5)
 run env SUTURE_TIMING=1 "$SUTURE" apply "$pid" "$WORK/fix.sut"
 check_match "SUTURE_TIMING=1: a timing line with the stop's phases" \
-	'^suture: timing: .*attach [0-9]+ µs, stack check [0-9]+ µs, mapping .*detach [0-9]+ µs.*\(total [0-9]+ µs\)' "$OUT"
+	'^suture: timing: .*mapping \(one thread stopped\) [0-9]+ µs, .*stop and check [0-9]+ µs, .*detach [0-9]+ µs.*\(total [0-9]+ µs\)' "$OUT"
 new=$(json_get "$("$SUTURE" status "$pid" --json)" '
 	my $p = ref $j eq "ARRAY" ? $j : $j->{patches};
 	my ($f) = grep { $_->{name} eq "compute" } @{$p->[0]{functions}};

@@ -45,6 +45,7 @@
 #include "apply/leftover.h"
 #include "apply/link.h"
 #include "apply/modules.h"
+#include "apply/proc.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
 #include "apply/replace.h"
@@ -74,6 +75,7 @@ struct apply_ctx {
 	struct rsys rs; /* injected system calls */
 	struct safety sf;
 	struct session s;
+	struct session_lock lock; /* held from the state's recheck on */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
@@ -371,7 +373,8 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 
 	phase_begin("prepare unwinder");
 	if ((r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
-	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
+	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
+				err)))
 		return r;
 	forbid_old_code(c);
 	replace_forbid(&c->rp, &c->sf);
@@ -419,7 +422,8 @@ static void build_gates(struct apply_ctx *c)
  * Map the region; if another mapping took the chosen range since the map
  * was read, read it again, place and link anew, and retry.
  */
-static int map_region(struct apply_ctx *c, struct error *err)
+static int map_region(struct apply_ctx *c, struct session *s, struct rsys *rs,
+		      struct error *err)
 {
 	int r = -EEXIST;
 
@@ -430,7 +434,7 @@ static int map_region(struct apply_ctx *c, struct error *err)
 			    (r = place_and_link(c, err)))
 				return r;
 		}
-		r = region_map(&c->s, &c->mem, &c->rs, c->p->name, c->lay.base,
+		r = region_map(s, &c->mem, rs, c->p->name, c->lay.base,
 			       c->lay.parts, &c->mapped, err);
 	}
 	if (r == -EEXIST)
@@ -443,14 +447,14 @@ static int map_region(struct apply_ctx *c, struct error *err)
 
 /* The shadow-data anchor, if this patch brings the first one; -EAGAIN (a
  * new attempt, a new plan) if its page was taken since the map was read. */
-static int map_shadow(struct apply_ctx *c, struct error *err)
+static int map_shadow(struct apply_ctx *c, struct session *s, struct rsys *rs,
+		      struct error *err)
 {
 	int r;
 
 	if (!c->shadow_new)
 		return 0;
-	if ((r = shadow_map(&c->s, &c->mem, &c->rs, c->shadow_at, err)) ==
-	    -EEXIST)
+	if ((r = shadow_map(s, &c->mem, rs, c->shadow_at, err)) == -EEXIST)
 		return error_set(err, -EAGAIN,
 				 "the page chosen for shadow data in process "
 				 "%d was taken",
@@ -458,6 +462,73 @@ static int map_shadow(struct apply_ctx *c, struct error *err)
 	c->shadow_mapped = !r;
 	fault_point("shadow anchor mapped");
 	return r;
+}
+
+/* Unmap what this attempt mapped (in the stop of @s). */
+static void unmap_staged(struct apply_ctx *c, struct session *s,
+			 struct rsys *rs)
+{
+	region_unmap_parts(s, rs, c->lay.base, c->lay.parts, c->mapped, NULL);
+	c->mapped = 0;
+	if (c->shadow_mapped)
+		shadow_unmap(s, rs, c->shadow_at, NULL);
+	c->shadow_mapped = false;
+}
+
+/*
+ * Map the region and write it while the program runs.  Only the lock's
+ * thread is stopped, to make the mapping calls: one asleep in a system
+ * call if the process has such a thread, so that no running code notices.
+ * Nothing refers to the region until the trampolines are written in the
+ * stop of every thread that follows, and its commit byte is clear: if
+ * suture dies after this, it is a leftover the next command removes.
+ */
+static int map_all(void *arg, struct session *s, struct rsys *rs,
+		   struct error *err)
+{
+	struct apply_ctx *c = arg;
+	int r;
+
+	if (!(r = map_region(c, s, rs, err)) && (r = map_shadow(c, s, rs, err)))
+		unmap_staged(c, s, rs);
+	return r;
+}
+
+static int unmap_all(void *arg, struct session *s, struct rsys *rs,
+		     struct error *err)
+{
+	unmap_staged(arg, s, rs);
+	return 0;
+}
+
+static int stage(struct apply_ctx *c, struct error *err)
+{
+	struct timespec now;
+	int r;
+
+	phase_begin("mapping (one thread stopped)");
+	if ((r = rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
+				    &c->maps, map_all, c, err)))
+		return r;
+	phase_begin("write region");
+	clock_gettime(CLOCK_REALTIME, &now);
+	c->rec.applied_ns =
+	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	/* The record goes in last: it holds the saved bytes and the base. */
+	record_encode(&c->rec, c->image);
+	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
+		return r;
+	fault_point("region written");
+	return 0;
+}
+
+/* After a failed stop: unmap the staged region in a stop of the lock's
+ * thread.  If that fails, it is a leftover like any other. */
+static void unstage(struct apply_ctx *c)
+{
+	if (c->mapped || c->shadow_mapped)
+		rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
+				   &c->maps, unmap_all, c, NULL);
 }
 
 /* Write the trampolines, counting them for undo. */
@@ -521,24 +592,13 @@ static void finish_replace(struct apply_ctx *c, struct apply_result *res)
 static int install(struct apply_ctx *c, struct apply_result *res,
 		   struct error *err)
 {
-	struct timespec now;
 	int r;
 
-	phase_begin("mapping");
+	phase_begin("check entries");
 	if ((r = entries_unchanged(c, err)) ||
-	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)) ||
-	    (r = map_region(c, err)) || (r = map_shadow(c, err)))
+	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
 		return r;
 	res->ungated = c->ungated;
-	clock_gettime(CLOCK_REALTIME, &now);
-	c->rec.applied_ns =
-	    (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-	phase_begin("write region");
-	/* The record goes in last: it holds the saved bytes and the base. */
-	record_encode(&c->rec, c->image);
-	if ((r = rmem_write(&c->mem, c->lay.base, c->image, c->lay.size, err)))
-		return r;
-	fault_point("region written");
 	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,
 			   err)))
 		return r;
@@ -572,10 +632,7 @@ static void undo(struct apply_ctx *c)
 			rmem_write(&c->mem, f->entry, f->saved, f->saved_len,
 				   NULL);
 	}
-	region_unmap_parts(&c->s, &c->rs, c->lay.base, c->lay.parts, c->mapped,
-			   NULL);
-	if (c->shadow_mapped)
-		shadow_unmap(&c->s, &c->rs, c->shadow_at, NULL);
+	unmap_staged(c, &c->s, &c->rs);
 }
 
 static void ctx_free(struct apply_ctx *c)
@@ -679,11 +736,17 @@ static int apply_once(void *arg, struct error *err)
 	memset(res, 0, sizeof(*res));
 	if ((r = find_target(&c, err)) || (r = remove_leftovers(&c, t, err)) ||
 	    (r = plan(&c, err)) || (r = prepare_stop(&c, err)) ||
-	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
-			 err)))
+	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))
 		goto out_free;
-	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
-	    (r = install(&c, res, err)))
+	/* Locked: the state read before stays true from here on. */
+	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
+	    (r = stage(&c, err)) ||
+	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
+			 &res->attempts, err))) {
+		unstage(&c);
+		goto out_unlock;
+	}
+	if ((r = install(&c, res, err)))
 		undo(&c);
 	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r) {
@@ -693,6 +756,8 @@ static int apply_once(void *arg, struct error *err)
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));
 	}
+out_unlock:
+	session_unlock(&c.lock);
 out_free:
 	ctx_free(&c);
 	return r;

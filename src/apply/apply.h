@@ -46,9 +46,10 @@ struct apply_result {
 			       replaces again (its version wins); "" if none */
 	struct record *replaced; /* apply --replace: the patches replaced */
 	size_t nreplaced;
-	char unfinished[256]; /* why the memory of the replaced patches
-				 could not be freed (the next suture command
-				 frees it); "" if it was */
+	char unfinished[256]; /* why the memory of the replaced (apply
+				 --replace) or reverted patches could not be
+				 freed (the next suture command frees it); ""
+				 if it was */
 };
 
 /* apply_result_free - release the records @res holds. */

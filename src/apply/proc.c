@@ -42,15 +42,16 @@ static int status_field(FILE *f, const char *key, long *val)
 	return -ENOENT;
 }
 
-/* Fill @pf from /proc/@pid/stat (state, flags) and status (tgid, tracer). */
-static int read_facts(pid_t pid, struct proc_facts *pf)
+/* Fill @pf from the stat (state, flags) and status (tgid, tracer) files of
+ * thread @tid of @pid (the process itself if @tid is @pid). */
+static int read_facts(pid_t pid, pid_t tid, struct proc_facts *pf)
 {
 	char path[64], buf[1024], *p;
 	long tgid = 0, tracer = 0;
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
 	if (!(f = fopen(path, "r")))
 		return -errno;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
@@ -61,7 +62,7 @@ static int read_facts(pid_t pid, struct proc_facts *pf)
 	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &pf->state,
 		   &pf->flags) != 2)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (!(f = fopen(path, "r")))
 		return -errno;
 	if (status_field(f, "Tgid", &tgid) ||
@@ -102,7 +103,7 @@ bool proc_gone(pid_t pid)
 	ssize_t n = 0;
 	int fd;
 
-	if (read_facts(pid, &pf) || pf.state == 'Z' || pf.state == 'X')
+	if (read_facts(pid, pid, &pf) || pf.state == 'Z' || pf.state == 'X')
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -110,6 +111,26 @@ bool proc_gone(pid_t pid)
 		close(fd);
 	}
 	return n <= 0;
+}
+
+/* The refusal for thread @tid of @pid traced by @tracer, if it is. */
+static int traced(pid_t pid, pid_t tid, pid_t tracer, struct error *err)
+{
+	char comm[64], tc[64];
+
+	if (!tracer)
+		return 0;
+	proc_comm(tracer, tracer, tc, sizeof(tc));
+	if (!strcmp(tc, "suture"))
+		return error_set(err, -EAGAIN,
+				 "process %d is being changed by another "
+				 "suture (PID %d)",
+				 pid, tracer);
+	return error_set(err, -EBUSY,
+			 "process %d (%s) is already being traced by process "
+			 "%d (%s); detach the debugger or tracer first",
+			 pid, proc_comm(pid, tid, comm, sizeof(comm)), tracer,
+			 tc);
 }
 
 int proc_check_target(pid_t pid, struct error *err)
@@ -126,7 +147,7 @@ int proc_check_target(pid_t pid, struct error *err)
 				 "process %d is suture itself; it cannot patch "
 				 "itself",
 				 pid);
-	r = read_facts(pid, &pf);
+	r = read_facts(pid, pid, &pf);
 	if (r == -ENOENT)
 		return error_set(err, -ESRCH, "no process with PID %d", pid);
 	if (r)
@@ -149,23 +170,16 @@ int proc_check_target(pid_t pid, struct error *err)
 				 pid, proc_comm(pid, pid, comm, sizeof(comm)));
 	if (access_denied(pid))
 		return proc_deny(pid, -EPERM, "trace", err);
-	if (pf.tracer) {
-		char tc[64];
+	return traced(pid, pid, pf.tracer, err);
+}
 
-		proc_comm(pf.tracer, pf.tracer, tc, sizeof(tc));
-		if (!strcmp(tc, "suture"))
-			return error_set(err, -EAGAIN,
-					 "process %d is being changed by "
-					 "another suture (PID %d)",
-					 pid, pf.tracer);
-		return error_set(err, -EBUSY,
-				 "process %d (%s) is already being traced by "
-				 "process %d (%s); detach the debugger or "
-				 "tracer first",
-				 pid, proc_comm(pid, pid, comm, sizeof(comm)),
-				 pf.tracer, tc);
-	}
-	return 0;
+int proc_check_thread(pid_t pid, pid_t tid, struct error *err)
+{
+	struct proc_facts pf;
+
+	if (read_facts(pid, tid, &pf))
+		return 0;
+	return traced(pid, tid, pf.tracer, err);
 }
 
 char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
@@ -288,6 +302,63 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 	}
 	closedir(dir);
 	return 0;
+}
+
+/* The state letter of thread @tid of @pid ('R', 'S', ...), or 0. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* the command name, in parentheses, may hold anything */
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+long proc_thread_count(pid_t pid)
+{
+	char path[64], buf[1024], *paren;
+	long n = -1;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = '\0';
+	/* after the command name: state ... num_threads, the 20th field */
+	if ((paren = strrchr(buf, ')')) &&
+	    sscanf(paren + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+		   "%*d %*d %*d %*d %ld",
+		   &n) != 1)
+		n = -1;
+	return n;
+}
+
+pid_t proc_quiet_thread(pid_t pid)
+{
+	pid_t *tids, quiet = pid;
+	size_t n;
+
+	if (proc_tasks(pid, &tids, &n, NULL))
+		return pid;
+	for (size_t i = 0; i < n; i++)
+		if (task_state(pid, tids[i]) == 'S') {
+			quiet = tids[i];
+			break;
+		}
+	free(tids);
+	return quiet;
 }
 
 int proc_deny(pid_t pid, int code, const char *what, struct error *err)

@@ -39,6 +39,12 @@ struct proc_maps {
  */
 int proc_check_target(pid_t pid, struct error *err);
 
+/*
+ * proc_check_thread - 0, or the refusal (as proc_check_target's) if thread
+ * @tid of @pid is traced by another process: another suture, a debugger.
+ */
+int proc_check_thread(pid_t pid, pid_t tid, struct error *err);
+
 /* proc_gone - whether @pid has exited (no longer there, or a zombie). */
 bool proc_gone(pid_t pid);
 
@@ -61,6 +67,16 @@ const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr);
  * entries (caller frees).  A thread may exit right after it is listed.
  */
 int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err);
+
+/* proc_thread_count - how many threads @pid has now, or -1. */
+long proc_thread_count(pid_t pid);
+
+/*
+ * proc_quiet_thread - a thread of @pid asleep in a system call, which a
+ * short stop delays in no way the program can see (the call restarts);
+ * the main thread if none is.
+ */
+pid_t proc_quiet_thread(pid_t pid);
 
 /*
  * proc_deny - record the sentence for a permission failure (@code, a

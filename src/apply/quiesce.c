@@ -24,31 +24,28 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-int quiesce(struct session *s, pid_t pid, struct safety *sf,
-	    unsigned timeout_ms, unsigned *attempts, struct error *err)
+int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
+	    struct safety *sf, unsigned timeout_ms, unsigned *attempts,
+	    struct error *err)
 {
 	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
-	struct error busy;
+	struct error why;
 	int r;
 
 	for (*attempts = 1;; (*attempts)++) {
-		if ((r = session_open(s, pid, err)))
-			return r;
-		phase_begin("stack check");
-		error_clear(&busy);
-		if (!(r = safety_check(sf, s, &busy)))
+		error_clear(&why);
+		if (!(r = session_open(s, pid, l, safety_check, sf, &why)))
 			return 0;
-		session_close(s, NULL);
 		if (r != -EBUSY || session_now_ns() >= deadline)
 			break;
 		phase_begin("wait: a thread was in the way");
 		sleep_ms(QUIESCE_RETRY_MS);
 	}
 	if (r != -EBUSY)
-		return error_set(err, r, "%s", busy.msg);
+		return error_set(err, r, "%s", why.msg);
 	return error_set(err, -EBUSY,
 			 "%s; still in use after %.1f s; nothing was changed",
-			 busy.msg, timeout_ms / 1000.0);
+			 why.msg, timeout_ms / 1000.0);
 }
 
 /*

@@ -13,15 +13,17 @@
 #define QUIESCE_RETRY_MS 20
 
 /*
- * quiesce - open session @s on @pid and run safety_check; while it fails,
+ * quiesce - open session @s on @pid (with lock @l, or NULL: session.h) and
+ * run safety_check; while it fails,
  * release the process, wait QUIESCE_RETRY_MS and try again, for up to
  * @timeout_ms.  On success @s is open and safe (the caller closes it) and
  * *attempts counts the stops.  On timeout -EBUSY with the last conflict and
  * "...; still in use after N s; nothing was changed": the process runs as
  * before.
  */
-int quiesce(struct session *s, pid_t pid, struct safety *sf,
-	    unsigned timeout_ms, unsigned *attempts, struct error *err);
+int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
+	    struct safety *sf, unsigned timeout_ms, unsigned *attempts,
+	    struct error *err);
 
 /*
  * quiesce_retry - run @once(@arg) until it returns anything but -EAGAIN

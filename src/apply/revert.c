@@ -3,8 +3,10 @@
  *
  * Reverting is applying in reverse: with every thread stopped at a moment
  * when none is executing or due to return into the patch's code, the
- * commit byte is cleared (every function switches back at once), the bytes
- * each trampoline overwrote are put back and the region is unmapped.  The
+ * commit byte is cleared (every function switches back at once) and the
+ * bytes each trampoline overwrote are put back.  Then the threads go, and
+ * the region, which nothing refers to any more, is unmapped with only one
+ * thread stopped (the lock's, as in apply.c).  The
  * forbidden range is the whole code part of the region (gates and helpers
  * included); threads inside or below patch code are unwound with the
  * patch's own call-frame information (unwind.c), or scanned where that
@@ -45,6 +47,7 @@ struct revert_ctx {
 	struct rsys rs;
 	struct safety sf;
 	struct session s;
+	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
 	unsigned hook_ms; /* how long a hook may run */
 };
@@ -147,7 +150,8 @@ static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 	    (r = choose(c, name, only_leftovers, err)) ||
 	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
 	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
-	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, err)))
+	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
+				err)))
 		return r;
 	if (c->rec)
 		forbid_patch(c);
@@ -230,14 +234,13 @@ static void undo(struct revert_ctx *c)
 /*
  * The reverse of apply's install: the entries are aimed back at their
  * gates (bypass.h), clearing the commit byte switches every function back
- * at once (the gates now send calls to the old code), then
- * the entries get their bytes back and the region goes.  If suture dies
- * after the first write, the program runs the old code and the region is
- * a leftover for the next suture to remove.
+ * at once (the gates now send calls to the old code), then the entries
+ * get their bytes back.  If suture dies after the first write, the program
+ * runs the old code and the region is a leftover for the next suture to
+ * remove.
  */
 static int uninstall(struct revert_ctx *c, struct error *err)
 {
-	unsigned all = (1u << RECORD_NPARTS) - 1;
 	int r;
 
 	phase_begin("trampolines and commit");
@@ -253,24 +256,46 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	    (r = set_live(c, 0, err)))
 		return r;
 	fault_point("patch uncommitted");
-	if ((r = restore_entries(c, err)) ||
-	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_POST_REVERT, c->hook_ms,
-			   err)))
-		return r;
-	phase_begin("unmapping");
-	/* Unmapping last: once no entry jumps into the region, and no
-	 * thread is in it, nothing can reach it any more. */
+	return restore_entries(c, err)
+		   ?: hooks_run(&c->s, &c->rs, c->rec, HOOK_POST_REVERT,
+				c->hook_ms, err);
+}
+
+/*
+ * After the stop: once no entry jumps into the region, and no thread was
+ * in it or due to return into it, nothing can reach it any more.  Then the
+ * shadow-data anchor, which only the region referred to.
+ */
+static int unmap_patch(void *arg, struct session *s, struct rsys *rs,
+		       struct error *err)
+{
+	struct revert_ctx *c = arg;
+	unsigned all = (1u << RECORD_NPARTS) - 1;
+	int r;
+
 	for (int k = 0; k < RECORD_NPARTS; k++)
 		if (!c->rec->parts[k].size)
 			all &= ~(1u << k);
-	if ((r = region_unmap_parts(&c->s, &c->rs, c->rec->base, c->rec->parts,
-				    all, err)))
+	if ((r = region_unmap_parts(s, rs, c->rec->base, c->rec->parts, all,
+				    err)))
 		return r;
 	fault_point("region unmapped");
-	/* Last: with the region gone, nothing refers to the anchor. */
 	if (c->rec->shadow && shadow_idle(&c->st, c->rec, &c->mem))
-		shadow_unmap(&c->s, &c->rs, c->rec->shadow, NULL);
+		shadow_unmap(s, rs, c->rec->shadow, NULL);
 	return 0;
+}
+
+/* The revert is done once the stop is over; a failure to unmap leaves a
+ * leftover the next suture command removes, and is only reported. */
+static void free_patch(struct revert_ctx *c, struct apply_result *res)
+{
+	struct error why = {""};
+
+	phase_begin("unmapping (one thread stopped)");
+	if (rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods, &c->maps,
+			       unmap_patch, c, &why))
+		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
+			 why.msg);
 }
 
 /* The arguments of one revert attempt, for quiesce_retry. */
@@ -294,17 +319,23 @@ static int revert_once(void *arg, struct error *err)
 
 	memset(res, 0, sizeof(*res));
 	if ((r = prepare(&c, t->name, t->only_leftovers, err)) ||
-	    (r = quiesce(&c.s, t->pid, &c.sf, t->o->timeout_ms, &res->attempts,
-			 err)))
+	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))
 		goto out_free;
-	if (!(r = state_recheck(t->pid, &c.mem, &c.st, err)) &&
-	    (r = uninstall(&c, err)))
+	/* Locked: the state read before stays true from here on. */
+	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
+	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
+			 &res->attempts, err)))
+		goto out_unlock;
+	if ((r = uninstall(&c, err)))
 		undo(&c);
 	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r && c.rec) {
+		free_patch(&c, res);
 		res->rec = *c.rec;
 		memset(c.rec, 0, sizeof(*c.rec));
 	}
+out_unlock:
+	session_unlock(&c.lock);
 out_free:
 	safety_free(&c.sf);
 	modules_free(&c.mods);

@@ -68,6 +68,27 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 	return rmem_read(mem, r->cave, r->saved, r->len, err);
 }
 
+int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
+		       const struct rmem *mem, const struct modules *mods,
+		       const struct proc_maps *maps, rsyscall_work_fn *fn,
+		       void *arg, struct error *err)
+{
+	struct session s;
+	struct rsys rs;
+	int r;
+
+	if ((r = rsyscall_prepare(&rs, mem, mods, maps, err)))
+		return r;
+	if (!(r = session_open_thread(&s, pid, l->tid, l, err)))
+		r = fn(arg, &s, &rs, err);
+	if (r)
+		session_close(&s, NULL); /* @fn's error is the one to tell */
+	else
+		r = session_close(&s, err);
+	rsyscall_finish(&rs);
+	return r;
+}
+
 void rsyscall_finish(struct rsys *r)
 {
 	if (r->written)

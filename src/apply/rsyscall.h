@@ -47,6 +47,20 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 		     struct error *err);
 
 /*
+ * rsyscall_on_thread - run @fn(@arg, ...) with only the thread of lock @l
+ * on @pid stopped and a stub prepared (as rsyscall_prepare) for system
+ * calls on it, then release it: for work no running thread can notice,
+ * such as mapping memory that nothing refers to yet, or unmapping memory
+ * that nothing refers to any more.  @fn's error, or the session's.
+ */
+typedef int rsyscall_work_fn(void *arg, struct session *s, struct rsys *rs,
+			     struct error *err);
+int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
+		       const struct rmem *mem, const struct modules *mods,
+		       const struct proc_maps *maps, rsyscall_work_fn *fn,
+		       void *arg, struct error *err);
+
+/*
  * rsyscall - execute system call @nr(@args) in the target, on the thread of
  * open session @s best suited for it.  *ret gets the raw result (a negative
  * errno if the call failed in the target); the return value is negative

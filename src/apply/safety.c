@@ -1,6 +1,8 @@
 /*
- * safety.c - unwinding stopped threads with libdwfl, and the conservative
- * stack scan used when unwinding cannot be trusted (safety.h).
+ * safety.c - checking stopped threads: a quick look at the words of each
+ * stack, which settles almost every thread; unwinding with libdwfl when it
+ * does not; and the conservative stack scan used when unwinding cannot be
+ * trusted (safety.h).
  *
  * libdwfl is given our own thread callbacks instead of
  * dwfl_linux_proc_attach(): the threads are already stopped by the session,
@@ -27,6 +29,8 @@
 #define SAFETY_MAX_FRAMES 1024
 /* Stack bytes read at once by the scan. */
 #define SCAN_CHUNK (64u << 10)
+/* Deeper stacks get unwound rather than checked quickly. */
+#define QUICK_MAX (256u << 10)
 
 /* How one thread's unwinding went. */
 struct walk {
@@ -197,14 +201,61 @@ static void load_images(struct safety *sf)
 	state_free(&st);
 }
 
+/* Note each copy of the signal trampoline in @len bytes of @text, which
+ * the process has at @at. */
+static void find_sigret(struct safety *sf, const char *text, size_t len,
+			uint64_t at)
+{
+	const char *p = text, *end = text + len;
+
+	while ((p = memmem(p, (size_t)(end - p), arch_sigreturn_code,
+			   arch_sigreturn_len))) {
+		XGROW(sf->sigret, sf->sigretcap, sf->nsigret);
+		sf->sigret[sf->nsigret++] = at + (uint64_t)(p - text);
+		p++;
+	}
+}
+
+/*
+ * Where the signal trampolines are: libc's, in the code of every library,
+ * or of the executable if it is static (libc is inside).  Read from the
+ * files, before the stop.
+ */
+static void load_sigrets(struct safety *sf, const struct modules *mods)
+{
+	for (size_t i = 0; i < mods->n; i++) {
+		const struct module *m = &mods->v[i];
+		const char *raw;
+		size_t len, n;
+		GElf_Phdr ph;
+
+		if (!m->elf || !(raw = elf_rawfile(m->elf, &len)) ||
+		    elf_getphdrnum(m->elf, &n))
+			continue;
+		for (size_t k = 0; m->is_main && k < n; k++)
+			if (gelf_getphdr(m->elf, (int)k, &ph) &&
+			    ph.p_type == PT_INTERP)
+				n = 0; /* dynamic: libc is a library */
+		for (size_t k = 0; k < n; k++)
+			if (gelf_getphdr(m->elf, (int)k, &ph) &&
+			    ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+			    ph.p_offset + ph.p_filesz <= len)
+				find_sigret(sf, raw + ph.p_offset, ph.p_filesz,
+					    m->bias + ph.p_vaddr);
+	}
+}
+
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
-		   const struct rmem *mem, struct error *err)
+		   const struct rmem *mem, const struct modules *mods,
+		   struct error *err)
 {
 	memset(sf, 0, sizeof(*sf));
 	sf->pid = pid;
 	sf->maps = maps;
 	sf->mem = mem;
+	sf->stack = xmalloc(QUICK_MAX);
 	load_images(sf);
+	load_sigrets(sf, mods);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
 		return 0;
 	dwfl_report_begin(sf->dwfl);
@@ -337,13 +388,70 @@ static const struct safety_range *scan_stack(struct safety *sf,
 	return hit;
 }
 
-/* Check one thread: unwind, and scan if the unwind is not conclusive. */
+static bool is_sigret(const struct safety *sf, uint64_t addr)
+{
+	for (size_t i = 0; i < sf->nsigret; i++)
+		if (sf->sigret[i] == addr)
+			return true;
+	return false;
+}
+
+/*
+ * The end of the part of @t's own stack its frames can be in, if its stack
+ * pointer is in that stack, else 0.  The main thread's stack is [stack];
+ * another thread's is the block libc allocated with its thread pointer at
+ * the top, above the frames (and its thread-local data just below, which
+ * is read too).
+ */
+static uint64_t own_stack_end(const struct safety *sf,
+			      const struct session_thread *t)
+{
+	uint64_t sp = arch_regs_sp(&t->regs), tp = arch_regs_tp(&t->regs);
+	const struct proc_map *m = proc_maps_find(sf->maps, sp);
+
+	if (!m)
+		return 0;
+	if (t->tid == sf->pid)
+		return strcmp(m->path, "[stack]") ? 0 : m->end;
+	return tp > sp && tp < m->end ? tp : 0;
+}
+
+/*
+ * The quick check, which settles almost every thread without unwinding:
+ * if neither the pc nor any word from the stack pointer to the top of the
+ * thread's stack lies in a forbidden range, no frame can, as every return
+ * address is on the stack.  That holds only on the thread's own stack with
+ * no signal frame on it: a handler on an alternate stack has the frames it
+ * interrupted elsewhere.  Otherwise, or if a word does lie in a range
+ * (perhaps a stale one), the thread is unwound.
+ */
+static bool quick_clear(struct safety *sf, const struct session_thread *t)
+{
+	uint64_t end = own_stack_end(sf, t) & ~(uint64_t)7;
+	uint64_t sp = arch_regs_sp(&t->regs) & ~(uint64_t)7;
+	size_t n;
+
+	if (!end || end - sp > QUICK_MAX ||
+	    forbidden(sf, arch_regs_pc(&t->regs)) ||
+	    rmem_read(sf->mem, sp, sf->stack, end - sp, NULL))
+		return false;
+	n = (end - sp) / sizeof(*sf->stack);
+	for (size_t i = 0; i < n; i++)
+		if (forbidden(sf, sf->stack[i]) || is_sigret(sf, sf->stack[i]))
+			return false;
+	return true;
+}
+
+/* Check one thread: quickly if that settles it, else unwind, and scan if
+ * the unwind is not conclusive. */
 static const struct safety_range *check_thread(struct safety *sf,
 					       struct session_thread *t)
 {
 	struct walk w = {.sf = sf};
 	int r = -1;
 
+	if (quick_clear(sf, t))
+		return NULL;
 	sf->cache_len = 0;
 	if (sf->dwfl)
 		r = dwfl_getthread_frames(sf->dwfl, t->tid, on_frame, &w);
@@ -355,23 +463,21 @@ static const struct safety_range *check_thread(struct safety *sf,
 	return scan_stack(sf, t);
 }
 
-int safety_check(struct safety *sf, struct session *s, struct error *err)
+int safety_check(void *arg, struct session *s, struct session_thread *t,
+		 struct error *err)
 {
+	struct safety *sf = arg;
 	const struct safety_range *hit;
 	char comm[64];
 
 	sf->s = s;
-	for (size_t i = 0; i < s->n; i++) {
-		if (!(hit = check_thread(sf, &s->t[i])))
-			continue;
-		sf->s = NULL;
-		return error_set(
-		    err, -EBUSY, "%s is in use by thread %d (%s)", hit->what,
-		    s->t[i].tid,
-		    proc_comm(s->pid, s->t[i].tid, comm, sizeof(comm)));
-	}
+	hit = check_thread(sf, t);
 	sf->s = NULL;
-	return 0;
+	if (!hit)
+		return 0;
+	return error_set(err, -EBUSY, "%s is in use by thread %d (%s)",
+			 hit->what, t->tid,
+			 proc_comm(s->pid, t->tid, comm, sizeof(comm)));
 }
 
 void safety_free(struct safety *sf)
@@ -381,6 +487,8 @@ void safety_free(struct safety *sf)
 	for (size_t i = 0; i < sf->nimg; i++)
 		unwind_image_free(&sf->img[i]);
 	free(sf->img);
+	free(sf->sigret);
+	free(sf->stack);
 	for (size_t i = 0; i < sf->n; i++)
 		free(sf->r[i].what);
 	free(sf->r);

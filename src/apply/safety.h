@@ -21,6 +21,7 @@
 #include <elfutils/libdwfl.h>
 #include <stdint.h>
 
+#include "apply/modules.h"
 #include "apply/proc.h"
 #include "apply/rmem.h"
 #include "apply/session.h"
@@ -46,6 +47,9 @@ struct safety {
 	struct unwind_image *img;     /* one per region with CFI; libdwfl
 					 reads them until dwfl_end */
 	size_t nimg, imgcap;
+	uint64_t *sigret; /* libc's signal trampolines (arch.h) */
+	size_t nsigret, sigretcap;
+	uint64_t *stack; /* a thread's stack, for the quick check */
 	/* Stack memory read ahead for the unwinder: one block per read
 	 * instead of one system call per word.  Valid for one thread's walk
 	 * only (the process runs between checks). */
@@ -57,20 +61,24 @@ struct safety {
  * safety_prepare - report @pid's modules to libdw and load their CFI now,
  * before the process is stopped, so that the check itself is quick.  @maps
  * and @mem must outlive @sf.  Without a usable unwinder every thread's
- * stack is scanned instead; that is slower, not less safe.
+ * stack is scanned instead; that is slower, not less safe.  In @mods it
+ * finds libc's signal trampolines, which the quick check looks out for.
  */
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
-		   const struct rmem *mem, struct error *err);
+		   const struct rmem *mem, const struct modules *mods,
+		   struct error *err);
 
 /* safety_add - forbid [@lo, @hi), described as @what (copied). */
 void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what);
 
 /*
- * safety_check - with every thread of open session @s stopped, check them
- * all.  0 if no thread is in a forbidden range; -EBUSY with "WHAT is in use
- * by thread TID (COMM)" otherwise.
+ * safety_check - check thread @t of session @s, just stopped (a
+ * session_check_fn, with the struct safety as @arg): 0 if it is in no
+ * forbidden range; -EBUSY with "WHAT is in use by thread TID (COMM)"
+ * otherwise.
  */
-int safety_check(struct safety *sf, struct session *s, struct error *err);
+int safety_check(void *arg, struct session *s, struct session_thread *t,
+		 struct error *err);
 
 void safety_free(struct safety *sf);
 

@@ -9,6 +9,7 @@
  * nothing but the time it lost.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,46 @@ uint64_t session_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The index of held threads by TID: open addressing with linear probing,
+ * each slot 1 + an index into s->t, 0 when free; at least twice as many
+ * slots as threads.  Finding a thread is then O(1), which matters when
+ * every one of a thousand threads is looked up while they stop.
+ */
+static size_t slot(const struct session *s, pid_t tid)
+{
+	return ((size_t)tid * 2654435761u) & (s->idxcap - 1);
+}
+
+static void index_put(struct session *s, size_t i)
+{
+	size_t k = slot(s, s->t[i].tid);
+
+	while (s->idx[k])
+		k = (k + 1) & (s->idxcap - 1);
+	s->idx[k] = i + 1;
+}
+
+/* Make the index again, for the threads now in s->t. */
+static void index_rebuild(struct session *s)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * s->n)
+		cap *= 2;
+	free(s->idx);
+	s->idx = xcalloc(cap, sizeof(*s->idx));
+	s->idxcap = cap;
+	for (size_t i = 0; i < s->n; i++)
+		index_put(s, i);
+}
+
 struct session_thread *session_find(struct session *s, pid_t tid)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].tid == tid)
-			return &s->t[i];
+	for (size_t k = s->idxcap ? slot(s, tid) : 0; s->idxcap && s->idx[k];
+	     k = (k + 1) & (s->idxcap - 1))
+		if (s->t[s->idx[k] - 1].tid == tid)
+			return &s->t[s->idx[k] - 1];
 	return NULL;
 }
 
@@ -111,6 +147,29 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 }
 
 /*
+ * The next wait status of held thread @t, as session_wait.  A thread that is
+ * not the leader is waited for by its TID: the kernel then finds it
+ * directly, while a wait for any child walks the list of every traced
+ * thread, which made stopping a thousand threads quadratic.  (The
+ * leader's exit is reported only once the other threads' exits are
+ * reaped, so it is waited for as any child, after the others.)
+ */
+static int wait_thread(struct session *s, struct session_thread *t, int *st)
+{
+	pid_t p;
+
+	if (t->tid == s->pid || t->has_pending || t->gone)
+		return session_wait(s, t, st);
+	while ((p = waitpid(t->tid, st, __WALL)) < 0 && errno == EINTR)
+		;
+	if (p < 0 || exited(*st)) {
+		t->gone = true;
+		return -ESRCH;
+	}
+	return 0;
+}
+
+/*
  * Wait until thread @t reports the stop PTRACE_INTERRUPT asked for.
  * Returns 0 when stopped, -ESRCH if the thread exited meanwhile.
  */
@@ -119,7 +178,7 @@ static int wait_stopped(struct session *s, struct session_thread *t)
 	int st;
 
 	do {
-		if (session_wait(s, t, &st) < 0)
+		if (wait_thread(s, t, &st) < 0)
 			return -ESRCH;
 	} while (!WIFSTOPPED(st));
 	/*
@@ -153,6 +212,90 @@ static bool held(struct session *s, pid_t tid)
 	return session_find(s, tid) != NULL;
 }
 
+/* PTRACE_SEIZE thread @tid of @pid; 1 if it exited since it was listed. */
+static int attach(pid_t pid, pid_t tid, struct error *err)
+{
+	if (!ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD))
+		return 0;
+	if (errno == ESRCH)
+		return 1;
+	/* EPERM: someone attached since we looked (maybe another suture),
+	 * or we may not trace it. */
+	return errno == EPERM
+		   ? (proc_check_target(pid, err)
+			  ?: proc_check_thread(pid, tid, err)
+			  ?: proc_deny(pid, -EPERM, "trace", err))
+		   : error_set(err, -errno,
+			       "cannot attach to thread %d of process %d: %s",
+			       tid, pid, strerror(errno));
+}
+
+/*
+ * Seize thread @tid and send it an interrupt, without waiting for its
+ * stop.  1 if it exited since it was listed.
+ */
+static int seize(struct session *s, pid_t tid, struct error *err)
+{
+	int r;
+
+	if (tid != s->lock_tid && (r = attach(s->pid, tid, err)))
+		return r;
+	if (!s->stop_ns)
+		s->stop_ns = session_now_ns();
+	/* A seized thread stays traced even if the interrupt fails (it
+	 * exited): keep it so that close detaches it. */
+	XGROW(s->t, s->cap, s->n);
+	memset(&s->t[s->n], 0, sizeof(s->t[s->n]));
+	s->t[s->n++].tid = tid;
+	if (2 * s->n > s->idxcap)
+		index_rebuild(s);
+	else
+		index_put(s, s->n - 1);
+	ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	return 0;
+}
+
+/* Thread @t has just stopped: read its registers, then run the
+ * session's check on it. */
+static int took(struct session *s, struct session_thread *t, struct error *err)
+{
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &t->regs) < 0)
+		/* A held thread only vanishes if the process is killed. */
+		return errno == ESRCH
+			   ? error_set(err, -ESRCH, "process %d exited", s->pid)
+			   : error_set(err, -errno,
+				       "cannot read the registers of thread "
+				       "%d of process %d: %s",
+				       t->tid, s->pid, strerror(errno));
+	return s->check ? s->check(s->check_arg, s, t, err) : 0;
+}
+
+/*
+ * Wait for the threads from @first on to stop, taking each as soon as it
+ * is stopped: the first ones are checked while the last are still on
+ * their way.  After a failure the others are still waited for (a thread
+ * must be stopped to be released) but not checked.  Threads that exited
+ * before they stopped are forgotten.
+ */
+static int wait_all_stopped(struct session *s, size_t first, struct error *err)
+{
+	size_t n = s->n;
+	int r = 0;
+
+	/* the leader last (wait_thread) */
+	for (int leader = 0; leader < 2; leader++)
+		for (size_t i = first; i < s->n; i++)
+			if ((s->t[i].tid == s->pid) == leader &&
+			    !wait_stopped(s, &s->t[i]) && !r)
+				r = took(s, &s->t[i], err);
+	for (size_t i = first; i < s->n; i++)
+		if (s->t[i].gone)
+			s->t[i--] = s->t[--s->n];
+	if (s->n < n)
+		index_rebuild(s);
+	return r;
+}
+
 /*
  * Seize and interrupt every thread of the process not yet held; all
  * interrupts go out before the first wait so the threads stop in parallel.
@@ -162,89 +305,101 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 {
 	size_t ntids, first = s->n;
 	pid_t *tids;
-	int r;
+	int r, w;
 
 	if ((r = proc_tasks(s->pid, &tids, &ntids, err)))
 		return r;
-	for (size_t i = 0; i < ntids; i++) {
-		if (held(s, tids[i]))
-			continue;
-		if (ptrace(PTRACE_SEIZE, tids[i], 0, PTRACE_O_TRACESYSGOOD) <
-		    0) {
-			if (errno == ESRCH) /* exited since listed */
-				continue;
-			/* EPERM: someone attached since we looked (maybe
-			 * another suture), or we may not trace it. */
-			r = errno == EPERM
-				? (proc_check_target(s->pid, err)
-				       ?: proc_deny(s->pid, -EPERM, "trace",
-						    err))
-				: error_set(err, -errno,
-					    "cannot attach to thread "
-					    "%d of process %d: %s",
-					    tids[i], s->pid, strerror(errno));
-			break;
-		}
-		if (!s->stop_ns)
-			s->stop_ns = session_now_ns();
-		/* A seized thread stays traced even if the interrupt fails
-		 * (it exited): keep it so that close detaches it. */
-		XGROW(s->t, s->cap, s->n);
-		memset(&s->t[s->n], 0, sizeof(s->t[s->n]));
-		s->t[s->n++].tid = tids[i];
-		ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
-	}
+	for (size_t i = 0; i < ntids && r <= 0; i++)
+		if (!held(s, tids[i]))
+			r = seize(s, tids[i], err);
 	free(tids);
-	for (size_t i = first; i < s->n; i++)
-		wait_stopped(s, &s->t[i]);
-	/* Threads that exited before stopping: forget them. */
-	for (size_t i = first; i < s->n; i++)
-		if (s->t[i].gone)
-			s->t[i--] = s->t[--s->n];
+	r = r < 0 ? r : 0;
+	/* a failed seize has the message; the others are waited for */
+	w = wait_all_stopped(s, first, r ? NULL : err);
 	*added = s->n - first;
-	return r;
+	return r ? r : w;
 }
 
-int session_open(struct session *s, pid_t pid, struct error *err)
+/* The registers of every held thread, as they were when it stopped. */
+/*
+ * While it holds threads, suture runs as a real-time task if it may: the
+ * threads it releases, or the busy ones not stopped yet, would otherwise
+ * take the CPU from it between two ptrace calls, and a thousand threads
+ * would each wait for the others' time slices.  It never spins, so it
+ * takes no more CPU than before, only sooner.
+ */
+static void hurry(struct session *s)
 {
-	phase_begin("attach");
+	const struct sched_param fifo = {.sched_priority = 1};
+
+	s->policy = sched_getscheduler(0);
+	sched_getparam(0, &s->param);
+	s->hurried = !sched_setscheduler(0, SCHED_FIFO, &fifo);
+}
+
+static void unhurry(struct session *s)
+{
+	if (s->hurried)
+		sched_setscheduler(0, s->policy, &s->param);
+	s->hurried = false;
+}
+
+/* Start @s on @pid, holding nothing yet. */
+static void begin(struct session *s, pid_t pid, const struct session_lock *l)
+{
+	memset(s, 0, sizeof(*s));
+	s->pid = pid;
+	s->lock_tid = l ? l->tid : 0;
+	s->open = true;
+	hurry(s);
+}
+
+int session_open(struct session *s, pid_t pid, const struct session_lock *l,
+		 session_check_fn *check, void *arg, struct error *err)
+{
+	phase_begin("stop and check");
 	size_t added;
 	int r;
 
-	memset(s, 0, sizeof(*s));
-	s->pid = pid;
-	s->open = true;
+	begin(s, pid, l);
+	s->check = check;
+	s->check_arg = arg;
 	/*
 	 * A thread not yet stopped may create another one, which appears in
 	 * /proc/PID/task only after our listing.  Once every listed thread
 	 * is stopped no one is left to create threads except those found
 	 * now, so listing again until nothing new shows up terminates with
-	 * the whole process stopped.
+	 * the whole process stopped.  When the process has as many threads
+	 * as are held, nothing new can show up: the count is one small read,
+	 * a listing of a thousand threads is not.
 	 */
 	do {
 		if ((r = stop_new_threads(s, &added, err)))
 			goto out_release;
-	} while (added);
+	} while (added && proc_thread_count(pid) != (long)s->n);
 	if (!s->n) {
 		r = error_set(err, -ESRCH, "process %d exited", pid);
 		goto out_release;
 	}
-	for (size_t i = 0; i < s->n; i++) {
-		if (ptrace(PTRACE_GETREGS, s->t[i].tid, 0, &s->t[i].regs) < 0) {
-			/* A held thread only vanishes if the process is
-			 * killed. */
-			r = errno == ESRCH
-				? error_set(err, -ESRCH, "process %d exited",
-					    pid)
-				: error_set(err, -errno,
-					    "cannot read the registers of "
-					    "thread %d of process %d: %s",
-					    s->t[i].tid, pid, strerror(errno));
-			goto out_release;
-		}
-	}
 	return 0;
 out_release:
+	session_close(s, NULL);
+	return r;
+}
+
+int session_open_thread(struct session *s, pid_t pid, pid_t tid,
+			const struct session_lock *l, struct error *err)
+{
+	int r;
+
+	begin(s, pid, l);
+	if (!(r = seize(s, tid, err)) && !(r = wait_all_stopped(s, 0, err)))
+		r = !s->n;
+	if (r > 0)
+		r = error_set(err, -EAGAIN, "thread %d of process %d exited",
+			      tid, pid);
+	if (!r)
+		return 0;
 	session_close(s, NULL);
 	return r;
 }
@@ -306,7 +461,9 @@ static int release(struct session *s, struct session_thread *t,
 		inject = t->sigs[0];
 		from = 1;
 	}
-	if (ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)inject) < 0 &&
+	/* The lock's thread runs on, seized (session_lock). */
+	if (ptrace(t->tid == s->lock_tid ? PTRACE_CONT : PTRACE_DETACH, t->tid,
+		   0, (void *)(long)inject) < 0 &&
 	    errno != ESRCH)
 		r = error_set(err, -errno,
 			      "cannot detach from thread %d of process %d: %s",
@@ -330,6 +487,50 @@ int session_close(struct session *s, struct error *err)
 		s->pause_ns = session_now_ns() - s->stop_ns;
 	free(s->t);
 	s->t = NULL;
+	free(s->idx);
+	s->idx = NULL;
+	s->idxcap = 0;
+	unhurry(s);
 	s->open = false;
 	return r;
+}
+
+int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
+		 struct error *err)
+{
+	int r = attach(pid, tid, err);
+
+	l->tid = r ? 0 : tid;
+	if (r > 0)
+		return error_set(err, -EAGAIN, "thread %d of process %d exited",
+				 tid, pid);
+	return r;
+}
+
+/*
+ * A seized thread can only be detached in a stop: interrupt it, and pass
+ * on a signal it stopped for meanwhile (the interrupt still pending is
+ * discarded by the detach).  Released as in a session: a call that saw
+ * EINTR only because of this stop runs again.
+ */
+void session_unlock(struct session_lock *l)
+{
+	int st, sig = 0;
+	arch_regs regs;
+	pid_t p;
+
+	if (!l->tid || ptrace(PTRACE_INTERRUPT, l->tid, 0, 0) < 0)
+		goto out;
+	while ((p = waitpid(l->tid, &st, __WALL)) < 0 && errno == EINTR)
+		;
+	if (p != l->tid || !WIFSTOPPED(st))
+		goto out;
+	if ((st >> 16) != PTRACE_EVENT_STOP)
+		sig = WSTOPSIG(st);
+	else if (!ptrace(PTRACE_GETREGS, l->tid, 0, &regs) &&
+		 arch_regs_unintr(&regs))
+		ptrace(PTRACE_SETREGS, l->tid, 0, &regs);
+	ptrace(PTRACE_DETACH, l->tid, 0, (void *)(long)sig);
+out:
+	l->tid = 0;
 }

@@ -13,6 +13,7 @@
 #ifndef SUTURE_APPLY_SESSION_H
 #define SUTURE_APPLY_SESSION_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,13 +42,43 @@ struct session_thread {
 	bool gone; /* exited: nothing to restore or detach */
 };
 
+struct session;
+
+/*
+ * A check session_open runs on each thread as soon as it has stopped (its
+ * registers read), while the others may still be on their way: 0 if the
+ * thread may stay as it is, else an error, which ends the session.
+ */
+typedef int session_check_fn(void *arg, struct session *s,
+			     struct session_thread *t, struct error *err);
+
+/*
+ * A lock on a process against other sutures: one of its threads seized
+ * (traced) but left running.  No one else can trace that thread, so no
+ * other suture can stop the process, and the patch state read after
+ * taking the lock stays true until it is released.  Sessions opened with
+ * the lock stop that thread like any other and leave it seized when they
+ * close.  If suture dies, the kernel lets the thread go.
+ */
+struct session_lock {
+	pid_t tid; /* 0: not held */
+};
+
 struct session {
 	pid_t pid;
+	pid_t lock_tid;		 /* the thread of a session_lock, or 0 */
+	session_check_fn *check; /* session_open's */
+	void *check_arg;
 	struct session_thread *t;
 	size_t n, cap;
+	size_t *idx; /* t by TID (session.c) */
+	size_t idxcap;
 	uint64_t stop_ns;  /* CLOCK_MONOTONIC: first thread interrupted */
 	uint64_t pause_ns; /* set by session_close: how long it was held */
 	struct session_thread *inj; /* runs injected system calls, or NULL */
+	int policy;		    /* suture's scheduling before the session */
+	struct sched_param param;
+	bool hurried; /* suture runs as a real-time task meanwhile */
 	bool open;
 };
 
@@ -57,9 +88,33 @@ uint64_t session_now_ns(void);
 /*
  * session_open - stop every thread of @pid and read its registers.  @s is
  * overwritten.  On failure nothing stays stopped.  A process suture may not
- * trace gets proc_deny()'s message.
+ * trace gets proc_deny()'s message.  @l: the lock held on @pid, or NULL.
+ * @check(@arg, ...) runs on each thread as it stops (NULL: none); its
+ * error is session_open's.
  */
-int session_open(struct session *s, pid_t pid, struct error *err);
+int session_open(struct session *s, pid_t pid, const struct session_lock *l,
+		 session_check_fn *check, void *arg, struct error *err);
+
+/*
+ * session_open_thread - stop only thread @tid of @pid, the others running
+ * on: enough to make system calls in the process (rsyscall.h) for work no
+ * running thread can notice, such as mapping memory nothing refers to yet.
+ * -EAGAIN if the thread exited.
+ */
+int session_open_thread(struct session *s, pid_t pid, pid_t tid,
+			const struct session_lock *l, struct error *err);
+
+/*
+ * session_lock - take a lock on @pid by seizing its thread @tid (the one
+ * sessions on it will then stop first, so best a quiet one).  The refusal
+ * of session_open if another suture or tracer holds that thread; -EAGAIN
+ * if the thread exited.
+ * session_unlock - release it, with no session open.  A thread it held
+ * stops for a moment to be detached.
+ */
+int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
+		 struct error *err);
+void session_unlock(struct session_lock *l);
 
 /*
  * session_close - restore changed registers and detach every thread,

@@ -83,6 +83,16 @@ typedef struct user_regs_struct arch_regs;
 
 uint64_t arch_regs_pc(const arch_regs *r);
 uint64_t arch_regs_sp(const arch_regs *r);
+/* The thread pointer (TLS base), which libc keeps in the thread's block. */
+uint64_t arch_regs_tp(const arch_regs *r);
+
+/*
+ * The code of the signal trampoline libc installs as every handler's
+ * return address (rt_sigreturn): a return address pointing at it marks a
+ * signal frame on a stack.
+ */
+extern const unsigned char arch_sigreturn_code[];
+extern const size_t arch_sigreturn_len;
 void arch_regs_set_pc(arch_regs *r, uint64_t pc);
 
 /* The AUDIT_ARCH_* value seccomp filters see for this architecture. */
@@ -166,8 +176,8 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
  * operand "0x10(%rip)" becomes "name(%rip)", a branch "0x1234" becomes
  * "name"), into @buf.
  */
-void arch_insn_symbolic(const struct arch_insn *in, const char *name,
-			char *buf, size_t len);
+void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
+			size_t len);
 
 /* ---- object code comparison ------------------------------------------ */
 

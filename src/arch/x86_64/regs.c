@@ -27,6 +27,16 @@ uint64_t arch_regs_sp(const arch_regs *r)
 	return r->rsp;
 }
 
+uint64_t arch_regs_tp(const arch_regs *r)
+{
+	return r->fs_base;
+}
+
+/* mov $SYS_rt_sigreturn, %rax; syscall: glibc's and musl's __restore_rt */
+const unsigned char arch_sigreturn_code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00,
+					     0x00, 0x00, 0x0f, 0x05};
+const size_t arch_sigreturn_len = sizeof(arch_sigreturn_code);
+
 void arch_regs_set_pc(arch_regs *r, uint64_t pc)
 {
 	r->rip = pc;

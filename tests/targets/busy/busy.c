@@ -41,7 +41,7 @@ static int version(long x)
 static void *worker(void *arg)
 {
 	int id = (int)(long)arg;
-	struct timespec pause = { 0, 1000 * 1000 };
+	struct timespec pause = {0, 1000 * 1000};
 
 	for (long seed = id * 1000000L;; seed++) {
 		int w = version(work(seed) - seed * 16);
@@ -59,7 +59,7 @@ static void *worker(void *arg)
 
 int service_init(void)
 {
-	return server_start_workers(NWORKERS, worker);
+	return server_start_workers(NWORKERS, worker) ?: alt_start();
 }
 
 int service_handle(const char *req, char *reply, size_t len)
@@ -71,19 +71,25 @@ int service_handle(const char *req, char *reply, size_t len)
 		snprintf(reply, len, "holding=%c", req[5]);
 		return 0;
 	}
+	if (!strcmp(req, "alt 0") || !strcmp(req, "alt 1")) {
+		__atomic_store_n(&alt_go, req[4] - '0', __ATOMIC_RELAXED);
+		snprintf(reply, len, "alt=%c", req[4]);
+		return 0;
+	}
 	if (strcmp(req, "stats") != 0)
 		return -1;
 	server_digits(last_w, NWORKERS, lw);
 	server_digits(last_t, NWORKERS, lt);
 	snprintf(reply, len,
 		 "w1=%lu w2=%lu t1=%lu t2=%lu errors=%lu notes=%lu "
-		 "lastw=%s lastt=%s",
+		 "lastw=%s lastt=%s alt=%d",
 		 __atomic_load_n(&wcount[1], __ATOMIC_RELAXED),
 		 __atomic_load_n(&wcount[2], __ATOMIC_RELAXED),
 		 __atomic_load_n(&tcount[1], __ATOMIC_RELAXED),
 		 __atomic_load_n(&tcount[2], __ATOMIC_RELAXED),
 		 __atomic_load_n(&wcount[0], __ATOMIC_RELAXED) +
 		     __atomic_load_n(&tcount[0], __ATOMIC_RELAXED),
-		 __atomic_load_n(&notes, __ATOMIC_RELAXED), lw, lt);
+		 __atomic_load_n(&notes, __ATOMIC_RELAXED), lw, lt,
+		 __atomic_load_n(&alt_parked, __ATOMIC_RELAXED));
 	return 0;
 }

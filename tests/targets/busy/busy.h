@@ -22,6 +22,13 @@ void hold(void);
  * the request "hold 0|1" sets it. */
 extern int holding;
 
+/* alt.c: its thread (alt_self there) parks in a signal handler on an
+ * alternate stack, called from hold() below work(), while alt_go is set
+ * ("alt 1"); alt_parked says it is there. */
+extern __thread int alt_self;
+extern int alt_go, alt_parked;
+int alt_start(void);
+
 /* note - count one value of version @v (busy.c). */
 void note(long v);
 
