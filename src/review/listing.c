@@ -84,7 +84,7 @@ int listing_code(const unsigned char *code, uint64_t size, uint64_t addr,
 			snprintf(name, sizeof(name), "<+%#" PRIx64 ">",
 				 to - addr);
 		else if (to)
-			nm->name(nm->ctx, to, name, sizeof(name));
+			nm->name(nm->ctx, to, !in[i].pcrel, name, sizeof(name));
 		if (to)
 			arch_insn_symbolic(&in[i], name, text, sizeof(text));
 		else
@@ -96,8 +96,8 @@ int listing_code(const unsigned char *code, uint64_t size, uint64_t addr,
 }
 
 /* Addresses of a target binary, named from its symbol table. */
-static void name_in_target(const void *ctx, uint64_t addr, char *buf,
-			   size_t len)
+static void name_in_target(const void *ctx, uint64_t addr, bool branch,
+			   char *buf, size_t len)
 {
 	listing_name_in(ctx, addr, buf, len);
 }

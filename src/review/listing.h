@@ -25,9 +25,11 @@ struct listing {
 	size_t n;
 };
 
-/* How a listing names an address that code refers to outside itself. */
+/* How a listing names an address that code refers to outside itself;
+ * @branch: a jump or call's target, else a memory operand's. */
 struct listing_namer {
-	void (*name)(const void *ctx, uint64_t addr, char *buf, size_t len);
+	void (*name)(const void *ctx, uint64_t addr, bool branch, char *buf,
+		     size_t len);
 	const void *ctx;
 };
 
