@@ -81,11 +81,11 @@ static void print_head(const struct drift *d)
 	const struct module *m = d->pv.mod;
 	const struct state *st = &d->pv.st;
 
-	printf("process %d: %s (build-id %s)\n", d->pv.pid, m->path,
-	       build_id(m->build_id, m->build_id_len, a));
+	build_id(m->build_id, m->build_id_len, a);
+	build_id(d->bin->build_id, d->bin->build_id_len, b);
+	printf("process %d: %s (build-id %s)\n", d->pv.pid, m->path, a);
 	printf("binary:     %s (build-id %s)%s\n",
-	       d->own_file ? "its own file" : d->bin->path,
-	       build_id(d->bin->build_id, d->bin->build_id_len, b),
+	       d->own_file ? "its own file" : d->bin->path, b,
 	       !d->own_file && !strcmp(a, b) ? ", the same build" : "");
 	printf("patches:    %s", st->n ? "" : "none");
 	for (size_t i = 0; i < st->n; i++)

@@ -152,6 +152,20 @@ static int read_stable(struct drift *d, struct error *err)
 			 d->pv.pid, DRIFT_READINGS);
 }
 
+/* Whether both have a function of the program itself: every C program
+ * has main and the C runtime's start-up code (_start, _init, ...). */
+static bool common_funcs(const struct drift *d)
+{
+	for (size_t i = 0; i < d->nfuncs; i++) {
+		const struct drift_func *f = &d->funcs[i];
+
+		if (f->bin && f->proc && f->bin->sym->name[0] != '_' &&
+		    strcmp(f->bin->sym->name, "main"))
+			return true;
+	}
+	return false;
+}
+
 /* Variables missing from one side or of another size. */
 static void compare_vars(struct drift *d)
 {
@@ -188,10 +202,11 @@ int drift_compute(pid_t pid, const char *binary, struct drift *d,
 	pair_funcs(d);
 	if ((r = read_stable(d, err)))
 		return r;
-	if (!d->count[DRIFT_SAME] && !d->count[DRIFT_DIFFERS])
+	if (!common_funcs(d))
 		return error_set(err, -EINVAL,
 				 "%s and %s (process %d) have no function in "
-				 "common: they are not the same program",
+				 "common but main and the C runtime's: they "
+				 "are not the same program",
 				 d->bin->path, d->pv.mod->path, pid);
 	compare_vars(d);
 	return 0;
