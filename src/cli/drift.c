@@ -115,12 +115,13 @@ static void print_kind(const struct drift *d, enum drift_kind k,
 
 		if (f->kind != k)
 			continue;
-		printf("  %-32s ", item_name(f->bin ? f->bin : f->proc, name,
-					     sizeof(name)));
-		if (k == DRIFT_DIFFERS)
-			print_runs(f);
-		else
-			printf("\n");
+		item_name(f->bin ? f->bin : f->proc, name, sizeof(name));
+		if (k != DRIFT_DIFFERS) {
+			printf("  %s\n", name);
+			continue;
+		}
+		printf("  %-32s ", name);
+		print_runs(f);
 	}
 }
 
