@@ -138,9 +138,13 @@ static int read_stable(struct drift *d, struct error *err)
 	int r;
 
 	for (d->readings = 1; d->readings <= DRIFT_READINGS; d->readings++) {
-		if ((r = read_funcs(d, err)))
-			return r;
-		if (reading_stable(d))
+		struct error why = {""};
+
+		/* a region a revert unmapped meanwhile cannot be read */
+		r = read_funcs(d, &why);
+		if (r && !state_recheck(d->pv.pid, &d->pv.mem, &d->pv.st, NULL))
+			return error_set(err, r, "%s", why.msg);
+		if (!r && reading_stable(d))
 			return 0;
 		clear_funcs(d);
 		if ((r = procview_reread(&d->pv, err)))
