@@ -88,7 +88,7 @@ static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 	       arch_stub_read(stub, &to) && name_import(pv, to, buf, len);
 }
 
-/* In the module, by its symbols, else as an import. */
+/* In the module, by its symbols, else as an import (of any module). */
 static void name_module(const struct procview *pv, uint64_t addr, char *buf,
 			size_t len)
 {
@@ -112,19 +112,23 @@ static void name_region(const struct procview *pv, const struct record *r,
 		snprintf(buf, len, "<anon>");
 }
 
+/* Regions first: they never overlap the module.  Then the module's
+ * symbols, by link-time address, also beyond its file mappings (its .bss
+ * is anonymous memory in the map). */
 static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 		      size_t len)
 {
 	const struct procview *pv = ctx;
 	const struct record *r;
 
-	if (addr >= pv->mod->lo && addr < pv->mod->hi)
-		name_module(pv, addr, buf, len);
-	else if ((r = region_of(&pv->st, addr)))
+	if ((r = region_of(&pv->st, addr)))
 		name_region(pv, r, addr, branch, buf, len);
-	else if (!name_import(pv, addr, buf, len) &&
-		 !name_literal(pv, addr, buf, len))
+	else if (addr >= pv->mod->lo)
+		name_module(pv, addr, buf, len);
+	else
 		snprintf(buf, len, "<anon>");
+	if (!r && !strcmp(buf, "<anon>"))
+		name_literal(pv, addr, buf, len);
 }
 
 int procview_listing(const struct procview *pv, const struct procview_code *c,
