@@ -70,6 +70,17 @@ int shadow_unmap(struct session *s, struct rsys *rs, uint64_t at,
 				  err);
 }
 
+int shadow_held(const struct rmem *mem, uint64_t anchor, uint64_t *bytes)
+{
+	unsigned long held;
+	int r = rmem_read(
+	    mem, anchor + offsetof(struct suture_shadow_state__, mapped), &held,
+	    sizeof(held), NULL);
+
+	*bytes = r ? 0 : held;
+	return r;
+}
+
 bool shadow_idle(const struct state *st, const struct record *gone,
 		 const struct rmem *mem)
 {
@@ -78,9 +89,5 @@ bool shadow_idle(const struct state *st, const struct record *gone,
 	for (size_t i = 0; i < st->n; i++)
 		if (&st->v[i] != gone && st->v[i].shadow == gone->shadow)
 			return false;
-	return !rmem_read(mem,
-			  gone->shadow +
-			      offsetof(struct suture_shadow_state__, mapped),
-			  &held, sizeof(held), NULL) &&
-	       !held;
+	return !shadow_held(mem, gone->shadow, &held) && !held;
 }

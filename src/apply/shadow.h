@@ -39,6 +39,10 @@ int shadow_map(struct session *s, const struct rmem *mem, struct rsys *rs,
 int shadow_unmap(struct session *s, struct rsys *rs, uint64_t at,
 		 struct error *err);
 
+/* shadow_held - the bytes the table at @anchor holds mapped for shadow
+ * data and itself (0: none in use). */
+int shadow_held(const struct rmem *mem, uint64_t anchor, uint64_t *bytes);
+
 /*
  * shadow_idle - whether the anchor that patch @gone used can go: no other
  * live patch of @st uses it and the table holds no memory.

@@ -76,6 +76,9 @@ bool arch_branch_reaches(uint64_t place, uint64_t target);
 #define ARCH_STUB_MAX 16
 size_t arch_stub_len(void);
 void arch_stub_write(unsigned char *buf, uint64_t target);
+/* arch_stub_read - whether the arch_stub_len() bytes @buf are such a stub;
+ * *target gets where it jumps. */
+bool arch_stub_read(const unsigned char *buf, uint64_t *target);
 
 /* ---- registers and system calls -------------------------------------- */
 

@@ -12,6 +12,7 @@ int cmd_revert(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
 

@@ -19,6 +19,7 @@ static const struct {
     {"status", cmd_status, "show the patches applied to a process"},
     {"info", cmd_info, "show what a patch file contains"},
     {"review", cmd_review, "show a patch's old and new machine code"},
+    {"drift", cmd_drift, "show how a running process differs from a binary"},
     {"symbols", cmd_symbols, "write debugger symbol files for patch code"},
     {"gdb", cmd_gdb, "run gdb on a process, naming its patch code"},
 };

@@ -9,10 +9,7 @@
 #include "review/listing.h"
 #include "util/xalloc.h"
 
-/* A string literal at @s (at most @len bytes readable) as "text", into
- * @buf; false unless it is a short printable NUL-terminated string.  Both
- * listings show literals so, as their addresses differ by nature. */
-static bool literal(const unsigned char *s, size_t len, char *buf, size_t size)
+bool listing_literal(const unsigned char *s, size_t len, char *buf, size_t size)
 {
 	size_t n = 0;
 
@@ -39,20 +36,16 @@ static bool old_literal(const struct target *t, uint64_t addr, char *buf,
 {
 	for (size_t n = 64; n; n /= 2)
 		if (target_bytes(t, addr, n))
-			return literal(target_bytes(t, addr, n), n, buf, len);
+			return listing_literal(target_bytes(t, addr, n), n, buf,
+					       len);
 	return false;
 }
 
-/* "name+0x10" for an address of @t: the symbol that holds it. */
-static void old_name(const struct target *t, uint64_t addr, uint64_t fn,
-		     uint64_t size, char *buf, size_t len)
+void listing_name_in(const struct target *t, uint64_t addr, char *buf,
+		     size_t len)
 {
 	const struct target_sym *best = NULL;
 
-	if (addr >= fn && addr < fn + size) {
-		snprintf(buf, len, "<+%#" PRIx64 ">", addr - fn);
-		return;
-	}
 	for (size_t i = 0; i < t->nsyms; i++) {
 		const struct target_sym *s = &t->syms[i];
 
@@ -74,10 +67,9 @@ static void old_name(const struct target *t, uint64_t addr, uint64_t fn,
 			 addr - best->value);
 }
 
-int listing_old(const struct target *t, uint64_t addr, uint64_t size,
-		struct listing *l)
+int listing_code(const unsigned char *code, uint64_t size, uint64_t addr,
+		 const struct listing_namer *nm, struct listing *l)
 {
-	const unsigned char *code = target_bytes(t, addr, size);
 	struct arch_insn *in;
 	char name[160], text[400];
 	size_t n;
@@ -86,17 +78,36 @@ int listing_old(const struct target *t, uint64_t addr, uint64_t size,
 	if (!code || arch_disasm_insns(code, size, addr, &in, &n) < 0)
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
-		if (in[i].target) {
-			old_name(t, in[i].target, addr, size, name,
-				 sizeof(name));
+		uint64_t to = in[i].target;
+
+		if (to >= addr && to < addr + size)
+			snprintf(name, sizeof(name), "<+%#" PRIx64 ">",
+				 to - addr);
+		else if (to)
+			nm->name(nm->ctx, to, !in[i].pcrel, name, sizeof(name));
+		if (to)
 			arch_insn_symbolic(&in[i], name, text, sizeof(text));
-		} else {
+		else
 			snprintf(text, sizeof(text), "%s", in[i].text);
-		}
 		add_line(l, in[i].addr - addr, text);
 	}
 	free(in);
 	return 0;
+}
+
+/* Addresses of a target binary, named from its symbol table. */
+static void name_in_target(const void *ctx, uint64_t addr, bool branch,
+			   char *buf, size_t len)
+{
+	listing_name_in(ctx, addr, buf, len);
+}
+
+int listing_old(const struct target *t, uint64_t addr, uint64_t size,
+		struct listing *l)
+{
+	const struct listing_namer nm = {name_in_target, t};
+
+	return listing_code(target_bytes(t, addr, size), size, addr, &nm, l);
 }
 
 /* The relocation of section @s inside [@lo, @hi), or NULL. */
@@ -126,7 +137,7 @@ static void new_name(const struct patch *p, const struct patch_reloc *r,
 	at = y->value + (uint64_t)off;
 	if (y->kind == PSYM_LOCAL && !strncmp(s->name, ".rodata.str", 11) &&
 	    s->data && at < s->size &&
-	    literal(s->data + at, s->size - at, buf, len))
+	    listing_literal(s->data + at, s->size - at, buf, len))
 		return;
 	if (y->kind == PSYM_LOCAL && name[0] == '.') {
 		snprintf(buf, len, "<anon>"); /* a section: no name */

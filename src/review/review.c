@@ -7,13 +7,9 @@
 #include "review/review.h"
 #include "util/xalloc.h"
 
-/*
- * Print @a and @b as one listing: the longest common subsequence of their
- * lines, unmarked, and what is only in one of them marked '-' or '+'.
- * Functions are small (hundreds of instructions), so the quadratic table
- * is fine.  Returns the number of marked lines.
- */
-static size_t print_diff(const struct listing *a, const struct listing *b,
+/* Functions are small (hundreds of instructions), so the quadratic table of
+ * the longest common subsequence is fine. */
+size_t review_print_diff(const struct listing *a, const struct listing *b,
 			 FILE *out)
 {
 	size_t n = a->n, m = b->n, marked = 0, i = 0, j = 0;
@@ -64,7 +60,7 @@ static int review_func(const struct patch *p, const struct patch_func *f,
 		f->name, f->file ? " (" : "", f->file ? f->file : "",
 		f->file ? ")" : "", f->old_size,
 		p->symbols[f->new_symbol].size);
-	changed = print_diff(&old, &new, out);
+	changed = review_print_diff(&old, &new, out);
 	fprintf(out, "    (%zu instructions differ)\n", changed);
 	listing_free(&old);
 	listing_free(&new);
@@ -94,7 +90,7 @@ static void review_new(const struct patch *p, FILE *out)
 			continue;
 		fprintf(out, "\n=== new function %s: %" PRIu64 " bytes\n",
 			y->name, y->size);
-		print_diff(&none, &l, out);
+		review_print_diff(&none, &l, out);
 		listing_free(&l);
 	}
 }

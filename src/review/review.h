@@ -21,4 +21,13 @@
  * many functions could not be listed (their code not in @t). */
 size_t review_print(const struct patch *p, const struct target *t, FILE *out);
 
+/*
+ * review_print_diff - @a and @b as one listing to @out: the longest common
+ * subsequence of their lines unmarked, lines only in @a marked '-', only
+ * in @b '+'.  Returns the number of marked lines.
+ */
+struct listing;
+size_t review_print_diff(const struct listing *a, const struct listing *b,
+			 FILE *out);
+
 #endif

@@ -59,11 +59,19 @@ size_t arch_stub_len(void)
 	return JMP_ABS_LEN;
 }
 
+/* jmp *0(%rip); .quad target */
+static const unsigned char jmp_ind[6] = {0xff, 0x25, 0, 0, 0, 0};
+
 void arch_stub_write(unsigned char *buf, uint64_t target)
 {
-	/* jmp *0(%rip); .quad target */
-	static const unsigned char jmp_ind[6] = {0xff, 0x25, 0, 0, 0, 0};
-
 	memcpy(buf, jmp_ind, sizeof(jmp_ind));
 	memcpy(buf + sizeof(jmp_ind), &target, sizeof(target));
+}
+
+bool arch_stub_read(const unsigned char *buf, uint64_t *target)
+{
+	if (memcmp(buf, jmp_ind, sizeof(jmp_ind)))
+		return false;
+	memcpy(target, buf + sizeof(jmp_ind), sizeof(*target));
+	return true;
 }
