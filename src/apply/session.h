@@ -99,14 +99,15 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
  * session_open_thread - stop only thread @tid of @pid, the others running
  * on: enough to make system calls in the process (rsyscall.h) for work no
  * running thread can notice, such as mapping memory nothing refers to yet.
- * -EAGAIN if the thread exited.
+ * @l as for session_open.  -EAGAIN if the thread exited.
  */
 int session_open_thread(struct session *s, pid_t pid, pid_t tid,
 			const struct session_lock *l, struct error *err);
 
 /*
- * session_lock - take a lock on @pid by seizing its thread @tid (the one
- * sessions on it will then stop first, so best a quiet one).  The refusal
+ * session_lock - take a lock on @pid by seizing its thread @tid (best a
+ * quiet one: session_open_thread stops it alone, to make system calls,
+ * and a thread asleep in a call does not notice).  The refusal
  * of session_open if another suture or tracer holds that thread; -EAGAIN
  * if the thread exited.
  * session_unlock - release it, with no session open.  A thread it held
@@ -117,8 +118,9 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 void session_unlock(struct session_lock *l);
 
 /*
- * session_close - restore changed registers and detach every thread,
- * re-delivering held signals; records pause_ns.  Safe to call on a closed
+ * session_close - restore changed registers and detach every thread (the
+ * lock's thread is resumed, still seized), re-delivering held signals;
+ * records pause_ns.  Safe to call on a closed
  * session.  Failures (a thread that vanished) are recorded in @err but every
  * other thread is still released.
  */
