@@ -15,12 +15,14 @@ bench_latency() {
 		t1=$(now_us)
 		sample apply.wall $((t1 - t0))
 		sample apply.suture "$(stopped_us "$out")"
+		sample apply.aside "$(aside_us "$out")"
 		phases apply "$out"
 		t0=$(now_us)
 		out=$(SUTURE_TIMING=1 "$SUTURE" revert "$L_PID" 2>&1)
 		t1=$(now_us)
 		sample revert.wall $((t1 - t0))
 		sample revert.suture "$(stopped_us "$out")"
+		sample revert.aside "$(aside_us "$out")"
 		phases revert "$out"
 	done
 	stop_target "$L_PID"

@@ -2,6 +2,7 @@
 
 # sample ID VALUE - record one measurement of figure ID.
 sample() {
+	[ -n "$2" ] || return 0 # a figure the output did not have
 	printf '%s %s\n' "$1" "$2" >>"$WORK/samples.txt"
 }
 
@@ -29,6 +30,12 @@ now_us() {
 # stopped_us TEXT - the "process stopped for N µs" figure of suture's output.
 stopped_us() {
 	sed -n 's/.*stopped for \([0-9]*\) µs.*/\1/p' <<<"$1" | head -n 1
+}
+
+# aside_us TEXT - the "one thread alone for N µs" figure: the stop of one
+# thread that maps (apply) or unmaps (revert) the patch's memory.
+aside_us() {
+	sed -n 's/.*one thread alone for \([0-9]*\) µs.*/\1/p' <<<"$1" | head -n 1
 }
 
 # phases PREFIX TEXT - record each phase of a SUTURE_TIMING=1 line in TEXT

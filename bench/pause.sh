@@ -25,6 +25,7 @@ pause_run() {
 		t1=$(now_us)
 		g=($(ask "$P_PORT" gaps))
 		sample "pause.$n.suture" "$(stopped_us "$out")"
+		sample "pause.$n.aside" "$(aside_us "$out")"
 		sample "pause.$n.process" $((g[0] / 1000))
 		sample "pause.$n.thread" $((g[1] / 1000))
 		"$SUTURE" revert "$P_PID" >/dev/null

@@ -61,6 +61,7 @@ for my $t (1, 8, 100, 1000) {
 	my @tg = defined $lim ? ('median', '<', $lim, "median < $lim µs") : ();
 	row("pause.$t.process", "$t thr: no thread ran (target)", 'µs', 1, @tg);
 	row("pause.$t.suture", "$t thr: stopped (suture says)", 'µs', 1, @tg);
+	row("pause.$t.aside", "$t thr: one thread alone, mapping", 'µs', 1);
 	row("pause.$t.thread", "$t thr: longest gap of a thread", 'µs', 1);
 	row("pause.$t.floor", "$t thr: same window, no apply", 'µs', 1);
 }
@@ -68,8 +69,9 @@ section('2. apply / revert latency (1 function, 1 thread), by phase');
 for my $op (qw(apply revert)) {
 	row("$op.wall", "$op: command wall time", 'ms', 1e-3);
 	row("$op.suture", "$op: process stopped", 'µs', 1);
+	row("$op.aside", "$op: one thread alone, (un)mapping", 'µs', 1);
 	for my $id (sort { $st{$b}{median} <=> $st{$a}{median} }
-		    grep { /^$op\.(?!wall$|suture$)/ } keys %st) {
+		    grep { /^$op\.(?!wall$|suture$|aside$)/ } keys %st) {
 		(my $ph = $id) =~ s/^$op\.//;
 		$ph =~ tr/_/ /;
 		row($id, "  $op phase: $ph", 'µs', 1);

@@ -41,7 +41,7 @@ grows() { # grows PORT FIELD - FIELD moves (polled)
 	poll test_gt "$1" "$2" "$a"
 }
 test_gt() { [ "$(stat_field "$1" "$2")" -gt "$3" ]; }
-pause_of() { sed -n 's/.*stopped for \([0-9]*\) µs (\([0-9]*\) threads).*/\1 µs, \2 threads/p' <<<"$1"; }
+pause_of() { sed -n 's/.*stopped for \([0-9]*\) µs (\([0-9]*\) threads[;)].*/\1 µs, \2 threads/p' <<<"$1"; }
 fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 # all_threads_stopped PID - every thread of PID is in state T (stopped).
 all_threads_stopped() {
@@ -89,7 +89,7 @@ check_eq "every thread runs the old code" "v1=1000 v2=0 bad=0 of=1000" \
 check "apply to 1000 threads" suture apply "$K_PID" "$WORK/answer.sut"
 echo "# apply: $OUT"
 check_match "  ... reports the pause and 1001 threads" \
-	'stopped for [0-9]+ µs \(100[1-9] threads\)' "$OUT"
+	'stopped for [0-9]+ µs \(100[1-9] threads[;)]' "$OUT"
 echo "# apply to 1000 threads: process stopped for $(pause_of "$OUT")"
 check_eq "every thread runs the new code" "v1=0 v2=1000 bad=0 of=1000" \
 	"$(ask "$K_PORT" poke)"

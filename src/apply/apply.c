@@ -76,6 +76,7 @@ struct apply_ctx {
 	struct safety sf;
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
+	uint64_t stage_ns;	  /* how long stage() held its thread */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
@@ -508,7 +509,7 @@ static int stage(struct apply_ctx *c, struct error *err)
 
 	phase_begin("mapping (one thread stopped)");
 	if ((r = rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
-				    &c->maps, map_all, c, err)))
+				    &c->maps, map_all, c, &c->stage_ns, err)))
 		return r;
 	phase_begin("write region");
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -528,7 +529,7 @@ static void unstage(struct apply_ctx *c)
 {
 	if (c->mapped || c->shadow_mapped)
 		rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
-				   &c->maps, unmap_all, c, NULL);
+				   &c->maps, unmap_all, c, NULL, NULL);
 }
 
 /* Write the trampolines, counting them for undo. */
@@ -751,6 +752,7 @@ static int apply_once(void *arg, struct error *err)
 	apply_release(&c.s, &c.rs, &c.st, r, res, err);
 	if (!r) {
 		res->cleaned = t->cleaned;
+		res->aside_ns = c.stage_ns;
 		find_shadowed(&c, res);
 		take_replaced(&c, res);
 		res->rec = c.rec;

@@ -36,6 +36,9 @@ struct apply_result {
 			       caller releases it with record_free */
 	size_t nthreads;    /* threads stopped */
 	uint64_t pause_ns;  /* how long they were stopped, last attempt */
+	uint64_t aside_ns;  /* how long one thread was stopped alone, to map
+			       the patch's memory before (apply) or unmap it
+			       after (revert) */
 	unsigned attempts;  /* stops until no thread was in the way */
 	size_t ungated;	    /* functions switched without a gate (their
 			       entry could not be moved): only they are not

@@ -293,7 +293,7 @@ static void free_patch(struct revert_ctx *c, struct apply_result *res)
 
 	phase_begin("unmapping (one thread stopped)");
 	if (rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods, &c->maps,
-			       unmap_patch, c, &why))
+			       unmap_patch, c, &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
 }

@@ -71,7 +71,7 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		       const struct rmem *mem, const struct modules *mods,
 		       const struct proc_maps *maps, rsyscall_work_fn *fn,
-		       void *arg, struct error *err)
+		       void *arg, uint64_t *held_ns, struct error *err)
 {
 	struct session s;
 	struct rsys rs;
@@ -85,6 +85,8 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		session_close(&s, NULL); /* @fn's error is the one to tell */
 	else
 		r = session_close(&s, err);
+	if (held_ns)
+		*held_ns = s.pause_ns;
 	rsyscall_finish(&rs);
 	return r;
 }

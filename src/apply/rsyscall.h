@@ -51,14 +51,15 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
  * on @pid stopped and a stub prepared (as rsyscall_prepare) for system
  * calls on it, then release it: for work no running thread can notice,
  * such as mapping memory that nothing refers to yet, or unmapping memory
- * that nothing refers to any more.  @fn's error, or the session's.
+ * that nothing refers to any more.  @fn's error, or the session's;
+ * *@held_ns (if not NULL) gets how long the thread was stopped.
  */
 typedef int rsyscall_work_fn(void *arg, struct session *s, struct rsys *rs,
 			     struct error *err);
 int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		       const struct rmem *mem, const struct modules *mods,
 		       const struct proc_maps *maps, rsyscall_work_fn *fn,
-		       void *arg, struct error *err);
+		       void *arg, uint64_t *held_ns, struct error *err);
 
 /*
  * rsyscall - execute system call @nr(@args) in the target, on the thread of

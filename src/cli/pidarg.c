@@ -75,6 +75,11 @@ void cli_print_change(const char *verb, const char *prep, const char *done,
 	/* Earlier stops found a thread in the way and changed nothing. */
 	if (res->attempts > 1)
 		printf(", %u attempts", res->attempts);
+	/* The patch's memory is mapped or unmapped in a stop of its own. */
+	if (res->aside_ns)
+		printf("; and one thread alone for %.0f µs for the patch's "
+		       "memory",
+		       res->aside_ns / 1e3);
 	printf(")\n");
 	if (res->shadowed[0])
 		printf("note: it also replaces %s, and was not built on that "
