@@ -304,45 +304,55 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 	return 0;
 }
 
-/* The state letter of thread @tid of @pid ('R', 'S', ...), or 0. */
-static char task_state(pid_t pid, pid_t tid)
+/*
+ * Field @field (numbered as in proc(5), 3 or more) of the stat file of
+ * thread @tid of @pid, as text in @buf; NULL if it cannot be read.
+ */
+static const char *stat_field(pid_t pid, pid_t tid, int field, char *buf,
+			      size_t len)
 {
-	char path[64], buf[512], *paren;
+	char path[64], *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	/* the command name, in parentheses, may hold anything */
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' ? paren[2] : 0;
+	/* the command name, field 2, is in parentheses and may hold
+	 * anything: count from its end */
+	if (!(p = strrchr(buf, ')')))
+		return NULL;
+	for (int f = 2; f < field && p; f++)
+		p = strchr(p + 1, ' ');
+	return p && p[1] ? p + 1 : NULL;
+}
+
+/* The state letter of thread @tid of @pid ('R', 'S', ...), or 0. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char buf[1024];
+	const char *f = stat_field(pid, tid, 3, buf, sizeof(buf));
+
+	return f ? *f : 0;
 }
 
 long proc_thread_count(pid_t pid)
 {
-	char path[64], buf[1024], *paren;
-	long n = -1;
-	ssize_t len;
-	int fd;
+	char buf[1024];
+	const char *f = stat_field(pid, pid, 20, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[len > 0 ? len : 0] = '\0';
-	/* after the command name: state ... num_threads, the 20th field */
-	if ((paren = strrchr(buf, ')')) &&
-	    sscanf(paren + 1,
-		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-		   "%*d %*d %*d %*d %ld",
-		   &n) != 1)
-		n = -1;
-	return n;
+	return f ? atol(f) : -1;
+}
+
+int proc_thread_cpu(pid_t pid, pid_t tid)
+{
+	char buf[1024];
+	const char *f = stat_field(pid, tid, 39, buf, sizeof(buf));
+
+	return f ? atoi(f) : -1;
 }
 
 pid_t proc_quiet_thread(pid_t pid)

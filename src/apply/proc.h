@@ -71,6 +71,9 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err);
 /* proc_thread_count - how many threads @pid has now, or -1. */
 long proc_thread_count(pid_t pid);
 
+/* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
+int proc_thread_cpu(pid_t pid, pid_t tid);
+
 /*
  * proc_quiet_thread - a thread of @pid asleep in a system call, which a
  * short stop delays in no way the program can see (the call restarts);

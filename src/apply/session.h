@@ -78,7 +78,9 @@ struct session {
 	struct session_thread *inj; /* runs injected system calls, or NULL */
 	int policy;		    /* suture's scheduling before the session */
 	struct sched_param param;
-	bool hurried; /* suture runs as a real-time task meanwhile */
+	bool hurried;	/* suture runs as a real-time task meanwhile */
+	cpu_set_t cpus; /* and where it ran before it was pinned */
+	bool pinned;	/* to the CPU of the one thread it holds */
 	bool open;
 };
 
