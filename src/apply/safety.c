@@ -201,6 +201,15 @@ static void load_images(struct safety *sf)
 	state_free(&st);
 }
 
+/* Make [span_lo, span_hi) cover [@lo, @hi) too. */
+static void widen(struct safety *sf, uint64_t lo, uint64_t hi)
+{
+	if (lo < sf->span_lo)
+		sf->span_lo = lo;
+	if (hi > sf->span_hi)
+		sf->span_hi = hi;
+}
+
 /* Note each copy of the signal trampoline in @len bytes of @text, which
  * the process has at @at. */
 static void find_sigret(struct safety *sf, const char *text, size_t len,
@@ -211,7 +220,9 @@ static void find_sigret(struct safety *sf, const char *text, size_t len,
 	while ((p = memmem(p, (size_t)(end - p), arch_sigreturn_code,
 			   arch_sigreturn_len))) {
 		XGROW(sf->sigret, sf->sigretcap, sf->nsigret);
-		sf->sigret[sf->nsigret++] = at + (uint64_t)(p - text);
+		sf->sigret[sf->nsigret] = at + (uint64_t)(p - text);
+		widen(sf, sf->sigret[sf->nsigret], sf->sigret[sf->nsigret] + 1);
+		sf->nsigret++;
 		p++;
 	}
 }
@@ -254,6 +265,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->maps = maps;
 	sf->mem = mem;
 	sf->stack = xmalloc(QUICK_MAX);
+	sf->span_lo = UINT64_MAX;
 	load_images(sf);
 	load_sigrets(sf, mods);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
@@ -276,6 +288,7 @@ out_no_unwinder:
 void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what)
 {
 	XGROW(sf->r, sf->cap, sf->n);
+	widen(sf, lo, hi);
 	sf->r[sf->n].lo = lo;
 	sf->r[sf->n].hi = hi;
 	sf->r[sf->n++].what = xstrdup(what);
@@ -436,9 +449,13 @@ static bool quick_clear(struct safety *sf, const struct session_thread *t)
 	    rmem_read(sf->mem, sp, sf->stack, end - sp, NULL))
 		return false;
 	n = (end - sp) / sizeof(*sf->stack);
-	for (size_t i = 0; i < n; i++)
-		if (forbidden(sf, sf->stack[i]) || is_sigret(sf, sf->stack[i]))
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w = sf->stack[i];
+
+		if (w >= sf->span_lo && w < sf->span_hi &&
+		    (forbidden(sf, w) || is_sigret(sf, w)))
 			return false;
+	}
 	return true;
 }
 

@@ -49,7 +49,10 @@ struct safety {
 	size_t nimg, imgcap;
 	uint64_t *sigret; /* libc's signal trampolines (arch.h) */
 	size_t nsigret, sigretcap;
-	uint64_t *stack; /* a thread's stack, for the quick check */
+	uint64_t *stack;	   /* a thread's stack, for the quick check */
+	uint64_t span_lo, span_hi; /* every range and trampoline is in
+				      [span_lo, span_hi): a word outside
+				      needs no closer look */
 	/* Stack memory read ahead for the unwinder: one block per read
 	 * instead of one system call per word.  Valid for one thread's walk
 	 * only (the process runs between checks). */
