@@ -63,6 +63,13 @@ void build_detail(struct build_ctx *ctx, const char *fmt, ...)
 	free(line);
 }
 
+char *const *build_command(const struct build_ctx *ctx)
+{
+	static char *const default_cmd[] = {"make", NULL};
+
+	return ctx->opts->command ? ctx->opts->command : default_cmd;
+}
+
 /* Resolve the paths the stages use. */
 static int build_paths(struct build_ctx *ctx, struct error *err)
 {

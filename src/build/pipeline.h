@@ -160,6 +160,9 @@ void build_note(const struct build_ctx *ctx, const char *fmt, ...)
 void build_warn(const struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* build_command - the build command: opts->command, or "make". */
+char *const *build_command(const struct build_ctx *ctx);
+
 /* build_detail - append a line to ctx->detail (printf-style). */
 void build_detail(struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -252,9 +252,7 @@ static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
  */
 int run_builds(struct build_ctx *ctx, struct error *err)
 {
-	static char *const default_cmd[] = {"make", NULL};
-	char *const *cmd =
-	    ctx->opts->command ? ctx->opts->command : default_cmd;
+	char *const *cmd = build_command(ctx);
 	pid_t pids[TREE_COUNT] = {0};
 	char *bindir = NULL;
 	int ret;

@@ -158,9 +158,7 @@ static int treecache_key_tree(struct cache_key *k, const char *root,
  * cannot be read: then nothing is cached). */
 static char *treecache_key(const struct build_ctx *ctx)
 {
-	static char *const default_cmd[] = {"make", NULL};
-	char *const *cmd =
-	    ctx->opts->command ? ctx->opts->command : default_cmd;
+	char *const *cmd = build_command(ctx);
 	struct error err = {{0}};
 	char hex[CACHE_KEY_HEX];
 	unsigned char *self;
