@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
-DEPS     := libdw libelf capstone jansson zlib
+DEPS     := libdw libelf capstone jansson zlib nettle
 SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
 	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
 SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)

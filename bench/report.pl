@@ -30,6 +30,8 @@ sub ratio {
 }
 ratio('build.first_ratio', 'build.first', 'build.plain');
 ratio('build.second_ratio', 'build.second', 'build.plain');
+ratio('build.swap.first_ratio', 'build.swap.first', 'build.plain');
+ratio('build.swap.second_ratio', 'build.swap.second', 'build.plain');
 # The call's cost from each loop's best request of the run: the least
 # disturbed by other work on the machine.
 for my $s (qw(unpatched patched reverted)) {
@@ -95,6 +97,11 @@ row('build.second', 'suture build, second patch (28366)', 's', 1);
 row('build.first_ratio', 'first patch / plain build', 'x', 1);
 row('build.second_ratio', 'second patch / plain build', 'x', 1, 'median',
     '<', 0.5, 'median < 0.5');
+row('build.swap.first', 'other order: first patch (28366)', 's', 1);
+row('build.swap.second', 'other order: second patch (0809)', 's', 1);
+row('build.swap.first_ratio', 'other order: first / plain build', 'x', 1);
+row('build.swap.second_ratio', 'other order: second / plain build', 'x', 1,
+    'median', '<', 0.5, 'median < 0.5');
 section('5. patch size (bytes)');
 for my $p (qw(step calc mq0809 mq28366)) {
 	row("size.$p.replaced", "$p: changed functions' code", 'B', 1);

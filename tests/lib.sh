@@ -11,6 +11,8 @@ TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$TESTS/.." && pwd)
 SUTURE=${SUTURE:-$ROOT/build/suture}
 TARGETS=$TESTS/targets
+# suture build's cache: the suite's own, not the user's ~/.cache/suture.
+export SUTURE_CACHE_DIR=${SUTURE_CACHE_DIR:-$TESTS/work/build-cache}
 
 PASSED=0
 FAILED=0

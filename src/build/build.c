@@ -10,23 +10,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build/cache.h"
 #include "build/pipeline.h"
 #include "build/sandbox.h"
 #include "util/file.h"
 #include "util/xalloc.h"
 
+/* Format a message for @say (opts->note or opts->warn), if it is set. */
+static void build_say(const struct build_ctx *ctx,
+		      void (*say)(void *arg, const char *msg), const char *fmt,
+		      va_list ap)
+{
+	char *msg;
+
+	if (say && vasprintf(&msg, fmt, ap) >= 0) {
+		say(ctx->opts->note_arg, msg);
+		free(msg);
+	}
+}
+
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
-	if (!ctx->opts->note)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) >= 0) {
-		ctx->opts->note(ctx->opts->note_arg, msg);
-		free(msg);
-	}
+	build_say(ctx, ctx->opts->note, fmt, ap);
+	va_end(ap);
+}
+
+void build_warn(const struct build_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	build_say(ctx, ctx->opts->warn, fmt, ap);
 	va_end(ap);
 }
 
@@ -46,6 +63,13 @@ void build_detail(struct build_ctx *ctx, const char *fmt, ...)
 	free(line);
 }
 
+char *const *build_command(const struct build_ctx *ctx)
+{
+	static char *const default_cmd[] = {"make", NULL};
+
+	return ctx->opts->command ? ctx->opts->command : default_cmd;
+}
+
 /* Resolve the paths the stages use. */
 static int build_paths(struct build_ctx *ctx, struct error *err)
 {
@@ -61,6 +85,44 @@ static int build_paths(struct build_ctx *ctx, struct error *err)
 		ctx->target_path = xasprintf("%s/%s", real, ctx->opts->binary);
 	ctx->tree[TREE_ORIG].label = "orig";
 	ctx->tree[TREE_PATCHED].label = "patched";
+	return 0;
+}
+
+/*
+ * Whether the build cache can be used: not inside a --root (the wrapper
+ * runs in there and the cache directory is not), and written only if
+ * writable; a cache that cannot be written is read, with a warning.
+ */
+static void build_cache_open(struct build_ctx *ctx)
+{
+	struct error err = {{0}};
+
+	if (!ctx->opts->cache_dir)
+		return;
+	if (ctx->opts->root) {
+		build_note(ctx, "no build cache with --root");
+		return;
+	}
+	ctx->cache = ctx->opts->cache_dir;
+	ctx->cache_store = cache_prepare(ctx->cache, &err) == 0;
+	if (!ctx->cache_store)
+		build_warn(ctx, "%s; building without storing anything",
+			   err.msg);
+}
+
+/* The builds and what they made, up to the loaded objects. */
+static int build_trees(struct build_ctx *ctx, struct error *err)
+{
+	int ret;
+
+	build_cache_open(ctx);
+	if ((ret = tree_prepare(ctx, err)) ||
+	    (ret = treecache_restore(ctx, err)) ||
+	    (ret = run_builds(ctx, err)) || (ret = objects_load(ctx, err)))
+		return ret;
+	treecache_store(ctx);
+	if (ctx->cache_store)
+		cache_trim(ctx->cache);
 	return 0;
 }
 
@@ -83,8 +145,7 @@ int build_run(struct build_ctx *ctx, struct error *err)
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
 	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;
-	if ((ret = tree_prepare(ctx, err)) || (ret = run_builds(ctx, err)) ||
-	    (ret = objects_load(ctx, err)) || (ret = verify_target(ctx, err)) ||
+	if ((ret = build_trees(ctx, err)) || (ret = verify_target(ctx, err)) ||
 	    (ret = compare_objects(ctx, err)) || (ret = data_check(ctx, err)) ||
 	    (ret = compare_variables(ctx, err)) ||
 	    (ret = emit_patch(ctx, err)) || (ret = record_info(ctx, err)))
@@ -116,6 +177,7 @@ void build_ctx_free(struct build_ctx *ctx)
 	free(ctx->base_diffs);
 	free(ctx->fns);
 	free(ctx->scratch);
+	free(ctx->tree_key);
 	free(ctx->src_real);
 	free(ctx->target_path);
 	free(ctx->detail);

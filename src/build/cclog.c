@@ -226,12 +226,14 @@ static int cclog_parse_line(json_t *j, struct cc_cmd *c)
 {
 	const char *cwd = json_string_value(json_object_get(j, "cwd"));
 	const char *comp = json_string_value(json_object_get(j, "compiler"));
+	const char *cache = json_string_value(json_object_get(j, "cache"));
 	json_t *argv = json_object_get(j, "argv");
 
 	if (!cwd || !json_is_array(argv) || json_array_size(argv) < 1)
 		return -EINVAL;
 	c->cwd = xstrdup(cwd);
 	c->compiler = xstrdup(comp ? comp : "");
+	c->cache_hit = cache && !strcmp(cache, "hit");
 	c->argc = json_array_size(argv);
 	c->argv = xcalloc(c->argc + 1, sizeof(char *));
 	for (size_t i = 0; i < c->argc; i++) {

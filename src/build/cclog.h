@@ -27,6 +27,7 @@ struct cc_cmd {
 	char **inputs; /* absolute paths of the file operands */
 	size_t ninputs;
 	bool has_sources; /* some input is a source file */
+	bool cache_hit;	  /* the object came from the build cache */
 };
 
 struct cclog {

@@ -90,7 +90,7 @@ static int ccsplit_run(const char *real, int n, char **args,
 	int status;
 	pid_t pid;
 
-	if (ccwrap_log(log_path, real, n, args))
+	if (ccwrap_log(log_path, real, n, args, NULL))
 		return CCWRAP_FAILED;
 	real_args = ccwrap_args(real, n, args);
 	pid = fork();

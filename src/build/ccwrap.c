@@ -18,9 +18,10 @@
  * The environment carries the settings: SUTURE_CCWRAP_LOG (the log),
  * SUTURE_CCWRAP_DIR (the symlink directory, skipped when searching PATH),
  * SUTURE_CCWRAP_PREFIX_MAP and SUTURE_CCWRAP_INCLUDE (where suture.h is,
- * added with -idirafter so that it never hides a header of the build).  This is
- * a program entry point, not library code: it reports failures on stderr and
- * returns an exit status.
+ * added with -idirafter so that it never hides a header of the build) and
+ * SUTURE_CCWRAP_CACHE (the build cache, if any: compiles go through
+ * objcache.c).  This is a program entry point, not library code: it reports
+ * failures on stderr and returns an exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,7 @@ static bool ccwrap_compiles(int argc, char **argv)
 /* A single write() on an O_APPEND descriptor keeps lines whole when make
  * runs compilers in parallel. */
 int ccwrap_log(const char *log_path, const char *compiler, int argc,
-	       char **argv)
+	       char **argv, const char *cache)
 {
 	char cwd[PATH_MAX];
 	json_t *rec, *args;
@@ -77,6 +78,8 @@ int ccwrap_log(const char *log_path, const char *compiler, int argc,
 		json_array_append_new(args, json_string(argv[i]));
 	rec = json_pack("{s:s, s:s, s:o}", "cwd", cwd, "compiler", compiler,
 			"argv", args);
+	if (rec && cache)
+		json_object_set_new(rec, "cache", json_string(cache));
 	line = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
 	json_decref(rec);
 	if (!line)
@@ -168,10 +171,23 @@ char **ccwrap_args(const char *real, int argc, char **argv)
 	return args;
 }
 
+int ccwrap_note(const char *log_path, const char *compiler, int argc,
+		char **argv, const char *cache)
+{
+	int ret = ccwrap_log(log_path, compiler, argc, argv, cache);
+
+	if (!ret)
+		return 0;
+	fprintf(stderr, "suture (compiler wrapper): cannot append to %s: %s\n",
+		log_path, strerror(-ret));
+	return CCWRAP_FAILED;
+}
+
 int ccwrap_main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/');
 	const char *log_path = getenv("SUTURE_CCWRAP_LOG");
+	const char *cache = getenv("SUTURE_CCWRAP_CACHE");
 	char *real;
 	int ret;
 
@@ -190,13 +206,11 @@ int ccwrap_main(int argc, char **argv)
 	if (ccsplit_wanted(argc, argv) &&
 	    (ret = ccsplit_compile(real, &argc, &argv, log_path)))
 		return ret;
-	ret = ccwrap_log(log_path, real, argc, argv);
-	if (ret) {
-		fprintf(stderr,
-			"suture (compiler wrapper): cannot append to %s: %s\n",
-			log_path, strerror(-ret));
-		return CCWRAP_FAILED;
-	}
+	if (cache && *cache &&
+	    (ret = objcache_compile(cache, real, argc, argv, log_path)) >= 0)
+		return ret;
+	if ((ret = ccwrap_note(log_path, real, argc, argv, NULL)))
+		return ret;
 	execv(real, ccwrap_args(real, argc, argv));
 	fprintf(stderr, "suture (compiler wrapper): cannot run %s: %s\n", real,
 		strerror(errno));

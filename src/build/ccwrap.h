@@ -12,10 +12,25 @@
 
 /*
  * ccwrap_log - append {"cwd", "compiler", "argv"} as one line to
- * @log_path.  Returns 0 or a negative errno.
+ * @log_path, and "cache" (hit, miss, damaged) if @cache is not NULL.
+ * Returns 0 or a negative errno.
  */
 int ccwrap_log(const char *log_path, const char *compiler, int argc,
-	       char **argv);
+	       char **argv, const char *cache);
+
+/* ccwrap_note - ccwrap_log, saying on stderr why it failed: returns 0 or
+ * CCWRAP_FAILED. */
+int ccwrap_note(const char *log_path, const char *compiler, int argc,
+		char **argv, const char *cache);
+
+/*
+ * objcache_compile - compile through the object cache in @dir
+ * (objcache.c), logging the call with its outcome.  Returns the exit status
+ * to end with, or -1 if the call cannot be cached: the caller then logs
+ * and runs it as usual.
+ */
+int objcache_compile(const char *dir, const char *real, int argc, char **argv,
+		     const char *log_path);
 
 /*
  * ccwrap_args - the argument vector for the real compiler @real: @argv

@@ -161,6 +161,22 @@ int build_lookup(const struct build_ctx *ctx, const struct objfile *o,
 			     file ? o->file_run : -1, out, err);
 }
 
+/* How many compiles of a built tree the object cache answered. */
+static void objects_note_cache(const struct build_ctx *ctx,
+			       const struct build_tree *t)
+{
+	size_t compiles = 0, hits = 0;
+
+	if (!ctx->cache || t->cached)
+		return;
+	for (size_t i = 0; i < t->cclog->n; i++) {
+		compiles += t->cclog->cmds[i].kind == CC_COMPILE;
+		hits += t->cclog->cmds[i].cache_hit;
+	}
+	build_note(ctx, "%s: %zu compiles, %zu from the build cache", t->label,
+		   compiles, hits);
+}
+
 int objects_load(struct build_ctx *ctx, struct error *err)
 {
 	int ret;
@@ -176,6 +192,7 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 					 "was recorded: using every compiled "
 					 "object)"
 				       : "");
+		objects_note_cache(ctx, t);
 	}
 	/* Both builds must be read the same way, or unrelated objects of
 	 * one (other programs of the tree) would be compared with the other's

@@ -7,11 +7,15 @@
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
  *               directory, skipping build artifacts; apply the diffs to
  *               patched/
- *   run.c       build both copies with the compiler wrapper first on PATH,
- *               inside the --root file system if given (sandbox.c)
+ *   treecache.c (treecache_restore) put the original's build back from
+ *               the build cache if it holds it (cache.h)
+ *   run.c       build both copies (or only patched/) with the compiler
+ *               wrapper first on PATH, inside the --root file system if
+ *               given (sandbox.c)
  *   objects.c   read the wrapper's logs; load the objects linked into the
  *               binary, pair orig and patched objects, tell same-named
  *               source files apart in the target
+ *   treecache.c (treecache_store) keep the original's build in the cache
  *   target.c    (library) load the running binary: build id, symbols
  *   debugfile.c its symbols from a separate debug file if stripped
  *   verify.c    refuse unless the rebuilt original matches the target
@@ -26,14 +30,17 @@
  *               references into the target
  *   record.c    the patch's info_json build record
  *
- * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), cclog.c (its log),
+ * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), objcache.c (its
+ * object cache), cache.c/cachefile.c/cachekey.c (the build cache's
+ * directory, entries and keys), cclog.c (the wrapper's log),
  * presence.c and mismatch.c/producer.c (what verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
  * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
  * (__LINE__-only changes), pbuild.c (assembling a struct patch).
  *
  * build_run() in build.c drives them.  Stages never print; they report
- * progress through opts->note and failures through struct error, with a
+ * progress through opts->note, what the user should know but does not
+ * stop the build through opts->warn, and failures through struct error, with a
  * longer explanation (a build log tail, a list of mismatches) in
  * ctx->detail for the command to print.
  */
@@ -65,9 +72,12 @@ struct build_opts {
 	const char *on;		/* patch file this one builds on, or
 				   NULL (suture build --on) */
 	char *const *command;	/* build command; NULL: "make" */
+	const char *cache_dir;	/* the build cache (cache.h), or NULL:
+				   build everything */
 	bool keep;		/* keep the scratch directory */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
-	void *note_arg;
+	void (*warn)(void *arg, const char *msg); /* warnings, may be NULL */
+	void *note_arg;				  /* for both */
 };
 
 enum build_tree_id { TREE_ORIG, TREE_PATCHED, TREE_COUNT };
@@ -82,6 +92,7 @@ struct build_tree {
 	struct objfile **objs; /* the link set */
 	size_t nobjs;
 	bool fallback; /* no link command found: all compiled objects */
+	bool cached;   /* restored from the build cache, not built */
 };
 
 enum fn_state {
@@ -110,7 +121,10 @@ struct build_ctx {
 	const struct build_opts *opts;
 	char *src_real; /* real path of opts->src_dir */
 	char *target_path;
-	char *scratch; /* scratch directory */
+	char *scratch;	   /* scratch directory */
+	const char *cache; /* opts->cache_dir, or NULL if not used here */
+	bool cache_store;  /* it can be written */
+	char *tree_key;	   /* the orig tree's key in it, or NULL */
 	struct build_tree tree[TREE_COUNT];
 	struct target *target;
 	size_t nverified; /* functions checked against the target */
@@ -142,6 +156,13 @@ void build_ctx_free(struct build_ctx *ctx);
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* build_warn - report a warning through opts->warn (printf-style). */
+void build_warn(const struct build_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* build_command - the build command: opts->command, or "make". */
+char *const *build_command(const struct build_ctx *ctx);
+
 /* build_detail - append a line to ctx->detail (printf-style). */
 void build_detail(struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -149,8 +170,10 @@ void build_detail(struct build_ctx *ctx, const char *fmt, ...)
 /* The stages, in order. */
 int debugfile_attach(struct build_ctx *ctx, struct error *err);
 int tree_prepare(struct build_ctx *ctx, struct error *err);
+int treecache_restore(struct build_ctx *ctx, struct error *err);
 int run_builds(struct build_ctx *ctx, struct error *err);
 int objects_load(struct build_ctx *ctx, struct error *err);
+void treecache_store(struct build_ctx *ctx);
 int verify_target(struct build_ctx *ctx, struct error *err);
 int compare_objects(struct build_ctx *ctx, struct error *err);
 int data_check(struct build_ctx *ctx, struct error *err);

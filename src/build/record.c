@@ -112,9 +112,7 @@ static json_t *record_objects(const struct build_ctx *ctx)
 
 static json_t *record_build_command(const struct build_ctx *ctx)
 {
-	static char *const default_cmd[] = {"make", NULL};
-	char *const *cmd =
-	    ctx->opts->command ? ctx->opts->command : default_cmd;
+	char *const *cmd = build_command(ctx);
 
 	return record_argv(ctx, cmd, SIZE_MAX);
 }

@@ -158,7 +158,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 		      const char *bindir)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
-	char **env = xcalloc(8, sizeof(*env));
+	char **env = xcalloc(9, sizeof(*env));
 
 	env[0] =
 	    xasprintf("PATH=%s%s%s", bindir, path ? ":" : "", path ? path : "");
@@ -169,6 +169,8 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
 	env[5] = xasprintf("SOURCE_DATE_EPOCH=%s", run_epoch());
 	env[6] = xasprintf("SUTURE_CCWRAP_INCLUDE=%s/include", ctx->scratch);
+	env[7] =
+	    xasprintf("SUTURE_CCWRAP_CACHE=%s", ctx->cache ? ctx->cache : "");
 	return env;
 }
 
@@ -244,13 +246,13 @@ static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
 
 /*
  * Both trees build at the same time: they share nothing but the wrapper
- * directory, which is read-only, and each writes its own logs.
+ * directory, which is read-only, and the build cache, whose entries are
+ * written whole by rename; each writes its own logs.  A tree restored from
+ * the cache is not built.
  */
 int run_builds(struct build_ctx *ctx, struct error *err)
 {
-	static char *const default_cmd[] = {"make", NULL};
-	char *const *cmd =
-	    ctx->opts->command ? ctx->opts->command : default_cmd;
+	char *const *cmd = build_command(ctx);
 	pid_t pids[TREE_COUNT] = {0};
 	char *bindir = NULL;
 	int ret;
@@ -258,14 +260,16 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 	if ((ret = run_make_bindir(ctx, &bindir, err)) ||
 	    (ret = run_write_header(ctx, err)))
 		goto out_free;
-	build_note(ctx, "building both trees: %s ...", cmd[0]);
+	build_note(ctx, "building %s: %s ...",
+		   ctx->tree[TREE_ORIG].cached ? "the patched tree"
+					       : "both trees",
+		   cmd[0]);
 	for (int i = 0; i < TREE_COUNT && !ret; i++) {
 		struct build_tree *t = &ctx->tree[i];
 		char **env;
 
-		t->log_path = xasprintf("%s/%s.log", ctx->scratch, t->label);
-		t->cclog_path =
-		    xasprintf("%s/%s.cclog", ctx->scratch, t->label);
+		if (t->cached)
+			continue;
 		env = run_env(ctx, t, bindir);
 		ret = build_spawn(ctx, cmd, t->root, env, t->log_path, &pids[i],
 				  err);

@@ -218,6 +218,9 @@ int tree_prepare(struct build_ctx *ctx, struct error *err)
 		struct build_tree *bt = &ctx->tree[t];
 
 		bt->root = xasprintf("%s/%s", ctx->scratch, bt->label);
+		bt->log_path = xasprintf("%s/%s.log", ctx->scratch, bt->label);
+		bt->cclog_path =
+		    xasprintf("%s/%s.cclog", ctx->scratch, bt->label);
 		if ((ret = tree_copy_dir(ctx->src_real, bt->root, err)))
 			return ret;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/cache.h"
 #include "build/pipeline.h"
 #include "cli/commands.h"
 #include "patchfile/patchfile.h"
@@ -18,7 +19,8 @@ static const char usage_text[] =
     "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
     "                    [--target FILE] [--debug-file FILE] [--root DIR]\n"
-    "                    [--keep] [-v] [-- BUILD-COMMAND...]\n"
+    "                    [--no-cache | --cache-dir DIR] [--keep] [-v]\n"
+    "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
     "directory, once as is and once with the diffs applied, compare the\n"
@@ -38,6 +40,9 @@ static const char usage_text[] =
     "  --root DIR       compile and link inside the root file system DIR\n"
     "                   (scripts/mkroot makes one), not with the host's\n"
     "                   compiler\n"
+    "  --cache-dir DIR  the build cache (default $SUTURE_CACHE_DIR,\n"
+    "                   $XDG_CACHE_HOME/suture or ~/.cache/suture)\n"
+    "  --no-cache       build everything, read and store nothing\n"
     "  --keep           keep the scratch directory\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make)\n";
@@ -51,6 +56,8 @@ static const struct option long_opts[] = {
     {"debug-file", required_argument, NULL, 'd'},
     {"root", required_argument, NULL, 'r'},
     {"on", required_argument, NULL, 'O'},
+    {"cache-dir", required_argument, NULL, 'C'},
+    {"no-cache", no_argument, NULL, 'N'},
     {"keep", no_argument, NULL, 'k'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -61,12 +68,19 @@ struct build_args {
 	struct build_opts opts;
 	const char **patches;
 	const char *out;
+	char *cache_dir;
+	bool no_cache;
 	bool verbose;
 };
 
 static void note_stderr(void *arg, const char *msg)
 {
 	fprintf(stderr, "suture build: %s\n", msg);
+}
+
+static void warn_stderr(void *arg, const char *msg)
+{
+	fprintf(stderr, "suture build: warning: %s\n", msg);
 }
 
 /* Parse argv into @a; returns -1 to go on, else an exit status. */
@@ -108,6 +122,13 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case 'o':
 			a->out = optarg;
 			break;
+		case 'C':
+			free(a->cache_dir);
+			a->cache_dir = xstrdup(optarg);
+			break;
+		case 'N':
+			a->no_cache = true;
+			break;
 		case 'k':
 			a->opts.keep = true;
 			break;
@@ -131,6 +152,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 	if (optind < argc)
 		a->opts.command = argv + optind;
 	a->opts.patches = a->patches;
+	if (!a->cache_dir && !a->no_cache)
+		a->cache_dir = cache_default_dir();
+	a->opts.cache_dir = a->no_cache ? NULL : a->cache_dir;
 	if (!a->opts.src_dir || !a->opts.npatches || !a->opts.binary) {
 		fprintf(stderr,
 			"suture build: --src, --patch and --binary "
@@ -245,6 +269,7 @@ int cmd_build(int argc, char **argv)
 	a.opts.name = name;
 	if (a.verbose || a.opts.keep)
 		a.opts.note = note_stderr;
+	a.opts.warn = warn_stderr;
 	out = a.out ? xstrdup(a.out) : xasprintf("%s.sut", name);
 	ctx.opts = &a.opts;
 	status = 1;
@@ -263,6 +288,7 @@ out_ctx:
 	build_ctx_free(&ctx);
 out_free:
 	free(a.patches);
+	free(a.cache_dir);
 	free((char *)a.opts.root);
 	free(name);
 	free(out);
