@@ -4,7 +4,9 @@
 # through pause_step, which step.sut patches.  Per run: read and reset the
 # gaps, apply, read the gaps (the window holds the whole apply), revert.
 # The same window without an apply gives the floor: what the machine
-# itself (scheduler, other users) does to the loop meanwhile.
+# itself (scheduler, other users) does to the loop meanwhile.  floor.c
+# gives the other floor: a stop and release of every thread by ptrace
+# with nothing done in between, the least any ptrace-based tool can take.
 
 # threads_up N - the pause target P has its N loop threads (and its own).
 threads_up() {
@@ -29,6 +31,9 @@ pause_run() {
 		sample "pause.$n.process" $((g[0] / 1000))
 		sample "pause.$n.thread" $((g[1] / 1000))
 		"$SUTURE" revert "$P_PID" >/dev/null
+		# the least any ptrace stop of this process costs
+		sample "pause.$n.ptrace" "$(chrt -f 1 "$WORK/floor" "$P_PID" ||
+			"$WORK/floor" "$P_PID")"
 		# the floor: a window as long as the apply, nothing done
 		ask "$P_PORT" gaps >/dev/null
 		sleep_us $((t1 - t0))
@@ -41,6 +46,7 @@ pause_run() {
 bench_pause() {
 	local n
 	pause_tree "$WORK/pause" || return
+	gcc -O2 -o "$WORK/floor" "$BENCH/floor.c" || return
 	for n in ${BENCH_THREADS:-1 8 100 1000}; do
 		pause_run "$n" $((n == 1 ? 2 * RUNS : RUNS))
 	done

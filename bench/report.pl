@@ -66,6 +66,7 @@ for my $t (1, 8, 100, 1000) {
 	row("pause.$t.aside", "$t thr: one thread alone, mapping", 'µs', 1);
 	row("pause.$t.thread", "$t thr: longest gap of a thread", 'µs', 1);
 	row("pause.$t.floor", "$t thr: same window, no apply", 'µs', 1);
+	row("pause.$t.ptrace", "$t thr: bare ptrace stop+release", 'µs', 1);
 }
 section('2. apply / revert latency (1 function, 1 thread), by phase');
 for my $op (qw(apply revert)) {

@@ -1,0 +1,76 @@
+/*
+ * floor.c - the least any ptrace-based stop of a whole process costs on
+ * this machine: seize every thread of PID, interrupt them all, wait for
+ * each stop, read each thread's registers, detach them all, and nothing
+ * else.  Prints the microseconds from the first seize to the last detach,
+ * the window suture's own stop of the same process is to be read against
+ * (bench/pause.sh).  It passes on no signal a thread stopped for: the
+ * benchmark's target gets none.  Not part of suture.
+ *
+ *   floor PID
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* The thread IDs of @pid into @tids (up to @max); how many. */
+static int threads(int pid, int *tids, int max)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d)) && n < max)
+		if (e->d_name[0] != '.')
+			tids[n++] = atoi(e->d_name);
+	closedir(d);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static int tids[65536];
+	struct user_regs_struct regs;
+	int pid, n, st;
+	double t0;
+
+	if (argc != 2 || (pid = atoi(argv[1])) <= 0 ||
+	    (n = threads(pid, tids, 65536)) <= 0) {
+		fprintf(stderr, "usage: floor PID\n");
+		return 2;
+	}
+	t0 = now_us();
+	for (int i = 0; i < n; i++)
+		if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) < 0)
+			return perror("seize"), 1;
+	for (int i = 0; i < n; i++)
+		ptrace(PTRACE_INTERRUPT, tids[i], 0, 0);
+	/* the leader last: its events wait for the others' */
+	for (int i = 0; i < n; i++)
+		if (tids[i] != pid)
+			waitpid(tids[i], &st, __WALL);
+	waitpid(pid, &st, __WALL);
+	for (int i = 0; i < n; i++)
+		ptrace(PTRACE_GETREGS, tids[i], 0, &regs);
+	for (int i = 0; i < n; i++)
+		ptrace(PTRACE_DETACH, tids[i], 0, 0);
+	printf("%.0f\n", now_us() - t0);
+	return 0;
+}
