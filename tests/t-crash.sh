@@ -73,16 +73,18 @@ clean_slate() {
 	[ -z "$(suture_maps "$pid")" ] && poll runs_version 1
 }
 
-# fault_loop OP - run OP (apply, revert, or replace: apply --replace of v3
-# over v2) with SUTURE_FAULT=1, 2, ... until it completes; after each kill
-# check the target, then clean up.
+# fault_loop OP - run OP (apply, revert, replace: apply --replace of v3
+# over v2, or self-replace: of v3 over v3) with SUTURE_FAULT=1, 2, ... until
+# it completes; after each kill check the target, then clean up (which
+# removes what the kill left).
 fault_loop() {
-	local op=$1 n ok=1 killed=0 leftovers=0
+	local op=$1 n ok=1 killed=0 leftovers=0 base=v2
 	local -a cmd=(apply "$pid" "$WORK/v2.sut" "${T[@]}")
 	[ "$op" = revert ] && cmd=(revert "$pid" "${T[@]}")
 	[ "$op" = replace ] && cmd=(apply --replace "$pid" "$WORK/v3.sut" "${T[@]}")
+	[ "$op" = self-replace ] && cmd=(apply --replace "$pid" "$WORK/v3.sut" "${T[@]}") base=v3
 	for ((n = 1; n < 200; n++)); do
-		[ "$op" != apply ] && { "$SUTURE" apply "$pid" "$WORK/v2.sut" "${T[@]}" >"$WORK/op.txt" 2>&1 ||
+		[ "$op" != apply ] && { "$SUTURE" apply "$pid" "$WORK/$base.sut" "${T[@]}" >"$WORK/op.txt" 2>&1 ||
 			{ fail "apply before the $op with fault $n" "$(cat "$WORK/op.txt")"; ok=0; break; }; }
 		# $(...) keeps bash from reporting the kill on the terminal
 		rc=$(SUTURE_FAULT=$n "$SUTURE" "${cmd[@]}" >"$WORK/op.txt" 2>&1; echo $?)
@@ -134,6 +136,13 @@ section "suture killed at every step of revert"
 fault_loop revert
 check_eq "after the revert loop: no patch is applied" "" "$(status_names "$pid")"
 wait_until "after the revert loop: every worker runs version 1" runs_version 1
+
+section "suture killed at every step of a patch replacing itself"
+# Its region lies next to the one it replaces and has the same name: what a
+# kill leaves (a region mapped, not yet written) must not take its live
+# neighbour with it when it is removed.
+fault_loop self-replace
+clean_slate
 
 section "suture killed at every step of apply --replace"
 fault_loop replace

@@ -18,14 +18,22 @@ static bool region_start(const struct proc_map *m)
 	       m->path[strlen(MEMFD_PATH)] != '~' && m->offset == 0;
 }
 
-/* The end of the region starting at maps->v[i]: its parts are the
- * following mappings of the same memfd, back to back. */
+/*
+ * The end of the region starting at maps->v[i]: its parts are the
+ * following mappings of the same memfd, back to back.  The same memfd is
+ * the same file (device and inode), not the same name: two regions of
+ * patches with one name (a patch replaced by a newer build of itself) may
+ * lie back to back, and a blank one swallowing a live neighbour would be
+ * unmapped with it.
+ */
 static uint64_t region_end(const struct proc_maps *maps, size_t i)
 {
-	uint64_t end = maps->v[i].end;
+	const struct proc_map *m = &maps->v[i];
+	uint64_t end = m->end;
 
 	for (size_t k = i + 1; k < maps->n && maps->v[k].start == end &&
-			       !strcmp(maps->v[k].path, maps->v[i].path);
+			       maps->v[k].dev == m->dev &&
+			       maps->v[k].inode == m->inode;
 	     k++)
 		end = maps->v[k].end;
 	return end;
