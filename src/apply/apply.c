@@ -165,7 +165,8 @@ static int find_target(struct apply_ctx *c, struct error *err)
 	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
 	    (r = modules_find_build_id(&c->mods, c->p->build_id,
 				       c->p->build_id_len, &c->target, err)) ||
-	    (r = state_read(&c->maps, &c->mem, &c->st, err)))
+	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
+	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)))
 		return r;
 	/* a patch of the same name that --replace replaces is no conflict */
 	if ((old = state_find(&c->st, c->p->name)) &&
@@ -373,11 +374,11 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("prepare unwinder");
-	if ((r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
-	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
+	if ((r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
 				err)))
 		return r;
 	forbid_old_code(c);
+	rsyscall_forbid(&c->rs, &c->sf);
 	replace_forbid(&c->rp, &c->sf);
 	return 0;
 }
@@ -638,6 +639,7 @@ static void undo(struct apply_ctx *c)
 
 static void ctx_free(struct apply_ctx *c)
 {
+	rsyscall_drop(&c->rs);
 	for (size_t i = 0; c->code && i < c->rec.nfuncs; i++)
 		free(c->code[i]);
 	free(c->code);
@@ -702,7 +704,10 @@ struct apply_try {
  * Leftovers of an interrupted suture go first, in a stop of their own, and
  * the plan is made again on the clean process: a leftover's trampoline in
  * an entry must not become this patch's "original" bytes, nor its gate
- * lead into a region about to go.  -EAGAIN makes quiesce_retry plan again.
+ * lead into a region about to go.  A stub it left in the cave goes too
+ * (rsyscall.h): the mapping is done with one thread stopped, which needs
+ * a cave no other thread can be running.  -EAGAIN makes quiesce_retry plan
+ * again.
  */
 static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 			    struct error *err)
@@ -710,7 +715,7 @@ static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 	size_t n;
 	int r;
 
-	if (!leftover_count(&c->st))
+	if (!leftover_count(&c->st) && !c->rs.stale)
 		return 0;
 	if ((r = leftovers_remove(t->pid, t->o, &n, err)))
 		return r;

@@ -156,6 +156,7 @@ static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 	if (c->rec)
 		forbid_patch(c);
 	leftover_forbid(&c->sf, &c->st);
+	rsyscall_forbid(&c->rs, &c->sf);
 	return 0;
 }
 
@@ -337,6 +338,7 @@ static int revert_once(void *arg, struct error *err)
 out_unlock:
 	session_unlock(&c.lock);
 out_free:
+	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);
 	modules_free(&c.mods);
 	state_free(&c.st);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "apply/rsyscall.h"
+#include "apply/safety.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 
@@ -48,24 +49,52 @@ static uint64_t find_cave(const struct module *m, const struct proc_maps *maps,
 	return cave;
 }
 
+/*
+ * The cave's bytes as the file has them (past its end: zeros): what the
+ * stub is replaced with afterwards.  Not the bytes the process has now,
+ * which may be the stub of a suture killed before it put them back.
+ */
+static void pristine(const struct module *m, const struct proc_maps *maps,
+		     uint64_t cave, unsigned char *out, size_t len)
+{
+	const struct proc_map *pm = proc_maps_find(maps, cave);
+	uint64_t off = pm->offset + (cave - pm->start);
+	size_t size = 0;
+	const char *raw = elf_rawfile(m->elf, &size);
+
+	for (size_t i = 0; i < len; i++)
+		out[i] =
+		    raw && off + i < size ? (unsigned char)raw[off + i] : 0;
+}
+
 int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 		     const struct modules *mods, const struct proc_maps *maps,
 		     struct error *err)
 {
+	const struct module *m = NULL;
+	unsigned char *now;
+	int ret;
+
 	memset(r, 0, sizeof(*r));
 	r->mem = mem;
 	r->len = arch_rescue_len();
 	for (int pass = 0; pass < 2 && !r->cave; pass++)
 		for (size_t i = 0; i < mods->n && !r->cave; i++)
-			if (mods->v[i].is_main == (pass == 0))
-				r->cave = find_cave(&mods->v[i], maps, r->len);
+			if (mods->v[i].is_main == (pass == 0) &&
+			    (r->cave = find_cave(&mods->v[i], maps, r->len)))
+				m = &mods->v[i];
 	if (!r->cave)
 		return error_set(err, -ENOSPC,
 				 "found no room for suture's %zu-byte system "
 				 "call stub in the code of process %d",
 				 r->len, mem->pid);
 	r->saved = xmalloc(r->len);
-	return rmem_read(mem, r->cave, r->saved, r->len, err);
+	pristine(m, maps, r->cave, r->saved, r->len);
+	now = xmalloc(r->len);
+	if (!(ret = rmem_read(mem, r->cave, now, r->len, err)))
+		r->stale = memcmp(now, r->saved, r->len) != 0;
+	free(now);
+	return ret;
 }
 
 int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
@@ -79,6 +108,15 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 
 	if ((r = rsyscall_prepare(&rs, mem, mods, maps, err)))
 		return r;
+	/* The stub a killed suture left may still be run by a thread on its
+	 * way out, which only a stop of every thread can rule out. */
+	if (rs.stale) {
+		rsyscall_drop(&rs);
+		return error_set(err, -EAGAIN,
+				 "an interrupted suture's system call stub is "
+				 "still in process %d",
+				 pid);
+	}
 	if (!(r = session_open_thread(&s, pid, l->tid, l, err)))
 		r = fn(arg, &s, &rs, err);
 	if (r)
@@ -91,13 +129,24 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 	return r;
 }
 
-void rsyscall_finish(struct rsys *r)
+void rsyscall_forbid(const struct rsys *r, struct safety *sf)
 {
-	if (r->written)
-		rmem_write(r->mem, r->cave, r->saved, r->len, NULL);
+	safety_add(sf, r->cave, r->cave + r->len,
+		   "the system call stub of an interrupted suture");
+}
+
+void rsyscall_drop(struct rsys *r)
+{
 	seccomp_free(&r->sc);
 	free(r->saved);
 	memset(r, 0, sizeof(*r));
+}
+
+void rsyscall_finish(struct rsys *r)
+{
+	if (r->written || r->stale)
+		rmem_write(r->mem, r->cave, r->saved, r->len, NULL);
+	rsyscall_drop(r);
 }
 
 /*

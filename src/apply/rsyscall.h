@@ -30,10 +30,13 @@
 
 struct rsys {
 	const struct rmem *mem;
-	uint64_t cave;		   /* where the rescue stub goes */
-	unsigned char *saved;	   /* the cave's bytes before suture used it */
-	size_t len;		   /* bytes of the stub */
-	bool written;		   /* the stub is in the target */
+	uint64_t cave;	      /* where the rescue stub goes */
+	unsigned char *saved; /* the cave's bytes in the file */
+	bool stale;   /* the cave holds something else: the stub of a suture
+			 killed before it put the bytes back, which a thread
+			 may still be running on its way out */
+	size_t len;   /* bytes of the stub */
+	bool written; /* the stub is in the target */
 	struct seccomp_filters sc; /* the injecting thread's filters */
 };
 
@@ -88,11 +91,25 @@ int rsyscall_step(struct session *s, struct session_thread *t,
 		  struct error *err);
 
 /*
- * rsyscall_finish - after session_close(): put the cave's bytes back and
- * release @r.  If suture dies before this, the stub stays in the cave,
- * unreachable and harmless.
+ * rsyscall_forbid - forbid the cave in @sf: a stop that writes it must not
+ * find a thread in it (or due to return into it: a called hook), which can
+ * only be one leaving the stub of a suture killed meanwhile.
+ */
+struct safety;
+void rsyscall_forbid(const struct rsys *r, struct safety *sf);
+
+/*
+ * rsyscall_finish - after session_close(): put the cave's bytes back (the
+ * file's, also over a stale stub) and release @r.  If suture dies before
+ * this, the stub stays in the cave, unreachable and harmless, until a stop
+ * of every thread, with none of them in the cave (safety: the caller
+ * forbids it), lets the next suture put the bytes back.
  */
 void rsyscall_finish(struct rsys *r);
+
+/* rsyscall_drop - release @r without touching the process: when no stop
+ * was made (rsyscall_finish after one is a no-op on it). */
+void rsyscall_drop(struct rsys *r);
 
 /*
  * rsyscall_scratch - an address on the injection thread's stack, below the

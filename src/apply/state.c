@@ -31,9 +31,9 @@ static uint64_t region_end(const struct proc_maps *maps, size_t i)
 	const struct proc_map *m = &maps->v[i];
 	uint64_t end = m->end;
 
-	for (size_t k = i + 1; k < maps->n && maps->v[k].start == end &&
-			       maps->v[k].dev == m->dev &&
-			       maps->v[k].inode == m->inode;
+	for (size_t k = i + 1;
+	     k < maps->n && maps->v[k].start == end &&
+	     maps->v[k].dev == m->dev && maps->v[k].inode == m->inode;
 	     k++)
 		end = maps->v[k].end;
 	return end;
