@@ -210,29 +210,13 @@ static void widen(struct safety *sf, uint64_t lo, uint64_t hi)
 		sf->span_hi = hi;
 }
 
-/* Note each copy of the signal trampoline in @len bytes of @text, which
- * the process has at @at. */
-static void find_sigret(struct safety *sf, const char *text, size_t len,
-			uint64_t at)
-{
-	const char *p = text, *end = text + len;
-
-	while ((p = memmem(p, (size_t)(end - p), arch_sigreturn_code,
-			   arch_sigreturn_len))) {
-		XGROW(sf->sigret, sf->sigretcap, sf->nsigret);
-		sf->sigret[sf->nsigret] = at + (uint64_t)(p - text);
-		widen(sf, sf->sigret[sf->nsigret], sf->sigret[sf->nsigret] + 1);
-		sf->nsigret++;
-		p++;
-	}
-}
-
 /*
- * Where the signal trampolines are: libc's, in the code of every library,
- * or of the executable if it is static (libc is inside).  Read from the
- * files, before the stop.
+ * The code of every module as its file has it (mapped by libelf), so that
+ * the quick check can tell a return address into a signal trampoline
+ * (libc's rt_sigreturn code, arch.h) by the bytes it points at, with no
+ * search for the trampolines beforehand.
  */
-static void load_sigrets(struct safety *sf, const struct modules *mods)
+static void load_texts(struct safety *sf, const struct modules *mods)
 {
 	for (size_t i = 0; i < mods->n; i++) {
 		const struct module *m = &mods->v[i];
@@ -243,16 +227,18 @@ static void load_sigrets(struct safety *sf, const struct modules *mods)
 		if (!m->elf || !(raw = elf_rawfile(m->elf, &len)) ||
 		    elf_getphdrnum(m->elf, &n))
 			continue;
-		for (size_t k = 0; m->is_main && k < n; k++)
-			if (gelf_getphdr(m->elf, (int)k, &ph) &&
-			    ph.p_type == PT_INTERP)
-				n = 0; /* dynamic: libc is a library */
-		for (size_t k = 0; k < n; k++)
-			if (gelf_getphdr(m->elf, (int)k, &ph) &&
-			    ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-			    ph.p_offset + ph.p_filesz <= len)
-				find_sigret(sf, raw + ph.p_offset, ph.p_filesz,
-					    m->bias + ph.p_vaddr);
+		for (size_t k = 0; k < n; k++) {
+			if (!gelf_getphdr(m->elf, (int)k, &ph) ||
+			    ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
+			    ph.p_offset + ph.p_filesz > len)
+				continue;
+			XGROW(sf->text, sf->textcap, sf->ntext);
+			sf->text[sf->ntext].lo = m->bias + ph.p_vaddr;
+			sf->text[sf->ntext].hi =
+			    sf->text[sf->ntext].lo + ph.p_filesz;
+			sf->text[sf->ntext++].bytes =
+			    (const unsigned char *)raw + ph.p_offset;
+		}
 	}
 }
 
@@ -267,7 +253,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->stack = xmalloc(QUICK_MAX);
 	sf->span_lo = UINT64_MAX;
 	load_images(sf);
-	load_sigrets(sf, mods);
+	load_texts(sf, mods);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
 		return 0;
 	dwfl_report_begin(sf->dwfl);
@@ -401,11 +387,16 @@ static const struct safety_range *scan_stack(struct safety *sf,
 	return hit;
 }
 
+/* Whether @addr points at a signal trampoline in a module's code. */
 static bool is_sigret(const struct safety *sf, uint64_t addr)
 {
-	for (size_t i = 0; i < sf->nsigret; i++)
-		if (sf->sigret[i] == addr)
-			return true;
+	for (size_t i = 0; i < sf->ntext; i++) {
+		const struct safety_text *t = &sf->text[i];
+
+		if (addr >= t->lo && addr + arch_sigreturn_len <= t->hi)
+			return !memcmp(t->bytes + (addr - t->lo),
+				       arch_sigreturn_code, arch_sigreturn_len);
+	}
 	return false;
 }
 
@@ -452,8 +443,8 @@ static bool quick_clear(struct safety *sf, const struct session_thread *t)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w = sf->stack[i];
 
-		if (w >= sf->span_lo && w < sf->span_hi &&
-		    (forbidden(sf, w) || is_sigret(sf, w)))
+		if ((w >= sf->span_lo && w < sf->span_hi && forbidden(sf, w)) ||
+		    is_sigret(sf, w))
 			return false;
 	}
 	return true;
@@ -504,7 +495,7 @@ void safety_free(struct safety *sf)
 	for (size_t i = 0; i < sf->nimg; i++)
 		unwind_image_free(&sf->img[i]);
 	free(sf->img);
-	free(sf->sigret);
+	free(sf->text);
 	free(sf->stack);
 	for (size_t i = 0; i < sf->n; i++)
 		free(sf->r[i].what);

@@ -47,12 +47,14 @@ struct safety {
 	struct unwind_image *img;     /* one per region with CFI; libdwfl
 					 reads them until dwfl_end */
 	size_t nimg, imgcap;
-	uint64_t *sigret; /* libc's signal trampolines (arch.h) */
-	size_t nsigret, sigretcap;
+	struct safety_text { /* a module's code */
+		uint64_t lo, hi;
+		const unsigned char *bytes; /* its file's, at lo */
+	} * text;
+	size_t ntext, textcap;
 	uint64_t *stack;	   /* a thread's stack, for the quick check */
-	uint64_t span_lo, span_hi; /* every range and trampoline is in
-				      [span_lo, span_hi): a word outside
-				      needs no closer look */
+	uint64_t span_lo, span_hi; /* every range is in [span_lo, span_hi):
+				      a word outside is in none */
 	/* Stack memory read ahead for the unwinder: one block per read
 	 * instead of one system call per word.  Valid for one thread's walk
 	 * only (the process runs between checks). */
@@ -64,8 +66,9 @@ struct safety {
  * safety_prepare - report @pid's modules to libdw and load their CFI now,
  * before the process is stopped, so that the check itself is quick.  @maps
  * and @mem must outlive @sf.  Without a usable unwinder every thread's
- * stack is scanned instead; that is slower, not less safe.  In @mods it
- * finds libc's signal trampolines, which the quick check looks out for.
+ * stack is scanned instead; that is slower, not less safe.  @mods (whose
+ * files must outlive @sf) give the code the quick check looks at for
+ * signal trampolines.
  */
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 		   const struct rmem *mem, const struct modules *mods,
