@@ -15,6 +15,7 @@ plot 'pause.dat' using 1:2:2:3 with yerrorlines lw 2 title "no thread of the tar
      '' using 1:4:4:5 with yerrorlines lw 2 title "suture: process stopped for", \
      '' using 1:6 with linespoints title "longest gap of one thread", \
      '' using 1:8 with linespoints dt 2 title "floor: same window, no apply", \
+     '' using 1:10 with linespoints dt 2 title "floor: bare ptrace stop and release", \
      100 with lines lc rgb "gray" dt 3 title "target, 1 thread: 100 µs", \
      5000 with lines lc rgb "gray" dt 4 title "target, 1000 threads: 5 ms"
 

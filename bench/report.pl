@@ -172,10 +172,10 @@ sub dat {
 	}
 }
 dat('pause.dat', [1, 8, 100, 1000], 'pause.%d.process', 'pause.%d.suture',
-    'pause.%d.thread', 'pause.%d.floor');
+    'pause.%d.thread', 'pause.%d.floor', 'pause.%d.ptrace');
 dat('many.dat', [10, 100, 1000], 'many.%d.apply', 'many.%d.revert');
 open(my $ph, '>', "$plotdir/phases.dat") or die;
-for my $id (sort grep { /^apply\.(?!wall$|suture$|read_patch$|report$)/ }
+for my $id (sort grep { /^apply\.(?!wall$|suture$|aside$|read_patch$|report$)/ }
 	    keys %st) {
 	(my $n = $id) =~ s/^apply\.//;
 	$n =~ tr/_/ /;

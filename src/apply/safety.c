@@ -393,7 +393,9 @@ static bool is_sigret(const struct safety *sf, uint64_t addr)
 	for (size_t i = 0; i < sf->ntext; i++) {
 		const struct safety_text *t = &sf->text[i];
 
-		if (addr >= t->lo && addr + arch_sigreturn_len <= t->hi)
+		/* (stack words are anything: addr + len may wrap) */
+		if (addr >= t->lo && addr < t->hi &&
+		    t->hi - addr >= arch_sigreturn_len)
 			return !memcmp(t->bytes + (addr - t->lo),
 				       arch_sigreturn_code, arch_sigreturn_len);
 	}
