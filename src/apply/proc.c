@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -339,12 +340,16 @@ static char task_state(pid_t pid, pid_t tid)
 	return f ? *f : 0;
 }
 
+/* One stat() rather than reading a file: procfs counts a process's threads
+ * in the link count of its task directory (2 + threads). */
 long proc_thread_count(pid_t pid)
 {
-	char buf[1024];
-	const char *f = stat_field(pid, pid, 20, buf, sizeof(buf));
+	char path[64];
+	struct stat st;
 
-	return f ? atol(f) : -1;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	return stat(path, &st) || st.st_nlink < 2 ? -1
+						  : (long)st.st_nlink - 2;
 }
 
 int proc_thread_cpu(pid_t pid, pid_t tid)
