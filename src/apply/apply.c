@@ -4,29 +4,31 @@
  * Stages, each a function taking the context:
  *
  *   find_target      check the PID, read its map, find the module whose
- *                    build ID the patch names, read already applied patches
+ *                    build ID the patch names, read already applied
+ *                    patches, find a cave for the system call stub
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
  *   plan             resolve symbols, lay out and place the region, link it
- *   prepare_stop     find a syscall instruction, load the unwinder, list the
- *                    code no thread may be in
+ *   prepare_stop     load the unwinder, list the code no thread may be in
+ *   -- take the lock (session.h), read the state again --
+ *   stage            map the region with one thread stopped, then write it
+ *                    (gates included, commit byte clear) while the program
+ *                    runs
  *   -- quiesce: stop every thread at a moment when that code is unused --
- *   install          check the entry bytes, map the region, write it (gates
- *                    included, commit byte clear), write the trampolines,
- *                    then set the commit byte; on any failure undo undoes
- *                    it all
- *   -- release every thread --
+ *   install          check the entry bytes, write the trampolines, then
+ *                    set the commit byte; on any failure undo undoes it
+ *                    all, the region included
+ *   -- release every thread, and the lock --
  *
- * Ordering inside install is what makes a patch all or nothing, even if
- * suture is killed half-way (the kernel then releases every thread at
- * once).  The region is complete before the first trampoline points at
- * it.  Each trampoline jumps to its function's gate, which sends calls to
- * the old code while the commit byte is clear, so the trampolines change
- * nothing yet, one by one.  The single byte written last switches every
- * function of the patch at the same instant.  Injected system calls run
- * from a rescue stub (rsyscall.h), so even the thread that makes them
- * resumes correctly if suture dies.  On return to user mode the kernel
- * serialises the instruction stream on x86, so no thread runs stale
+ * Ordering is what makes a patch all or nothing, even if suture is killed
+ * half-way (the kernel then releases every thread at once).  The region is
+ * complete before the first trampoline points at it.  Each trampoline jumps to
+ * its function's gate, which sends calls to the old code while the commit byte
+ * is clear, so the trampolines change nothing yet, one by one.  The single byte
+ * written last switches every function of the patch at the same instant.
+ * Injected system calls run from a rescue stub (rsyscall.h), so even the thread
+ * that makes them resumes correctly if suture dies.  On return to user mode the
+ * kernel serialises the instruction stream on x86, so no thread runs stale
  * decoded instructions.
  */
 #include <errno.h>
@@ -477,14 +479,7 @@ static void unmap_staged(struct apply_ctx *c, struct session *s,
 	c->shadow_mapped = false;
 }
 
-/*
- * Map the region and write it while the program runs.  Only the lock's
- * thread is stopped, to make the mapping calls: one asleep in a system
- * call if the process has such a thread, so that no running code notices.
- * Nothing refers to the region until the trampolines are written in the
- * stop of every thread that follows, and its commit byte is clear: if
- * suture dies after this, it is a leftover the next command removes.
- */
+/* Map the region and the shadow-data anchor (a rsyscall_work_fn). */
 static int map_all(void *arg, struct session *s, struct rsys *rs,
 		   struct error *err)
 {
@@ -503,6 +498,14 @@ static int unmap_all(void *arg, struct session *s, struct rsys *rs,
 	return 0;
 }
 
+/*
+ * Map the region and write it while the program runs.  Only the lock's
+ * thread is stopped, to make the mapping calls: one asleep in a system
+ * call if the process has such a thread, so that no running code notices.
+ * Nothing refers to the region until the trampolines are written in the
+ * stop of every thread that follows, and its commit byte is clear: if
+ * suture dies after this, it is a leftover the next command removes.
+ */
 static int stage(struct apply_ctx *c, struct error *err)
 {
 	struct timespec now;
@@ -655,8 +658,8 @@ static void ctx_free(struct apply_ctx *c)
 	proc_maps_free(&c->maps);
 }
 
-void apply_release(struct session *s, struct rsys *rs, const struct state *st,
-		   int r, struct apply_result *res, struct error *err)
+void apply_release(struct session *s, struct rsys *rs, struct apply_result *res,
+		   struct error *err)
 {
 	phase_begin("detach");
 	res->nthreads = s->n;
@@ -665,8 +668,6 @@ void apply_release(struct session *s, struct rsys *rs, const struct state *st,
 	session_close(s, err);
 	rsyscall_finish(rs);
 	res->pause_ns = s->pause_ns;
-	if (!r)
-		res->cleaned = leftover_count(st);
 }
 
 /* Hand the records of the patches a replace replaced to the caller. */
@@ -724,9 +725,9 @@ static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 }
 
 /*
- * One attempt.  The state read before stopping is read again once the
- * process is stopped: if another suture changed it in between, the plan
- * is stale and the attempt ends with -EAGAIN, changing nothing.
+ * One attempt.  The state read while planning is read again once the lock
+ * is held: if another suture changed it in between, the plan is stale and
+ * the attempt ends with -EAGAIN, changing nothing.
  */
 static int apply_once(void *arg, struct error *err)
 {
@@ -754,7 +755,7 @@ static int apply_once(void *arg, struct error *err)
 	}
 	if ((r = install(&c, res, err)))
 		undo(&c);
-	apply_release(&c.s, &c.rs, &c.st, r, res, err);
+	apply_release(&c.s, &c.rs, res, err);
 	if (!r) {
 		res->cleaned = t->cleaned;
 		res->aside_ns = c.stage_ns;

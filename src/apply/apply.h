@@ -60,15 +60,13 @@ void apply_result_free(struct apply_result *res);
 
 /*
  * apply_release - end the stop of an apply or revert: release every thread
- * of @s, then take back the stub of @rs, and fill @res's thread count,
- * pause and, if the operation succeeded (@r is 0), the leftovers of @st it
- * removed.  (Shared by apply.c and revert.c.)
+ * of @s, then take back the stub of @rs, and fill @res's thread count and
+ * pause.  (Shared by apply.c and revert.c.)
  */
 struct session;
 struct rsys;
-struct state;
-void apply_release(struct session *s, struct rsys *rs, const struct state *st,
-		   int r, struct apply_result *res, struct error *err);
+void apply_release(struct session *s, struct rsys *rs, struct apply_result *res,
+		   struct error *err);
 
 /*
  * apply_patch - make @p live in process @pid.  Fills @res on success.

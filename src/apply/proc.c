@@ -43,25 +43,51 @@ static int status_field(FILE *f, const char *key, long *val)
 	return -ENOENT;
 }
 
+/*
+ * Field @field (numbered as in proc(5), 3 or more) of the stat file of
+ * thread @tid of @pid, as text in @buf: *@at points at it.  0, or a
+ * negative errno.
+ */
+static int stat_field(pid_t pid, pid_t tid, int field, char *buf, size_t len,
+		      const char **at)
+{
+	char path[64], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* the command name, field 2, is in parentheses and may hold
+	 * anything: count from its end */
+	if (!(p = strrchr(buf, ')')))
+		return -EINVAL;
+	for (int f = 2; f < field && p; f++)
+		p = strchr(p + 1, ' ');
+	if (!p || !p[1])
+		return -EINVAL;
+	*at = p + 1;
+	return 0;
+}
+
 /* Fill @pf from the stat (state, flags) and status (tgid, tracer) files of
  * thread @tid of @pid (the process itself if @tid is @pid). */
 static int read_facts(pid_t pid, pid_t tid, struct proc_facts *pf)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
 	long tgid = 0, tracer = 0;
+	const char *at;
 	FILE *f;
-	size_t n;
+	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if (!(f = fopen(path, "r")))
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name is in parentheses and may contain anything. */
-	if (!(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &pf->state,
-		   &pf->flags) != 2)
+	/* state, then flags, the 9th field */
+	if ((r = stat_field(pid, tid, 3, buf, sizeof(buf), &at)))
+		return r;
+	if (sscanf(at, "%c %*d %*d %*d %*d %*d %lu", &pf->state, &pf->flags) !=
+	    2)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (!(f = fopen(path, "r")))
@@ -305,39 +331,13 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 	return 0;
 }
 
-/*
- * Field @field (numbered as in proc(5), 3 or more) of the stat file of
- * thread @tid of @pid, as text in @buf; NULL if it cannot be read.
- */
-static const char *stat_field(pid_t pid, pid_t tid, int field, char *buf,
-			      size_t len)
-{
-	char path[64], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	/* the command name, field 2, is in parentheses and may hold
-	 * anything: count from its end */
-	if (!(p = strrchr(buf, ')')))
-		return NULL;
-	for (int f = 2; f < field && p; f++)
-		p = strchr(p + 1, ' ');
-	return p && p[1] ? p + 1 : NULL;
-}
-
 /* The state letter of thread @tid of @pid ('R', 'S', ...), or 0. */
 static char task_state(pid_t pid, pid_t tid)
 {
 	char buf[1024];
-	const char *f = stat_field(pid, tid, 3, buf, sizeof(buf));
+	const char *at;
 
-	return f ? *f : 0;
+	return stat_field(pid, tid, 3, buf, sizeof(buf), &at) ? 0 : *at;
 }
 
 /* One stat() rather than reading a file: procfs counts a process's threads
@@ -348,16 +348,15 @@ long proc_thread_count(pid_t pid)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	return stat(path, &st) || st.st_nlink < 2 ? -1
-						  : (long)st.st_nlink - 2;
+	return stat(path, &st) || st.st_nlink < 2 ? -1 : (long)st.st_nlink - 2;
 }
 
 int proc_thread_cpu(pid_t pid, pid_t tid)
 {
 	char buf[1024];
-	const char *f = stat_field(pid, tid, 39, buf, sizeof(buf));
+	const char *at;
 
-	return f ? atoi(f) : -1;
+	return stat_field(pid, tid, 39, buf, sizeof(buf), &at) ? -1 : atoi(at);
 }
 
 pid_t proc_quiet_thread(pid_t pid)

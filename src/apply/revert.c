@@ -329,7 +329,9 @@ static int revert_once(void *arg, struct error *err)
 		goto out_unlock;
 	if ((r = uninstall(&c, err)))
 		undo(&c);
-	apply_release(&c.s, &c.rs, &c.st, r, res, err);
+	apply_release(&c.s, &c.rs, res, err);
+	if (!r)
+		res->cleaned = leftover_count(&c.st);
 	if (!r && c.rec) {
 		free_patch(&c, res);
 		res->rec = *c.rec;

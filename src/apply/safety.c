@@ -284,6 +284,9 @@ void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what)
 static const struct safety_range *forbidden(const struct safety *sf,
 					    uint64_t addr)
 {
+	/* most words of a stack are nowhere near */
+	if (addr < sf->span_lo || addr >= sf->span_hi)
+		return NULL;
 	for (size_t i = 0; i < sf->n; i++)
 		if (addr >= sf->r[i].lo && addr < sf->r[i].hi)
 			return &sf->r[i];
@@ -445,8 +448,7 @@ static bool quick_clear(struct safety *sf, const struct session_thread *t)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w = sf->stack[i];
 
-		if ((w >= sf->span_lo && w < sf->span_hi && forbidden(sf, w)) ||
-		    is_sigret(sf, w))
+		if (forbidden(sf, w) || is_sigret(sf, w))
 			return false;
 	}
 	return true;

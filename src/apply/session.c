@@ -320,7 +320,6 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	return r ? r : w;
 }
 
-/* The registers of every held thread, as they were when it stopped. */
 /*
  * While it holds threads, suture runs as a real-time task if it may: the
  * threads it releases, or the busy ones not stopped yet, would otherwise
@@ -520,6 +519,7 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 {
 	int r = attach(pid, tid, err);
 
+	l->pid = pid;
 	l->tid = r ? 0 : tid;
 	if (r > 0)
 		return error_set(err, -EAGAIN, "thread %d of process %d exited",
@@ -528,29 +528,18 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 }
 
 /*
- * A seized thread can only be detached in a stop: interrupt it, and pass
- * on a signal it stopped for meanwhile (the interrupt still pending is
- * discarded by the detach).  Released as in a session: a call that saw
- * EINTR only because of this stop runs again.
+ * A seized thread can only be detached in a stop: a session of that thread
+ * alone, closed once it no longer counts as the lock's, so that it is
+ * released as every thread is (held signals passed on, a call that saw
+ * EINTR only because of the stop run again).
  */
 void session_unlock(struct session_lock *l)
 {
-	int st, sig = 0;
-	arch_regs regs;
-	pid_t p;
+	struct session s;
 
-	if (!l->tid || ptrace(PTRACE_INTERRUPT, l->tid, 0, 0) < 0)
-		goto out;
-	while ((p = waitpid(l->tid, &st, __WALL)) < 0 && errno == EINTR)
-		;
-	if (p != l->tid || !WIFSTOPPED(st))
-		goto out;
-	if ((st >> 16) != PTRACE_EVENT_STOP)
-		sig = WSTOPSIG(st);
-	else if (!ptrace(PTRACE_GETREGS, l->tid, 0, &regs) &&
-		 arch_regs_unintr(&regs))
-		ptrace(PTRACE_SETREGS, l->tid, 0, &regs);
-	ptrace(PTRACE_DETACH, l->tid, 0, (void *)(long)sig);
-out:
+	if (l->tid && !session_open_thread(&s, l->pid, l->tid, l, NULL)) {
+		s.lock_tid = 0;
+		session_close(&s, NULL);
+	}
 	l->tid = 0;
 }

@@ -61,6 +61,7 @@ typedef int session_check_fn(void *arg, struct session *s,
  * close.  If suture dies, the kernel lets the thread go.
  */
 struct session_lock {
+	pid_t pid;
 	pid_t tid; /* 0: not held */
 };
 

@@ -47,7 +47,7 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* What a replace replaced, and whether it finished freeing it. */
+/* What a replace replaced. */
 static void print_replaced(const struct apply_result *res, bool replace)
 {
 	if (replace && !res->nreplaced)
@@ -57,11 +57,6 @@ static void print_replaced(const struct apply_result *res, bool replace)
 		printf("%s '%s'%s", i ? "," : "replaced patch",
 		       res->replaced[i].name,
 		       i + 1 == res->nreplaced ? "\n" : "");
-	if (res->unfinished[0])
-		printf("note: the replaced patches are off, but their memory "
-		       "is not freed yet (%s); the next suture command on "
-		       "the process frees it\n",
-		       res->unfinished);
 }
 
 /* What every process gets: the patch, read once, and the options. */

@@ -85,6 +85,13 @@ void cli_print_change(const char *verb, const char *prep, const char *done,
 		printf("note: it also replaces %s, and was not built on that "
 		       "patch (suture build --on): its version wins\n",
 		       res->shadowed);
+	/* Off already: only memory is left, for the next command to free. */
+	if (res->unfinished[0])
+		printf("note: %s off, but %s memory is not freed yet (%s); "
+		       "the next suture command on the process frees it\n",
+		       res->nreplaced ? "the replaced patches are"
+				      : "the patch is",
+		       res->nreplaced ? "their" : "its", res->unfinished);
 	if (res->ungated)
 		printf("note: %zu function%s could not get a gate and switched "
 		       "without one (see docs/DESIGN.md)\n",

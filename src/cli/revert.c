@@ -49,11 +49,6 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	}
 	phase_begin("report");
 	cli_print_change("reverted", "from", "restored", pid, &res);
-	if (res.unfinished[0])
-		printf("note: the patch is off, but its memory is not freed "
-		       "yet (%s); the next suture command on the process "
-		       "frees it\n",
-		       res.unfinished);
 	/* perf names patch code from this map; failing that is no error. */
 	if (perfmap_remove(pid, &res.rec, &err))
 		fprintf(stderr, "suture revert: note: %s\n", err.msg);
