@@ -22,19 +22,30 @@ check_match "  ... names the patch and its target" \
 check_match "  ... lists greet" '^=== greet[: ]' "$OUT"
 check_match "  ... the old literal, marked -" '^ - .*"hello, %s"' "$OUT"
 check_match "  ... the new literal, marked +" '^ \+ .*"Hello, %s!"' "$OUT"
-check_match "  ... calls by name" 'call[q]? snprintf' "$OUT"
+# unmarked: both sides name the call alike
+check_match "  ... calls by name" '^ {3} *[0-9a-f]+  (call[q]?|jmp) snprintf' "$OUT"
 marked=$(grep -c '^ [-+]' <<<"$OUT")
 all=$(grep -c '^ [ +-] ' <<<"$OUT")
 check "  ... marks only what changed ($marked of $all lines)" \
 	test "$marked" -gt 0 -a "$marked" -lt $((all / 4))
 
+# differing NAME TEXT - how many instructions review's output TEXT says
+# differ in NAME's block
+differing() {
+	awk -v f="=== $1:" 'index($0, f) == 1 { on = 1; next } /^===/ { on = 0 }
+		on && /instructions? differ/ { gsub(/[^0-9]/, ""); print }' <<<"$2"
+}
+
 section "what the source diff does not say"
 run "$SUTURE" review "$WORK/inline.sut"
 check_eq "suture review inline.sut" 0 "$RC"
-check_match "inline.diff touches calc.h only, yet percent's code changed" \
-	'^=== percent[: ]' "$OUT"
-check_match "  ... and draw_bar's, in util.c" '^=== draw_bar[: ]' "$OUT"
+inline=$OUT
+check "inline.diff touches calc.h only, yet percent's code changed" \
+	test "$(differing percent "$inline")" -gt 0
+check "  ... and draw_bar's, in util.c" \
+	test "$(differing draw_bar "$inline")" -gt 0
 run "$SUTURE" review "$WORK/helper.sut"
+check_eq "suture review helper.sut" 0 "$RC"
 check_match "a new function is listed whole" \
 	'^=== new function digest_step' "$OUT"
 

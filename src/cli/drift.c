@@ -80,13 +80,17 @@ static void print_head(const struct drift *d)
 	char a[2 * PATCH_BUILD_ID_MAX + 1], b[2 * PATCH_BUILD_ID_MAX + 1];
 	const struct module *m = d->pv.mod;
 	const struct state *st = &d->pv.st;
+	/* no build-id on either side proves nothing */
+	bool same = m->build_id_len &&
+		    m->build_id_len == d->bin->build_id_len &&
+		    !memcmp(m->build_id, d->bin->build_id, m->build_id_len);
 
-	build_id(m->build_id, m->build_id_len, a);
-	build_id(d->bin->build_id, d->bin->build_id_len, b);
-	printf("process %d: %s (build-id %s)\n", d->pv.pid, m->path, a);
+	printf("process %d: %s (build-id %s)\n", d->pv.pid, m->path,
+	       build_id(m->build_id, m->build_id_len, a));
 	printf("binary:     %s (build-id %s)%s\n",
-	       d->own_file ? "its own file" : d->bin->path, b,
-	       !d->own_file && !strcmp(a, b) ? ", the same build" : "");
+	       d->own_file ? "its own file" : d->bin->path,
+	       build_id(d->bin->build_id, d->bin->build_id_len, b),
+	       !d->own_file && same ? ", the same build" : "");
 	printf("patches:    %s", st->n ? "" : "none");
 	for (size_t i = 0; i < st->n; i++)
 		printf("%s%" PRIu64 ". %s%s%s%s", i ? ", " : "", st->v[i].seq,

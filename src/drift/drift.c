@@ -204,14 +204,15 @@ int drift_compute(pid_t pid, const char *binary, struct drift *d,
 	inventory_make(d->bin, STT_OBJECT, &d->bvars);
 	inventory_make(d->pv.file, STT_OBJECT, &d->pvars);
 	pair_funcs(d);
-	if ((r = read_stable(d, err)))
-		return r;
-	if (!common_funcs(d))
+	/* before reading the process: pairing is enough to refuse */
+	if (!d->own_file && !common_funcs(d))
 		return error_set(err, -EINVAL,
 				 "%s and %s (process %d) have no function in "
 				 "common but main and the C runtime's: they "
 				 "are not the same program",
 				 d->bin->path, d->pv.mod->path, pid);
+	if ((r = read_stable(d, err)))
+		return r;
 	compare_vars(d);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply/bypass.h"
 #include "apply/status.h"
 #include "drift/procview.h"
 #include "util/xalloc.h"
@@ -133,18 +134,10 @@ static const struct record *live_patch(const struct state *st, uint64_t entry,
 	return NULL;
 }
 
-/* Whether the @len bytes @have at @entry jump into @f's patch: its gate or
- * its new code directly (docs/DESIGN.md, "Straight to the new code"). */
-static bool jumps_to(const unsigned char *have, size_t len, uint64_t entry,
-		     const struct record_func *f)
-{
-	return len >= arch_trampoline_len() &&
-	       (arch_trampoline_is(have, entry, record_func_jump(f)) ||
-		arch_trampoline_is(have, entry, f->new_addr));
-}
-
 /* A patch whose commit byte is clear runs its functions' original entry
- * bytes from their gates: put them back into @c's copy. */
+ * bytes from their gates: put them back into @c's copy.  Only an entry
+ * that jumps to its gate (as leftover.c restores): one that jumps straight
+ * to the new code runs it. */
 static void through_gate(const struct state *st, struct procview_code *c)
 {
 	for (size_t i = 0; i < st->ndead; i++)
@@ -153,7 +146,9 @@ static void through_gate(const struct state *st, struct procview_code *c)
 
 			if (f->entry != c->addr || (f->flags & PFUNC_PART) ||
 			    f->saved_len > c->size ||
-			    !jumps_to(c->bytes, c->size, c->addr, f))
+			    c->size < arch_trampoline_len() ||
+			    !arch_trampoline_is(c->bytes, c->addr,
+						record_func_jump(f)))
 				continue;
 			memcpy(c->bytes, f->saved, f->saved_len);
 			c->pending = &st->dead[i];
@@ -183,7 +178,7 @@ static int patched_code(const struct procview *pv, const struct target_sym *y,
 	if (!(f->flags & PFUNC_PART)) {
 		if ((r = rmem_read(&pv->mem, f->entry, have, len, err)))
 			return r;
-		c->entry_odd = !jumps_to(have, len, f->entry, f);
+		c->entry_odd = !bypass_entry_is_ours(f, have);
 	}
 	return read_code(pv, c, err);
 }
