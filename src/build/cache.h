@@ -49,6 +49,16 @@ void cache_key_str(struct cache_key *k, const char *s);
  * package upgrade replaces the file and changes them).  A new string. */
 char *cache_file_id(const char *path);
 
+/*
+ * cache_dep_id - what identifies the file @path a build read, as seen
+ * inside the root file system @root (NULL: the host's /): device, inode,
+ * size, modification and change times of the file its symlinks lead to,
+ * or "absent".  Replacing or rewriting the file (a package upgrade, an
+ * edit) changes the change time at least, so an old id never matches a
+ * changed file; reading it costs one open and fstat.  A new string.
+ */
+char *cache_dep_id(const char *root, const char *path);
+
 /* cache_key_hex - finish the key into @hex (64 digits and a NUL). */
 void cache_key_hex(struct cache_key *k, char hex[CACHE_KEY_HEX]);
 

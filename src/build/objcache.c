@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "build/cache.h"
+#include "build/cachedeps.h"
 #include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "util/file.h"
@@ -170,34 +171,40 @@ static char *objcache_norm(const struct objcache_call *c, const char *s,
 	return out;
 }
 
-/* The preprocessor's call: the compile's arguments without -c and the
- * output, with -E.  Points into c->args; free only the array. */
-static char **objcache_cpp_args(const struct objcache_call *c)
+/* Options that make the preprocessor write a dependency file; the second
+ * table takes an argument. */
+static const char *const dep_options[] = {"-M",	  "-MM", "-MD",
+					  "-MMD", "-MG", "-MP"};
+static const char *const dep_arg_options[] = {"-MF", "-MT", "-MQ"};
+
+char **objcache_cpp_args(char **args)
 {
 	int n = 0, k = 0;
 	char **a;
 
-	while (c->args[n])
+	while (args[n])
 		n++;
 	a = xcalloc(n + 2, sizeof(*a));
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(c->args[i], "-c") ||
-		    objcache_output_at(n, c->args, &i))
+		if (!strcmp(args[i], "-c") || objcache_output_at(n, args, &i) ||
+		    cclog_in_list(args[i], dep_options, CCLOG_LEN(dep_options)))
 			continue;
-		a[k++] = c->args[i];
+		if (cclog_in_list(args[i], dep_arg_options,
+				  CCLOG_LEN(dep_arg_options))) {
+			i++;
+			continue;
+		}
+		a[k++] = args[i];
 	}
 	a[k++] = "-E";
 	return a;
 }
 
-/*
- * Run @real with @argv, what it writes to descriptor @fd (1: the
- * preprocessed text, stderr discarded; 2: the compiler's messages, stdout
- * left alone) into a new buffer *@buf.  Returns the exit status (128 +
- * signal if killed), or -1 if it could not run.
- */
-static int objcache_capture(const char *real, char **argv, int fd, char **buf,
-			    size_t *len)
+/* Run @real with @argv, what it writes to descriptor @fd (1: the
+ * preprocessed text, stderr discarded; 2: the compiler's messages or its
+ * -### output, stdout left alone) into a new buffer (cachedeps.h). */
+int objcache_capture(const char *real, char **argv, int fd, char **buf,
+		     size_t *len)
 {
 	FILE *f = open_memstream(buf, len);
 	int fds[2], status = -1;
@@ -257,38 +264,59 @@ static void objcache_key_text(struct cache_key *k,
 	}
 }
 
-/* The key of @c into @hex; false if the preprocessor fails (the compile
- * then runs uncached and reports the error). */
-static bool objcache_key(const struct objcache_call *c, char hex[CACHE_KEY_HEX])
+/* The compiler, the environment that steers it, the working directory and
+ * the arguments. */
+static void objcache_key_call(struct cache_key *k,
+			      const struct objcache_call *c)
 {
-	char **cpp = objcache_cpp_args(c), *text = NULL, *s, cwd[4096];
+	char cwd[4096], *s = cache_file_id(c->real);
+
+	cache_key_str(k, s);
+	free(s);
+	for (size_t i = 0; i < CCLOG_LEN(key_env); i++) {
+		cache_key_str(k, key_env[i]);
+		cache_key_str(k, getenv(key_env[i]));
+	}
+	s = objcache_norm(c, getcwd(cwd, sizeof(cwd)) ? cwd : "", false);
+	cache_key_str(k, s);
+	free(s);
+	for (char **a = c->args; *a; a++) {
+		s = objcache_norm(c, *a, true);
+		cache_key_str(k, s);
+		free(s);
+	}
+}
+
+/*
+ * The key of @c into @hex, and in @d what the compile reads outside the
+ * tree: the programs the driver runs (cc1, as: part of the key, so that a
+ * compiler upgrade that leaves the driver alone still misses) and the
+ * headers (the preprocessed text in the key covers them).  False if the
+ * driver or the preprocessor fails: the compile then runs uncached.
+ */
+static bool objcache_key(const struct objcache_call *c, struct cachedeps *d,
+			 char hex[CACHE_KEY_HEX])
+{
+	char **cpp = objcache_cpp_args(c->args), *text = NULL, cwd[4096];
 	struct cache_key k;
 	size_t len;
 	int status;
 
-	cache_key_init(&k, "object 1");
-	s = cache_file_id(c->real);
-	cache_key_str(&k, s);
-	free(s);
-	for (size_t i = 0; i < CCLOG_LEN(key_env); i++) {
-		cache_key_str(&k, key_env[i]);
-		cache_key_str(&k, getenv(key_env[i]));
-	}
-	s = objcache_norm(c, getcwd(cwd, sizeof(cwd)) ? cwd : "", false);
-	cache_key_str(&k, s);
-	free(s);
-	for (char **a = c->args; *a; a++) {
-		s = objcache_norm(c, *a, true);
-		cache_key_str(&k, s);
-		free(s);
-	}
+	cache_key_init(&k, "object 2");
+	objcache_key_call(&k, c);
+	cachedeps_tools(d, c->real, c->args);
+	cachedeps_sort(d);
+	cachedeps_key(&k, d);
 	status = objcache_capture(c->real, cpp, 1, &text, &len);
-	if (status == 0)
+	if (status == 0) {
 		objcache_key_text(&k, c, text);
+		cachedeps_markers(d, text, getcwd(cwd, sizeof(cwd)) ? cwd : "",
+				  c->root, c->include);
+	}
 	cache_key_hex(&k, hex);
 	free(text);
 	free(cpp);
-	return status == 0;
+	return status == 0 && !(d->n && d->items[0][0] == '?');
 }
 
 /* Pass the compiler's messages on to the build's output. */
@@ -357,6 +385,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	struct objcache_call c = {.real = real};
 	struct error err = {{0}};
 	char hex[CACHE_KEY_HEX], *path;
+	struct cachedeps deps = {0};
 	struct cache_entry e;
 	int ret;
 
@@ -369,10 +398,12 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	c.dst = eq + 1;
 	c.include = getenv("SUTURE_CCWRAP_INCLUDE");
 	c.args = ccwrap_args(real, argc, argv);
-	if (!objcache_key(&c, hex)) {
+	if (!objcache_key(&c, &deps, hex)) {
 		ret = -1;
 		goto out_free;
 	}
+	cachedeps_sort(&deps);
+	cachedeps_append(log_path, &deps);
 	path = objcache_path(dir, hex);
 	ret = cachefile_read(path, &e, &err);
 	if (ret == -EBADMSG)
@@ -385,6 +416,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	cachefile_free(&e);
 	free(path);
 out_free:
+	cachedeps_free(&deps);
 	free(c.root);
 	free(c.out);
 	return ret;
