@@ -69,6 +69,15 @@ bool arch_reloc_pcrel(uint32_t type);
 int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
 		     uint64_t value, int64_t addend, struct error *err);
 
+/*
+ * arch_reloc_read - what the linker wrote into the field of a relocation
+ * of @type at @loc (link-time address @place): *s_a gets S + A.  False for
+ * types whose field does not give it back (GOT slots, branches that may
+ * go through a PLT, 64-bit fields that a dynamic relocation may fill).
+ */
+bool arch_reloc_read(uint32_t type, const unsigned char *loc, uint64_t place,
+		     uint64_t *s_a);
+
 /* Whether a CALL-class branch at @place can reach @target directly. */
 bool arch_branch_reaches(uint64_t place, uint64_t target);
 
@@ -206,6 +215,16 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 		    const unsigned char *b, size_t blen, size_t *adiff,
 		    size_t *bdiff);
+
+/*
+ * arch_code_map - for @a and @b that arch_code_equiv() found equivalent,
+ * the offsets in @b (*@boffs) of the @n bytes at offsets @aoffs of @a: the
+ * same byte of the same instruction, counted without nops.  Returns 1,
+ * or 0 if some offset has no counterpart (the code does not decode).
+ */
+int arch_code_map(const unsigned char *a, size_t alen, const unsigned char *b,
+		  size_t blen, const uint64_t *aoffs, uint64_t *boffs,
+		  size_t n);
 
 /* ---- dynamic linking of the running process -------------------------- */
 

@@ -24,6 +24,7 @@
 #include "arch/arch.h"
 #include "build/mismatch.h"
 #include "build/pipeline.h"
+#include "build/refcheck.h"
 #include "util/xalloc.h"
 
 /* Functions named in a refusal, each way; the count covers the rest. */
@@ -32,6 +33,10 @@
 struct verify_state {
 	size_t checked, bad, missing;
 	const struct objfile *first_bad; /* for the likely cause */
+	/* What the functions refer to (refcheck.c): references compared,
+	 * functions that differ only there, the first difference. */
+	size_t refs, bad_refs;
+	char *first_ref;
 };
 
 /* Mark the bytes of [@off, +@size) of @s that the linker fills in. */
@@ -75,6 +80,25 @@ static bool verify_differs(const struct objfile *o, const struct obj_symbol *y,
 	return eq != 1;
 }
 
+/* The same instructions: do they refer to the same data?  Counts and
+ * lists the function if not. */
+static void verify_refs(struct build_ctx *ctx, struct verify_state *vs,
+			const struct objfile *o, const struct obj_symbol *y,
+			const struct target_sym *ts,
+			const unsigned char *theirs)
+{
+	char *why;
+
+	if (refcheck_function(ctx, o, y, ts, theirs, &vs->refs, &why))
+		return;
+	vs->bad_refs++;
+	if (vs->bad++ < VERIFY_SHOW_MAX)
+		build_detail(ctx, "  %s (%s): %s", y->name, o->key, why);
+	if (!vs->first_ref)
+		vs->first_ref = xasprintf("%s %s", y->name, why);
+	free(why);
+}
+
 static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 			    const struct objfile *o, const struct obj_symbol *y,
 			    const struct target_sym *ts)
@@ -84,8 +108,10 @@ static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 	size_t moff, toff;
 
 	vs->checked++;
-	if (!verify_differs(o, y, theirs, ts->size, &moff, &toff))
+	if (!verify_differs(o, y, theirs, ts->size, &moff, &toff)) {
+		verify_refs(ctx, vs, o, y, ts, theirs);
 		return;
+	}
 	if (!vs->first_bad)
 		vs->first_bad = o;
 	if (vs->bad++ >= VERIFY_SHOW_MAX)
@@ -121,6 +147,25 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 	return 0;
 }
 
+/* The refusal when the code is the same but what it refers to is not:
+ * the build sees other headers or libraries than the binary's did. */
+static int verify_refuse_refs(struct build_ctx *ctx, struct verify_state *vs,
+			      struct error *err)
+{
+	build_detail(ctx,
+		     "likely cause: a header or library outside the "
+		     "tree changed since %s was built (a package "
+		     "upgrade?); build the patch where the binary's "
+		     "own versions are (--root), or rebuild and restart "
+		     "the program",
+		     ctx->target_path);
+	return error_set(err, -EINVAL,
+			 "the rebuilt original does not match %s: %s; %zu of "
+			 "%zu functions refer to other data than the "
+			 "target's (listed below)",
+			 ctx->target_path, vs->first_ref, vs->bad, vs->checked);
+}
+
 /* The refusal: counts in the message, the lists and the cause below. */
 static int verify_refuse(struct build_ctx *ctx, struct verify_state *vs,
 			 struct error *err)
@@ -131,6 +176,8 @@ static int verify_refuse(struct build_ctx *ctx, struct verify_state *vs,
 	if (vs->missing > VERIFY_SHOW_MAX)
 		build_detail(ctx, "  ... and %zu more in only one of them",
 			     vs->missing - VERIFY_SHOW_MAX);
+	if (vs->first_ref && vs->bad == vs->bad_refs && !vs->missing)
+		return verify_refuse_refs(ctx, vs, err);
 	if (vs->first_bad)
 		mismatch_cause(ctx, vs->first_bad);
 	else
@@ -152,19 +199,23 @@ int verify_target(struct build_ctx *ctx, struct error *err)
 	int ret;
 
 	for (size_t i = 0; i < t->nobjs; i++)
-		if ((ret = verify_object(ctx, t->objs[i], &vs, err)))
+		if ((ret = verify_object(ctx, t->objs[i], &vs, err))) {
+			free(vs.first_ref);
 			return ret;
+		}
 	vs.missing = presence_check(ctx, VERIFY_SHOW_MAX);
 	ctx->nverified = vs.checked;
-	build_note(ctx, "checked %zu functions against %s", vs.checked,
-		   ctx->target_path);
+	build_note(ctx,
+		   "checked %zu functions and %zu references to data against "
+		   "%s",
+		   vs.checked, vs.refs, ctx->target_path);
 	if (!vs.checked)
 		return error_set(err, -EINVAL,
 				 "none of the functions of the rebuilt "
 				 "original is in %s; is it the binary built "
 				 "from %s?",
 				 ctx->target_path, ctx->opts->binary);
-	if (vs.bad || vs.missing)
-		return verify_refuse(ctx, &vs, err);
-	return 0;
+	ret = vs.bad || vs.missing ? verify_refuse(ctx, &vs, err) : 0;
+	free(vs.first_ref);
+	return ret;
 }

@@ -1,0 +1,264 @@
+/*
+ * refcheck.c - does the rebuilt function refer to what the target's does?
+ *
+ * verify.c compares instructions with the relocated fields masked, since
+ * they hold addresses only the linker knows.  That leaves out what those
+ * addresses lead to: a `main` that prints another version string, from a
+ * header upgraded since the binary was built, has the very same
+ * instructions.  A patch built from such a rebuild carries the wrong
+ * constants and reports unchanged functions as changed.  So for each
+ * relocation of the function, the thing it refers to is resolved as
+ * normalize.c resolves it for the orig/patched comparison (read-only data
+ * by content, variables by their owner symbol) and found in the target:
+ *
+ *   read-only data: at the address the linker wrote into the field (read
+ *   back with arch_reloc_read, at the same instruction of the target's
+ *   copy: arch_code_map), the same bytes; a whole read-only section with
+ *   its own relocated fields masked, nested data not followed;
+ *   a variable: the target's symbol of that name, of the same size and,
+ *   if both have initial bytes, the same ones (relocated fields masked).
+ *
+ * A field that cannot be read back (a GOT slot) is skipped for anonymous
+ * data; named data is found by its symbol instead.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "build/normalize.h"
+#include "build/refcheck.h"
+#include "util/xalloc.h"
+
+/* Bytes of a content shown in a message. */
+#define REFCHECK_SHOW 40 /* characters; hex: 16 bytes */
+
+/* One function being checked. */
+struct refcheck {
+	const struct build_ctx *ctx;
+	const struct objfile *o;
+	const struct obj_symbol *y;
+	const struct target_sym *ts;
+	const unsigned char *theirs;
+	const uint64_t *boffs; /* each relocation's field in @theirs, or
+				  NULL if the code could not be mapped */
+	char *why;
+};
+
+/* Whether @len bytes at @p are a NUL-terminated text (a string literal
+ * in a section that does not say so, as at -O0). */
+static bool refcheck_text(const unsigned char *p, uint64_t len)
+{
+	uint64_t i = 0;
+
+	while (i < len && p && (p[i] >= 0x20 || p[i] == '\n' || p[i] == '\t'))
+		i++;
+	return p && i > 0 && i < len && !p[i];
+}
+
+/* @len bytes at @p as a string literal (up to its NUL) or as hex,
+ * shortened to REFCHECK_SHOW with " ..." after. */
+static char *refcheck_show(const unsigned char *p, uint64_t len, bool str)
+{
+	uint64_t k = str ? strnlen((const char *)p, len) : len;
+	uint64_t show = str ? REFCHECK_SHOW : REFCHECK_SHOW / 2 - 4;
+	uint64_t n = k < show ? k : show;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	fputs(str ? "\"" : "{", f);
+	for (uint64_t i = 0; i < n; i++) {
+		if (!str)
+			fprintf(f, "%s%02x", i ? " " : "", p[i]);
+		else if (p[i] == '"' || p[i] == '\\')
+			fprintf(f, "\\%c", p[i]);
+		else if (p[i] >= 0x20 && p[i] < 0x7f)
+			fputc(p[i], f);
+		else
+			fprintf(f, "\\x%02x", p[i]);
+	}
+	fputs(n < k || (str && k == len) ? " ..." : "", f);
+	fputs(str ? "\"" : "}", f);
+	fclose(f);
+	return out;
+}
+
+/* Mark in @mask (@len bytes from @off of section @shndx) the relocated
+ * fields, which hold addresses in the target. */
+static void refcheck_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
+			  uint64_t len, bool *mask)
+{
+	size_t first, n = obj_relocs_in(o, shndx, off, len, &first);
+	const struct obj_reloc *r = o->secs[shndx].relocs + first;
+
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t k = r[i].offset - off;
+		     k < r[i].offset - off + arch_reloc_width(r[i].type) &&
+		     k < len;
+		     k++)
+			mask[k] = true;
+}
+
+/* Whether the object's bytes (@off, @len of @shndx) are the target's at
+ * @addr, outside relocated fields. */
+static bool refcheck_same(const struct refcheck *c, uint32_t shndx,
+			  uint64_t off, uint64_t len, uint64_t addr)
+{
+	const unsigned char *mine = c->o->secs[shndx].data;
+	const unsigned char *theirs = target_bytes(c->ctx->target, addr, len);
+	bool *mask, same = true;
+
+	if (!mine || !theirs)
+		return mine == theirs || !mine;
+	mask = xcalloc(len + 1, sizeof(*mask));
+	refcheck_mask(c->o, shndx, off, len, mask);
+	for (uint64_t i = 0; i < len && same; i++)
+		same = mask[i] || mine[off + i] == theirs[i];
+	free(mask);
+	return same;
+}
+
+/* Record the difference: @what (the thing referred to) holds @off, @len
+ * of section @shndx here and what is at @addr in the target. */
+static void refcheck_differs(struct refcheck *c, const char *what,
+			     uint32_t shndx, uint64_t off, uint64_t len,
+			     uint64_t addr, bool str)
+{
+	const unsigned char *mine = c->o->secs[shndx].data;
+	/* A string of the target may be longer than ours: show its own. */
+	uint64_t tlen = str && len <= REFCHECK_SHOW ? REFCHECK_SHOW + 1 : len;
+	const unsigned char *theirs = target_bytes(c->ctx->target, addr, tlen);
+	char *a, *b;
+
+	if (!theirs)
+		theirs = target_bytes(c->ctx->target, addr, tlen = len);
+	a = mine ? refcheck_show(mine + off, len, str) : xstrdup("zeros");
+	b = theirs ? refcheck_show(theirs, tlen, str)
+		   : xstrdup("nothing the file holds");
+
+	c->why = xasprintf("refers to %s%s%s in the rebuild but %s%s%s in "
+			   "the target",
+			   what, *what ? " holding " : "", a, what,
+			   *what ? " holding " : "", b);
+	free(a);
+	free(b);
+}
+
+/* A variable: the target's symbol of the same name, size and bytes. */
+static void refcheck_variable(struct refcheck *c, const struct ref *ref)
+{
+	const struct obj_symbol *v = &c->o->syms[ref->sym];
+	const struct target_sym *tv = NULL;
+	struct error err = {{0}};
+
+	if (ref->tls || build_lookup(c->ctx, c->o, v, &tv, &err) || !tv)
+		return; /* not a symbol the target names alone */
+	if (tv->size != v->size)
+		c->why = xasprintf("refers to %s of %llu bytes in the rebuild "
+				   "but of %llu in the target",
+				   v->name, (unsigned long long)v->size,
+				   (unsigned long long)tv->size);
+	else if (v->shndx < c->o->nsecs &&
+		 !refcheck_same(c, v->shndx, v->value, v->size, tv->value))
+		refcheck_differs(c, v->name, v->shndx, v->value, v->size,
+				 tv->value, false);
+}
+
+/* The name of the variable at the start of read-only section @shndx, or
+ * "" if it has none (string literals, compiler-made tables). */
+static const char *refcheck_rodata_name(const struct objfile *o, uint32_t shndx)
+{
+	for (size_t i = 0; i < o->nsyms; i++)
+		if (o->syms[i].shndx == shndx && o->syms[i].value == 0 &&
+		    o->syms[i].type == STT_OBJECT && o->syms[i].name[0])
+			return o->syms[i].name;
+	return "";
+}
+
+/* Read-only data: the same bytes where the target's field points. */
+static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
+			    uint64_t boff, const struct ref *ref)
+{
+	const unsigned char *mine;
+	uint64_t s_a, addr;
+	const char *name;
+
+	if (!c->boffs || boff + arch_reloc_width(r->type) > c->ts->size ||
+	    !arch_reloc_read(r->type, c->theirs + boff, c->ts->value + boff,
+			     &s_a))
+		return;
+	addr = s_a - (uint64_t)ref->addend;
+	name = ref->kind == REF_RODATA ? refcheck_rodata_name(c->o, ref->shndx)
+				       : "";
+	mine = c->o->secs[ref->shndx].data;
+	if (!refcheck_same(c, ref->shndx, ref->start, ref->len, addr))
+		refcheck_differs(
+		    c, name, ref->shndx, ref->start, ref->len, addr,
+		    ref->kind == REF_STR ||
+			(mine && refcheck_text(mine + ref->start, ref->len)));
+}
+
+/* Check what relocation @r (field at @boff in the target's copy) refers
+ * to; true if it was compared. */
+static bool refcheck_reloc(struct refcheck *c, const struct obj_reloc *r,
+			   uint64_t boff)
+{
+	struct ref ref;
+
+	ref_resolve(c->o, c->y->shndx, r, &ref);
+	switch (ref.kind) {
+	case REF_STR:
+	case REF_CONST:
+	case REF_RODATA:
+		refcheck_rodata(c, r, boff, &ref);
+		return true;
+	case REF_DATA:
+		refcheck_variable(c, &ref);
+		return true;
+	default:
+		return false; /* code and names: verify.c compared them */
+	}
+}
+
+/* Where each of the @n relocation fields @r lies in the target's copy. */
+static uint64_t *refcheck_map(const struct refcheck *c,
+			      const struct obj_reloc *r, size_t n)
+{
+	uint64_t *aoffs = xcalloc(n, sizeof(*aoffs));
+	uint64_t *boffs = xcalloc(n, sizeof(*boffs));
+	const unsigned char *mine = c->o->secs[c->y->shndx].data + c->y->value;
+
+	for (size_t i = 0; i < n; i++)
+		aoffs[i] = r[i].offset - c->y->value;
+	if (arch_code_map(mine, c->y->size, c->theirs, c->ts->size, aoffs,
+			  boffs, n)) {
+		free(aoffs);
+		return boffs;
+	}
+	/* Code that does not decode: verify.c compared it byte for byte,
+	 * so with the same size the fields are at the same offsets. */
+	free(boffs);
+	if (c->y->size == c->ts->size)
+		return aoffs;
+	free(aoffs);
+	return NULL;
+}
+
+bool refcheck_function(const struct build_ctx *ctx, const struct objfile *o,
+		       const struct obj_symbol *y, const struct target_sym *ts,
+		       const unsigned char *theirs, size_t *checked, char **why)
+{
+	struct refcheck c = {ctx, o, y, ts, theirs, NULL, NULL};
+	size_t first, n = obj_relocs_in(o, y->shndx, y->value, y->size, &first);
+	const struct obj_reloc *r = o->secs[y->shndx].relocs + first;
+	uint64_t *boffs = n && theirs ? refcheck_map(&c, r, n) : NULL;
+
+	c.boffs = boffs;
+	for (size_t i = 0; i < n && theirs && !c.why; i++)
+		*checked += refcheck_reloc(&c, &r[i], boffs ? boffs[i] : 0);
+	free(boffs);
+	*why = c.why;
+	return !c.why;
+}
