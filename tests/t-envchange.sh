@@ -7,12 +7,14 @@
 #             original built against the old header, and is byte-identical
 #             to the one built with --no-cache (the fixed function and its
 #             caller, not the one printing the header's version string)
+#   shadow    the same when a header appears in an include directory
+#             searched before the one that had it
 #   library   the same for a static library outside the tree the program
 #             links
 #   match     the running binary was built against the old header and the
 #             rebuild sees the new one: the build is refused, naming the
 #             function and both strings; the same for a variable whose size
-#             the header sets
+#             the header sets and for a constant table it fills
 . "$(dirname "$0")/lib.sh"
 begin envchange
 
@@ -22,14 +24,17 @@ SYS=$(mktemp -d /tmp/suture-envchange.XXXXXX)
 trap 'cleanup; rm -rf "$SYS"' EXIT
 export SUTURE_CACHE_DIR=$WORK/cache
 SRC=$WORK/envtest
-FLAGS=(CC=gcc "CFLAGS=-O2 -g -isystem $SYS/include" "LDFLAGS=-L$SYS/lib")
+# $SYS/over comes first in the search path and holds nothing, at first.
+FLAGS=(CC=gcc "CFLAGS=-O2 -g -isystem $SYS/over -isystem $SYS/include"
+	"LDFLAGS=-L$SYS/lib")
 
-# header VERSION BUFSIZE - install the "package" header.
+# header VERSION BUFSIZE [LEVELS] - install the "package" header.
 header() {
 	mkdir -p "$SYS/include/envtest"
 	cat >"$SYS/include/envtest/version.h" <<EOT
 #define ENVTEST_VERSION "envtest $1 (built for the suture tests)"
 #define ENVTEST_BUFSIZE $2
+#define ENVTEST_LEVELS ${3:-10, 20, 30, 40}
 EOT
 }
 
@@ -71,6 +76,14 @@ __attribute__((noinline)) char *buffer(void)
 	return envtest_buf;
 }
 
+/* Never changed either: a constant table the header fills. */
+__attribute__((noinline)) int level(int i)
+{
+	static const int levels[] = {ENVTEST_LEVELS};
+
+	return levels[i & 3];
+}
+
 /* fix.diff changes this one. */
 __attribute__((noinline)) int answer(int n)
 {
@@ -85,7 +98,8 @@ int main(int argc, char **argv)
 {
 	banner();
 	snprintf(buffer(), 8, "%d", argc);
-	printf("%d %s %s\n", answer(argc), buffer(), envlib_version());
+	printf("%d %s %s\n", answer(argc) + level(argc), buffer(),
+	       envlib_version());
 	return 0;
 }
 EOT
@@ -159,6 +173,27 @@ check_match "the next build restores the original built against the new header" 
 check "  ... and its patch is byte-identical too" \
 	cmp "$WORK/third.sut" "$WORK/second-nc.sut"
 
+section "shadow: a header appears earlier in the search path"
+mkdir -p "$SYS/over/envtest"
+sed 's/1\.0\.22/1.0.99/' "$SYS/include/envtest/version.h" \
+	>"$SYS/over/envtest/version.h"
+rebuild
+check_eq "the program, rebuilt, prints the version of the new header" \
+	"envtest 1.0.99 (built for the suture tests)" \
+	"$("$SRC/envtest" | head -n 1)"
+sb shadow
+check_eq "suture build fix.diff for it" 0 "$RC"
+check_match "  ... the cached original is not used: a header would now be found first" \
+	"built with $SYS/over/envtest/version\\.h, which changed since" "$OUT"
+sb shadow-nc --no-cache
+check "  ... the patch is byte-identical to --no-cache" \
+	cmp "$WORK/shadow.sut" "$WORK/shadow-nc.sut"
+rm -rf "$SYS/over/envtest"
+rebuild
+sb back
+check_match "the header removed again: the original is built again as well" \
+	"built with $SYS/over/envtest/version\\.h, which changed since" "$OUT"
+
 section "library: a static library outside the tree upgraded"
 library 2
 rebuild
@@ -193,6 +228,13 @@ check_ne "the header shrinks a buffer the binary was built with: refused" \
 	0 "$RC"
 check_match "  ... naming the function, the variable and both sizes" \
 	"buffer refers to envtest_buf of 32 bytes in the rebuild but of 64 in the target" \
+	"$OUT"
+header 1.0.22 64 "10, 20, 35, 40"
+sb stale-table --no-cache
+check_ne "the header changes a constant table the binary was built with: refused" \
+	0 "$RC"
+check_match "  ... naming the function, the table and both contents" \
+	"level refers to levels[.0-9]* holding \\{0a 00 00 00 14 00 00 00 23 00 00 00 28 00 00 00\\} in the rebuild but levels[.0-9]* holding \\{0a 00 00 00 14 00 00 00 1e 00 00 00 28 00 00 00\\} in the target" \
 	"$OUT"
 header 1.0.22 64
 sb same --no-cache

@@ -168,10 +168,79 @@ static char *cachedeps_marker(const char *p)
 	return cachedeps_word(&p);
 }
 
-void cachedeps_markers(struct cachedeps *d, const char *text, const char *cwd,
-		       const char *root, const char *include)
+/* The directories the preprocessor searched, in order, from its -v
+ * output @search: those it names "nonexistent" first (a file created in
+ * one later would be found), then the list it searched.  Relative ones
+ * against @cwd. */
+static void cachedeps_search_dirs(struct cachedeps *dirs, const char *search,
+				  const char *cwd)
 {
-	struct cachedeps names = {0};
+	static const char skip[] = "ignoring nonexistent directory \"";
+	bool in_list = false;
+
+	for (const char *p = search; p && *p;
+	     p += strcspn(p, "\n"), p += !!*p) {
+		size_t n = strcspn(p, "\n");
+		char *dir = NULL;
+
+		if (!strncmp(p, skip, sizeof(skip) - 1))
+			dir = xstrndup(p + sizeof(skip) - 1,
+				       strcspn(p + sizeof(skip) - 1, "\"\n"));
+		else if (!strncmp(p, "End of search list.", 19))
+			in_list = false;
+		else if (in_list && p[0] == ' ')
+			dir = xstrndup(p + 1, strcspn(p + 1, " \n"));
+		else if (strstr(p, "search starts here:") &&
+			 strstr(p, "search starts here:") < p + n)
+			in_list = true;
+		if (dir && dir[0] && dir[0] != '/') {
+			char *abs = xasprintf("%s/%s", cwd, dir);
+
+			free(dir);
+			dir = abs;
+		}
+		if (dir && dir[0])
+			cachedeps_add(dirs, 'd', dir);
+		free(dir);
+	}
+}
+
+/*
+ * Header @h was found under one of @dirs: the same name under each
+ * directory searched before it must stay as it was (absent, mostly), or
+ * a new file there would be found instead.  Added as 'h' items, except
+ * those in the tree (its key covers them).
+ */
+static void cachedeps_shadows(struct cachedeps *d, const char *h,
+			      const struct cachedeps *dirs, const char *root,
+			      const char *include)
+{
+	size_t found = dirs->n, best = 0;
+
+	for (size_t i = 0; i < dirs->n; i++) {
+		const char *dir = dirs->items[i] + 1;
+		size_t n = strlen(dir);
+
+		if (n > best && !strncmp(h, dir, n) && h[n] == '/') {
+			found = i;
+			best = n;
+		}
+	}
+	for (size_t i = 0; i < found; i++) {
+		char *shadow = xasprintf("%s%s", dirs->items[i] + 1, h + best);
+
+		if (!cachedeps_under(shadow, root) &&
+		    !cachedeps_under(shadow, include) && strcmp(shadow, h))
+			cachedeps_add(d, 'h', shadow);
+		free(shadow);
+	}
+}
+
+void cachedeps_markers(struct cachedeps *d, const char *text,
+		       const char *search, const char *cwd, const char *root,
+		       const char *include)
+{
+	struct cachedeps names = {0}, dirs = {0};
 	char real[PATH_MAX];
 
 	for (const char *p = text; *p; p += strcspn(p, "\n"), p += !!*p) {
@@ -182,16 +251,20 @@ void cachedeps_markers(struct cachedeps *d, const char *text, const char *cwd,
 		free(name);
 	}
 	cachedeps_sort(&names);
+	cachedeps_search_dirs(&dirs, search, cwd);
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.items[i] + 1;
 		char *full = name[0] == '/' ? xstrdup(name)
 					    : xasprintf("%s/%s", cwd, name);
 		const char *r = realpath(full, real) ? real : full;
 
-		if (!cachedeps_under(r, root) && !cachedeps_under(r, include))
+		if (!cachedeps_under(r, root) && !cachedeps_under(r, include)) {
 			cachedeps_add(d, 'h', full);
+			cachedeps_shadows(d, full, &dirs, root, include);
+		}
 		free(full);
 	}
+	cachedeps_free(&dirs);
 	cachedeps_free(&names);
 }
 
@@ -217,7 +290,7 @@ void cachedeps_tools(struct cachedeps *d, const char *real, char **args)
 	argv = xcalloc(n + 2, sizeof(*argv));
 	memcpy(argv, args, n * sizeof(*argv));
 	argv[n] = "-###";
-	if (objcache_capture(real, argv, 2, &text, &len) == 0)
+	if (objcache_capture(real, argv, 2, &text, &len, NULL) == 0)
 		cachedeps_driver(d, text, NULL);
 	else
 		cachedeps_add(d, '?', "the compiler driver's -### failed");
@@ -282,7 +355,7 @@ void cachedeps_compile(const char *real, char **args, const char *log_path)
 {
 	const char *cache = getenv("SUTURE_CCWRAP_CACHE");
 	struct cachedeps d = {0};
-	char **cpp, *text = NULL, *root, cwd[PATH_MAX];
+	char **cpp, *text = NULL, *search = NULL, *root, cwd[PATH_MAX];
 	size_t len;
 
 	if (!cache || !*cache)
@@ -292,15 +365,16 @@ void cachedeps_compile(const char *real, char **args, const char *log_path)
 	root = cachedeps_root();
 	if (cachedeps_stdin(args) || !getcwd(cwd, sizeof(cwd)))
 		cachedeps_add(&d, '?', "a compile read standard input");
-	else if (objcache_capture(real, cpp, 1, &text, &len) != 0)
+	else if (objcache_capture(real, cpp, 1, &text, &len, &search) != 0)
 		cachedeps_add(&d, '?', "the preprocessor failed");
 	else
-		cachedeps_markers(&d, text, cwd, root,
+		cachedeps_markers(&d, text, search, cwd, root,
 				  getenv("SUTURE_CCWRAP_INCLUDE"));
 	cachedeps_sort(&d);
 	cachedeps_append(log_path, &d);
 	cachedeps_free(&d);
 	free(root);
+	free(search);
 	free(text);
 	free(cpp);
 }

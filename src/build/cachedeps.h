@@ -9,7 +9,9 @@
  *
  *   'h' PATH  a header the preprocessor read (from the line markers of the
  *             preprocessed text, so also those found through -isystem,
- *             -include or #include_next);
+ *             -include or #include_next), and the same name in each
+ *             include directory searched before (mostly absent: a file
+ *             appearing there would be read instead);
  *   't' PATH  a program the compiler driver runs (cc1, cc1plus, as,
  *             collect2, ld, a clang binary) or loads (-fplugin, -plugin,
  *             -specs), from its -### or -v output;
@@ -52,10 +54,14 @@ void cachedeps_driver(struct cachedeps *d, const char *text, const char *ld);
 /*
  * cachedeps_markers - the files named in the line markers of preprocessed
  * text @text (relative ones against @cwd) that are neither under the tree
- * @root nor under suture's @include directory (their real paths).
+ * @root nor under suture's @include directory (their real paths); and,
+ * from the preprocessor's -v output @search (or NULL), the same names
+ * under each include directory searched before the one that had them,
+ * where a new file would shadow them.
  */
-void cachedeps_markers(struct cachedeps *d, const char *text, const char *cwd,
-		       const char *root, const char *include);
+void cachedeps_markers(struct cachedeps *d, const char *text,
+		       const char *search, const char *cwd, const char *root,
+		       const char *include);
 
 /* cachedeps_key - add each item of @d with its cache_dep_id() to @k. */
 void cachedeps_key(struct cache_key *k, const struct cachedeps *d);
@@ -79,11 +85,12 @@ char *cachedeps_path(const char *log_path);
 
 /*
  * objcache_capture - run @real with @argv and collect what it writes to
- * descriptor @fd (1: stdout, stderr discarded; 2: stderr) into a new
- * buffer; the exit status (128 + signal), or -1 if it could not run.
+ * descriptor @fd (1: stdout, and stderr into a new string *@errtext unless
+ * that is NULL; 2: stderr) into a new buffer; the exit status (128 +
+ * signal), or -1 if it could not run.
  */
 int objcache_capture(const char *real, char **argv, int fd, char **buf,
-		     size_t *len);
+		     size_t *len, char **errtext);
 
 /* objcache_cpp_args - the preprocessor's call for compile @args: without
  * -c, the output and dependency options, with -E.  Points into @args;

@@ -52,26 +52,34 @@ static bool refcheck_text(const unsigned char *p, uint64_t len)
 {
 	uint64_t i = 0;
 
-	while (i < len && p && (p[i] >= 0x20 || p[i] == '\n' || p[i] == '\t'))
+	while (i < len && p && (p[i] >= 0x20 || (i && p[i] == '\n')))
 		i++;
-	return p && i > 0 && i < len && !p[i];
+	return p && i > 1 && i < len && !p[i];
 }
 
-/* @len bytes at @p as a string literal (up to its NUL) or as hex,
- * shortened to REFCHECK_SHOW with " ..." after. */
-static char *refcheck_show(const unsigned char *p, uint64_t len, bool str)
+/*
+ * @len bytes at @p as a string literal (up to its NUL) or as hex,
+ * shortened to REFCHECK_SHOW with " ..." after; from byte @from on (where
+ * the contents start to differ) if the start would hide it.
+ */
+static char *refcheck_show(const unsigned char *p, uint64_t len, bool str,
+			   uint64_t from)
 {
 	uint64_t k = str ? strnlen((const char *)p, len) : len;
 	uint64_t show = str ? REFCHECK_SHOW : REFCHECK_SHOW / 2 - 4;
-	uint64_t n = k < show ? k : show;
+	uint64_t start = from < show - 4 || from >= k ? 0 : from - from % 4;
+	uint64_t n = k - start < show ? k - start : show;
 	char *out = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&out, &size);
 
 	fputs(str ? "\"" : "{", f);
-	for (uint64_t i = 0; i < n; i++) {
+	if (start)
+		fprintf(f,
+			str ? "... " : "+%#llx: ", (unsigned long long)start);
+	for (uint64_t i = start; i < start + n; i++) {
 		if (!str)
-			fprintf(f, "%s%02x", i ? " " : "", p[i]);
+			fprintf(f, "%s%02x", i > start ? " " : "", p[i]);
 		else if (p[i] == '"' || p[i] == '\\')
 			fprintf(f, "\\%c", p[i]);
 		else if (p[i] >= 0x20 && p[i] < 0x7f)
@@ -79,7 +87,7 @@ static char *refcheck_show(const unsigned char *p, uint64_t len, bool str)
 		else
 			fprintf(f, "\\x%02x", p[i]);
 	}
-	fputs(n < k || (str && k == len) ? " ..." : "", f);
+	fputs(start + n < k || (str && k == len) ? " ..." : "", f);
 	fputs(str ? "\"" : "}", f);
 	fclose(f);
 	return out;
@@ -101,30 +109,32 @@ static void refcheck_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
 			mask[k] = true;
 }
 
-/* Whether the object's bytes (@off, @len of @shndx) are the target's at
- * @addr, outside relocated fields. */
-static bool refcheck_same(const struct refcheck *c, uint32_t shndx,
-			  uint64_t off, uint64_t len, uint64_t addr)
+/* Where the object's bytes (@off, @len of @shndx) first differ from the
+ * target's at @addr, outside relocated fields; @len if they do not (or the
+ * object has none: .bss). */
+static uint64_t refcheck_diff(const struct refcheck *c, uint32_t shndx,
+			      uint64_t off, uint64_t len, uint64_t addr)
 {
 	const unsigned char *mine = c->o->secs[shndx].data;
 	const unsigned char *theirs = target_bytes(c->ctx->target, addr, len);
-	bool *mask, same = true;
+	uint64_t i = 0;
+	bool *mask;
 
 	if (!mine || !theirs)
-		return mine == theirs || !mine;
+		return mine ? 0 : len;
 	mask = xcalloc(len + 1, sizeof(*mask));
 	refcheck_mask(c->o, shndx, off, len, mask);
-	for (uint64_t i = 0; i < len && same; i++)
-		same = mask[i] || mine[off + i] == theirs[i];
+	while (i < len && (mask[i] || mine[off + i] == theirs[i]))
+		i++;
 	free(mask);
-	return same;
+	return i;
 }
 
 /* Record the difference: @what (the thing referred to) holds @off, @len
  * of section @shndx here and what is at @addr in the target. */
 static void refcheck_differs(struct refcheck *c, const char *what,
 			     uint32_t shndx, uint64_t off, uint64_t len,
-			     uint64_t addr, bool str)
+			     uint64_t addr, bool str, uint64_t from)
 {
 	const unsigned char *mine = c->o->secs[shndx].data;
 	/* A string of the target may be longer than ours: show its own. */
@@ -134,8 +144,8 @@ static void refcheck_differs(struct refcheck *c, const char *what,
 
 	if (!theirs)
 		theirs = target_bytes(c->ctx->target, addr, tlen = len);
-	a = mine ? refcheck_show(mine + off, len, str) : xstrdup("zeros");
-	b = theirs ? refcheck_show(theirs, tlen, str)
+	a = mine ? refcheck_show(mine + off, len, str, from) : xstrdup("zeros");
+	b = theirs ? refcheck_show(theirs, tlen, str, from)
 		   : xstrdup("nothing the file holds");
 
 	c->why = xasprintf("refers to %s%s%s in the rebuild but %s%s%s in "
@@ -152,6 +162,7 @@ static void refcheck_variable(struct refcheck *c, const struct ref *ref)
 	const struct obj_symbol *v = &c->o->syms[ref->sym];
 	const struct target_sym *tv = NULL;
 	struct error err = {{0}};
+	uint64_t d;
 
 	if (ref->tls || build_lookup(c->ctx, c->o, v, &tv, &err) || !tv)
 		return; /* not a symbol the target names alone */
@@ -161,43 +172,66 @@ static void refcheck_variable(struct refcheck *c, const struct ref *ref)
 				   v->name, (unsigned long long)v->size,
 				   (unsigned long long)tv->size);
 	else if (v->shndx < c->o->nsecs &&
-		 !refcheck_same(c, v->shndx, v->value, v->size, tv->value))
+		 (d = refcheck_diff(c, v->shndx, v->value, v->size,
+				    tv->value)) < v->size)
 		refcheck_differs(c, v->name, v->shndx, v->value, v->size,
-				 tv->value, false);
+				 tv->value, false, d);
 }
 
-/* The name of the variable at the start of read-only section @shndx, or
- * "" if it has none (string literals, compiler-made tables). */
-static const char *refcheck_rodata_name(const struct objfile *o, uint32_t shndx)
+/* The variable at the start of read-only section @shndx, or NULL (string
+ * literals, compiler-made tables). */
+static const struct obj_symbol *refcheck_rodata_sym(const struct objfile *o,
+						    uint32_t shndx)
 {
 	for (size_t i = 0; i < o->nsyms; i++)
 		if (o->syms[i].shndx == shndx && o->syms[i].value == 0 &&
 		    o->syms[i].type == STT_OBJECT && o->syms[i].name[0])
-			return o->syms[i].name;
-	return "";
+			return &o->syms[i];
+	return NULL;
+}
+
+/* Where the target holds read-only data @ref: at the address the linker
+ * wrote into the field at @boff, or (a GOT slot, say) at the target's
+ * symbol of the variable it is.  False if neither tells. */
+static bool refcheck_where(const struct refcheck *c, const struct obj_reloc *r,
+			   uint64_t boff, const struct ref *ref,
+			   const struct obj_symbol *named, uint64_t *addr)
+{
+	const struct target_sym *tv = NULL;
+	struct error err = {{0}};
+	uint64_t s_a;
+
+	if (c->boffs && boff + arch_reloc_width(r->type) <= c->ts->size &&
+	    arch_reloc_read(r->type, c->theirs + boff, c->ts->value + boff,
+			    &s_a)) {
+		*addr = s_a - (uint64_t)ref->addend;
+		return true;
+	}
+	if (!named || build_lookup(c->ctx, c->o, named, &tv, &err) || !tv)
+		return false;
+	*addr = tv->value;
+	return true;
 }
 
 /* Read-only data: the same bytes where the target's field points. */
 static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
 			    uint64_t boff, const struct ref *ref)
 {
-	const unsigned char *mine;
-	uint64_t s_a, addr;
-	const char *name;
+	const unsigned char *mine = c->o->secs[ref->shndx].data;
+	const struct obj_symbol *named =
+	    ref->kind == REF_RODATA ? refcheck_rodata_sym(c->o, ref->shndx)
+				    : NULL;
+	uint64_t addr, d;
+	bool str;
 
-	if (!c->boffs || boff + arch_reloc_width(r->type) > c->ts->size ||
-	    !arch_reloc_read(r->type, c->theirs + boff, c->ts->value + boff,
-			     &s_a))
+	if (!refcheck_where(c, r, boff, ref, named, &addr))
 		return;
-	addr = s_a - (uint64_t)ref->addend;
-	name = ref->kind == REF_RODATA ? refcheck_rodata_name(c->o, ref->shndx)
-				       : "";
-	mine = c->o->secs[ref->shndx].data;
-	if (!refcheck_same(c, ref->shndx, ref->start, ref->len, addr))
-		refcheck_differs(
-		    c, name, ref->shndx, ref->start, ref->len, addr,
-		    ref->kind == REF_STR ||
-			(mine && refcheck_text(mine + ref->start, ref->len)));
+	d = refcheck_diff(c, ref->shndx, ref->start, ref->len, addr);
+	str = ref->kind == REF_STR ||
+	      (mine && refcheck_text(mine + ref->start, ref->len));
+	if (d < ref->len)
+		refcheck_differs(c, named ? named->name : "", ref->shndx,
+				 ref->start, ref->len, addr, str, d);
 }
 
 /* Check what relocation @r (field at @boff in the target's copy) refers

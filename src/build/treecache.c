@@ -9,17 +9,20 @@
  * original puts them back into its fresh orig/ copy and builds only the
  * patched tree.
  *
- * The key covers what the build's result can depend on: the copied tree
- * (every path, file mode, file content and symlink target, after the
- * diffs of an --on base were applied), the build command, --binary, the
- * environment (less variables that only describe the terminal or
- * session), and suture itself (its wrapper decides the compiler options
- * and the log).  Timestamps are left out: they change with every copy,
- * and the compiler's output does not depend on them.  The compilers the
- * build ran are recorded in the entry with cache_file_id() and checked
- * before it is used, since the key is computed before the build names
- * them.  The verify stage still checks the restored objects against the
- * running binary, function by function, as it checks a fresh build.
+ * The key covers what the build's result can depend on that is known
+ * before it runs: the copied tree (every path, file mode, file content and
+ * symlink target, after the diffs of an --on base were applied), the build
+ * command, --binary, the environment (less variables that only describe
+ * the terminal or session), and suture itself (its wrapper decides the
+ * compiler options and the log).  Timestamps are left out: they change
+ * with every copy, and the compiler's output does not depend on them.
+ * What the build read outside the tree is only known after it
+ * (cacheinputs.c): the system headers, the compiler's programs and
+ * plugins, the libraries, crt files and linker.  Each is recorded in the
+ * entry with its identity and checked before the entry is used, so that
+ * a package upgrade makes the next build miss.  The verify stage still
+ * checks the restored objects against the running binary, function by
+ * function, as it checks a fresh build.
  */
 #include <dirent.h>
 #include <errno.h>
