@@ -11,6 +11,8 @@
 #             searched before the one that had it
 #   library   the same for a static library outside the tree the program
 #             links
+#   tool      the same, and a miss of the object cache, when a program the
+#             compiler runs (as) is replaced by another one
 #   match     the running binary was built against the old header and the
 #             rebuild sees the new one: the build is refused, naming the
 #             function and both strings; the same for a variable whose size
@@ -22,6 +24,9 @@ begin envchange
 # exit whatever happens.
 SYS=$(mktemp -d /tmp/suture-envchange.XXXXXX)
 trap 'cleanup; rm -rf "$SYS"' EXIT
+# $SYS/bin comes first on PATH and holds nothing, at first.
+mkdir -p "$SYS/bin"
+export PATH="$SYS/bin:$PATH"
 export SUTURE_CACHE_DIR=$WORK/cache
 SRC=$WORK/envtest
 # $SYS/over comes first in the search path and holds nothing, at first.
@@ -50,18 +55,26 @@ library() {
 
 mkdir -p "$SRC"
 cat >"$SRC/Makefile" <<'EOT'
-envtest: main.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o -lenvlib
-main.o: main.c
-	$(CC) $(CFLAGS) -c -o $@ main.c
+envtest: main.o util.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o util.o -lenvlib
+%.o: %.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 clean:
-	rm -f envtest main.o
+	rm -f envtest *.o
+EOT
+cat >"$SRC/util.c" <<'EOT'
+/* A file no diff changes: its object can come from the cache. */
+int twice(int n)
+{
+	return 2 * n;
+}
 EOT
 cat >"$SRC/main.c" <<'EOT'
 #include <stdio.h>
 #include <envtest/version.h>
 
 const char *envlib_version(void);
+int twice(int n);
 char envtest_buf[ENVTEST_BUFSIZE];
 
 /* Never changed by a diff: prints the header's version string. */
@@ -98,7 +111,7 @@ int main(int argc, char **argv)
 {
 	banner();
 	snprintf(buffer(), 8, "%d", argc);
-	printf("%d %s %s\n", answer(argc) + level(argc), buffer(),
+	printf("%d %s %s\n", twice(answer(argc) + level(argc)), buffer(),
 	       envlib_version());
 	return 0;
 }
@@ -124,6 +137,18 @@ ALL_KEPT=()
 changed() {
 	sed -n '/^changed functions:/,/^[a-z]/s/^  \([^ ]*\) .*/\1/p' \
 		<<<"$OUT" | sort -u | xargs
+}
+
+# outcomes TREE... - the wrapper's cache outcome of util.c's compiles in
+# TREEs (orig, patched) of the last build (hit, miss), sorted.
+outcomes() {
+	local t
+	for t in "$@"; do cat "$KEPT/$t.cclog"; done 2>/dev/null |
+		perl -MJSON::PP -ne '
+			my $j = decode_json($_);
+			print $j->{cache} // "none", "\n"
+				if grep { /util\.c$/ } @{$j->{argv}};' |
+		sort | xargs
 }
 
 # rebuild - build the program again from scratch (a new release).
@@ -160,7 +185,7 @@ check_match "  ... the cached original is not used: the header changed" \
 check_nomatch "  ... it is not restored" "orig: restored from" "$OUT"
 # Only a tree that was built reports its compiles.
 check_match "  ... the original was compiled again" \
-	"orig: 1 compiles, 0 from the build cache" "$OUT"
+	"orig: [0-9]+ compiles" "$OUT"
 check_eq "  ... the patch changes answer and its caller (not banner)" \
 	"answer main" "$(changed)"
 sb second-nc --no-cache
@@ -206,6 +231,29 @@ check_match "  ... the cached original is not used: the library changed" \
 sb lib-nc --no-cache
 check "  ... the patch is byte-identical to --no-cache" \
 	cmp "$WORK/lib.sut" "$WORK/lib-nc.sut"
+
+section "tool: a program the compiler driver runs appears first on PATH"
+sb tool-before
+check_match "with nothing changed, the next build restores the original" \
+	"orig: restored from the build cache" "$OUT"
+check_eq "  ... and takes util.c's object from the cache" "hit" \
+	"$(outcomes patched)"
+printf '#!/bin/sh\nexec /usr/bin/as "$@"\n' >"$SYS/bin/as"
+chmod +x "$SYS/bin/as"
+sb tool
+check_eq "suture build after an assembler appeared first on PATH" 0 "$RC"
+check_match "  ... the cached original is not used: gcc would run another as" \
+	"built with $SYS/bin/as, which changed since" "$OUT"
+# The trees build at the same time: the one that compiles util.c second
+# may find the object the first stored.  A restored tree's log is an old
+# build's.
+built=(patched)
+grep -q "orig: restored" <<<"$OUT" || built+=(orig)
+check_match "  ... util.c's object is not taken from the cache either" \
+	"miss" "$(outcomes "${built[@]}")"
+sb tool-nc --no-cache
+check "  ... the patch is byte-identical to --no-cache" \
+	cmp "$WORK/tool.sut" "$WORK/tool-nc.sut"
 
 section "match: the binary was built against the old header"
 header 1.0.23 64

@@ -84,14 +84,26 @@ static char *cachedeps_word(const char **p)
 	return out;
 }
 
+/* Whether @dir is the wrapper's own directory (a new one every run, and
+ * never where the real programs are). */
+static bool cachedeps_wrapper_dir(const char *dir)
+{
+	const char *w = getenv("SUTURE_CCWRAP_DIR");
+
+	return w && *w && !strcmp(dir, w);
+}
+
 /* The program @name as the driver finds it: in @dirs (its COMPILER_PATH,
- * colon-separated), then on PATH.  Added only if found. */
+ * colon-separated), then on PATH.  Added if found, and with it the same
+ * name in each directory searched before, where a new program would be
+ * run instead. */
 static void cachedeps_program(struct cachedeps *d, const char *name,
 			      const char *dirs)
 {
 	const char *path = getenv("PATH");
 	char *all = xasprintf("%s:%s", dirs ? dirs : "", path ? path : ""),
-	     *save = NULL, *found = NULL;
+	     *save = NULL, *cand = NULL;
+	bool found = false;
 
 	if (strchr(name, '/')) {
 		cachedeps_add(d, 't', name);
@@ -100,15 +112,14 @@ static void cachedeps_program(struct cachedeps *d, const char *name,
 	}
 	for (char *dir = strtok_r(all, ":", &save); dir && !found;
 	     dir = strtok_r(NULL, ":", &save)) {
-		found = xasprintf("%s/%s", dir, name);
-		if (access(found, X_OK) < 0) {
-			free(found);
-			found = NULL;
-		}
+		if (!*dir || cachedeps_wrapper_dir(dir))
+			continue;
+		cand = xasprintf("%s%s%s", dir,
+				 dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+		found = access(cand, X_OK) == 0;
+		cachedeps_add(d, 't', cand);
+		free(cand);
 	}
-	if (found)
-		cachedeps_add(d, 't', found);
-	free(found);
 	free(all);
 }
 
