@@ -282,7 +282,7 @@ void cachedeps_markers(struct cachedeps *d, const char *text,
 void cachedeps_key(struct cache_key *k, const struct cachedeps *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
-		char *id = cache_dep_id(NULL, d->items[i] + 1);
+		char *id = cache_dep_id(d->items[i] + 1);
 
 		cache_key_str(k, d->items[i]);
 		cache_key_str(k, id);

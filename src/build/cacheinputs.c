@@ -14,9 +14,10 @@
  *   -Wl,--trace (every file the linker opened: crt files, libraries,
  *   linker scripts such as libc.so, and the shared libraries they name).
  *
- * Each becomes a record "dep:PATH" holding cache_dep_id() of the file as
- * seen inside --root (or on the host); treecache_restore re-reads every id
- * and rebuilds if one differs.  A stat per file is all a hit costs.
+ * Each becomes a record "dep:PATH" holding cache_dep_id() of the file;
+ * treecache_restore re-reads every id and rebuilds if one differs.  A
+ * stat per file is all a hit costs.  (There is no build cache with
+ * --root: build.c.)
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,7 +36,7 @@
 static bool cacheinputs_ours(const struct build_ctx *ctx, const char *path)
 {
 	char real[PATH_MAX];
-	const char *p = ctx->opts->root || !realpath(path, real) ? path : real;
+	const char *p = realpath(path, real) ? real : path;
 	size_t n = strlen(ctx->scratch);
 
 	return !strncmp(p, ctx->scratch, n) && (!p[n] || p[n] == '/');
@@ -118,7 +119,7 @@ static char *cacheinputs_traced(const struct build_ctx *ctx,
 		free(path);
 		path = abs;
 	}
-	id = cache_dep_id(ctx->opts->root, path);
+	id = cache_dep_id(path);
 	if (!strcmp(id, "absent")) {
 		free(path);
 		path = NULL;
@@ -213,7 +214,7 @@ const char *cacheinputs_changed(const struct build_ctx *ctx,
 
 		if (strncmp(r->name, "dep:", 4))
 			continue;
-		id = cache_dep_id(ctx->opts->root, r->name + 4);
+		id = cache_dep_id(r->name + 4);
 		same = strlen(id) == r->len && !memcmp(id, r->data, r->len);
 		free(id);
 		if (!same)

@@ -5,15 +5,10 @@
  * for the whole input of a compile, and two inputs that collide would hand
  * one of them the other's object without any later check noticing.
  */
-#include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "build/cache.h"
 #include "util/xalloc.h"
@@ -56,30 +51,11 @@ char *cache_file_id(const char *path)
 			 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 }
 
-/* @path opened as it is seen inside @root: symlinks resolve within it. */
-static int cache_open_in(const char *root, const char *path)
-{
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT};
-	int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
-
-	if (dir < 0)
-		return -1;
-	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
-	close(dir);
-	return fd;
-}
-
-char *cache_dep_id(const char *root, const char *path)
+char *cache_dep_id(const char *path)
 {
 	struct stat st;
-	int fd =
-	    root ? cache_open_in(root, path) : open(path, O_PATH | O_CLOEXEC);
-	bool ok = fd >= 0 && fstat(fd, &st) == 0;
 
-	if (fd >= 0)
-		close(fd);
-	if (!ok)
+	if (stat(path, &st) < 0)
 		return xstrdup("absent");
 	return xasprintf("%llu:%llu %lld %lld.%09ld %lld.%09ld",
 			 (unsigned long long)st.st_dev,

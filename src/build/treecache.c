@@ -338,7 +338,7 @@ static int treecache_push_deps(const struct build_ctx *ctx,
 
 		if (d.items[i][0] == 'x')
 			continue;
-		id = cache_dep_id(ctx->opts->root, d.items[i] + 1);
+		id = cache_dep_id(d.items[i] + 1);
 		treecache_push(r, xasprintf("dep:%s", d.items[i] + 1),
 			       (unsigned char *)id, strlen(id));
 	}

@@ -124,7 +124,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'C':
 			free(a->cache_dir);
-			a->cache_dir = xstrdup(optarg);
+			a->cache_dir = cache_abs_dir(optarg);
 			break;
 		case 'N':
 			a->no_cache = true;
