@@ -129,6 +129,10 @@ static void cachedeps_command(struct cachedeps *d, const char *line,
 {
 	char *w = cachedeps_word(&line), *prev = NULL;
 
+	if (w && w[0] == '(') { /* clang's " (in-process)" */
+		free(w);
+		return;
+	}
 	if (w)
 		cachedeps_program(d, w, dirs);
 	while (w) {
