@@ -19,7 +19,11 @@
  *   if both have initial bytes, the same ones (relocated fields masked).
  *
  * A field that cannot be read back (a GOT slot) is skipped for anonymous
- * data; named data is found by its symbol instead.
+ * data; named data is found by its symbol instead.  Strings that differ
+ * only where both hold a __DATE__ or __TIME__ expansion are accepted (and
+ * counted, verify.c warns): the rebuild expands them at SOURCE_DATE_EPOCH,
+ * the target at its build time, and a binary that prints its build date
+ * must stay patchable.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -43,6 +47,7 @@ struct refcheck {
 	const unsigned char *theirs;
 	const uint64_t *boffs; /* each relocation's field in @theirs, or
 				  NULL if the code could not be mapped */
+	struct refcheck_count *n;
 	char *why;
 };
 
@@ -213,6 +218,54 @@ static bool refcheck_where(const struct refcheck *c, const struct obj_reloc *r,
 	return true;
 }
 
+/* Whether @p holds a __DATE__ ("Dec  2 2026") or __TIME__ ("19:45:00")
+ * expansion of @len bytes at most; its length, or 0. */
+static size_t refcheck_stamp_at(const unsigned char *p, size_t len)
+{
+	static const char *const shapes[] = {"Aaa 99 9999", "99:99:99"};
+
+	for (size_t k = 0; k < 2; k++) {
+		size_t i = 0, n = strlen(shapes[k]);
+
+		for (; i < n && i < len; i++) {
+			char c = shapes[k][i];
+			unsigned char b = p[i];
+
+			if (!(c == 'A'	 ? b >= 'A' && b <= 'Z'
+			      : c == 'a' ? b >= 'a' && b <= 'z'
+			      : c == '9' ? (b >= '0' && b <= '9') ||
+					       (b == ' ' && k == 0 && i == 4)
+					 : b == (unsigned char)c))
+				break;
+		}
+		if (i == n)
+			return n;
+	}
+	return 0;
+}
+
+/* Whether @a and @b (@len bytes) differ only inside date and time stamps
+ * at the same places. */
+static bool refcheck_stamps_only(const unsigned char *a, const unsigned char *b,
+				 uint64_t len)
+{
+	bool any = false;
+
+	for (uint64_t i = 0; i < len;) {
+		size_t sa = refcheck_stamp_at(a + i, len - i);
+
+		if (sa && sa == refcheck_stamp_at(b + i, len - i)) {
+			any = any || memcmp(a + i, b + i, sa);
+			i += sa;
+		} else if (a[i] != b[i]) {
+			return false;
+		} else {
+			i++;
+		}
+	}
+	return any;
+}
+
 /* Read-only data: the same bytes where the target's field points. */
 static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
 			    uint64_t boff, const struct ref *ref)
@@ -221,6 +274,7 @@ static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
 	const struct obj_symbol *named =
 	    ref->kind == REF_RODATA ? refcheck_rodata_sym(c->o, ref->shndx)
 				    : NULL;
+	const unsigned char *theirs;
 	uint64_t addr, d;
 	bool str;
 
@@ -229,7 +283,11 @@ static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
 	d = refcheck_diff(c, ref->shndx, ref->start, ref->len, addr);
 	str = ref->kind == REF_STR ||
 	      (mine && refcheck_text(mine + ref->start, ref->len));
-	if (d < ref->len)
+	theirs = target_bytes(c->ctx->target, addr, ref->len);
+	if (d < ref->len && str && mine && theirs &&
+	    refcheck_stamps_only(mine + ref->start, theirs, ref->len))
+		c->n->stamps++;
+	else if (d < ref->len)
 		refcheck_differs(c, named ? named->name : "", ref->shndx,
 				 ref->start, ref->len, addr, str, d);
 }
@@ -282,16 +340,18 @@ static uint64_t *refcheck_map(const struct refcheck *c,
 
 bool refcheck_function(const struct build_ctx *ctx, const struct objfile *o,
 		       const struct obj_symbol *y, const struct target_sym *ts,
-		       const unsigned char *theirs, size_t *checked, char **why)
+		       const unsigned char *theirs, struct refcheck_count *n,
+		       char **why)
 {
-	struct refcheck c = {ctx, o, y, ts, theirs, NULL, NULL};
-	size_t first, n = obj_relocs_in(o, y->shndx, y->value, y->size, &first);
+	struct refcheck c = {ctx, o, y, ts, theirs, NULL, n, NULL};
+	size_t first,
+	    nr = obj_relocs_in(o, y->shndx, y->value, y->size, &first);
 	const struct obj_reloc *r = o->secs[y->shndx].relocs + first;
-	uint64_t *boffs = n && theirs ? refcheck_map(&c, r, n) : NULL;
+	uint64_t *boffs = nr && theirs ? refcheck_map(&c, r, nr) : NULL;
 
 	c.boffs = boffs;
-	for (size_t i = 0; i < n && theirs && !c.why; i++)
-		*checked += refcheck_reloc(&c, &r[i], boffs ? boffs[i] : 0);
+	for (size_t i = 0; i < nr && theirs && !c.why; i++)
+		n->checked += refcheck_reloc(&c, &r[i], boffs ? boffs[i] : 0);
 	free(boffs);
 	*why = c.why;
 	return !c.why;

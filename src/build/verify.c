@@ -35,7 +35,8 @@ struct verify_state {
 	const struct objfile *first_bad; /* for the likely cause */
 	/* What the functions refer to (refcheck.c): references compared,
 	 * functions that differ only there, the first difference. */
-	size_t refs, bad_refs;
+	struct refcheck_count refs;
+	size_t bad_refs;
 	char *first_ref;
 };
 
@@ -208,7 +209,14 @@ int verify_target(struct build_ctx *ctx, struct error *err)
 	build_note(ctx,
 		   "checked %zu functions and %zu references to data against "
 		   "%s",
-		   vs.checked, vs.refs, ctx->target_path);
+		   vs.checked, vs.refs.checked, ctx->target_path);
+	if (vs.refs.stamps)
+		build_warn(ctx,
+			   "%zu strings the code refers to differ from the "
+			   "target's only in __DATE__ or __TIME__ (the rebuild "
+			   "expands them at SOURCE_DATE_EPOCH); patched code "
+			   "that prints them prints the rebuild's",
+			   vs.refs.stamps);
 	if (!vs.checked)
 		return error_set(err, -EINVAL,
 				 "none of the functions of the rebuilt "
