@@ -161,8 +161,9 @@ static void refcheck_differs(struct refcheck *c, const char *what,
 	free(b);
 }
 
-/* A variable: the target's symbol of the same name, size and bytes. */
-static void refcheck_variable(struct refcheck *c, const struct ref *ref)
+/* A variable: the target's symbol of the same name, size and bytes.
+ * False if the target has no symbol for it alone. */
+static bool refcheck_variable(struct refcheck *c, const struct ref *ref)
 {
 	const struct obj_symbol *v = &c->o->syms[ref->sym];
 	const struct target_sym *tv = NULL;
@@ -170,7 +171,7 @@ static void refcheck_variable(struct refcheck *c, const struct ref *ref)
 	uint64_t d;
 
 	if (ref->tls || build_lookup(c->ctx, c->o, v, &tv, &err) || !tv)
-		return; /* not a symbol the target names alone */
+		return false;
 	if (tv->size != v->size)
 		c->why = xasprintf("refers to %s of %llu bytes in the rebuild "
 				   "but of %llu in the target",
@@ -181,6 +182,7 @@ static void refcheck_variable(struct refcheck *c, const struct ref *ref)
 				    tv->value)) < v->size)
 		refcheck_differs(c, v->name, v->shndx, v->value, v->size,
 				 tv->value, false, d);
+	return true;
 }
 
 /* The variable at the start of read-only section @shndx, or NULL (string
@@ -266,30 +268,63 @@ static bool refcheck_stamps_only(const unsigned char *a, const unsigned char *b,
 	return any;
 }
 
-/* Read-only data: the same bytes where the target's field points. */
-static void refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
+/*
+ * How many bytes of read-only data @ref are its own, the same in any
+ * build of it; 0 if that is unknown.  The rebuild has a section per
+ * variable and the target usually not, so a whole section compares only
+ * when it holds one thing (a variable, a jump table); and an anonymous
+ * constant of a section that is not mergeable (-O0) is measured to the
+ * next thing referred to, which may be padding: a string counts to its
+ * NUL, other data to its last byte that is not zero.
+ */
+static uint64_t refcheck_own_len(const struct refcheck *c,
+				 const struct ref *ref,
+				 const struct obj_symbol *named)
+{
+	const struct obj_section *s = &c->o->secs[ref->shndx];
+	const unsigned char *p = s->data ? s->data + ref->start : NULL;
+	uint64_t n = ref->len;
+
+	if (ref->kind == REF_RODATA)
+		return (named && named->size == s->size) ||
+			       !strncmp(s->name, ".rodata.", 8)
+			   ? n
+			   : 0;
+	if (ref->kind != REF_CONST || (s->flags & SHF_MERGE) || !p)
+		return n;
+	if (refcheck_text(p, n))
+		return strnlen((const char *)p, n) + 1;
+	while (n > 1 && !p[n - 1])
+		n--;
+	return n;
+}
+
+/* Read-only data: the same bytes where the target's field points.  False
+ * if it cannot be compared. */
+static bool refcheck_rodata(struct refcheck *c, const struct obj_reloc *r,
 			    uint64_t boff, const struct ref *ref)
 {
 	const unsigned char *mine = c->o->secs[ref->shndx].data;
 	const struct obj_symbol *named =
 	    ref->kind == REF_RODATA ? refcheck_rodata_sym(c->o, ref->shndx)
 				    : NULL;
+	uint64_t len = refcheck_own_len(c, ref, named), addr, d;
 	const unsigned char *theirs;
-	uint64_t addr, d;
 	bool str;
 
-	if (!refcheck_where(c, r, boff, ref, named, &addr))
-		return;
-	d = refcheck_diff(c, ref->shndx, ref->start, ref->len, addr);
+	if (!len || !refcheck_where(c, r, boff, ref, named, &addr))
+		return false;
+	d = refcheck_diff(c, ref->shndx, ref->start, len, addr);
 	str = ref->kind == REF_STR ||
-	      (mine && refcheck_text(mine + ref->start, ref->len));
-	theirs = target_bytes(c->ctx->target, addr, ref->len);
-	if (d < ref->len && str && mine && theirs &&
-	    refcheck_stamps_only(mine + ref->start, theirs, ref->len))
+	      (mine && refcheck_text(mine + ref->start, len));
+	theirs = target_bytes(c->ctx->target, addr, len);
+	if (d < len && str && mine && theirs &&
+	    refcheck_stamps_only(mine + ref->start, theirs, len))
 		c->n->stamps++;
-	else if (d < ref->len)
+	else if (d < len)
 		refcheck_differs(c, named ? named->name : "", ref->shndx,
-				 ref->start, ref->len, addr, str, d);
+				 ref->start, len, addr, str, d);
+	return true;
 }
 
 /* Check what relocation @r (field at @boff in the target's copy) refers
@@ -304,11 +339,9 @@ static bool refcheck_reloc(struct refcheck *c, const struct obj_reloc *r,
 	case REF_STR:
 	case REF_CONST:
 	case REF_RODATA:
-		refcheck_rodata(c, r, boff, &ref);
-		return true;
+		return refcheck_rodata(c, r, boff, &ref);
 	case REF_DATA:
-		refcheck_variable(c, &ref);
-		return true;
+		return refcheck_variable(c, &ref);
 	default:
 		return false; /* code and names: verify.c compared them */
 	}
