@@ -13,6 +13,8 @@
 #             links
 #   tool      the same, and a miss of the object cache, when a program the
 #             compiler runs (as) is replaced by another one
+#   during    a header that changes while the original is being built:
+#             the original is not kept
 #   match     the running binary was built against the old header and the
 #             rebuild sees the new one: the build is refused, naming the
 #             function and both strings; the same for a variable whose size
@@ -59,6 +61,7 @@ mkdir -p "$SRC"
 cat >"$SRC/Makefile" <<'EOT'
 envtest: main.o util.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ main.o util.o -lenvlib
+	$(if $(TOUCH),touch $(TOUCH))
 %.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 clean:
@@ -264,6 +267,16 @@ check_match "  ... util.c's object is not taken from the cache either" \
 sb tool-nc --no-cache
 check "  ... the patch is byte-identical to --no-cache" \
 	cmp "$WORK/tool.sut" "$WORK/tool-nc.sut"
+
+section "during: a header changes while the original is being built"
+FLAGS+=("TOUCH=$SYS/include/envtest/version.h")
+sb during
+check_eq "suture build, with a build that touches the header after compiling" \
+	0 "$RC"
+check_match "  ... the original is not kept: its objects may have read either" \
+	"warning: the original was not stored in the build cache: $SYS/include/envtest/version\\.h changed while the original was being built" \
+	"$OUT"
+unset 'FLAGS[-1]'
 
 section "match: the binary was built against the old header"
 header 1.0.23 64

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build/cachedeps.h"
 #include "build/cacheinputs.h"
@@ -187,6 +188,54 @@ out_free:
 	return ret;
 }
 
+/* The file whose modification time is the start of the orig build. */
+static char *cacheinputs_marker(const struct build_ctx *ctx)
+{
+	return xasprintf("%s/cache-start", ctx->scratch);
+}
+
+void cacheinputs_start(const struct build_ctx *ctx)
+{
+	char *path = cacheinputs_marker(ctx);
+	struct error err = {{0}};
+
+	file_write_atomic(path, "", 0, &err);
+	free(path);
+}
+
+/* Whether @st changed at or after @since (a file's status change time). */
+static bool cacheinputs_after(const struct stat *st, const struct stat *since)
+{
+	return st->st_ctim.tv_sec > since->st_mtim.tv_sec ||
+	       (st->st_ctim.tv_sec == since->st_mtim.tv_sec &&
+		st->st_ctim.tv_nsec >= since->st_mtim.tv_nsec);
+}
+
+/*
+ * Refuse to keep an original when one of its inputs @d changed (or
+ * appeared) while it was being built: its objects may have read either
+ * version, and the identity recorded now would vouch for the new one.
+ */
+static int cacheinputs_settled(const struct build_ctx *ctx,
+			       const struct cachedeps *d, struct error *err)
+{
+	char *marker = cacheinputs_marker(ctx);
+	struct stat since, st;
+	int ret = 0;
+
+	if (stat(marker, &since) < 0)
+		ret = error_set(err, -EAGAIN, "%s is missing", marker);
+	for (size_t i = 0; i < d->n && !ret; i++)
+		if (d->items[i][0] != 'x' && stat(d->items[i] + 1, &st) == 0 &&
+		    cacheinputs_after(&st, &since))
+			ret = error_set(err, -EAGAIN,
+					"%s changed while the original was "
+					"being built",
+					d->items[i] + 1);
+	free(marker);
+	return ret;
+}
+
 int cacheinputs_list(const struct build_ctx *ctx, const struct cclog *log,
 		     struct cachedeps *d, struct error *err)
 {
@@ -201,7 +250,7 @@ int cacheinputs_list(const struct build_ctx *ctx, const struct cclog *log,
 		if (cacheinputs_ours(ctx, d->items[i] + 1))
 			d->items[i][0] = 'x'; /* not a dependency */
 	cachedeps_sort(d);
-	return ret;
+	return ret ? ret : cacheinputs_settled(ctx, d, err);
 }
 
 const char *cacheinputs_changed(const struct build_ctx *ctx,

@@ -267,8 +267,10 @@ int treecache_restore(struct build_ctx *ctx, struct error *err)
 	char *path;
 	int ret;
 
-	if (!ctx->cache || !treecache_plain_path(ctx->scratch) ||
-	    !(ctx->tree_key = treecache_key(ctx)))
+	if (!ctx->cache || !treecache_plain_path(ctx->scratch))
+		return 0;
+	cacheinputs_start(ctx);
+	if (!(ctx->tree_key = treecache_key(ctx)))
 		return 0;
 	path = treecache_path(ctx);
 	ret = cachefile_read(path, &e, &cerr);
