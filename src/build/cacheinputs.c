@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build/cachedeps.h"
 #include "build/cacheinputs.h"
@@ -103,11 +104,10 @@ static char *cacheinputs_ld(const struct cc_cmd *cmd)
 
 /* A file the linker's --trace names on @line ("PATH", "ARCHIVE(MEMBER)",
  * "-lNAME (PATH)"), if it exists; a new string or NULL. */
-static char *cacheinputs_traced(const struct build_ctx *ctx,
-				const struct cc_cmd *cmd, const char *line)
+static char *cacheinputs_traced(const struct cc_cmd *cmd, const char *line)
 {
 	const char *open = strrchr(line, '('), *end = line + strlen(line);
-	char *path, *id;
+	char *path;
 
 	if (open && end[-1] == ')' && open > line && open[-1] == ' ')
 		path = xstrndup(open + 1, end - open - 2);
@@ -120,18 +120,15 @@ static char *cacheinputs_traced(const struct build_ctx *ctx,
 		free(path);
 		path = abs;
 	}
-	id = cache_dep_id(path);
-	if (!strcmp(id, "absent")) {
+	if (access(path, F_OK) < 0) { /* not a file name: a message */
 		free(path);
 		path = NULL;
 	}
-	free(id);
 	return path;
 }
 
 /* What the link's -v and --trace output @text names. */
-static void cacheinputs_trace(const struct build_ctx *ctx,
-			      const struct cc_cmd *cmd, char *text,
+static void cacheinputs_trace(const struct cc_cmd *cmd, char *text,
 			      struct cachedeps *d)
 {
 	char *ld = cacheinputs_ld(cmd), *save = NULL, *line, *path;
@@ -141,7 +138,7 @@ static void cacheinputs_trace(const struct build_ctx *ctx,
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == ' ' || !line[0] || strchr(line, '='))
 			continue;
-		if ((path = cacheinputs_traced(ctx, cmd, line)))
+		if ((path = cacheinputs_traced(cmd, line)))
 			cachedeps_add(d, 'l', path);
 		free(path);
 	}
@@ -175,10 +172,10 @@ static int cacheinputs_link(const struct build_ctx *ctx,
 	if (!ret && (ret = spawn_wait(pid, argv[0], logp, err)) > 0)
 		ret = error_set(err, -EAGAIN,
 				"repeating the link of %s to list its inputs "
-				"failed (see %s)",
+				"failed (its output: %s, which --keep keeps)",
 				ctx->opts->binary, logp);
 	if (!ret && !(ret = file_read(logp, &text, &len, err)))
-		cacheinputs_trace(ctx, cmd, (char *)text, d);
+		cacheinputs_trace(cmd, (char *)text, d);
 	free(argv);
 	free(text);
 out_free:
