@@ -139,15 +139,23 @@ void arch_dwarf_regs(const arch_regs *r, uint64_t *out);
 
 /* ---- instructions ----------------------------------------------------- */
 
+/* One differing immediate operand: the instruction's offset in the
+ * function and the two values. */
+struct arch_imm_change {
+	uint64_t off;
+	int64_t old_imm, new_imm;
+};
+
 /*
  * arch_insn_imm_diff - compare two functions' code instruction by
  * instruction.  Returns 1 if they differ only in immediate operands, and
- * stores up to @max pairs of differing immediates in @old_imm/@new_imm
- * (*n gets the count); 0 if they differ otherwise; negative on error.
+ * stores up to @max of the differing immediates in @out (*n gets the
+ * count, which may exceed @max); 0 if they differ otherwise; negative on
+ * error.
  */
 int arch_insn_imm_diff(const unsigned char *a, size_t alen,
-		       const unsigned char *b, size_t blen, int64_t *old_imm,
-		       int64_t *new_imm, size_t max, size_t *n);
+		       const unsigned char *b, size_t blen,
+		       struct arch_imm_change *out, size_t max, size_t *n);
 
 /*
  * arch_disasm - write a human-readable listing of @len bytes of code at

@@ -135,17 +135,10 @@ static int read_view(const struct build_tree *t, const struct objfile *o,
 		     const char *const *funcs, size_t nfuncs, bool all,
 		     struct dw_view *v, struct error *err)
 {
-	const char *paren = strchr(o->key, '(');
-	char *path, *member = NULL;
+	char *path, *member;
 	int r;
 
-	if (paren) {
-		path = xasprintf("%s/%.*s", t->root, (int)(paren - o->key),
-				 o->key);
-		member = xstrndup(paren + 1, strlen(paren + 1) - 1);
-	} else {
-		path = xasprintf("%s/%s", t->root, o->key);
-	}
+	dw_object_path(t->root, o->key, &path, &member);
 	r = dw_view_read(path, member, funcs, nfuncs, all, v, err);
 	free(path);
 	free(member);
