@@ -6,7 +6,8 @@
 # another change), from one "}" line to another, and one changed while an
 # inserted line shifts it onto the same blank line are all patched, and the
 # process answers the fixed way; assert()s (one in a helper inlined into two
-# callers) below an insertion are still reported line-only and not patched.
+# callers) below an insertion are still reported line-only and not patched;
+# without -g (and --accept-no-debug) they are patched, with a warning.
 . "$(dirname "$0")/lib.sh"
 begin lineonly
 
@@ -113,4 +114,24 @@ for CC in gcc clang; do
 		stop_target "$PID"
 	done
 done
+
+section "gcc -O2 without -g: nothing is proven, the asserts are patched"
+SRC=$WORK/nodebug
+make_tree lines "$SRC"
+build_tree "$SRC" CC=gcc CFLAGS=-O2 || finish
+start_target T "$SRC/lines" || finish
+rm -f "$WORK/nodebug.sut"
+check "suture build shift.diff --accept-no-debug" suture build --src "$SRC" \
+	--patch "$TARGETS/lines/shift.diff" --binary lines --accept-no-debug \
+	-o "$WORK/nodebug.sut" -- make CC=gcc CFLAGS=-O2
+listed "$CHANGED" mul
+listed "$CHANGED" thrice
+check_match "  ... saying why" \
+	"warning: mul \(lines.c\) differs only in constants, but without line information \(build with -g\) they cannot be proven" \
+	"$OUT"
+check_nomatch "  ... and calling nothing __LINE__-only" \
+	"^only __LINE__ constants changed" "$OUT"
+check "  ... suture apply" suture apply "$T_PID" "$WORK/nodebug.sut"
+check_ask "  word changed" "$T_PORT" word fancy
+check_ask "  mul still multiplies" "$T_PORT" "mul 3" 21
 finish

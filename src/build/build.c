@@ -184,4 +184,5 @@ void build_ctx_free(struct build_ctx *ctx)
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		free(ctx->data_warnings[i]);
 	free(ctx->data_warnings);
+	free(ctx->data_unchecked);
 }

@@ -354,13 +354,62 @@ static int check_object(struct build_ctx *ctx, const struct objfile *p,
 		dw_view_free(&new);
 		return r;
 	}
-	if (!old.ncus || !new.ncus)
-		ctx->data_unchecked++;
-	else
+	if (!old.ncus || !new.ncus) {
+		XGROW(ctx->data_unchecked, ctx->data_unchecked_cap,
+		      ctx->ndata_unchecked + 1);
+		ctx->data_unchecked[ctx->ndata_unchecked++] = p->key;
+	} else
 		compare_views(ctx, p, &old, &new, bad);
 	dw_view_free(&old);
 	dw_view_free(&new);
 	return 0;
+}
+
+/* How many objects name lists show before "and N more". */
+#define DATA_NAMES_SHOWN 3
+
+/* "a.o, b.o, c.o and 4 more": the first objects of @v[0..n). */
+static char *data_names(const char *const *v, size_t n)
+{
+	char *s = xstrdup(""), *t;
+
+	for (size_t i = 0; i < n && i < DATA_NAMES_SHOWN; i++) {
+		t = xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
+		free(s);
+		s = t;
+	}
+	if (n <= DATA_NAMES_SHOWN)
+		return s;
+	t = xasprintf("%s and %zu more", s, n - DATA_NAMES_SHOWN);
+	free(s);
+	return t;
+}
+
+/*
+ * Objects without DWARF: what they hold cannot be checked, and a patch
+ * that renumbers an enum or changes a variable's type there would be
+ * silently wrong.  Refused unless the author accepts it explicitly.
+ */
+static int refuse_unchecked(struct build_ctx *ctx, struct error *err)
+{
+	size_t n = ctx->ndata_unchecked;
+	char *names = data_names(ctx->data_unchecked, n);
+	int r;
+
+	build_detail(ctx, "objects without debug information:");
+	for (size_t i = 0; i < n; i++)
+		build_detail(ctx, "  %s", ctx->data_unchecked[i]);
+	r = error_set(
+	    err, -EINVAL,
+	    "%zu object%s of the link set ha%s no debug information "
+	    "(%s): changes to the layout or type of data the running "
+	    "process holds (a renumbered enum, a changed variable type) "
+	    "cannot be checked there.  Build with -g (in CFLAGS), or "
+	    "pass --accept-no-debug to build the patch without that "
+	    "check for these objects",
+	    n, n == 1 ? "" : "s", n == 1 ? "s" : "ve", names);
+	free(names);
+	return r;
 }
 
 int data_check(struct build_ctx *ctx, struct error *err)
@@ -384,18 +433,24 @@ int data_check(struct build_ctx *ctx, struct error *err)
 		    "layout; a new field of an existing object can be "
 		    "attached as shadow data (suture_shadow_*, see README)",
 		    bad, bad == 1 ? "" : "s");
+	if (ctx->ndata_unchecked && !ctx->opts->accept_no_debug)
+		return refuse_unchecked(ctx, err);
 	return 0;
 }
 
 json_t *data_check_json(const struct build_ctx *ctx)
 {
-	json_t *warnings = json_array();
+	json_t *warnings = json_array(), *unchecked = json_array();
 
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		json_array_append_new(warnings,
 				      json_string(ctx->data_warnings[i]));
-	return json_pack("{s:I, s:I, s:I, s:o}", "types",
+	for (size_t i = 0; i < ctx->ndata_unchecked; i++)
+		json_array_append_new(unchecked,
+				      json_string(ctx->data_unchecked[i]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:o}", "types",
 			 (json_int_t)ctx->data_types, "variables",
 			 (json_int_t)ctx->data_vars, "objects_without_dwarf",
-			 (json_int_t)ctx->data_unchecked, "warnings", warnings);
+			 (json_int_t)ctx->ndata_unchecked, "unchecked_objects",
+			 unchecked, "warnings", warnings);
 }

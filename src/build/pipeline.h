@@ -75,6 +75,8 @@ struct build_opts {
 	const char *cache_dir;	/* the build cache (cache.h), or NULL:
 				   build everything */
 	bool keep;		/* keep the scratch directory */
+	bool accept_no_debug;	/* build although objects have no DWARF:
+				   their data goes unchecked (recorded) */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
 	void (*warn)(void *arg, const char *msg); /* warnings, may be NULL */
 	void *note_arg;				  /* for both */
@@ -138,10 +140,12 @@ struct build_ctx {
 	char *detail; /* multi-line explanation of a failure, or NULL */
 	size_t data_types, data_vars; /* types and variables data_check
 					 compared */
-	size_t data_unchecked;	      /* objects it could not check: no
-					 DWARF */
-	char **data_warnings;	      /* what data_check accepted but the author
-					 should know (full sentences) */
+	const char **data_unchecked;  /* keys of the objects it could not
+					 check (no DWARF), accepted with
+					 opts->accept_no_debug */
+	size_t ndata_unchecked, data_unchecked_cap;
+	char **data_warnings; /* what data_check accepted but the author
+				 should know (full sentences) */
 	size_t ndata_warnings, data_warnings_cap;
 };
 
@@ -200,7 +204,8 @@ void base_stamp(struct build_ctx *ctx);
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
 
 /* data_check_json - what data_check compared, for the build record (a new
- * reference): {"types", "variables", "objects_without_dwarf"}. */
+ * reference): {"types", "variables", "objects_without_dwarf" (a count),
+ * "unchecked_objects" (their keys), "warnings"}. */
 struct json_t *data_check_json(const struct build_ctx *ctx);
 
 /*
