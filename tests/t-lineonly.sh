@@ -6,7 +6,8 @@
 # another change), from one "}" line to another, and one changed while an
 # inserted line shifts it onto the same blank line are all patched, and the
 # process answers the fixed way; assert()s (one in a helper inlined into two
-# callers) below an insertion are still reported line-only and not patched;
+# callers, one in a header's static inline) below an insertion are still
+# reported line-only and not patched;
 # without -g (and --accept-no-debug) they are patched, with a warning.
 . "$(dirname "$0")/lib.sh"
 begin lineonly
@@ -83,6 +84,25 @@ line_shift() {
 	check "  revert" suture revert "$PID"
 }
 
+# header_shift - the same in a header: a line inserted above the assert of
+# lines.h's static inline half(), and mul changed.  Where half's code went
+# (half itself at -O0, service_handle at -O2) is __LINE__-only.
+header_shift() {
+	build_patch "$WORK/$TAG-hshift.sut" "$SRC" \
+		"$TARGETS/lines/hshift.diff" lines CC="$CC" "CFLAGS=$OPT -g" ||
+		return
+	listed "$CHANGED" mul
+	check_match "  ... half's assert is __LINE__-only where it was compiled" \
+		"(^| )(half|service_handle)( |\$)" "$(section_fns "$LINEONLY")"
+	check_nomatch "  the patch does not replace it" \
+		"(^| )(half|service_handle)( |\$)" \
+		"$(replaced "$WORK/$TAG-hshift.sut")"
+	check "  ... suture apply" suture apply "$PID" "$WORK/$TAG-hshift.sut"
+	check_ask "  mul changed" "$T_PORT" "mul 3" 24
+	check_ask "  half unchanged" "$T_PORT" "half 9" 4
+	check "  revert" suture revert "$PID"
+}
+
 for CC in gcc clang; do
 	for OPT in -O0 -O2; do
 		TAG=$CC$OPT
@@ -111,6 +131,7 @@ for CC in gcc clang; do
 
 		lookalike
 		line_shift
+		header_shift
 		stop_target "$PID"
 	done
 done

@@ -8,6 +8,7 @@
  * are applied, so a symbol's address plus an offset finds the one row
  * that covers the instruction.
  */
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -71,20 +72,34 @@ static void dw_lines_tidy(char *path)
 	*w = '\0';
 }
 
-/* The line-table row covering @addr.  Looked up CU by CU rather than with
- * dwfl_module_getsrc, which finds the CU through .debug_aranges: clang
- * writes none. */
-static Dwarf_Line *dw_lines_row(struct dw_lines *l, GElf_Addr addr)
+/* The line-table row covering @addr, and its CU in *cu.  Looked up CU by
+ * CU rather than with dwfl_module_getsrc, which finds the CU through
+ * .debug_aranges: clang writes none. */
+static Dwarf_Line *dw_lines_row(struct dw_lines *l, GElf_Addr addr,
+				Dwarf_Die **cu)
 {
-	Dwarf_Die *cu = NULL;
 	Dwarf_Addr bias;
 	Dwarf_Line *row;
 
-	while ((cu = dwfl_module_nextcu(l->mod, cu, &bias)))
-		if (dwarf_haspc(cu, addr - bias) > 0 &&
-		    (row = dwarf_getsrc_die(cu, addr - bias)))
+	*cu = NULL;
+	while ((*cu = dwfl_module_nextcu(l->mod, *cu, &bias)))
+		if (dwarf_haspc(*cu, addr - bias) > 0 &&
+		    (row = dwarf_getsrc_die(*cu, addr - bias)))
 			return row;
 	return NULL;
+}
+
+/* @file made absolute: clang names a header "./x.h", relative to the
+ * CU's DW_AT_comp_dir.  A new string, or NULL. */
+static char *dw_lines_path(Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute a;
+	const char *dir;
+
+	if (file[0] == '/')
+		return xstrdup(file);
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+	return dir ? xasprintf("%s/%s", dir, file) : NULL;
 }
 
 bool dw_lines_at(struct dw_lines *l, uint32_t sym, const char *name,
@@ -93,6 +108,7 @@ bool dw_lines_at(struct dw_lines *l, uint32_t sym, const char *name,
 	GElf_Sym s;
 	GElf_Addr addr;
 	const char *sname, *file;
+	Dwarf_Die *cu;
 	Dwarf_Line *row;
 	int line = 0;
 
@@ -100,11 +116,11 @@ bool dw_lines_at(struct dw_lines *l, uint32_t sym, const char *name,
 					NULL);
 	if (!sname || strcmp(sname, name))
 		return false;
-	row = dw_lines_row(l, addr + off);
+	row = dw_lines_row(l, addr + off, &cu);
 	file = row ? dwarf_linesrc(row, NULL, NULL) : NULL;
-	if (!file || dwarf_lineno(row, &line) || line <= 0)
+	if (!file || dwarf_lineno(row, &line) || line <= 0 ||
+	    !(out->file = dw_lines_path(cu, file)))
 		return false;
-	out->file = xstrdup(file);
 	out->line = line;
 	dw_lines_tidy(out->file);
 	return true;

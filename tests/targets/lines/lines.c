@@ -6,7 +6,7 @@
  *   brace N  -> 1 if N is the brace number, else 0
  *   twice N  -> 2 (N + 1), asserting N >= 0 in an inlined helper
  *   thrice N -> 3 (N + 1), the same, and N < 1000
- *   mul N    -> 7 N, asserting N != 9
+ *   mul N    -> 7 N, asserting N != 9; half N -> N / 2 (lines.h)
  *   word     -> a word
  */
 #include <assert.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "lines.h"
 
 __attribute__((noinline)) int lucky(int n)
 {
@@ -70,6 +70,8 @@ int service_handle(const char *req, char *reply, size_t len)
 		snprintf(reply, len, "%d", mul(n));
 	else if (!strcmp(req, "word"))
 		snprintf(reply, len, "%s", word());
+	else if (!strncmp(req, "half ", 5)) /* asserts N >= 0 (lines.h) */
+		snprintf(reply, len, "%d", half(n));
 	else
 		return -1;
 	return 0;
