@@ -19,6 +19,7 @@
  * code).  New types and new variables are fine.
  */
 #include <ctype.h>
+#include <elf.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -332,6 +333,21 @@ static int check_macros(struct build_ctx *ctx, struct error *err)
 	return r;
 }
 
+/*
+ * Whether @o holds anything a process could run or keep in memory: an
+ * allocated section with content (notes aside).  A file that preprocessing
+ * emptied (all of it under #ifdef WITH_TLS) compiles to an object without
+ * DWARF and without anything to check: its view, empty, is the truth.
+ */
+static bool holds_anything(const struct objfile *o)
+{
+	for (size_t i = 0; i < o->nsecs; i++)
+		if ((o->secs[i].flags & SHF_ALLOC) && o->secs[i].size &&
+		    o->secs[i].type != SHT_NOTE)
+			return true;
+	return false;
+}
+
 /* Check one patched object against its original. */
 static int check_object(struct build_ctx *ctx, const struct objfile *p,
 			size_t *bad, struct error *err)
@@ -354,7 +370,8 @@ static int check_object(struct build_ctx *ctx, const struct objfile *p,
 		dw_view_free(&new);
 		return r;
 	}
-	if (!old.ncus || !new.ncus) {
+	if ((!old.ncus && holds_anything(o)) ||
+	    (!new.ncus &&holds_anything(p))) {
 		XGROW(ctx->data_unchecked, ctx->data_unchecked_cap,
 		      ctx->ndata_unchecked + 1);
 		ctx->data_unchecked[ctx->ndata_unchecked++] = p->key;
