@@ -126,6 +126,13 @@ bool dw_lines_at(struct dw_lines *l, uint32_t sym, const char *name,
 	return true;
 }
 
+bool dw_lines_any(struct dw_lines *l)
+{
+	Dwarf_Addr bias;
+
+	return dwfl_module_nextcu(l->mod, NULL, &bias) != NULL;
+}
+
 void dw_lines_close(struct dw_lines *l)
 {
 	if (l && l->dwfl)

@@ -21,6 +21,9 @@ struct dw_lines;
 int dw_lines_open(const char *root, const char *key, struct dw_lines **out,
 		  struct error *err);
 
+/* dw_lines_any - whether the object has DWARF (a compilation unit) at all. */
+bool dw_lines_any(struct dw_lines *l);
+
 /* One attribution: the source file (as the line table names it, with
  * "." and ".." resolved; a new string) and the line. */
 struct dw_line {

@@ -27,9 +27,11 @@
  * it would pass only if a literal equal to its own line number changed
  * along with the line number while the line's text stayed the same, which
  * the text test rules out for a literal (a changed macro defined elsewhere
- * remains conceivable: docs/DESIGN.md).  Without line information nothing
- * is proven and the function is patched, with a warning.
+ * remains conceivable: docs/DESIGN.md).  Unproven, the function is patched:
+ * with a warning when an object has no DWARF at all, else with a note
+ * (suture build -v) naming the constant.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +60,7 @@ struct lineonly_proof {
 	const struct fn_result *f;
 	struct dw_lines *dw[TREE_COUNT];
 	struct lineonly_file text[TREE_COUNT];
-	bool no_lines; /* a build had no line for an instruction */
+	bool no_lines; /* a build has no DWARF at all */
 };
 
 static void lineonly_free(struct lineonly_file *f)
@@ -130,10 +132,7 @@ static bool lineonly_at(struct lineonly_proof *p, enum build_tree_id t,
 	const struct objfile *o = t == TREE_ORIG ? p->f->oobj : p->f->obj;
 	uint32_t sym = t == TREE_ORIG ? p->f->osym : p->f->sym;
 
-	if (dw_lines_at(p->dw[t], sym, o->syms[sym].name, off, out))
-		return true;
-	p->no_lines = true;
-	return false;
+	return dw_lines_at(p->dw[t], sym, o->syms[sym].name, off, out);
 }
 
 /* Whether constant change @c is proven a __LINE__ shift (see top). */
@@ -158,6 +157,14 @@ static bool lineonly_proven(struct lineonly_proof *p,
 	tb = lineonly_text(&p->text[1], b.line);
 	ok = ta && tb && !strcmp(ta, tb);
 out:
+	if (!ok)
+		build_note(p->ctx,
+			   "%s: constant %" PRId64 " -> %" PRId64
+			   " at +%#" PRIx64 " (lines %d -> %d of %s) is not "
+			   "proven a moved __LINE__: the function is patched",
+			   p->f->obj->syms[p->f->sym].name, c->old_imm,
+			   c->new_imm, c->off, a.line, b.line,
+			   b.file ? b.file : "no line table");
 	free(a.file);
 	free(b.file);
 	return ok;
@@ -172,7 +179,8 @@ static bool lineonly_prove(struct lineonly_proof *p,
 
 	for (int t = 0; t < TREE_COUNT; t++)
 		if (dw_lines_open(p->ctx->tree[t].root, objs[t]->key, &p->dw[t],
-				  NULL))
+				  NULL) ||
+		    !dw_lines_any(p->dw[t]))
 			p->no_lines = true;
 	for (size_t i = 0; i < n && ok && !p->no_lines; i++)
 		ok = lineonly_proven(p, &c[i]);
