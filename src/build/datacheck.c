@@ -17,6 +17,10 @@
  * Types that changed but that no patched function and no variable uses
  * are not the patch's business (a header change seen only by untouched
  * code).  New types and new variables are fine.
+ *
+ * An object without DWARF that holds code or data cannot be checked, so
+ * its presence refuses the build unless opts->accept_no_debug; accepted,
+ * the objects are kept in ctx->data_unchecked for the report and record.
  */
 #include <ctype.h>
 #include <elf.h>
@@ -348,6 +352,12 @@ static bool holds_anything(const struct objfile *o)
 	return false;
 }
 
+/* Whether object @o, read as @v, holds what its missing DWARF hides. */
+static bool unchecked(const struct dw_view *v, const struct objfile *o)
+{
+	return !v->ncus && holds_anything(o);
+}
+
 /* Check one patched object against its original. */
 static int check_object(struct build_ctx *ctx, const struct objfile *p,
 			size_t *bad, struct error *err)
@@ -370,8 +380,7 @@ static int check_object(struct build_ctx *ctx, const struct objfile *p,
 		dw_view_free(&new);
 		return r;
 	}
-	if ((!old.ncus && holds_anything(o)) ||
-	    (!new.ncus &&holds_anything(p))) {
+	if (unchecked(&old, o) || unchecked(&new, p)) {
 		XGROW(ctx->data_unchecked, ctx->data_unchecked_cap,
 		      ctx->ndata_unchecked + 1);
 		ctx->data_unchecked[ctx->ndata_unchecked++] = p->key;

@@ -36,7 +36,8 @@
  * presence.c and mismatch.c/producer.c (what verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
  * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
- * (__LINE__-only changes), pbuild.c (assembling a struct patch).
+ * (__LINE__-only changes, proven with dwlines.c: instruction to source
+ * line), pbuild.c (assembling a struct patch).
  *
  * build_run() in build.c drives them.  Stages never print; they report
  * progress through opts->note, what the user should know but does not
