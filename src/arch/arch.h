@@ -190,6 +190,30 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
 void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
 			size_t len);
 
+/* ---- control flow ------------------------------------------------------ */
+
+/* How an instruction may leave the straight line (calls do not count). */
+enum arch_flow {
+	ARCH_FLOW_RETURN,   /* back to the caller */
+	ARCH_FLOW_JUMP,	    /* a direct jump, conditional or not */
+	ARCH_FLOW_INDIRECT, /* a jump through a register or memory */
+};
+
+struct arch_flow_insn {
+	uint64_t off; /* of the instruction, from the start of the code */
+	size_t size;  /* bytes */
+	enum arch_flow kind;
+};
+
+/*
+ * arch_code_flow - the instructions of the @len bytes of code at @code that
+ * may leave the straight line, in order, into *out (*n entries; the caller
+ * frees the array).  -EINVAL if the bytes do not all decode (*out is still
+ * set), -ENOMEM if the decoder cannot start.
+ */
+int arch_code_flow(const unsigned char *code, size_t len,
+		   struct arch_flow_insn **out, size_t *n);
+
 /* ---- object code comparison ------------------------------------------ */
 
 /*

@@ -21,6 +21,8 @@
  *   verify.c    refuse unless the rebuilt original matches the target
  *   compare.c   classify every function: unchanged, changed, new, or
  *               changed only in __LINE__ constants
+ *   noreturn.c  warn about a changed function a thread never leaves
+ *               (main, code that cannot return): apply would time out
  *   datacheck.c refuse changes to the layout or type of data the process
  *               holds (from both builds' DWARF, via dwtypes.c)
  *   compare.c   (compare_variables) refuse a changed size or initializer
@@ -181,6 +183,7 @@ int objects_load(struct build_ctx *ctx, struct error *err);
 void treecache_store(struct build_ctx *ctx);
 int verify_target(struct build_ctx *ctx, struct error *err);
 int compare_objects(struct build_ctx *ctx, struct error *err);
+void noreturn_warn(const struct build_ctx *ctx);
 int data_check(struct build_ctx *ctx, struct error *err);
 int compare_variables(struct build_ctx *ctx, struct error *err);
 int emit_patch(struct build_ctx *ctx, struct error *err);
@@ -190,17 +193,25 @@ int record_info(struct build_ctx *ctx, struct error *err);
  * The patch a stacked patch builds on (base.c).  base_load reads opts->on
  * and checks it is for the same binary; base_write_diffs puts its diffs
  * (all those it was built from, in order) into the scratch directory, for
- * tree_prepare to apply to both trees before the new ones; base_replaces
- * tells verify_target which functions of the target (at link-time @addr,
- * called @name) differ from the rebuilt "original" because of the base
- * patch: those it replaced and those whose __LINE__ constants it shifted.
- * base_stamp records the dependency in the new patch; base_diffs_json is
- * the base's diffs for the build record (a new reference).
+ * tree_prepare to apply to both trees before the new ones; base_running
+ * tells verify_target what code runs at function @ts (called @name) of the
+ * target once the base patch is applied, for the rebuilt "original" to be
+ * compared with: the base's replacement if it replaced the function, else
+ * the target's own bytes; false when neither can be compared (the base
+ * only shifted its __LINE__ constants).  out->bytes is NULL if the code is
+ * not at hand.  base_stamp records the dependency in the new patch;
+ * base_diffs_json is the base's diffs for the build record (a new
+ * reference).
  */
+struct base_code {
+	const unsigned char *bytes;
+	uint64_t size;
+	char where[PATCH_NAME_MAX + 16]; /* "the target", "patch 'NAME'" */
+};
 int base_load(struct build_ctx *ctx, struct error *err);
 int base_write_diffs(struct build_ctx *ctx, struct error *err);
-bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
-		   const char *name);
+bool base_running(const struct build_ctx *ctx, const struct target_sym *ts,
+		  const char *name, struct base_code *out);
 void base_stamp(struct build_ctx *ctx);
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
 
