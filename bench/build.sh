@@ -1,7 +1,7 @@
 # build.sh - how long `suture build` takes against a plain clean build
 # (issue 6, item 4), on the real program of the test suite: mosquitto
-# (tests/real/README.md), fetched with fetch-and-prepare.sh (downloads
-# cached in ~/.cache/debian-sources).
+# (tests/real/README.md), fetched with scripts/debsrc (downloads cached in
+# /var/cache/suture/debian-sources).
 #
 # The original is CVE-2023-0809's "before" tree.  First patch: that fix;
 # second patch for the same original: the CVE-2023-28366 fix (its diff
@@ -19,14 +19,12 @@
 MQ_MAKE=(make -j2 WITH_TLS=no WITH_CJSON=no WITH_DOCS=no WITH_WEBSOCKETS=no
 	WITH_SRV=no "CFLAGS=-Wall -g -O2 -Wconversion -Wextra")
 
-# mq_fetch - $WORK/mq/{0809,28366}/ with before/ and before-after.diff.
+# mq_fetch - $WORK/mq/{0809,28366}/ with before/ and fix.diff.
 mq_fetch() {
-	local tool=/work/shared/tools/fetch-and-prepare.sh fix
-	[ -x "$ROOT/../shared/tools/fetch-and-prepare.sh" ] &&
-		tool=$ROOT/../shared/tools/fetch-and-prepare.sh
+	local fix
 	for fix in 0809 28366; do
-		[ -s "$WORK/mq/$fix/before-after.diff" ] && continue
-		timeout 600 "${FETCH_PREPARE:-$tool}" -p -f mosquitto \
+		[ -s "$WORK/mq/$fix/fix.diff" ] && continue
+		timeout 600 "$ROOT/scripts/debsrc" mosquitto \
 			"CVE-2023-$fix.patch" "$WORK/mq/$fix" >/dev/null 2>&1 ||
 			return 1
 	done
@@ -55,9 +53,9 @@ mq_patch() {
 mq_pair() {
 	rm -rf "$WORK/mq/cache"
 	timed_s "$3.first" mq_patch "$WORK/mq/$1.sut" \
-		"$WORK/mq/$1/before-after.diff" &&
+		"$WORK/mq/$1/fix.diff" &&
 		timed_s "$3.second" mq_patch "$WORK/mq/$2.sut" \
-			"$WORK/mq/$2/before-after.diff"
+			"$WORK/mq/$2/fix.diff"
 }
 
 bench_build() {

@@ -38,12 +38,12 @@
 # fixed behaviour on the same process (and that publish/subscribe still
 # works), `suture revert`, see the unfixed behaviour again.
 #
-# The source comes from Debian's archive through fetch-and-prepare.sh
-# (cached in ~/.cache/debian-sources); when it cannot be had the test FAILS.
+# The source comes from Debian's archive through scripts/debsrc (downloads
+# cached in /var/cache/suture/debian-sources); when it cannot be had the
+# test FAILS.
 #
 # Environment: MOSQUITTO_FIXES="0809 28366" (the default; "all" adds 0015)
-# selects the fixes;
-# FETCH_PREPARE=path of fetch-and-prepare.sh.
+# selects the fixes.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
@@ -62,26 +62,11 @@ FIXES=${MOSQUITTO_FIXES:-0809 28366}
 MAKEFLAGS_MQ=(WITH_TLS=no WITH_CJSON=no WITH_DOCS=no WITH_WEBSOCKETS=no
 	WITH_SRV=no "CFLAGS=-Wall -g -O2 -Wconversion -Wextra")
 
-# --- locating the fetch tool -------------------------------------------
-find_fetch_tool() {
-	local c
-	for c in "${FETCH_PREPARE:-}" "$ROOT/../shared/tools/fetch-and-prepare.sh" \
-		/work/shared/tools/fetch-and-prepare.sh; do
-		[ -n "$c" ] && [ -x "$c" ] && { echo "$c"; return 0; }
-	done
-	return 1
-}
-
-# fetch PATCH DIR: DIR/before, DIR/after, DIR/before-after.diff.
+# fetch PATCH DIR: DIR/before, DIR/after, DIR/fix.diff (scripts/debsrc).
 fetch() {
-	local tool
-	if ! tool=$(find_fetch_tool); then
-		fail "fetch $PKG $1: fetch-and-prepare.sh not found (looked in \$FETCH_PREPARE, $ROOT/../shared/tools, /work/shared/tools)"
-		return 1
-	fi
-	run timeout 600 "$tool" -p -f "$PKG" "$1" "$2"
+	run timeout 600 "$ROOT/scripts/debsrc" "$PKG" "$2" "$1"
 	if [ "$RC" -ne 0 ]; then
-		fail "fetch $PKG source with $1 from Debian's archive (apt-get source): is the archive reachable?" "$OUT"
+		fail "fetch $PKG source with $1 from Debian's archive (scripts/debsrc)" "$OUT"
 		return 1
 	fi
 	pass "fetch $PKG source, before/after $1 ($(awk '/^version:/ {print $2}' "$2/INFO"))"
@@ -240,7 +225,7 @@ live_patch() {
 
 	t0=$SECONDS
 	run suture build -v --name "$name" --src "$dir/service-src" \
-		--patch "$dir/before-after.diff" --binary src/mosquitto \
+		--patch "$dir/fix.diff" --binary src/mosquitto \
 		-o "$dir/fix.sut" -- make -j2 "${MAKEFLAGS_MQ[@]}"
 	t1=$SECONDS
 	printf '%s\n' "$OUT" >"$dir/build.out"
