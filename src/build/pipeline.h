@@ -34,8 +34,10 @@
  *
  * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), objcache.c (its
  * object cache), cache.c/cachefile.c/cachekey.c (the build cache's
- * directory, entries and keys), cclog.c (the wrapper's log),
- * presence.c and mismatch.c/producer.c (what verify.c checks and says),
+ * directory, entries and keys), cachedeps.c/cacheinputs.c (what a build
+ * read outside the tree), cclog.c (the wrapper's log), presence.c,
+ * refcheck.c (what functions refer to) and mismatch.c/producer.c (what
+ * verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
  * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
  * (__LINE__-only changes, proven with dwlines.c: instruction to source
