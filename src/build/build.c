@@ -138,13 +138,12 @@ int build_run(struct build_ctx *ctx, struct error *err)
 	    (ctx->opts->root && (ret = sandbox_check(ctx->opts->root, err))))
 		return ret;
 	if (!ctx->opts->target && access(ctx->target_path, F_OK) < 0)
-		return error_set(
-		    err, -ENOENT,
-		    "%s does not exist: --binary names the "
-		    "linked file relative to the source tree "
-		    "(or to --build-dir), or give the running binary "
-		    "with --target",
-		    ctx->target_path);
+		return error_set(err, -ENOENT,
+				 "%s does not exist: --binary names the "
+				 "linked file relative to the source tree "
+				 "(or --build-dir), or give the running "
+				 "binary with --target",
+				 ctx->target_path);
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
 	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;

@@ -7,10 +7,11 @@
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
  *               directory, skipping build artifacts; apply the diffs to
  *               patched/
+ *   bdrun.c     (builddir_prepare) the copies' CMake or meson build
+ *               directories (builddir.h), configured by run.c before
+ *               the builds
  *   treecache.c (treecache_restore) put the original's build back from
  *               the build cache if it holds it (cache.h)
- *   builddir.c  (builddir_prepare) the copies' CMake or meson build
- *               directories, configured by run.c before the builds
  *   run.c       build both copies (or only patched/) with the compiler
  *               wrapper first on PATH, inside the --root file system if
  *               given (sandbox.c)
