@@ -86,6 +86,12 @@ sut_build() {
 		"$(listed "$OUT" "changed functions:")"
 }
 
+# comp_dir OBJ: the DW_AT_comp_dir of OBJ's first compilation unit.
+comp_dir() {
+	readelf --debug-dump=info "$1" 2>/dev/null |
+		sed -n 's/.*DW_AT_comp_dir.*: //p' | head -n 1
+}
+
 # live PROG SUT: apply SUT to the running demo PROG, check, revert.
 live() {
 	local pid
@@ -136,9 +142,9 @@ if sut_build "suture build --binary build/$LIB -- cmake --build build --target c
 	check_match "suture build found the CMake build directory" \
 		"CMake build directory $SRC/build: each copy gets a fresh one at build" "$BUILD_OUT"
 	S=$(kept_scratch "$BUILD_OUT")
-	cache=$S/orig/build/CMakeCache.txt
+	cache=$S/patched/build/CMakeCache.txt
 	check_eq "the copy's build directory is its own (CMAKE_HOME_DIRECTORY)" \
-		"$S/orig" "$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$cache")"
+		"$S/patched" "$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$cache")"
 	check_eq "the copy is configured with the user's options" \
 		"CMAKE_BUILD_TYPE:STRING=RelWithDebInfo ENABLE_CJSON_UTILS:BOOL=On" \
 		"$(grep -E '^(CMAKE_BUILD_TYPE|ENABLE_CJSON_UTILS):' "$cache" | xargs)"
@@ -157,8 +163,15 @@ section "out-of-tree build directory: cmake -S SRC -B DIR, --build-dir DIR"
 OB=$WORK/cjson-build
 if cmake_build "$SRC" "$OB" "${OPTS[@]}" -DENABLE_CJSON_TEST=Off &&
 	demo pointer-out "$OB" &&
-	sut_build "suture build --build-dir DIR --binary $LIB" \
+	sut_build "suture build --build-dir DIR --binary $LIB" --keep \
 		--src "$SRC" --build-dir "$OB" --binary "$LIB" -o "$WORK/fix-out.sut"; then
+	# CMake compiles in the build directory: the debug information names
+	# it (DW_AT_comp_dir), and the wrapper maps the copy's back to DIR.
+	S=$(kept_scratch "$BUILD_OUT")
+	obj=CMakeFiles/cjson_utils.dir/cJSON_Utils.c.o
+	check_eq "the rebuilt object's compilation directory is the user's build directory" \
+		"$(comp_dir "$OB/$obj")" "$(comp_dir "$S/patched/.suture-build/$obj")"
+	rm -rf "$S"
 	live pointer-out "$WORK/fix-out.sut"
 fi
 

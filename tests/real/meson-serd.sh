@@ -22,7 +22,9 @@
 #     tests (test_node, test_string, ... : the 8 of `meson test --suite
 #     unit`) run as patched processes: held before main() by gate-shim.c,
 #     patched, released, and they must pass.
-#  2. refusal: a meson build directory outside the tree.
+#  2. a diff that also changes meson.build: the user's build directory is
+#     left alone (a copy of it would regenerate the user's).
+#  3. refusal: a meson build directory outside the tree.
 #
 # The source comes from Debian's archive through scripts/debsrc (downloads
 # cached in /var/cache/suture/debian-sources); when it cannot be had the
@@ -74,9 +76,9 @@ expect_fixed() {
 		"$(lines_ask "$2" -10000000000000000)"
 }
 
-# copy_option SCRATCH NAME: option NAME of the orig copy's build directory.
+# copy_option SCRATCH NAME: option NAME of the patched copy's build directory.
 copy_option() {
-	json_get "$(cat "$1/orig/build/meson-info/intro-buildoptions.json")" \
+	json_get "$(cat "$1/patched/build/meson-info/intro-buildoptions.json")" \
 		'join(" ", map { my $v = $_->{value}; ref $v eq "ARRAY" ? @$v : $v }
 			grep { $_->{name} eq "'"$2"'" } @$j)'
 }
@@ -130,9 +132,9 @@ S=$(kept_scratch "$BUILD_OUT")
 check_eq "the copy is set up with the user's buildtype" debugoptimized "$(copy_option "$S" buildtype)"
 check_eq "the copy is set up with the user's CFLAGS (as c_args)" "$CFLAGS_USER" "$(copy_option "$S" c_args)"
 check_match "the copy compiles with the wrapper" "C compiler for the host machine: cc " \
-	"$(cat "$S/orig/build/meson-logs/meson-log.txt")"
+	"$(cat "$S/patched/build/meson-logs/meson-log.txt")"
 check_eq "the copy compiled through the wrapper (a compile of src/node.c logged)" 1 \
-	"$(grep -c '"[^"]*src/node\.c"' "$S/orig.cclog")"
+	"$(grep -c '"[^"]*src/node\.c"' "$S/patched.cclog")"
 rm -rf "$S"
 
 lines_start SVC "$WORK/serd-before"
@@ -144,6 +146,25 @@ check_match "suture status lists the patch" "$NAME" "$(suture status "$pid" 2>&1
 check "suture revert $pid" suture revert "$pid"
 expect_unfixed "reverted" SVC
 stop_target "$pid"
+
+section "a diff that also touches meson.build"
+# ninja regenerates a build directory whose meson.build changed; a copy of
+# the user's would run meson on the user's tree and build directory (its
+# build.ninja names them by absolute path).  The copies' own are set up
+# after the diffs are applied, and the user's is left alone.
+{
+	cat "$FIXDIFF"
+	printf -- '--- a/meson.build\n+++ b/meson.build\n@@ -1,2 +1,3 @@\n'
+	head -n 2 "$SRC/meson.build" | sed 's/^/ /'
+	echo '+# suture test: a comment'
+} >"$WORK/fix-meson.diff"
+touch "$WORK/marker"
+sleep 1
+run suture build --name "$NAME" --src "$SRC" --patch "$WORK/fix-meson.diff" \
+	--binary "build/$LIB" -o "$WORK/fix2.sut"
+check_eq "suture build with meson.build changed succeeds (exit $RC)" 0 "$RC"
+check_eq "the user's build directory is left alone (nothing in it is newer)" "" \
+	"$(find "$SRC/build" -newer "$WORK/marker" | head -n 5)"
 
 section "serd's unit tests, patched before main()"
 for t in "$SRC"/build/test/test_*; do
