@@ -6,10 +6,12 @@
  * With SUTURE_TEST_GATE=FIFO in the environment, its constructor creates
  * FIFO.ready (the test's sign that the program got this far) and then
  * blocks reading one byte from FIFO.  It waits in a read, not in a stop
- * signal: a process stopped by SIGSTOP is resumed by the attach of
- * `suture apply` (a ptrace seize ends a job-control stop), so it would run
- * on unpatched while the patch is being applied.  Both variables are
- * removed before main(), so that programs the test starts run ungated.
+ * signal: a program that stops itself with raise(SIGSTOP) here is resumed
+ * by today's `suture apply`, which then reports that the process exited
+ * while it was working on it (the program ran to its end unpatched); a
+ * process stopped from outside stays stopped (t-odd, t-edge).  Both
+ * variables are removed before main(), so that programs the test starts
+ * run ungated.
  */
 #include <fcntl.h>
 #include <stdio.h>
