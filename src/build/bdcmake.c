@@ -75,6 +75,22 @@ static void bdcmake_entry(struct builddir *b, const char *key, const char *type,
 	builddir_push(b, xasprintf("-D%s:%s=%s", key, type, value));
 }
 
+/* The configure's generator (@gen, taken) and directories, run in the
+ * copy's root; the default build command. */
+static void bdcmake_finish(struct builddir *b, char *gen)
+{
+	builddir_push(b, xstrdup("-G"));
+	builddir_push(b, gen);
+	builddir_push(b, xstrdup("-S"));
+	builddir_push(b, xstrdup("."));
+	builddir_push(b, xstrdup("-B"));
+	builddir_push(b, xstrdup(b->rel));
+	b->build = xcalloc(4, sizeof(*b->build));
+	b->build[0] = xstrdup("cmake");
+	b->build[1] = xstrdup("--build");
+	b->build[2] = xstrdup(b->rel);
+}
+
 int bdcmake_read(struct builddir *b, struct error *err)
 {
 	char *path = xasprintf("%s/CMakeCache.txt", b->user);
@@ -101,17 +117,8 @@ int bdcmake_read(struct builddir *b, struct error *err)
 				path, gen ? "CMAKE_C_COMPILER" : "generator");
 		goto out_free;
 	}
-	builddir_push(b, xstrdup("-G"));
-	builddir_push(b, gen);
+	bdcmake_finish(b, gen);
 	gen = NULL;
-	builddir_push(b, xstrdup("-S"));
-	builddir_push(b, xstrdup("."));
-	builddir_push(b, xstrdup("-B"));
-	builddir_push(b, xstrdup(b->rel));
-	b->build = xcalloc(4, sizeof(*b->build));
-	b->build[0] = xstrdup("cmake");
-	b->build[1] = xstrdup("--build");
-	b->build[2] = xstrdup(b->rel);
 out_free:
 	free(gen);
 	free(path);
