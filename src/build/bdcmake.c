@@ -9,7 +9,8 @@
  * directory's own path) and the STATIC ones (set by project() from the
  * paths of the tree), which a fresh configure recreates for the copy.  The
  * generator (CMAKE_GENERATOR, internal) is kept with -G, so that the same
- * tool builds.  CMAKE_C_COMPILER is given by its name only: found on PATH,
+ * tool builds.  A compiler launcher (CMAKE_C_COMPILER_LAUNCHER=ccache) is
+ * left out.  CMAKE_C_COMPILER is given by its name only: found on PATH,
  * it is the wrapper (builddir_find checks that the wrapper then runs the
  * same compiler).  Environment variables such as CFLAGS need no care:
  * CMake's first configure turned them into cache entries.
@@ -50,6 +51,15 @@ static bool bdcmake_split(char *line, char **key, char **type, char **value)
 	return true;
 }
 
+/* Whether @key is CMAKE_<LANG>_COMPILER_LAUNCHER. */
+static bool bdcmake_is_launcher(const char *key)
+{
+	static const char suffix[] = "_COMPILER_LAUNCHER";
+	size_t n = strlen(key), sl = sizeof(suffix) - 1;
+
+	return n > sl && !strcmp(key + n - sl, suffix);
+}
+
 /* One cache entry into @b; the generator into *@gen. */
 static void bdcmake_entry(struct builddir *b, const char *key, const char *type,
 			  const char *value, char **gen)
@@ -61,7 +71,9 @@ static void bdcmake_entry(struct builddir *b, const char *key, const char *type,
 		}
 		return;
 	}
-	if (!strcmp(type, "STATIC"))
+	/* A compiler launcher (ccache) could serve objects compiled
+	 * without the wrapper's options; the copies do without. */
+	if (!strcmp(type, "STATIC") || bdcmake_is_launcher(key))
 		return;
 	if (!strcmp(key, "CMAKE_C_COMPILER")) {
 		const char *base = strrchr(value, '/');
