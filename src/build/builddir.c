@@ -214,13 +214,6 @@ int builddir_find(struct build_ctx *ctx, struct error *err)
 	if ((ret = builddir_locate(ctx, b, err)) ||
 	    (ret = builddir_refuse(ctx, b, err)))
 		return ret;
-	if (!b->user) {
-		ctx->bdir = NULL;
-		free(b);
-		ctx->binary = xstrdup(ctx->opts->binary);
-		return 0;
-	}
-	b->kind = builddir_kind(b->user);
 	/* --binary is relative to --build-dir if given, else to --src. */
 	ctx->binary = given ? xasprintf("%s/%s", b->rel, ctx->opts->binary)
 			    : xstrdup(ctx->opts->binary);
@@ -228,6 +221,12 @@ int builddir_find(struct build_ctx *ctx, struct error *err)
 		ctx->target_path =
 		    xasprintf("%s/%s", given ? b->user : ctx->src_real,
 			      ctx->opts->binary);
+	if (!b->user) {
+		ctx->bdir = NULL;
+		free(b);
+		return 0;
+	}
+	b->kind = builddir_kind(b->user);
 	if ((ret = b->kind == BUILDDIR_CMAKE ? bdcmake_read(b, err)
 					     : bdmeson_read(b, err)) ||
 	    (ret = builddir_check_compiler(ctx, b, err)))
