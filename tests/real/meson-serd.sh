@@ -23,7 +23,8 @@
 #     unit`) run as patched processes: held before main() by gate-shim.c,
 #     patched, released, and they must pass.
 #  2. a diff that also changes meson.build: the user's build directory is
-#     left alone (a copy of it would regenerate the user's).
+#     left alone (a copy of it would regenerate the user's); one that breaks
+#     it: the patched copy's failed setup is reported with its log's end.
 #  3. refusal: a meson build directory outside the tree.
 #
 # The source comes from Debian's archive through scripts/debsrc (downloads
@@ -165,6 +166,20 @@ run suture build --name "$NAME" --src "$SRC" --patch "$WORK/fix-meson.diff" \
 check_eq "suture build with meson.build changed succeeds (exit $RC)" 0 "$RC"
 check_eq "the user's build directory is left alone (nothing in it is newer)" "" \
 	"$(find "$SRC/build" -newer "$WORK/marker" | head -n 5)"
+
+# A diff that breaks meson.build: the patched copy's setup fails, and the
+# builder says so with the end of its log.
+n=$(wc -l <"$SRC/meson.build")
+{
+	printf -- '--- a/meson.build\n+++ b/meson.build\n@@ -%d,2 +%d,3 @@\n' $((n - 1)) $((n - 1))
+	tail -n 2 "$SRC/meson.build" | sed 's/^/ /'
+	echo '+suture_test_no_such_function()'
+} >"$WORK/broken-meson.diff"
+run suture build --name "$NAME" --src "$SRC" --patch "$WORK/broken-meson.diff" \
+	--binary "build/$LIB" -o "$WORK/x.sut"
+check_match "a meson.build the diff breaks: the patched copy's setup failure is reported (exit $RC)" \
+	"configuring the patched tree's build directory build failed \(meson exited with status 1\)" "$OUT"
+check_match "... with the end of its log" "suture_test_no_such_function" "$OUT"
 
 section "serd's unit tests, patched before main()"
 for t in "$SRC"/build/test/test_*; do
