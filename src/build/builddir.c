@@ -91,7 +91,7 @@ static char *builddir_search(const char *src, const char *binary)
 }
 
 /* The first @name on the wrapper's PATH (the root's, under it), a real
- * path, or NULL. */
+ * path, or NULL: the compiler the wrapper would run. */
 static char *builddir_which(const struct build_ctx *ctx, const char *name)
 {
 	const char *root = ctx->opts->root ? ctx->opts->root : "";
@@ -105,6 +105,11 @@ static char *builddir_which(const struct build_ctx *ctx, const char *name)
 
 		if (access(cand, X_OK) == 0)
 			found = realpath(cand, NULL);
+		/* The wrapper passes over ccache's symlinks (ccwrap.c). */
+		if (found && !strcmp(strrchr(found, '/'), "/ccache")) {
+			free(found);
+			found = NULL;
+		}
 		free(cand);
 	}
 	free(path);
