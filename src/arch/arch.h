@@ -139,15 +139,23 @@ void arch_dwarf_regs(const arch_regs *r, uint64_t *out);
 
 /* ---- instructions ----------------------------------------------------- */
 
+/* One differing immediate operand: the instruction's offset in the
+ * function and the two values. */
+struct arch_imm_change {
+	uint64_t off;
+	int64_t old_imm, new_imm;
+};
+
 /*
  * arch_insn_imm_diff - compare two functions' code instruction by
  * instruction.  Returns 1 if they differ only in immediate operands, and
- * stores up to @max pairs of differing immediates in @old_imm/@new_imm
- * (*n gets the count); 0 if they differ otherwise; negative on error.
+ * stores up to @max of the differing immediates in @out (*n gets the
+ * count, which may exceed @max); 0 if they differ otherwise; negative on
+ * error.
  */
 int arch_insn_imm_diff(const unsigned char *a, size_t alen,
-		       const unsigned char *b, size_t blen, int64_t *old_imm,
-		       int64_t *new_imm, size_t max, size_t *n);
+		       const unsigned char *b, size_t blen,
+		       struct arch_imm_change *out, size_t max, size_t *n);
 
 /*
  * arch_disasm - write a human-readable listing of @len bytes of code at
@@ -181,6 +189,30 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
  */
 void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
 			size_t len);
+
+/* ---- control flow ------------------------------------------------------ */
+
+/* How an instruction may leave the straight line (calls do not count). */
+enum arch_flow {
+	ARCH_FLOW_RETURN,   /* back to the caller */
+	ARCH_FLOW_JUMP,	    /* a direct jump, conditional or not */
+	ARCH_FLOW_INDIRECT, /* a jump through a register or memory */
+};
+
+struct arch_flow_insn {
+	uint64_t off; /* of the instruction, from the start of the code */
+	size_t size;  /* bytes */
+	enum arch_flow kind;
+};
+
+/*
+ * arch_code_flow - the instructions of the @len bytes of code at @code that
+ * may leave the straight line, in order, into *out (*n entries; the caller
+ * frees the array).  -EINVAL if the bytes do not all decode (*out is still
+ * set), -ENOMEM if the decoder cannot start.
+ */
+int arch_code_flow(const unsigned char *code, size_t len,
+		   struct arch_flow_insn **out, size_t *n);
 
 /* ---- object code comparison ------------------------------------------ */
 

@@ -75,16 +75,15 @@ static bool verify_differs(const struct objfile *o, const struct obj_symbol *y,
 	return eq != 1;
 }
 
+/* Compare with @c, the code that runs there (base_running). */
 static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 			    const struct objfile *o, const struct obj_symbol *y,
-			    const struct target_sym *ts)
+			    const struct base_code *c)
 {
-	const unsigned char *theirs =
-	    target_bytes(ctx->target, ts->value, ts->size);
 	size_t moff, toff;
 
 	vs->checked++;
-	if (!verify_differs(o, y, theirs, ts->size, &moff, &toff))
+	if (!verify_differs(o, y, c->bytes, c->size, &moff, &toff))
 		return;
 	if (!vs->first_bad)
 		vs->first_bad = o;
@@ -92,11 +91,11 @@ static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 		return;
 	build_detail(ctx,
 		     "  %s (%s): differs at +%#zx (%" PRIu64
-		     " bytes rebuilt, %" PRIu64 " in the target)",
-		     y->name, o->key, moff, y->size, ts->size);
-	if (o->secs[y->shndx].data && theirs)
+		     " bytes rebuilt, %" PRIu64 " in %s)",
+		     y->name, o->key, moff, y->size, c->size, c->where);
+	if (o->secs[y->shndx].data && c->bytes)
 		mismatch_listing(ctx, o->secs[y->shndx].data + y->value,
-				 y->size, moff, theirs, ts->size, toff);
+				 y->size, moff, c->bytes, c->size, toff);
 }
 
 static int verify_object(struct build_ctx *ctx, const struct objfile *o,
@@ -105,6 +104,7 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 	for (size_t i = 0; i < o->nsyms; i++) {
 		const struct obj_symbol *y = &o->syms[i];
 		const struct target_sym *ts;
+		struct base_code c;
 		int ret;
 
 		if (y->type != STT_FUNC || !obj_sym_defined(o, y))
@@ -114,9 +114,8 @@ static int verify_object(struct build_ctx *ctx, const struct objfile *o,
 			return ret;
 		if (!ts)
 			continue; /* presence_check reports it */
-		if (base_replaces(ctx, ts->value, y->name))
-			continue; /* the base patch's version is running */
-		verify_function(ctx, vs, o, y, ts);
+		if (base_running(ctx, ts, y->name, &c))
+			verify_function(ctx, vs, o, y, &c);
 	}
 	return 0;
 }

@@ -18,11 +18,10 @@
 static const char usage_text[] =
     "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
-    "                    [--build-dir DIR] [--target FILE] [--debug-file "
-    "FILE]\n"
-    "                    [--root DIR]\n"
+    "                    [--build-dir DIR] [--target FILE]\n"
+    "                    [--debug-file FILE] [--root DIR]\n"
     "                    [--no-cache | --cache-dir DIR] [--keep] [-v]\n"
-    "                    [-- BUILD-COMMAND...]\n"
+    "                    [--accept-no-debug] [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
     "directory, once as is and once with the diffs applied, compare the\n"
@@ -51,6 +50,8 @@ static const char usage_text[] =
     "                   $XDG_CACHE_HOME/suture or ~/.cache/suture)\n"
     "  --no-cache       build everything, read and store nothing\n"
     "  --keep           keep the scratch directory\n"
+    "  --accept-no-debug  build even if objects have no debug information\n"
+    "                   (-g): data layouts there go unchecked (recorded)\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make, or as --build-dir)\n";
 
@@ -67,6 +68,7 @@ static const struct option long_opts[] = {
     {"cache-dir", required_argument, NULL, 'C'},
     {"no-cache", no_argument, NULL, 'N'},
     {"keep", no_argument, NULL, 'k'},
+    {"accept-no-debug", no_argument, NULL, 'D'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -142,6 +144,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'k':
 			a->opts.keep = true;
+			break;
+		case 'D':
+			a->opts.accept_no_debug = true;
 			break;
 		case 'v':
 			a->verbose = true;
@@ -249,12 +254,10 @@ static void report(const struct build_ctx *ctx, const char *out)
 	       ctx->data_types, ctx->data_vars);
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		printf("warning: %s\n", ctx->data_warnings[i]);
-	if (ctx->data_unchecked)
-		printf("warning: %zu object%s without debug information: "
-		       "changes to data layouts cannot be checked there "
-		       "(build with -g)\n",
-		       ctx->data_unchecked,
-		       ctx->data_unchecked == 1 ? "" : "s");
+	for (size_t i = 0; i < ctx->ndata_unchecked; i++)
+		printf("warning: data check skipped for %s: no debug "
+		       "information (accepted with --accept-no-debug)\n",
+		       ctx->data_unchecked[i]);
 	printf("patch %s written to %s\n", ctx->patch->name, out);
 }
 
