@@ -20,7 +20,9 @@
 #     that use cJSON_Utils (json_patch_tests, old_utils_tests,
 #     misc_utils_tests) run as patched processes: held before main() by
 #     gate-shim.c, patched, released, and they must pass.
-#  2. out-of-tree build directory (cmake -S SRC -B DIR): --build-dir DIR.
+#  2. out-of-tree build directory (cmake -S SRC -B DIR -G Ninja):
+#     --build-dir DIR; the copies keep the generator, and the wrapper maps
+#     their build directory back to DIR in the debug information.
 #  3. refusals: an in-source build, a --build-dir that is none, and a
 #     build directory whose compiler is not the one the wrapper would run.
 #
@@ -159,9 +161,9 @@ if sut_build "suture build --binary build/$LIB -- cmake --build build --target c
 	done
 fi
 
-section "out-of-tree build directory: cmake -S SRC -B DIR, --build-dir DIR"
+section "out-of-tree build directory: cmake -S SRC -B DIR -G Ninja, --build-dir DIR"
 OB=$WORK/cjson-build
-if cmake_build "$SRC" "$OB" "${OPTS[@]}" -DENABLE_CJSON_TEST=Off &&
+if cmake_build "$SRC" "$OB" -G Ninja "${OPTS[@]}" -DENABLE_CJSON_TEST=Off &&
 	demo pointer-out "$OB" &&
 	sut_build "suture build --build-dir DIR --binary $LIB" --keep \
 		--src "$SRC" --build-dir "$OB" --binary "$LIB" -o "$WORK/fix-out.sut"; then
@@ -171,6 +173,8 @@ if cmake_build "$SRC" "$OB" "${OPTS[@]}" -DENABLE_CJSON_TEST=Off &&
 	obj=CMakeFiles/cjson_utils.dir/cJSON_Utils.c.o
 	check_eq "the rebuilt object's compilation directory is the user's build directory" \
 		"$(comp_dir "$OB/$obj")" "$(comp_dir "$S/patched/.suture-build/$obj")"
+	check_eq "the copy's build directory has the user's generator" Ninja \
+		"$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$S/patched/.suture-build/CMakeCache.txt")"
 	rm -rf "$S"
 	live pointer-out "$WORK/fix-out.sut"
 fi
