@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/builddir.h"
 #include "build/pipeline.h"
 #include "build/spawn.h"
 #include "util/xalloc.h"
@@ -91,7 +92,10 @@ static int tree_copy_entry(const char *src, const char *dst, const char *name,
 		ret = error_set(err, -errno, "cannot stat %s: %s", s,
 				strerror(errno));
 	} else if (S_ISDIR(st.st_mode)) {
-		ret = tree_copy_dir(s, d, err);
+		/* A CMake or meson build directory is configuration: each
+		 * copy gets a fresh one (builddir.h). */
+		if (!builddir_kind(s))
+			ret = tree_copy_dir(s, d, err);
 	} else if (S_ISLNK(st.st_mode)) {
 		/* A link to a build product (libfoo.so -> libfoo.so.1) is
 		 * itself a product: the build recreates it. */
