@@ -39,6 +39,20 @@ void build_note(const struct build_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+void build_progress(const struct build_ctx *ctx, bool stage, const char *fmt,
+		    ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (ctx->opts->progress && vasprintf(&msg, fmt, ap) >= 0) {
+		ctx->opts->progress(ctx->opts->note_arg, msg, stage);
+		free(msg);
+	}
+	va_end(ap);
+}
+
 void build_warn(const struct build_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -117,6 +131,7 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 	int ret;
 
 	build_cache_open(ctx);
+	build_progress(ctx, true, "copying the source tree");
 	if ((ret = tree_prepare(ctx, err)) ||
 	    (ret = builddir_prepare(ctx, err)) ||
 	    (ret = treecache_restore(ctx, err)) ||

@@ -12,9 +12,10 @@
  *               the builds
  *   treecache.c (treecache_restore) put the original's build back from
  *               the build cache if it holds it (cache.h)
- *   run.c       build both copies (or only patched/) with the compiler
- *               wrapper first on PATH, inside the --root file system if
- *               given (sandbox.c)
+ *   run.c       build orig/ (unless restored), then patched/, with the
+ *               compiler wrapper first on PATH and an object cache shared
+ *               by both, inside the --root file system if given
+ *               (sandbox.c); runwatch.c counts their compiles meanwhile
  *   objects.c   read the wrapper's logs; load the objects linked into the
  *               binary, pair orig and patched objects, tell same-named
  *               source files apart in the target
@@ -47,7 +48,8 @@
  * line), pbuild.c (assembling a struct patch).
  *
  * build_run() in build.c drives them.  Stages never print; they report
- * progress through opts->note, what the user should know but does not
+ * progress through opts->note (details) and opts->progress (which stage
+ * runs), what the user should know but does not
  * stop the build through opts->warn, and failures through struct error, with a
  * longer explanation (a build log tail, a list of mismatches) in
  * ctx->detail for the command to print.
@@ -92,7 +94,11 @@ struct build_opts {
 				   their data goes unchecked (recorded) */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
 	void (*warn)(void *arg, const char *msg); /* warnings, may be NULL */
-	void *note_arg;				  /* for both */
+	/* which stage runs and how far it is, may be NULL: @stage true
+	 * when a stage begins or ends, false for a count within it (at
+	 * most a few a second, for a terminal's status line) */
+	void (*progress)(void *arg, const char *msg, bool stage);
+	void *note_arg; /* for all three */
 };
 
 enum build_tree_id { TREE_ORIG, TREE_PATCHED, TREE_COUNT };
@@ -174,6 +180,11 @@ void build_ctx_free(struct build_ctx *ctx);
 /* build_note - report progress through opts->note (printf-style). */
 void build_note(const struct build_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* build_progress - report which stage runs, or a count within it, through
+ * opts->progress (printf-style). */
+void build_progress(const struct build_ctx *ctx, bool stage, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
 
 /* build_warn - report a warning through opts->warn (printf-style). */
 void build_warn(const struct build_ctx *ctx, const char *fmt, ...)

@@ -1,5 +1,7 @@
 /*
- * run.c - stage 2: build both scratch copies with the compiler wrapper.
+ * run.c - stage 2: build the scratch copies with the compiler wrapper, the
+ * original first, then the patched copy, which takes the original's object
+ * of every compile whose input the diff left alone from the object cache.
  *
  * A directory of symlinks named after the compilers a build may call
  * (cc, gcc, clang, gcc-12, x86_64-linux-gnu-gcc, ...) points at the suture
@@ -21,6 +23,7 @@
 #include "arch/arch.h"
 #include "build/builddir.h"
 #include "build/pipeline.h"
+#include "build/runwatch.h"
 #include "build/sandbox.h"
 #include "build/spawn.h"
 #include "util/file.h"
@@ -156,7 +159,7 @@ static const char *run_epoch(void)
  * the array.
  */
 static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
-		      const char *bindir)
+		      const char *bindir, const char *objcache)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
 	char **env = xcalloc(10, sizeof(*env));
@@ -171,8 +174,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
 	env[5] = xasprintf("SOURCE_DATE_EPOCH=%s", run_epoch());
 	env[6] = xasprintf("SUTURE_CCWRAP_INCLUDE=%s/include", ctx->scratch);
-	env[7] =
-	    xasprintf("SUTURE_CCWRAP_CACHE=%s", ctx->cache ? ctx->cache : "");
+	env[7] = xasprintf("SUTURE_CCWRAP_CACHE=%s", objcache);
 	env[8] = xasprintf("SUTURE_CCWRAP_BUILD_MAP=%s", map ? map : "");
 	free(map);
 	return env;
@@ -229,11 +231,10 @@ char *build_capture(const struct build_ctx *ctx, char *const *argv)
 	return line;
 }
 
-/* Wait for the build of @t (status from spawn_wait) and explain failure. */
-static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
-		      const char *cmd, struct error *err)
+/* Explain the failure of the build of @t (status @ret from spawn_wait). */
+static int run_explain(struct build_ctx *ctx, struct build_tree *t, int ret,
+		       const char *cmd, struct error *err)
 {
-	int ret = spawn_wait(pid, cmd, t->log_path, err);
 	char *tail;
 
 	if (ret <= 0)
@@ -249,46 +250,72 @@ static int run_finish(struct build_ctx *ctx, struct build_tree *t, pid_t pid,
 }
 
 /*
- * Both trees build at the same time: they share nothing but the wrapper
- * directory, which is read-only, and the build cache, whose entries are
- * written whole by rename; each writes its own logs.  A tree restored from
- * the cache is not built.
+ * The object cache of both builds: the build cache if it can be written,
+ * else (--no-cache, --root, a cache that cannot be written) a private one
+ * in the scratch directory, removed with it.  Either way the patched tree,
+ * built after the original, takes from it every object whose compile had
+ * the same input (objcache.c), and compiles only what the diff changed.
+ */
+static char *run_objcache(const struct build_ctx *ctx)
+{
+	if (ctx->cache && ctx->cache_store)
+		return xstrdup(ctx->cache);
+	return xasprintf("%s/objcache", ctx->scratch);
+}
+
+/* Build tree @t with @cmd, reporting its progress as @what. */
+static int run_tree(struct build_ctx *ctx, struct build_tree *t,
+		    const char *what, const char *bindir, struct error *err)
+{
+	char *const *cmd = build_command(ctx);
+	char *objcache = run_objcache(ctx), *text;
+	char **env = run_env(ctx, t, bindir, objcache);
+	struct runwatch_count count = {0};
+	struct timespec t0, t1;
+	pid_t pid;
+	int ret;
+
+	build_progress(ctx, true, "building %s: %s ...", what, cmd[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!(ret = builddir_configure(ctx, t, bindir, env, err)))
+		ret = build_spawn(ctx, cmd, t->root, env, t->log_path, &pid,
+				  err);
+	run_free_env(env);
+	free(objcache);
+	if (ret)
+		return ret;
+	ret = runwatch_wait(ctx, t, pid, cmd[0], what, &count, err);
+	if ((ret = run_explain(ctx, t, ret, cmd[0], err)))
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	text = runwatch_text(&count);
+	build_progress(ctx, true, "%s built in %.1f s (%s)", what,
+		       (double)(t1.tv_sec - t0.tv_sec) +
+			   (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		       text);
+	free(text);
+	return 0;
+}
+
+/*
+ * The original first, then the patched tree: then every compile of the
+ * patched tree whose input is the original's finds the original's object
+ * in the object cache, and the first patch costs one build plus the
+ * changed files, not two builds.  A tree restored from the build cache is
+ * not built.
  */
 int run_builds(struct build_ctx *ctx, struct error *err)
 {
-	char *const *cmd = build_command(ctx);
-	pid_t pids[TREE_COUNT] = {0};
+	struct build_tree *orig = &ctx->tree[TREE_ORIG];
 	char *bindir = NULL;
 	int ret;
 
-	if ((ret = run_make_bindir(ctx, &bindir, err)) ||
-	    (ret = run_write_header(ctx, err)))
-		goto out_free;
-	build_note(ctx, "building %s: %s ...",
-		   ctx->tree[TREE_ORIG].cached ? "the patched tree"
-					       : "both trees",
-		   cmd[0]);
-	for (int i = 0; i < TREE_COUNT && !ret; i++) {
-		struct build_tree *t = &ctx->tree[i];
-		char **env;
-
-		if (t->cached)
-			continue;
-		env = run_env(ctx, t, bindir);
-		if (!(ret = builddir_configure(ctx, t, bindir, env, err)))
-			ret = build_spawn(ctx, cmd, t->root, env, t->log_path,
-					  &pids[i], err);
-		run_free_env(env);
-	}
-	/* Wait for every build started, even after a failure. */
-	for (int i = 0; i < TREE_COUNT; i++) {
-		int r = pids[i] > 0 ? run_finish(ctx, &ctx->tree[i], pids[i],
-						 cmd[0], err)
-				    : 0;
-
-		ret = ret ? ret : r;
-	}
-out_free:
+	if (!(ret = run_make_bindir(ctx, &bindir, err)) &&
+	    !(ret = run_write_header(ctx, err)) && !orig->cached)
+		ret = run_tree(ctx, orig, "the original tree", bindir, err);
+	if (!ret)
+		ret = run_tree(ctx, &ctx->tree[TREE_PATCHED],
+			       "the patched tree", bindir, err);
 	free(bindir);
 	return ret;
 }

@@ -11,6 +11,7 @@
 
 #include "build/cache.h"
 #include "build/pipeline.h"
+#include "cli/buildterm.h"
 #include "cli/commands.h"
 #include "patchfile/patchfile.h"
 #include "util/xalloc.h"
@@ -82,16 +83,6 @@ struct build_args {
 	bool no_cache;
 	bool verbose;
 };
-
-static void note_stderr(void *arg, const char *msg)
-{
-	fprintf(stderr, "suture build: %s\n", msg);
-}
-
-static void warn_stderr(void *arg, const char *msg)
-{
-	fprintf(stderr, "suture build: warning: %s\n", msg);
-}
 
 /* Parse argv into @a; returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct build_args *a)
@@ -265,9 +256,10 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_args a = {0};
 	struct build_ctx ctx = {0};
+	struct buildterm term;
 	struct error err = {{0}};
 	char *name = NULL, *out = NULL;
-	int status;
+	int status, ret;
 
 	if ((status = parse_args(argc, argv, &a)) >= 0)
 		goto out_free;
@@ -281,13 +273,13 @@ int cmd_build(int argc, char **argv)
 		goto out_free;
 	}
 	a.opts.name = name;
-	if (a.verbose || a.opts.keep)
-		a.opts.note = note_stderr;
-	a.opts.warn = warn_stderr;
+	buildterm_init(&term, &a.opts, a.verbose || a.opts.keep);
 	out = a.out ? xstrdup(a.out) : xasprintf("%s.sut", name);
 	ctx.opts = &a.opts;
 	status = 1;
-	if (build_run(&ctx, &err) || patchfile_write(ctx.patch, out, &err)) {
+	ret = build_run(&ctx, &err);
+	buildterm_clear(&term);
+	if (ret || patchfile_write(ctx.patch, out, &err)) {
 		fprintf(stderr, "suture build: %s\n", err.msg);
 		if (ctx.detail)
 			fprintf(stderr, "%s", ctx.detail);
