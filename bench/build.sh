@@ -81,8 +81,12 @@ bench_build_mosquitto() {
 }
 
 # redis as issue 11 builds it (Debian 12's source, system jemalloc, TLS);
-# the fix: CVE-2025-32023 (src/hyperloglog.c).
-RD_MAKE=(make -j2 USE_SYSTEM_JEMALLOC=yes BUILD_TLS=yes)
+# the fix: CVE-2025-32023 (src/hyperloglog.c).  Its release.h holds the
+# build's time (unless SOURCE_DATE_EPOCH is set: suture sets 0 when it is
+# not) and the commit of any git repository around the tree (here
+# suture's own): both pinned, or the rebuilt original never matches.
+RD_MAKE=(env SOURCE_DATE_EPOCH=0 GIT_DIR=/nonexistent make -j2
+	USE_SYSTEM_JEMALLOC=yes BUILD_TLS=yes)
 RD_FIX=CVE-2025-32023
 
 # rd_patch - the first patch for redis, with an empty cache.  The source is
@@ -110,8 +114,8 @@ bench_build_redis() {
 	for ((i = 0; i < BUILD_RUNS; i++)); do
 		rm -rf "$WORK/rd/orig" "$WORK/rd/built"
 		cp -a "$WORK/rd/fix/before" "$WORK/rd/orig"
-		timed_s build.redis.plain make -C "$WORK/rd/orig" \
-			"${RD_MAKE[@]:1}" || return
+		timed_s build.redis.plain "${RD_MAKE[@]}" -C "$WORK/rd/orig" ||
+			return
 		mv "$WORK/rd/orig" "$WORK/rd/built"
 		cp -a "$WORK/rd/fix/before" "$WORK/rd/orig"
 		timed_s build.redis.first rd_patch || return

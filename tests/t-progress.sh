@@ -53,7 +53,9 @@ count() {
 	local n h
 	n=$(wc -l <"$KEPT/$1.cclog")
 	h=$(grep -c '"cache":"hit"' "$KEPT/$1.cclog")
-	if [ "$h" -gt 0 ]; then
+	if [ "$h" -eq 1 ]; then
+		echo "$n compiler calls, 1 object reused"
+	elif [ "$h" -gt 1 ]; then
 		echo "$n compiler calls, $h objects reused"
 	else
 		echo "$n compiler calls"

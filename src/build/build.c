@@ -140,6 +140,7 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 	treecache_store(ctx);
 	if (ctx->cache_store)
 		cache_trim(ctx->cache);
+	build_progress(ctx, true, "comparing the objects and the target");
 	return 0;
 }
 

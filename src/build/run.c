@@ -317,5 +317,7 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 		ret = run_tree(ctx, &ctx->tree[TREE_PATCHED],
 			       "the patched tree", bindir, err);
 	free(bindir);
+	if (!ret) /* what objects.c does next */
+		build_progress(ctx, true, "reading the objects");
 	return ret;
 }

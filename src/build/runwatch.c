@@ -70,8 +70,9 @@ char *runwatch_text(const struct runwatch_count *c)
 	if (!c->hits)
 		return xasprintf("%zu compiler call%s", c->calls,
 				 c->calls == 1 ? "" : "s");
-	return xasprintf("%zu compiler call%s, %zu objects reused", c->calls,
-			 c->calls == 1 ? "" : "s", c->hits);
+	return xasprintf("%zu compiler call%s, %zu object%s reused", c->calls,
+			 c->calls == 1 ? "" : "s", c->hits,
+			 c->hits == 1 ? "" : "s");
 }
 
 static void runwatch_report(const struct build_ctx *ctx,
