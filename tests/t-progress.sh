@@ -71,7 +71,7 @@ check_eq "  ... the patched tree compiled only calc.c, the changed file" \
 	"calc.c:miss server.c:hit util.c:hit" "$(outcomes patched)"
 check_match "  ... the objects reused are the original's: built before" \
 	"the original tree built in .*building the patched tree" \
-	"$(xargs <<<"$ERR")"
+	"$(tr "\n" " " <<<"$ERR")"
 ORIG_COUNT=$(count orig)
 PATCHED_COUNT=$(count patched)
 check_match "  ... -v says what each tree's log holds" \
