@@ -8,6 +8,8 @@
 #   nocache   --no-cache does the same through a private cache in the
 #             scratch directory: the user's cache stays empty, nothing is
 #             left behind, and the patch is byte-identical to the cached one
+#   depfiles  the same for compiles that write a dependency file (-MMD),
+#             which the patched tree gets too, naming its own paths
 #   terminal  on a pseudo-terminal (script(1)) one status line names the
 #             stage and each tree's compiler calls, as many as its log
 #             holds, and is erased before the report
@@ -98,6 +100,38 @@ check_eq "  ... leaves nothing behind (private cache and scratch dir)" \
 	"" "$(ls -A "$WORK/tmp")"
 check "  ... and gives the same patch again" \
 	cmp "$WORK/first.sut" "$WORK/nocache2.sut"
+
+section "depfiles: compiles that also write a dependency file (-MMD)"
+# As redis's and automake's makefiles compile; the forced include names
+# the tree by its absolute path, so that the file lists the scratch path.
+DEPFLAGS=(CC=gcc 'CFLAGS=-O2 -g -MMD -include $(CURDIR)/calc.h')
+DSRC=$WORK/calc-dep
+calc_build "$DSRC" "${DEPFLAGS[@]}" || finish
+rm -rf "$WORK/user-cache"
+sb_dep() {
+	local name=$1
+	shift
+	"$SUTURE" build --src "$DSRC" --patch "$DIFF" --binary calc "$@" \
+		-o "$WORK/$name.sut" -- make "${DEPFLAGS[@]}" \
+		>"$WORK/$name.out" 2>&1
+	RC=$?
+	KEPT=$(sed -n 's/^suture build: kept scratch directory //p' \
+		"$WORK/$name.out")
+}
+sb_dep dep --keep
+check_eq "suture build of a tree compiled with -MMD" 0 "$RC"
+check_eq "  ... the patched tree compiled only calc.c" \
+	"calc.c:miss server.c:hit util.c:hit" "$(outcomes patched)"
+check_eq "  ... and got util.o's dependency file, naming its own tree" \
+	"util.o: util.c $KEPT/patched/calc.h calc.h" \
+	"$(xargs <"$KEPT/patched/util.d" 2>&1)"
+check_eq "  ... as the original's compile wrote it for the original's" \
+	"util.o: util.c $KEPT/orig/calc.h calc.h" \
+	"$(xargs <"$KEPT/orig/util.d" 2>&1)"
+rm -rf "$KEPT"
+TMPDIR=$WORK/tmp sb_dep dep-nc --no-cache
+check "  ... the patch is byte-identical to --no-cache's" \
+	cmp "$WORK/dep.sut" "$WORK/dep-nc.sut"
 
 section "terminal: a status line on a pseudo-terminal"
 mkdir -p "$WORK/tty"

@@ -24,10 +24,12 @@
  * suture.h's directory is replaced in the arguments only; a file that
  * includes suture.h has it in its line markers and always misses.
  *
- * Calls with other outputs besides the object (dependency files, -save-
- * temps, split DWARF, coverage notes) or inputs the preprocessed text does
- * not show (response files, profiles, plugins, spec files, another
- * compiler directory with -B) are not cached: they compile as before.
+ * The dependency file of -MD/-MMD is stored with the object, with the
+ * same path replacement.  Calls with other outputs besides the object
+ * (-save-temps, split DWARF, coverage notes, -M alone) or inputs the
+ * preprocessed text does not show (response files, profiles, plugins,
+ * spec files, another compiler directory with -B) are not cached: they
+ * compile as before.
  *
  * Every compile, hit or miss, also appends what it read outside the tree
  * to the deps file (cachedeps.h), for the built original's entry.
@@ -53,13 +55,7 @@ static const char *const uncacheable[] = {
     "-S",
     "-M",
     "-MM",
-    "-MD",
-    "-MMD",
     "-MG",
-    "-MP",
-    "-MF",
-    "-MT",
-    "-MQ",
     "-",
     "-save-temps",
     "-gsplit-dwarf",
@@ -81,6 +77,17 @@ static const char *const key_env[] = {
     "SOURCE_DATE_EPOCH", "CCC_OVERRIDE_OPTIONS", "QA_OVERRIDE_GCC3"};
 static const char *const side_output_env[] = {"DEPENDENCIES_OUTPUT",
 					      "SUNPRO_DEPENDENCIES"};
+/*
+ * Options that make the preprocessor write a dependency file; the second
+ * table takes an argument.  The file of -MD and -MMD (as redis's and
+ * automake's makefiles ask for) is stored with the object: what it lists
+ * follows from the key, since the preprocessed text's line markers name
+ * every file read; the key's own -E run leaves these options out (it would
+ * write the file too), the key has them as arguments.
+ */
+static const char *const dep_options[] = {"-M",	  "-MM", "-MD",
+					  "-MMD", "-MG", "-MP"};
+static const char *const dep_arg_options[] = {"-MF", "-MT", "-MQ"};
 
 /* One compile being looked up. */
 struct objcache_call {
@@ -88,6 +95,7 @@ struct objcache_call {
 	char **args;	 /* final argument vector (ccwrap_args) */
 	const char *src; /* the one .c operand */
 	char *out;	 /* the object, as the build named it */
+	char *dep;	 /* the dependency file -MD writes, or NULL */
 	char *root;	 /* scratch tree (left of the prefix map) */
 	const char *dst; /* source tree (right of it) */
 	const char *include;
@@ -114,12 +122,41 @@ static const char *objcache_output_at(int argc, char **argv, int *i)
 	return *i + 1 < argc ? argv[++*i] : NULL;
 }
 
-/* Whether @argv compiles one .c file to one .o and nothing else; sets
- * c->src and c->out. */
+/* The dependency option at argv[*i] (moving *i past its argument), or
+ * NULL; *@file set to the -MF file. */
+static const char *objcache_dep_at(int argc, char **argv, int *i,
+				   const char **file)
+{
+	const char *a = argv[*i];
+
+	if (cclog_in_list(a, dep_options, CCLOG_LEN(dep_options)))
+		return a;
+	for (size_t k = 0; k < CCLOG_LEN(dep_arg_options); k++) {
+		if (strncmp(a, dep_arg_options[k], 3))
+			continue;
+		if (!a[3] && *i + 1 < argc)
+			++*i;
+		if (k == 0)
+			*file = a[3] ? a + 3 : argv[*i];
+		return a;
+	}
+	return NULL;
+}
+
+/* c->dep: the -MF file, or as gcc names it, the object's name with .d
+ * for .o (c->out always ends in .o). */
+static void objcache_dep_name(struct objcache_call *c, const char *mf)
+{
+	c->dep = mf ? xstrdup(mf)
+		    : xasprintf("%.*s.d", (int)strlen(c->out) - 2, c->out);
+}
+
+/* Whether @argv compiles one .c file to one .o and nothing else (but a
+ * dependency file); sets c->src, c->out and c->dep. */
 static bool objcache_cacheable(int argc, char **argv, struct objcache_call *c)
 {
-	const char *out = NULL, *o;
-	bool compile = false;
+	const char *out = NULL, *o, *mf = NULL, *d;
+	bool compile = false, dep = false;
 	int nsrc = 0;
 
 	for (size_t i = 0; i < CCLOG_LEN(side_output_env); i++)
@@ -130,6 +167,8 @@ static bool objcache_cacheable(int argc, char **argv, struct objcache_call *c)
 			return false;
 		if ((o = objcache_output_at(argc, argv, &i)))
 			out = o;
+		else if ((d = objcache_dep_at(argc, argv, &i, &mf)))
+			dep |= !strcmp(d, "-MD") || !strcmp(d, "-MMD");
 		else if (!strcmp(argv[i], "-c"))
 			compile = true;
 		else if (cclog_takes_arg(argv[i]))
@@ -148,7 +187,11 @@ static bool objcache_cacheable(int argc, char **argv, struct objcache_call *c)
 		c->out = xasprintf("%s.o", stem);
 		free(stem);
 	}
-	return strlen(c->out) > 2 && !strcmp(c->out + strlen(c->out) - 2, ".o");
+	if (strlen(c->out) <= 2 || strcmp(c->out + strlen(c->out) - 2, ".o"))
+		return false;
+	if (dep)
+		objcache_dep_name(c, mf);
+	return true;
 }
 
 /* @s with the scratch tree's path replaced as the prefix map replaces it
@@ -178,12 +221,6 @@ static char *objcache_norm(const struct objcache_call *c, const char *s,
 	fclose(f);
 	return out;
 }
-
-/* Options that make the preprocessor write a dependency file; the second
- * table takes an argument. */
-static const char *const dep_options[] = {"-M",	  "-MM", "-MD",
-					  "-MMD", "-MG", "-MP"};
-static const char *const dep_arg_options[] = {"-MF", "-MT", "-MQ"};
 
 char **objcache_cpp_args(char **args)
 {
@@ -366,16 +403,43 @@ static void objcache_say(const void *msg, size_t len)
 		}
 }
 
-/* A hit: the object and the compiler's messages, as the compile gave
- * them.  False if the entry cannot be used. */
+/* Write the stored dependency file @rec for @c, the source tree's path
+ * in it (as objcache_norm made it) back to this scratch tree's. */
+static bool objcache_put_dep(const struct objcache_call *c,
+			     const struct cache_rec *rec)
+{
+	size_t dl = strlen(c->dst), len = 0;
+	const char *p = (const char *)rec->data, *end = p + rec->len;
+	struct error err = {{0}};
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	bool ok;
+
+	while (p < end)
+		if ((size_t)(end - p) > dl && !strncmp(p, c->dst, dl) &&
+		    p[dl] == '/') {
+			fputs(c->root, f);
+			p += dl;
+		} else {
+			fputc(*p++, f);
+		}
+	fclose(f);
+	ok = file_write_atomic(c->dep, text, len, &err) == 0;
+	free(text);
+	return ok;
+}
+
+/* A hit: the object, its dependency file and the compiler's messages, as
+ * the compile gave them.  False if the entry cannot be used. */
 static bool objcache_restore(const struct objcache_call *c,
 			     const struct cache_entry *e)
 {
 	const struct cache_rec *obj = cachefile_get(e, "object");
 	const struct cache_rec *msg = cachefile_get(e, "stderr");
+	const struct cache_rec *dep = cachefile_get(e, "deps");
 	struct error err = {{0}};
 
-	if (!obj || !msg ||
+	if (!obj || !msg || (c->dep && (!dep || !objcache_put_dep(c, dep))) ||
 	    file_write_atomic(c->out, obj->data, obj->len, &err))
 		return false;
 	objcache_say(msg->data, msg->len);
@@ -386,21 +450,26 @@ static bool objcache_restore(const struct objcache_call *c,
  * cache that cannot be written is only slower). */
 static int objcache_fill(const struct objcache_call *c, const char *path)
 {
-	unsigned char *obj = NULL;
+	unsigned char *obj = NULL, *dep = NULL;
 	struct error err = {{0}};
 	char *msg = NULL;
-	size_t mlen = 0, olen;
+	size_t mlen = 0, olen, dlen;
 	int status = objcache_capture(c->real, c->args, 2, &msg, &mlen, NULL);
 
 	objcache_say(msg, mlen);
-	if (status == 0 && file_read(c->out, &obj, &olen, &err) == 0) {
+	if (status == 0 && file_read(c->out, &obj, &olen, &err) == 0 &&
+	    (!c->dep || file_read(c->dep, &dep, &dlen, &err) == 0)) {
+		char *deps = dep ? objcache_norm(c, (char *)dep, false) : NULL;
 		struct cache_rec recs[] = {
 		    {"object", obj, olen},
 		    {"stderr", (unsigned char *)msg, mlen},
+		    {"deps", (unsigned char *)deps, deps ? strlen(deps) : 0},
 		};
 
-		cachefile_write(path, recs, CCLOG_LEN(recs), &err);
+		cachefile_write(path, recs, CCLOG_LEN(recs) - !deps, &err);
+		free(deps);
 	}
+	free(dep);
 	free(obj);
 	free(msg);
 	return status < 0 ? CCWRAP_FAILED : status;
@@ -426,6 +495,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	if (!map || !(eq = strchr(map, '=')) ||
 	    !objcache_cacheable(argc, argv, &c)) {
 		free(c.out);
+		free(c.dep);
 		return -1;
 	}
 	c.root = xstrndup(map, eq - map);
@@ -453,5 +523,6 @@ out_free:
 	cachedeps_free(&deps);
 	free(c.root);
 	free(c.out);
+	free(c.dep);
 	return ret;
 }
