@@ -278,8 +278,8 @@ static int run_tree(struct build_ctx *ctx, struct build_tree *t,
 	build_progress(ctx, true, "building %s: %s ...", what, cmd[0]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!(ret = builddir_configure(ctx, t, bindir, env, err)))
-		ret = build_spawn(ctx, cmd, t->root, env, t->log_path, &pid,
-				  err);
+		ret =
+		    build_spawn(ctx, cmd, t->root, env, t->log_path, &pid, err);
 	run_free_env(env);
 	free(objcache);
 	if (ret)
