@@ -19,7 +19,8 @@ static const char usage_text[] =
     "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
     "                    [--target FILE] [--debug-file FILE] [--root DIR]\n"
-    "                    [--no-cache | --cache-dir DIR] [--keep] [-v]\n"
+    "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
+    "                    [--keep] [-v]\n"
     "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
@@ -43,6 +44,8 @@ static const char usage_text[] =
     "  --cache-dir DIR  the build cache (default $SUTURE_CACHE_DIR,\n"
     "                   $XDG_CACHE_HOME/suture or ~/.cache/suture)\n"
     "  --no-cache       build everything, read and store nothing\n"
+    "  --clean CMD      the tree's clean step, run with sh -c in both\n"
+    "                   copies before the diffs (e.g. 'make distclean')\n"
     "  --keep           keep the scratch directory\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make)\n";
@@ -58,6 +61,7 @@ static const struct option long_opts[] = {
     {"on", required_argument, NULL, 'O'},
     {"cache-dir", required_argument, NULL, 'C'},
     {"no-cache", no_argument, NULL, 'N'},
+    {"clean", required_argument, NULL, 'c'},
     {"keep", no_argument, NULL, 'k'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -128,6 +132,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'N':
 			a->no_cache = true;
+			break;
+		case 'c':
+			a->opts.clean = optarg;
 			break;
 		case 'k':
 			a->opts.keep = true;
