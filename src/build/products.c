@@ -18,7 +18,9 @@
  * then fails on a missing file, products_explain names the product and
  * the fix (--clean).
  */
+#include <ar.h>
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,11 +60,8 @@ bool product_file(const char *path)
 	if (n < 0)
 		return false;
 	head[n] = '\0';
-	if ((n >= 4 && !memcmp(head,
-			       "\x7f"
-			       "ELF",
-			       4)) ||
-	    (n >= 8 && !memcmp(head, "!<arch>\n", 8)))
+	if ((n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG)) ||
+	    (n >= SARMAG && !memcmp(head, ARMAG, SARMAG)))
 		return true;
 	return head[0] == '#' && product_libtool_head(head);
 }
@@ -77,14 +76,14 @@ bool product_dir(const char *name)
 static bool product_left_out(const struct build_ctx *ctx, const char *rel)
 {
 	char *abs = xasprintf("%s/%s", ctx->src_real, rel);
-	char *copy = xstrdup(rel);
+	char *copy = xstrdup(rel), *save = NULL;
 	struct stat st;
 	bool out = false;
 
 	if (lstat(abs, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		out = product_file(abs);
-		for (char *c = strtok(copy, "/"); c && !out;
-		     c = strtok(NULL, "/"))
+		for (char *c = strtok_r(copy, "/", &save); c && !out;
+		     c = strtok_r(NULL, "/", &save))
 			out = product_dir(c);
 	}
 	free(copy);
