@@ -153,7 +153,10 @@ done
 pkg-config --exists openssl || fail "libssl-dev is installed (scripts/install-deps)"
 [ "$FAILED" -eq 0 ] || finish
 
-mkdir -p "$CACHE"
+if ! mkdir -p "$CACHE" 2>/dev/null || [ ! -w "$CACHE" ]; then
+	fail "$CACHE can be written (set SUTURE_TEST_CACHE to a writable directory)"
+	finish
+fi
 exec {LOCK}>"$CACHE.lock"
 flock "$LOCK"
 prepare || finish
