@@ -13,6 +13,8 @@
 #             rebuilt, never used
 #   without   --no-cache stores nothing; a cache that cannot be created is
 #             a warning, not a failure; two builds at once share one cache
+#   relative  a --cache-dir relative to the working directory is that
+#             directory, also for the compiler wrapper
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/calc.sh"
 begin cache
@@ -155,5 +157,17 @@ check "  ... the second too" cmp "$WORK/par2.sut" "$WORK/off.sut"
 sb after fix.diff --cache-dir "$WORK/shared"
 check_match "  ... and the cache they filled is whole" \
 	"orig: restored from the build cache" "$OUT"
+section "relative: a --cache-dir relative to the working directory"
+# The compiler wrapper runs in the build's directories: the path must be
+# made absolute before it gets there.
+cd "$WORK" || finish
+sb rel1 fix.diff --cache-dir relcache
+check_eq "suture build with --cache-dir relcache" 0 "$RC"
+check_match "  ... the objects are stored in it, in the working directory" \
+	"." "$(find "$WORK/relcache/o" -type f 2>/dev/null | head -n 1)"
+sb rel2 string.diff --cache-dir relcache
+cd "$ROOT" || finish
+check_match "  ... and the next build takes them from there" \
+	"patched: 3 compiles, 2 from the build cache" "$OUT"
 rm -rf "${ALL_KEPT[@]}"
 finish

@@ -69,6 +69,15 @@ bool arch_reloc_pcrel(uint32_t type);
 int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
 		     uint64_t value, int64_t addend, struct error *err);
 
+/*
+ * arch_reloc_read - what the linker wrote into the field of a relocation
+ * of @type at @loc (link-time address @place): *s_a gets S + A.  False for
+ * types whose field does not give it back (GOT slots, branches that may
+ * go through a PLT, 64-bit fields that a dynamic relocation may fill).
+ */
+bool arch_reloc_read(uint32_t type, const unsigned char *loc, uint64_t place,
+		     uint64_t *s_a);
+
 /* Whether a CALL-class branch at @place can reach @target directly. */
 bool arch_branch_reaches(uint64_t place, uint64_t target);
 
@@ -139,15 +148,23 @@ void arch_dwarf_regs(const arch_regs *r, uint64_t *out);
 
 /* ---- instructions ----------------------------------------------------- */
 
+/* One differing immediate operand: the instruction's offset in the
+ * function and the two values. */
+struct arch_imm_change {
+	uint64_t off;
+	int64_t old_imm, new_imm;
+};
+
 /*
  * arch_insn_imm_diff - compare two functions' code instruction by
  * instruction.  Returns 1 if they differ only in immediate operands, and
- * stores up to @max pairs of differing immediates in @old_imm/@new_imm
- * (*n gets the count); 0 if they differ otherwise; negative on error.
+ * stores up to @max of the differing immediates in @out (*n gets the
+ * count, which may exceed @max); 0 if they differ otherwise; negative on
+ * error.
  */
 int arch_insn_imm_diff(const unsigned char *a, size_t alen,
-		       const unsigned char *b, size_t blen, int64_t *old_imm,
-		       int64_t *new_imm, size_t max, size_t *n);
+		       const unsigned char *b, size_t blen,
+		       struct arch_imm_change *out, size_t max, size_t *n);
 
 /*
  * arch_disasm - write a human-readable listing of @len bytes of code at
@@ -182,6 +199,30 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
 void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
 			size_t len);
 
+/* ---- control flow ------------------------------------------------------ */
+
+/* How an instruction may leave the straight line (calls do not count). */
+enum arch_flow {
+	ARCH_FLOW_RETURN,   /* back to the caller */
+	ARCH_FLOW_JUMP,	    /* a direct jump, conditional or not */
+	ARCH_FLOW_INDIRECT, /* a jump through a register or memory */
+};
+
+struct arch_flow_insn {
+	uint64_t off; /* of the instruction, from the start of the code */
+	size_t size;  /* bytes */
+	enum arch_flow kind;
+};
+
+/*
+ * arch_code_flow - the instructions of the @len bytes of code at @code that
+ * may leave the straight line, in order, into *out (*n entries; the caller
+ * frees the array).  -EINVAL if the bytes do not all decode (*out is still
+ * set), -ENOMEM if the decoder cannot start.
+ */
+int arch_code_flow(const unsigned char *code, size_t len,
+		   struct arch_flow_insn **out, size_t *n);
+
 /* ---- object code comparison ------------------------------------------ */
 
 /*
@@ -206,6 +247,16 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after);
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 		    const unsigned char *b, size_t blen, size_t *adiff,
 		    size_t *bdiff);
+
+/*
+ * arch_code_map - for @a and @b that arch_code_equiv() found equivalent,
+ * the offsets in @b (*@boffs) of the @n bytes at offsets @aoffs of @a: the
+ * same byte of the same instruction, counted without nops.  Returns 1,
+ * or 0 if some offset has no counterpart (the code does not decode).
+ */
+int arch_code_map(const unsigned char *a, size_t alen, const unsigned char *b,
+		  size_t blen, const uint64_t *aoffs, uint64_t *boffs,
+		  size_t n);
 
 /* ---- dynamic linking of the running process -------------------------- */
 

@@ -6,10 +6,17 @@
  * build record carries.  Both scratch trees get those diffs first; the
  * comparison then sees only what the new diffs change.  The running binary
  * still has its original code, except for the functions the base patch
- * replaced, so the reproducibility check skips exactly those.
+ * replaced: once the base is applied, the base's code runs there, so the
+ * reproducibility check compares those with the base patch's copy
+ * (base_running).  That copy is the base build's patched object, which our
+ * orig tree (the same sources) must reproduce just as it must reproduce
+ * the target's other functions.  Only the functions whose mere __LINE__
+ * constants the base's diffs shifted cannot be checked: the target runs
+ * their original code, our tree has the shifted lines.
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,14 +114,38 @@ static bool base_line_only(const struct build_ctx *ctx, const char *name)
 	return found;
 }
 
-bool base_replaces(const struct build_ctx *ctx, uint64_t addr, const char *name)
+/* The base patch's replacement for the target's function at @addr, or
+ * NULL if it replaces none there. */
+static const struct patch_symbol *base_replacement(const struct patch *base,
+						   uint64_t addr)
 {
-	if (!ctx->base)
-		return false;
-	for (size_t i = 0; i < ctx->base->nfuncs; i++)
-		if (ctx->base->funcs[i].old_addr == addr)
-			return true;
-	return base_line_only(ctx, name);
+	for (size_t i = 0; i < base->nfuncs; i++)
+		if (base->funcs[i].old_addr == addr &&
+		    base->funcs[i].new_symbol < base->nsymbols)
+			return &base->symbols[base->funcs[i].new_symbol];
+	return NULL;
+}
+
+bool base_running(const struct build_ctx *ctx, const struct target_sym *ts,
+		  const char *name, struct base_code *out)
+{
+	const struct patch_symbol *y =
+	    ctx->base ? base_replacement(ctx->base, ts->value) : NULL;
+	const struct patch_section *s;
+
+	*out =
+	    (struct base_code){target_bytes(ctx->target, ts->value, ts->size),
+			       ts->size, "the target"};
+	if (!y) /* the original runs, unless its __LINE__s moved */
+		return !ctx->base || !base_line_only(ctx, name);
+	s = y->section < ctx->base->nsections ? &ctx->base->sections[y->section]
+					      : NULL;
+	out->bytes = s && s->data && y->value + y->size <= s->size
+			 ? s->data + y->value
+			 : NULL;
+	out->size = y->size;
+	snprintf(out->where, sizeof(out->where), "patch '%s'", ctx->base->name);
+	return true;
 }
 
 void base_stamp(struct build_ctx *ctx)

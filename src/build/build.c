@@ -151,7 +151,10 @@ int build_run(struct build_ctx *ctx, struct error *err)
 	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;
 	if ((ret = build_trees(ctx, err)) || (ret = verify_target(ctx, err)) ||
-	    (ret = compare_objects(ctx, err)) || (ret = data_check(ctx, err)) ||
+	    (ret = compare_objects(ctx, err)))
+		return ret;
+	noreturn_warn(ctx);
+	if ((ret = data_check(ctx, err)) ||
 	    (ret = compare_variables(ctx, err)) ||
 	    (ret = emit_patch(ctx, err)) || (ret = record_info(ctx, err)))
 		return ret;
@@ -189,4 +192,5 @@ void build_ctx_free(struct build_ctx *ctx)
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		free(ctx->data_warnings[i]);
 	free(ctx->data_warnings);
+	free(ctx->data_unchecked);
 }

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,19 +22,33 @@
 /* A temporary file older than this belongs to a writer that died. */
 #define CACHE_STALE_TMP_S 3600
 
+char *cache_abs_dir(const char *dir)
+{
+	char cwd[PATH_MAX];
+
+	if (dir[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(dir);
+	return xasprintf("%s/%s", cwd, dir);
+}
+
 char *cache_default_dir(void)
 {
 	const char *dir = getenv("SUTURE_CACHE_DIR");
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
+	char *rel, *abs;
 
 	if (dir && *dir)
-		return xstrdup(dir);
+		return cache_abs_dir(dir);
 	if (xdg && *xdg)
-		return xasprintf("%s/suture", xdg);
-	if (home && *home)
-		return xasprintf("%s/.cache/suture", home);
-	return NULL;
+		rel = xasprintf("%s/suture", xdg);
+	else if (home && *home)
+		rel = xasprintf("%s/.cache/suture", home);
+	else
+		return NULL;
+	abs = cache_abs_dir(rel);
+	free(rel);
+	return abs;
 }
 
 int cache_prepare(const char *dir, struct error *err)

@@ -49,6 +49,15 @@ void cache_key_str(struct cache_key *k, const char *s);
  * package upgrade replaces the file and changes them).  A new string. */
 char *cache_file_id(const char *path);
 
+/*
+ * cache_dep_id - what identifies the file @path a build read: device,
+ * inode, size, modification and change times of the file its symlinks
+ * lead to, or "absent".  Replacing or rewriting the file (a package
+ * upgrade, an edit) changes the change time at least, so an old id never
+ * matches a changed file; reading it costs one stat().  A new string.
+ */
+char *cache_dep_id(const char *path);
+
 /* cache_key_hex - finish the key into @hex (64 digits and a NUL). */
 void cache_key_hex(struct cache_key *k, char hex[CACHE_KEY_HEX]);
 
@@ -95,10 +104,14 @@ void cache_mkdirs(const char *path);
 
 /*
  * cache_default_dir - where the cache lives unless told otherwise:
- * $SUTURE_CACHE_DIR, $XDG_CACHE_HOME/suture or ~/.cache/suture.  A new
- * string, or NULL if none of them is set.
+ * $SUTURE_CACHE_DIR, $XDG_CACHE_HOME/suture or ~/.cache/suture, made
+ * absolute.  A new string, or NULL if none of them is set.
  */
 char *cache_default_dir(void);
+
+/* cache_abs_dir - @dir made absolute against the working directory: the
+ * compiler wrapper runs in the build's directories.  A new string. */
+char *cache_abs_dir(const char *dir);
 
 /*
  * cache_prepare - create @dir if needed and check it can be written.

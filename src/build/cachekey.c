@@ -51,6 +51,19 @@ char *cache_file_id(const char *path)
 			 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 }
 
+char *cache_dep_id(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return xstrdup("absent");
+	return xasprintf("%llu:%llu %lld %lld.%09ld %lld.%09ld",
+			 (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino, (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			 (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
 void cache_key_hex(struct cache_key *k, char hex[CACHE_KEY_HEX])
 {
 	static const char digits[] = "0123456789abcdef";

@@ -322,8 +322,8 @@ static void cclog_push(char ***rels, size_t *n, char *rel)
 	(*rels)[(*n)++] = rel;
 }
 
-static const struct cc_cmd *cclog_linker_of(const struct cclog *log,
-					    const char *abs_binary)
+const struct cc_cmd *cclog_linker_of(const struct cclog *log,
+				     const char *abs_binary)
 {
 	const struct cc_cmd *found = NULL;
 

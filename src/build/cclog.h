@@ -50,6 +50,10 @@ int cclog_link_set(const struct cclog *log, const char *root,
 		   const char *binary_rel, char ***rels, size_t *n,
 		   bool *fallback, struct error *err);
 
+/* cclog_linker_of - the last command that linked @abs_binary, or NULL. */
+const struct cc_cmd *cclog_linker_of(const struct cclog *log,
+				     const char *abs_binary);
+
 /* cclog_producer - the last compile command that wrote @abs_obj, or NULL. */
 const struct cc_cmd *cclog_producer(const struct cclog *log,
 				    const char *abs_obj);

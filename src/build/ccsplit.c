@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build/cachedeps.h"
 #include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "util/xalloc.h"
@@ -93,6 +94,7 @@ static int ccsplit_run(const char *real, int n, char **args,
 	if (ccwrap_log(log_path, real, n, args, NULL))
 		return CCWRAP_FAILED;
 	real_args = ccwrap_args(real, n, args);
+	cachedeps_compile(real, real_args, log_path);
 	pid = fork();
 	if (pid == 0) {
 		execv(real, real_args);

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/cachedeps.h"
 #include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "cli/commands.h"
@@ -188,7 +189,7 @@ int ccwrap_main(int argc, char **argv)
 	const char *name = strrchr(argv[0], '/');
 	const char *log_path = getenv("SUTURE_CCWRAP_LOG");
 	const char *cache = getenv("SUTURE_CCWRAP_CACHE");
-	char *real;
+	char *real, **args;
 	int ret;
 
 	name = name ? name + 1 : argv[0];
@@ -211,7 +212,10 @@ int ccwrap_main(int argc, char **argv)
 		return ret;
 	if ((ret = ccwrap_note(log_path, real, argc, argv, NULL)))
 		return ret;
-	execv(real, ccwrap_args(real, argc, argv));
+	args = ccwrap_args(real, argc, argv);
+	if (ccwrap_compiles(argc, argv))
+		cachedeps_compile(real, args, log_path);
+	execv(real, args);
 	fprintf(stderr, "suture (compiler wrapper): cannot run %s: %s\n", real,
 		strerror(errno));
 	return CCWRAP_FAILED;

@@ -12,7 +12,7 @@
  * their parent at fixed offsets, so a parent and its part change together.
  * And a function whose only differences are immediates that are line
  * numbers of unchanged source lines (assert() after an insertion above) is
- * not worth patching; linelen.c decides that.
+ * not worth patching; lineonly.c decides that.
  *
  * Writable variables are checked too: a patch binds to the target's
  * existing variables, so a changed initializer or size cannot be expressed

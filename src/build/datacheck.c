@@ -17,8 +17,13 @@
  * Types that changed but that no patched function and no variable uses
  * are not the patch's business (a header change seen only by untouched
  * code).  New types and new variables are fine.
+ *
+ * An object without DWARF that holds code or data cannot be checked, so
+ * its presence refuses the build unless opts->accept_no_debug; accepted,
+ * the objects are kept in ctx->data_unchecked for the report and record.
  */
 #include <ctype.h>
+#include <elf.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -135,17 +140,10 @@ static int read_view(const struct build_tree *t, const struct objfile *o,
 		     const char *const *funcs, size_t nfuncs, bool all,
 		     struct dw_view *v, struct error *err)
 {
-	const char *paren = strchr(o->key, '(');
-	char *path, *member = NULL;
+	char *path, *member;
 	int r;
 
-	if (paren) {
-		path = xasprintf("%s/%.*s", t->root, (int)(paren - o->key),
-				 o->key);
-		member = xstrndup(paren + 1, strlen(paren + 1) - 1);
-	} else {
-		path = xasprintf("%s/%s", t->root, o->key);
-	}
+	dw_object_path(t->root, o->key, &path, &member);
 	r = dw_view_read(path, member, funcs, nfuncs, all, v, err);
 	free(path);
 	free(member);
@@ -339,6 +337,27 @@ static int check_macros(struct build_ctx *ctx, struct error *err)
 	return r;
 }
 
+/*
+ * Whether @o holds anything a process could run or keep in memory: an
+ * allocated section with content (notes aside).  A file that preprocessing
+ * emptied (all of it under #ifdef WITH_TLS) compiles to an object without
+ * DWARF and without anything to check: its view, empty, is the truth.
+ */
+static bool holds_anything(const struct objfile *o)
+{
+	for (size_t i = 0; i < o->nsecs; i++)
+		if ((o->secs[i].flags & SHF_ALLOC) && o->secs[i].size &&
+		    o->secs[i].type != SHT_NOTE)
+			return true;
+	return false;
+}
+
+/* Whether object @o, read as @v, holds what its missing DWARF hides. */
+static bool unchecked(const struct dw_view *v, const struct objfile *o)
+{
+	return !v->ncus && holds_anything(o);
+}
+
 /* Check one patched object against its original. */
 static int check_object(struct build_ctx *ctx, const struct objfile *p,
 			size_t *bad, struct error *err)
@@ -361,13 +380,62 @@ static int check_object(struct build_ctx *ctx, const struct objfile *p,
 		dw_view_free(&new);
 		return r;
 	}
-	if (!old.ncus || !new.ncus)
-		ctx->data_unchecked++;
-	else
+	if (unchecked(&old, o) || unchecked(&new, p)) {
+		XGROW(ctx->data_unchecked, ctx->data_unchecked_cap,
+		      ctx->ndata_unchecked + 1);
+		ctx->data_unchecked[ctx->ndata_unchecked++] = p->key;
+	} else
 		compare_views(ctx, p, &old, &new, bad);
 	dw_view_free(&old);
 	dw_view_free(&new);
 	return 0;
+}
+
+/* How many objects name lists show before "and N more". */
+#define DATA_NAMES_SHOWN 3
+
+/* "a.o, b.o, c.o and 4 more": the first objects of @v[0..n). */
+static char *data_names(const char *const *v, size_t n)
+{
+	char *s = xstrdup(""), *t;
+
+	for (size_t i = 0; i < n && i < DATA_NAMES_SHOWN; i++) {
+		t = xasprintf("%s%s%s", s, i ? ", " : "", v[i]);
+		free(s);
+		s = t;
+	}
+	if (n <= DATA_NAMES_SHOWN)
+		return s;
+	t = xasprintf("%s and %zu more", s, n - DATA_NAMES_SHOWN);
+	free(s);
+	return t;
+}
+
+/*
+ * Objects without DWARF: what they hold cannot be checked, and a patch
+ * that renumbers an enum or changes a variable's type there would be
+ * silently wrong.  Refused unless the author accepts it explicitly.
+ */
+static int refuse_unchecked(struct build_ctx *ctx, struct error *err)
+{
+	size_t n = ctx->ndata_unchecked;
+	char *names = data_names(ctx->data_unchecked, n);
+	int r;
+
+	build_detail(ctx, "objects without debug information:");
+	for (size_t i = 0; i < n; i++)
+		build_detail(ctx, "  %s", ctx->data_unchecked[i]);
+	r = error_set(
+	    err, -EINVAL,
+	    "%zu object%s of the link set ha%s no debug information "
+	    "(%s): changes to the layout or type of data the running "
+	    "process holds (a renumbered enum, a changed variable type) "
+	    "cannot be checked there.  Build with -g (in CFLAGS), or "
+	    "pass --accept-no-debug to build the patch without that "
+	    "check for these objects",
+	    n, n == 1 ? "" : "s", n == 1 ? "s" : "ve", names);
+	free(names);
+	return r;
 }
 
 int data_check(struct build_ctx *ctx, struct error *err)
@@ -391,18 +459,24 @@ int data_check(struct build_ctx *ctx, struct error *err)
 		    "layout; a new field of an existing object can be "
 		    "attached as shadow data (suture_shadow_*, see README)",
 		    bad, bad == 1 ? "" : "s");
+	if (ctx->ndata_unchecked && !ctx->opts->accept_no_debug)
+		return refuse_unchecked(ctx, err);
 	return 0;
 }
 
 json_t *data_check_json(const struct build_ctx *ctx)
 {
-	json_t *warnings = json_array();
+	json_t *warnings = json_array(), *unchecked = json_array();
 
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		json_array_append_new(warnings,
 				      json_string(ctx->data_warnings[i]));
-	return json_pack("{s:I, s:I, s:I, s:o}", "types",
+	for (size_t i = 0; i < ctx->ndata_unchecked; i++)
+		json_array_append_new(unchecked,
+				      json_string(ctx->data_unchecked[i]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:o}", "types",
 			 (json_int_t)ctx->data_types, "variables",
 			 (json_int_t)ctx->data_vars, "objects_without_dwarf",
-			 (json_int_t)ctx->data_unchecked, "warnings", warnings);
+			 (json_int_t)ctx->ndata_unchecked, "unchecked_objects",
+			 unchecked, "warnings", warnings);
 }

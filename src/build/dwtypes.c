@@ -512,9 +512,7 @@ static int match_member(Dwfl_Module *m, void **user, const char *name,
 	return hit ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
-/* The module of @path (or of its archive member @member). */
-static Dwfl_Module *find_module(Dwfl *dwfl, const char *path,
-				const char *member)
+Dwfl_Module *dw_offline_module(Dwfl *dwfl, const char *path, const char *member)
 {
 	struct member_search q = {.member = member};
 	Dwfl_Module *m = dwfl_report_offline(dwfl, path, path, -1);
@@ -539,7 +537,7 @@ int dw_view_read(const char *path, const char *member, const char *const *funcs,
 	if (!dwfl)
 		return error_set(err, -ENOMEM, "libdwfl: %s", dwfl_errmsg(-1));
 	dwfl_report_begin(dwfl);
-	mod = find_module(dwfl, path, member);
+	mod = dw_offline_module(dwfl, path, member);
 	dwfl_report_end(dwfl, NULL, NULL);
 	if (!mod) {
 		dwfl_end(dwfl);
@@ -555,6 +553,20 @@ int dw_view_read(const char *path, const char *member, const char *const *funcs,
 	free(r.todo);
 	dwfl_end(dwfl);
 	return 0;
+}
+
+void dw_object_path(const char *root, const char *key, char **path,
+		    char **member)
+{
+	const char *paren = strchr(key, '(');
+
+	*member = NULL;
+	if (!paren) {
+		*path = xasprintf("%s/%s", root, key);
+		return;
+	}
+	*path = xasprintf("%s/%.*s", root, (int)(paren - key), key);
+	*member = xstrndup(paren + 1, strlen(paren + 1) - 1);
 }
 
 const struct dw_item *dw_items_find(const struct dw_items *items,

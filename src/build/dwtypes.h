@@ -18,9 +18,22 @@
 #include "util/error.h"
 
 struct Dwfl;
+struct Dwfl_Module;
 /* dw_offline_begin - a libdwfl session for files read offline (objects,
  * linked files); NULL on failure. */
 struct Dwfl *dw_offline_begin(void);
+
+/* dw_offline_module - report the object at @path (an ar archive's member
+ * @member when not NULL) to @dwfl, between dwfl_report_begin and _end;
+ * its module, or NULL. */
+struct Dwfl_Module *dw_offline_module(struct Dwfl *dwfl, const char *path,
+				      const char *member);
+
+/* dw_object_path - where the object of link-set key @key ("dir/x.o", or
+ * "lib.a(m.o)" for an archive member) is under @root: *path and, for a
+ * member, *member (else NULL); both new strings. */
+void dw_object_path(const char *root, const char *key, char **path,
+		    char **member);
 
 /* A named thing and its description. */
 struct dw_item {

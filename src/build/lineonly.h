@@ -11,9 +11,10 @@
 
 /*
  * lineonly_check - whether changed function @f differs from its orig
- * version only in immediates, each of which is the number of a source line
- * whose text is unchanged (orig line old == patched line new) in the
- * object's source file.
+ * version only in immediates each proven (from both builds' line tables
+ * and sources, see lineonly.c) to be the __LINE__ of an unchanged
+ * statement that moved.  Unproven is false: the function is patched
+ * (with a warning through @ctx when line information was missing).
  */
 bool lineonly_check(const struct build_ctx *ctx, const struct fn_result *f);
 

@@ -63,9 +63,12 @@ static bool ref_in_object(const struct objfile *o, uint32_t shndx, uint64_t off)
 /*
  * An anonymous constant in a section that is not mergeable (string
  * literals and floating-point constants at -O0 all go to .rodata): the
- * bytes from the referenced offset to the next offset anything in the
- * object refers to (norm_prepare).  False when a named variable covers the
- * offset or the bytes hold relocations: then the whole section counts.
+ * object does not say where it ends, only that it ends by the next offset
+ * anything in the object refers to (norm_prepare).  Those bytes are its
+ * extent, copied whole into a patch; the alignment padding they may end
+ * with is left out when two are compared (ref_same_bytes).  False when a
+ * named variable covers the offset or the bytes hold relocations: then the
+ * whole section counts.
  */
 static bool ref_anonymous(const struct objfile *o, uint32_t shndx, uint64_t off,
 			  struct ref *out)
@@ -254,14 +257,41 @@ static const char *ref_secname(const struct objfile *o, uint32_t shndx)
 	return shndx < o->nsecs ? o->secs[shndx].name : "*ABS*";
 }
 
+/* @len bytes at @p less the zero bytes they end with. */
+static uint64_t ref_unpadded(const unsigned char *p, uint64_t len)
+{
+	while (len && !p[len - 1])
+		len--;
+	return len;
+}
+
+/*
+ * Strings compare with their NUL, other constants without the zero bytes
+ * they end with.  An anonymous constant's extent (ref_anonymous) runs to
+ * the next referenced offset, so it takes in the padding before an aligned
+ * neighbour, which comes and goes with that neighbour.  Ignoring trailing
+ * zeros is sound: where the two extents differ, one of them has ended, and
+ * code that read there would read past its own constant in that build;
+ * every byte either build's code can read inside its constant is compared.
+ * Items of mergeable sections have equal lengths, for which this is plain
+ * equality.
+ */
 static bool ref_same_bytes(const struct objfile *ao, const struct ref *a,
 			   const struct objfile *bo, const struct ref *b)
 {
 	const unsigned char *x = ao->secs[a->shndx].data;
 	const unsigned char *y = bo->secs[b->shndx].data;
+	uint64_t alen = a->len, blen = b->len;
 
-	return a->len == b->len && x && y &&
-	       !memcmp(x + a->start, y + b->start, a->len);
+	if (!x || !y)
+		return false;
+	x += a->start;
+	y += b->start;
+	if (a->kind == REF_CONST) {
+		alen = ref_unpadded(x, alen);
+		blen = ref_unpadded(y, blen);
+	}
+	return alen == blen && !memcmp(x, y, alen);
 }
 
 /*

@@ -4,8 +4,10 @@
  * A compile of one C file into one object is looked up by a key over
  * everything that decides its output:
  *
- *   the compiler (cache_file_id of the real driver) and the environment
- *   variables that steer it;
+ *   the compiler (cache_file_id of the real driver), the programs it runs
+ *   for this call (cc1 or clang's own -cc1, as: from its -### output,
+ *   cachedeps.h, each by cache_dep_id) and the environment variables
+ *   that steer it;
  *   the working directory and the final argument list, the wrapper's own
  *   options included;
  *   the preprocessed source (the compiler's own -E with the same
@@ -26,16 +28,21 @@
  * temps, split DWARF, coverage notes) or inputs the preprocessed text does
  * not show (response files, profiles, plugins, spec files, another
  * compiler directory with -B) are not cached: they compile as before.
+ *
+ * Every compile, hit or miss, also appends what it read outside the tree
+ * to the deps file (cachedeps.h), for the built original's entry.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "build/cache.h"
+#include "build/cachedeps.h"
 #include "build/cclog.h"
 #include "build/ccwrap.h"
 #include "util/file.h"
@@ -67,9 +74,11 @@ static const char *const uncacheable_prefixes[] = {
     "@",      "-save-temps=", "-fprofile-",	  "-fauto-profile", "-fplugin",
     "-specs", "-fdump-",      "-fcallgraph-info", "-Wa,-a",	    "-B",
 };
-/* Variables that change what the compiler does without showing in -E. */
-static const char *const key_env[] = {"GCC_EXEC_PREFIX", "COMPILER_PATH",
-				      "GCC_COMPARE_DEBUG", "SOURCE_DATE_EPOCH"};
+/* Variables that change what the compiler does without showing in -E
+ * (the *_OVERRIDE ones edit the argument list in the driver). */
+static const char *const key_env[] = {
+    "GCC_EXEC_PREFIX",	 "COMPILER_PATH",	 "GCC_COMPARE_DEBUG",
+    "SOURCE_DATE_EPOCH", "CCC_OVERRIDE_OPTIONS", "QA_OVERRIDE_GCC3"};
 static const char *const side_output_env[] = {"DEPENDENCIES_OUTPUT",
 					      "SUNPRO_DEPENDENCIES"};
 
@@ -170,37 +179,62 @@ static char *objcache_norm(const struct objcache_call *c, const char *s,
 	return out;
 }
 
-/* The preprocessor's call: the compile's arguments without -c and the
- * output, with -E.  Points into c->args; free only the array. */
-static char **objcache_cpp_args(const struct objcache_call *c)
+/* Options that make the preprocessor write a dependency file; the second
+ * table takes an argument. */
+static const char *const dep_options[] = {"-M",	  "-MM", "-MD",
+					  "-MMD", "-MG", "-MP"};
+static const char *const dep_arg_options[] = {"-MF", "-MT", "-MQ"};
+
+char **objcache_cpp_args(char **args)
 {
 	int n = 0, k = 0;
 	char **a;
 
-	while (c->args[n])
+	while (args[n])
 		n++;
-	a = xcalloc(n + 2, sizeof(*a));
+	a = xcalloc(n + 3, sizeof(*a));
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(c->args[i], "-c") ||
-		    objcache_output_at(n, c->args, &i))
+		if (!strcmp(args[i], "-c") || objcache_output_at(n, args, &i) ||
+		    cclog_in_list(args[i], dep_options, CCLOG_LEN(dep_options)))
 			continue;
-		a[k++] = c->args[i];
+		if (cclog_in_list(args[i], dep_arg_options,
+				  CCLOG_LEN(dep_arg_options))) {
+			i++;
+			continue;
+		}
+		a[k++] = args[i];
 	}
 	a[k++] = "-E";
+	a[k++] = "-v"; /* the search path, on stderr (cachedeps_markers) */
 	return a;
 }
 
-/*
- * Run @real with @argv, what it writes to descriptor @fd (1: the
- * preprocessed text, stderr discarded; 2: the compiler's messages, stdout
- * left alone) into a new buffer *@buf.  Returns the exit status (128 +
- * signal if killed), or -1 if it could not run.
- */
-static int objcache_capture(const char *real, char **argv, int fd, char **buf,
-			    size_t *len)
+/* What the child wrote to @fd (a memfd), as a new string. */
+static char *objcache_memfd_text(int fd)
+{
+	unsigned char *buf = NULL;
+	struct error err = {{0}};
+	char *path = xasprintf("/proc/self/fd/%d", fd);
+	size_t len;
+
+	if (fd < 0 || file_read(path, &buf, &len, &err))
+		buf = (unsigned char *)xstrdup("");
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	return (char *)buf;
+}
+
+/* Run @real with @argv, what it writes to descriptor @fd (1: the
+ * preprocessed text, stderr into *@errtext if not NULL; 2: the compiler's
+ * messages or its -### output, stdout left alone) into a new buffer
+ * (cachedeps.h). */
+int objcache_capture(const char *real, char **argv, int fd, char **buf,
+		     size_t *len, char **errtext)
 {
 	FILE *f = open_memstream(buf, len);
-	int fds[2], status = -1;
+	int fds[2], status = -1,
+		    efd = errtext ? memfd_create("stderr", MFD_CLOEXEC) : -1;
 	char chunk[65536];
 	ssize_t n;
 	pid_t pid;
@@ -210,7 +244,7 @@ static int objcache_capture(const char *real, char **argv, int fd, char **buf,
 	pid = fork();
 	if (pid == 0) {
 		if (fd == 1)
-			dup2(open("/dev/null", O_WRONLY), 2);
+			dup2(efd >= 0 ? efd : open("/dev/null", O_WRONLY), 2);
 		dup2(fds[1], fd);
 		execv(real, argv);
 		_exit(CCWRAP_FAILED);
@@ -224,9 +258,13 @@ static int objcache_capture(const char *real, char **argv, int fd, char **buf,
 	close(fds[0]);
 	fclose(f);
 	if (pid > 0 && waitpid(pid, &status, 0) == pid)
-		return WIFEXITED(status) ? WEXITSTATUS(status)
-					 : 128 + WTERMSIG(status);
-	return -1;
+		status = WIFEXITED(status) ? WEXITSTATUS(status)
+					   : 128 + WTERMSIG(status);
+	else
+		status = -1;
+	if (errtext)
+		*errtext = objcache_memfd_text(efd);
+	return status;
 }
 
 /* Add the preprocessed text to @k: line markers ("# 12 \"path\"")
@@ -257,38 +295,62 @@ static void objcache_key_text(struct cache_key *k,
 	}
 }
 
-/* The key of @c into @hex; false if the preprocessor fails (the compile
- * then runs uncached and reports the error). */
-static bool objcache_key(const struct objcache_call *c, char hex[CACHE_KEY_HEX])
+/* The compiler, the environment that steers it, the working directory and
+ * the arguments. */
+static void objcache_key_call(struct cache_key *k,
+			      const struct objcache_call *c)
 {
-	char **cpp = objcache_cpp_args(c), *text = NULL, *s, cwd[4096];
+	char cwd[4096], *s = cache_file_id(c->real);
+
+	cache_key_str(k, s);
+	free(s);
+	for (size_t i = 0; i < CCLOG_LEN(key_env); i++) {
+		cache_key_str(k, key_env[i]);
+		cache_key_str(k, getenv(key_env[i]));
+	}
+	s = objcache_norm(c, getcwd(cwd, sizeof(cwd)) ? cwd : "", false);
+	cache_key_str(k, s);
+	free(s);
+	for (char **a = c->args; *a; a++) {
+		s = objcache_norm(c, *a, true);
+		cache_key_str(k, s);
+		free(s);
+	}
+}
+
+/*
+ * The key of @c into @hex, and in @d what the compile reads outside the
+ * tree: the programs the driver runs (cc1, as: part of the key, so that a
+ * compiler upgrade that leaves the driver alone still misses) and the
+ * headers (the preprocessed text in the key covers them).  False if the
+ * driver or the preprocessor fails: the compile then runs uncached.
+ */
+static bool objcache_key(const struct objcache_call *c, struct cachedeps *d,
+			 char hex[CACHE_KEY_HEX])
+{
+	char **cpp = objcache_cpp_args(c->args), *text = NULL, *search = NULL;
+	char cwd[4096];
 	struct cache_key k;
 	size_t len;
 	int status;
 
-	cache_key_init(&k, "object 1");
-	s = cache_file_id(c->real);
-	cache_key_str(&k, s);
-	free(s);
-	for (size_t i = 0; i < CCLOG_LEN(key_env); i++) {
-		cache_key_str(&k, key_env[i]);
-		cache_key_str(&k, getenv(key_env[i]));
-	}
-	s = objcache_norm(c, getcwd(cwd, sizeof(cwd)) ? cwd : "", false);
-	cache_key_str(&k, s);
-	free(s);
-	for (char **a = c->args; *a; a++) {
-		s = objcache_norm(c, *a, true);
-		cache_key_str(&k, s);
-		free(s);
-	}
-	status = objcache_capture(c->real, cpp, 1, &text, &len);
-	if (status == 0)
+	cache_key_init(&k, "object 2");
+	objcache_key_call(&k, c);
+	cachedeps_tools(d, c->real, c->args);
+	cachedeps_sort(d);
+	cachedeps_key(&k, d);
+	status = objcache_capture(c->real, cpp, 1, &text, &len, &search);
+	if (status == 0) {
 		objcache_key_text(&k, c, text);
+		cachedeps_markers(d, text, search,
+				  getcwd(cwd, sizeof(cwd)) ? cwd : "", c->root,
+				  c->include);
+	}
 	cache_key_hex(&k, hex);
+	free(search);
 	free(text);
 	free(cpp);
-	return status == 0;
+	return status == 0 && !(d->n && d->items[0][0] == '?');
 }
 
 /* Pass the compiler's messages on to the build's output. */
@@ -328,7 +390,7 @@ static int objcache_fill(const struct objcache_call *c, const char *path)
 	struct error err = {{0}};
 	char *msg = NULL;
 	size_t mlen = 0, olen;
-	int status = objcache_capture(c->real, c->args, 2, &msg, &mlen);
+	int status = objcache_capture(c->real, c->args, 2, &msg, &mlen, NULL);
 
 	objcache_say(msg, mlen);
 	if (status == 0 && file_read(c->out, &obj, &olen, &err) == 0) {
@@ -357,6 +419,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	struct objcache_call c = {.real = real};
 	struct error err = {{0}};
 	char hex[CACHE_KEY_HEX], *path;
+	struct cachedeps deps = {0};
 	struct cache_entry e;
 	int ret;
 
@@ -369,10 +432,12 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	c.dst = eq + 1;
 	c.include = getenv("SUTURE_CCWRAP_INCLUDE");
 	c.args = ccwrap_args(real, argc, argv);
-	if (!objcache_key(&c, hex)) {
+	if (!objcache_key(&c, &deps, hex)) {
 		ret = -1;
 		goto out_free;
 	}
+	cachedeps_sort(&deps);
+	cachedeps_append(log_path, &deps);
 	path = objcache_path(dir, hex);
 	ret = cachefile_read(path, &e, &err);
 	if (ret == -EBADMSG)
@@ -385,6 +450,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	cachefile_free(&e);
 	free(path);
 out_free:
+	cachedeps_free(&deps);
 	free(c.root);
 	free(c.out);
 	return ret;

@@ -21,6 +21,8 @@
  *   verify.c    refuse unless the rebuilt original matches the target
  *   compare.c   classify every function: unchanged, changed, new, or
  *               changed only in __LINE__ constants
+ *   noreturn.c  warn about a changed function a thread never leaves
+ *               (main, code that cannot return): apply would time out
  *   datacheck.c refuse changes to the layout or type of data the process
  *               holds (from both builds' DWARF, via dwtypes.c)
  *   compare.c   (compare_variables) refuse a changed size or initializer
@@ -32,11 +34,14 @@
  *
  * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), objcache.c (its
  * object cache), cache.c/cachefile.c/cachekey.c (the build cache's
- * directory, entries and keys), cclog.c (the wrapper's log),
- * presence.c and mismatch.c/producer.c (what verify.c checks and says),
+ * directory, entries and keys), cachedeps.c/cacheinputs.c (what a build
+ * read outside the tree), cclog.c (the wrapper's log), presence.c,
+ * refcheck.c (what functions refer to) and mismatch.c/producer.c (what
+ * verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
  * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
- * (__LINE__-only changes), pbuild.c (assembling a struct patch).
+ * (__LINE__-only changes, proven with dwlines.c: instruction to source
+ * line), pbuild.c (assembling a struct patch).
  *
  * build_run() in build.c drives them.  Stages never print; they report
  * progress through opts->note, what the user should know but does not
@@ -77,6 +82,8 @@ struct build_opts {
 	const char *cache_dir;	/* the build cache (cache.h), or NULL:
 				   build everything */
 	bool keep;		/* keep the scratch directory */
+	bool accept_no_debug;	/* build although objects have no DWARF:
+				   their data goes unchecked (recorded) */
 	void (*note)(void *arg, const char *msg); /* progress, may be NULL */
 	void (*warn)(void *arg, const char *msg); /* warnings, may be NULL */
 	void *note_arg;				  /* for both */
@@ -140,10 +147,12 @@ struct build_ctx {
 	char *detail; /* multi-line explanation of a failure, or NULL */
 	size_t data_types, data_vars; /* types and variables data_check
 					 compared */
-	size_t data_unchecked;	      /* objects it could not check: no
-					 DWARF */
-	char **data_warnings;	      /* what data_check accepted but the author
-					 should know (full sentences) */
+	const char **data_unchecked;  /* keys of the objects it could not
+					 check (no DWARF), accepted with
+					 opts->accept_no_debug */
+	size_t ndata_unchecked, data_unchecked_cap;
+	char **data_warnings; /* what data_check accepted but the author
+				 should know (full sentences) */
 	size_t ndata_warnings, data_warnings_cap;
 };
 
@@ -178,6 +187,7 @@ int objects_load(struct build_ctx *ctx, struct error *err);
 void treecache_store(struct build_ctx *ctx);
 int verify_target(struct build_ctx *ctx, struct error *err);
 int compare_objects(struct build_ctx *ctx, struct error *err);
+void noreturn_warn(const struct build_ctx *ctx);
 int data_check(struct build_ctx *ctx, struct error *err);
 int compare_variables(struct build_ctx *ctx, struct error *err);
 int emit_patch(struct build_ctx *ctx, struct error *err);
@@ -187,22 +197,31 @@ int record_info(struct build_ctx *ctx, struct error *err);
  * The patch a stacked patch builds on (base.c).  base_load reads opts->on
  * and checks it is for the same binary; base_write_diffs puts its diffs
  * (all those it was built from, in order) into the scratch directory, for
- * tree_prepare to apply to both trees before the new ones; base_replaces
- * tells verify_target which functions of the target (at link-time @addr,
- * called @name) differ from the rebuilt "original" because of the base
- * patch: those it replaced and those whose __LINE__ constants it shifted.
- * base_stamp records the dependency in the new patch; base_diffs_json is
- * the base's diffs for the build record (a new reference).
+ * tree_prepare to apply to both trees before the new ones; base_running
+ * tells verify_target what code runs at function @ts (called @name) of the
+ * target once the base patch is applied, for the rebuilt "original" to be
+ * compared with: the base's replacement if it replaced the function, else
+ * the target's own bytes; false when neither can be compared (the base
+ * only shifted its __LINE__ constants).  out->bytes is NULL if the code is
+ * not at hand.  base_stamp records the dependency in the new patch;
+ * base_diffs_json is the base's diffs for the build record (a new
+ * reference).
  */
+struct base_code {
+	const unsigned char *bytes;
+	uint64_t size;
+	char where[PATCH_NAME_MAX + 16]; /* "the target", "patch 'NAME'" */
+};
 int base_load(struct build_ctx *ctx, struct error *err);
 int base_write_diffs(struct build_ctx *ctx, struct error *err);
-bool base_replaces(const struct build_ctx *ctx, uint64_t addr,
-		   const char *name);
+bool base_running(const struct build_ctx *ctx, const struct target_sym *ts,
+		  const char *name, struct base_code *out);
 void base_stamp(struct build_ctx *ctx);
 struct json_t *base_diffs_json(const struct build_ctx *ctx);
 
 /* data_check_json - what data_check compared, for the build record (a new
- * reference): {"types", "variables", "objects_without_dwarf"}. */
+ * reference): {"types", "variables", "objects_without_dwarf" (a count),
+ * "unchecked_objects" (their keys), "warnings"}. */
 struct json_t *data_check_json(const struct build_ctx *ctx);
 
 /*

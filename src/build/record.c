@@ -117,25 +117,45 @@ static json_t *record_build_command(const struct build_ctx *ctx)
 	return record_argv(ctx, cmd, SIZE_MAX);
 }
 
+/* Commands in an order of their own: cwd, then arguments.  The log's is
+ * the order a parallel build happened to finish them in, and the patch
+ * must not depend on it. */
+static int record_cmd_cmp(const void *a, const void *b)
+{
+	const struct cc_cmd *x = *(const struct cc_cmd *const *)a;
+	const struct cc_cmd *y = *(const struct cc_cmd *const *)b;
+	int c = strcmp(x->cwd, y->cwd);
+
+	for (size_t i = 0; !c && (i < x->argc || i < y->argc); i++)
+		c = i >= x->argc   ? -1
+		    : i >= y->argc ? 1
+				   : strcmp(x->argv[i], y->argv[i]);
+	return c;
+}
+
 /* Compile and link commands, with paths relative to the tree. */
 static json_t *record_commands(const struct build_ctx *ctx)
 {
 	const struct build_tree *t = &ctx->tree[TREE_ORIG];
-	size_t rl = strlen(t->root);
+	const struct cc_cmd **cmds = xcalloc(t->cclog->n + 1, sizeof(*cmds));
+	size_t rl = strlen(t->root), n = 0;
 	json_t *arr = json_array();
 
-	for (size_t i = 0; i < t->cclog->n; i++) {
-		const struct cc_cmd *c = &t->cclog->cmds[i];
-		const char *cwd = c->cwd;
+	for (size_t i = 0; i < t->cclog->n; i++)
+		if (t->cclog->cmds[i].kind != CC_OTHER)
+			cmds[n++] = &t->cclog->cmds[i];
+	qsort(cmds, n, sizeof(*cmds), record_cmd_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const char *cwd = cmds[i]->cwd;
 
-		if (c->kind == CC_OTHER)
-			continue;
 		if (!strncmp(cwd, t->root, rl))
 			cwd = cwd[rl] ? cwd + rl + 1 : ".";
 		json_array_append_new(
-		    arr, json_pack("{s:s, s:o}", "cwd", cwd, "argv",
-				   record_argv(ctx, c->argv, c->argc)));
+		    arr,
+		    json_pack("{s:s, s:o}", "cwd", cwd, "argv",
+			      record_argv(ctx, cmds[i]->argv, cmds[i]->argc)));
 	}
+	free(cmds);
 	return arr;
 }
 

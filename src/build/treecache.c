@@ -9,17 +9,20 @@
  * original puts them back into its fresh orig/ copy and builds only the
  * patched tree.
  *
- * The key covers what the build's result can depend on: the copied tree
- * (every path, file mode, file content and symlink target, after the
- * diffs of an --on base were applied), the build command, --binary, the
- * environment (less variables that only describe the terminal or
- * session), and suture itself (its wrapper decides the compiler options
- * and the log).  Timestamps are left out: they change with every copy,
- * and the compiler's output does not depend on them.  The compilers the
- * build ran are recorded in the entry with cache_file_id() and checked
- * before it is used, since the key is computed before the build names
- * them.  The verify stage still checks the restored objects against the
- * running binary, function by function, as it checks a fresh build.
+ * The key covers what the build's result can depend on that is known
+ * before it runs: the copied tree (every path, file mode, file content and
+ * symlink target, after the diffs of an --on base were applied), the build
+ * command, --binary, the environment (less variables that only describe
+ * the terminal or session), and suture itself (its wrapper decides the
+ * compiler options and the log).  Timestamps are left out: they change
+ * with every copy, and the compiler's output does not depend on them.
+ * What the build read outside the tree is only known after it
+ * (cacheinputs.c): the system headers, the compiler's programs and
+ * plugins, the libraries, crt files and linker.  Each is recorded in the
+ * entry with its identity and checked before the entry is used, so that
+ * a package upgrade makes the next build miss.  The verify stage still
+ * checks the restored objects against the running binary, function by
+ * function, as it checks a fresh build.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include "build/cache.h"
+#include "build/cacheinputs.h"
 #include "build/pipeline.h"
 #include "util/file.h"
 #include "util/xalloc.h"
@@ -167,7 +171,7 @@ static char *treecache_key(const struct build_ctx *ctx)
 
 	if (file_read("/proc/self/exe", &self, &len, &err))
 		return NULL;
-	cache_key_init(&k, "tree 1");
+	cache_key_init(&k, "tree 2");
 	cache_key_add(&k, self, len);
 	free(self);
 	cache_key_str(&k, ctx->opts->binary);
@@ -185,25 +189,6 @@ static char *treecache_key(const struct build_ctx *ctx)
 static char *treecache_path(const struct build_ctx *ctx)
 {
 	return xasprintf("%s/t/%s", ctx->cache, ctx->tree_key);
-}
-
-/* Whether every compiler the cached build ran is still the same file. */
-static bool treecache_same_compilers(const struct cache_entry *e)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		const struct cache_rec *r = &e->recs[i];
-		char *id;
-		bool same;
-
-		if (strncmp(r->name, "compiler:", 9))
-			continue;
-		id = cache_file_id(r->name + 9);
-		same = strlen(id) == r->len && !memcmp(id, r->data, r->len);
-		free(id);
-		if (!same)
-			return false;
-	}
-	return true;
 }
 
 /* @text with every @from replaced by @to (a new string). */
@@ -278,12 +263,15 @@ int treecache_restore(struct build_ctx *ctx, struct error *err)
 {
 	struct build_tree *t = &ctx->tree[TREE_ORIG];
 	struct error cerr = {{0}};
+	const char *changed;
 	struct cache_entry e;
 	char *path;
 	int ret;
 
-	if (!ctx->cache || !treecache_plain_path(ctx->scratch) ||
-	    !(ctx->tree_key = treecache_key(ctx)))
+	if (!ctx->cache || !treecache_plain_path(ctx->scratch))
+		return 0;
+	cacheinputs_start(ctx);
+	if (!(ctx->tree_key = treecache_key(ctx)))
 		return 0;
 	path = treecache_path(ctx);
 	ret = cachefile_read(path, &e, &cerr);
@@ -291,13 +279,21 @@ int treecache_restore(struct build_ctx *ctx, struct error *err)
 		build_warn(ctx, "%s", cerr.msg);
 	/* A failure half-way through leaves objects make would take for
 	 * up to date: the build stops rather than build around them. */
-	if (ret == 0 && treecache_same_compilers(&e))
+	changed = ret == 0 ? cacheinputs_changed(ctx, &e) : NULL;
+	if (changed)
+		build_note(ctx,
+			   "orig: in the build cache (%.12s) but built with "
+			   "%s, which changed since: building it again",
+			   ctx->tree_key, changed);
+	if (ret == 0 && !changed)
 		ret = treecache_unpack(ctx, &e, err);
 	else
 		ret = 1;
 	t->cached = ret == 0;
-	build_note(ctx, "orig: %s the build cache (%.12s)",
-		   t->cached ? "restored from" : "not in", ctx->tree_key);
+	if (!changed)
+		build_note(ctx, "orig: %s the build cache (%.12s)",
+			   t->cached ? "restored from" : "not in",
+			   ctx->tree_key);
 	cachefile_free(&e);
 	free(path);
 	return ret < 0 ? ret : 0;
@@ -331,24 +327,26 @@ static int treecache_push_file(struct treecache_recs *r, char *name,
 	return ret;
 }
 
-/* The compilers the build ran, each once, as records "compiler:PATH". */
-static void treecache_push_compilers(struct treecache_recs *r,
-				     const struct cclog *log)
+/* What the build read outside the tree, as records "dep:PATH" holding
+ * each file's cache_dep_id(). */
+static int treecache_push_deps(const struct build_ctx *ctx,
+			       struct treecache_recs *r,
+			       const struct cclog *log, struct error *err)
 {
-	for (size_t i = 0; i < log->n; i++) {
-		const char *c = log->cmds[i].compiler;
-		char *name = xasprintf("compiler:%s", c), *id;
-		bool seen = !*c;
+	struct cachedeps d = {0};
+	int ret = cacheinputs_list(ctx, log, &d, err);
 
-		for (size_t k = 0; k < r->n && !seen; k++)
-			seen = !strcmp(r->recs[k].name, name);
-		if (seen) {
-			free(name);
+	for (size_t i = 0; i < d.n && !ret; i++) {
+		char *id;
+
+		if (d.items[i][0] == 'x')
 			continue;
-		}
-		id = cache_file_id(c);
-		treecache_push(r, name, (unsigned char *)id, strlen(id));
+		id = cache_dep_id(d.items[i] + 1);
+		treecache_push(r, xasprintf("dep:%s", d.items[i] + 1),
+			       (unsigned char *)id, strlen(id));
 	}
+	cachedeps_free(&d);
+	return ret;
 }
 
 /* The entry of the orig tree just built: its logs, compilers and files. */
@@ -372,7 +370,8 @@ static int treecache_collect(const struct build_ctx *ctx,
 	    (ret = cclog_link_set(log, t->root, ctx->opts->binary, &rels,
 				  &nrels, &fallback, err)))
 		goto out_free;
-	treecache_push_compilers(r, log);
+	if ((ret = treecache_push_deps(ctx, r, log, err)))
+		goto out_free;
 	rels = xrealloc(rels, (nrels + 1) * sizeof(*rels));
 	rels[nrels++] = xstrdup(ctx->opts->binary);
 	for (size_t i = 0; i < nrels && !ret; i++) {

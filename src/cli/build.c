@@ -20,7 +20,7 @@ static const char usage_text[] =
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
     "                    [--target FILE] [--debug-file FILE] [--root DIR]\n"
     "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
-    "                    [--keep] [-v]\n"
+    "                    [--keep] [-v] [--accept-no-debug]\n"
     "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  --clean CMD      the tree's clean step, run with sh -c in both\n"
     "                   copies before the diffs (e.g. 'make distclean')\n"
     "  --keep           keep the scratch directory\n"
+    "  --accept-no-debug  build even if objects have no debug information\n"
+    "                   (-g): data layouts there go unchecked (recorded)\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make)\n";
 
@@ -63,6 +65,7 @@ static const struct option long_opts[] = {
     {"no-cache", no_argument, NULL, 'N'},
     {"clean", required_argument, NULL, 'c'},
     {"keep", no_argument, NULL, 'k'},
+    {"accept-no-debug", no_argument, NULL, 'D'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -128,7 +131,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'C':
 			free(a->cache_dir);
-			a->cache_dir = xstrdup(optarg);
+			a->cache_dir = cache_abs_dir(optarg);
 			break;
 		case 'N':
 			a->no_cache = true;
@@ -138,6 +141,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'k':
 			a->opts.keep = true;
+			break;
+		case 'D':
+			a->opts.accept_no_debug = true;
 			break;
 		case 'v':
 			a->verbose = true;
@@ -245,12 +251,10 @@ static void report(const struct build_ctx *ctx, const char *out)
 	       ctx->data_types, ctx->data_vars);
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		printf("warning: %s\n", ctx->data_warnings[i]);
-	if (ctx->data_unchecked)
-		printf("warning: %zu object%s without debug information: "
-		       "changes to data layouts cannot be checked there "
-		       "(build with -g)\n",
-		       ctx->data_unchecked,
-		       ctx->data_unchecked == 1 ? "" : "s");
+	for (size_t i = 0; i < ctx->ndata_unchecked; i++)
+		printf("warning: data check skipped for %s: no debug "
+		       "information (accepted with --accept-no-debug)\n",
+		       ctx->data_unchecked[i]);
 	printf("patch %s written to %s\n", ctx->patch->name, out);
 }
 

@@ -70,11 +70,34 @@ static void print_argv(const char *title, const json_t *argv)
 	printf("\n");
 }
 
+/* What the data check compared, and the objects it skipped: those without
+ * DWARF, accepted with --accept-no-debug (older records give a count). */
+static void print_data_check(const json_t *d)
+{
+	const json_t *list = json_object_get(d, "unchecked_objects"), *o;
+	json_int_t types, vars, blind = 0;
+	size_t i;
+
+	if (json_unpack((json_t *)d, "{s:I, s:I, s?I}", "types", &types,
+			"variables", &vars, "objects_without_dwarf", &blind))
+		return;
+	printf("data:     %lld types and %lld variables the running process "
+	       "holds checked unchanged\n",
+	       (long long)types, (long long)vars);
+	json_array_foreach(list, i, o)
+	    printf("data:     check skipped for %s: no debug information "
+		   "(accepted with --accept-no-debug)\n",
+		   json_string_value(o));
+	if (!list && blind)
+		printf("data:     check skipped for %lld objects without "
+		       "debug information\n",
+		       (long long)blind);
+}
+
 /* How it was built: compiler, command, packages, flags of each object. */
 static void print_environment(const json_t *b)
 {
 	const char *path = "?", *version = "?", *root = NULL;
-	json_int_t types, vars, blind;
 	const json_t *e;
 	size_t i;
 
@@ -93,13 +116,7 @@ static void print_environment(const json_t *b)
 		printf("package:  %-16s %s %s  (%s)\n", what,
 		       *pkg ? pkg : "(no package)", ver, file);
 	}
-	if (!json_unpack((json_t *)b, "{s:{s:I, s:I, s:I}}", "data_check",
-			 "types", &types, "variables", &vars,
-			 "objects_without_dwarf", &blind))
-		printf("data:     %lld types and %lld variables the running "
-		       "process holds checked unchanged; %lld objects "
-		       "without DWARF\n",
-		       (long long)types, (long long)vars, (long long)blind);
+	print_data_check(json_object_get(b, "data_check"));
 	json_array_foreach(json_object_get(b, "objects"), i, e)
 	{
 		const char *obj = "?";

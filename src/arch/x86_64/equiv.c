@@ -175,3 +175,45 @@ int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 	cs_close(&h);
 	return ret;
 }
+
+/* The kept-instruction index and the offset within it of byte @off. */
+static bool equiv_locate(const struct equiv_code *c, uint64_t off, size_t *k,
+			 uint64_t *within)
+{
+	for (size_t i = 0; i < c->nkeep; i++) {
+		const cs_insn *in = &c->insn[c->keep[i]];
+
+		if (off >= in->address && off < in->address + in->size) {
+			*k = i;
+			*within = off - in->address;
+			return true;
+		}
+	}
+	return false;
+}
+
+int arch_code_map(const unsigned char *a, size_t alen, const unsigned char *b,
+		  size_t blen, const uint64_t *aoffs, uint64_t *boffs, size_t n)
+{
+	struct equiv_code ca, cb;
+	bool ok;
+	csh h;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	ok = equiv_decode(h, a, alen, &ca);
+	ok = equiv_decode(h, b, blen, &cb) && ok && ca.nkeep == cb.nkeep;
+	for (size_t i = 0; i < n && ok; i++) {
+		size_t k;
+		uint64_t within;
+
+		ok = equiv_locate(&ca, aoffs[i], &k, &within) &&
+		     within < cb.insn[cb.keep[k]].size;
+		if (ok)
+			boffs[i] = cb.insn[cb.keep[k]].address + within;
+	}
+	equiv_free(&ca);
+	equiv_free(&cb);
+	cs_close(&h);
+	return ok;
+}

@@ -27,8 +27,8 @@ static int open_cs(csh *h, bool detail)
  * Compare one instruction pair.  Returns 1 if equal but for immediates
  * (recorded), 0 if different otherwise.
  */
-static int imm_only(const cs_insn *a, const cs_insn *b, int64_t *old_imm,
-		    int64_t *new_imm, size_t max, size_t *n)
+static int imm_only(const cs_insn *a, const cs_insn *b,
+		    struct arch_imm_change *out, size_t max, size_t *n)
 {
 	const cs_x86 *xa = &a->detail->x86, *xb = &b->detail->x86;
 
@@ -47,18 +47,17 @@ static int imm_only(const cs_insn *a, const cs_insn *b, int64_t *old_imm,
 		}
 		if (oa->imm == ob->imm)
 			continue;
-		if (*n < max) {
-			old_imm[*n] = oa->imm;
-			new_imm[*n] = ob->imm;
-		}
+		if (*n < max)
+			out[*n] = (struct arch_imm_change){a->address, oa->imm,
+							   ob->imm};
 		(*n)++;
 	}
 	return 1;
 }
 
 int arch_insn_imm_diff(const unsigned char *a, size_t alen,
-		       const unsigned char *b, size_t blen, int64_t *old_imm,
-		       int64_t *new_imm, size_t max, size_t *n)
+		       const unsigned char *b, size_t blen,
+		       struct arch_imm_change *out, size_t max, size_t *n)
 {
 	cs_insn *ia = NULL, *ib = NULL;
 	size_t na, nb;
@@ -75,8 +74,7 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 	if (na == nb && na > 0) {
 		ret = 1;
 		for (size_t i = 0; i < na && ret == 1; i++)
-			ret =
-			    imm_only(&ia[i], &ib[i], old_imm, new_imm, max, n);
+			ret = imm_only(&ia[i], &ib[i], out, max, n);
 	}
 	if (ia)
 		cs_free(ia, na);

@@ -121,3 +121,26 @@ int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
 	return error_set(err, -ENOTSUP, "relocation type %s (%u) not supported",
 			 arch_reloc_name(type), type);
 }
+
+bool arch_reloc_read(uint32_t type, const unsigned char *loc, uint64_t place,
+		     uint64_t *s_a)
+{
+	int32_t v32;
+	uint32_t u32;
+
+	switch (type) {
+	case R_X86_64_PC32:
+		memcpy(&v32, loc, 4);
+		*s_a = place + (uint64_t)(int64_t)v32;
+		return true;
+	case R_X86_64_32:
+		memcpy(&u32, loc, 4);
+		*s_a = u32;
+		return true;
+	case R_X86_64_32S:
+		memcpy(&v32, loc, 4);
+		*s_a = (uint64_t)(int64_t)v32;
+		return true;
+	}
+	return false;
+}
