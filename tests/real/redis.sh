@@ -9,6 +9,10 @@
 # without limit; fixed, checkClientOutputBufferLimits() (src/networking.c)
 # disconnects such a client once its output buffer passes 1 KiB.
 #
+# redis's Makefile compiles its bundled lua without -g, so the data check
+# cannot see into those objects: --accept-no-debug (the report and the
+# record name them).
+#
 # The tree is built in place with `make -j2 USE_SYSTEM_JEMALLOC=yes
 # BUILD_TLS=yes`, which leaves stamp files (src/.make-prerequisites,
 # deps/.make-*) saying the bundled dependencies (hiredis, lua,
@@ -169,13 +173,13 @@ section "suture build from the tree as it was built"
 t0=$SECONDS
 run suture build -v --src "$TREE" --patch "$CACHE/src/fix.diff" \
 	--binary src/redis-server --name CVE-2025-21605 -o "$WORK/fix.sut" \
-	--clean 'make distclean' -- make "${MAKEARGS[@]}"
+	--clean 'make distclean' --accept-no-debug -- make "${MAKEARGS[@]}"
 printf '%s\n' "$OUT" >"$WORK/build.out"
 if [ "$RC" -ne 0 ]; then
-	fail "suture build --clean 'make distclean' ($((SECONDS - t0)) s)" "$OUT"
+	fail "suture build --clean 'make distclean' --accept-no-debug ($((SECONDS - t0)) s)" "$OUT"
 	finish
 fi
-pass "suture build --clean 'make distclean' ($((SECONDS - t0)) s)"
+pass "suture build --clean 'make distclean' --accept-no-debug ($((SECONDS - t0)) s)"
 check_eq "the builder finds exactly checkClientOutputBufferLimits changed" \
 	checkClientOutputBufferLimits \
 	"$(printf '%s\n' "$OUT" | awk '/^changed functions:/ {on = 1; next} on && /^  / {print $1; next} {on = 0}' | xargs)"
