@@ -7,9 +7,6 @@
 #             the error names the archive and --clean.  With
 #             --clean 'make distclean' the patch is built, and the build
 #             record names the clean step
-#   outside   the binary links an archive from outside the source tree
-#             (WORK/prebuilt/libhelp.a): refused, since no compile of the
-#             build made it and the diffs' effect on it cannot be seen
 #   bypass    one object of the link set is compiled by /usr/bin/gcc (not
 #             through suture's wrapper): refused naming the object
 # tests/real/redis.sh and tests/real/expat.sh do the same on real trees.
@@ -81,22 +78,6 @@ check_eq "the build record names the clean step" "make distclean" \
 sbuild "$S" --clean 'exit 3'
 check_match "a failing clean step refuses the build" \
 	"the clean step \(--clean 'exit 3'\) failed in the orig copy \(exit status 3\)" "$OUT"
-
-section "outside"
-O=$WORK/outside
-tree "$O"
-mv "$O/lib" "$WORK/prebuilt"
-printf 'all: prog\nprog: main.o\n\t$(CC) -o $@ main.o %s/prebuilt/libhelp.a\n' \
-	"$WORK" >"$O/Makefile"
-build_tree "$WORK/prebuilt" CFLAGS="-O2 -g" || finish
-build_tree "$O" CFLAGS="-O2 -g" || finish
-printf -- '--- a/main.c\n+++ b/main.c\n@@ -3,5 +3,5 @@\n int main(void)\n {\n-\tprintf("%%d\\n", help_answer());\n+\tprintf("%%d\\n", help_answer() + 1);\n \treturn 0;\n }\n' \
-	>"$WORK/main.diff"
-run suture build --src "$O" --patch "$WORK/main.diff" --binary prog \
-	-o "$WORK/outside.sut" -- make CFLAGS="-O2 -g"
-check_match "an archive linked from outside the tree is refused" \
-	"prog links $WORK/prebuilt/libhelp\.a, which lies outside the source tree: no compile of the build made it" \
-	"$OUT"
 
 section "bypass"
 B=$WORK/bypass

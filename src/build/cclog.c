@@ -349,19 +349,6 @@ static void cclog_all_objects(const struct cclog *log, const char *root,
 	}
 }
 
-/* Whether @path is a distribution library (/usr/lib, /lib, ...): the
- * diffs of a tree cannot change what it was compiled from. */
-static bool cclog_system_lib(const char *path)
-{
-	static const char *const dirs[] = {"/usr/lib/", "/lib/", "/usr/lib64/",
-					   "/lib64/"};
-
-	for (size_t i = 0; i < CCLOG_LEN(dirs); i++)
-		if (!strncmp(path, dirs[i], strlen(dirs[i])))
-			return true;
-	return false;
-}
-
 int cclog_link_set(const struct cclog *log, const char *root,
 		   const char *binary_rel, char ***rels, size_t *n,
 		   bool *fallback, struct error *err)
@@ -387,19 +374,9 @@ int cclog_link_set(const struct cclog *log, const char *root,
 		const char *in = link->inputs[i];
 		char *rel;
 
-		if (!has_suffix(in, ".o") && !has_suffix(in, ".a"))
-			continue;
-		if ((rel = cclog_rel(root, in)))
+		if ((has_suffix(in, ".o") || has_suffix(in, ".a")) &&
+		    (rel = cclog_rel(root, in)))
 			cclog_push(rels, n, rel);
-		else if (!cclog_system_lib(in))
-			return error_set(
-			    err, -ENOTSUP,
-			    "%s links %s, which lies outside the source tree: "
-			    "no compile of the build made it, so what the "
-			    "diffs "
-			    "do to it cannot be seen; build it inside the tree "
-			    "(or install it as a system library)",
-			    binary_rel, in);
 	}
 	return 0;
 }
