@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build/builddir.h"
 #include "build/cache.h"
 #include "build/pipeline.h"
 #include "build/sandbox.h"
@@ -67,7 +68,9 @@ char *const *build_command(const struct build_ctx *ctx)
 {
 	static char *const default_cmd[] = {"make", NULL};
 
-	return ctx->opts->command ? ctx->opts->command : default_cmd;
+	if (ctx->opts->command)
+		return ctx->opts->command;
+	return ctx->bdir ? ctx->bdir->build : default_cmd;
 }
 
 /* Resolve the paths the stages use. */
@@ -81,11 +84,9 @@ static int build_paths(struct build_ctx *ctx, struct error *err)
 	ctx->src_real = xstrdup(real);
 	if (ctx->opts->target)
 		ctx->target_path = xstrdup(ctx->opts->target);
-	else
-		ctx->target_path = xasprintf("%s/%s", real, ctx->opts->binary);
 	ctx->tree[TREE_ORIG].label = "orig";
 	ctx->tree[TREE_PATCHED].label = "patched";
-	return 0;
+	return builddir_find(ctx, err);
 }
 
 /*
@@ -117,6 +118,7 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 
 	build_cache_open(ctx);
 	if ((ret = tree_prepare(ctx, err)) ||
+	    (ret = builddir_prepare(ctx, err)) ||
 	    (ret = treecache_restore(ctx, err)))
 		return ret;
 	if ((ret = run_builds(ctx, err))) {
@@ -144,8 +146,8 @@ int build_run(struct build_ctx *ctx, struct error *err)
 		return error_set(err, -ENOENT,
 				 "%s does not exist: --binary names the "
 				 "linked file relative to the source tree "
-				 "(built there), or give the running binary "
-				 "with --target",
+				 "(or --build-dir), or give the running "
+				 "binary with --target",
 				 ctx->target_path);
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
 	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
@@ -188,6 +190,9 @@ void build_ctx_free(struct build_ctx *ctx)
 	free(ctx->tree_key);
 	free(ctx->src_real);
 	free(ctx->target_path);
+	free(ctx->binary);
+	builddir_free(ctx->bdir);
+	free(ctx->bdir);
 	free(ctx->detail);
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		free(ctx->data_warnings[i]);

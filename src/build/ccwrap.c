@@ -17,7 +17,9 @@
  *
  * The environment carries the settings: SUTURE_CCWRAP_LOG (the log),
  * SUTURE_CCWRAP_DIR (the symlink directory, skipped when searching PATH),
- * SUTURE_CCWRAP_PREFIX_MAP and SUTURE_CCWRAP_INCLUDE (where suture.h is,
+ * SUTURE_CCWRAP_PREFIX_MAP, SUTURE_CCWRAP_BUILD_MAP (a second map, for
+ * a CMake build directory outside the tree: builddir.h),
+ * SUTURE_CCWRAP_INCLUDE (where suture.h is,
  * added with -idirafter so that it never hides a header of the build) and
  * SUTURE_CCWRAP_CACHE (the build cache, if any: compiles go through
  * objcache.c).  This is a program entry point, not library code: it reports
@@ -152,8 +154,9 @@ static char *ccwrap_find_real(const char *name, const char *skip_dir)
 char **ccwrap_args(const char *real, int argc, char **argv)
 {
 	const char *prefix_map = getenv("SUTURE_CCWRAP_PREFIX_MAP");
+	const char *build_map = getenv("SUTURE_CCWRAP_BUILD_MAP");
 	const char *include = getenv("SUTURE_CCWRAP_INCLUDE");
-	char **args = xcalloc(argc + 5, sizeof(*args));
+	char **args = xcalloc(argc + 6, sizeof(*args));
 	int n = 0;
 
 	args[n++] = (char *)real;
@@ -165,6 +168,11 @@ char **ccwrap_args(const char *real, int argc, char **argv)
 		if (prefix_map && *prefix_map)
 			args[n++] =
 			    xasprintf("-ffile-prefix-map=%s", prefix_map);
+		/* After the tree's map, which gcc then tries second: the
+		 * build directory may lie inside the copy's root. */
+		if (build_map && *build_map)
+			args[n++] =
+			    xasprintf("-ffile-prefix-map=%s", build_map);
 		if (include && *include)
 			args[n++] = xasprintf("-idirafter%s", include);
 	}

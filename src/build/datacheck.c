@@ -316,7 +316,7 @@ static int check_macros(struct build_ctx *ctx, struct error *err)
 
 	for (int i = 0; i < TREE_COUNT && !r; i++) {
 		char *path =
-		    xasprintf("%s/%s", ctx->tree[i].root, ctx->opts->binary);
+		    xasprintf("%s/%s", ctx->tree[i].root, ctx->binary);
 
 		r = dw_macros_read(path, &m[i], err);
 		free(path);

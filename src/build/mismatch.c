@@ -112,7 +112,7 @@ static const char *mismatch_find(const struct producers *p,
 void mismatch_cause(struct build_ctx *ctx, const struct objfile *o)
 {
 	char *rebuilt =
-	    xasprintf("%s/%s", ctx->tree[TREE_ORIG].root, ctx->opts->binary);
+	    xasprintf("%s/%s", ctx->tree[TREE_ORIG].root, ctx->binary);
 	struct producers pt, pn;
 	const char *t, *n;
 	char *cause;

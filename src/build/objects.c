@@ -111,7 +111,7 @@ static int objects_load_tree(struct build_ctx *ctx, struct build_tree *t,
 				 "the compiler by absolute path (CC=/usr/bin/"
 				 "gcc) bypasses it, use CC=gcc",
 				 t->label);
-	ret = cclog_link_set(t->cclog, t->root, ctx->opts->binary, &rels,
+	ret = cclog_link_set(t->cclog, t->root, ctx->binary, &rels,
 			     &nrels, &t->fallback, err);
 	for (size_t i = 0; !ret && i < nrels; i++) {
 		char *abs = xasprintf("%s/%s", t->root, rels[i]);
@@ -244,14 +244,14 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 				 "were made, so they cannot be compared",
 				 ctx->tree[TREE_ORIG].fallback ? "patched"
 							       : "original",
-				 ctx->opts->binary);
+				 ctx->binary);
 	objects_assign_runs(ctx);
 	if (!ctx->tree[TREE_ORIG].nobjs)
 		return error_set(err, -ENOENT,
 				 "no objects of %s were found in the build "
 				 "log; is --binary the path of the linked "
 				 "file relative to the source tree?",
-				 ctx->opts->binary);
+				 ctx->binary);
 	return 0;
 }
 

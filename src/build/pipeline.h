@@ -7,6 +7,9 @@
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
  *               directory, leaving out build products (products.c); run
  *               the --clean step in both; apply the diffs to patched/
+ *   bdrun.c     (builddir_prepare) the copies' CMake or meson build
+ *               directories (builddir.h), configured by run.c before
+ *               the builds
  *   treecache.c (treecache_restore) put the original's build back from
  *               the build cache if it holds it (cache.h)
  *   run.c       build both copies (or only patched/) with the compiler
@@ -63,6 +66,8 @@
 #include "patchfile/patch.h"
 #include "util/error.h"
 
+struct builddir;
+
 /* What the user asked for (input; stages never change it). */
 struct build_opts {
 	const char *src_dir;	    /* tree the running binary came from */
@@ -71,6 +76,9 @@ struct build_opts {
 	const char *binary;	/* artifact to patch, relative to tree */
 	const char *target;	/* running binary; NULL: src_dir/binary */
 	const char *debug_file; /* its separate debug file, or NULL */
+	const char *build_dir;	/* the user's CMake or meson build directory
+				   (--binary is then relative to it), or
+				   NULL: found from --binary (builddir.h) */
 	const char *root;	/* build inside this root file system, or
 				   NULL: on the host */
 	const char *name;	/* patch name */
@@ -130,10 +138,12 @@ struct build_ctx {
 	const struct build_opts *opts;
 	char *src_real; /* real path of opts->src_dir */
 	char *target_path;
-	char *scratch;	   /* scratch directory */
-	const char *cache; /* opts->cache_dir, or NULL if not used here */
-	bool cache_store;  /* it can be written */
-	char *tree_key;	   /* the orig tree's key in it, or NULL */
+	char *binary;	       /* --binary's path in a copy */
+	struct builddir *bdir; /* the build directory, or NULL (builddir.h) */
+	char *scratch;	       /* scratch directory */
+	const char *cache;     /* opts->cache_dir, or NULL if not used here */
+	bool cache_store;      /* it can be written */
+	char *tree_key;	       /* the orig tree's key in it, or NULL */
 	struct build_tree tree[TREE_COUNT];
 	struct target *target;
 	size_t nverified; /* functions checked against the target */

@@ -104,7 +104,7 @@ static bool presence_gc_sections(const struct build_ctx *ctx)
 size_t presence_check(struct build_ctx *ctx, size_t show)
 {
 	char *path =
-	    xasprintf("%s/%s", ctx->tree[TREE_ORIG].root, ctx->opts->binary);
+	    xasprintf("%s/%s", ctx->tree[TREE_ORIG].root, ctx->binary);
 	struct presence_state ps = {ctx, show, 0};
 	struct error err = {{0}};
 	struct target *rebuilt;

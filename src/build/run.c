@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "build/builddir.h"
 #include "build/pipeline.h"
 #include "build/sandbox.h"
 #include "build/spawn.h"
@@ -158,7 +159,8 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 		      const char *bindir)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
-	char **env = xcalloc(9, sizeof(*env));
+	char **env = xcalloc(10, sizeof(*env));
+	char *map = builddir_prefix_map(ctx, t);
 
 	env[0] =
 	    xasprintf("PATH=%s%s%s", bindir, path ? ":" : "", path ? path : "");
@@ -171,6 +173,8 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	env[6] = xasprintf("SUTURE_CCWRAP_INCLUDE=%s/include", ctx->scratch);
 	env[7] =
 	    xasprintf("SUTURE_CCWRAP_CACHE=%s", ctx->cache ? ctx->cache : "");
+	env[8] = xasprintf("SUTURE_CCWRAP_BUILD_MAP=%s", map ? map : "");
+	free(map);
 	return env;
 }
 
@@ -271,8 +275,9 @@ int run_builds(struct build_ctx *ctx, struct error *err)
 		if (t->cached)
 			continue;
 		env = run_env(ctx, t, bindir);
-		ret = build_spawn(ctx, cmd, t->root, env, t->log_path, &pids[i],
-				  err);
+		if (!(ret = builddir_configure(ctx, t, bindir, env, err)))
+			ret = build_spawn(ctx, cmd, t->root, env, t->log_path,
+					  &pids[i], err);
 		run_free_env(env);
 	}
 	/* Wait for every build started, even after a failure. */

@@ -5,7 +5,8 @@
  * reused: both copies are rebuilt from scratch by the same compiler with the
  * same options, so that any difference between their objects comes from the
  * diff alone.  A copy is the tree as it is minus its build products
- * (products.c says which), minus what the tree's own clean step removes
+ * (products.c says which), minus CMake and meson build directories
+ * (builddir.h), minus what the tree's own clean step removes
  * (--clean, run in both copies before the diffs are applied, so that
  * both are cleaned alike).  Modification times are kept so that make does
  * not regenerate files (configure output, generated sources) that were up
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/builddir.h"
 #include "build/pipeline.h"
 #include "build/spawn.h"
 #include "util/xalloc.h"
@@ -74,7 +76,10 @@ static int tree_copy_entry(const char *src, const char *dst, const char *name,
 		ret = error_set(err, -errno, "cannot stat %s: %s", s,
 				strerror(errno));
 	} else if (S_ISDIR(st.st_mode)) {
-		ret = tree_copy_dir(s, d, err);
+		/* A CMake or meson build directory is configuration: each
+		 * copy gets a fresh one (builddir.h). */
+		if (!builddir_kind(s))
+			ret = tree_copy_dir(s, d, err);
 	} else if (S_ISLNK(st.st_mode)) {
 		/* A link to a build product (libfoo.so -> libfoo.so.1) is
 		 * itself a product: the build recreates it. */

@@ -174,7 +174,7 @@ static char *treecache_key(const struct build_ctx *ctx)
 	cache_key_init(&k, "tree 2");
 	cache_key_add(&k, self, len);
 	free(self);
-	cache_key_str(&k, ctx->opts->binary);
+	cache_key_str(&k, ctx->binary);
 	for (size_t i = 0; cmd[i]; i++)
 		cache_key_str(&k, cmd[i]);
 	cache_key_str(&k, NULL);
@@ -367,13 +367,13 @@ static int treecache_collect(const struct build_ctx *ctx,
 				       err)) ||
 	    (ret = treecache_push_file(r, xstrdup("log"), t->log_path, err)) ||
 	    (ret = cclog_read(t->cclog_path, &log, err)) ||
-	    (ret = cclog_link_set(log, t->root, ctx->opts->binary, &rels,
+	    (ret = cclog_link_set(log, t->root, ctx->binary, &rels,
 				  &nrels, &fallback, err)))
 		goto out_free;
 	if ((ret = treecache_push_deps(ctx, r, log, err)))
 		goto out_free;
 	rels = xrealloc(rels, (nrels + 1) * sizeof(*rels));
-	rels[nrels++] = xstrdup(ctx->opts->binary);
+	rels[nrels++] = xstrdup(ctx->binary);
 	for (size_t i = 0; i < nrels && !ret; i++) {
 		char *path = xasprintf("%s/%s", t->root, rels[i]);
 

@@ -18,7 +18,8 @@
 static const char usage_text[] =
     "usage: suture build --src DIR --patch FILE [--patch FILE...]\n"
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
-    "                    [--target FILE] [--debug-file FILE] [--root DIR]\n"
+    "                    [--build-dir DIR] [--target FILE]\n"
+    "                    [--debug-file FILE] [--root DIR]\n"
     "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
     "                    [--keep] [-v] [--accept-no-debug]\n"
     "                    [-- BUILD-COMMAND...]\n"
@@ -31,6 +32,11 @@ static const char usage_text[] =
     "  --src DIR        source tree of the running binary (never modified)\n"
     "  --patch FILE     unified diff applied with patch -p1 (repeatable)\n"
     "  --binary REL     executable or shared library to patch\n"
+    "  --build-dir DIR  the CMake or meson build directory it was built\n"
+    "                   in, if not inside DIR (REL is then relative to\n"
+    "                   it); one inside DIR is found from REL.  Each copy\n"
+    "                   gets a fresh one, configured as this one was, and\n"
+    "                   builds with cmake --build / ninja -C by default\n"
     "  -o OUT           patch file to write (default NAME.sut)\n"
     "  --name NAME      patch name (default: first diff's file name)\n"
     "  --on BASE.sut    build on the source state of that patch (DIR plus\n"
@@ -50,12 +56,13 @@ static const char usage_text[] =
     "  --accept-no-debug  build even if objects have no debug information\n"
     "                   (-g): data layouts there go unchecked (recorded)\n"
     "  -v, --verbose    report progress\n"
-    "  BUILD-COMMAND    how to build (default: make)\n";
+    "  BUILD-COMMAND    how to build (default: make, or as --build-dir)\n";
 
 static const struct option long_opts[] = {
     {"src", required_argument, NULL, 's'},
     {"patch", required_argument, NULL, 'p'},
     {"binary", required_argument, NULL, 'b'},
+    {"build-dir", required_argument, NULL, 'B'},
     {"name", required_argument, NULL, 'n'},
     {"target", required_argument, NULL, 't'},
     {"debug-file", required_argument, NULL, 'd'},
@@ -102,6 +109,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'b':
 			a->opts.binary = optarg;
+			break;
+		case 'B':
+			a->opts.build_dir = optarg;
 			break;
 		case 'n':
 			a->opts.name = optarg;

@@ -1,0 +1,99 @@
+# gated.bash - helpers of the tests/real scripts that live-patch a library
+# (sourced after ../lib.sh): a demo program that answers one line per line
+# read, and the project's own test programs run as patched processes.
+
+# gate_build: compile gate-shim.c into $WORK/gate-shim.so.
+gate_build() {
+	run cc -shared -fPIC -O2 -o "$WORK/gate-shim.so" "$HERE/gate-shim.c"
+	if [ "$RC" -ne 0 ]; then
+		fail "build the gate shim" "$OUT"
+		return 1
+	fi
+}
+
+# lines_start VAR CMD...: run CMD with its stdin a FIFO the test writes and
+# its stdout a file; sets VAR_PID, VAR_FD (the FIFO's write end), VAR_OUT.
+lines_start() {
+	local var=$1 fifo=$WORK/$1.in out=$WORK/$1.out fd pid
+	shift
+	rm -f "$fifo" "$out"
+	mkfifo "$fifo"
+	"$@" <"$fifo" >"$out" 2>&1 {TEST_LOCK}>&- &
+	pid=$!
+	PIDS+=("$pid")
+	exec {fd}>"$fifo"
+	printf -v "${var}_PID" '%s' "$pid"
+	printf -v "${var}_FD" '%s' "$fd"
+	printf -v "${var}_OUT" '%s' "$out"
+}
+
+# lines_ask VAR LINE: send LINE to the program of lines_start VAR and print
+# the line it answers ("<no answer>" after 10 s).
+lines_ask() {
+	local fd out n i
+	fd=${1}_FD out=${1}_OUT
+	fd=${!fd} out=${!out}
+	n=$(wc -l <"$out")
+	printf '%s\n' "$2" >&"$fd"
+	for ((i = 0; i < 100; i++)); do
+		if [ "$(wc -l <"$out")" -gt "$n" ]; then
+			tail -n 1 "$out"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "<no answer>"
+}
+
+# gated_test DIR SUT NAME PROG: run the project's test program PROG (a path)
+# in DIR, held before main() by the gate shim; apply SUT to it there, check
+# that `suture status` lists patch NAME, release it and check that it
+# passes (exit status 0) while patched.
+gated_test() {
+	local dir=$1 sut=$2 name=$3 prog=$4 gate pid log rc i
+	gate=$WORK/gate.$(basename "$prog")
+	log=$gate.log
+	rm -f "$gate" "$gate.ready"
+	mkfifo "$gate"
+	(cd "$dir" && SUTURE_TEST_GATE=$gate LD_PRELOAD=$WORK/gate-shim.so \
+		exec "$prog" >"$log" 2>&1 {TEST_LOCK}>&-) &
+	pid=$!
+	PIDS+=("$pid")
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$gate.ready" ] && break
+		sleep 0.1
+	done
+	run suture apply "$pid" "$sut"
+	if [ "$RC" -ne 0 ]; then
+		fail "$(basename "$prog"): suture apply before main()" "$OUT"
+		echo x >"$gate"
+		wait "$pid"
+		return 1
+	fi
+	check_match "$(basename "$prog"): patched before main() ($(head -n 1 <<<"$OUT" | cut -c1-60)...)" \
+		"$name" "$(suture status "$pid" 2>&1)"
+	echo x >"$gate"
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass "$(basename "$prog"): the project's test passes as a patched process ($(tail -n 1 "$log"))"
+	else
+		fail "$(basename "$prog"): the project's test passes as a patched process" \
+			"$(tail -n 20 "$log")
+(exit status $rc)"
+	fi
+}
+
+# listed OUT HEADING: the function names listed under HEADING in suture
+# build's report, one per line.
+listed() {
+	printf '%s\n' "$1" | awk -v h="$2" '
+		index($0, h) == 1 { on = 1; next }
+		on && /^  / { print $1; next }
+		{ on = 0 }'
+}
+
+# kept_scratch OUT: the scratch directory suture build --keep kept.
+kept_scratch() {
+	printf '%s\n' "$1" | sed -n 's/^suture build: kept scratch directory //p'
+}
