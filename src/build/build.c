@@ -134,8 +134,13 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 	build_progress(ctx, true, "copying the source tree");
 	if ((ret = tree_prepare(ctx, err)) ||
 	    (ret = builddir_prepare(ctx, err)) ||
-	    (ret = treecache_restore(ctx, err)) ||
-	    (ret = run_builds(ctx, err)) || (ret = objects_load(ctx, err)))
+	    (ret = treecache_restore(ctx, err)))
+		return ret;
+	if ((ret = run_builds(ctx, err))) {
+		products_explain(ctx, err);
+		return ret;
+	}
+	if ((ret = objects_load(ctx, err)))
 		return ret;
 	treecache_store(ctx);
 	if (ctx->cache_store)

@@ -489,8 +489,8 @@ Dwfl *dw_offline_begin(void)
 	return dwfl_begin(&offline);
 }
 
-/* Finding an archive member's module: libdwfl names it "ARCHIVE(MEMBER)"
- * (or MEMBER, in older versions). */
+/* Finding an archive member's module: libdwfl names it "ARCHIVE(MEMBER)",
+ * "ARCHIVE:MEMBER" (elfutils 0.188) or MEMBER, by version. */
 struct member_search {
 	const char *member;
 	Dwfl_Module *found;
@@ -503,7 +503,9 @@ static int match_member(Dwfl_Module *m, void **user, const char *name,
 	size_t n = strlen(name), k = strlen(q->member);
 	bool hit = !strcmp(name, q->member) ||
 		   (n > k + 2 && name[n - 1] == ')' && name[n - k - 2] == '(' &&
-		    !strncmp(name + n - k - 1, q->member, k));
+		    !strncmp(name + n - k - 1, q->member, k)) ||
+		   (n > k + 1 && name[n - k - 1] == ':' &&
+		    !strcmp(name + n - k, q->member));
 
 	if (hit)
 		q->found = m;

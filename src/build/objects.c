@@ -25,22 +25,26 @@ static char *objects_rel(const char *root, const char *abs)
 	return xstrdup(abs);
 }
 
-/* The compile command of object @o: by path, or for an archive member
- * "lib.a(m.o)" by the member's name if only one command made an m.o. */
-static const struct cc_cmd *objects_producer(const struct build_tree *t,
-					     const struct objfile *o)
+/*
+ * The compile commands that made object @o: the one that wrote its path,
+ * or for an archive member "lib.a(m.o)" every one that wrote an m.o (the
+ * archive does not say from where).  How many, and the last in *found.
+ */
+static size_t objects_producers(const struct build_tree *t,
+				const struct objfile *o,
+				const struct cc_cmd **found)
 {
 	const char *paren = strchr(o->key, '(');
-	const struct cc_cmd *found = NULL;
-	char *abs, *member;
 	size_t count = 0;
+	char *abs, *member;
 
 	if (!paren) {
 		abs = xasprintf("%s/%s", t->root, o->key);
-		found = cclog_producer(t->cclog, abs);
+		*found = cclog_producer(t->cclog, abs);
 		free(abs);
-		return found;
+		return *found != NULL;
 	}
+	*found = NULL;
 	member = xasprintf("/%.*s", (int)strlen(paren + 1) - 1, paren + 1);
 	for (size_t i = 0; i < t->cclog->n; i++) {
 		const struct cc_cmd *c = &t->cclog->cmds[i];
@@ -48,12 +52,47 @@ static const struct cc_cmd *objects_producer(const struct build_tree *t,
 
 		if (c->kind == CC_COMPILE && ol > strlen(member) &&
 		    !strcmp(c->output + ol - strlen(member), member)) {
-			found = c;
+			*found = c;
 			count++;
 		}
 	}
 	free(member);
-	return count == 1 ? found : NULL;
+	return count;
+}
+
+/* The compile command of object @o, if exactly one can have made it. */
+static const struct cc_cmd *objects_producer(const struct build_tree *t,
+					     const struct objfile *o)
+{
+	const struct cc_cmd *c;
+
+	return objects_producers(t, o, &c) == 1 ? c : NULL;
+}
+
+/*
+ * Refuse a link set holding an object that no compile of this build made
+ * through the wrapper.  The copies hold no build products, so such an
+ * object was made some other way than the diff's compile (a stamp file
+ * said a directory was built and an older copy got in, a prebuilt file
+ * was linked), and the comparison would not see what the diff does to it.
+ */
+static int objects_check_made(const struct build_ctx *ctx,
+			      const struct build_tree *t, struct error *err)
+{
+	const struct cc_cmd *c;
+
+	for (size_t i = 0; i < t->nobjs; i++)
+		if (!objects_producers(t, t->objs[i], &c))
+			return error_set(
+			    err, -EINVAL,
+			    "%s is linked into %s, but no compile of the %s "
+			    "copy's build made it: it was not rebuilt from "
+			    "the source (a stamp file may say it is built, or "
+			    "it was made without the compiler); name the "
+			    "tree's clean step with --clean, e.g. --clean "
+			    "'make distclean'",
+			    t->objs[i]->key, ctx->opts->binary, t->label);
+	return 0;
 }
 
 static int objects_load_tree(struct build_ctx *ctx, struct build_tree *t,
@@ -185,6 +224,7 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 		struct build_tree *t = &ctx->tree[i];
 
 		if ((ret = objects_load_tree(ctx, t, err)) ||
+		    (ret = objects_check_made(ctx, t, err)) ||
 		    (ret = objects_annotate(t, err)))
 			return ret;
 		build_note(ctx, "%s: %zu objects%s", t->label, t->nobjs,

@@ -5,8 +5,8 @@
  * context below and adding what it found:
  *
  *   tree.c      copy the source tree twice (orig/, patched/) into a scratch
- *               directory, skipping build artifacts; apply the diffs to
- *               patched/
+ *               directory, leaving out build products (products.c); run
+ *               the --clean step in both; apply the diffs to patched/
  *   bdrun.c     (builddir_prepare) the copies' CMake or meson build
  *               directories (builddir.h), configured by run.c before
  *               the builds
@@ -87,6 +87,8 @@ struct build_opts {
 	const char *on;		/* patch file this one builds on, or
 				   NULL (suture build --on) */
 	char *const *command;	/* build command; NULL: "make" */
+	const char *clean;	/* the tree's clean step (run by sh -c in
+				   both copies before the diffs), or NULL */
 	const char *cache_dir;	/* the build cache (cache.h), or NULL:
 				   build everything */
 	bool keep;		/* keep the scratch directory */
@@ -271,6 +273,18 @@ struct json_t *packages_json(const struct build_ctx *ctx, const char *compiler);
  * returns how many there are.
  */
 size_t presence_check(struct build_ctx *ctx, size_t show);
+
+/*
+ * Build products (products.c), which the copies leave out.  product_file:
+ * whether the file at @path is one by content (ELF, ar archive, libtool's
+ * generated files); product_dir: whether a directory named @name holds
+ * only products (.libs, _libs).  products_explain: after a failed build,
+ * add to @err's message the left-out product the build logs say is
+ * missing, if any, and what to do.
+ */
+bool product_file(const char *path);
+bool product_dir(const char *name);
+void products_explain(struct build_ctx *ctx, struct error *err);
 
 /* The text of include/suture.h (header.c), NUL-terminated. */
 extern const char suture_h_text[];

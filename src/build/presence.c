@@ -41,6 +41,15 @@ static const char *presence_file(const struct target *t,
 	return y->bind == STB_LOCAL && y->file >= 0 ? t->files[y->file] : "";
 }
 
+/* Whether @y is private to the binary: a static, or a hidden global,
+ * which ld writes into an executable's .symtab as one or the other,
+ * depending on how the objects were sectioned. */
+static bool presence_private(const struct target_sym *y)
+{
+	return y->bind == STB_LOCAL ||
+	       ELF64_ST_VISIBILITY(y->other) == STV_HIDDEN;
+}
+
 /* Whether @t has a function like @y of @from: same name, and for a
  * static the same file, unless one side has no STT_FILE symbols (strip
  * --strip-debug removes them). */
@@ -54,7 +63,7 @@ static bool presence_has(const struct target *t, const struct target *from,
 		const char *zfile = presence_file(t, z);
 
 		if (presence_is_fn(z) && !strcmp(z->name, y->name) &&
-		    (z->bind == STB_LOCAL) == (y->bind == STB_LOCAL) &&
+		    presence_private(z) == presence_private(y) &&
 		    (!*file || !*zfile || !strcmp(zfile, file)))
 			return true;
 	}

@@ -231,6 +231,9 @@ int record_info(struct build_ctx *ctx, struct error *err)
 				 "cannot build the patch's "
 				 "build record (JSON)");
 	json_object_set_new(j, "data_check", data_check_json(ctx));
+	json_object_set_new(j, "clean",
+			    ctx->opts->clean ? json_string(ctx->opts->clean)
+					     : json_null());
 	ctx->patch->info_json = json_dumps(j, JSON_INDENT(1));
 	json_decref(j);
 	return ctx->patch->info_json ? 0

@@ -4,11 +4,13 @@
  * The user's tree is never modified and its build products are never
  * reused: both copies are rebuilt from scratch by the same compiler with the
  * same options, so that any difference between their objects comes from the
- * diff alone.  Build artifacts are recognised by content (ELF or ar magic)
- * rather than by name, which catches objects, archives, shared libraries
- * and executables whatever the build calls them.  Modification times are
- * kept so that make does not regenerate files (configure output, generated
- * sources) that were up to date in the user's tree.
+ * diff alone.  A copy is the tree as it is minus its build products
+ * (products.c says which), minus CMake and meson build directories
+ * (builddir.h), minus what the tree's own clean step removes
+ * (--clean, run in both copies before the diffs are applied, so that
+ * both are cleaned alike).  Modification times are kept so that make does
+ * not regenerate files (configure output, generated sources) that were up
+ * to date in the user's tree.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,24 +26,6 @@
 #include "build/pipeline.h"
 #include "build/spawn.h"
 #include "util/xalloc.h"
-
-/* Whether the file at @path starts like an ELF file or an ar archive. */
-static bool tree_is_artifact(const char *path)
-{
-	unsigned char magic[8];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	return (n >= 4 && !memcmp(magic,
-				  "\x7f"
-				  "ELF",
-				  4)) ||
-	       (n == 8 && !memcmp(magic, "!<arch>\n", 8));
-}
 
 static int tree_copy_file(const char *src, const char *dst,
 			  const struct stat *st, struct error *err)
@@ -100,14 +84,14 @@ static int tree_copy_entry(const char *src, const char *dst, const char *name,
 		/* A link to a build product (libfoo.so -> libfoo.so.1) is
 		 * itself a product: the build recreates it. */
 		n = readlink(s, link, sizeof(link) - 1);
-		if (n >= 0 && !tree_is_artifact(s)) {
+		if (n >= 0 && !product_file(s)) {
 			link[n] = '\0';
 			if (symlink(link, d) < 0)
 				ret = error_set(err, -errno,
 						"cannot create %s: %s", d,
 						strerror(errno));
 		}
-	} else if (S_ISREG(st.st_mode) && !tree_is_artifact(s)) {
+	} else if (S_ISREG(st.st_mode) && !product_file(s)) {
 		ret = tree_copy_file(s, d, &st, err);
 		if (!ret)
 			utimensat(AT_FDCWD, d,
@@ -135,7 +119,7 @@ static int tree_copy_dir(const char *src, const char *dst, struct error *err)
 				 src, strerror(errno));
 	while (!ret && (de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, ".git"))
+		    !strcmp(de->d_name, ".git") || product_dir(de->d_name))
 			continue;
 		ret = tree_copy_entry(src, dst, de->d_name, err);
 	}
@@ -175,6 +159,35 @@ static int tree_apply(struct build_ctx *ctx, int t, const char *diff, size_t n,
 				diff, ctx->src_real, ret);
 	}
 out_free:
+	free(log);
+	return ret;
+}
+
+/*
+ * Run the tree's clean step (--clean) in copy @t, as the build will run
+ * (inside --root if given), and refuse if it fails: a copy half cleaned
+ * would build from what the clean step was meant to remove.
+ */
+static int tree_clean(struct build_ctx *ctx, int t, struct error *err)
+{
+	struct build_tree *bt = &ctx->tree[t];
+	char *argv[] = {"sh", "-c", (char *)ctx->opts->clean, NULL};
+	char *log = xasprintf("%s/clean-%s.log", ctx->scratch, bt->label);
+	pid_t pid;
+	int ret = build_spawn(ctx, argv, bt->root, NULL, log, &pid, err);
+
+	if (!ret)
+		ret = spawn_wait(pid, "sh", log, err);
+	if (ret > 0) {
+		char *tail = spawn_log_tail(log, 25, 3000);
+
+		build_detail(ctx, "last lines of %s:\n%s", log, tail);
+		free(tail);
+		ret = error_set(err, -EINVAL,
+				"the clean step (--clean '%s') failed in the "
+				"%s copy (exit status %d)",
+				ctx->opts->clean, bt->label, ret);
+	}
 	free(log);
 	return ret;
 }
@@ -225,7 +238,8 @@ int tree_prepare(struct build_ctx *ctx, struct error *err)
 		bt->log_path = xasprintf("%s/%s.log", ctx->scratch, bt->label);
 		bt->cclog_path =
 		    xasprintf("%s/%s.cclog", ctx->scratch, bt->label);
-		if ((ret = tree_copy_dir(ctx->src_real, bt->root, err)))
+		if ((ret = tree_copy_dir(ctx->src_real, bt->root, err)) ||
+		    (ctx->opts->clean && (ret = tree_clean(ctx, t, err))))
 			return ret;
 	}
 	if ((ret = base_write_diffs(ctx, err)))

@@ -178,6 +178,7 @@ static char *treecache_key(const struct build_ctx *ctx)
 	for (size_t i = 0; cmd[i]; i++)
 		cache_key_str(&k, cmd[i]);
 	cache_key_str(&k, NULL);
+	cache_key_str(&k, ctx->opts->clean ? ctx->opts->clean : "");
 	treecache_key_env(&k);
 	if (treecache_key_tree(&k, ctx->tree[TREE_ORIG].root, ""))
 		return NULL;

@@ -21,8 +21,9 @@ static const char usage_text[] =
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
     "                    [--build-dir DIR] [--target FILE]\n"
     "                    [--debug-file FILE] [--root DIR]\n"
-    "                    [--no-cache | --cache-dir DIR] [--keep] [-v]\n"
-    "                    [--accept-no-debug] [-- BUILD-COMMAND...]\n"
+    "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
+    "                    [--keep] [-v] [--accept-no-debug]\n"
+    "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
     "directory, once as is and once with the diffs applied, compare the\n"
@@ -50,6 +51,8 @@ static const char usage_text[] =
     "  --cache-dir DIR  the build cache (default $SUTURE_CACHE_DIR,\n"
     "                   $XDG_CACHE_HOME/suture or ~/.cache/suture)\n"
     "  --no-cache       build everything, read and store nothing\n"
+    "  --clean CMD      the tree's clean step, run with sh -c in both\n"
+    "                   copies before the diffs (e.g. 'make distclean')\n"
     "  --keep           keep the scratch directory\n"
     "  --accept-no-debug  build even if objects have no debug information\n"
     "                   (-g): data layouts there go unchecked (recorded)\n"
@@ -68,6 +71,7 @@ static const struct option long_opts[] = {
     {"on", required_argument, NULL, 'O'},
     {"cache-dir", required_argument, NULL, 'C'},
     {"no-cache", no_argument, NULL, 'N'},
+    {"clean", required_argument, NULL, 'c'},
     {"keep", no_argument, NULL, 'k'},
     {"accept-no-debug", no_argument, NULL, 'D'},
     {"verbose", no_argument, NULL, 'v'},
@@ -132,6 +136,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'N':
 			a->no_cache = true;
+			break;
+		case 'c':
+			a->opts.clean = optarg;
 			break;
 		case 'k':
 			a->opts.keep = true;
