@@ -298,15 +298,63 @@ poll() {
 
 # build_patch OUT SRC DIFF BINARY MAKEARGS... - `suture build` a patch from
 # DIFF for BINARY of the tree SRC, built with `make MAKEARGS...`; counts as
-# a check.  Returns non-zero if no patch file came out.
+# a check.  Returns non-zero if no patch file came out.  Options of suture
+# build that the test is not about (--accept-no-debug) go in the array
+# BUILD_OPTS, which the check's name shows.
+BUILD_OPTS=()
 build_patch() {
 	local out=$1 src=$2 diff=$3 bin=$4
 	shift 4
 	rm -f "$out"
-	check "suture build $(basename "$diff") -> $(basename "$out") ($*)" \
-		"$SUTURE" build --src "$src" --patch "$diff" --binary "$bin" \
-		-o "$out" -- make "$@"
+	check "suture build ${BUILD_OPTS[*]}${BUILD_OPTS[*]:+ }$(basename "$diff") -> $(basename "$out") ($*)" \
+		"$SUTURE" build "${BUILD_OPTS[@]}" --src "$src" --patch "$diff" \
+		--binary "$bin" -o "$out" -- make "$@"
 	[ "$RC" -eq 0 ] && [ -s "$out" ]
+}
+
+# listed OUT HEADING - the function names listed under HEADING (a line
+# starting with it, e.g. "changed functions:") in suture build's report
+# OUT, one per line.
+listed() {
+	printf '%s\n' "$1" | awk -v h="$2" '
+		index($0, h) == 1 { on = 1; next }
+		on && /^  / { print $1; next }
+		{ on = 0 }'
+}
+
+# kept_scratch OUT - the scratch directory that suture build --keep says,
+# in its output OUT, it kept.
+kept_scratch() {
+	printf '%s\n' "$1" | sed -n 's/^suture build: kept scratch directory //p'
+}
+
+# cc_outcomes SCRATCH TREE... - the compiler wrapper's cache outcome of each
+# compile of a .c file in the logs of TREEs (orig, patched) of a kept
+# scratch directory: "FILE:OUTCOME" (hit, miss; none: not cached) a line,
+# sorted.  A tree that was not built has no log and adds nothing.
+cc_outcomes() {
+	local dir=$1 t
+	shift
+	for t in "$@"; do
+		[ -s "$dir/$t.cclog" ] && cat "$dir/$t.cclog"
+	done | perl -MJSON::PP -ne '
+		my $j = decode_json($_);
+		my ($src) = grep { /\.c$/ } @{$j->{argv}};
+		print "$src:", $j->{cache} // "none", "\n" if $src;' | sort
+}
+
+# free_port - a TCP port on 127.0.0.1 that nothing listens on, below the
+# ephemeral range (32768-) so that no outgoing connection holds it.
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # patch_name FILE - the name a patch file gives itself (suture info --json).

@@ -33,7 +33,7 @@ sb() {
 	run "$SUTURE" build -v --keep --src "$SRC" \
 		--patch "$TARGETS/calc/$diff" --binary calc "$@" \
 		-o "$WORK/$name.sut" -- make "${FLAGS[@]}"
-	KEPT=$(sed -n 's/^suture build: kept scratch directory //p' <<<"$OUT")
+	KEPT=$(kept_scratch "$OUT")
 	[ -n "$KEPT" ] && ALL_KEPT+=("$KEPT")
 }
 ALL_KEPT=()
@@ -41,12 +41,7 @@ ALL_KEPT=()
 # outcomes TREE - the wrapper's cache outcome of each compile of TREE in
 # the last build, "FILE:OUTCOME" sorted (none: not cached).
 outcomes() {
-	[ -s "$KEPT/$1.cclog" ] || return 0
-	perl -MJSON::PP -ne '
-		my $j = decode_json($_);
-		my ($src) = grep { /\.c$/ } @{$j->{argv}};
-		print "$src:", $j->{cache} // "none", "\n" if $src;' \
-		"$KEPT/$1.cclog" | sort
+	cc_outcomes "$KEPT" "$1"
 }
 
 section "cold: the first patch for an original"

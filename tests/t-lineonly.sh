@@ -22,9 +22,9 @@ section_fns() {
 CHANGED="changed functions"
 LINEONLY="only __LINE__ constants changed (not patched)"
 
-# listed TITLE NAME - pass if the report in $OUT lists function NAME
+# check_listed TITLE NAME - pass if the report in $OUT lists function NAME
 # under "TITLE:" (clang may change a caller too: not listed is what counts).
-listed() {
+check_listed() {
 	check_match "  ... $2 is listed under \"$1\"" "(^| )$2( |\$)" \
 		"$(section_fns "$1")"
 }
@@ -38,7 +38,7 @@ patched() {
 		CC="$CC" "CFLAGS=$OPT -g" || return 1
 	out=$OUT
 	for n in "$@"; do
-		listed "$CHANGED" "$n"
+		check_listed "$CHANGED" "$n"
 	done
 	check_nomatch "  ... nothing is called __LINE__-only" "__LINE__" "$out"
 	check "  ... suture apply" suture apply "$PID" "$WORK/$TAG-$d.sut"
@@ -57,8 +57,8 @@ lookalike() {
 	build_patch "$WORK/$TAG-lookalike.sut" "$SRC" \
 		"$TARGETS/lines/lookalike.diff" lines CC="$CC" \
 		"CFLAGS=$OPT -g" || return
-	listed "$CHANGED" lucky
-	listed "$LINEONLY" mul
+	check_listed "$CHANGED" lucky
+	check_listed "$LINEONLY" mul
 	check "  ... suture apply" suture apply "$PID" "$WORK/$TAG-lookalike.sut"
 	check_ask "  lucky changed" "$T_PORT" "lucky 34" 1
 	check "  revert" suture revert "$PID"
@@ -69,9 +69,9 @@ lookalike() {
 line_shift() {
 	build_patch "$WORK/$TAG-shift.sut" "$SRC" "$TARGETS/lines/shift.diff" \
 		lines CC="$CC" "CFLAGS=$OPT -g" || return
-	listed "$CHANGED" word
-	listed "$LINEONLY" mul
-	listed "$LINEONLY" thrice
+	check_listed "$CHANGED" word
+	check_listed "$LINEONLY" mul
+	check_listed "$LINEONLY" thrice
 	# the helper with the assert, where it is a function of its own
 	check_match "  ... so is the inlined helper's assert" \
 		"check_pos|twice" "$(section_fns "$LINEONLY")"
@@ -91,7 +91,7 @@ header_shift() {
 	build_patch "$WORK/$TAG-hshift.sut" "$SRC" \
 		"$TARGETS/lines/hshift.diff" lines CC="$CC" "CFLAGS=$OPT -g" ||
 		return
-	listed "$CHANGED" mul
+	check_listed "$CHANGED" mul
 	check_match "  ... half's assert is __LINE__-only where it was compiled" \
 		"(^| )(half|service_handle)( |\$)" "$(section_fns "$LINEONLY")"
 	check_nomatch "  the patch does not replace it" \
@@ -145,8 +145,8 @@ rm -f "$WORK/nodebug.sut"
 check "suture build shift.diff --accept-no-debug" suture build --src "$SRC" \
 	--patch "$TARGETS/lines/shift.diff" --binary lines --accept-no-debug \
 	-o "$WORK/nodebug.sut" -- make CC=gcc CFLAGS=-O2
-listed "$CHANGED" mul
-listed "$CHANGED" thrice
+check_listed "$CHANGED" mul
+check_listed "$CHANGED" thrice
 check_match "  ... saying why" \
 	"warning: mul \(lines.c\) differs only in constants, but without line information \(build with -g\) they cannot be proven" \
 	"$OUT"

@@ -37,17 +37,13 @@ sb() {
 	RC=$?
 	OUT=$(cat "$WORK/$name.out")
 	ERR=$(cat "$WORK/$name.err")
-	KEPT=$(sed -n 's/^suture build: kept scratch directory //p' <<<"$ERR")
+	KEPT=$(kept_scratch "$ERR")
 }
 
 # outcomes TREE - the wrapper's cache outcome of each compile of TREE in
 # the kept scratch directory, "FILE:OUTCOME" sorted (none: not cached).
 outcomes() {
-	perl -MJSON::PP -ne '
-		my $j = decode_json($_);
-		my ($src) = grep { /\.c$/ } @{$j->{argv}};
-		print "$src:", $j->{cache} // "none", "\n" if $src;' \
-		"$KEPT/$1.cclog" | sort | xargs
+	cc_outcomes "$KEPT" "$1" | xargs
 }
 
 # count TREE - "N compiler calls[, M objects reused]" from TREE's log.
@@ -90,9 +86,17 @@ check_eq "  ... the patched tree compiled only calc.c" \
 	"calc.c:miss server.c:hit util.c:hit" "$(outcomes patched)"
 check "  ... the patch is byte-identical to the one built with the cache" \
 	cmp "$WORK/first.sut" "$WORK/nocache.sut"
-check_eq "  ... the user's cache directory was not even created" "" \
-	"$(ls -A "$WORK/user-cache" 2>&1 | grep -v 'No such file')"
+check "  ... the user's cache directory was not even created" \
+	test ! -e "$WORK/user-cache"
 rm -rf "$KEPT" "$FIRST_KEPT"
+mkdir -p "$WORK/tmp"
+# An empty TMPDIR afterwards proves nothing if suture does not work there:
+# a kept build must be under it.
+TMPDIR=$WORK/tmp sb intmp --no-cache --keep
+check_eq "suture build --no-cache --keep with TMPDIR set" 0 "$RC"
+check_match "  ... works under TMPDIR (kept $KEPT)" "^$WORK/tmp/[^/]+\$" "$KEPT"
+check "  ... and its scratch directory is there" test -d "$KEPT"
+rm -rf "$WORK/tmp"
 mkdir -p "$WORK/tmp"
 TMPDIR=$WORK/tmp sb nocache2 --no-cache
 check_eq "suture build --no-cache without --keep" 0 "$RC"
@@ -115,8 +119,7 @@ sb_dep() {
 		-o "$WORK/$name.sut" -- make "${DEPFLAGS[@]}" \
 		>"$WORK/$name.out" 2>&1
 	RC=$?
-	KEPT=$(sed -n 's/^suture build: kept scratch directory //p' \
-		"$WORK/$name.out")
+	KEPT=$(kept_scratch "$(cat "$WORK/$name.out")")
 }
 sb_dep dep --keep
 check_eq "suture build of a tree compiled with -MMD" 0 "$RC"

@@ -52,10 +52,9 @@ check_match "all $NFUNCS functions give version 0" \
 hash=${before##*hash=}
 t0=$SECONDS
 # without -g the data-layout check needs --accept-no-debug (not the subject)
-check "suture build all.diff --accept-no-debug" \
-	suture build --src "$SRC" --patch "$WORK/all.diff" --binary scale \
-	--accept-no-debug -o "$WORK/all.sut" -- make "${MAKEARGS[@]}"
-[ -s "$WORK/all.sut" ] || finish
+BUILD_OPTS=(--accept-no-debug)
+build_patch "$WORK/all.sut" "$SRC" "$WORK/all.diff" scale "${MAKEARGS[@]}" || finish
+BUILD_OPTS=()
 echo "# suture build took $((SECONDS - t0)) s; patch file $(stat -c %s "$WORK/all.sut") bytes"
 check_match "suture build lists $NFUNCS changed functions" \
 	"^$NFUNCS\$" "$(grep -cE '^  sf_[0-9]+ ' <<<"$OUT")"
