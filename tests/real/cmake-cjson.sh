@@ -102,26 +102,17 @@ live() {
 	expect_unfixed "unpatched" SVC
 	check "suture apply $pid $(basename "$2")" suture apply "$pid" "$2"
 	expect_fixed "live-patched" SVC
-	check_match "suture status lists the patch" "$NAME" "$(suture status "$pid" 2>&1)"
+	check_status "$pid" "live-patched" "$NAME"
 	check "suture revert $pid" suture revert "$pid"
 	expect_unfixed "reverted" SVC
 	stop_target "$pid"
 }
 
-if [ ! -x "$SUTURE" ]; then
-	fail "$SUTURE exists (run make first)"
-	finish
-fi
-cp "$SUTURE" "$WORK/suture" && SUTURE=$WORK/suture
+real_suture
 command -v cmake >/dev/null || { fail "cmake installed (scripts/install-deps)"; finish; }
 gate_build || finish
 
-run timeout 600 "$ROOT/scripts/debsrc" cjson "$WORK/src" "$FIX"
-if [ "$RC" -ne 0 ]; then
-	fail "fetch cjson with $FIX from Debian's archive (scripts/debsrc)" "$OUT"
-	finish
-fi
-pass "fetch cjson, before/after $FIX ($(awk '/^version:/ {print $2}' "$WORK/src/INFO"))"
+debsrc_fetch cjson "$WORK/src" "$FIX" || finish
 SRC=$WORK/src/before
 
 section "control: built from after/"

@@ -21,8 +21,8 @@
 #     call is accepted unpatched, rejected patched, accepted again after
 #     revert;
 #  2. expat's own test program tests/runtests (the library code is linked
-#     into it), started held in a constructor before main (an LD_PRELOAD
-#     shim of this test that waits on a FIFO), patched there, released: it
+#     into it), started held in a constructor before main (gate-shim.c, an
+#     LD_PRELOAD library that waits on a FIFO), patched there, released: it
 #     must pass all its checks with the patched code.
 #
 # The source and the built tree are kept in $SUTURE_TEST_CACHE/expat
@@ -31,29 +31,17 @@
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$HERE/../lib.sh"
+# shellcheck source=gated.bash
+source "$HERE/gated.bash"
 
 begin real-expat
 
 FIX=CVE-2024-45490
-CACHE=${SUTURE_TEST_CACHE:-/var/cache/suture-tests}/expat
 BUILD_LIB=(make -C expat -j2)
 BUILD_TESTS=(sh -c 'make -C expat -j2 && make -C expat/tests -j2 runtests')
 
-# fetch: $CACHE/src/{before,after,fix.diff}.  The newest version the index
-# lists first; a mirror may not serve it yet (or any more), then the next.
-fetch() {
-	local v
-	for v in $(apt-cache showsrc expat 2>/dev/null |
-		awk '/^Package: / { ok = ($2 == "expat") } ok && /^Version: / { print $2 }' |
-		sort -u | sort -r -V); do
-		run timeout 600 "$ROOT/scripts/debsrc" -v "$v" expat "$CACHE/src" "$FIX"
-		[ "$RC" -eq 0 ] && return 0
-	done
-	run timeout 600 "$ROOT/scripts/debsrc" expat "$CACHE/src" "$FIX"
-	[ "$RC" -eq 0 ]
-}
-
-# prepare: the source fetched and built in place, once.
+# prepare: the source fetched and built in place, once.  (scripts/debsrc
+# takes the newest version the mirror serves: it may lag the index.)
 prepare() {
 	local t0=$SECONDS
 	if [ -f "$CACHE/built" ]; then
@@ -61,11 +49,7 @@ prepare() {
 		return 0
 	fi
 	rm -rf "$CACHE/src"
-	if ! fetch; then
-		fail "fetch expat with $FIX from Debian's archive (scripts/debsrc)" "$OUT"
-		return 1
-	fi
-	pass "fetch expat $(awk '/^version:/ {print $2}' "$CACHE/src/INFO"), before/after $FIX"
+	debsrc_fetch expat "$CACHE/src" "$FIX" || return 1
 	run sh -c "cd '$CACHE/src/before/expat' && ./buildconf.sh && ./configure && make -j2 && make -j2 -C tests runtests"
 	if [ "$RC" -ne 0 ]; then
 		fail "build expat in its source tree" "$OUT"
@@ -104,115 +88,80 @@ int main(void)
 	return 0;
 }
 EOF
-	cat >"$WORK/gate.c" <<'EOF'
-/* Hold the process in a constructor, before main, until a byte can be
- * read from the FIFO $GATE. */
-#include <fcntl.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-__attribute__((constructor)) static void wait_at_gate(void)
-{
-	const char *gate = getenv("GATE");
-	char c;
-	int fd = gate ? open(gate, O_RDONLY) : -1;
-
-	if (fd >= 0) {
-		(void)!read(fd, &c, 1);
-		close(fd);
-	}
-}
-EOF
 	gcc -I "$EXPAT/lib" -o "$WORK/negparse" "$WORK/negparse.c" \
-		-L "$EXPAT/lib/.libs" -lexpat &&
-		gcc -shared -fPIC -o "$WORK/gate.so" "$WORK/gate.c"
-}
-
-# ask: one call in the running negparse; prints its answer.
-ask() {
-	local n i
-	n=$(wc -l <"$WORK/np.out")
-	echo >&"$NP_IN"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(wc -l <"$WORK/np.out")" -gt "$n" ] && break
-		sleep 0.1
-	done
-	tail -n 1 "$WORK/np.out"
+		-L "$EXPAT/lib/.libs" -lexpat
 }
 
 # sbuild NAME BINARY CMD...: suture build from the tree as built.
 sbuild() {
-	local name=$1 bin=$2 t0=$SECONDS
+	local name=$1 bin=$2 t0=$SECONDS s tree
 	shift 2
-	run suture build -v --src "$CACHE/src/before" --patch "$CACHE/src/fix.diff" \
+	run suture build -v --keep --src "$CACHE/src/before" --patch "$CACHE/src/fix.diff" \
 		--binary "$bin" --name "$name" -o "$WORK/$name.sut" -- "$@"
 	printf '%s\n' "$OUT" >"$WORK/$name.out"
+	s=$(kept_scratch "$OUT")
 	if [ "$RC" -ne 0 ]; then
 		fail "suture build --binary $bin ($((SECONDS - t0)) s)" "$OUT"
+		[ -n "$s" ] && rm -rf "$s"
 		return 1
 	fi
 	pass "suture build --binary $bin ($((SECONDS - t0)) s)"
 	check_match "the builder lists XML_ParseBuffer as changed" \
-		'^  XML_ParseBuffer ' "$(printf '%s\n' "$OUT" | sed -n '/^changed functions:/,/^[^ ]/p')"
-	check_match "both copies built libtool's objects again" \
+		'^XML_ParseBuffer$' "$(listed "$OUT" "changed functions:")"
+	check_match "the original's objects were read" \
 		'orig: [1-9][0-9]* objects' "$OUT"
+	# objects.c prints that for every build.  That the copies built
+	# libtool's objects again (their .lo/.la were left out with them) shows
+	# in each tree's wrapper log: xmltok.c is not in the diff, only its
+	# missing object makes make compile it in the patched copy.  An
+	# original restored from the build cache built nothing.
+	for tree in orig patched; do
+		if [ "$tree" = orig ] &&
+			grep -q '^suture build: orig: restored from the build cache' <<<"$OUT"; then
+			continue
+		fi
+		check_eq "$tree: libtool's objects were built again (xmlparse.c and xmltok.c compiled)" \
+			"xmlparse.c xmltok.c" \
+			"$(cc_outcomes "$s" "$tree" |
+				sed -n 's#^\(.*/\)\{0,1\}\(xml\(parse\|tok\)\.c\):.*#\2#p' | sort -u | xargs)"
+	done
+	rm -rf "$s"
 }
 
-if [ ! -x "$SUTURE" ]; then
-	fail "$SUTURE exists (run make first)"
-	finish
-fi
-cp "$SUTURE" "$WORK/suture" && SUTURE=$WORK/suture
+real_suture
 for dep in autoreconf aclocal libtoolize; do
 	command -v "$dep" >/dev/null || fail "$dep is installed (scripts/install-deps: autoconf automake libtool)"
 done
 [ "$FAILED" -eq 0 ] || finish
 
-if ! mkdir -p "$CACHE" 2>/dev/null || [ ! -w "$CACHE" ]; then
-	fail "$CACHE can be written (set SUTURE_TEST_CACHE to a writable directory)"
-	finish
-fi
-exec {LOCK}>"$CACHE.lock"
-flock "$LOCK"
+real_cache expat
 prepare || finish
 EXPAT=$CACHE/src/before/expat
 LIB=$(readlink "$EXPAT/lib/.libs/libexpat.so.1")
-write_negparse || { fail "compile the test's program and shim"; finish; }
+write_negparse || { fail "compile the test's program"; finish; }
+gate_build || finish
 
 section "the shared library in a running process"
-mkfifo "$WORK/np.in"
-LD_LIBRARY_PATH=$EXPAT/lib/.libs "$WORK/negparse" <"$WORK/np.in" >"$WORK/np.out" &
-PID=$!
-PIDS+=("$PID")
-exec {NP_IN}>"$WORK/np.in"
+lines_start NP env LD_LIBRARY_PATH="$EXPAT/lib/.libs" "$WORK/negparse"
+PID=$NP_PID
+# Asked first: once it answers, env has become negparse.
+check_eq "unpatched: XML_ParseBuffer accepts a negative length" accepted "$(lines_ask NP x)"
 check_eq "the program uses the tree's library" "$EXPAT/lib/.libs/$LIB" \
 	"$(awk '$6 ~ /libexpat/ { print $6; exit }' "/proc/$PID/maps")"
-check_eq "unpatched: XML_ParseBuffer accepts a negative length" accepted "$(ask)"
 sbuild lib "expat/lib/.libs/$LIB" "${BUILD_LIB[@]}" || finish
 run suture apply "$PID" "$WORK/lib.sut"
 check_eq "suture apply $PID lib.sut: $(head -n 1 <<<"$OUT")" 0 "$RC"
 check_eq "live-patched: XML_ParseBuffer rejects a negative length" \
-	"rejected: invalid argument" "$(ask)"
+	"rejected: invalid argument" "$(lines_ask NP x)"
+check_status "$PID" "live-patched" lib
 run suture revert "$PID"
 check_eq "suture revert $PID" 0 "$RC"
-check_eq "reverted: XML_ParseBuffer accepts a negative length again" accepted "$(ask)"
-exec {NP_IN}>&-
+check_eq "reverted: XML_ParseBuffer accepts a negative length again" accepted "$(lines_ask NP x)"
+exec {NP_FD}>&-
+stop_target "$PID"
 
 section "expat's own test program, patched before main"
 sbuild runtests expat/tests/runtests "${BUILD_TESTS[@]}" || finish
-mkfifo "$WORK/gate"
-(cd "$EXPAT/tests" && GATE=$WORK/gate LD_PRELOAD=$WORK/gate.so exec ./runtests) \
-	>"$WORK/runtests.out" 2>&1 &
-PID=$!
-PIDS+=("$PID")
-run suture apply "$PID" "$WORK/runtests.sut"
-check_eq "suture apply $PID runtests.sut (held before main): $(head -n 1 <<<"$OUT")" 0 "$RC"
-run suture status "$PID"
-check_match "suture status lists the patch" runtests "$OUT"
-echo go >"$WORK/gate"
-wait "$PID"
-RC=$?
-check_eq "the patched runtests exits 0" 0 "$RC"
-check_match "the patched runtests passes every check" \
-	'^100%: Checks: [0-9]+, Failed: 0$' "$(cat "$WORK/runtests.out")"
+gated_test "$EXPAT/tests" "$WORK/runtests.sut" runtests "$EXPAT/tests/runtests" \
+	'^100%: Checks: [0-9]+, Failed: 0$'
 finish

@@ -2,6 +2,9 @@
 # (sourced after ../lib.sh): a demo program that answers one line per line
 # read, and the project's own test programs run as patched processes.
 
+# shellcheck source=common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+
 # gate_build: compile gate-shim.c into $WORK/gate-shim.so.
 gate_build() {
 	run cc -shared -fPIC -O2 -o "$WORK/gate-shim.so" "$HERE/gate-shim.c"
@@ -45,13 +48,23 @@ lines_ask() {
 	echo "<no answer>"
 }
 
-# gated_test DIR SUT NAME PROG: run the project's test program PROG (a path)
-# in DIR, held before main() by the gate shim; apply SUT to it there, check
-# that `suture status` lists patch NAME, release it and check that it
-# passes (exit status 0) while patched.
+# gate_release GATE: let the program held at GATE go on.  The write blocks
+# until the program opens the FIFO, forever if it died before that: the
+# timeout only ends such a wait, it asserts nothing.
+gate_release() {
+	timeout 5 sh -c 'echo x >"$1"' sh "$1"
+}
+
+# gated_test DIR SUT NAME PROG [ERE]: run the project's test program PROG (a
+# path) in DIR, held before main() by the gate shim; apply SUT to it there,
+# check that `suture status` lists exactly patch NAME, release it and check
+# that it passes (exit status 0, and with ERE a line of its output matching
+# it) while patched.  A program that never reaches the gate (the shim not
+# loaded) would run unpatched: that fails.
 gated_test() {
-	local dir=$1 sut=$2 name=$3 prog=$4 gate pid log rc i
-	gate=$WORK/gate.$(basename "$prog")
+	local dir=$1 sut=$2 name=$3 prog=$4 ere=${5-} gate pid log rc i t
+	t=$(basename "$prog")
+	gate=$WORK/gate.$t
 	log=$gate.log
 	rm -f "$gate" "$gate.ready"
 	mkfifo "$gate"
@@ -63,37 +76,32 @@ gated_test() {
 		[ -e "$gate.ready" ] && break
 		sleep 0.1
 	done
-	run suture apply "$pid" "$sut"
-	if [ "$RC" -ne 0 ]; then
-		fail "$(basename "$prog"): suture apply before main()" "$OUT"
-		echo x >"$gate"
-		wait "$pid"
+	if [ ! -e "$gate.ready" ]; then
+		fail "$t: held before main() by the gate shim" "$(tail -n 20 "$log")"
+		gate_release "$gate"
+		stop_target "$pid"
 		return 1
 	fi
-	check_match "$(basename "$prog"): patched before main() ($(head -n 1 <<<"$OUT" | cut -c1-60)...)" \
-		"$name" "$(suture status "$pid" 2>&1)"
-	echo x >"$gate"
+	run suture apply "$pid" "$sut"
+	if [ "$RC" -ne 0 ]; then
+		fail "$t: suture apply before main()" "$OUT"
+		gate_release "$gate"
+		stop_target "$pid"
+		return 1
+	fi
+	pass "$t: patched before main() ($(head -n 1 <<<"$OUT" | cut -c1-60)...)"
+	check_status "$pid" "$t held before main()" "$name"
+	gate_release "$gate"
 	wait "$pid"
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		pass "$(basename "$prog"): the project's test passes as a patched process ($(tail -n 1 "$log"))"
+		pass "$t: the project's test passes as a patched process ($(tail -n 1 "$log"))"
 	else
-		fail "$(basename "$prog"): the project's test passes as a patched process" \
+		fail "$t: the project's test passes as a patched process" \
 			"$(tail -n 20 "$log")
 (exit status $rc)"
 	fi
-}
-
-# listed OUT HEADING: the function names listed under HEADING in suture
-# build's report, one per line.
-listed() {
-	printf '%s\n' "$1" | awk -v h="$2" '
-		index($0, h) == 1 { on = 1; next }
-		on && /^  / { print $1; next }
-		{ on = 0 }'
-}
-
-# kept_scratch OUT: the scratch directory suture build --keep kept.
-kept_scratch() {
-	printf '%s\n' "$1" | sed -n 's/^suture build: kept scratch directory //p'
+	if [ -n "$ere" ]; then
+		check_match "$t: its output says so: /$ere/" "$ere" "$(cat "$log")"
+	fi
 }

@@ -50,6 +50,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/../lib.sh"
 # shellcheck source=mqtt-lib.bash
 source "$HERE/mqtt-lib.bash"
+# shellcheck source=common.bash
+source "$HERE/common.bash"
 
 begin real-mosquitto
 
@@ -62,31 +64,7 @@ FIXES=${MOSQUITTO_FIXES:-0809 28366}
 MAKEFLAGS_MQ=(WITH_TLS=no WITH_CJSON=no WITH_DOCS=no WITH_WEBSOCKETS=no
 	WITH_SRV=no "CFLAGS=-Wall -g -O2 -Wconversion -Wextra")
 
-# fetch PATCH DIR: DIR/before, DIR/after, DIR/fix.diff (scripts/debsrc).
-fetch() {
-	run timeout 600 "$ROOT/scripts/debsrc" "$PKG" "$2" "$1"
-	if [ "$RC" -ne 0 ]; then
-		fail "fetch $PKG source with $1 from Debian's archive (scripts/debsrc)" "$OUT"
-		return 1
-	fi
-	pass "fetch $PKG source, before/after $1 ($(awk '/^version:/ {print $2}' "$2/INFO"))"
-}
-
 # --- the broker ----------------------------------------------------------
-# free_port: a TCP port on 127.0.0.1 that nothing listens on, below the
-# ephemeral range (32768-) so that no outgoing connection holds it.
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # start_broker VAR BINARY: run BINARY with a config listening on 127.0.0.1;
 # sets VAR_PID and VAR_PORT.  Tries another port if the one picked was
 # taken meanwhile.
@@ -178,15 +156,6 @@ check_pubsub() {
 		mqtt_pubsub "$3" "suture/real/t$RANDOM" "payload-$RANDOM"
 }
 
-# listed OUT HEADING: the function names listed under HEADING (a line
-# starting with it) in suture build's report, one per line.
-listed() {
-	printf '%s\n' "$1" | awk -v h="$2" '
-		index($0, h) == 1 { on = 1; next }
-		on && /^  / { print $1; next }
-		{ on = 0 }'
-}
-
 # --- one fix, end to end --------------------------------------------------
 # live_patch ID PATCH NAME CHANGED NEW LINEONLY
 #   ID: 0809, 28366 or 0015 (selects expect_unfixed_ID / expect_fixed_ID)
@@ -198,7 +167,7 @@ live_patch() {
 	local id=$1 patch=$2 name=$3 changed=$4 new=$5 lineonly=$6 dir t0 t1 pid port
 	dir=$WORK/$id
 	section "$patch"
-	fetch "$patch" "$dir" || return 1
+	debsrc_fetch "$PKG" "$dir" "$patch" || return 1
 
 	# The user's running service: built in its source tree.
 	cp -a "$dir/before" "$dir/service-src"
@@ -256,6 +225,7 @@ live_patch() {
 	run suture status "$pid"
 	check_eq "suture status exits 0" 0 "$RC"
 	check_match "suture status lists $name" "$name" "$OUT"
+	check_status "$pid" "live-patched" "$name"
 
 	run suture revert "$pid"
 	if [ "$RC" -ne 0 ]; then
@@ -277,13 +247,7 @@ live_patch() {
 	stop_target "$pid"
 }
 
-if [ ! -x "$SUTURE" ]; then
-	fail "$SUTURE exists (run make first)"
-	finish
-fi
-# One suture binary for the whole run (a `make` elsewhere may relink
-# build/suture while this test runs for minutes).
-cp "$SUTURE" "$WORK/suture" && SUTURE=$WORK/suture
+real_suture
 
 for f in $FIXES; do
 	case $f in
