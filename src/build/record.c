@@ -65,10 +65,15 @@ static json_t *record_compiler_json(const struct build_ctx *ctx)
 static json_t *record_arg(const struct build_ctx *ctx, const char *arg)
 {
 	const char *root = ctx->tree[TREE_ORIG].root;
-	const char *at = strstr(arg, root);
+	const char *at = strstr(arg, root), *in = path_under(arg, ctx->scratch);
 	char *fixed;
 	json_t *j;
 
+	/* A compiler wrapper (SCRATCH/bin/NAME, run.c), called by its path
+	 * where a configure step found it on PATH (CMake does): recorded by
+	 * its name, as a build that called it by name is. */
+	if (in && !strncmp(in, "bin/", 4) && !strchr(in + 4, '/'))
+		return json_string(in + 4);
 	if (!at)
 		return json_string(arg);
 	fixed = xasprintf("%.*s%s%s", (int)(at - arg), arg, ctx->src_real,

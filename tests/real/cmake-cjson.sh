@@ -144,6 +144,17 @@ if sut_build "suture build --binary build/$LIB -- cmake --build build --target c
 	check_eq "the copy compiles with the wrapper" \
 		"$S/bin/cc" "$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$cache")"
 	rm -rf "$S"
+	# The same build again: the original comes back from the build cache
+	# (its key sees the configure command with the user's paths, not the
+	# random scratch copy's), and the patch is the first one byte for byte
+	# (its record names the wrapper CMake calls by path as "cc").
+	run suture build -v --name "$NAME" --patch "$WORK/src/fix.diff" \
+		--src "$SRC" --binary "build/$LIB" -o "$WORK/fix2.sut" \
+		-- cmake --build build --target cjson_utils
+	check_match "a second build restores the original from the build cache" \
+		"orig: restored from the build cache" "$OUT"
+	check "the second patch is the first byte for byte" \
+		cmp "$WORK/fix.sut" "$WORK/fix2.sut"
 	live pointer "$WORK/fix.sut"
 
 	section "the project's tests, patched before main()"
