@@ -135,7 +135,7 @@ bool base_running(const struct build_ctx *ctx, const struct target_sym *ts,
 
 	*out =
 	    (struct base_code){target_bytes(ctx->target, ts->value, ts->size),
-			       ts->size, "the target"};
+			       ts->size, "the target", true};
 	if (!y) /* the original runs, unless its __LINE__s moved */
 		return !ctx->base || !base_line_only(ctx, name);
 	s = y->section < ctx->base->nsections ? &ctx->base->sections[y->section]
@@ -144,6 +144,7 @@ bool base_running(const struct build_ctx *ctx, const struct target_sym *ts,
 			 ? s->data + y->value
 			 : NULL;
 	out->size = y->size;
+	out->own = false;
 	snprintf(out->where, sizeof(out->where), "patch '%s'", ctx->base->name);
 	return true;
 }

@@ -156,7 +156,6 @@ int bdmeson_read(struct builddir *b, struct error *err)
 	    (ret = bdmeson_compiler(b, err)))
 		return ret;
 	builddir_push(b, xstrdup(b->rel));
-	b->env = xasprintf("CC=%s", b->compiler);
 	b->build = xcalloc(4, sizeof(*b->build));
 	b->build[0] = xstrdup("ninja");
 	b->build[1] = xstrdup("-C");

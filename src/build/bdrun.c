@@ -5,7 +5,8 @@
  * wrapper first on PATH, inside --root if given.  Its compiler calls
  * (CMake's and meson's compiler checks) go to a log of their own,
  * SCRATCH/LABEL-configure.cclog, so that the build's log holds the build
- * only, and they bypass the object cache.  The user's paths in the
+ * only, and they bypass the object cache (run.c's run_configure gives it
+ * that environment).  The user's paths in the
  * configuration (a cache entry naming a file of the build directory, say)
  * are mapped to the copy's.
  */
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "build/builddir.h"
+#include "build/cache.h"
 #include "build/pipeline.h"
 #include "build/spawn.h"
 #include "util/file.h"
@@ -62,41 +64,21 @@ static char *bdrun_arg(const struct build_ctx *ctx, const struct build_tree *t,
 	return b;
 }
 
-/* mkdir -p @dir (under an existing copy root). */
-static int bdrun_mkdirs(char *dir, struct error *err)
-{
-	for (char *p = strchr(dir + 1, '/');; p = strchr(p + 1, '/')) {
-		if (p)
-			*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return error_set(err, -errno, "cannot create %s: %m",
-					 dir);
-		if (!p)
-			return 0;
-		*p = '/';
-	}
-}
-
 int builddir_prepare(struct build_ctx *ctx, struct error *err)
 {
 	int ret = 0;
 
 	for (int i = 0; ctx->bdir && i < TREE_COUNT && !ret; i++) {
-		const struct build_tree *t = &ctx->tree[i];
-		char *dir = bdrun_dir(ctx, t), *path, *text = NULL;
+		char *dir = bdrun_dir(ctx, &ctx->tree[i]), *path, *text = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
 
-		for (size_t k = 0; k < ctx->bdir->nargs; k++) {
-			char *a = bdrun_arg(ctx, t, k);
-
-			fprintf(f, "%s\n", a);
-			free(a);
-		}
+		for (size_t k = 0; k < ctx->bdir->nargs; k++)
+			fprintf(f, "%s\n", ctx->bdir->args[k]);
 		fclose(f);
 		path = xasprintf("%s/suture-configure.txt", dir);
-		if (!(ret = bdrun_mkdirs(dir, err)))
-			ret = file_write_atomic(path, text, len, err);
+		cache_mkdirs(path);
+		ret = file_write_atomic(path, text, len, err);
 		free(path);
 		free(text);
 		free(dir);
@@ -104,40 +86,9 @@ int builddir_prepare(struct build_ctx *ctx, struct error *err)
 	return ret;
 }
 
-/* @env with SUTURE_CCWRAP_LOG and SUTURE_CCWRAP_CACHE replaced for the
- * configure of @t, and the build directory's CC. */
-static char **bdrun_env(const struct build_ctx *ctx, const struct build_tree *t,
-			char *const *env)
-{
-	size_t n = 0;
-	char **out;
-
-	while (env[n])
-		n++;
-	out = xcalloc(n + 4, sizeof(*out));
-	n = 0;
-	for (size_t i = 0; env[i]; i++)
-		if (strncmp(env[i], "SUTURE_CCWRAP_LOG=", 18) &&
-		    strncmp(env[i], "SUTURE_CCWRAP_CACHE=", 20) &&
-		    strncmp(env[i], "CC=", 3))
-			out[n++] = xstrdup(env[i]);
-	out[n++] = xasprintf("SUTURE_CCWRAP_LOG=%s/%s-configure.cclog",
-			     ctx->scratch, t->label);
-	out[n++] = xstrdup("SUTURE_CCWRAP_CACHE=");
-	out[n++] = xasprintf("CC=%s", ctx->bdir->compiler);
-	return out;
-}
-
-static void bdrun_free(char **v)
-{
-	for (size_t i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Run the configure of @t with @env and explain its failure. */
 static int bdrun_spawn(struct build_ctx *ctx, const struct build_tree *t,
-		       char **argv, char **env, struct error *err)
+		       char **argv, char *const *env, struct error *err)
 {
 	char *log = xasprintf("%s/%s-configure.log", ctx->scratch, t->label);
 	pid_t pid;
@@ -162,7 +113,7 @@ int builddir_configure(struct build_ctx *ctx, const struct build_tree *t,
 		       const char *bindir, char *const *env, struct error *err)
 {
 	const struct builddir *b = ctx->bdir;
-	char *wrapper, **argv, **cenv;
+	char *wrapper, **argv;
 	int ret;
 
 	if (!b)
@@ -181,12 +132,10 @@ int builddir_configure(struct build_ctx *ctx, const struct build_tree *t,
 	argv = xcalloc(b->nargs + 1, sizeof(*argv));
 	for (size_t i = 0; i < b->nargs; i++)
 		argv[i] = bdrun_arg(ctx, t, i);
-	cenv = bdrun_env(ctx, t, env);
 	build_note(ctx, "configuring the %s tree's build directory %s: %s ...",
 		   t->label, b->rel, argv[0]);
-	ret = bdrun_spawn(ctx, t, argv, cenv, err);
-	bdrun_free(argv);
-	bdrun_free(cenv);
+	ret = bdrun_spawn(ctx, t, argv, env, err);
+	strv_free(argv);
 	return ret;
 }
 

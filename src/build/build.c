@@ -136,11 +136,7 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 	    (ret = builddir_prepare(ctx, err)) ||
 	    (ret = treecache_restore(ctx, err)))
 		return ret;
-	if ((ret = run_builds(ctx, err))) {
-		products_explain(ctx, err);
-		return ret;
-	}
-	if ((ret = objects_load(ctx, err)))
+	if ((ret = run_builds(ctx, err)) || (ret = objects_load(ctx, err)))
 		return ret;
 	treecache_store(ctx);
 	if (ctx->cache_store)
@@ -208,7 +204,6 @@ void build_ctx_free(struct build_ctx *ctx)
 	free(ctx->target_path);
 	free(ctx->binary);
 	builddir_free(ctx->bdir);
-	free(ctx->bdir);
 	free(ctx->detail);
 	for (size_t i = 0; i < ctx->ndata_warnings; i++)
 		free(ctx->data_warnings[i]);

@@ -12,6 +12,7 @@
 
 #include "build/builddir.h"
 #include "build/pipeline.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 /* PATH inside a root (--root), as run.c gives the builds. */
@@ -52,25 +53,13 @@ void builddir_free(struct builddir *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->nargs; i++)
-		free(b->args[i]);
-	for (size_t i = 0; b->build && b->build[i]; i++)
-		free(b->build[i]);
-	free(b->args);
-	free(b->build);
+	strv_free(b->args);
+	strv_free(b->build);
 	free(b->user);
 	free(b->rel);
 	free(b->compiler);
 	free(b->compiler_path);
-	free(b->env);
-}
-
-/* Whether @path is @dir or lies under it. */
-static bool builddir_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+	free(b);
 }
 
 /* The innermost build directory inside @src holding @binary (relative to
@@ -168,7 +157,7 @@ static int builddir_locate(struct build_ctx *ctx, struct builddir *b,
 		    "(no CMakeCache.txt, meson-private/coredata.dat "
 		    "or meson-info/ in it)",
 		    dir);
-	if (builddir_under(b->user, ctx->src_real))
+	if (path_under(b->user, ctx->src_real))
 		b->rel = xstrdup(b->user + strlen(ctx->src_real) + 1);
 	else
 		b->rel = xstrdup(BUILDDIR_OUTSIDE);
@@ -228,7 +217,7 @@ int builddir_find(struct build_ctx *ctx, struct error *err)
 			      ctx->opts->binary);
 	if (!b->user) {
 		ctx->bdir = NULL;
-		free(b);
+		builddir_free(b);
 		return 0;
 	}
 	b->kind = builddir_kind(b->user);

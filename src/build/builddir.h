@@ -42,7 +42,6 @@ struct builddir {
 	char **args;	     /* the configure command, NULL-terminated, with the
 				user's paths (builddir_args maps them) */
 	size_t nargs;
-	char *env;    /* extra "NAME=value" for the configure, or NULL */
 	char **build; /* the default build command, NULL-terminated */
 };
 
@@ -61,9 +60,11 @@ enum builddir_kind builddir_kind(const char *dir);
  */
 int builddir_find(struct build_ctx *ctx, struct error *err);
 
-/* builddir_prepare - write each copy's configure command into
- * REL/suture-configure.txt of the copy (where the build cache's key of the
- * tree sees it, and --keep shows it). */
+/* builddir_prepare - write the user's configure command (with the user's
+ * paths, which the copies' configure maps to their own: a key that held
+ * the random scratch path would never hit) into REL/suture-configure.txt of
+ * each copy, where the build cache's key of the tree sees it and --keep
+ * shows it. */
 int builddir_prepare(struct build_ctx *ctx, struct error *err);
 
 /*
@@ -82,10 +83,11 @@ int builddir_configure(struct build_ctx *ctx, const struct build_tree *t,
 char *builddir_prefix_map(const struct build_ctx *ctx,
 			  const struct build_tree *t);
 
+/* builddir_free - release @b and everything it holds (NULL is fine). */
 void builddir_free(struct builddir *b);
 
 /* The readers of a build directory's configuration (bdcmake.c,
- * bdmeson.c): fill b->args, b->compiler, b->env and b->build. */
+ * bdmeson.c): fill b->args, b->compiler and b->build. */
 int bdcmake_read(struct builddir *b, struct error *err);
 int bdmeson_read(struct builddir *b, struct error *err);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "build/cachedeps.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 void cachedeps_add(struct cachedeps *d, char kind, const char *path)
@@ -163,14 +164,6 @@ void cachedeps_driver(struct cachedeps *d, const char *text, const char *ld)
 	free(dirs);
 }
 
-/* Whether @path is @dir or under it. */
-static bool cachedeps_under(const char *path, const char *dir)
-{
-	size_t n = dir ? strlen(dir) : 0;
-
-	return n && !strncmp(path, dir, n) && (!path[n] || path[n] == '/');
-}
-
 /* The file name of line marker @p ("# 12 \"name\" 1 3"), or NULL. */
 static char *cachedeps_marker(const char *p)
 {
@@ -244,8 +237,8 @@ static void cachedeps_shadows(struct cachedeps *d, const char *h,
 	for (size_t i = 0; i < found; i++) {
 		char *shadow = xasprintf("%s%s", dirs->items[i] + 1, h + best);
 
-		if (!cachedeps_under(shadow, root) &&
-		    !cachedeps_under(shadow, include) && strcmp(shadow, h))
+		if (!path_under(shadow, root) && !path_under(shadow, include) &&
+		    strcmp(shadow, h))
 			cachedeps_add(d, 'h', shadow);
 		free(shadow);
 	}
@@ -273,7 +266,7 @@ void cachedeps_markers(struct cachedeps *d, const char *text,
 					    : xasprintf("%s/%s", cwd, name);
 		const char *r = realpath(full, real) ? real : full;
 
-		if (!cachedeps_under(r, root) && !cachedeps_under(r, include)) {
+		if (!path_under(r, root) && !path_under(r, include)) {
 			cachedeps_add(d, 'h', full);
 			cachedeps_shadows(d, full, &dirs, root, include);
 		}

@@ -39,9 +39,8 @@ static bool cacheinputs_ours(const struct build_ctx *ctx, const char *path)
 {
 	char real[PATH_MAX];
 	const char *p = realpath(path, real) ? real : path;
-	size_t n = strlen(ctx->scratch);
 
-	return !strncmp(p, ctx->scratch, n) && (!p[n] || p[n] == '/');
+	return path_under(p, ctx->scratch) != NULL;
 }
 
 /* Read the wrapper's deps file of the orig tree into @d. */
@@ -151,7 +150,7 @@ static int cacheinputs_link(const struct build_ctx *ctx,
 			    struct error *err)
 {
 	const struct build_tree *t = &ctx->tree[TREE_ORIG];
-	char *bin = xasprintf("%s/%s", t->root, ctx->opts->binary);
+	char *bin = xasprintf("%s/%s", t->root, ctx->binary);
 	char *out = xasprintf("%s/link-trace.out", ctx->scratch);
 	char *logp = xasprintf("%s/link-trace.log", ctx->scratch), **argv;
 	const struct cc_cmd *cmd = cclog_linker_of(log, bin);

@@ -117,10 +117,10 @@ static const char *lineonly_rel(const struct build_ctx *ctx,
 	const char *roots[] = {ctx->src_real, ctx->tree[t].root};
 
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		size_t n = roots[i] ? strlen(roots[i]) : 0;
+		const char *rel = path_under(file, roots[i]);
 
-		if (n && !strncmp(file, roots[i], n) && file[n] == '/')
-			return file + n + 1;
+		if (rel && *rel)
+			return rel;
 	}
 	return NULL;
 }

@@ -13,16 +13,15 @@
 
 #include "build/normalize.h"
 #include "build/pipeline.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 /* @abs relative to @root ("" if outside, which a source never is). */
 static char *objects_rel(const char *root, const char *abs)
 {
-	size_t n = strlen(root);
+	const char *rel = path_under(abs, root);
 
-	if (!strncmp(abs, root, n) && abs[n] == '/')
-		return xstrdup(abs + n + 1);
-	return xstrdup(abs);
+	return xstrdup(rel && *rel ? rel : abs);
 }
 
 /*
@@ -60,39 +59,18 @@ static size_t objects_producers(const struct build_tree *t,
 	return count;
 }
 
-/* The compile command of object @o, if exactly one can have made it. */
-static const struct cc_cmd *objects_producer(const struct build_tree *t,
-					     const struct objfile *o)
+/* Refuse object @o of @t: no compile of this build made it. */
+static int objects_not_made(const struct build_ctx *ctx,
+			    const struct build_tree *t, const struct objfile *o,
+			    struct error *err)
 {
-	const struct cc_cmd *c;
-
-	return objects_producers(t, o, &c) == 1 ? c : NULL;
-}
-
-/*
- * Refuse a link set holding an object that no compile of this build made
- * through the wrapper.  The copies hold no build products, so such an
- * object was made some other way than the diff's compile (a stamp file
- * said a directory was built and an older copy got in, a prebuilt file
- * was linked), and the comparison would not see what the diff does to it.
- */
-static int objects_check_made(const struct build_ctx *ctx,
-			      const struct build_tree *t, struct error *err)
-{
-	const struct cc_cmd *c;
-
-	for (size_t i = 0; i < t->nobjs; i++)
-		if (!objects_producers(t, t->objs[i], &c))
-			return error_set(
-			    err, -EINVAL,
-			    "%s is linked into %s, but no compile of the %s "
-			    "copy's build made it: it was not rebuilt from "
-			    "the source (a stamp file may say it is built, or "
-			    "it was made without the compiler); name the "
-			    "tree's clean step with --clean, e.g. --clean "
-			    "'make distclean'",
-			    t->objs[i]->key, ctx->opts->binary, t->label);
-	return 0;
+	return error_set(err, -EINVAL,
+			 "%s is linked into %s, but no compile of the %s "
+			 "copy's build made it: it was not rebuilt from the "
+			 "source (a stamp file may say it is built, or it was "
+			 "made without the compiler); name the tree's clean "
+			 "step with --clean, e.g. --clean 'make distclean'",
+			 o->key, ctx->opts->binary, t->label);
 }
 
 static int objects_load_tree(struct build_ctx *ctx, struct build_tree *t,
@@ -111,8 +89,8 @@ static int objects_load_tree(struct build_ctx *ctx, struct build_tree *t,
 				 "the compiler by absolute path (CC=/usr/bin/"
 				 "gcc) bypasses it, use CC=gcc",
 				 t->label);
-	ret = cclog_link_set(t->cclog, t->root, ctx->binary, &rels,
-			     &nrels, &t->fallback, err);
+	ret = cclog_link_set(t->cclog, t->root, ctx->binary, &rels, &nrels,
+			     &t->fallback, err);
 	for (size_t i = 0; !ret && i < nrels; i++) {
 		char *abs = xasprintf("%s/%s", t->root, rels[i]);
 
@@ -126,13 +104,22 @@ static int objects_load_tree(struct build_ctx *ctx, struct build_tree *t,
 }
 
 /* Attach source paths and refuse LTO objects. */
-static int objects_annotate(struct build_tree *t, struct error *err)
+static int objects_annotate(const struct build_ctx *ctx, struct build_tree *t,
+			    struct error *err)
 {
 	for (size_t i = 0; i < t->nobjs; i++) {
 		struct objfile *o = t->objs[i];
-		const struct cc_cmd *c = objects_producer(t, o);
-		const char *src = c ? cclog_source(c) : NULL;
+		const struct cc_cmd *c;
+		size_t made = objects_producers(t, o, &c);
+		const char *src = made == 1 ? cclog_source(c) : NULL;
 
+		/* The copies hold no build products, so an object no compile
+		 * of this build made got in some other way than the diff's
+		 * compile (a stamp file said a directory was built, a prebuilt
+		 * file was linked): the comparison would not see what the
+		 * diff does to it. */
+		if (!made)
+			return objects_not_made(ctx, t, o, err);
 		if (o->lto)
 			return error_set(err, -ENOTSUP,
 					 "%s holds LTO bytecode (-flto); "
@@ -224,8 +211,7 @@ int objects_load(struct build_ctx *ctx, struct error *err)
 		struct build_tree *t = &ctx->tree[i];
 
 		if ((ret = objects_load_tree(ctx, t, err)) ||
-		    (ret = objects_check_made(ctx, t, err)) ||
-		    (ret = objects_annotate(t, err)))
+		    (ret = objects_annotate(ctx, t, err)))
 			return ret;
 		build_note(ctx, "%s: %zu objects%s", t->label, t->nobjs,
 			   t->fallback ? " (no link command for the binary "

@@ -358,3 +358,20 @@ size_t obj_relocs_in(const struct objfile *o, uint32_t shndx, uint64_t off,
 		n++;
 	return n;
 }
+
+void obj_reloc_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
+		    uint64_t size, bool *mask)
+{
+	size_t first, n = obj_relocs_in(o, shndx, off, size, &first);
+	const struct obj_reloc *r = o->secs[shndx].relocs + first;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t before, after, w = arch_reloc_width(r[i].type);
+		uint64_t at = r[i].offset - off;
+
+		arch_reloc_linker_span(r[i].type, &before, &after);
+		for (uint64_t k = at >= before ? at - before : 0;
+		     k < at + w + after && k < size; k++)
+			mask[k] = true;
+	}
+}

@@ -99,4 +99,11 @@ int obj_find(const struct objfile *o, const char *name);
 size_t obj_relocs_in(const struct objfile *o, uint32_t shndx, uint64_t off,
 		     uint64_t size, size_t *first);
 
+/* obj_reloc_mask - set @mask[k] for each byte @off + k of [@off, @off +
+ * @size) of section @shndx that the linker fills in or may rewrite: the
+ * relocated fields and the instruction bytes around them that relaxation
+ * changes (arch_reloc_linker_span). */
+void obj_reloc_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
+		    uint64_t size, bool *mask);
+
 #endif

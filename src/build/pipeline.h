@@ -232,6 +232,7 @@ struct base_code {
 	const unsigned char *bytes;
 	uint64_t size;
 	char where[PATCH_NAME_MAX + 16]; /* "the target", "patch 'NAME'" */
+	bool own; /* the target's own code, not a base patch's */
 };
 int base_load(struct build_ctx *ctx, struct error *err);
 int base_write_diffs(struct build_ctx *ctx, struct error *err);
@@ -278,13 +279,14 @@ size_t presence_check(struct build_ctx *ctx, size_t show);
  * Build products (products.c), which the copies leave out.  product_file:
  * whether the file at @path is one by content (ELF, ar archive, libtool's
  * generated files); product_dir: whether a directory named @name holds
- * only products (.libs, _libs).  products_explain: after a failed build,
- * add to @err's message the left-out product the build logs say is
+ * only products (.libs, _libs).  products_explain: after the build of @t
+ * failed, add to @err's message the left-out product its log says is
  * missing, if any, and what to do.
  */
 bool product_file(const char *path);
 bool product_dir(const char *name);
-void products_explain(struct build_ctx *ctx, struct error *err);
+void products_explain(const struct build_ctx *ctx, const struct build_tree *t,
+		      struct error *err);
 
 /* The text of include/suture.h (header.c), NUL-terminated. */
 extern const char suture_h_text[];

@@ -97,10 +97,10 @@ static const char *product_word_tail(const struct build_ctx *ctx,
 				     const char *word)
 {
 	for (int t = 0; t < TREE_COUNT; t++) {
-		size_t n = ctx->tree[t].root ? strlen(ctx->tree[t].root) : 0;
+		const char *rel = path_under(word, ctx->tree[t].root);
 
-		if (n && !strncmp(word, ctx->tree[t].root, n) && word[n] == '/')
-			return word + n + 1;
+		if (rel && *rel)
+			return rel;
 	}
 	while (!strncmp(word, "./", 2) || !strncmp(word, "../", 3))
 		word += word[1] == '/' ? 2 : 3;
@@ -188,14 +188,12 @@ static char *product_in_log(const struct build_ctx *ctx, const char *log)
 	return found;
 }
 
-void products_explain(struct build_ctx *ctx, struct error *err)
+void products_explain(const struct build_ctx *ctx, const struct build_tree *t,
+		      struct error *err)
 {
-	char *rel = NULL;
 	size_t used = strlen(err->msg);
+	char *rel = product_in_log(ctx, t->log_path);
 
-	for (int t = 0; t < TREE_COUNT && !rel; t++)
-		if (ctx->tree[t].log_path)
-			rel = product_in_log(ctx, ctx->tree[t].log_path);
 	if (!rel)
 		return;
 	snprintf(err->msg + used, sizeof(err->msg) - used,

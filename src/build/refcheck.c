@@ -98,22 +98,6 @@ static char *refcheck_show(const unsigned char *p, uint64_t len, bool str,
 	return out;
 }
 
-/* Mark in @mask (@len bytes from @off of section @shndx) the relocated
- * fields, which hold addresses in the target. */
-static void refcheck_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
-			  uint64_t len, bool *mask)
-{
-	size_t first, n = obj_relocs_in(o, shndx, off, len, &first);
-	const struct obj_reloc *r = o->secs[shndx].relocs + first;
-
-	for (size_t i = 0; i < n; i++)
-		for (uint64_t k = r[i].offset - off;
-		     k < r[i].offset - off + arch_reloc_width(r[i].type) &&
-		     k < len;
-		     k++)
-			mask[k] = true;
-}
-
 /* Where the object's bytes (@off, @len of @shndx) first differ from the
  * target's at @addr, outside relocated fields; @len if they do not (or the
  * object has none: .bss). */
@@ -128,7 +112,7 @@ static uint64_t refcheck_diff(const struct refcheck *c, uint32_t shndx,
 	if (!mine || !theirs)
 		return mine ? 0 : len;
 	mask = xcalloc(len + 1, sizeof(*mask));
-	refcheck_mask(c->o, shndx, off, len, mask);
+	obj_reloc_mask(c->o, shndx, off, len, mask);
 	while (i < len && (mask[i] || mine[off + i] == theirs[i]))
 		i++;
 	free(mask);

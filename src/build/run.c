@@ -159,7 +159,8 @@ static const char *run_epoch(void)
  * the array.
  */
 static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
-		      const char *bindir, const char *objcache)
+		      const char *bindir, const char *cclog,
+		      const char *objcache, const char *cc)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
 	char **env = xcalloc(10, sizeof(*env));
@@ -167,8 +168,8 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 
 	env[0] =
 	    xasprintf("PATH=%s%s%s", bindir, path ? ":" : "", path ? path : "");
-	env[1] = xstrdup("CC=cc");
-	env[2] = xasprintf("SUTURE_CCWRAP_LOG=%s", t->cclog_path);
+	env[1] = xasprintf("CC=%s", cc);
+	env[2] = xasprintf("SUTURE_CCWRAP_LOG=%s", cclog);
 	env[3] = xasprintf("SUTURE_CCWRAP_DIR=%s", bindir);
 	env[4] =
 	    xasprintf("SUTURE_CCWRAP_PREFIX_MAP=%s=%s", t->root, ctx->src_real);
@@ -178,13 +179,6 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	env[8] = xasprintf("SUTURE_CCWRAP_BUILD_MAP=%s", map ? map : "");
 	free(map);
 	return env;
-}
-
-static void run_free_env(char **env)
-{
-	for (size_t i = 0; env[i]; i++)
-		free(env[i]);
-	free(env);
 }
 
 int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
@@ -200,7 +194,7 @@ int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
 				&boxed, err)))
 		return ret;
 	ret = spawn_start(boxed, cwd, env, log_path, pid, err);
-	sandbox_free(boxed);
+	strv_free(boxed);
 	return ret;
 }
 
@@ -243,10 +237,11 @@ static int run_explain(struct build_ctx *ctx, struct build_tree *t, int ret,
 	build_detail(ctx, "last lines of %s%s:\n%s", t->log_path,
 		     ctx->opts->keep ? "" : " (--keep keeps it)", tail);
 	free(tail);
-	return error_set(err, -EINVAL,
-			 "the build of the %s tree failed (%s exited with "
-			 "status %d)",
-			 t->label, cmd, ret);
+	error_set(err, -EINVAL,
+		  "the build of the %s tree failed (%s exited with status %d)",
+		  t->label, cmd, ret);
+	products_explain(ctx, t, err);
+	return -EINVAL;
 }
 
 /*
@@ -263,13 +258,35 @@ static char *run_objcache(const struct build_ctx *ctx)
 	return xasprintf("%s/objcache", ctx->scratch);
 }
 
+/*
+ * Configure @t's build directory, if the build has one (builddir.h), in
+ * the wrapper's environment with its own compiler log, no object cache
+ * (configure's test compiles are thrown away) and the compiler the
+ * user's build directory names.
+ */
+static int run_configure(struct build_ctx *ctx, const struct build_tree *t,
+			 const char *bindir, struct error *err)
+{
+	char *log, **env;
+	int ret;
+
+	if (!ctx->bdir)
+		return 0;
+	log = xasprintf("%s/%s-configure.cclog", ctx->scratch, t->label);
+	env = run_env(ctx, t, bindir, log, "", ctx->bdir->compiler);
+	ret = builddir_configure(ctx, t, bindir, env, err);
+	strv_free(env);
+	free(log);
+	return ret;
+}
+
 /* Build tree @t with @cmd, reporting its progress as @what. */
 static int run_tree(struct build_ctx *ctx, struct build_tree *t,
 		    const char *what, const char *bindir, struct error *err)
 {
 	char *const *cmd = build_command(ctx);
 	char *objcache = run_objcache(ctx), *text;
-	char **env = run_env(ctx, t, bindir, objcache);
+	char **env = run_env(ctx, t, bindir, t->cclog_path, objcache, "cc");
 	struct runwatch_count count = {0};
 	struct timespec t0, t1;
 	pid_t pid;
@@ -277,10 +294,10 @@ static int run_tree(struct build_ctx *ctx, struct build_tree *t,
 
 	build_progress(ctx, true, "building %s: %s ...", what, cmd[0]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!(ret = builddir_configure(ctx, t, bindir, env, err)))
+	if (!(ret = run_configure(ctx, t, bindir, err)))
 		ret =
 		    build_spawn(ctx, cmd, t->root, env, t->log_path, &pid, err);
-	run_free_env(env);
+	strv_free(env);
 	free(objcache);
 	if (ret)
 		return ret;

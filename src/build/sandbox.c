@@ -135,13 +135,6 @@ int sandbox_argv(const char *root, const char *scratch, const char *cwd,
 	return 0;
 }
 
-void sandbox_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 int sandbox_check(const char *root, struct error *err)
 {
 	char *sh = xasprintf("%s/bin/sh", root);

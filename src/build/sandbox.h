@@ -13,11 +13,10 @@ int sandbox_check(const char *root, struct error *err);
 /*
  * sandbox_argv - the command that runs @argv inside @root, in directory
  * @cwd, with @scratch visible at its own path.  NULL-terminated, into
- * *out; free with sandbox_free.
+ * *out; free with strv_free.
  */
 int sandbox_argv(const char *root, const char *scratch, const char *cwd,
 		 char *const *argv, char ***out, struct error *err);
-void sandbox_free(char **v);
 
 /*
  * sandbox_wrapper - write at @path the script a compiler name stands for

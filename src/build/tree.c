@@ -25,6 +25,7 @@
 #include "build/builddir.h"
 #include "build/pipeline.h"
 #include "build/spawn.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 static int tree_copy_file(const char *src, const char *dst,
@@ -197,7 +198,6 @@ static int tree_clean(struct build_ctx *ctx, int t, struct error *err)
 static int tree_scratch(struct build_ctx *ctx, struct error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	size_t sl = strlen(ctx->src_real);
 	char real[PATH_MAX];
 	char *templ;
 
@@ -206,7 +206,7 @@ static int tree_scratch(struct build_ctx *ctx, struct error *err)
 	if (!realpath(tmp, real))
 		return error_set(err, -errno, "cannot use TMPDIR %s: %s", tmp,
 				 strerror(errno));
-	if (!strncmp(real, ctx->src_real, sl) && (real[sl] == '/' || !real[sl]))
+	if (path_under(real, ctx->src_real))
 		return error_set(err, -EINVAL,
 				 "the scratch directory would lie inside the "
 				 "source tree %s (TMPDIR=%s); set TMPDIR to a "

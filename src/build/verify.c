@@ -40,24 +40,6 @@ struct verify_state {
 	char *first_ref;
 };
 
-/* Mark the bytes of [@off, +@size) of @s that the linker fills in. */
-static void verify_mask(const struct objfile *o, uint32_t shndx, uint64_t off,
-			uint64_t size, bool *mask)
-{
-	size_t first, n = obj_relocs_in(o, shndx, off, size, &first);
-	const struct obj_reloc *r = o->secs[shndx].relocs + first;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t before, after, w = arch_reloc_width(r[i].type);
-		uint64_t at = r[i].offset - off;
-
-		arch_reloc_linker_span(r[i].type, &before, &after);
-		for (uint64_t k = at >= before ? at - before : 0;
-		     k < at + w + after && k < size; k++)
-			mask[k] = true;
-	}
-}
-
 /*
  * Whether the function differs from the target; *mine_off and
  * *theirs_off get where the first difference starts in each.
@@ -74,7 +56,7 @@ static bool verify_differs(const struct objfile *o, const struct obj_symbol *y,
 	if (!mine || !theirs || y->value + y->size > o->secs[y->shndx].size)
 		return true;
 	mask = xcalloc(y->size + 1, sizeof(*mask));
-	verify_mask(o, y->shndx, y->value, y->size, mask);
+	obj_reloc_mask(o, y->shndx, y->value, y->size, mask);
 	eq = arch_code_equiv(mine + y->value, y->size, mask, theirs,
 			     theirs_size, mine_off, theirs_off);
 	free(mask);
@@ -113,8 +95,7 @@ static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 	if (!verify_differs(o, y, c->bytes, c->size, &moff, &toff)) {
 		/* What a base patch's code refers to is linked elsewhere:
 		 * only the target's own code has fields to follow. */
-		if (c->bytes &&
-		    c->bytes == target_bytes(ctx->target, ts->value, ts->size))
+		if (c->bytes && c->own)
 			verify_refs(ctx, vs, o, y, ts, c->bytes);
 		return;
 	}

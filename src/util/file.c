@@ -95,3 +95,12 @@ void file_remove_tree(const char *dir)
 {
 	nftw(dir, remove_one, 32, FTW_DEPTH | FTW_PHYS);
 }
+
+const char *path_under(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	if (!n || strncmp(path, dir, n))
+		return NULL;
+	return !path[n] ? path + n : path[n] == '/' ? path + n + 1 : NULL;
+}

@@ -1,4 +1,4 @@
-/* file.h - whole-file reading and writing. */
+/* file.h - whole-file reading and writing, and paths. */
 #ifndef SUTURE_UTIL_FILE_H
 #define SUTURE_UTIL_FILE_H
 
@@ -19,6 +19,13 @@ int file_read(const char *path, unsigned char **buf, size_t *len,
  */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      struct error *err);
+
+/*
+ * path_under - the part of @path below directory @dir: "" when @path is
+ * @dir, what follows "@dir/" when it lies under it, NULL otherwise and for
+ * a NULL or empty @dir.  Both paths as they are: nothing is resolved.
+ */
+const char *path_under(const char *path, const char *dir);
 
 /* file_remove_tree - delete @dir and everything under it (errors are
  * ignored: what remains is a temporary directory left behind). */

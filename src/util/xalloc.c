@@ -52,6 +52,13 @@ char *xasprintf(const char *fmt, ...)
 	return check(n < 0 ? NULL : s);
 }
 
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 void xgrow(void **arr, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 8;

@@ -17,6 +17,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Free a NULL-terminated array of strings and the array (NULL is fine). */
+void strv_free(char **v);
+
 /* Grow *arr (of *cap elements of @size) so that index @need is valid. */
 void xgrow(void **arr, size_t *cap, size_t need, size_t size);
 #define XGROW(arr, cap, need)                                                  \
