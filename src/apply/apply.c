@@ -55,6 +55,7 @@
 #include "apply/resolve.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "apply/tls.h"
 #include "util/fault.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
@@ -325,7 +326,8 @@ static int plan(struct apply_ctx *c, struct error *err)
 	if ((r = layout_plan(c->p, record_size(&c->rec),
 			     c->rec.nfuncs + 2 * c->rec.nswitches +
 				 hooks_gates(&c->rec),
-			     hooks_data(&c->rec), &c->lay, err)))
+			     hooks_data(&c->rec), &c->lay, err)) ||
+	    (r = tls_probe(&c->lay.tls, &c->mods, c->target, &c->mem, err)))
 		return r;
 	if (shadow_wanted(c->p)) {
 		c->shadow_at = shadow_find(&c->maps);

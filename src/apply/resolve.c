@@ -170,6 +170,14 @@ static int from_dynsym(struct module *mod, const struct rmem *mem,
 	return found;
 }
 
+int resolve_dynsym(struct module *mod, const struct rmem *mem,
+		   const char *name, uint64_t *addr)
+{
+	if (!mod->dyn)
+		mod->dyn = load_dyn(mod);
+	return from_dynsym(mod, mem, name, addr) == 1 ? 0 : -ENOENT;
+}
+
 /* Resolve one external symbol as explained in resolve.h. */
 static int resolve_extern(struct modules *mods, const struct rmem *mem,
 			  const struct patch_symbol *sym, uint64_t *addr,
