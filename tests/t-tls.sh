@@ -1,0 +1,121 @@
+#!/bin/bash
+# t-tls.sh - patched code that uses thread-local variables (targets/tls):
+# four worker threads each count calls in their own __thread variables;
+# count.diff makes tick() also bump the thread's tick_extra and answer in a
+# new form.  Every worker checks every answer against its own count, and a
+# thread started after apply (`fresh`) does too, so an answer computed
+# from another thread's variables, or from none, is an error.  For each
+# way the compilers reach TLS (the objects' relocations show which) and
+# each place the module's TLS lives in (the executable; a library linked at
+# start, static TLS; a dlopen()ed one, dynamic TLS): apply, every worker
+# and a new thread on the new code without error, revert, back to the old
+# code, the counters kept.  Refused: initial-exec code for a library in
+# dynamic TLS (at apply, the process unchanged), and a new thread-local
+# variable (at build).
+. "$(dirname "$0")/lib.sh"
+begin tls
+
+# stats_are PORT RE - the workers' stats line matches RE.
+stats_are() {
+	[[ $(ask "$1" stats) =~ $2 ]]
+}
+
+# check_version PORT old|new WHEN - every worker and a fresh thread answer
+# the old (1) or new (2) way, and no answer was ever wrong.
+check_version() {
+	local port=$1 v=1 fresh="v1=100 v2=0 errors=0"
+	[ "$2" = new ] && v=2 fresh="v1=0 v2=100 errors=0"
+	wait_until "$3: every worker gets $2 answers" \
+		stats_are "$port" "last=$v$v$v$v\$"
+	check_match "$3: no worker saw a wrong answer" "errors=0 " \
+		"$(ask "$port" stats)"
+	check_ask "$3: a new thread gets 100 $2 answers, all right" "$port" \
+		fresh "$fresh"
+}
+
+# tls_case NAME BIN PATCHBIN RELOCS MAKEARGS... - build targets/tls's BIN
+# with MAKEARGS, check that the patched module's objects use the
+# relocation types RELOCS (an ERE each, space-separated), build
+# count.diff for PATCHBIN, then apply and revert it in a running BIN.
+tls_case() {
+	local name=$1 bin=$2 pbin=$3 relocs=$4 src=$WORK/$1 re objs pid port
+	shift 4
+	section "$name: $bin ($pbin patched), make $*"
+	make_tree tls "$src"
+	build_tree "$src" "$@" "$bin" || return
+	objs=$(cd "$src" && readelf -rW tick*.o)
+	for re in $relocs; do
+		check_match "$name: tick.c's code uses $re" "$re" "$objs"
+	done
+	build_patch "$WORK/$name.sut" "$src" "$TARGETS/tls/count.diff" \
+		"$pbin" "$@" "$bin" || return
+	start_target T "$src/$bin" || return
+	pid=$T_PID port=$T_PORT
+	check_version "$port" old "$name: before apply"
+	check "$name: apply" suture apply "$pid" "$WORK/$name.sut"
+	check_version "$port" new "$name: after apply"
+	check "$name: revert" suture revert "$pid"
+	check_version "$port" old "$name: after revert"
+	stop_target "$pid"
+}
+
+GCC=(CC=gcc "CFLAGS=-O2 -g")
+tls_case exe-gcc prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" "${GCC[@]}"
+tls_case exe-gcc-O0-nopie prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
+	CC=gcc "CFLAGS=-O0 -g -fno-pie" LDFLAGS=-no-pie
+tls_case exe-clang prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
+	CC=clang "CFLAGS=-O2 -g"
+tls_case lib-gcc app libtick.so \
+	"R_X86_64_TLSGD R_X86_64_TLSLD R_X86_64_DTPOFF32 __tls_get_addr" \
+	"${GCC[@]}"
+tls_case lib-clang-O0 app libtick.so "R_X86_64_TLSGD R_X86_64_DTPOFF32" \
+	CC=clang "CFLAGS=-O0 -g"
+tls_case lib-clang-noplt app libtick.so \
+	"R_X86_64_TLSGD R_X86_64_GOTPCRELX.*__tls_get_addr" \
+	CC=clang "CFLAGS=-O2 -g -fno-plt"
+tls_case lib-ie app libtick.so R_X86_64_GOTTPOFF \
+	CC=gcc "CFLAGS=-O2 -g -ftls-model=initial-exec"
+tls_case lib-gnu2 app libtick.so \
+	"R_X86_64_GOTPC32_TLSDESC R_X86_64_TLSDESC_CALL" \
+	CC=gcc "CFLAGS=-O2 -g -mtls-dialect=gnu2"
+# dlopen(): the library's TLS is dynamic (allocated by each thread on first
+# use) unless it needs static TLS (initial-exec code: DF_STATIC_TLS).
+tls_case dl-gcc dlapp libtick.so "R_X86_64_TLSGD R_X86_64_TLSLD" "${GCC[@]}"
+tls_case dl-ie dlapp libtick.so R_X86_64_GOTTPOFF \
+	CC=gcc "CFLAGS=-O2 -g -ftls-model=initial-exec"
+
+section "refused: initial-exec code for a library in dynamic TLS"
+# ie.diff declares tick_count initial-exec: fine in static TLS, but the
+# dlopen()ed library of dl-gcc has no block at a fixed offset from the
+# thread pointer.
+SRC=$WORK/dl-gcc
+build_patch "$WORK/ie.sut" "$SRC" "$TARGETS/tls/ie.diff" libtick.so \
+	"${GCC[@]}" dlapp
+start_target D "$SRC/dlapp" || finish
+check_fails "apply ie.sut to the dlopen()ed library is refused" \
+	suture apply "$D_PID" "$WORK/ie.sut"
+check_match "  ... naming the variable, the access and dynamic TLS" \
+	"reaches thread-local variable 'tick_count' through R_X86_64_GOTTPOFF.*dynamic TLS" \
+	"$OUT"
+check_eq "  ... and nothing is applied" "" "$(status_names "$D_PID")"
+check_version "$D_PORT" old "after the refusal"
+stop_target "$D_PID"
+start_target L "$WORK/lib-gcc/app" || finish
+build_patch "$WORK/ie-lib.sut" "$WORK/lib-gcc" "$TARGETS/tls/ie.diff" \
+	libtick.so "${GCC[@]}" app
+check "the same diff applies to the library linked at start (static TLS)" \
+	suture apply "$L_PID" "$WORK/ie-lib.sut"
+check_version "$L_PORT" new "ie.diff in static TLS"
+stop_target "$L_PID"
+
+section "refused: a new thread-local variable"
+rm -f "$WORK/newvar.sut"
+check_fails "suture build newvar.diff is refused" \
+	suture build --src "$WORK/exe-gcc" --patch "$TARGETS/tls/newvar.diff" \
+	--binary prog -o "$WORK/newvar.sut" -- make "${GCC[@]}" prog
+check_match "  ... saying a patch cannot add thread-local storage, and why" \
+	"adds thread-local variable mine.* \(tick.o\): a live patch cannot add thread-local storage, since the TLS block of every thread was laid out" \
+	"$OUT"
+check_eq "  ... and writes no patch" no \
+	"$([ -e "$WORK/newvar.sut" ] && echo yes || echo no)"
+finish
