@@ -170,8 +170,8 @@ static int from_dynsym(struct module *mod, const struct rmem *mem,
 	return found;
 }
 
-int resolve_dynsym(struct module *mod, const struct rmem *mem,
-		   const char *name, uint64_t *addr)
+int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
+		   uint64_t *addr)
 {
 	if (!mod->dyn)
 		mod->dyn = load_dyn(mod);

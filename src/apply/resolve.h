@@ -35,7 +35,7 @@ int resolve_symbols(const struct patch *p, struct module *target,
  * dynamic symbol (not an IFUNC) that @mod defines, into *addr: 0 if
  * found, -ENOENT if not.
  */
-int resolve_dynsym(struct module *mod, const struct rmem *mem,
-		   const char *name, uint64_t *addr);
+int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
+		   uint64_t *addr);
 
 #endif

@@ -302,9 +302,8 @@ static int emit_check(const struct objfile *o, uint32_t shndx,
 				 "do not support",
 				 emit_holder(o, shndx, r, who, sizeof(who)),
 				 what, arch_reloc_name(r->type));
-	if ((ret = emittls_check(o, r, ref,
-				 emit_holder(o, shndx, r, who, sizeof(who)),
-				 err)))
+	if ((ret = emittls_check(
+		 o, r, ref, emit_holder(o, shndx, r, who, sizeof(who)), err)))
 		return ret;
 	if (ref->ifunc)
 		return error_set(err, -ENOTSUP,
