@@ -136,6 +136,26 @@ static int check_block(struct tls_walk *w, const td_thrhandle_t *th,
 	    w->ph->pid, how, w->mod->modid, block, tp, want);
 }
 
+/* The failure of walk_thread: what libthread_db gave for the thread. */
+static int walk_failed(struct tls_walk *w, td_err_e e1, td_err_e e2,
+		       psaddr_t by_id, psaddr_t by_map)
+{
+	if (e1 == TD_OK && e2 == TD_OK)
+		return error_set(w->err, -EINVAL,
+				 "libthread_db gives module %" PRIu64
+				 " of process %d a block at %#" PRIx64
+				 " by its id but at %#" PRIx64
+				 " by its link_map in one thread",
+				 w->mod->modid, w->ph->pid, (uint64_t)by_id,
+				 (uint64_t)by_map);
+	return error_set(w->err, -EINVAL,
+			 "libthread_db cannot confirm module %" PRIu64
+			 "'s thread-local storage in a thread of process %d: "
+			 "%s",
+			 w->mod->modid, w->ph->pid,
+			 td_why(e1 != TD_OK ? e1 : e2));
+}
+
 /* One thread: td_thr_tlsbase() by module id and td_thr_tls_get_addr() by
  * link_map agree, and check_block(). */
 static int walk_thread(const td_thrhandle_t *th, void *arg)
@@ -151,12 +171,7 @@ static int walk_thread(const td_thrhandle_t *th, void *arg)
 	else if (!w->mod->is_static && e1 == TD_TLSDEFER && e1 == e2)
 		w->ret = 0; /* dynamic TLS this thread has not used yet */
 	else
-		w->ret = error_set(w->err, -EINVAL,
-				   "libthread_db cannot confirm module %" PRIu64
-				   "'s thread-local storage in a thread of "
-				   "process %d: %s",
-				   w->mod->modid, w->ph->pid,
-				   td_why(e1 != TD_OK ? e1 : e2));
+		w->ret = walk_failed(w, e1, e2, by_id, by_map);
 	w->mod->nthreads += !w->ret;
 	return w->ret ? -1 : 0;
 }
