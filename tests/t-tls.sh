@@ -6,8 +6,9 @@
 # thread started after apply (`fresh`) does too, so an answer computed
 # from another thread's variables, or from none, is an error.  For each
 # way the compilers reach TLS (the objects' relocations show which) and
-# each place the module's TLS lives in (the executable; a library linked at
-# start, static TLS; a dlopen()ed one, dynamic TLS): apply, every worker
+# each place the module's TLS lives in (the executable, also built from
+# -fPIC objects whose TLS the linker relaxed; a library linked at start,
+# static TLS; a dlopen()ed one, dynamic TLS): apply, every worker
 # and a new thread on the new code without error, revert, back to the old
 # code, the counters kept.  Refused: initial-exec code for a library in
 # dynamic TLS (at apply, the process unchanged), and a new thread-local
@@ -65,6 +66,15 @@ tls_case exe-gcc-O0-nopie prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
 	CC=gcc "CFLAGS=-O0 -g -fno-pie" LDFLAGS=-no-pie
 tls_case exe-clang prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
 	CC=clang "CFLAGS=-O2 -g"
+# Built with -fPIC, the program's objects use the dynamic models, which
+# the linker relaxed into local-exec and initial-exec in the binary: the
+# rebuilt original must still match it (instruction boundaries differ).
+tls_case exe-pic prog prog "R_X86_64_TLSGD R_X86_64_TLSLD" \
+	CC=gcc "CFLAGS=-O2 -g -fPIC"
+tls_case exe-pic-clang-O0 prog prog "R_X86_64_TLSGD R_X86_64_TLSLD" \
+	CC=clang "CFLAGS=-O0 -g -fPIC"
+tls_case exe-gnu2 prog prog "R_X86_64_GOTPC32_TLSDESC R_X86_64_TLSDESC_CALL" \
+	CC=gcc "CFLAGS=-O2 -g -fPIC -mtls-dialect=gnu2"
 tls_case lib-gcc app libtick.so \
 	"R_X86_64_TLSGD R_X86_64_TLSLD R_X86_64_DTPOFF32 __tls_get_addr" \
 	"${GCC[@]}"
