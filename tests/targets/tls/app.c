@@ -86,14 +86,24 @@ static void *fresh(void *arg)
 #include <limits.h>
 #include <unistd.h>
 
-/* libtick.so from the program's directory. */
+/* A thread that exists before the dlopen() and never calls into the
+ * library: its view of the library's TLS (its DTV) stays out of date. */
+static void *idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* libtick.so from the program's directory, loaded after a thread started. */
 static int load(void)
 {
 	char exe[PATH_MAX], lib[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	pthread_t t;
 	void *h;
 
-	if (n < 0)
+	if (n < 0 || pthread_create(&t, NULL, idle, NULL))
 		return -1;
 	exe[n] = '\0';
 	snprintf(lib, sizeof(lib), "%s/libtick.so", dirname(exe));
