@@ -10,9 +10,9 @@
 # -fPIC objects whose TLS the linker relaxed; a library linked at start,
 # static TLS; a dlopen()ed one, dynamic TLS): apply, every worker
 # and a new thread on the new code without error, revert, back to the old
-# code, the counters kept.  Refused: initial-exec code for a library in
-# dynamic TLS (at apply, the process unchanged), and a new thread-local
-# variable (at build).
+# code, the counters kept.  Refused: initial-exec and TLS descriptor code
+# for a library in dynamic TLS (at apply, the process unchanged), and a new
+# thread-local variable (at build).
 . "$(dirname "$0")/lib.sh"
 begin tls
 
@@ -94,29 +94,36 @@ tls_case dl-gcc dlapp libtick.so "R_X86_64_TLSGD R_X86_64_TLSLD" "${GCC[@]}"
 tls_case dl-ie dlapp libtick.so R_X86_64_GOTTPOFF \
 	CC=gcc "CFLAGS=-O2 -g -ftls-model=initial-exec"
 
-section "refused: initial-exec code for a library in dynamic TLS"
-# ie.diff declares tick_count initial-exec: fine in static TLS, but the
-# dlopen()ed library of dl-gcc has no block at a fixed offset from the
-# thread pointer.
-SRC=$WORK/dl-gcc
-build_patch "$WORK/ie.sut" "$SRC" "$TARGETS/tls/ie.diff" libtick.so \
-	"${GCC[@]}" dlapp
-start_target D "$SRC/dlapp" || finish
-check_fails "apply ie.sut to the dlopen()ed library is refused" \
-	suture apply "$D_PID" "$WORK/ie.sut"
-check_match "  ... naming the variable, the access and dynamic TLS" \
-	"reaches thread-local variable 'tick_count' through R_X86_64_GOTTPOFF.*dynamic TLS" \
-	"$OUT"
-check_eq "  ... and nothing is applied" "" "$(status_names "$D_PID")"
-check_version "$D_PORT" old "after the refusal"
-stop_target "$D_PID"
-start_target L "$WORK/lib-gcc/app" || finish
-build_patch "$WORK/ie-lib.sut" "$WORK/lib-gcc" "$TARGETS/tls/ie.diff" \
-	libtick.so "${GCC[@]}" app
-check "the same diff applies to the library linked at start (static TLS)" \
-	suture apply "$L_PID" "$WORK/ie-lib.sut"
-check_version "$L_PORT" new "ie.diff in static TLS"
-stop_target "$L_PID"
+# refuse_dynamic DIFF RELOC - DIFF's code reaches tick_count through RELOC,
+# which needs static TLS: refused for the dlopen()ed library of dl-gcc
+# (dynamic TLS, no block at a fixed offset from the thread pointer), the
+# process unchanged; applied to the library of lib-gcc, linked at start.
+refuse_dynamic() {
+	local diff=$1 reloc=$2
+	section "refused: $diff ($reloc) for a library in dynamic TLS"
+	build_patch "$WORK/dl-$diff.sut" "$WORK/dl-gcc" \
+		"$TARGETS/tls/$diff.diff" libtick.so "${GCC[@]}" dlapp
+	start_target D "$WORK/dl-gcc/dlapp" || return
+	check_fails "apply $diff to the dlopen()ed library is refused" \
+		suture apply "$D_PID" "$WORK/dl-$diff.sut"
+	check_match "  ... naming the variable, the access and dynamic TLS" \
+		"reaches thread-local variable 'tick_count' through $reloc, which needs .*static TLS.* dynamic TLS" \
+		"$OUT"
+	check_eq "  ... and nothing is applied" "" "$(status_names "$D_PID")"
+	check_version "$D_PORT" old "$diff: after the refusal"
+	stop_target "$D_PID"
+	build_patch "$WORK/lib-$diff.sut" "$WORK/lib-gcc" \
+		"$TARGETS/tls/$diff.diff" libtick.so "${GCC[@]}" app
+	start_target L "$WORK/lib-gcc/app" || return
+	check "$diff applies to the library linked at start (static TLS)" \
+		suture apply "$L_PID" "$WORK/lib-$diff.sut"
+	check_version "$L_PORT" new "$diff in static TLS"
+	stop_target "$L_PID"
+}
+# ie.diff declares tick_count initial-exec; gnu2.diff builds tick.c with
+# TLS descriptors, where the library itself uses general-dynamic code.
+refuse_dynamic ie R_X86_64_GOTTPOFF
+refuse_dynamic gnu2 R_X86_64_GOTPC32_TLSDESC
 
 section "refused: a new thread-local variable"
 rm -f "$WORK/newvar.sut"
