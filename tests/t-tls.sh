@@ -101,22 +101,22 @@ tls_case dl-ie dlapp libtick.so R_X86_64_GOTTPOFF \
 refuse_dynamic() {
 	local diff=$1 reloc=$2
 	section "refused: $diff ($reloc) for a library in dynamic TLS"
-	build_patch "$WORK/dl-$diff.sut" "$WORK/dl-gcc" \
+	build_patch "$WORK/dynamic-$diff.sut" "$WORK/dl-gcc" \
 		"$TARGETS/tls/$diff.diff" libtick.so "${GCC[@]}" dlapp
 	start_target D "$WORK/dl-gcc/dlapp" || return
 	check_fails "apply $diff to the dlopen()ed library is refused" \
-		suture apply "$D_PID" "$WORK/dl-$diff.sut"
+		suture apply "$D_PID" "$WORK/dynamic-$diff.sut"
 	check_match "  ... naming the variable, the access and dynamic TLS" \
 		"reaches thread-local variable 'tick_count' through $reloc, which needs .*static TLS.* dynamic TLS" \
 		"$OUT"
 	check_eq "  ... and nothing is applied" "" "$(status_names "$D_PID")"
 	check_version "$D_PORT" old "$diff: after the refusal"
 	stop_target "$D_PID"
-	build_patch "$WORK/lib-$diff.sut" "$WORK/lib-gcc" \
+	build_patch "$WORK/static-$diff.sut" "$WORK/lib-gcc" \
 		"$TARGETS/tls/$diff.diff" libtick.so "${GCC[@]}" app
 	start_target L "$WORK/lib-gcc/app" || return
 	check "$diff applies to the library linked at start (static TLS)" \
-		suture apply "$L_PID" "$WORK/lib-$diff.sut"
+		suture apply "$L_PID" "$WORK/static-$diff.sut"
 	check_version "$L_PORT" new "$diff in static TLS"
 	stop_target "$L_PID"
 }
@@ -124,6 +124,38 @@ refuse_dynamic() {
 # TLS descriptors, where the library itself uses general-dynamic code.
 refuse_dynamic ie R_X86_64_GOTTPOFF
 refuse_dynamic gnu2 R_X86_64_GOTPC32_TLSDESC
+
+# churn NAME BIN - a client asks BIN for `fresh` without pause: a thread is
+# created, makes 100 checked calls and ends, again and again, while NAME's
+# patch goes in and out ten times; suture reads every thread's TLS
+# meanwhile.
+churn() {
+	local name=$1 bin=$2 c ok=0
+	section "thread churn in $name: threads start and end during apply and revert"
+	start_target C "$WORK/$name/$bin" || return
+	( while :; do ask "$C_PORT" fresh; done ) >"$WORK/churn.log" 2>&1 &
+	c=$!
+	PIDS+=("$c")
+	for ((i = 0; i < 10; i++)); do
+		run suture apply "$C_PID" "$WORK/$name.sut" && [ "$RC" -eq 0 ] &&
+			run suture revert "$C_PID" && [ "$RC" -eq 0 ] &&
+			ok=$((ok + 1))
+	done
+	kill "$c"
+	wait "$c" 2>/dev/null
+	check_eq "$name: 10 applies and reverts of 10 succeeded" 10 "$ok"
+	check_match "  ... while the client's threads kept answering" \
+		"^v1=[0-9]+ v2=[0-9]+ errors=0$" "$(tail -n 1 "$WORK/churn.log")"
+	check_eq "  ... none with a wrong answer" "" \
+		"$(grep -v '^v1=[0-9]* v2=[0-9]* errors=0$' "$WORK/churn.log" |
+			head -3)"
+	check_match "  ... and threads saw the new code meanwhile" "v2=[1-9]" \
+		"$(cat "$WORK/churn.log")"
+	check_version "$C_PORT" old "$name: after the churn"
+	stop_target "$C_PID"
+}
+churn exe-gcc prog
+churn dl-gcc dlapp
 
 section "refused: a new thread-local variable"
 rm -f "$WORK/newvar.sut"

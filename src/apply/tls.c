@@ -129,26 +129,32 @@ static int check_block(struct tls_walk *w, const td_thrhandle_t *th,
 	if (!read64(w->ph, tp, &self) && self == tp && block == want)
 		return 0;
 	return error_set(
-	    w->err, -EINVAL,
+	    w->err, -EAGAIN,
 	    "thread-local storage of process %d is not where its "
 	    "dynamic linker says: %s gives the block of module %" PRIu64
 	    " at %#" PRIx64 " in the thread at %#" PRIx64 ", not %#" PRIx64,
 	    w->ph->pid, how, w->mod->modid, block, tp, want);
 }
 
-/* The failure of walk_thread: what libthread_db gave for the thread. */
+/*
+ * The failure of walk_thread: what libthread_db gave for the thread.  The
+ * threads run while they are read, and one that starts (reusing a cached
+ * stack, its TLS set up again) or ends meanwhile can look inconsistent: so
+ * this and check_block's failure are -EAGAIN, and apply plans again until
+ * its timeout, reporting the last one.
+ */
 static int walk_failed(struct tls_walk *w, td_err_e e1, td_err_e e2,
 		       psaddr_t by_id, psaddr_t by_map)
 {
 	if (e1 == TD_OK && e2 == TD_OK)
-		return error_set(w->err, -EINVAL,
+		return error_set(w->err, -EAGAIN,
 				 "libthread_db gives module %" PRIu64
 				 " of process %d a block at %#" PRIx64
 				 " by its id but at %#" PRIx64
 				 " by its link_map in one thread",
 				 w->mod->modid, w->ph->pid, (uint64_t)by_id,
 				 (uint64_t)by_map);
-	return error_set(w->err, -EINVAL,
+	return error_set(w->err, -EAGAIN,
 			 "libthread_db cannot confirm module %" PRIu64
 			 "'s thread-local storage in a thread of process %d: "
 			 "%s",
@@ -193,7 +199,7 @@ static int walk_threads(struct tls_walk *w)
 	if (w->ret)
 		return w->ret;
 	if (e != TD_OK || !w->mod->nthreads)
-		return error_set(w->err, -EINVAL,
+		return error_set(w->err, -EAGAIN,
 				 "libthread_db cannot list the threads of "
 				 "process %d: %s",
 				 w->ph->pid, td_why(e));
