@@ -8,7 +8,8 @@
  *                    patches, find a cave for the system call stub
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
- *   plan             resolve symbols, lay out and place the region, link it
+ *   plan             resolve symbols, lay out and place the region, find
+ *                    the module's thread-local storage (tls.h), link it
  *   prepare_stop     load the unwinder, list the code no thread may be in
  *   -- take the lock (session.h), read the state again --
  *   stage            map the region with one thread stopped, then write it
