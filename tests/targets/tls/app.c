@@ -27,8 +27,8 @@
 long tick_peek(void);
 
 struct tally {
-	long n;	       /* calls made */
-	long newcalls; /* of which new code answered */
+	long n;		    /* calls made */
+	long newcalls;	    /* of which new code answered */
 	unsigned long v[3]; /* [0] errors, [1] old, [2] new answers */
 };
 
@@ -148,8 +148,8 @@ int service_handle(const char *req, char *reply, size_t len)
 		if (pthread_create(&th, NULL, fresh, &t) ||
 		    pthread_join(th, NULL))
 			return -1;
-		snprintf(reply, len, "v1=%lu v2=%lu errors=%lu", t.v[1],
-			 t.v[2], t.v[0]);
+		snprintf(reply, len, "v1=%lu v2=%lu errors=%lu", t.v[1], t.v[2],
+			 t.v[0]);
 	} else
 		return -1;
 	return 0;
