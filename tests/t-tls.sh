@@ -12,7 +12,7 @@
 # and a new thread on the new code without error, revert, back to the old
 # code, the counters kept.  Refused: initial-exec and TLS descriptor code
 # for a library in dynamic TLS (at apply, the process unchanged), and a new
-# thread-local variable (at build).
+# thread-local variable and another module's (at build).
 . "$(dirname "$0")/lib.sh"
 begin tls
 
@@ -167,4 +167,16 @@ check_match "  ... saying a patch cannot add thread-local storage, and why" \
 	"$OUT"
 check_eq "  ... and writes no patch" no \
 	"$([ -e "$WORK/newvar.sut" ] && echo yes || echo no)"
+
+section "refused: another module's thread-local variable"
+# foreign.diff makes the program (app) read tick_count, libtick.so's.
+rm -f "$WORK/foreign.sut"
+check_fails "suture build foreign.diff for app is refused" \
+	suture build --src "$WORK/lib-gcc" --patch "$TARGETS/tls/foreign.diff" \
+	--binary app -o "$WORK/foreign.sut" -- make "${GCC[@]}" app
+check_match "  ... naming the variable and the module it is not in" \
+	"uses thread-local variable tick_count, which .*/app does not define: a patch can use only the thread-local variables of the module it patches" \
+	"$OUT"
+check_eq "  ... and writes no patch" no \
+	"$([ -e "$WORK/foreign.sut" ] && echo yes || echo no)"
 finish
