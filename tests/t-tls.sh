@@ -66,6 +66,21 @@ tls_case exe-gcc-O0-nopie prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
 	CC=gcc "CFLAGS=-O0 -g -fno-pie" LDFLAGS=-no-pie
 tls_case exe-clang prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
 	CC=clang "CFLAGS=-O2 -g"
+# Statically linked: no dynamic linker to list the program, whose own
+# link_map and libthread_db's symbols are found in its symbol table.
+tls_case exe-static prog prog "R_X86_64_TPOFF32 R_X86_64_GOTTPOFF" \
+	CC=gcc "CFLAGS=-O2 -g" LDFLAGS=-static
+section "refused: a stripped statically linked program"
+strip -o "$WORK/exe-static/prog.stripped" "$WORK/exe-static/prog"
+if start_target S "$WORK/exe-static/prog.stripped"; then
+	check_fails "apply to the stripped static program is refused" \
+		suture apply "$S_PID" "$WORK/exe-static.sut"
+	check_match "  ... saying its symbol table is missing" \
+		"is statically linked and its symbol table has no _dl_main_map \(stripped\?\)" \
+		"$OUT"
+	check_version "$S_PORT" old "the stripped static program"
+	stop_target "$S_PID"
+fi
 # Built with -fPIC, the program's objects use the dynamic models, which
 # the linker relaxed into local-exec and initial-exec in the binary: the
 # rebuilt original must still match it (instruction boundaries differ).

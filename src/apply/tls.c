@@ -46,6 +46,15 @@ static int find_link_map(struct ps_prochandle *ph, const struct module *mod,
 {
 	uint64_t dyn = dynamic_addr(mod), r_debug, l_ld;
 
+	/* A statically linked program's own link_map is not in the list. */
+	if (!dyn && mod->is_main && ph->mods->n == 1)
+		return procsvc_lookup(ph, NULL, "_dl_main_map", lm)
+			   ? error_set(err, -ENOENT,
+				       "%s is statically linked and its symbol "
+				       "table has no _dl_main_map (stripped?), "
+				       "so its thread-local storage is unknown",
+				       mod->path)
+			   : 0;
 	if (!dyn || procsvc_lookup(ph, NULL, "_r_debug", &r_debug) ||
 	    read64(ph, r_debug + offsetof(struct r_debug, r_map), lm))
 		return error_set(err, -ENOENT,
