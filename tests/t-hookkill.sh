@@ -1,0 +1,88 @@
+#!/bin/bash
+# t-hookkill.sh - every hook runs exactly once per apply and per revert,
+# whatever instant suture is killed.  count.diff (targets/store) fixes
+# item_take and brings two pre-apply hooks (+1, +2), a post-apply (+10), a
+# pre-revert (+100) and a post-revert hook (+1000), each adding its own
+# amount to the counter the program reports (stats: adds=N).  SUTURE_FAULT=N
+# kills suture at its Nth step (src/util/fault.h); after each kill the next
+# suture command finishes or removes what was left.  The sums tell which
+# hooks ran how often: an apply adds 13 and goes live, or adds nothing and
+# is not live; a revert adds 1100.  Variants: gcc -O2 (PIE), clang -O0
+# (no PIE).
+. "$(dirname "$0")/lib.sh"
+begin hookkill
+
+# fault_loop OP - kill suture at step 1, 2, ... of OP (apply or revert of
+# count.sut) until it gets through; after each kill the next commands
+# must leave the sums of one apply and one revert, every hook once.
+fault_loop() {
+	local op=$1 n rc killed=0 bad="" base out
+	for ((n = 1; n < 200; n++)); do
+		base=$(adds)
+		if [ "$op" = revert ] && ! out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1); then
+			bad="apply before the revert at step $n: $out"
+			break
+		fi
+		rc=$(SUTURE_FAULT=$n "$SUTURE" "$op" "$pid" \
+			$([ "$op" = apply ] && echo "$WORK/count.sut") \
+			>"$WORK/op.txt" 2>&1; echo $?)
+		[ "$rc" = 137 ] && killed=$((killed + 1))
+		alive "$pid" || { bad="process died at step $n"; break; }
+		if [ "$op" = apply ]; then
+			# the next apply finishes the interrupted one (then
+			# says it is applied) or removes it and applies anew
+			out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1) ||
+				grep -q "patch 'count' is already applied" <<<"$out" ||
+				{ bad="step $n: apply after the kill: $out"; break; }
+			[ "$(($(adds) - base))" = 13 ] ||
+				{ bad="step $n: applied once, the hooks added $(($(adds) - base)), not 1+2+10 ($(cat "$WORK/op.txt"))"; break; }
+			[ "$(patched)" = yes ] || { bad="step $n: applied, but the old item_take runs"; break; }
+		fi
+		# one revert --all finishes or removes what is left, reverts
+		# what is live
+		out=$("$SUTURE" revert "$pid" --all 2>&1) ||
+			{ bad="step $n: revert --all: $out"; break; }
+		[ "$(($(adds) - base))" = 1113 ] ||
+			{ bad="step $n: one apply and one revert, the hooks added $(($(adds) - base)), not 1113 ($(cat "$WORK/op.txt"))"; break; }
+		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
+		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		[ "$rc" = 137 ] || break
+	done
+	check_eq "$variant: $op killed at each of its $killed steps: every hook ran once" "" "$bad"
+	check "$variant: $op goes through once suture is not killed ($(head -c 300 "$WORK/op.txt"))" test "$rc" = 0
+	check "$variant: $op has fault points ($killed)" test "$killed" -ge 10
+}
+
+adds() { stat_field "$port" adds; }
+# patched - "yes" if item_take refuses a negative amount (count.diff's fix)
+patched() {
+	local r
+	r=$(ask "$port" "take $id -1")
+	if [ "$r" = short ]; then
+		echo yes
+	else
+		ask "$port" "take $id 1" >/dev/null # put the stock back
+		echo no
+	fi
+}
+
+for variant in "gcc -O2" "clang -O0 -no-pie"; do
+	set -- $variant
+	cflags="$2 -g"
+	[ -n "${3:-}" ] && cflags="$cflags -fno-pie" ldflags=$3 || ldflags=""
+	MAKEARGS=(CC="$1" "CFLAGS=$cflags" "LDFLAGS=$ldflags")
+	SRC=$WORK/store-$1
+	section "$variant"
+	make_tree store "$SRC"
+	build_tree "$SRC" "${MAKEARGS[@]}" || finish
+	build_patch "$WORK/count.sut" "$SRC" "$TARGETS/store/count.diff" store \
+		"${MAKEARGS[@]}" || finish
+	start_target S "$SRC/store" -t || finish
+	pid=$S_PID port=$S_PORT
+	id=$(ask "$port" "add bolts 10")
+	fault_loop apply
+	fault_loop revert
+	check_alive "$variant: alive at the end" "$pid" "$port"
+	stop_target "$pid"
+done
+finish
