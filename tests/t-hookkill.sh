@@ -7,8 +7,10 @@
 # kills suture at its Nth step (src/util/fault.h); after each kill the next
 # suture command finishes or removes what was left.  The sums tell which
 # hooks ran how often: an apply adds 13 and goes live, or adds nothing and
-# is not live; a revert adds 1100.  Variants: gcc -O2 (PIE), clang -O0
-# (no PIE).
+# is not live; a revert adds 1100.  slow.diff's pre hooks take 300 ms:
+# suture is killed just as it set a thread up to run one, and the next
+# suture comes while the thread still runs it.  Variants: gcc -O2 (PIE),
+# clang -O0 (no PIE).
 . "$(dirname "$0")/lib.sh"
 begin hookkill
 
@@ -17,6 +19,7 @@ begin hookkill
 # must leave the sums of one apply and one revert, every hook once.
 fault_loop() {
 	local op=$1 n rc killed=0 bad="" base out
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1 # a clean start
 	for ((n = 1; n < 200; n++)); do
 		base=$(adds)
 		if [ "$op" = revert ] && ! out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1); then
@@ -53,7 +56,45 @@ fault_loop() {
 	check "$variant: $op has fault points ($killed)" test "$killed" -ge 10
 }
 
+# slow_kill OP - kill suture as it set a thread up to call the slow pre
+# hooks of OP (apply or revert of slow.sut): the thread runs them on its
+# own; the next suture command, right after, must wait for them and
+# finish OP, not run them again.
+slow_kill() {
+	local op=$1 n base out now bad="" file=""
+	[ "$op" = apply ] && file=$WORK/slow.sut
+	for ((n = 1; n < 200; n++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		[ "$op" = apply ] || "$SUTURE" apply "$pid" "$WORK/slow.sut" >/dev/null 2>&1
+		base=$(adds)
+		out=$(SUTURE_FAULT=$n "$SUTURE" "$op" "$pid" $file 2>&1)
+		grep -q "(call set up)" <<<"$out" && break
+	done
+	# from memory: the thread that answers requests may be the one
+	# running the hook
+	now=$(mem_long "$pid" "$(func_addr "$pid" "$SRC/store" store_adds)")
+	if [ "$op" = apply ]; then
+		out=$("$SUTURE" apply "$pid" "$WORK/slow.sut" 2>&1) ||
+			grep -q "patch 'slow' is already applied" <<<"$out" ||
+			bad="apply after the kill: $out"
+		want=11 live=yes
+	else
+		out=$("$SUTURE" revert "$pid" --all 2>&1) || bad="revert --all after the kill: $out"
+		want=1100 live=no
+	fi
+	check_eq "$variant: killed as the slow pre_$op hook was to run (step $n): it still ran when the next suture came" "$base" "$now"
+	check_eq "$variant:   ... that suture waited and finished the $op: every hook once" \
+		"$want $live" "$(($(adds) - base)) $(patched)${bad:+ $bad}"
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
 adds() { stat_field "$port" adds; }
+# mem_long PID ADDR - the 8-byte integer at ADDR in PID's memory
+mem_long() {
+	local h
+	h=$(mem "$1" "$2" 8)
+	echo $((16#$(sed 's/\(..\)/\1 /g' <<<"$h" | tr ' ' '\n' | tac | tr -d '\n')))
+}
 # patched - "yes" if item_take refuses a negative amount (count.diff's fix)
 patched() {
 	local r
@@ -75,13 +116,17 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	section "$variant"
 	make_tree store "$SRC"
 	build_tree "$SRC" "${MAKEARGS[@]}" || finish
-	build_patch "$WORK/count.sut" "$SRC" "$TARGETS/store/count.diff" store \
-		"${MAKEARGS[@]}" || finish
+	for d in count slow; do
+		build_patch "$WORK/$d.sut" "$SRC" "$TARGETS/store/$d.diff" \
+			store "${MAKEARGS[@]}" || finish
+	done
 	start_target S "$SRC/store" -t || finish
 	pid=$S_PID port=$S_PORT
 	id=$(ask "$port" "add bolts 10")
 	fault_loop apply
 	fault_loop revert
+	slow_kill apply
+	slow_kill revert
 	check_alive "$variant: alive at the end" "$pid" "$port"
 	stop_target "$pid"
 done
