@@ -7,7 +7,7 @@
 # kills suture at its Nth step (src/util/fault.h); after each kill the next
 # suture command finishes or removes what was left.  The sums tell which
 # hooks ran how often: an apply adds 13 and goes live, or adds nothing and
-# is not live; a revert adds 1100.  slow.diff's pre hooks take 300 ms:
+# is not live; a revert adds 1100.  slow.diff's pre hooks take 1 s:
 # suture is killed just as it set a thread up to run one, and the next
 # suture comes while the thread still runs it.  Variants: gcc -O2 (PIE),
 # clang -O0 (no PIE).
@@ -54,6 +54,35 @@ fault_loop() {
 	check_eq "$variant: $op killed at each of its $killed steps: every hook ran once" "" "$bad"
 	check "$variant: $op goes through once suture is not killed ($(head -c 300 "$WORK/op.txt"))" test "$rc" = 0
 	check "$variant: $op has fault points ($killed)" test "$killed" -ge 10
+}
+
+# replace_loop - kill suture at each step of apply --replace of count.sut
+# over itself (a replace runs the new patch's apply hooks only), then
+# revert --all, which reverts the one live count (+1100): the replace's
+# hooks ran all once (+13) or none (its pre hooks +3 with no post hook, or
+# twice, would show).
+replace_loop() {
+	local n rc killed=0 bad="" base out
+	for ((n = 1; n < 200; n++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		"$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null 2>&1
+		base=$(adds)
+		rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" \
+			--replace >"$WORK/op.txt" 2>&1; echo $?)
+		[ "$rc" = 137 ] && killed=$((killed + 1))
+		alive "$pid" || { bad="process died at step $n"; break; }
+		out=$("$SUTURE" revert "$pid" --all 2>&1) ||
+			{ bad="step $n: revert --all: $out"; break; }
+		case $(($(adds) - base)) in
+		1100 | 1113) ;;
+		*) bad="step $n: +$(($(adds) - base)), not 1100 or 1113 ($(cat "$WORK/op.txt"))"; break ;;
+		esac
+		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
+		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		[ "$rc" = 137 ] || break
+	done
+	check_eq "$variant: replace killed at each of its $killed steps: every hook ran once" "" "$bad"
+	check "$variant: replace goes through once suture is not killed" test "$rc" = 0
 }
 
 # slow_kill OP - kill suture as it set a thread up to call the slow pre
@@ -125,6 +154,7 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	id=$(ask "$port" "add bolts 10")
 	fault_loop apply
 	fault_loop revert
+	replace_loop
 	slow_kill apply
 	slow_kill revert
 	check_alive "$variant: alive at the end" "$pid" "$port"
