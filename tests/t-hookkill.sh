@@ -85,6 +85,35 @@ replace_loop() {
 	check "$variant: replace goes through once suture is not killed" test "$rc" = 0
 }
 
+# finish_loop - kill apply just after its pre hooks ran (the first "hook
+# run" step), then kill the suture that finishes it at each of its own
+# steps; a third suture finishes: +13 once, the fix live.
+finish_loop() {
+	local n m rc killed=0 bad="" base out
+	for ((n = 1; n < 200; n++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		out=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1)
+		grep -q "(hook run)" <<<"$out" && break
+	done
+	for ((m = 1; m < 200; m++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		base=$(adds)
+		SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null 2>&1
+		rc=$(SUTURE_FAULT=$m "$SUTURE" apply "$pid" "$WORK/count.sut" \
+			>"$WORK/op.txt" 2>&1; echo $?)
+		[ "$rc" = 137 ] && killed=$((killed + 1))
+		out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1) ||
+			grep -q "patch 'count' is already applied" <<<"$out" ||
+			{ bad="step $m: the third apply: $out"; break; }
+		[ "$(($(adds) - base)) $(patched)" = "13 yes" ] ||
+			{ bad="step $m: +$(($(adds) - base)), patched: $(patched) ($(cat "$WORK/op.txt"))"; break; }
+		[ "$rc" = 137 ] || break
+	done
+	check_eq "$variant: killed after the pre hooks (step $n), the suture finishing the apply killed at each of its $killed steps: every hook once" "" "$bad"
+	check "$variant:   ... which has fault points ($killed)" test "$killed" -ge 3
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
 # slow_kill OP - kill suture as it set a thread up to call the slow pre
 # hooks of OP (apply or revert of slow.sut): the thread runs them on its
 # own; the next suture command, right after, must wait for them and
@@ -155,6 +184,7 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	fault_loop apply
 	fault_loop revert
 	replace_loop
+	finish_loop
 	slow_kill apply
 	slow_kill revert
 	check_alive "$variant: alive at the end" "$pid" "$port"
