@@ -221,33 +221,43 @@ static const struct record_hook *nth_hook(const struct record *rec,
 	return NULL;
 }
 
-/* Call @h; for a pre-apply hook or runner, a non-zero value is a veto,
- * named after the hook that returned it. */
+/* The hook a veto returned by @h comes from: for the pre-apply runner, the
+ * last hook it called (its veto byte says which). */
+static const struct record_hook *vetoer(const struct rsys *rs,
+					const struct record *rec,
+					const struct record_hook *h)
+{
+	const struct record_hook *v;
+	unsigned char n;
+
+	if (h->kind != HOOK_RUN_PRE_APPLY ||
+	    rmem_read(rs->mem, flag_addr(rec, VETO_BYTE), &n, 1, NULL))
+		return h;
+	v = nth_hook(rec, HOOK_PRE_APPLY, n);
+	return v ? v : h;
+}
+
+/* Call @h; for a pre-apply hook or runner, a non-zero value is a veto. */
 static int call_one(struct session *s, struct rsys *rs,
 		    const struct record *rec, const struct record_hook *h,
 		    unsigned timeout_ms, struct error *err)
 {
 	char *what = describe(rec, h);
-	unsigned char n = 0;
 	long ret;
 	int r;
 
 	r = rcall(s, rs, h->addr, what, timeout_ms, &ret, err);
 	fault_point("hook run");
-	if (!r && ret && h->kind == HOOK_RUN_PRE_APPLY &&
-	    !rmem_read(rs->mem, flag_addr(rec, VETO_BYTE), &n, 1, NULL) &&
-	    nth_hook(rec, HOOK_PRE_APPLY, n))
-		h = nth_hook(rec, HOOK_PRE_APPLY, n);
+	free(what);
 	if (!r && ret &&
 	    (h->kind == HOOK_PRE_APPLY || h->kind == HOOK_RUN_PRE_APPLY)) {
-		free(what);
-		what = describe(rec, h);
+		what = describe(rec, vetoer(rs, rec, h));
 		r = error_set(err, -ECANCELED,
 			      "%s vetoed the patch: it returned %ld; "
 			      "nothing was changed",
 			      what, ret);
+		free(what);
 	}
-	free(what);
 	return r;
 }
 
