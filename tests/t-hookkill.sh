@@ -7,9 +7,9 @@
 # kills suture at its Nth step (src/util/fault.h); after each kill the next
 # suture command finishes or removes what was left.  The sums tell which
 # hooks ran how often: an apply adds 13 and goes live, or adds nothing and
-# is not live; a revert adds 1100.  slow.diff's pre hooks take 1 s:
-# suture is killed just as it set a thread up to run one, and the next
-# suture comes while the thread still runs it.  Variants: gcc -O2 (PIE),
+# is not live; a revert adds 1100.  slow.diff's pre hooks wait while the
+# test holds them: suture is killed just as it set a thread up to run
+# them, and the next suture comes while the thread waits in one.  Variants: gcc -O2 (PIE),
 # clang -O0 (no PIE).
 . "$(dirname "$0")/lib.sh"
 begin hookkill
@@ -114,36 +114,67 @@ finish_loop() {
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
 }
 
-# slow_kill OP - kill suture as it set a thread up to call the slow pre
-# hooks of OP (apply or revert of slow.sut): the thread runs them on its
-# own; the next suture command, right after, must wait for them and
-# finish OP, not run them again.
+# slow_kill OP [NEXT] - kill suture as it set a thread up to call the pre
+# hooks of OP (apply or revert of slow.sut), which the test holds: the
+# thread runs them on its own once suture is dead, and waits.  The next
+# suture command starts while it waits, and the hooks are let go half a
+# second later: that command must wait for them and finish OP, not run
+# them again.  It is OP again, or with NEXT "count" an apply of count.sut
+# (which must first finish the revert).
 slow_kill() {
-	local op=$1 n base out now bad="" file=""
+	local op=$1 next=${2:-} n base out now bad="" file="" names bg
+	local want=1100 live=no what=$1
 	[ "$op" = apply ] && file=$WORK/slow.sut
+	# the step of the first hook call, with the hooks not held
 	for ((n = 1; n < 200; n++)); do
-		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
-		[ "$op" = apply ] || "$SUTURE" apply "$pid" "$WORK/slow.sut" >/dev/null 2>&1
-		base=$(adds)
+		slow_start "$op"
 		out=$(SUTURE_FAULT=$n "$SUTURE" "$op" "$pid" $file 2>&1)
 		grep -q "(call set up)" <<<"$out" && break
 	done
-	# from memory: the thread that answers requests may be the one
-	# running the hook
-	now=$(mem_long "$pid" "$(func_addr "$pid" "$SRC/store" store_adds)")
+	slow_start "$op"
+	base=$(adds)
+	set_takes 4242
+	out=$(SUTURE_FAULT=$n "$SUTURE" "$op" "$pid" $file 2>&1)
+	# from memory: the thread that answers requests may be the held one
+	now=$(mem_long "$pid" "$adds_at")
 	if [ "$op" = apply ]; then
-		out=$("$SUTURE" apply "$pid" "$WORK/slow.sut" 2>&1) ||
-			grep -q "patch 'slow' is already applied" <<<"$out" ||
-			bad="apply after the kill: $out"
+		"$SUTURE" apply "$pid" "$WORK/slow.sut" >"$WORK/next.txt" 2>&1 &
 		want=11 live=yes
+	elif [ "$next" = count ]; then
+		"$SUTURE" apply "$pid" "$WORK/count.sut" >"$WORK/next.txt" 2>&1 &
+		want=1113 live=yes # slow's revert hooks, count's apply hooks
+		what="revert, then the apply of count.sut"
 	else
-		out=$("$SUTURE" revert "$pid" --all 2>&1) || bad="revert --all after the kill: $out"
-		want=1100 live=no
+		"$SUTURE" revert "$pid" --all >"$WORK/next.txt" 2>&1 &
 	fi
-	check_eq "$variant: killed as the slow pre_$op hook was to run (step $n): it still ran when the next suture came" "$base" "$now"
-	check_eq "$variant:   ... that suture waited and finished the $op: every hook once" \
-		"$want $live" "$(($(adds) - base)) $(patched)${bad:+ $bad}"
+	bg=$!
+	sleep 0.5
+	set_takes 0
+	wait "$bg" || grep -q "patch 'slow' is already applied" "$WORK/next.txt" ||
+		bad=" the next command: $(cat "$WORK/next.txt")"
+	if [ "$next" = count ]; then
+		names=$(status_names "$pid" | tr '\n' ' ')
+		[ "$names" = "count " ] || bad="$bad; applied: $names"
+	fi
+	check_eq "$variant: killed as the held pre_$op hooks were to run (step $n): they had not run when the next suture came" \
+		"$base (call set up)" "$now $(grep -o "(call set up)" <<<"$out")"
+	check_eq "$variant:   ... that suture waited and finished the $what: every hook once" \
+		"$want $live" "$(($(adds) - base)) $(patched)$bad"
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
+# slow_start OP - nothing applied, or slow.sut applied for OP revert
+slow_start() {
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+	[ "$1" = apply ] || "$SUTURE" apply "$pid" "$WORK/slow.sut" >/dev/null 2>&1
+}
+
+# set_takes N - the target's `takes` counter, which holds slow.diff's pre
+# hooks while it is 4242, set to N in its memory
+set_takes() {
+	perl -e 'print pack("Q<", $ARGV[0])' "$1" |
+		dd of="/proc/$pid/mem" bs=8 seek="$takes_at" oflag=seek_bytes \
+			conv=notrunc status=none
 }
 
 adds() { stat_field "$port" adds; }
@@ -181,12 +212,15 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	start_target S "$SRC/store" -t || finish
 	pid=$S_PID port=$S_PORT
 	id=$(ask "$port" "add bolts 10")
+	adds_at=$(func_addr "$pid" "$SRC/store" store_adds)
+	takes_at=$(func_addr "$pid" "$SRC/store" takes)
 	fault_loop apply
 	fault_loop revert
 	replace_loop
 	finish_loop
 	slow_kill apply
 	slow_kill revert
+	slow_kill revert count
 	check_alive "$variant: alive at the end" "$pid" "$port"
 	stop_target "$pid"
 done

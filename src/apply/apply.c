@@ -358,7 +358,6 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 		return r;
 	forbid_old_code(&c->sf, &c->rec, &c->st);
 	rsyscall_forbid(&c->rs, &c->sf);
-	hooks_forbid(&c->sf, &c->st);
 	return 0;
 }
 

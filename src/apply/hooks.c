@@ -5,7 +5,6 @@
 
 #include "apply/hooks.h"
 #include "apply/link.h"
-#include "apply/safety.h"
 #include "apply/state.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
@@ -307,31 +306,6 @@ int hooks_forget(const struct rmem *mem, const struct record *rec,
 			return rmem_write(mem, flag_addr(rec, i), &zero, 1,
 					  NULL);
 	return 0;
-}
-
-/* Forbid the runners of @r[0..n). */
-static void forbid_runners(struct safety *sf, const struct record *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < r[i].nhooks; k++) {
-			const struct record_hook *h = &r[i].hooks[k];
-			char *what;
-
-			if (h->kind < HOOK_RUN_POST_APPLY)
-				continue;
-			what = xasprintf("the %s runner of patch '%s' (an "
-					 "interrupted suture's hook call)",
-					 kind_names[h->kind], r[i].name);
-			safety_add(sf, h->addr, h->addr + ARCH_GATE_MAX, what);
-			free(what);
-		}
-}
-
-void hooks_forbid(struct safety *sf, const struct state *st)
-{
-	forbid_runners(sf, st->v, st->n);
-	forbid_runners(sf, st->dead, st->ndead);
-	forbid_runners(sf, st->old, st->nold);
 }
 
 int hooks_settled(const struct rmem *mem, const struct state *st,

@@ -26,9 +26,11 @@
  * their flag is cleared, and the next attempt runs them again.
  *
  * A runner may still be running when the next suture looks (its suture
- * died while a hook ran, and the thread goes on): hooks_forbid keeps the
- * stop from happening while a thread is in one, and hooks_settled tells,
- * once stopped, whether a flag changed since the state was read.
+ * died while a hook ran, and the thread goes on).  Its thread returns into
+ * the rescue stub that suture left in the cave, which every stop forbids
+ * until the stub is gone (rsyscall_forbid), so the stop waits until the
+ * runner is done; hooks_settled then tells whether a flag changed since
+ * the state was read.
  */
 #ifndef SUTURE_APPLY_HOOKS_H
 #define SUTURE_APPLY_HOOKS_H
@@ -86,14 +88,10 @@ const char *hooks_pending_what(int pending);
 int hooks_forget(const struct rmem *mem, const struct record *rec,
 		 enum record_hook_kind kind);
 
-/* hooks_forbid - no thread may be in (or return into) a runner of any
- * patch of @st. */
-struct safety;
 struct state;
-void hooks_forbid(struct safety *sf, const struct state *st);
-
-/* hooks_settled - with the process stopped after hooks_forbid: -EAGAIN if
- * what is pending for a patch of @st changed since @st was read. */
+/* hooks_settled - with the process stopped and no thread in the cave of
+ * an interrupted suture: -EAGAIN if what is pending for a patch of @st
+ * changed since @st was read. */
 int hooks_settled(const struct rmem *mem, const struct state *st,
 		  struct error *err);
 

@@ -43,7 +43,6 @@ void leftover_forbid(struct safety *sf, const struct state *st)
 {
 	forbid(sf, st->dead, st->ndead, "left by an interrupted suture for");
 	forbid(sf, st->old, st->nold, "of the replaced");
-	hooks_forbid(sf, st);
 	/* what finishing an interrupted apply or revert switches */
 	for (size_t i = 0; i < st->ndead; i++)
 		if (st->dead[i].pending_hooks == HOOK_PRE_APPLY)

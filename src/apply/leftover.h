@@ -35,8 +35,8 @@
 /* leftover_count - how many leftovers @st holds. */
 size_t leftover_count(const struct state *st);
 
-/* leftover_forbid - no thread may be in the code of a dead region, in a
- * hook runner, or in code an interrupted apply or revert is to switch. */
+/* leftover_forbid - no thread may be in the code of a dead region, or in
+ * code an interrupted apply or revert is to switch. */
 void leftover_forbid(struct safety *sf, const struct state *st);
 
 /*
