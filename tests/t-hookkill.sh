@@ -85,33 +85,51 @@ replace_loop() {
 	check "$variant: replace goes through once suture is not killed" test "$rc" = 0
 }
 
-# finish_loop - kill apply just after its pre hooks ran (the first "hook
-# run" step), then kill the suture that finishes it at each of its own
-# steps; a third suture finishes: +13 once, the fix live.
+# finish_loop OP - kill OP (apply or revert of count.sut) just after its
+# pre hooks ran (its first "hook run" step), then kill the suture that
+# finishes it (OP again: apply, or revert --all) at each of its own steps;
+# a third finishes: the hooks of one OP once, and the fix live after an
+# apply, gone after a revert.
 finish_loop() {
-	local n m rc killed=0 bad="" base out
+	local op=$1 n m rc killed=0 bad="" base out want=1100 live=no
+	[ "$op" = apply ] && want=13 live=yes
 	for ((n = 1; n < 200; n++)); do
-		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
-		out=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1)
+		finish_start "$op"
+		out=$(SUTURE_FAULT=$n finish_op "$op" 2>&1)
 		grep -q "(hook run)" <<<"$out" && break
 	done
 	for ((m = 1; m < 200; m++)); do
-		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		finish_start "$op"
 		base=$(adds)
-		SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null 2>&1
-		rc=$(SUTURE_FAULT=$m "$SUTURE" apply "$pid" "$WORK/count.sut" \
-			>"$WORK/op.txt" 2>&1; echo $?)
+		SUTURE_FAULT=$n finish_op "$op" >/dev/null 2>&1
+		rc=$(SUTURE_FAULT=$m finish_op "$op" >"$WORK/op.txt" 2>&1; echo $?)
 		[ "$rc" = 137 ] && killed=$((killed + 1))
-		out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1) ||
+		out=$(finish_op "$op" 2>&1) ||
 			grep -q "patch 'count' is already applied" <<<"$out" ||
-			{ bad="step $m: the third apply: $out"; break; }
-		[ "$(($(adds) - base)) $(patched)" = "13 yes" ] ||
+			[ "$op" = revert ] ||
+			{ bad="step $m: the third $op: $out"; break; }
+		[ "$(($(adds) - base)) $(patched)" = "$want $live" ] ||
 			{ bad="step $m: +$(($(adds) - base)), patched: $(patched) ($(cat "$WORK/op.txt"))"; break; }
 		[ "$rc" = 137 ] || break
 	done
-	check_eq "$variant: killed after the pre hooks (step $n), the suture finishing the apply killed at each of its $killed steps: every hook once" "" "$bad"
+	check_eq "$variant: killed after the pre_$op hooks (step $n), the suture finishing the $op killed at each of its $killed steps: every hook once" "" "$bad"
 	check "$variant:   ... which has fault points ($killed)" test "$killed" -ge 3
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
+# finish_start OP - nothing applied, or count.sut applied for OP revert
+finish_start() {
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+	[ "$1" = apply ] || "$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null 2>&1
+}
+
+# finish_op OP - apply count.sut, or revert --all
+finish_op() {
+	if [ "$1" = apply ]; then
+		"$SUTURE" apply "$pid" "$WORK/count.sut"
+	else
+		"$SUTURE" revert "$pid" --all
+	fi
 }
 
 # slow_kill OP [NEXT] - kill suture as it set a thread up to call the pre
@@ -217,7 +235,8 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	fault_loop apply
 	fault_loop revert
 	replace_loop
-	finish_loop
+	finish_loop apply
+	finish_loop revert
 	slow_kill apply
 	slow_kill revert
 	slow_kill revert count
