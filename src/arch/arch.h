@@ -357,13 +357,15 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
  * arch_runner_write - encode into @buf, placed at @at, a function that
  * calls the @n functions @fns in order, then sets the byte at @flag to 1,
  * then returns (*len gets its length, at most ARCH_GATE_MAX).  -E2BIG if
- * that does not fit.  A patch's post-apply and post-revert hooks run
- * through one, so the flag says whether they all ran, whoever was left to
- * see them finish (hooks.h).
+ * that does not fit.  A patch's hooks run through one of each kind, so
+ * the flag says whether they all ran, whoever was left to see them finish
+ * (hooks.h).  With @veto non-zero the functions return int: the first
+ * that returns non-zero ends the runner, flag clear, returning that value;
+ * either way the byte at @veto gets how many functions it called.
  */
 int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 		      const uint64_t *fns, size_t n, uint64_t flag,
-		      struct error *err);
+		      uint64_t veto, struct error *err);
 
 /*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct
