@@ -12,6 +12,15 @@
 #include "apply/quiesce.h"
 #include "util/phase.h"
 
+/*
+ * A stopped process cannot leave the code in the way: waiting would only
+ * keep it stopped, and running it is not suture's to do.
+ */
+#define QUIESCE_STOPPED_MSG                                                    \
+	"%s; process %d is stopped (by SIGSTOP or another stop signal), so "   \
+	"no thread can leave it: continue it (kill -CONT %d) and try again "   \
+	"while it runs; nothing was changed"
+
 /* How long a process that just failed suture may take to finish dying. */
 #define QUIESCE_DYING_CHECKS 20
 #define QUIESCE_DYING_MS     5
@@ -36,6 +45,9 @@ int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
 		error_clear(&why);
 		if (!(r = session_open(s, pid, l, safety_check, sf, &why)))
 			return 0;
+		if (r == -EBUSY && s->stopped)
+			return error_set(err, -EBUSY, QUIESCE_STOPPED_MSG,
+					 why.msg, pid, pid);
 		if (r != -EBUSY || session_now_ns() >= deadline)
 			break;
 		phase_begin("wait: a thread was in the way");
