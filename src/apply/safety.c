@@ -293,6 +293,11 @@ static const struct safety_range *forbidden(const struct safety *sf,
 	return NULL;
 }
 
+const struct safety_range *safety_find(const struct safety *sf, uint64_t addr)
+{
+	return forbidden(sf, addr);
+}
+
 /*
  * Whether @pc can be unwound from: it is in module @mod, and if that is a
  * region of suture's, that region's call-frame information covers it

@@ -1,0 +1,376 @@
+/*
+ * finish.c - holding a thread where it returns out of forbidden code
+ * (finish.h).
+ *
+ * While suture waits, the waited-for thread and the lock's thread are
+ * seized and run; every stop they report is answered at once, as a
+ * debugger would: a signal of the program's is passed on with the resume,
+ * our own SIGTRAP is suppressed, a group stop (the process was stopped)
+ * ends the wait with the thread left in it.  Waits use SIGCHLD, which the
+ * kernel sends the tracer at each stop, so suture sleeps until something
+ * happens or the deadline.
+ */
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply/finish.h"
+#include "arch/arch.h"
+#include "util/fault.h"
+
+#ifndef TRAP_PERF
+#define TRAP_PERF 6 /* si_code of a perf event's SIGTRAP (Linux 5.13) */
+#endif
+/* Frames beyond this depth are not looked at (as safety.c). */
+#define FINISH_MAX_FRAMES 1024
+/* Longest sleep between looks, should a SIGCHLD go missing. */
+#define FINISH_NAP_NS 100000000ull
+
+/* ---- where the thread leaves ------------------------------------------ */
+
+struct exit_walk {
+	struct safety *sf;
+	const struct safety_range *in; /* the outermost range seen so far */
+	bool above; /* the frame after it is the next to look at */
+	uint64_t ra, cfa;
+	size_t depth;
+};
+
+/* A frame in a range makes the next one outside it the exit; a range
+ * further up makes it the next candidate. */
+static int exit_frame(Dwfl_Frame *state, void *arg)
+{
+	struct exit_walk *w = arg;
+	const struct safety_range *hit;
+	Dwarf_Addr pc;
+	Dwarf_Word sp;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if ((hit = safety_find(w->sf, activation ? pc : pc - 1))) {
+		w->in = hit;
+		w->above = true;
+		w->ra = 0;
+	} else if (w->above) {
+		if (activation || dwfl_frame_reg(state, ARCH_DWARF_SP, &sp))
+			return DWARF_CB_ABORT;
+		w->ra = pc;
+		w->cfa = sp;
+		w->above = false;
+	}
+	return ++w->depth > FINISH_MAX_FRAMES ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+/* @addr as "symbol+0xOFF" (or in hex) into @buf. */
+static void name_addr(Dwfl *dwfl, uint64_t addr, char *buf, size_t len)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *name =
+	    mod ? dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)
+		: NULL;
+
+	if (name)
+		snprintf(buf, len, "%s+0x%lx (0x%lx)", name, (unsigned long)off,
+			 (unsigned long)addr);
+	else
+		snprintf(buf, len, "0x%lx", (unsigned long)addr);
+}
+
+int finish_find(struct safety *sf, struct session *s, struct session_thread *t,
+		struct finish_exit *x)
+{
+	struct exit_walk w = {.sf = sf};
+
+	memset(x, 0, sizeof(*x));
+	if (!sf->dwfl)
+		return -ENOENT;
+	sf->s = s;
+	sf->cache_len = 0;
+	/* A walk cut short leaves an exit that may not be the outermost:
+	 * holding the thread there is then useless, never unsafe, as the
+	 * whole process is checked again before anything changes. */
+	dwfl_getthread_frames(sf->dwfl, t->tid, exit_frame, &w);
+	sf->s = NULL;
+	if (!w.in || !w.ra)
+		return -ENOENT;
+	x->tid = t->tid;
+	x->ra = w.ra;
+	x->cfa = w.cfa;
+	snprintf(x->what, sizeof(x->what), "%s", w.in->what);
+	name_addr(sf->dwfl, w.ra, x->where, sizeof(x->where));
+	return 0;
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+struct wait_ctx {
+	pid_t lock; /* the lock's thread, or 0 */
+	const struct finish_exit *x;
+	uint64_t deadline;
+	int fd; /* the breakpoint, or -1 */
+	sigset_t chld;
+	enum { RUNNING, HELD, GROUPED } at; /* the waited-for thread */
+};
+
+/* The next wait status of any tracee: 0, -ETIMEDOUT at the deadline (0:
+ * none), -ECHILD if suture has no tracee left. */
+static int next_event(struct wait_ctx *c, uint64_t deadline, pid_t *p, int *st)
+{
+	for (;;) {
+		uint64_t now, left;
+		struct timespec ts;
+
+		if ((*p = waitpid(-1, st, __WALL | WNOHANG)) > 0)
+			return 0;
+		if (*p < 0 && errno != EINTR)
+			return -ECHILD;
+		now = session_now_ns();
+		if (deadline && now >= deadline)
+			return -ETIMEDOUT;
+		left = deadline ? deadline - now : FINISH_NAP_NS;
+		left = left < FINISH_NAP_NS ? left : FINISH_NAP_NS;
+		ts.tv_sec = (time_t)(left / 1000000000u);
+		ts.tv_nsec = (long)(left % 1000000000u);
+		sigtimedwait(&c->chld, NULL, &ts);
+	}
+}
+
+/* Whether @tid is in a signal-delivery-stop for our breakpoint. */
+static bool our_trap(const struct wait_ctx *c, pid_t tid, int st)
+{
+	siginfo_t si;
+	uint64_t data;
+
+	if (WSTOPSIG(st) != SIGTRAP || (st >> 16) ||
+	    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 ||
+	    si.si_code != TRAP_PERF)
+		return false;
+	/* si_perf_data, the event's sig_data (the address): the word
+	 * after si_addr in the kernel's siginfo; glibc has no name for it */
+	memcpy(&data, (const char *)&si.si_addr + sizeof(void *), sizeof(data));
+	return data == c->x->ra;
+}
+
+/* Whether the thread, trapped at the breakpoint, has left for good: a
+ * recursive call deeper down returns to the same address with a lower
+ * stack pointer. */
+static bool left_for_good(const struct wait_ctx *c)
+{
+	arch_regs r;
+
+	return !ptrace(PTRACE_GETREGS, c->x->tid, 0, &r) &&
+	       arch_regs_pc(&r) == c->x->ra && arch_regs_sp(&r) >= c->x->cfa;
+}
+
+/* What a stop of a tracee meant. */
+enum stop_kind {
+	STOP_NONE,	/* answered; it runs on */
+	STOP_OURS,	/* our breakpoint (not answered) */
+	STOP_INTERRUPT, /* an interrupt stop (not answered) */
+	STOP_GROUP,	/* the process is stopped; left so */
+	STOP_GONE,	/* it exited */
+};
+
+/*
+ * Answer wait status @st of tracee @p: a group stop is left as it is
+ * (the lock's thread with PTRACE_LISTEN, the only way a seized thread
+ * stays in it), a signal of the program's goes on with the resume.  The
+ * waited-for thread's interrupt stops and our traps are the caller's.
+ */
+static enum stop_kind answer(struct wait_ctx *c, pid_t p, int st)
+{
+	bool mine = p == c->x->tid;
+
+	if (WIFEXITED(st) || WIFSIGNALED(st))
+		return STOP_GONE;
+	if (!WIFSTOPPED(st))
+		return STOP_NONE;
+	if (session_group_stop(st)) {
+		if (p == c->lock)
+			ptrace(PTRACE_LISTEN, p, 0, 0);
+		if (mine)
+			c->at = GROUPED;
+		return STOP_GROUP;
+	}
+	if ((st >> 16) == PTRACE_EVENT_STOP) {
+		if (mine)
+			return STOP_INTERRUPT;
+		ptrace(PTRACE_CONT, p, 0, 0);
+		return STOP_NONE;
+	}
+	if (mine && our_trap(c, p, st))
+		return STOP_OURS;
+	ptrace(PTRACE_CONT, p, 0,
+	       (void *)(long)((st >> 16) ? 0 : WSTOPSIG(st)));
+	return STOP_NONE;
+}
+
+/*
+ * The next stop of the waited-for thread, the others' answered meanwhile;
+ * a group stop of any thread ends the wait.  -ETIMEDOUT at @deadline.
+ */
+static int next_stop(struct wait_ctx *c, uint64_t deadline, enum stop_kind *k)
+{
+	pid_t p;
+	int st, r;
+
+	for (;;) {
+		if ((r = next_event(c, deadline, &p, &st)))
+			return r;
+		if (p != c->x->tid && p != c->lock)
+			continue; /* a held thread's exit, reaped */
+		*k = answer(c, p, st);
+		if (*k == STOP_GROUP || (p == c->x->tid && *k != STOP_NONE))
+			return 0;
+	}
+}
+
+/*
+ * Bring the waited-for thread to an interrupt stop: from a trap it is in
+ * (@trapped: the interrupt is sent first, so it stops again before its
+ * next instruction), or while it runs.  Our traps are suppressed on the
+ * way.  0, -ESRCH, or -EAGAIN if the process was stopped.
+ */
+static int interrupt(struct wait_ctx *c, bool trapped)
+{
+	enum stop_kind k;
+
+	if (ptrace(PTRACE_INTERRUPT, c->x->tid, 0, 0) < 0)
+		return -ESRCH;
+	for (;;) {
+		if (trapped)
+			ptrace(PTRACE_CONT, c->x->tid, 0, 0);
+		if (next_stop(c, 0, &k) < 0 || k == STOP_GONE)
+			return -ESRCH;
+		if (k == STOP_GROUP)
+			return -EAGAIN;
+		if (k == STOP_INTERRUPT) {
+			c->at = HELD;
+			return 0;
+		}
+		trapped = true; /* ours: suppressed by the resume */
+	}
+}
+
+/* Let it run, suppressing the trap it may be in. */
+static void resume(struct wait_ctx *c)
+{
+	ptrace(PTRACE_CONT, c->x->tid, 0, 0);
+	c->at = RUNNING;
+}
+
+/* A breakpoint on @c->x->ra for the waited-for thread alone, sending it
+ * SIGTRAP with the address as its data; the descriptor, or -errno. */
+static int breakpoint(const struct wait_ctx *c)
+{
+	struct perf_event_attr a = {
+	    .type = PERF_TYPE_BREAKPOINT,
+	    .size = sizeof(a),
+	    .bp_type = HW_BREAKPOINT_X,
+	    .bp_addr = c->x->ra,
+	    .bp_len = sizeof(long),
+	    .sample_period = 1,
+	    .sigtrap = 1,
+	    .remove_on_exec = 1,
+	    .exclude_kernel = 1,
+	    .exclude_hv = 1,
+	    .sig_data = c->x->ra,
+	};
+	long fd = syscall(SYS_perf_event_open, &a, c->x->tid, -1, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+void finish_release(pid_t tid, pid_t lock_tid)
+{
+	ptrace(tid == lock_tid ? PTRACE_CONT : PTRACE_DETACH, tid, 0, 0);
+}
+
+/*
+ * Let the waited-for thread go after a wait that failed with @r: the
+ * breakpoint removed first, then the thread stopped, any trap it sent
+ * meanwhile suppressed on the way, and released.  In a group stop it
+ * stays stopped: detached, or (the lock's thread) listening already.
+ */
+static int give_up(struct wait_ctx *c, int r)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	while (c->at == RUNNING && r != -ESRCH)
+		if (interrupt(c, false) == -ESRCH)
+			r = -ESRCH;
+	if (r != -ESRCH && (c->at == HELD || c->x->tid != c->lock))
+		finish_release(c->x->tid, c->lock);
+	return r;
+}
+
+/* Take the thread, stopped, arm the breakpoint and let it run until it
+ * leaves for good. */
+static int catch (struct wait_ctx *c, struct error *err)
+{
+	enum stop_kind k;
+	int r;
+
+	if ((r = interrupt(c, false)))
+		return r;
+	if ((c->fd = breakpoint(c)) < 0)
+		return error_set(err, -ENOTSUP,
+				 "no hardware breakpoint could be set "
+				 "(perf_event_open: %s; see "
+				 "/proc/sys/kernel/perf_event_paranoid)",
+				 strerror(-c->fd));
+	fault_point("breakpoint armed");
+	for (;;) {
+		resume(c);
+		if ((r = next_stop(c, c->deadline, &k)))
+			return r;
+		if (k == STOP_GONE)
+			return -ESRCH;
+		if (k == STOP_GROUP)
+			return -EAGAIN;
+		if (k == STOP_OURS && left_for_good(c))
+			break;
+	}
+	fault_point("thread trapped at the end of the frame");
+	if ((r = interrupt(c, true)))
+		return r;
+	close(c->fd);
+	c->fd = -1;
+	return 0;
+}
+
+int finish_wait(pid_t pid, pid_t lock_tid, const struct finish_exit *x,
+		uint64_t deadline, struct error *err)
+{
+	struct wait_ctx c = {
+	    .lock = lock_tid, .x = x, .deadline = deadline, .fd = -1};
+	sigset_t old;
+	int r;
+
+	if (x->tid != lock_tid &&
+	    ptrace(PTRACE_SEIZE, x->tid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		return error_set(err, errno == ESRCH ? -ESRCH : -ENOTSUP,
+				 "cannot trace thread %d of process %d: %s",
+				 x->tid, pid, strerror(errno));
+	sigemptyset(&c.chld);
+	sigaddset(&c.chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &c.chld, &old);
+	if ((r = catch (&c, err)))
+		r = give_up(&c, r);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
