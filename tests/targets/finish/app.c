@@ -4,7 +4,8 @@
  * signals a debugger could leave behind are installed without SA_RESTART:
  * a signal would be counted, and would make the waits fail with EINTR.
  *
- *   stats -> v1=<results of version 1> v2=<of version 2> bad=<of none>
+ *   stats -> v1=<results of version 1> v2=<of version 2> v3=<of version 3>
+ *            bad=<of none>
  *            eintr=<waits that failed with EINTR> errors=<other failures>
  *            sigs=<signals handled> last=<each worker's last version>
  */
@@ -18,7 +19,7 @@
 
 static const int watched[] = {SIGTRAP, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD,
 			      SIGCONT, SIGURG,	SIGWINCH, SIGIO, SIGPROF};
-static unsigned long counts[3], sigs;
+static unsigned long counts[4], sigs;
 static int nthreads = 1, depth, last[FINISH_MAX_THREADS];
 
 static void handler(int sig)
@@ -32,7 +33,7 @@ static void *worker(void *arg)
 
 	for (long x = id * 1000000L;; x++) {
 		long d = call_step(x, depth, id) - x * 16;
-		int v = d == 1 || d == 2 ? (int)d : 0;
+		int v = d >= 1 && d <= 3 ? (int)d : 0;
 
 		__atomic_fetch_add(&counts[v], 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&last[id], v, __ATOMIC_RELAXED);
@@ -67,9 +68,11 @@ int service_handle(const char *req, char *reply, size_t len)
 	wait_counts(&eintr, &other);
 	server_digits(last, nthreads, digits);
 	snprintf(reply, len,
-		 "v1=%lu v2=%lu bad=%lu eintr=%lu errors=%lu sigs=%lu last=%s",
+		 "v1=%lu v2=%lu v3=%lu bad=%lu eintr=%lu errors=%lu sigs=%lu "
+		 "last=%s",
 		 __atomic_load_n(&counts[1], __ATOMIC_RELAXED),
 		 __atomic_load_n(&counts[2], __ATOMIC_RELAXED),
+		 __atomic_load_n(&counts[3], __ATOMIC_RELAXED),
 		 __atomic_load_n(&counts[0], __ATOMIC_RELAXED), eintr, other,
 		 __atomic_load_n(&sigs, __ATOMIC_RELAXED), digits);
 	return 0;

@@ -9,7 +9,7 @@
 
 #define FINISH_MAX_THREADS 8
 
-/* step - x * 16 + its version (1, 2 once patched), found @depth calls
+/* step - x * 16 + its version (1; 2 or 3 once patched), found @depth calls
  * deep, waiting inside at the bottom; -1 if the calls below it were of
  * another version. */
 long step(long x, int depth, int id);
@@ -19,9 +19,10 @@ long call_step(long x, int depth, int id);
 
 /*
  * wait_init - prepare the waits of @n threads: FINISH_WAIT is nanosleep
- * (the default), poll, select, epoll (each with a 5 ms timeout on a pipe
+ * (the default), poll, select, epoll (each with a timeout on a pipe
  * nothing is written to) or read (a blocking read of a pipe a feeder
- * thread writes a byte to every 5 ms).  0, or -1.
+ * thread writes a byte to each time); each lasts FINISH_MS milliseconds
+ * (default 5).  0, or -1.
  */
 int wait_init(int n);
 

@@ -15,8 +15,6 @@
 
 #include "finish.h"
 
-#define WAIT_MS 5
-
 enum mode { NANOSLEEP, POLL, SELECT, EPOLL, READ };
 
 static enum mode mode;
@@ -24,6 +22,7 @@ static int quiet[2];		       /* a pipe nothing is written to */
 static int feed[FINISH_MAX_THREADS][2]; /* read mode: one per thread */
 static int nfeed, epfd = -1;
 static unsigned long eintr, other;
+static int wait_ms = 5; /* FINISH_MS */
 
 static void note(int ok)
 {
@@ -34,12 +33,12 @@ static void note(int ok)
 
 static void nap(void)
 {
-	struct timespec t = {0, WAIT_MS * 1000000L};
+	struct timespec t = {wait_ms / 1000, wait_ms % 1000 * 1000000L};
 
 	note(nanosleep(&t, NULL) == 0);
 }
 
-/* read mode: a byte for every thread every WAIT_MS */
+/* read mode: a byte for every thread every wait_ms */
 static void *feeder(void *arg)
 {
 	for (;;) {
@@ -66,11 +65,13 @@ static int parse_mode(const char *m)
 
 int wait_init(int n)
 {
-	const char *m = getenv("FINISH_WAIT");
+	const char *m = getenv("FINISH_WAIT"), *ms = getenv("FINISH_MS");
 	struct epoll_event ev = {.events = EPOLLIN};
 	pthread_t th;
 
-	if ((m && parse_mode(m)) || pipe(quiet))
+	if (ms)
+		wait_ms = atoi(ms);
+	if ((m && parse_mode(m)) || wait_ms < 1 || pipe(quiet))
 		return -1;
 	if (mode == EPOLL && ((epfd = epoll_create1(0)) < 0 ||
 			      epoll_ctl(epfd, EPOLL_CTL_ADD, quiet[0], &ev)))
@@ -86,7 +87,7 @@ int wait_init(int n)
 void pause_in(int id)
 {
 	struct pollfd p = {.fd = quiet[0], .events = POLLIN};
-	struct timeval tv = {0, WAIT_MS * 1000};
+	struct timeval tv = {wait_ms / 1000, wait_ms % 1000 * 1000L};
 	struct epoll_event ev;
 	fd_set set;
 	char c;
@@ -96,7 +97,7 @@ void pause_in(int id)
 		nap();
 		break;
 	case POLL:
-		note(poll(&p, 1, WAIT_MS) == 0);
+		note(poll(&p, 1, wait_ms) == 0);
 		break;
 	case SELECT:
 		FD_ZERO(&set);
@@ -104,7 +105,7 @@ void pause_in(int id)
 		note(select(quiet[0] + 1, &set, NULL, NULL, &tv) == 0);
 		break;
 	case EPOLL:
-		note(epoll_wait(epfd, &ev, 1, WAIT_MS) == 0);
+		note(epoll_wait(epfd, &ev, 1, wait_ms) == 0);
 		break;
 	case READ:
 		note(read(feed[id][0], &c, 1) == 1);
