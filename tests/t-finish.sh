@@ -14,8 +14,9 @@
 # clang, -O0 and -O2, PIE and not, step() in the executable and in a
 # shared library; several threads; recursion (inner returns to the same
 # address on deeper stacks must not count); a wait longer than --timeout
-# (the refusal names the thread and where it was waited for); suture
-# killed while its breakpoint is armed and while the thread is trapped.
+# (the refusal names the thread and where it was waited for); a signal of
+# the program's own arriving meanwhile is delivered; suture killed while
+# its breakpoint is armed and while the thread is trapped.
 . "$(dirname "$0")/lib.sh"
 begin finish
 
@@ -114,6 +115,34 @@ check "apply with the default timeout waits for it" \
 	suture apply "$F_PID" "$MAIN/step.sut"
 wait_until "the worker runs version 2" all_on "$F_PORT" 1 2
 healthy "long wait" "$F_PORT"
+stop_target "$F_PID"
+
+section "a signal of the program's own while suture waits"
+# The worker sleeps 2 s per call; while suture waits for it (the worker
+# traced), a SIGUSR1 sent to it must reach the program's handler (which
+# also interrupts that sleep: the program's own EINTR), and apply go on.
+start_env "$MAIN" FINISH_THREADS=1 FINISH_MS=2000 || finish
+poll all_on "$F_PORT" 1 1
+# worker - the TID of the thread asleep in clock_nanosleep (230)
+worker() {
+	local t
+	for t in /proc/"$F_PID"/task/*; do
+		[ "$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)" = 230 ] &&
+			basename "$t"
+	done
+}
+wtid=$(worker)
+traced() { [ "$(awk '/^TracerPid:/ {print $2}' "/proc/$F_PID/task/$wtid/status")" != 0 ]; }
+"$SUTURE" apply "$F_PID" "$MAIN/step.sut" >"$WORK/sig.out" 2>&1 &
+apid=$!
+wait_until "suture traces the worker while it waits" traced
+perl -e 'syscall(234, $ARGV[0] + 0, $ARGV[1] + 0, 10) == 0 or die "tgkill: $!"' \
+	"$F_PID" "$wtid"
+wait "$apid"
+check_eq "the apply went through" 0 "$?"
+check_eq "the program's handler ran once" 1 "$(stat "$F_PORT" sigs)"
+wait_until "the worker runs version 2" all_on "$F_PORT" 1 2
+check_eq "no result of no version" 0 "$(stat "$F_PORT" bad)"
 stop_target "$F_PID"
 
 section "suture killed while it waits for the frame"

@@ -154,6 +154,19 @@ static int next_stop(struct wait_ctx *c, uint64_t deadline, enum stop_kind *k)
 }
 
 /*
+ * A call the stop made fail with EINTR (epoll_wait and the like, which
+ * the kernel does not restart) is set to run again, as a session's
+ * release does.
+ */
+static void unintr(pid_t tid)
+{
+	arch_regs r;
+
+	if (!ptrace(PTRACE_GETREGS, tid, 0, &r) && arch_regs_unintr(&r))
+		ptrace(PTRACE_SETREGS, tid, 0, &r);
+}
+
+/*
  * Bring the waited-for thread to an interrupt stop: from a trap it is in
  * (@trapped: the interrupt is sent first, so it stops again before its
  * next instruction), or while it runs.  Our traps are suppressed on the
@@ -174,6 +187,7 @@ static int interrupt(struct wait_ctx *c, bool trapped)
 			return -EAGAIN;
 		if (k == STOP_INTERRUPT) {
 			c->at = HELD;
+			unintr(c->x->tid);
 			return 0;
 		}
 		trapped = true; /* ours: suppressed by the resume */
