@@ -10,7 +10,8 @@
 # must write the new version.  With TICK_INSIDE=1 it waits inside tick():
 # a stopped process cannot leave the function, so apply must refuse at
 # once saying the process is stopped, rather than retry (on main it ran
-# for the whole retry time, writing lines).
+# for the whole retry time, writing lines).  And a process stopped while
+# suture waits for its thread to leave a function: refused, left stopped.
 . "$(dirname "$0")/lib.sh"
 begin stopped
 
@@ -21,6 +22,8 @@ build_tree "$SRC" "${MAKEARGS[@]}" || finish
 build_patch "$WORK/tick.sut" "$SRC" "$TARGETS/finish/tick.diff" ticker \
 	"${MAKEARGS[@]}" || finish
 build_patch "$WORK/tick3.sut" "$SRC" "$TARGETS/finish/tick3.diff" ticker \
+	"${MAKEARGS[@]}" || finish
+build_patch "$WORK/step.sut" "$SRC" "$TARGETS/finish/step.diff" finish \
 	"${MAKEARGS[@]}" || finish
 
 state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
@@ -100,6 +103,33 @@ unchanged "refused revert"
 runs_version "refused revert" 2
 check_alive_ticker() { alive "$pid" && writes 2; }
 wait_until "the ticker lives on" check_alive_ticker
+stop_target "$pid"
+
+section "stopped while suture waits for a thread to leave step()"
+# targets/finish's worker sleeps 3 s inside step(): suture waits for it,
+# then the process is stopped; apply must end saying so, not wait on.
+FINISH_MS=3000 start_target F "$SRC/finish" || finish
+pid=$F_PID
+waits() { [ "$(stat_field "$F_PORT" v1)" -ge 1 ]; }
+wait_until "the worker made a call" waits
+"$SUTURE" apply "$pid" "$WORK/step.sut" >"$WORK/apply.out" 2>&1 &
+apid=$!
+traced_threads() { grep -l '^TracerPid:[[:space:]]*[1-9]' /proc/"$pid"/task/*/status 2>/dev/null | wc -l; }
+two_traced() { [ "$(traced_threads)" -ge 2 ]; }
+wait_until "suture holds the lock and waits for the worker" two_traced
+kill -STOP "$pid"
+wait "$apid"
+check_eq "apply fails" 1 "$?"
+check_match "saying the process is stopped" \
+	"process $pid is stopped.*kill -CONT $pid" "$(cat "$WORK/apply.out")"
+wait_until "it is stopped" is_stopped "$pid"
+check_eq "every thread stopped" T \
+	"$(cat /proc/"$pid"/task/*/stat | sed 's/.*) \(.\).*/\1/' | sort -u)"
+check_eq "nothing was changed" "" "$(suture_maps "$pid")"
+kill -CONT "$pid"
+check "apply once it runs again" suture apply "$pid" "$WORK/step.sut"
+check_eq "no wait failed other than by the program's SIGCONT handler" \
+	0 "$(stat_field "$F_PORT" errors)"
 stop_target "$pid"
 
 finish
