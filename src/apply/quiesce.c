@@ -108,6 +108,8 @@ static bool wait_frame(struct quiet *q, pid_t pid, uint64_t deadline)
 		snprintf(q->nowait, sizeof(q->nowait), "%s", why.msg);
 	if (r)
 		return r == -ETIMEDOUT;
+	if (!q->l.nheld)
+		q->l.held_ns = session_now_ns();
 	q->held[q->l.nheld++] = q->exit.tid;
 	return true;
 }

@@ -404,6 +404,8 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 	begin(s, pid, l);
 	s->held = l ? l->held : NULL;
 	s->nheld = l ? l->nheld : 0;
+	if (s->nheld)
+		s->stop_ns = l->held_ns;
 	s->check = check;
 	s->check_arg = arg;
 	/*
@@ -579,6 +581,7 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 
 	l->held = NULL;
 	l->nheld = 0;
+	l->held_ns = 0;
 	l->pid = pid;
 	l->tid = r ? 0 : tid;
 	if (r > 0)

@@ -75,6 +75,8 @@ struct session_lock {
 	 * fails to open; once open, it releases them as any other. */
 	const pid_t *held;
 	size_t nheld;
+	uint64_t held_ns; /* CLOCK_MONOTONIC: the first was held; the pause
+			     a session reports counts from then */
 };
 
 struct session {
