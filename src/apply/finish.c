@@ -250,7 +250,7 @@ static int give_up(struct wait_ctx *c, int r)
 
 /* Take the thread, stopped, arm the breakpoint and let it run until it
  * leaves for good. */
-static int catch (struct wait_ctx *c, struct error *err)
+static int trap_exit(struct wait_ctx *c, struct error *err)
 {
 	enum stop_kind k;
 	int r;
@@ -299,7 +299,7 @@ int finish_wait(pid_t pid, pid_t lock_tid, const struct finish_exit *x,
 	sigemptyset(&c.chld);
 	sigaddset(&c.chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &c.chld, &old);
-	if ((r = catch (&c, err)))
+	if ((r = trap_exit(&c, err)))
 		r = give_up(&c, r);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
