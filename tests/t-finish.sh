@@ -15,8 +15,10 @@
 # shared library; several threads; recursion (inner returns to the same
 # address on deeper stacks must not count); a wait longer than --timeout
 # (the refusal names the thread and where it was waited for); a signal of
-# the program's own arriving meanwhile is delivered; suture killed while
-# its breakpoint is armed and while the thread is trapped.
+# the program's own arriving meanwhile is delivered; a program handling
+# every signal the breakpoint could stop a thread with is sampled
+# instead; suture killed while its breakpoint is armed and while the
+# thread is trapped.
 . "$(dirname "$0")/lib.sh"
 begin finish
 
@@ -115,6 +117,19 @@ check "apply with the default timeout waits for it" \
 	suture apply "$F_PID" "$MAIN/step.sut"
 wait_until "the worker runs version 2" all_on "$F_PORT" 1 2
 healthy "long wait" "$F_PORT"
+stop_target "$F_PID"
+
+section "a program that handles every signal a breakpoint could use"
+# FINISH_CATCH_ALL=1: handlers for SIGURG, SIGWINCH and SIGCHLD too; the
+# thread cannot be waited for (a signal sent as suture died would reach
+# a handler), so apply samples and times out saying why.
+start_env "$MAIN" FINISH_THREADS=1 FINISH_CATCH_ALL=1 || finish
+check_fails "apply --timeout 1" \
+	suture apply --timeout 1 "$F_PID" "$MAIN/step.sut"
+check_match "the refusal says why it could not wait" \
+	"could not wait for a thread to return: thread [0-9]+ blocks or handles each of SIGURG, SIGWINCH and SIGCHLD" \
+	"$OUT"
+healthy "not waited for" "$F_PORT"
 stop_target "$F_PID"
 
 section "a signal of the program's own while suture waits"

@@ -11,6 +11,7 @@
  * happens or the deadline.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -22,20 +23,25 @@
 #include <unistd.h>
 
 #include "apply/finish.h"
+#include "apply/proc.h"
 #include "arch/arch.h"
 #include "util/fault.h"
 
-#ifndef TRAP_PERF
-#define TRAP_PERF 6 /* si_code of a perf event's SIGTRAP (Linux 5.13) */
-#endif
+/*
+ * The signals the breakpoint may stop the thread with, by preference:
+ * ignored by default, so one sent as suture dies is dropped.
+ */
+static const int trap_sigs[] = {SIGURG, SIGWINCH, SIGCHLD};
 /* Longest sleep between looks, should a SIGCHLD go missing. */
 #define FINISH_NAP_NS 100000000ull
 
 struct wait_ctx {
+	pid_t pid;
 	pid_t lock; /* the lock's thread, or 0 */
 	const struct finish_exit *x;
 	uint64_t deadline;
-	int fd; /* the breakpoint, or -1 */
+	int fd;	 /* the breakpoint, or -1 */
+	int sig; /* the signal it sends */
 	sigset_t chld;
 	enum { RUNNING, HELD, GROUPED } at; /* the waited-for thread */
 };
@@ -63,20 +69,15 @@ static int next_event(struct wait_ctx *c, uint64_t deadline, pid_t *p, int *st)
 	}
 }
 
-/* Whether @tid is in a signal-delivery-stop for our breakpoint. */
+/* Whether @tid is in a signal-delivery-stop for our breakpoint: the
+ * signal the descriptor's owner gets (F_SETSIG) names the descriptor. */
 static bool our_trap(const struct wait_ctx *c, pid_t tid, int st)
 {
 	siginfo_t si;
-	uint64_t data;
 
-	if (WSTOPSIG(st) != SIGTRAP || (st >> 16) ||
-	    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 ||
-	    si.si_code != TRAP_PERF)
-		return false;
-	/* si_perf_data, the event's sig_data (the address): the word
-	 * after si_addr in the kernel's siginfo; glibc has no name for it */
-	memcpy(&data, (const char *)&si.si_addr + sizeof(void *), sizeof(data));
-	return data == c->x->ra;
+	return WSTOPSIG(st) == c->sig && !(st >> 16) &&
+	       !ptrace(PTRACE_GETSIGINFO, tid, 0, &si) &&
+	       si.si_code == POLL_IN && si.si_fd == c->fd;
 }
 
 /* Whether the thread, trapped at the breakpoint, has left for good: a
@@ -201,8 +202,30 @@ static void resume(struct wait_ctx *c)
 	c->at = RUNNING;
 }
 
-/* A breakpoint on @c->x->ra for the waited-for thread alone, sending it
- * SIGTRAP with the address as its data; the descriptor, or -errno. */
+/*
+ * A signal for the waited-for thread of @pid: one it neither blocks (it
+ * would not stop) nor handles (one sent as suture dies would reach the
+ * handler).  0 if there is none.
+ */
+static int trap_signal(pid_t pid, pid_t tid)
+{
+	uint64_t blocked, caught;
+
+	if (proc_thread_signals(pid, tid, &blocked, &caught))
+		return 0;
+	for (size_t i = 0; i < sizeof(trap_sigs) / sizeof(*trap_sigs); i++)
+		if (!((blocked | caught) >> (trap_sigs[i] - 1) & 1))
+			return trap_sigs[i];
+	return 0;
+}
+
+/*
+ * A breakpoint on @c->x->ra for the waited-for thread alone.  Each hit
+ * makes the kernel signal the descriptor's owner, set to that thread, with
+ * @c->sig (fcntl F_SETOWN_EX, F_SETSIG, O_ASYNC); the signal is pending
+ * before the thread returns to user mode, so it stops at RA.  The
+ * descriptor, or -errno.
+ */
 static int breakpoint(const struct wait_ctx *c)
 {
 	struct perf_event_attr a = {
@@ -212,16 +235,25 @@ static int breakpoint(const struct wait_ctx *c)
 	    .bp_addr = c->x->ra,
 	    .bp_len = sizeof(long),
 	    .sample_period = 1,
-	    .sigtrap = 1,
+	    .wakeup_events = 1,
 	    .remove_on_exec = 1,
 	    .exclude_kernel = 1,
 	    .exclude_hv = 1,
-	    .sig_data = c->x->ra,
 	};
-	long fd = syscall(SYS_perf_event_open, &a, c->x->tid, -1, -1,
-			  PERF_FLAG_FD_CLOEXEC);
+	struct f_owner_ex own = {F_OWNER_TID, c->x->tid};
+	int fd = (int)syscall(SYS_perf_event_open, &a, c->x->tid, -1, -1,
+			      PERF_FLAG_FD_CLOEXEC);
 
-	return fd < 0 ? -errno : (int)fd;
+	if (fd < 0)
+		return -errno;
+	if (fcntl(fd, F_SETOWN_EX, &own) || fcntl(fd, F_SETSIG, c->sig) ||
+	    fcntl(fd, F_SETFL, O_ASYNC)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 void finish_release(pid_t tid, pid_t lock_tid)
@@ -257,6 +289,12 @@ static int trap_exit(struct wait_ctx *c, struct error *err)
 
 	if ((r = interrupt(c, false)))
 		return r;
+	if (!(c->sig = trap_signal(c->pid, c->x->tid)))
+		return error_set(err, -ENOTSUP,
+				 "thread %d blocks or handles each of SIGURG, "
+				 "SIGWINCH and SIGCHLD, the signals a "
+				 "breakpoint could stop it with",
+				 c->x->tid);
 	if ((c->fd = breakpoint(c)) < 0)
 		return error_set(err, -ENOTSUP,
 				 "no hardware breakpoint could be set "
@@ -286,8 +324,11 @@ static int trap_exit(struct wait_ctx *c, struct error *err)
 int finish_wait(pid_t pid, pid_t lock_tid, const struct finish_exit *x,
 		uint64_t deadline, struct error *err)
 {
-	struct wait_ctx c = {
-	    .lock = lock_tid, .x = x, .deadline = deadline, .fd = -1};
+	struct wait_ctx c = {.pid = pid,
+			     .lock = lock_tid,
+			     .x = x,
+			     .deadline = deadline,
+			     .fd = -1};
 	sigset_t old;
 	int r;
 

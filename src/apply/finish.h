@@ -11,14 +11,18 @@
  * address, for that thread only, stops it there: it is then held, outside,
  * while the whole process is stopped and checked again (quiesce.c).
  *
- * The breakpoint is a perf event (perf_event_open, PERF_TYPE_BREAKPOINT,
- * with sigtrap) owned by a file descriptor of suture's, not a debug
- * register set with PTRACE_POKEUSER: the kernel keeps debug registers
- * after the tracer is gone, and the next pass over the address would kill
- * the program with SIGTRAP; a perf event goes with suture's descriptor
- * when suture dies, however it dies.  The SIGTRAP it sends the thread is
- * taken by suture, the thread's tracer, and suppressed: the program sees
- * no signal, and its system calls restart as after any stop (session.h).
+ * The breakpoint is a perf event (perf_event_open, PERF_TYPE_BREAKPOINT)
+ * owned by a file descriptor of suture's, not a debug register set with
+ * PTRACE_POKEUSER: the kernel keeps debug registers after the tracer is
+ * gone, and the next pass over the address would kill the program with
+ * SIGTRAP; a perf event goes with suture's descriptor when suture dies,
+ * however it dies.  A hit signals the descriptor's owner, set to the
+ * thread, with a signal ignored by default that the thread neither
+ * handles nor blocks (SIGURG, SIGWINCH or SIGCHLD), not with SIGTRAP: the
+ * thread, traced, stops for it and suture suppresses it, so the program
+ * sees no signal; and one sent just as suture dies reaches a thread no
+ * longer traced, for which the kernel drops it.  The thread's system
+ * calls restart as after any stop (session.h).
  */
 #ifndef SUTURE_APPLY_FINISH_H
 #define SUTURE_APPLY_FINISH_H

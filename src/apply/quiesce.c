@@ -102,10 +102,12 @@ static bool wait_frame(struct quiet *q, pid_t pid, uint64_t deadline)
 	}
 	phase_begin("wait: a frame to finish");
 	error_clear(&why);
-	q->waited = q->exit;
 	r = finish_wait(pid, q->l.tid, &q->exit, deadline, &why);
-	if (r == -ENOTSUP)
+	if (r == -ENOTSUP) {
 		snprintf(q->nowait, sizeof(q->nowait), "%s", why.msg);
+		return false;
+	}
+	q->waited = q->exit;
 	if (r)
 		return r == -ETIMEDOUT;
 	if (!q->l.nheld)

@@ -3,6 +3,8 @@
  * FINISH_DEPTH deep (default 0), and check every result.  Handlers for the
  * signals a debugger could leave behind are installed without SA_RESTART:
  * a signal would be counted, and would make the waits fail with EINTR.
+ * (A signal ignored by default that reached a thread without a handler
+ * would be dropped by the kernel: the program could not tell.)
  *
  *   stats -> v1=<results of version 1> v2=<of version 2> v3=<of version 3>
  *            bad=<of none>
@@ -17,8 +19,13 @@
 #include "finish.h"
 #include "server.h"
 
-static const int watched[] = {SIGTRAP, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD,
-			      SIGCONT, SIGURG,	SIGWINCH, SIGIO, SIGPROF};
+static const int watched[] = {SIGTRAP, SIGUSR1, SIGUSR2, SIGALRM,
+			      SIGCONT, SIGIO,	SIGPROF, SIGURG,
+			      SIGWINCH, SIGCHLD};
+/* the last three are ignored by default, and handled only with
+ * FINISH_CATCH_ALL=1: suture stops a thread at a breakpoint with one of
+ * them, none of which it may then use */
+#define IGNORED_BY_DEFAULT 3
 static unsigned long counts[4], sigs;
 static int nthreads = 1, depth, last[FINISH_MAX_THREADS];
 
@@ -45,8 +52,12 @@ int service_init(void)
 {
 	struct sigaction sa = {.sa_handler = handler}; /* no SA_RESTART */
 	const char *n = getenv("FINISH_THREADS"), *d = getenv("FINISH_DEPTH");
+	const char *all = getenv("FINISH_CATCH_ALL");
+	size_t nw = sizeof(watched) / sizeof(*watched);
 
-	for (size_t i = 0; i < sizeof(watched) / sizeof(*watched); i++)
+	if (!all || *all != '1')
+		nw -= IGNORED_BY_DEFAULT;
+	for (size_t i = 0; i < nw; i++)
 		if (sigaction(watched[i], &sa, NULL))
 			return -1;
 	if (n)
