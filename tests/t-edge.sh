@@ -1,7 +1,8 @@
 #!/bin/bash
 # t-edge.sh - situations a production process is found in:
-#   stopped     a process stopped by SIGSTOP is patched and stays stopped;
-#               once continued it runs the new code
+#   stopped     a process stopped by SIGSTOP is patched and reverted and
+#               every thread stays stopped; once continued it runs the
+#               new code, then the old
 #   deleted     the binary was deleted from disk after the process started
 #               (an upgrade in progress): apply and revert still work
 #   newvar      the patch brings new variables (a file static and an
@@ -37,13 +38,23 @@ start_target S "$SRC/calc" || finish
 kill -STOP "$S_PID"
 is_stopped() { [ "$(state_of "$1")" = T ]; }
 wait_until "the process is stopped" is_stopped "$S_PID"
+# every thread's state letter, one per line (T: stopped, t: traced)
+thread_states() { cat /proc/"$1"/task/*/stat | sed 's/.*) \(.\).*/\1/'; }
 check "apply to the stopped process" suture apply "$S_PID" "$WORK/fix.sut"
 check_eq "it is still stopped after apply" T "$(state_of "$S_PID")"
+check_eq "every thread is stopped, none left traced" T \
+	"$(thread_states "$S_PID" | sort -u)"
 kill -CONT "$S_PID"
 check_feature "$S_PORT" fix new "continued after apply"
-check "revert" suture revert "$S_PID"
+kill -STOP "$S_PID"
+wait_until "stopped again" is_stopped "$S_PID"
+check "revert on the stopped process" suture revert "$S_PID"
+check_eq "every thread still stopped after revert" T \
+	"$(thread_states "$S_PID" | sort -u)"
+kill -CONT "$S_PID"
 check_feature "$S_PORT" fix old "after revert"
 stop_target "$S_PID"
+# (t-stopped shows that not one instruction of the program runs meanwhile)
 
 section "deleted: the binary is gone from disk"
 CALC_CALLS=0

@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "apply/finish.h"
+#include "apply/rollforward.h"
 #include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
@@ -200,7 +200,7 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 	int r;
 
 	if ((r = hooks_settled(mem, st, err)) ||
-	    (r = finish_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
+	    (r = rollforward_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
 	    (r = close_memfds(s, rs, err)))
 		return r;
 	for (size_t i = 0; i < st->n; i++)

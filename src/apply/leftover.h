@@ -16,7 +16,7 @@
  *   - post-apply hooks of a live patch, or post-revert hooks of a patch
  *     switched off, that did not run (hooks.h);
  *   - an apply or revert whose pre hooks ran, not switched yet: it is
- *     finished, not undone (finish.h);
+ *     finished, not undone (rollforward.h);
  *   - after a replace that was committed but not finished: the regions of
  *     the patches it replaced (state.h: old), and entries that still jump
  *     to its switch gates (record.h), which behave like their final bytes.

@@ -28,19 +28,35 @@ struct proc_facts {
 	unsigned long flags;
 };
 
+/* Find "@key:" in the open status file @f, its line into @line (@len
+ * bytes); the value's text, or NULL. */
+static const char *status_line(FILE *f, const char *key, char *line, size_t len)
+{
+	size_t klen = strlen(key);
+
+	rewind(f);
+	while (fgets(line, (int)len, f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return line + klen + 1;
+	return NULL;
+}
+
 /* Read the value of "@key:" in /proc/PID/status into @val (a long). */
 static int status_field(FILE *f, const char *key, long *val)
 {
 	char line[256];
-	size_t klen = strlen(key);
+	const char *v = status_line(f, key, line, sizeof(line));
 
-	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':')
-			return sscanf(line + klen + 1, "%ld", val) == 1
-				   ? 0
-				   : -EINVAL;
-	return -ENOENT;
+	return !v ? -ENOENT : sscanf(v, "%ld", val) == 1 ? 0 : -EINVAL;
+}
+
+/* The same for a hexadecimal value (a signal mask). */
+static int status_hex(FILE *f, const char *key, uint64_t *val)
+{
+	char line[256];
+	const char *v = status_line(f, key, line, sizeof(line));
+
+	return !v ? -ENOENT : sscanf(v, "%" SCNx64, val) == 1 ? 0 : -EINVAL;
 }
 
 /*
@@ -357,6 +373,21 @@ int proc_thread_cpu(pid_t pid, pid_t tid)
 	const char *at;
 
 	return stat_field(pid, tid, 39, buf, sizeof(buf), &at) ? -1 : atoi(at);
+}
+
+int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
+			uint64_t *caught)
+{
+	char path[64];
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	if (!(f = fopen(path, "r")))
+		return -errno;
+	r = status_hex(f, "SigBlk", blocked) ?: status_hex(f, "SigCgt", caught);
+	fclose(f);
+	return r;
 }
 
 pid_t proc_quiet_thread(pid_t pid)

@@ -75,6 +75,14 @@ long proc_thread_count(pid_t pid);
 int proc_thread_cpu(pid_t pid, pid_t tid);
 
 /*
+ * proc_thread_signals - the signals thread @tid of @pid blocks and those it
+ * has handlers for (bit N-1 for signal N), from its status file.  0, or a
+ * negative errno.
+ */
+int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
+			uint64_t *caught);
+
+/*
  * proc_quiet_thread - a thread of @pid asleep in a system call, which a
  * short stop delays in no way the program can see (the call restarts);
  * the main thread if none is.

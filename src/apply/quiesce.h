@@ -14,12 +14,16 @@
 
 /*
  * quiesce - open session @s on @pid (with lock @l, or NULL: session.h) and
- * run safety_check; while it fails,
- * release the process, wait QUIESCE_RETRY_MS and try again, for up to
- * @timeout_ms.  On success @s is open and safe (the caller closes it) and
- * *attempts counts the stops.  On timeout -EBUSY with the last conflict and
- * "...; still in use after N s; nothing was changed": the process runs as
- * before.
+ * run safety_check; while it fails, release the process, hold the thread
+ * in the way where it returns out of the forbidden code (finish.h; or,
+ * if that cannot be done, wait QUIESCE_RETRY_MS) and try again, for up to
+ * @timeout_ms.  On success @s is open and safe (the caller closes it,
+ * which releases the held threads too) and *attempts counts the stops.
+ * On timeout -EBUSY with the last conflict and "...; still in use after N
+ * s (waited for thread T (COMM) to return from WHAT to WHERE); nothing was
+ * changed": the process runs as before.  A process stopped by a stop
+ * signal with a thread in the way gets -EBUSY at once ("process N is
+ * stopped ...").
  */
 int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
 	    struct safety *sf, unsigned timeout_ms, unsigned *attempts,

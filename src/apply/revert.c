@@ -223,7 +223,7 @@ static void undo(struct revert_ctx *c)
  * byte switches every function back at once (the gates now send calls to
  * the old code), then the entries get their bytes back.  If suture dies
  * after the pre-revert hooks, the next suture finishes the revert
- * (finish.h); after the commit byte, the region is a leftover for it to
+ * (rollforward.h); after the commit byte, the region is a leftover for it to
  * remove.  1 if leftover_clean finished another interrupted apply or
  * revert: the choice of patch is stale.
  */

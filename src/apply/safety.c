@@ -293,6 +293,11 @@ static const struct safety_range *forbidden(const struct safety *sf,
 	return NULL;
 }
 
+const struct safety_range *safety_find(const struct safety *sf, uint64_t addr)
+{
+	return forbidden(sf, addr);
+}
+
 /*
  * The forbidden range a word of a stack may point into, or NULL.  A
  * return address points just after its call, so the call lies at @w - 1:

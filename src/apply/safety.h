@@ -86,6 +86,9 @@ void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what);
 int safety_check(void *arg, struct session *s, struct session_thread *t,
 		 struct error *err);
 
+/* safety_find - the forbidden range containing @addr, or NULL. */
+const struct safety_range *safety_find(const struct safety *sf, uint64_t addr);
+
 void safety_free(struct safety *sf);
 
 #endif

@@ -191,11 +191,20 @@ static int wait_stopped(struct session *s, struct session_thread *t)
 	 */
 	if ((st >> 16) == PTRACE_EVENT_STOP) {
 		t->sig_stop = false;
+		t->group_stop = session_group_stop(st);
+		s->stopped |= t->group_stop;
 	} else {
 		t->sig_stop = true;
 		session_hold_sig(t, WSTOPSIG(st));
 	}
 	return 0;
+}
+
+bool session_group_stop(int st)
+{
+	/* An interrupt stop reports SIGTRAP; while the process is stopped by
+	 * a stop signal, every stop reports that signal instead. */
+	return (st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP;
 }
 
 int session_interrupt(struct session *s, struct session_thread *t)
@@ -210,6 +219,15 @@ int session_interrupt(struct session *s, struct session_thread *t)
 static bool held(struct session *s, pid_t tid)
 {
 	return session_find(s, tid) != NULL;
+}
+
+/* Whether the caller held @tid before the session (session_lock). */
+static bool held_before(const struct session *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		if (s->held[i] == tid)
+			return true;
+	return false;
 }
 
 /* PTRACE_SEIZE thread @tid of @pid; 1 if it exited since it was listed. */
@@ -232,13 +250,15 @@ static int attach(pid_t pid, pid_t tid, struct error *err)
 
 /*
  * Seize thread @tid and send it an interrupt, without waiting for its
- * stop.  1 if it exited since it was listed.
+ * stop.  1 if it exited since it was listed.  A thread the caller holds
+ * is seized and stopped already.
  */
 static int seize(struct session *s, pid_t tid, struct error *err)
 {
+	bool before = held_before(s, tid);
 	int r;
 
-	if (tid != s->lock_tid && (r = attach(s->pid, tid, err)))
+	if (tid != s->lock_tid && !before && (r = attach(s->pid, tid, err)))
 		return r;
 	if (!s->stop_ns)
 		s->stop_ns = session_now_ns();
@@ -246,12 +266,14 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 	 * exited): keep it so that close detaches it. */
 	XGROW(s->t, s->cap, s->n);
 	memset(&s->t[s->n], 0, sizeof(s->t[s->n]));
+	s->t[s->n].held = before;
 	s->t[s->n++].tid = tid;
 	if (2 * s->n > s->idxcap)
 		index_rebuild(s);
 	else
 		index_put(s, s->n - 1);
-	ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	if (!before)
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 	return 0;
 }
 
@@ -286,7 +308,7 @@ static int wait_all_stopped(struct session *s, size_t first, struct error *err)
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
 			if ((s->t[i].tid == s->pid) == leader &&
-			    !wait_stopped(s, &s->t[i]) && !r)
+			    (s->t[i].held || !wait_stopped(s, &s->t[i])) && !r)
 				r = took(s, &s->t[i], err);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
@@ -380,6 +402,10 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 	int r;
 
 	begin(s, pid, l);
+	s->held = l ? l->held : NULL;
+	s->nheld = l ? l->nheld : 0;
+	if (s->nheld)
+		s->stop_ns = l->held_ns;
 	s->check = check;
 	s->check_arg = arg;
 	/*
@@ -399,8 +425,11 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 		r = error_set(err, -ESRCH, "process %d exited", pid);
 		goto out_release;
 	}
+	s->held = NULL;
+	s->nheld = 0;
 	return 0;
 out_release:
+	/* threads the caller held stay held (s->held still set) */
 	session_close(s, NULL);
 	return r;
 }
@@ -440,6 +469,42 @@ static int settle(struct session *s, struct session_thread *t)
 	return wait_stopped(s, t);
 }
 
+/*
+ * Let @t go: detach it, or resume the lock's thread still seized.  A
+ * tracer's PTRACE_CONT runs a thread even while its process is stopped by
+ * a stop signal; PTRACE_LISTEN instead leaves it in that stop, as the
+ * rest of the process is, while it stays seized (ptrace(2)).  A detached
+ * thread returns to the group stop by itself.
+ */
+static int let_go(struct session *s, struct session_thread *t, int inject)
+{
+	if (t->tid != s->lock_tid)
+		return (int)ptrace(PTRACE_DETACH, t->tid, 0,
+				   (void *)(long)inject);
+	if (t->group_stop)
+		return (int)ptrace(PTRACE_LISTEN, t->tid, 0, 0);
+	return (int)ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)inject);
+}
+
+/*
+ * Bring @t to an interrupt stop if it is not in one: from a system-call
+ * stop (see settle), and in a stopped process from a signal-delivery-stop
+ * too, as only an interrupt or group stop can be left with PTRACE_LISTEN
+ * (the signal is held, and queued again on release).
+ */
+static int to_interrupt_stop(struct session *s, struct session_thread *t,
+			     struct error *err)
+{
+	if (!t->in_syscall && !(s->stopped && t->sig_stop))
+		return 0;
+	if (settle(s, t) < 0)
+		return error_set(err, -ESRCH,
+				 "thread %d of process %d vanished while being "
+				 "released",
+				 t->tid, s->pid);
+	return 0;
+}
+
 /* Release one thread, putting back registers and held signals. */
 static int release(struct session *s, struct session_thread *t,
 		   struct error *err)
@@ -447,13 +512,9 @@ static int release(struct session *s, struct session_thread *t,
 	int inject = 0, r = 0;
 	size_t from = 0;
 
-	if (t->gone)
+	if (t->gone || (t->held && s->held))
 		return 0;
-	if (t->in_syscall && settle(s, t) < 0)
-		r = error_set(err, -ESRCH,
-			      "thread %d of process %d vanished while being "
-			      "released",
-			      t->tid, s->pid);
+	r = to_interrupt_stop(s, t, err);
 
 	/* A call that saw EINTR only because we stopped it runs again. */
 	if (!t->nsigs && arch_regs_unintr(&t->regs))
@@ -475,15 +536,14 @@ static int release(struct session *s, struct session_thread *t,
 			      "cannot restore the signal mask of thread %d of "
 			      "process %d: %s",
 			      t->tid, s->pid, strerror(errno));
-	/* Only a signal-delivery-stop can take a signal with the detach. */
-	if (t->sig_stop && t->nsigs) {
+	/* Only a signal-delivery-stop can take a signal with the detach; in
+	 * a stopped process it stays queued, as it would without suture. */
+	if (t->sig_stop && t->nsigs && !s->stopped) {
 		inject = t->sigs[0];
 		from = 1;
 	}
 	/* The lock's thread runs on, seized (session_lock). */
-	if (ptrace(t->tid == s->lock_tid ? PTRACE_CONT : PTRACE_DETACH, t->tid,
-		   0, (void *)(long)inject) < 0 &&
-	    errno != ESRCH)
+	if (let_go(s, t, inject) < 0 && errno != ESRCH)
 		r = error_set(err, -errno,
 			      "cannot detach from thread %d of process %d: %s",
 			      t->tid, s->pid, strerror(errno));
@@ -519,6 +579,9 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 {
 	int r = attach(pid, tid, err);
 
+	l->held = NULL;
+	l->nheld = 0;
+	l->held_ns = 0;
 	l->pid = pid;
 	l->tid = r ? 0 : tid;
 	if (r > 0)

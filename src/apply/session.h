@@ -7,8 +7,10 @@
  * and lets every thread go, re-delivering signals that arrived while they
  * were held.  Between the two the target executes nothing except the system
  * calls rsyscall() injects, so its memory can be inspected and edited as a
- * whole.  The time between the first interrupt and the last detach is the
- * pause the program sees.
+ * whole.  A process stopped by a stop signal (SIGSTOP, SIGTSTP...) stays
+ * stopped: no thread of it runs an instruction of its own because of a
+ * session, and s->stopped says it was found so.  The time between the first
+ * interrupt and the last detach is the pause the program sees.
  */
 #ifndef SUTURE_APPLY_SESSION_H
 #define SUTURE_APPLY_SESSION_H
@@ -39,7 +41,11 @@ struct session_thread {
 	int pending; /* a wait status reaped while waiting for another
 			thread, if has_pending */
 	bool has_pending;
-	bool gone; /* exited: nothing to restore or detach */
+	bool gone;	 /* exited: nothing to restore or detach */
+	bool group_stop; /* its last stop was a group stop: the process is
+			    stopped by SIGSTOP or another stop signal */
+	bool held; /* held by the caller before the session (session_lock's
+		      held): taken as it is, and left so if opening fails */
 };
 
 struct session;
@@ -63,6 +69,14 @@ typedef int session_check_fn(void *arg, struct session *s,
 struct session_lock {
 	pid_t pid;
 	pid_t tid; /* 0: not held */
+	/* Threads the caller holds already, seized and in an interrupt stop
+	 * (quiesce.c holds threads at the end of a frame): a session takes
+	 * them without stopping them again, and leaves them held if it
+	 * fails to open; once open, it releases them as any other. */
+	const pid_t *held;
+	size_t nheld;
+	uint64_t held_ns; /* CLOCK_MONOTONIC: the first was held; the pause
+			     a session reports counts from then */
 };
 
 struct session {
@@ -83,6 +97,10 @@ struct session {
 	cpu_set_t cpus; /* and where it ran before it was pinned */
 	bool pinned;	/* to the CPU of the one thread it holds */
 	bool open;
+	const pid_t *held; /* session_lock's, while opening */
+	size_t nheld;
+	bool stopped; /* a thread was found in a group stop: the process is
+			 stopped (kept after session_close) */
 };
 
 /* session_now_ns - CLOCK_MONOTONIC in nanoseconds. */
@@ -122,7 +140,8 @@ void session_unlock(struct session_lock *l);
 
 /*
  * session_close - restore changed registers and detach every thread (the
- * lock's thread is resumed, still seized), re-delivering held signals;
+ * lock's thread is resumed, still seized, or left stopped with
+ * PTRACE_LISTEN if the process is stopped), re-delivering held signals;
  * records pause_ns.  Safe to call on a closed
  * session.  Failures (a thread that vanished) are recorded in @err but every
  * other thread is still released.
@@ -147,6 +166,10 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 /* session_interrupt - stop held thread @t, which runs (a called function
  * that did not return): 0 once stopped, -ESRCH if it exited. */
 int session_interrupt(struct session *s, struct session_thread *t);
+
+/* session_group_stop - whether wait status @st of a seized thread is a
+ * group stop: its process is stopped by SIGSTOP or another stop signal. */
+bool session_group_stop(int st);
 
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);

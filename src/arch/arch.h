@@ -182,6 +182,9 @@ extern const size_t arch_red_zone;
 
 /* Number of DWARF registers the unwinder wants for an initial frame. */
 #define ARCH_DWARF_NREGS 17
+/* The DWARF number of the stack pointer, which holds a caller's frame's
+ * canonical frame address once unwound to it. */
+#define ARCH_DWARF_SP 7
 /* arch_dwarf_regs - fill @out (ARCH_DWARF_NREGS words) from @r in DWARF
  * register order. */
 void arch_dwarf_regs(const arch_regs *r, uint64_t *out);
