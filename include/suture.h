@@ -26,6 +26,9 @@
  * crashes, is abandoned and the apply or revert undone; what it changed
  * until then stays changed.
  *
+ * A process stopped by SIGSTOP (or another stop signal) runs no hook: an
+ * apply or revert with hooks to run is refused until it is continued.
+ *
  * Exactly once holds whatever instant suture is killed, and so does this:
  *   - pre-apply hooks that ran (all returned 0) are always followed by the
  *     patch going live and the post-apply hooks; if suture dies in

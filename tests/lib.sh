@@ -233,10 +233,13 @@ stop_target() {
 	return 0
 }
 
+# state_of PID - its state letter (R, S, T, Z, ...), empty once gone.
+state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+
 # alive PID - the process exists and is not a zombie.
 alive() {
 	local st
-	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	st=$(state_of "$1")
 	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
 }
 

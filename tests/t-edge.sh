@@ -31,7 +31,6 @@ for d in fix string libc newvar; do
 	build_patch "$WORK/$d.sut" "$SRC" "$TARGETS/calc/$d.diff" calc \
 		"${MAKEARGS[@]}"
 done
-state_of() { awk '/^State:/ {print $2}' "/proc/$1/status"; }
 
 section "stopped: SIGSTOP, apply, SIGCONT"
 start_target S "$SRC/calc" || finish

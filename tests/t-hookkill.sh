@@ -195,6 +195,30 @@ set_takes() {
 			conv=notrunc status=none
 }
 
+# stopped_hooks - a SIGSTOPped process runs no hook: apply and revert of
+# count.sut are refused naming the stop, the counter and the code as they
+# were once it runs again
+stopped_hooks() {
+	local base out live=$1
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+	[ "$live" = yes ] && "$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null
+	base=$(adds)
+	kill -STOP "$pid"
+	if [ "$live" = yes ]; then
+		out=$("$SUTURE" revert "$pid" count 2>&1)
+	else
+		out=$("$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1)
+	fi
+	check_match "$variant: stopped, a patch with hooks refused (live: $live)" \
+		"hooks of patch 'count'.* would run in process $pid, which is stopped" "$out"
+	check_eq "$variant:   ... and the process is still stopped" T \
+		"$(state_of "$pid")"
+	kill -CONT "$pid"
+	check_eq "$variant:   ... no hook ran, the code is as it was" \
+		"0 $live" "$(($(adds) - base)) $(patched)"
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
 adds() { stat_field "$port" adds; }
 # mem_long PID ADDR - the 8-byte integer at ADDR in PID's memory
 mem_long() {
@@ -240,6 +264,8 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	slow_kill apply
 	slow_kill revert
 	slow_kill revert count
+	stopped_hooks no
+	stopped_hooks yes
 	check_alive "$variant: alive at the end" "$pid" "$port"
 	stop_target "$pid"
 done

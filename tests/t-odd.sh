@@ -34,7 +34,6 @@ build_patch "$WORK/answer.sut" "$SRC" "$TARGETS/odd/answer.diff" odd \
 	"${MAKEARGS[@]}" || finish
 name=$(patch_name "$WORK/answer.sut")
 
-state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 grows() { # grows PORT FIELD - FIELD moves (polled)
 	local a
 	a=$(stat_field "$1" "$2")

@@ -26,7 +26,6 @@ build_patch "$WORK/tick3.sut" "$SRC" "$TARGETS/finish/tick3.diff" ticker \
 build_patch "$WORK/step.sut" "$SRC" "$TARGETS/finish/step.diff" finish \
 	"${MAKEARGS[@]}" || finish
 
-state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 is_stopped() { [ "$(state_of "$1")" = T ]; }
 lines() { wc -l <"$LOG"; }
 last_line() { tail -n 1 "$LOG"; }

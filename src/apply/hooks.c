@@ -245,6 +245,19 @@ static int call_one(struct session *s, struct rsys *rs,
 	long ret;
 	int r;
 
+	/* A hook is code the program would not run on its own: a stopped
+	 * process must not run it because of suture (the switch itself needs
+	 * no instruction of the program's). */
+	if (s->stopped) {
+		r = error_set(err, -EBUSY,
+			      "%s would run in process %d, which is stopped "
+			      "(by SIGSTOP or another stop signal): continue "
+			      "it (kill -CONT %d) and try again while it "
+			      "runs; nothing was changed",
+			      what, s->pid, s->pid);
+		free(what);
+		return r;
+	}
 	r = rcall(s, rs, h->addr, what, timeout_ms, &ret, err);
 	fault_point("hook run");
 	free(what);
