@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "apply/farref.h"
 #include "apply/layout.h"
 #include "arch/arch.h"
 #include "util/xalloc.h"
@@ -47,7 +48,8 @@ static void place_sections(const struct patch *p, struct layout *l,
 
 /* Reserve a GOT slot or a stub for every symbol some relocation needs one
  * for.  Stubs are only reserved for symbols outside the patch; whether a
- * stub is used depends on the final placement. */
+ * stub is used depends on the final placement, as does whether a data
+ * reference that may not reach uses its slot and its thunk (counted). */
 static void place_indirections(const struct patch *p, struct layout *l,
 			       uint64_t *pos)
 {
@@ -56,7 +58,10 @@ static void place_indirections(const struct patch *p, struct layout *l,
 			const struct patch_reloc *r = &p->sections[i].relocs[j];
 			enum arch_reloc_class c = arch_reloc_class(r->type);
 
-			if (c == ARCH_RELOC_GOT &&
+			bool far = farref_candidate(p, i, r);
+
+			l->nthunks += far;
+			if ((c == ARCH_RELOC_GOT || far) &&
 			    l->got_off[r->symbol] == LAYOUT_NONE) {
 				*pos = align_up(*pos, GOT_SLOT_SIZE);
 				l->got_off[r->symbol] = *pos;
@@ -125,6 +130,8 @@ int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, PSEC_EXEC, &pos);
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, 0, &pos);
 	place_indirections(p, l, &pos);
+	l->thunks_off = pos = align_up(pos, STUB_ALIGN);
+	pos += l->nthunks * ARCH_THUNK_MAX;
 	l->gates_off = pos = align_up(pos, STUB_ALIGN);
 	pos += ngates * ARCH_GATE_MAX;
 	set_part(l, RECORD_PART_TEXT, start, pos, PROT_READ | PROT_EXEC);

@@ -5,7 +5,7 @@
  *
  *   record  the in-process record (record.h)             PROT_READ
  *   text    code, constants, GOT slots, far-call stubs,  PROT_READ|EXEC
- *           gates
+ *           far-reference thunks (farref.h), gates
  *   data    the patch's own variables                    PROT_READ|WRITE
  *
  * The trampolines written over replaced functions are short jumps, and the
@@ -26,9 +26,13 @@
 #define LAYOUT_NONE UINT64_MAX
 
 struct layout {
-	uint64_t *sec_off;  /* per section: offset from the region base */
-	uint64_t *got_off;  /* per symbol: its GOT slot, or LAYOUT_NONE */
-	uint64_t *stub_off; /* per symbol: its far-call stub, or LAYOUT_NONE */
+	uint64_t *sec_off;   /* per section: offset from the region base */
+	uint64_t *got_off;   /* per symbol: its GOT slot, or LAYOUT_NONE */
+	uint64_t *stub_off;  /* per symbol: its far-call stub, or LAYOUT_NONE */
+	uint64_t thunks_off; /* ARCH_THUNK_MAX bytes per reference that
+				may not reach (farref.h), in relocation
+				order */
+	size_t nthunks;
 	uint64_t gates_off; /* ARCH_GATE_MAX bytes per gate (arch.h): one
 			       per function of the patch, in function
 			       order, then those of a replace (replace.h) */

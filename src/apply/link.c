@@ -1,10 +1,23 @@
 /* link.c - relocating a patch into the image of its region. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "apply/farref.h"
 #include "apply/link.h"
 #include "arch/arch.h"
+#include "util/xalloc.h"
+
+/* A reference whose field its value did not fit, rewritten once the
+ * section's other relocations are applied (farref.h), and then the
+ * instruction it rewrote. */
+struct link_far {
+	const struct patch_reloc *r;
+	size_t thunk; /* its thunk's number (layout.h) */
+	uint64_t insn_off;
+	size_t insn_len;
+};
 
 uint64_t link_symbol_addr(const struct patch *p, const struct layout *l,
 			  const uint64_t *resolved, uint32_t i)
@@ -51,40 +64,105 @@ static uint64_t reloc_value(const struct patch *p, const struct layout *l,
 	}
 }
 
-/* Apply the relocations of section @si. */
-static int relocate_section(const struct patch *p, const struct layout *l,
-			    const uint64_t *resolved, size_t si,
-			    unsigned char *image, struct error *err)
+/*
+ * Rewrite the @n references of section @si that did not fit.  Each
+ * instruction is rewritten once: a second reference in the same one
+ * cannot be rewritten too, and is refused.
+ */
+static int rewrite_far(const struct patch *p, const struct layout *l, size_t si,
+		       unsigned char *image, struct link_far *far, size_t n,
+		       struct error *err)
 {
-	const struct patch_section *s = &p->sections[si];
-	struct error why = {""};
+	uint64_t sec = l->sec_off[si];
 
-	for (size_t j = 0; j < s->nrelocs; j++) {
-		const struct patch_reloc *r = &s->relocs[j];
-		uint64_t off = l->sec_off[si] + r->offset;
-		uint64_t place = l->base + off;
+	for (size_t i = 0; i < n; i++) {
+		const struct patch_reloc *r = far[i].r;
+		uint64_t t = l->thunks_off + far[i].thunk * ARCH_THUNK_MAX;
+		int e;
 
-		if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
-			return error_set(
-			    err, -ENOTSUP,
-			    "relocation %s in %s+%#" PRIx64 " is not supported",
-			    arch_reloc_name(r->type), s->name, r->offset);
-		if (arch_reloc_apply(r->type, image + off, place,
-				     reloc_value(p, l, resolved, r, place),
-				     r->addend, &why))
-			return error_set(err, -ERANGE,
-					 "cannot bind the reference to '%s' "
-					 "at %s+%#" PRIx64 ": %s",
-					 p->symbols[r->symbol].name, s->name,
-					 r->offset, why.msg);
+		for (size_t k = 0; k < i; k++)
+			if (r->offset - far[k].insn_off < far[k].insn_len)
+				return error_set(
+				    err, -ENOTSUP,
+				    "cannot bind the reference to '%s' at "
+				    "%s+%#" PRIx64 ": its instruction also "
+				    "refers to '%s', and both are out of "
+				    "reach",
+				    p->symbols[r->symbol].name,
+				    p->sections[si].name, r->offset,
+				    p->symbols[far[k].r->symbol].name);
+		if ((e = farref_bind(p, si, r, image + sec, l->base + sec,
+				     l->base + l->got_off[r->symbol], image + t,
+				     l->base + t, &far[i].insn_off,
+				     &far[i].insn_len, err)))
+			return e;
 	}
 	return 0;
+}
+
+/* Apply relocation @r of section @si: 0 if done, 1 if its value does not
+ * fit a field farref_bind() can rewrite (left for rewrite_far). */
+static int relocate_one(const struct patch *p, const struct layout *l,
+			const uint64_t *resolved, size_t si,
+			const struct patch_reloc *r, unsigned char *image,
+			struct error *err)
+{
+	const struct patch_section *s = &p->sections[si];
+	uint64_t off = l->sec_off[si] + r->offset;
+	uint64_t place = l->base + off;
+	struct error why = {""};
+	int e;
+
+	if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
+		return error_set(err, -ENOTSUP,
+				 "relocation %s in %s+%#" PRIx64
+				 " is not supported",
+				 arch_reloc_name(r->type), s->name, r->offset);
+	e = arch_reloc_apply(r->type, image + off, place,
+			     reloc_value(p, l, resolved, r, place), r->addend,
+			     &why);
+	if (e == -ERANGE && farref_candidate(p, si, r))
+		return 1;
+	if (e)
+		return error_set(err, -ERANGE,
+				 "cannot bind the reference to '%s' "
+				 "at %s+%#" PRIx64 ": %s",
+				 p->symbols[r->symbol].name, s->name, r->offset,
+				 why.msg);
+	return 0;
+}
+
+/* Apply the relocations of section @si; *@nth counts the references that
+ * have a thunk (farref_candidate), in order. */
+static int relocate_section(const struct patch *p, const struct layout *l,
+			    const uint64_t *resolved, size_t si,
+			    unsigned char *image, size_t *nth,
+			    struct error *err)
+{
+	const struct patch_section *s = &p->sections[si];
+	struct link_far *far = xcalloc(s->nrelocs + 1, sizeof(*far));
+	size_t nfar = 0;
+	int e = 0;
+
+	for (size_t j = 0; j < s->nrelocs && e >= 0; j++) {
+		const struct patch_reloc *r = &s->relocs[j];
+		size_t thunk = farref_candidate(p, si, r) ? (*nth)++ : 0;
+
+		e = relocate_one(p, l, resolved, si, r, image, err);
+		if (e == 1)
+			far[nfar++] = (struct link_far){r, thunk, 0, 0};
+	}
+	if (e >= 0)
+		e = rewrite_far(p, l, si, image, far, nfar, err);
+	free(far);
+	return e;
 }
 
 int link_image(const struct patch *p, const struct layout *l,
 	       const uint64_t *resolved, unsigned char *image,
 	       struct error *err)
 {
+	size_t nth = 0;
 	int r;
 
 	memset(image, 0, l->size);
@@ -94,7 +172,7 @@ int link_image(const struct patch *p, const struct layout *l,
 			       p->sections[i].size);
 	fill_indirections(p, l, resolved, image);
 	for (size_t i = 0; i < p->nsections; i++)
-		if ((r = relocate_section(p, l, resolved, i, image, err)))
+		if ((r = relocate_section(p, l, resolved, i, image, &nth, err)))
 			return r;
 	return 0;
 }
