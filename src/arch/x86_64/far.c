@@ -550,6 +550,7 @@ int arch_far_rewrite(struct arch_far_ref *f, struct error *err)
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return -ENOMEM;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT); /* as suture review */
 	count = cs_disasm(h, f->code, f->len, f->addr, 0, &insn);
 	for (size_t i = 0; i < count && !hit; i++)
 		if (insn[i].address - f->addr <= f->off &&

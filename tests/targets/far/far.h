@@ -13,6 +13,7 @@
 extern int far_counter;		 /* starts at 0 */
 extern int far_table[8];	 /* far_table[i] == 10 * i */
 extern int (*far_hook)(int);	 /* triples its argument */
+extern long far_scratch;	 /* for sp.diff, which refuses to apply */
 int far_twice(int n);		 /* 2 * n */
 
 int far_get_counter(void);

@@ -6,6 +6,7 @@ extern char **environ;
 #include "far.h"
 
 int far_counter;
+long far_scratch;
 int far_table[8] = {0, 10, 20, 30, 40, 50, 60, 70};
 
 static int far_triple(int n)

@@ -1,0 +1,111 @@
+#!/bin/bash
+# t-far.sh - a patch that starts to use what lies in other modules: libc's
+# stderr, environ and optind, libfar.so's counter, table, function pointer
+# variable and function, and libc functions that are IFUNCs no module of
+# the process imports (strstr, wcsncmp).  targets/far's probe() checks
+# each against what the library itself sees (far.diff) and answers
+# "new NAME=1 ..." for every check that held.  data.diff is far.diff
+# without the IFUNCs, for gcc's programs: on main, the IFUNCs are refused
+# first, and data.diff shows the far data refused too.
+#
+# gcc reaches such data from an executable with 32-bit fields, meant for
+# copies the linker never made for the original program: apply rewrites
+# those instructions to go through a slot of the patch.  Every variant is
+# patched live, checked, reverted and checked again: gcc and clang, -O0
+# and -O2, PIE and not, probe() in the program (app) and in a shared
+# library (libprobe.so, in appso).  Then an instruction that cannot be
+# rewritten (it stores %rsp itself, sp.diff) is refused, naming it, and
+# the process is left as it was.
+# FAR="gcc:-O2:nopie" tests/run far   runs a subset.
+. "$(dirname "$0")/lib.sh"
+begin far
+
+CONFIGS=${FAR:-"gcc:-O0:pie gcc:-O0:nopie gcc:-O2:pie gcc:-O2:nopie
+	clang:-O0:pie clang:-O0:nopie clang:-O2:pie clang:-O2:nopie"}
+DATA="new stderr=1 environ=1 optind=1 counter=1 table=1 hook=1 tail=1 fptr=1"
+ALL="$DATA ifunc=1 ifptr=1"
+# probe() checks that environ holds this
+export FAR_MARK=here
+
+# cycle TAG SRC BINARY PROGRAM DIFF NEW - patch BINARY (app or
+# libprobe.so) of the tree SRC with DIFF in a running PROGRAM, check that
+# probe answers NEW, revert, check.
+cycle() {
+	local tag=$1 src=$2 bin=$3 prog=$4 diff=$5 new=$6 pid port name
+	build_patch "$WORK/$tag.sut" "$src" "$TARGETS/far/$diff" "$bin" \
+		"${ARGS[@]}" || return
+	start_target F "$src/$prog" || return
+	pid=$F_PID port=$F_PORT
+	check_ask "$tag: before, the old probe" "$port" "probe hello" \
+		"old hello"
+	name=$(patch_name "$WORK/$tag.sut")
+	check "$tag: suture apply" suture apply "$pid" "$WORK/$tag.sut"
+	check_ask "$tag: applied, every check of the new code holds" \
+		"$port" "probe hello" "$new"
+	check_ask "$tag: and again (libfar's counter read back)" \
+		"$port" "probe hello" "$new"
+	check_ask "$tag: libfar.so counted the patch's two writes" \
+		"$port" counter 20
+	check_match "$tag: the new code wrote to libc's stderr" \
+		"^far probe hello$" "$(cat "$WORK/F.log")"
+	check_status "$pid" "$tag applied" "$name"
+	check "$tag: suture revert" suture revert "$pid"
+	check_ask "$tag: reverted, the old probe" "$port" "probe hello" \
+		"old hello"
+	check_ask "$tag: libfar.so's counter kept its value" "$port" \
+		counter 20
+	check_status "$pid" "$tag reverted"
+	check_alive "$tag: alive at the end" "$pid" "$port"
+	stop_target "$pid"
+}
+
+# one CC OPT PIE - build the tree once, then both variants.
+one() {
+	local cc=$1 opt=$2 pie=$3 tag=$1$2-$3 src flags="$2 -g -fPIE" ld=-pie
+	if [ "$pie" = nopie ]; then
+		flags="$opt -g -fno-pie"
+		ld=-no-pie
+	fi
+	ARGS=(CC="$cc" "CFLAGS=$flags" "LDFLAGS=$ld")
+	section "$tag: make ${ARGS[*]}"
+	src=$WORK/$tag
+	make_tree far "$src"
+	build_tree "$src" "${ARGS[@]}" || return
+	check_nomatch "$tag: the program refers to none of the new data" \
+		" (stderr|environ|optind|far_counter|far_table|far_hook)\b" \
+		"$(readelf -rW --dyn-syms "$src/app" "$src/appso")"
+	check_nomatch "$tag: no module imports strstr or wcsncmp" \
+		" (strstr|wcsncmp)\b" \
+		"$(readelf -rW "$src"/app* "$src"/lib*.so)"
+	cycle "$tag-app" "$src" app app far.diff "$ALL"
+	cycle "$tag-so" "$src" libprobe.so appso far.diff "$ALL"
+	[ "$cc" = gcc ] &&
+		cycle "$tag-data" "$src" app app data.diff "$DATA"
+}
+
+for c in $CONFIGS; do
+	IFS=: read -r cc opt pie <<<"$c"
+	one "$cc" "$opt" "$pie"
+done
+
+section "refused: an instruction a thunk cannot move"
+ARGS=(CC=gcc "CFLAGS=-O2 -g -fPIE" LDFLAGS=-pie)
+SRC=$WORK/refuse
+make_tree far "$SRC"
+if build_tree "$SRC" "${ARGS[@]}" &&
+	build_patch "$WORK/sp.sut" "$SRC" "$TARGETS/far/sp.diff" app \
+		"${ARGS[@]}" && start_target R "$SRC/app"; then
+	before=$(suture_maps "$R_PID")
+	check_fails "apply sp.diff is refused" suture apply "$R_PID" \
+		"$WORK/sp.sut"
+	check_match "  ... naming the reference, the instruction and why" \
+		"cannot bind the reference to 'far_scratch' at \.text\.probe\+0x[0-9a-f]+, which is out of reach of its 32-bit field \(R_X86_64_PC32\): the instruction 'movq %rsp, .*\(%rip\)' cannot be rewritten to reach it: it uses the stack pointer" \
+		"$OUT"
+	check_ask "  ... and the process runs the old code" "$R_PORT" \
+		"probe hello" "old hello"
+	check_eq "  ... with no patch memory left" "$before" \
+		"$(suture_maps "$R_PID")"
+	check_status "$R_PID" "after the refusal"
+fi
+
+finish
