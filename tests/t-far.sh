@@ -22,7 +22,8 @@ begin far
 
 CONFIGS=${FAR:-"gcc:-O0:pie gcc:-O0:nopie gcc:-O2:pie gcc:-O2:nopie
 	clang:-O0:pie clang:-O0:nopie clang:-O2:pie clang:-O2:nopie"}
-DATA="new stderr=1 environ=1 optind=1 counter=1 table=1 hook=1 tail=1 fptr=1"
+DATA="new stderr=1 environ=1 optind=1 counter=1 table=1 hook=1 tail=1"
+DATA="$DATA store=1 fptr=1"
 ALL="$DATA ifunc=1 ifptr=1"
 # probe() checks that environ holds this
 export FAR_MARK=here

@@ -13,20 +13,26 @@ bool farref_candidate(const struct patch *p, size_t si,
 	       arch_far_candidate(r->type);
 }
 
-int farref_bind(const struct patch *p, size_t si, const struct patch_reloc *r,
-		unsigned char *code, uint64_t addr, uint64_t slot,
-		unsigned char *thunk, uint64_t thunk_addr, uint64_t *insn_off,
-		size_t *insn_len, struct error *err)
+/* The field of reference @ref for arch_far_rewrite. */
+static struct arch_far_field field_of(const struct farref *ref)
+{
+	if (!ref->r)
+		return (struct arch_far_field){.off = UINT64_MAX};
+	return (struct arch_far_field){ref->r->offset, ref->r->type,
+				       ref->r->addend, ref->slot};
+}
+
+int farref_bind(const struct patch *p, size_t si, const struct farref refs[2],
+		unsigned char *code, uint64_t addr, unsigned char *thunk,
+		uint64_t thunk_addr, size_t *n, struct error *err)
 {
 	const struct patch_section *s = &p->sections[si];
+	const struct patch_reloc *r = refs[0].r;
 	struct arch_far_ref f = {
 	    .code = code,
 	    .len = s->size,
 	    .addr = addr,
-	    .off = r->offset,
-	    .type = r->type,
-	    .addend = r->addend,
-	    .slot = slot,
+	    .field = {field_of(&refs[0]), field_of(&refs[1])},
 	    .thunk = thunk,
 	    .thunk_addr = thunk_addr,
 	};
@@ -40,7 +46,6 @@ int farref_bind(const struct patch *p, size_t si, const struct patch_reloc *r,
 				 "its 32-bit field (%s): %s",
 				 p->symbols[r->symbol].name, s->name, r->offset,
 				 arch_reloc_name(r->type), why.msg);
-	*insn_off = f.insn_off;
-	*insn_len = f.insn_len;
+	*n = f.nfields;
 	return 0;
 }

@@ -27,17 +27,25 @@
 bool farref_candidate(const struct patch *p, size_t si,
 		      const struct patch_reloc *r);
 
+/* A reference of section @si that farref_bind rewrites: its relocation
+ * and the run-time address of its symbol's slot. */
+struct farref {
+	const struct patch_reloc *r;
+	uint64_t slot;
+};
+
 /*
- * farref_bind - rewrite the instruction holding relocation @r of section
- * @si, whose field cannot hold its value, to reach the symbol through the
- * slot at run-time address @slot, with the thunk at @thunk (run-time
- * address @thunk_addr, ARCH_THUNK_MAX bytes) if it needs one.  @code is the
- * section's image at run-time address @addr.  *@insn_off and *@insn_len get
- * the rewritten instruction.  Fails naming the symbol, the place and why.
+ * farref_bind - rewrite the instruction holding reference @refs[0] of
+ * section @si, whose field cannot hold its value, to reach the symbol
+ * through its slot, with the thunk at @thunk (run-time address
+ * @thunk_addr, ARCH_THUNK_MAX bytes) if it needs one.  @refs[1], if its r
+ * is not NULL, is the next such reference: if the same instruction holds
+ * it, it is rewritten too.  @code is the section's image at run-time
+ * address @addr.  *@n gets how many of @refs it took.  Fails naming the
+ * symbol, the place and why.
  */
-int farref_bind(const struct patch *p, size_t si, const struct patch_reloc *r,
-		unsigned char *code, uint64_t addr, uint64_t slot,
-		unsigned char *thunk, uint64_t thunk_addr, uint64_t *insn_off,
-		size_t *insn_len, struct error *err);
+int farref_bind(const struct patch *p, size_t si, const struct farref refs[2],
+		unsigned char *code, uint64_t addr, unsigned char *thunk,
+		uint64_t thunk_addr, size_t *n, struct error *err);
 
 #endif

@@ -10,13 +10,10 @@
 #include "util/xalloc.h"
 
 /* A reference whose field its value did not fit, rewritten once the
- * section's other relocations are applied (farref.h), and then the
- * instruction it rewrote. */
+ * section's other relocations are applied (farref.h). */
 struct link_far {
 	const struct patch_reloc *r;
 	size_t thunk; /* its thunk's number (layout.h) */
-	uint64_t insn_off;
-	size_t insn_len;
 };
 
 uint64_t link_symbol_addr(const struct patch *p, const struct layout *l,
@@ -64,10 +61,25 @@ static uint64_t reloc_value(const struct patch *p, const struct layout *l,
 	}
 }
 
+static int far_cmp(const void *a, const void *b)
+{
+	const struct link_far *x = a, *y = b;
+
+	return x->r->offset < y->r->offset ? -1 : x->r->offset > y->r->offset;
+}
+
+/* Reference @far of @l's patch as farref_bind wants it (none if NULL). */
+static struct farref far_ref(const struct layout *l, const struct link_far *far)
+{
+	if (!far)
+		return (struct farref){NULL, 0};
+	return (struct farref){far->r, l->base + l->got_off[far->r->symbol]};
+}
+
 /*
- * Rewrite the @n references of section @si that did not fit.  Each
- * instruction is rewritten once: a second reference in the same one
- * cannot be rewritten too, and is refused.
+ * Rewrite the @n references of section @si that did not fit, in address
+ * order: one instruction may hold two (a displacement and an immediate),
+ * which farref_bind takes together.
  */
 static int rewrite_far(const struct patch *p, const struct layout *l, size_t si,
 		       unsigned char *image, struct link_far *far, size_t n,
@@ -75,26 +87,16 @@ static int rewrite_far(const struct patch *p, const struct layout *l, size_t si,
 {
 	uint64_t sec = l->sec_off[si];
 
-	for (size_t i = 0; i < n; i++) {
-		const struct patch_reloc *r = far[i].r;
+	qsort(far, n, sizeof(*far), far_cmp);
+	for (size_t i = 0, took; i < n; i += took) {
+		struct farref refs[2] = {
+		    far_ref(l, &far[i]),
+		    far_ref(l, i + 1 < n ? &far[i + 1] : NULL)};
 		uint64_t t = l->thunks_off + far[i].thunk * ARCH_THUNK_MAX;
 		int e;
 
-		for (size_t k = 0; k < i; k++)
-			if (r->offset - far[k].insn_off < far[k].insn_len)
-				return error_set(
-				    err, -ENOTSUP,
-				    "cannot bind the reference to '%s' at "
-				    "%s+%#" PRIx64 ": its instruction also "
-				    "refers to '%s', and both are out of "
-				    "reach",
-				    p->symbols[r->symbol].name,
-				    p->sections[si].name, r->offset,
-				    p->symbols[far[k].r->symbol].name);
-		if ((e = farref_bind(p, si, r, image + sec, l->base + sec,
-				     l->base + l->got_off[r->symbol], image + t,
-				     l->base + t, &far[i].insn_off,
-				     &far[i].insn_len, err)))
+		if ((e = farref_bind(p, si, refs, image + sec, l->base + sec,
+				     image + t, l->base + t, &took, err)))
 			return e;
 	}
 	return 0;
@@ -150,7 +152,7 @@ static int relocate_section(const struct patch *p, const struct layout *l,
 
 		e = relocate_one(p, l, resolved, si, r, image, err);
 		if (e == 1)
-			far[nfar++] = (struct link_far){r, thunk, 0, 0};
+			far[nfar++] = (struct link_far){r, thunk};
 	}
 	if (e >= 0)
 		e = rewrite_far(p, l, si, image, far, nfar, err);

@@ -106,29 +106,38 @@ bool arch_stub_read(const unsigned char *buf, uint64_t *target);
  * turn into a load from a slot when its value does not fit. */
 bool arch_far_candidate(uint32_t type);
 
+/* One relocated field of an instruction, to reach through a slot. */
+struct arch_far_field {
+	uint64_t off;  /* the field, from the code's start; UINT64_MAX: none */
+	uint32_t type; /* its relocation type */
+	int64_t addend;
+	uint64_t slot; /* run-time address of the slot holding its symbol */
+};
+
 struct arch_far_ref {
 	/* in */
 	unsigned char *code; /* the code holding the reference (a function) */
 	size_t len;	     /* its bytes */
 	uint64_t addr;	     /* its run-time address */
-	uint64_t off;	     /* the relocated field, from @code */
-	uint32_t type;	     /* its relocation type */
-	int64_t addend;
-	uint64_t slot;	      /* run-time address of the slot: symbol */
+	struct arch_far_field field[2]; /* the reference, and the next one
+					   out of reach, which may be in the
+					   same instruction */
 	unsigned char *thunk; /* ARCH_THUNK_MAX bytes for a thunk */
 	uint64_t thunk_addr;  /* their run-time address */
 	/* out */
+	size_t nfields;	   /* 1, or 2 if field[1] was in the instruction */
 	size_t thunk_len;  /* bytes of the thunk used, 0 if none */
 	uint64_t insn_off; /* the rewritten instruction, from @code */
 	size_t insn_len;
 };
 
 /*
- * arch_far_rewrite - rewrite the instruction holding @f's field so that it
- * refers to the symbol (plus the addend, as the relocation meant) through
- * the slot, whatever the distance: in @f->code, and in @f->thunk if it needs
- * one.  Relocations of the instruction's other fields must be applied
- * before (the thunk copies its bytes).  -ENOTSUP, with a message naming the
+ * arch_far_rewrite - rewrite the instruction holding @f's first field (and
+ * its second, if the instruction holds it too) so that it refers to the
+ * symbol (plus the addend, as the relocation meant) through the slot,
+ * whatever the distance: in @f->code, and in @f->thunk if it needs one.
+ * Relocations of the instruction's other fields must be applied before
+ * (the thunk copies its bytes).  -ENOTSUP, with a message naming the
  * instruction and why, for a form that cannot be rewritten with the same
  * meaning (one that uses the stack pointer, a vector-extension encoding).
  */
