@@ -228,9 +228,14 @@ static int link_all(struct apply_ctx *c, struct error *err)
 	c->rec.size = c->lay.size;
 	memcpy(c->rec.parts, c->lay.parts, sizeof(c->rec.parts));
 	c->rec.unwind = c->lay.unwind;
-	for (size_t i = 0; i < c->p->nfuncs; i++)
-		c->rec.funcs[i].new_addr = link_symbol_addr(
-		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
+	for (size_t i = 0; i < c->p->nfuncs; i++) {
+		uint32_t sym = c->p->funcs[i].new_symbol;
+
+		c->rec.funcs[i].new_addr =
+		    link_symbol_addr(c->p, &c->lay, c->addrs, sym);
+		/* its far-reference thunks are part of it (layout.h) */
+		c->rec.funcs[i].new_size = layout_code_size(c->p, &c->lay, sym);
+	}
 	build_gates(c);
 	if ((r = hooks_place(c->p, &c->lay, c->addrs, &c->rec, c->image,
 			     c->rec.nfuncs + 2 * c->rec.nswitches, err)))

@@ -8,8 +8,9 @@
 bool farref_candidate(const struct patch *p, size_t si,
 		      const struct patch_reloc *r)
 {
+	/* The target's own symbols are within reach by construction. */
 	return (p->sections[si].flags & PSEC_EXEC) &&
-	       p->symbols[r->symbol].kind != PSYM_LOCAL &&
+	       p->symbols[r->symbol].kind == PSYM_EXTERN &&
 	       arch_far_candidate(r->type);
 }
 

@@ -22,8 +22,8 @@
 #include "util/error.h"
 
 /* farref_candidate - whether relocation @r of section @si of @p may need a
- * slot and a thunk: a 32-bit data reference from code to a symbol outside
- * the patch. */
+ * slot and a thunk: a 32-bit data reference from code to a symbol of
+ * another module (PSYM_EXTERN). */
 bool farref_candidate(const struct patch *p, size_t si,
 		      const struct patch_reloc *r);
 

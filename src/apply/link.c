@@ -13,7 +13,7 @@
  * section's other relocations are applied (farref.h). */
 struct link_far {
 	const struct patch_reloc *r;
-	size_t thunk; /* its thunk's number (layout.h) */
+	size_t thunk; /* its thunk's number in the section (layout.h) */
 };
 
 uint64_t link_symbol_addr(const struct patch *p, const struct layout *l,
@@ -92,7 +92,7 @@ static int rewrite_far(const struct patch *p, const struct layout *l, size_t si,
 		struct farref refs[2] = {
 		    far_ref(l, &far[i]),
 		    far_ref(l, i + 1 < n ? &far[i + 1] : NULL)};
-		uint64_t t = l->thunks_off + far[i].thunk * ARCH_THUNK_MAX;
+		uint64_t t = l->thunk_off[si] + far[i].thunk * ARCH_THUNK_MAX;
 		int e;
 
 		if ((e = farref_bind(p, si, refs, image + sec, l->base + sec,
@@ -134,21 +134,19 @@ static int relocate_one(const struct patch *p, const struct layout *l,
 	return 0;
 }
 
-/* Apply the relocations of section @si; *@nth counts the references that
- * have a thunk (farref_candidate), in order. */
+/* Apply the relocations of section @si. */
 static int relocate_section(const struct patch *p, const struct layout *l,
 			    const uint64_t *resolved, size_t si,
-			    unsigned char *image, size_t *nth,
-			    struct error *err)
+			    unsigned char *image, struct error *err)
 {
 	const struct patch_section *s = &p->sections[si];
 	struct link_far *far = xcalloc(s->nrelocs + 1, sizeof(*far));
-	size_t nfar = 0;
+	size_t nfar = 0, nth = 0;
 	int e = 0;
 
 	for (size_t j = 0; j < s->nrelocs && e >= 0; j++) {
 		const struct patch_reloc *r = &s->relocs[j];
-		size_t thunk = farref_candidate(p, si, r) ? (*nth)++ : 0;
+		size_t thunk = farref_candidate(p, si, r) ? nth++ : 0;
 
 		e = relocate_one(p, l, resolved, si, r, image, err);
 		if (e == 1)
@@ -164,7 +162,6 @@ int link_image(const struct patch *p, const struct layout *l,
 	       const uint64_t *resolved, unsigned char *image,
 	       struct error *err)
 {
-	size_t nth = 0;
 	int r;
 
 	memset(image, 0, l->size);
@@ -174,7 +171,7 @@ int link_image(const struct patch *p, const struct layout *l,
 			       p->sections[i].size);
 	fill_indirections(p, l, resolved, image);
 	for (size_t i = 0; i < p->nsections; i++)
-		if ((r = relocate_section(p, l, resolved, i, image, &nth, err)))
+		if ((r = relocate_section(p, l, resolved, i, image, err)))
 			return r;
 	return 0;
 }

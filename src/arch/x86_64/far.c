@@ -13,6 +13,8 @@
  *                           the linker's GOTPCRELX relaxation;
  *   mov $sym,%r         ->  jmp T   T: mov slot(%rip),%r64
  *                                      [lea off(%r64),%r64]; jmp back
+ *   call/jmp sym        ->  call/jmp T   T: jmp *slot(%rip)
+ *                           (a branch whose field is a plain PC32);
  *   call/jmp *sym(...)  ->  call/jmp T   T: mov slot(%rip),%r11
  *                                            jmp *off(%r11...)
  *                           %r11 is free at a call and a tail call: the ABI
@@ -270,6 +272,21 @@ static int via_r11(csh h, struct arch_far_ref *f, const struct far_insn *fi,
 	return write_site(f, ((m >> 3) & 7) == 2 ? 0xe8 : 0xe9);
 }
 
+/* call/jmp sym with a plain pc-relative field (old assemblers' PC32):
+ * to a thunk that jumps through the slot, the same length. */
+static bool branch_far(struct arch_far_ref *f, const struct far_insn *fi,
+		       struct far_out *o)
+{
+	unsigned char op = fi->in->bytes[fi->op];
+
+	if ((op != 0xe8 && op != 0xe9) || fi->op != 0 || fi->imm_f != 0 ||
+	    fi->in->size != 5)
+		return false;
+	far_emit_jmp_slot(o, f->field[0].slot);
+	f->thunk_len = o->n;
+	return !write_site(f, op);
+}
+
 /* mov $sym,%r32 / movq $sym,%r64: load the slot into the register. */
 static bool load_imm(struct arch_far_ref *f, const struct far_insn *fi,
 		     struct far_out *o)
@@ -384,6 +401,8 @@ static int rewrite(csh h, struct arch_far_ref *f, const cs_insn *in,
 		return 0;
 	if (fi.imm_f < 0 && indirect_branch(&fi))
 		return via_r11(h, f, &fi, &o, err);
+	if (branch_far(f, &fi, &o))
+		return 0;
 	if (load_imm(f, &fi, &o))
 		return write_site(f, 0xe9);
 	return via_borrowed(h, f, &fi, &o, err);

@@ -53,6 +53,9 @@ void far_emit_load(struct far_out *o, unsigned reg, uint64_t slot, int64_t off);
 /* jmp target (rel32) */
 void far_emit_jmp(struct far_out *o, uint64_t target);
 
+/* jmp *slot(%rip) */
+void far_emit_jmp_slot(struct far_out *o, uint64_t slot);
+
 /*
  * far_emit_insn - @fi's instruction, moved to the thunk and changed:
  * with @base >= 0 its memory operand is based on that register at

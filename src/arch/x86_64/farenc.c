@@ -69,6 +69,14 @@ void far_emit_jmp(struct far_out *o, uint64_t target)
 	emit_rel32(o, target);
 }
 
+void far_emit_jmp_slot(struct far_out *o, uint64_t slot)
+{
+	static const unsigned char jmp_ind[2] = {0xff, 0x25};
+
+	far_emit(o, jmp_ind, sizeof(jmp_ind));
+	emit_rel32(o, slot);
+}
+
 bool far_imm_form(const struct far_insn *fi)
 {
 	const unsigned char *b = fi->in->bytes;
