@@ -15,7 +15,11 @@
 # and -O2, PIE and not, probe() in the program (app) and in a shared
 # library (libprobe.so, in appso).  Then an instruction that cannot be
 # rewritten (it stores %rsp itself, sp.diff) is refused, naming it, and
-# the process is left as it was.
+# the process is left as it was.  Last, thunks count as their function's
+# code: a thread spins calling spin_step(), which spin-far.diff makes read
+# libfar.so's data through two thunks; twenty times, spin-b.diff (built
+# --on it) is applied, its post-apply hook noting the old version's count
+# in the stop, and the old version must never count again afterwards.
 # FAR="gcc:-O2:nopie" tests/run far   runs a subset.
 . "$(dirname "$0")/lib.sh"
 begin far
@@ -108,5 +112,31 @@ if build_tree "$SRC" "${ARGS[@]}" &&
 		"$(suture_maps "$R_PID")"
 	check_status "$R_PID" "after the refusal"
 fi
+
+section "a thread inside a thunk is inside its function"
+SRC=$WORK/spin
+make_tree far "$SRC"
+if build_tree "$SRC" "${ARGS[@]}" &&
+	build_patch "$WORK/spin-far.sut" "$SRC" "$TARGETS/far/spin-far.diff" \
+		app "${ARGS[@]}" &&
+	BUILD_OPTS=(--on "$WORK/spin-far.sut") &&
+	build_patch "$WORK/spin-b.sut" "$SRC" "$TARGETS/far/spin-b.diff" \
+		app "${ARGS[@]}" && start_target P "$SRC/app"; then
+	BUILD_OPTS=()
+	ask "$P_PORT" spin >/dev/null	# starts the spinning thread
+	check "apply spin-far.sut" suture apply "$P_PID" "$WORK/spin-far.sut"
+	applied=0 late=""
+	for ((i = 0; i < 20; i++)); do
+		suture apply "$P_PID" "$WORK/spin-b.sut" >/dev/null 2>&1 &&
+			applied=$((applied + 1))
+		read -r a b mark <<<"$(ask "$P_PORT" spin)"
+		[ "$a" = "$mark" ] || late="$late $((a - mark))"
+		suture revert "$P_PID" spin-b >/dev/null 2>&1
+	done
+	check_eq "spin-b.sut applied and reverted 20 times" 20 "$applied"
+	check_eq "  ... the old spin_step never ran after a switch" "" "$late"
+	check_alive "  ... the process runs on" "$P_PID" "$P_PORT"
+fi
+BUILD_OPTS=()
 
 finish
