@@ -20,6 +20,8 @@
 # libfar.so's data through two thunks; twenty times, spin-b.diff (built
 # --on it) is applied, its post-apply hook noting the old version's count
 # in the stop, and the old version must never count again afterwards.
+# And a jump whose field is a plain PC32 (pc32.diff, as older assemblers
+# wrote calls) reaches libfar.so through a thunk.
 # FAR="gcc:-O2:nopie" tests/run far   runs a subset.
 . "$(dirname "$0")/lib.sh"
 begin far
@@ -138,5 +140,21 @@ if build_tree "$SRC" "${ARGS[@]}" &&
 	check_alive "  ... the process runs on" "$P_PID" "$P_PORT"
 fi
 BUILD_OPTS=()
+
+section "a jump whose field is a plain PC32"
+ARGS=(CC=gcc "CFLAGS=-O2 -g -fno-pie" LDFLAGS=-no-pie)
+SRC=$WORK/pc32
+make_tree far "$SRC"
+# (only the program: a shared library cannot link such a jump)
+if build_tree "$SRC" app "${ARGS[@]}" &&
+	build_patch "$WORK/pc32.sut" "$SRC" "$TARGETS/far/pc32.diff" app \
+		app "${ARGS[@]}" && start_target Q "$SRC/app"; then
+	check "apply pc32.sut" suture apply "$Q_PID" "$WORK/pc32.sut"
+	check_ask "  ... the jump reaches libfar.so's far_twice" "$Q_PORT" \
+		"probe hello" "pc32 42"
+	check "revert pc32.sut" suture revert "$Q_PID"
+	check_ask "  ... the old probe again" "$Q_PORT" "probe hello" \
+		"old hello"
+fi
 
 finish

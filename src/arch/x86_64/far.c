@@ -26,7 +26,9 @@
  *                                      lea 128(%rsp),%rsp; jmp back
  *                           where INSN' is the instruction with its memory
  *                           operand based on %s, a register it does not
- *                           use, or its immediate replaced by %s (farenc.c);
+ *                           use (plus its own base register, if it has one:
+ *                           `movzbl tab(%rax),%eax`), or its immediate
+ *                           replaced by %s (farenc.c);
  *                           an instruction with both out of reach
  *                           (`movq $fn,hook(%rip)` without PIC) borrows
  *                           two registers.  None of the added instructions
@@ -175,6 +177,20 @@ static int parse_prefixes(const cs_insn *in, struct far_insn *fi,
 	return 0;
 }
 
+/* The base register (0-15) of @fi's memory operand with a 32-bit
+ * displacement, or -1 if it has none (`tab(,%rax,4)`). */
+static int base_reg(const struct far_insn *fi)
+{
+	const unsigned char *b = fi->in->bytes;
+	unsigned char m = b[fi->modrm];
+	bool rexb = fi->rex != FAR_NONE && (b[fi->rex] & REX_B);
+	unsigned reg = (m & 7) == 4 ? b[fi->modrm + 1] & 7 : m & 7;
+
+	if ((m & 7) == 4 && (m >> 6) == 0 && reg == 5)
+		return -1; /* SIB without a base */
+	return (int)(reg | (rexb ? 8 : 0));
+}
+
 /* The operands of @in: where its displacement and immediate are, which
  * of @f's fields they are, and what each wants. */
 static int parse(const cs_insn *in, const struct arch_far_ref *f,
@@ -200,10 +216,7 @@ static int parse(const cs_insn *in, const struct arch_far_ref *f,
 	fi->imm_f = fi->imm_at != FAR_NONE ? field_at(f, in, fi->imm_at) : -1;
 	if (fi->disp_f != 0 && fi->imm_f != 0)
 		return refuse(in, "the reference is in no operand", err);
-	if (fi->disp_f >= 0 && !fi->rip &&
-	    ((b[fi->modrm] & 0xc7) != 0x04 || (b[fi->modrm + 1] & 7) != 5))
-		return refuse(in, "its memory operand has a base register",
-			      err);
+	fi->based = fi->disp_f >= 0 && !fi->rip ? base_reg(fi) : -1;
 	if (fi->disp_f >= 0) /* rip-relative: from the field's end */
 		fi->disp_off =
 		    f->field[fi->disp_f].addend +
@@ -262,10 +275,14 @@ static int via_r11(csh h, struct arch_far_ref *f, const struct far_insn *fi,
 
 	if (uses(h, fi->in, r11_names, 4))
 		return refuse(fi->in, "it indexes with %r11", err);
+	if (fi->based == 4) /* %rsp cannot be the index of the lea */
+		return refuse(fi->in, "its operand is based on %rsp", err);
 	/* the thunk jumps: ff /4 */
 	copy.bytes[fi->modrm] = (unsigned char)((m & 0xc7) | (4 << 3));
 	jmp.in = &copy;
 	far_emit_load(o, REG_R11, f->field[fi->disp_f].slot, 0);
+	if (fi->based >= 0)
+		far_emit_add(o, REG_R11, (unsigned)fi->based);
 	if (far_emit_insn(&jmp, REG_R11, -1, 0, o))
 		return -ERANGE;
 	f->thunk_len = o->n;
@@ -343,6 +360,8 @@ static int borrow(struct arch_far_ref *f, const struct far_insn *fi,
 		far_emit(o, &(unsigned char){0x50 + regs[i]}, 1);
 	if (base >= 0)
 		far_emit_load(o, (unsigned)base, f->field[fi->disp_f].slot, 0);
+	if (base >= 0 && fi->based >= 0)
+		far_emit_add(o, (unsigned)base, (unsigned)fi->based);
 	if (ireg >= 0)
 		far_emit_load(o, (unsigned)ireg, f->field[fi->imm_f].slot,
 			      fi->imm_off);

@@ -28,6 +28,7 @@ struct far_insn {
 	size_t end;	  /* end of the memory operand: where an immediate
 			     of any size starts, or the size */
 	bool rip;	  /* the memory operand is rip-relative */
+	int based;	  /* its base register (0-15), or -1: none or rip */
 	int disp_f;	  /* the field (0, 1) that is the displacement, or -1 */
 	int imm_f;	  /* the field that is the immediate, or -1 */
 	int64_t disp_off; /* the operand is at the displacement's symbol +
@@ -50,6 +51,9 @@ void far_emit(struct far_out *o, const void *bytes, size_t n);
  * symbol's address plus @off in register @reg (0-15).  No flag changes. */
 void far_emit_load(struct far_out *o, unsigned reg, uint64_t slot, int64_t off);
 
+/* lea (%reg,%base,1),%reg: register @base added, no flag changes. */
+void far_emit_add(struct far_out *o, unsigned reg, unsigned base);
+
 /* jmp target (rel32) */
 void far_emit_jmp(struct far_out *o, uint64_t target);
 
@@ -59,7 +63,8 @@ void far_emit_jmp_slot(struct far_out *o, uint64_t slot);
 /*
  * far_emit_insn - @fi's instruction, moved to the thunk and changed:
  * with @base >= 0 its memory operand is based on that register at
- * fi->disp_off (instead of rip-relative or absolute); with @ireg >= 0 its
+ * fi->disp_off, its index kept (instead of rip-relative, absolute, or based
+ * on fi->based, which the caller added to @base); with @ireg >= 0 its
  * 32-bit immediate is that register (the register form of the same
  * operation, see far_imm_form).  A memory operand kept that is based on
  * %rsp is corrected by @stack, the bytes the thunk moved %rsp down; one

@@ -61,6 +61,16 @@ void far_emit_load(struct far_out *o, unsigned reg, uint64_t slot, int64_t off)
 	far_put32(o->b + o->n - 4, off);
 }
 
+void far_emit_add(struct far_out *o, unsigned reg, unsigned base)
+{
+	unsigned char lea[4] = {0x48 | (reg >= 8 ? REX_R | REX_B : 0) |
+				    (base >= 8 ? REX_X : 0),
+				0x8d, (unsigned char)((reg & 7) << 3 | 4),
+				(unsigned char)((base & 7) << 3 | (reg & 7))};
+
+	far_emit(o, lea, sizeof(lea));
+}
+
 void far_emit_jmp(struct far_out *o, uint64_t target)
 {
 	const unsigned char op = 0xe9;
@@ -129,14 +139,15 @@ static void keep_operand(const struct far_insn *fi, int64_t stack,
 	*n += 4;
 }
 
-/* The memory operand based on register @base at fi->disp_off. */
+/* The memory operand based on register @base at fi->disp_off, its SIB
+ * index kept. */
 static void new_operand(const struct far_insn *fi, unsigned base,
 			unsigned char *out, size_t *n)
 {
 	const unsigned char *b = fi->in->bytes;
 	unsigned char *m = out + *n - 1;
 
-	if (fi->rip) {
+	if ((*m & 7) != 4) { /* no SIB: rip-relative or a base register */
 		*m = (unsigned char)(MODRM_MEM | (*m & 0x38) | (base & 7));
 	} else {
 		*m = (unsigned char)(MODRM_MEM | (*m & 0x38) | 4);

@@ -12,6 +12,7 @@
 
 extern int far_counter;		 /* starts at 0 */
 extern int far_table[8];	 /* far_table[i] == 10 * i */
+extern char far_name[];		 /* "libfar" */
 extern int (*far_hook)(int);	 /* triples its argument */
 extern long far_scratch;	 /* for sp.diff, which refuses to apply */
 int far_twice(int n);		 /* 2 * n */

@@ -7,6 +7,7 @@ extern char **environ;
 
 int far_counter;
 long far_scratch;
+char far_name[] = "libfar";
 int far_table[8] = {0, 10, 20, 30, 40, 50, 60, 70};
 
 static int far_triple(int n)
