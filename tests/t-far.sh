@@ -15,7 +15,8 @@
 # and -O2, PIE and not, probe() in the program (app) and in a shared
 # library (libprobe.so, in appso).  Then an instruction that cannot be
 # rewritten (it stores %rsp itself, sp.diff) is refused, naming it, and
-# the process is left as it was.  Last, thunks count as their function's
+# the process is left as it was; suture build warned of it, and of nothing
+# for the other diffs.  Last, thunks count as their function's
 # code: a thread spins calling spin_step(), which spin-far.diff makes read
 # libfar.so's data through two thunks; twenty times, spin-b.diff (built
 # --on it) is applied, its post-apply hook noting the old version's count
@@ -41,6 +42,8 @@ cycle() {
 	local tag=$1 src=$2 bin=$3 prog=$4 diff=$5 new=$6 pid port name
 	build_patch "$WORK/$tag.sut" "$src" "$TARGETS/far/$diff" "$bin" \
 		"${ARGS[@]}" || return
+	check_nomatch "$tag: suture build foresees no refusal" \
+		"cannot be made to go through a slot" "$OUT"
 	start_target F "$src/$prog" || return
 	pid=$F_PID port=$F_PORT
 	check_ask "$tag: before, the old probe" "$port" "probe hello" \
@@ -99,14 +102,17 @@ section "refused: an instruction a thunk cannot move"
 ARGS=(CC=gcc "CFLAGS=-O2 -g -fPIE" LDFLAGS=-pie)
 SRC=$WORK/refuse
 make_tree far "$SRC"
+WHY="the reference to 'far_scratch' at \.text\.probe\+0x[0-9a-f]+ \(R_X86_64_PC32\) cannot be made to go through a slot: the instruction 'movq %rsp, .*\(%rip\)' cannot be rewritten to reach it: it uses the stack pointer"
 if build_tree "$SRC" "${ARGS[@]}" &&
 	build_patch "$WORK/sp.sut" "$SRC" "$TARGETS/far/sp.diff" app \
 		"${ARGS[@]}" && start_target R "$SRC/app"; then
+	check_match "suture build warns, naming the instruction and why" \
+		"warning: $WHY; apply will refuse the patch" "$OUT"
 	before=$(suture_maps "$R_PID")
 	check_fails "apply sp.diff is refused" suture apply "$R_PID" \
 		"$WORK/sp.sut"
 	check_match "  ... naming the reference, the instruction and why" \
-		"cannot bind the reference to 'far_scratch' at \.text\.probe\+0x[0-9a-f]+, which is out of reach of its 32-bit field \(R_X86_64_PC32\): the instruction 'movq %rsp, .*\(%rip\)' cannot be rewritten to reach it: it uses the stack pointer" \
+		"cannot bind a reference that its 32-bit field does not reach: $WHY" \
 		"$OUT"
 	check_ask "  ... and the process runs the old code" "$R_PORT" \
 		"probe hello" "old hello"

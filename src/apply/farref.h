@@ -7,9 +7,12 @@
  * on the linker to copy the variable into the executable.  The patch has
  * no such copy and the library is usually more than 2 GiB away from the
  * patch, which lies next to the executable.  Such a reference gets its
- * symbol's slot (a GOT entry of the patch, layout.h) and a thunk; when its
- * field does not fit at link time, the instruction is rewritten to go
- * through the slot (arch_far_rewrite), else it is bound directly.
+ * symbol's slot (a GOT entry of the patch) and a thunk right after its
+ * function (layout.h); when its field does not fit at link time, the
+ * instruction is rewritten to go through the slot (arch_far_rewrite), else
+ * it is bound directly.  `suture build` tries the same rewrites on the
+ * patch it made (src/build/farcheck.c), to warn about forms apply would
+ * refuse.
  */
 #ifndef SUTURE_APPLY_FARREF_H
 #define SUTURE_APPLY_FARREF_H
@@ -27,25 +30,27 @@
 bool farref_candidate(const struct patch *p, size_t si,
 		      const struct patch_reloc *r);
 
-/* A reference of section @si that farref_bind rewrites: its relocation
- * and the run-time address of its symbol's slot. */
+/* A reference to rewrite: its relocation, the run-time address of its
+ * symbol's slot, and its thunk's number among its section's candidates. */
 struct farref {
 	const struct patch_reloc *r;
 	uint64_t slot;
+	size_t thunk;
 };
 
 /*
- * farref_bind - rewrite the instruction holding reference @refs[0] of
- * section @si, whose field cannot hold its value, to reach the symbol
- * through its slot, with the thunk at @thunk (run-time address
- * @thunk_addr, ARCH_THUNK_MAX bytes) if it needs one.  @refs[1], if its r
- * is not NULL, is the next such reference: if the same instruction holds
- * it, it is rewritten too.  @code is the section's image at run-time
- * address @addr.  *@n gets how many of @refs it took.  Fails naming the
- * symbol, the place and why.
+ * farref_rewrite - rewrite the @n references @refs of section @si of @p,
+ * whose fields cannot hold their values, in address order (@refs gets
+ * sorted): one instruction may hold two, which are rewritten together.
+ * @code is the section's image at run-time address @addr, its other
+ * relocations applied; thunk k is at @thunks + k * ARCH_THUNK_MAX, at
+ * run-time address @thunks_addr + k * ARCH_THUNK_MAX.  Fails naming the
+ * symbol, the place, the instruction and why (not that the reference is
+ * out of reach: the caller knows whether it is).
  */
-int farref_bind(const struct patch *p, size_t si, const struct farref refs[2],
-		unsigned char *code, uint64_t addr, unsigned char *thunk,
-		uint64_t thunk_addr, size_t *n, struct error *err);
+int farref_rewrite(const struct patch *p, size_t si, struct farref *refs,
+		   size_t n, unsigned char *code, uint64_t addr,
+		   unsigned char *thunks, uint64_t thunks_addr,
+		   struct error *err);
 
 #endif

@@ -9,13 +9,6 @@
 #include "arch/arch.h"
 #include "util/xalloc.h"
 
-/* A reference whose field its value did not fit, rewritten once the
- * section's other relocations are applied (farref.h). */
-struct link_far {
-	const struct patch_reloc *r;
-	size_t thunk; /* its thunk's number in the section (layout.h) */
-};
-
 uint64_t link_symbol_addr(const struct patch *p, const struct layout *l,
 			  const uint64_t *resolved, uint32_t i)
 {
@@ -61,49 +54,8 @@ static uint64_t reloc_value(const struct patch *p, const struct layout *l,
 	}
 }
 
-static int far_cmp(const void *a, const void *b)
-{
-	const struct link_far *x = a, *y = b;
-
-	return x->r->offset < y->r->offset ? -1 : x->r->offset > y->r->offset;
-}
-
-/* Reference @far of @l's patch as farref_bind wants it (none if NULL). */
-static struct farref far_ref(const struct layout *l, const struct link_far *far)
-{
-	if (!far)
-		return (struct farref){NULL, 0};
-	return (struct farref){far->r, l->base + l->got_off[far->r->symbol]};
-}
-
-/*
- * Rewrite the @n references of section @si that did not fit, in address
- * order: one instruction may hold two (a displacement and an immediate),
- * which farref_bind takes together.
- */
-static int rewrite_far(const struct patch *p, const struct layout *l, size_t si,
-		       unsigned char *image, struct link_far *far, size_t n,
-		       struct error *err)
-{
-	uint64_t sec = l->sec_off[si];
-
-	qsort(far, n, sizeof(*far), far_cmp);
-	for (size_t i = 0, took; i < n; i += took) {
-		struct farref refs[2] = {
-		    far_ref(l, &far[i]),
-		    far_ref(l, i + 1 < n ? &far[i + 1] : NULL)};
-		uint64_t t = l->thunk_off[si] + far[i].thunk * ARCH_THUNK_MAX;
-		int e;
-
-		if ((e = farref_bind(p, si, refs, image + sec, l->base + sec,
-				     image + t, l->base + t, &took, err)))
-			return e;
-	}
-	return 0;
-}
-
 /* Apply relocation @r of section @si: 0 if done, 1 if its value does not
- * fit a field farref_bind() can rewrite (left for rewrite_far). */
+ * fit a field farref_rewrite() can rewrite (left for it). */
 static int relocate_one(const struct patch *p, const struct layout *l,
 			const uint64_t *resolved, size_t si,
 			const struct patch_reloc *r, unsigned char *image,
@@ -134,13 +86,15 @@ static int relocate_one(const struct patch *p, const struct layout *l,
 	return 0;
 }
 
-/* Apply the relocations of section @si. */
+/* Apply the relocations of section @si; those whose fields their values
+ * do not fit are rewritten after the others (farref.h). */
 static int relocate_section(const struct patch *p, const struct layout *l,
 			    const uint64_t *resolved, size_t si,
 			    unsigned char *image, struct error *err)
 {
 	const struct patch_section *s = &p->sections[si];
-	struct link_far *far = xcalloc(s->nrelocs + 1, sizeof(*far));
+	struct farref *far = xcalloc(s->nrelocs + 1, sizeof(*far));
+	struct error why = {""};
 	size_t nfar = 0, nth = 0;
 	int e = 0;
 
@@ -150,10 +104,18 @@ static int relocate_section(const struct patch *p, const struct layout *l,
 
 		e = relocate_one(p, l, resolved, si, r, image, err);
 		if (e == 1)
-			far[nfar++] = (struct link_far){r, thunk};
+			far[nfar++] = (struct farref){
+			    r, l->base + l->got_off[r->symbol], thunk};
 	}
-	if (e >= 0)
-		e = rewrite_far(p, l, si, image, far, nfar, err);
+	if (e >= 0 && nfar &&
+	    (e = farref_rewrite(p, si, far, nfar, image + l->sec_off[si],
+				l->base + l->sec_off[si],
+				image + l->thunk_off[si],
+				l->base + l->thunk_off[si], &why)))
+		error_set(err, e,
+			  "cannot bind a reference that its 32-bit field does "
+			  "not reach: %s",
+			  why.msg);
 	free(far);
 	return e;
 }
