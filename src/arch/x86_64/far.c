@@ -398,11 +398,10 @@ static int via_borrowed(csh h, struct arch_far_ref *f,
 	return borrow(f, fi, regs, n, o);
 }
 
-/* Rewrite the decoded instruction @in. */
-static int rewrite(csh h, struct arch_far_ref *f, const cs_insn *in,
-		   struct error *err)
+/* Rewrite the decoded instruction @in, its thunk written into @o. */
+static int rewrite_insn(csh h, struct arch_far_ref *f, const cs_insn *in,
+			struct far_out *o, struct error *err)
 {
-	struct far_out o = {f->thunk, 0, f->thunk_addr};
 	struct far_insn fi;
 	int r;
 
@@ -419,12 +418,34 @@ static int rewrite(csh h, struct arch_far_ref *f, const cs_insn *in,
 	if (fi.imm_f < 0 && lea_in_place(f, &fi))
 		return 0;
 	if (fi.imm_f < 0 && indirect_branch(&fi))
-		return via_r11(h, f, &fi, &o, err);
-	if (branch_far(f, &fi, &o))
+		return via_r11(h, f, &fi, o, err);
+	if (branch_far(f, &fi, o))
 		return 0;
-	if (load_imm(f, &fi, &o))
+	if (load_imm(f, &fi, o))
 		return write_site(f, 0xe9);
-	return via_borrowed(h, f, &fi, &o, err);
+	return via_borrowed(h, f, &fi, o, err);
+}
+
+/*
+ * Rewrite @in with its thunk made in a buffer larger than any thunk can be
+ * (the longest, two borrowed registers around a 15-byte instruction, is
+ * 62 bytes), then copied if it fits ARCH_THUNK_MAX.
+ */
+static int rewrite(csh h, struct arch_far_ref *f, const cs_insn *in,
+		   struct error *err)
+{
+	unsigned char buf[2 * ARCH_THUNK_MAX];
+	struct far_out o = {buf, 0, f->thunk_addr};
+	int r = rewrite_insn(h, f, in, &o, err);
+
+	if (r)
+		return r == -ERANGE
+			   ? refuse(in, "its thunk is out of reach", err)
+			   : r;
+	if (f->thunk_len > ARCH_THUNK_MAX)
+		return refuse(in, "its thunk would be too long", err);
+	memcpy(f->thunk, buf, f->thunk_len);
+	return 0;
 }
 
 bool arch_far_candidate(uint32_t type)
