@@ -17,7 +17,10 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 DEPS     := libdw libelf capstone jansson zlib nettle
 SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
 	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
-SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null)
+# libthread_db (glibc's, for thread-local storage: src/apply/tls.c) calls
+# back the ps_* functions of src/apply/procsvc.c, which must be exported.
+SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lthread_db \
+	-Wl,--export-dynamic-symbol=ps_*
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
 OBJS := $(SRCS:src/%.c=build/obj/%.o)

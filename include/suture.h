@@ -25,6 +25,19 @@
  * the hook timeout (suture apply --hook-timeout, default 2 s), or that
  * crashes, is abandoned and the apply or revert undone; what it changed
  * until then stays changed.
+ *
+ * Exactly once holds whatever instant suture is killed, and so does this:
+ *   - pre-apply hooks that ran (all returned 0) are always followed by the
+ *     patch going live and the post-apply hooks; if suture dies in
+ *     between, the next suture command on the process finishes the apply
+ *     rather than undo it.  Pre-revert hooks likewise commit the revert.
+ *   - post hooks run only once the patch is live (post-apply) or switched
+ *     off (post-revert).
+ *   - only a failure suture reports (a veto, a hook that hangs or
+ *     crashes) undoes an apply or revert whose pre hooks ran; the next
+ *     attempt then runs them again.
+ *   - if suture dies while a hook runs, the hook completes, with the other
+ *     threads running again meanwhile.
  */
 #ifndef SUTURE_H
 #define SUTURE_H

@@ -9,7 +9,8 @@
 #               initial values and keep counting between calls
 #   fork        the child of a patched process has the patch; parent and
 #               child are reverted independently
-#   tls         a diff that uses a thread-local variable: build refuses it
+#   tls         a diff that adds a thread-local variable: build refuses it,
+#               saying why (t-tls: existing ones may be used)
 #   ld.so       the program was started as `ld-linux-x86-64.so.2 ./calc`
 #   static      a statically linked program (IFUNCs inside the binary)
 #   signals     real-time signals arriving during apply/revert are not lost
@@ -100,11 +101,13 @@ check_status "$child" "the child, after its revert"
 stop_target "$child"
 stop_target "$F_PID"
 
-section "tls: thread-local storage is refused"
+section "tls: a new thread-local variable is refused"
 check_fails "suture build tls.diff is refused" \
 	suture build --src "$SRC" --patch "$TARGETS/calc/tls.diff" \
 	--binary calc -o "$WORK/tls.sut" -- make "${MAKEARGS[@]}"
-check_match "  ... naming thread-local storage" "thread-local" "$OUT"
+check_match "  ... naming the new variable and why it cannot be added" \
+	"adds thread-local variable mine.* \(calc.o\): a live patch cannot add thread-local storage" \
+	"$OUT"
 check_eq "  ... and writes no patch" no \
 	"$([ -e "$WORK/tls.sut" ] && echo yes || echo no)"
 

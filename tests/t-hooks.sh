@@ -67,7 +67,7 @@ check_eq "  ... the old code runs (take -1 adds stock)" 8 \
 check_fails "apply crash.sut (its pre-apply hook writes to address 0)" \
 	suture apply "$pid" "$WORK/crash.sut"
 check_match "  ... naming the hook and the signal" \
-	"pre_apply hook crash of patch 'crash' crashed \(Segmentation fault\)" \
+	"pre_apply hooks of patch 'crash' \(crash\) crashed \(Segmentation fault\)" \
 	"$OUT"
 check_alive "  ... the process lives" "$pid" "$port"
 check_eq "  ... nothing applied" "" "$(status_names "$pid")"

@@ -8,7 +8,8 @@
  *                    patches, find a cave for the system call stub
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
- *   plan             resolve symbols, lay out and place the region, link it
+ *   plan             resolve symbols, lay out and place the region, find
+ *                    the module's thread-local storage (tls.h), link it
  *   prepare_stop     load the unwinder, list the code no thread may be in
  *   -- take the lock (session.h), read the state again --
  *   stage            map the region with one thread stopped (and run the
@@ -44,6 +45,7 @@
 
 #include "apply/apply.h"
 #include "apply/bypass.h"
+#include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/ifunc.h"
 #include "apply/layout.h"
@@ -58,6 +60,7 @@
 #include "apply/resolve.h"
 #include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "apply/tls.h"
 #include "util/fault.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
@@ -161,19 +164,25 @@ static void find_shadowed(struct apply_ctx *c, struct apply_result *res)
 
 static int find_target(struct apply_ctx *c, struct error *err)
 {
-	struct record *old;
-	int r;
-
 	phase_begin("find target");
-	if ((r = proc_check_target(c->pid, err)) ||
-	    (r = proc_maps_read(c->pid, &c->maps, err)) ||
-	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
-	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
-	    (r = modules_find_build_id(&c->mods, c->p->build_id,
-				       c->p->build_id_len, &c->target, err)) ||
-	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
-	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)))
-		return r;
+	return proc_check_target(c->pid, err)
+		   ?: proc_maps_read(c->pid, &c->maps, err)
+		   ?: rmem_open(&c->mem, c->pid, true, err)
+		   ?: modules_load(c->pid, &c->maps, &c->mods, err)
+		   ?: modules_find_build_id(&c->mods, c->p->build_id,
+					    c->p->build_id_len, &c->target, err)
+		   ?: state_read(&c->maps, &c->mem, &c->st, err)
+		   ?: rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps,
+				       err);
+}
+
+/* Once leftovers are gone (an interrupted apply of this very patch may
+ * have been finished): is the patch new to the process, and its base
+ * there? */
+static int check_applied(struct apply_ctx *c, struct error *err)
+{
+	struct record *old;
+
 	/* a patch of the same name that --replace replaces is no conflict */
 	if ((old = state_find(&c->st, c->p->name)) &&
 	    !(c->replace && old->build_id_len == c->p->build_id_len &&
@@ -208,6 +217,7 @@ static void start_record(struct apply_ctx *c)
 		c->rec.funcs[i].flags = p->funcs[i].flags;
 		c->rec.funcs[i].new_size =
 		    p->symbols[p->funcs[i].new_symbol].size;
+		c->rec.funcs[i].old_size = (uint32_t)p->funcs[i].old_size;
 	}
 }
 
@@ -343,7 +353,8 @@ static int plan(struct apply_ctx *c, struct error *err)
 	if ((r = layout_plan(c->p, record_size(&c->rec),
 			     c->rec.nfuncs + 2 * c->rec.nswitches +
 				 hooks_gates(&c->rec),
-			     hooks_data(&c->rec), &c->lay, err)))
+			     hooks_data(&c->rec), &c->lay, err)) ||
+	    (r = tls_probe(&c->lay.tls, &c->mods, c->target, &c->mem, err)))
 		return r;
 	if (shadow_wanted(c->p)) {
 		c->shadow_at = shadow_find(&c->maps);
@@ -358,37 +369,6 @@ static int plan(struct apply_ctx *c, struct error *err)
 	return place_and_link(c, err);
 }
 
-/*
- * Forbid the replaced functions, whole (split-off parts included), and any
- * earlier patch's version of them: a thread still running that version
- * would return into code that is no longer the current one.
- */
-static void forbid_old_code(struct apply_ctx *c)
-{
-	for (size_t i = 0; i < c->p->nfuncs; i++) {
-		const struct patch_func *f = &c->p->funcs[i];
-		char *what = xasprintf("function %s", f->name);
-		uint64_t entry = c->target->bias + f->old_addr;
-
-		safety_add(&c->sf, entry, entry + f->old_size, what);
-		free(what);
-		for (size_t j = 0; j < c->st.n; j++)
-			for (size_t k = 0; k < c->st.v[j].nfuncs; k++) {
-				const struct record_func *o =
-				    &c->st.v[j].funcs[k];
-
-				if (o->entry != entry || !o->new_size)
-					continue;
-				what = xasprintf("function %s (as patched by "
-						 "'%s')",
-						 f->name, c->st.v[j].name);
-				safety_add(&c->sf, o->new_addr,
-					   o->new_addr + o->new_size, what);
-				free(what);
-			}
-	}
-}
-
 static int prepare_stop(struct apply_ctx *c, struct error *err)
 {
 	int r;
@@ -397,9 +377,8 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 	if ((r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
 				err)))
 		return r;
-	forbid_old_code(c);
+	forbid_old_code(&c->sf, &c->rec, &c->st);
 	rsyscall_forbid(&c->rs, &c->sf);
-	replace_forbid(&c->rp, &c->sf);
 	return 0;
 }
 
@@ -637,7 +616,8 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	int r;
 
 	phase_begin("check entries");
-	if ((r = entries_unchanged(c, err)) ||
+	if ((r = hooks_settled(&c->mem, &c->st, err)) ||
+	    (r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
 		return r;
 	res->ungated = c->ungated;
@@ -657,12 +637,13 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	return 0;
 }
 
-/* Undo install: commit byte clear, original entry bytes back, region
- * unmapped. */
+/* Undo install: not to be finished by the next suture (hooks.h), commit
+ * byte clear, original entry bytes back, region unmapped. */
 static void undo(struct apply_ctx *c)
 {
 	const unsigned char off = 0;
 
+	hooks_forget(&c->mem, &c->rec, HOOK_PRE_APPLY);
 	if (c->rec.live)
 		rmem_write(&c->mem, c->lay.base + record_live_offset(), &off, 1,
 			   NULL);
@@ -780,7 +761,8 @@ static int apply_once(void *arg, struct error *err)
 
 	memset(res, 0, sizeof(*res));
 	if ((r = find_target(&c, err)) || (r = remove_leftovers(&c, t, err)) ||
-	    (r = plan(&c, err)) || (r = prepare_stop(&c, err)) ||
+	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
+	    (r = prepare_stop(&c, err)) ||
 	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */

@@ -5,6 +5,7 @@
 
 #include "apply/hooks.h"
 #include "apply/link.h"
+#include "apply/state.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 
@@ -15,6 +16,8 @@ static const char *const kind_names[HOOK_NKINDS] = {
     [HOOK_POST_REVERT] = "post_revert",
     [HOOK_RUN_POST_APPLY] = "post_apply hooks",
     [HOOK_RUN_POST_REVERT] = "post_revert hooks",
+    [HOOK_RUN_PRE_APPLY] = "pre_apply hooks",
+    [HOOK_RUN_PRE_REVERT] = "pre_revert hooks",
 };
 
 const char *hook_kind_name(int kind)
@@ -22,15 +25,18 @@ const char *hook_kind_name(int kind)
 	return kind >= 0 && kind < HOOK_NKINDS ? kind_names[kind] : "?";
 }
 
-/* The runner of each kind of post hook, and its flag (byte offset in the
- * data part). */
+/* The runner of each kind of hook, and its flag (byte offset in the data
+ * part); the pre-apply runner is checked (its hooks can veto). */
 static const struct {
 	enum record_hook_kind hooks, runner;
 } runners[] = {
     {HOOK_POST_APPLY, HOOK_RUN_POST_APPLY},
     {HOOK_POST_REVERT, HOOK_RUN_POST_REVERT},
+    {HOOK_PRE_APPLY, HOOK_RUN_PRE_APPLY},
+    {HOOK_PRE_REVERT, HOOK_RUN_PRE_REVERT},
 };
 #define NRUNNERS   (sizeof(runners) / sizeof(*runners))
+#define VETO_BYTE  NRUNNERS /* how many pre-apply hooks the runner called */
 #define FLAGS_SIZE 8
 
 /* The kind a section name stands for, or -1. */
@@ -124,7 +130,10 @@ static int place_runner(struct record *rec, size_t i, unsigned char *code,
 		if (rec->hooks[k].kind == runners[i].runner)
 			rec->hooks[k].addr = at;
 	}
-	r = arch_runner_write(code, &len, at, fns, n, flag_addr(rec, i), err);
+	r = arch_runner_write(
+	    code, &len, at, fns, n, flag_addr(rec, i),
+	    runners[i].hooks == HOOK_PRE_APPLY ? flag_addr(rec, VETO_BYTE) : 0,
+	    err);
 	free(fns);
 	return r;
 }
@@ -188,52 +197,154 @@ static char *describe(const struct record *rec, const struct record_hook *h)
 	return s;
 }
 
-/* The hooks @kind means: itself, or for a post kind its runner. */
-static bool selects(enum record_hook_kind kind, uint32_t have)
+/* The runner of @kind in @rec, or NULL (a pre kind in a record of an
+ * older suture, which calls those hooks one by one). */
+static const struct record_hook *runner_of(const struct record *rec,
+					   enum record_hook_kind kind)
 {
 	for (size_t i = 0; i < NRUNNERS; i++)
-		if (runners[i].hooks == kind)
-			return have == runners[i].runner;
-	return have == kind;
+		for (size_t k = 0; runners[i].hooks == kind && k < rec->nhooks;
+		     k++)
+			if (rec->hooks[k].kind == runners[i].runner)
+				return &rec->hooks[k];
+	return NULL;
+}
+
+/* The @n-th (from 1) hook of @kind in @rec. */
+static const struct record_hook *nth_hook(const struct record *rec,
+					  uint32_t kind, unsigned n)
+{
+	for (size_t k = 0; k < rec->nhooks; k++)
+		if (rec->hooks[k].kind == kind && !--n)
+			return &rec->hooks[k];
+	return NULL;
+}
+
+/* The hook a veto returned by @h comes from: for the pre-apply runner, the
+ * last hook it called (its veto byte says which). */
+static const struct record_hook *vetoer(const struct rsys *rs,
+					const struct record *rec,
+					const struct record_hook *h)
+{
+	const struct record_hook *v;
+	unsigned char n;
+
+	if (h->kind != HOOK_RUN_PRE_APPLY ||
+	    rmem_read(rs->mem, flag_addr(rec, VETO_BYTE), &n, 1, NULL))
+		return h;
+	v = nth_hook(rec, HOOK_PRE_APPLY, n);
+	return v ? v : h;
+}
+
+/* Call @h; for a pre-apply hook or runner, a non-zero value is a veto. */
+static int call_one(struct session *s, struct rsys *rs,
+		    const struct record *rec, const struct record_hook *h,
+		    unsigned timeout_ms, struct error *err)
+{
+	char *what = describe(rec, h);
+	long ret;
+	int r;
+
+	r = rcall(s, rs, h->addr, what, timeout_ms, &ret, err);
+	fault_point("hook run");
+	free(what);
+	if (!r && ret &&
+	    (h->kind == HOOK_PRE_APPLY || h->kind == HOOK_RUN_PRE_APPLY)) {
+		what = describe(rec, vetoer(rs, rec, h));
+		r = error_set(err, -ECANCELED,
+			      "%s vetoed the patch: it returned %ld; "
+			      "nothing was changed",
+			      what, ret);
+		free(what);
+	}
+	return r;
 }
 
 int hooks_run(struct session *s, struct rsys *rs, const struct record *rec,
 	      enum record_hook_kind kind, unsigned timeout_ms,
 	      struct error *err)
 {
-	for (size_t i = 0; i < rec->nhooks; i++) {
-		const struct record_hook *h = &rec->hooks[i];
-		char *what;
-		long ret;
-		int r;
+	const struct record_hook *run = runner_of(rec, kind);
+	int r;
 
-		if (!selects(kind, h->kind))
-			continue;
-		what = describe(rec, h);
-		r = rcall(s, rs, h->addr, what, timeout_ms, &ret, err);
-		fault_point("hook run");
-		if (!r && kind == HOOK_PRE_APPLY && ret)
-			r = error_set(err, -ECANCELED,
-				      "%s vetoed the patch: it returned %ld; "
-				      "nothing was changed",
-				      what, ret);
-		free(what);
-		if (r)
+	if (run)
+		return call_one(s, rs, rec, run, timeout_ms, err);
+	for (size_t i = 0; i < rec->nhooks; i++)
+		if (rec->hooks[i].kind == kind &&
+		    (r = call_one(s, rs, rec, &rec->hooks[i], timeout_ms, err)))
 			return r;
-	}
 	return 0;
 }
 
 int hooks_pending(const struct rmem *mem, const struct record *rec)
 {
-	unsigned char flags[NRUNNERS];
+	unsigned char f[NRUNNERS];
 
 	if (!rec->nhooks ||
-	    rmem_read(mem, flag_addr(rec, 0), flags, sizeof(flags), NULL))
+	    rmem_read(mem, flag_addr(rec, 0), f, sizeof(f), NULL))
 		return -1;
-	if (rec->live && !flags[0])
+	/* f[0] post-apply, f[1] post-revert, f[2] pre-apply, f[3]
+	 * pre-revert ran (runners[]) */
+	if (rec->live && f[3])
+		return HOOK_PRE_REVERT;
+	if (rec->live && !f[0])
 		return HOOK_POST_APPLY;
-	if (!rec->live && flags[0] && !flags[1])
+	if (!rec->live && f[2] && !f[0] && runner_of(rec, HOOK_PRE_APPLY))
+		return HOOK_PRE_APPLY;
+	if (!rec->live && f[0] && !f[1])
 		return HOOK_POST_REVERT;
 	return -1;
+}
+
+int hooks_forget(const struct rmem *mem, const struct record *rec,
+		 enum record_hook_kind kind)
+{
+	const unsigned char zero = 0;
+
+	for (size_t i = 0; rec->nhooks && i < NRUNNERS; i++)
+		if (runners[i].hooks == kind)
+			return rmem_write(mem, flag_addr(rec, i), &zero, 1,
+					  NULL);
+	return 0;
+}
+
+int hooks_settled(const struct rmem *mem, const struct state *st,
+		  struct error *err)
+{
+	const struct record *lists[2] = {st->v, st->dead};
+	size_t ns[2] = {st->n, st->ndead};
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < ns[l]; i++)
+			if (hooks_pending(mem, &lists[l][i]) !=
+			    lists[l][i].pending_hooks)
+				return error_set(
+				    err, -EAGAIN,
+				    "a hook call of an interrupted "
+				    "suture in patch '%s' "
+				    "finished meanwhile",
+				    lists[l][i].name);
+	return 0;
+}
+
+const char *hooks_pending_what(int pending)
+{
+	switch (pending) {
+	case HOOK_PRE_APPLY:
+		return "its pre_apply hooks ran, and an interrupted suture did "
+		       "not switch it on; the next apply or revert does "
+		       "(then runs its post_apply hooks)";
+	case HOOK_PRE_REVERT:
+		return "its pre_revert hooks ran, and an interrupted suture "
+		       "did "
+		       "not switch it off; the next apply or revert does "
+		       "(then runs its post_revert hooks)";
+	case HOOK_POST_APPLY:
+		return "its post_apply hooks did not run (an interrupted "
+		       "suture); the next apply or revert runs them";
+	case HOOK_POST_REVERT:
+		return "its post_revert hooks did not run (an interrupted "
+		       "suture); the next apply or revert runs them";
+	}
+	return "nothing";
 }

@@ -147,6 +147,7 @@ int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, PSEC_EXEC, &pos);
 	place_sections(p, l, PSEC_EXEC | PSEC_WRITE, 0, &pos);
 	place_indirections(p, l, &pos);
+	tls_plan(p, &l->tls, &pos);
 	l->gates_off = pos = align_up(pos, STUB_ALIGN);
 	pos += ngates * ARCH_GATE_MAX;
 	set_part(l, RECORD_PART_TEXT, start, pos, PROT_READ | PROT_EXEC);
@@ -239,5 +240,6 @@ void layout_free(struct layout *l)
 	free(l->got_off);
 	free(l->stub_off);
 	free(l->thunk_off);
+	tls_layout_free(&l->tls);
 	memset(l, 0, sizeof(*l));
 }

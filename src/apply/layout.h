@@ -6,7 +6,7 @@
  *   record  the in-process record (record.h)             PROT_READ
  *   text    code (each function followed by its far-     PROT_READ|EXEC
  *           reference thunks, farref.h), constants, GOT
- *           slots, far-call stubs, gates
+ *           slots, far-call stubs, TLS slots (tls.h), gates
  *   data    the patch's own variables                    PROT_READ|WRITE
  *
  * The trampolines written over replaced functions are short jumps, and the
@@ -22,6 +22,7 @@
 
 #include "apply/proc.h"
 #include "apply/record.h"
+#include "apply/tls.h"
 #include "patchfile/patch.h"
 
 #define LAYOUT_NONE UINT64_MAX
@@ -43,6 +44,7 @@ struct layout {
 	uint64_t extra;		   /* bytes after it that must be free too
 				      (a shadow anchor, shadow.h) */
 	uint64_t base;		   /* run-time address chosen by layout_place */
+	struct tls_layout tls;	   /* slots of thread-local references */
 };
 
 /*

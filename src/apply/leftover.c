@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "apply/finish.h"
+#include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "util/fault.h"
@@ -41,6 +43,13 @@ void leftover_forbid(struct safety *sf, const struct state *st)
 {
 	forbid(sf, st->dead, st->ndead, "left by an interrupted suture for");
 	forbid(sf, st->old, st->nold, "of the replaced");
+	/* what finishing an interrupted apply or revert switches */
+	for (size_t i = 0; i < st->ndead; i++)
+		if (st->dead[i].pending_hooks == HOOK_PRE_APPLY)
+			forbid_old_code(sf, &st->dead[i], st);
+	for (size_t i = 0; i < st->n; i++)
+		if (st->v[i].pending_hooks == HOOK_PRE_REVERT)
+			forbid_new_code(sf, &st->v[i]);
 }
 
 /*
@@ -178,17 +187,21 @@ static int pending_hooks(struct session *s, struct rsys *rs,
 			 const struct record *r, unsigned hook_ms,
 			 struct error *err)
 {
-	if (r->pending_hooks < 0)
+	if (r->pending_hooks != HOOK_POST_APPLY &&
+	    r->pending_hooks != HOOK_POST_REVERT)
 		return 0;
 	return hooks_run(s, rs, r, r->pending_hooks, hook_ms, err);
 }
 
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
-		   const struct state *st, unsigned hook_ms, struct error *err)
+		   const struct state *st, const struct record *busy,
+		   unsigned hook_ms, struct error *err)
 {
 	int r;
 
-	if ((r = close_memfds(s, rs, err)))
+	if ((r = hooks_settled(mem, st, err)) ||
+	    (r = finish_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
+	    (r = close_memfds(s, rs, err)))
 		return r;
 	for (size_t i = 0; i < st->n; i++)
 		if ((r = pending_hooks(s, rs, &st->v[i], hook_ms, err)) ||

@@ -15,6 +15,8 @@
  *   - a descriptor of a memfd made for a region, not yet closed;
  *   - post-apply hooks of a live patch, or post-revert hooks of a patch
  *     switched off, that did not run (hooks.h);
+ *   - an apply or revert whose pre hooks ran, not switched yet: it is
+ *     finished, not undone (finish.h);
  *   - after a replace that was committed but not finished: the regions of
  *     the patches it replaced (state.h: old), and entries that still jump
  *     to its switch gates (record.h), which behave like their final bytes.
@@ -33,18 +35,23 @@
 /* leftover_count - how many leftovers @st holds. */
 size_t leftover_count(const struct state *st);
 
-/* leftover_forbid - no thread may be in the code of a dead region. */
+/* leftover_forbid - no thread may be in the code of a dead region, or in
+ * code an interrupted apply or revert is to switch. */
 void leftover_forbid(struct safety *sf, const struct state *st);
 
 /*
- * leftover_clean - with every thread of @s stopped and checked, close
- * leaked memfd descriptors, finish interrupted replaces, put back the entry
- * bytes of trampolines that still jump into dead regions (newest first) and
- * unmap the replaced, dead and blank regions of @st.  Hooks left to run
- * may take @hook_ms each.
+ * leftover_clean - with every thread of @s stopped and checked, finish an
+ * apply or revert whose pre hooks ran (then return 1: the state changed,
+ * start again), or close leaked memfd descriptors, finish interrupted
+ * replaces, put back the entry bytes of trampolines that still jump into
+ * dead regions (newest first) and unmap the replaced, dead and blank
+ * regions of @st.  The revert of @busy (if not NULL) is the caller's to
+ * finish.  -EAGAIN if an interrupted suture's hook call ended since @st
+ * was read.  Hooks left to run may take @hook_ms each.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
-		   const struct state *st, unsigned hook_ms, struct error *err);
+		   const struct state *st, const struct record *busy,
+		   unsigned hook_ms, struct error *err);
 
 /*
  * leftover_finish_replace - the end of a committed replace, which

@@ -34,7 +34,8 @@ static void fill_indirections(const struct patch *p, const struct layout *l,
 }
 
 /* The value relocation @r at run-time address @place wants: the symbol, its
- * GOT slot, or for an out-of-reach call the symbol's stub. */
+ * GOT slot, for an out-of-reach call the symbol's stub, or what a
+ * thread-local reference wants (tls.h). */
 static uint64_t reloc_value(const struct patch *p, const struct layout *l,
 			    const uint64_t *resolved,
 			    const struct patch_reloc *r, uint64_t place)
@@ -49,6 +50,8 @@ static uint64_t reloc_value(const struct patch *p, const struct layout *l,
 		    !arch_branch_reaches(place, sym))
 			return l->base + l->stub_off[r->symbol];
 		return sym;
+	case ARCH_RELOC_TLS:
+		return tls_value(p, &l->tls, l->base, r);
 	default:
 		return sym;
 	}
@@ -132,6 +135,8 @@ int link_image(const struct patch *p, const struct layout *l,
 			memcpy(image + l->sec_off[i], p->sections[i].data,
 			       p->sections[i].size);
 	fill_indirections(p, l, resolved, image);
+	if ((r = tls_link(p, &l->tls, l->base, image, err)))
+		return r;
 	for (size_t i = 0; i < p->nsections; i++)
 		if ((r = relocate_section(p, l, resolved, i, image, err)))
 			return r;

@@ -73,7 +73,8 @@ struct rec_header {
 struct rec_func {
 	uint32_t name, flags;
 	uint64_t entry, new_addr, new_size;
-	uint32_t saved_len, pad;
+	uint32_t saved_len, old_size; /* old_size: a pad before, so 0 in
+					 records of older suture */
 	unsigned char saved[ARCH_TRAMPOLINE_MAX];
 	uint64_t gate, gate_size;
 };
@@ -192,6 +193,7 @@ void record_encode(const struct record *r, unsigned char *buf)
 		    .new_addr = f->new_addr,
 		    .new_size = f->new_size,
 		    .saved_len = (uint32_t)f->saved_len,
+		    .old_size = f->old_size,
 		    .gate = f->gate,
 		    .gate_size = f->gate_size,
 		};
@@ -352,6 +354,7 @@ static const char *decode_funcs(const unsigned char *buf,
 		f->entry = rf.entry;
 		f->new_addr = rf.new_addr;
 		f->new_size = rf.new_size;
+		f->old_size = rf.old_size;
 		f->flags = rf.flags;
 		f->saved_len = rf.saved_len;
 		f->gate = rf.gate;

@@ -48,6 +48,9 @@ struct record_func {
 	uint64_t entry;	   /* run-time address of the replaced function */
 	uint64_t new_addr; /* run-time address of its replacement */
 	uint64_t new_size; /* bytes of the replacement, 0 if unknown */
+	uint32_t old_size; /* bytes of the replaced function (a suture
+			      finishing an interrupted apply forbids them,
+			      leftover.h); 0 in records of older suture */
 	uint32_t flags;	   /* PFUNC_*; PFUNC_PART entries have no trampoline */
 	unsigned char saved[ARCH_TRAMPOLINE_MAX]; /* bytes the trampoline
 						     overwrote */
@@ -82,6 +85,10 @@ enum record_hook_kind {
 	HOOK_POST_REVERT,
 	HOOK_RUN_POST_APPLY,  /* the runner of the post-apply hooks */
 	HOOK_RUN_POST_REVERT, /* and of the post-revert hooks (hooks.h) */
+	HOOK_RUN_PRE_APPLY,   /* of the pre-apply hooks (records of older
+				 suture have none: their pre hooks are
+				 called one by one) */
+	HOOK_RUN_PRE_REVERT,  /* of the pre-revert hooks */
 	HOOK_NKINDS,
 };
 
@@ -120,9 +127,9 @@ struct record {
 	struct record_hook *hooks; /* in the order the patch lists them */
 	size_t nhooks;
 	uint64_t shadow;   /* the shadow-data anchor it uses (shadow.h), or 0 */
-	int pending_hooks; /* not in the record: the kind of hooks an
-			      interrupted suture left to run, or -1
-			      (hooks_pending, set by state_read) */
+	int pending_hooks; /* not in the record: what an interrupted
+			      suture left to do, or -1 (hooks_pending, set
+			      by state_read) */
 };
 
 /* record_live_offset - where the commit byte is, from the region base. */

@@ -166,19 +166,6 @@ int replace_gates(struct replace *rp, struct record *rec, unsigned char *image,
 	return 0;
 }
 
-void replace_forbid(const struct replace *rp, struct safety *sf)
-{
-	for (size_t i = 0; i < rp->nold; i++) {
-		const struct record *o = &rp->old[i];
-		char *what = xasprintf("the code of patch '%s', which is "
-				       "being replaced",
-				       o->name);
-
-		safety_add(sf, o->base, o->base + o->size, what);
-		free(what);
-	}
-}
-
 int replace_unchanged(const struct replace *rp, const struct record *rec,
 		      const struct rmem *mem, struct error *err)
 {

@@ -79,9 +79,6 @@ static inline bool replace_covers(const struct replace *rp, size_t i)
 	return rp->covered && rp->covered[i];
 }
 
-/* replace_forbid - no thread may be in the code of a replaced patch. */
-void replace_forbid(const struct replace *rp, struct safety *sf);
-
 /* replace_unchanged - with the process stopped: every switched entry of a
  * function the new patch leaves alone still holds the bytes the plan was
  * made for (-EAGAIN if not). */

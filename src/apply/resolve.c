@@ -169,6 +169,14 @@ static int from_dynsym(struct module *mod, const struct rmem *mem,
 	return 0;
 }
 
+int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
+		   uint64_t *addr)
+{
+	if (!mod->dyn)
+		mod->dyn = load_dyn(mod);
+	return from_dynsym(mod, mem, name, addr) == 1 ? 0 : -ENOENT;
+}
+
 /* Resolve one external symbol as explained in resolve.h; an IFUNC that
  * must be resolved in the process leaves *addr 0 and *resolver set. */
 static int resolve_extern(struct modules *mods, const struct rmem *mem,

@@ -34,4 +34,12 @@ int resolve_symbols(const struct patch *p, struct module *target,
 		    struct modules *mods, const struct rmem *mem,
 		    uint64_t *addrs, uint64_t *resolvers, struct error *err);
 
+/*
+ * resolve_dynsym - the run-time address of @name, a default-version
+ * dynamic symbol (not an IFUNC) that @mod defines, into *addr: 0 if
+ * found, -ENOENT if not.
+ */
+int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
+		   uint64_t *addr);
+
 #endif

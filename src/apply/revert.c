@@ -25,6 +25,7 @@
 
 #include "apply/apply.h"
 #include "apply/bypass.h"
+#include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
@@ -49,6 +50,8 @@ struct revert_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
+	bool committed;	  /* rec's pre-revert hooks ran: the revert is
+			     to be finished unless undone */
 	unsigned hook_ms; /* how long a hook may run */
 };
 
@@ -115,28 +118,6 @@ static int choose(struct revert_ctx *c, const char *name, bool only_leftovers,
 	return 0;
 }
 
-/* Forbid the code of the patch being reverted. */
-static void forbid_patch(struct revert_ctx *c)
-{
-	const struct record_part *text = &c->rec->parts[RECORD_PART_TEXT];
-	char *what;
-
-	/* Per function first, for a precise message; then all the code. */
-	for (size_t i = 0; i < c->rec->nfuncs; i++) {
-		const struct record_func *f = &c->rec->funcs[i];
-
-		what = xasprintf("function %s (as patched by '%s')", f->name,
-				 c->rec->name);
-		safety_add(&c->sf, f->new_addr, f->new_addr + f->new_size,
-			   what);
-		free(what);
-	}
-	what = xasprintf("the code of patch '%s'", c->rec->name);
-	safety_add(&c->sf, c->rec->base + text->offset,
-		   c->rec->base + text->offset + text->size, what);
-	free(what);
-}
-
 static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 		   struct error *err)
 {
@@ -154,7 +135,7 @@ static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 				err)))
 		return r;
 	if (c->rec)
-		forbid_patch(c);
+		forbid_new_code(&c->sf, c->rec);
 	leftover_forbid(&c->sf, &c->st);
 	rsyscall_forbid(&c->rs, &c->sf);
 	return 0;
@@ -214,13 +195,16 @@ static int set_live(struct revert_ctx *c, unsigned char live, struct error *err)
 			  1, err);
 }
 
-/* Undo restore_entries and the clearing of the commit byte. */
+/* Undo restore_entries and the clearing of the commit byte; the revert is
+ * not to be finished by the next suture either (hooks.h). */
 static void undo(struct revert_ctx *c)
 {
 	unsigned char jmp[ARCH_TRAMPOLINE_MAX];
 
 	if (!c->rec)
 		return;
+	if (c->committed)
+		hooks_forget(&c->mem, c->rec, HOOK_PRE_REVERT);
 	for (size_t i = 0; i < c->nrestored; i++) {
 		const struct record_func *f = &c->rec->funcs[i];
 
@@ -233,27 +217,33 @@ static void undo(struct revert_ctx *c)
 }
 
 /*
- * The reverse of apply's install: the entries are aimed back at their
- * gates (bypass.h), clearing the commit byte switches every function back
- * at once (the gates now send calls to the old code), then the entries
- * get their bytes back.  If suture dies after the first write, the program
- * runs the old code and the region is a leftover for the next suture to
- * remove.
+ * The reverse of apply's install: the pre-revert hooks run (unless an
+ * interrupted suture ran them: then this revert finishes its), the
+ * entries are aimed back at their gates (bypass.h), clearing the commit
+ * byte switches every function back at once (the gates now send calls to
+ * the old code), then the entries get their bytes back.  If suture dies
+ * after the pre-revert hooks, the next suture finishes the revert
+ * (finish.h); after the commit byte, the region is a leftover for it to
+ * remove.  1 if leftover_clean finished another interrupted apply or
+ * revert: the choice of patch is stale.
  */
 static int uninstall(struct revert_ctx *c, struct error *err)
 {
 	int r;
 
 	phase_begin("trampolines and commit");
-	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->hook_ms,
-				err)))
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->rec,
+				c->hook_ms, err)))
 		return r;
 	if (!c->rec)
 		return 0;
 	if ((r = check_trampolines(c, err)) ||
-	    (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_PRE_REVERT, c->hook_ms,
-			   err)) ||
-	    (r = bypass_restore(&c->mem, c->rec, err)) ||
+	    (c->rec->pending_hooks != HOOK_PRE_REVERT &&
+	     (r = hooks_run(&c->s, &c->rs, c->rec, HOOK_PRE_REVERT, c->hook_ms,
+			    err))))
+		return r;
+	c->committed = true;
+	if ((r = bypass_restore(&c->mem, c->rec, err)) ||
 	    (r = set_live(c, 0, err)))
 		return r;
 	fault_point("patch uncommitted");
@@ -327,9 +317,14 @@ static int revert_once(void *arg, struct error *err)
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
 		goto out_unlock;
-	if ((r = uninstall(&c, err)))
+	if ((r = uninstall(&c, err)) < 0)
 		undo(&c);
 	apply_release(&c.s, &c.rs, res, err);
+	if (r > 0)
+		r = error_set(err, -EAGAIN,
+			      "finished an apply or revert an interrupted "
+			      "suture left in process %d",
+			      t->pid);
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
 	if (!r && c.rec) {

@@ -294,6 +294,21 @@ static const struct safety_range *forbidden(const struct safety *sf,
 }
 
 /*
+ * The forbidden range a word of a stack may point into, or NULL.  A
+ * return address points just after its call, so the call lies at @w - 1:
+ * in the calling function even when the call is its last instruction (to
+ * a function that does not return) and @w is one past its end, as the
+ * unwinder counts it (on_frame).  Any other code pointer may be @w itself.
+ */
+static const struct safety_range *forbidden_word(const struct safety *sf,
+						 uint64_t w)
+{
+	const struct safety_range *hit = forbidden(sf, w);
+
+	return hit ? hit : forbidden(sf, w - 1);
+}
+
+/*
  * Whether @pc can be unwound from: it is in module @mod, and if that is a
  * region of suture's, that region's call-frame information covers it
  * (gates and stubs have none).  The modules of the program are trusted as
@@ -357,7 +372,7 @@ scan_chunk(const struct safety *sf, uint64_t addr, size_t len, uint64_t *buf)
 	if (rmem_read(sf->mem, addr, buf, len, NULL))
 		return NULL;
 	for (size_t i = 0; i < len / sizeof(*buf); i++)
-		if ((hit = forbidden(sf, buf[i])))
+		if ((hit = forbidden_word(sf, buf[i])))
 			return hit;
 	return NULL;
 }
@@ -448,7 +463,7 @@ static bool quick_clear(struct safety *sf, const struct session_thread *t)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w = sf->stack[i];
 
-		if (forbidden(sf, w) || is_sigret(sf, w))
+		if (forbidden_word(sf, w) || is_sigret(sf, w))
 			return false;
 	}
 	return true;

@@ -40,11 +40,12 @@ bool arch_trampoline_is(const unsigned char *have, uint64_t from, uint64_t to);
 
 /* How a relocation type wants its symbol. */
 enum arch_reloc_class {
-	ARCH_RELOC_UNSUPPORTED, /* refuse the patch (TLS, IFUNC, ...) */
+	ARCH_RELOC_UNSUPPORTED, /* refuse the patch (IFUNC, ...) */
 	ARCH_RELOC_NONE,	/* nothing to do */
 	ARCH_RELOC_DIRECT,	/* needs the symbol's address */
 	ARCH_RELOC_GOT,		/* needs the address of a slot holding it */
 	ARCH_RELOC_CALL,	/* a branch: may go through a stub if far */
+	ARCH_RELOC_TLS,		/* thread-local storage: arch_reloc_tls() */
 };
 
 enum arch_reloc_class arch_reloc_class(uint32_t type);
@@ -142,6 +143,45 @@ struct arch_far_ref {
  * meaning (one that uses the stack pointer, a vector-extension encoding).
  */
 int arch_far_rewrite(struct arch_far_ref *f, struct error *err);
+
+/* ---- thread-local storage ---------------------------------------------- */
+
+/* What an ARCH_RELOC_TLS relocation wants, given its symbol's offset in
+ * its module's TLS block ("ELF Handling For Thread-Local Storage"). */
+enum arch_tls_form {
+	ARCH_TLS_TPOFF,	    /* the offset from the thread pointer (static) */
+	ARCH_TLS_GOTTPOFF,  /* the address of a slot holding that offset */
+	ARCH_TLS_GD,	    /* the address of a {module id, offset} pair */
+	ARCH_TLS_LD,	    /* the address of a {module id, 0} pair */
+	ARCH_TLS_DTPOFF,    /* the offset in the module's block */
+	ARCH_TLS_DESC,	    /* the address of a TLS descriptor */
+	ARCH_TLS_DESC_CALL, /* marks the call through it: nothing to do */
+};
+
+/* arch_reloc_tls - the form of ARCH_RELOC_TLS type @type. */
+enum arch_tls_form arch_reloc_tls(uint32_t type);
+
+/*
+ * arch_tls_tpoff - the offset from the thread pointer of byte @off of a
+ * module's block in static TLS, which the dynamic linker placed at
+ * @block_offset (glibc's l_tls_offset): x86-64 uses TLS variant II, the
+ * block lies below the thread pointer.
+ */
+int64_t arch_tls_tpoff(uint64_t block_offset, uint64_t off);
+
+/* arch_tls_offset_static - whether glibc's l_tls_offset @block_offset of
+ * a module means a block in static TLS (rather than none yet, or forced
+ * into dynamic TLS). */
+bool arch_tls_offset_static(uint64_t block_offset);
+
+/* A TLS descriptor: {function, argument}; the code calls the function
+ * with the descriptor's address and adds the result to the thread
+ * pointer. */
+#define ARCH_TLSDESC_SIZE 16
+/* The function of a descriptor for static TLS, whose argument is the
+ * offset from the thread pointer: it returns the argument. */
+#define ARCH_TLSDESC_FN_MAX 16
+size_t arch_tlsdesc_static_fn(unsigned char *buf);
 
 /* ---- registers and system calls -------------------------------------- */
 
@@ -371,13 +411,15 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
  * arch_runner_write - encode into @buf, placed at @at, a function that
  * calls the @n functions @fns in order, then sets the byte at @flag to 1,
  * then returns (*len gets its length, at most ARCH_GATE_MAX).  -E2BIG if
- * that does not fit.  A patch's post-apply and post-revert hooks run
- * through one, so the flag says whether they all ran, whoever was left to
- * see them finish (hooks.h).
+ * that does not fit.  A patch's hooks run through one of each kind, so
+ * the flag says whether they all ran, whoever was left to see them finish
+ * (hooks.h).  With @veto non-zero the functions return int: the first
+ * that returns non-zero ends the runner, flag clear, returning that value;
+ * either way the byte at @veto gets how many functions it called.
  */
 int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 		      const uint64_t *fns, size_t n, uint64_t flag,
-		      struct error *err);
+		      uint64_t veto, struct error *err);
 
 /*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct

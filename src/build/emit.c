@@ -29,6 +29,7 @@
 
 #include "arch/arch.h"
 #include "build/ehframe.h"
+#include "build/emittls.h"
 #include "build/normalize.h"
 #include "build/pbuild.h"
 #include "build/pipeline.h"
@@ -148,6 +149,8 @@ static int emit_data_ref(struct emit *e, const struct objfile *o, uint32_t sym,
 		d->sym = emit_target(e, ts);
 		return 0;
 	}
+	if (emittls_is(o, sym))
+		return emittls_new(o, sym, err);
 	if (y->shndx == SHN_COMMON)
 		return error_set(err, -ENOTSUP,
 				 "variable %s (%s) is a common symbol the "
@@ -233,6 +236,8 @@ static int emit_undef_ref(struct emit *e, const struct obj_symbol *y,
 		return emit_func_ref(e, def, (uint32_t)k, entry, d, err);
 	if (def)
 		return emit_data_ref(e, def, (uint32_t)k, d, err);
+	if (y->type == STT_TLS)
+		return emittls_foreign(y->name, e->ctx->target_path, err);
 	d->sym = pbuild_symbol(&e->b, &(struct patch_symbol){
 					  .name = y->name,
 					  .kind = PSYM_EXTERN,
@@ -289,13 +294,17 @@ static int emit_check(const struct objfile *o, uint32_t shndx,
 {
 	const char *what = ref_name(o, ref);
 	char who[256];
+	int ret;
 
-	if (ref->tls || arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
+	if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
 		return error_set(err, -ENOTSUP,
-				 "%s refers to %s through %s (thread-local "
-				 "storage), which patches do not support",
+				 "%s refers to %s through %s, which patches "
+				 "do not support",
 				 emit_holder(o, shndx, r, who, sizeof(who)),
 				 what, arch_reloc_name(r->type));
+	if ((ret = emittls_check(
+		 o, r, ref, emit_holder(o, shndx, r, who, sizeof(who)), err)))
+		return ret;
 	if (ref->ifunc)
 		return error_set(err, -ENOTSUP,
 				 "%s refers to indirect function %s "

@@ -45,7 +45,8 @@
  * refcheck.c (what functions refer to) and mismatch.c/producer.c (what
  * verify.c checks and says),
  * spawn.c (running programs), objfile.c (ELF objects), normalize.c (what a
- * relocation refers to), pair.c (orig vs patched symbols), lineonly.c
+ * relocation refers to), emittls.c (thread-local references: existing
+ * variables only), pair.c (orig vs patched symbols), lineonly.c
  * (__LINE__-only changes, proven with dwlines.c: instruction to source
  * line), pbuild.c (assembling a struct patch).
  *

@@ -58,9 +58,8 @@ static void print_record(const struct record *r)
 			printf("   hook:     %s (%s)\n", r->hooks[i].name,
 			       hook_kind_name(r->hooks[i].kind));
 	if (r->pending_hooks >= 0)
-		printf("   pending:  its %s hooks did not run (an interrupted "
-		       "suture); the next apply or revert runs them\n",
-		       hook_kind_name(r->pending_hooks));
+		printf("   pending:  %s\n",
+		       hooks_pending_what(r->pending_hooks));
 	for (size_t i = 0; i < r->nfuncs; i++)
 		printf("   %-24s %#" PRIx64 " -> %#" PRIx64 "%s\n",
 		       r->funcs[i].name, r->funcs[i].entry,

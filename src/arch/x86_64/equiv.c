@@ -10,6 +10,16 @@
  * have the same opcode and land on the same instruction (counted without
  * nops), and everything else must match byte for byte outside the fields
  * the linker fills in.
+ *
+ * The linker may also rewrite a whole sequence of instructions, keeping
+ * its length but not its instruction boundaries: thread-local accesses
+ * relaxed into cheaper models (a general-dynamic `lea; call
+ * __tls_get_addr` into `mov %fs:0,%rax; lea x@tpoff(%rax),%rax`, a
+ * descriptor call into a two-byte nop).  Every byte of such a sequence is
+ * masked in the object (arch_reloc_linker_span), so where instructions do
+ * not pair one to one, a run of wholly masked instructions may stand for
+ * the same number of bytes in the binary: a unit of its own.  Branch
+ * targets are compared by unit.
  */
 #include <capstone/capstone.h>
 #include <errno.h>
@@ -26,6 +36,15 @@ struct equiv_code {
 	size_t *keep; /* indices into insn of the non-nop instructions */
 	size_t nkeep;
 	size_t len;
+	size_t *unit; /* per kept instruction and the end: its unit */
+};
+
+/* One unit: kept instructions [ka, ka + na) of the object's code and
+ * [kb, kb + nb) of the binary's, at @astart and @bstart. */
+struct equiv_pair {
+	size_t ka, na, kb, nb;
+	uint64_t astart, bstart;
+	bool run; /* a wholly masked run (else one instruction each) */
 };
 
 static void equiv_free(struct equiv_code *c)
@@ -33,6 +52,7 @@ static void equiv_free(struct equiv_code *c)
 	if (c->insn)
 		cs_free(c->insn, c->count);
 	free(c->keep);
+	free(c->unit);
 }
 
 /* Decode @len bytes; false if they do not decode completely. */
@@ -45,6 +65,7 @@ static bool equiv_decode(csh h, const unsigned char *code, size_t len,
 	c->len = len;
 	c->count = cs_disasm(h, code, len, 0, 0, &c->insn);
 	c->keep = xcalloc(c->count + 1, sizeof(*c->keep));
+	c->unit = xcalloc(c->count + 1, sizeof(*c->unit));
 	for (size_t i = 0; i < c->count; i++) {
 		end = c->insn[i].address + c->insn[i].size;
 		if (c->insn[i].id != X86_INS_NOP)
@@ -94,6 +115,118 @@ static bool equiv_masked(const bool *mask, const cs_insn *in)
 	return false;
 }
 
+static bool equiv_all_masked(const bool *mask, const cs_insn *in)
+{
+	for (size_t k = 0; k < in->size; k++)
+		if (!mask[in->address + k])
+			return false;
+	return true;
+}
+
+/* Whether @ia and @ib can be one unit: branches of one kind, or the same
+ * length and instruction (or an instruction the linker may rewrite). */
+static bool equiv_single(const cs_insn *ia, const cs_insn *ib,
+			 const bool *amask)
+{
+	if (ia->id == ib->id && equiv_is_branch(ia) && equiv_is_branch(ib))
+		return true;
+	return ia->size == ib->size &&
+	       (ia->id == ib->id || equiv_masked(amask, ia));
+}
+
+/* The instructions of @c from address @start on that cover exactly @len
+ * bytes, nops included: false if none do; *nkept gets how many of them
+ * are kept ones. */
+static bool equiv_span(const struct equiv_code *c, uint64_t start, uint64_t len,
+		       size_t *nkept)
+{
+	uint64_t end = start + len;
+
+	*nkept = 0;
+	for (size_t i = 0; i < c->count && c->insn[i].address < end; i++) {
+		const cs_insn *in = &c->insn[i];
+
+		if (in->address < start)
+			continue;
+		*nkept += in->id != X86_INS_NOP;
+		if (in->address + in->size == end)
+			return true;
+	}
+	return false;
+}
+
+/* Where kept instruction @k - 1 of @c ends (0 for none). */
+static uint64_t equiv_end(const struct equiv_code *c, size_t k)
+{
+	const cs_insn *in = k ? &c->insn[c->keep[k - 1]] : NULL;
+
+	return in ? in->address + in->size : 0;
+}
+
+/* Pair a run of wholly masked, adjacent instructions of @a from kept
+ * index p->ka on with the bytes of @b at @bpos or at its kept instruction
+ * p->kb. */
+static bool equiv_run(const struct equiv_code *a, const bool *amask,
+		      const struct equiv_code *b, uint64_t bpos,
+		      struct equiv_pair *p)
+{
+	uint64_t len = 0;
+
+	p->astart = a->insn[a->keep[p->ka]].address;
+	for (p->na = 0; p->ka + p->na < a->nkeep; p->na++) {
+		const cs_insn *in = &a->insn[a->keep[p->ka + p->na]];
+
+		if (in->address != p->astart + len ||
+		    !equiv_all_masked(amask, in))
+			break;
+		len += in->size;
+	}
+	p->run = true;
+	p->bstart = bpos;
+	if (p->na && equiv_span(b, bpos, len, &p->nb))
+		return true;
+	p->bstart = p->kb < b->nkeep ? b->insn[b->keep[p->kb]].address : 0;
+	return p->na && p->kb < b->nkeep &&
+	       equiv_span(b, p->bstart, len, &p->nb);
+}
+
+/*
+ * Divide @a and @b into units (*pairs, *n of them; the caller frees the
+ * array) and number them in a->unit and b->unit.  False where they cannot
+ * be paired: *n is then the index of the failing unit, whose ka and kb
+ * are set.
+ */
+static bool equiv_pair_all(struct equiv_code *a, const bool *amask,
+			   struct equiv_code *b, struct equiv_pair **pairs,
+			   size_t *n)
+{
+	struct equiv_pair *v = xcalloc(a->nkeep + 1, sizeof(*v));
+	size_t ka = 0, kb = 0;
+	uint64_t bpos = 0;
+
+	for (*n = 0, *pairs = v; ka < a->nkeep; (*n)++) {
+		struct equiv_pair *p = &v[*n];
+		const cs_insn *ia = &a->insn[a->keep[ka]];
+
+		*p = (struct equiv_pair){ka, 1, kb, 1, ia->address, 0, false};
+		if (kb < b->nkeep &&
+		    equiv_single(ia, &b->insn[b->keep[kb]], amask))
+			p->bstart = b->insn[b->keep[kb]].address;
+		else if (!equiv_run(a, amask, b, bpos, p))
+			return false;
+		for (size_t i = 0; i < p->na; i++)
+			a->unit[ka++] = *n;
+		for (size_t i = 0; i < p->nb; i++)
+			b->unit[kb++] = *n;
+		bpos = equiv_end(p->run ? a : b, p->run ? ka : kb);
+		if (p->run)
+			bpos += p->bstart - p->astart;
+	}
+	a->unit[a->nkeep] = b->unit[b->nkeep] = *n;
+	v[*n] = (struct equiv_pair){ka, 0, kb, 0, a->len, 0, false};
+	return kb == b->nkeep;
+}
+
 /* Compare instruction @ia of @a with @ib of @b. */
 static bool equiv_insn(const struct equiv_code *a, const cs_insn *ia,
 		       const bool *amask, const unsigned char *abytes,
@@ -109,7 +242,7 @@ static bool equiv_insn(const struct equiv_code *a, const cs_insn *ia,
 			return true;
 		ta = equiv_index(a, (uint64_t)ia->detail->x86.operands[0].imm);
 		tb = equiv_index(b, (uint64_t)ib->detail->x86.operands[0].imm);
-		return ta >= 0 && ta == tb;
+		return ta >= 0 && tb >= 0 && a->unit[ta] == b->unit[tb];
 	}
 	/* The linker may turn a GOT load into lea, keeping the length; the
 	 * opcode bytes it may rewrite are masked. */
@@ -137,12 +270,45 @@ static int equiv_bytes(const unsigned char *a, size_t alen, const bool *amask,
 	return i == alen && alen == blen;
 }
 
+/* Where the units of @a and @b first differ, into *adiff and *bdiff. */
+static void equiv_where(const struct equiv_code *a, const struct equiv_code *b,
+			const struct equiv_pair *p, size_t *adiff,
+			size_t *bdiff)
+{
+	*adiff = p->ka < a->nkeep ? a->insn[a->keep[p->ka]].address : a->len;
+	*bdiff = p->kb < b->nkeep ? b->insn[b->keep[p->kb]].address : b->len;
+}
+
+/* Compare decoded @ca and @cb unit by unit. */
+static int equiv_units(struct equiv_code *ca, const bool *amask,
+		       const unsigned char *a, struct equiv_code *cb,
+		       const unsigned char *b, size_t *adiff, size_t *bdiff)
+{
+	struct equiv_pair *v;
+	size_t n;
+	int ret = 1;
+
+	if (!equiv_pair_all(ca, amask, cb, &v, &n))
+		ret = 0;
+	for (size_t i = 0; ret && i < n; i++)
+		if (!v[i].run &&
+		    !equiv_insn(ca, &ca->insn[ca->keep[v[i].ka]], amask, a, cb,
+				&cb->insn[cb->keep[v[i].kb]], b)) {
+			n = i;
+			ret = 0;
+		}
+	if (!ret)
+		equiv_where(ca, cb, &v[n], adiff, bdiff);
+	free(v);
+	return ret;
+}
+
 int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 		    const unsigned char *b, size_t blen, size_t *adiff,
 		    size_t *bdiff)
 {
 	struct equiv_code ca, cb;
-	int ret = 1;
+	int ret;
 	bool whole;
 	csh h;
 
@@ -154,22 +320,8 @@ int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 	whole = equiv_decode(h, b, blen, &cb) && whole;
 	if (!whole)
 		ret = equiv_bytes(a, alen, amask, b, blen, adiff, bdiff);
-	for (size_t k = 0; whole && ret == 1 && k < ca.nkeep; k++) {
-		const cs_insn *ia = &ca.insn[ca.keep[k]];
-
-		if (k >= cb.nkeep || !equiv_insn(&ca, ia, amask, a, &cb,
-						 &cb.insn[cb.keep[k]], b)) {
-			*adiff = ia->address;
-			*bdiff =
-			    k < cb.nkeep ? cb.insn[cb.keep[k]].address : blen;
-			ret = 0;
-		}
-	}
-	if (whole && ret == 1 && ca.nkeep != cb.nkeep) {
-		*adiff = alen;
-		*bdiff = cb.insn[cb.keep[ca.nkeep]].address;
-		ret = 0;
-	}
+	else
+		ret = equiv_units(&ca, amask, a, &cb, b, adiff, bdiff);
 	equiv_free(&ca);
 	equiv_free(&cb);
 	cs_close(&h);

@@ -200,32 +200,69 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
 	return ret;
 }
 
+/* Append a rip-relative store "@op @modrm rel32 [imm8]" of @target at
+ * @buf + *k (the runner placed at @at); false if it is out of reach. */
+static bool put_riprel(unsigned char *buf, size_t *k, uint64_t at,
+		       unsigned char op, unsigned char modrm, int imm8,
+		       uint64_t target)
+{
+	size_t len = imm8 >= 0 ? 7 : 6;
+	int64_t d = (int64_t)(target - (at + *k + len));
+
+	if (!fits32(d))
+		return false;
+	buf[*k] = op;
+	buf[*k + 1] = modrm;
+	put32(buf + *k + 2, d);
+	if (imm8 >= 0)
+		buf[*k + 6] = (unsigned char)imm8;
+	*k += len;
+	return true;
+}
+
+/*
+ * push %rbx (which also aligns the callees' stack as the ABI wants);
+ * [xor %ebx,%ebx]; per hook: [inc %ebx]; call; [test %eax,%eax; jnz out];
+ * movb $1,flag(%rip); [xor %eax,%eax; out: mov %bl,veto(%rip)]; pop %rbx;
+ * ret.  The bracketed parts are a checked runner's.
+ */
 int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 		      const uint64_t *fns, size_t n, uint64_t flag,
-		      struct error *err)
+		      uint64_t veto, struct error *err)
 {
-	/* sub $8,%rsp; call...; movb $1,flag(%rip); add $8,%rsp; ret: the
-	 * sub keeps the callees' stack aligned as the ABI wants */
-	static const unsigned char sub[4] = {0x48, 0x83, 0xec, 0x08};
-	static const unsigned char add_ret[5] = {0x48, 0x83, 0xc4, 0x08, 0xc3};
-	size_t k = sizeof(sub);
+	size_t k = 0, jnz[ARCH_GATE_MAX / 11 + 1], per = veto ? 11 : 5;
+	bool reach = true;
 
-	if (k + 5 * n + 7 + sizeof(add_ret) > ARCH_GATE_MAX)
+	if ((veto ? 20 : 10) + per * n > ARCH_GATE_MAX)
 		return error_set(err, -E2BIG, "too many hooks of one kind");
-	memcpy(buf, sub, sizeof(sub));
-	for (size_t i = 0; i < n; i++, k += 5) {
+	buf[k++] = 0x53;
+	if (veto)
+		buf[k++] = 0x31, buf[k++] = 0xdb;
+	for (size_t i = 0; i < n; i++) {
+		if (veto)
+			buf[k++] = 0xff, buf[k++] = 0xc3;
 		if (!fits32((int64_t)(fns[i] - (at + k + 5))))
 			return error_set(err, -ERANGE, "hook out of reach");
 		buf[k] = 0xe8;
 		put32(buf + k + 1, (int64_t)(fns[i] - (at + k + 5)));
+		k += 5;
+		if (veto) {
+			buf[k++] = 0x85, buf[k++] = 0xc0;
+			buf[k++] = 0x75, jnz[i] = k++;
+		}
 	}
-	buf[k] = 0xc6; /* movb $1, flag(%rip) */
-	buf[k + 1] = 0x05;
-	put32(buf + k + 2, (int64_t)(flag - (at + k + 7)));
-	buf[k + 6] = 1;
-	k += 7;
-	memcpy(buf + k, add_ret, sizeof(add_ret));
-	*len = k + sizeof(add_ret);
+	reach = put_riprel(buf, &k, at, 0xc6, 0x05, 1, flag);
+	if (veto) {
+		buf[k++] = 0x31, buf[k++] = 0xc0;
+		for (size_t i = 0; i < n; i++)
+			buf[jnz[i]] = (unsigned char)(k - (jnz[i] + 1));
+		reach = reach && put_riprel(buf, &k, at, 0x88, 0x1d, -1, veto);
+	}
+	if (!reach)
+		return error_set(err, -ERANGE, "hook flag out of reach");
+	buf[k++] = 0x5b;
+	buf[k++] = 0xc3;
+	*len = k;
 	return 0;
 }
 

@@ -35,5 +35,13 @@ void arch_reloc_linker_span(uint32_t type, size_t *before, size_t *after)
 		*before = 3;
 		*after = 5;
 		break;
+	case R_X86_64_GOTPC32_TLSDESC:
+		/* lea x@tlsdesc(%rip),%rax -> mov $x@tpoff,%rax */
+		*before = 3;
+		break;
+	case R_X86_64_TLSDESC_CALL:
+		/* call *x@tlscall(%rax) (ff 10) -> xchg %ax,%ax */
+		*after = 2;
+		break;
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * reloc.c - x86-64 relocation types: which ones a patch may use and how each
- * is computed (System V x86-64 psABI, section 4.4).  TLS and IFUNC-related
- * types are refused: a patch cannot yet bind thread-local storage.
+ * is computed (System V x86-64 psABI, section 4.4).  IFUNC-related types
+ * are refused.  Thread-local storage types are computed here from the
+ * value apply/tls.c chooses for them (arch_reloc_tls() says which).
  */
 #include <elf.h>
 #include <errno.h>
@@ -26,11 +27,15 @@ static const struct {
     {R_X86_64_PC64, "R_X86_64_PC64", ARCH_RELOC_DIRECT, true},
     {R_X86_64_GOTPCRELX, "R_X86_64_GOTPCRELX", ARCH_RELOC_GOT, true},
     {R_X86_64_REX_GOTPCRELX, "R_X86_64_REX_GOTPCRELX", ARCH_RELOC_GOT, true},
-    {R_X86_64_TPOFF32, "R_X86_64_TPOFF32", ARCH_RELOC_UNSUPPORTED, false},
-    {R_X86_64_GOTTPOFF, "R_X86_64_GOTTPOFF", ARCH_RELOC_UNSUPPORTED, true},
-    {R_X86_64_TLSGD, "R_X86_64_TLSGD", ARCH_RELOC_UNSUPPORTED, true},
-    {R_X86_64_TLSLD, "R_X86_64_TLSLD", ARCH_RELOC_UNSUPPORTED, true},
-    {R_X86_64_DTPOFF32, "R_X86_64_DTPOFF32", ARCH_RELOC_UNSUPPORTED, false},
+    {R_X86_64_TPOFF32, "R_X86_64_TPOFF32", ARCH_RELOC_TLS, false},
+    {R_X86_64_GOTTPOFF, "R_X86_64_GOTTPOFF", ARCH_RELOC_TLS, true},
+    {R_X86_64_TLSGD, "R_X86_64_TLSGD", ARCH_RELOC_TLS, true},
+    {R_X86_64_TLSLD, "R_X86_64_TLSLD", ARCH_RELOC_TLS, true},
+    {R_X86_64_DTPOFF32, "R_X86_64_DTPOFF32", ARCH_RELOC_TLS, false},
+    {R_X86_64_DTPOFF64, "R_X86_64_DTPOFF64", ARCH_RELOC_TLS, false},
+    {R_X86_64_GOTPC32_TLSDESC, "R_X86_64_GOTPC32_TLSDESC", ARCH_RELOC_TLS,
+     true},
+    {R_X86_64_TLSDESC_CALL, "R_X86_64_TLSDESC_CALL", ARCH_RELOC_TLS, false},
 };
 
 static int find(uint32_t type)
@@ -59,9 +64,11 @@ size_t arch_reloc_width(uint32_t type)
 {
 	switch (type) {
 	case R_X86_64_NONE:
+	case R_X86_64_TLSDESC_CALL: /* a marker on the call, no field */
 		return 0;
 	case R_X86_64_64:
 	case R_X86_64_PC64:
+	case R_X86_64_DTPOFF64:
 		return 8;
 	}
 	return find(type) < 0 ? 0 : 4;
@@ -98,8 +105,10 @@ int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
 
 	switch (type) {
 	case R_X86_64_NONE:
+	case R_X86_64_TLSDESC_CALL:
 		return 0;
 	case R_X86_64_64:
+	case R_X86_64_DTPOFF64:
 		memcpy(loc, &s_a, sizeof(s_a));
 		return 0;
 	case R_X86_64_PC64: {
@@ -112,7 +121,14 @@ int arch_reloc_apply(uint32_t type, unsigned char *loc, uint64_t place,
 	case R_X86_64_GOTPCREL:
 	case R_X86_64_GOTPCRELX:
 	case R_X86_64_REX_GOTPCRELX:
+	case R_X86_64_GOTTPOFF:
+	case R_X86_64_TLSGD:
+	case R_X86_64_TLSLD:
+	case R_X86_64_GOTPC32_TLSDESC:
 		return put32(loc, (int64_t)(s_a - place), true, type, err);
+	case R_X86_64_TPOFF32:
+	case R_X86_64_DTPOFF32:
+		return put32(loc, (int64_t)s_a, true, type, err);
 	case R_X86_64_32:
 		return put32(loc, (int64_t)s_a, false, type, err);
 	case R_X86_64_32S:
