@@ -123,8 +123,8 @@ struct arch_far_ref {
 	struct arch_far_field field[2]; /* the reference, and the next one
 					   out of reach, which may be in the
 					   same instruction */
-	unsigned char *thunk; /* ARCH_THUNK_MAX bytes for a thunk */
-	uint64_t thunk_addr;  /* their run-time address */
+	unsigned char *thunk;		/* ARCH_THUNK_MAX bytes for a thunk */
+	uint64_t thunk_addr;		/* their run-time address */
 	/* out */
 	size_t nfields;	   /* 1, or 2 if field[1] was in the instruction */
 	size_t thunk_len;  /* bytes of the thunk used, 0 if none */
