@@ -12,7 +12,9 @@
  *                    the module's thread-local storage (tls.h), link it
  *   prepare_stop     load the unwinder, list the code no thread may be in
  *   -- take the lock (session.h), read the state again --
- *   stage            map the region with one thread stopped, then write it
+ *   stage            map the region with one thread stopped (and run the
+ *                    resolvers of IFUNCs the plan could not bind, ifunc.h,
+ *                    linking again with their choice), then write it
  *                    (gates included, commit byte clear) while the program
  *                    runs
  *   -- quiesce: stop every thread at a moment when that code is unused --
@@ -45,6 +47,7 @@
 #include "apply/bypass.h"
 #include "apply/forbid.h"
 #include "apply/hooks.h"
+#include "apply/ifunc.h"
 #include "apply/layout.h"
 #include "apply/leftover.h"
 #include "apply/link.h"
@@ -74,6 +77,7 @@ struct apply_ctx {
 	struct module *target; /* the patched module, in mods */
 	struct state st;       /* patches applied before */
 	uint64_t *addrs;       /* resolved symbol addresses */
+	uint64_t *resolvers;   /* IFUNC resolvers still to run (ifunc.h) */
 	struct layout lay;
 	unsigned char *image; /* the region's bytes, lay.size */
 	struct record rec;
@@ -219,14 +223,11 @@ static void start_record(struct apply_ctx *c)
 
 static void build_gates(struct apply_ctx *c);
 
-/* Choose a base in the current map, link the image and gates for it. */
-static int place_and_link(struct apply_ctx *c, struct error *err)
+/* Link the image and gates for the base chosen. */
+static int link_all(struct apply_ctx *c, struct error *err)
 {
 	int r;
 
-	if ((r = layout_place(&c->lay, &c->maps, c->target->lo, c->target->hi,
-			      c->pid, err)))
-		return r;
 	if (c->shadow_new)
 		c->shadow_at = c->lay.base + c->lay.size;
 	shadow_resolve(c->p, c->addrs, c->shadow_at);
@@ -237,9 +238,14 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	c->rec.size = c->lay.size;
 	memcpy(c->rec.parts, c->lay.parts, sizeof(c->rec.parts));
 	c->rec.unwind = c->lay.unwind;
-	for (size_t i = 0; i < c->p->nfuncs; i++)
-		c->rec.funcs[i].new_addr = link_symbol_addr(
-		    c->p, &c->lay, c->addrs, c->p->funcs[i].new_symbol);
+	for (size_t i = 0; i < c->p->nfuncs; i++) {
+		uint32_t sym = c->p->funcs[i].new_symbol;
+
+		c->rec.funcs[i].new_addr =
+		    link_symbol_addr(c->p, &c->lay, c->addrs, sym);
+		/* its far-reference thunks are part of it (layout.h) */
+		c->rec.funcs[i].new_size = layout_code_size(c->p, &c->lay, sym);
+	}
 	build_gates(c);
 	if ((r = hooks_place(c->p, &c->lay, c->addrs, &c->rec, c->image,
 			     c->rec.nfuncs + 2 * c->rec.nswitches, err)))
@@ -247,6 +253,17 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	return replace_gates(&c->rp, &c->rec, c->image, c->lay.base,
 			     c->lay.gates_off, c->rec.nfuncs,
 			     c->lay.base + record_live_offset(), err);
+}
+
+/* Choose a base in the current map, link the image and gates for it. */
+static int place_and_link(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	if ((r = layout_place(&c->lay, &c->maps, c->target->lo, c->target->hi,
+			      c->pid, err)))
+		return r;
+	return link_all(c, err);
 }
 
 /* Every replaced function must be code of this process. */
@@ -324,8 +341,9 @@ static int plan(struct apply_ctx *c, struct error *err)
 
 	phase_begin("resolve and relocate");
 	c->addrs = xcalloc(c->p->nsymbols, sizeof(*c->addrs));
+	c->resolvers = xcalloc(c->p->nsymbols, sizeof(*c->resolvers));
 	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
-				 err)))
+				 c->resolvers, err)))
 		return r;
 	start_record(c);
 	if (c->replace)
@@ -458,14 +476,33 @@ static void unmap_staged(struct apply_ctx *c, struct session *s,
 	c->shadow_mapped = false;
 }
 
-/* Map the region and the shadow-data anchor (a rsyscall_work_fn). */
+/* Run the IFUNC resolvers the plan left (ifunc.h) and link again with
+ * their choice: the image is written only after this. */
+static int resolve_ifuncs(struct apply_ctx *c, struct session *s,
+			  struct rsys *rs, struct error *err)
+{
+	int r;
+
+	if (!ifunc_pending(c->p, c->resolvers))
+		return 0;
+	phase_begin("IFUNC resolvers (one thread stopped)");
+	if ((r = ifunc_resolve(s, rs, c->p, c->resolvers, &c->maps, c->addrs,
+			       err)))
+		return r;
+	return link_all(c, err);
+}
+
+/* Map the region and the shadow-data anchor, and settle the IFUNCs (a
+ * rsyscall_work_fn). */
 static int map_all(void *arg, struct session *s, struct rsys *rs,
 		   struct error *err)
 {
 	struct apply_ctx *c = arg;
 	int r;
 
-	if (!(r = map_region(c, s, rs, err)) && (r = map_shadow(c, s, rs, err)))
+	if (!(r = map_region(c, s, rs, err)) &&
+	    ((r = map_shadow(c, s, rs, err)) ||
+	     (r = resolve_ifuncs(c, s, rs, err))))
 		unmap_staged(c, s, rs);
 	return r;
 }
@@ -633,6 +670,7 @@ static void ctx_free(struct apply_ctx *c)
 	free(c->image);
 	layout_free(&c->lay);
 	free(c->addrs);
+	free(c->resolvers);
 	state_free(&c->st);
 	modules_free(&c->mods);
 	rmem_close(&c->mem);

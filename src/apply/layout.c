@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "apply/farref.h"
 #include "apply/layout.h"
 #include "arch/arch.h"
 #include "util/xalloc.h"
@@ -30,24 +31,41 @@ static uint64_t page_size(void)
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Give sections whose flags select them an offset from *pos onwards. */
+/* The references of section @si that may need a thunk. */
+static size_t far_refs(const struct patch *p, size_t si)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < p->sections[si].nrelocs; j++)
+		n += farref_candidate(p, si, &p->sections[si].relocs[j]);
+	return n;
+}
+
+/* Give sections whose flags select them an offset from *pos onwards, each
+ * followed by its thunks: a thread in one is in that code. */
 static void place_sections(const struct patch *p, struct layout *l,
 			   uint32_t mask, uint32_t want, uint64_t *pos)
 {
 	for (size_t i = 0; i < p->nsections; i++) {
 		const struct patch_section *s = &p->sections[i];
+		size_t n;
 
 		if ((s->flags & mask) != want)
 			continue;
 		*pos = align_up(*pos, s->align);
 		l->sec_off[i] = *pos;
 		*pos += s->size;
+		if ((n = far_refs(p, i))) {
+			l->thunk_off[i] = *pos;
+			*pos += n * ARCH_THUNK_MAX;
+		}
 	}
 }
 
 /* Reserve a GOT slot or a stub for every symbol some relocation needs one
  * for.  Stubs are only reserved for symbols outside the patch; whether a
- * stub is used depends on the final placement. */
+ * stub is used depends on the final placement, as does whether a data
+ * reference that may not reach uses its slot (and its thunk). */
 static void place_indirections(const struct patch *p, struct layout *l,
 			       uint64_t *pos)
 {
@@ -56,7 +74,8 @@ static void place_indirections(const struct patch *p, struct layout *l,
 			const struct patch_reloc *r = &p->sections[i].relocs[j];
 			enum arch_reloc_class c = arch_reloc_class(r->type);
 
-			if (c == ARCH_RELOC_GOT &&
+			if ((c == ARCH_RELOC_GOT ||
+			     farref_candidate(p, i, r)) &&
 			    l->got_off[r->symbol] == LAYOUT_NONE) {
 				*pos = align_up(*pos, GOT_SLOT_SIZE);
 				l->got_off[r->symbol] = *pos;
@@ -118,6 +137,9 @@ int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
 	l->sec_off = xcalloc(p->nsections, sizeof(*l->sec_off));
 	l->got_off = xmalloc(p->nsymbols * sizeof(*l->got_off));
 	l->stub_off = xmalloc(p->nsymbols * sizeof(*l->stub_off));
+	l->thunk_off = xmalloc((p->nsections + 1) * sizeof(*l->thunk_off));
+	for (size_t i = 0; i < p->nsections; i++)
+		l->thunk_off[i] = LAYOUT_NONE;
 	for (size_t i = 0; i < p->nsymbols; i++)
 		l->got_off[i] = l->stub_off[i] = LAYOUT_NONE;
 	set_part(l, RECORD_PART_RECORD, 0, record_bytes, PROT_READ);
@@ -200,11 +222,24 @@ int layout_place(struct layout *l, const struct proc_maps *maps,
 	return 0;
 }
 
+uint64_t layout_code_size(const struct patch *p, const struct layout *l,
+			  uint32_t sym)
+{
+	const struct patch_symbol *s = &p->symbols[sym];
+
+	if (s->kind != PSYM_LOCAL || s->value ||
+	    s->size != p->sections[s->section].size ||
+	    l->thunk_off[s->section] == LAYOUT_NONE)
+		return s->size;
+	return s->size + far_refs(p, s->section) * ARCH_THUNK_MAX;
+}
+
 void layout_free(struct layout *l)
 {
 	free(l->sec_off);
 	free(l->got_off);
 	free(l->stub_off);
+	free(l->thunk_off);
 	tls_layout_free(&l->tls);
 	memset(l, 0, sizeof(*l));
 }

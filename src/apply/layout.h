@@ -4,8 +4,9 @@
  * A patch becomes one region of consecutive pages in three parts:
  *
  *   record  the in-process record (record.h)             PROT_READ
- *   text    code, constants, GOT slots, far-call stubs,  PROT_READ|EXEC
- *           TLS slots (tls.h), gates
+ *   text    code (each function followed by its far-     PROT_READ|EXEC
+ *           reference thunks, farref.h), constants, GOT
+ *           slots, far-call stubs, TLS slots (tls.h), gates
  *   data    the patch's own variables                    PROT_READ|WRITE
  *
  * The trampolines written over replaced functions are short jumps, and the
@@ -27,12 +28,16 @@
 #define LAYOUT_NONE UINT64_MAX
 
 struct layout {
-	uint64_t *sec_off;  /* per section: offset from the region base */
-	uint64_t *got_off;  /* per symbol: its GOT slot, or LAYOUT_NONE */
-	uint64_t *stub_off; /* per symbol: its far-call stub, or LAYOUT_NONE */
-	uint64_t gates_off; /* ARCH_GATE_MAX bytes per gate (arch.h): one
-			       per function of the patch, in function
-			       order, then those of a replace (replace.h) */
+	uint64_t *sec_off;   /* per section: offset from the region base */
+	uint64_t *got_off;   /* per symbol: its GOT slot, or LAYOUT_NONE */
+	uint64_t *stub_off;  /* per symbol: its far-call stub, or LAYOUT_NONE */
+	uint64_t *thunk_off; /* per section: ARCH_THUNK_MAX bytes per
+				reference of it that may not reach
+				(farref.h), in relocation order, right
+				after it; LAYOUT_NONE if it has none */
+	uint64_t gates_off;  /* ARCH_GATE_MAX bytes per gate (arch.h): one
+				per function of the patch, in function
+				order, then those of a replace (replace.h) */
 	struct record_part parts[RECORD_NPARTS];
 	struct record_span unwind; /* the section ".eh_frame", if any */
 	uint64_t size;		   /* bytes of the whole region, page aligned */
@@ -60,6 +65,14 @@ int layout_plan(const struct patch *p, size_t record_bytes, size_t ngates,
 int layout_place(struct layout *l, const struct proc_maps *maps,
 		 uint64_t mod_lo, uint64_t mod_hi, pid_t pid,
 		 struct error *err);
+
+/*
+ * layout_code_size - bytes of the code of symbol @sym of @p (PSYM_LOCAL):
+ * its size, and when it is its section's whole code, that section's thunks
+ * too, which run as part of it.
+ */
+uint64_t layout_code_size(const struct patch *p, const struct layout *l,
+			  uint32_t sym);
 
 void layout_free(struct layout *l);
 

@@ -25,7 +25,7 @@ static bool fault_signal(int sig)
  */
 static int until_return(struct session *s, struct rsys *r,
 			struct session_thread *t, uint64_t deadline, int *sig,
-			long *ret)
+			uint64_t *ret)
 {
 	uint64_t back = r->cave + arch_rescue_parked();
 	arch_regs regs;
@@ -49,8 +49,7 @@ static int until_return(struct session *s, struct rsys *r,
 		if (t->in_syscall &&
 		    !ptrace(PTRACE_GETREGS, t->tid, 0, &regs) &&
 		    arch_regs_pc(&regs) == back) {
-			/* hooks return int */
-			*ret = (int32_t)arch_rescue_retval(&regs);
+			*ret = arch_rescue_retval(&regs);
 			return 0;
 		}
 	}
@@ -116,8 +115,8 @@ static int failed(int e, const char *name, unsigned timeout_ms, int sig,
 			 name);
 }
 
-int rcall(struct session *s, struct rsys *r, uint64_t fn, const char *name,
-	  unsigned timeout_ms, long *ret, struct error *err)
+int rcall_word(struct session *s, struct rsys *r, uint64_t fn, const char *name,
+	       unsigned timeout_ms, uint64_t *ret, struct error *err)
 {
 	struct session_thread *t = rsyscall_ready(s, r, err);
 	struct iovec fp = {xmalloc(ARCH_FP_MAX), ARCH_FP_MAX};
@@ -147,5 +146,15 @@ int rcall(struct session *s, struct rsys *r, uint64_t fn, const char *name,
 		e = failed(e, name, timeout_ms, sig, s->pid, err);
 out:
 	free(fp.iov_base);
+	return e;
+}
+
+int rcall(struct session *s, struct rsys *r, uint64_t fn, const char *name,
+	  unsigned timeout_ms, long *ret, struct error *err)
+{
+	uint64_t word = 0;
+	int e = rcall_word(s, r, fn, name, timeout_ms, &word, err);
+
+	*ret = (int32_t)word; /* hooks return int */
 	return e;
 }

@@ -28,4 +28,10 @@
 int rcall(struct session *s, struct rsys *r, uint64_t fn, const char *name,
 	  unsigned timeout_ms, long *ret, struct error *err);
 
+/* rcall_word - the same for a function returning a pointer or a 64-bit
+ * value: *ret gets the whole return register (an IFUNC resolver's
+ * choice, ifunc.h). */
+int rcall_word(struct session *s, struct rsys *r, uint64_t fn, const char *name,
+	       unsigned timeout_ms, uint64_t *ret, struct error *err);
+
 #endif

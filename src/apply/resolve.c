@@ -139,14 +139,13 @@ static int from_irelative(struct module *mod, const struct rmem *mem,
 
 /*
  * Look for a default-version definition of @name in @mod.  Returns 1 with
- * *addr set if found, 2 if only an IFUNC definition exists whose choice is
- * unknown (its address is its resolver, not the function), 0 if none.
+ * *addr set if found, 2 if it is an IFUNC whose choice no slot shows, with
+ * *addr its resolver's run-time address, 0 if there is none.
  */
 static int from_dynsym(struct module *mod, const struct rmem *mem,
 		       const char *name, uint64_t *addr)
 {
 	struct module_dyn *d = mod->dyn;
-	int found = 0;
 
 	for (size_t i = 1; i < d->nsyms; i++) {
 		const Elf64_Sym *s = &d->syms[i];
@@ -158,16 +157,16 @@ static int from_dynsym(struct module *mod, const struct rmem *mem,
 		    (d->versym && (d->versym[i] & VERSYM_HIDDEN)) ||
 		    strcmp(sym_name(mod, (uint32_t)i), name))
 			continue;
-		if (type == STT_GNU_IFUNC) {
-			if (from_irelative(mod, mem, s->st_value, addr))
-				return 1;
-			found = 2;
-			continue;
+		if (type == STT_GNU_IFUNC &&
+		    !from_irelative(mod, mem, s->st_value, addr)) {
+			*addr = mod->bias + s->st_value;
+			return 2;
 		}
-		*addr = mod->bias + s->st_value;
+		if (type != STT_GNU_IFUNC)
+			*addr = mod->bias + s->st_value;
 		return 1;
 	}
-	return found;
+	return 0;
 }
 
 int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
@@ -178,14 +177,15 @@ int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
 	return from_dynsym(mod, mem, name, addr) == 1 ? 0 : -ENOENT;
 }
 
-/* Resolve one external symbol as explained in resolve.h. */
+/* Resolve one external symbol as explained in resolve.h; an IFUNC that
+ * must be resolved in the process leaves *addr 0 and *resolver set. */
 static int resolve_extern(struct modules *mods, const struct rmem *mem,
 			  const struct patch_symbol *sym, uint64_t *addr,
-			  struct error *err)
+			  uint64_t *resolver, struct error *err)
 {
 	struct module *main = modules_main(mods);
 	uint64_t lazy = 0;
-	bool bound, ifunc = false;
+	bool bound;
 	int r;
 
 	for (size_t i = 0; i < mods->n; i++) {
@@ -201,25 +201,23 @@ static int resolve_extern(struct modules *mods, const struct rmem *mem,
 	 * and its dynamic linker, which binds it like any other call. */
 	if ((*addr = lazy))
 		return 0;
-	/* The executable first, then the libraries in address order. */
+	/* The executable first, then the libraries in address order: the
+	 * first definition wins, as in the dynamic linker's lookup. */
 	for (size_t i = 0; i <= mods->n; i++) {
 		struct module *m = i ? &mods->v[i - 1] : main;
 
 		if (!m || (i && m == main))
 			continue;
-		if ((r = from_dynsym(m, mem, sym->name, addr)) == 1)
+		if ((r = from_dynsym(m, mem, sym->name, addr)) == 2)
+			*resolver = *addr;
+		if (r) {
+			*addr = r == 2 ? 0 : *addr;
 			return 0;
-		ifunc |= r == 2;
+		}
 	}
 	*addr = 0;
 	if (sym->weak)
 		return 0;
-	if (ifunc)
-		return error_set(err, -ENOENT,
-				 "symbol '%s' is an indirect function (IFUNC) "
-				 "that no module of process %d imports, so its "
-				 "implementation cannot be known",
-				 sym->name, mods->pid);
 	return error_set(err, -ENOENT,
 			 "cannot resolve symbol '%s': no module loaded in "
 			 "process %d defines it",
@@ -249,18 +247,19 @@ static uint64_t target_addr(struct module *target, const struct rmem *mem,
 
 int resolve_symbols(const struct patch *p, struct module *target,
 		    struct modules *mods, const struct rmem *mem,
-		    uint64_t *addrs, struct error *err)
+		    uint64_t *addrs, uint64_t *resolvers, struct error *err)
 {
 	int r;
 
 	for (size_t i = 0; i < p->nsymbols; i++) {
 		const struct patch_symbol *s = &p->symbols[i];
 
-		addrs[i] = 0;
+		addrs[i] = resolvers[i] = 0;
 		if (s->kind == PSYM_TARGET)
 			addrs[i] = target_addr(target, mem, s);
 		else if (s->kind == PSYM_EXTERN &&
-			 (r = resolve_extern(mods, mem, s, &addrs[i], err)))
+			 (r = resolve_extern(mods, mem, s, &addrs[i],
+					     &resolvers[i], err)))
 			return r;
 	}
 	return 0;

@@ -8,8 +8,10 @@
  * GOT slot of a loaded module that imports the name (this follows LD_PRELOAD
  * interposition and the choice of an IFUNC implementation such as strlen), else
  * the default version of a dynamic symbol defined by the executable, then by
- * the libraries in address order.  PSYM_LOCAL symbols depend on where the patch
- * is placed and are left to link.c.
+ * the libraries in address order.  An IFUNC found so whose choice no slot
+ * shows is resolved later, in the process, by its resolver (ifunc.h).
+ * PSYM_LOCAL symbols depend on where the patch is placed and are left to
+ * link.c.
  */
 #ifndef SUTURE_APPLY_RESOLVE_H
 #define SUTURE_APPLY_RESOLVE_H
@@ -24,11 +26,13 @@
  * resolve_symbols - fill @addrs (p->nsymbols entries) with the address of
  * every PSYM_TARGET and PSYM_EXTERN symbol of @p (PSYM_LOCAL entries are
  * set to 0).  @target is the patched module.  A missing weak symbol gets 0;
- * a missing strong one fails, naming it.
+ * a missing strong one fails, naming it.  @resolvers (as many entries)
+ * gets, for an IFUNC left to resolve in the process, the run-time address
+ * of its resolver (@addrs then 0), else 0.
  */
 int resolve_symbols(const struct patch *p, struct module *target,
 		    struct modules *mods, const struct rmem *mem,
-		    uint64_t *addrs, struct error *err);
+		    uint64_t *addrs, uint64_t *resolvers, struct error *err);
 
 /*
  * resolve_dynsym - the run-time address of @name, a default-version

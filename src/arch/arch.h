@@ -90,6 +90,60 @@ void arch_stub_write(unsigned char *buf, uint64_t target);
  * *target gets where it jumps. */
 bool arch_stub_read(const unsigned char *buf, uint64_t *target);
 
+/* ---- far references ----------------------------------------------------- */
+
+/*
+ * A patch's code refers to another module's data (or takes a function's
+ * address) with a 32-bit field when its compiler expected the linker to
+ * bring the object near (gcc's copy relocations in executables).  When the
+ * object is further away than the field reaches, the instruction is made
+ * to take the address from an 8-byte slot of the patch instead: rewritten
+ * in place where an equivalent of the same length exists, else moved into
+ * a thunk in the patch's region that the instruction's bytes jump to.
+ */
+#define ARCH_THUNK_MAX 64
+
+/* Whether a relocation of @type in code is one arch_far_rewrite() can
+ * turn into a load from a slot when its value does not fit. */
+bool arch_far_candidate(uint32_t type);
+
+/* One relocated field of an instruction, to reach through a slot. */
+struct arch_far_field {
+	uint64_t off;  /* the field, from the code's start; UINT64_MAX: none */
+	uint32_t type; /* its relocation type */
+	int64_t addend;
+	uint64_t slot; /* run-time address of the slot holding its symbol */
+};
+
+struct arch_far_ref {
+	/* in */
+	unsigned char *code; /* the code holding the reference (a function) */
+	size_t len;	     /* its bytes */
+	uint64_t addr;	     /* its run-time address */
+	struct arch_far_field field[2]; /* the reference, and the next one
+					   out of reach, which may be in the
+					   same instruction */
+	unsigned char *thunk;		/* ARCH_THUNK_MAX bytes for a thunk */
+	uint64_t thunk_addr;		/* their run-time address */
+	/* out */
+	size_t nfields;	   /* 1, or 2 if field[1] was in the instruction */
+	size_t thunk_len;  /* bytes of the thunk used, 0 if none */
+	uint64_t insn_off; /* the rewritten instruction, from @code */
+	size_t insn_len;
+};
+
+/*
+ * arch_far_rewrite - rewrite the instruction holding @f's first field (and
+ * its second, if the instruction holds it too) so that it refers to the
+ * symbol (plus the addend, as the relocation meant) through the slot,
+ * whatever the distance: in @f->code, and in @f->thunk if it needs one.
+ * Relocations of the instruction's other fields must be applied before
+ * (the thunk copies its bytes).  -ENOTSUP, with a message naming the
+ * instruction and why, for a form that cannot be rewritten with the same
+ * meaning (one that uses the stack pointer, a vector-extension encoding).
+ */
+int arch_far_rewrite(struct arch_far_ref *f, struct error *err);
+
 /* ---- thread-local storage ---------------------------------------------- */
 
 /* What an ARCH_RELOC_TLS relocation wants, given its symbol's offset in

@@ -170,7 +170,10 @@ int build_run(struct build_ctx *ctx, struct error *err)
 	noreturn_warn(ctx);
 	if ((ret = data_check(ctx, err)) ||
 	    (ret = compare_variables(ctx, err)) ||
-	    (ret = emit_patch(ctx, err)) || (ret = record_info(ctx, err)))
+	    (ret = emit_patch(ctx, err)))
+		return ret;
+	farcheck_warn(ctx);
+	if ((ret = record_info(ctx, err)))
 		return ret;
 	base_stamp(ctx);
 	return 0;

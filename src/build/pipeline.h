@@ -34,6 +34,8 @@
  *               DWARF; and a diff that changes no code
  *   emit.c      build the struct patch: new code, private constants,
  *               references into the target
+ *   farcheck.c  warn about references to other modules that apply could
+ *               not rewrite to reach them (apply/farref.h)
  *   record.c    the patch's info_json build record
  *
  * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), objcache.c (its
@@ -213,6 +215,7 @@ void noreturn_warn(const struct build_ctx *ctx);
 int data_check(struct build_ctx *ctx, struct error *err);
 int compare_variables(struct build_ctx *ctx, struct error *err);
 int emit_patch(struct build_ctx *ctx, struct error *err);
+void farcheck_warn(const struct build_ctx *ctx);
 int record_info(struct build_ctx *ctx, struct error *err);
 
 /*
