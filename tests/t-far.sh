@@ -35,6 +35,21 @@ ALL="$DATA ifunc=1 ifptr=1"
 # probe() checks that environ holds this
 export FAR_MARK=here
 
+# stopped_refused TAG PID PORT - a SIGSTOPped process runs no IFUNC
+# resolver: apply refused naming the stop, the process still stopped and
+# unpatched.
+stopped_refused() {
+	local out
+	kill -STOP "$2"
+	out=$("$SUTURE" apply "$2" "$WORK/$1.sut" 2>&1)
+	check_match "$1: stopped, the IFUNC resolver is not run: refused" \
+		"needs its resolver run in process $2, which is stopped" "$out"
+	check_eq "$1:   ... still stopped" T "$(state_of "$2")"
+	kill -CONT "$2"
+	check_ask "$1:   ... and the old probe runs" "$3" "probe hello" \
+		"old hello"
+}
+
 # cycle TAG SRC BINARY PROGRAM DIFF NEW - patch BINARY (app or
 # libprobe.so) of the tree SRC with DIFF in a running PROGRAM, check that
 # probe answers NEW, revert, check.
@@ -49,6 +64,7 @@ cycle() {
 	check_ask "$tag: before, the old probe" "$port" "probe hello" \
 		"old hello"
 	name=$(patch_name "$WORK/$tag.sut")
+	[ "$diff" = far.diff ] && stopped_refused "$tag" "$pid" "$port"
 	check "$tag: suture apply" suture apply "$pid" "$WORK/$tag.sut"
 	check_ask "$tag: applied, every check of the new code holds" \
 		"$port" "probe hello" "$new"
