@@ -172,26 +172,27 @@ churn() {
 churn exe-gcc prog
 churn dl-gcc dlapp
 
+# refused_build NAME TREE BINARY WHAT PATTERN - suture build of NAME.diff
+# for BINARY in TREE is refused with a message matching PATTERN and
+# writes no patch.
+refused_build() {
+	rm -f "$WORK/$1.sut"
+	check_fails "suture build $1.diff for $3 is refused" \
+		suture build --src "$WORK/$2" --patch "$TARGETS/tls/$1.diff" \
+		--binary "$3" -o "$WORK/$1.sut" -- make "${GCC[@]}" "$3"
+	check_match "  ... $4" "$5" "$OUT"
+	check_eq "  ... and writes no patch" no \
+		"$([ -e "$WORK/$1.sut" ] && echo yes || echo no)"
+}
+
 section "refused: a new thread-local variable"
-rm -f "$WORK/newvar.sut"
-check_fails "suture build newvar.diff is refused" \
-	suture build --src "$WORK/exe-gcc" --patch "$TARGETS/tls/newvar.diff" \
-	--binary prog -o "$WORK/newvar.sut" -- make "${GCC[@]}" prog
-check_match "  ... saying a patch cannot add thread-local storage, and why" \
-	"adds thread-local variable mine.* \(tick.o\): a live patch cannot add thread-local storage, since the TLS block of every thread was laid out" \
-	"$OUT"
-check_eq "  ... and writes no patch" no \
-	"$([ -e "$WORK/newvar.sut" ] && echo yes || echo no)"
+refused_build newvar exe-gcc prog \
+	"saying a patch cannot add thread-local storage, and why" \
+	"adds thread-local variable mine.* \(tick.o\): a live patch cannot add thread-local storage, since the TLS block of every thread was laid out"
 
 section "refused: another module's thread-local variable"
 # foreign.diff makes the program (app) read tick_count, libtick.so's.
-rm -f "$WORK/foreign.sut"
-check_fails "suture build foreign.diff for app is refused" \
-	suture build --src "$WORK/lib-gcc" --patch "$TARGETS/tls/foreign.diff" \
-	--binary app -o "$WORK/foreign.sut" -- make "${GCC[@]}" app
-check_match "  ... naming the variable and the module it is not in" \
-	"uses thread-local variable tick_count, which .*/app does not define: a patch can use only the thread-local variables of the module it patches" \
-	"$OUT"
-check_eq "  ... and writes no patch" no \
-	"$([ -e "$WORK/foreign.sut" ] && echo yes || echo no)"
+refused_build foreign lib-gcc app \
+	"naming the variable and the module it is not in" \
+	"uses thread-local variable tick_count, which .*/app does not define: a patch can use only the thread-local variables of the module it patches"
 finish
