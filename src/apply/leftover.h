@@ -40,21 +40,30 @@ void leftover_forbid(struct safety *sf, const struct state *st);
  * leftover_clean - with every thread of @s stopped and checked, close
  * leaked memfd descriptors, finish interrupted replaces, put back the entry
  * bytes of trampolines that still jump into dead regions (newest first) and
- * unmap the replaced, dead and blank regions of @st.  Hooks left to run
- * may take @hook_ms each.
+ * unmap the blank regions of @st.  The replaced, dead and retained regions
+ * (leftover_regions) are the caller's to release (retain.h), in the same
+ * stop.  Hooks left to run may take @hook_ms each.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, unsigned hook_ms, struct error *err);
 
 /*
+ * leftover_regions - the regions of @st that are switched off and to be
+ * unmapped once nothing refers to them: the replaced, the dead and the
+ * retained ones.  *out is a new array (with room for one more; the caller
+ * frees it) of pointers into @st; returns how many.
+ */
+size_t leftover_regions(const struct state *st, struct record ***out);
+
+/*
  * leftover_finish_replace - the end of a committed replace, which
  * leftover_clean also finishes for an interrupted one: give every entry of
- * @p's switches its final bytes, then unmap the replaced patches @old,
- * whose code no thread is in and no entry jumps to any more.
+ * @p's switches its final bytes, then release the replaced patches @old,
+ * whose code no thread is in and no entry jumps to any more: unmapped,
+ * or retained if the program may still use them (retain.h).
  */
 int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
-			    const struct record *old, size_t nold,
-			    struct error *err);
+			    struct record *old, size_t nold, struct error *err);
 
 #endif

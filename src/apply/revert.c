@@ -4,9 +4,14 @@
  * Reverting is applying in reverse: with every thread stopped at a moment
  * when none is executing or due to return into the patch's code, the
  * commit byte is cleared (every function switches back at once) and the
- * bytes each trampoline overwrote are put back.  Then the threads go, and
- * the region, which nothing refers to any more, is unmapped with only one
- * thread stopped (the lock's, as in apply.c).  The
+ * bytes each trampoline overwrote are put back.  Still in the stop, the
+ * process is scanned for anything that may lead into the region later (a
+ * coroutine suspended in it, a pointer to its functions or data:
+ * retain.h); the regions of earlier reverts kept for that reason, and
+ * those an interrupted suture left, are checked in the same scan.  Then
+ * the threads go, and the region, if nothing refers to it, is unmapped
+ * with only one thread stopped (the lock's, as in apply.c); otherwise it
+ * stays, inactive and marked retained.  The
  * forbidden range is the whole code part of the region (gates and helpers
  * included); threads inside or below patch code are unwound with the
  * patch's own call-frame information (unwind.c), or scanned where that
@@ -29,6 +34,7 @@
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
+#include "apply/retain.h"
 #include "apply/rsyscall.h"
 #include "apply/shadow.h"
 #include "apply/state.h"
@@ -49,6 +55,7 @@ struct revert_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
+	bool keep_own;	  /* rec's region may still be used: retained */
 	unsigned hook_ms; /* how long a hook may run */
 };
 
@@ -263,6 +270,37 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 }
 
 /*
+ * Still in the stop, once the patch is off: one scan decides which of the
+ * regions that are off (this patch's, the retained ones, the leftovers)
+ * the program may still use; the others go, the leftovers now and this
+ * patch's after the stop (free_patch).  The revert is done whatever the
+ * scan says: if it fails, every region stays, unmarked, for the next
+ * command to check again.
+ */
+static void release_regions(struct revert_ctx *c, struct apply_result *res)
+{
+	struct record **r;
+	size_t n = leftover_regions(&c->st, &r), nleft = n;
+	bool *keep = xcalloc(n + 2, sizeof(*keep));
+	struct error why = {""};
+
+	phase_begin("look for references (all threads stopped)");
+	if (c->rec)
+		r[n++] = c->rec;
+	if (n && retain_check(&c->s, &c->mem, r, n, keep, &why))
+		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
+			 why.msg);
+	for (size_t i = 0; i < nleft; i++)
+		res->retained += keep[i];
+	for (size_t i = nleft; i-- > 0 && !why.msg[0];)
+		if (!keep[i] && !retain_unmap(&c->s, &c->rs, r[i], &why))
+			res->released++;
+	c->keep_own = c->rec && keep[n - 1];
+	free(keep);
+	free(r);
+}
+
+/*
  * After the stop: once no entry jumps into the region, and no thread was
  * in it or due to return into it, nothing can reach it any more.  Then the
  * shadow-data anchor, which only the region referred to.
@@ -329,11 +367,14 @@ static int revert_once(void *arg, struct error *err)
 		goto out_unlock;
 	if ((r = uninstall(&c, err)))
 		undo(&c);
+	else
+		release_regions(&c, res);
 	apply_release(&c.s, &c.rs, res, err);
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
 	if (!r && c.rec) {
-		free_patch(&c, res);
+		if (!c.keep_own)
+			free_patch(&c, res);
 		res->rec = *c.rec;
 		memset(c.rec, 0, sizeof(*c.rec));
 	}
@@ -366,4 +407,12 @@ int leftovers_remove(pid_t pid, const struct apply_opts *o, size_t *n,
 
 	*n = res.cleaned;
 	return r;
+}
+
+int retain_gc(pid_t pid, const struct apply_opts *o, struct apply_result *res,
+	      struct error *err)
+{
+	struct revert_try t = {pid, NULL, true, o, res};
+
+	return quiesce_retry(pid, revert_once, &t, o->timeout_ms, err);
 }

@@ -99,6 +99,15 @@ uint64_t arch_regs_sp(const arch_regs *r);
 uint64_t arch_regs_tp(const arch_regs *r);
 
 /*
+ * arch_ptr_demangle - @w as glibc's PTR_DEMANGLE reads it: setjmp and
+ * friends store code and stack pointers mangled with the process's
+ * pointer guard, which libc keeps at ARCH_PTR_GUARD_OFFSET from the
+ * thread pointer.
+ */
+#define ARCH_PTR_GUARD_OFFSET 0x30
+uint64_t arch_ptr_demangle(uint64_t w, uint64_t guard);
+
+/*
  * The code of the signal trampoline libc installs as every handler's
  * return address (rt_sigreturn): a return address pointing at it marks a
  * signal frame on a stack.
