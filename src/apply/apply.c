@@ -49,6 +49,7 @@
 #include "apply/modules.h"
 #include "apply/proc.h"
 #include "apply/quiesce.h"
+#include "apply/retain.h"
 #include "apply/region.h"
 #include "apply/replace.h"
 #include "apply/shadow.h"
@@ -602,6 +603,11 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	phase_begin("check entries");
 	if ((r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
+		return r;
+	/* A context saved in memory (a coroutine's) inside the bytes the
+	 * trampolines overwrite would resume in the middle of a jump. */
+	phase_begin("look for saved contexts (all threads stopped)");
+	if ((r = retain_entries(&c->s, &c->mem, &c->rec, err)))
 		return r;
 	res->ungated = c->ungated;
 	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,

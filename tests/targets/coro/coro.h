@@ -5,8 +5,9 @@
 #ifndef TARGET_CORO_H
 #define TARGET_CORO_H
 
-/* co_start - a new coroutine running co_body; 0, or -1 if one exists. */
-int co_start(void);
+/* co_start - a new coroutine running co_body, or with @entry one that
+ * yields from inside first_call; 0, or -1 if one exists. */
+int co_start(int entry);
 /* co_resume - run the coroutine to its next yield; its last note into
  * @out (@len bytes); 1 when it has finished (and is freed), 0 if not,
  * -1 if there is none. */

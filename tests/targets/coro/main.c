@@ -1,6 +1,7 @@
 /*
  * main.c - the coro service (server.h).  Requests:
  *   start       -> ok: a coroutine is made (coro.c)
+ *   enter       -> ok: a coroutine that yields inside first_call
  *   resume      -> its note after running to its next yield, "done: NOTE"
  *                  when it finished
  *   cb set      -> ok: a heap object keeps make_cb()'s pointer
@@ -44,7 +45,9 @@ static int resume(char *reply, size_t len)
 int service_handle(const char *req, char *reply, size_t len)
 {
 	if (!strcmp(req, "start"))
-		snprintf(reply, len, "%s", co_start() ? "busy" : "ok");
+		snprintf(reply, len, "%s", co_start(0) ? "busy" : "ok");
+	else if (!strcmp(req, "enter"))
+		snprintf(reply, len, "%s", co_start(1) ? "busy" : "ok");
 	else if (!strcmp(req, "resume"))
 		return resume(reply, len);
 	else if (!strcmp(req, "cb set"))
