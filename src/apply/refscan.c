@@ -6,10 +6,10 @@
  * Thread stacks: the part of a thread's own stack mapping (the main
  * thread's [stack], or the mapping holding the thread's TLS block, where
  * libc puts thread stacks) below its stack pointer and red zone is dead
- * unless something points into it (a coroutine may have been started on
- * an array in a frame above, its own callers suspended below).  So that
- * part is read last, from the lowest word seen pointing into it, again
- * and again while reading it finds lower ones.
+ * unless a word in memory points into it (a coroutine may have been
+ * started on an array in a frame above, its own callers suspended below).
+ * So that part is read last, from the lowest such word, again and again
+ * while reading it finds lower ones.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -67,7 +67,11 @@ static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 {
 	if (v - sc->tlo < sc->tspan)
 		target_hit(sc, v, at, tid);
-	if (v - sc->dlo < sc->dspan)
+	/* Registers do not count here: a thread's register pointing below
+	 * its stack pointer points at nothing allocated (its calls'
+	 * leftovers); a context suspended down there is found through the
+	 * words in memory that saved it. */
+	if (at && v - sc->dlo < sc->dspan)
 		dead_hit(sc, v);
 }
 
