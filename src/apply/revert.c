@@ -102,12 +102,12 @@ static int choose(struct revert_ctx *c, const char *name, bool only_leftovers,
 
 	if (only_leftovers)
 		return 0;
-	if (!c->st.n && (name || !leftover_count(&c->st)))
+	if (!c->st.n && (name || (!leftover_count(&c->st) && !c->st.nkept)))
 		return error_set(err, -ENOENT,
 				 "no patches are applied to process %d",
 				 c->pid);
 	if (!c->st.n)
-		return 0; /* only leftovers to clean up */
+		return 0; /* only leftovers to clean up, or retained regions */
 	if (!name) {
 		c->rec = &c->st.v[c->st.n - 1];
 		return 0;

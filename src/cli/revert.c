@@ -70,8 +70,9 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 		return 1;
 	}
 	/* Leftovers of an interrupted suture go with the first revert, or
-	 * with a revert of their own if no patch is live. */
-	n = st.n ? st.n : leftover_count(&st) > 0;
+	 * with a revert of their own if no patch is live; so do retained
+	 * regions nothing refers to any more. */
+	n = st.n ? st.n : leftover_count(&st) > 0 || st.nkept > 0;
 	state_free(&st);
 	if (!n)
 		printf("no patches applied to process %d\n", pid);

@@ -23,7 +23,7 @@ static struct coro *co;
 
 /* Back to whoever resumed the coroutine.  Not inlined: the coroutine
  * is suspended in its caller's frame. */
-__attribute__((noinline)) void co_yield(void)
+__attribute__((noinline)) void co_yield (void)
 {
 	swapcontext(&co->ctx, &co->caller);
 }
@@ -53,7 +53,7 @@ static void co_entry_body(void)
 	int r;
 
 	snprintf(co->note, sizeof(co->note), "in first_call");
-	r = first_call(co_yield);
+	r = first_call(co_yield );
 
 	snprintf(co->note, sizeof(co->note), "first_call %d", r);
 	co->done = 1;
@@ -66,7 +66,7 @@ static void co_body(void)
 	for (int i = 1; i <= 3; i++) {
 		sum += co_step(i);
 		snprintf(co->note, sizeof(co->note), "step %d sum %d", i, sum);
-		co_yield();
+		co_yield ();
 	}
 	co->done = 1;
 }

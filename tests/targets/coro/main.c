@@ -9,6 +9,8 @@
  *   str set     -> ok: a heap object keeps greeting()'s pointer
  *   str get     -> the kept string
  *   drop        -> ok: both heap objects wiped and freed
+ *   heap N      -> ok: N MiB more heap, written (bench/retain.sh: what
+ *                  the scan for references costs)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,21 @@ static struct keep *keep(void)
 	if (!kept)
 		kept = calloc(1, sizeof(*kept));
 	return kept;
+}
+
+/* @mib MiB of heap, every page written with numbers that are no
+ * pointers, kept for the life of the process. */
+static int grow(long mib, char *reply, size_t len)
+{
+	size_t n = (size_t)mib << 17; /* 8-byte words */
+	unsigned long *p = malloc(n * sizeof(*p));
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		p[i] = i * 2654435761u;
+	snprintf(reply, len, "ok");
+	return 0;
 }
 
 static int resume(char *reply, size_t len)
@@ -58,6 +75,8 @@ int service_handle(const char *req, char *reply, size_t len)
 		keep()->str = greeting(), snprintf(reply, len, "ok");
 	else if (!strcmp(req, "str get"))
 		snprintf(reply, len, "%s", kept && kept->str ? kept->str : "-");
+	else if (!strncmp(req, "heap ", 5))
+		return grow(atol(req + 5), reply, len);
 	else if (!strcmp(req, "drop")) {
 		if (kept)
 			explicit_bzero(kept, sizeof(*kept));
