@@ -167,17 +167,10 @@ size_t leftover_regions(const struct state *st, struct record ***out)
 
 int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
-			    struct record *old, size_t nold, struct error *err)
+			    struct retain_set *old, struct error *err)
 {
-	struct record **r = xcalloc(nold + 1, sizeof(*r));
-	int ret;
-
-	for (size_t i = 0; i < nold; i++)
-		r[i] = &old[i];
-	if (!(ret = settle_switches(mem, p, true, err)))
-		ret = retain_release(s, rs, mem, r, nold, NULL, err);
-	free(r);
-	return ret;
+	return settle_switches(mem, p, true, err)
+		   ?: retain_set_check(old, s, rs, mem, err);
 }
 
 /* Run the post-apply or post-revert hooks of @r that an interrupted

@@ -26,6 +26,7 @@
 #ifndef SUTURE_APPLY_LEFTOVER_H
 #define SUTURE_APPLY_LEFTOVER_H
 
+#include "apply/retain.h"
 #include "apply/rsyscall.h"
 #include "apply/safety.h"
 #include "apply/state.h"
@@ -58,12 +59,13 @@ size_t leftover_regions(const struct state *st, struct record ***out);
 /*
  * leftover_finish_replace - the end of a committed replace, which
  * leftover_clean also finishes for an interrupted one: give every entry of
- * @p's switches its final bytes, then release the replaced patches @old,
- * whose code no thread is in and no entry jumps to any more: unmapped,
- * or retained if the program may still use them (retain.h).
+ * @p's switches its final bytes, then release the replaced patches in
+ * @old, whose code no thread is in and no entry jumps to any more:
+ * unmapped, or retained if the program may still use them
+ * (retain_set_check; the caller finishes @old after the stop).
  */
 int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
-			    struct record *old, size_t nold, struct error *err);
+			    struct retain_set *old, struct error *err);
 
 #endif

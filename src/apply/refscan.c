@@ -24,9 +24,10 @@
 #include "apply/refscan.h"
 #include "util/xalloc.h"
 
-/* The dead part [lo, hi) of a thread stack mapping; read from @from up. */
+/* The dead part [lo, hi) of a thread stack mapping [lo, end); read from
+ * @from up. */
 struct dead {
-	uint64_t lo, hi, from;
+	uint64_t lo, hi, from, end;
 	uint64_t low; /* the lowest word seen pointing into [lo, from) */
 };
 
@@ -41,6 +42,16 @@ struct scan {
 	bool has_guard;
 };
 
+/* Whether @at (0: a register) is in a thread's registers or the live part
+ * of its own stack. */
+static bool in_threads(const struct scan *sc, uint64_t at)
+{
+	for (size_t i = 0; at && i < sc->nd; i++)
+		if (at >= sc->d[i].hi && at < sc->d[i].end)
+			return true;
+	return !at;
+}
+
 static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 {
 	for (size_t i = 0; i < sc->n; i++) {
@@ -48,6 +59,7 @@ static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 
 		if (v < t->lo || v >= t->hi)
 			continue;
+		t->in_threads += in_threads(sc, at);
 		if (!t->count++) {
 			t->value = v;
 			t->at = at;
@@ -146,8 +158,8 @@ static void find_dead(struct scan *sc, struct session *s,
 			;
 		if (k == sc->nd) {
 			sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
-			sc->d[sc->nd++] =
-			    (struct dead){m->start, hi, hi, UINT64_MAX};
+			sc->d[sc->nd++] = (struct dead){m->start, hi, hi,
+							m->end, UINT64_MAX};
 		} else if (hi < sc->d[k].hi) {
 			sc->d[k].hi = sc->d[k].from = hi;
 		}
@@ -259,7 +271,8 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	int r;
 
 	for (size_t i = 0; i < n; i++)
-		t[i].count = 0, t[i].value = t[i].at = 0, t[i].tid = 0;
+		t[i].count = t[i].in_threads = 0, t[i].value = t[i].at = 0,
+		t[i].tid = 0;
 	/* Read now: the program may have mapped memory since suture
 	 * planned. */
 	if ((r = proc_maps_read(s->pid, &maps, err)))

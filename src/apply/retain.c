@@ -1,9 +1,11 @@
 /* retain.c - keeping regions the program may still use (retain.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "apply/quiesce.h"
 #include "apply/refscan.h"
 #include "apply/region.h"
 #include "apply/retain.h"
@@ -42,59 +44,212 @@ static int mark(const struct rmem *mem, struct record *r,
 	return 0;
 }
 
-int retain_check(struct session *s, const struct rmem *mem,
-		 struct record *const *r, size_t n, bool *keep,
-		 struct error *err)
+/* The targets of the regions @r[i] with @which[i] (all if NULL). */
+static struct refscan_target *targets(struct record *const *r, size_t n,
+				      const bool *which)
 {
 	struct refscan_target *t = xcalloc(n + 1, sizeof(*t));
+
+	for (size_t i = 0; i < n; i++)
+		if (!which || which[i])
+			t[i] = (struct refscan_target){
+			    .lo = r[i]->base,
+			    .hi = r[i]->base + r[i]->size,
+			    .own = true};
+	return t;
+}
+
+int retain_check(struct session *s, const struct rmem *mem,
+		 struct record *const *r, size_t n, bool *keep, bool *settle,
+		 struct error *err)
+{
+	struct refscan_target *t = targets(r, n, NULL);
 	int ret;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		keep[i] = true;
-		t[i] = (struct refscan_target){.lo = r[i]->base,
-					       .hi = r[i]->base + r[i]->size,
-					       .own = true};
-	}
 	if ((ret = refscan(s, mem, t, n, err)))
 		goto out;
-	for (size_t i = 0; i < n && !ret; i++)
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (settle)
+			settle[i] = t[i].count && t[i].in_threads == t[i].count;
 		if ((keep[i] = t[i].count > 0))
 			ret = mark(mem, r[i], &t[i], err);
+	}
 out:
 	free(t);
 	return ret;
 }
 
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One more stop and scan for the regions still to settle; 1 while some
+ * are left. */
+static int settle_once(pid_t pid, const struct session_lock *l,
+		       const struct rmem *mem, struct record *const *r,
+		       size_t n, bool *keep, bool *settle, struct error *err)
+{
+	struct refscan_target *t = targets(r, n, settle);
+	struct session s;
+	int ret, left = 0;
+
+	if ((ret = session_open(&s, pid, l, NULL, NULL, err)))
+		goto out;
+	ret = refscan(&s, mem, t, n, err);
+	session_close(&s, NULL);
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (!settle[i])
+			continue;
+		keep[i] = t[i].count > 0;
+		settle[i] = keep[i] && t[i].in_threads == t[i].count;
+		left |= settle[i];
+	}
+out:
+	free(t);
+	return ret ? ret : left;
+}
+
+int retain_settle(pid_t pid, const struct session_lock *l,
+		  const struct rmem *mem, struct record *const *r, size_t n,
+		  bool *keep, bool *settle, struct error *err)
+{
+	uint64_t deadline = session_now_ns() + RETAIN_SETTLE_MS * 1000000ull;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		settle[i] = settle[i] && keep[i];
+	for (size_t i = 0; i < n; i++)
+		ret |= settle[i];
+	while (ret > 0 && session_now_ns() < deadline) {
+		sleep_ms(QUIESCE_RETRY_MS);
+		ret = settle_once(pid, l, mem, r, n, keep, settle, err);
+	}
+	return ret < 0 ? ret : 0;
+}
+
 int retain_unmap(struct session *s, struct rsys *rs, const struct record *r,
 		 struct error *err)
 {
-	unsigned all = (1u << RECORD_NPARTS) - 1;
+	unsigned all = 0;
 	int ret;
 
+	for (int k = 0; k < RECORD_NPARTS; k++)
+		if (r->parts[k].size)
+			all |= 1u << k;
 	if (!(ret = region_unmap_parts(s, rs, r->base, r->parts, all, err)))
 		fault_point("region unmapped");
 	return ret;
 }
 
-int retain_release(struct session *s, struct rsys *rs, const struct rmem *mem,
-		   struct record *const *r, size_t n, size_t *kept,
-		   struct error *err)
+void retain_set_add(struct retain_set *set, struct record *r, bool now)
 {
-	bool *keep = xcalloc(n + 1, sizeof(*keep));
-	size_t nkept = 0;
+	if (set->n == set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 8;
+		set->r = xrealloc(set->r, set->cap * sizeof(*set->r));
+		set->keep = xrealloc(set->keep, set->cap * sizeof(bool));
+		set->settle = xrealloc(set->settle, set->cap * sizeof(bool));
+		set->late = xrealloc(set->late, set->cap * sizeof(bool));
+	}
+	/* the ones that may go now first: r[0..now) */
+	if (now && set->now < set->n)
+		set->r[set->n] = set->r[set->now];
+	set->r[now ? set->now : set->n] = r;
+	set->now += now;
+	set->n++;
+}
+
+void retain_set_free(struct retain_set *set)
+{
+	free(set->r);
+	free(set->keep);
+	free(set->settle);
+	free(set->late);
+	memset(set, 0, sizeof(*set));
+}
+
+int retain_set_check(struct retain_set *set, struct session *s,
+		     struct rsys *rs, const struct rmem *mem,
+		     struct error *err)
+{
 	int ret;
 
-	if ((ret = retain_check(s, mem, r, n, keep, err)))
-		goto out;
-	for (size_t i = n; i-- > 0 && !ret;) {
-		nkept += keep[i];
-		if (!keep[i])
-			ret = retain_unmap(s, rs, r[i], err);
+	for (size_t i = 0; i < set->n; i++)
+		set->keep[i] = true, set->settle[i] = set->late[i] = false;
+	if (!set->n ||
+	    (ret = retain_check(s, mem, set->r, set->n, set->keep,
+				set->settle, err)))
+		return set->n ? ret : 0;
+	for (size_t i = set->now; i-- > 0;) {
+		if (!set->keep[i] && (ret = retain_unmap(s, rs, set->r[i], err)))
+			return ret;
+		set->released += !set->keep[i];
 	}
-	if (kept)
-		*kept = nkept;
-out:
-	free(keep);
+	for (size_t i = set->now; i < set->n; i++)
+		set->late[i] = !set->keep[i];
+	return 0;
+}
+
+static int unmap_late(void *arg, struct session *s, struct rsys *rs,
+		      struct error *err)
+{
+	struct retain_set *set = arg;
+	int ret;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (set->late[i] && (ret = retain_unmap(s, rs, set->r[i], err)))
+			return ret;
+	return 0;
+}
+
+/* unmap_late, then the caller's work. */
+struct late_work {
+	struct retain_set *set;
+	rsyscall_work_fn *also;
+	void *arg;
+};
+
+static int late_work(void *arg, struct session *s, struct rsys *rs,
+		     struct error *err)
+{
+	struct late_work *w = arg;
+
+	return unmap_late(w->set, s, rs, err)
+		   ?: (w->also ? w->also(w->arg, s, rs, err) : 0);
+}
+
+int retain_set_finish(struct retain_set *set, pid_t pid,
+		      const struct session_lock *l, const struct rmem *mem,
+		      const struct modules *mods, const struct proc_maps *maps,
+		      rsyscall_work_fn *also, void *arg, uint64_t *held_ns,
+		      struct error *err)
+{
+	struct late_work w = {set, also, arg};
+	bool any = also != NULL, *was = xcalloc(set->n + 1, sizeof(*was));
+	int ret;
+
+	for (size_t i = 0; i < set->n; i++)
+		was[i] = set->keep[i];
+	ret = retain_settle(pid, l, mem, set->r, set->n, set->keep,
+			    set->settle, err);
+	for (size_t i = 0; i < set->n; i++) {
+		set->late[i] |= was[i] && !set->keep[i];
+		set->r[i]->retained = set->keep[i];
+		any |= set->late[i];
+		if (i < set->now) {
+			set->released += set->late[i];
+			set->retained += set->keep[i];
+		}
+	}
+	free(was);
+	if (!ret && any)
+		ret = rsyscall_on_thread(pid, l, mem, mods, maps, late_work, &w,
+					 held_ns, err);
 	return ret;
 }
 

@@ -55,7 +55,7 @@ struct revert_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
-	bool keep_own;	  /* rec's region may still be used: retained */
+	struct retain_set off; /* the regions switched off (retain.h) */
 	unsigned hook_ms; /* how long a hook may run */
 };
 
@@ -271,70 +271,54 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 
 /*
  * Still in the stop, once the patch is off: one scan decides which of the
- * regions that are off (this patch's, the retained ones, the leftovers)
- * the program may still use; the others go, the leftovers now and this
- * patch's after the stop (free_patch).  The revert is done whatever the
- * scan says: if it fails, every region stays, unmarked, for the next
- * command to check again.
+ * regions that are off (the leftovers and retained ones, and this
+ * patch's) the program may still use.  The free leftovers go now; this
+ * patch's region after the stop (free_regions), as before this check.
+ * The revert is done whatever the scan says.
  */
 static void release_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct record **r;
-	size_t n = leftover_regions(&c->st, &r), nleft = n;
-	bool *keep = xcalloc(n + 2, sizeof(*keep));
+	size_t n = leftover_regions(&c->st, &r);
 	struct error why = {""};
 
 	phase_begin("look for references (all threads stopped)");
+	for (size_t i = 0; i < n; i++)
+		retain_set_add(&c->off, r[i], true);
 	if (c->rec)
-		r[n++] = c->rec;
-	if (n && retain_check(&c->s, &c->mem, r, n, keep, &why))
+		retain_set_add(&c->off, c->rec, false);
+	free(r);
+	if (retain_set_check(&c->off, &c->s, &c->rs, &c->mem, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
-	for (size_t i = 0; i < nleft; i++)
-		res->retained += keep[i];
-	for (size_t i = nleft; i-- > 0 && !why.msg[0];)
-		if (!keep[i] && !retain_unmap(&c->s, &c->rs, r[i], &why))
-			res->released++;
-	c->keep_own = c->rec && keep[n - 1];
-	free(keep);
-	free(r);
 }
 
-/*
- * After the stop: once no entry jumps into the region, and no thread was
- * in it or due to return into it, nothing can reach it any more.  Then the
- * shadow-data anchor, which only the region referred to.
- */
-static int unmap_patch(void *arg, struct session *s, struct rsys *rs,
-		       struct error *err)
+/* With the region: the shadow-data anchor, which only it referred to. */
+static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
+			struct error *err)
 {
 	struct revert_ctx *c = arg;
-	unsigned all = (1u << RECORD_NPARTS) - 1;
-	int r;
 
-	for (int k = 0; k < RECORD_NPARTS; k++)
-		if (!c->rec->parts[k].size)
-			all &= ~(1u << k);
-	if ((r = region_unmap_parts(s, rs, c->rec->base, c->rec->parts, all,
-				    err)))
-		return r;
-	fault_point("region unmapped");
-	if (c->rec->shadow && shadow_idle(&c->st, c->rec, &c->mem))
+	if (c->rec && !c->rec->retained && c->rec->shadow &&
+	    shadow_idle(&c->st, c->rec, &c->mem))
 		shadow_unmap(s, rs, c->rec->shadow, NULL);
 	return 0;
 }
 
 /* The revert is done once the stop is over; a failure to unmap leaves a
- * leftover the next suture command removes, and is only reported. */
-static void free_patch(struct revert_ctx *c, struct apply_result *res)
+ * region the next suture command removes, and is only reported. */
+static void free_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct error why = {""};
 
 	phase_begin("unmapping (one thread stopped)");
-	if (rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods, &c->maps,
-			       unmap_patch, c, &res->aside_ns, &why))
+	if (retain_set_finish(&c->off, c->pid, &c->lock, &c->mem, &c->mods,
+			      &c->maps, c->rec ? unmap_shadow : NULL, c,
+			      &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+	res->released = c->off.released;
+	res->retained = c->off.retained;
 }
 
 /* The arguments of one revert attempt, for quiesce_retry. */
@@ -372,15 +356,16 @@ static int revert_once(void *arg, struct error *err)
 	apply_release(&c.s, &c.rs, res, err);
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
+	if (!r)
+		free_regions(&c, res);
 	if (!r && c.rec) {
-		if (!c.keep_own)
-			free_patch(&c, res);
 		res->rec = *c.rec;
 		memset(c.rec, 0, sizeof(*c.rec));
 	}
 out_unlock:
 	session_unlock(&c.lock);
 out_free:
+	retain_set_free(&c.off);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);
 	modules_free(&c.mods);
