@@ -158,8 +158,8 @@ static void find_dead(struct scan *sc, struct session *s,
 			;
 		if (k == sc->nd) {
 			sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
-			sc->d[sc->nd++] = (struct dead){m->start, hi, hi,
-							m->end, UINT64_MAX};
+			sc->d[sc->nd++] =
+			    (struct dead){m->start, hi, hi, m->end, UINT64_MAX};
 		} else if (hi < sc->d[k].hi) {
 			sc->d[k].hi = sc->d[k].from = hi;
 		}

@@ -31,16 +31,16 @@
 
 /* Memory whose references are counted. */
 struct refscan_target {
-	uint64_t lo, hi; /* a word in [lo, hi) refers to it */
-	bool own;	 /* [lo, hi) is mapped memory of its own, which is
-			    not scanned (a region's references to itself) */
-	size_t count;	 /* references found */
+	uint64_t lo, hi;   /* a word in [lo, hi) refers to it */
+	bool own;	   /* [lo, hi) is mapped memory of its own, which is
+			      not scanned (a region's references to itself) */
+	size_t count;	   /* references found */
 	size_t in_threads; /* of them, in a thread's registers or in the
 			      live part of its own stack: often a stale
 			      slot, which the thread overwrites as it runs */
-	uint64_t value;	 /* the first one */
-	uint64_t at;	 /* where it was; 0: in a register */
-	pid_t tid;	 /* whose register, when @at is 0 */
+	uint64_t value;	   /* the first one */
+	uint64_t at;	   /* where it was; 0: in a register */
+	pid_t tid;	   /* whose register, when @at is 0 */
 };
 
 /*

@@ -52,10 +52,10 @@ static struct refscan_target *targets(struct record *const *r, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		if (!which || which[i])
-			t[i] = (struct refscan_target){
-			    .lo = r[i]->base,
-			    .hi = r[i]->base + r[i]->size,
-			    .own = true};
+			t[i] = (struct refscan_target){.lo = r[i]->base,
+						       .hi = r[i]->base +
+							     r[i]->size,
+						       .own = true};
 	return t;
 }
 
@@ -173,20 +173,19 @@ void retain_set_free(struct retain_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-int retain_set_check(struct retain_set *set, struct session *s,
-		     struct rsys *rs, const struct rmem *mem,
-		     struct error *err)
+int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
+		     const struct rmem *mem, struct error *err)
 {
 	int ret;
 
 	for (size_t i = 0; i < set->n; i++)
 		set->keep[i] = true, set->settle[i] = set->late[i] = false;
-	if (!set->n ||
-	    (ret = retain_check(s, mem, set->r, set->n, set->keep,
-				set->settle, err)))
+	if (!set->n || (ret = retain_check(s, mem, set->r, set->n, set->keep,
+					   set->settle, err)))
 		return set->n ? ret : 0;
 	for (size_t i = set->now; i-- > 0;) {
-		if (!set->keep[i] && (ret = retain_unmap(s, rs, set->r[i], err)))
+		if (!set->keep[i] &&
+		    (ret = retain_unmap(s, rs, set->r[i], err)))
 			return ret;
 		set->released += !set->keep[i];
 	}
@@ -235,8 +234,8 @@ int retain_set_finish(struct retain_set *set, pid_t pid,
 
 	for (size_t i = 0; i < set->n; i++)
 		was[i] = set->keep[i];
-	ret = retain_settle(pid, l, mem, set->r, set->n, set->keep,
-			    set->settle, err);
+	ret = retain_settle(pid, l, mem, set->r, set->n, set->keep, set->settle,
+			    err);
 	for (size_t i = 0; i < set->n; i++) {
 		set->late[i] |= was[i] && !set->keep[i];
 		set->r[i]->retained = set->keep[i];

@@ -68,10 +68,10 @@ int retain_unmap(struct session *s, struct rsys *rs, const struct record *r,
 struct retain_set {
 	struct record **r; /* not owned */
 	size_t n, cap;
-	size_t now;    /* r[0..now) may be unmapped in the stop already */
-	bool *keep;    /* r[i] may still be used: it stays, retained */
-	bool *settle;  /* only threads referred to it (retain_check) */
-	bool *late;    /* r[i] is unmapped after the stop */
+	size_t now;	 /* r[0..now) may be unmapped in the stop already */
+	bool *keep;	 /* r[i] may still be used: it stays, retained */
+	bool *settle;	 /* only threads referred to it (retain_check) */
+	bool *late;	 /* r[i] is unmapped after the stop */
 	size_t released; /* of r[0..now): unmapped now that nothing refers
 			    to them */
 	size_t retained; /* of r[0..now): kept */
@@ -88,9 +88,8 @@ void retain_set_free(struct retain_set *set);
  * through @rs.  If the scan fails, every region stays, unmarked, for the
  * next command to check again.
  */
-int retain_set_check(struct retain_set *set, struct session *s,
-		     struct rsys *rs, const struct rmem *mem,
-		     struct error *err);
+int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
+		     const struct rmem *mem, struct error *err);
 
 /*
  * retain_set_finish - after the stop (lock @l still held): settle

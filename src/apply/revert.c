@@ -56,7 +56,7 @@ struct revert_ctx {
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
 	struct retain_set off; /* the regions switched off (retain.h) */
-	unsigned hook_ms; /* how long a hook may run */
+	unsigned hook_ms;      /* how long a hook may run */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */

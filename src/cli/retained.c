@@ -37,14 +37,20 @@ char *cli_retained_line(pid_t pid, const struct record *r, char *buf,
 		snprintf(buf, len, "%" PRIu64 " bytes", r->size);
 		return buf;
 	}
-	snprintf(buf, len,
-		 "%" PRIu64 " bytes, %" PRIu64 " reference%s, e.g. %s %#" PRIx64
-		 " (%s)",
-		 r->size, r->retain.refs, r->retain.refs == 1 ? "" : "s",
-		 r->retain.at ? "at" : "to",
-		 r->retain.at ? r->retain.at : r->base,
-		 refscan_where(pid, r->retain.at, (pid_t)r->retain.tid, where,
-			       sizeof(where)));
+	refscan_where(pid, r->retain.at, (pid_t)r->retain.tid, where,
+		      sizeof(where));
+	if (r->retain.at)
+		snprintf(buf, len,
+			 "%" PRIu64 " bytes, %" PRIu64 " reference%s, e.g. at "
+			 "%#" PRIx64 " (%s)",
+			 r->size, r->retain.refs,
+			 r->retain.refs == 1 ? "" : "s", r->retain.at, where);
+	else
+		snprintf(buf, len,
+			 "%" PRIu64 " bytes, %" PRIu64
+			 " reference%s, e.g. in %s",
+			 r->size, r->retain.refs,
+			 r->retain.refs == 1 ? "" : "s", where);
 	return buf;
 }
 
