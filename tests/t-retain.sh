@@ -10,7 +10,8 @@
 # apply: a coroutine suspended with a return address 3 bytes into
 # first_call (inside the jump apply writes) makes apply wait and refuse;
 # without that check the coroutine resumed in the middle of the jump
-# (SIGILL).  gcc and clang, -O0 and -O2, PIE and not, the program and a
+# (SIGILL).  suture killed at each step of such a revert: the memory stays
+# while the coroutine needs it.  gcc and clang, -O0 and -O2, PIE and not, the program and a
 # shared library.
 . "$(dirname "$0")/lib.sh"
 begin retain
@@ -97,7 +98,44 @@ entry_cycle() {
 	check_eq "$V: nothing retained after it" "" "$(suture_maps "$pid")"
 }
 
-# variant CC OPT PIE KIND [entry] - build, patch and check one way.
+# killed_cycle - suture killed at each step of the revert, with the
+# coroutine in the new code: whatever the step, the next command must keep
+# the memory while the coroutine needs it, and free it after.
+killed_cycle() {
+	local n rc bad="" steps=0
+	for ((n = 1; n < 100; n++)); do
+		suture apply "$pid" "$SUT" >/dev/null 2>&1 &&
+			[ "$(ask "$port" start)" = ok ] &&
+			[ "$(ask "$port" resume)" = "step 1 halfway (patched)" ] ||
+			{ bad="step $n: could not set up the coroutine"; break; }
+		rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$pid" >/dev/null 2>&1; echo $?)
+		[ "$rc" = 137 ] || break
+		steps=$((steps + 1))
+		# what the kill left: a live patch (killed before the switch),
+		# a leftover or a retained region; revert --all handles each
+		suture revert "$pid" --all >"$WORK/op.txt" 2>&1 ||
+			{ bad="step $n: $(cat "$WORK/op.txt")"; break; }
+		[ -n "$(suture_maps "$pid")" ] ||
+			{ bad="step $n: the memory was unmapped under the coroutine"; break; }
+		[ "$(ask "$port" resume)" = "step 1 sum 101" ] &&
+			[ "$(ask "$port" resume)" = "step 2 sum 121" ] &&
+			[ "$(ask "$port" resume)" = "step 3 sum 151" ] &&
+			[ "$(ask "$port" resume)" = "done: step 3 sum 151" ] ||
+			{ bad="step $n: the coroutine did not finish"; break; }
+		suture gc "$pid" >"$WORK/op.txt" 2>&1
+		[ -z "$(suture_maps "$pid")" ] ||
+			{ bad="step $n: not freed: $(suture status "$pid")"; break; }
+	done
+	check_eq "$V: revert killed at each of its $steps steps: memory kept while the coroutine needed it, freed after" \
+		"" "$bad"
+	check "$V: the revert not killed went through" test "$rc" = 0
+	check_alive "$V: alive after the kills" "$pid" "$port"
+	# the loop's last revert retained it: let the coroutine finish
+	for n in 1 2 3 4; do ask "$port" resume >/dev/null; done
+	suture gc "$pid" >/dev/null 2>&1
+}
+
+# variant CC OPT PIE KIND [entry [killed]] - build, patch and check one way.
 variant() {
 	local cc=$1 opt=$2 pie=$3 kind=$4 flags ld="" bin=coro lib=coro
 	V="$cc $opt $pie $kind"
@@ -117,6 +155,7 @@ variant() {
 	start_target C "$src/$bin" || return
 	pid=$C_PID port=$C_PORT
 	cycle
+	[ -n "${6-}" ] && killed_cycle
 	if [ -n "${5-}" ]; then
 		ENTRY=$WORK/entry-$cc$opt$pie$kind.sut
 		build_patch "$ENTRY" "$src" "$TARGETS/coro/entry.diff" "$lib" \
@@ -125,7 +164,7 @@ variant() {
 	stop_target "$pid"
 }
 
-variant gcc -O2 pie exe entry
+variant gcc -O2 pie exe entry killed
 variant clang -O0 nopie exe entry
 variant gcc -O0 nopie lib entry
 variant clang -O2 pie lib entry
