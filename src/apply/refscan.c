@@ -29,6 +29,8 @@
 struct dead {
 	uint64_t lo, hi, from, end;
 	uint64_t low; /* the lowest word seen pointing into [lo, from) */
+	bool live;    /* a live thread's stack; else the whole mapping is
+			 the stack of a thread that exited: never read */
 };
 
 struct scan {
@@ -47,7 +49,7 @@ struct scan {
 static bool in_threads(const struct scan *sc, uint64_t at)
 {
 	for (size_t i = 0; at && i < sc->nd; i++)
-		if (at >= sc->d[i].hi && at < sc->d[i].end)
+		if (sc->d[i].live && at >= sc->d[i].hi && at < sc->d[i].end)
 			return true;
 	return !at;
 }
@@ -68,10 +70,11 @@ static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 	}
 }
 
-static void dead_hit(struct scan *sc, uint64_t v)
+static void dead_hit(struct scan *sc, uint64_t v, uint64_t at)
 {
 	for (size_t i = 0; i < sc->nd; i++)
-		if (v >= sc->d[i].lo && v < sc->d[i].from && v < sc->d[i].low)
+		if (v >= sc->d[i].lo && v < sc->d[i].from && v < sc->d[i].low &&
+		    at && sc->d[i].live)
 			sc->d[i].low = v;
 }
 
@@ -79,12 +82,12 @@ static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 {
 	if (v - sc->tlo < sc->tspan)
 		target_hit(sc, v, at, tid);
-	/* Registers do not count here: a thread's register pointing below
-	 * its stack pointer points at nothing allocated (its calls'
-	 * leftovers); a context suspended down there is found through the
-	 * words in memory that saved it. */
-	if (at && v - sc->dlo < sc->dspan)
-		dead_hit(sc, v);
+	/* Registers do not count (dead_hit): a register pointing below a
+	 * stack pointer points at nothing allocated (calls' leftovers); a
+	 * context suspended down there is found through the words in memory
+	 * that saved it. */
+	if (v - sc->dlo < sc->dspan)
+		dead_hit(sc, v, at);
 }
 
 /* Check @n words at @w, found at @at (0: registers of @tid). */
@@ -140,29 +143,107 @@ static bool own_stack(const struct proc_map *m, const struct session_thread *t)
 	return !strcmp(m->path, "[stack]") || (tp >= m->start && tp < m->end);
 }
 
+static void add_dead(struct scan *sc, const struct proc_map *m, uint64_t hi,
+		     bool live)
+{
+	size_t k;
+
+	for (k = 0; k < sc->nd && sc->d[k].lo != m->start; k++)
+		;
+	if (k == sc->nd) {
+		sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
+		sc->d[sc->nd++] =
+		    (struct dead){m->start, hi, hi, m->end, UINT64_MAX, live};
+	} else if (hi < sc->d[k].hi) {
+		sc->d[k].hi = sc->d[k].from = hi;
+	}
+}
+
+/*
+ * The thread control block glibc keeps at the top of a thread's stack
+ * mapping, found by its first words (tcbhead_t: tcb and self point at
+ * the block itself), in the last @len bytes of @m read into @top; 0 if
+ * none.
+ */
+static uint64_t find_tcb(const struct proc_map *m, const uint64_t *top,
+			 size_t len)
+{
+	uint64_t at = m->end - len;
+
+	for (size_t i = len / 8; i-- > 2;) {
+		uint64_t x = at + 8 * (i - 2);
+
+		if (!(x % 64) && top[i - 2] == x && top[i] == x)
+			return x;
+	}
+	return 0;
+}
+
+/* Whether @m is anonymous memory an exited thread's stack may be in: not
+ * a module's .bss (right behind its file), not a live thread's stack nor
+ * the block of its thread pointer (the main thread's thread-local
+ * variables lie below it, reached through the register only). */
+static bool stack_like(const struct proc_maps *maps, size_t i,
+		       const struct session *s)
+{
+	const struct proc_map *m = &maps->v[i];
+
+	if (m->shared || m->inode || *m->path || m->end - m->start < 16384 ||
+	    (i && maps->v[i - 1].end == m->start && maps->v[i - 1].inode))
+		return false;
+	for (size_t k = 0; k < s->n; k++) {
+		uint64_t sp = arch_regs_sp(&s->t[k].regs);
+		uint64_t tp = arch_regs_tp(&s->t[k].regs);
+
+		if (!s->t[k].gone && ((sp >= m->start && sp < m->end) ||
+				      (tp >= m->start && tp < m->end)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The stacks of threads that exited, which libc keeps for the next
+ * thread: a mapping with a thread control block that no live thread's
+ * thread pointer names.  All of it is dead (the thread's frames, its
+ * thread-local variables, its descriptor, whose start argument may still
+ * point at another thread's dead frames); only libc's list of cached
+ * stacks points into it.  Read, its return addresses of calls into patch
+ * code kept a region for as long as the stack stayed cached (a thread per
+ * connection: t-failures, t-hooks).  A thread being created is found in
+ * its parent's frames, which hold its start routine and argument.
+ */
+static void find_cached(struct scan *sc, const struct session *s,
+			const struct proc_maps *maps, const struct rmem *mem)
+{
+	static uint64_t top[8192 / 8];
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->v[i];
+		uint64_t tcb;
+
+		if (!stack_like(maps, i, s) ||
+		    rmem_read(mem, m->end - sizeof(top), top, sizeof(top),
+			      NULL) ||
+		    !(tcb = find_tcb(m, top, sizeof(top))))
+			continue;
+		add_dead(sc, m, m->end, false);
+	}
+}
+
 /* Find the dead part of every thread's own stack. */
 static void find_dead(struct scan *sc, struct session *s,
 		      const struct proc_maps *maps)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const struct session_thread *t = &s->t[i];
-		uint64_t sp = arch_regs_sp(&t->regs), hi;
+		uint64_t sp = arch_regs_sp(&t->regs);
 		const struct proc_map *m;
-		size_t k;
 
 		if (t->gone || !(m = proc_maps_find(maps, sp)) ||
 		    !own_stack(m, t) || sp - m->start <= arch_red_zone)
 			continue;
-		hi = (sp - arch_red_zone) & ~(uint64_t)7;
-		for (k = 0; k < sc->nd && sc->d[k].lo != m->start; k++)
-			;
-		if (k == sc->nd) {
-			sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
-			sc->d[sc->nd++] =
-			    (struct dead){m->start, hi, hi, m->end, UINT64_MAX};
-		} else if (hi < sc->d[k].hi) {
-			sc->d[k].hi = sc->d[k].from = hi;
-		}
+		add_dead(sc, m, (sp - arch_red_zone) & ~(uint64_t)7, true);
 	}
 }
 
@@ -280,6 +361,7 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	if ((r = refmem_open(&rm, s->pid, mem, words, unreadable, &sc, err)))
 		goto out;
 	find_dead(&sc, s, &maps);
+	find_cached(&sc, s, &maps, mem);
 	find_guard(&sc, s, mem);
 	spans(&sc);
 	scan_registers(&sc, s);
