@@ -90,18 +90,28 @@ static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 		dead_hit(sc, v, at);
 }
 
-/* Check @n words at @w, found at @at (0: registers of @tid). */
+/* Check @n words at @w, found at @at (0: registers of @tid), also as
+ * glibc demangles them (without a guard, the same word twice).  Every
+ * word of the process goes through the first test, so it has no branch
+ * of its own and works on copies the calls cannot change. */
 static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 		  pid_t tid)
 {
 	struct scan *sc = arg;
+	const unsigned rot = arch_ptr_mangle_rot;
+	const uint64_t guard = sc->guard, tlo = sc->tlo, tspan = sc->tspan;
+	const uint64_t dlo = sc->dlo, dspan = sc->dspan;
+	const bool mangled = sc->has_guard;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t a = at ? at + 8 * i : 0;
+		uint64_t v = w[i], d = ((v >> rot) | (v << (64 - rot))) ^ guard;
 
-		word(sc, w[i], a, tid);
-		if (sc->has_guard)
-			word(sc, arch_ptr_demangle(w[i], sc->guard), a, tid);
+		if (!((v - tlo < tspan) | (v - dlo < dspan) |
+		      (mangled & ((d - tlo < tspan) | (d - dlo < dspan)))))
+			continue;
+		word(sc, v, at ? at + 8 * i : 0, tid);
+		if (mangled)
+			word(sc, d, at ? at + 8 * i : 0, tid);
 	}
 }
 

@@ -99,13 +99,14 @@ uint64_t arch_regs_sp(const arch_regs *r);
 uint64_t arch_regs_tp(const arch_regs *r);
 
 /*
- * arch_ptr_demangle - @w as glibc's PTR_DEMANGLE reads it: setjmp and
- * friends store code and stack pointers mangled with the process's
- * pointer guard, which libc keeps at ARCH_PTR_GUARD_OFFSET from the
- * thread pointer.
+ * glibc's PTR_MANGLE: setjmp and friends store code and stack pointers
+ * xored with the process's pointer guard, which libc keeps at
+ * ARCH_PTR_GUARD_OFFSET from the thread pointer, then rotated left by
+ * arch_ptr_mangle_rot bits (1..63).  A value, not a function: the scan
+ * for references demangles every word of the process.
  */
 #define ARCH_PTR_GUARD_OFFSET 0x30
-uint64_t arch_ptr_demangle(uint64_t w, uint64_t guard);
+extern const unsigned arch_ptr_mangle_rot;
 
 /*
  * The code of the signal trampoline libc installs as every handler's
