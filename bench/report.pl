@@ -150,6 +150,16 @@ sub num {
 	my $y = $x * $scale;
 	return sprintf(abs($y) >= 100 || $y == int($y) ? '%.0f' : '%.2f', $y);
 }
+section('8. the scan for references (coro, heap written)');
+for my $m (0, 256, 1024) {
+	row("retain.$m.apply", "$m MiB: apply, stopped", 'µs', 1);
+	row("retain.$m.apply.look_for_saved_contexts_all_threads_stopped_",
+	    "$m MiB: apply, scan", 'µs', 1);
+	row("retain.$m.revert", "$m MiB: revert, stopped", 'µs', 1);
+	row("retain.$m.revert.look_for_references_all_threads_stopped_",
+	    "$m MiB: revert, scan", 'µs', 1);
+}
+
 printf "%-38s %4s %3s %8s %8s %8s %8s  %s\n", 'figure', 'unit', 'n', 'min',
     'median', 'p99', 'max', 'target';
 for my $r (@rows) {

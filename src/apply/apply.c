@@ -54,6 +54,7 @@
 #include "apply/modules.h"
 #include "apply/proc.h"
 #include "apply/quiesce.h"
+#include "apply/retain.h"
 #include "apply/region.h"
 #include "apply/replace.h"
 #include "apply/shadow.h"
@@ -86,6 +87,7 @@ struct apply_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	uint64_t stage_ns;	  /* how long stage() held its thread */
+	struct retain_set old;	  /* the regions a replace switched off */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
@@ -604,10 +606,28 @@ static void finish_replace(struct apply_ctx *c, struct apply_result *res)
 
 	if (!c->rec.nswitches)
 		return;
-	if (leftover_finish_replace(&c->s, &c->rs, &c->mem, &c->rec, c->rp.old,
-				    c->rp.nold, &why))
+	for (size_t i = 0; i < c->rp.nold; i++)
+		retain_set_add(&c->old, &c->rp.old[i], true);
+	if (leftover_finish_replace(&c->s, &c->rs, &c->mem, &c->rec, &c->old,
+				    &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+}
+
+/* After the stop: the replaced regions only threads referred to are
+ * checked again, and unmapped once free (retain.h). */
+static void free_replaced(struct apply_ctx *c, struct apply_result *res)
+{
+	struct error why = {""};
+
+	if (!c->old.n || res->unfinished[0])
+		return;
+	if (retain_set_finish(&c->old, c->pid, &c->lock, &c->mem, &c->mods,
+			      &c->maps, NULL, NULL, NULL, &why))
+		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
+			 why.msg);
+	res->released = c->old.released;
+	res->retained = c->old.retained;
 }
 
 static int install(struct apply_ctx *c, struct apply_result *res,
@@ -619,6 +639,11 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	if ((r = hooks_settled(&c->mem, &c->st, err)) ||
 	    (r = entries_unchanged(c, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
+		return r;
+	/* A context saved in memory (a coroutine's) inside the bytes the
+	 * trampolines overwrite would resume in the middle of a jump. */
+	phase_begin("look for saved contexts (all threads stopped)");
+	if ((r = retain_entries(&c->s, &c->mem, &c->rec, err)))
 		return r;
 	res->ungated = c->ungated;
 	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,
@@ -660,6 +685,7 @@ static void undo(struct apply_ctx *c)
 
 static void ctx_free(struct apply_ctx *c)
 {
+	retain_set_free(&c->old);
 	rsyscall_drop(&c->rs);
 	for (size_t i = 0; c->code && i < c->rec.nfuncs; i++)
 		free(c->code[i]);
@@ -777,6 +803,7 @@ static int apply_once(void *arg, struct error *err)
 		undo(&c);
 	apply_release(&c.s, &c.rs, res, err);
 	if (!r) {
+		free_replaced(&c, res);
 		res->cleaned = t->cleaned;
 		res->aside_ns = c.stage_ns;
 		find_shadowed(&c, res);

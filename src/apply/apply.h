@@ -44,6 +44,11 @@ struct apply_result {
 			       entry could not be moved): only they are not
 			       protected against suture dying half-way */
 	size_t cleaned;	    /* leftovers of an interrupted suture removed */
+	size_t released;    /* regions switched off earlier (retained or
+			       left over) unmapped now that nothing refers
+			       to them (retain.h) */
+	size_t retained;    /* such regions still kept mapped (rec's own
+			       region not counted: see rec.retained) */
 	char shadowed[160]; /* "f (patch 'x')": a function an earlier patch
 			       replaced, which this one, not built on it,
 			       replaces again (its version wins); "" if none */
@@ -80,6 +85,14 @@ int apply_patch(pid_t pid, const struct patch *p, const struct apply_opts *o,
  */
 int leftovers_remove(pid_t pid, const struct apply_opts *o, size_t *n,
 		     struct error *err);
+
+/*
+ * retain_gc - in a stop of its own, unmap the retained regions of @pid
+ * (retain.h) nothing refers to any more, and remove leftovers; @res
+ * counts them (released, retained, cleaned).
+ */
+int retain_gc(pid_t pid, const struct apply_opts *o, struct apply_result *res,
+	      struct error *err);
 
 /*
  * revert_patch - undo the patch called @name in @pid, or the most recently

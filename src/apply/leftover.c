@@ -12,6 +12,7 @@
 #include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
+#include "apply/retain.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 
@@ -103,10 +104,12 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 	return settle_switches(mem, r, false, err);
 }
 
-static int unmap(struct session *s, struct rsys *rs, uint64_t lo, uint64_t hi,
-		 struct error *err)
+/* Unmap a region suture mapped and never wrote: no record, nothing in
+ * the program can refer to it. */
+static int unmap_blank(struct session *s, struct rsys *rs,
+		       const struct state_bad *b, struct error *err)
 {
-	const uint64_t args[6] = {lo, hi - lo};
+	const uint64_t args[6] = {b->start, b->end - b->start};
 	long ret;
 	int r;
 
@@ -116,7 +119,7 @@ static int unmap(struct session *s, struct rsys *rs, uint64_t lo, uint64_t hi,
 		return error_set(err, (int)ret,
 				 "cannot unmap the leftover region at %#" PRIx64
 				 " in process %d: %s",
-				 lo, s->pid, strerror((int)-ret));
+				 b->start, s->pid, strerror((int)-ret));
 	fault_point("leftover region unmapped");
 	return 0;
 }
@@ -157,28 +160,26 @@ static int close_memfds(struct session *s, struct rsys *rs, struct error *err)
 	return r;
 }
 
-/* Unmap the regions of @r[0..n), newest first. */
-static int unmap_records(struct session *s, struct rsys *rs,
-			 const struct record *r, size_t n, struct error *err)
+size_t leftover_regions(const struct state *st, struct record ***out)
 {
-	int ret;
+	size_t n = 0;
 
-	for (size_t i = n; i-- > 0;)
-		if ((ret = unmap(s, rs, r[i].base, r[i].base + r[i].size, err)))
-			return ret;
-	return 0;
+	*out = xcalloc(st->nold + st->ndead + st->nkept + 2, sizeof(**out));
+	for (size_t i = 0; i < st->nold; i++)
+		(*out)[n++] = &st->old[i];
+	for (size_t i = 0; i < st->ndead; i++)
+		(*out)[n++] = &st->dead[i];
+	for (size_t i = 0; i < st->nkept; i++)
+		(*out)[n++] = &st->kept[i];
+	return n;
 }
 
 int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
-			    const struct record *old, size_t nold,
-			    struct error *err)
+			    struct retain_set *old, struct error *err)
 {
-	int r;
-
-	if ((r = settle_switches(mem, p, true, err)))
-		return r;
-	return unmap_records(s, rs, old, nold, err);
+	return settle_switches(mem, p, true, err)
+		   ?: retain_set_check(old, s, rs, mem, err);
 }
 
 /* Run the post-apply or post-revert hooks of @r that an interrupted
@@ -207,19 +208,16 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		if ((r = pending_hooks(s, rs, &st->v[i], hook_ms, err)) ||
 		    (r = settle_switches(mem, &st->v[i], true, err)))
 			return r;
-	if ((r = unmap_records(s, rs, st->old, st->nold, err)))
-		return r;
 	for (size_t i = st->ndead; i-- > 0;) {
 		const struct record *d = &st->dead[i];
 
 		if ((r = pending_hooks(s, rs, d, hook_ms, err)) ||
-		    (r = restore_entries(mem, d, err)) ||
-		    (r = unmap(s, rs, d->base, d->base + d->size, err)))
+		    (r = restore_entries(mem, d, err)))
 			return r;
 	}
 	for (size_t i = 0; i < st->nbad; i++)
 		if (st->bad[i].blank &&
-		    (r = unmap(s, rs, st->bad[i].start, st->bad[i].end, err)))
+		    (r = unmap_blank(s, rs, &st->bad[i], err)))
 			return r;
 	return 0;
 }

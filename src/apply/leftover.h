@@ -28,6 +28,7 @@
 #ifndef SUTURE_APPLY_LEFTOVER_H
 #define SUTURE_APPLY_LEFTOVER_H
 
+#include "apply/retain.h"
 #include "apply/rsyscall.h"
 #include "apply/safety.h"
 #include "apply/state.h"
@@ -44,24 +45,34 @@ void leftover_forbid(struct safety *sf, const struct state *st);
  * apply or revert whose pre hooks ran (then return 1: the state changed,
  * start again), or close leaked memfd descriptors, finish interrupted
  * replaces, put back the entry bytes of trampolines that still jump into
- * dead regions (newest first) and unmap the replaced, dead and blank
- * regions of @st.  The revert of @busy (if not NULL) is the caller's to
- * finish.  -EAGAIN if an interrupted suture's hook call ended since @st
- * was read.  Hooks left to run may take @hook_ms each.
+ * dead regions (newest first) and unmap the blank regions of @st.  The
+ * replaced, dead and retained regions (leftover_regions) are the caller's
+ * to release (retain.h), in the same stop.  The revert of @busy (if not
+ * NULL) is the caller's to finish.  -EAGAIN if an interrupted suture's hook
+ * call ended since @st was read.  Hooks left to run may take @hook_ms each.
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, const struct record *busy,
 		   unsigned hook_ms, struct error *err);
 
 /*
+ * leftover_regions - the regions of @st that are switched off and to be
+ * unmapped once nothing refers to them: the replaced, the dead and the
+ * retained ones.  *out is a new array (with room for one more; the caller
+ * frees it) of pointers into @st; returns how many.
+ */
+size_t leftover_regions(const struct state *st, struct record ***out);
+
+/*
  * leftover_finish_replace - the end of a committed replace, which
  * leftover_clean also finishes for an interrupted one: give every entry of
- * @p's switches its final bytes, then unmap the replaced patches @old,
- * whose code no thread is in and no entry jumps to any more.
+ * @p's switches its final bytes, then release the replaced patches in
+ * @old, whose code no thread is in and no entry jumps to any more:
+ * unmapped, or retained if the program may still use them
+ * (retain_set_check; the caller finishes @old after the stop).
  */
 int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
-			    const struct record *old, size_t nold,
-			    struct error *err);
+			    struct retain_set *old, struct error *err);
 
 #endif

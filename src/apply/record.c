@@ -13,10 +13,14 @@
  * `on`, `on_id` and the switches.  Shorter headers still read, the missing
  * fields zero: no call-frame information, no switches.
  *
- * A CRC-32 over the whole record (with the crc field and the commit byte
- * zero) catches a region that merely looks like ours.  The commit byte is
- * left out because it is the one field written after the record: gates
- * test it (record.h).
+ * A CRC-32 over the whole record (with the crc field, the commit byte and
+ * the retained byte zero) catches a region that merely looks like ours.
+ * Those two bytes are left out because they are written after the record:
+ * gates test the commit byte (record.h), and a revert sets the retained
+ * byte (retain.h).  The note of a retained region lies at the end of the
+ * record's part, when the record leaves room for it:
+ *
+ *   struct rec_retain                      at record_retain_offset()
  */
 #include <errno.h>
 #include <stddef.h>
@@ -43,9 +47,9 @@ struct rec_header {
 	uint32_t header_size;
 	uint32_t total_size; /* header, functions, switches, hooks,
 				strings */
-	uint32_t crc;	     /* CRC-32 of total_size bytes, this field and
-				live 0 */
-	uint8_t live, pad[7];
+	uint32_t crc;	     /* CRC-32 of total_size bytes, this field,
+				live and retained 0 */
+	uint8_t live, retained, pad[6];
 	uint64_t seq;
 	uint64_t base, size;
 	uint64_t applied_ns;
@@ -93,6 +97,55 @@ struct rec_switch {
 size_t record_live_offset(void)
 {
 	return offsetof(struct rec_header, live);
+}
+
+size_t record_retained_offset(void)
+{
+	return offsetof(struct rec_header, retained);
+}
+
+/* The note of a retained region (record_retain). */
+struct rec_retain {
+	char magic[8];
+	uint64_t refs, at, tid, checked_ns;
+};
+
+_Static_assert(sizeof(struct rec_retain) == RECORD_RETAIN_SIZE,
+	       "the note's size is part of the format");
+
+static const char retain_magic[8] = "SUTURERT";
+
+size_t record_retain_offset(const struct record *r)
+{
+	size_t part = r->parts[RECORD_PART_RECORD].size;
+
+	if (r->encoded_size + sizeof(struct rec_retain) > part)
+		return 0;
+	return part - sizeof(struct rec_retain);
+}
+
+void record_retain_encode(const struct record_retain *n,
+			  unsigned char buf[RECORD_RETAIN_SIZE])
+{
+	struct rec_retain e = {.refs = n->refs,
+			       .at = n->at,
+			       .tid = n->tid,
+			       .checked_ns = n->checked_ns};
+
+	memcpy(e.magic, retain_magic, sizeof(e.magic));
+	memcpy(buf, &e, sizeof(e));
+}
+
+bool record_retain_decode(const unsigned char buf[RECORD_RETAIN_SIZE],
+			  struct record_retain *n)
+{
+	struct rec_retain e;
+
+	memcpy(&e, buf, sizeof(e));
+	if (memcmp(e.magic, retain_magic, sizeof(e.magic)))
+		return false;
+	*n = (struct record_retain){e.refs, e.at, e.tid, e.checked_ns};
+	return true;
 }
 
 uint64_t record_func_jump(const struct record_func *f)
@@ -308,6 +361,7 @@ static const char *check_header(const unsigned char *buf, size_t len,
 	z = *h;
 	z.crc = 0;
 	z.live = 0;
+	z.retained = 0;
 	if ((uint32_t)crc32(crc32(0, (const unsigned char *)&z, h->header_size),
 			    buf + h->header_size,
 			    h->total_size - h->header_size) != h->crc)
@@ -441,6 +495,8 @@ int record_decode(const unsigned char *buf, size_t len, uint64_t at,
 	r->size = h.size;
 	r->applied_ns = h.applied_ns;
 	r->live = h.live != 0;
+	r->retained = h.retained != 0;
+	r->encoded_size = h.total_size;
 	r->build_id_len = h.build_id_len;
 	memcpy(r->build_id, h.build_id, h.build_id_len);
 	r->unwind = h.unwind;

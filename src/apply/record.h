@@ -99,6 +99,19 @@ struct record_hook {
 	char *name;    /* the function's name */
 };
 
+/*
+ * What the last check of a retained region found (retain.h): a note at
+ * the end of its record's part, written by the check that kept it.
+ */
+struct record_retain {
+	uint64_t refs;	     /* references found */
+	uint64_t at;	     /* where the first was; 0: in a register */
+	uint64_t tid;	     /* whose register, when @at is 0 */
+	uint64_t checked_ns; /* when (CLOCK_REALTIME) */
+};
+
+#define RECORD_RETAIN_SIZE 40
+
 struct record {
 	uint64_t seq; /* 1 + the highest seq in the process when applied */
 	char name[PATCH_NAME_MAX + 1];
@@ -126,14 +139,33 @@ struct record {
 	size_t nswitches;
 	struct record_hook *hooks; /* in the order the patch lists them */
 	size_t nhooks;
-	uint64_t shadow;   /* the shadow-data anchor it uses (shadow.h), or 0 */
-	int pending_hooks; /* not in the record: what an interrupted
-			      suture left to do, or -1 (hooks_pending, set
-			      by state_read) */
+	uint64_t shadow; /* the shadow-data anchor it uses (shadow.h), or 0 */
+	bool retained;	 /* switched off, and kept mapped because the
+			    program may still use it (retain.h); written
+			    after the record, like the commit byte */
+	struct record_retain retain; /* its note, if read (state.h) */
+	size_t encoded_size;	     /* bytes of the record in the process */
+	int pending_hooks;	     /* not in the record: the kind of hooks an
+					interrupted suture left to run, or -1
+					(hooks_pending, set by state_read) */
 };
 
 /* record_live_offset - where the commit byte is, from the region base. */
 size_t record_live_offset(void);
+
+/* record_retained_offset - where the retained byte is, from the base. */
+size_t record_retained_offset(void);
+
+/* record_retain_offset - where @r's retained note goes, from the base;
+ * 0 if its record leaves no room for one. */
+size_t record_retain_offset(const struct record *r);
+
+/* record_retain_encode, record_retain_decode - the note in the process's
+ * form; decode is false if @buf holds none. */
+void record_retain_encode(const struct record_retain *n,
+			  unsigned char buf[RECORD_RETAIN_SIZE]);
+bool record_retain_decode(const unsigned char buf[RECORD_RETAIN_SIZE],
+			  struct record_retain *n);
 
 /* record_func_jump - where @f's trampoline jumps: its gate, or the new
  * function itself when it has no gate. */

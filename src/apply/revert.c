@@ -4,9 +4,14 @@
  * Reverting is applying in reverse: with every thread stopped at a moment
  * when none is executing or due to return into the patch's code, the
  * commit byte is cleared (every function switches back at once) and the
- * bytes each trampoline overwrote are put back.  Then the threads go, and
- * the region, which nothing refers to any more, is unmapped with only one
- * thread stopped (the lock's, as in apply.c).  The
+ * bytes each trampoline overwrote are put back.  Still in the stop, the
+ * process is scanned for anything that may lead into the region later (a
+ * coroutine suspended in it, a pointer to its functions or data:
+ * retain.h); the regions of earlier reverts kept for that reason, and
+ * those an interrupted suture left, are checked in the same scan.  Then
+ * the threads go, and the region, if nothing refers to it, is unmapped
+ * with only one thread stopped (the lock's, as in apply.c); otherwise it
+ * stays, inactive and marked retained.  The
  * forbidden range is the whole code part of the region (gates and helpers
  * included); threads inside or below patch code are unwound with the
  * patch's own call-frame information (unwind.c), or scanned where that
@@ -30,6 +35,7 @@
 #include "apply/leftover.h"
 #include "apply/quiesce.h"
 #include "apply/region.h"
+#include "apply/retain.h"
 #include "apply/rsyscall.h"
 #include "apply/shadow.h"
 #include "apply/state.h"
@@ -50,9 +56,10 @@ struct revert_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
-	bool committed;	  /* rec's pre-revert hooks ran: the revert is
-			     to be finished unless undone */
-	unsigned hook_ms; /* how long a hook may run */
+	bool committed;	       /* rec's pre-revert hooks ran: the revert is
+				  to be finished unless undone */
+	struct retain_set off; /* the regions switched off (retain.h) */
+	unsigned hook_ms;      /* how long a hook may run */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */
@@ -98,12 +105,12 @@ static int choose(struct revert_ctx *c, const char *name, bool only_leftovers,
 
 	if (only_leftovers)
 		return 0;
-	if (!c->st.n && (name || !leftover_count(&c->st)))
+	if (!c->st.n && (name || (!leftover_count(&c->st) && !c->st.nkept)))
 		return error_set(err, -ENOENT,
 				 "no patches are applied to process %d",
 				 c->pid);
 	if (!c->st.n)
-		return 0; /* only leftovers to clean up */
+		return 0; /* only leftovers to clean up, or retained regions */
 	if (!name) {
 		c->rec = &c->st.v[c->st.n - 1];
 		return 0;
@@ -253,40 +260,55 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 }
 
 /*
- * After the stop: once no entry jumps into the region, and no thread was
- * in it or due to return into it, nothing can reach it any more.  Then the
- * shadow-data anchor, which only the region referred to.
+ * Still in the stop, once the patch is off: one scan decides which of the
+ * regions that are off (the leftovers and retained ones, and this
+ * patch's) the program may still use.  The free leftovers go now; this
+ * patch's region after the stop (free_regions), as before this check.
+ * The revert is done whatever the scan says.
  */
-static int unmap_patch(void *arg, struct session *s, struct rsys *rs,
-		       struct error *err)
+static void release_regions(struct revert_ctx *c, struct apply_result *res)
+{
+	struct record **r;
+	size_t n = leftover_regions(&c->st, &r);
+	struct error why = {""};
+
+	phase_begin("look for references (all threads stopped)");
+	for (size_t i = 0; i < n; i++)
+		retain_set_add(&c->off, r[i], true);
+	if (c->rec)
+		retain_set_add(&c->off, c->rec, false);
+	free(r);
+	if (retain_set_check(&c->off, &c->s, &c->rs, &c->mem, &why))
+		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
+			 why.msg);
+}
+
+/* With the region: the shadow-data anchor, which only it referred to. */
+static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
+			struct error *err)
 {
 	struct revert_ctx *c = arg;
-	unsigned all = (1u << RECORD_NPARTS) - 1;
-	int r;
 
-	for (int k = 0; k < RECORD_NPARTS; k++)
-		if (!c->rec->parts[k].size)
-			all &= ~(1u << k);
-	if ((r = region_unmap_parts(s, rs, c->rec->base, c->rec->parts, all,
-				    err)))
-		return r;
-	fault_point("region unmapped");
-	if (c->rec->shadow && shadow_idle(&c->st, c->rec, &c->mem))
+	if (c->rec && !c->rec->retained && c->rec->shadow &&
+	    shadow_idle(&c->st, c->rec, &c->mem))
 		shadow_unmap(s, rs, c->rec->shadow, NULL);
 	return 0;
 }
 
 /* The revert is done once the stop is over; a failure to unmap leaves a
- * leftover the next suture command removes, and is only reported. */
-static void free_patch(struct revert_ctx *c, struct apply_result *res)
+ * region the next suture command removes, and is only reported. */
+static void free_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct error why = {""};
 
 	phase_begin("unmapping (one thread stopped)");
-	if (rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods, &c->maps,
-			       unmap_patch, c, &res->aside_ns, &why))
+	if (retain_set_finish(&c->off, c->pid, &c->lock, &c->mem, &c->mods,
+			      &c->maps, c->rec ? unmap_shadow : NULL, c,
+			      &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+	res->released = c->off.released;
+	res->retained = c->off.retained;
 }
 
 /* The arguments of one revert attempt, for quiesce_retry. */
@@ -317,8 +339,12 @@ static int revert_once(void *arg, struct error *err)
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
 		goto out_unlock;
+	/* After a roll-forward (r > 0) the state read is stale: its regions
+	 * are left to the next attempt. */
 	if ((r = uninstall(&c, err)) < 0)
 		undo(&c);
+	else if (r == 0)
+		release_regions(&c, res);
 	apply_release(&c.s, &c.rs, res, err);
 	if (r > 0)
 		r = error_set(err, -EAGAIN,
@@ -327,14 +353,16 @@ static int revert_once(void *arg, struct error *err)
 			      t->pid);
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
+	if (!r)
+		free_regions(&c, res);
 	if (!r && c.rec) {
-		free_patch(&c, res);
 		res->rec = *c.rec;
 		memset(c.rec, 0, sizeof(*c.rec));
 	}
 out_unlock:
 	session_unlock(&c.lock);
 out_free:
+	retain_set_free(&c.off);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);
 	modules_free(&c.mods);
@@ -361,4 +389,12 @@ int leftovers_remove(pid_t pid, const struct apply_opts *o, size_t *n,
 
 	*n = res.cleaned;
 	return r;
+}
+
+int retain_gc(pid_t pid, const struct apply_opts *o, struct apply_result *res,
+	      struct error *err)
+{
+	struct revert_try t = {pid, NULL, true, o, res};
+
+	return quiesce_retry(pid, revert_once, &t, o->timeout_ms, err);
 }

@@ -198,6 +198,9 @@ static void load_images(struct safety *sf)
 		add_image(sf, &st.v[i]);
 	for (size_t i = 0; i < st.ndead; i++)
 		add_image(sf, &st.dead[i]);
+	/* a thread may run retained code (retain.h): a callback it kept */
+	for (size_t i = 0; i < st.nkept; i++)
+		add_image(sf, &st.kept[i]);
 	state_free(&st);
 }
 

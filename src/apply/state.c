@@ -68,11 +68,27 @@ static void add_bad(struct state *st, const struct proc_maps *maps, size_t i,
 				      b->start, why);
 }
 
+/* The note of retained region @r, if it has one. */
+static void read_note(const struct rmem *mem, struct record *r)
+{
+	unsigned char buf[RECORD_RETAIN_SIZE];
+	size_t off = record_retain_offset(r);
+
+	if (off && !rmem_read(mem, r->base + off, buf, sizeof(buf), NULL))
+		record_retain_decode(buf, &r->retain);
+}
+
 static void add_record(struct state *st, struct record *r,
 		       const struct rmem *mem)
 {
 	r->pending_hooks = hooks_pending(mem, r);
-	if (r->live) {
+	if (r->retained) {
+		/* its hooks ran before it was kept (retain.h) */
+		r->pending_hooks = -1;
+		read_note(mem, r);
+		XGROW(st->kept, st->keptcap, st->nkept);
+		st->kept[st->nkept++] = *r;
+	} else if (r->live) {
 		XGROW(st->v, st->cap, st->n);
 		st->v[st->n++] = *r;
 	} else {
@@ -183,6 +199,7 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	}
 	qsort(st->v, st->n, sizeof(*st->v), by_seq);
 	qsort(st->dead, st->ndead, sizeof(*st->dead), by_seq);
+	qsort(st->kept, st->nkept, sizeof(*st->kept), by_seq);
 	split_old(st);
 	return 0;
 }
@@ -199,14 +216,15 @@ static bool same_records(const struct record *a, const struct record *b,
 static bool state_same(const struct state *a, const struct state *b)
 {
 	if (a->n != b->n || a->ndead != b->ndead || a->nold != b->nold ||
-	    a->nbad != b->nbad)
+	    a->nkept != b->nkept || a->nbad != b->nbad)
 		return false;
 	for (size_t i = 0; i < a->nbad; i++)
 		if (a->bad[i].start != b->bad[i].start)
 			return false;
 	return same_records(a->v, b->v, a->n) &&
 	       same_records(a->dead, b->dead, a->ndead) &&
-	       same_records(a->old, b->old, a->nold);
+	       same_records(a->old, b->old, a->nold) &&
+	       same_records(a->kept, b->kept, a->nkept);
 }
 
 int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
@@ -238,11 +256,14 @@ void state_free(struct state *st)
 		record_free(&st->dead[i]);
 	for (size_t i = 0; i < st->nold; i++)
 		record_free(&st->old[i]);
+	for (size_t i = 0; i < st->nkept; i++)
+		record_free(&st->kept[i]);
 	for (size_t i = 0; i < st->nbad; i++)
 		free(st->bad[i].why);
 	free(st->v);
 	free(st->dead);
 	free(st->old);
+	free(st->kept);
 	free(st->bad);
 	memset(st, 0, sizeof(*st));
 }
@@ -267,8 +288,10 @@ uint64_t state_next_seq(const struct state *st)
 {
 	uint64_t live = st->n ? st->v[st->n - 1].seq : 0;
 	uint64_t dead = st->ndead ? st->dead[st->ndead - 1].seq : 0;
+	uint64_t kept = st->nkept ? st->kept[st->nkept - 1].seq : 0;
+	uint64_t max = live > dead ? live : dead;
 
 	/* superseded patches are older than the live one that superseded
 	 * them, so they never hold the highest number */
-	return (live > dead ? live : dead) + 1;
+	return (max > kept ? max : kept) + 1;
 }

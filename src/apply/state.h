@@ -35,6 +35,10 @@ struct state {
 			       patch of its module.  Not yet unmapped
 			       because the replace was interrupted. */
 	size_t nold, oldcap;
+	struct record *kept; /* regions switched off but kept mapped because
+				the program may still use them (retain.h),
+				with their notes */
+	size_t nkept, keptcap;
 	struct state_bad *bad;
 	size_t nbad, badcap;
 };

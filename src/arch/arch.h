@@ -193,6 +193,16 @@ uint64_t arch_regs_sp(const arch_regs *r);
 uint64_t arch_regs_tp(const arch_regs *r);
 
 /*
+ * glibc's PTR_MANGLE: setjmp and friends store code and stack pointers
+ * xored with the process's pointer guard, which libc keeps at
+ * ARCH_PTR_GUARD_OFFSET from the thread pointer, then rotated left by
+ * arch_ptr_mangle_rot bits (1..63).  A value, not a function: the scan
+ * for references demangles every word of the process.
+ */
+#define ARCH_PTR_GUARD_OFFSET 0x30
+extern const unsigned arch_ptr_mangle_rot;
+
+/*
  * The code of the signal trampoline libc installs as every handler's
  * return address (rt_sigreturn): a return address pointing at it marks a
  * signal frame on a stack.

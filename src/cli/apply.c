@@ -57,6 +57,12 @@ static void print_replaced(const struct apply_result *res, bool replace)
 		printf("%s '%s'%s", i ? "," : "replaced patch",
 		       res->replaced[i].name,
 		       i + 1 == res->nreplaced ? "\n" : "");
+	/* retain.h: something in the process still refers to them */
+	if (res->retained)
+		printf("note: the memory of %zu replaced patch%s stays mapped, "
+		       "switched off, while the program may still use it; "
+		       "`suture gc PID` frees it once nothing refers to it\n",
+		       res->retained, res->retained == 1 ? "" : "es");
 }
 
 /* What every process gets: the patch, read once, and the options. */

@@ -10,6 +10,7 @@ int cmd_build(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_drift(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct {
     {"apply", cmd_apply, "apply a patch to a running process"},
     {"revert", cmd_revert, "undo an applied patch"},
     {"status", cmd_status, "show the patches applied to a process"},
+    {"gc", cmd_gc, "free the memory of reverted patches no longer used"},
     {"info", cmd_info, "show what a patch file contains"},
     {"review", cmd_review, "show a patch's old and new machine code"},
     {"drift", cmd_drift, "show how a running process differs from a binary"},

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
+#include "cli/retained.h"
 #include "util/phase.h"
 
 static const char usage_text[] =
@@ -49,6 +50,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	}
 	phase_begin("report");
 	cli_print_change("reverted", "from", "restored", pid, &res);
+	cli_print_released(pid, &res);
 	/* perf names patch code from this map; failing that is no error. */
 	if (perfmap_remove(pid, &res.rec, &err))
 		fprintf(stderr, "suture revert: note: %s\n", err.msg);
@@ -68,8 +70,9 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 		return 1;
 	}
 	/* Leftovers of an interrupted suture go with the first revert, or
-	 * with a revert of their own if no patch is live. */
-	n = st.n ? st.n : leftover_count(&st) > 0;
+	 * with a revert of their own if no patch is live; so do retained
+	 * regions nothing refers to any more. */
+	n = st.n ? st.n : leftover_count(&st) > 0 || st.nkept > 0;
 	state_free(&st);
 	if (!n)
 		printf("no patches applied to process %d\n", pid);

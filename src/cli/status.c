@@ -14,6 +14,7 @@
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
+#include "cli/retained.h"
 
 static const char usage_text[] =
     "usage: suture status PID [--json]\n"
@@ -88,6 +89,19 @@ static void print_text(pid_t pid, const struct state *st)
 		       "them, and the next apply or revert frees these):\n");
 	for (size_t i = 0; i < st->nold; i++)
 		print_record(&st->old[i]);
+	if (st->nkept)
+		printf("retained (switched off, kept mapped while the program "
+		       "may still use them; `suture gc %d` frees them once "
+		       "nothing refers to them):\n",
+		       pid);
+	for (size_t i = 0; i < st->nkept; i++) {
+		char line[512];
+
+		print_record(&st->kept[i]);
+		printf(
+		    "   retained: %s\n",
+		    cli_retained_line(pid, &st->kept[i], line, sizeof(line)));
+	}
 	for (size_t i = 0; i < st->nbad; i++)
 		printf("%s: %s\n",
 		       st->bad[i].blank ? "left to clean up" : "warning",
@@ -142,9 +156,10 @@ static void print_json(pid_t pid, const struct state *st)
 		    bad, json_pack("{s:o, s:s, s:b}", "region",
 				   hex_addr(st->bad[i].start), "error",
 				   st->bad[i].why, "blank", st->bad[i].blank));
-	top = json_pack("{s:i, s:o, s:o, s:o, s:o}", "pid", (int)pid, "patches",
-			patches, "left_to_clean_up", dead, "replaced_not_freed",
-			old, "invalid_regions", bad);
+	top = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "pid", (int)pid,
+			"patches", patches, "left_to_clean_up", dead,
+			"replaced_not_freed", old, "retained",
+			cli_retained_json(pid, st), "invalid_regions", bad);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);

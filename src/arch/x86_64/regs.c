@@ -32,6 +32,9 @@ uint64_t arch_regs_tp(const arch_regs *r)
 	return r->fs_base;
 }
 
+/* PTR_MANGLE is "xor %fs:0x30, reg; rol $0x11, reg". */
+const unsigned arch_ptr_mangle_rot = 17;
+
 /* mov $SYS_rt_sigreturn, %rax; syscall: glibc's and musl's __restore_rt */
 const unsigned char arch_sigreturn_code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00,
 					     0x00, 0x00, 0x0f, 0x05};

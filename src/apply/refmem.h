@@ -1,0 +1,45 @@
+/*
+ * refmem.h - reading a stopped process's memory for refscan.h: every page
+ * that may hold a pointer the program made, in big blocks.
+ *
+ * A private mapping's pages that were never written (the file's code and
+ * constants, untouched anonymous memory) cannot hold one, and
+ * /proc/PID/pagemap tells them apart: only pages present as anonymous
+ * memory (written, or copied on write) or swapped out are read.  Pages of
+ * a shared mapping may have been written through another mapping, so all
+ * of them are read.
+ */
+#ifndef SUTURE_APPLY_REFMEM_H
+#define SUTURE_APPLY_REFMEM_H
+
+#include "apply/proc.h"
+#include "apply/rmem.h"
+
+/* Called with @n words read at @at (@tid is 0). */
+typedef void refmem_words_fn(void *arg, const uint64_t *w, size_t n,
+			     uint64_t at, pid_t tid);
+/* Called for a page that could not be read, at @at. */
+typedef void refmem_fail_fn(void *arg, uint64_t at);
+
+struct refmem {
+	pid_t pid;
+	const struct rmem *mem;
+	int pagemap; /* /proc/PID/pagemap */
+	refmem_words_fn *words;
+	refmem_fail_fn *fail;
+	void *arg;
+	uint64_t *pm;	    /* a block of pagemap entries */
+	unsigned char *buf; /* a block of memory */
+};
+
+int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
+		refmem_words_fn *words, refmem_fail_fn *fail, void *arg,
+		struct error *err);
+void refmem_close(struct refmem *rm);
+
+/* refmem_read - hand the words of [@lo, @hi) (8-byte aligned, inside
+ * mapping @m) that may hold pointers to the callback. */
+int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
+		uint64_t hi, struct error *err);
+
+#endif

@@ -1,0 +1,415 @@
+/*
+ * refscan.c - the conservative scan for references (refscan.h).
+ *
+ * The words are checked against the span of all targets first, so a word
+ * costs a subtraction and a comparison unless it lands near a target.
+ * Thread stacks: the part of a thread's own stack mapping (the main
+ * thread's [stack], or the mapping holding the thread's TLS block, where
+ * libc puts thread stacks) below its stack pointer and red zone is dead
+ * unless a word in memory points into it (a coroutine may have been
+ * started on an array in a frame above, its own callers suspended below).
+ * So that part is read last, from the lowest such word, again and again
+ * while reading it finds lower ones.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+
+#include "apply/proc.h"
+#include "apply/refmem.h"
+#include "apply/refscan.h"
+#include "util/xalloc.h"
+
+/* The dead part [lo, hi) of a thread stack mapping [lo, end); read from
+ * @from up. */
+struct dead {
+	uint64_t lo, hi, from, end;
+	uint64_t low; /* the lowest word seen pointing into [lo, from) */
+	bool live;    /* a live thread's stack; else the whole mapping is
+			 the stack of a thread that exited: never read */
+};
+
+struct scan {
+	struct refscan_target *t;
+	size_t n;
+	uint64_t tlo, tspan; /* every target is in [tlo, tlo + tspan) */
+	struct dead *d;
+	size_t nd;
+	uint64_t dlo, dspan; /* and every dead part */
+	uint64_t guard;	     /* glibc's pointer guard, if known */
+	bool has_guard;
+};
+
+/* Whether @at (0: a register) is in a thread's registers or the live part
+ * of its own stack. */
+static bool in_threads(const struct scan *sc, uint64_t at)
+{
+	for (size_t i = 0; at && i < sc->nd; i++)
+		if (sc->d[i].live && at >= sc->d[i].hi && at < sc->d[i].end)
+			return true;
+	return !at;
+}
+
+static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		struct refscan_target *t = &sc->t[i];
+
+		if (v < t->lo || v >= t->hi)
+			continue;
+		t->in_threads += in_threads(sc, at);
+		if (!t->count++) {
+			t->value = v;
+			t->at = at;
+			t->tid = tid;
+		}
+	}
+}
+
+static void dead_hit(struct scan *sc, uint64_t v, uint64_t at)
+{
+	for (size_t i = 0; i < sc->nd; i++)
+		if (v >= sc->d[i].lo && v < sc->d[i].from && v < sc->d[i].low &&
+		    at && sc->d[i].live)
+			sc->d[i].low = v;
+}
+
+static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
+{
+	if (v - sc->tlo < sc->tspan)
+		target_hit(sc, v, at, tid);
+	/* Registers do not count (dead_hit): a register pointing below a
+	 * stack pointer points at nothing allocated (calls' leftovers); a
+	 * context suspended down there is found through the words in memory
+	 * that saved it. */
+	if (v - sc->dlo < sc->dspan)
+		dead_hit(sc, v, at);
+}
+
+/* Check @n words at @w, found at @at (0: registers of @tid), also as
+ * glibc demangles them (without a guard, the same word twice).  Every
+ * word of the process goes through the first test, so it has no branch
+ * of its own and works on copies the calls cannot change. */
+static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
+		  pid_t tid)
+{
+	struct scan *sc = arg;
+	const unsigned rot = arch_ptr_mangle_rot;
+	const uint64_t guard = sc->guard, tlo = sc->tlo, tspan = sc->tspan;
+	const uint64_t dlo = sc->dlo, dspan = sc->dspan;
+	const bool mangled = sc->has_guard;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = w[i], d = ((v >> rot) | (v << (64 - rot))) ^ guard;
+
+		if (!((v - tlo < tspan) | (v - dlo < dspan) |
+		      (mangled & ((d - tlo < tspan) | (d - dlo < dspan)))))
+			continue;
+		word(sc, v, at ? at + 8 * i : 0, tid);
+		if (mangled)
+			word(sc, d, at ? at + 8 * i : 0, tid);
+	}
+}
+
+/* Unreadable memory might hold anything: a reference to every target. */
+static void unreadable(void *arg, uint64_t at)
+{
+	struct scan *sc = arg;
+
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++)
+			sc->t[i].at = sc->t[i].value = at;
+	for (size_t i = 0; i < sc->nd; i++)
+		sc->d[i].low = sc->d[i].lo;
+}
+
+/* Every thread's registers, general and vector. */
+static void scan_registers(struct scan *sc, struct session *s)
+{
+	static uint64_t fp[ARCH_FP_MAX / 8];
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct session_thread *t = &s->t[i];
+		struct iovec io = {fp, sizeof(fp)};
+
+		if (t->gone)
+			continue;
+		words(sc, (const uint64_t *)&t->regs, sizeof(t->regs) / 8, 0,
+		      t->tid);
+		if (ptrace(PTRACE_GETREGSET, t->tid, arch_fp_regset, &io) == 0)
+			words(sc, fp, io.iov_len / 8, 0, t->tid);
+	}
+}
+
+/* Whether @m is the stack mapping of thread @t. */
+static bool own_stack(const struct proc_map *m, const struct session_thread *t)
+{
+	uint64_t tp = arch_regs_tp(&t->regs);
+
+	return !strcmp(m->path, "[stack]") || (tp >= m->start && tp < m->end);
+}
+
+static void add_dead(struct scan *sc, const struct proc_map *m, uint64_t hi,
+		     bool live)
+{
+	size_t k;
+
+	for (k = 0; k < sc->nd && sc->d[k].lo != m->start; k++)
+		;
+	if (k == sc->nd) {
+		sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
+		sc->d[sc->nd++] =
+		    (struct dead){m->start, hi, hi, m->end, UINT64_MAX, live};
+	} else if (hi < sc->d[k].hi) {
+		sc->d[k].hi = sc->d[k].from = hi;
+	}
+}
+
+/*
+ * The thread control block glibc keeps at the top of a thread's stack
+ * mapping, found by its first words (tcbhead_t: tcb and self point at
+ * the block itself), in the last @len bytes of @m read into @top; 0 if
+ * none.
+ */
+static uint64_t find_tcb(const struct proc_map *m, const uint64_t *top,
+			 size_t len)
+{
+	uint64_t at = m->end - len;
+
+	for (size_t i = len / 8; i-- > 2;) {
+		uint64_t x = at + 8 * (i - 2);
+
+		if (!(x % 64) && top[i - 2] == x && top[i] == x)
+			return x;
+	}
+	return 0;
+}
+
+/* Whether @m is anonymous memory an exited thread's stack may be in: not
+ * a module's .bss (right behind its file), not a live thread's stack nor
+ * the block of its thread pointer (the main thread's thread-local
+ * variables lie below it, reached through the register only). */
+static bool stack_like(const struct proc_maps *maps, size_t i,
+		       const struct session *s)
+{
+	const struct proc_map *m = &maps->v[i];
+
+	if (m->shared || m->inode || *m->path || m->end - m->start < 16384 ||
+	    (i && maps->v[i - 1].end == m->start && maps->v[i - 1].inode))
+		return false;
+	for (size_t k = 0; k < s->n; k++) {
+		uint64_t sp = arch_regs_sp(&s->t[k].regs);
+		uint64_t tp = arch_regs_tp(&s->t[k].regs);
+
+		if (!s->t[k].gone && ((sp >= m->start && sp < m->end) ||
+				      (tp >= m->start && tp < m->end)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The stacks of threads that exited, which libc keeps for the next
+ * thread: a mapping with a thread control block that no live thread's
+ * thread pointer names.  All of it is dead (the thread's frames, its
+ * thread-local variables, its descriptor, whose start argument may still
+ * point at another thread's dead frames); only libc's list of cached
+ * stacks points into it.  Read, its return addresses of calls into patch
+ * code kept a region for as long as the stack stayed cached (a thread per
+ * connection: t-failures, t-hooks).  A thread being created is found in
+ * its parent's frames, which hold its start routine and argument.
+ */
+static void find_cached(struct scan *sc, const struct session *s,
+			const struct proc_maps *maps, const struct rmem *mem)
+{
+	static uint64_t top[8192 / 8];
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->v[i];
+		uint64_t tcb;
+
+		if (!stack_like(maps, i, s) ||
+		    rmem_read(mem, m->end - sizeof(top), top, sizeof(top),
+			      NULL) ||
+		    !(tcb = find_tcb(m, top, sizeof(top))))
+			continue;
+		add_dead(sc, m, m->end, false);
+	}
+}
+
+/* Find the dead part of every thread's own stack. */
+static void find_dead(struct scan *sc, struct session *s,
+		      const struct proc_maps *maps)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct session_thread *t = &s->t[i];
+		uint64_t sp = arch_regs_sp(&t->regs);
+		const struct proc_map *m;
+
+		if (t->gone || !(m = proc_maps_find(maps, sp)) ||
+		    !own_stack(m, t) || sp - m->start <= arch_red_zone)
+			continue;
+		add_dead(sc, m, (sp - arch_red_zone) & ~(uint64_t)7, true);
+	}
+}
+
+static void spans(struct scan *sc)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		if (sc->t[i].lo >= sc->t[i].hi)
+			continue;
+		lo = sc->t[i].lo < lo ? sc->t[i].lo : lo;
+		hi = sc->t[i].hi > hi ? sc->t[i].hi : hi;
+	}
+	sc->tlo = lo;
+	sc->tspan = hi > lo ? hi - lo : 0;
+	lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < sc->nd; i++) {
+		lo = sc->d[i].lo < lo ? sc->d[i].lo : lo;
+		hi = sc->d[i].hi > hi ? sc->d[i].hi : hi;
+	}
+	sc->dlo = lo;
+	sc->dspan = hi > lo ? hi - lo : 0;
+}
+
+/* Whether @m is to be left out: a target's own memory, or the kernel's
+ * [vdso], [vvar] and [vsyscall] (none holds a pointer the program made). */
+static bool skipped(const struct scan *sc, const struct proc_map *m)
+{
+	if (!strncmp(m->path, "[v", 2))
+		return true;
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->t[i].own && m->start < sc->t[i].hi &&
+		    m->end > sc->t[i].lo)
+			return true;
+	return false;
+}
+
+/* Read every mapping but the dead parts. */
+static int scan_maps(struct scan *sc, struct refmem *rm,
+		     const struct proc_maps *maps, struct error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->v[i];
+		uint64_t from = m->start;
+
+		if (skipped(sc, m))
+			continue;
+		for (size_t k = 0; k < sc->nd; k++)
+			if (sc->d[k].lo == m->start)
+				from = sc->d[k].hi;
+		if ((r = refmem_read(rm, m, from, m->end, err)))
+			return r;
+	}
+	return 0;
+}
+
+/* Read the dead parts down to the lowest word pointing into them, until
+ * no lower one turns up. */
+static int scan_dead(struct scan *sc, struct refmem *rm,
+		     const struct proc_maps *maps, struct error *err)
+{
+	bool more = true;
+	int r;
+
+	while (more) {
+		more = false;
+		for (size_t k = 0; k < sc->nd; k++) {
+			struct dead *d = &sc->d[k];
+			uint64_t from;
+
+			if (d->low >= d->from)
+				continue;
+			from = d->low - d->lo > arch_red_zone
+				   ? (d->low - arch_red_zone) & ~(uint64_t)7
+				   : d->lo;
+			if ((r = refmem_read(rm, proc_maps_find(maps, d->lo),
+					     from, d->from, err)))
+				return r;
+			d->from = from;
+			more = true;
+		}
+	}
+	return 0;
+}
+
+/* glibc's pointer guard, the same in every thread: read through one. */
+static void find_guard(struct scan *sc, struct session *s,
+		       const struct rmem *mem)
+{
+	for (size_t i = 0; i < s->n && !sc->has_guard; i++)
+		if (!s->t[i].gone && arch_regs_tp(&s->t[i].regs))
+			sc->has_guard = !rmem_read(
+			    mem,
+			    arch_regs_tp(&s->t[i].regs) + ARCH_PTR_GUARD_OFFSET,
+			    &sc->guard, sizeof(sc->guard), NULL);
+}
+
+int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
+	    size_t n, struct error *err)
+{
+	struct scan sc = {.t = t, .n = n};
+	struct proc_maps maps = {0};
+	struct refmem rm;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		t[i].count = t[i].in_threads = 0, t[i].value = t[i].at = 0,
+		t[i].tid = 0;
+	/* Read now: the program may have mapped memory since suture
+	 * planned. */
+	if ((r = proc_maps_read(s->pid, &maps, err)))
+		return r;
+	if ((r = refmem_open(&rm, s->pid, mem, words, unreadable, &sc, err)))
+		goto out;
+	find_dead(&sc, s, &maps);
+	find_cached(&sc, s, &maps, mem);
+	find_guard(&sc, s, mem);
+	spans(&sc);
+	scan_registers(&sc, s);
+	if (!(r = scan_maps(&sc, &rm, &maps, err)))
+		r = scan_dead(&sc, &rm, &maps, err);
+	refmem_close(&rm);
+out:
+	free(sc.d);
+	proc_maps_free(&maps);
+	return r;
+}
+
+char *refscan_where(pid_t pid, uint64_t at, pid_t tid, char *buf, size_t len)
+{
+	struct proc_maps maps = {0};
+	const struct proc_map *m;
+	const char *p, *name;
+
+	if (!at) {
+		snprintf(buf, len, "a register of thread %d", (int)tid);
+		return buf;
+	}
+	snprintf(buf, len, "memory no longer mapped");
+	if (proc_maps_read(pid, &maps, NULL) ||
+	    !(m = proc_maps_find(&maps, at)))
+		goto out;
+	p = m->path;
+	if (!strcmp(p, "[heap]") || !strcmp(p, "[stack]"))
+		snprintf(buf, len, "%.*s", (int)strlen(p) - 2, p + 1);
+	else if (!strncmp(p, "/memfd:suture:", 14))
+		snprintf(buf, len, "patch %.*s", (int)strcspn(p + 14, " "),
+			 p + 14);
+	else if (!*p)
+		snprintf(buf, len, "anonymous memory");
+	else
+		snprintf(buf, len, "%s",
+			 (name = strrchr(p, '/')) ? name + 1 : p);
+out:
+	proc_maps_free(&maps);
+	return buf;
+}

@@ -1,0 +1,61 @@
+/*
+ * refscan.h - what in a stopped process may still refer to some memory:
+ * a conservative scan of all its memory and every thread's registers.
+ *
+ * Before suture unmaps a patch's region it must know that the program can
+ * never reach it again.  Thread stacks are not enough: a coroutine, a green
+ * thread or a context saved by hand keeps return addresses and saved
+ * instruction pointers in ordinary memory, and a program keeps pointers to
+ * functions and strings wherever it likes.  So every 8-byte-aligned word
+ * of the process's memory and registers counts as a possible pointer (a
+ * stale one only keeps memory a while longer; a missed one would crash the
+ * program), also as glibc's setjmp stores it (mangled with the pointer
+ * guard).  Only the dead part of a thread's own stack, below its stack
+ * pointer and red zone, is left out while nothing points into it.
+ *
+ * Pages a private mapping has never written (code and constants as the
+ * file has them, untouched anonymous memory) hold no pointer the program
+ * made and are not read; the rest is read in big blocks.  The scan must
+ * run with every thread stopped, or a pointer could move from a part not
+ * yet read to one already read.
+ */
+#ifndef SUTURE_APPLY_REFSCAN_H
+#define SUTURE_APPLY_REFSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apply/rmem.h"
+#include "apply/session.h"
+
+/* Memory whose references are counted. */
+struct refscan_target {
+	uint64_t lo, hi;   /* a word in [lo, hi) refers to it */
+	bool own;	   /* [lo, hi) is mapped memory of its own, which is
+			      not scanned (a region's references to itself) */
+	size_t count;	   /* references found */
+	size_t in_threads; /* of them, in a thread's registers or in the
+			      live part of its own stack: often a stale
+			      slot, which the thread overwrites as it runs */
+	uint64_t value;	   /* the first one */
+	uint64_t at;	   /* where it was; 0: in a register */
+	pid_t tid;	   /* whose register, when @at is 0 */
+};
+
+/*
+ * refscan - count the references to each of @t[0..n) in the process of
+ * session @s, whose every thread must be stopped.  Memory that cannot be
+ * read counts as a reference to every target (it might hold one).
+ */
+int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
+	    size_t n, struct error *err);
+
+/*
+ * refscan_where - describe address @at of process @pid for a message:
+ * "heap", "stack", "anonymous memory", a file's name, "patch NAME"; or,
+ * when @at is 0, "a register of thread TID".  Into @buf of @len bytes.
+ */
+char *refscan_where(pid_t pid, uint64_t at, pid_t tid, char *buf, size_t len);
+
+#endif
