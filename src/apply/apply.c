@@ -703,38 +703,11 @@ static void ctx_free(struct apply_ctx *c)
 	proc_maps_free(&c->maps);
 }
 
-void apply_release(struct session *s, struct rsys *rs, struct apply_result *res,
-		   struct error *err)
-{
-	phase_begin("detach");
-	res->nthreads = s->n;
-	/* Releasing the threads restores the injecting thread's registers;
-	 * only then may the stub in the cave go. */
-	session_close(s, err);
-	rsyscall_finish(rs);
-	res->pause_ns = s->pause_ns;
-}
-
 /* Hand the records of the patches a replace replaced to the caller. */
 static void take_replaced(struct apply_ctx *c, struct apply_result *res)
 {
-	res->replaced = xcalloc(c->rp.nold + 1, sizeof(*res->replaced));
-	for (size_t k = 0; k < c->rp.nold; k++) {
-		struct record *o = state_find_seq(&c->st, c->rp.old[k].seq);
-
-		res->replaced[res->nreplaced++] = *o;
-		memset(o, 0, sizeof(*o));
-	}
-}
-
-void apply_result_free(struct apply_result *res)
-{
-	record_free(&res->rec);
-	for (size_t i = 0; i < res->nreplaced; i++)
-		record_free(&res->replaced[i]);
-	free(res->replaced);
-	res->replaced = NULL;
-	res->nreplaced = 0;
+	for (size_t k = 0; k < c->rp.nold; k++)
+		apply_result_take(res, &c->st, c->rp.old[k].seq);
 }
 
 /* The arguments of one apply attempt, for quiesce_retry. */

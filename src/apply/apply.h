@@ -60,8 +60,14 @@ struct apply_result {
 				 if it was */
 };
 
-/* apply_result_free - release the records @res holds. */
+/* apply_result_free - release the records @res holds (result.c). */
 void apply_result_free(struct apply_result *res);
+
+/* apply_result_take - move the record with sequence number @seq out of
+ * @st into @res's replaced list. */
+struct state;
+void apply_result_take(struct apply_result *res, struct state *st,
+		       uint64_t seq);
 
 /*
  * apply_release - end the stop of an apply or revert: release every thread
