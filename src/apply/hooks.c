@@ -249,12 +249,10 @@ static int call_one(struct session *s, struct rsys *rs,
 	 * process must not run it because of suture (the switch itself needs
 	 * no instruction of the program's). */
 	if (s->stopped) {
-		r = error_set(err, -EBUSY,
-			      "%s would run in process %d, which is stopped "
-			      "(by SIGSTOP or another stop signal): continue "
-			      "it (kill -CONT %d) and try again while it "
-			      "runs; nothing was changed",
-			      what, s->pid, s->pid);
+		char *run = xasprintf("%s would run", what);
+
+		r = session_stopped_error(s, run, err);
+		free(run);
 		free(what);
 		return r;
 	}

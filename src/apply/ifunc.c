@@ -49,14 +49,15 @@ int ifunc_resolve(struct session *s, struct rsys *rs, const struct patch *p,
 	/* A resolver is code the program has not run for this symbol: a
 	 * stopped process must not run it because of suture. */
 	for (size_t i = 0; s->stopped && i < p->nsymbols; i++)
-		if (resolvers[i])
-			return error_set(
-			    err, -EBUSY,
-			    "the IFUNC '%s' needs its resolver run in process "
-			    "%d, which is stopped (by SIGSTOP or another stop "
-			    "signal): continue it (kill -CONT %d) and try "
-			    "again while it runs; nothing was changed",
-			    p->symbols[i].name, s->pid, s->pid);
+		if (resolvers[i]) {
+			char *what = xasprintf("the IFUNC '%s' needs its "
+					       "resolver run",
+					       p->symbols[i].name);
+
+			r = session_stopped_error(s, what, err);
+			free(what);
+			return r;
+		}
 	for (size_t i = 0; i < p->nsymbols; i++)
 		if (resolvers[i] &&
 		    (r = run_one(s, rs, p->symbols[i].name, resolvers[i], maps,

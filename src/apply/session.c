@@ -207,6 +207,16 @@ bool session_group_stop(int st)
 	return (st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP;
 }
 
+int session_stopped_error(const struct session *s, const char *what,
+			  struct error *err)
+{
+	return error_set(err, -EBUSY,
+			 "%s in process %d, which is stopped (by SIGSTOP or "
+			 "another stop signal): continue it (kill -CONT %d) "
+			 "and try again while it runs; nothing was changed",
+			 what, s->pid, s->pid);
+}
+
 int session_interrupt(struct session *s, struct session_thread *t)
 {
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)

@@ -171,6 +171,12 @@ int session_interrupt(struct session *s, struct session_thread *t);
  * group stop: its process is stopped by SIGSTOP or another stop signal. */
 bool session_group_stop(int st);
 
+/* session_stopped_error - -EBUSY in @err: @what (e.g. "the hooks of patch
+ * x would run") in @s's process, which is stopped; a stopped process runs
+ * no code because of suture, so the user is told to continue it. */
+int session_stopped_error(const struct session *s, const char *what,
+			  struct error *err);
+
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);
 
