@@ -12,6 +12,9 @@
 #include "cli/commands.h"
 #include "patchfile/manifest.h"
 #include "patchfile/patchfile.h"
+#include "trust/confdir.h"
+#include "trust/policy.h"
+#include "trust/sigblock.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -148,6 +151,28 @@ static void print_build(const struct patch *p)
 	json_decref(b);
 }
 
+/* Who signed it, and whether this machine trusts the key (policy.h). */
+static void print_signer(const struct patch *p)
+{
+	struct error err = {""};
+	struct policy pol;
+
+	if (!p->signer) {
+		printf("signer:   none (unsigned)\n");
+		return;
+	}
+	printf("signer:   %s (%s), ", p->signer->fpr, p->signer->name);
+	if (policy_load(&pol, &err) < 0) {
+		printf("trust unknown: %s\n", err.msg);
+		return;
+	}
+	if (policy_trusts(&pol, p->signer))
+		printf("a trusted key (in %s)\n", TRUST_KEYS_DIR);
+	else
+		printf("not a trusted key here (not in %s)\n", TRUST_KEYS_DIR);
+	policy_free(&pol);
+}
+
 static void print_info(const struct patch *p)
 {
 	printf("patch:    %s\n", p->name);
@@ -156,6 +181,7 @@ static void print_info(const struct patch *p)
 		printf("%02x", p->build_id[i]);
 	printf("\n");
 	printf("id:       %s\n", p->id);
+	print_signer(p);
 	if (p->on[0])
 		printf("built on: patch '%s' (id %s), which must be applied "
 		       "first\n",
