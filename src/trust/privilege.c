@@ -28,8 +28,8 @@ static bool status_ids(const char *pid, const char *key, unsigned v[4])
 	return found;
 }
 
-/* Whether this process holds CAP_SYS_PTRACE (effective). */
-static bool have_cap_ptrace(void)
+/* Whether this process holds capability @cap (effective). */
+static bool have_cap(int cap)
 {
 	unsigned long long eff = 0;
 	char line[256];
@@ -40,7 +40,7 @@ static bool have_cap_ptrace(void)
 			break;
 	if (f)
 		fclose(f);
-	return eff >> CAP_SYS_PTRACE & 1;
+	return eff >> cap & 1;
 }
 
 static int ptrace_scope(void)
@@ -96,9 +96,30 @@ static void without_cap(const char *p, pid_t pid, char *buf, size_t size)
 			 pid);
 }
 
+/* With CAP_SYS_PTRACE: /proc/PID/mem's own file permission, or else. */
+static void with_cap(const char *p, char *buf, size_t size)
+{
+	unsigned uid[4];
+
+	if (status_ids(p, "Uid", uid) && differs(uid, getuid()) &&
+	    !have_cap(CAP_DAC_OVERRIDE))
+		snprintf(buf, size,
+			 "suture holds CAP_SYS_PTRACE, but the process's "
+			 "/proc/PID/mem is mode 0600 of its owner (uid %u) "
+			 "and opening it needs CAP_DAC_OVERRIDE too: give "
+			 "suture both, or run it as that user (README: Least "
+			 "privilege)",
+			 uid[1]);
+	else
+		snprintf(buf, size,
+			 "suture holds CAP_SYS_PTRACE, yet the kernel refuses "
+			 "(a security module such as AppArmor or SELinux, or "
+			 "the process is in another user namespace)");
+}
+
 void privilege_missing(pid_t pid, char *buf, size_t size)
 {
-	bool cap = have_cap_ptrace();
+	bool cap = have_cap(CAP_SYS_PTRACE);
 	int scope = ptrace_scope();
 	char p[16];
 
@@ -120,8 +141,5 @@ void privilege_missing(pid_t pid, char *buf, size_t size)
 	else if (!cap)
 		without_cap(p, pid, buf, size);
 	else
-		snprintf(buf, size,
-			 "suture holds CAP_SYS_PTRACE, yet the kernel refuses "
-			 "(a security module such as AppArmor or SELinux, or "
-			 "the process is in another user namespace)");
+		with_cap(p, buf, size);
 }
