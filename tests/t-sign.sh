@@ -246,6 +246,11 @@ check_fails "SUTURE_* or XDG variables do not loosen the policy" \
 check_match "  ... still unsigned and refused" "patch 'fix' is unsigned" "$OUT"
 
 section "suture build --sign"
+check_fails "build --sign with a key that is not there fails before building" \
+	suture build --src "$SRC" --patch "$TARGETS/calc/fix.diff" --binary calc \
+	-o "$UDIR/never.sut" --sign "$UDIR/nokey" -- make "${MAKEARGS[@]}"
+check_match "  ... naming the key" "suture build: cannot open $UDIR/nokey" "$OUT"
+check_eq "  ... and writes no patch" no "$([ -e "$UDIR/never.sut" ] && echo yes || echo no)"
 BUILD_OPTS=(--sign "$UDIR/ops")
 build_patch "$UDIR/built.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
 	"${MAKEARGS[@]}"

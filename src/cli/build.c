@@ -275,7 +275,8 @@ int cmd_build(int argc, char **argv)
 	char *name = NULL, *out = NULL;
 	int status, ret;
 
-	if ((status = parse_args(argc, argv, &a)) >= 0)
+	if ((status = parse_args(argc, argv, &a)) >= 0 ||
+	    (a.sign && (status = cli_sign_key_ok(a.sign, "build"))))
 		goto out_free;
 	name = a.opts.name ? xstrdup(a.opts.name) : default_name(a.patches[0]);
 	if (!patch_name_valid(name)) {

@@ -24,6 +24,10 @@ int cmd_sign(int argc, char **argv);
  * printed as "suture @who: ...". */
 int cli_sign(const char *file, const char *keyfile, const char *who);
 
+/* cli_sign_key_ok - 0 if @keyfile is a usable secret key, else 1 with the
+ * error printed (suture build --sign checks before it builds). */
+int cli_sign_key_ok(const char *keyfile, const char *who);
+
 /*
  * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build
  * with symlinks named cc, gcc, clang, ... pointing at the suture binary;

@@ -24,6 +24,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+int cli_sign_key_ok(const char *keyfile, const char *who)
+{
+	struct error err = {""};
+	struct key k;
+	int ret = key_read_secret(keyfile, &k, &err);
+
+	key_wipe(&k);
+	if (ret)
+		fprintf(stderr, "suture %s: %s\n", who, err.msg);
+	return ret ? 1 : 0;
+}
+
 int cli_sign(const char *file, const char *keyfile, const char *who)
 {
 	char fpr[KEY_FPR_SIZE];
