@@ -180,6 +180,13 @@ install -m 644 "$UDIR/ops.pub" /etc/suture/keys/ops.pub
 check_match "info: now a trusted key" \
 	"^signer: +$fpr \\(ops team <ops@example.org>\\), a trusted key" \
 	"$(suture info "$UDIR/signed.sut")"
+js=$(suture info --json "$UDIR/signed.sut")
+check_eq "info --json: the signer's fingerprint, name, trusted" \
+	"$fpr|ops team <ops@example.org>|1" \
+	"$(json_get "$js" 'join "|", map { $j->{signer}{$_} } qw(fingerprint name trusted)')"
+check_eq "info --json: null signer for an unsigned patch" null \
+	"$(json_get "$(suture info --json "$UDIR/unsigned.sut")" \
+		'exists $j->{signer} && !defined $j->{signer} ? "null" : "?"')"
 check_fails "a patch signed by another unknown key is still refused" \
 	suture apply "$U_PID" "$UDIR/stranger.sut"
 check_match "  ... naming that key's fingerprint" \
