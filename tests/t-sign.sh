@@ -198,7 +198,22 @@ check "root applies the trusted-signed patch to nobody's process" \
 check_ask "  ... which runs the new code" "$U_PORT" "calc 5" "$(model_sum new 5)"
 audit_has "  ... audit: the signer, trusted" \
 	"apply patch=fix id=$id .*signer=\"$fpr \\(ops team <ops@example.org>\\) trusted\" pid=$U_PID .*result=applied"
+check_fails "apply --replace of it by the unsigned patch is refused" \
+	suture apply "$U_PID" "$UDIR/unsigned.sut" --replace
+check_match "  ... as unsigned" "patch 'fix' is unsigned" "$OUT"
+audit_has "  ... audit: a refused replace" \
+	"replace patch=fix .*signer=unsigned pid=$U_PID .*result=refused"
+check "apply --replace by the signed patch" \
+	suture apply "$U_PID" "$UDIR/signed.sut" --replace
+audit_has "  ... audit: the replace" \
+	"replace patch=fix .*trusted\" pid=$U_PID .*result=applied"
 check "  ... and reverts it" suture revert "$U_PID"
+run suture apply "$R_PID,$U_PID" "$UDIR/unsigned.sut"
+check_eq "one apply to root's and nobody's process: exit status 1" 1 "$RC"
+check_match "  ... nobody's refused" "process $U_PID \\(calc\\) needs a signature" "$OUT"
+check_ask "  ... root's patched" "$R_PORT" "calc 5" "$(model_sum new 5)"
+untouched "$U_PID" "$U_PORT" "  ... nobody's"
+check "  ... root's reverted" suture revert "$R_PID"
 
 section "bad signatures"
 sz=$(stat -c %s "$UDIR/signed.sut")
