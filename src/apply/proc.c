@@ -132,20 +132,8 @@ static bool access_denied(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
-		return close(fd), false;
-	/* The file is its owner's alone (rmem.h): ask the kernel again. */
-	if (errno == EACCES)
-		return !proc_traceable(pid);
-	return errno == EPERM;
-}
-
-bool proc_traceable(pid_t pid)
-{
-	char path[64], link[8];
-
-	/* Reading the link needs ptrace access and no file permission. */
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	return readlink(path, link, sizeof(link)) >= 0;
+		close(fd);
+	return fd < 0 && (errno == EACCES || errno == EPERM);
 }
 
 /*

@@ -89,11 +89,6 @@ int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
  */
 pid_t proc_quiet_thread(pid_t pid);
 
-/* proc_traceable - whether the kernel grants this process ptrace access
- * to @pid (as its owner, or by CAP_SYS_PTRACE), whatever the mode of its
- * /proc files. */
-bool proc_traceable(pid_t pid);
-
 /*
  * proc_deny - record the sentence for a permission failure (@code, a
  * negative errno) while trying to @what ("trace", "read the memory of")

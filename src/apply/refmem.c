@@ -26,10 +26,7 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 	*rm = (struct refmem){pid, mem, -1, words, fail, arg, NULL, NULL};
-	/* A tracer with CAP_SYS_PTRACE alone may not open it (mode 0400 of
-	 * the target's owner): every page is read instead (read_block). */
-	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0 &&
-	    errno != EACCES)
+	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
 	rm->pm = xmalloc(BLOCK_PAGES * sizeof(*rm->pm));
@@ -81,10 +78,7 @@ static int read_block(struct refmem *rm, const struct proc_map *m,
 	size_t i = 0, j;
 	uint64_t a, b;
 
-	for (i = 0; rm->pagemap < 0 && i < npages; i++)
-		rm->pm[i] = PM_PRESENT; /* no pagemap: every page */
-	i = 0;
-	if (!m->shared && rm->pagemap >= 0 &&
+	if (!m->shared &&
 	    pread(rm->pagemap, rm->pm, npages * 8, (off_t)(first / PAGE * 8)) !=
 		(ssize_t)(npages * 8))
 		return error_set(err, -EIO,

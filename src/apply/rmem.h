@@ -5,14 +5,6 @@
  * stopping anything.  Writes go through the kernel's FOLL_FORCE path: the
  * tracer may write read-only private pages (the module's code), which the
  * kernel copies on write, exactly as a debugger sets a breakpoint.
- *
- * Without the file: /proc/PID/mem is mode 0600 of the target's owner, so
- * a user who may trace another user's process (CAP_SYS_PTRACE) still may
- * not open it without CAP_DAC_OVERRIDE.  Such a user gets the same access
- * without it: process_vm_readv/writev, and for the pages those cannot
- * reach (read-only code and records, pages the program made
- * inaccessible), PTRACE_PEEKDATA/POKEDATA through a thread the caller's
- * session has stopped, or else one stopped for that transfer alone.
  */
 #ifndef SUTURE_APPLY_RMEM_H
 #define SUTURE_APPLY_RMEM_H
@@ -26,7 +18,7 @@
 
 struct rmem {
 	pid_t pid;
-	int fd; /* /proc/PID/mem, or -1: without the file (above) */
+	int fd;
 };
 
 /* rmem_open - open @pid's memory, for writing too if @write.  A permission

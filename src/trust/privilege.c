@@ -96,6 +96,27 @@ static void without_cap(const char *p, pid_t pid, char *buf, size_t size)
 			 pid);
 }
 
+/* With CAP_SYS_PTRACE: /proc/PID/mem's own file permission, or else. */
+static void with_cap(const char *p, char *buf, size_t size)
+{
+	unsigned uid[4];
+
+	if (status_ids(p, "Uid", uid) && differs(uid, getuid()) &&
+	    !have_cap(CAP_DAC_OVERRIDE))
+		snprintf(buf, size,
+			 "suture holds CAP_SYS_PTRACE, but the process's "
+			 "/proc/PID/mem is mode 0600 of its owner (uid %u) "
+			 "and opening it needs CAP_DAC_OVERRIDE too: give "
+			 "suture both, or run it as that user (README: Least "
+			 "privilege)",
+			 uid[1]);
+	else
+		snprintf(buf, size,
+			 "suture holds CAP_SYS_PTRACE, yet the kernel refuses "
+			 "(a security module such as AppArmor or SELinux, or "
+			 "the process is in another user namespace)");
+}
+
 void privilege_missing(pid_t pid, char *buf, size_t size)
 {
 	bool cap = have_cap(CAP_SYS_PTRACE);
@@ -120,8 +141,5 @@ void privilege_missing(pid_t pid, char *buf, size_t size)
 	else if (!cap)
 		without_cap(p, pid, buf, size);
 	else
-		snprintf(buf, size,
-			 "suture holds CAP_SYS_PTRACE, yet the kernel refuses "
-			 "(a security module such as AppArmor or SELinux, or "
-			 "the process is in another user namespace)");
+		with_cap(p, buf, size);
 }
