@@ -70,15 +70,21 @@ LOG=$WORK/syslog
 "$WORK/logsink" /dev/log "$LOG" &
 PIDS+=($!)
 wait_until "the syslog socket is bound" test -S /dev/log
-# audit_has WHAT ERE... - the log has a line matching every ERE (in turn).
-audit_has() {
-	local what=$1 lines
-	shift
+# log_lines ERE... - the log's lines matching every ERE (in turn).
+log_lines() {
+	local lines re
 	lines=$(cat "$LOG")
 	for re in "$@"; do
 		lines=$(grep -E -- "$re" <<<"$lines")
 	done
-	if [ -n "$lines" ]; then pass "$what"; else
+	[ -n "$lines" ] && printf '%s\n' "$lines"
+}
+# audit_has WHAT ERE... - such a line arrives (the receiver writes each
+# datagram after suture sent it: poll).
+audit_has() {
+	local what=$1
+	shift
+	if poll log_lines "$@"; then pass "$what"; else
 		fail "$what" "no line matching $* in:
 $(tail -n 5 "$LOG")"
 	fi
@@ -129,6 +135,7 @@ cp "$SUTURE" "$UDIR/suture" && chmod 755 "$UDIR/suture"
 # Targets: root's calc and nobody's calc, both from $UDIR.
 NB=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 start_target R "$UDIR/calc-root" || finish
+start_target T "$UDIR/calc-root" -t || finish	# a thread per request
 WORK_SAVED=$WORK
 WORK=$UDIR
 chmod 777 "$UDIR"
@@ -286,10 +293,10 @@ check_match "  ... info shows the signer" "^signer: +$fpr \\(ops team" \
 	"$(suture info "$UDIR/built.sut")"
 
 section "least privilege"
-# A dedicated operator (uid 64999, in no group) patches root's process with
-# the signed patch.  CAP_SYS_PTRACE grants ptrace access; the target's
-# /proc/PID/mem is mode 0600 of root, so opening it needs CAP_DAC_OVERRIDE
-# too.  Each missing one is named.
+# A dedicated operator (uid 64999, in no group) patches root's threaded
+# calc with the signed patch.  CAP_SYS_PTRACE grants ptrace access; the
+# target's /proc/PID/mem is mode 0600 of root, so opening it needs
+# CAP_DAC_OVERRIDE too.  Each missing one is named.
 # op CAPS - setpriv for the operator holding exactly CAPS ("" for none).
 op() {
 	local c=${1:+,+${1//,/,+}}
@@ -302,28 +309,40 @@ read -ra NOCAP <<<"$(op "")"
 check_eq "the operator holds CAP_SYS_PTRACE and CAP_DAC_OVERRIDE alone" \
 	0000000000080002 \
 	"$("${OP[@]}" awk '/^CapEff/ {print $2}' /proc/self/status)"
+check_eq "  ... as uid 64999" 64999 "$("${OP[@]}" id -u)"
 check "the operator applies the signed patch to root's process" \
-	"${OP[@]}" "$UDIR/suture" apply "$R_PID" "$UDIR/built.sut"
-check_ask "  ... which runs the new code" "$R_PORT" "calc 5" "$(model_sum new 5)"
+	"${OP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/built.sut"
+for n in 5 100; do
+	check_ask "  ... which runs the new code (calc $n)" "$T_PORT" "calc $n" \
+		"$(model_sum new "$n")"
+done
 audit_has "  ... audit: the operator's uid" \
-	"apply patch=fix .*pid=$R_PID .*user=\\?\\(64999\\) result=applied"
-check "  ... shows it in status" "${OP[@]}" "$UDIR/suture" status "$R_PID"
-check "  ... and reverts it" "${OP[@]}" "$UDIR/suture" revert "$R_PID"
-check_ask "  ... the old code is back" "$R_PORT" "calc 5" "$(model_sum old 5)"
+	"apply patch=fix .*pid=$T_PID .*user=\\?\\(64999\\) result=applied"
+check "  ... shows it in status" "${OP[@]}" "$UDIR/suture" status "$T_PID"
+check_match "  ... which names it" "1\\. fix" "$OUT"
+check "  ... replaces it (apply --replace)" \
+	"${OP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/built.sut" --replace
+check_ask "  ... still the new code" "$T_PORT" "calc 5" "$(model_sum new 5)"
+check "  ... and reverts it" "${OP[@]}" "$UDIR/suture" revert "$T_PID"
+for n in 5 100; do
+	check_ask "  ... the old code is back (calc $n)" "$T_PORT" "calc $n" \
+		"$(model_sum old "$n")"
+done
+check_eq "  ... and no suture region is left" "" "$(suture_maps "$T_PID")"
 audit_has "  ... audit: the revert" \
-	"revert patch=fix .*signer=unrecorded pid=$R_PID .*user=\\?\\(64999\\) result=reverted"
+	"revert patch=fix .*signer=unrecorded pid=$T_PID .*user=\\?\\(64999\\) result=reverted"
 check_fails "the operator's unsigned patch for root's process is refused" \
-	"${OP[@]}" "$UDIR/suture" apply "$R_PID" "$UDIR/unsigned.sut"
+	"${OP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/unsigned.sut"
 check_match "  ... by the policy" "patch 'fix' is unsigned" "$OUT"
 check_fails "with CAP_SYS_PTRACE alone the operator is refused" \
-	"${PT[@]}" "$UDIR/suture" apply "$R_PID" "$UDIR/built.sut"
+	"${PT[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/built.sut"
 check_match "  ... naming CAP_DAC_OVERRIDE and /proc/PID/mem" \
 	"holds CAP_SYS_PTRACE, but the process's /proc/PID/mem is mode 0600 of its owner \\(uid 0\\) and opening it needs CAP_DAC_OVERRIDE too" "$OUT"
 check_fails "without capabilities the operator is refused" \
-	"${NOCAP[@]}" "$UDIR/suture" apply "$R_PID" "$UDIR/built.sut"
+	"${NOCAP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/built.sut"
 check_match "  ... naming the missing capability and the owner" \
 	"belongs to user root \\(uid 0\\) and suture runs as uid 64999 without CAP_SYS_PTRACE" "$OUT"
-untouched "$R_PID" "$R_PORT" "after the refusals"
+untouched "$T_PID" "$T_PORT" "after the refusals"
 audit_has "  ... audit: the failure" \
-	"apply patch=fix .*pid=$R_PID .*user=\\?\\(64999\\) result=failed why=\".*without CAP_SYS_PTRACE"
+	"apply patch=fix .*pid=$T_PID .*user=\\?\\(64999\\) result=failed why=\".*without CAP_SYS_PTRACE"
 finish
