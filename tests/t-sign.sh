@@ -331,6 +331,28 @@ done
 check_eq "  ... and no suture region is left" "" "$(suture_maps "$T_PID")"
 audit_has "  ... audit: the revert" \
 	"revert patch=fix .*signer=unrecorded pid=$T_PID .*user=\\?\\(64999\\) result=reverted"
+# A thread held inside compute_held(), which busy.diff replaces: suture
+# would wait for it to return with a hardware breakpoint whose signal
+# (F_SETOWN) the kernel sends only for root or the target's own user.
+BUILD_OPTS=(--sign "$UDIR/ops")
+build_patch "$UDIR/busy.sut" "$SRC" "$TARGETS/calc/busy.diff" calc \
+	"${MAKEARGS[@]}"
+BUILD_OPTS=()
+chmod 644 "$UDIR/busy.sut"
+ask "$T_PORT" "hold 1" >"$WORK/held" &
+held=$!
+is_holding() { ask "$T_PORT" holding | grep -q '^holding=1'; }
+wait_until "a request is held inside compute_held()" is_holding
+tid=$(ask "$T_PORT" holding | sed -n 's/.*tid=//p')
+check_fails "the operator's apply waiting for a thread is refused" \
+	"${OP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/busy.sut" --timeout 2
+check_match "  ... naming the thread and why it cannot wait" \
+	"thread $tid is inside a function the patch replaces: suture waits for it with a hardware breakpoint whose signal the kernel delivers only from root or the process's own user \\(uid 0\\), and suture runs as uid 64999" "$OUT"
+ask "$T_PORT" release >/dev/null
+wait "$held"
+check_eq "  ... the held request is answered" 1 "$(grep -c . "$WORK/held")"
+check_ask "  ... and the process runs the old code" "$T_PORT" "calc 5" \
+	"$(model_sum old 5)"
 check_fails "the operator's unsigned patch for root's process is refused" \
 	"${OP[@]}" "$UDIR/suture" apply "$T_PID" "$UDIR/unsigned.sut"
 check_match "  ... by the policy" "patch 'fix' is unsigned" "$OUT"

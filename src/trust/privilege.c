@@ -143,3 +143,22 @@ void privilege_missing(pid_t pid, char *buf, size_t size)
 	else
 		with_cap(p, buf, size);
 }
+
+bool privilege_sigio_ok(pid_t pid, pid_t tid, char *buf, size_t size)
+{
+	char task[48];
+	unsigned uid[4];
+
+	snprintf(task, sizeof(task), "%d/task/%d", pid, tid);
+	if (geteuid() == 0 || !status_ids(task, "Uid", uid) ||
+	    uid[0] == geteuid() || uid[2] == geteuid())
+		return true;
+	snprintf(buf, size,
+		 "suture waits for it with a hardware breakpoint whose signal "
+		 "the kernel delivers only from root or the process's own "
+		 "user (uid %u), and suture runs as uid %u (no capability "
+		 "lifts that check): run suture as that user or as root, or "
+		 "apply when no thread is inside",
+		 uid[0], (unsigned)geteuid());
+	return false;
+}

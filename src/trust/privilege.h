@@ -10,6 +10,7 @@
 #ifndef SUTURE_TRUST_PRIVILEGE_H
 #define SUTURE_TRUST_PRIVILEGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,5 +19,13 @@
  * @pid (a capability, the target's ownership, ptrace_scope), into @buf.
  */
 void privilege_missing(pid_t pid, char *buf, size_t size);
+
+/*
+ * privilege_sigio_ok - whether a signal the kernel sends on this process's
+ * behalf (F_SETOWN_EX, as finish.c's breakpoint does) reaches thread @tid
+ * of @pid: only if our effective uid is root or the thread's real or saved
+ * uid, whatever our capabilities.  False with a sentence in @buf.
+ */
+bool privilege_sigio_ok(pid_t pid, pid_t tid, char *buf, size_t size);
 
 #endif
