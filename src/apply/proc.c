@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "apply/proc.h"
+#include "trust/privilege.h"
 #include "util/xalloc.h"
 
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
@@ -408,12 +409,10 @@ pid_t proc_quiet_thread(pid_t pid)
 
 int proc_deny(pid_t pid, int code, const char *what, struct error *err)
 {
-	char comm[64];
+	char comm[64], why[512];
 
-	return error_set(err, code,
-			 "not permitted to %s process %d (%s): it belongs to "
-			 "another user, or suture lacks the privilege to trace "
-			 "it (run as the same user or as root; see also "
-			 "/proc/sys/kernel/yama/ptrace_scope)",
-			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)));
+	privilege_missing(pid, why, sizeof(why));
+	return error_set(err, code, "not permitted to %s process %d (%s): %s",
+			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)),
+			 why);
 }

@@ -22,7 +22,7 @@ static const char usage_text[] =
     "                    [--build-dir DIR] [--target FILE]\n"
     "                    [--debug-file FILE] [--root DIR]\n"
     "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
-    "                    [--keep] [-v] [--accept-no-debug]\n"
+    "                    [--keep] [-v] [--accept-no-debug] [--sign KEY]\n"
     "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
@@ -56,6 +56,8 @@ static const char usage_text[] =
     "  --keep           keep the scratch directory\n"
     "  --accept-no-debug  build even if objects have no debug information\n"
     "                   (-g): data layouts there go unchecked (recorded)\n"
+    "  --sign KEY       sign the patch with secret key KEY (suture keygen;\n"
+    "                   README: Signed patches)\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make, or as --build-dir)\n";
 
@@ -75,6 +77,7 @@ static const struct option long_opts[] = {
     {"keep", no_argument, NULL, 'k'},
     {"accept-no-debug", no_argument, NULL, 'D'},
     {"verbose", no_argument, NULL, 'v'},
+    {"sign", required_argument, NULL, 'S'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -83,6 +86,7 @@ struct build_args {
 	struct build_opts opts;
 	const char **patches;
 	const char *out;
+	const char *sign; /* secret key file, or NULL */
 	char *cache_dir;
 	bool no_cache;
 	bool verbose;
@@ -148,6 +152,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'v':
 			a->verbose = true;
+			break;
+		case 'S':
+			a->sign = optarg;
 			break;
 		case 'p':
 			a->patches =
@@ -268,7 +275,8 @@ int cmd_build(int argc, char **argv)
 	char *name = NULL, *out = NULL;
 	int status, ret;
 
-	if ((status = parse_args(argc, argv, &a)) >= 0)
+	if ((status = parse_args(argc, argv, &a)) >= 0 ||
+	    (a.sign && (status = cli_sign_key_ok(a.sign, "build"))))
 		goto out_free;
 	name = a.opts.name ? xstrdup(a.opts.name) : default_name(a.patches[0]);
 	if (!patch_name_valid(name)) {
@@ -293,7 +301,7 @@ int cmd_build(int argc, char **argv)
 		goto out_ctx;
 	}
 	report(&ctx, out);
-	status = 0;
+	status = a.sign ? cli_sign(out, a.sign, "build") : 0;
 out_ctx:
 	if (a.opts.keep && ctx.scratch)
 		fprintf(stderr, "suture build: kept scratch directory %s\n",

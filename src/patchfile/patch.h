@@ -103,6 +103,8 @@ struct patch {
 	char on[PATCH_NAME_MAX + 1];  /* the patch this one was built on
 					 (suture build --on), or "" */
 	char on_id[PATCH_ID_LEN + 1]; /* that patch's id */
+	struct patch_signer *signer;  /* who signed the file it was read from
+					 (trust/sigblock.h), or NULL */
 
 	struct patch_section *sections;
 	size_t nsections;
