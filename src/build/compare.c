@@ -27,6 +27,7 @@
 #include "arch/arch.h"
 #include "build/lineonly.h"
 #include "build/normalize.h"
+#include "build/padroom.h"
 #include "build/pipeline.h"
 #include "util/xalloc.h"
 
@@ -126,25 +127,40 @@ static int compare_locate(struct build_ctx *ctx, struct error *err)
 	return 0;
 }
 
+/*
+ * A changed function shorter than a trampoline gets one that spills into
+ * the padding after it, if that padding is provably unused (padroom.h).
+ */
+static int fit_trampoline(struct build_ctx *ctx, struct fn_result *f,
+			  struct error *err)
+{
+	struct error why = {""};
+
+	if (f->tsym->size >= arch_trampoline_len() ||
+	    !padroom_find(ctx->target, f->tsym, arch_trampoline_len(), &f->pad,
+			  &why))
+		return 0;
+	return error_set(err, -EINVAL,
+			 "function %s (%s) changed but is too short for a "
+			 "trampoline (%" PRIu64 " bytes, %zu needed) and %s",
+			 f->obj->syms[f->sym].name, f->obj->key, f->tsym->size,
+			 arch_trampoline_len(), why.msg);
+}
+
 /* Decide what goes into the patch; refuse functions too short to patch. */
 static int compare_select(struct build_ctx *ctx, struct error *err)
 {
 	for (size_t i = 0; i < ctx->nfns; i++) {
 		struct fn_result *f = &ctx->fns[i];
-		const char *name = f->obj->syms[f->sym].name;
+		int ret;
 
 		if (f->state == FN_UNCHANGED)
 			ctx->nunchanged++;
 		f->in_patch =
 		    f->state == FN_NEW || (f->state == FN_CHANGED && f->tsym);
 		if (f->state == FN_CHANGED && f->tsym && !f->cold &&
-		    f->tsym->size < arch_trampoline_len())
-			return error_set(err, -EINVAL,
-					 "function %s (%s) changed but is too "
-					 "short for a trampoline (%" PRIu64
-					 " bytes, %zu needed)",
-					 name, f->obj->key, f->tsym->size,
-					 arch_trampoline_len());
+		    (ret = fit_trampoline(ctx, f, err)))
+			return ret;
 	}
 	return 0;
 }
