@@ -1,0 +1,160 @@
+#!/bin/bash
+# t-tiny.sh - functions shorter than the 5-byte jump (targets/tiny): t1 (1
+# byte, ret), t2 (2, jmp rel8), t3 (3) and t4 (4) are followed by padding;
+# n3 (3 bytes) is followed at once by n3_next; tlast is the last code of
+# .text.  gcc and clang, -O2 and -Os, PIE and not, the functions in the
+# program or in libtiny.so.  A worker calls them all without pause and
+# keeps their last results, counting any that is neither the old nor the
+# new one.
+#   room.diff    changes t1..t4: built (the manifest records each pad),
+#                `info` and `review` name the padding, applied (all four
+#                answer the new way at once, the entries jump, `drift`
+#                lists them as the patch's), reverted (function and padding
+#                bytes back as they were, the old answers).  On main the
+#                build is refused as too short.
+#   packed.diff  changes n3: refused, naming n3_next and the nearest free
+#                bytes
+#   last.diff    changes tlast: refused as the last code of its section
+# TINY="CC OPT pie|nopie exe|lib" runs one variant.
+. "$(dirname "$0")/lib.sh"
+begin tiny
+
+OLD="t1=0 t2=1 t3=41 t4=42 n3=41 last=41 bad=0"
+NEW="t1=1 t2=2 t3=42 t4=43 n3=41 last=41 bad=0"
+TOO_SHORT="changed but is too short for a trampoline \(3 bytes, 5 needed\) and"
+NEAREST="the nearest free bytes of 5 in \.text are 0x[0-9a-f]+\.\.0x[0-9a-f]+ \([0-9]+ bytes, -?[0-9]+ from its entry\)"
+
+# sym BIN NAME - "ADDR SIZE" of NAME in BIN, in decimal
+sym() {
+	local a s
+	read -r a s < <(nm -S "$1" | awk -v f="$2" '$4 == f {print $1, $2; exit}')
+	[ -n "$s" ] && echo $((16#$a)) $((16#$s))
+}
+
+# sizes BIN - the sizes of t1 t2 t3 t4 (the premise: 1 2 3 4)
+sizes() {
+	local f a s out=""
+	for f in t1 t2 t3 t4; do
+		read -r a s < <(sym "$1" "$f")
+		out="$out${out:+ }$s"
+	done
+	echo "$out"
+}
+
+# packed BIN - n3 ends where n3_next starts
+packed() {
+	local a s b t
+	read -r a s < <(sym "$1" n3)
+	read -r b t < <(sym "$1" n3_next)
+	[ $((a + s)) -eq "$b" ]
+}
+
+# last BIN - tlast ends where .text ends
+last() {
+	local a s addr size
+	read -r a s < <(sym "$1" tlast)
+	read -r addr size < <(readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\]//' |
+		awk '$1 == ".text" {print $3, $5}')
+	[ $((a + s)) -eq $((16#$addr + 16#$size)) ]
+}
+
+# span PID BIN - the bytes of t1..t4 and the padding after each (16 each)
+span() {
+	local f
+	for f in t1 t2 t3 t4; do
+		mem "$1" "$(func_addr "$1" "$2" "$f")" 16
+	done
+}
+
+# jumps PID BIN - every one of t1..t4 starts with a jmp rel32 (e9)
+jumps() {
+	local f
+	for f in t1 t2 t3 t4; do
+		[ "$(mem "$1" "$(func_addr "$1" "$2" "$f")" 1)" = e9 ] || return 1
+	done
+}
+
+variant() {
+	local cc=$1 opt=$2 pie=$3 kind=$4 name bin cflags ldflags src before
+	name="$cc $opt $pie $kind"
+	cflags="$opt -g" ldflags=""
+	[ "$pie" = nopie ] && cflags="$cflags -fno-pie" ldflags=-no-pie
+	MAKEARGS=(CC="$cc" "CFLAGS=$cflags" "LDFLAGS=$ldflags")
+	[ "$kind" = lib ] && MAKEARGS+=(LIB=1)
+	src=$WORK/$cc$opt-$pie-$kind
+	bin=tiny
+	[ "$kind" = lib ] && bin=libtiny.so
+	section "$name"
+	make_tree tiny "$src"
+	build_tree "$src" "${MAKEARGS[@]}" || return
+	check_eq "$name: t1..t4 are 1, 2, 3 and 4 bytes" "1 2 3 4" \
+		"$(sizes "$src/$bin")"
+	check "$name: n3 is followed at once by n3_next" packed "$src/$bin"
+	check "$name: tlast is the last code of .text" last "$src/$bin"
+
+	check_fails "$name: packed.diff is refused" "$SUTURE" build --src "$src" \
+		--patch "$TARGETS/tiny/packed.diff" --binary "$bin" \
+		-o "$WORK/packed.sut" -- make "${MAKEARGS[@]}"
+	check_match "$name:   ... n3_next follows it at once, nearest free bytes named" \
+		"function n3 \(packed\.o\) $TOO_SHORT n3_next follows it at once; $NEAREST" "$OUT"
+	check_fails "$name: last.diff is refused" "$SUTURE" build --src "$src" \
+		--patch "$TARGETS/tiny/last.diff" --binary "$bin" \
+		-o "$WORK/last.sut" -- make "${MAKEARGS[@]}"
+	check_match "$name:   ... as the last code of its section" \
+		"function tlast \(last\.o\) $TOO_SHORT it is the last code of its section; $NEAREST" "$OUT"
+
+	build_patch "$WORK/room.sut" "$src" "$TARGETS/tiny/room.diff" "$bin" \
+		"${MAKEARGS[@]}" || return
+	run "$SUTURE" info "$WORK/room.sut"
+	check_match "$name: info names t1's padding" \
+		"t1 .* 1 bytes \(its jump uses the [0-9]+ bytes of padding after it\)" "$OUT"
+	run "$SUTURE" review "$WORK/room.sut"
+	check_match "$name: review shows t4 spilling into its padding" \
+		"=== t4: 4 -> [0-9]+ bytes \(shorter than a jump: it spills into the [0-9]+ bytes of padding after it\)" \
+		"$OUT"
+
+	start_target T "$src/tiny" || return
+	poll_state "$OLD"
+	check_ask "$name: the old functions run" "$T_PORT" state "$OLD"
+	before=$(span "$T_PID" "$src/$bin")
+	check "$name: apply room.sut" suture apply "$T_PID" "$WORK/room.sut"
+	poll_state "$NEW"
+	check_ask "$name:   ... all four answer the new way" "$T_PORT" state "$NEW"
+	check "$name:   ... each entry jumps" jumps "$T_PID" "$src/$bin"
+	run "$SUTURE" drift "$T_PID" "$src/$bin"
+	check_match "$name:   ... drift says t2 runs the patch" \
+		"t2 +runs patch 'room'" "$OUT"
+	check "$name: revert" suture revert "$T_PID"
+	poll_state "$OLD"
+	check_ask "$name:   ... the old answers" "$T_PORT" state "$OLD"
+	check_eq "$name:   ... function and padding bytes as before" \
+		"$before" "$(span "$T_PID" "$src/$bin")"
+	check_alive "$name: alive" "$T_PID" "$T_PORT"
+	stop_target "$T_PID"
+}
+
+# poll_state WANT - wait until the worker's results have come round
+poll_state() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ask "$T_PORT" state)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 0
+}
+
+# TINY="gcc -O2 pie exe" runs that variant alone
+if [ -n "${TINY:-}" ]; then
+	variant $TINY
+	finish
+fi
+for cc in gcc clang; do
+	for opt in -O2 -Os; do
+		for pie in pie nopie; do
+			for kind in exe lib; do
+				variant "$cc" "$opt" "$pie" "$kind"
+			done
+		done
+	done
+done
+finish
