@@ -15,6 +15,12 @@
 #   packed.diff  changes n3: refused, naming n3_next and the nearest free
 #                bytes
 #   last.diff    changes tlast: refused as the last code of its section
+#   code.diff, cfi.diff, rel.diff  change r_code, r_cfi, r_rel (refs.c,
+#                assembly), whose padding an instruction, an FDE, a pointer
+#                (a relocation; in a program that is not PIE a word of
+#                data) reaches: each refused for its reason
+#   a ret written into t4's padding in the running process: apply
+#                refused, the process unchanged
 # TINY="CC OPT pie|nopie exe|lib" runs one variant.
 . "$(dirname "$0")/lib.sh"
 begin tiny
@@ -74,8 +80,24 @@ jumps() {
 	done
 }
 
+# poke PID ADDR HEX - write the byte HEX at ADDR of process PID
+poke() {
+	printf "\\x$3" | dd of="/proc/$1/mem" bs=1 seek="$2" oflag=seek_bytes \
+		conv=notrunc status=none
+}
+
+# refused DIFF FUNC WHY - DIFF (changing the 3-byte FUNC of refs.c) is
+# refused for WHY (an ERE), naming the nearest free bytes
+refused() {
+	check_fails "$name: $1.diff is refused" "$SUTURE" build --src "$src" \
+		--patch "$TARGETS/tiny/$1.diff" --binary "$bin" \
+		-o "$WORK/$1.sut" -- make "${MAKEARGS[@]}"
+	check_match "$name:   ... $2's padding: $3" \
+		"function $2 \(refs\.o\) $TOO_SHORT $3; $NEAREST" "$OUT"
+}
+
 variant() {
-	local cc=$1 opt=$2 pie=$3 kind=$4 name bin cflags ldflags src before
+	local cc=$1 opt=$2 pie=$3 kind=$4 cflags ldflags before at byte
 	name="$cc $opt $pie $kind"
 	cflags="$opt -g" ldflags=""
 	[ "$pie" = nopie ] && cflags="$cflags -fno-pie" ldflags=-no-pie
@@ -103,6 +125,14 @@ variant() {
 	check_match "$name:   ... as the last code of its section" \
 		"function tlast \(last\.o\) $TOO_SHORT it is the last code of its section; $NEAREST" "$OUT"
 
+	refused code "r_code" "code of the program branches or points into the bytes after it"
+	refused cfi "r_cfi" "call-frame information \(\.eh_frame\) covers the bytes after it"
+	if [ "$pie$kind" = nopieexe ]; then
+		refused rel "r_rel" "a word of the program's data holds an address in the bytes after it"
+	else
+		refused rel "r_rel" "a relocation refers to the bytes after it"
+	fi
+
 	build_patch "$WORK/room.sut" "$src" "$TARGETS/tiny/room.diff" "$bin" \
 		"${MAKEARGS[@]}" || return
 	run "$SUTURE" info "$WORK/room.sut"
@@ -117,6 +147,16 @@ variant() {
 	poll_state "$OLD"
 	check_ask "$name: the old functions run" "$T_PORT" state "$OLD"
 	before=$(span "$T_PID" "$src/$bin")
+	at=$(($(func_addr "$T_PID" "$src/$bin" t4) + 4))
+	byte=$(mem "$T_PID" "$at" 1)
+	poke "$T_PID" "$at" c3
+	check_fails "$name: apply with a ret written into t4's padding" \
+		suture apply "$T_PID" "$WORK/room.sut"
+	check_match "$name:   ... refused: not padding in the process" \
+		"function t4 is 4 bytes long, its trampoline needs the padding after it, but the [0-9]+ bytes there in process $T_PID are not padding" \
+		"$OUT"
+	check_ask "$name:   ... the old functions still run" "$T_PORT" state "$OLD"
+	poke "$T_PID" "$at" "$byte"
 	check "$name: apply room.sut" suture apply "$T_PID" "$WORK/room.sut"
 	poll_state "$NEW"
 	check_ask "$name:   ... all four answer the new way" "$T_PORT" state "$NEW"

@@ -8,6 +8,7 @@
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arch/arch.h"
 #include "build/padroom.h"
@@ -188,6 +189,34 @@ static bool code_into(const struct room *r, uint64_t lo, uint64_t hi)
 	return false;
 }
 
+/*
+ * Whether a 4-byte-aligned word of the file's data (allocated, not code)
+ * holds an address in [@lo, @hi): a pointer there, which in a program
+ * that is not position-independent no relocation shows.  A 64-bit
+ * pointer's low half is such a word too (link-time addresses are below
+ * 4 GiB); a value that only looks like one refuses, never accepts.
+ */
+static bool data_into(const struct room *r, uint64_t lo, uint64_t hi)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	uint32_t w;
+
+	while ((scn = elf_nextscn(r->e, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) ||
+		    (sh.sh_flags & SHF_EXECINSTR) ||
+		    sh.sh_offset + sh.sh_size > r->t->image_len)
+			continue;
+		for (uint64_t o = 0; o + sizeof(w) <= sh.sh_size; o += 4) {
+			memcpy(&w, r->t->image + sh.sh_offset + o, sizeof(w));
+			if (w >= lo && w < hi)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Whether .eh_frame describes any byte of [@lo, @hi) as code. */
 static bool cfi_covers(Elf *e, uint64_t lo, uint64_t hi)
 {
@@ -221,6 +250,9 @@ static const char *unusable(const struct room *r, uint64_t lo, uint64_t hi)
 	if (code_into(r, lo, hi))
 		return "code of the program branches or points into the bytes "
 		       "after it";
+	if (data_into(r, lo, hi))
+		return "a word of the program's data holds an address in the "
+		       "bytes after it";
 	return NULL;
 }
 
