@@ -219,7 +219,8 @@ static void start_record(struct apply_ctx *c)
 		c->rec.funcs[i].flags = p->funcs[i].flags;
 		c->rec.funcs[i].new_size =
 		    p->symbols[p->funcs[i].new_symbol].size;
-		c->rec.funcs[i].old_size = (uint32_t)patch_func_span(&p->funcs[i]);
+		c->rec.funcs[i].old_size =
+		    (uint32_t)patch_func_span(&p->funcs[i]);
 	}
 }
 
@@ -305,13 +306,14 @@ static int check_padding(struct apply_ctx *c, size_t i, struct error *err)
 				from = c->st.v[k].funcs[j].saved_len;
 	if (arch_is_padding(c->code[i] + from, patch_func_span(pf) - from))
 		return 0;
-	return error_set(err, -EINVAL,
-			 "function %s is %" PRIu64 " bytes long, its trampoline "
-			 "needs the padding after it, but the %" PRIu64
-			 " bytes there in process %d are not padding (int3, nop "
-			 "or zero): other code was put there; the patch cannot "
-			 "be applied",
-			 pf->name, pf->old_size, pf->pad, c->pid);
+	return error_set(
+	    err, -EINVAL,
+	    "function %s is %" PRIu64 " bytes long, its trampoline "
+	    "needs the padding after it, but the %" PRIu64
+	    " bytes there in process %d are not padding (int3, nop "
+	    "or zero): other code was put there; the patch cannot "
+	    "be applied",
+	    pf->name, pf->old_size, pf->pad, c->pid);
 }
 
 /*

@@ -71,8 +71,8 @@ static void collect(struct room *r)
 		if (!y->defined || y->type == STT_SECTION ||
 		    y->type == STT_FILE || y->value < lo || y->value >= hi)
 			continue;
-		r->v[r->n++] = (struct span){y->value, y->value + y->size,
-					     y->name};
+		r->v[r->n++] =
+		    (struct span){y->value, y->value + y->size, y->name};
 	}
 	qsort(r->v, r->n, sizeof(*r->v), by_lo);
 }
@@ -109,8 +109,8 @@ static bool all_padding(const struct room *r, uint64_t lo, uint64_t hi)
  * section, other than the one at @skip, nearest to @entry: its start, or
  * 0 if there is none.
  */
-static uint64_t nearest_free(const struct room *r, uint64_t entry,
-			     size_t need, uint64_t skip, uint64_t *hi)
+static uint64_t nearest_free(const struct room *r, uint64_t entry, size_t need,
+			     uint64_t skip, uint64_t *hi)
 {
 	uint64_t best = 0, sec_end = r->sh.sh_addr + r->sh.sh_size, end = 0;
 
@@ -142,8 +142,8 @@ static uint64_t reloc_target(Elf *e, Elf_Scn *scn, const GElf_Rela *rel)
 	if (!GELF_R_SYM(rel->r_info))
 		return (uint64_t)rel->r_addend;
 	if (!gelf_getshdr(scn, &sh) || !(symscn = elf_getscn(e, sh.sh_link)) ||
-	    !gelf_getsym(elf_getdata(symscn, NULL), (int)GELF_R_SYM(rel->r_info),
-			 &sym) ||
+	    !gelf_getsym(elf_getdata(symscn, NULL),
+			 (int)GELF_R_SYM(rel->r_info), &sym) ||
 	    sym.st_shndx == SHN_UNDEF)
 		return 0;
 	return sym.st_value + (uint64_t)rel->r_addend +
@@ -257,8 +257,8 @@ static const char *unusable(const struct room *r, uint64_t lo, uint64_t hi)
 }
 
 /* The refusal: @why, and the nearest free bytes. */
-static int refuse(const struct room *r, const struct target_sym *y,
-		  size_t need, const char *why, struct error *err)
+static int refuse(const struct room *r, const struct target_sym *y, size_t need,
+		  const char *why, struct error *err)
 {
 	uint64_t hi = 0, lo;
 
@@ -267,12 +267,11 @@ static int refuse(const struct room *r, const struct target_sym *y,
 		return error_set(err, -ENOSPC,
 				 "%s; no free bytes of %zu in its section %s",
 				 why, need, r->secname);
-	return error_set(err, -ENOSPC,
-			 "%s; the nearest free bytes of %zu in %s are %#" PRIx64
-			 "..%#" PRIx64 " (%" PRIu64 " bytes, %" PRId64
-			 " from its entry)",
-			 why, need, r->secname, lo, hi, hi - lo,
-			 (int64_t)(lo - y->value));
+	return error_set(
+	    err, -ENOSPC,
+	    "%s; the nearest free bytes of %zu in %s are %#" PRIx64
+	    "..%#" PRIx64 " (%" PRIu64 " bytes, %" PRId64 " from its entry)",
+	    why, need, r->secname, lo, hi, hi - lo, (int64_t)(lo - y->value));
 }
 
 /* Check the room after @y once the section is known. */
@@ -318,8 +317,8 @@ int padroom_find(const struct target *t, const struct target_sym *y,
 		return error_set(err, -ENOSPC, "its size is unknown");
 	r.e = elf_memory((char *)t->image, t->image_len);
 	if (!r.e || !find_section(&r, y->value))
-		ret = error_set(err, -ENOSPC,
-				"no code section of %s holds it", t->path);
+		ret = error_set(err, -ENOSPC, "no code section of %s holds it",
+				t->path);
 	else
 		ret = check_room(&r, y, need, pad, err);
 	free(r.v);

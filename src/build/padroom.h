@@ -6,8 +6,8 @@
  * can be there: no symbol starts in it, its bytes are all padding (int3,
  * nops, zeros), no call-frame information (.eh_frame) covers it, no
  * relocation, no direct branch or pc-relative operand of the target's
- * code and no word of its data points into it.  Then the padding is part of what apply overwrites,
- * checks and forbids, and revert puts back.
+ * code and no word of its data points into it.  Then the padding is part of
+ * what apply overwrites, checks and forbids, and revert puts back.
  */
 #ifndef SUTURE_BUILD_PADROOM_H
 #define SUTURE_BUILD_PADROOM_H

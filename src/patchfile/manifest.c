@@ -85,10 +85,9 @@ static int decode_func(json_t *o, struct patch_func *f, struct error *err)
 	const char *name, *file = NULL;
 	int part = 0;
 
-	if (json_unpack(o, "{s:s, s:I, s:I, s:I, s?b, s?s, s?I}", "name",
-			&name, "old_addr", &addr, "old_size", &size,
-			"new_symbol", &sym, "part", &part, "file", &file, "pad",
-			&pad) ||
+	if (json_unpack(o, "{s:s, s:I, s:I, s:I, s?b, s?s, s?I}", "name", &name,
+			"old_addr", &addr, "old_size", &size, "new_symbol",
+			&sym, "part", &part, "file", &file, "pad", &pad) ||
 	    addr < 0 || size < 0 || pad < 0 || sym < 1 || sym > UINT32_MAX)
 		return error_set(err, -EINVAL,
 				 "malformed function entry in the manifest");

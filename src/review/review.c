@@ -61,7 +61,8 @@ static int review_func(const struct patch *p, const struct patch_func *f,
 		f->file ? ")" : "", f->old_size,
 		p->symbols[f->new_symbol].size);
 	if (f->pad)
-		fprintf(out, " (shorter than a jump: it spills into the %" PRIu64
+		fprintf(out,
+			" (shorter than a jump: it spills into the %" PRIu64
 			" bytes of padding after it)",
 			f->pad);
 	fprintf(out, "\n");
