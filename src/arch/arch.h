@@ -443,12 +443,13 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi);
 
 /*
- * arch_refers_into - whether code at @addr (@len bytes) has a relative
- * branch or a pc-relative operand whose target lies in [@lo, @hi).  Bytes
- * that do not decode are stepped over one at a time (data among code).
+ * arch_code_targets - append to *@out (*@n entries, room for *@cap, grown
+ * as needed) the target of every relative branch and pc-relative operand
+ * of the code at @addr (@len bytes).  Bytes that do not decode are stepped
+ * over one at a time (data among code).
  */
-bool arch_refers_into(const unsigned char *code, size_t len, uint64_t addr,
-		      uint64_t lo, uint64_t hi);
+void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
+		       uint64_t **out, size_t *n, size_t *cap);
 
 /*
  * arch_is_padding - whether the @len bytes @code are all what toolchains

@@ -132,13 +132,15 @@ static int compare_locate(struct build_ctx *ctx, struct error *err)
  * the padding after it, if that padding is provably unused (padroom.h).
  */
 static int fit_trampoline(struct build_ctx *ctx, struct fn_result *f,
-			  struct error *err)
+			  struct padroom **pr, struct error *err)
 {
 	struct error why = {""};
 
-	if (f->tsym->size >= arch_trampoline_len() ||
-	    !padroom_find(ctx->target, f->tsym, arch_trampoline_len(), &f->pad,
-			  &why))
+	if (f->tsym->size >= arch_trampoline_len())
+		return 0;
+	if (!*pr)
+		*pr = padroom_open(ctx->target);
+	if (!padroom_find(*pr, f->tsym, arch_trampoline_len(), &f->pad, &why))
 		return 0;
 	return error_set(err, -EINVAL,
 			 "function %s (%s) changed but is too short for a "
@@ -150,19 +152,21 @@ static int fit_trampoline(struct build_ctx *ctx, struct fn_result *f,
 /* Decide what goes into the patch; refuse functions too short to patch. */
 static int compare_select(struct build_ctx *ctx, struct error *err)
 {
-	for (size_t i = 0; i < ctx->nfns; i++) {
+	struct padroom *pr = NULL;
+	int ret = 0;
+
+	for (size_t i = 0; i < ctx->nfns && !ret; i++) {
 		struct fn_result *f = &ctx->fns[i];
-		int ret;
 
 		if (f->state == FN_UNCHANGED)
 			ctx->nunchanged++;
 		f->in_patch =
 		    f->state == FN_NEW || (f->state == FN_CHANGED && f->tsym);
-		if (f->state == FN_CHANGED && f->tsym && !f->cold &&
-		    (ret = fit_trampoline(ctx, f, err)))
-			return ret;
+		if (f->state == FN_CHANGED && f->tsym && !f->cold)
+			ret = fit_trampoline(ctx, f, &pr, err);
 	}
-	return 0;
+	padroom_close(pr);
+	return ret;
 }
 
 /* Refuse a changed initializer or size of a variable that exists. */

@@ -20,8 +20,18 @@ struct span {
 	const char *name;
 };
 
-struct room {
+struct padroom {
 	const struct target *t;
+	Elf *e;
+	uint64_t *refs; /* every code reference's target, sorted */
+	size_t nrefs, cap;
+	bool swept; /* refs is filled */
+};
+
+/* One function's look at the file. */
+struct room {
+	struct padroom *pr;
+	const struct target *t; /* pr's */
 	Elf *e;
 	GElf_Shdr sh;	     /* the function's section */
 	const char *secname; /* its name */
@@ -174,19 +184,48 @@ static bool reloc_into(Elf *e, uint64_t lo, uint64_t hi)
 	return false;
 }
 
-/* Whether the code of the file branches or points into [@lo, @hi). */
-static bool code_into(const struct room *r, uint64_t lo, uint64_t hi)
+static int by_value(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* Collect, once, the targets of all the file's code references: a linear
+ * sweep of a large program takes seconds, and a patch may have many short
+ * functions. */
+static void sweep(struct padroom *pr)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 
-	while ((scn = elf_nextscn(r->e, scn)))
+	while ((scn = elf_nextscn(pr->e, scn)))
 		if (gelf_getshdr(scn, &sh) && is_code(&sh) &&
-		    sh.sh_offset + sh.sh_size <= r->t->image_len &&
-		    arch_refers_into(r->t->image + sh.sh_offset, sh.sh_size,
-				     sh.sh_addr, lo, hi))
-			return true;
-	return false;
+		    sh.sh_offset + sh.sh_size <= pr->t->image_len)
+			arch_code_targets(pr->t->image + sh.sh_offset,
+					  sh.sh_size, sh.sh_addr, &pr->refs,
+					  &pr->nrefs, &pr->cap);
+	qsort(pr->refs, pr->nrefs, sizeof(*pr->refs), by_value);
+	pr->swept = true;
+}
+
+/* Whether the code of the file branches or points into [@lo, @hi). */
+static bool code_into(struct padroom *pr, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b;
+
+	if (!pr->swept)
+		sweep(pr);
+	/* the first target >= lo */
+	for (b = pr->nrefs; a < b;) {
+		size_t m = a + (b - a) / 2;
+
+		if (pr->refs[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < pr->nrefs && pr->refs[a] < hi;
 }
 
 /*
@@ -247,7 +286,7 @@ static const char *unusable(const struct room *r, uint64_t lo, uint64_t hi)
 		       "after it";
 	if (reloc_into(r->e, lo, hi))
 		return "a relocation refers to the bytes after it";
-	if (code_into(r, lo, hi))
+	if (code_into(r->pr, lo, hi))
 		return "code of the program branches or points into the bytes "
 		       "after it";
 	if (data_into(r, lo, hi))
@@ -307,22 +346,38 @@ static int check_room(struct room *r, const struct target_sym *y, size_t need,
 	return 0;
 }
 
-int padroom_find(const struct target *t, const struct target_sym *y,
-		 size_t need, uint64_t *pad, struct error *err)
+struct padroom *padroom_open(const struct target *t)
 {
-	struct room r = {.t = t};
+	struct padroom *pr = xcalloc(1, sizeof(*pr));
+
+	pr->t = t;
+	pr->e = elf_memory((char *)t->image, t->image_len);
+	return pr;
+}
+
+void padroom_close(struct padroom *pr)
+{
+	if (!pr)
+		return;
+	if (pr->e)
+		elf_end(pr->e);
+	free(pr->refs);
+	free(pr);
+}
+
+int padroom_find(struct padroom *pr, const struct target_sym *y, size_t need,
+		 uint64_t *pad, struct error *err)
+{
+	struct room r = {.pr = pr, .t = pr->t, .e = pr->e};
 	int ret;
 
 	if (!y->size)
 		return error_set(err, -ENOSPC, "its size is unknown");
-	r.e = elf_memory((char *)t->image, t->image_len);
 	if (!r.e || !find_section(&r, y->value))
 		ret = error_set(err, -ENOSPC, "no code section of %s holds it",
-				t->path);
+				r.t->path);
 	else
 		ret = check_room(&r, y, need, pad, err);
 	free(r.v);
-	if (r.e)
-		elf_end(r.e);
 	return ret;
 }

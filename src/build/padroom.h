@@ -18,15 +18,23 @@
 #include "build/target.h"
 #include "util/error.h"
 
+/* What is known of a target's code, for any number of functions. */
+struct padroom;
+
+/* padroom_open - look at @t (which must outlive the result). */
+struct padroom *padroom_open(const struct target *t);
+void padroom_close(struct padroom *pr);
+
 /*
- * padroom_find - the padding after function @y of @t that a trampoline of
- * @need bytes at its entry may use: 0 with *pad the bytes from its end to
- * the next symbol (all of them are checked; at least @need - @y->size).
- * -ENOSPC when it cannot be used, with a message (to follow "too short
- * for a trampoline (N bytes, M needed) and ") saying why and where the
- * nearest free bytes of @need are in its section.
+ * padroom_find - the padding after function @y of the target that a
+ * trampoline of @need bytes at its entry may use: 0 with *pad the bytes
+ * from its end to the next symbol (all of them are checked; at least
+ * @need - @y->size; at most PATCH_PAD_MAX).  -ENOSPC when it cannot be
+ * used, with a message (to follow "too short for a trampoline (N bytes, M
+ * needed) and ") saying why and where the nearest free bytes of @need are
+ * in its section.
  */
-int padroom_find(const struct target *t, const struct target_sym *y,
-		 size_t need, uint64_t *pad, struct error *err);
+int padroom_find(struct padroom *pr, const struct target_sym *y, size_t need,
+		 uint64_t *pad, struct error *err);
 
 #endif

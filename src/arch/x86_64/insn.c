@@ -1,7 +1,7 @@
 /*
  * insn.c - x86-64 instruction decoding with Capstone: listings for review
  * and the "differs only in immediates" test that spots functions whose only
- * change is a shifted __LINE__ constant; which code refers to given bytes.
+ * change is a shifted __LINE__ constant; what code refers to.
  */
 #include <capstone/capstone.h>
 #include <errno.h>
@@ -184,18 +184,17 @@ void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
 		 rip);
 }
 
-bool arch_refers_into(const unsigned char *code, size_t len, uint64_t addr,
-		      uint64_t lo, uint64_t hi)
+void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
+		       uint64_t **out, size_t *n, size_t *cap)
 {
 	const uint8_t *p = code;
-	bool found = false;
 	cs_insn *in;
 	csh h;
 
 	if (open_cs(&h, true))
-		return true; /* cannot tell: assume the worst */
+		abort(); /* only without memory */
 	in = cs_malloc(h);
-	while (len && !found) {
+	while (len) {
 		uint64_t t;
 		bool pcrel;
 
@@ -204,10 +203,11 @@ bool arch_refers_into(const unsigned char *code, size_t len, uint64_t addr,
 			p++, len--, addr++;
 			continue;
 		}
-		t = insn_target(in, &pcrel);
-		found = t && t >= lo && t < hi;
+		if (!(t = insn_target(in, &pcrel)))
+			continue;
+		XGROW(*out, *cap, *n);
+		(*out)[(*n)++] = t;
 	}
 	cs_free(in, 1);
 	cs_close(&h);
-	return found;
 }
