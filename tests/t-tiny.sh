@@ -21,6 +21,9 @@
 #                data) reaches: each refused for its reason
 #   a ret written into t4's padding in the running process: apply
 #                refused, the process unchanged
+#   gcc -O2 PIE program and clang -Os library: suture killed at every step
+#                of applying room.sut: all four old or all four new after
+#                each kill, every byte back after `revert --all`
 # TINY="CC OPT pie|nopie exe|lib" runs one variant.
 . "$(dirname "$0")/lib.sh"
 begin tiny
@@ -169,8 +172,37 @@ variant() {
 	check_ask "$name:   ... the old answers" "$T_PORT" state "$OLD"
 	check_eq "$name:   ... function and padding bytes as before" \
 		"$before" "$(span "$T_PID" "$src/$bin")"
+	[ -n "$KILLS" ] && killed "$before"
 	check_alive "$name: alive" "$T_PID" "$T_PORT"
 	stop_target "$T_PID"
+}
+
+# killed BYTES - apply room.sut with suture killed at step 1, 2, ... until
+# it goes through: after each kill the four functions answer all the old
+# or all the new way, never a mix, and once `revert --all` has cleaned up,
+# the functions and their padding hold BYTES again
+killed() {
+	local n rc got bad="" steps=0
+	for ((n = 1; n < 100; n++)); do
+		rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$T_PID" "$WORK/room.sut" >/dev/null 2>&1; echo $?)
+		[ "$rc" = 137 ] || break
+		steps=$((steps + 1))
+		sleep 0.1
+		got=$(ask "$T_PORT" state)
+		[ "$got" = "$OLD" ] || [ "$got" = "$NEW" ] ||
+			{ bad="killed at step $n: $got"; break; }
+		"$SUTURE" revert "$T_PID" --all >"$WORK/op.txt" 2>&1
+		[ -z "$(suture_maps "$T_PID")" ] ||
+			"$SUTURE" revert "$T_PID" --all >>"$WORK/op.txt" 2>&1
+		[ "$(span "$T_PID" "$src/$bin")" = "$1" ] ||
+			{ bad="after a kill at step $n and revert: $(cat "$WORK/op.txt")"; break; }
+	done
+	check_eq "$name: suture killed at each of $steps steps of apply: all old or all new, every byte back" "" "$bad"
+	check "$name:   ... it has steps" test "$steps" -ge 5
+	check "$name:   ... an apply not killed goes through" test "$rc" = 0
+	poll_state "$NEW"
+	check_ask "$name:   ... all four answer the new way" "$T_PORT" state "$NEW"
+	check "$name:   ... and revert" suture revert "$T_PID"
 }
 
 # poll_state WANT - wait until the worker's results have come round
@@ -183,15 +215,18 @@ poll_state() {
 	return 0
 }
 
-# TINY="gcc -O2 pie exe" runs that variant alone
+# TINY="gcc -O2 pie exe" runs that variant alone (with the kills)
 if [ -n "${TINY:-}" ]; then
-	variant $TINY
+	KILLS=1 variant $TINY
 	finish
 fi
 for cc in gcc clang; do
 	for opt in -O2 -Os; do
 		for pie in pie nopie; do
 			for kind in exe lib; do
+				KILLS=
+				[ "$cc$opt$pie$kind" = gcc-O2pieexe ] && KILLS=1
+				[ "$cc$opt$pie$kind" = clang-Osnopielib ] && KILLS=1
 				variant "$cc" "$opt" "$pie" "$kind"
 			done
 		done
