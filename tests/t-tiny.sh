@@ -23,7 +23,8 @@
 #                refused, the process unchanged
 #   gcc -O2 PIE program and clang -Os library: suture killed at every step
 #                of applying room.sut: all four old or all four new after
-#                each kill, every byte back after `revert --all`
+#                each kill (drift agrees), every byte back after `revert
+#                --all`
 # TINY="CC OPT pie|nopie exe|lib" runs one variant.
 . "$(dirname "$0")/lib.sh"
 begin tiny
@@ -179,8 +180,10 @@ variant() {
 
 # killed BYTES - apply room.sut with suture killed at step 1, 2, ... until
 # it goes through: after each kill the four functions answer all the old
-# or all the new way, never a mix, and once `revert --all` has cleaned up,
-# the functions and their padding hold BYTES again
+# or all the new way, never a mix (and while old, `drift` finds none of
+# them changed, even with the entries jumping to their gates), and once
+# `revert --all` has cleaned up, the functions and their padding hold
+# BYTES again
 killed() {
 	local n rc got bad="" steps=0
 	for ((n = 1; n < 100; n++)); do
@@ -191,6 +194,11 @@ killed() {
 		got=$(ask "$T_PORT" state)
 		[ "$got" = "$OLD" ] || [ "$got" = "$NEW" ] ||
 			{ bad="killed at step $n: $got"; break; }
+		# the old code, through the gates of a patch not yet
+		# committed: drift sees the original code
+		[ "$got" = "$OLD" ] && "$SUTURE" drift "$T_PID" "$src/$bin" 2>&1 |
+			grep -E "^  t[1-4] " >"$WORK/drift.txt" &&
+			{ bad="killed at step $n, old code runs, drift says: $(cat "$WORK/drift.txt")"; break; }
 		"$SUTURE" revert "$T_PID" --all >"$WORK/op.txt" 2>&1
 		[ -z "$(suture_maps "$T_PID")" ] ||
 			"$SUTURE" revert "$T_PID" --all >>"$WORK/op.txt" 2>&1
