@@ -313,6 +313,21 @@ static int refuse(const struct room *r, const struct target_sym *y, size_t need,
 	    why, need, r->secname, lo, hi, hi - lo, (int64_t)(lo - y->value));
 }
 
+/* Why [@end, @stop) is too little room: @next (or nothing) starts at
+ * @stop.  The caller frees the text. */
+static char *no_room(const struct room *r, uint64_t end, uint64_t stop,
+		     const char *next)
+{
+	if (stop == end && end == r->sh.sh_addr + r->sh.sh_size)
+		return xasprintf("it is the last code of its section");
+	if (stop == end)
+		return xasprintf("%s follows it at once",
+				 next ? next : "another symbol's code");
+	return xasprintf("only %" PRIu64
+			 " bytes of padding follow it before %s",
+			 stop - end, next ? next : "the section's end");
+}
+
 /* Check the room after @y once the section is known. */
 static int check_room(struct room *r, const struct target_sym *y, size_t need,
 		      uint64_t *pad, struct error *err)
@@ -324,22 +339,12 @@ static int check_room(struct room *r, const struct target_sym *y, size_t need,
 
 	collect(r);
 	stop = free_end(r, end, &next);
-	if (stop == end && end == r->sh.sh_addr + r->sh.sh_size)
-		return refuse(r, y, need, "it is the last code of its section",
-			      err);
-	if (stop == end)
-		msg = xasprintf("%s follows it at once",
-				next ? next : "another symbol's code");
-	else
-		msg = xasprintf("only %" PRIu64 " bytes of padding follow it "
-				"before %s",
-				stop - end, next ? next : "the section's end");
 	if (stop < y->value + need) {
+		msg = no_room(r, end, stop, next);
 		ret = refuse(r, y, need, msg, err);
 		free(msg);
 		return ret;
 	}
-	free(msg);
 	if ((why = unusable(r, end, stop)))
 		return refuse(r, y, need, why, err);
 	*pad = stop - end < PATCH_PAD_MAX ? stop - end : PATCH_PAD_MAX;
