@@ -53,9 +53,9 @@ sizes() {
 
 # packed BIN - n3 ends where n3_next starts
 packed() {
-	local a s b t
+	local a s b
 	read -r a s < <(sym "$1" n3)
-	read -r b t < <(sym "$1" n3_next)
+	read -r b _ < <(sym "$1" n3_next)
 	[ $((a + s)) -eq "$b" ]
 }
 
@@ -86,7 +86,7 @@ jumps() {
 
 # poke PID ADDR HEX - write the byte HEX at ADDR of process PID
 poke() {
-	printf "\\x$3" | dd of="/proc/$1/mem" bs=1 seek="$2" oflag=seek_bytes \
+	printf '%b' "\\x$3" | dd of="/proc/$1/mem" bs=1 seek="$2" oflag=seek_bytes \
 		conv=notrunc status=none
 }
 
@@ -225,6 +225,7 @@ poll_state() {
 
 # TINY="gcc -O2 pie exe" runs that variant alone (with the kills)
 if [ -n "${TINY:-}" ]; then
+	# shellcheck disable=SC2086 # the four words of the variant
 	KILLS=1 variant $TINY
 	finish
 fi
