@@ -219,7 +219,8 @@ static void start_record(struct apply_ctx *c)
 		c->rec.funcs[i].flags = p->funcs[i].flags;
 		c->rec.funcs[i].new_size =
 		    p->symbols[p->funcs[i].new_symbol].size;
-		c->rec.funcs[i].old_size = (uint32_t)p->funcs[i].old_size;
+		c->rec.funcs[i].old_size =
+		    (uint32_t)patch_func_span(&p->funcs[i]);
 	}
 }
 
@@ -286,6 +287,36 @@ static int check_entries(struct apply_ctx *c, struct error *err)
 }
 
 /*
+ * The padding a short function's trampoline spills into (build/padroom.h)
+ * must be padding in the process too: the build checked the file, but
+ * another tool may have put code there.  Where a live patch already
+ * replaced the function, its trampoline covers the first bytes.
+ */
+static int check_padding(struct apply_ctx *c, size_t i, struct error *err)
+{
+	const struct patch_func *pf = &c->p->funcs[i];
+	uint64_t entry = c->rec.funcs[i].entry, from = pf->old_size;
+
+	if (!pf->pad)
+		return 0;
+	for (size_t k = 0; k < c->st.n; k++)
+		for (size_t j = 0; j < c->st.v[k].nfuncs; j++)
+			if (c->st.v[k].funcs[j].entry == entry &&
+			    from < c->st.v[k].funcs[j].saved_len)
+				from = c->st.v[k].funcs[j].saved_len;
+	if (arch_is_padding(c->code[i] + from, patch_func_span(pf) - from))
+		return 0;
+	return error_set(
+	    err, -EINVAL,
+	    "function %s is %" PRIu64 " bytes long, its trampoline "
+	    "needs the padding after it, but the %" PRIu64
+	    " bytes there in process %d are not padding (int3, nop "
+	    "or zero): other code was put there; the patch cannot "
+	    "be applied",
+	    pf->name, pf->old_size, pf->pad, c->pid);
+}
+
+/*
  * Read each replaced function as it is, before stopping the process (the
  * gates are made then, as decoding is slow): the bytes its trampoline will
  * overwrite, and all of its code for the gate, which moves the entry
@@ -298,13 +329,14 @@ static int read_entries(struct apply_ctx *c, struct error *err)
 	c->code = xcalloc(c->rec.nfuncs, sizeof(*c->code));
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
-		size_t size = c->p->funcs[i].old_size;
+		size_t size = patch_func_span(&c->p->funcs[i]);
 		int r;
 
 		if (f->flags & PFUNC_PART)
 			continue;
 		c->code[i] = xmalloc(size);
-		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)))
+		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)) ||
+		    (r = check_padding(c, i, err)))
 			return r;
 		f->saved_len = arch_trampoline_len();
 		memcpy(f->saved, c->code[i], f->saved_len);
@@ -317,7 +349,7 @@ static int read_entries(struct apply_ctx *c, struct error *err)
 static int entries_unchanged(struct apply_ctx *c, struct error *err)
 {
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
-		size_t size = c->p->funcs[i].old_size;
+		size_t size = patch_func_span(&c->p->funcs[i]);
 		unsigned char *now;
 		int r;
 
@@ -400,7 +432,7 @@ static void build_gates(struct apply_ctx *c)
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
 		uint64_t off = c->lay.gates_off + i * ARCH_GATE_MAX;
-		size_t len, size = c->p->funcs[i].old_size;
+		size_t len, size = patch_func_span(&c->p->funcs[i]);
 		struct error why = {""};
 		unsigned char *code;
 

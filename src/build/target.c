@@ -291,6 +291,7 @@ int target_open(const char *path, struct target **out, struct error *err)
 	if ((ret = file_read(path, &l.image, &l.len, err)))
 		goto out_close;
 	l.t->image = l.image;
+	l.t->image_len = l.len;
 	l.e = elf_memory((char *)l.image, l.len);
 	if (!l.e || elf_kind(l.e) != ELF_K_ELF) {
 		ret = error_set(err, -EINVAL, "%s is not an ELF file", path);

@@ -30,10 +30,15 @@ static void print_funcs(const struct patch *p)
 	       p->nfuncs == 1 ? "" : "s");
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		const struct patch_func *f = &p->funcs[i];
-		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s\n",
+		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s",
 		       f->name, f->file ? "(" : "", f->file ? f->file : "",
 		       f->file ? ")" : "", f->old_addr, f->old_size,
 		       f->flags & PFUNC_PART ? "  [part of a function]" : "");
+		if (f->pad)
+			printf(" (its jump uses the %" PRIu64
+			       " bytes of padding after it)",
+			       f->pad);
+		printf("\n");
 	}
 }
 

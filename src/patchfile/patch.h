@@ -80,15 +80,28 @@ struct patch_symbol {
 	       outside, so it gets no trampoline, but no thread may            \
 	       be in it when the patch goes live */
 
+/* The most padding after a function its trampoline's check covers. */
+#define PATCH_PAD_MAX 4096
+
 /* A function of the target that the patch replaces. */
 struct patch_func {
 	char *name;	     /* symbol name in the target */
 	char *file;	     /* source file of a static symbol, else NULL */
 	uint64_t old_addr;   /* link-time address in the target module */
 	uint64_t old_size;   /* bytes */
+	uint64_t pad;	     /* bytes of the padding after it that its
+				trampoline may use, when old_size is too
+				short for one (build/padroom.h); else 0 */
 	uint32_t new_symbol; /* index of its PSYM_LOCAL replacement */
 	uint32_t flags;	     /* PFUNC_* */
 };
+
+/* patch_func_span - the bytes at a function's entry that apply may write
+ * and forbids: the function and the padding its trampoline may use. */
+static inline uint64_t patch_func_span(const struct patch_func *f)
+{
+	return f->old_size + f->pad;
+}
 
 struct patch {
 	char name[PATCH_NAME_MAX + 1]; /* [A-Za-z0-9._-], 1..64 chars */

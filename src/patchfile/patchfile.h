@@ -32,7 +32,8 @@ int patchfile_write(const struct patch *p, const char *path, struct error *err);
  * arch_reloc_class() supports, and offset + arch_reloc_width(type) <= size;
  * every PSYM_LOCAL symbol's section exists and value <= its size; every
  * function's new_symbol is a PSYM_LOCAL function and, unless PFUNC_PART,
- * old_size >= arch_trampoline_len().
+ * old_size + pad >= arch_trampoline_len(), with pad 0 unless old_size
+ * alone is too short, and at most PATCH_PAD_MAX.
  */
 int patchfile_read(const char *path, struct patch **out, struct error *err);
 

@@ -96,12 +96,19 @@ static int validate_func(const struct patch *p, const struct patch_func *f,
 		    "function %s: replacement %s is not a function "
 		    "of the patch",
 		    f->name, y->name);
-	if (!(f->flags & PFUNC_PART) && f->old_size < arch_trampoline_len())
+	if (f->pad && ((f->flags & PFUNC_PART) || f->pad > PATCH_PAD_MAX ||
+		       f->old_size >= arch_trampoline_len()))
+		return error_set(err, -EINVAL,
+				 "function %s: padding of %" PRIu64
+				 " bytes for a function that needs none",
+				 f->name, f->pad);
+	if (!(f->flags & PFUNC_PART) &&
+	    f->old_size + f->pad < arch_trampoline_len())
 		return error_set(err, -EINVAL,
 				 "function %s is too short (%" PRIu64
 				 " bytes) for a trampoline",
 				 f->name, f->old_size);
-	if (f->old_addr + f->old_size < f->old_addr)
+	if (f->old_addr + f->old_size + f->pad < f->old_addr)
 		return error_set(err, -EINVAL, "function %s: bad address range",
 				 f->name);
 	return 0;
