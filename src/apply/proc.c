@@ -161,7 +161,9 @@ static int traced(pid_t pid, pid_t tid, pid_t tracer, struct error *err)
 {
 	char comm[64], tc[64];
 
-	if (!tracer)
+	/* This suture, which holds another thread already: not a refusal
+	 * (a thread it may not seize is checked by itself, and named). */
+	if (!tracer || tracer == getpid())
 		return 0;
 	proc_comm(tracer, tracer, tc, sizeof(tc));
 	if (!strcmp(tc, "suture"))
