@@ -54,6 +54,16 @@ untouched() {
 	check_status "$pid" "$1"
 }
 
+# fresh - if a case changed or killed the process (a suture without the
+# check under test), a new one, so that the next case starts clean.
+fresh() {
+	if ! alive "$pid" || [ -n "$(suture_maps "$pid")" ]; then
+		stop_target "$pid"
+		start_target C "$SRC/calc" -t || finish
+		pid=$C_PID port=$C_PORT
+	fi
+}
+
 # refused NAME ERE - apply of $WORK/NAME.sut fails with a message matching
 # ERE, and leaves the process untouched.
 refused() {
@@ -61,6 +71,7 @@ refused() {
 	check_ne "$1: apply refused" 0 "$RC"
 	check_match "  ... saying: $2" "$2" "$OUT"
 	untouched "$1"
+	fresh
 }
 
 # The first whole function of the patch: its name, address and size.
@@ -112,6 +123,7 @@ for f in /dev/zero "$WORK/fifo.sut"; do
 	done
 done
 untouched "after /dev/zero and a FIFO"
+fresh
 run suture info "$WORK/huge.sut"
 check_ne "a 300 MB file: refused" 0 "$RC"
 check_match "  ... by its size, not read" \
@@ -144,6 +156,7 @@ if wait_until "a worker thread waits in compute_held()" held; then
 fi
 exec {hold}>&-
 untouched "after the traced thread"
+fresh
 
 section "smaller: a build command not on PATH"
 run suture build --src "$SRC" --patch "$TARGETS/calc/fix.diff" \
