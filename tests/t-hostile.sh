@@ -14,8 +14,10 @@
 #             function's, absurd old_size, a function listed twice, only
 #             `part` entries, R_X86_64_NONE and unknown relocation types,
 #             two relocations over one field, a symbol past its section
+#   stripped  a stripped target: refused naming the debug file to install;
+#             with it installed, checked against it (and applied)
 #   record    a 20 MiB target file name: the record apply would write is
-#             larger than status and revert read
+#             larger than status and revert read; 200,000 function entries
 #   files     /dev/zero, a FIFO, a 300 MB file for apply, info, review and
 #             drift: refused at once
 #   smaller   a tracer on a worker thread is named; a build command not on
@@ -106,10 +108,44 @@ run suture info "$WORK/twice.sut"
 check_ne "suture info refuses the same file" 0 "$RC"
 check_match "  ... with the same message" "which is the same address" "$OUT"
 
+section "a stripped target: the symbols come from its debug file"
+strip --strip-all -o "$WORK/calc.stripped" "$SRC/calc"
+objcopy --only-keep-debug "$SRC/calc" "$WORK/calc.debug"
+id=$(build_id "$SRC/calc")
+dbg=/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
+if start_target S "$WORK/calc.stripped"; then
+	run suture apply "$S_PID" "$WORK/fix.sut"
+	check_ne "no symbol table, no debug file: apply refused" 0 "$RC"
+	check_match "  ... naming the debug file to install" \
+		"has no symbol table \(stripped\) and no debug file at $dbg.*install the module's debug file" \
+		"$OUT"
+	check_eq "  ... nothing mapped" "" "$(suture_maps "$S_PID")"
+	if [ "$(id -u)" = 0 ] && [ ! -e "$dbg" ]; then
+		mkdir -p "$(dirname "$dbg")"
+		cp "$WORK/calc.debug" "$dbg"
+		run suture apply "$S_PID" "$WORK/midfunc.sut"
+		check_match "with the debug file: old_addr inside a function refused" \
+			"function $fname has old_addr 0x[0-9a-f]+, which is not the start of a function .* but $fname\+0x4" \
+			"$OUT"
+		check "with the debug file: fix.sut applies" \
+			suture apply "$S_PID" "$WORK/fix.sut"
+		rm -f "$dbg"
+		rmdir "$(dirname "$dbg")" 2>/dev/null
+		check_ask "  ... and runs" "$S_PORT" "calc 100" \
+			"$(model_sum new 100)"
+	else
+		fail "with the debug file (needs root to write /usr/lib/debug)"
+	fi
+	stop_target "$S_PID"
+fi
+
 section "the record apply writes must be one status and revert read"
 craft bigrecord manifest "m['target']['file'] = 'x' * (20 << 20)"
 refused bigrecord "would need a record of [0-9]+ bytes in the process .* target file name of 20971520 bytes.*more than the 16777216 that status and revert read"
 rm -f "$CORPUS/hostile-bigrecord.sut"
+craft manyfuncs manifest "$first; m['functions'] += [dict(f, name='f%d' % i, part=True) for i in range(200000)]"
+refused manyfuncs "lists function \S+ at 0x[0-9a-f]+ and function \S+ at 0x[0-9a-f]+, which is the same address"
+rm -f "$CORPUS/hostile-manyfuncs.sut"
 
 section "patch files must be regular files of bounded size"
 mkfifo "$WORK/fifo.sut"
