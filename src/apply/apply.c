@@ -6,6 +6,8 @@
  *   find_target      check the PID, read its map, find the module whose
  *                    build ID the patch names, read already applied
  *                    patches, find a cave for the system call stub
+ *   check_patch      every replaced function is a function of the module
+ *                    (funccheck.h), the record fits what readers read
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
  *   plan             resolve symbols, lay out and place the region, find
