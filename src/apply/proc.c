@@ -224,6 +224,13 @@ int proc_check_thread(pid_t pid, pid_t tid, struct error *err)
 
 	if (read_facts(pid, tid, &pf))
 		return 0;
+	/* ours already, yet not seizable: a thread that exited as it was
+	 * seized; the attempt starts again, as for another suture */
+	if (pf.tracer == getpid())
+		return error_set(err, -EAGAIN,
+				 "thread %d of process %d is traced by this "
+				 "suture already",
+				 tid, pid);
 	return traced(pid, tid, pf.tracer, err);
 }
 
