@@ -15,7 +15,8 @@
 #             `part` entries, R_X86_64_NONE and unknown relocation types,
 #             two relocations over one field, a symbol past its section
 #   stripped  a stripped target: refused naming the debug file to install;
-#             with it installed, checked against it (and applied)
+#             with it installed (by build id, or by .gnu_debuglink),
+#             checked against it (and applied)
 #   record    a 20 MiB target file name: the record apply would write is
 #             larger than status and revert read; 200,000 function entries
 #   files     /dev/zero, a FIFO, a 300 MB file for apply, info, review and
@@ -137,6 +138,19 @@ if start_target S "$WORK/calc.stripped"; then
 		fail "with the debug file (needs root to write /usr/lib/debug)"
 	fi
 	stop_target "$S_PID"
+fi
+mkdir -p "$WORK/linked"
+cp "$WORK/calc.debug" "$WORK/linked/calc.debug"
+objcopy --add-gnu-debuglink="$WORK/linked/calc.debug" \
+	"$WORK/calc.stripped" "$WORK/linked/calc"
+if start_target L "$WORK/linked/calc"; then
+	run suture apply "$L_PID" "$WORK/midfunc.sut"
+	check_match "debug file by .gnu_debuglink: old_addr inside a function refused" \
+		"function $fname has old_addr 0x[0-9a-f]+, which is not the start of a function .* but $fname\+0x4" \
+		"$OUT"
+	check "  ... and fix.sut applies" suture apply "$L_PID" "$WORK/fix.sut"
+	check_ask "  ... and runs" "$L_PORT" "calc 100" "$(model_sum new 100)"
+	stop_target "$L_PID"
 fi
 
 section "the record apply writes must be one status and revert read"

@@ -3,20 +3,14 @@
  * (funccheck.h).  The function symbols of the module are collected once and
  * sorted by address, so each entry costs a binary search.
  */
-#include <elfutils/libdwelf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "apply/dbgfile.h"
 #include "apply/funccheck.h"
 #include "util/xalloc.h"
-
-/* Where distributions install debug files, as gdb looks for them. */
-#define DEBUG_DIR "/usr/lib/debug/.build-id"
 
 struct fsym {
 	uint64_t value, size;
@@ -26,10 +20,8 @@ struct fsym {
 struct ftable {
 	struct fsym *v;
 	size_t n, cap;
-	bool full;	 /* a .symtab was read (statics included) */
-	char debug[512]; /* the debug file looked for */
-	int debug_fd;	 /* and opened, or -1 */
-	Elf *debug_elf;
+	bool full;	    /* a .symtab was read (statics included) */
+	struct dbgfile dbg; /* the module's debug file, if it needs one */
 };
 
 /* Add the defined function symbols of the table at @scn of @elf. */
@@ -67,30 +59,6 @@ static bool add_tables(struct ftable *t, Elf *elf, GElf_Word type)
 	return found;
 }
 
-/* Open the debug file of @mod by its build id, if it is there and is
- * really that build's. */
-static void open_debug(struct ftable *t, const struct module *mod)
-{
-	char hex[2 * PATCH_BUILD_ID_MAX + 1];
-	const void *id;
-
-	t->debug_fd = -1;
-	if (!mod->build_id_len)
-		return;
-	modules_hex(mod->build_id, mod->build_id_len, hex);
-	snprintf(t->debug, sizeof(t->debug), "%s/%.2s/%s.debug", DEBUG_DIR, hex,
-		 hex + 2);
-	if ((t->debug_fd = open(t->debug, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	t->debug_elf = elf_begin(t->debug_fd, ELF_C_READ_MMAP, NULL);
-	if (t->debug_elf && (dwelf_elf_gnu_build_id(t->debug_elf, &id) !=
-				 (ssize_t)mod->build_id_len ||
-			     memcmp(id, mod->build_id, mod->build_id_len))) {
-		elf_end(t->debug_elf);
-		t->debug_elf = NULL;
-	}
-}
-
 static int fsym_cmp(const void *a, const void *b)
 {
 	const struct fsym *x = a, *y = b;
@@ -102,8 +70,8 @@ static void load(struct ftable *t, const struct module *mod)
 {
 	t->full = add_tables(t, mod->elf, SHT_SYMTAB);
 	if (!t->full) {
-		open_debug(t, mod);
-		t->full = add_tables(t, t->debug_elf, SHT_SYMTAB);
+		dbgfile_open(mod, &t->dbg);
+		t->full = add_tables(t, t->dbg.elf, SHT_SYMTAB);
 	}
 	add_tables(t, mod->elf, SHT_DYNSYM);
 	if (t->n > 1)
@@ -112,10 +80,7 @@ static void load(struct ftable *t, const struct module *mod)
 
 static void unload(struct ftable *t)
 {
-	if (t->debug_elf)
-		elf_end(t->debug_elf);
-	if (t->debug_fd >= 0)
-		close(t->debug_fd);
+	dbgfile_close(&t->dbg);
 	free(t->v);
 }
 
@@ -175,12 +140,13 @@ static int not_found(const struct ftable *t, const struct patch *p,
 				 "patch '%s': function %s at old_addr %#" PRIx64
 				 " is not among the dynamic symbols of %s, "
 				 "which has no symbol table (stripped) and no "
-				 "debug file at %s, so suture cannot check "
-				 "that it starts a function there; install "
-				 "the module's debug file at that path",
+				 "debug file at %s (nor by .gnu_debuglink), so "
+				 "suture cannot check that it starts a "
+				 "function there; install the module's debug "
+				 "file at that path",
 				 p->name, f->name, f->old_addr, mod->path,
-				 t->debug[0] ? t->debug
-					     : "(it has no build id)");
+				 t->dbg.by_id[0] ? t->dbg.by_id
+						 : "(it has no build id)");
 	if (c)
 		return error_set(
 		    err, -EINVAL,
@@ -224,7 +190,7 @@ static int check_func(const struct ftable *t, const struct patch *p,
 int funccheck(const struct patch *p, const struct module *mod,
 	      struct error *err)
 {
-	struct ftable t = {.debug_fd = -1};
+	struct ftable t = {.dbg = {.fd = -1}};
 	int r = 0;
 
 	load(&t, mod);

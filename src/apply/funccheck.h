@@ -9,7 +9,7 @@
  * a jump written over the middle of an instruction.  So every entry must be
  * the start of a function symbol of the module, of that name and size: from
  * the module's own symbol table, else from its debug file where gdb looks
- * for it (/usr/lib/debug/.build-id/xx/yyyy.debug), and its dynamic symbols.
+ * for it (dbgfile.h), and its dynamic symbols.
  */
 #ifndef SUTURE_APPLY_FUNCCHECK_H
 #define SUTURE_APPLY_FUNCCHECK_H
