@@ -6,6 +6,8 @@
  *   find_target      check the PID, read its map, find the module whose
  *                    build ID the patch names, read already applied
  *                    patches, find a cave for the system call stub
+ *   check_patch      every replaced function is a function of the module
+ *                    (funccheck.h), the record fits what readers read
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
  *   plan             resolve symbols, lay out and place the region, find
@@ -46,6 +48,7 @@
 #include "apply/apply.h"
 #include "apply/bypass.h"
 #include "apply/forbid.h"
+#include "apply/funccheck.h"
 #include "apply/hooks.h"
 #include "apply/ifunc.h"
 #include "apply/layout.h"
@@ -226,6 +229,27 @@ static void start_record(struct apply_ctx *c)
 
 static void build_gates(struct apply_ctx *c);
 
+/*
+ * Before the process is touched (before leftovers are removed, too): the
+ * patch's functions must be functions of the module (funccheck.h), and
+ * the record it needs one that status and revert will read.  The record is
+ * started here, complete but for addresses the plan adds.
+ */
+static int check_patch(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	phase_begin("check the patch against the module");
+	if ((r = funccheck(c->p, c->target, err)))
+		return r;
+	start_record(c);
+	if (c->replace)
+		replace_plan(&c->rp, &c->st, &c->rec);
+	if ((r = hooks_collect(c->p, &c->rec, err)))
+		return r;
+	return record_fits(&c->rec, err);
+}
+
 /* Link the image and gates for the base chosen. */
 static int link_all(struct apply_ctx *c, struct error *err)
 {
@@ -378,11 +402,6 @@ static int plan(struct apply_ctx *c, struct error *err)
 	c->resolvers = xcalloc(c->p->nsymbols, sizeof(*c->resolvers));
 	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
 				 c->resolvers, err)))
-		return r;
-	start_record(c);
-	if (c->replace)
-		replace_plan(&c->rp, &c->st, &c->rec);
-	if ((r = hooks_collect(c->p, &c->rec, err)))
 		return r;
 	if ((r = layout_plan(c->p, record_size(&c->rec),
 			     c->rec.nfuncs + 2 * c->rec.nswitches +
@@ -791,7 +810,8 @@ static int apply_once(void *arg, struct error *err)
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = find_target(&c, err)) || (r = remove_leftovers(&c, t, err)) ||
+	if ((r = find_target(&c, err)) || (r = check_patch(&c, err)) ||
+	    (r = remove_leftovers(&c, t, err)) ||
 	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
 	    (r = prepare_stop(&c, err)) ||
 	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))

@@ -162,7 +162,9 @@ static int traced(pid_t pid, pid_t tid, pid_t tracer, struct error *err)
 {
 	char comm[64], tc[64];
 
-	if (!tracer)
+	/* This suture, which holds another thread already: not a refusal
+	 * (a thread it may not seize is checked by itself, and named). */
+	if (!tracer || tracer == getpid())
 		return 0;
 	proc_comm(tracer, tracer, tc, sizeof(tc));
 	if (!strcmp(tc, "suture"))
@@ -223,6 +225,13 @@ int proc_check_thread(pid_t pid, pid_t tid, struct error *err)
 
 	if (read_facts(pid, tid, &pf))
 		return 0;
+	/* ours already, yet not seizable: a thread that exited as it was
+	 * seized; the attempt starts again, as for another suture */
+	if (pf.tracer == getpid())
+		return error_set(err, -EAGAIN,
+				 "thread %d of process %d is traced by this "
+				 "suture already",
+				 tid, pid);
 	return traced(pid, tid, pf.tracer, err);
 }
 

@@ -29,6 +29,9 @@
 #define PATCH_NAME_MAX	   64
 #define PATCH_BUILD_ID_MAX 64
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
+/* Largest function a patch replaces (old_size): apply reads the whole
+ * function, so an absurd size must be refused, not allocated. */
+#define PATCH_FUNC_MAX (64u << 20)
 
 /* Section flags, independent of ELF's. */
 /* Sections ".suture.hook.KIND" hold pointers to the patch's hooks

@@ -288,7 +288,7 @@ int patchfile_read(const char *path, struct patch **out, struct error *err)
 	size_t len;
 	int ret;
 
-	if ((ret = file_read(path, &buf, &len, err)))
+	if ((ret = file_read_regular(path, PATCHFILE_MAX, &buf, &len, err)))
 		return ret;
 	ret = parse_named(buf, len, path, out, err);
 	free(buf);
