@@ -280,7 +280,7 @@ static int target_parse(struct target_load *l, struct error *err)
 				 "%s is not an executable or shared library "
 				 "for this architecture",
 				 l->t->path);
-	l->rel = eh.e_type == ET_REL;
+	l->rel = l->t->relocatable = eh.e_type == ET_REL;
 	if (elf_getshdrstrndx(l->e, &l->shstrndx))
 		return error_set(err, -EINVAL, "%s: bad section table: %s",
 				 l->t->path, elf_errmsg(-1));
