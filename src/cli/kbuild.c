@@ -14,7 +14,7 @@
 static const char usage_text[] =
     "usage: suture kbuild --kernel DIR --diff FILE [-o OUT.ko] [--name NAME]\n"
     "                     [--src DIR] [--vmlinux FILE] [--modules DIR]\n"
-    "                     [--replace] [--keep] [-v]\n"
+    "                     [--replace] [--keep] [--scratch DIR] [-v]\n"
     "\n"
     "Build the objects of the .c files FILE changes in the prepared kernel\n"
     "tree, before and after the diff, check that the original ones are the\n"
@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  --name NAME    module name (default: the diff's file name)\n"
     "  --replace      the patch replaces all others (klp atomic replace)\n"
     "  --keep         keep the scratch directory\n"
+    "  --scratch DIR  make the scratch directory in DIR (default /var/tmp)\n"
     "  -v, --verbose  report progress\n";
 
 static void say(void *arg, const char *msg)
@@ -114,6 +115,7 @@ int cmd_kbuild(int argc, char **argv)
 	    {"name", required_argument, NULL, 'n'},
 	    {"replace", no_argument, NULL, 'r'},
 	    {"keep", no_argument, NULL, 'K'},
+	    {"scratch", required_argument, NULL, 'S'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -151,6 +153,9 @@ int cmd_kbuild(int argc, char **argv)
 			break;
 		case 'K':
 			o.keep = true;
+			break;
+		case 'S':
+			o.scratch = optarg;
 			break;
 		case 'v':
 			verbose = true;
