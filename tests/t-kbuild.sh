@@ -1,7 +1,8 @@
 #!/bin/bash
 # t-kbuild.sh - `suture kbuild` on Debian's 6.1 kernel (the prepared cache of
 # scripts/kernel-env): livepatch modules built from tests/kernel/diffs and
-# checked as files (the boot test that loads them is the kernel harness's).
+# checked as files, then booted (tests/kernel/boot, the kernel back end's
+# harness, with tests/kernel/checks/kbuild.sh): applied, seen, reverted.
 #   cmdline.diff   vmlinux, a static function; saved_command_line (not
 #                  exported) becomes a livepatch relocation, seq_puts (exported)
 #                  stays a plain one; the prepared tree is left untouched
@@ -147,5 +148,19 @@ check_match "a module that is not the rebuilt original is refused" \
 	"$OUT"
 check_match "... naming the function" "bm_status_read \(fs/binfmt_misc.o\): differs at" \
 	"$OUT"
+
+section "the modules in the booted kernel"
+# tests/kernel/boot is the kernel back end's harness (qemu, busybox,
+# suture apply/revert kernel); it comes with that back end.
+if [ -x "$TESTS/kernel/boot" ]; then
+	run "$TESTS/kernel/boot" -m binfmt_misc "$WORK/boot" \
+		"$TESTS/kernel/checks/kbuild.sh" "$WORK/cmdline.ko" \
+		"$WORK/version.ko" "$WORK/binfmt_status.ko"
+	printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - |^    \|' | sed 's/^/  guest: /'
+	check_match "all guest checks pass" "# guest done: 15 passed, 0 failed" \
+		"$OUT"
+else
+	echo "# boot check skipped: tests/kernel/boot is not in this tree"
+fi
 
 finish

@@ -57,8 +57,9 @@ struct target {
 
 /*
  * target_open - load @path.  Fails when it is not an executable, shared
- * library or relocatable object (a kernel module) of this architecture.  A stripped file or one without a build id
- * loads; the caller decides (debugfile.c).
+ * library or relocatable object (a kernel module) of this architecture.  A
+ * stripped file or one without a build id loads; the caller decides
+ * (debugfile.c).
  */
 int target_open(const char *path, struct target **out, struct error *err);
 void target_close(struct target *t);

@@ -99,8 +99,7 @@ static bool kcheck_traced(const struct objfile *o, const struct obj_symbol *y)
 	return false;
 }
 
-static int kcheck_fn(struct kbuild_ctx *ctx, const struct fn_result *f,
-		     struct error *err)
+static int kcheck_fn(const struct fn_result *f, struct error *err)
 {
 	const struct obj_symbol *y = &f->obj->syms[f->sym];
 	const char *sec = f->obj->secs[y->shndx].name, *special;
@@ -126,7 +125,6 @@ static int kcheck_fn(struct kbuild_ctx *ctx, const struct fn_result *f,
 				 "module yet; the patch would be wrong "
 				 "without them",
 				 y->name, f->obj->key, special);
-	(void)ctx;
 	return 0;
 }
 
@@ -139,8 +137,7 @@ int kcheck_run(struct kbuild_ctx *ctx, struct error *err)
 	    (ret = data_check(e, err)) || (ret = compare_variables(e, err)))
 		return ret;
 	for (size_t i = 0; i < e->nfns; i++)
-		if (e->fns[i].in_patch &&
-		    (ret = kcheck_fn(ctx, &e->fns[i], err)))
+		if (e->fns[i].in_patch && (ret = kcheck_fn(&e->fns[i], err)))
 			return ret;
 	return 0;
 }

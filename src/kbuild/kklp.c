@@ -33,7 +33,9 @@ struct kklp {
 	Elf *e;
 	size_t shstrndx, symtab, strtab;
 	Elf_Data *sym, *str, *shstr;
-	void *bufs[3]; /* the grown tables, alive until elf_update */
+	void *bufs[3];	   /* the grown tables, alive until elf_update */
+	Elf64_Rela **rels; /* the new sections' entries, likewise */
+	size_t nrels;
 };
 
 static size_t kklp_find(struct kklp *k, const char *name)
@@ -96,8 +98,8 @@ static uint32_t kklp_symbol(struct kklp *k, const struct klp_reloc *r)
 }
 
 /* The relocation section for patch section @sec (index @target). */
-static int kklp_section(struct kbuild_ctx *ctx, struct kklp *k, const char *sec,
-			size_t target, struct error *err)
+static void kklp_section(struct kbuild_ctx *ctx, struct kklp *k,
+			 const char *sec, size_t target)
 {
 	Elf64_Rela *rel = xcalloc(ctx->nklp, sizeof(*rel));
 	char *name = xasprintf(".klp.rela.%s.%s", ctx->objname, sec);
@@ -112,6 +114,8 @@ static int kklp_section(struct kbuild_ctx *ctx, struct kklp *k, const char *sec,
 	Elf_Data *d = elf_newdata(scn);
 	size_t n = 0;
 
+	k->rels = xrealloc(k->rels, (k->nrels + 1) * sizeof(*k->rels));
+	k->rels[k->nrels++] = rel;
 	for (size_t i = 0; i < ctx->nklp; i++)
 		if (!strcmp(ctx->klp[i].section, sec))
 			rel[n++] = (Elf64_Rela){
@@ -127,8 +131,6 @@ static int kklp_section(struct kbuild_ctx *ctx, struct kklp *k, const char *sec,
 	sh.sh_size = d->d_size;
 	gelf_update_shdr(scn, &sh);
 	free(name);
-	(void)err;
-	return 0;
 }
 
 /* Each patch section with livepatch relocations, once. */
@@ -151,9 +153,9 @@ static int kklp_sections(struct kbuild_ctx *ctx, struct kklp *k,
 					 "the linked module has no section %s "
 					 "for its livepatch relocations",
 					 sec);
-		ret = kklp_section(ctx, k, sec, target, err);
+		kklp_section(ctx, k, sec, target);
 	}
-	return ret;
+	return 0;
 }
 
 static int kklp_open(struct kklp *k, struct error *err)
@@ -200,5 +202,8 @@ int kklp_write(struct kbuild_ctx *ctx, const char *ko, struct error *err)
 	close(fd);
 	for (int i = 0; i < 3; i++)
 		free(k.bufs[i]);
+	for (size_t i = 0; i < k.nrels; i++)
+		free(k.rels[i]);
+	free(k.rels);
 	return ret;
 }

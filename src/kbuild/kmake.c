@@ -37,8 +37,8 @@ static int kmake_keep(struct kbuild_ctx *ctx, const char *root, const char *rel,
 	return ret;
 }
 
-static int kmake_load(struct kbuild_ctx *ctx, struct build_tree *t,
-		      const struct kobj *k, struct error *err)
+static int kmake_load(struct build_tree *t, const struct kobj *k,
+		      struct error *err)
 {
 	char *path = xasprintf("%s/%s", t->root, k->target);
 	size_t before = t->nobjs;
@@ -49,7 +49,6 @@ static int kmake_load(struct kbuild_ctx *ctx, struct build_tree *t,
 		t->objs[i]->source = xstrdup(k->source);
 		norm_prepare(t->objs[i]);
 	}
-	(void)ctx;
 	return ret;
 }
 
@@ -89,7 +88,7 @@ int kmake_build(struct kbuild_ctx *ctx, enum build_tree_id which,
 
 		if (!(ret = kmake_keep(ctx, t->root, k->target, err)) &&
 		    !(ret = kmake_keep(ctx, t->root, k->source, err)))
-			ret = kmake_load(ctx, t, k, err);
+			ret = kmake_load(t, k, err);
 	}
 	return ret;
 }
