@@ -12,8 +12,9 @@
 #                  static `enabled` as .klp.sym.binfmt_misc.enabled,0
 # Refused, by their messages: a Node layout change (binfmt-layout.diff), an
 # __init-only change (cmdline-init.diff), a function with alternatives
-# (meminfo.diff), a header change, and a module whose code differs from the
-# rebuilt original (a copy of binfmt_misc.ko with one byte changed).
+# (meminfo.diff), an untraceable one (kstrtobool-notrace.diff), a header
+# change, hooks (suture.h), and a module whose code differs from the rebuilt
+# original (a copy of binfmt_misc.ko with one byte changed).
 . "$(dirname "$0")/lib.sh"
 begin kbuild
 
@@ -123,12 +124,22 @@ kbuild meminfo.diff "$WORK/meminfo.ko"
 check_match "a function with alternatives is refused, naming them" \
 	"function meminfo_proc_show \(fs/proc/meminfo.o\) has entries in \.altinstructions" \
 	"$OUT"
+kbuild kstrtobool-notrace.diff "$WORK/notrace.ko"
+check_match "a function without __fentry__ (lib/ is built without it) is refused" \
+	"function kstrtobool \(lib/kstrtox.o\) cannot be traced" "$OUT"
 printf -- '--- a/include/linux/x.h\n+++ b/include/linux/x.h\n@@ -1 +1 @@\n-a\n+b\n' \
 	>"$WORK/header.diff"
 run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$WORK/header.diff" \
 	-o "$WORK/h.ko"
 check_match "a header change is refused" \
 	"the diff changes include/linux/x.h: suture kbuild compares only" "$OUT"
+printf -- '--- a/fs/proc/cmdline.c\n+++ b/fs/proc/cmdline.c\n@@ -1 +1,2 @@\n+#include <suture.h>\n // SPDX\n' \
+	>"$WORK/hooks.diff"
+run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$WORK/hooks.diff" \
+	-o "$WORK/hk.ko"
+check_match "a diff using suture.h (hooks, shadow data) is refused" \
+	"the diff uses suture.h \(hooks or shadow data\), which suture kbuild does not map" \
+	"$OUT"
 
 # A modules directory whose binfmt_misc.ko has one byte of bm_status_read
 # changed: the opcode after its __fentry__ call becomes int3.

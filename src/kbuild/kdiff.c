@@ -1,10 +1,11 @@
 /*
  * kdiff.c - what a kernel diff touches.
  *
- * Only .c files are accepted: each makes one object that kmake.c builds
- * before and after the diff.  A header or a Makefile may change any number
- * of objects, which building the named files alone would not see, so such
- * a diff is refused rather than half compared.
+ * Hooks and shadow data (suture.h) are refused: they are not mapped onto
+ * livepatch's callbacks and klp_shadow_* yet.  Only .c files are accepted: each
+ * makes one object that kmake.c builds before and after the diff.  A header or
+ * a Makefile may change any number of objects, which building the named files
+ * alone would not see, so such a diff is refused rather than half compared.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,14 @@
 
 #include "kbuild/kbuild.h"
 #include "util/xalloc.h"
+
+/* Whether added line @line uses suture.h (hooks, shadow data). */
+static bool kdiff_hooks(const char *line)
+{
+	return line[0] == '+' && strncmp(line, "+++ ", 4) &&
+	       (strstr(line, "suture.h") || strstr(line, "SUTURE_") ||
+		strstr(line, "suture_shadow_"));
+}
 
 /* The path of a "+++ b/PATH" line, without the first component. */
 static char *kdiff_path(const char *line)
@@ -74,6 +83,13 @@ int kdiff_read(struct kbuild_ctx *ctx, struct error *err)
 	while (!ret && getline(&line, &cap, f) > 0) {
 		char *path;
 
+		if (kdiff_hooks(line))
+			ret = error_set(err, -ENOTSUP,
+					"the diff uses suture.h (hooks or "
+					"shadow data), which suture kbuild "
+					"does not map onto livepatch callbacks "
+					"and klp_shadow_* yet: %.*s",
+					(int)strcspn(line + 1, "\n"), line + 1);
 		if (strncmp(line, "+++ ", 4) ||
 		    !strncmp(line, "+++ /dev/null", 13))
 			continue;
