@@ -8,6 +8,8 @@
 #                  stays a plain one; the prepared tree is left untouched
 #   version.diff   a new static function of the patch called by the patched
 #                  one, linux_proc_banner as a livepatch relocation, --replace
+#   fdinfo-sympos.diff  seq_show of fs/proc/fd.c, whose name vmlinux has
+#                  twice: old_sympos 1
 #   binfmt-status.diff  the binfmt_misc module: klp_object "binfmt_misc", its
 #                  static `enabled` as .klp.sym.binfmt_misc.enabled,0
 # Refused, by their messages: a Node layout change (binfmt-layout.diff), an
@@ -95,6 +97,20 @@ check_match "--replace sets the patch's replace flag" \
 check_match "the klp_object is vmlinux's (NULL name)" \
 	'\.name = NULL, \.funcs = suture_funcs' "$main"
 
+section "vmlinux: a static name defined twice (seq_show of fs/proc/fd.c)"
+mkdir -p "$WORK/fd"
+run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$DIFFS/fdinfo-sympos.diff" \
+	-o "$WORK/fdinfo_sympos.ko" --scratch "$WORK/fd" --keep
+built "fdinfo-sympos.diff builds a module" "$WORK/fdinfo_sympos.ko"
+check_eq "vmlinux has two seq_show, fd.c's first by address" \
+	"2 $(nm "$KERNEL/vmlinux" | awk '$3 == "seq_show" {print $1}' | sort | head -1)" \
+	"$(nm "$KERNEL/vmlinux" | awk '$3 == "seq_show"' | wc -l) $(
+		nm "$KERNEL/vmlinux" | awk '$3 == "seq_show" {print $1}' |
+			sort | head -1)"
+check_match "the klp_func names it with old_sympos 1" \
+	'old_name = "seq_show", \.old_sympos = 1,' \
+	"$(cat "$WORK"/fd/suture-kbuild.*/module/suture_klp_main.c 2>&1)"
+
 section "a module: fs/binfmt_misc.c"
 kbuild binfmt-status.diff "$WORK/binfmt_status.ko"
 built "binfmt-status.diff builds a module" "$WORK/binfmt_status.ko"
@@ -166,9 +182,10 @@ section "the modules in the booted kernel"
 if [ -x "$TESTS/kernel/boot" ]; then
 	run "$TESTS/kernel/boot" -m binfmt_misc "$WORK/boot" \
 		"$TESTS/kernel/checks/kbuild.sh" "$WORK/cmdline.ko" \
-		"$WORK/version.ko" "$WORK/binfmt_status.ko"
+		"$WORK/version.ko" "$WORK/binfmt_status.ko" \
+		"$WORK/fdinfo_sympos.ko"
 	printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - |^    \|' | sed 's/^/  guest: /'
-	check_match "all guest checks pass" "# guest done: 15 passed, 0 failed" \
+	check_match "all guest checks pass" "# guest done: 20 passed, 0 failed" \
 		"$OUT"
 else
 	echo "# boot check skipped: tests/kernel/boot is not in this tree"

@@ -4,6 +4,7 @@
 #   cmdline.ko        vmlinux; saved_command_line via a livepatch relocation
 #   version.ko        a new function of the patch; built with --replace
 #   binfmt_status.ko  the binfmt_misc module and its static `enabled`
+#   fdinfo_sympos.ko  seq_show of fs/proc/fd.c (old_sympos 1 of 2)
 ORIG=$(cat /proc/cmdline)
 check "apply kernel cmdline.ko (vmlinux, klp reloc)" suture apply kernel /ko/cmdline.ko
 check_eq "/proc/cmdline is patched" "suture-patched $ORIG" "$(cat /proc/cmdline)"
@@ -25,3 +26,10 @@ check_eq "the patched code reads the module's static variable" "disabled" "$(cat
 echo 1 > /proc/sys/fs/binfmt_misc/status
 check "revert kernel binfmt_status" suture revert kernel binfmt_status
 check_eq "binfmt_misc status is back" "enabled" "$(cat /proc/sys/fs/binfmt_misc/status)"
+check_eq "fdinfo before" "" "$(grep '^suture' /proc/self/fdinfo/0)"
+check "apply kernel fdinfo_sympos.ko (old_sympos 1)" \
+	suture apply kernel /ko/fdinfo_sympos.ko
+check_eq "/proc/self/fdinfo/0 is patched (the right seq_show)" "suture:	1" \
+	"$(grep '^suture' /proc/self/fdinfo/0)"
+check "revert kernel fdinfo_sympos" suture revert kernel fdinfo_sympos
+check_eq "fdinfo is back" "" "$(grep '^suture' /proc/self/fdinfo/0)"
