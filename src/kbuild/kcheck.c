@@ -20,6 +20,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kbuild/kbuild.h"
@@ -128,13 +129,35 @@ static int kcheck_fn(const struct fn_result *f, struct error *err)
 	return 0;
 }
 
+/* data_check's refusal speaks of a process and of suture.h's shadow data;
+ * say it for the kernel (the list of what changes stays in the detail). */
+static int kcheck_data(struct build_ctx *e, struct error *err)
+{
+	int ret = data_check(e, err);
+	size_t n;
+
+	if (ret != -EINVAL ||
+	    sscanf(err->msg, "the patch changes the layout or type of %zu",
+		   &n) != 1)
+		return ret;
+	error_clear(err);
+	return error_set(err, -EINVAL,
+			 "the patch changes the layout or type of %zu piece%s "
+			 "of data the running kernel holds (listed below): "
+			 "the new code would use objects the old code built "
+			 "with the old layout.  Keep the old layout (suture "
+			 "kbuild does not attach new fields as klp_shadow_* "
+			 "data yet)",
+			 n, n == 1 ? "" : "s");
+}
+
 int kcheck_run(struct kbuild_ctx *ctx, struct error *err)
 {
 	struct build_ctx *e = &ctx->engine;
 	int ret;
 
 	if ((ret = verify_target(e, err)) || (ret = compare_objects(e, err)) ||
-	    (ret = data_check(e, err)) || (ret = compare_variables(e, err)))
+	    (ret = kcheck_data(e, err)) || (ret = compare_variables(e, err)))
 		return ret;
 	for (size_t i = 0; i < e->nfns; i++)
 		if (e->fns[i].in_patch && (ret = kcheck_fn(&e->fns[i], err)))
