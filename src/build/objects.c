@@ -182,9 +182,15 @@ int build_lookup(const struct build_ctx *ctx, const struct objfile *o,
 		 struct error *err)
 {
 	const char *file = build_fn_file(o, y);
+	int ret = target_lookup(ctx->target, y->name, file,
+				file ? o->file_run : -1, out, err);
 
-	return target_lookup(ctx->target, y->name, file,
-			     file ? o->file_run : -1, out, err);
+	/* A weak definition the linker chose stays weak in the target; a
+	 * strong one there is another object's, which replaced ours (the
+	 * kernel's __weak defaults): the target has no copy of ours. */
+	if (!ret && *out && y->bind == STB_WEAK && (*out)->bind == STB_GLOBAL)
+		*out = NULL;
+	return ret;
 }
 
 /* How many compiles of a built tree the object cache answered. */

@@ -27,7 +27,17 @@ struct target_load {
 	size_t len;
 	Elf *e;
 	size_t shstrndx;
+	bool rel; /* a relocatable object (a kernel module) */
 };
+
+/* Sections of a relocatable object have no addresses: each gets a made-up
+ * one, its index times 4 GiB, so that its symbols and bytes are found as
+ * an executable's are. */
+static uint64_t target_rel_base(const struct target_load *l, size_t shndx)
+{
+	return l->rel && shndx && shndx < SHN_LORESERVE ? (uint64_t)shndx << 32
+							: 0;
+}
 
 /* Release the symbol table and the STT_FILE names. */
 static void target_free_symbols(struct target *t)
@@ -112,7 +122,7 @@ static void target_symbols(struct target_load *l, Elf_Scn *scn,
 			continue;
 		}
 		y->name = target_strip_version(name);
-		y->value = s.st_value;
+		y->value = s.st_value + target_rel_base(l, s.st_shndx);
 		y->size = s.st_size;
 		y->type = GELF_ST_TYPE(s.st_info);
 		y->bind = GELF_ST_BIND(s.st_info);
@@ -233,7 +243,7 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 
 	if (sh->sh_type == SHT_NOTE)
 		target_note(t, elf_getdata(scn, NULL));
-	if (sh->sh_type == SHT_RELA)
+	if (sh->sh_type == SHT_RELA && !l->rel)
 		target_relocs(l, scn, sh);
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_EXECINSTR))
 		target_plt(l, sh, name);
@@ -251,7 +261,8 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 	    sh->sh_offset + sh->sh_size <= l->len) {
 		t->segs = xrealloc(t->segs, (t->nsegs + 1) * sizeof(*t->segs));
 		t->segs[t->nsegs++] = (struct target_seg){
-		    sh->sh_addr, sh->sh_size, sh->sh_offset};
+		    sh->sh_addr + target_rel_base(l, elf_ndxscn(scn)),
+		    sh->sh_size, sh->sh_offset};
 	}
 }
 
@@ -262,12 +273,14 @@ static int target_parse(struct target_load *l, struct error *err)
 	GElf_Ehdr eh;
 
 	if (!gelf_getehdr(l->e, &eh) ||
-	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
+	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN &&
+	     eh.e_type != ET_REL) ||
 	    eh.e_machine != arch_elf_machine)
 		return error_set(err, -EINVAL,
 				 "%s is not an executable or shared library "
 				 "for this architecture",
 				 l->t->path);
+	l->rel = l->t->relocatable = eh.e_type == ET_REL;
 	if (elf_getshdrstrndx(l->e, &l->shstrndx))
 		return error_set(err, -EINVAL, "%s: bad section table: %s",
 				 l->t->path, elf_errmsg(-1));

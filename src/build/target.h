@@ -30,6 +30,9 @@ struct target {
 	size_t build_id_len;
 	char *comment;	  /* .comment text */
 	bool has_symtab;  /* a .symtab, its own or its debug file's */
+	bool relocatable; /* a relocatable object (a kernel module): its
+			     sections get made-up addresses, their
+			     relocated fields hold no addresses */
 	char *debug_path; /* separate debug file the symbols came from */
 	char *debuglink;  /* file name in .gnu_debuglink, or NULL */
 	char **needed;	  /* DT_NEEDED library names */
@@ -54,9 +57,10 @@ struct target {
 };
 
 /*
- * target_open - load @path.  Fails when it is not an executable or shared
- * library of this architecture.  A stripped file or one without a build id
- * loads; the caller decides (debugfile.c).
+ * target_open - load @path.  Fails when it is not an executable, shared
+ * library or relocatable object (a kernel module) of this architecture.  A
+ * stripped file or one without a build id loads; the caller decides
+ * (debugfile.c).
  */
 int target_open(const char *path, struct target **out, struct error *err);
 void target_close(struct target *t);

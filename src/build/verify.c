@@ -94,8 +94,9 @@ static void verify_function(struct build_ctx *ctx, struct verify_state *vs,
 	vs->checked++;
 	if (!verify_differs(o, y, c->bytes, c->size, &moff, &toff)) {
 		/* What a base patch's code refers to is linked elsewhere:
-		 * only the target's own code has fields to follow. */
-		if (c->bytes && c->own)
+		 * only the target's own code has fields to follow, and
+		 * only once linked (a kernel module's are not). */
+		if (c->bytes && c->own && !ctx->target->relocatable)
 			verify_refs(ctx, vs, o, y, ts, c->bytes);
 		return;
 	}

@@ -7,6 +7,7 @@
 #define SUTURE_CLI_COMMANDS_H
 
 int cmd_build(int argc, char **argv);
+int cmd_kbuild(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_status(int argc, char **argv);

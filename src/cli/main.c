@@ -14,6 +14,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
     {"build", cmd_build, "make a patch file from a source diff"},
+    {"kbuild", cmd_kbuild, "make a kernel livepatch module from a diff"},
     {"apply", cmd_apply, "apply a patch to a running process"},
     {"revert", cmd_revert, "undo an applied patch"},
     {"status", cmd_status, "show the patches applied to a process"},
