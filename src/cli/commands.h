@@ -17,6 +17,12 @@ int cmd_drift(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
 
+/* The kernel back end (cli/kernel.c): `suture apply|revert|status kernel
+ * ...`, argv[0] being "kernel". */
+int cmd_apply_kernel(int argc, char **argv);
+int cmd_revert_kernel(int argc, char **argv);
+int cmd_status_kernel(int argc, char **argv);
+
 /*
  * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build
  * with symlinks named cc, gcc, clang, ... pointing at the suture binary;
