@@ -105,7 +105,7 @@ int cmd_apply_kernel(int argc, char **argv)
 		return 1;
 	}
 	printf("applied kernel livepatch '%s' (%s): transition done in %ld "
-	       "ms, %zu task%s waited for\n",
+	       "ms, at most %zu task%s seen on the old code\n",
 	       res.mod.name, argv[optind], res.elapsed_ms, res.max_pending,
 	       res.max_pending == 1 ? "" : "s");
 	if (o.replace)
@@ -158,7 +158,7 @@ static void print_entry(size_t i, const struct klp_entry *e)
 		printf("%s", n ? (n > 8 ? ", ...)" : ")") : "");
 		free(t);
 	}
-	printf("%s\n", e->replace ? ", atomic replace" : "");
+	printf("%s\n", e->replace == 1 ? ", atomic replace" : "");
 }
 
 int cmd_status_kernel(int argc, char **argv)

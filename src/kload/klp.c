@@ -60,7 +60,7 @@ int klp_read(const char *name, struct klp_entry *e, struct error *err)
 	e->registered = true;
 	e->enabled = enabled == 1;
 	e->transition = read_attr(name, "transition") == 1;
-	e->replace = read_attr(name, "replace") == 1;
+	e->replace = read_attr(name, "replace");
 	return 0;
 }
 

@@ -22,7 +22,9 @@ struct klp_entry {
 			    whose patch was disabled and is still loaded */
 	bool enabled;	 /* the patch's target state */
 	bool transition; /* tasks are still switching to it */
-	bool replace;	 /* atomic replace (the module's own flag) */
+	int replace;	 /* atomic replace (the module's own flag): 1 or 0;
+			    -1 when the kernel does not show it (sysfs
+			    `replace` appeared after 6.1) */
 };
 
 struct klp_task {
