@@ -9,10 +9,17 @@
 . "$(dirname "$0")/lib.sh"
 begin kernel
 
-# guest CHECK [-m MODULE]... FILE.ko... - boot, run CHECK, count its lines.
+# guest [-m MODULE]... CHECK FILE.ko... - boot (tests/kernel/boot), run
+# CHECK (tests/kernel/checks/) in the guest, count its ok/FAIL lines.
 guest() {
-	local check=$1 line done=0
+	local opts=() line done=0 check dir
+	while [ "$1" = -m ]; do
+		opts+=(-m "$2")
+		shift 2
+	done
+	check=$1
 	shift
+	dir=$WORK/guest-$(basename "$check" .sh)
 	while IFS= read -r line; do
 		case $line in
 		"ok - "*) pass "guest: ${line#ok - }" ;;
@@ -20,10 +27,10 @@ guest() {
 		"# guest done"*) done=1 && echo "$line" ;;
 		*) echo "$line" ;;
 		esac
-	done < <("$TESTS/kernel/boot" "$WORK/guest-$(basename "$check" .sh)" \
+	done < <("$TESTS/kernel/boot" "${opts[@]}" "$dir" \
 		"$TESTS/kernel/checks/$check" "$@")
 	[ $done = 1 ] || fail "the guest ran $check to its end" \
-		"$(tail -n 30 "$WORK/guest-$(basename "$check" .sh)/console.log")"
+		"$(tail -n 30 "$dir/console.log")"
 }
 
 section "the prepared kernel (scripts/kernel-env)"
@@ -58,5 +65,6 @@ run "$SUTURE" apply kernel --bogus "$WORK/mod/plain.ko"
 check_eq "a usage error exits 2" 2 "$RC"
 
 section "the guest: tests/kernel/checks/sample.sh"
-guest sample.sh "$WORK"/mod/{lp_cmdline,lp_stack,lp_replace,lp_other,plain}.ko
+guest -m dummy sample.sh "$WORK"/mod/{lp_cmdline,lp_stack,lp_replace,lp_other}.ko \
+	"$WORK"/mod/{plain,sleeper,lp_sleeper}.ko
 finish

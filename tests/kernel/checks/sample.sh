@@ -92,6 +92,24 @@ check_eq "the original code runs" "$ORIG" "$(cat /proc/cmdline)"
 run suture status kernel
 check_has "status: none left" "0 livepatches"
 
+echo "# -- a transition that cannot end: a thread waits inside the function"
+check "insmod sleeper.ko (its thread waits in sleeper_wait)" \
+	insmod /ko/sleeper.ko
+check_refused "apply of lp_sleeper (module target) times out, naming the thread" \
+	"the transition of patch 'lp_sleeper' did not end within 3 s: 1 task still ran the old code (" \
+	suture apply kernel --timeout 3 /ko/lp_sleeper.ko
+check_has "... the thread is 'sleeper'" " sleeper)"
+check_has "... it was reported while waiting" \
+	"transition of 'lp_sleeper': 1 task to switch: "
+check_has "... and the transition was reversed" \
+	"the transition was reversed and the module removed: the kernel runs the old code"
+check_eq "... lp_sleeper is not loaded" "" "$(lp_loaded lp_sleeper)"
+check "... nor registered" test ! -e /sys/kernel/livepatch/lp_sleeper
+check "rmmod sleeper (its thread leaves sleeper_wait)" rmmod sleeper
+check "then lp_sleeper applies (its module not loaded)" \
+	suture apply kernel --timeout 3 /ko/lp_sleeper.ko
+check "and reverts" suture revert kernel lp_sleeper
+
 echo "# -- transitions with busy tasks"
 # Two tasks spinning in user space, twenty asleep in the kernel, and two
 # reading /proc/cmdline without pause, which note any text that is
@@ -123,3 +141,7 @@ kill $(jobs -p) 2>/dev/null
 check_eq "the readers saw only the old and the new text" "" \
 	"$(cat /tmp/bad 2>/dev/null)"
 check "... and the new one" test -s /tmp/seen-new
+
+echo "# -- image modules (boot -m)"
+check "modprobe dummy: an image module put in by boot -m" modprobe dummy
+check "... loaded" test -d /sys/module/dummy

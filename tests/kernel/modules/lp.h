@@ -1,28 +1,21 @@
 /*
- * lp.h - the body of the test livepatch modules (tests/kernel/modules):
- * each lp_*.c defines LP_TEXT (what /proc/cmdline shows once it is live)
- * and LP_REPLACE (the klp_patch's atomic replace flag), then includes
- * this.  Hand-written, as `suture build --kernel` would emit: one
- * klp_func for vmlinux's cmdline_proc_show (fs/proc/cmdline.c).
+ * lp.h - the klp_patch of the test livepatch modules (tests/kernel/
+ * modules), written by hand as `suture build --kernel` would emit it: one
+ * function replaced in one object.  The includer defines the new function
+ * and LP_OBJECT (NULL for vmlinux, else the module's name), LP_OLD (the
+ * replaced function's name), LP_NEW (the new function) and LP_REPLACE
+ * (the patch's atomic replace flag).
  */
 #include <linux/livepatch.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
-
-/* The new cmdline_proc_show: a fixed text instead of saved_command_line. */
-static int lp_cmdline_show(struct seq_file *m, void *v)
-{
-	seq_puts(m, LP_TEXT "\n");
-	return 0;
-}
 
 static struct klp_func lp_funcs[] = {
-	{ .old_name = "cmdline_proc_show", .new_func = lp_cmdline_show },
+	{ .old_name = LP_OLD, .new_func = LP_NEW },
 	{}
 };
 
 static struct klp_object lp_objs[] = {
-	{ .funcs = lp_funcs }, /* .name NULL: vmlinux */
+	{ .name = LP_OBJECT, .funcs = lp_funcs },
 	{}
 };
 
