@@ -175,7 +175,10 @@ static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh, struct objfile *o)
 	t = &o->secs[sh->sh_info];
 	if (!(t->flags & SHF_ALLOC))
 		return;
-	t->relocs = xcalloc(n, sizeof(*t->relocs));
+	/* a section may have several (a livepatch module's .klp.rela
+	 * sections apply to the same code as its .rela ones) */
+	t->relocs =
+	    xrealloc(t->relocs, (t->nrelocs + n + 1) * sizeof(*t->relocs));
 	for (size_t i = 0; i < n; i++) {
 		GElf_Rela r;
 
