@@ -59,8 +59,14 @@ run "$SUTURE" apply kernel "$WORK/mod/plain.ko"
 check_eq "an ordinary module is refused" \
 	"suture apply: $WORK/mod/plain.ko is not a livepatch module (its modinfo has no livepatch=Y); load ordinary modules with insmod" \
 	"$OUT"
-check_fails "an object file that is no module is refused" \
-	"$SUTURE" apply kernel "$TESTS/kernel/modules/lp.h"
+run "$SUTURE" apply kernel "$SUTURE"
+check_eq "an executable is refused" \
+	"suture apply: cannot read $SUTURE as a kernel module: $SUTURE is not a relocatable object for this architecture" \
+	"$OUT"
+run "$SUTURE" apply kernel "$WORK/mod/lp_cmdline.o"
+check_eq "the module's object before modpost (no name) is refused" \
+	"suture apply: $WORK/mod/lp_cmdline.o is not a kernel module: its .modinfo has no name" \
+	"$OUT"
 run "$SUTURE" apply kernel --bogus "$WORK/mod/plain.ko"
 check_eq "a usage error exits 2" 2 "$RC"
 

@@ -173,12 +173,15 @@ static int read_modinfo(const struct objfile *o, const char *path,
 int kmod_inspect(const char *path, struct kmod_info *out, struct error *err)
 {
 	struct objfile **objs = NULL;
+	struct error why = {""};
 	size_t n = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if ((r = objfile_load(path, path, &objs, &n, err)) < 0)
-		return r;
+	if ((r = objfile_load(path, path, &objs, &n, &why)) < 0)
+		return error_set(err, r,
+				 "cannot read %s as a kernel module: %s", path,
+				 why.msg);
 	if (n != 1)
 		r = error_set(err, -EINVAL, "%s is not a kernel module", path);
 	else if ((r = read_modinfo(objs[0], path, out, err)) == 0 &&
