@@ -3,12 +3,13 @@
  *
  *   suture apply kernel FILE.ko [--replace] [--timeout SEC]
  *   suture revert kernel NAME [--timeout SEC]
- *   suture status kernel
+ *   suture status kernel [--json]
  *
  * The word `kernel` stands where a PID goes; cmd_apply, cmd_revert and
  * cmd_status hand such a command line here.  The work is src/kload's.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ static const char revert_usage[] =
     "again) and remove its module.\n";
 
 static const char status_usage[] =
-    "usage: suture status kernel\n"
+    "usage: suture status kernel [--json]\n"
     "\n"
     "List the livepatches loaded in the running kernel, oldest first (a\n"
     "function patched by several runs the newest one's code): enabled,\n"
@@ -50,6 +51,7 @@ static const char status_usage[] =
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
     {"replace", no_argument, NULL, 'r'},
+    {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -66,9 +68,11 @@ static void print_progress(const char *name, const struct klp_task *t, size_t n,
 	fflush(stdout);
 }
 
-/* Options into @o; the number of operands left, -1 on a usage error,
- * -2 for --help. */
-static int parse(int argc, char **argv, struct kload_opts *o, bool can_replace)
+/* Options into @o (@allowed: which of -r, -j the command takes; -j sets
+ * *json); the number of operands left, -1 on a usage error, -2 for
+ * --help. */
+static int parse(int argc, char **argv, struct kload_opts *o,
+		 const char *allowed, bool *json)
 {
 	int c;
 
@@ -78,10 +82,12 @@ static int parse(int argc, char **argv, struct kload_opts *o, bool can_replace)
 	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
 		if (c == 'h')
 			return -2;
-		if (c == 'r' && can_replace)
-			o->replace = true;
-		else if (c == 't' && atof(optarg) > 0)
+		if (c == 't' && atof(optarg) > 0)
 			o->timeout_ms = (int)(atof(optarg) * 1000);
+		else if (c == 'r' && strchr(allowed, 'r'))
+			o->replace = true;
+		else if (c == 'j' && strchr(allowed, 'j'))
+			*json = true;
 		else
 			return -1;
 	}
@@ -94,7 +100,7 @@ int cmd_apply_kernel(int argc, char **argv)
 	struct kload_result res;
 	struct error err = {""};
 	struct kload_opts o;
-	int r = parse(argc, argv, &o, true);
+	int r = parse(argc, argv, &o, "r", NULL);
 
 	if (r == -2)
 		return fputs(apply_usage, stdout), 0;
@@ -105,9 +111,11 @@ int cmd_apply_kernel(int argc, char **argv)
 		return 1;
 	}
 	printf("applied kernel livepatch '%s' (%s): transition done in %ld "
-	       "ms, at most %zu task%s seen on the old code\n",
-	       res.mod.name, argv[optind], res.elapsed_ms, res.max_pending,
-	       res.max_pending == 1 ? "" : "s");
+	       "ms\n",
+	       res.mod.name, argv[optind], res.elapsed_ms);
+	if (res.max_pending)
+		printf("at most %zu task%s waited on the old code\n",
+		       res.max_pending, res.max_pending == 1 ? "" : "s");
 	if (o.replace)
 		printf("replaced %zu livepatch%s (atomic replace)\n",
 		       res.replaced, res.replaced == 1 ? "" : "es");
@@ -119,7 +127,7 @@ int cmd_revert_kernel(int argc, char **argv)
 	struct kload_result res;
 	struct error err = {""};
 	struct kload_opts o;
-	int r = parse(argc, argv, &o, false);
+	int r = parse(argc, argv, &o, "", NULL);
 
 	if (r == -2)
 		return fputs(revert_usage, stdout), 0;
@@ -161,13 +169,39 @@ static void print_entry(size_t i, const struct klp_entry *e)
 	printf("%s\n", e->replace == 1 ? ", atomic replace" : "");
 }
 
+/* The list as JSON: {"release", "livepatches": [{"name", "registered",
+ * "enabled", "transition", "replace" (null when not shown)}]}. */
+static void print_json(const char *release, const struct klp_entry *all,
+		       size_t n)
+{
+	json_t *list = json_array(), *top;
+	char *text;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    list,
+		    json_pack("{s:s, s:b, s:b, s:b, s:o}", "name", all[i].name,
+			      "registered", all[i].registered, "enabled",
+			      all[i].enabled, "transition", all[i].transition,
+			      "replace",
+			      all[i].replace < 0
+				  ? json_null()
+				  : json_boolean(all[i].replace)));
+	top = json_pack("{s:s, s:o}", "release", release, "livepatches", list);
+	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(top);
+}
+
 int cmd_status_kernel(int argc, char **argv)
 {
 	struct error err = {""};
 	struct klp_entry *all;
 	struct kload_opts o;
 	struct utsname u;
-	int r = parse(argc, argv, &o, false);
+	bool json = false;
+	int r = parse(argc, argv, &o, "j", &json);
 	size_t n;
 
 	if (r == -2)
@@ -179,6 +213,11 @@ int cmd_status_kernel(int argc, char **argv)
 		return 1;
 	}
 	uname(&u);
+	if (json) {
+		print_json(u.release, all, n);
+		free(all);
+		return 0;
+	}
 	printf("kernel %s: %zu livepatch%s%s\n", u.release, n,
 	       n == 1 ? "" : "es", n > 1 ? ", oldest first" : "");
 	for (size_t i = 0; i < n; i++)

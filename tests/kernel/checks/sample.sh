@@ -68,6 +68,12 @@ run suture status kernel
 check_has "status: both, oldest first" "2 livepatches, oldest first
 1. lp_cmdline: enabled
 2. lp_stack: enabled"
+run suture status kernel --json
+check_has "status --json names both" '"name": "lp_cmdline",'
+check_has "... in order" '"name": "lp_stack",'
+check_has "... replace null: 6.1 does not show it" '"replace": null'
+check_eq "... lp_cmdline first" "lp_cmdline" \
+	"$(echo "$OUT" | grep -o '"name": "[a-z_]*"' | head -n 1 | cut -d'"' -f4)"
 check "revert the top one" suture revert kernel lp_stack
 check_eq "the one below runs again" "suture lp_cmdline" "$(cat /proc/cmdline)"
 
