@@ -147,6 +147,9 @@ static int parse_options(int argc, char **argv, struct apply_job *job,
 
 int cmd_apply(int argc, char **argv)
 {
+	/* `suture apply kernel ...`: the kernel back end (cli/kernel.c) */
+	if (argc > 1 && !strcmp(argv[1], "kernel"))
+		return cmd_apply_kernel(argc - 1, argv + 1);
 	struct apply_job job = {
 	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
 		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};

@@ -29,6 +29,12 @@ int cli_sign(const char *file, const char *keyfile, const char *who);
  * error printed (suture build --sign checks before it builds). */
 int cli_sign_key_ok(const char *keyfile, const char *who);
 
+/* The kernel back end (cli/kernel.c): `suture apply|revert|status kernel
+ * ...`, argv[0] being "kernel". */
+int cmd_apply_kernel(int argc, char **argv);
+int cmd_revert_kernel(int argc, char **argv);
+int cmd_status_kernel(int argc, char **argv);
+
 /*
  * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build
  * with symlinks named cc, gcc, clang, ... pointing at the suture binary;

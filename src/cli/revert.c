@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "apply/apply.h"
 #include "apply/leftover.h"
@@ -132,6 +133,9 @@ static int parse_options(int argc, char **argv, struct revert_job *job,
 
 int cmd_revert(int argc, char **argv)
 {
+	/* `suture revert kernel ...`: the kernel back end (cli/kernel.c) */
+	if (argc > 1 && !strcmp(argv[1], "kernel"))
+		return cmd_revert_kernel(argc - 1, argv + 1);
 	struct revert_job job = {
 	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
 		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "apply/hooks.h"
@@ -168,6 +169,9 @@ static void print_json(pid_t pid, const struct state *st)
 
 int cmd_status(int argc, char **argv)
 {
+	/* `suture status kernel ...`: the kernel back end (cli/kernel.c) */
+	if (argc > 1 && !strcmp(argv[1], "kernel"))
+		return cmd_status_kernel(argc - 1, argv + 1);
 	struct error err = {""};
 	struct state st;
 	bool json = false;
