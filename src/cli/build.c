@@ -13,6 +13,7 @@
 #include "build/pipeline.h"
 #include "cli/buildterm.h"
 #include "cli/commands.h"
+#include "cli/diffname.h"
 #include "patchfile/patchfile.h"
 #include "util/xalloc.h"
 
@@ -190,17 +191,10 @@ static int parse_args(int argc, char **argv, struct build_args *a)
  * reduced to the characters a patch name allows. */
 static char *default_name(const char *diff)
 {
-	const char *base = strrchr(diff, '/');
-	char *name = xstrdup(base ? base + 1 : diff);
-	char *dot = strrchr(name, '.');
+	char *name = cli_diff_name(diff, "abcdefghijklmnopqrstuvwxyz"
+					 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789._-");
 
-	if (dot && dot != name)
-		*dot = '\0';
-	for (char *p = name; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
-			    "XYZ0123456789._-",
-			    *p))
-			*p = '_';
 	while (name[0] == '.' || name[0] == '-')
 		name[0] = '_';
 	if (strlen(name) > PATCH_NAME_MAX)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/diffname.h"
 #include "kbuild/kbuild.h"
 #include "util/xalloc.h"
 
@@ -44,21 +45,6 @@ static void note(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "  %s\n", msg);
-}
-
-/* [a-z0-9_] from the diff's base name. */
-static char *kbuild_default_name(const char *diff)
-{
-	const char *base = strrchr(diff, '/');
-	char *name = xstrdup(base ? base + 1 : diff);
-	char *dot = strrchr(name, '.');
-
-	if (dot && dot != name)
-		*dot = '\0';
-	for (char *p = name; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_", *p))
-			*p = '_';
-	return name;
 }
 
 static void kbuild_report(const struct kbuild_ctx *ctx)
@@ -177,7 +163,9 @@ int cmd_kbuild(int argc, char **argv)
 		return 2;
 	}
 	o.src = s, o.vmlinux = v, o.modules = m;
-	name = o.name ? NULL : kbuild_default_name(o.diff);
+	name = o.name ? NULL
+		      : cli_diff_name(o.diff,
+				      "abcdefghijklmnopqrstuvwxyz0123456789_");
 	o.name = o.name ? o.name : name;
 	out = o.out ? NULL : xasprintf("%s.ko", o.name);
 	o.out = o.out ? o.out : out;

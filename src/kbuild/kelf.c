@@ -11,6 +11,7 @@
 
 #include "arch/arch.h"
 #include "kbuild/kelf.h"
+#include "util/elfscn.h"
 #include "util/strtab.h"
 #include "util/xalloc.h"
 
@@ -87,18 +88,7 @@ struct kelf_out {
 static Elf_Scn *kelf_add(struct kelf_out *w, const char *name, GElf_Shdr *sh,
 			 void *buf, size_t size)
 {
-	Elf_Scn *scn = elf_newscn(w->e);
-	Elf_Data *d = elf_newdata(scn);
-
-	d->d_buf = buf;
-	d->d_size = size;
-	d->d_type = ELF_T_BYTE;
-	d->d_align = sh->sh_addralign ? sh->sh_addralign : 1;
-	d->d_version = EV_CURRENT;
-	sh->sh_name = strtab_add(&w->shstr, name);
-	sh->sh_size = size;
-	gelf_update_shdr(scn, sh);
-	return scn;
+	return elfscn_add(w->e, &w->shstr, name, sh, buf, size, ELF_T_BYTE);
 }
 
 /* Content sections are 1..n, .symtab n+1, then the relocations. */

@@ -20,6 +20,7 @@
 #include "patchfile/patchfile.h"
 #include "patchfile/validate.h"
 #include "util/file.h"
+#include "util/elfscn.h"
 #include "util/strtab.h"
 #include "util/xalloc.h"
 
@@ -38,18 +39,7 @@ struct writer {
 static Elf_Scn *add_section(struct writer *w, const char *name, GElf_Shdr *sh,
 			    void *buf, size_t size, Elf_Type type)
 {
-	Elf_Scn *scn = elf_newscn(w->elf);
-	Elf_Data *d = elf_newdata(scn);
-
-	d->d_buf = buf;
-	d->d_size = size;
-	d->d_type = type;
-	d->d_align = sh->sh_addralign ? sh->sh_addralign : 1;
-	d->d_version = EV_CURRENT;
-	sh->sh_name = strtab_add(&w->shstr, name);
-	sh->sh_size = size;
-	gelf_update_shdr(scn, sh);
-	return scn;
+	return elfscn_add(w->elf, &w->shstr, name, sh, buf, size, type);
 }
 
 static void add_content(struct writer *w, const struct patch_section *s)
