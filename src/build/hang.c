@@ -166,11 +166,15 @@ void hang_guard(pid_t pid)
 	struct sigaction sa = {.sa_handler = hang_catch};
 
 	hang_signal = 0;
-	for (size_t i = 0; i < 3; i++)
-		if (pid)
-			sigaction(hang_sigs[i], &sa, &hang_old[i]);
-		else
+	for (size_t i = 0; i < 3; i++) {
+		if (!pid) {
 			sigaction(hang_sigs[i], &hang_old[i], NULL);
+			continue;
+		}
+		sigaction(hang_sigs[i], &sa, &hang_old[i]);
+		if (hang_old[i].sa_handler == SIG_IGN) /* nohup, & in sh */
+			sigaction(hang_sigs[i], &hang_old[i], NULL);
+	}
 }
 
 int hang_interrupted(void)
