@@ -141,6 +141,8 @@ int cmd_apply(int argc, char **argv)
 	failed = fanout_run(pids, n, jobs, apply_one, &job);
 	phase_report();
 	fanout_summary("applied to", n, failed, jobs, start_ns);
+	/* After the work, so no target waits for it. */
+	perfmap_sweep();
 	patch_free(p);
 	free(pids);
 	return failed ? 1 : 0;
