@@ -103,16 +103,19 @@ check "suture apply work.sut again" suture apply "$pid" "$WORK/work.sut" \
 line="7f0000002000 10 gone_function [suture:old]"
 dead=$(sh -c 'echo $$')
 dead2=$(sh -c 'echo $$')
+dead3=$(sh -c 'echo $$')
 sleep 987700 &
 live=$!
 PIDS+=("$live")
 sleep 987701 &
 reused=$!
 PIDS+=("$reused")
-STALE=(/tmp/perf-$dead.map /tmp/perf-$dead2.map /tmp/perf-$live.map
+STALE=(/tmp/perf-$dead.map /tmp/perf-$dead2.map /tmp/perf-$dead3.map
+	/tmp/perf-$live.map
 	/tmp/perf-$reused.map)
 trap 'rm -f "$map" "${STALE[@]}"; cleanup' EXIT
 printf '%s\n' "$line" >"/tmp/perf-$dead.map"
+: >"/tmp/perf-$dead3.map" # what suture left before it removed files
 printf '%s\n%s\n' "$foreign" "$line" >"/tmp/perf-$dead2.map"
 printf '%s\n' "$line" >"/tmp/perf-$live.map"
 printf '%s\n' "$line" >"/tmp/perf-$reused.map"
@@ -123,6 +126,8 @@ check_eq "the patched process's map is kept, both patches in it" 2 \
 	"$(grep -c 'suture:\(work\|tally\)' "$map")"
 check_eq "suture's map of a process that is gone: removed" "removed" \
 	"$([ -e "/tmp/perf-$dead.map" ] || echo removed)"
+check_eq "an empty one of a process that is gone: removed" "removed" \
+	"$([ -e "/tmp/perf-$dead3.map" ] || echo removed)"
 check_eq "one with another tool's line: kept" "$foreign
 $line" "$(cat "/tmp/perf-$dead2.map" 2>&1)"
 check_eq "one written after its (running) process started: kept" "$line" \

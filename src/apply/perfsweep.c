@@ -5,8 +5,9 @@
  * A patched process that exits leaves its map file behind, and nobody
  * else removes it: perf only reads it.  Every `suture apply` and `suture
  * revert` sweeps /tmp.  A file is suture's when every line of it carries
- * the "[suture:PATCH]" mark perfmap.c writes; one with any other line
- * (a JIT's) is not ours to remove even when its process is gone.  A
+ * the "[suture:PATCH]" mark perfmap.c writes (or it is empty); one with
+ * any other line (a JIT's) is not ours to remove even when its process is
+ * gone.  A
  * process is the file's when it started before the file was last written:
  * a PID used again by a newer process does not keep a stale file alive.
  */
@@ -53,26 +54,27 @@ static double sweep_started(pid_t pid)
 	return (double)btime + (double)start / sysconf(_SC_CLK_TCK);
 }
 
-/* Whether every line of the file open as @fd carries suture's mark. */
+/* Whether every line of the file open as @fd carries suture's mark; an
+ * empty file (what earlier suture versions left after the last revert) is
+ * nobody's loss either. */
 static bool sweep_all_ours(int fd)
 {
 	FILE *f = fdopen(fd, "r");
 	char *line = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap = 0;
 	ssize_t len;
 	bool ours = f != NULL;
 
 	while (ours && (len = getline(&line, &cap, f)) > 0) {
 		ours = len > 2 && line[len - 1] == '\n' &&
 		       line[len - 2] == ']' && strstr(line, " [suture:");
-		n++;
 	}
 	free(line);
 	if (f)
 		fclose(f);
 	else
 		close(fd);
-	return ours && n > 0;
+	return ours;
 }
 
 /* Whether /tmp/@name, the map of @pid, is a stale one of suture's. */
