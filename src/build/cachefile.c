@@ -32,6 +32,7 @@
 #include "util/xalloc.h"
 
 static const char cachefile_magic[] = "suture-cache 2\n";
+static const char cachefile_magic_v1[] = "suture-cache 1\n";
 #define MAGIC_LEN  (sizeof(cachefile_magic) - 1)
 #define HEADER_LEN (MAGIC_LEN + 8 + SHA256_DIGEST_SIZE)
 
@@ -164,6 +165,14 @@ int cachefile_read(const struct cache_mac *mac, const char *path,
 		return -ENOENT;
 	if (file_read(path, &e->buf, &len, &ignored))
 		return -ENOENT; /* removed since: as good as absent */
+	if (len >= MAGIC_LEN &&
+	    !memcmp(e->buf, cachefile_magic_v1, MAGIC_LEN)) {
+		/* An earlier suture's entry, sealed without a key: never
+		 * used, and no warning for each of them after an upgrade. */
+		cachefile_free(e);
+		unlink(path);
+		return -ENOENT;
+	}
 	if (!cachefile_sealed(mac, path, e->buf, len) ||
 	    !cachefile_decode(e, len)) {
 		cachefile_free(e);
