@@ -56,7 +56,7 @@ static const char usage_text[] =
     "  --shared-cache   the cache may be group-writable: trust every\n"
     "                   member of its group (README, \"Cache trust\")\n"
     "  --build-timeout SEC  stop a build command that runs longer than\n"
-    "                   SEC seconds (default 3600; 0: no limit)\n"
+    "                   SEC seconds (default 7200; 0: no limit)\n"
     "  --clean CMD      the tree's clean step, run with sh -c in both\n"
     "                   copies before the diffs (e.g. 'make distclean')\n"
     "  --keep           keep the scratch directory\n"
