@@ -140,6 +140,11 @@ check_eq "  ... its key is readable by the group only (640, group root)" \
 SUTURE_CACHE_DIR=$WORK/shared sb shared2 --shared-cache
 check_eq "  ... the next build takes the patched objects from it" \
 	"$(sha256sum <"$WORK/clean.sut")" "$(sha256sum <"$WORK/shared2.sut")"
+# Another member made the key: the group is what is trusted.
+chown nobody "$WORK/shared/.key"
+SUTURE_CACHE_DIR=$WORK/shared sb shared4 --shared-cache
+check_eq "  ... also with a key another member made (owner nobody, 640)" \
+	"$(sha256sum <"$WORK/clean.sut")" "$(sha256sum <"$WORK/shared4.sut")"
 chgrp nogroup "$WORK/shared"
 SUTURE_CACHE_DIR=$WORK/shared sb shared3 --shared-cache
 check_ne "a shared cache of a group root is not in: refused" 0 "$RC"

@@ -13,10 +13,11 @@
  *   else; or, when the caller asked for a shared cache, it may be
  *   group-writable by a group the caller is in, and be root's or the
  *   caller's;
- * - the key (DIR/.key, 32 random bytes; the leading dot keeps cache_trim away
- * from it) must be the directory owner's and readable by nobody else (mode
- * 0600), or by the directory's group in a shared cache (0640).  It is made on
- * first use.
+ * - the key (DIR/.key, 32 random bytes; the leading dot keeps cache_trim
+ *   away from it) must be the directory owner's and readable by nobody
+ *   else (mode 0600); in a shared cache, readable by the directory's group
+ *   and nobody else (0640), whichever member made it.  It is made on first
+ *   use.
  *
  * Entries are sealed with HMAC-SHA256 under that key (cachefile.c): an
  * entry written by anyone without the key is refused even if the checks
@@ -189,11 +190,14 @@ static int key_read(const char *path, const struct stat *dir, bool shared,
 				 strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		ret = error_set(err, -EPERM, "%s is not a regular file", path);
-	else if (st.st_uid != dir->st_uid || (st.st_mode & others) ||
+	/* In a shared cache any member may have made the key: only members
+	 * (and the owner, and root) can create files there. */
+	else if ((!shared && st.st_uid != dir->st_uid) ||
+		 (st.st_mode & others) ||
 		 (shared && (st.st_mode & 040) && st.st_gid != dir->st_gid))
 		ret = refuse(path, &st,
-			     shared ? "a key that must be the cache owner's, "
-				      "readable by its group only (0640)"
+			     shared ? "a key that must be readable by the "
+				      "cache's group only (0640)"
 				    : "a key that must be the cache owner's, "
 				      "readable by nobody else (0600)",
 			     err);
