@@ -110,7 +110,10 @@ int runwatch_wait(const struct build_ctx *ctx, const struct build_tree *t,
 	int n, ret = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	hang_guard(pid);
+	/* Without a pidfd (Linux < 5.3) nothing would look at a caught
+	 * signal: no guard, and no timeout either. */
+	if (fd >= 0)
+		hang_guard(pid);
 	while (fd >= 0 && ret > 0 &&
 	       ((n = poll(&p, 1, RUNWATCH_TICK_MS)) == 0 ||
 		(n < 0 && errno == EINTR))) {
@@ -122,9 +125,10 @@ int runwatch_wait(const struct build_ctx *ctx, const struct build_tree *t,
 		else if (n == 0)
 			runwatch_report(ctx, t, what, count);
 	}
-	hang_guard(0);
-	if (fd >= 0)
+	if (fd >= 0) {
+		hang_guard(0);
 		close(fd);
+	}
 	if (ret < 0)
 		return ret;
 	runwatch_report(ctx, t, what, count);
