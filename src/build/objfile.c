@@ -129,7 +129,7 @@ static int objfile_sections(Elf *e, struct objfile *o, const char *what,
 		s->data = xcalloc(1, s->size + 1);
 		if (d->d_buf)
 			memcpy(s->data, d->d_buf, s->size);
-		if (!strcmp(s->name, ".comment"))
+		if (!strcmp(s->name, ".comment") && !o->comment)
 			o->comment = objfile_comment(s);
 	}
 	return 0;
