@@ -76,7 +76,7 @@ if start_target S "$WORK/exe-static/prog.stripped"; then
 	check_fails "apply to the stripped static program is refused" \
 		suture apply "$S_PID" "$WORK/exe-static.sut"
 	check_match "  ... saying its symbol table is missing" \
-		"is statically linked and its symbol table has no _dl_main_map \(stripped\?\)" \
+		"is statically linked and its symbol table has no _dl_main_map \(stripped\?\)|which has no symbol table \(stripped\) and no debug file at" \
 		"$OUT"
 	check_version "$S_PORT" old "the stripped static program"
 	stop_target "$S_PID"

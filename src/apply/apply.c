@@ -6,6 +6,8 @@
  *   find_target      check the PID, read its map, find the module whose
  *                    build ID the patch names, read already applied
  *                    patches, find a cave for the system call stub
+ *   check_patch      every replaced function is a function of the module
+ *                    (funccheck.h), the record fits what readers read
  *   remove_leftovers what an interrupted suture left goes first, in a stop
  *                    of its own; then the attempt starts again
  *   plan             resolve symbols, lay out and place the region, find
@@ -46,6 +48,7 @@
 #include "apply/apply.h"
 #include "apply/bypass.h"
 #include "apply/forbid.h"
+#include "apply/funccheck.h"
 #include "apply/hooks.h"
 #include "apply/ifunc.h"
 #include "apply/layout.h"
@@ -219,11 +222,33 @@ static void start_record(struct apply_ctx *c)
 		c->rec.funcs[i].flags = p->funcs[i].flags;
 		c->rec.funcs[i].new_size =
 		    p->symbols[p->funcs[i].new_symbol].size;
-		c->rec.funcs[i].old_size = (uint32_t)p->funcs[i].old_size;
+		c->rec.funcs[i].old_size =
+		    (uint32_t)patch_func_span(&p->funcs[i]);
 	}
 }
 
 static void build_gates(struct apply_ctx *c);
+
+/*
+ * Before the process is touched (before leftovers are removed, too): the
+ * patch's functions must be functions of the module (funccheck.h), and
+ * the record it needs one that status and revert will read.  The record is
+ * started here, complete but for addresses the plan adds.
+ */
+static int check_patch(struct apply_ctx *c, struct error *err)
+{
+	int r;
+
+	phase_begin("check the patch against the module");
+	if ((r = funccheck(c->p, c->target, err)))
+		return r;
+	start_record(c);
+	if (c->replace)
+		replace_plan(&c->rp, &c->st, &c->rec);
+	if ((r = hooks_collect(c->p, &c->rec, err)))
+		return r;
+	return record_fits(&c->rec, err);
+}
 
 /* Link the image and gates for the base chosen. */
 static int link_all(struct apply_ctx *c, struct error *err)
@@ -286,6 +311,36 @@ static int check_entries(struct apply_ctx *c, struct error *err)
 }
 
 /*
+ * The padding a short function's trampoline spills into (build/padroom.h)
+ * must be padding in the process too: the build checked the file, but
+ * another tool may have put code there.  Where a live patch already
+ * replaced the function, its trampoline covers the first bytes.
+ */
+static int check_padding(struct apply_ctx *c, size_t i, struct error *err)
+{
+	const struct patch_func *pf = &c->p->funcs[i];
+	uint64_t entry = c->rec.funcs[i].entry, from = pf->old_size;
+
+	if (!pf->pad)
+		return 0;
+	for (size_t k = 0; k < c->st.n; k++)
+		for (size_t j = 0; j < c->st.v[k].nfuncs; j++)
+			if (c->st.v[k].funcs[j].entry == entry &&
+			    from < c->st.v[k].funcs[j].saved_len)
+				from = c->st.v[k].funcs[j].saved_len;
+	if (arch_is_padding(c->code[i] + from, patch_func_span(pf) - from))
+		return 0;
+	return error_set(
+	    err, -EINVAL,
+	    "function %s is %" PRIu64 " bytes long, its trampoline "
+	    "needs the padding after it, but the %" PRIu64
+	    " bytes there in process %d are not padding (int3, nop "
+	    "or zero): other code was put there; the patch cannot "
+	    "be applied",
+	    pf->name, pf->old_size, pf->pad, c->pid);
+}
+
+/*
  * Read each replaced function as it is, before stopping the process (the
  * gates are made then, as decoding is slow): the bytes its trampoline will
  * overwrite, and all of its code for the gate, which moves the entry
@@ -298,13 +353,14 @@ static int read_entries(struct apply_ctx *c, struct error *err)
 	c->code = xcalloc(c->rec.nfuncs, sizeof(*c->code));
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
-		size_t size = c->p->funcs[i].old_size;
+		size_t size = patch_func_span(&c->p->funcs[i]);
 		int r;
 
 		if (f->flags & PFUNC_PART)
 			continue;
 		c->code[i] = xmalloc(size);
-		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)))
+		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)) ||
+		    (r = check_padding(c, i, err)))
 			return r;
 		f->saved_len = arch_trampoline_len();
 		memcpy(f->saved, c->code[i], f->saved_len);
@@ -317,7 +373,7 @@ static int read_entries(struct apply_ctx *c, struct error *err)
 static int entries_unchanged(struct apply_ctx *c, struct error *err)
 {
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
-		size_t size = c->p->funcs[i].old_size;
+		size_t size = patch_func_span(&c->p->funcs[i]);
 		unsigned char *now;
 		int r;
 
@@ -346,11 +402,6 @@ static int plan(struct apply_ctx *c, struct error *err)
 	c->resolvers = xcalloc(c->p->nsymbols, sizeof(*c->resolvers));
 	if ((r = resolve_symbols(c->p, c->target, &c->mods, &c->mem, c->addrs,
 				 c->resolvers, err)))
-		return r;
-	start_record(c);
-	if (c->replace)
-		replace_plan(&c->rp, &c->st, &c->rec);
-	if ((r = hooks_collect(c->p, &c->rec, err)))
 		return r;
 	if ((r = layout_plan(c->p, record_size(&c->rec),
 			     c->rec.nfuncs + 2 * c->rec.nswitches +
@@ -400,7 +451,7 @@ static void build_gates(struct apply_ctx *c)
 	for (size_t i = 0; i < c->rec.nfuncs; i++) {
 		struct record_func *f = &c->rec.funcs[i];
 		uint64_t off = c->lay.gates_off + i * ARCH_GATE_MAX;
-		size_t len, size = c->p->funcs[i].old_size;
+		size_t len, size = patch_func_span(&c->p->funcs[i]);
 		struct error why = {""};
 		unsigned char *code;
 
@@ -759,7 +810,8 @@ static int apply_once(void *arg, struct error *err)
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = find_target(&c, err)) || (r = remove_leftovers(&c, t, err)) ||
+	if ((r = find_target(&c, err)) || (r = check_patch(&c, err)) ||
+	    (r = remove_leftovers(&c, t, err)) ||
 	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
 	    (r = prepare_stop(&c, err)) ||
 	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))

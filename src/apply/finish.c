@@ -25,6 +25,7 @@
 #include "apply/finish.h"
 #include "apply/proc.h"
 #include "arch/arch.h"
+#include "trust/privilege.h"
 #include "util/fault.h"
 
 /*
@@ -284,6 +285,7 @@ static int give_up(struct wait_ctx *c, int r)
  * leaves for good. */
 static int trap_exit(struct wait_ctx *c, struct error *err)
 {
+	char why[512];
 	enum stop_kind k;
 	int r;
 
@@ -295,6 +297,11 @@ static int trap_exit(struct wait_ctx *c, struct error *err)
 				 "SIGWINCH and SIGCHLD, the signals a "
 				 "breakpoint could stop it with",
 				 c->x->tid);
+	if (!privilege_sigio_ok(c->pid, c->x->tid, why, sizeof(why)))
+		return error_set(err, -ENOTSUP,
+				 "thread %d is inside a function the patch "
+				 "replaces: %s",
+				 c->x->tid, why);
 	if ((c->fd = breakpoint(c)) < 0)
 		return error_set(err, -ENOTSUP,
 				 "no hardware breakpoint could be set "

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "apply/proc.h"
+#include "trust/privilege.h"
 #include "util/xalloc.h"
 
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
@@ -161,7 +162,9 @@ static int traced(pid_t pid, pid_t tid, pid_t tracer, struct error *err)
 {
 	char comm[64], tc[64];
 
-	if (!tracer)
+	/* This suture, which holds another thread already: not a refusal
+	 * (a thread it may not seize is checked by itself, and named). */
+	if (!tracer || tracer == getpid())
 		return 0;
 	proc_comm(tracer, tracer, tc, sizeof(tc));
 	if (!strcmp(tc, "suture"))
@@ -222,6 +225,13 @@ int proc_check_thread(pid_t pid, pid_t tid, struct error *err)
 
 	if (read_facts(pid, tid, &pf))
 		return 0;
+	/* ours already, yet not seizable: a thread that exited as it was
+	 * seized; the attempt starts again, as for another suture */
+	if (pf.tracer == getpid())
+		return error_set(err, -EAGAIN,
+				 "thread %d of process %d is traced by this "
+				 "suture already",
+				 tid, pid);
 	return traced(pid, tid, pf.tracer, err);
 }
 
@@ -408,12 +418,10 @@ pid_t proc_quiet_thread(pid_t pid)
 
 int proc_deny(pid_t pid, int code, const char *what, struct error *err)
 {
-	char comm[64];
+	char comm[64], why[512];
 
-	return error_set(err, code,
-			 "not permitted to %s process %d (%s): it belongs to "
-			 "another user, or suture lacks the privilege to trace "
-			 "it (run as the same user or as root; see also "
-			 "/proc/sys/kernel/yama/ptrace_scope)",
-			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)));
+	privilege_missing(pid, why, sizeof(why));
+	return error_set(err, code, "not permitted to %s process %d (%s): %s",
+			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)),
+			 why);
 }

@@ -33,9 +33,6 @@
 
 static const char rec_magic[8] = "SUTUREPR";
 
-/* Largest plausible record: a patch replacing thousands of functions. */
-#define REC_MAX_SIZE (16u << 20)
-
 struct rec_part {
 	uint64_t offset, size;
 	uint32_t prot, pad;
@@ -178,6 +175,22 @@ size_t record_size(const struct record *r)
 	       r->nhooks * sizeof(struct rec_hook) + strings_size(r);
 }
 
+int record_fits(const struct record *r, struct error *err)
+{
+	size_t size = record_size(r);
+
+	if (size <= RECORD_MAX_SIZE)
+		return 0;
+	return error_set(err, -EFBIG,
+			 "patch '%s' would need a record of %zu bytes in the "
+			 "process (%zu functions, %zu switches, a target file "
+			 "name of %zu bytes), more than the %u that status "
+			 "and revert read: it could not be seen or reverted "
+			 "once applied; split it into smaller patches",
+			 r->name, size, r->nfuncs, r->nswitches,
+			 strlen(r->target_file), RECORD_MAX_SIZE);
+}
+
 /* Append @s to the string area at @area (*used bytes so far); returns its
  * offset. */
 static uint32_t put_str(unsigned char *area, size_t *used, const char *s)
@@ -286,7 +299,7 @@ size_t record_needed(const unsigned char *buf, size_t len)
 		return 0;
 	memcpy(&h, buf, REC_HEADER_V1_SIZE);
 	if (memcmp(h.magic, rec_magic, sizeof(h.magic)) ||
-	    h.total_size > REC_MAX_SIZE)
+	    h.total_size > RECORD_MAX_SIZE)
 		return 0;
 	return h.total_size;
 }

@@ -24,6 +24,11 @@
 
 #define RECORD_VERSION 1
 
+/* Largest record: what status, revert and drift read (record_needed), and
+ * so what apply may write (record_fits).  One limit for both sides: a
+ * record apply wrote but readers refused would hide a live patch. */
+#define RECORD_MAX_SIZE (16u << 20)
+
 /* The parts of a region, in address order. */
 enum record_part_kind {
 	RECORD_PART_RECORD, /* this record: read-only */
@@ -178,6 +183,10 @@ bool record_switch_pending(const struct record_switch *s,
 
 /* record_size - bytes record_encode writes for @r. */
 size_t record_size(const struct record *r);
+
+/* record_fits - -EFBIG, saying what makes it large, if @r is larger than
+ * RECORD_MAX_SIZE. */
+int record_fits(const struct record *r, struct error *err);
 
 /* record_encode - serialise @r into @buf of record_size(@r) bytes. */
 void record_encode(const struct record *r, unsigned char *buf);

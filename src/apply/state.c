@@ -174,6 +174,14 @@ static int by_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* qsort wants a valid pointer even for no element: an empty list may be
+ * NULL. */
+static void sort_by_seq(struct record *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), by_seq);
+}
+
 int state_read(const struct proc_maps *maps, const struct rmem *mem,
 	       struct state *st, struct error *err)
 {
@@ -197,9 +205,9 @@ int state_read(const struct proc_maps *maps, const struct rmem *mem,
 		}
 		add_record(st, &r, mem);
 	}
-	qsort(st->v, st->n, sizeof(*st->v), by_seq);
-	qsort(st->dead, st->ndead, sizeof(*st->dead), by_seq);
-	qsort(st->kept, st->nkept, sizeof(*st->kept), by_seq);
+	sort_by_seq(st->v, st->n);
+	sort_by_seq(st->dead, st->ndead);
+	sort_by_seq(st->kept, st->nkept);
 	split_old(st);
 	return 0;
 }

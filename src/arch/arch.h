@@ -443,6 +443,22 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi);
 
 /*
+ * arch_code_targets - append to *@out (*@n entries, room for *@cap, grown
+ * as needed) the target of every relative branch and pc-relative operand
+ * of the code at @addr (@len bytes).  Bytes that do not decode are stepped
+ * over one at a time (data among code).
+ */
+void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
+		       uint64_t **out, size_t *n, size_t *cap);
+
+/*
+ * arch_is_padding - whether the @len bytes @code are all what toolchains
+ * fill the space between functions with (on x86-64: int3, zero bytes,
+ * nops), so that no code of the program can be there.
+ */
+bool arch_is_padding(const unsigned char *code, size_t len);
+
+/*
  * A rescue stub runs one injected system call and then, by itself, puts
  * the thread's signal mask and every register back and jumps to where the
  * thread was: if suture dies while a thread's registers point at it, the

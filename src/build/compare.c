@@ -27,6 +27,7 @@
 #include "arch/arch.h"
 #include "build/lineonly.h"
 #include "build/normalize.h"
+#include "build/padroom.h"
 #include "build/pipeline.h"
 #include "util/xalloc.h"
 
@@ -126,27 +127,46 @@ static int compare_locate(struct build_ctx *ctx, struct error *err)
 	return 0;
 }
 
+/*
+ * A changed function shorter than a trampoline gets one that spills into
+ * the padding after it, if that padding is provably unused (padroom.h).
+ */
+static int fit_trampoline(struct build_ctx *ctx, struct fn_result *f,
+			  struct padroom **pr, struct error *err)
+{
+	struct error why = {""};
+
+	if (f->tsym->size >= arch_trampoline_len())
+		return 0;
+	if (!*pr)
+		*pr = padroom_open(ctx->target);
+	if (!padroom_find(*pr, f->tsym, arch_trampoline_len(), &f->pad, &why))
+		return 0;
+	return error_set(err, -EINVAL,
+			 "function %s (%s) changed but is too short for a "
+			 "trampoline (%" PRIu64 " bytes, %zu needed) and %s",
+			 f->obj->syms[f->sym].name, f->obj->key, f->tsym->size,
+			 arch_trampoline_len(), why.msg);
+}
+
 /* Decide what goes into the patch; refuse functions too short to patch. */
 static int compare_select(struct build_ctx *ctx, struct error *err)
 {
-	for (size_t i = 0; i < ctx->nfns; i++) {
+	struct padroom *pr = NULL;
+	int ret = 0;
+
+	for (size_t i = 0; i < ctx->nfns && !ret; i++) {
 		struct fn_result *f = &ctx->fns[i];
-		const char *name = f->obj->syms[f->sym].name;
 
 		if (f->state == FN_UNCHANGED)
 			ctx->nunchanged++;
 		f->in_patch =
 		    f->state == FN_NEW || (f->state == FN_CHANGED && f->tsym);
-		if (f->state == FN_CHANGED && f->tsym && !f->cold &&
-		    f->tsym->size < arch_trampoline_len())
-			return error_set(err, -EINVAL,
-					 "function %s (%s) changed but is too "
-					 "short for a trampoline (%" PRIu64
-					 " bytes, %zu needed)",
-					 name, f->obj->key, f->tsym->size,
-					 arch_trampoline_len());
+		if (f->state == FN_CHANGED && f->tsym && !f->cold)
+			ret = fit_trampoline(ctx, f, &pr, err);
 	}
-	return 0;
+	padroom_close(pr);
+	return ret;
 }
 
 /* Refuse a changed initializer or size of a variable that exists. */

@@ -386,8 +386,8 @@ static void emit_funcs(struct emit *e)
 			continue;
 		oy = &f->oobj->syms[f->osym];
 		pbuild_func(&e->b, f->tsym->name, build_fn_file(f->oobj, oy),
-			    f->tsym->value, f->tsym->size, (uint32_t)f->psym,
-			    f->cold ? PFUNC_PART : 0);
+			    f->tsym->value, f->tsym->size, f->pad,
+			    (uint32_t)f->psym, f->cold ? PFUNC_PART : 0);
 	}
 }
 

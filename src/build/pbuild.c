@@ -101,8 +101,8 @@ void pbuild_reloc(struct pbuild *b, uint32_t sec, uint64_t offset,
 }
 
 void pbuild_func(struct pbuild *b, const char *name, const char *file,
-		 uint64_t old_addr, uint64_t old_size, uint32_t new_symbol,
-		 uint32_t flags)
+		 uint64_t old_addr, uint64_t old_size, uint64_t pad,
+		 uint32_t new_symbol, uint32_t flags)
 {
 	struct patch *p = b->p;
 
@@ -112,6 +112,7 @@ void pbuild_func(struct pbuild *b, const char *name, const char *file,
 	    .file = file ? xstrdup(file) : NULL,
 	    .old_addr = old_addr,
 	    .old_size = old_size,
+	    .pad = pad,
 	    .new_symbol = new_symbol,
 	    .flags = flags,
 	};

@@ -50,8 +50,8 @@ void pbuild_reloc(struct pbuild *b, uint32_t sec, uint64_t offset,
 
 /* pbuild_func - record a replaced function (strings are copied). */
 void pbuild_func(struct pbuild *b, const char *name, const char *file,
-		 uint64_t old_addr, uint64_t old_size, uint32_t new_symbol,
-		 uint32_t flags);
+		 uint64_t old_addr, uint64_t old_size, uint64_t pad,
+		 uint32_t new_symbol, uint32_t flags);
 
 /*
  * pbuild_pool_add - a copy of @len bytes at @align in pool @pool (reusing

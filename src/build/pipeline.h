@@ -142,6 +142,7 @@ struct fn_result {
 	const struct target_sym *tsym; /* counterpart in the target */
 	bool cold;		       /* a split-off part (foo.cold) */
 	bool in_patch;		       /* its code goes into the patch */
+	uint64_t pad; /* padding its trampoline spills into (padroom.h) */
 	bool needed;  /* copied because patched code calls it and the
 			 target has no copy of it */
 	int64_t psym; /* its PSYM_LOCAL in the patch, -1 until emitted */

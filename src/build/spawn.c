@@ -76,15 +76,22 @@ int spawn_wait(pid_t pid, const char *name, const char *log_path,
 	       struct error *err)
 {
 	int status;
+	char *why;
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return error_set(err, -errno, "waiting for %s: %s",
 					 name, strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return error_set(err, -ENOENT,
-				 "cannot run %s (not found on PATH?); see %s",
-				 name, log_path);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		/* the log is in the scratch directory, gone by the time
+		 * the message is read: quote it rather than name it */
+		why = spawn_log_tail(log_path, 2, 400);
+		error_set(err, -ENOENT,
+			  "cannot run %s (not found on PATH?)%s%s", name,
+			  why[0] ? ": " : "", why);
+		free(why);
+		return -ENOENT;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -288,6 +288,10 @@ static int target_parse(struct target_load *l, struct error *err)
 	return 0;
 }
 
+/* Largest binary suture reads whole (drift's and build's BINARY): far
+ * above any program, well below what would exhaust memory. */
+#define TARGET_FILE_MAX ((size_t)4 << 30)
+
 int target_open(const char *path, struct target **out, struct error *err)
 {
 	struct target_load l = {0};
@@ -296,9 +300,11 @@ int target_open(const char *path, struct target **out, struct error *err)
 	elf_version(EV_CURRENT);
 	l.t = xcalloc(1, sizeof(*l.t));
 	l.t->path = xstrdup(path);
-	if ((ret = file_read(path, &l.image, &l.len, err)))
+	if ((ret = file_read_regular(path, TARGET_FILE_MAX, &l.image, &l.len,
+				     err)))
 		goto out_close;
 	l.t->image = l.image;
+	l.t->image_len = l.len;
 	l.e = elf_memory((char *)l.image, l.len);
 	if (!l.e || elf_kind(l.e) != ELF_K_ELF) {
 		ret = error_set(err, -EINVAL, "%s is not an ELF file", path);

@@ -40,7 +40,8 @@ struct target {
 	size_t nfiles;
 	struct target_seg *segs;
 	size_t nsegs;
-	unsigned char *image;	 /* the whole file */
+	unsigned char *image; /* the whole file */
+	size_t image_len;
 	struct target_seg *plts; /* PLT sections */
 	size_t nplts;
 	uint64_t *irel; /* IRELATIVE relocations: slot, resolver pairs */

@@ -14,6 +14,8 @@
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
 #include "patchfile/patchfile.h"
+#include "trust/audit.h"
+#include "trust/policy.h"
 #include "util/phase.h"
 
 static const char usage_text[] =
@@ -65,11 +67,35 @@ static void print_replaced(const struct apply_result *res, bool replace)
 		       res->retained, res->retained == 1 ? "" : "es");
 }
 
-/* What every process gets: the patch, read once, and the options. */
+/* What every process gets: the patch, read once, the options and the
+ * policy (trust/policy.h). */
 struct apply_job {
-	const struct patch *p;
+	const char *file;
+	const struct patch *p; /* NULL if it could not be read */
 	struct apply_opts o;
+	struct policy pol;
 };
+
+/* The audit line (trust/audit.h) of an apply to @pid. */
+static void audit_apply(const struct apply_job *job, pid_t pid, bool trusted,
+			const char *result, const char *why)
+{
+	const struct patch *p = job->p;
+	struct audit_event ev = {
+	    .action = job->o.replace ? "replace" : "apply",
+	    .patch = p ? p->name : "",
+	    .id = p ? p->id : "",
+	    .file = job->file,
+	    .signer = p ? p->signer : NULL,
+	    .signer_known = p,
+	    .trusted = trusted,
+	    .pid = pid,
+	    .result = result,
+	    .why = why,
+	};
+
+	audit_log(&ev);
+}
 
 /* Apply to one process and print what happened; 0, or 1 if it failed. */
 static int apply_one(pid_t pid, void *arg)
@@ -77,11 +103,17 @@ static int apply_one(pid_t pid, void *arg)
 	const struct apply_job *job = arg;
 	struct error err = {""};
 	struct apply_result res;
+	bool trusted;
 
-	if (apply_patch(pid, job->p, &job->o, &res, &err) < 0) {
-		fprintf(stderr, "suture apply: %s\n", err.msg);
-		return 1;
+	if (policy_check(&job->pol, job->p, pid, &trusted, &err) < 0) {
+		audit_apply(job, pid, trusted, "refused", err.msg);
+		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
 	}
+	if (apply_patch(pid, job->p, &job->o, &res, &err) < 0) {
+		audit_apply(job, pid, trusted, "failed", err.msg);
+		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
+	}
+	audit_apply(job, pid, trusted, "applied", NULL);
 	phase_begin("report");
 	cli_print_change("applied", "to", "replaced", pid, &res);
 	print_replaced(&res, job->o.replace);
@@ -122,7 +154,7 @@ int cmd_apply(int argc, char **argv)
 	struct error err = {""};
 	unsigned jobs = 0;
 	size_t n, failed;
-	struct patch *p;
+	struct patch *p = NULL;
 	pid_t *pids;
 	int r;
 
@@ -131,8 +163,14 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0 || fanout_parse_pids(argv[optind], &pids, &n) < 0)
 		return fputs(usage_text, stderr), 2;
 	phase_begin("read patch");
-	if (patchfile_read(argv[optind + 1], &p, &err) < 0) {
+	job.file = argv[optind + 1];
+	if (patchfile_read(job.file, &p, &err) < 0 ||
+	    policy_load(&job.pol, &err) < 0) {
+		job.p = p;
+		for (size_t i = 0; i < n; i++)
+			audit_apply(&job, pids[i], false, "refused", err.msg);
 		fprintf(stderr, "suture apply: %s\n", err.msg);
+		patch_free(p);
 		free(pids);
 		return 1;
 	}
@@ -141,6 +179,7 @@ int cmd_apply(int argc, char **argv)
 	failed = fanout_run(pids, n, jobs, apply_one, &job);
 	phase_report();
 	fanout_summary("applied to", n, failed, jobs, start_ns);
+	policy_free(&job.pol);
 	/* After the work, so no target waits for it. */
 	perfmap_sweep();
 	patch_free(p);

@@ -24,7 +24,7 @@ static const char usage_text[] =
     "                    [--debug-file FILE] [--root DIR]\n"
     "                    [--no-cache | --cache-dir DIR] [--shared-cache]\n"
     "                    [--build-timeout SEC] [--clean CMD]\n"
-    "                    [--keep] [-v] [--accept-no-debug]\n"
+    "                    [--keep] [-v] [--accept-no-debug] [--sign KEY]\n"
     "                    [-- BUILD-COMMAND...]\n"
     "\n"
     "Build DIR (the tree the running binary came from) twice in a scratch\n"
@@ -62,6 +62,8 @@ static const char usage_text[] =
     "  --keep           keep the scratch directory\n"
     "  --accept-no-debug  build even if objects have no debug information\n"
     "                   (-g): data layouts there go unchecked (recorded)\n"
+    "  --sign KEY       sign the patch with secret key KEY (suture keygen;\n"
+    "                   README: Signed patches)\n"
     "  -v, --verbose    report progress\n"
     "  BUILD-COMMAND    how to build (default: make, or as --build-dir)\n";
 
@@ -77,12 +79,13 @@ static const struct option long_opts[] = {
     {"on", required_argument, NULL, 'O'},
     {"cache-dir", required_argument, NULL, 'C'},
     {"no-cache", no_argument, NULL, 'N'},
-    {"shared-cache", no_argument, NULL, 'S'},
+    {"shared-cache", no_argument, NULL, 'G'},
     {"build-timeout", required_argument, NULL, 'T'},
     {"clean", required_argument, NULL, 'c'},
     {"keep", no_argument, NULL, 'k'},
     {"accept-no-debug", no_argument, NULL, 'D'},
     {"verbose", no_argument, NULL, 'v'},
+    {"sign", required_argument, NULL, 'S'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -91,6 +94,7 @@ struct build_args {
 	struct build_opts opts;
 	const char **patches;
 	const char *out;
+	const char *sign; /* secret key file, or NULL */
 	char *cache_dir;
 	bool no_cache;
 	bool verbose;
@@ -163,7 +167,7 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 		case 'N':
 			a->no_cache = true;
 			break;
-		case 'S':
+		case 'G':
 			a->opts.cache_shared = true;
 			break;
 		case 'T':
@@ -181,6 +185,9 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'v':
 			a->verbose = true;
+			break;
+		case 'S':
+			a->sign = optarg;
 			break;
 		case 'p':
 			a->patches =
@@ -301,7 +308,8 @@ int cmd_build(int argc, char **argv)
 	char *name = NULL, *out = NULL;
 	int status, ret;
 
-	if ((status = parse_args(argc, argv, &a)) >= 0)
+	if ((status = parse_args(argc, argv, &a)) >= 0 ||
+	    (a.sign && (status = cli_sign_key_ok(a.sign, "build"))))
 		goto out_free;
 	name = a.opts.name ? xstrdup(a.opts.name) : default_name(a.patches[0]);
 	if (!patch_name_valid(name)) {
@@ -326,7 +334,7 @@ int cmd_build(int argc, char **argv)
 		goto out_ctx;
 	}
 	report(&ctx, out);
-	status = 0;
+	status = a.sign ? cli_sign(out, a.sign, "build") : 0;
 out_ctx:
 	if (a.opts.keep && ctx.scratch)
 		fprintf(stderr, "suture build: kept scratch directory %s\n",

@@ -16,6 +16,17 @@ int cmd_review(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
 int cmd_symbols(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+
+/* cli_sign - sign patch @file with secret key @keyfile and say so (for
+ * `suture sign` and `suture build --sign`); 0, or 1 with the error
+ * printed as "suture @who: ...". */
+int cli_sign(const char *file, const char *keyfile, const char *who);
+
+/* cli_sign_key_ok - 0 if @keyfile is a usable secret key, else 1 with the
+ * error printed (suture build --sign checks before it builds). */
+int cli_sign_key_ok(const char *keyfile, const char *who);
 
 /*
  * ccwrap_main - the compiler wrapper.  `suture build` runs the user's build

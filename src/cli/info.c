@@ -12,6 +12,9 @@
 #include "cli/commands.h"
 #include "patchfile/manifest.h"
 #include "patchfile/patchfile.h"
+#include "trust/confdir.h"
+#include "trust/policy.h"
+#include "trust/sigblock.h"
 #include "util/xalloc.h"
 
 static const char usage_text[] =
@@ -19,7 +22,7 @@ static const char usage_text[] =
     "\n"
     "Print what the patch FILE replaces, what it brings, which build it\n"
     "is bound to and the source diffs it was made from.  --json prints\n"
-    "the patch's manifest (docs/FORMAT.md).\n";
+    "the patch's manifest (docs/FORMAT.md) and its signer.\n";
 
 static void print_funcs(const struct patch *p)
 {
@@ -27,10 +30,15 @@ static void print_funcs(const struct patch *p)
 	       p->nfuncs == 1 ? "" : "s");
 	for (size_t i = 0; i < p->nfuncs; i++) {
 		const struct patch_func *f = &p->funcs[i];
-		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s\n",
+		printf("  %-32s %s%s%s  at %#" PRIx64 ", %" PRIu64 " bytes%s",
 		       f->name, f->file ? "(" : "", f->file ? f->file : "",
 		       f->file ? ")" : "", f->old_addr, f->old_size,
 		       f->flags & PFUNC_PART ? "  [part of a function]" : "");
+		if (f->pad)
+			printf(" (its jump uses the %" PRIu64
+			       " bytes of padding after it)",
+			       f->pad);
+		printf("\n");
 	}
 }
 
@@ -148,6 +156,54 @@ static void print_build(const struct patch *p)
 	json_decref(b);
 }
 
+/* Whether this machine trusts @p's signer (policy.h): 1 or 0, or -1
+ * with the reason in @err. */
+static int signer_trusted(const struct patch *p, struct error *err)
+{
+	struct policy pol;
+	int trusted;
+
+	if (policy_load(&pol, err) < 0)
+		return -1;
+	trusted = policy_trusts(&pol, p->signer);
+	policy_free(&pol);
+	return trusted;
+}
+
+/* Who signed it, and whether this machine trusts the key. */
+static void print_signer(const struct patch *p)
+{
+	struct error err = {""};
+	int trusted;
+
+	if (!p->signer) {
+		printf("signer:   none (unsigned)\n");
+		return;
+	}
+	printf("signer:   %s (%s), ", p->signer->fpr, p->signer->name);
+	trusted = signer_trusted(p, &err);
+	if (trusted < 0)
+		printf("trust unknown: %s\n", err.msg);
+	else if (trusted)
+		printf("a trusted key (in %s)\n", TRUST_KEYS_DIR);
+	else
+		printf("not a trusted key here (not in %s)\n", TRUST_KEYS_DIR);
+}
+
+/* The same for --json: null if unsigned; "trusted" null if unknown. */
+static json_t *signer_json(const struct patch *p)
+{
+	struct error err = {""};
+	int trusted;
+
+	if (!p->signer)
+		return json_null();
+	trusted = signer_trusted(p, &err);
+	return json_pack("{s:s, s:s, s:o}", "fingerprint", p->signer->fpr,
+			 "name", p->signer->name, "trusted",
+			 trusted < 0 ? json_null() : json_boolean(trusted));
+}
+
 static void print_info(const struct patch *p)
 {
 	printf("patch:    %s\n", p->name);
@@ -156,6 +212,7 @@ static void print_info(const struct patch *p)
 		printf("%02x", p->build_id[i]);
 	printf("\n");
 	printf("id:       %s\n", p->id);
+	print_signer(p);
 	if (p->on[0])
 		printf("built on: patch '%s' (id %s), which must be applied "
 		       "first\n",
@@ -169,11 +226,18 @@ static void print_info(const struct patch *p)
 static void print_json(const struct patch *p)
 {
 	uint32_t *idx = xcalloc(p->nsymbols, sizeof(*idx));
+	json_t *root;
 	char *text;
 
 	for (size_t i = 0; i < p->nsymbols; i++)
 		idx[i] = (uint32_t)(i + 1);
 	text = manifest_encode(p, idx);
+	/* The signer is not part of the manifest: it covers the manifest. */
+	root = json_loads(text, 0, NULL);
+	free(text);
+	json_object_set_new(root, "signer", signer_json(p));
+	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(root);
 	printf("%s\n", text);
 	free(text);
 	free(idx);

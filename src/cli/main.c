@@ -23,6 +23,8 @@ static const struct {
     {"drift", cmd_drift, "show how a running process differs from a binary"},
     {"symbols", cmd_symbols, "write debugger symbol files for patch code"},
     {"gdb", cmd_gdb, "run gdb on a process, naming its patch code"},
+    {"keygen", cmd_keygen, "make a key pair for signing patches"},
+    {"sign", cmd_sign, "sign a patch file"},
 };
 
 static int usage(FILE *f)

@@ -16,6 +16,7 @@
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
+#include "trust/audit.h"
 #include "util/phase.h"
 
 static const char usage_text[] =
@@ -41,13 +42,23 @@ static const struct option options[] = {
 /* Revert @name (or the newest patch); 0, or 1 after printing why not. */
 static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 {
+	struct audit_event ev = {.action = "revert", .file = "", .pid = pid};
 	struct error err = {""};
 	struct apply_result res;
 
 	if (revert_patch(pid, name, o, &res, &err) < 0) {
+		ev.patch = name ? name : "";
+		ev.id = "";
+		ev.result = "failed";
+		ev.why = err.msg;
+		audit_log(&ev);
 		fprintf(stderr, "suture revert: %s\n", err.msg);
 		return 1;
 	}
+	ev.patch = res.rec.name;
+	ev.id = res.rec.id;
+	ev.result = "reverted";
+	audit_log(&ev);
 	phase_begin("report");
 	cli_print_change("reverted", "from", "restored", pid, &res);
 	cli_print_released(pid, &res);

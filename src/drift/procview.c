@@ -194,10 +194,19 @@ int procview_code(const struct procview *pv, const struct target_sym *y,
 	if ((c->patch = live_patch(&pv->st, entry, &f)))
 		return patched_code(pv, y, f, c, err);
 	c->addr = entry;
-	c->size = y->size;
-	if ((r = read_code(pv, c, err)))
-		return r;
+	/* a function shorter than a trampoline: the jump at its entry
+	 * spills into the padding after it (build/padroom.h), which
+	 * through_gate must see; none if nothing is mapped there */
+	c->size =
+	    y->size < arch_trampoline_len() ? arch_trampoline_len() : y->size;
+	if (read_code(pv, c, NULL)) {
+		free(c->bytes);
+		c->size = y->size;
+		if ((r = read_code(pv, c, err)))
+			return r;
+	}
 	through_gate(&pv->st, c);
+	c->size = y->size;
 	return 0;
 }
 

@@ -18,6 +18,10 @@ static json_t *func_to_json(const struct patch_func *f, uint32_t elf_sym)
 
 	if (f->file)
 		json_object_set_new(o, "file", json_string(f->file));
+	/* only when used: older suture then refuses the function as too
+	 * short instead of overwriting padding it does not know about */
+	if (f->pad)
+		json_object_set_new(o, "pad", json_integer((json_int_t)f->pad));
 	return o;
 }
 
@@ -77,20 +81,21 @@ static int unhex(const char *s, unsigned char *out, size_t max, size_t *n)
 
 static int decode_func(json_t *o, struct patch_func *f, struct error *err)
 {
-	json_int_t addr, size, sym;
+	json_int_t addr, size, sym, pad = 0;
 	const char *name, *file = NULL;
 	int part = 0;
 
-	if (json_unpack(o, "{s:s, s:I, s:I, s:I, s?b, s?s}", "name", &name,
+	if (json_unpack(o, "{s:s, s:I, s:I, s:I, s?b, s?s, s?I}", "name", &name,
 			"old_addr", &addr, "old_size", &size, "new_symbol",
-			&sym, "part", &part, "file", &file) ||
-	    addr < 0 || size < 0 || sym < 1 || sym > UINT32_MAX)
+			&sym, "part", &part, "file", &file, "pad", &pad) ||
+	    addr < 0 || size < 0 || pad < 0 || sym < 1 || sym > UINT32_MAX)
 		return error_set(err, -EINVAL,
 				 "malformed function entry in the manifest");
 	f->name = xstrdup(name);
 	f->file = file ? xstrdup(file) : NULL;
 	f->old_addr = (uint64_t)addr;
 	f->old_size = (uint64_t)size;
+	f->pad = (uint64_t)pad;
 	f->new_symbol = (uint32_t)(sym - 1);
 	f->flags = part ? PFUNC_PART : 0;
 	return 0;

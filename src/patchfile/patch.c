@@ -24,6 +24,7 @@ void patch_free(struct patch *p)
 	free(p->funcs);
 	free(p->target_file);
 	free(p->info_json);
+	free(p->signer);
 	free(p);
 }
 

@@ -29,6 +29,9 @@
 #define PATCH_NAME_MAX	   64
 #define PATCH_BUILD_ID_MAX 64
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
+/* Largest function a patch replaces (old_size): apply reads the whole
+ * function, so an absurd size must be refused, not allocated. */
+#define PATCH_FUNC_MAX (64u << 20)
 
 /* Section flags, independent of ELF's. */
 /* Sections ".suture.hook.KIND" hold pointers to the patch's hooks
@@ -80,15 +83,28 @@ struct patch_symbol {
 	       outside, so it gets no trampoline, but no thread may            \
 	       be in it when the patch goes live */
 
+/* The most padding after a function its trampoline's check covers. */
+#define PATCH_PAD_MAX 4096
+
 /* A function of the target that the patch replaces. */
 struct patch_func {
 	char *name;	     /* symbol name in the target */
 	char *file;	     /* source file of a static symbol, else NULL */
 	uint64_t old_addr;   /* link-time address in the target module */
 	uint64_t old_size;   /* bytes */
+	uint64_t pad;	     /* bytes of the padding after it that its
+				trampoline may use, when old_size is too
+				short for one (build/padroom.h); else 0 */
 	uint32_t new_symbol; /* index of its PSYM_LOCAL replacement */
 	uint32_t flags;	     /* PFUNC_* */
 };
+
+/* patch_func_span - the bytes at a function's entry that apply may write
+ * and forbids: the function and the padding its trampoline may use. */
+static inline uint64_t patch_func_span(const struct patch_func *f)
+{
+	return f->old_size + f->pad;
+}
 
 struct patch {
 	char name[PATCH_NAME_MAX + 1]; /* [A-Za-z0-9._-], 1..64 chars */
@@ -103,6 +119,8 @@ struct patch {
 	char on[PATCH_NAME_MAX + 1];  /* the patch this one was built on
 					 (suture build --on), or "" */
 	char on_id[PATCH_ID_LEN + 1]; /* that patch's id */
+	struct patch_signer *signer;  /* who signed the file it was read from
+					 (trust/sigblock.h), or NULL */
 
 	struct patch_section *sections;
 	size_t nsections;

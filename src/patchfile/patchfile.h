@@ -15,6 +15,9 @@
 
 /* Largest section a patch may carry; far above any real fix. */
 #define PATCHFILE_SECTION_MAX (256u << 20)
+/* Largest patch file suture reads: the same bound for the whole file (a
+ * real patch is kilobytes). */
+#define PATCHFILE_MAX PATCHFILE_SECTION_MAX
 
 /*
  * patchfile_write - serialise @p into @path (written atomically).
@@ -23,6 +26,8 @@ int patchfile_write(const struct patch *p, const char *path, struct error *err);
 
 /*
  * patchfile_read - read @path, verify its checksum, parse and validate it.
+ * @path must be a regular file of at most PATCHFILE_MAX bytes (a FIFO or a
+ * device is refused at once, not read).
  * On success *out is a new patch the caller releases with patch_free().
  *
  * A returned patch guarantees: name passes patch_name_valid(); 1..64-byte
@@ -32,7 +37,8 @@ int patchfile_write(const struct patch *p, const char *path, struct error *err);
  * arch_reloc_class() supports, and offset + arch_reloc_width(type) <= size;
  * every PSYM_LOCAL symbol's section exists and value <= its size; every
  * function's new_symbol is a PSYM_LOCAL function and, unless PFUNC_PART,
- * old_size >= arch_trampoline_len().
+ * old_size + pad >= arch_trampoline_len(), with pad 0 unless old_size
+ * alone is too short, and at most PATCH_PAD_MAX.
  */
 int patchfile_read(const char *path, struct patch **out, struct error *err);
 

@@ -14,6 +14,7 @@
 #include "patchfile/manifest.h"
 #include "patchfile/patchfile.h"
 #include "patchfile/validate.h"
+#include "trust/sigblock.h"
 #include "util/file.h"
 #include "util/xalloc.h"
 
@@ -246,16 +247,20 @@ static int parse_named(const unsigned char *buf, size_t len, const char *what,
 		       struct patch **out, struct error *err)
 {
 	struct reader r = {.what = what};
+	struct patch_signer *signer;
 	unsigned char *copy;
 	size_t body;
 	int ret;
 
-	if ((ret = checksum_verify(buf, len, &body, what, err)))
-		return ret;
+	/* A signed file: the signature first, then the bytes it covers. */
+	if ((ret = sigblock_split(buf, &len, &signer, what, err)) ||
+	    (ret = checksum_verify(buf, len, &body, what, err)))
+		return free(signer), ret;
 	elf_version(EV_CURRENT);
 	copy = xmalloc(body);
 	memcpy(copy, buf, body);
 	r.p = xcalloc(1, sizeof(*r.p));
+	r.p->signer = signer;
 	r.elf = elf_memory((char *)copy, body);
 	ret = r.elf ? parse_elf(&r, err) : fail(&r, err, elf_errmsg(-1));
 	if (r.elf)
@@ -283,7 +288,7 @@ int patchfile_read(const char *path, struct patch **out, struct error *err)
 	size_t len;
 	int ret;
 
-	if ((ret = file_read(path, &buf, &len, err)))
+	if ((ret = file_read_regular(path, PATCHFILE_MAX, &buf, &len, err)))
 		return ret;
 	ret = parse_named(buf, len, path, out, err);
 	free(buf);

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 
 #include "arch/arch.h"
+#include "patchfile/overlap.h"
 #include "patchfile/patchfile.h"
 #include "patchfile/validate.h"
 
@@ -20,10 +21,18 @@ static int validate_reloc(const struct patch *p, const struct patch_section *s,
 		return error_set(err, -EINVAL,
 				 "relocation in %s refers to symbol %u of %zu",
 				 s->name, r->symbol, p->nsymbols);
-	if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED)
+	/* R_X86_64_NONE would leave its field as the compiler left it:
+	 * never in a patch suture builds, so never accepted in one. */
+	if (arch_reloc_class(r->type) == ARCH_RELOC_UNSUPPORTED ||
+	    arch_reloc_class(r->type) == ARCH_RELOC_NONE)
 		return error_set(err, -EINVAL,
-				 "relocation in %s has unsupported type %s",
-				 s->name, arch_reloc_name(r->type));
+				 "relocation at %#" PRIx64
+				 " in %s has type %s (%u), which is not "
+				 "one of the types suture applies "
+				 "(docs/FORMAT.md); the file was not made "
+				 "by suture build",
+				 r->offset, s->name, arch_reloc_name(r->type),
+				 r->type);
 	if (r->offset > s->size || s->size - r->offset < width)
 		return error_set(err, -EINVAL,
 				 "relocation at %#" PRIx64
@@ -56,7 +65,7 @@ static int validate_section(const struct patch *p,
 	for (size_t i = 0; i < s->nrelocs; i++)
 		if ((ret = validate_reloc(p, s, &s->relocs[i], err)))
 			return ret;
-	return 0;
+	return overlap_relocs(s, err);
 }
 
 static int validate_symbol(const struct patch *p, const struct patch_symbol *y,
@@ -73,10 +82,13 @@ static int validate_symbol(const struct patch *p, const struct patch_symbol *y,
 		return error_set(err, -EINVAL,
 				 "symbol %s is in section %u of %zu", y->name,
 				 y->section, p->nsections);
-	if (y->value > p->sections[y->section].size)
+	if (y->value > p->sections[y->section].size ||
+	    y->size > p->sections[y->section].size - y->value)
 		return error_set(err, -EINVAL,
-				 "symbol %s lies outside its section %s",
-				 y->name, p->sections[y->section].name);
+				 "symbol %s (%" PRIu64 " bytes at %#" PRIx64
+				 ") lies outside its section %s",
+				 y->name, y->size, y->value,
+				 p->sections[y->section].name);
 	return 0;
 }
 
@@ -96,15 +108,38 @@ static int validate_func(const struct patch *p, const struct patch_func *f,
 		    "function %s: replacement %s is not a function "
 		    "of the patch",
 		    f->name, y->name);
-	if (!(f->flags & PFUNC_PART) && f->old_size < arch_trampoline_len())
+	if (f->pad && ((f->flags & PFUNC_PART) || f->pad > PATCH_PAD_MAX ||
+		       f->old_size >= arch_trampoline_len()))
+		return error_set(err, -EINVAL,
+				 "function %s: padding of %" PRIu64
+				 " bytes for a function that needs none",
+				 f->name, f->pad);
+	if (!(f->flags & PFUNC_PART) &&
+	    f->old_size + f->pad < arch_trampoline_len())
 		return error_set(err, -EINVAL,
 				 "function %s is too short (%" PRIu64
 				 " bytes) for a trampoline",
 				 f->name, f->old_size);
-	if (f->old_addr + f->old_size < f->old_addr)
+	if (f->old_size > PATCH_FUNC_MAX)
+		return error_set(err, -EINVAL,
+				 "function %s: old_size %" PRIu64
+				 " bytes is larger than any function suture "
+				 "patches (%u)",
+				 f->name, f->old_size, PATCH_FUNC_MAX);
+	if (f->old_addr + f->old_size + f->pad < f->old_addr)
 		return error_set(err, -EINVAL, "function %s: bad address range",
 				 f->name);
 	return 0;
+}
+
+/* Functions that get a trampoline: those that are no split-off part. */
+static size_t whole_funcs(const struct patch *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nfuncs; i++)
+		n += !(p->funcs[i].flags & PFUNC_PART);
+	return n;
 }
 
 int patch_validate(const struct patch *p, struct error *err)
@@ -119,9 +154,14 @@ int patch_validate(const struct patch *p, struct error *err)
 	if (p->build_id_len == 0 || p->build_id_len > PATCH_BUILD_ID_MAX)
 		return error_set(err, -EINVAL, "patch %s has no valid build id",
 				 p->name);
-	if (p->nfuncs == 0)
-		return error_set(err, -EINVAL, "patch %s replaces no function",
-				 p->name);
+	if (p->nfuncs == 0 || whole_funcs(p) == 0)
+		return error_set(err, -EINVAL,
+				 "patch %s replaces no function: its "
+				 "function list %s",
+				 p->name,
+				 p->nfuncs ? "has only split-off parts "
+					     "(\"part\": true)"
+					   : "is empty");
 	for (size_t i = 0; i < p->nsections; i++)
 		if ((ret = validate_section(p, &p->sections[i], err)))
 			return ret;
@@ -131,5 +171,5 @@ int patch_validate(const struct patch *p, struct error *err)
 	for (size_t i = 0; i < p->nfuncs; i++)
 		if ((ret = validate_func(p, &p->funcs[i], err)))
 			return ret;
-	return 0;
+	return overlap_funcs(p, err);
 }

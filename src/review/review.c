@@ -56,10 +56,16 @@ static int review_func(const struct patch *p, const struct patch_func *f,
 		listing_free(&old);
 		return 1;
 	}
-	fprintf(out, "\n=== %s%s%s%s: %" PRIu64 " -> %" PRIu64 " bytes\n",
+	fprintf(out, "\n=== %s%s%s%s: %" PRIu64 " -> %" PRIu64 " bytes",
 		f->name, f->file ? " (" : "", f->file ? f->file : "",
 		f->file ? ")" : "", f->old_size,
 		p->symbols[f->new_symbol].size);
+	if (f->pad)
+		fprintf(out,
+			" (shorter than a jump: it spills into the %" PRIu64
+			" bytes of padding after it)",
+			f->pad);
+	fprintf(out, "\n");
 	changed = review_print_diff(&old, &new, out);
 	fprintf(out, "    (%zu instructions differ)\n", changed);
 	listing_free(&old);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,38 +12,111 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 
-int file_read(const char *path, unsigned char **buf, size_t *len,
-	      struct error *err)
+/* Read @fd to its end, refusing more than @max bytes; closes @fd. */
+static int read_all(int fd, const char *path, size_t max, unsigned char **buf,
+		    size_t *len, struct error *err)
 {
 	size_t cap = 65536, n = 0;
-	unsigned char *b;
+	unsigned char *b = xmalloc(cap + 1);
 	ssize_t r;
-	int fd;
+	int ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, -errno, "cannot open %s: %s", path,
-				 strerror(errno));
-	b = xmalloc(cap + 1);
 	while ((r = read(fd, b + n, cap - n)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			int e = errno;
-			free(b);
-			close(fd);
-			return error_set(err, -e, "cannot read %s: %s", path,
-					 strerror(e));
+			ret = error_set(err, -errno, "cannot read %s: %s", path,
+					strerror(errno));
+			break;
 		}
-		n += r;
+		if ((n += r) > max) {
+			ret = error_set(err, -EFBIG,
+					"%s grew past %zu bytes while suture "
+					"read it",
+					path, max);
+			break;
+		}
 		if (n == cap)
 			b = xrealloc(b, (cap *= 2) + 1);
 	}
 	close(fd);
+	if (ret) {
+		free(b);
+		return ret;
+	}
 	b[n] = 0;
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+static int open_failed(const char *path, struct error *err)
+{
+	return error_set(err, -errno, "cannot open %s: %s", path,
+			 strerror(errno));
+}
+
+int file_read(const char *path, unsigned char **buf, size_t *len,
+	      struct error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return open_failed(path, err);
+	return read_all(fd, path, SIZE_MAX - 1, buf, len, err);
+}
+
+/* What kind of file @st is, for a refusal. */
+static const char *file_kind(const struct stat *st)
+{
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISCHR(st->st_mode))
+		return "a character device";
+	if (S_ISBLK(st->st_mode))
+		return "a block device";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return S_ISDIR(st->st_mode) ? "a directory" : "no regular file";
+}
+
+/* Why the file open at @fd may not be read as a bounded regular file. */
+static int check_regular(int fd, const char *path, size_t max,
+			 struct error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return error_set(err, -errno, "cannot stat %s: %s", path,
+				 strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, -EINVAL,
+				 "%s is %s, not a regular file; suture reads "
+				 "only regular files here (copy it into "
+				 "one)",
+				 path, file_kind(&st));
+	if ((uint64_t)st.st_size > max)
+		return error_set(err, -EFBIG,
+				 "%s is %jd bytes, more than the %zu suture "
+				 "reads from such a file",
+				 path, (intmax_t)st.st_size, max);
+	return 0;
+}
+
+int file_read_regular(const char *path, size_t max, unsigned char **buf,
+		      size_t *len, struct error *err)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int ret;
+
+	if (fd < 0)
+		return open_failed(path, err);
+	if ((ret = check_regular(fd, path, max, err))) {
+		close(fd);
+		return ret;
+	}
+	return read_all(fd, path, max, buf, len, err);
 }
 
 int file_write_atomic(const char *path, const void *buf, size_t len,

@@ -14,6 +14,14 @@ int file_read(const char *path, unsigned char **buf, size_t *len,
 	      struct error *err);
 
 /*
+ * file_read_regular - the same for a file that must be a regular file of at
+ * most @max bytes: a FIFO, device or socket is refused without waiting
+ * (suture would block, or read without end), and so is a larger file.
+ */
+int file_read_regular(const char *path, size_t max, unsigned char **buf,
+		      size_t *len, struct error *err);
+
+/*
  * file_write_atomic - write @len bytes to @path through a temporary file and
  * rename, so readers never see a partial file.
  */

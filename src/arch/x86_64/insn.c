@@ -1,7 +1,7 @@
 /*
  * insn.c - x86-64 instruction decoding with Capstone: listings for review
  * and the "differs only in immediates" test that spots functions whose only
- * change is a shifted __LINE__ constant.
+ * change is a shifted __LINE__ constant; what code refers to.
  */
 #include <capstone/capstone.h>
 #include <errno.h>
@@ -182,4 +182,32 @@ void arch_insn_symbolic(const struct arch_insn *in, const char *name, char *buf,
 		;
 	snprintf(buf, len, "%.*s%s%s", (int)(start - in->text), in->text, name,
 		 rip);
+}
+
+void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
+		       uint64_t **out, size_t *n, size_t *cap)
+{
+	const uint8_t *p = code;
+	cs_insn *in;
+	csh h;
+
+	if (open_cs(&h, true))
+		abort(); /* only without memory */
+	in = cs_malloc(h);
+	while (len) {
+		uint64_t t;
+		bool pcrel;
+
+		if (!cs_disasm_iter(h, &p, &len, &addr, in)) {
+			/* data among the code: step over one byte */
+			p++, len--, addr++;
+			continue;
+		}
+		if (!(t = insn_target(in, &pcrel)))
+			continue;
+		XGROW(*out, *cap, *n);
+		(*out)[(*n)++] = t;
+	}
+	cs_free(in, 1);
+	cs_close(&h);
 }

@@ -1,0 +1,54 @@
+/* audit.c - the audit trail in the system log (see audit.h). */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "trust/audit.h"
+#include "trust/sigblock.h"
+
+/* @s with line breaks (a multi-line error message) made spaces. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
+static void signer_text(const struct audit_event *e, char *buf, size_t size)
+{
+	char who[KEY_NAME_MAX + KEY_FPR_SIZE + 8];
+
+	if (!e->signer_known)
+		snprintf(buf, size, "unrecorded");
+	else if (!e->signer)
+		snprintf(buf, size, "unsigned");
+	else
+		snprintf(buf, size, "\"%s %s\"",
+			 signer_describe(e->signer, who, sizeof(who)),
+			 e->trusted ? "trusted" : "untrusted");
+}
+
+void audit_log(const struct audit_event *e)
+{
+	char exe[4096] = "?", path[64], signer[256], why[1100] = "";
+	struct passwd *pw = getpwuid(getuid());
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", e->pid);
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) > 0)
+		exe[n] = '\0';
+	signer_text(e, signer, sizeof(signer));
+	if (e->why)
+		snprintf(why, sizeof(why), " why=\"%s\"", e->why);
+	one_line(why);
+	openlog("suture", LOG_PID, LOG_AUTHPRIV);
+	syslog(e->why ? LOG_WARNING : LOG_NOTICE,
+	       "%s patch=%s id=%s file=\"%s\" signer=%s pid=%d exe=\"%s\" "
+	       "user=%s(%u) result=%s%s",
+	       e->action, *e->patch ? e->patch : "?", *e->id ? e->id : "?",
+	       e->file, signer, e->pid, exe, pw ? pw->pw_name : "?",
+	       (unsigned)getuid(), e->result, why);
+	closelog();
+}
