@@ -72,6 +72,13 @@ build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/memfile.c \
 		build/fuzz/libsuture.a -o $@ \
 		$(shell pkg-config --libs $(DEPS) 2>/dev/null)
 
+# Not a fuzzer: the one-byte-damage check of t-patchfile, on the same
+# sanitized objects.
+build/fuzz/patchfile-damage: tests/fuzz/patchfile-damage.c \
+		build/fuzz/libsuture.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SUTURE_CPPFLAGS) $< build/fuzz/libsuture.a \
+		-o $@ $(shell pkg-config --libs $(DEPS) 2>/dev/null)
+
 fuzzers: $(FUZZERS)
 
 fuzz: deps

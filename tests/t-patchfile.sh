@@ -2,7 +2,7 @@
 # t-patchfile.sh - the patch file reader against damaged and hostile files.
 #
 # A real patch (calc + fix.diff) is the seed.  tests/fuzz/patchfile-damage.c,
-# built here with AddressSanitizer and UndefinedBehaviorSanitizer, checks
+# built by make with AddressSanitizer and UndefinedBehaviorSanitizer, checks
 # that every one-byte change and every truncation is refused.  (Hostile
 # files with a recomputed checksum: tests/fuzz/fuzz-patch.c, `make fuzz`,
 # and its corpus replayed by t-fuzz.sh.)  Then suture itself gets a few
@@ -17,14 +17,10 @@ build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
 	CC=gcc "CFLAGS=-O2 -g" || finish
 
 section "reader under sanitizers"
-FUZZ=$WORK/patchfile-damage
-run cc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -I"$ROOT/src" $(pkg-config --cflags capstone) \
-	"$TESTS/fuzz/patchfile-damage.c" "$ROOT"/src/patchfile/*.c \
-	"$ROOT"/src/util/*.c "$ROOT"/src/arch/x86_64/*.c \
-	$(pkg-config --libs libelf jansson zlib capstone) -o "$FUZZ"
+FUZZ=$ROOT/build/fuzz/patchfile-damage
+run make -C "$ROOT" -j2 build/fuzz/patchfile-damage
 if [ "$RC" -ne 0 ]; then
-	fail "build the fuzz harness" "$OUT"
+	fail "make build/fuzz/patchfile-damage (clang, ASan, UBSan)" "$OUT"
 	finish
 fi
 run env ASAN_OPTIONS=detect_leaks=1 "$FUZZ" "$WORK/fix.sut"
