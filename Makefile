@@ -5,6 +5,8 @@
 #   make bench         the same, plus gnuplot; run the benchmarks (bench/)
 #   make demo          install missing Debian packages, build, run the demo
 #   make install PREFIX=DIR
+#   make fuzz [FUZZ_SECONDS=N]  run each libFuzzer harness (tests/fuzz/) for
+#                      N seconds (default 60) under ASan/UBSan, niced
 #
 # Sources are found by folder: src/arch/$(ARCH) holds everything that knows
 # the instruction set; the rest is architecture-neutral.
@@ -39,6 +41,50 @@ build/obj/%.o: src/%.c
 # header.c embeds the header with .incbin, which -MMD does not see.
 build/obj/build/header.o: include/suture.h
 
+# Fuzzing (tests/fuzz/README.md): every source but the command line,
+# built with clang under ASan/UBSan and libFuzzer's coverage, in an archive
+# so each harness links only what it reaches.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZERS      := $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,\
+		$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_OBJS    := $(patsubst src/%.c,build/fuzz/obj/%.o,\
+		$(filter-out src/cli/%,$(SRCS)))
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(SUTURE_CPPFLAGS) \
+		-MMD -MP -c $< -o $@
+
+-include $(FUZZ_OBJS:.o=.d)
+
+build/fuzz/obj/build/header.o: include/suture.h
+
+build/fuzz/libsuture.a: $(FUZZ_OBJS)
+	rm -f $@
+	@echo "ar rcs $@"; ar rcs $@ $^
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/memfile.c \
+		tests/fuzz/memfile.h build/fuzz/libsuture.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(SUTURE_CPPFLAGS) \
+		-Itests/fuzz tests/fuzz/fuzz-$*.c tests/fuzz/memfile.c \
+		build/fuzz/libsuture.a -o $@ \
+		$(shell pkg-config --libs $(DEPS) 2>/dev/null)
+
+# Not a fuzzer: the one-byte-damage check of t-patchfile, on the same
+# sanitized objects.
+build/fuzz/patchfile-damage: tests/fuzz/patchfile-damage.c \
+		build/fuzz/libsuture.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SUTURE_CPPFLAGS) $< build/fuzz/libsuture.a \
+		-o $@ $(shell pkg-config --libs $(DEPS) 2>/dev/null)
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	$(MAKE) fuzzers
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
 deps:
 	@scripts/install-deps
 
@@ -65,4 +111,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all deps check demo bench install format clean
+.PHONY: all deps check demo bench install format clean fuzz fuzzers

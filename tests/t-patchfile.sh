@@ -1,11 +1,12 @@
 #!/bin/bash
 # t-patchfile.sh - the patch file reader against damaged and hostile files.
 #
-# A real patch (calc + fix.diff) is the seed.  tests/fuzz/patchfile-fuzz.c,
-# built here with AddressSanitizer and UndefinedBehaviorSanitizer, checks
-# that every one-byte change and every truncation is refused, and parses
-# 20000 mutated files whose checksum was recomputed (hostile input) without
-# any memory error.  Then suture itself gets a few hostile files.
+# A real patch (calc + fix.diff) is the seed.  tests/fuzz/patchfile-damage.c,
+# built by make with AddressSanitizer and UndefinedBehaviorSanitizer, checks
+# that every one-byte change and every truncation is refused.  (Hostile
+# files with a recomputed checksum: tests/fuzz/fuzz-patch.c, `make fuzz`,
+# and its corpus replayed by t-fuzz.sh.)  Then suture itself gets a few
+# hostile files.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/calc.sh"
 begin patchfile
@@ -16,17 +17,13 @@ build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/calc/fix.diff" calc \
 	CC=gcc "CFLAGS=-O2 -g" || finish
 
 section "reader under sanitizers"
-FUZZ=$WORK/patchfile-fuzz
-run cc -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -I"$ROOT/src" $(pkg-config --cflags capstone) \
-	"$TESTS/fuzz/patchfile-fuzz.c" "$ROOT"/src/patchfile/*.c \
-	"$ROOT"/src/util/*.c "$ROOT"/src/arch/x86_64/*.c \
-	$(pkg-config --libs libelf jansson zlib capstone) -o "$FUZZ"
+FUZZ=$ROOT/build/fuzz/patchfile-damage
+run make -C "$ROOT" -j2 build/fuzz/patchfile-damage
 if [ "$RC" -ne 0 ]; then
-	fail "build the fuzz harness" "$OUT"
+	fail "make build/fuzz/patchfile-damage (clang, ASan, UBSan)" "$OUT"
 	finish
 fi
-run env ASAN_OPTIONS=detect_leaks=1 "$FUZZ" "$WORK/fix.sut" 20000
+run env ASAN_OPTIONS=detect_leaks=1 "$FUZZ" "$WORK/fix.sut"
 printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - '
 PASSED=$((PASSED + $(grep -c '^ok - ' <<<"$OUT")))
 FAILED=$((FAILED + $(grep -c '^FAIL - ' <<<"$OUT")))

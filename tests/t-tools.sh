@@ -2,8 +2,11 @@
 # t-tools.sh - other tools see patched code: /tmp/perf-PID.map names the
 # new code of every replaced function at the address `suture status`
 # reports, while the patch is applied, and lines other tools wrote in the
-# same file survive apply and revert; `suture gdb` makes gdb's backtraces
-# name patched functions and unwind through them.
+# same file survive apply and revert, the file goes with the last patch,
+# and apply/revert remove suture's files of processes that are gone (only
+# those: not a live process's, not one with another tool's line);
+# `suture gdb` makes gdb's backtraces name patched functions and unwind
+# through them.
 . "$(dirname "$0")/lib.sh"
 begin tools
 
@@ -85,5 +88,54 @@ $(grep 'suture:tally' <<<"$want")" "$(cat "$map")"
 check "suture revert tally" suture revert "$pid" tally --timeout 30
 check_eq "perf map: only the other tool's line is left" "$foreign" \
 	"$(cat "$map")"
+
+section "perf map clean-up"
+# Without the other tool's line, the last revert leaves nothing: the file
+# goes.  Then stale files of other processes, next to the live one.
+rm -f "$map"
+check "suture apply work.sut (no other tool)" suture apply "$pid" \
+	"$WORK/work.sut" --timeout 30
+check "suture revert work" suture revert "$pid" work --timeout 30
+check_eq "the last patch reverted: the map file is removed" "removed" \
+	"$([ -e "$map" ] || echo removed)"
+check "suture apply work.sut again" suture apply "$pid" "$WORK/work.sut" \
+	--timeout 30
+line="7f0000002000 10 gone_function [suture:old]"
+dead=$(sh -c 'echo $$')
+dead2=$(sh -c 'echo $$')
+dead3=$(sh -c 'echo $$')
+sleep 987700 &
+live=$!
+PIDS+=("$live")
+sleep 987701 &
+reused=$!
+PIDS+=("$reused")
+STALE=(/tmp/perf-$dead.map /tmp/perf-$dead2.map /tmp/perf-$dead3.map
+	/tmp/perf-$live.map
+	/tmp/perf-$reused.map)
+trap 'rm -f "$map" "${STALE[@]}"; cleanup' EXIT
+printf '%s\n' "$line" >"/tmp/perf-$dead.map"
+: >"/tmp/perf-$dead3.map" # what suture left before it removed files
+printf '%s\n%s\n' "$foreign" "$line" >"/tmp/perf-$dead2.map"
+printf '%s\n' "$line" >"/tmp/perf-$live.map"
+printf '%s\n' "$line" >"/tmp/perf-$reused.map"
+touch -d 2000-01-01 "/tmp/perf-$reused.map"
+check "suture apply tally.sut (then sweeps /tmp)" suture apply "$pid" \
+	"$WORK/tally.sut" --timeout 30
+check_eq "the patched process's map is kept, both patches in it" 2 \
+	"$(grep -c 'suture:\(work\|tally\)' "$map")"
+check_eq "suture's map of a process that is gone: removed" "removed" \
+	"$([ -e "/tmp/perf-$dead.map" ] || echo removed)"
+check_eq "an empty one of a process that is gone: removed" "removed" \
+	"$([ -e "/tmp/perf-$dead3.map" ] || echo removed)"
+check_eq "one with another tool's line: kept" "$foreign
+$line" "$(cat "/tmp/perf-$dead2.map" 2>&1)"
+check_eq "one written after its (running) process started: kept" "$line" \
+	"$(cat "/tmp/perf-$live.map" 2>&1)"
+check_eq "one older than the process that now has its PID: removed" \
+	"removed" "$([ -e "/tmp/perf-$reused.map" ] || echo removed)"
+check "suture revert --all" suture revert "$pid" --all --timeout 30
+check_eq "  ... and the map file is removed" "removed" \
+	"$([ -e "$map" ] || echo removed)"
 check_alive "alive at the end" "$pid" "$port"
 finish

@@ -80,25 +80,30 @@ static bool is_ours(const char *line, size_t len, const char *lines)
 	return false;
 }
 
-/* Copy the lines of @in that are not in @lines to @out. */
-static int copy_others(FILE *in, FILE *out, const char *lines)
+/* Copy the lines of @in that are not in @lines to @out; *kept counts. */
+static int copy_others(FILE *in, FILE *out, const char *lines, size_t *kept)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 
+	*kept = 0;
 	while ((len = getline(&line, &cap, in)) > 0)
-		if (!is_ours(line, (size_t)len, lines))
+		if (!is_ours(line, (size_t)len, lines)) {
 			fwrite(line, 1, (size_t)len, out);
+			(*kept)++;
+		}
 	free(line);
 	return ferror(in) || ferror(out) ? -EIO : 0;
 }
 
-/* Rewrite @path without @lines, through a new file renamed over it. */
+/* Rewrite @path without @lines, through a new file renamed over it; or,
+ * if nothing else is left in it (the last patch went), remove it. */
 static int rewrite(const char *path, FILE *in, const char *lines)
 {
 	char *tmp = xasprintf("%s.suture-XXXXXX", path);
 	int fd = mkstemp(tmp), ret;
+	size_t kept = 0;
 	FILE *out;
 
 	if (fd < 0 || !(out = fdopen(fd, "w"))) {
@@ -108,12 +113,14 @@ static int rewrite(const char *path, FILE *in, const char *lines)
 		goto out_free;
 	}
 	fchmod(fd, 0644);
-	ret = copy_others(in, out, lines);
+	ret = copy_others(in, out, lines, &kept);
 	if (fclose(out) && !ret)
 		ret = -errno;
-	if (!ret && rename(tmp, path))
+	if (!ret && !kept && unlink(path) && errno != ENOENT)
 		ret = -errno;
-	if (ret)
+	else if (!ret && kept && rename(tmp, path))
+		ret = -errno;
+	if (ret || !kept)
 		unlink(tmp);
 out_free:
 	free(tmp);

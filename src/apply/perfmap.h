@@ -22,7 +22,18 @@
 int perfmap_add(pid_t pid, const struct record *r, struct error *err);
 
 /* perfmap_remove - remove the lines of reverted patch @r from @pid's map
- * file, rewriting it; nothing if there is none. */
+ * file, rewriting it, or removing it if no line is left; nothing if there
+ * is none. */
 int perfmap_remove(pid_t pid, const struct record *r, struct error *err);
+
+/*
+ * perfmap_sweep - remove the map files suture left for processes that are
+ * gone: /tmp/perf-PID.map of the caller's own, holding only suture's lines
+ * ("[suture:PATCH]") or nothing, whose PID no longer exists or now belongs to a
+ * process that started after the file was last written (a reused PID).
+ * Files of live patched processes and files with any other tool's line
+ * are left alone.  Returns how many were removed.
+ */
+size_t perfmap_sweep(void);
 
 #endif

@@ -20,9 +20,11 @@ static int from_table(const struct module *mod, Elf_Scn *scn,
 		      const GElf_Shdr *sh, const char *name, uint64_t *addr)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
+	/* sh_entsize 0 would divide by zero; the bytes, not sh_size, count. */
+	size_t count = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 	GElf_Sym y;
 
-	for (size_t i = 1; d && i < sh->sh_size / sh->sh_entsize; i++) {
+	for (size_t i = 1; i < count; i++) {
 		const char *n;
 
 		if (!gelf_getsym(d, (int)i, &y) || y.st_shndx == SHN_UNDEF ||

@@ -105,24 +105,29 @@ static int build_paths(struct build_ctx *ctx, struct error *err)
 
 /*
  * Whether the build cache can be used: not inside a --root (the wrapper
- * runs in there and the cache directory is not), and written only if
- * writable; a cache that cannot be written is read, with a warning.
+ * runs in there and the cache directory is not); a cache that cannot be
+ * written is a warning, and the build goes without it.  One that someone
+ * else could write is refused (cachetrust.c): what it holds would become
+ * code in the patch.
  */
-static void build_cache_open(struct build_ctx *ctx)
+static int build_cache_open(struct build_ctx *ctx, struct error *err)
 {
-	struct error err = {{0}};
+	struct error werr = {{0}};
 
 	if (!ctx->opts->cache_dir)
-		return;
+		return 0;
 	if (ctx->opts->root) {
 		build_note(ctx, "no build cache with --root");
-		return;
+		return 0;
+	}
+	if (cache_prepare(ctx->opts->cache_dir, &werr)) {
+		build_warn(ctx, "%s; building without the cache", werr.msg);
+		return 0;
 	}
 	ctx->cache = ctx->opts->cache_dir;
-	ctx->cache_store = cache_prepare(ctx->cache, &err) == 0;
-	if (!ctx->cache_store)
-		build_warn(ctx, "%s; building without storing anything",
-			   err.msg);
+	ctx->cache_store = true;
+	return cache_open(ctx->cache, ctx->opts->cache_shared, &ctx->cache_mac,
+			  err);
 }
 
 /* The builds and what they made, up to the loaded objects. */
@@ -130,7 +135,8 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 {
 	int ret;
 
-	build_cache_open(ctx);
+	if ((ret = build_cache_open(ctx, err)))
+		return ret;
 	build_progress(ctx, true, "copying the source tree");
 	if ((ret = tree_prepare(ctx, err)) ||
 	    (ret = builddir_prepare(ctx, err)) ||
@@ -169,8 +175,7 @@ int build_run(struct build_ctx *ctx, struct error *err)
 		return ret;
 	noreturn_warn(ctx);
 	if ((ret = data_check(ctx, err)) ||
-	    (ret = compare_variables(ctx, err)) ||
-	    (ret = emit_patch(ctx, err)))
+	    (ret = compare_variables(ctx, err)) || (ret = emit_patch(ctx, err)))
 		return ret;
 	farcheck_warn(ctx);
 	if ((ret = record_info(ctx, err)))

@@ -58,7 +58,7 @@ int cache_prepare(const char *dir, struct error *err)
 
 	/* One level of parents (~/.cache) is created too, as XDG asks. */
 	mkdir(parent, 0700);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		ret = error_set(err, -errno,
 				"cannot create the build cache %s: %s", dir,
 				strerror(errno));

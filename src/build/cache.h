@@ -12,16 +12,19 @@
  *             the tree's contents, the build command, the environment and
  *             suture itself.
  *
- * An entry is a list of named records sealed with a SHA-256 of them all
- * (cachefile.c): a damaged or truncated entry is removed and counts as a
- * miss.  Entries are written to a temporary file and renamed, so builds
- * running at the same time never see half an entry.  The directory is kept
- * under its size limit, least recently used entries first (cache.c).
+ * An entry is a list of named records sealed with an HMAC-SHA256 of them
+ * all under the cache's secret key (cachefile.c): a damaged, truncated or
+ * forged entry is removed and counts as a miss.  Who may use a cache
+ * directory, and its key: cachetrust.c.  Entries are written to a temporary
+ * file and renamed, so builds running at the same time never see half an entry.
+ * The directory is kept under its size limit, least recently used entries first
+ * (cache.c).
  */
 #ifndef SUTURE_BUILD_CACHE_H
 #define SUTURE_BUILD_CACHE_H
 
 #include <nettle/sha2.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +64,29 @@ char *cache_dep_id(const char *path);
 /* cache_key_hex - finish the key into @hex (64 digits and a NUL). */
 void cache_key_hex(struct cache_key *k, char hex[CACHE_KEY_HEX]);
 
+/* The key entries are sealed with (HMAC-SHA256): DIR/.key. */
+#define CACHE_MAC_KEY_LEN 32
+struct cache_mac {
+	unsigned char key[CACHE_MAC_KEY_LEN];
+};
+
+/*
+ * cache_check - whether the cache directory @dir may be used: it and every
+ * directory above it can be changed by nobody but the caller and root (a
+ * @shared cache: also by its group, if the caller is in it).  Returns 0,
+ * or -EPERM and a sentence naming the path, its owner and its mode.
+ */
+int cache_check(const char *dir, bool shared, struct error *err);
+
+/*
+ * cache_open - cache_check(), then the key of @dir into @mac: DIR/key,
+ * made on first use (mode 0600; 0640 and the directory's group if
+ * @shared), refused unless the directory's owner owns it and nobody else
+ * (but a shared cache's group) can read it.  Call before every use.
+ */
+int cache_open(const char *dir, bool shared, struct cache_mac *mac,
+	       struct error *err);
+
 /* One named record of an entry. */
 struct cache_rec {
 	const char *name;
@@ -79,8 +105,8 @@ struct cache_entry {
  * cachefile_write - write the @n records @recs as the entry at @path
  * (creating its directory), through a temporary file and rename.
  */
-int cachefile_write(const char *path, const struct cache_rec *recs, size_t n,
-		    struct error *err);
+int cachefile_write(const struct cache_mac *mac, const char *path,
+		    const struct cache_rec *recs, size_t n, struct error *err);
 
 /*
  * cachefile_read - read the entry at @path into @e and mark it used (its
@@ -88,7 +114,8 @@ int cachefile_write(const char *path, const struct cache_rec *recs, size_t n,
  * none, or -EBADMSG if it is damaged: then it has been removed, and @err
  * names it.  The caller frees @e with cachefile_free().
  */
-int cachefile_read(const char *path, struct cache_entry *e, struct error *err);
+int cachefile_read(const struct cache_mac *mac, const char *path,
+		   struct cache_entry *e, struct error *err);
 
 /* cachefile_get - the record called @name of @e, or NULL. */
 const struct cache_rec *cachefile_get(const struct cache_entry *e,

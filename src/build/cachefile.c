@@ -1,15 +1,19 @@
 /*
  * cachefile.c - one cache entry on disk.
  *
- *   "suture-cache 1\n"                  magic, 15 bytes
+ *   "suture-cache 2\n"                  magic, 15 bytes
  *   u64 payload length                  little-endian, as all numbers here
- *   SHA-256 of the payload              32 bytes
+ *   HMAC-SHA256 of the path's last two  32 bytes
+ *     components and the payload, under the cache's key (cachetrust.c)
  *   payload: records, each
  *     u32 name length, name, u64 data length, data
  *
- * The digest covers every record, so a truncated, padded or bit-flipped
- * entry is caught before any of it is used; such an entry is removed and
- * the caller rebuilds as if it had never existed.  Writers go through
+ * The MAC covers every record, so a truncated, padded, bit-flipped or
+ * forged entry (one made by anyone without the key: a plain digest could
+ * be recomputed by whoever changed the bytes) is caught before any of it
+ * is used; such an entry is removed and the caller rebuilds as if it had
+ * never existed.  Sealing the entry's name too stops a valid entry from
+ * being copied over another one.  Writers go through
  * file_write_atomic() (a temporary file per process, then rename): a
  * reader sees the old entry, the new one or none.
  */
@@ -21,11 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nettle/hmac.h>
+
 #include "build/cache.h"
 #include "util/file.h"
 #include "util/xalloc.h"
 
-static const char cachefile_magic[] = "suture-cache 1\n";
+static const char cachefile_magic[] = "suture-cache 2\n";
+static const char cachefile_magic_v1[] = "suture-cache 1\n";
 #define MAGIC_LEN  (sizeof(cachefile_magic) - 1)
 #define HEADER_LEN (MAGIC_LEN + 8 + SHA256_DIGEST_SIZE)
 
@@ -71,31 +78,45 @@ void cache_mkdirs(const char *path)
 	free(dir);
 }
 
-int cachefile_write(const char *path, const struct cache_rec *recs, size_t n,
-		    struct error *err)
+/* The seal of the @plen-byte payload at @payload, to be stored at @path. */
+static void cachefile_seal(const struct cache_mac *mac, const char *path,
+			   const unsigned char *payload, uint64_t plen,
+			   uint8_t out[SHA256_DIGEST_SIZE])
+{
+	struct hmac_sha256_ctx h;
+	const char *name = path + strlen(path);
+
+	/* The key name: "o/XX/REST" keeps "XX/REST", "t/KEY" keeps "t/KEY". */
+	for (int slashes = 0; name > path && slashes < 2; name--)
+		slashes += name[-1] == '/';
+	hmac_sha256_set_key(&h, CACHE_MAC_KEY_LEN, mac->key);
+	hmac_sha256_update(&h, strlen(name) + 1, (const uint8_t *)name);
+	hmac_sha256_update(&h, plen, payload);
+	hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+}
+
+int cachefile_write(const struct cache_mac *mac, const char *path,
+		    const struct cache_rec *recs, size_t n, struct error *err)
 {
 	size_t len;
 	unsigned char *buf = cachefile_encode(recs, n, &len), *p = buf;
 	uint64_t plen = len - HEADER_LEN;
-	struct sha256_ctx sha;
 	int ret;
 
 	cachefile_put(&p, cachefile_magic, MAGIC_LEN);
 	cachefile_put(&p, &plen, 8);
-	sha256_init(&sha);
-	sha256_update(&sha, plen, buf + HEADER_LEN);
-	sha256_digest(&sha, SHA256_DIGEST_SIZE, p);
+	cachefile_seal(mac, path, buf + HEADER_LEN, plen, p);
 	cache_mkdirs(path);
 	ret = file_write_atomic(path, buf, len, err);
 	free(buf);
 	return ret;
 }
 
-/* Whether @buf (@len bytes) is a whole entry whose digest matches. */
-static bool cachefile_sealed(const unsigned char *buf, size_t len)
+/* Whether @buf (@len bytes) is a whole entry for @path whose seal matches. */
+static bool cachefile_sealed(const struct cache_mac *mac, const char *path,
+			     const unsigned char *buf, size_t len)
 {
 	uint8_t d[SHA256_DIGEST_SIZE];
-	struct sha256_ctx sha;
 	uint64_t plen;
 
 	if (len < HEADER_LEN || memcmp(buf, cachefile_magic, MAGIC_LEN))
@@ -103,9 +124,7 @@ static bool cachefile_sealed(const unsigned char *buf, size_t len)
 	memcpy(&plen, buf + MAGIC_LEN, 8);
 	if (plen != len - HEADER_LEN)
 		return false;
-	sha256_init(&sha);
-	sha256_update(&sha, plen, buf + HEADER_LEN);
-	sha256_digest(&sha, sizeof(d), d);
+	cachefile_seal(mac, path, buf + HEADER_LEN, plen, d);
 	return !memcmp(d, buf + MAGIC_LEN + 8, sizeof(d));
 }
 
@@ -135,7 +154,8 @@ static bool cachefile_decode(struct cache_entry *e, size_t len)
 	return true;
 }
 
-int cachefile_read(const char *path, struct cache_entry *e, struct error *err)
+int cachefile_read(const struct cache_mac *mac, const char *path,
+		   struct cache_entry *e, struct error *err)
 {
 	struct error ignored = {{0}};
 	size_t len;
@@ -145,12 +165,22 @@ int cachefile_read(const char *path, struct cache_entry *e, struct error *err)
 		return -ENOENT;
 	if (file_read(path, &e->buf, &len, &ignored))
 		return -ENOENT; /* removed since: as good as absent */
-	if (!cachefile_sealed(e->buf, len) || !cachefile_decode(e, len)) {
+	if (len >= MAGIC_LEN &&
+	    !memcmp(e->buf, cachefile_magic_v1, MAGIC_LEN)) {
+		/* An earlier suture's entry, sealed without a key: never
+		 * used, and no warning for each of them after an upgrade. */
+		cachefile_free(e);
+		unlink(path);
+		return -ENOENT;
+	}
+	if (!cachefile_sealed(mac, path, e->buf, len) ||
+	    !cachefile_decode(e, len)) {
 		cachefile_free(e);
 		unlink(path);
 		return error_set(err, -EBADMSG,
-				 "cache entry %s was damaged (truncated or "
-				 "changed); removed it and built instead",
+				 "cache entry %s was damaged (truncated, "
+				 "changed, or not sealed with this cache's "
+				 "key); removed it and built instead",
 				 path);
 	}
 	utimensat(AT_FDCWD, path, NULL, 0);

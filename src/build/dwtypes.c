@@ -32,7 +32,17 @@ struct reader {
 	size_t nseen, seencap;
 	Dwarf_Die *todo; /* named types still to describe */
 	size_t ntodo, todocap;
+	unsigned depth; /* anonymous types being described inside each other */
+	size_t steps;	/* type descriptions made so far */
+	bool too_deep;	/* past a limit below: refused */
 };
+
+/* Compilers nest anonymous types a few levels deep and describe each where
+ * it is defined.  A longer chain is a cycle in a damaged or hostile file,
+ * which would recurse until the stack runs out; many more steps are types
+ * shared over and over (a DAG), whose text grows exponentially. */
+#define DW_TYPE_DEPTH_MAX 64
+#define DW_TYPE_STEPS_MAX (1u << 22)
 
 static bool seen(struct reader *r, Dwarf_Die *die)
 {
@@ -139,17 +149,35 @@ static char *named_type(struct reader *r, Dwarf_Die *t, const char *word)
 	return xasprintf("%s %s", word, die_name(t));
 }
 
+static char *derived_type(struct reader *r, Dwarf_Die *t, int tag);
+
 static char *type_str(struct reader *r, Dwarf_Die *t)
 {
 	int tag = dwarf_tag(t);
 	const char *word = tag_word(tag);
-	char *in, *s;
+	char *s;
 
 	if (word && *die_name(t))
 		return named_type(r, t, word);
+	if (r->depth >= DW_TYPE_DEPTH_MAX || ++r->steps > DW_TYPE_STEPS_MAX ||
+	    r->too_deep) {
+		r->too_deep = true;
+		return xstrdup("?");
+	}
+	r->depth++;
 	if (word) /* anonymous: described where it is used */
-		return layout(r, t);
-	in = type_of(r, t);
+		s = layout(r, t);
+	else
+		s = derived_type(r, t, tag);
+	r->depth--;
+	return s;
+}
+
+/* A pointer, qualifier, array, function or base type @t, tag @tag. */
+static char *derived_type(struct reader *r, Dwarf_Die *t, int tag)
+{
+	char *in = type_of(r, t), *s;
+
 	switch (tag) {
 	case DW_TAG_pointer_type:
 		s = xasprintf("%s *", in);
@@ -465,6 +493,8 @@ void dw_items_sort(struct dw_items *items)
 {
 	size_t k = 0;
 
+	if (!items->n)
+		return; /* items->v is NULL, which qsort may not be given */
 	qsort(items->v, items->n, sizeof(*items->v), by_name_seq);
 	for (size_t i = 0; i < items->n; i++) {
 		if (i + 1 < items->n &&
@@ -552,7 +582,14 @@ int dw_view_read(const char *path, const char *member, const char *const *funcs,
 	free(r.seen);
 	free(r.todo);
 	dwfl_end(dwfl);
-	return 0;
+	if (!r.too_deep)
+		return 0;
+	dw_view_free(v);
+	return error_set(err, -EINVAL,
+			 "the DWARF of %s nests types more than %d deep or "
+			 "repeats them more than %u times (a cycle: the file "
+			 "is damaged); rebuild it",
+			 path, DW_TYPE_DEPTH_MAX, DW_TYPE_STEPS_MAX);
 }
 
 void dw_object_path(const char *root, const char *key, char **path,

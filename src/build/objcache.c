@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ static const char *const dep_arg_options[] = {"-MF", "-MT", "-MQ"};
 
 /* One compile being looked up. */
 struct objcache_call {
+	struct cache_mac mac; /* the cache's key (cache_open) */
 	const char *real;
 	char **args;	 /* final argument vector (ccwrap_args) */
 	const char *src; /* the one .c operand */
@@ -466,13 +468,22 @@ static int objcache_fill(const struct objcache_call *c, const char *path)
 		    {"deps", (unsigned char *)deps, deps ? strlen(deps) : 0},
 		};
 
-		cachefile_write(path, recs, CCLOG_LEN(recs) - !deps, &err);
+		cachefile_write(&c->mac, path, recs, CCLOG_LEN(recs) - !deps,
+				&err);
 		free(deps);
 	}
 	free(dep);
 	free(obj);
 	free(msg);
 	return status < 0 ? CCWRAP_FAILED : status;
+}
+
+/* Whether suture build was asked for a shared cache (--shared-cache). */
+static bool objcache_shared(void)
+{
+	const char *s = getenv("SUTURE_CCWRAP_CACHE_SHARED");
+
+	return s && !strcmp(s, "1");
 }
 
 /* The entry's file for key @hex: o/XX/REST, 256 directories. */
@@ -498,6 +509,15 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 		free(c.dep);
 		return -1;
 	}
+	/* Checked on every use: the directory could have changed hands since
+	 * suture build looked.  Refused: compile without the cache. */
+	mkdir(dir, 0700); /* the private cache in the scratch directory */
+	if (cache_open(dir, objcache_shared(), &c.mac, &err)) {
+		fprintf(stderr, "suture (compiler wrapper): %s\n", err.msg);
+		free(c.out);
+		free(c.dep);
+		return -1;
+	}
 	c.root = xstrndup(map, eq - map);
 	c.dst = eq + 1;
 	c.include = getenv("SUTURE_CCWRAP_INCLUDE");
@@ -509,7 +529,7 @@ int objcache_compile(const char *dir, const char *real, int argc, char **argv,
 	cachedeps_sort(&deps);
 	cachedeps_append(log_path, &deps);
 	path = objcache_path(dir, hex);
-	ret = cachefile_read(path, &e, &err);
+	ret = cachefile_read(&c.mac, path, &e, &err);
 	if (ret == -EBADMSG)
 		fprintf(stderr, "suture (compiler wrapper): %s\n", err.msg);
 	if (ret == 0 && objcache_restore(&c, &e))

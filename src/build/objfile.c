@@ -120,10 +120,16 @@ static int objfile_sections(Elf *e, struct objfile *o, const char *what,
 		if (!objfile_wants_data(s->name, &sh))
 			continue;
 		d = elf_getdata(scn, NULL);
+		if (!d || d->d_size != s->size)
+			return error_set(err, -EINVAL,
+					 "%s: section %s: its %llu bytes are "
+					 "not in the file (damaged object)",
+					 what, s->name,
+					 (unsigned long long)s->size);
 		s->data = xcalloc(1, s->size + 1);
-		if (d && d->d_buf && d->d_size == s->size)
+		if (d->d_buf)
 			memcpy(s->data, d->d_buf, s->size);
-		if (!strcmp(s->name, ".comment"))
+		if (!strcmp(s->name, ".comment") && !o->comment)
 			o->comment = objfile_comment(s);
 	}
 	return 0;
@@ -134,7 +140,10 @@ static int objfile_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh,
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 
-	o->nsyms = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	if (o->syms)
+		return -EINVAL; /* a second one */
+	/* Counted from the bytes there are, not from the header's claim. */
+	o->nsyms = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 	o->syms = xcalloc(o->nsyms, sizeof(*o->syms));
 	for (size_t i = 0; d && i < o->nsyms; i++) {
 		struct obj_symbol *y = &o->syms[i];
@@ -164,11 +173,12 @@ static int reloc_cmp(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* Read relocation section @scn, added to those its section has. */
 static void objfile_relocs(Elf_Scn *scn, const GElf_Shdr *sh, struct objfile *o)
 {
 	struct obj_section *t;
 	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	size_t n = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 
 	if (sh->sh_info >= o->nsecs || !d)
 		return;
@@ -237,11 +247,16 @@ static int objfile_from_elf(Elf *e, const char *key, struct objfile **out,
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_SYMTAB)
-			objfile_symbols(e, scn, &sh, o);
-		else if (sh.sh_type == SHT_RELA)
+		if (sh.sh_type == SHT_RELA)
 			objfile_relocs(scn, &sh, o);
-		else if (sh.sh_type == SHT_REL) {
+		if (sh.sh_type == SHT_SYMTAB &&
+		    objfile_symbols(e, scn, &sh, o)) {
+			ret = error_set(err, -EINVAL,
+					"%s has two symbol tables "
+					"(damaged object)",
+					key);
+			goto out_free;
+		} else if (sh.sh_type == SHT_REL) {
 			ret = error_set(err, -ENOTSUP,
 					"%s uses REL relocations, which "
 					"suture does not read",

@@ -65,6 +65,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "build/cache.h"
 #include "build/cclog.h"
 #include "build/objfile.h"
 #include "build/target.h"
@@ -94,6 +95,9 @@ struct build_opts {
 				   both copies before the diffs), or NULL */
 	const char *cache_dir;	/* the build cache (cache.h), or NULL:
 				   build everything */
+	bool cache_shared;	/* it may be group-writable (cachetrust.c) */
+	unsigned build_timeout; /* seconds a build command may run; 0: no
+				   limit (runwatch.h) */
 	bool keep;		/* keep the scratch directory */
 	bool accept_no_debug;	/* build although objects have no DWARF:
 				   their data goes unchecked (recorded) */
@@ -153,7 +157,8 @@ struct build_ctx {
 	char *scratch;	       /* scratch directory */
 	const char *cache;     /* opts->cache_dir, or NULL if not used here */
 	bool cache_store;      /* it can be written */
-	char *tree_key;	       /* the orig tree's key in it, or NULL */
+	struct cache_mac cache_mac; /* its key (cache_open) */
+	char *tree_key;		    /* the orig tree's key in it, or NULL */
 	struct build_tree tree[TREE_COUNT];
 	struct target *target;
 	size_t nverified; /* functions checked against the target */

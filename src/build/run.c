@@ -163,7 +163,7 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 		      const char *objcache, const char *cc)
 {
 	const char *path = ctx->opts->root ? root_path : getenv("PATH");
-	char **env = xcalloc(10, sizeof(*env));
+	char **env = xcalloc(11, sizeof(*env));
 	char *map = builddir_prefix_map(ctx, t);
 
 	env[0] =
@@ -177,25 +177,38 @@ static char **run_env(const struct build_ctx *ctx, const struct build_tree *t,
 	env[6] = xasprintf("SUTURE_CCWRAP_INCLUDE=%s/include", ctx->scratch);
 	env[7] = xasprintf("SUTURE_CCWRAP_CACHE=%s", objcache);
 	env[8] = xasprintf("SUTURE_CCWRAP_BUILD_MAP=%s", map ? map : "");
+	env[9] = xasprintf("SUTURE_CCWRAP_CACHE_SHARED=%d",
+			   ctx->opts->cache_shared && ctx->cache);
 	free(map);
 	return env;
+}
+
+/* build_spawn(), the child leading a process group of its own if @group. */
+static int run_spawn(const struct build_ctx *ctx, char *const *argv,
+		     const char *cwd, char *const *env, const char *log_path,
+		     bool group, pid_t *pid, struct error *err)
+{
+	int (*start)(char *const *, const char *, char *const *, const char *,
+		     pid_t *, struct error *) =
+	    group ? spawn_start_group : spawn_start;
+	char **boxed;
+	int ret;
+
+	if (!ctx->opts->root)
+		return start(argv, cwd, env, log_path, pid, err);
+	if ((ret = sandbox_argv(ctx->opts->root, ctx->scratch, cwd, argv,
+				&boxed, err)))
+		return ret;
+	ret = start(boxed, cwd, env, log_path, pid, err);
+	strv_free(boxed);
+	return ret;
 }
 
 int build_spawn(const struct build_ctx *ctx, char *const *argv, const char *cwd,
 		char *const *env, const char *log_path, pid_t *pid,
 		struct error *err)
 {
-	char **boxed;
-	int ret;
-
-	if (!ctx->opts->root)
-		return spawn_start(argv, cwd, env, log_path, pid, err);
-	if ((ret = sandbox_argv(ctx->opts->root, ctx->scratch, cwd, argv,
-				&boxed, err)))
-		return ret;
-	ret = spawn_start(boxed, cwd, env, log_path, pid, err);
-	strv_free(boxed);
-	return ret;
+	return run_spawn(ctx, argv, cwd, env, log_path, false, pid, err);
 }
 
 int build_helper(const struct build_ctx *ctx, char *const *argv,
@@ -295,8 +308,8 @@ static int run_tree(struct build_ctx *ctx, struct build_tree *t,
 	build_progress(ctx, true, "building %s: %s ...", what, cmd[0]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!(ret = run_configure(ctx, t, bindir, err)))
-		ret =
-		    build_spawn(ctx, cmd, t->root, env, t->log_path, &pid, err);
+		ret = run_spawn(ctx, cmd, t->root, env, t->log_path, true, &pid,
+				err);
 	strv_free(env);
 	free(objcache);
 	if (ret)

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "build/hang.h"
 #include "build/runwatch.h"
 #include "build/spawn.h"
 #include "util/xalloc.h"
@@ -88,20 +90,47 @@ static void runwatch_report(const struct build_ctx *ctx,
 	free(text);
 }
 
+static double runwatch_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) +
+	       (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 int runwatch_wait(const struct build_ctx *ctx, const struct build_tree *t,
 		  pid_t pid, const char *cmd, const char *what,
 		  struct runwatch_count *count, struct error *err)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int n;
+	unsigned limit = ctx->opts->build_timeout;
+	struct timespec t0;
+	int n, ret = 1;
 
-	while (fd >= 0 && ((n = poll(&p, 1, RUNWATCH_TICK_MS)) == 0 ||
-			   (n < 0 && errno == EINTR)))
-		if (n == 0)
-			runwatch_report(ctx, t, what, count);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Without a pidfd (Linux < 5.3) nothing would look at a caught
+	 * signal: no guard, and no timeout either. */
 	if (fd >= 0)
+		hang_guard(pid);
+	while (fd >= 0 && ret > 0 &&
+	       ((n = poll(&p, 1, RUNWATCH_TICK_MS)) == 0 ||
+		(n < 0 && errno == EINTR))) {
+		if (hang_interrupted())
+			hang_abandon(pid, hang_interrupted());
+		else if (limit && runwatch_since(&t0) >= limit)
+			ret = hang_kill(pid, cmd, runwatch_since(&t0), limit,
+					err);
+		else if (n == 0)
+			runwatch_report(ctx, t, what, count);
+	}
+	if (fd >= 0) {
+		hang_guard(0);
 		close(fd);
+	}
+	if (ret < 0)
+		return ret;
 	runwatch_report(ctx, t, what, count);
 	return spawn_wait(pid, cmd, t->log_path, err);
 }

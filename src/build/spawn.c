@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,9 +16,12 @@
 /* In the child: redirect, extend the environment, exec.  suture is
  * single-threaded, so putenv() between fork and exec is safe. */
 static void spawn_child(char *const *argv, const char *cwd, char *const *env,
-			int log_fd)
+			int log_fd, bool group)
 {
 	int null_fd = open("/dev/null", O_RDONLY);
+
+	if (group)
+		setpgid(0, 0);
 
 	if (null_fd >= 0)
 		dup2(null_fd, 0);
@@ -31,8 +35,9 @@ static void spawn_child(char *const *argv, const char *cwd, char *const *env,
 	_exit(127);
 }
 
-int spawn_start(char *const *argv, const char *cwd, char *const *env,
-		const char *log_path, pid_t *pid, struct error *err)
+static int spawn_fork(char *const *argv, const char *cwd, char *const *env,
+		      const char *log_path, bool group, pid_t *pid,
+		      struct error *err)
 {
 	int log_fd;
 
@@ -48,9 +53,23 @@ int spawn_start(char *const *argv, const char *cwd, char *const *env,
 				 strerror(errno));
 	}
 	if (*pid == 0)
-		spawn_child(argv, cwd, env, log_fd);
+		spawn_child(argv, cwd, env, log_fd, group);
+	if (group) /* as the child does: whichever runs first */
+		setpgid(*pid, *pid);
 	close(log_fd);
 	return 0;
+}
+
+int spawn_start(char *const *argv, const char *cwd, char *const *env,
+		const char *log_path, pid_t *pid, struct error *err)
+{
+	return spawn_fork(argv, cwd, env, log_path, false, pid, err);
+}
+
+int spawn_start_group(char *const *argv, const char *cwd, char *const *env,
+		      const char *log_path, pid_t *pid, struct error *err)
+{
+	return spawn_fork(argv, cwd, env, log_path, true, pid, err);
 }
 
 int spawn_wait(pid_t pid, const char *name, const char *log_path,

@@ -23,6 +23,12 @@ int spawn_run(char *const *argv, const char *cwd, char *const *env,
 int spawn_start(char *const *argv, const char *cwd, char *const *env,
 		const char *log_path, pid_t *pid, struct error *err);
 
+/* spawn_start_group - spawn_start() with the child leading a process
+ * group of its own, so that it and everything it starts can be killed
+ * together (hang.h). */
+int spawn_start_group(char *const *argv, const char *cwd, char *const *env,
+		      const char *log_path, pid_t *pid, struct error *err);
+
 /* spawn_wait - wait for child @pid started by spawn_start() (@name and
  * @log_path for messages); the result is spawn_run()'s. */
 int spawn_wait(pid_t pid, const char *name, const char *log_path,

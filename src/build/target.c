@@ -100,7 +100,8 @@ static void target_symbols(struct target_load *l, Elf_Scn *scn,
 {
 	struct target *t = l->t;
 	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	/* Counted from the bytes there are, not from the header's claim. */
+	size_t n = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 	int file = -1;
 
 	t->syms = xcalloc(n, sizeof(*t->syms));
@@ -170,7 +171,8 @@ static void target_relocs(struct target_load *l, Elf_Scn *scn,
 {
 	struct target *t = l->t;
 	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	/* Counted from the bytes there are, not from the header's claim. */
+	size_t n = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 
 	for (size_t i = 0; d && i < n; i++) {
 		GElf_Rela r;
@@ -195,7 +197,8 @@ static void target_needed(struct target_load *l, Elf_Scn *scn,
 {
 	struct target *t = l->t;
 	Elf_Data *d = elf_getdata(scn, NULL);
-	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	/* Counted from the bytes there are, not from the header's claim. */
+	size_t n = d && sh->sh_entsize ? d->d_size / sh->sh_entsize : 0;
 
 	for (size_t i = 0; d && i < n; i++) {
 		const char *name;
@@ -212,14 +215,20 @@ static void target_needed(struct target_load *l, Elf_Scn *scn,
 	}
 }
 
+/* Whether the bytes of section @sh lie in the file (without the sum of
+ * offset and size wrapping around). */
+static bool target_in_file(const struct target_load *l, const GElf_Shdr *sh)
+{
+	return sh->sh_size <= l->len && sh->sh_offset <= l->len - sh->sh_size;
+}
+
 /* A copy of the NUL-terminated string at the start of section @sh. */
 static char *target_section_text(const struct target_load *l,
 				 const GElf_Shdr *sh)
 {
-	if (sh->sh_type == SHT_NOBITS || sh->sh_offset + sh->sh_size > l->len)
+	if (sh->sh_type == SHT_NOBITS || !target_in_file(l, sh))
 		return NULL;
-	return xasprintf("%.*s", (int)sh->sh_size,
-			 (char *)l->image + sh->sh_offset);
+	return xstrndup((char *)l->image + sh->sh_offset, sh->sh_size);
 }
 
 static void target_plt(struct target_load *l, const GElf_Shdr *sh,
@@ -227,8 +236,7 @@ static void target_plt(struct target_load *l, const GElf_Shdr *sh,
 {
 	struct target *t = l->t;
 
-	if (!name || strncmp(name, ".plt", 4) ||
-	    sh->sh_offset + sh->sh_size > l->len)
+	if (!name || strncmp(name, ".plt", 4) || !target_in_file(l, sh))
 		return;
 	t->plts = xrealloc(t->plts, (t->nplts + 1) * sizeof(*t->plts));
 	t->plts[t->nplts++] =
@@ -258,7 +266,7 @@ static void target_section(struct target_load *l, Elf_Scn *scn,
 	if (name && !strcmp(name, ".gnu_debuglink") && !t->debuglink)
 		t->debuglink = target_section_text(l, sh);
 	if (sh->sh_type == SHT_PROGBITS && (sh->sh_flags & SHF_ALLOC) &&
-	    sh->sh_offset + sh->sh_size <= l->len) {
+	    target_in_file(l, sh)) {
 		t->segs = xrealloc(t->segs, (t->nsegs + 1) * sizeof(*t->segs));
 		t->segs[t->nsegs++] = (struct target_seg){
 		    sh->sh_addr + target_rel_base(l, elf_ndxscn(scn)),

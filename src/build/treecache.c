@@ -274,7 +274,7 @@ int treecache_restore(struct build_ctx *ctx, struct error *err)
 	if (!(ctx->tree_key = treecache_key(ctx)))
 		return 0;
 	path = treecache_path(ctx);
-	ret = cachefile_read(path, &e, &cerr);
+	ret = cachefile_read(&ctx->cache_mac, path, &e, &cerr);
 	if (ret == -EBADMSG)
 		build_warn(ctx, "%s", cerr.msg);
 	/* A failure half-way through leaves objects make would take for
@@ -399,7 +399,7 @@ void treecache_store(struct build_ctx *ctx)
 		return;
 	path = treecache_path(ctx);
 	if (treecache_collect(ctx, &r, &err) ||
-	    cachefile_write(path, r.recs, r.n, &err))
+	    cachefile_write(&ctx->cache_mac, path, r.recs, r.n, &err))
 		build_warn(ctx,
 			   "the original was not stored in the build "
 			   "cache: %s",

@@ -183,6 +183,8 @@ int cmd_apply(int argc, char **argv)
 	phase_report();
 	fanout_summary("applied to", n, failed, jobs, start_ns);
 	policy_free(&job.pol);
+	/* After the work, so no target waits for it. */
+	perfmap_sweep();
 	patch_free(p);
 	free(pids);
 	return failed ? 1 : 0;

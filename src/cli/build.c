@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "build/cache.h"
+#include "build/hang.h"
 #include "build/pipeline.h"
 #include "cli/buildterm.h"
 #include "cli/commands.h"
@@ -22,7 +23,8 @@ static const char usage_text[] =
     "                    --binary REL [-o OUT] [--name NAME] [--on BASE.sut]\n"
     "                    [--build-dir DIR] [--target FILE]\n"
     "                    [--debug-file FILE] [--root DIR]\n"
-    "                    [--no-cache | --cache-dir DIR] [--clean CMD]\n"
+    "                    [--no-cache | --cache-dir DIR] [--shared-cache]\n"
+    "                    [--build-timeout SEC] [--clean CMD]\n"
     "                    [--keep] [-v] [--accept-no-debug] [--sign KEY]\n"
     "                    [-- BUILD-COMMAND...]\n"
     "\n"
@@ -52,6 +54,10 @@ static const char usage_text[] =
     "  --cache-dir DIR  the build cache (default $SUTURE_CACHE_DIR,\n"
     "                   $XDG_CACHE_HOME/suture or ~/.cache/suture)\n"
     "  --no-cache       build everything, read and store nothing\n"
+    "  --shared-cache   the cache may be group-writable: trust every\n"
+    "                   member of its group (README, \"Cache trust\")\n"
+    "  --build-timeout SEC  stop a build command that runs longer than\n"
+    "                   SEC seconds (default 7200; 0: no limit)\n"
     "  --clean CMD      the tree's clean step, run with sh -c in both\n"
     "                   copies before the diffs (e.g. 'make distclean')\n"
     "  --keep           keep the scratch directory\n"
@@ -74,6 +80,8 @@ static const struct option long_opts[] = {
     {"on", required_argument, NULL, 'O'},
     {"cache-dir", required_argument, NULL, 'C'},
     {"no-cache", no_argument, NULL, 'N'},
+    {"shared-cache", no_argument, NULL, 'G'},
+    {"build-timeout", required_argument, NULL, 'T'},
     {"clean", required_argument, NULL, 'c'},
     {"keep", no_argument, NULL, 'k'},
     {"accept-no-debug", no_argument, NULL, 'D'},
@@ -93,11 +101,29 @@ struct build_args {
 	bool verbose;
 };
 
+/* --build-timeout SEC: whole seconds, 0 for no limit. */
+static int build_parse_timeout(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || *s == '-' || v > 30 * 86400) {
+		fprintf(stderr,
+			"suture build: --build-timeout wants whole seconds "
+			"(0: no limit, at most 30 days), not '%s'\n",
+			s);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 /* Parse argv into @a; returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct build_args *a)
 {
 	int c;
 
+	a->opts.build_timeout = HANG_DEFAULT_TIMEOUT_S;
 	while ((c = getopt_long(argc, argv, "+o:vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -141,6 +167,13 @@ static int parse_args(int argc, char **argv, struct build_args *a)
 			break;
 		case 'N':
 			a->no_cache = true;
+			break;
+		case 'G':
+			a->opts.cache_shared = true;
+			break;
+		case 'T':
+			if (build_parse_timeout(optarg, &a->opts.build_timeout))
+				return 1;
 			break;
 		case 'c':
 			a->opts.clean = optarg;

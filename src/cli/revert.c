@@ -153,6 +153,8 @@ int cmd_revert(int argc, char **argv)
 	failed = fanout_run(pids, n, jobs, revert_job_one, &job);
 	phase_report();
 	fanout_summary("reverted from", n, failed, jobs, start_ns);
+	/* After the work, so no target waits for it. */
+	perfmap_sweep();
 	free(pids);
 	return failed ? 1 : 0;
 }
