@@ -63,6 +63,26 @@ finish() {
 	exit
 }
 
+# private_overlay DIR... - each /DIR (etc, dev) becomes an overlay whose
+# changes live on a tmpfs of this test's private mount namespace, so a
+# test's /etc/suture (trusted keys, policy) or /dev/log is seen by nobody
+# else.  The script must run under `unshare --mount --propagation private`
+# (see t-sign.sh); returns 1 after counting a failure otherwise.
+private_overlay() {
+	local d
+	if [ "$(findmnt -no PROPAGATION /)" != private ]; then
+		fail "a private mount namespace" "$(findmnt -o TARGET,PROPAGATION /)"
+		return 1
+	fi
+	# upper layers on a tmpfs: overlayfs takes none on some file systems
+	mkdir -p "$WORK/ov" && mount -t tmpfs tmpfs "$WORK/ov" || return 1
+	for d in "$@"; do
+		mkdir -p "$WORK/ov/$d-up" "$WORK/ov/$d-work"
+		mount -t overlay overlay -o "lowerdir=/$d,upperdir=$WORK/ov/$d-up,workdir=$WORK/ov/$d-work" "/$d" ||
+			{ fail "overlay on /$d"; return 1; }
+	done
+}
+
 pass() {
 	PASSED=$((PASSED + 1))
 	echo "ok - $1"

@@ -26,18 +26,7 @@ fi
 begin sign
 
 section "a private /etc/suture and /dev/log"
-if [ "$(findmnt -no PROPAGATION /)" != private ]; then
-	fail "a private mount namespace" "$(findmnt -o TARGET,PROPAGATION /)"
-	finish
-fi
-# The overlays' upper layers on a tmpfs: overlayfs takes no upper layer
-# on some file systems the checkout may sit on.
-mkdir -p "$WORK/ov" && mount -t tmpfs tmpfs "$WORK/ov" || finish
-for d in etc dev; do
-	mkdir -p "$WORK/ov/$d-up" "$WORK/ov/$d-work"
-	mount -t overlay overlay -o "lowerdir=/$d,upperdir=$WORK/ov/$d-up,workdir=$WORK/ov/$d-work" "/$d" ||
-		{ fail "overlay on /$d"; finish; }
-done
+private_overlay etc dev || finish
 mkdir -p /etc/suture/keys && chmod 755 /etc/suture /etc/suture/keys
 cat >"$WORK/logsink.c" <<'C'
 /* Receive syslog datagrams at argv[1], one line each into argv[2]. */

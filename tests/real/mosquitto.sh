@@ -45,6 +45,13 @@
 # Environment: MOSQUITTO_FIXES="0809 28366" (the default; "all" adds 0015)
 # selects the fixes.
 
+# The broker runs as another user (it drops root for "nobody"), so the
+# default policy wants a trusted signature: the test's key is trusted in
+# its own /etc/suture, which only its private mount namespace sees.
+if [ "${1-}" != --in-private-mounts ]; then
+	exec unshare --mount --propagation private -- "$BASH" "$0" \
+		--in-private-mounts
+fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib.sh
 source "$HERE/../lib.sh"
@@ -54,6 +61,11 @@ source "$HERE/mqtt-lib.bash"
 source "$HERE/common.bash"
 
 begin real-mosquitto
+private_overlay etc || finish
+mkdir -p /etc/suture/keys && chmod 755 /etc/suture /etc/suture/keys
+KEY=$WORK/ops
+"$SUTURE" keygen "$KEY" --name "mosquitto test" >/dev/null &&
+	cp "$KEY.pub" /etc/suture/keys/ || { fail "a trusted test key"; finish; }
 
 PKG=mosquitto
 FIXES=${MOSQUITTO_FIXES:-0809 28366}
@@ -212,6 +224,12 @@ live_patch() {
 	check_eq "the builder finds only __LINE__ constants changed in: ${lineonly:-nothing}" \
 		"$lineonly" "$(listed "$OUT" "only __LINE__" | sort | xargs)"
 
+	check_fails "the unsigned patch is refused for the broker (another user's process)" \
+		suture apply "$pid" "$dir/fix.sut"
+	check_match "  ... saying it needs a trusted signature" \
+		"is unsigned, and process $pid .* needs a signature by a trusted key" "$OUT"
+	check "suture sign fix.sut with the trusted key" \
+		suture sign "$dir/fix.sut" --key "$KEY"
 	run suture apply "$pid" "$dir/fix.sut"
 	if [ "$RC" -ne 0 ]; then
 		fail "suture apply $pid fix.sut" "$OUT
