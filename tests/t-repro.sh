@@ -50,6 +50,11 @@ check_eq "same flags, built in another directory: accepted" 0 "$RC"
 check_match "  ... having checked every function" \
 	"checked [1-9][0-9]* functions" "$OUT"
 
+sb_target object "$SRC/util.o"
+check_ne "an object file as the target: refused" 0 "$RC"
+check_match "  ... naming it a relocatable object, not a program" \
+	"util.o is a relocatable object .*not a program or shared library" "$OUT"
+
 other clang CC=clang "CFLAGS=-O2 -g"
 sb_target clang "$WORK/clang/calc"
 check_ne "target made by clang, rebuilt by gcc: refused" 0 "$RC"

@@ -151,6 +151,21 @@ static int build_trees(struct build_ctx *ctx, struct error *err)
 	return 0;
 }
 
+/* A relocatable object (an object file, a kernel module) is not what a
+ * process maps: its sections have no addresses to patch.  target_open
+ * reads one because suture kbuild matches kernel modules. */
+static int build_loadable(const struct build_ctx *ctx, struct error *err)
+{
+	if (!ctx->target->relocatable)
+		return 0;
+	return error_set(err, -EINVAL,
+			 "%s is a relocatable object (an object file or a "
+			 "kernel module), not a program or shared library "
+			 "that a process runs: give the linked binary; for "
+			 "a kernel module use suture kbuild",
+			 ctx->target_path);
+}
+
 int build_run(struct build_ctx *ctx, struct error *err)
 {
 	int ret;
@@ -168,6 +183,7 @@ int build_run(struct build_ctx *ctx, struct error *err)
 				 "binary with --target",
 				 ctx->target_path);
 	if ((ret = target_open(ctx->target_path, &ctx->target, err)) ||
+	    (ret = build_loadable(ctx, err)) ||
 	    (ret = debugfile_attach(ctx, err)) || (ret = base_load(ctx, err)))
 		return ret;
 	if ((ret = build_trees(ctx, err)) || (ret = verify_target(ctx, err)) ||
