@@ -183,9 +183,9 @@ if [ -x "$TESTS/kernel/boot" ]; then
 	run "$TESTS/kernel/boot" -m binfmt_misc "$WORK/boot" \
 		"$TESTS/kernel/checks/kbuild.sh" "$WORK/cmdline.ko" \
 		"$WORK/version.ko" "$WORK/binfmt_status.ko" \
-		"$WORK/fdinfo_sympos.ko"
+		"$WORK/fdinfo_sympos.ko" "$WORK/hooks_shadow.ko"
 	printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - |^    \|' | sed 's/^/  guest: /'
-	check_match "all guest checks pass" "# guest done: 20 passed, 0 failed" \
+	check_match "all guest checks pass" "# guest done: 30 passed, 0 failed" \
 		"$OUT"
 else
 	echo "# boot check skipped: tests/kernel/boot is not in this tree"
