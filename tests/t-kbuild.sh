@@ -151,6 +151,13 @@ done
 check_match "the post_revert hook's wrapper is in the module" \
 	' FUNC +GLOBAL +DEFAULT +[0-9]+ __suture_klp_post_revert_cmdline_cleanup__suture[0-9]+$' \
 	"$syms"
+# 6.1's GFP_ATOMIC is __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM, 0xa20:
+# the 4th argument (ecx) of each klp_shadow_get_or_alloc call (two).
+dis=$(objdump -dr "$WORK/hooks_shadow.ko" |
+	grep -B8 'R_X86_64_PLT32.klp_shadow_get_or_alloc-0x4')
+check_eq "each klp_shadow_get_or_alloc call passes GFP_ATOMIC" "2 2" \
+	"$(grep -c 'klp_shadow_get_or_alloc-0x4' <<<"$dis") $(
+		grep -c 'mov  *\$0xa20,%ecx' <<<"$dis")"
 for f in klp_shadow_get klp_shadow_get_or_alloc klp_shadow_free \
 	klp_shadow_free_all; do
 	check_match "$f (exported) is a plain undefined symbol" " UND $f$" \
