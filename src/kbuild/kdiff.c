@@ -4,10 +4,10 @@
  * The names of suture.h a diff uses must be ones include/suture-klp.h maps
  * onto livepatch (callbacks, klp_shadow_*); any other is refused by name,
  * rather than left to a compile error or a near miss.  Only .c files are
- * accepted: each
- * makes one object that kmake.c builds before and after the diff.  A header or
- * a Makefile may change any number of objects, which building the named files
- * alone would not see, so such a diff is refused rather than half compared.
+ * accepted: each makes one object that kmake.c builds before and after the
+ * diff.  A header or a Makefile may change any number of objects, which
+ * building the named files alone would not see, so such a diff is refused
+ * rather than half compared.
  */
 #include <errno.h>
 #include <stdio.h>

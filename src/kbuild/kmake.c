@@ -7,9 +7,9 @@
  * -ffunction-sections -fdata-sections: each function and variable in its
  * own section is what lets the comparison and the patch take functions one
  * by one; the code inside a function does not change (verify checks it).
- * It also puts SCRATCH/include first on the include path, where the
- * kernel's suture.h (include/suture-klp.h) is: no kernel header has that
- * name, so the objects that do not use it are built as before.
+ * It also puts SCRATCH/include on the include path, where the kernel's
+ * suture.h (include/suture-klp.h) is: no kernel header has that name, so
+ * the objects that do not include it are built as before.
  *
  * Each build's objects and sources are copied into scratch/orig or
  * scratch/patched, the layout the shared engine expects of a tree (an
