@@ -40,6 +40,7 @@ build/obj/%.o: src/%.c
 
 # header.c embeds the header with .incbin, which -MMD does not see.
 build/obj/build/header.o: include/suture.h
+build/obj/kbuild/kheader.o: include/suture-klp.h
 
 # Fuzzing (tests/fuzz/README.md): every source but the command line,
 # built with clang under ASan/UBSan and libFuzzer's coverage, in an archive
@@ -60,6 +61,7 @@ build/fuzz/obj/%.o: src/%.c
 -include $(FUZZ_OBJS:.o=.d)
 
 build/fuzz/obj/build/header.o: include/suture.h
+build/fuzz/obj/kbuild/kheader.o: include/suture-klp.h
 
 build/fuzz/libsuture.a: $(FUZZ_OBJS)
 	rm -f $@

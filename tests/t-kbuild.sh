@@ -12,10 +12,12 @@
 #                  twice: old_sympos 1
 #   binfmt-status.diff  the binfmt_misc module: klp_object "binfmt_misc", its
 #                  static `enabled` as .klp.sym.binfmt_misc.enabled,0
+#   hooks-shadow.diff  suture.h's four hooks as the klp_object's callbacks,
+#                  its shadow calls as klp_shadow_* (GFP_ATOMIC)
 # Refused, by their messages: a Node layout change (binfmt-layout.diff), an
 # __init-only change (cmdline-init.diff), a function with alternatives
 # (meminfo.diff), an untraceable one (kstrtobool-notrace.diff), a header
-# change, hooks (suture.h), and a module whose code differs from the rebuilt
+# change, names of suture.h not mapped (suture_shadow_alloc), and a module whose code differs from the rebuilt
 # original (a copy of binfmt_misc.ko with one byte changed).
 . "$(dirname "$0")/lib.sh"
 begin kbuild
@@ -126,6 +128,42 @@ check_match "its relocation section names the module" \
 	'\.klp\.rela\.binfmt_misc\.\.text\.suture\.[0-9]+ +RELA' \
 	"$(readelf -SW "$WORK/binfmt_status.ko")"
 
+section "hooks and shadow data (suture.h): fs/proc/cmdline.c"
+mkdir -p "$WORK/hk"
+run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$DIFFS/hooks-shadow.diff" \
+	-o "$WORK/hooks_shadow.ko" --scratch "$WORK/hk" --keep
+built "hooks-shadow.diff builds a module" "$WORK/hooks_shadow.ko"
+check_match "only cmdline_proc_show is replaced (the hooks are no klp_func)" \
+	"^  patched: cmdline_proc_show \(vmlinux\)$" "$OUT"
+main=$(cat "$WORK"/hk/suture-kbuild.*/module/suture_klp_main.c 2>&1)
+check_match "the klp_object has all four callbacks" \
+	'#define SUTURE_CALLBACKS \{ \.pre_patch = suture_pre_patch, \.post_patch = suture_post_patch, \.pre_unpatch = suture_pre_unpatch, \.post_unpatch = suture_post_unpatch, \}' \
+	"$main"
+check_match "... and uses them" '\.callbacks = SUTURE_CALLBACKS' "$main"
+check_match "pre_patch returns the veto as an errno" \
+	'if \(\(r = __suture_klp_pre_apply_cmdline_veto__suture[0-9]+\(\)\)\)'$'\n''.*return r < 0 \? r : -ECANCELED;' \
+	"$main"
+syms=$(readelf -sW "$WORK/hooks_shadow.ko")
+for cb in pre_patch post_patch pre_unpatch post_unpatch; do
+	check_match "the module has the callback suture_$cb" \
+		" FUNC +LOCAL +DEFAULT +[0-9]+ suture_$cb$" "$syms"
+done
+check_match "the post_revert hook's wrapper is in the module" \
+	' FUNC +GLOBAL +DEFAULT +[0-9]+ __suture_klp_post_revert_cmdline_cleanup__suture[0-9]+$' \
+	"$syms"
+# 6.1's GFP_ATOMIC is __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM, 0xa20:
+# the 4th argument (ecx) of each klp_shadow_get_or_alloc call (two).
+dis=$(objdump -dr "$WORK/hooks_shadow.ko" |
+	grep -B8 'R_X86_64_PLT32.klp_shadow_get_or_alloc-0x4')
+check_eq "each klp_shadow_get_or_alloc call passes GFP_ATOMIC" "2 2" \
+	"$(grep -c 'klp_shadow_get_or_alloc-0x4' <<<"$dis") $(
+		grep -c 'mov  *\$0xa20,%ecx' <<<"$dis")"
+for f in klp_shadow_get klp_shadow_get_or_alloc klp_shadow_free \
+	klp_shadow_free_all; do
+	check_match "$f (exported) is a plain undefined symbol" " UND $f$" \
+		"$syms"
+done
+
 section "refusals"
 kbuild binfmt-layout.diff "$WORK/layout.ko"
 check_match "a new field of Node is refused" \
@@ -149,12 +187,20 @@ run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$WORK/header.diff" \
 	-o "$WORK/h.ko"
 check_match "a header change is refused" \
 	"the diff changes include/linux/x.h: suture kbuild compares only" "$OUT"
-printf -- '--- a/fs/proc/cmdline.c\n+++ b/fs/proc/cmdline.c\n@@ -1 +1,2 @@\n+#include <suture.h>\n // SPDX\n' \
-	>"$WORK/hooks.diff"
-run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$WORK/hooks.diff" \
-	-o "$WORK/hk.ko"
-check_match "a diff using suture.h (hooks, shadow data) is refused" \
-	"the diff uses suture.h \(hooks or shadow data\), which suture kbuild does not map" \
+# suture_diff NAME - a diff adding a call of suture.h's NAME to cmdline.c.
+suture_diff() {
+	printf -- '--- a/fs/proc/cmdline.c\n+++ b/fs/proc/cmdline.c\n@@ -8,2 +8,3 @@\n {\n+\t%s(m, 1, 4);\n \tseq_puts(m, saved_command_line);\n' \
+		"$1" >"$WORK/$1.diff"
+	run "$SUTURE" kbuild --kernel "$KERNEL" --diff "$WORK/$1.diff" \
+		-o "$WORK/$1.ko"
+}
+suture_diff suture_shadow_alloc
+check_match "suture_shadow_alloc is refused by name (klp_shadow_alloc warns)" \
+	"the diff uses suture_shadow_alloc of suture.h, which suture kbuild does not map onto livepatch \(klp_shadow_alloc warns where suture.h returns NULL; use suture_shadow_get_or_alloc\)" \
+	"$OUT"
+suture_diff SUTURE_NO_SUCH_HOOK
+check_match "an unknown SUTURE_ name is refused by name" \
+	"the diff uses SUTURE_NO_SUCH_HOOK of suture.h, which suture kbuild does not map onto livepatch: " \
 	"$OUT"
 
 # A modules directory whose binfmt_misc.ko has one byte of bm_status_read
@@ -183,9 +229,9 @@ if [ -x "$TESTS/kernel/boot" ]; then
 	run "$TESTS/kernel/boot" -m binfmt_misc "$WORK/boot" \
 		"$TESTS/kernel/checks/kbuild.sh" "$WORK/cmdline.ko" \
 		"$WORK/version.ko" "$WORK/binfmt_status.ko" \
-		"$WORK/fdinfo_sympos.ko"
+		"$WORK/fdinfo_sympos.ko" "$WORK/hooks_shadow.ko"
 	printf '%s\n' "$OUT" | grep -E '^(ok|FAIL) - |^    \|' | sed 's/^/  guest: /'
-	check_match "all guest checks pass" "# guest done: 20 passed, 0 failed" \
+	check_match "all guest checks pass" "# guest done: 30 passed, 0 failed" \
 		"$OUT"
 else
 	echo "# boot check skipped: tests/kernel/boot is not in this tree"

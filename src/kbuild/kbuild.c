@@ -72,6 +72,9 @@ void kbuild_ctx_free(struct kbuild_ctx *ctx)
 		free(ctx->funcs[i].old_name);
 		free(ctx->funcs[i].new_sym);
 	}
+	for (size_t i = 0; i < ctx->nhooks; i++)
+		free(ctx->hooks[i].sym);
+	free(ctx->hooks);
 	free(ctx->klp);
 	free(ctx->funcs);
 	free(ctx->objs);

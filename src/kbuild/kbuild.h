@@ -19,6 +19,8 @@
  *              special sections not carried yet)
  *   kemit.c    the changed functions as an ELF object, their references
  *              to symbols not exported split off as livepatch relocations
+ *   khook.c    the patch's hooks (suture-klp.h) as its klp_object's
+ *              callbacks
  *   kmodule.c  the klp_patch C file and the module, linked by kbuild
  *   kklp.c     the livepatch relocations written into the linked module
  *
@@ -31,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "build/pipeline.h"
 #include "util/error.h"
@@ -79,6 +82,12 @@ struct kfunc {
 	char *new_sym; /* its copy's global symbol in the patch object */
 };
 
+/* A hook of the patch (include/suture-klp.h): its wrapper's symbol. */
+struct khook {
+	int kind;  /* index into khook_kinds */
+	char *sym; /* "__suture_klp_post_apply_FN__sutureN" */
+};
+
 struct kbuild_ctx {
 	const struct kbuild_opts *opts;
 	char *scratch; /* our scratch directory */
@@ -94,6 +103,8 @@ struct kbuild_ctx {
 	size_t nklp, klp_cap;
 	struct kfunc *funcs;
 	size_t nfuncs, funcs_cap;
+	struct khook *hooks;
+	size_t nhooks, hooks_cap;
 	char *code_o;  /* the patch object kemit wrote */
 	char *mod_dir; /* the kbuild directory of the module */
 };
@@ -114,6 +125,14 @@ int kmake_build(struct kbuild_ctx *ctx, enum build_tree_id which,
 int ktarget_find(struct kbuild_ctx *ctx, struct error *err);
 int kcheck_run(struct kbuild_ctx *ctx, struct error *err);
 int kemit_write(struct kbuild_ctx *ctx, struct error *err);
+/* khook_note - if new function @name of the patch is a hook's wrapper,
+ * remember it by its symbol @sym in the patch object. */
+void khook_note(struct kbuild_ctx *ctx, const char *name, const char *sym);
+/* khook_write - the callbacks into @f, and SUTURE_CALLBACKS, the
+ * klp_object's initializer of them. */
+void khook_write(const struct kbuild_ctx *ctx, FILE *f);
+/* The text of include/suture-klp.h (kheader.c). */
+extern const char suture_klp_h_text[];
 int kmodule_build(struct kbuild_ctx *ctx, struct error *err);
 int kklp_write(struct kbuild_ctx *ctx, const char *ko, struct error *err);
 

@@ -1,11 +1,13 @@
 /*
  * kdiff.c - what a kernel diff touches.
  *
- * Hooks and shadow data (suture.h) are refused: they are not mapped onto
- * livepatch's callbacks and klp_shadow_* yet.  Only .c files are accepted: each
- * makes one object that kmake.c builds before and after the diff.  A header or
- * a Makefile may change any number of objects, which building the named files
- * alone would not see, so such a diff is refused rather than half compared.
+ * The names of suture.h a diff uses must be ones include/suture-klp.h maps
+ * onto livepatch (callbacks, klp_shadow_*); any other is refused by name,
+ * rather than left to a compile error or a near miss.  Only .c files are
+ * accepted: each makes one object that kmake.c builds before and after the
+ * diff.  A header or a Makefile may change any number of objects, which
+ * building the named files alone would not see, so such a diff is refused
+ * rather than half compared.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +17,60 @@
 #include "kbuild/kbuild.h"
 #include "util/xalloc.h"
 
-/* Whether added line @line uses suture.h (hooks, shadow data). */
-static bool kdiff_hooks(const char *line)
+/* The names of suture.h that suture-klp.h maps. */
+static const char *const kdiff_mapped[] = {
+    "SUTURE_PRE_APPLY",	  "SUTURE_POST_APPLY",
+    "SUTURE_PRE_REVERT",  "SUTURE_POST_REVERT",
+    "suture_shadow_get",  "suture_shadow_get_or_alloc",
+    "suture_shadow_free", "suture_shadow_free_all",
+};
+
+/* Whether identifier @id (@n bytes) is one of suture.h's. */
+static bool kdiff_suture_name(const char *id, size_t n)
 {
-	return line[0] == '+' && strncmp(line, "+++ ", 4) &&
-	       (strstr(line, "suture.h") || strstr(line, "SUTURE_") ||
-		strstr(line, "suture_shadow_"));
+	return (n > 7 && !strncmp(id, "SUTURE_", 7)) ||
+	       (n > 14 && !strncmp(id, "suture_shadow_", 14)) ||
+	       (n > 8 && !strncmp(id, "__suture", 8));
+}
+
+static bool kdiff_is_mapped(const char *id, size_t n)
+{
+	for (size_t i = 0; i < sizeof(kdiff_mapped) / sizeof(*kdiff_mapped);
+	     i++)
+		if (strlen(kdiff_mapped[i]) == n &&
+		    !strncmp(kdiff_mapped[i], id, n))
+			return true;
+	return false;
+}
+
+static const char kdiff_ident[] = "_ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/* Refuse a name of suture.h on added line @line that is not mapped. */
+static int kdiff_names(const char *line, struct error *err)
+{
+	const char *p = line + 1;
+
+	if (line[0] != '+' || !strncmp(line, "+++ ", 4))
+		return 0;
+	while (*(p += strcspn(p, kdiff_ident))) {
+		size_t n = strspn(p, kdiff_ident);
+
+		if (kdiff_suture_name(p, n) && !kdiff_is_mapped(p, n))
+			return error_set(
+			    err, -ENOTSUP,
+			    "the diff uses %.*s of suture.h, which suture "
+			    "kbuild does not map onto livepatch%s: %.*s",
+			    (int)n, p,
+			    n == 19 && !strncmp(p, "suture_shadow_alloc", n)
+				? " (klp_shadow_alloc warns where suture.h "
+				  "returns NULL; use "
+				  "suture_shadow_get_or_alloc)"
+				: "",
+			    (int)strcspn(line + 1, "\n"), line + 1);
+		p += n;
+	}
+	return 0;
 }
 
 /* The path of a "+++ b/PATH" line, without the first component. */
@@ -83,13 +133,8 @@ int kdiff_read(struct kbuild_ctx *ctx, struct error *err)
 	while (!ret && getline(&line, &cap, f) > 0) {
 		char *path;
 
-		if (kdiff_hooks(line))
-			ret = error_set(err, -ENOTSUP,
-					"the diff uses suture.h (hooks or "
-					"shadow data), which suture kbuild "
-					"does not map onto livepatch callbacks "
-					"and klp_shadow_* yet: %.*s",
-					(int)strcspn(line + 1, "\n"), line + 1);
+		if ((ret = kdiff_names(line, err)))
+			break;
 		if (strncmp(line, "+++ ", 4) ||
 		    !strncmp(line, "+++ /dev/null", 13))
 			continue;

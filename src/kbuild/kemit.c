@@ -246,6 +246,8 @@ static void kemit_func(struct kemit *m, size_t i)
 
 	m->sym[i] = kelf_symbol(&m->k, sym, (int)m->sec[i], 0,
 				f->obj->syms[f->sym].size, STT_FUNC);
+	if (f->state == FN_NEW)
+		khook_note(ctx, name, sym);
 	if (f->state != FN_CHANGED || f->cold) {
 		free(sym);
 		return;
