@@ -47,6 +47,7 @@
 
 #include "apply/apply.h"
 #include "apply/bypass.h"
+#include "apply/entries.h"
 #include "apply/forbid.h"
 #include "apply/funccheck.h"
 #include "apply/hooks.h"
@@ -293,53 +294,12 @@ static int place_and_link(struct apply_ctx *c, struct error *err)
 	return link_all(c, err);
 }
 
-/* Every replaced function must be code of this process. */
-static int check_entries(struct apply_ctx *c, struct error *err)
-{
-	for (size_t i = 0; i < c->rec.nfuncs; i++) {
-		const struct record_func *f = &c->rec.funcs[i];
-		const struct proc_map *m = proc_maps_find(&c->maps, f->entry);
-
-		if (!m || !(m->prot & PROT_EXEC))
-			return error_set(err, -EINVAL,
-					 "function %s at %#" PRIx64
-					 " is not in executable memory of "
-					 "process %d",
-					 f->name, f->entry, c->pid);
-	}
-	return 0;
-}
-
 /*
  * The padding a short function's trampoline spills into (build/padroom.h)
  * must be padding in the process too: the build checked the file, but
  * another tool may have put code there.  Where a live patch already
  * replaced the function, its trampoline covers the first bytes.
  */
-static int check_padding(struct apply_ctx *c, size_t i, struct error *err)
-{
-	const struct patch_func *pf = &c->p->funcs[i];
-	uint64_t entry = c->rec.funcs[i].entry, from = pf->old_size;
-
-	if (!pf->pad)
-		return 0;
-	for (size_t k = 0; k < c->st.n; k++)
-		for (size_t j = 0; j < c->st.v[k].nfuncs; j++)
-			if (c->st.v[k].funcs[j].entry == entry &&
-			    from < c->st.v[k].funcs[j].saved_len)
-				from = c->st.v[k].funcs[j].saved_len;
-	if (arch_is_padding(c->code[i] + from, patch_func_span(pf) - from))
-		return 0;
-	return error_set(
-	    err, -EINVAL,
-	    "function %s is %" PRIu64 " bytes long, its trampoline "
-	    "needs the padding after it, but the %" PRIu64
-	    " bytes there in process %d are not padding (int3, nop "
-	    "or zero): other code was put there; the patch cannot "
-	    "be applied",
-	    pf->name, pf->old_size, pf->pad, c->pid);
-}
-
 /*
  * Read each replaced function as it is, before stopping the process (the
  * gates are made then, as decoding is slow): the bytes its trampoline will
@@ -360,35 +320,11 @@ static int read_entries(struct apply_ctx *c, struct error *err)
 			continue;
 		c->code[i] = xmalloc(size);
 		if ((r = rmem_read(&c->mem, f->entry, c->code[i], size, err)) ||
-		    (r = check_padding(c, i, err)))
+		    (r = entries_padding(&c->p->funcs[i], f->entry, c->code[i],
+					 &c->st, c->pid, err)))
 			return r;
 		f->saved_len = arch_trampoline_len();
 		memcpy(f->saved, c->code[i], f->saved_len);
-	}
-	return 0;
-}
-
-/* With the process stopped: are the functions still as read_entries saw
- * them?  If not (another tool changed code meanwhile) start over. */
-static int entries_unchanged(struct apply_ctx *c, struct error *err)
-{
-	for (size_t i = 0; i < c->rec.nfuncs; i++) {
-		size_t size = patch_func_span(&c->p->funcs[i]);
-		unsigned char *now;
-		int r;
-
-		if (!c->code[i])
-			continue;
-		now = xmalloc(size);
-		r = rmem_read(&c->mem, c->rec.funcs[i].entry, now, size, err);
-		if (!r && memcmp(now, c->code[i], size))
-			r = error_set(err, -EAGAIN,
-				      "the code of function %s changed while "
-				      "suture prepared",
-				      c->rec.funcs[i].name);
-		free(now);
-		if (r)
-			return r;
 	}
 	return 0;
 }
@@ -416,7 +352,8 @@ static int plan(struct apply_ctx *c, struct error *err)
 		    c->shadow_new ? (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 	}
 	c->image = xmalloc(c->lay.size);
-	if ((r = check_entries(c, err)) || (r = read_entries(c, err)) ||
+	if ((r = entries_executable(&c->maps, &c->rec, c->pid, err)) ||
+	    (r = read_entries(c, err)) ||
 	    (r = replace_read(&c->rp, &c->rec, &c->mem, err)))
 		return r;
 	return place_and_link(c, err);
@@ -688,7 +625,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 
 	phase_begin("check entries");
 	if ((r = hooks_settled(&c->mem, &c->st, err)) ||
-	    (r = entries_unchanged(c, err)) ||
+	    (r = entries_unchanged(&c->mem, &c->rec, c->p, c->code, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
 		return r;
 	/* A context saved in memory (a coroutine's) inside the bytes the
