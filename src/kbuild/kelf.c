@@ -169,27 +169,11 @@ static void kelf_strtabs(struct kelf_out *w, size_t symtab)
 	GElf_Shdr sh = {.sh_type = SHT_STRTAB, .sh_addralign = 1};
 	Elf_Scn *scn = kelf_add(w, ".strtab", &sh, w->str.buf, w->str.len);
 	GElf_Shdr st;
-	GElf_Ehdr eh;
-	Elf_Data *d;
 
 	gelf_getshdr(elf_getscn(w->e, symtab), &st);
 	st.sh_link = (uint32_t)elf_ndxscn(scn);
 	gelf_update_shdr(elf_getscn(w->e, symtab), &st);
-	/* its own name first: the table must be complete before its data
-	 * is handed to libelf */
-	sh = (GElf_Shdr){.sh_type = SHT_STRTAB, .sh_addralign = 1};
-	sh.sh_name = strtab_add(&w->shstr, ".shstrtab");
-	sh.sh_size = w->shstr.len;
-	scn = elf_newscn(w->e);
-	d = elf_newdata(scn);
-	d->d_buf = w->shstr.buf;
-	d->d_size = w->shstr.len;
-	d->d_type = ELF_T_BYTE;
-	d->d_align = 1;
-	gelf_update_shdr(scn, &sh);
-	gelf_getehdr(w->e, &eh);
-	eh.e_shstrndx = (Elf64_Half)elf_ndxscn(scn);
-	gelf_update_ehdr(w->e, &eh);
+	elfscn_shstrtab(w->e, &w->shstr);
 }
 
 static int kelf_layout(const struct kelf *k, struct kelf_out *w, int fd)

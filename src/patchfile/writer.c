@@ -173,31 +173,9 @@ static void add_tables(struct writer *w)
 		    ELF_T_SYM);
 }
 
-/*
- * .shstrtab names itself, so its own name must be in the table before the
- * table's buffer is handed to libelf (adding it later could move the buffer).
- */
 static void add_shstrtab(struct writer *w)
 {
-	GElf_Shdr sh = {0};
-	Elf_Scn *scn;
-	Elf_Data *d;
-	GElf_Ehdr eh;
-
-	sh.sh_type = SHT_STRTAB;
-	sh.sh_addralign = 1;
-	sh.sh_name = strtab_add(&w->shstr, ".shstrtab");
-	sh.sh_size = w->shstr.len;
-	scn = elf_newscn(w->elf);
-	d = elf_newdata(scn);
-	d->d_buf = w->shstr.buf;
-	d->d_size = w->shstr.len;
-	d->d_type = ELF_T_BYTE;
-	d->d_align = 1;
-	gelf_update_shdr(scn, &sh);
-	gelf_getehdr(w->elf, &eh);
-	eh.e_shstrndx = (Elf64_Half)elf_ndxscn(scn);
-	gelf_update_ehdr(w->elf, &eh);
+	elfscn_shstrtab(w->elf, &w->shstr);
 }
 
 static void add_strtabs(struct writer *w)

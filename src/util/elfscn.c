@@ -21,3 +21,26 @@ Elf_Scn *elfscn_add(Elf *e, struct strtab *shstr, const char *name,
 	gelf_update_shdr(scn, sh);
 	return scn;
 }
+
+/* .shstrtab names itself, so its own name must be in the table before the
+ * table's buffer is handed to libelf (adding it later could move it). */
+void elfscn_shstrtab(Elf *e, struct strtab *shstr)
+{
+	GElf_Shdr sh = {.sh_type = SHT_STRTAB, .sh_addralign = 1};
+	Elf_Scn *scn;
+	Elf_Data *d;
+	GElf_Ehdr eh;
+
+	sh.sh_name = strtab_add(shstr, ".shstrtab");
+	sh.sh_size = shstr->len;
+	scn = elf_newscn(e);
+	d = elf_newdata(scn);
+	d->d_buf = shstr->buf;
+	d->d_size = shstr->len;
+	d->d_type = ELF_T_BYTE;
+	d->d_align = 1;
+	gelf_update_shdr(scn, &sh);
+	gelf_getehdr(e, &eh);
+	eh.e_shstrndx = (Elf64_Half)elf_ndxscn(scn);
+	gelf_update_ehdr(e, &eh);
+}

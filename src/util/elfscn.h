@@ -15,4 +15,8 @@
 Elf_Scn *elfscn_add(Elf *e, struct strtab *shstr, const char *name,
 		    GElf_Shdr *sh, void *buf, size_t size, Elf_Type type);
 
+/* elfscn_shstrtab - the section-name table @shstr as @e's .shstrtab (its
+ * own name added first), named in the ELF header; the last section. */
+void elfscn_shstrtab(Elf *e, struct strtab *shstr);
+
 #endif
