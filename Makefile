@@ -24,10 +24,19 @@ SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/nu
 SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lthread_db \
 	-Wl,--export-dynamic-symbol=ps_*
 
-SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
+# src/preload is not part of suture: it is the library of `suture enable
+# --at-start` (src/persist/atstart.h), built on its own below.
+SRCS := $(filter-out src/preload/%,$(wildcard src/*/*.c)) \
+	$(wildcard src/arch/$(ARCH)/*.c)
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 
-all: build/suture
+# Where make install puts suture and the preload library: each names the
+# other's installed path.
+PRELOAD     := build/libsuture-preload.so
+PRELOAD_LIB := $(PREFIX)/lib/suture/libsuture-preload.so
+SUTURE_BIN  := $(PREFIX)/bin/suture
+
+all: build/suture $(PRELOAD)
 
 build/suture: $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $(OBJS) $(SUTURE_LIBS)
@@ -37,6 +46,15 @@ build/obj/%.o: src/%.c
 	$(CC) $(CFLAGS) $(WARN) $(SUTURE_CPPFLAGS) -MMD -MP -c $< -o $@
 
 -include $(OBJS:.o=.d)
+
+build/obj/persist/atstart.o: SUTURE_CPPFLAGS += \
+	-DATSTART_LIB='"$(PRELOAD_LIB)"'
+
+# libc only, every symbol hidden: it is loaded into every program.
+$(PRELOAD): src/preload/preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden \
+		-Wl,-z,now,-z,relro -DSUTURE_BIN='"$(SUTURE_BIN)"' $< -o $@
 
 # header.c embeds the header with .incbin, which -MMD does not see.
 build/obj/build/header.o: include/suture.h
@@ -103,12 +121,14 @@ bench:
 	$(MAKE) all
 	bench/run
 
-install: build/suture
+install: build/suture $(PRELOAD)
 	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture
 	install -D -m 644 include/suture.h $(DESTDIR)$(PREFIX)/include/suture.h
+	install -D -m 644 $(PRELOAD) $(DESTDIR)$(PRELOAD_LIB)
 
 format:
-	clang-format -i $(SRCS) $(wildcard src/*/*.h src/arch/*.h include/*.h)
+	clang-format -i $(SRCS) src/preload/preload.c \
+		$(wildcard src/*/*.h src/arch/*.h include/*.h)
 
 clean:
 	rm -rf build

@@ -21,6 +21,8 @@
 static const char usage_text[] =
     "usage: suture apply PID[,PID...] FILE [--replace] [--timeout SEC]\n"
     "                    [--hook-timeout SEC] [--jobs N]\n"
+    "       suture apply --enabled PID[,PID...] [OPTIONS]  (the enabled\n"
+    "                    patches a process lacks: suture enable)\n"
     "\n"
     "Apply the patch FILE to the running process PID.  Every thread is\n"
     "stopped for a moment at a point where none of them is inside a\n"
@@ -150,6 +152,9 @@ int cmd_apply(int argc, char **argv)
 	/* `suture apply kernel ...`: the kernel back end (cli/kernel.c) */
 	if (argc > 1 && !strcmp(argv[1], "kernel"))
 		return cmd_apply_kernel(argc - 1, argv + 1);
+	/* `suture apply --enabled PID...`: the store's (cli/applyenabled.c) */
+	if (argc > 1 && !strcmp(argv[1], "--enabled"))
+		return cmd_apply_enabled(argc - 1, argv + 1);
 	struct apply_job job = {
 	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
 		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};

@@ -13,6 +13,7 @@
 
 #include "apply/shadow.h"
 #include "cli/commands.h"
+#include "cli/enabledrep.h"
 #include "cli/pidarg.h"
 #include "drift/drift.h"
 #include "review/review.h"
@@ -298,27 +299,32 @@ static json_t *json_build(const char *path, const unsigned char *id, size_t len)
 			 build_id(id, len, hex));
 }
 
-static void print_json(const struct drift *d)
+/* Returns how many enabled patches the process lacks (enabledrep.h). */
+static size_t print_json(const struct drift *d)
 {
 	const struct state *st = &d->pv.st;
 	const struct module *m = d->pv.mod;
-	json_t *top;
+	json_t *top, *enabled;
+	size_t lacking;
 	char *text;
 
+	enabled = cli_enabled_json(d->pv.pid, &lacking);
 	top = json_pack(
-	    "{s:i, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:i}", "pid",
-	    (int)d->pv.pid, "drift", drift_differs(d), "module",
+	    "{s:i, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:i, s:o}",
+	    "pid", (int)d->pv.pid, "drift", drift_differs(d), "module",
 	    json_build(m->path, m->build_id, m->build_id_len), "binary",
 	    json_build(d->bin->path, d->bin->build_id, d->bin->build_id_len),
 	    "binary_is_own_file", d->own_file, "patches",
 	    json_patches(d, st->v, st->n), "in_progress",
 	    json_patches(d, st->dead, st->ndead), "superseded",
 	    json_patches(d, st->old, st->nold), "functions", json_funcs(d),
-	    "variables", json_vars(d), "readings", (int)d->readings);
+	    "variables", json_vars(d), "readings", (int)d->readings, "enabled",
+	    enabled);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);
 	json_decref(top);
+	return lacking;
 }
 
 int cmd_drift(int argc, char **argv)
@@ -345,11 +351,14 @@ int cmd_drift(int argc, char **argv)
 		drift_free(&d);
 		return 2;
 	}
+	/* an enabled patch the process lacks is a difference too */
 	if (json)
-		print_json(&d);
-	else
+		c = print_json(&d) > 0;
+	else {
 		print_text(&d, diff);
-	c = drift_differs(&d) ? 1 : 0;
+		c = cli_enabled_print(pid) > 0;
+	}
+	c |= drift_differs(&d);
 	drift_free(&d);
 	return c;
 }

@@ -26,6 +26,8 @@ static const struct {
     {"gdb", cmd_gdb, "run gdb on a process, naming its patch code"},
     {"keygen", cmd_keygen, "make a key pair for signing patches"},
     {"sign", cmd_sign, "sign a patch file"},
+    {"enable", cmd_enable, "give a patch to every process started later"},
+    {"disable", cmd_disable, "stop giving an enabled patch"},
 };
 
 static int usage(FILE *f)

@@ -14,6 +14,7 @@
 #include "apply/modules.h"
 #include "apply/status.h"
 #include "cli/commands.h"
+#include "cli/enabledrep.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
 
@@ -157,10 +158,13 @@ static void print_json(pid_t pid, const struct state *st)
 		    bad, json_pack("{s:o, s:s, s:b}", "region",
 				   hex_addr(st->bad[i].start), "error",
 				   st->bad[i].why, "blank", st->bad[i].blank));
-	top = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "pid", (int)pid,
+	size_t lacking;
+
+	top = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "pid", (int)pid,
 			"patches", patches, "left_to_clean_up", dead,
 			"replaced_not_freed", old, "retained",
-			cli_retained_json(pid, st), "invalid_regions", bad);
+			cli_retained_json(pid, st), "invalid_regions", bad,
+			"enabled", cli_enabled_json(pid, &lacking));
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);
@@ -194,8 +198,10 @@ int cmd_status(int argc, char **argv)
 	}
 	if (json)
 		print_json(pid, &st);
-	else
+	else {
 		print_text(pid, &st);
+		cli_enabled_print(pid); /* enabled patches it lacks */
+	}
 	state_free(&st);
 	return 0;
 }

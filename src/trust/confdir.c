@@ -31,11 +31,7 @@ static int check_one(const char *path, const struct stat *st, struct error *err)
 	return 0;
 }
 
-/*
- * Check @path and every directory above it (symbolic links resolved);
- * -ENOENT, with no message, if it does not exist.
- */
-static int check_secure(const char *path, struct error *err)
+int confdir_check_secure(const char *path, struct error *err)
 {
 	char real[PATH_MAX], *slash;
 	struct stat st;
@@ -67,7 +63,7 @@ int confdir_read(const char *path, char **text, struct error *err)
 	int ret;
 
 	*text = NULL;
-	if ((ret = check_secure(path, err)) == -ENOENT)
+	if ((ret = confdir_check_secure(path, err)) == -ENOENT)
 		return 0;
 	if (ret || (ret = file_read(path, &buf, &len, err)))
 		return ret;
@@ -90,7 +86,7 @@ static int read_key(const char *name, struct key *k, struct error *err)
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", TRUST_KEYS_DIR, name);
-	if ((ret = check_secure(path, err)) == -ENOENT)
+	if ((ret = confdir_check_secure(path, err)) == -ENOENT)
 		return error_set(err, -ENOENT, "%s vanished while read", path);
 	return ret ? ret : key_read_public(path, k, err);
 }
@@ -104,7 +100,7 @@ int confdir_keys(struct key **keys, size_t *n, struct error *err)
 
 	*keys = NULL;
 	*n = 0;
-	if ((ret = check_secure(TRUST_KEYS_DIR, err)) == -ENOENT)
+	if ((ret = confdir_check_secure(TRUST_KEYS_DIR, err)) == -ENOENT)
 		return 0;
 	if (ret)
 		return ret;

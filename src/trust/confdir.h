@@ -29,6 +29,15 @@
  */
 int confdir_read(const char *path, char **text, struct error *err);
 
+/*
+ * confdir_check_secure - 0 if @path and every directory above it (symbolic
+ * links resolved) belong to root and are not writable by group or others;
+ * -ENOENT, with no message, if it does not exist; else -EPERM naming the
+ * path, its owner or mode, and the fix.  Also for the enabled-patch store
+ * (persist/store.h), which must be as safe.
+ */
+int confdir_check_secure(const char *path, struct error *err);
+
 /* confdir_keys - the trusted keys, in a new array (*keys, *n). */
 int confdir_keys(struct key **keys, size_t *n, struct error *err);
 

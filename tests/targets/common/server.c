@@ -24,6 +24,7 @@ static const char *server_portfile;
 static int server_lfd = -1;
 static pthread_mutex_t server_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long server_signals; /* SIGRTMIN received */
+static char **server_argv;	     /* for server_on_upgrade */
 
 int server_start_workers(int n, void *(*fn)(void *))
 {
@@ -49,6 +50,17 @@ static void server_on_signal(int sig)
 {
 	(void)sig;
 	__atomic_fetch_add(&server_signals, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * SIGUSR2: exec the program file on disk again in place, as nginx's
+ * binary upgrade does (t-persist): the file may be the same build or a
+ * newer one.  The new image writes its new port to the port file.
+ */
+static void server_on_upgrade(int sig)
+{
+	(void)sig;
+	execv(server_argv[0], server_argv);
 }
 
 /* Number of entries in /proc/self/task, or -1. */
@@ -244,8 +256,11 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = server_on_signal,
 				.sa_flags = SA_RESTART };
+	struct sigaction up = { .sa_handler = server_on_upgrade,
+				.sa_flags = SA_NODEFER };
 	int threaded = 0, port;
 
+	server_argv = argv;
 	if (argc > 1 && !strcmp(argv[1], "-t")) {
 		threaded = 1;
 		argv++, argc--;
@@ -258,6 +273,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGRTMIN, &sa, NULL);
+	/* before service_init, so that a target may take SIGUSR2 for itself;
+	 * SA_NODEFER, or the new image would start with SIGUSR2 blocked */
+	sigaction(SIGUSR2, &up, NULL);
 	if (service_init && service_init() != 0)
 		return 1;
 	server_portfile = argv[1];
