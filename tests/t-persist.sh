@@ -92,6 +92,56 @@ check_eq "  ... drift against its own file: exit 1 (it is patched)" 1 "$RC"
 stop_target "$A_PID"
 run /bin/true
 check_eq "an unrelated program starts as usual, silent" "0 " "$RC $OUT"
+# forks TRACE - the processes a program's start created (strace -f).
+forks() { grep -cE '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$1"; }
+strace -f -o "$WORK/true.trace" /bin/true
+check_eq "  ... and forks nothing: no build of it has an enabled patch" 0 \
+	"$(forks "$WORK/true.trace")"
+strace -f -o "$WORK/calc.trace" "$INST" 2>/dev/null
+check_ne "  ... while calc's start does (it runs suture)" 0 \
+	"$(forks "$WORK/calc.trace")"
+mv /var/lib/suture/enabled/index "$WORK/index.off"
+strace -f -o "$WORK/calc.trace" "$INST" 2>/dev/null
+check_eq "with no index calc's start forks nothing" 0 \
+	"$(forks "$WORK/calc.trace")"
+mv "$WORK/index.off" /var/lib/suture/enabled/index
+
+section "other users: nobody's process, a setuid program"
+UDIR=$WORK/users
+mkdir -p "$UDIR" && cp "$INST" "$UDIR/calc"
+cp "$INST" "$UDIR/calc-suid" && chmod 4755 "$UDIR/calc-suid"
+NB=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+WORK_SAVED=$WORK
+WORK=$UDIR
+chmod 777 "$UDIR"
+start_target U "${NB[@]}" "$UDIR/calc" || finish
+start_target S "${NB[@]}" "$UDIR/calc-suid" || finish
+chmod 755 "$UDIR"
+WORK=$WORK_SAVED
+check_eq "nobody's calc runs as nobody" nobody "$(stat -c %U "/proc/$U_PID")"
+check_ask "  ... and got the patch from its own suture at start" "$U_PORT" \
+	"calc 10" "$NEW"
+check_eq "the setuid calc runs as root for nobody" "65534 0" \
+	"$(awk '/^Uid:/ {print $2, $3}' "/proc/$S_PID/status")"
+check_match "  ... with the preload library loaded" "libsuture-preload" \
+	"$(cat "/proc/$S_PID/maps")"
+check_ask "  ... which leaves it alone (AT_SECURE): old code" "$S_PORT" \
+	"calc 10" "$OLD"
+run suture status "$S_PID"
+check_match "  ... and status says it lacks the enabled patch" \
+	"enabled patch fix \($ID\) is NOT applied to this process" "$OUT"
+stop_target "$U_PID"
+stop_target "$S_PID"
+
+section "a suture that never returns"
+mv "$BIN" "$BIN.real"
+printf '#!/bin/sh\nexec sleep 987603\n' >"$BIN" && chmod 755 "$BIN"
+start_target Z "$INST" || finish
+check_ask "calc starts anyway, when the preload gives up on it: old code" \
+	"$Z_PORT" "calc 10" "$OLD"
+check_eq "  ... and the hung suture is gone" "" "$(pgrep -f 'sleep 987603')"
+stop_target "$Z_PID"
+mv "$BIN.real" "$BIN"
 
 section "lacking: a process without the preload"
 check "disable --at-start takes the library out" suture disable --at-start
