@@ -159,6 +159,12 @@ for my $m (0, 256, 1024) {
 	row("retain.$m.revert.look_for_references_all_threads_stopped_",
 	    "$m MiB: revert, scan", 'µs', 1);
 }
+section('9. a process start with the preload library (suture enable)');
+row('atstart.true.none', '/bin/true, no preload library', 'µs', 1);
+row('atstart.true.empty', '/bin/true, library, no store', 'µs', 1);
+row('atstart.true.other', '/bin/true, library, 1 other patch', 'µs', 1);
+row('atstart.calc.none', 'calc, no preload library', 'µs', 1);
+row('atstart.calc.apply', 'calc, library, its patch applied', 'ms', 1e-3);
 
 printf "%-38s %4s %3s %8s %8s %8s %8s  %s\n", 'figure', 'unit', 'n', 'min',
     'median', 'p99', 'max', 'target';
