@@ -17,6 +17,10 @@
 #             is told the file on disk is now the fixed build, and enable
 #             --target on it says so and stores nothing
 #   disable   new processes no longer get it
+#   users     nobody's calc gets the patch from its own suture; a setuid
+#             calc (AT_SECURE) and one under a seccomp filter that kills on
+#             fork are left alone (the fork could kill it) and reported
+#   hang      a suture that never returns: the program starts anyway
 #   damage    a corrupted copy, an untrusted signer, a store others may
 #             write: refused by name, the process starts and runs normally
 # Everything runs in a private mount namespace: /etc, /var and /usr are
@@ -132,6 +136,46 @@ check_match "  ... and status says it lacks the enabled patch" \
 	"enabled patch fix \($ID\) is NOT applied to this process" "$OUT"
 stop_target "$U_PID"
 stop_target "$S_PID"
+
+section "a seccomp filter: the fork could be fatal, so no fork"
+# nofork PROGRAM ARGS... - run PROGRAM under a seccomp filter that kills
+# the process on any fork (clone, clone3, fork, vfork), as a unit's
+# SystemCallFilter= can.
+cat >"$WORK/nofork.c" <<'C'
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define KILL_ON(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1), \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+int main(int argc, char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		KILL_ON(SYS_clone), KILL_ON(SYS_clone3), KILL_ON(SYS_fork),
+		KILL_ON(SYS_vfork),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(*f), f};
+
+	if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return 125;
+	execv(argv[1], argv + 1);
+	return 126;
+}
+C
+gcc -O2 -o "$WORK/nofork" "$WORK/nofork.c" || finish
+start_target K "$WORK/nofork" "$INST" || finish
+check_ask "calc under a filter that kills on fork starts: old code" \
+	"$K_PORT" "calc 10" "$OLD"
+run suture status "$K_PID"
+check_match "  ... and status says it lacks the enabled patch" \
+	"enabled patch fix \($ID\) is NOT applied to this process" "$OUT"
+stop_target "$K_PID"
 
 section "a suture that never returns"
 mv "$BIN" "$BIN.real"

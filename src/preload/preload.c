@@ -4,7 +4,8 @@
  * --at-start` lists it in /etc/ld.so.preload, so the dynamic linker loads
  * it into every dynamically linked program; its constructor runs after
  * every module the program starts with is mapped and relocated and before
- * main() (docs/DESIGN.md, "Patches that last").
+ * main() (docs/DESIGN.md, "Patches that last"), though after the
+ * constructors of the shared libraries the program links.
  *
  * It runs in every process of the machine, so it must never harm one: it
  * prints nothing, changes nothing but its own fds and its ptracer setting
@@ -16,8 +17,10 @@
  * own PID and wait for it; suture checks everything (the store, the
  * patches' signatures, the policy) and applies.  Not in a setuid or
  * otherwise AT_SECURE process (it would run suture with privileges the
- * user does not have, from the user's environment), and not in the
- * suture it starts.  Dependency-free: libc only.
+ * user does not have, from the user's environment), not in a process
+ * under a seccomp filter (which may kill it for the fork: systemd's
+ * SystemCallFilter= does), and not in the suture it starts.
+ * Dependency-free: libc only.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -187,6 +190,24 @@ out_go:
 	close(go[1]);
 }
 
+/* Whether a seccomp filter is on (/proc/self/status "Seccomp: 2"): any
+ * system call the program does not make itself could be fatal under it. */
+static int filtered(void)
+{
+	static const char key[] = "\nSeccomp:\t";
+	char buf[4096], *at;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 1; /* cannot tell: assume the worst */
+	buf[n] = '\0';
+	at = strstr(buf, key);
+	return !at || at[sizeof(key) - 1] != '0';
+}
+
 __attribute__((constructor)) static void suture_at_start(void)
 {
 	static char index[INDEX_MAX];
@@ -194,6 +215,6 @@ __attribute__((constructor)) static void suture_at_start(void)
 	if (getauxval(AT_SECURE) || getenv("SUTURE_AT_START"))
 		return;
 	if (read_index(index, sizeof(index)) &&
-	    dl_iterate_phdr(match_module, index))
+	    dl_iterate_phdr(match_module, index) && !filtered())
 		run_suture();
 }
