@@ -17,6 +17,8 @@
 #             is told the file on disk is now the fixed build, and enable
 #             --target on it says so and stores nothing
 #   disable   new processes no longer get it
+#   library   libfoo.so's patch enabled: two programs started after, both
+#             mapping it, run its fixed code
 #   users     nobody's calc gets the patch from its own suture; a setuid
 #             calc (AT_SECURE) and one under a seccomp filter that kills on
 #             fork are left alone (the fork could kill it) and reported
@@ -287,6 +289,24 @@ check_status "$D_PID" "after disable" ""
 check_fails "disable of what is not enabled" suture disable fix
 check_match "  ... names it" "no enabled patch is named or has the id 'fix'" "$OUT"
 stop_target "$D_PID"
+
+section "a library: every program that maps it gets its patch at start"
+LSRC=$WORK/shlib
+make_tree shlib "$LSRC"
+build_tree "$LSRC" "${MAKEARGS[@]}" || finish
+build_patch "$WORK/foo.sut" "$LSRC" "$TARGETS/shlib/foo.diff" libfoo.so \
+	"${MAKEARGS[@]}" || finish
+suture sign "$WORK/foo.sut" --key "$WORK/ops" >/dev/null
+check "enable the patch of libfoo.so" suture enable "$WORK/foo.sut"
+cp "$LSRC/app" "$LSRC/other-app"
+start_target L "$LSRC/app" || finish
+start_target M "$LSRC/other-app" || finish
+check_ask "app, started after, runs libfoo's fixed code" "$L_PORT" "foo 3" 27
+check_ask "  ... and so does another program mapping it" "$M_PORT" "foo 3" 27
+check_status "$M_PID" "the other program" "$(patch_name "$WORK/foo.sut")"
+stop_target "$L_PID"
+stop_target "$M_PID"
+suture disable "$(patch_name "$WORK/foo.sut")" >/dev/null
 
 section "damage: what the store holds is checked, the process starts anyway"
 suture enable "$WORK/fix-signed.sut" >/dev/null
