@@ -345,4 +345,14 @@ start_target H "$INST" || finish
 check_ask "with the store fixed, a process started now is fixed" \
 	"$H_PORT" "calc 10" "$NEW"
 
+section "/etc/ld.so.preload: other lines are kept"
+printf '/opt/other/libother.so\n' >/etc/ld.so.preload
+suture enable --at-start >/dev/null 2>&1
+check_eq "enable --at-start adds a line after the others" \
+	"/opt/other/libother.so $LIB" "$(tr '\n' ' ' </etc/ld.so.preload | sed 's/ $//')"
+suture disable --at-start >/dev/null 2>&1
+check_eq "disable --at-start takes out only its own" \
+	"/opt/other/libother.so" "$(cat /etc/ld.so.preload)"
+rm -f /etc/ld.so.preload
+
 finish

@@ -79,6 +79,12 @@ static int check_target(const char *target, const struct patch *p,
 		return fprintf(stderr, "suture enable: --target %s: %m\n",
 			       target),
 		       -1;
+	if (strchr(real, '\n'))
+		return fprintf(stderr,
+			       "suture enable: --target %s: a path with a "
+			       "newline cannot be stored\n",
+			       real),
+		       -1;
 	base = strrchr(real, '/') + 1;
 	if (strcmp(base, p->target_file))
 		return fprintf(stderr,
