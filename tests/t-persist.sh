@@ -17,6 +17,8 @@
 #             is told the file on disk is now the fixed build, and enable
 #             --target on it says so and stores nothing
 #   disable   new processes no longer get it
+#   static    a static calc with an enabled patch: old code, reported,
+#             patched by apply --enabled
 #   library   libfoo.so's patch enabled: two programs started after, both
 #             mapping it, run its fixed code
 #   users     nobody's calc gets the patch from its own suture; a setuid
@@ -307,6 +309,25 @@ check_status "$M_PID" "the other program" "$(patch_name "$WORK/foo.sut")"
 stop_target "$L_PID"
 stop_target "$M_PID"
 suture disable "$(patch_name "$WORK/foo.sut")" >/dev/null
+
+section "a static program: no dynamic linker, so reported, not patched at start"
+SSRC=$WORK/static
+calc_build "$SSRC" "${MAKEARGS[@]}" LDFLAGS=-static || finish
+BUILD_OPTS=(--name static-fix)
+build_patch "$WORK/static.sut" "$SSRC" "$TARGETS/calc/fix.diff" calc \
+	"${MAKEARGS[@]}" LDFLAGS=-static || finish
+BUILD_OPTS=()
+suture sign "$WORK/static.sut" --key "$WORK/ops" >/dev/null
+suture enable "$WORK/static.sut" >/dev/null
+start_target T "$SSRC/calc" || finish
+check_ask "static calc starts as always, old code" "$T_PORT" "calc 10" "$OLD"
+run suture status "$T_PID"
+check_match "  ... and status says it lacks the enabled patch" \
+	"enabled patch static-fix \([0-9a-f]+\) is NOT applied to this process \(it runs build $(build_id "$SSRC/calc") of $SSRC/calc\)" "$OUT"
+check "apply --enabled gives it" suture apply --enabled "$T_PID"
+check_ask "  ... calc answers the fixed way" "$T_PORT" "calc 10" "$NEW"
+stop_target "$T_PID"
+suture disable static-fix >/dev/null
 
 section "damage: what the store holds is checked, the process starts anyway"
 suture enable "$WORK/fix-signed.sut" >/dev/null
