@@ -32,8 +32,9 @@ struct persist_matches {
 	size_t n, cap;
 };
 
-/* persist_match - the entries of @s that concern @pid, in @s's order.
- * Release with persist_matches_free. */
+/* persist_match - the entries of @s that concern @pid, module by module,
+ * each module's in @s's order (the order to apply them in).  Release with
+ * persist_matches_free. */
 int persist_match(pid_t pid, const struct store *s, struct persist_matches *m,
 		  struct error *err);
 void persist_matches_free(struct persist_matches *m);

@@ -1,18 +1,13 @@
 /* store.c - the enabled-patch store's index and copies (see store.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "apply/modules.h"
 #include "patchfile/patchfile.h"
 #include "persist/store.h"
 #include "trust/confdir.h"
-#include "util/file.h"
 #include "util/xalloc.h"
 
 void store_free(struct store *s)

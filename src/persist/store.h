@@ -32,9 +32,6 @@
 #define STORE_DIR   STATE_DIR "/enabled"
 #define STORE_INDEX STORE_DIR "/index"
 
-/* Longest index line (a path of up to PATH_MAX included). */
-#define STORE_LINE_MAX 4400
-
 struct store_entry {
 	char build_id[2 * PATCH_BUILD_ID_MAX + 1]; /* hex */
 	char id[PATCH_ID_LEN + 1];
