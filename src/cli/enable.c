@@ -162,7 +162,7 @@ static void list_entry(const struct store_entry *e)
 	struct error err = {""};
 	struct patch *p;
 
-	printf("%s (%s) for build %s", e->name, e->id, e->build_id);
+	printf("  %s (%s) for build %s", e->name, e->id, e->build_id);
 	if (e->path)
 		printf(" of %s", e->path);
 	if (store_load(e, &p, &err) < 0) {
