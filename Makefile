@@ -31,7 +31,8 @@ SRCS := $(filter-out src/preload/%,$(wildcard src/*/*.c)) \
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 
 # Where make install puts suture and the preload library: each names the
-# other's installed path.
+# other's installed path, compiled in, so build with the PREFIX you install
+# to (make PREFIX=DIR && make install PREFIX=DIR), as with ./configure.
 PRELOAD     := build/libsuture-preload.so
 PRELOAD_LIB := $(PREFIX)/lib/suture/libsuture-preload.so
 SUTURE_BIN  := $(PREFIX)/bin/suture
