@@ -204,9 +204,10 @@ run suture drift "$B_PID"
 check_eq "drift exits 1 for it" 1 "$RC"
 check_match "  ... with the same line" \
 	"enabled patch fix \($ID\) is NOT applied to this process" "$OUT"
-check_eq "  ... and drift --json lists it as not applied" "fix:0" \
-	"$(json_get "$(suture drift "$B_PID" --json)" \
-		'join ",", map { "$_->{name}:" . ($_->{applied} ? 1 : 0) } @{$j->{enabled}}')"
+check_eq "  ... and drift --json lists it as not applied, a drift" \
+	"fix:0 drift:1" "$(json_get "$(suture drift "$B_PID" --json)" '
+		join(",", map { "$_->{name}:" . ($_->{applied} ? 1 : 0) }
+			@{$j->{enabled}}) . " drift:" . ($j->{drift} ? 1 : 0)')"
 check "apply --enabled gives it" suture apply --enabled "$B_PID"
 check_ask "  ... calc answers the fixed way" "$B_PORT" "calc 10" "$NEW"
 run suture status "$B_PID"

@@ -311,8 +311,9 @@ static size_t print_json(const struct drift *d)
 	enabled = cli_enabled_json(d->pv.pid, &lacking);
 	top = json_pack(
 	    "{s:i, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:i, s:o}",
-	    "pid", (int)d->pv.pid, "drift", drift_differs(d), "module",
-	    json_build(m->path, m->build_id, m->build_id_len), "binary",
+	    "pid", (int)d->pv.pid, "drift", drift_differs(d) || lacking,
+	    "module", json_build(m->path, m->build_id, m->build_id_len),
+	    "binary",
 	    json_build(d->bin->path, d->bin->build_id, d->bin->build_id_len),
 	    "binary_is_own_file", d->own_file, "patches",
 	    json_patches(d, st->v, st->n), "in_progress",
