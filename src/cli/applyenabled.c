@@ -149,6 +149,9 @@ int cmd_apply_enabled(int argc, char **argv)
 		return free(pids), 1;
 	}
 	failed = fanout_run(pids, n, fanout_jobs(n, jobs), apply_one, &job);
+	/* Processes patched at start may be short-lived and many: their map
+	 * files go here as with every apply, after the work. */
+	perfmap_sweep();
 	policy_free(&job.pol);
 	store_free(&job.s);
 	free(pids);
