@@ -59,7 +59,12 @@ static void server_on_signal(int sig)
  */
 static void server_on_upgrade(int sig)
 {
-	(void)sig;
+	sigset_t set;
+
+	/* or the new image would start with SIGUSR2 blocked */
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	execv(server_argv[0], server_argv);
 }
 
@@ -256,8 +261,6 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = server_on_signal,
 				.sa_flags = SA_RESTART };
-	struct sigaction up = { .sa_handler = server_on_upgrade,
-				.sa_flags = SA_NODEFER };
 	int threaded = 0, port;
 
 	server_argv = argv;
@@ -273,9 +276,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGRTMIN, &sa, NULL);
-	/* before service_init, so that a target may take SIGUSR2 for itself;
-	 * SA_NODEFER, or the new image would start with SIGUSR2 blocked */
-	sigaction(SIGUSR2, &up, NULL);
+	/* before service_init, so that a target may take SIGUSR2 for itself */
+	signal(SIGUSR2, server_on_upgrade);
 	if (service_init && service_init() != 0)
 		return 1;
 	server_portfile = argv[1];
