@@ -83,6 +83,38 @@ private_overlay() {
 	done
 }
 
+# syslog_sink - receive what suture logs through syslog(3) (its audit
+# trail) in $LOG, one line per datagram: targets/logsink bound at /dev/log,
+# which must be the script's own (private_overlay dev).  Counts a check.
+syslog_sink() {
+	gcc -O2 -o "$WORK/logsink" "$TARGETS/logsink/logsink.c" || return 1
+	LOG=$WORK/syslog
+	: >"$LOG"
+	"$WORK/logsink" /dev/log "$LOG" &
+	PIDS+=($!)
+	wait_until "the syslog socket is bound" test -S /dev/log
+}
+
+# log_lines ERE... - the log's lines matching every ERE (in turn).
+log_lines() {
+	local lines re
+	lines=$(cat "$LOG")
+	for re in "$@"; do
+		lines=$(grep -E -- "$re" <<<"$lines")
+	done
+	[ -n "$lines" ] && printf '%s\n' "$lines"
+}
+# audit_has WHAT ERE... - such a line arrives (the receiver writes each
+# datagram after suture sent it: poll).
+audit_has() {
+	local what=$1
+	shift
+	if poll log_lines "$@"; then pass "$what"; else
+		fail "$what" "no line matching $* in:
+$(tail -n 5 "$LOG")"
+	fi
+}
+
 pass() {
 	PASSED=$((PASSED + 1))
 	echo "ok - $1"

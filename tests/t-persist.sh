@@ -27,9 +27,11 @@
 #   hang      a suture that never returns: the program starts anyway
 #   damage    a corrupted copy, an untrusted signer, a store others may
 #             write: refused by name, the process starts and runs normally
-# Everything runs in a private mount namespace: /etc, /var and /usr are
-# overlays, so the test's /etc/ld.so.preload, /etc/suture, /var/lib/suture
-# and installed suture exist only here.
+#   audit     enable (refused, enabled), disable, and the applies at start
+#             (applied, refused) are in the audit trail
+# Everything runs in a private mount namespace: /etc, /var, /usr and /dev
+# are overlays, so the test's /etc/ld.so.preload, /etc/suture,
+# /var/lib/suture, installed suture and /dev/log exist only here.
 if [ "${1-}" != --in-private-mounts ]; then
 	exec unshare --mount --propagation private -- "$BASH" "$0" \
 		--in-private-mounts
@@ -38,8 +40,9 @@ fi
 . "$TESTS/calc.sh"
 begin persist
 
-section "a private /etc, /var and /usr; suture installed there"
-private_overlay etc var usr || finish
+section "a private /etc, /var, /usr and /dev/log; suture installed there"
+private_overlay etc var usr dev || finish
+syslog_sink || finish
 PRELOAD=$ROOT/build/libsuture-preload.so
 # The paths the build compiled in (PREFIX): where suture's preload runs
 # suture from, and where suture says the preload library is.
@@ -69,6 +72,8 @@ check_fails "enable refuses an unsigned patch" suture enable "$WORK/fix.sut"
 check_match "  ... because an enabled patch goes into other users' processes" \
 	"refused: patch 'fix' is unsigned, and an enabled patch goes into every process started from its build, other users' included" "$OUT"
 check_eq "  ... and stores nothing" "" "$(cat /var/lib/suture/enabled/index 2>/dev/null)"
+audit_has "  ... audit: the refusal" \
+	"enable patch=fix id=$ID .*signer=unsigned .*result=refused why=.*is unsigned"
 check "suture keygen" suture keygen "$WORK/ops" --name ops
 install -m 644 "$WORK/ops.pub" /etc/suture/keys/ops.pub
 cp "$WORK/fix.sut" "$WORK/fix-signed.sut"
@@ -77,6 +82,8 @@ check "enable takes the patch signed by a trusted key" \
 	suture enable "$WORK/fix-signed.sut"
 check_match "  ... and says nothing applies it at start yet" \
 	"does not list .*libsuture-preload.so: nothing applies enabled patches when a process starts" "$OUT"
+audit_has "  ... audit: enabled, the signer trusted" \
+	"enable patch=fix id=$ID .*signer=\"ed25519:.* trusted\" .*result=enabled"
 check_eq "the index has its line" "$BID $ID fix" \
 	"$(cat /var/lib/suture/enabled/index)"
 check "  ... and its copy is the signed file" \
@@ -93,6 +100,8 @@ start_target A "$INST" || finish
 check_ask "calc started after enable answers the fixed way at once" \
 	"$A_PORT" "calc 10" "$NEW"
 check_status "$A_PID" "started after enable" fix
+audit_has "  ... audit: applied from the store at its start" \
+	"apply patch=fix id=$ID file=\"/var/lib/suture/enabled/$ID.sut\" .*pid=$A_PID .*result=applied"
 run suture status "$A_PID"
 check_nomatch "  ... status names no enabled patch it lacks" "NOT applied" "$OUT"
 run suture drift "$A_PID"
@@ -283,6 +292,7 @@ check_match "  ... naming it" "/bin/true is not calc, the file patch 'fix' was m
 
 section "disable"
 check "disable fix" suture disable fix
+audit_has "  ... audit: disabled" "disable patch=fix id=$ID .*result=disabled"
 check_match "  ... says what happens to running processes" \
 	"processes that have it keep it" "$OUT"
 start_target D "$INST" || finish
@@ -341,6 +351,8 @@ check_ask "with a corrupted copy calc starts and runs the old code" \
 	"$E_PORT" "calc 10" "$OLD"
 run suture enable --list
 check_match "enable --list says the copy is refused" "fix \($ID\) .*REFUSED" "$OUT"
+audit_has "  ... audit: refused at its start" \
+	"apply patch=fix id=$ID .*pid=$E_PID .*result=refused why="
 check_fails "apply --enabled refuses it" suture apply --enabled "$E_PID"
 check_match "  ... naming the patch" "enabled patch 'fix' \($ID\)" "$OUT"
 stop_target "$E_PID"

@@ -28,56 +28,7 @@ begin sign
 section "a private /etc/suture and /dev/log"
 private_overlay etc dev || finish
 mkdir -p /etc/suture/keys && chmod 755 /etc/suture /etc/suture/keys
-cat >"$WORK/logsink.c" <<'C'
-/* Receive syslog datagrams at argv[1], one line each into argv[2]. */
-#include <stdio.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-int main(int argc, char **argv)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
-	FILE *f = fopen(argv[2], "a");
-	char b[8192];
-	ssize_t n;
-
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", argv[1]);
-	unlink(argv[1]);
-	if (argc != 3 || !f || bind(s, (void *)&a, sizeof(a)))
-		return 1;
-	chmod(argv[1], 0666);
-	while ((n = recv(s, b, sizeof(b), 0)) >= 0)
-		fprintf(f, "%.*s\n", (int)n, b), fflush(f);
-	return 0;
-}
-C
-gcc -O2 -o "$WORK/logsink" "$WORK/logsink.c" || finish
-LOG=$WORK/syslog
-: >"$LOG"
-"$WORK/logsink" /dev/log "$LOG" &
-PIDS+=($!)
-wait_until "the syslog socket is bound" test -S /dev/log
-# log_lines ERE... - the log's lines matching every ERE (in turn).
-log_lines() {
-	local lines re
-	lines=$(cat "$LOG")
-	for re in "$@"; do
-		lines=$(grep -E -- "$re" <<<"$lines")
-	done
-	[ -n "$lines" ] && printf '%s\n' "$lines"
-}
-# audit_has WHAT ERE... - such a line arrives (the receiver writes each
-# datagram after suture sent it: poll).
-audit_has() {
-	local what=$1
-	shift
-	if poll log_lines "$@"; then pass "$what"; else
-		fail "$what" "no line matching $* in:
-$(tail -n 5 "$LOG")"
-	fi
-}
+syslog_sink || finish
 
 section "keys"
 # The unprivileged users need the files outside the checkout.

@@ -5,6 +5,7 @@
  * library that applies its patches to processes as they start
  * (persist/atstart.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "persist/atstart.h"
 #include "persist/match.h"
 #include "persist/storepolicy.h"
+#include "trust/audit.h"
 #include "apply/modules.h"
 #include "util/file.h"
 
@@ -66,61 +68,90 @@ static int set_at_start(const char *who, bool on)
 	return 0;
 }
 
-/* Whether PATH (--target) is the build @p is for: 0 yes, 1 no (said so:
- * the fixed build), -1 refused. */
+/* Whether PATH (--target) is the build @p is for: 0 yes, 1 no (*disk is
+ * the build it is now: the fixed one), or a refusal in @err. */
 static int check_target(const char *target, const struct patch *p,
-			char real[PATH_MAX])
+			char real[PATH_MAX], char disk[PERSIST_HEX_MAX],
+			struct error *err)
 {
-	char disk[PERSIST_HEX_MAX], want[PERSIST_HEX_MAX];
-	struct error err = {""};
-	const char *base;
+	char want[PERSIST_HEX_MAX];
+	int ret;
 
 	if (!realpath(target, real))
-		return fprintf(stderr, "suture enable: --target %s: %m\n",
-			       target),
-		       -1;
+		return error_set(err, -errno, "--target %s: %s", target,
+				 strerror(errno));
 	if (strchr(real, '\n'))
-		return fprintf(stderr,
-			       "suture enable: --target %s: a path with a "
-			       "newline cannot be stored\n",
-			       real),
-		       -1;
-	base = strrchr(real, '/') + 1;
-	if (strcmp(base, p->target_file))
-		return fprintf(stderr,
-			       "suture enable: --target %s is not %s, the "
-			       "file patch '%s' was made for\n",
-			       real, p->target_file, p->name),
-		       -1;
-	if (persist_disk_build(real, disk, &err) < 0)
-		return fprintf(stderr, "suture enable: %s\n", err.msg), -1;
+		return error_set(err, -EINVAL,
+				 "--target %s: a path with a newline cannot "
+				 "be stored",
+				 real);
+	if (strcmp(strrchr(real, '/') + 1, p->target_file))
+		return error_set(err, -EINVAL,
+				 "--target %s is not %s, the file patch '%s' "
+				 "was made for",
+				 real, p->target_file, p->name);
+	if ((ret = persist_disk_build(real, disk, err)) < 0)
+		return ret == -ENOENT
+			   ? error_set(err, ret, "--target %s: gone", real)
+			   : ret;
 	modules_hex(p->build_id, p->build_id_len, want);
-	if (!strcmp(disk, want))
-		return 0;
-	cli_fixed_line(stdout, real, disk, p->name);
-	printf("nothing enabled\n");
-	return 1;
+	return strcmp(disk, want) != 0;
 }
 
-static int enable_checked(const unsigned char *buf, size_t len,
-			  const struct patch *p, const struct enable_args *a)
+/* Whether the policy lets @p be enabled (storepolicy.h). */
+static int may_enable(const struct patch *p, bool *trusted, struct error *err)
 {
-	char real[PATH_MAX], bid[PERSIST_HEX_MAX];
-	struct error err = {""};
 	struct policy pol;
-	bool trusted, listed = false;
-	int r;
+	int ret;
 
-	if (policy_load(&pol, &err) < 0 ||
-	    persist_policy_check(&pol, p, &trusted, &err) < 0) {
-		policy_free(&pol);
-		return fprintf(stderr, "suture enable: %s\n", err.msg), 1;
-	}
+	*trusted = false;
+	if (!(ret = policy_load(&pol, err)))
+		ret = persist_policy_check(&pol, p, trusted, err);
 	policy_free(&pol);
-	if (a->target && (r = check_target(a->target, p, real)))
-		return r < 0;
-	if (store_add(buf, len, p, a->target ? real : NULL, &err) < 0)
-		return fprintf(stderr, "suture enable: %s\n", err.msg), 1;
+	return ret;
+}
+
+/* The audit line (trust/audit.h) of enabling @p from @file: no process. */
+static void audit_enable(const char *file, const struct patch *p, bool trusted,
+			 const char *why)
+{
+	struct audit_event ev = {
+	    .action = "enable",
+	    .patch = p->name,
+	    .id = p->id,
+	    .file = file,
+	    .signer = p->signer,
+	    .signer_known = true,
+	    .trusted = trusted,
+	    .result = why ? "refused" : "enabled",
+	    .why = why,
+	};
+
+	audit_log(&ev);
+}
+
+/* The audit line of disabling @e. */
+static void audit_disable(const struct store_entry *e)
+{
+	char file[4200];
+	struct audit_event ev = {
+	    .action = "disable",
+	    .patch = e->name,
+	    .id = e->id,
+	    .file = store_file(e, file, sizeof(file)),
+	    .result = "disabled",
+	};
+
+	audit_log(&ev);
+}
+
+/* Say what enabling @p did, and set up the preload library if asked. */
+static int report_enabled(const struct patch *p, const struct enable_args *a)
+{
+	char bid[PERSIST_HEX_MAX];
+	struct error err = {""};
+	bool listed = false;
+
 	printf("enabled '%s' (%s) for build %s of %s: processes started "
 	       "from it from now on get it before they run; running ones "
 	       "keep what they have (suture apply)\n",
@@ -137,6 +168,29 @@ static int enable_checked(const unsigned char *buf, size_t len,
 	return 0;
 }
 
+static int enable_checked(const char *file, const unsigned char *buf,
+			  size_t len, const struct patch *p,
+			  const struct enable_args *a)
+{
+	char real[PATH_MAX], disk[PERSIST_HEX_MAX];
+	struct error err = {""};
+	bool trusted;
+	int r;
+
+	if (!(r = may_enable(p, &trusted, &err)) && a->target)
+		r = check_target(a->target, p, real, disk, &err);
+	if (r > 0) { /* the fixed build is on disk: nothing to do */
+		cli_fixed_line(stdout, real, disk, p->name);
+		return printf("nothing enabled\n"), 0;
+	}
+	if (!r)
+		r = store_add(buf, len, p, a->target ? real : NULL, &err);
+	audit_enable(file, p, trusted, r ? err.msg : NULL);
+	if (r)
+		return fprintf(stderr, "suture enable: %s\n", err.msg), 1;
+	return report_enabled(p, a);
+}
+
 static int enable_file(const char *file, const struct enable_args *a)
 {
 	struct error err = {""};
@@ -149,7 +203,7 @@ static int enable_file(const char *file, const struct enable_args *a)
 	    patchfile_parse(buf, len, &p, &err) < 0)
 		fprintf(stderr, "suture enable: %s: %s\n", file, err.msg);
 	else
-		ret = enable_checked(buf, len, p, a);
+		ret = enable_checked(file, buf, len, p, a);
 	patch_free(p);
 	free(buf);
 	return ret;
@@ -250,6 +304,7 @@ int cmd_disable(int argc, char **argv)
 		return fputs(usage_text, stderr), 2;
 	if (store_remove(argv[optind], &gone, &err) < 0)
 		return fprintf(stderr, "suture disable: %s\n", err.msg), 1;
+	audit_disable(&gone);
 	printf("disabled '%s' (%s): processes started from now on do not get "
 	       "it; processes that have it keep it (suture revert PID %s)\n",
 	       gone.name, gone.id, gone.name);
