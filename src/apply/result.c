@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/result.h"
 #include "apply/rsyscall.h"
 #include "apply/session.h"
 #include "apply/state.h"

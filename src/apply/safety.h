@@ -68,10 +68,13 @@ struct safety {
  * and @mem must outlive @sf.  Without a usable unwinder every thread's
  * stack is scanned instead; that is slower, not less safe.  @mods (whose
  * files must outlive @sf) give the code the quick check looks at for
- * signal trampolines.
+ * signal trampolines.  @cfi are the regions of code no module describes
+ * (patch regions) that carry call-frame information, read through @mem
+ * now: the array may go once this returns.
  */
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 		   const struct rmem *mem, const struct modules *mods,
+		   const struct unwind_region *cfi, size_t ncfi,
 		   struct error *err);
 
 /* safety_add - forbid [@lo, @hi), described as @what (copied). */

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "apply/apply.h"
+#include "apply/result.h"
 #include "apply/session.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/revert.h"
 #include "apply/leftover.h"
 #include "apply/perfmap.h"
 #include "apply/session.h"
