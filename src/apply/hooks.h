@@ -36,8 +36,8 @@
 #define SUTURE_APPLY_HOOKS_H
 
 #include "apply/layout.h"
-#include "apply/rcall.h"
 #include "apply/record.h"
+#include "process/rcall.h"
 
 /* hook_kind_name - "pre_apply", ... for enum record_hook_kind @kind. */
 const char *hook_kind_name(int kind);

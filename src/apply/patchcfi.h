@@ -10,7 +10,7 @@
 #ifndef SUTURE_APPLY_PATCHCFI_H
 #define SUTURE_APPLY_PATCHCFI_H
 
-#include "apply/safety.h"
+#include "process/safety.h"
 
 /*
  * patchcfi_safety_prepare - safety_prepare with the regions of @pid's

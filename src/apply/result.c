@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "apply/result.h"
-#include "apply/rsyscall.h"
-#include "apply/session.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
+#include "process/session.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
 

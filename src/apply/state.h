@@ -9,9 +9,9 @@
 #ifndef SUTURE_APPLY_STATE_H
 #define SUTURE_APPLY_STATE_H
 
-#include "apply/proc.h"
 #include "apply/record.h"
-#include "apply/rmem.h"
+#include "process/proc.h"
+#include "process/rmem.h"
 
 /* Prefix of the memfd name of every region. */
 #define STATE_MEMFD_PREFIX "suture:"

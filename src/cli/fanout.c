@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "apply/result.h"
-#include "apply/session.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
+#include "process/session.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/unwind.h"
 #include "arch/arch.h"
+#include "process/unwind.h"
 #include "util/xalloc.h"
 
 /* Largest call-frame table believed: the region's record, where the

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/safety.h"
 #include "arch/arch.h"
+#include "process/safety.h"
 #include "util/xalloc.h"
 
 /* Frames beyond this depth are assumed to be a corrupt stack. */

@@ -3,8 +3,8 @@
  *
  * A patch carries the .eh_frame of its functions (src/build/ehframe.h);
  * apply places it in the region's code part and the record says where
- * (record.h: unwind); the caller passes that here as plain data.  libdwfl knows
- * a region only as a module named
+ * (apply/record.h: unwind); the caller passes that here as plain data
+ * (struct unwind_region).  libdwfl knows a region only as a module named
  * "/memfd:suture:NAME (deleted)" without an ELF file, so it cannot unwind
  * through it.  An unwind image is a small ELF file made in suture's memory
  * that describes the region as libdwfl wants to see it: one PT_LOAD over
@@ -13,13 +13,13 @@
  * code addresses relative to their own position, so the copy describes
  * the process's code exactly.
  */
-#ifndef SUTURE_APPLY_UNWIND_H
-#define SUTURE_APPLY_UNWIND_H
+#ifndef SUTURE_PROCESS_UNWIND_H
+#define SUTURE_PROCESS_UNWIND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "apply/rmem.h"
+#include "process/rmem.h"
 #include "util/error.h"
 
 /* Prefix of the names libdwfl gives the modules of suture's regions. */

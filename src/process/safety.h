@@ -15,17 +15,17 @@
  * any word that points into a forbidden range: a stale value may cause a
  * false alarm (and a retry), never a missed frame.
  */
-#ifndef SUTURE_APPLY_SAFETY_H
-#define SUTURE_APPLY_SAFETY_H
+#ifndef SUTURE_PROCESS_SAFETY_H
+#define SUTURE_PROCESS_SAFETY_H
 
 #include <elfutils/libdwfl.h>
 #include <stdint.h>
 
-#include "apply/modules.h"
-#include "apply/proc.h"
-#include "apply/rmem.h"
-#include "apply/session.h"
-#include "apply/unwind.h"
+#include "process/modules.h"
+#include "process/proc.h"
+#include "process/rmem.h"
+#include "process/session.h"
+#include "process/unwind.h"
 
 #define SAFETY_CACHE_SIZE 8192
 
