@@ -19,7 +19,7 @@
 #include "persist/match.h"
 #include "persist/storepolicy.h"
 #include "trust/audit.h"
-#include "apply/modules.h"
+#include "process/modules.h"
 #include "util/file.h"
 
 static const char usage_text[] =

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply/modules.h"
+#include "process/modules.h"
 #include "persist/match.h"
 
 int persist_disk_build(const char *path, char hex[PERSIST_HEX_MAX],

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/modules.h"
+#include "process/modules.h"
 #include "apply/status.h"
 #include "persist/match.h"
 #include "util/xalloc.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/modules.h"
+#include "process/modules.h"
 #include "patchfile/patchfile.h"
 #include "persist/store.h"
 #include "trust/confdir.h"

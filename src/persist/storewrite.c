@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "apply/modules.h"
+#include "process/modules.h"
 #include "persist/store.h"
 #include "trust/confdir.h"
 #include "util/file.h"
