@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* persist/store.h's STORE_INDEX; not included, as nothing of suture is */
 #ifndef STORE_INDEX
 #define STORE_INDEX "/var/lib/suture/enabled/index"
 #endif
