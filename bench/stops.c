@@ -150,8 +150,10 @@ int main(int argc, char **argv)
 	/* as floor.c under chrt: its wake-ups are not held up by the
 	 * threads just stopped or woken (the child keeps its policy) */
 	sched_setscheduler(0, SCHED_FIFO, &fifo);
-	while (threads(pid) >= 0 && threads(pid) <= n)
+	while (!waitpid(pid, NULL, WNOHANG) && threads(pid) <= n)
 		usleep(10000);
+	if (threads(pid) <= n) /* reaped: it exited */
+		return fprintf(stderr, "stops: %s exited\n", argv[3]), 1;
 	usleep(200000); /* the threads settle in their loops and sleeps */
 	cgok = !cg_make(pid, cg, sizeof(cg));
 	for (int i = 0; i < runs; i++) {
