@@ -287,6 +287,66 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 	return 0;
 }
 
+/*
+ * How long an interrupted thread may take to report its stop before suture
+ * looks at what it does.  PTRACE_INTERRUPT wakes a thread asleep in an
+ * interruptible wait; one in an uninterruptible wait (state D: the parent
+ * of a vfork until its child execs, a disk or network file system, a page
+ * fault) stops only once that wait ends, maybe never, and every other
+ * thread of the process would be held until then.
+ */
+#define STOP_LOOK_NS 20000000ull
+
+/* Whether @tid has a wait status to report (left to be reaped). */
+static bool reported(pid_t tid)
+{
+	siginfo_t si;
+
+	si.si_pid = 0;
+	return !waitid(P_PID, (id_t)tid, &si,
+		       WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) &&
+	       si.si_pid;
+}
+
+/*
+ * Whether @t, interrupted, is stuck: not stopped after STOP_LOOK_NS, and
+ * then in an uninterruptible wait.  Meanwhile suture sleeps until the
+ * SIGCHLD the kernel sends a tracer at each stop.
+ */
+static bool stuck(struct session *s, struct session_thread *t)
+{
+	uint64_t look, now;
+	sigset_t chld, old;
+
+	if (t->has_pending || t->gone || reported(t->tid))
+		return false;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	look = session_now_ns() + STOP_LOOK_NS;
+	while (!reported(t->tid) && (now = session_now_ns()) < look) {
+		struct timespec ts = {0, (long)(look - now)};
+
+		sigtimedwait(&chld, NULL, &ts);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return !reported(t->tid) && proc_thread_state(s->pid, t->tid) == 'D';
+}
+
+static int stuck_error(struct session *s, struct session_thread *t,
+		       struct error *err)
+{
+	char comm[64], wchan[64];
+
+	return error_set(
+	    err, -EBUSY,
+	    "thread %d (%s) of process %d is in an uninterruptible wait (in "
+	    "the kernel's %s), where no tracer can stop it until the wait "
+	    "ends; the other threads were let go meanwhile",
+	    t->tid, proc_comm(s->pid, t->tid, comm, sizeof(comm)), s->pid,
+	    proc_thread_wchan(s->pid, t->tid, wchan, sizeof(wchan)));
+}
+
 /* Thread @t has just stopped: read its registers, then run the
  * session's check on it. */
 static int took(struct session *s, struct session_thread *t, struct error *err)
@@ -303,13 +363,29 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 }
 
 /*
+ * Wait for @t to stop and take it while there is no error yet (@r): the
+ * first error.  With @look, a thread stuck in an uninterruptible wait is
+ * not waited for (t->stuck): session_close lets the others go first.
+ */
+static int take(struct session *s, struct session_thread *t, bool look, int r,
+		struct error *err)
+{
+	if (!t->held && look && (t->stuck = stuck(s, t)))
+		return r ? r : stuck_error(s, t, err);
+	if (!t->held && wait_stopped(s, t))
+		return r; /* exited */
+	return r ? r : took(s, t, err);
+}
+
+/*
  * Wait for the threads from @first on to stop, taking each as soon as it
  * is stopped: the first ones are checked while the last are still on
  * their way.  After a failure the others are still waited for (a thread
  * must be stopped to be released) but not checked.  Threads that exited
- * before they stopped are forgotten.
+ * before they stopped are forgotten.  @look: see take().
  */
-static int wait_all_stopped(struct session *s, size_t first, struct error *err)
+static int wait_all_stopped(struct session *s, size_t first, bool look,
+			    struct error *err)
 {
 	size_t n = s->n;
 	int r = 0;
@@ -317,9 +393,8 @@ static int wait_all_stopped(struct session *s, size_t first, struct error *err)
 	/* the leader last (wait_thread) */
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
-			if ((s->t[i].tid == s->pid) == leader &&
-			    (s->t[i].held || !wait_stopped(s, &s->t[i])) && !r)
-				r = took(s, &s->t[i], err);
+			if ((s->t[i].tid == s->pid) == leader)
+				r = take(s, &s->t[i], look, r, err);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
@@ -347,7 +422,7 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	free(tids);
 	r = r < 0 ? r : 0;
 	/* a failed seize has the message; the others are waited for */
-	w = wait_all_stopped(s, first, r ? NULL : err);
+	w = wait_all_stopped(s, first, true, r ? NULL : err);
 	*added = s->n - first;
 	return r ? r : w;
 }
@@ -451,7 +526,9 @@ int session_open_thread(struct session *s, pid_t pid, pid_t tid,
 
 	begin(s, pid, l);
 	pin(s, proc_thread_cpu(pid, tid));
-	if (!(r = seize(s, tid, err)) && !(r = wait_all_stopped(s, 0, err)))
+	/* one thread stuck holds up no other: wait for it, as for a call */
+	if (!(r = seize(s, tid, err)) &&
+	    !(r = wait_all_stopped(s, 0, false, err)))
 		r = !s->n;
 	if (r > 0)
 		r = error_set(err, -EAGAIN, "thread %d of process %d exited",
@@ -570,10 +647,16 @@ int session_close(struct session *s, struct error *err)
 	if (!s->open)
 		return 0;
 	for (size_t i = 0; i < s->n; i++)
-		if ((e = release(s, &s->t[i], err)) && !r)
+		if (!s->t[i].stuck && (e = release(s, &s->t[i], err)) && !r)
 			r = e;
 	if (s->stop_ns)
 		s->pause_ns = session_now_ns() - s->stop_ns;
+	/* A thread stuck in an uninterruptible wait can only be let go in a
+	 * stop, which comes when the wait ends; the others run meanwhile. */
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].stuck && !wait_stopped(s, &s->t[i]) &&
+		    (e = release(s, &s->t[i], err)) && !r)
+			r = e;
 	free(s->t);
 	s->t = NULL;
 	free(s->idx);

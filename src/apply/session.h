@@ -44,8 +44,10 @@ struct session_thread {
 	bool gone;	 /* exited: nothing to restore or detach */
 	bool group_stop; /* its last stop was a group stop: the process is
 			    stopped by SIGSTOP or another stop signal */
-	bool held; /* held by the caller before the session (session_lock's
-		      held): taken as it is, and left so if opening fails */
+	bool held;  /* held by the caller before the session (session_lock's
+		       held): taken as it is, and left so if opening fails */
+	bool stuck; /* interrupted, but in an uninterruptible wait: released
+		       last, once it stops (session.c) */
 };
 
 struct session;
@@ -111,7 +113,10 @@ uint64_t session_now_ns(void);
  * overwritten.  On failure nothing stays stopped.  A process suture may not
  * trace gets proc_deny()'s message.  @l: the lock held on @pid, or NULL.
  * @check(@arg, ...) runs on each thread as it stops (NULL: none); its
- * error is session_open's.
+ * error is session_open's.  -EBUSY if a thread has not stopped after
+ * 20 ms and is in an uninterruptible wait (state D), which no tracer can
+ * interrupt: the other threads are let go at once, that one once it has
+ * stopped (session_open returns only then).
  */
 int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 		 session_check_fn *check, void *arg, struct error *err);
