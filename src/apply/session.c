@@ -311,25 +311,21 @@ static bool reported(pid_t tid)
 /*
  * Whether @t, interrupted, is stuck: not stopped after STOP_LOOK_NS, and
  * then in an uninterruptible wait.  Meanwhile suture sleeps until the
- * SIGCHLD the kernel sends a tracer at each stop.
+ * SIGCHLD the kernel sends a tracer at each stop (@chld, blocked).
  */
-static bool stuck(struct session *s, struct session_thread *t)
+static bool stuck(struct session *s, struct session_thread *t,
+		  const sigset_t *chld)
 {
 	uint64_t look, now;
-	sigset_t chld, old;
 
 	if (t->has_pending || t->gone || reported(t->tid))
 		return false;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
 	look = session_now_ns() + STOP_LOOK_NS;
 	while (!reported(t->tid) && (now = session_now_ns()) < look) {
 		struct timespec ts = {0, (long)(look - now)};
 
-		sigtimedwait(&chld, NULL, &ts);
+		sigtimedwait(chld, NULL, &ts);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return !reported(t->tid) && proc_thread_state(s->pid, t->tid) == 'D';
 }
 
@@ -364,13 +360,14 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 
 /*
  * Wait for @t to stop and take it while there is no error yet (@r): the
- * first error.  With @look, a thread stuck in an uninterruptible wait is
- * not waited for (t->stuck): session_close lets the others go first.
+ * first error.  With @chld (SIGCHLD, blocked), a thread stuck in an
+ * uninterruptible wait is not waited for (t->stuck): session_close lets
+ * the others go first.
  */
-static int take(struct session *s, struct session_thread *t, bool look, int r,
-		struct error *err)
+static int take(struct session *s, struct session_thread *t,
+		const sigset_t *chld, int r, struct error *err)
 {
-	if (!t->held && look && (t->stuck = stuck(s, t)))
+	if (!t->held && chld && (t->stuck = stuck(s, t, chld)))
 		return r ? r : stuck_error(s, t, err);
 	if (!t->held && wait_stopped(s, t))
 		return r; /* exited */
@@ -382,19 +379,27 @@ static int take(struct session *s, struct session_thread *t, bool look, int r,
  * is stopped: the first ones are checked while the last are still on
  * their way.  After a failure the others are still waited for (a thread
  * must be stopped to be released) but not checked.  Threads that exited
- * before they stopped are forgotten.  @look: see take().
+ * before they stopped are forgotten.  @look for stuck threads: see take().
  */
 static int wait_all_stopped(struct session *s, size_t first, bool look,
 			    struct error *err)
 {
 	size_t n = s->n;
+	sigset_t chld, old;
 	int r = 0;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (look)
+		sigprocmask(SIG_BLOCK, &chld, &old);
 	/* the leader last (wait_thread) */
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
 			if ((s->t[i].tid == s->pid) == leader)
-				r = take(s, &s->t[i], look, r, err);
+				r = take(s, &s->t[i], look ? &chld : NULL, r,
+					 err);
+	if (look)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
