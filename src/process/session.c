@@ -240,22 +240,39 @@ static bool held_before(const struct session *s, pid_t tid)
 	return false;
 }
 
+/*
+ * Whether thread @tid of @pid, which the kernel refused to seize, has
+ * exited: from its exit until it is gone from the process, a moment
+ * later, seizing it fails with EPERM (a thread that comes and goes made
+ * apply refuse as "not permitted").  Not the leader: a process whose main
+ * thread exited before the others is proc_check_target's.
+ */
+static bool exited_thread(pid_t pid, pid_t tid)
+{
+	char st = proc_thread_state(pid, tid);
+
+	return tid != pid && (!st || st == 'Z' || st == 'X');
+}
+
 /* PTRACE_SEIZE thread @tid of @pid; 1 if it exited since it was listed. */
 static int attach(pid_t pid, pid_t tid, struct error *err)
 {
+	int e;
+
 	if (!ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD))
 		return 0;
-	if (errno == ESRCH)
+	e = errno;
+	if (e == ESRCH || (e == EPERM && exited_thread(pid, tid)))
 		return 1;
 	/* EPERM: someone attached since we looked (maybe another suture),
 	 * or we may not trace it. */
-	return errno == EPERM
-		   ? (proc_check_target(pid, err)
-			  ?: proc_check_thread(pid, tid, err)
-			  ?: proc_deny(pid, -EPERM, "trace", err))
-		   : error_set(err, -errno,
-			       "cannot attach to thread %d of process %d: %s",
-			       tid, pid, strerror(errno));
+	return e == EPERM ? (proc_check_target(pid, err)
+				 ?: proc_check_thread(pid, tid, err)
+				 ?: proc_deny(pid, -EPERM, "trace", err))
+			  : error_set(err, -e,
+				      "cannot attach to thread %d of process "
+				      "%d: %s",
+				      tid, pid, strerror(e));
 }
 
 /*
