@@ -86,6 +86,58 @@ static bool exited(int st)
 	return WIFEXITED(st) || WIFSIGNALED(st);
 }
 
+/*
+ * How long an interrupted thread may take to report its stop before suture
+ * looks at what it does.  PTRACE_INTERRUPT wakes a thread asleep in an
+ * interruptible wait; one in an uninterruptible wait (state D: the parent
+ * of a vfork until its child execs, a disk or network file system, a page
+ * fault) stops only once that wait ends, maybe never, and every other
+ * thread of the process would be held until then.
+ */
+#define STOP_LOOK_US 20000
+
+/* The look's tick: it only makes the wait for a stop fail with EINTR. */
+static void look_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * While the threads stop, SIGALRM every STOP_LOOK_US interrupts the wait
+ * for one (no SA_RESTART), so the waiter can look at it (stuck_now); a
+ * stop of every thread within the first period costs four system calls.
+ * look_end puts back what was there.
+ */
+static void look_begin(struct session *s)
+{
+	const struct itimerval every = {{0, STOP_LOOK_US}, {0, STOP_LOOK_US}};
+	struct sigaction tick = {.sa_handler = look_tick};
+
+	sigemptyset(&tick.sa_mask);
+	if (sigaction(SIGALRM, &tick, &s->old_alarm))
+		return;
+	if (setitimer(ITIMER_REAL, &every, &s->old_timer))
+		sigaction(SIGALRM, &s->old_alarm, NULL);
+	else
+		s->looking = true;
+}
+
+static void look_end(struct session *s)
+{
+	if (!s->looking)
+		return;
+	setitimer(ITIMER_REAL, &s->old_timer, NULL);
+	sigaction(SIGALRM, &s->old_alarm, NULL);
+	s->looking = false;
+}
+
+/* After a tick: whether @t, not stopped yet, is in an uninterruptible
+ * wait, where a stop would wait for it and every other thread with it. */
+static bool stuck_now(struct session *s, const struct session_thread *t)
+{
+	return s->looking && proc_thread_state(s->pid, t->tid) == 'D';
+}
+
 /* How long session_wait_until sleeps between looks: short, as a called
  * hook usually returns within microseconds. */
 #define WAIT_POLL_NS 20000
@@ -125,6 +177,8 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 
 			if (p == 0)
 				return -ETIMEDOUT;
+			if (p < 0 && errno == EINTR && stuck_now(s, t))
+				return -EAGAIN;
 			if (p < 0 && errno == EINTR)
 				continue;
 			if (p < 0 || p == t->tid)
@@ -161,7 +215,8 @@ static int wait_thread(struct session *s, struct session_thread *t, int *st)
 	if (t->tid == s->pid || t->has_pending || t->gone)
 		return session_wait(s, t, st);
 	while ((p = waitpid(t->tid, st, __WALL)) < 0 && errno == EINTR)
-		;
+		if (stuck_now(s, t))
+			return -EAGAIN;
 	if (p < 0 || exited(*st)) {
 		t->gone = true;
 		return -ESRCH;
@@ -171,15 +226,16 @@ static int wait_thread(struct session *s, struct session_thread *t, int *st)
 
 /*
  * Wait until thread @t reports the stop PTRACE_INTERRUPT asked for.
- * Returns 0 when stopped, -ESRCH if the thread exited meanwhile.
+ * Returns 0 when stopped, -ESRCH if the thread exited meanwhile, -EAGAIN
+ * if it is stuck (stuck_now).
  */
 static int wait_stopped(struct session *s, struct session_thread *t)
 {
-	int st;
+	int st, r;
 
 	do {
-		if (wait_thread(s, t, &st) < 0)
-			return -ESRCH;
+		if ((r = wait_thread(s, t, &st)) < 0)
+			return r == -EAGAIN ? r : -ESRCH;
 	} while (!WIFSTOPPED(st));
 	/*
 	 * PTRACE_EVENT_STOP is the interrupt stop (or a group stop if the
@@ -304,48 +360,6 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 	return 0;
 }
 
-/*
- * How long an interrupted thread may take to report its stop before suture
- * looks at what it does.  PTRACE_INTERRUPT wakes a thread asleep in an
- * interruptible wait; one in an uninterruptible wait (state D: the parent
- * of a vfork until its child execs, a disk or network file system, a page
- * fault) stops only once that wait ends, maybe never, and every other
- * thread of the process would be held until then.
- */
-#define STOP_LOOK_NS 20000000ull
-
-/* Whether @tid has a wait status to report (left to be reaped). */
-static bool reported(pid_t tid)
-{
-	siginfo_t si;
-
-	si.si_pid = 0;
-	return !waitid(P_PID, (id_t)tid, &si,
-		       WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) &&
-	       si.si_pid;
-}
-
-/*
- * Whether @t, interrupted, is stuck: not stopped after STOP_LOOK_NS, and
- * then in an uninterruptible wait.  Meanwhile suture sleeps until the
- * SIGCHLD the kernel sends a tracer at each stop (@chld, blocked).
- */
-static bool stuck(struct session *s, struct session_thread *t,
-		  const sigset_t *chld)
-{
-	uint64_t look, now;
-
-	if (t->has_pending || t->gone || reported(t->tid))
-		return false;
-	look = session_now_ns() + STOP_LOOK_NS;
-	while (!reported(t->tid) && (now = session_now_ns()) < look) {
-		struct timespec ts = {0, (long)(look - now)};
-
-		sigtimedwait(chld, NULL, &ts);
-	}
-	return !reported(t->tid) && proc_thread_state(s->pid, t->tid) == 'D';
-}
-
 static int stuck_error(struct session *s, struct session_thread *t,
 		       struct error *err)
 {
@@ -377,16 +391,19 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 
 /*
  * Wait for @t to stop and take it while there is no error yet (@r): the
- * first error.  With @chld (SIGCHLD, blocked), a thread stuck in an
- * uninterruptible wait is not waited for (t->stuck): session_close lets
- * the others go first.
+ * first error.  A thread stuck in an uninterruptible wait (stuck_now) is
+ * waited for no longer (t->stuck): session_close lets the others go first.
  */
-static int take(struct session *s, struct session_thread *t,
-		const sigset_t *chld, int r, struct error *err)
+static int take(struct session *s, struct session_thread *t, int r,
+		struct error *err)
 {
-	if (!t->held && chld && (t->stuck = stuck(s, t, chld)))
+	int w = t->held ? 0 : wait_stopped(s, t);
+
+	if (w == -EAGAIN) {
+		t->stuck = true;
 		return r ? r : stuck_error(s, t, err);
-	if (!t->held && wait_stopped(s, t))
+	}
+	if (w)
 		return r; /* exited */
 	return r ? r : took(s, t, err);
 }
@@ -396,27 +413,23 @@ static int take(struct session *s, struct session_thread *t,
  * is stopped: the first ones are checked while the last are still on
  * their way.  After a failure the others are still waited for (a thread
  * must be stopped to be released) but not checked.  Threads that exited
- * before they stopped are forgotten.  @look for stuck threads: see take().
+ * before they stopped are forgotten.  @look: tick (look_begin) to find
+ * threads stuck in an uninterruptible wait.
  */
 static int wait_all_stopped(struct session *s, size_t first, bool look,
 			    struct error *err)
 {
 	size_t n = s->n;
-	sigset_t chld, old;
 	int r = 0;
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
 	if (look)
-		sigprocmask(SIG_BLOCK, &chld, &old);
+		look_begin(s);
 	/* the leader last (wait_thread) */
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
 			if ((s->t[i].tid == s->pid) == leader)
-				r = take(s, &s->t[i], look ? &chld : NULL, r,
-					 err);
-	if (look)
-		sigprocmask(SIG_SETMASK, &old, NULL);
+				r = take(s, &s->t[i], r, err);
+	look_end(s);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
