@@ -6,8 +6,8 @@
 # and built there in ROOT by dpkg-buildpackage -b, as Debian's buildds
 # build it.  It keeps the rebuilt FILE from BINPKG's .deb (rebuilt), the
 # debug file for its build-id from BINPKG-dbgsym (debug), the path of the
-# unstripped file in the build tree (rel: suture build's --binary) and the
-# build log.  Then, on every run, the rebuilt file's build-id must equal
+# unstripped file in the build tree (rel: suture build's --binary), the
+# build log and the build's .buildinfo (the root's packages).  Then, on every run, the rebuilt file's build-id must equal
 # the installed file's: a build-id covers every byte the link wrote, debug
 # information included, so equal ids mean this root and this source make
 # the installed binary.  Otherwise it dies saying what differs
@@ -43,6 +43,8 @@ proof_make() {
 		die "dpkg-buildpackage failed in $ROOT; last lines of $part/build.log:
 $(tail -n 15 "$part/build.log")"
 	proof_extract "$part" "$part/build/$dir"
+	# What the root had, as Debian records a build.
+	cp "$part/build/"*.buildinfo "$part/buildinfo" 2>/dev/null || true
 	rm -rf "$part/build" "$part/x"
 	echo "$((SECONDS - t0))" >"$part/seconds"
 	mv "$part" "$PROOF"
