@@ -7,13 +7,17 @@
 # build it.  It keeps the rebuilt FILE from BINPKG's .deb (rebuilt), the
 # debug file for its build-id from BINPKG-dbgsym (debug), the path of the
 # unstripped file in the build tree (rel: suture build's --binary), the
-# build log and the build's .buildinfo (the root's packages).  Then, on every run, the rebuilt file's build-id must equal
-# the installed file's: a build-id covers every byte the link wrote, debug
-# information included, so equal ids mean this root and this source make
-# the installed binary.  Otherwise it dies saying what differs
-# (debexplain.bash).  Sets REL.
+# build log and the build's .buildinfo (the root's packages).  Then, on
+# every run, the rebuilt file's build-id must equal the installed file's:
+# a build-id covers every byte the link wrote, debug information included,
+# so equal ids mean this root and this source make the installed binary.
+# Otherwise it dies saying what differs (debexplain.bash).  Sets REL, and
+# installs the debug file under /usr/lib/debug/.build-id, where suture
+# apply finds the symbols of the stripped file.
 
 BUILDPATH=/build/reproducible-path
+# Where suture apply looks for debug files (apply/dbgfile.c).
+DEBUG_ROOT=${SUTURE_DEB_DEBUG_ROOT:-/usr/lib/debug}
 
 prove_build() {
 	local want got
@@ -27,6 +31,20 @@ prove_build() {
 	fi
 	REL=$(cat "$PROOF/rel")
 	say "the rebuild reproduces $INSTALLED: build-id $want ($SRC-$UPSTREAM/$REL)"
+	install_debug "$want"
+}
+
+# install_debug ID: the proven debug file where suture apply, gdb and
+# perf look for the symbols of a stripped file, as installing the
+# -dbgsym package would put it; a file already there is kept if it has
+# the build-id (any such file describes the same bytes).
+install_debug() {
+	local id=$1 at
+	at=$DEBUG_ROOT/.build-id/${id:0:2}/${id:2}.debug
+	[ "$(build_id "$at" 2>/dev/null)" = "$id" ] && return 0
+	install -D -m 644 "$PROOF/debug" "$at" ||
+		die "cannot install the debug file at $at"
+	say "installed the debug file of $DPKGPATH at $at (for suture apply and gdb)"
 }
 
 proof_make() {

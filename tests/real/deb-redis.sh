@@ -77,7 +77,12 @@ start_redis() {
 	PIDS+=("$pid")
 	printf -v "${var}_PID" '%s' "$pid"
 	printf -v "${var}_PORT" '%s' "$port"
-	until [ "$(resp "$port" '*1\r\n$4\r\nPING\r\n')" = +PONG ]; do sleep 0.1; done
+	for ((i = 0; i < 100; i++)); do
+		[ "$(resp "$port" '*1\r\n$4\r\nPING\r\n' 2>/dev/null)" = +PONG ] && return 0
+		sleep 0.1
+	done
+	fail "redis-server $var answers PING" "$(cat "$WORK/$var.log")"
+	return 1
 }
 
 # resp PORT REQUEST: the first line of the reply to REQUEST (RESP, printf
@@ -108,6 +113,8 @@ check_restore() {
 }
 
 real_suture
+# The copy of suture in $WORK finds its script by this, not next to it.
+export SUTURE_DEB=$ROOT/scripts/suture-deb
 real_cache deb-redis
 deployed || finish
 
@@ -123,6 +130,10 @@ done
 check_restore unpatched +OK
 
 section "suture deb --to $NEW --only $FIX"
+# suture apply reads the symbols of the stripped file from the debug
+# file that suture deb installs: start without it.
+DEBUG=/usr/lib/debug/.build-id/$(build_id "$exe" | sed 's/^../&\//').debug
+rm -f "$DEBUG"
 t0=$SECONDS
 run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
 	--only "$FIX" -o "$WORK/fix.sut" -- -v
@@ -135,6 +146,10 @@ check_match "the rebuild has the installed file's build-id" \
 	"the rebuild reproduces $DEPLOYED/usr/bin/redis-check-rdb: build-id $(build_id "$exe")" "$OUT"
 check_match "the builder lists zipmapValidateIntegrity as changed" \
 	'^zipmapValidateIntegrity$' "$(listed "$OUT" "changed functions:")"
+check_match "it installs the rebuild's debug file for the stripped file" \
+	"installed the debug file of /usr/bin/redis-check-rdb at $DEBUG" "$OUT"
+check_eq "the debug file has the installed file's build-id" \
+	"$(build_id "$exe")" "$(build_id "$DEBUG")"
 
 section "one apply, both processes"
 run "$SUTURE" apply "$A_PID,$B_PID" "$WORK/fix.sut"
@@ -145,6 +160,15 @@ check_status "$B_PID" "patched" "$(patch_name "$WORK/fix.sut")"
 run "$SUTURE" revert "$A_PID,$B_PID"
 check_eq "suture revert $A_PID,$B_PID" 0 "$RC"
 check_restore reverted +OK
+
+section "refusals of --to and --only"
+run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
+	--only CVE-1999-0000 -o "$WORK/none.sut"
+check_match "--only a patch $NEW does not add: refused, listing those it adds" \
+	"--only CVE-1999-0000: not among the patches $NEW adds: .*$FIX.patch" "$OUT"
+run "$SUTURE" deb --sysroot "$DEPLOYED" --file /etc/hostname --to "$NEW"
+check_match "a file no package installed: refused" \
+	"no installed package has /etc/hostname" "$OUT"
 
 section "a rebuild that does not reproduce the installed file is refused"
 run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
