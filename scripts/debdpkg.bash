@@ -7,7 +7,7 @@
 # naming the cause when dpkg does not know the file as installed.
 
 installed_package() {
-	local admin=$SYSROOT/var/lib/dpkg rel owner status
+	local admin=$SYSROOT/var/lib/dpkg rel owner pkg status src_version
 	rel=/${FILE#/}
 	INSTALLED=$(cd "$SYSROOT" && realpath -e "./$rel" 2>/dev/null) ||
 		die "$FILE does not exist${SYSROOT:+ in $SYSROOT}"
@@ -20,12 +20,20 @@ installed_package() {
 	owner=$(dpkg-query --admindir="$admin" -S "$rel" 2>/dev/null ||
 		dpkg-query --admindir="$admin" -S "${rel#/usr}" 2>/dev/null) ||
 		die "no installed package has $rel (dpkg-query -S): suture deb patches files that Debian packages installed"
-	BINPKG=$(head -n 1 <<<"$owner" | sed 's/: .*//; s/,.*//')
+	# "libexpat1:amd64: /lib/...": the package as dpkg names it (with
+	# its architecture when it is Multi-Arch), and as .deb files do.
+	pkg=$(head -n 1 <<<"$owner" | sed 's/: .*//; s/,.*//')
+	BINPKG=${pkg%%:*}
 	DPKGPATH=$(head -n 1 <<<"$owner" | sed 's/^[^ ]*: //')
-	status=$(dpkg-query --admindir="$admin" -W -f '${db:Status-Abbrev}' "$BINPKG")
-	[ "${status:0:2}" = ii ] || die "$BINPKG is not fully installed (dpkg status '$status')"
-	VERSION=$(dpkg-query --admindir="$admin" -W -f '${Version}' "$BINPKG")
-	SRC=$(dpkg-query --admindir="$admin" -W -f '${source:Package}' "$BINPKG")
+	status=$(dpkg-query --admindir="$admin" -W -f '${db:Status-Abbrev}' "$pkg")
+	[ "${status:0:2}" = ii ] || die "$pkg is not fully installed (dpkg status '$status')"
+	VERSION=$(dpkg-query --admindir="$admin" -W -f '${Version}' "$pkg")
+	SRC=$(dpkg-query --admindir="$admin" -W -f '${source:Package}' "$pkg")
+	# A binNMU (+bN) is built with a changelog entry the source package
+	# does not hold: its rebuild would not be the installed file.
+	src_version=$(dpkg-query --admindir="$admin" -W -f '${source:Version}' "$pkg")
+	[ "$src_version" = "$VERSION" ] ||
+		die "$pkg $VERSION was built from $SRC $src_version by a binary-only upload (binNMU), whose changelog entry the source package lacks: suture deb cannot rebuild it"
 	UPSTREAM=${VERSION#*:}
 	UPSTREAM=${UPSTREAM%-*}
 }
