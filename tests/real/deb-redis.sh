@@ -169,6 +169,14 @@ check_match "--only a patch $NEW does not add: refused, listing those it adds" \
 run "$SUTURE" deb --sysroot "$DEPLOYED" --file /etc/hostname --to "$NEW"
 check_match "a file no package installed: refused" \
 	"no installed package has /etc/hostname" "$OUT"
+# bookworm's bash is a binary-only rebuild (5.2.15-2+bN of source 5.2.15-2).
+run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/bash --to "$NEW"
+check_match "a binNMU's file: refused, naming the source version" \
+	"bash 5\.2\.15-2\+b[0-9]+ was built from bash 5\.2\.15-2 by a binary-only upload \(binNMU\)" "$OUT"
+run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
+	--patch "$WORK/fix.sut"
+check_match "--patch and --to together: refused" \
+	"give the fix as --patch DIFF or as --to VERSION, one of them" "$OUT"
 
 section "a rebuild that does not reproduce the installed file is refused"
 run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
