@@ -49,38 +49,56 @@ in_root() {
 		shift && exec chroot "$@"' sh "$dir" "$dir" "$@"
 }
 
-make_root() {
-	local key= part log opts
+# root_names: ROOT and PROOF for these pins and build options.
+root_names() {
+	local key='' opts
 	[ ${#PINS[@]} -eq 0 ] ||
 		key=-$(printf '%s\n' "${PINS[@]}" | sort | sha256sum | cut -c1-12)
 	ROOT=$CACHE/root$key PROOF=$CACHE/proof$key
 	opts=$(tr ' ' '\n' <<<"$BUILDOPTS" | grep -v '^parallel=' | sort | xargs)
 	[ "$opts" = nocheck ] ||
 		PROOF=$PROOF-$(sha256sum <<<"$opts" | cut -c1-12)
+}
+
+# root_packages DIR: the Build-Depends and the pins installed in DIR.
+root_packages() {
+	local part=$1
+	# The archives the packages came from: bookworm, its updates and
+	# security suites, as this machine uses them (without .sources files
+	# here, debootstrap's bookworm line stays).
+	cp /etc/apt/sources.list.d/*.sources "$part/etc/apt/sources.list.d/" 2>/dev/null &&
+		rm -f "$part/etc/apt/sources.list" "$part/etc/apt/sources.list.d/suture-deb-src.sources"
+	cp "$DSC" "$part/tmp/"
+	in_root "$part" apt-get update -q &&
+		in_root "$part" env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "/tmp/${DSC##*/}" &&
+		{ [ ${#PINS[@]} -eq 0 ] || in_root "$part" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --allow-downgrades "${PINS[@]}"; } &&
+		in_root "$part" apt-get clean &&
+		rm -f "$part/tmp/${DSC##*/}"
+}
+
+# check_pins DIR: each pinned package is installed in DIR at its version.
+check_pins() {
+	local p have
+	for p in "${PINS[@]}"; do
+		have=$(dpkg-query --admindir="$1/var/lib/dpkg" -W -f '${Version}' "${p%%=*}" 2>&1 || true)
+		[ "$have" = "${p#*=}" ] || die "--pin $p: the root has ${p%%=*} $have"
+	done
+}
+
+make_root() {
+	local part log
+	root_names
 	[ -d "$ROOT" ] && return 0
 	part=$ROOT.part log=$ROOT.log
 	rm -rf "$part"
 	say "making the build root $ROOT (debootstrap, then the Build-Depends of $SRC; once)"
 	"$HERE/mkroot" "$part" build-essential dpkg-dev debhelper fakeroot >&2 ||
 		die "scripts/mkroot failed"
-	# The archives the packages came from: bookworm, its updates and
-	# security suites, as this machine uses them.
-	cp /etc/apt/sources.list.d/*.sources "$part/etc/apt/sources.list.d/" 2>/dev/null &&
-		rm -f "$part/etc/apt/sources.list" "$part/etc/apt/sources.list.d/suture-deb-src.sources"
-	cp "$DSC" "$part/tmp/"
-	{
-		in_root "$part" apt-get update -q &&
-			in_root "$part" env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "/tmp/${DSC##*/}" &&
-			{ [ ${#PINS[@]} -eq 0 ] || in_root "$part" env DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -q --allow-downgrades "${PINS[@]}"; } &&
-			in_root "$part" apt-get clean
-	} >"$log" 2>&1 || die "installing the Build-Depends${key:+ and pins} in $part failed; last lines of $log:
+	root_packages "$part" >"$log" 2>&1 ||
+		die "installing the Build-Depends${PINS[*]:+ and pins} in $part failed; last lines of $log:
 $(tail -n 15 "$log")"
-	rm -f "$part/tmp/${DSC##*/}"
-	for p in "${PINS[@]}"; do
-		grep -qx "${p%%=*} ${p#*=}" < <(in_root "$part" dpkg-query -W "${p%%=*}" | tr '\t' ' ') ||
-			die "--pin $p: the root has $(in_root "$part" dpkg-query -W "${p%%=*}" 2>&1 | tr '\t' ' ')"
-	done
+	check_pins "$part"
 	{ echo "source: $SRC $VERSION"; echo "pins: ${PINS[*]}"; } >>"$part/etc/suture-root"
 	mv "$part" "$ROOT"
 	rm -f "$log"
