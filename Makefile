@@ -103,9 +103,15 @@ bench:
 	$(MAKE) all
 	bench/run
 
+# suture deb's script and the scripts it runs (cli/deb.c)
+DEB_SCRIPTS = scripts/suture-deb scripts/debsrc scripts/mkroot scripts/inroot
+
 install: build/suture
 	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture
 	install -D -m 644 include/suture.h $(DESTDIR)$(PREFIX)/include/suture.h
+	install -d $(DESTDIR)$(PREFIX)/lib/suture
+	install -m 755 $(DEB_SCRIPTS) $(DESTDIR)$(PREFIX)/lib/suture
+	install -m 644 $(wildcard scripts/deb*.bash) $(DESTDIR)$(PREFIX)/lib/suture
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/arch/*.h include/*.h)
