@@ -16,7 +16,7 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
-DEPS     := libdw libelf capstone jansson zlib nettle libcrypto
+DEPS     := libdw libelf capstone jansson zlib nettle hogweed
 SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
 	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
 # libthread_db (glibc's, for thread-local storage: src/apply/tls.c) calls
