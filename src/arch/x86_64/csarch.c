@@ -13,8 +13,10 @@
  * architectures' objects, and x86's tables need about 2,000 relocations.
  * Asking capstone for another architecture gets CS_ERR_ARCH, as a
  * capstone built without it would answer.  If a capstone version names
- * its entry points otherwise, the linker pulls the objects in again: a
- * slower start, not a wrong one (bench/latency.sh's floors show it).
+ * its entry points otherwise, the linker pulls the objects in again (a
+ * slower start, which bench/latency.sh's floors show); if it also reaches
+ * an architecture's objects by another name, the link fails on the
+ * duplicate definitions.  Neither decodes anything differently.
  */
 #include <capstone/capstone.h>
 
