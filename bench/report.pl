@@ -83,8 +83,15 @@ for my $t (1, 8, 100, 1000) {
 	row("pause.$t.freeze", "  no ptrace: cgroup freeze, frozen", 'µs', 1);
 }
 section('2. apply / revert latency (1 function, 1 thread), by phase');
+row('command.floor.exit', 'floor: a program that only exits', 'ms', 1e-3);
+row('command.floor.help', 'floor: suture --help', 'ms', 1e-3);
+row('command.floor.attach', 'floor: seize, stop, release (floor.c)', 'ms',
+    1e-3);
 for my $op (qw(apply revert)) {
-	row("$op.wall", "$op: command wall time", 'ms', 1e-3);
+	row("$op.wall", "$op: command wall time", 'ms', 1e-3,
+	    $op eq 'apply' ? ('median', '<=', 3000, 'median <= 3 ms') : ());
+	row("command.$op.outside", "$op: outside the phases (start, exit)",
+	    'ms', 1e-3);
 	row("$op.suture", "$op: process stopped", 'µs', 1);
 	row("$op.aside", "$op: one thread alone, (un)mapping", 'µs', 1);
 	for my $id (sort { $st{$b}{median} <=> $st{$a}{median} }
@@ -142,6 +149,9 @@ for my $n (10, 100, 1000) {
 	    'ms', 1);
 	row("many.$n.revert", "$n processes: revert, total", 'ms', 1);
 }
+row('many.commands', '1000 single-process applies, in turn', 's', 1e-3,
+    'median', '<=', 4000, 'median <= 4 s');
+row('many.commands_per_command', '  ... per command', 'ms', 1);
 section('7. memory a patch adds (delta to before the apply)');
 for my $p (qw(step calc)) {
 	row("mem.$p.maps", "$p applied: mappings", '', 1);
