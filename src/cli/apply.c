@@ -107,6 +107,7 @@ static int apply_one(pid_t pid, void *arg)
 	struct apply_result res;
 	bool trusted;
 
+	phase_begin("policy check");
 	if (policy_check(&job->pol, job->p, pid, &trusted, &err) < 0) {
 		audit_apply(job, pid, trusted, "refused", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
@@ -115,6 +116,7 @@ static int apply_one(pid_t pid, void *arg)
 		audit_apply(job, pid, trusted, "failed", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
 	}
+	phase_begin("audit");
 	audit_apply(job, pid, trusted, "applied", NULL);
 	phase_begin("report");
 	cli_print_change("applied", "to", "replaced", pid, &res);
@@ -185,11 +187,12 @@ int cmd_apply(int argc, char **argv)
 	job.p = p;
 	jobs = fanout_jobs(n, jobs);
 	failed = fanout_run(pids, n, jobs, apply_one, &job);
-	phase_report();
 	fanout_summary("applied to", n, failed, jobs, start_ns);
 	policy_free(&job.pol);
 	/* After the work, so no target waits for it. */
+	phase_begin("perf map sweep");
 	perfmap_sweep();
+	phase_report();
 	patch_free(p);
 	free(pids);
 	return failed ? 1 : 0;

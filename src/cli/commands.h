@@ -19,6 +19,7 @@ int cmd_symbols(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_deb(int argc, char **argv);
 int cmd_enable(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 

@@ -151,10 +151,11 @@ int cmd_revert(int argc, char **argv)
 		return fputs(usage_text, stderr), 2;
 	jobs = fanout_jobs(n, jobs);
 	failed = fanout_run(pids, n, jobs, revert_job_one, &job);
-	phase_report();
 	fanout_summary("reverted from", n, failed, jobs, start_ns);
 	/* After the work, so no target waits for it. */
+	phase_begin("perf map sweep");
 	perfmap_sweep();
+	phase_report();
 	free(pids);
 	return failed ? 1 : 0;
 }
