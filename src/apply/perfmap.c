@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply/perfmap.h"
+#include "apply/state.h"
 #include "util/xalloc.h"
 
 static char *map_path(pid_t pid)
@@ -152,4 +153,54 @@ out_free:
 	free(lines);
 	free(path);
 	return ret;
+}
+
+/* The text of @path, or "" if there is none; NULL if it cannot be read. */
+static char *read_map(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *text = NULL, buf[4096];
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT ? xstrdup("") : NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		text = xrealloc(text, len + (size_t)n + 1);
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	if (!text)
+		return xstrdup("");
+	text[len] = '\0';
+	return text;
+}
+
+int perfmap_fill(pid_t pid, const struct state *st, struct error *err)
+{
+	char *path = map_path(pid), *text = read_map(path), *lines;
+	int added = 0, r;
+
+	if (!text) {
+		r = error_set(err, -errno, "cannot read %s: %s", path,
+			      strerror(errno));
+		free(path);
+		return r;
+	}
+	for (size_t i = 0; i < st->n && added >= 0; i++) {
+		if (!(lines = patch_lines(&st->v[i])))
+			continue;
+		if (!strstr(text, lines))
+			added =
+			    perfmap_add(pid, &st->v[i], err) ? -EIO : added + 1;
+		free(lines);
+	}
+	free(text);
+	free(path);
+	return added;
 }

@@ -27,6 +27,16 @@ int perfmap_add(pid_t pid, const struct record *r, struct error *err);
 int perfmap_remove(pid_t pid, const struct record *r, struct error *err);
 
 /*
+ * perfmap_fill - add to @pid's map file the lines of each live patch of
+ * @st that it lacks (creating it if missing).  A process forked from a
+ * patched one runs the patches it inherited but has no map file of its
+ * own; the next suture command that reads its state writes it.  Returns
+ * how many patches' lines were added, or a negative errno.
+ */
+struct state;
+int perfmap_fill(pid_t pid, const struct state *st, struct error *err);
+
+/*
  * perfmap_sweep - remove the map files suture left for processes that are
  * gone: /tmp/perf-PID.map of the caller's own, holding only suture's lines
  * ("[suture:PATCH]") or nothing, whose PID no longer exists or now belongs to a

@@ -14,6 +14,7 @@
 #include "apply/session.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
+#include "cli/perfheal.h"
 #include "cli/pidarg.h"
 #include "cli/targets.h"
 #include "patchfile/patchfile.h"
@@ -208,8 +209,10 @@ static int apply_all(struct apply_job *job, const struct targets *t,
 	fanout_summary("applied to", t->n, failed, jobs, start_ns);
 	if (by_id)
 		targets_summary("patched", t->n, failed, t);
-	/* After the work, so no target waits for it. */
+	/* After the work, so no target waits for it: stale map files go,
+	 * those of children that inherited patches come (perfheal.h). */
 	perfmap_sweep();
+	perfheal_all();
 	/* nothing to do because all had it: done, as a PID's apply is not */
 	return failed || (!t->n && t->skipped > t->already) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "apply/shadow.h"
+#include "cli/perfheal.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
 #include "drift/drift.h"
@@ -350,6 +351,7 @@ int cmd_drift(int argc, char **argv)
 	else
 		print_text(&d, diff);
 	c = drift_differs(&d) ? 1 : 0;
+	perfheal_one(pid, &d.pv.st);
 	drift_free(&d);
 	return c;
 }

@@ -17,6 +17,7 @@
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
+#include "cli/perfheal.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
 #include "cli/targets.h"
@@ -195,8 +196,10 @@ int cmd_revert(int argc, char **argv)
 	fanout_summary("reverted from", t.n, failed, jobs, start_ns);
 	if (!pid_list(argv[optind]))
 		targets_summary("reverted in", t.n, failed, &t);
-	/* After the work, so no target waits for it. */
+	/* After the work, so no target waits for it: stale map files go,
+	 * those of children that inherited patches come (perfheal.h). */
 	perfmap_sweep();
+	perfheal_all();
 	targets_free(&t);
 	targets_filter_free(&job.f);
 	return failed ? 1 : 0;

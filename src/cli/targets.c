@@ -210,7 +210,8 @@ static int choose(struct pick *k, const char *who, const char *what)
 	struct fleet_stats st;
 
 	memset(k->t, 0, sizeof(*k->t));
-	if (fleet_scan(pick_visit, k, &st, &err) < 0) {
+	if (fleet_scan(pick_visit, k, k->id ? 0 : FLEET_REGIONS_ONLY, &st,
+		       &err) < 0) {
 		fprintf(stderr, "suture %s: %s\n", who, err.msg);
 		return -1;
 	}

@@ -27,6 +27,7 @@ struct idfile {
 struct walk {
 	struct idfile *files;
 	size_t nfiles, cap;
+	unsigned flags;
 	struct fleet_stats st;
 };
 
@@ -123,7 +124,8 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
-		if (!module_start(m) || !(f = file_id(w, pid, m))->len)
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m) ||
+		    !(f = file_id(w, pid, m))->len)
 			continue;
 		mods[p->nmods].path = m->path;
 		memcpy(mods[p->nmods].id, f->id, f->len);
@@ -186,9 +188,9 @@ static pid_t *list_pids(size_t *n)
 }
 
 int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
-	       struct fleet_stats *st, struct error *err)
+	       unsigned flags, struct fleet_stats *st, struct error *err)
 {
-	struct walk w = {0};
+	struct walk w = {.flags = flags};
 	size_t n;
 	pid_t *pids = list_pids(&n);
 

@@ -43,13 +43,17 @@ struct fleet_stats {
 	size_t procs, unreadable, files, unknown_files;
 };
 
+/* fleet_scan's flags: count the patch regions only, read no build-id
+ * (nmods is then 0): a walk for the patched processes alone. */
+#define FLEET_REGIONS_ONLY 1u
+
 /*
  * fleet_scan - call @visit(proc, @arg) for every process but the caller,
  * in PID order, with the modules that have a build-id.  The pointers are
  * valid during the call only.  Fails only if /proc cannot be listed.
  */
 int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
-	       struct fleet_stats *st, struct error *err);
+	       unsigned flags, struct fleet_stats *st, struct error *err);
 
 /* fleet_maps_id - the module of @p whose build-id is @id (@len bytes), or
  * NULL. */
