@@ -8,11 +8,19 @@
  * jumps, other code as "<code of patch NAME at ADDR>" (the record does not
  * name a patch's new helpers).  Elsewhere (a library): the import whose GOT
  * slot in the module holds that address.
+ *
+ * A patch reaches a library function the module did not import through a
+ * slot or a far-call stub of its own: named like a binary's call through
+ * its PLT, by the function the address is (resolve_name), and a slot read
+ * by an instruction as "NAME@got", as listing_name_in names a binary's own
+ * GOT slots.  So a release that calls SSL_get_servername and the patch
+ * that brought the call list the same line.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "apply/resolve.h"
 #include "arch/arch.h"
 #include "drift/procview.h"
 
@@ -77,6 +85,30 @@ static bool name_import(const struct procview *pv, uint64_t addr, char *buf,
 	return false;
 }
 
+/* Whether the binary compared with calls or defines @name. */
+static bool hint_has(const char *name, const void *ctx)
+{
+	const struct target *t = ctx;
+
+	for (size_t i = 0; t && i < t->nslots; i++)
+		if (!strcmp(t->slots[i].name, name))
+			return true;
+	for (size_t i = 0; t && i < t->nsyms; i++)
+		if (t->syms[i].defined && !strcmp(t->syms[i].name, name))
+			return true;
+	return false;
+}
+
+/* Code of another module at @addr: an import of the module, else the
+ * library function it is. */
+static bool name_extern(const struct procview *pv, uint64_t addr, char *buf,
+			size_t len)
+{
+	return name_import(pv, addr, buf, len) ||
+	       resolve_name(&pv->mods, &pv->mem, addr, hint_has, pv->hint, buf,
+			    len);
+}
+
 /* A far call's stub in a patch region (arch.h), named by where it jumps. */
 static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 		      size_t len)
@@ -85,7 +117,7 @@ static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 	uint64_t to;
 
 	return !rmem_read(&pv->mem, addr, stub, arch_stub_len(), NULL) &&
-	       arch_stub_read(stub, &to) && name_import(pv, to, buf, len);
+	       arch_stub_read(stub, &to) && name_extern(pv, to, buf, len);
 }
 
 /* In the module, by its symbols, else as an import (of any module). */
@@ -97,12 +129,36 @@ static void name_module(const struct procview *pv, uint64_t addr, char *buf,
 		name_import(pv, addr, buf, len);
 }
 
+/* A GOT slot of a patch region at @addr, read by an instruction, named
+ * "NAME@got" by the function it holds: of the module (a call the
+ * release's linker made direct, -fno-plt) or of another. */
+static bool name_slot(const struct procview *pv, uint64_t addr, char *buf,
+		      size_t len)
+{
+	char name[160] = "<anon>";
+	uint64_t to;
+
+	if (addr % sizeof(to) ||
+	    rmem_read(&pv->mem, addr, &to, sizeof(to), NULL))
+		return false;
+	if (to >= pv->mod->lo && to < pv->mod->hi)
+		name_module(pv, to, name, sizeof(name));
+	else
+		name_extern(pv, to, name, sizeof(name));
+	if (!strcmp(name, "<anon>"))
+		return false;
+	snprintf(buf, len, "%s@got", name);
+	return true;
+}
+
 /* In patch region @r.  Other data is unnamed, as a binary's constants
  * without a symbol are; other code is a helper the record does not name. */
 static void name_region(const struct procview *pv, const struct record *r,
 			uint64_t addr, bool branch, char *buf, size_t len)
 {
-	if (name_code(r, addr, buf, len) || name_stub(pv, addr, buf, len) ||
+	if (name_code(r, addr, buf, len) ||
+	    (branch ? name_stub(pv, addr, buf, len)
+		    : name_slot(pv, addr, buf, len)) ||
 	    name_literal(pv, addr, buf, len))
 		return;
 	if (branch)

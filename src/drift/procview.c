@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "apply/bypass.h"
+#include "apply/resolve.h"
 #include "apply/status.h"
 #include "drift/procview.h"
 #include "util/xalloc.h"
@@ -87,6 +88,7 @@ int procview_open(pid_t pid, const unsigned char *id, size_t id_len,
 	}
 	if (!(r = open_file(pv, err))) {
 		read_slots(pv);
+		resolve_prepare(&pv->mods);
 		return 0;
 	}
 out_close:
