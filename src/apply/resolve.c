@@ -275,7 +275,18 @@ struct name_pick {
 	bool any, done;
 };
 
-/* Offer @name: kept if it is the first, or the first one wanted. */
+/* Whether alias @a is a better name than @b when none is wanted: a
+ * public one (no leading '_'), then the shorter (strtoul, not strtoull or
+ * strtoumax), then the first in the symbol table. */
+static bool plainer(const char *a, const char *b)
+{
+	if ((a[0] == '_') != (b[0] == '_'))
+		return b[0] == '_';
+	return strlen(a) < strlen(b);
+}
+
+/* Offer @name: kept if it is the first one wanted, or while none is, the
+ * plainest. */
 static void offer(struct name_pick *k, const char *name)
 {
 	bool want;
@@ -283,7 +294,7 @@ static void offer(struct name_pick *k, const char *name)
 	if (k->done || !name || !name[0])
 		return;
 	want = k->wanted && k->wanted(name, k->ctx);
-	if (!k->any || want)
+	if (!k->any || want || plainer(name, k->buf))
 		snprintf(k->buf, k->len, "%s", name);
 	k->any = true;
 	k->done = want;

@@ -7,7 +7,7 @@
  * string literal read from the process, a far call's stub by where it
  * jumps, other code as "<code of patch NAME at ADDR>" (the record does not
  * name a patch's new helpers).  Elsewhere (a library): the import whose GOT
- * slot in the module holds that address.
+ * slot in the module holds that address, else the library function there.
  *
  * A patch reaches a library function the module did not import through a
  * slot or a far-call stub of its own: named like a binary's call through
@@ -120,13 +120,17 @@ static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 	       arch_stub_read(stub, &to) && name_extern(pv, to, buf, len);
 }
 
-/* In the module, by its symbols, else as an import (of any module). */
-static void name_module(const struct procview *pv, uint64_t addr, char *buf,
-			size_t len)
+/* Outside the patch regions: the module's symbols, by link-time address,
+ * also beyond its file mappings (its .bss is anonymous memory in the map);
+ * else an import of the module or another module's function. */
+static void name_outside(const struct procview *pv, uint64_t addr, char *buf,
+			 size_t len)
 {
-	listing_name_in(pv->file, addr - pv->mod->bias, buf, len);
+	snprintf(buf, len, "<anon>");
+	if (addr >= pv->mod->lo)
+		listing_name_in(pv->file, addr - pv->mod->bias, buf, len);
 	if (!strcmp(buf, "<anon>"))
-		name_import(pv, addr, buf, len);
+		name_extern(pv, addr, buf, len);
 }
 
 /* A GOT slot of a patch region at @addr, read by an instruction, named
@@ -141,10 +145,7 @@ static bool name_slot(const struct procview *pv, uint64_t addr, char *buf,
 	if (addr % sizeof(to) ||
 	    rmem_read(&pv->mem, addr, &to, sizeof(to), NULL))
 		return false;
-	if (to >= pv->mod->lo && to < pv->mod->hi)
-		name_module(pv, to, name, sizeof(name));
-	else
-		name_extern(pv, to, name, sizeof(name));
+	name_outside(pv, to, name, sizeof(name));
 	if (!strcmp(name, "<anon>"))
 		return false;
 	snprintf(buf, len, "%s@got", name);
@@ -168,9 +169,7 @@ static void name_region(const struct procview *pv, const struct record *r,
 		snprintf(buf, len, "<anon>");
 }
 
-/* Regions first: they never overlap the module.  Then the module's
- * symbols, by link-time address, also beyond its file mappings (its .bss
- * is anonymous memory in the map). */
+/* Regions first: they never overlap the module. */
 static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 		      size_t len)
 {
@@ -179,10 +178,8 @@ static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 
 	if ((r = region_of(&pv->st, addr)))
 		name_region(pv, r, addr, branch, buf, len);
-	else if (addr >= pv->mod->lo)
-		name_module(pv, addr, buf, len);
 	else
-		snprintf(buf, len, "<anon>");
+		name_outside(pv, addr, buf, len);
 	if (!r && !strcmp(buf, "<anon>"))
 		name_literal(pv, addr, buf, len);
 }

@@ -15,8 +15,8 @@
 #include "drift/procview.h"
 #include "util/xalloc.h"
 
-/* The module to compare, by build-id, then file name, then the
- * executable; NULL if none. */
+/* The module to compare, by build-id, then file name (also of a file
+ * deleted since it was mapped), then the executable; NULL if none. */
 static struct module *pick_module(struct modules *mods, const unsigned char *id,
 				  size_t id_len, const char *name)
 {
@@ -27,7 +27,13 @@ static struct module *pick_module(struct modules *mods, const unsigned char *id,
 		return m;
 	for (size_t i = 0; name && i < mods->n; i++) {
 		char *copy = xstrdup(mods->v[i].path);
-		bool same = !strcmp(basename(copy), name);
+		size_t n = strlen(copy);
+		bool same;
+
+		/* a library an upgrade replaced on disk is still itself */
+		if (n > 10 && !strcmp(copy + n - 10, " (deleted)"))
+			copy[n - 10] = '\0';
+		same = !strcmp(basename(copy), name);
 
 		free(copy);
 		if (same)
