@@ -35,8 +35,12 @@ build_tree "$SRC" "${MAKEARGS[@]}" || finish
 make_tree fleet "$REL"
 patch -sp1 -d "$REL" <"$TARGETS/fleet/fix.diff"
 build_tree "$REL" "${MAKEARGS[@]}" || finish
+# A name of its own: `suture revert NAME` reverts it in every process of
+# the machine, and other tests' patches are called "fix".
+BUILD_OPTS=(--name "fleet-$$")
 build_patch "$WORK/fix.sut" "$SRC" "$TARGETS/fleet/fix.diff" libfleet.so \
 	"${MAKEARGS[@]}" || finish
+BUILD_OPTS=()
 name=$(patch_name "$WORK/fix.sut")
 old_id=$(build_id "$SRC/libfleet.so")
 
@@ -48,14 +52,27 @@ parse_in() {
 	*) echo "<not alpha or beta>" ;;
 	esac
 }
-# check_code WHAT PORT old|new - the process at PORT runs that code.
-check_code() {
-	local want=0
-	[ "$3" = new ] && want=16
-	check_eq "$1 runs the $3 fleet_parse" "$want" "$(parse_in "$2")"
+# codes V... - "V=old" or "V=new" for each process named V (V_PORT set).
+codes() {
+	local v port out=()
+	for v in "$@"; do
+		port=${v}_PORT
+		case $(parse_in "${!port}") in
+		0) out+=("$v=old") ;;
+		16) out+=("$v=new") ;;
+		*) out+=("$v=?") ;;
+		esac
+	done
+	echo "${out[*]}"
 }
 # live PID - the names of the patches status lists for PID, space-separated.
 live() { status_names "$1" | tr '\n' ' ' | sed 's/ $//'; }
+# need WHAT CMD... - a precondition: counts a failure only if CMD fails.
+need() {
+	local what=$1
+	shift
+	"$@" >/dev/null 2>&1 || fail "$what" "\$ $*"
+}
 
 start_target A1 "$SRC/alpha" || finish
 start_target A2 "$SRC/alpha" || finish
@@ -68,13 +85,24 @@ section "the library upgraded on disk under the running processes"
 cp "$SRC/libfleet.so" "$WORK/libfleet-old.so"
 cp "$REL/libfleet.so" "$SRC/libfleet.so.new" &&
 	mv -f "$SRC/libfleet.so.new" "$SRC/libfleet.so"
-check_ne "the new libfleet.so has another build-id" "$old_id" \
-	"$(build_id "$SRC/libfleet.so")"
-check_match "alpha maps the old libfleet.so as (deleted)" \
-	"libfleet\.so \(deleted\)" "$(cat "/proc/$A1_PID/maps")"
+need "the new libfleet.so has another build-id" \
+	test "$old_id" != "$(build_id "$SRC/libfleet.so")"
+need "alpha maps the old libfleet.so as (deleted)" \
+	grep -q "libfleet\.so (deleted)" "/proc/$A1_PID/maps"
 start_target A3 "$SRC/alpha" || finish
-check_code "alpha started after the upgrade" "$A3_PORT" new
+need "alpha started after the upgrade runs the new code" \
+	test "$(codes A3)" = A3=new
 ALL=("$A1_PID" "$A2_PID" "$B1_PID")
+
+section "drift names the patch's call to strtoul as the release does"
+check "suture apply A1 fix.sut (by PID)" suture apply "$A1_PID" "$WORK/fix.sut"
+run suture drift "$A1_PID" "$REL/libfleet.so"
+check_eq "drift against the fixed release: exit 0 (no difference)" 0 "$RC"
+check_match "  ... both functions identical" " 2 identical, 0 differ" "$OUT"
+run suture drift "$A1_PID" "$WORK/libfleet-old.so" --diff
+check_match "drift against the old build: the process calls strtoul" \
+	"^ -.*(call|jmp)q? strtoul$" "$OUT"
+run suture revert "$A1_PID"
 
 section "status --all FILE: who could get the patch"
 run suture status --all "$WORK/fix.sut" --json
@@ -94,23 +122,21 @@ run suture apply "$WORK/fix.sut" --exe "$SRC/alpha"
 check_eq "suture apply fix.sut --exe alpha: exit 0" 0 "$RC"
 check_match "  ... the summary: 2 patched" \
 	"^patched 2 processes, 0 failed, 0 skipped$" "$OUT"
-check_code "A1" "$A1_PORT" new
-check_code "A2" "$A2_PORT" new
-check_code "B1 (beta, not chosen)" "$B1_PORT" old
-check_eq "the alpha of the new build has no patch" "" "$(live "$A3_PID")"
+check_eq "  ... the alphas run the new code, beta (not chosen) the old" \
+	"A1=new A2=new B1=old" "$(codes A1 A2 B1)"
+check_eq "  ... the alpha of the new build got no patch" \
+	"A1:$name A3:" "A1:$(live "$A1_PID") A3:$(live "$A3_PID")"
 
 section "apply by build-id: every process of the old build"
 run suture apply "$WORK/fix.sut"
 check_eq "suture apply fix.sut: exit 0" 0 "$RC"
 check_match "  ... the summary: beta patched, the alphas skipped" \
 	"^patched 1 process, 0 failed, 2 skipped \(2 applied already\)$" "$OUT"
-check_nomatch "  ... the new build's alpha is no target" \
-	"(PID|process) $A3_PID\b" "$OUT"
-check_code "B1" "$B1_PORT" new
-check_code "A1 (still)" "$A1_PORT" new
-check_eq "  ... with the patch once" "$name" "$(live "$A1_PID")"
-check_eq "the alpha of the new build still has no patch" "" "$(live "$A3_PID")"
-check_eq "sleep, which maps no libfleet.so, has no patch" "" "$(live "$OTHER")"
+check_eq "  ... all of the old build run the new code" \
+	"A1=new A2=new B1=new" "$(codes A1 A2 B1)"
+check_eq "  ... the patch once in A1; none in the new build's alpha (not named), nor sleep" \
+	"A1:$name A3: sleep: named:0" \
+	"A1:$(live "$A1_PID") A3:$(live "$A3_PID") sleep:$(live "$OTHER") named:$(grep -cE "(PID|process) $A3_PID\b" <<<"$OUT")"
 run suture status --all "$WORK/fix.sut" --json
 check_eq "status --all: the three have the patch applied" \
 	"$(printf '%s\n' "${ALL[@]}" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
@@ -118,23 +144,15 @@ check_eq "status --all: the three have the patch applied" \
 		grep { grep { $_->{name} eq "'"$name"'" } @{$_->{applied}} }
 		@{$j->{processes}}')"
 
-section "drift names the patch's call to strtoul as the release does"
-run suture drift "$A1_PID" "$REL/libfleet.so"
-check_eq "drift against the fixed release: exit 0 (no difference)" 0 "$RC"
-check_nomatch "  ... no call to unnamed patch code" "code of patch" "$OUT"
-run suture drift "$A1_PID" "$WORK/libfleet-old.so" --diff
-check_match "drift against the old build: the process calls strtoul" \
-	"^ -.*(call|jmp)q? strtoul$" "$OUT"
-
 section "revert NAME: every process that has it"
+before=$(codes A1 A2 B1)
 run suture revert "$name"
 check_eq "suture revert $name: exit 0" 0 "$RC"
 check_match "  ... the summary: 3 reverted" \
 	"^reverted in 3 processes, 0 failed, 0 skipped$" "$OUT"
-for v in A1 A2 B1; do
-	port=${v}_PORT
-	check_code "$v after revert" "${!port}" old
-done
+check_eq "  ... new code before, old code after" \
+	"A1=new A2=new B1=new -> A1=old A2=old B1=old" \
+	"$before -> $(codes A1 A2 B1)"
 run suture revert "$name"
 check_match "a second revert $name: no process has it" \
 	"no process runs a live patch named '$name'" "$OUT"
@@ -153,16 +171,15 @@ cg_cleanup() {
 }
 trap 'cg_cleanup; cleanup' EXIT
 mkdir "$CG/$UNIT" && echo "$B1_PID" >"$CG/$UNIT/cgroup.procs"
-check_match "beta is in $UNIT" "^0::/$UNIT$" "$(cat "/proc/$B1_PID/cgroup")"
+need "beta is in $UNIT" grep -qx "0::/$UNIT" "/proc/$B1_PID/cgroup"
 run suture apply "$WORK/fix.sut" --unit "$UNIT"
 check_match "suture apply fix.sut --unit $UNIT: beta alone" \
 	"^patched 1 process, 0 failed, 0 skipped$" "$OUT"
-check_code "B1 (in the unit)" "$B1_PORT" new
-check_code "A1 (not in it)" "$A1_PORT" old
+check_eq "  ... beta (in the unit) runs the new code, the alphas the old" \
+	"A1=old A2=old B1=new" "$(codes A1 A2 B1)"
 run suture revert "$name" --unit "${UNIT%.service}"
 check_match "suture revert $name --unit (without .service): beta" \
 	"^reverted in 1 process, 0 failed, 0 skipped$" "$OUT"
-check_code "B1 after revert" "$B1_PORT" old
 cg_cleanup
 
 section "a process traced by another is skipped, and named"
@@ -176,19 +193,20 @@ check_match "apply --exe beta: beta skipped, naming strace" \
 check_match "  ... and counted" \
 	"^patched 0 processes, 0 failed, 1 skipped \(1 traced by another process\)$" "$OUT"
 stop_target "$TRACER"
-check_code "B1, skipped" "$B1_PORT" old
+need "beta, skipped, runs the old code" test "$(codes B1)" = B1=old
 
 section "a worker patched without its parent: a warning"
-check_match "A1 forks a worker" '^[0-9]+$' "$(ask "$A1_PORT" fork)"
-poll test -s "$WORK/A1.port.child"
+ask "$A1_PORT" fork >/dev/null
+need "A1 forks a worker" poll test -s "$WORK/A1.port.child"
 W=$(cat "$WORK/A1.port.child")
 WPID=$(ask "$W" pid)
 PIDS+=("$WPID")
 run suture apply "$WPID" "$WORK/fix.sut"
 check_match "suture apply WORKER fix.sut warns about the parent" \
 	"^warning: process $A1_PID \(alpha\), the parent of $WPID, runs the same code \(.*libfleet\.so \(deleted\)\) and is not patched" "$OUT"
-check_code "the worker" "$W" new
-check_code "its parent" "$A1_PORT" old
+W_PORT=$W
+need "the worker runs the new code, its parent the old" \
+	test "$(codes W A1)" = "W=new A1=old"
 run suture revert "$WPID"
 run suture apply "$WORK/fix.sut" --pid "$WPID"
 check_match "the build-id form narrowed to the worker warns too" \
@@ -196,10 +214,10 @@ check_match "the build-id form narrowed to the worker warns too" \
 run suture revert "$name"
 
 section "a child forked after the apply gets its perf map"
-check "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"
+need "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"
 ours() { grep -F "[suture:$name]" "/tmp/perf-$1.map" 2>/dev/null | sort; }
 parent_lines=$(ours "$A2_PID")
-check_match "A2's map names fleet_parse" " fleet_parse \[suture:$name\]" "$parent_lines"
+need "A2's map names fleet_parse" grep -q " fleet_parse " <<<"$parent_lines"
 for how in "status CHILD" "status --all"; do
 	rm -f "$WORK/A2.port.child"
 	ask "$A2_PORT" fork >/dev/null
@@ -207,7 +225,8 @@ for how in "status CHILD" "status --all"; do
 	cport=$(cat "$WORK/A2.port.child")
 	cpid=$(ask "$cport" pid)
 	PIDS+=("$cpid")
-	check_code "the child $cpid" "$cport" new
+	C_PORT=$cport
+	need "the child runs the new code" test "$(codes C)" = C=new
 	if [ -e "/tmp/perf-$cpid.map" ]; then
 		fail "no map file for the child before a suture command" \
 			"$(cat "/tmp/perf-$cpid.map")"
