@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply/apply.h"
 #include "apply/perfmap.h"
@@ -40,10 +41,11 @@ static const char usage_text[] =
     "\n"
     "Without PIDs, every process that maps the module the patch was built\n"
     "for (its build-id: the executable or library, also where an upgrade\n"
-    "has replaced the file on disk since) is patched, but suture itself\n"
-    "and processes it may not patch (traced by a debugger, another\n"
-    "user's), which are skipped and named.  A last line counts them:\n"
-    "patched N processes, M failed, K skipped (why).\n"
+    "has replaced the file on disk since) is patched, except suture\n"
+    "itself and processes it may not patch (traced by a debugger, not\n"
+    "permitted), which are skipped and named, and those that have the\n"
+    "patch already.  A last line counts them: patched N processes,\n"
+    "M failed, K skipped (why).\n"
     "--exe PATH  only processes started from the program PATH\n"
     "--unit NAME only processes of the systemd unit NAME (nginx.service;\n"
     "           \".service\" is added to a NAME without a dot), by cgroup\n"
@@ -233,8 +235,10 @@ int cmd_apply(int argc, char **argv)
 
 	if ((r = parse_options(argc, argv, &job, &jobs)) > 0)
 		return fputs(usage_text, stdout), 0;
-	by_id = !r && argc - optind == 1;
-	if (r < 0 ||
+	/* `suture apply 1234` lacks its FILE, unless a file is called so */
+	by_id = !r && argc - optind == 1 &&
+		(!cli_is_pid_list(argv[optind]) || !access(argv[optind], F_OK));
+	if (r < 0 || (!by_id && argc - optind != 2) ||
 	    (!by_id && fanout_parse_pids(argv[optind], &t.pids, &t.n) < 0)) {
 		targets_filter_free(&job.f);
 		return fputs(usage_text, stderr), 2;

@@ -144,18 +144,12 @@ static int parse_options(int argc, char **argv, struct revert_job *job,
 	return 0;
 }
 
-/* Whether @s is a list of PIDs rather than a patch's name. */
-static bool pid_list(const char *s)
-{
-	return s[strspn(s, "0123456789,")] == '\0';
-}
-
 /* The processes to revert in: the PIDs given, or those where the patch
  * named by the only operand is live; -1 on a usage error, 1 after
  * printing why there are none. */
 static int choose(char **argv, struct revert_job *job, struct targets *t)
 {
-	if (pid_list(argv[optind])) {
+	if (cli_is_pid_list(argv[optind])) {
 		if (targets_narrowed(&job->f))
 			return -1;
 		return fanout_parse_pids(argv[optind], &t->pids, &t->n);
@@ -194,7 +188,7 @@ int cmd_revert(int argc, char **argv)
 	failed = fanout_run(t.pids, t.n, jobs, revert_job_one, &job);
 	phase_report();
 	fanout_summary("reverted from", t.n, failed, jobs, start_ns);
-	if (!pid_list(argv[optind]))
+	if (!cli_is_pid_list(argv[optind]))
 		targets_summary("reverted in", t.n, failed, &t);
 	/* After the work, so no target waits for it: stale map files go,
 	 * those of children that inherited patches come (perfheal.h). */
