@@ -50,10 +50,10 @@ int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
  * default-version dynamic symbols defined at @addr by the module holding
  * it.  Of several (aliases: strchr and index), the first that
  * @wanted(name, @ctx) accepts, else the plainest (no leading '_', then the
- * shortest).  For `suture drift`, whose patch code calls a library through a
- * slot or stub of its own.  false if
- * @addr has no name so (an IFUNC choice that no slot shows).  Modules not
- * prepared (resolve_prepare) are not looked at.
+ * shortest).  For `suture drift`, whose patch code calls a library
+ * through a slot or stub of its own.  false if @addr has no name so (an
+ * IFUNC choice that no slot shows).  Modules not prepared
+ * (resolve_prepare) are not looked at.
  */
 bool resolve_name(const struct modules *mods, const struct rmem *mem,
 		  uint64_t addr,
