@@ -33,7 +33,7 @@ struct walk_ctx {
 	const struct candidate *c;
 	size_t nc;
 	json_t *rows; /* --json, else NULL */
-	size_t applied, patchable;
+	size_t applied, patchable, unknown;
 };
 
 /* Whether a patch with the file id @id is live in @st. */
@@ -97,6 +97,11 @@ static void print_row(const json_t *row)
 		   json_string_value(json_object_get(e, "file")),
 		   json_string_value(json_object_get(e, "name")),
 		   json_string_value(json_object_get(e, "module")));
+	if (json_is_string(json_object_get(row, "unread")))
+		printf("  unknown:   maps %s, which suture could not open "
+		       "(replaced on disk since, and map_files needs "
+		       "CAP_SYS_ADMIN): it may be patchable\n",
+		       json_string_value(json_object_get(row, "unread")));
 	if (json_integer_value(json_object_get(row, "other_regions")))
 		printf("  and regions that are no live patch (retained, or "
 		       "left by an interrupted suture): suture status %d\n",
@@ -110,19 +115,24 @@ static json_t *make_row(struct walk_ctx *w, const struct fleet_proc *p,
 	json_t *live = applied(st), *can = patchable(w, p, st);
 	char exe[4096], comm[64];
 	size_t other = st ? st->ndead + st->nold + st->nkept : 0;
+	/* a file it maps could be a candidate's: say so, never pass over */
+	const char *unread = w->nc && !json_array_size(can) ? p->unread : NULL;
 
-	if (!json_array_size(live) && !json_array_size(can) && !other) {
+	if (!json_array_size(live) && !json_array_size(can) && !other &&
+	    !unread) {
 		json_decref(live);
 		json_decref(can);
 		return NULL;
 	}
 	w->applied += json_array_size(live) > 0;
 	w->patchable += json_array_size(can) > 0;
-	return json_pack(
-	    "{s:i, s:s, s:s, s:o, s:o, s:I}", "pid", (int)p->pid, "command",
-	    proc_comm(p->pid, p->pid, comm, sizeof(comm)), "exe",
-	    procinfo_exe(p->pid, exe, sizeof(exe)) ?: "?", "applied", live,
-	    "patchable", can, "other_regions", (json_int_t)other);
+	w->unknown += unread != NULL;
+	return json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:s?}", "pid",
+			 (int)p->pid, "command",
+			 proc_comm(p->pid, p->pid, comm, sizeof(comm)), "exe",
+			 procinfo_exe(p->pid, exe, sizeof(exe)) ?: "?",
+			 "applied", live, "patchable", can, "other_regions",
+			 (json_int_t)other, "unread", unread);
 }
 
 static void visit(const struct fleet_proc *p, void *arg)
@@ -174,14 +184,16 @@ static int report(struct walk_ctx *w, bool json)
 	}
 	if (!json) {
 		printf("%zu process%s with patches applied, %zu patchable by "
-		       "the files given; %zu examined, %zu not readable\n",
+		       "the files given, %zu unknown; %zu examined, %zu not "
+		       "readable\n",
 		       w->applied, w->applied == 1 ? "" : "es", w->patchable,
-		       st.procs, st.unreadable);
+		       w->unknown, st.procs, st.unreadable);
 		return 0;
 	}
-	top = json_pack("{s:O, s:I, s:I}", "processes", w->rows, "examined",
-			(json_int_t)st.procs, "not_readable",
-			(json_int_t)st.unreadable);
+	top =
+	    json_pack("{s:O, s:I, s:I, s:I}", "processes", w->rows, "unknown",
+		      (json_int_t)w->unknown, "examined", (json_int_t)st.procs,
+		      "not_readable", (json_int_t)st.unreadable);
 	text = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	printf("%s\n", text);
 	free(text);

@@ -107,9 +107,27 @@ static bool has_patch(pid_t pid, const char *name, const char *id)
 	return has;
 }
 
+/* A process that may run the module, but whose file suture could not
+ * open to know: said, never silently passed over. */
+static void note_unread(const struct fleet_proc *p)
+{
+	char comm[64];
+
+	printf("note: process %d (%s) maps %s, which suture could not open "
+	       "to read its build-id (replaced on disk since, and "
+	       "/proc/%d/map_files needs CAP_SYS_ADMIN): it may run the "
+	       "module; run suture as root to know\n",
+	       p->pid, proc_comm(p->pid, p->pid, comm, sizeof(comm)), p->unread,
+	       p->pid);
+}
+
 static void pick_visit(const struct fleet_proc *p, void *arg)
 {
 	struct pick *k = arg;
+
+	if (k->id && p->unread && !fleet_maps_id(p, k->id, k->len) &&
+	    passes(k->f, p->pid))
+		note_unread(p);
 
 	if (k->id && !fleet_maps_id(p, k->id, k->len))
 		return;

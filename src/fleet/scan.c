@@ -21,7 +21,8 @@
 struct idfile {
 	uint64_t dev, ino;
 	unsigned char id[PATCH_BUILD_ID_MAX];
-	size_t len; /* 0: none, or unreadable */
+	size_t len;  /* 0: none, or unreadable */
+	bool opened; /* false: the file could not be opened */
 };
 
 struct walk {
@@ -63,7 +64,7 @@ static void read_id(pid_t pid, const struct proc_map *m, struct idfile *f)
 	ssize_t len;
 
 	f->len = 0;
-	if (fd < 0)
+	if (!(f->opened = fd >= 0))
 		return;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf && elf_kind(elf) == ELF_K_ELF &&
@@ -124,8 +125,11 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
-		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m) ||
-		    !(f = file_id(w, pid, m))->len)
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
+			continue;
+		if (!(f = file_id(w, pid, m))->opened)
+			p->unread = m->path;
+		if (!f->len)
 			continue;
 		mods[p->nmods].path = m->path;
 		memcpy(mods[p->nmods].id, f->id, f->len);

@@ -34,7 +34,11 @@ struct fleet_proc {
 	pid_t pid;
 	const struct fleet_module *mods; /* with a build-id, map order */
 	size_t nmods;
-	size_t nregions; /* suture's patch regions it maps */
+	size_t nregions;    /* suture's patch regions it maps */
+	const char *unread; /* a mapped file that could not be opened (one
+			       replaced on disk, without the privilege to
+			       open map_files): it may be any module; NULL
+			       if none */
 };
 
 /* Processes whose map could not be read (another user's, when not root),
