@@ -241,4 +241,29 @@ for how in "status CHILD" "status --all"; do
 done
 run suture revert "$A2_PID"
 
+section "a user who may not open map_files: a replaced library is said, not passed over"
+# As in t-failures: what nobody needs goes to a directory under /tmp.
+NB=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+UDIR=$(mktemp -d /tmp/suture-fleet.XXXXXX)
+trap 'cg_cleanup; cleanup; rm -rf "$UDIR"' EXIT
+cp "$SUTURE" "$SRC/alpha" "$WORK/fix.sut" "$UDIR/"
+cp "$WORK/libfleet-old.so" "$UDIR/libfleet.so"
+chmod 777 "$UDIR"
+chmod 755 "$UDIR/suture" "$UDIR/alpha" "$UDIR/libfleet.so"
+chmod 644 "$UDIR/fix.sut"
+WORK_SAVED=$WORK
+WORK=$UDIR
+start_target N "${NB[@]}" "$UDIR/alpha" || finish
+WORK=$WORK_SAVED
+cp "$REL/libfleet.so" "$UDIR/new.so" && chmod 755 "$UDIR/new.so" &&
+	mv -f "$UDIR/new.so" "$UDIR/libfleet.so"
+need "nobody's alpha maps the old libfleet.so (deleted)" \
+	grep -q "$UDIR/libfleet.so (deleted)" "/proc/$N_PID/maps"
+run "${NB[@]}" "$UDIR/suture" apply "$UDIR/fix.sut"
+check_match "nobody's apply FILE names the process it cannot know" \
+	"^note: process $N_PID \(alpha\) maps $UDIR/libfleet\.so \(deleted\), which suture could not open" "$OUT"
+run "${NB[@]}" "$UDIR/suture" status --all "$UDIR/fix.sut"
+check_match "  ... and so does status --all" \
+	"^  unknown: +maps $UDIR/libfleet\.so \(deleted\), which suture could not open" "$OUT"
+
 finish
