@@ -195,6 +195,20 @@ check_match "  ... and counted" \
 stop_target "$TRACER"
 need "beta, skipped, runs the old code" test "$(codes B1)" = B1=old
 
+section "suture itself is never a target"
+# This suture maps the old libfleet.so (a copy of the same build), and
+# --exe names its own program: it alone would be the target.
+run env LD_PRELOAD="$WORK/libfleet-old.so" "$SUTURE" apply "$WORK/fix.sut" \
+	--exe "$SUTURE"
+check_match "apply FILE from a suture that maps the module: not a target" \
+	"^suture apply: no process chosen by --exe, --unit or --pid runs the module|suture itself is never a target" "$OUT"
+run env LD_PRELOAD="$WORK/libfleet-old.so" "$SUTURE" status --all \
+	"$WORK/fix.sut" --json
+check_eq "  ... status --all lists the three, not itself" \
+	"$(printf '%s\n' "${ALL[@]}" | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+	"$(json_get "$OUT" 'join " ", sort { $a <=> $b } map { $_->{pid} }
+		grep { @{$_->{patchable}} } @{$j->{processes}}')"
+
 section "a worker patched without its parent: a warning"
 ask "$A1_PORT" fork >/dev/null
 need "A1 forks a worker" poll test -s "$WORK/A1.port.child"
