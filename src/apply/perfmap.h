@@ -18,7 +18,7 @@
 #include "util/error.h"
 
 /* perfmap_add - append the lines of applied patch @r to @pid's map file
- * (created if missing). */
+ * (created if missing), unless they are in it already. */
 int perfmap_add(pid_t pid, const struct record *r, struct error *err);
 
 /* perfmap_remove - remove the lines of reverted patch @r from @pid's map
