@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/result.h"
 #include "cli/pidarg.h"
 
 /* Names printed before "..." in a one-line summary. */

@@ -10,10 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/revert.h"
 #include "apply/leftover.h"
 #include "apply/perfmap.h"
-#include "apply/session.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
@@ -21,6 +20,7 @@
 #include "cli/pidarg.h"
 #include "cli/retained.h"
 #include "cli/targets.h"
+#include "process/session.h"
 #include "trust/audit.h"
 #include "util/phase.h"
 

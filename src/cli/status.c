@@ -12,13 +12,13 @@
 #include <time.h>
 
 #include "apply/hooks.h"
-#include "apply/modules.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/perfheal.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
 #include "cli/statusall.h"
+#include "process/modules.h"
 
 static const char usage_text[] =
     "usage: suture status PID [--json]\n"

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/modules.h"
-#include "apply/proc.h"
+#include "process/modules.h"
+#include "process/proc.h"
 #include "apply/status.h"
 #include "cli/perfheal.h"
 #include "cli/statusall.h"

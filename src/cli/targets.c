@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "apply/modules.h"
-#include "apply/proc.h"
+#include "process/modules.h"
+#include "process/proc.h"
 #include "apply/status.h"
 #include "cli/fanout.h"
 #include "cli/targets.h"

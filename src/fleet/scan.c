@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "apply/proc.h"
+#include "process/proc.h"
 #include "fleet/scan.h"
 #include "util/xalloc.h"
 
