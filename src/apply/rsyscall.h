@@ -36,6 +36,7 @@ struct rsys {
 			 killed before it put the bytes back, which a thread
 			 may still be running on its way out */
 	size_t len;   /* bytes of the stub */
+	bool batch;   /* with the batch tail (arch.h): there was room */
 	bool written; /* the stub is in the target */
 	struct seccomp_filters sc; /* the injecting thread's filters */
 };
