@@ -213,7 +213,11 @@ static int run(struct session *s, struct rsys *r, struct session_thread *t,
 		return e;
 	for (size_t i = 0; i < n; i++)
 		memcpy(&c[i].ret, buf + i * ARCH_BATCH_ENTRY + 64, 8);
-	return 0;
+	/* The table holds the addresses mapped: left in the dead part of
+	 * the stack, they could later look like references to them
+	 * (refscan.h) and keep a replaced region from being freed. */
+	memset(buf, 0, size);
+	return rmem_write(r->mem, at, buf, size, err);
 }
 
 int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
