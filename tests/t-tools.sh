@@ -76,8 +76,10 @@ check_match "objdump -d shows work() at its address in the process" \
 	"^0*$(printf %x "$work_new") <work>:" "$OUT"
 check_eq "the symbol file holds work()'s code as the process has it" \
 	"$(mem "$pid" "$work_new" $((work_end - work_new)))" \
-	"$(objcopy -O binary --only-section=.text "$WORK/sym/work.debug" /dev/stdout |
-		head -c $((work_end - work_new)) | od -An -tx1 | tr -d ' \n')"
+	"$(objcopy -O binary --only-section=.text "$WORK/sym/work.debug" \
+		"$WORK/work.text" &&
+		head -c $((work_end - work_new)) "$WORK/work.text" |
+		od -An -tx1 | tr -d ' \n')"
 check_eq "workers sleep outside work() again" holding=0 "$(ask "$port" hold 0)"
 
 section "revert"

@@ -55,17 +55,19 @@
 #include "apply/layout.h"
 #include "apply/leftover.h"
 #include "apply/link.h"
-#include "apply/modules.h"
-#include "apply/proc.h"
-#include "apply/quiesce.h"
+#include "apply/patchcfi.h"
 #include "apply/retain.h"
+#include "apply/revert.h"
 #include "apply/region.h"
 #include "apply/replace.h"
 #include "apply/shadow.h"
 #include "apply/resolve.h"
-#include "apply/rsyscall.h"
 #include "apply/state.h"
 #include "apply/tls.h"
+#include "process/modules.h"
+#include "process/proc.h"
+#include "process/quiesce.h"
+#include "process/rsyscall.h"
 #include "util/fault.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
@@ -364,8 +366,8 @@ static int prepare_stop(struct apply_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("prepare unwinder");
-	if ((r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
-				err)))
+	if ((r = patchcfi_safety_prepare(&c->sf, c->pid, &c->maps, &c->mem,
+					 &c->mods, err)))
 		return r;
 	forbid_old_code(&c->sf, &c->rec, &c->st);
 	rsyscall_forbid(&c->rs, &c->sf);
@@ -624,7 +626,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	int r;
 
 	phase_begin("check entries");
-	if ((r = hooks_settled(&c->mem, &c->st, err)) ||
+	if ((r = state_hooks_settled(&c->mem, &c->st, err)) ||
 	    (r = entries_unchanged(&c->mem, &c->rec, c->p, c->code, err)) ||
 	    (r = replace_unchanged(&c->rp, &c->rec, &c->mem, err)))
 		return r;

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 
 #include "apply/record.h"
-#include "apply/rmem.h"
+#include "process/rmem.h"
 #include "util/error.h"
 
 /*

@@ -80,7 +80,7 @@ static void by_link(struct dbgfile *d, const struct module *mod)
 
 void dbgfile_open(const struct module *mod, struct dbgfile *d)
 {
-	char hex[2 * PATCH_BUILD_ID_MAX + 1];
+	char hex[2 * BUILD_ID_MAX + 1];
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;

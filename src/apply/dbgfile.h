@@ -11,7 +11,7 @@
 #ifndef SUTURE_APPLY_DBGFILE_H
 #define SUTURE_APPLY_DBGFILE_H
 
-#include "apply/modules.h"
+#include "process/modules.h"
 
 struct dbgfile {
 	char by_id[512]; /* the build-id path, for messages ("" if the

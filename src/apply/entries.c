@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "apply/entries.h"
-#include "apply/proc.h"
 #include "arch/arch.h"
+#include "process/proc.h"
 #include "util/xalloc.h"
 
 int entries_padding(const struct patch_func *pf, uint64_t entry,

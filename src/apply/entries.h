@@ -5,11 +5,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "apply/proc.h"
 #include "apply/record.h"
-#include "apply/rmem.h"
 #include "apply/state.h"
 #include "patchfile/patch.h"
+#include "process/proc.h"
+#include "process/rmem.h"
 #include "util/error.h"
 
 /* entries_executable - every function of @rec is in executable memory of

@@ -6,8 +6,8 @@
 #ifndef SUTURE_APPLY_FORBID_H
 #define SUTURE_APPLY_FORBID_H
 
-#include "apply/safety.h"
 #include "apply/state.h"
+#include "process/safety.h"
 
 /*
  * forbid_old_code - switching @rec on: the functions it replaces, whole

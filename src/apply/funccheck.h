@@ -14,8 +14,8 @@
 #ifndef SUTURE_APPLY_FUNCCHECK_H
 #define SUTURE_APPLY_FUNCCHECK_H
 
-#include "apply/modules.h"
 #include "patchfile/patch.h"
+#include "process/modules.h"
 #include "util/error.h"
 
 /*

@@ -5,7 +5,6 @@
 
 #include "apply/hooks.h"
 #include "apply/link.h"
-#include "apply/state.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 
@@ -316,25 +315,6 @@ int hooks_forget(const struct rmem *mem, const struct record *rec,
 		if (runners[i].hooks == kind)
 			return rmem_write(mem, flag_addr(rec, i), &zero, 1,
 					  NULL);
-	return 0;
-}
-
-int hooks_settled(const struct rmem *mem, const struct state *st,
-		  struct error *err)
-{
-	const struct record *lists[2] = {st->v, st->dead};
-	size_t ns[2] = {st->n, st->ndead};
-
-	for (int l = 0; l < 2; l++)
-		for (size_t i = 0; i < ns[l]; i++)
-			if (hooks_pending(mem, &lists[l][i]) !=
-			    lists[l][i].pending_hooks)
-				return error_set(
-				    err, -EAGAIN,
-				    "a hook call of an interrupted "
-				    "suture in patch '%s' "
-				    "finished meanwhile",
-				    lists[l][i].name);
 	return 0;
 }
 

@@ -29,15 +29,15 @@
  * died while a hook ran, and the thread goes on).  Its thread returns into
  * the rescue stub that suture left in the cave, which every stop forbids
  * until the stub is gone (rsyscall_forbid), so the stop waits until the
- * runner is done; hooks_settled then tells whether a flag changed since
- * the state was read.
+ * runner is done; state_hooks_settled (state.h) then tells whether a flag
+ * changed since the state was read.
  */
 #ifndef SUTURE_APPLY_HOOKS_H
 #define SUTURE_APPLY_HOOKS_H
 
 #include "apply/layout.h"
-#include "apply/rcall.h"
 #include "apply/record.h"
+#include "process/rcall.h"
 
 /* hook_kind_name - "pre_apply", ... for enum record_hook_kind @kind. */
 const char *hook_kind_name(int kind);
@@ -87,12 +87,5 @@ const char *hooks_pending_what(int pending);
  * after its pre hooks ran is not to be finished. */
 int hooks_forget(const struct rmem *mem, const struct record *rec,
 		 enum record_hook_kind kind);
-
-struct state;
-/* hooks_settled - with the process stopped and no thread in the cave of
- * an interrupted suture: -EAGAIN if what is pending for a patch of @st
- * changed since @st was read. */
-int hooks_settled(const struct rmem *mem, const struct state *st,
-		  struct error *err);
 
 #endif

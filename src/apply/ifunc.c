@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 
 #include "apply/ifunc.h"
-#include "apply/rcall.h"
+#include "process/rcall.h"
 #include "util/xalloc.h"
 
 bool ifunc_pending(const struct patch *p, const uint64_t *resolvers)

@@ -19,9 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apply/proc.h"
-#include "apply/rsyscall.h"
 #include "patchfile/patch.h"
+#include "process/proc.h"
+#include "process/rsyscall.h"
 
 #define IFUNC_TIMEOUT_MS 2000
 

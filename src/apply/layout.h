@@ -20,10 +20,10 @@
 
 #include <stdint.h>
 
-#include "apply/proc.h"
 #include "apply/record.h"
 #include "apply/tls.h"
 #include "patchfile/patch.h"
+#include "process/proc.h"
 
 #define LAYOUT_NONE UINT64_MAX
 

@@ -200,7 +200,7 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 {
 	int r;
 
-	if ((r = hooks_settled(mem, st, err)) ||
+	if ((r = state_hooks_settled(mem, st, err)) ||
 	    (r = rollforward_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
 	    (r = close_memfds(s, rs, err)))
 		return r;

@@ -29,9 +29,9 @@
 #define SUTURE_APPLY_LEFTOVER_H
 
 #include "apply/retain.h"
-#include "apply/rsyscall.h"
-#include "apply/safety.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
+#include "process/safety.h"
 
 /* leftover_count - how many leftovers @st holds. */
 size_t leftover_count(const struct state *st);

@@ -15,8 +15,8 @@
 #include <proc_service.h>
 #include <sys/types.h>
 
-#include "apply/modules.h"
-#include "apply/rmem.h"
+#include "process/modules.h"
+#include "process/rmem.h"
 
 struct ps_prochandle {
 	pid_t pid;

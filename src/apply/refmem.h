@@ -12,8 +12,8 @@
 #ifndef SUTURE_APPLY_REFMEM_H
 #define SUTURE_APPLY_REFMEM_H
 
-#include "apply/proc.h"
-#include "apply/rmem.h"
+#include "process/proc.h"
+#include "process/rmem.h"
 
 /* Called with @n words read at @at (@tid is 0). */
 typedef void refmem_words_fn(void *arg, const uint64_t *w, size_t n,

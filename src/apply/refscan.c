@@ -19,9 +19,9 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
-#include "apply/proc.h"
 #include "apply/refmem.h"
 #include "apply/refscan.h"
+#include "process/proc.h"
 #include "util/xalloc.h"
 
 /* The dead part [lo, hi) of a thread stack mapping [lo, end); read from

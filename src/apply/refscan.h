@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "apply/rmem.h"
-#include "apply/session.h"
+#include "process/rmem.h"
+#include "process/session.h"
 
 /* Memory whose references are counted. */
 struct refscan_target {

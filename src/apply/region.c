@@ -8,8 +8,8 @@
 
 #include "apply/rbatch.h"
 #include "apply/region.h"
-#include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
 static int call(struct session *s, struct rsys *rs, long nr, uint64_t a0,

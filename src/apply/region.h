@@ -12,9 +12,9 @@
 #define SUTURE_APPLY_REGION_H
 
 #include "apply/record.h"
-#include "apply/rmem.h"
-#include "apply/rsyscall.h"
-#include "apply/session.h"
+#include "process/rmem.h"
+#include "process/rsyscall.h"
+#include "process/session.h"
 
 /*
  * region_map - map @parts (offsets from @base) in the target of open

@@ -17,9 +17,9 @@
 #ifndef SUTURE_APPLY_REPLACE_H
 #define SUTURE_APPLY_REPLACE_H
 
-#include "apply/rsyscall.h"
-#include "apply/safety.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
+#include "process/safety.h"
 
 /* Bytes of a function's code read to move its entry instructions. */
 #define REPLACE_CODE 32

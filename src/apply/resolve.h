@@ -18,9 +18,9 @@
 
 #include <stdint.h>
 
-#include "apply/modules.h"
-#include "apply/rmem.h"
 #include "patchfile/patch.h"
+#include "process/modules.h"
+#include "process/rmem.h"
 
 /*
  * resolve_symbols - fill @addrs (p->nsymbols entries) with the address of

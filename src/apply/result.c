@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
-#include "apply/rsyscall.h"
-#include "apply/session.h"
+#include "apply/result.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
+#include "process/session.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "apply/quiesce.h"
 #include "apply/refscan.h"
 #include "apply/region.h"
 #include "apply/retain.h"
+#include "process/quiesce.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 

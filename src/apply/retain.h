@@ -20,8 +20,8 @@
 #define SUTURE_APPLY_RETAIN_H
 
 #include "apply/record.h"
-#include "apply/rsyscall.h"
-#include "apply/session.h"
+#include "process/rsyscall.h"
+#include "process/session.h"
 
 /* How long regions kept only for references in threads (below) are
  * checked again after the stop: stale slots of running threads are

@@ -1,5 +1,5 @@
 /*
- * revert.c - the revert transaction (apply.h).
+ * revert.c - the revert transaction (revert.h).
  *
  * Reverting is applying in reverse: with every thread stopped at a moment
  * when none is executing or due to return into the patch's code, the
@@ -28,17 +28,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/revert.h"
 #include "apply/bypass.h"
 #include "apply/forbid.h"
 #include "apply/hooks.h"
 #include "apply/leftover.h"
-#include "apply/quiesce.h"
+#include "apply/patchcfi.h"
 #include "apply/region.h"
 #include "apply/retain.h"
-#include "apply/rsyscall.h"
 #include "apply/shadow.h"
 #include "apply/state.h"
+#include "process/quiesce.h"
+#include "process/rsyscall.h"
 #include "util/fault.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
@@ -56,8 +57,8 @@ struct revert_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
-	bool committed;	       /* rec's pre-revert hooks ran: the revert is
-				  to be finished unless undone */
+	bool committed;	  /* rec's pre-revert hooks ran: the revert is
+			     to be finished unless undone */
 	struct retain_set off; /* the regions switched off (retain.h) */
 	unsigned hook_ms;      /* how long a hook may run */
 };
@@ -138,8 +139,8 @@ static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 	    (r = choose(c, name, only_leftovers, err)) ||
 	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
 	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
-	    (r = safety_prepare(&c->sf, c->pid, &c->maps, &c->mem, &c->mods,
-				err)))
+	    (r = patchcfi_safety_prepare(&c->sf, c->pid, &c->maps, &c->mem,
+					 &c->mods, err)))
 		return r;
 	if (c->rec)
 		forbid_new_code(&c->sf, c->rec);

@@ -22,8 +22,8 @@
 #ifndef SUTURE_APPLY_ROLLFORWARD_H
 #define SUTURE_APPLY_ROLLFORWARD_H
 
-#include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "process/rsyscall.h"
 
 /*
  * rollforward_interrupted - with every thread of @s stopped and checked, finish
@@ -32,8 +32,8 @@
  * the state changed, so the caller starts again; 0 if there was none.
  */
 int rollforward_interrupted(struct session *s, struct rsys *rs,
-		       const struct rmem *mem, const struct state *st,
-		       const struct record *busy, unsigned hook_ms,
-		       struct error *err);
+			    const struct rmem *mem, const struct state *st,
+			    const struct record *busy, unsigned hook_ms,
+			    struct error *err);
 
 #endif

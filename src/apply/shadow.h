@@ -16,10 +16,10 @@
 #ifndef SUTURE_APPLY_SHADOW_H
 #define SUTURE_APPLY_SHADOW_H
 
-#include "apply/proc.h"
 #include "apply/record.h"
-#include "apply/rsyscall.h"
 #include "apply/state.h"
+#include "process/proc.h"
+#include "process/rsyscall.h"
 
 /* shadow_wanted - whether @p uses shadow data (refers to the state). */
 bool shadow_wanted(const struct patch *p);

@@ -303,3 +303,22 @@ uint64_t state_next_seq(const struct state *st)
 	 * them, so they never hold the highest number */
 	return (max > kept ? max : kept) + 1;
 }
+
+int state_hooks_settled(const struct rmem *mem, const struct state *st,
+			struct error *err)
+{
+	const struct record *lists[2] = {st->v, st->dead};
+	size_t ns[2] = {st->n, st->ndead};
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < ns[l]; i++)
+			if (hooks_pending(mem, &lists[l][i]) !=
+			    lists[l][i].pending_hooks)
+				return error_set(
+				    err, -EAGAIN,
+				    "a hook call of an interrupted "
+				    "suture in patch '%s' "
+				    "finished meanwhile",
+				    lists[l][i].name);
+	return 0;
+}

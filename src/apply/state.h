@@ -9,9 +9,9 @@
 #ifndef SUTURE_APPLY_STATE_H
 #define SUTURE_APPLY_STATE_H
 
-#include "apply/proc.h"
 #include "apply/record.h"
-#include "apply/rmem.h"
+#include "process/proc.h"
+#include "process/rmem.h"
 
 /* Prefix of the memfd name of every region. */
 #define STATE_MEMFD_PREFIX "suture:"
@@ -68,5 +68,11 @@ struct record *state_find_seq(struct state *st, uint64_t seq);
 
 /* state_next_seq - the sequence number the next patch gets. */
 uint64_t state_next_seq(const struct state *st);
+
+/* state_hooks_settled - with the process stopped and no thread in the cave
+ * of an interrupted suture: -EAGAIN if what is pending for a patch of @st
+ * (hooks.h: hooks_pending) changed since @st was read. */
+int state_hooks_settled(const struct rmem *mem, const struct state *st,
+			struct error *err);
 
 #endif

@@ -23,7 +23,7 @@
 #include <sys/types.h>
 
 #include "apply/record.h"
-#include "apply/rmem.h"
+#include "process/rmem.h"
 
 /* symfile_write - write the symbol file of patch @r, whose region is read
  * through @mem, to @path (created, mode 0644; replaced if it exists). */

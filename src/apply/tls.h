@@ -27,9 +27,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apply/modules.h"
-#include "apply/rmem.h"
 #include "patchfile/patch.h"
+#include "process/modules.h"
+#include "process/rmem.h"
 #include "util/error.h"
 
 /* The patched module's thread-local storage in the process. */

@@ -1,7 +1,7 @@
 /*
  * ehframe.h - the call-frame information (.eh_frame) that patch code
  * brings along, so that a thread stopped inside or below it can be
- * unwound like one in the program's own code (apply/safety.h).
+ * unwound like one in the program's own code (process/safety.h).
  */
 #ifndef SUTURE_BUILD_EHFRAME_H
 #define SUTURE_BUILD_EHFRAME_H

@@ -9,11 +9,11 @@
 
 #include "apply/apply.h"
 #include "apply/perfmap.h"
-#include "apply/session.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
 #include "patchfile/patchfile.h"
+#include "process/session.h"
 #include "trust/audit.h"
 #include "trust/policy.h"
 #include "util/phase.h"

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "apply/apply.h"
-#include "apply/session.h"
+#include "apply/result.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
+#include "process/session.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
 

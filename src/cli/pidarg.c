@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "apply/apply.h"
+#include "apply/result.h"
 #include "cli/pidarg.h"
 
 /* Names printed before "..." in a one-line summary. */

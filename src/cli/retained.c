@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "apply/refscan.h"
+#include "apply/revert.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "apply/apply.h"
+#include "apply/result.h"
 #include "apply/state.h"
 
 /* cli_retained_line - "N bytes, K references, e.g. at 0x... (heap)" for

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
+#include "apply/revert.h"
 #include "apply/leftover.h"
 #include "apply/perfmap.h"
-#include "apply/session.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
+#include "process/session.h"
 #include "trust/audit.h"
 #include "util/phase.h"
 

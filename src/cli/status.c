@@ -11,11 +11,11 @@
 #include <time.h>
 
 #include "apply/hooks.h"
-#include "apply/modules.h"
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
+#include "process/modules.h"
 
 static const char usage_text[] =
     "usage: suture status PID [--json]\n"

@@ -10,9 +10,9 @@
 #ifndef SUTURE_DRIFT_PROCVIEW_H
 #define SUTURE_DRIFT_PROCVIEW_H
 
-#include "apply/modules.h"
 #include "apply/state.h"
 #include "build/target.h"
+#include "process/modules.h"
 #include "review/listing.h"
 
 struct procview {

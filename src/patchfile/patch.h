@@ -26,8 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buildid.h"
+
 #define PATCH_NAME_MAX	   64
-#define PATCH_BUILD_ID_MAX 64
+#define PATCH_BUILD_ID_MAX BUILD_ID_MAX
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
 /* Largest function a patch replaces (old_size): apply reads the whole
  * function, so an absurd size must be refused, not allocated. */

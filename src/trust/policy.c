@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply/proc.h"
+#include "process/proc.h"
 #include "trust/confdir.h"
 #include "trust/policy.h"
 #include "trust/sigblock.h"

@@ -9,8 +9,8 @@
  * not allow is never made, and the operation fails with a message naming
  * the call and what the filter would have done.
  */
-#ifndef SUTURE_APPLY_SECCOMP_H
-#define SUTURE_APPLY_SECCOMP_H
+#ifndef SUTURE_PROCESS_SECCOMP_H
+#define SUTURE_PROCESS_SECCOMP_H
 
 #include <linux/filter.h>
 #include <stdbool.h>

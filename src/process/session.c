@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apply/proc.h"
-#include "apply/session.h"
+#include "process/proc.h"
+#include "process/session.h"
 #include "util/xalloc.h"
 #include "util/phase.h"
 

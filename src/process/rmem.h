@@ -6,8 +6,8 @@
  * tracer may write read-only private pages (the module's code), which the
  * kernel copies on write, exactly as a debugger sets a breakpoint.
  */
-#ifndef SUTURE_APPLY_RMEM_H
-#define SUTURE_APPLY_RMEM_H
+#ifndef SUTURE_PROCESS_RMEM_H
+#define SUTURE_PROCESS_RMEM_H
 
 #include <stdbool.h>
 #include <stddef.h>

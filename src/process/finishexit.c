@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "apply/finish.h"
 #include "arch/arch.h"
+#include "process/finish.h"
 
 /* Frames beyond this depth are not looked at (as safety.c). */
 #define FINISH_MAX_FRAMES 1024

@@ -14,10 +14,10 @@
  * learns why.  What the function changed before that stays changed, and a
  * lock it took stays taken: hooks must be short and self-contained.
  */
-#ifndef SUTURE_APPLY_RCALL_H
-#define SUTURE_APPLY_RCALL_H
+#ifndef SUTURE_PROCESS_RCALL_H
+#define SUTURE_PROCESS_RCALL_H
 
-#include "apply/rsyscall.h"
+#include "process/rsyscall.h"
 
 /*
  * rcall - call @fn() (named @name, for messages) in the target of @s and

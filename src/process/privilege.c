@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trust/privilege.h"
+#include "process/privilege.h"
 
 /* Read "@key: a b c d" of /proc/@pid/status into @v; false if absent. */
 static bool status_ids(const char *pid, const char *key, unsigned v[4])

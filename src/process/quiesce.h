@@ -2,11 +2,11 @@
  * quiesce.h - stopping a process at a moment when none of its threads is in
  * code about to change.
  */
-#ifndef SUTURE_APPLY_QUIESCE_H
-#define SUTURE_APPLY_QUIESCE_H
+#ifndef SUTURE_PROCESS_QUIESCE_H
+#define SUTURE_PROCESS_QUIESCE_H
 
-#include "apply/safety.h"
-#include "apply/session.h"
+#include "process/safety.h"
+#include "process/session.h"
 
 /* Time between attempts: long enough for a busy thread to move on, short
  * against the default 5 s timeout. */

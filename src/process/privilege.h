@@ -7,8 +7,8 @@
  * restrict it further.  suture needs nothing else: no root, no other
  * capability (README: "Least privilege").
  */
-#ifndef SUTURE_TRUST_PRIVILEGE_H
-#define SUTURE_TRUST_PRIVILEGE_H
+#ifndef SUTURE_PROCESS_PRIVILEGE_H
+#define SUTURE_PROCESS_PRIVILEGE_H
 
 #include <stdbool.h>
 #include <stddef.h>

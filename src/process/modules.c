@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply/modules.h"
 #include "arch/arch.h"
+#include "process/modules.h"
 #include "util/xalloc.h"
 
 /* Mapped files that are never modules: devices, suture's own regions. */
@@ -208,7 +208,7 @@ char *modules_hex(const unsigned char *id, size_t len, char *out)
 int modules_find_build_id(struct modules *mods, const unsigned char *id,
 			  size_t len, struct module **out, struct error *err)
 {
-	char want[2 * PATCH_BUILD_ID_MAX + 1], have[2 * PATCH_BUILD_ID_MAX + 1];
+	char want[2 * BUILD_ID_MAX + 1], have[2 * BUILD_ID_MAX + 1];
 	char list[640] = "";
 	size_t used = 0;
 

@@ -12,8 +12,8 @@
  * session, and s->stopped says it was found so.  The time between the first
  * interrupt and the last detach is the pause the program sees.
  */
-#ifndef SUTURE_APPLY_SESSION_H
-#define SUTURE_APPLY_SESSION_H
+#ifndef SUTURE_PROCESS_SESSION_H
+#define SUTURE_PROCESS_SESSION_H
 
 #include <sched.h>
 #include <stdbool.h>

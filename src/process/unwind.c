@@ -17,11 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/unwind.h"
 #include "arch/arch.h"
+#include "process/unwind.h"
 #include "util/xalloc.h"
 
-/* Largest call-frame table believed: the record is untrusted input. */
+/* Largest call-frame table believed: the region's record, where the
+ * caller read its size, is untrusted input. */
 #define UNWIND_MAX_SIZE (16u << 20)
 
 static const char shstrtab[] = "\0.eh_frame\0.shstrtab";
@@ -33,7 +34,7 @@ static uint64_t align8(uint64_t v)
 	return (v + 7) & ~(uint64_t)7;
 }
 
-static void put_headers(unsigned char *elf, const struct record *r,
+static void put_headers(unsigned char *elf, const struct unwind_region *r,
 			uint64_t eh_off, uint64_t shoff)
 {
 	Elf64_Ehdr eh = {
@@ -64,7 +65,7 @@ static void put_headers(unsigned char *elf, const struct record *r,
 	memcpy(elf + sizeof(eh), &ph, sizeof(ph));
 }
 
-static void put_sections(unsigned char *elf, const struct record *r,
+static void put_sections(unsigned char *elf, const struct unwind_region *r,
 			 uint64_t eh_off, uint64_t str_off, uint64_t shoff)
 {
 	Elf64_Shdr sh[3] = {
@@ -73,9 +74,9 @@ static void put_sections(unsigned char *elf, const struct record *r,
 		    .sh_name = NAME_EH_FRAME,
 		    .sh_type = SHT_PROGBITS,
 		    .sh_flags = SHF_ALLOC,
-		    .sh_addr = r->unwind.offset,
+		    .sh_addr = r->eh_offset,
 		    .sh_offset = eh_off,
-		    .sh_size = r->unwind.size,
+		    .sh_size = r->eh_size,
 		    .sh_addralign = 8,
 		},
 	    [2] =
@@ -92,27 +93,27 @@ static void put_sections(unsigned char *elf, const struct record *r,
 	memcpy(elf + shoff, sh, sizeof(sh));
 }
 
-int unwind_image_make(const struct record *r, const struct rmem *mem,
+int unwind_image_make(const struct unwind_region *r, const struct rmem *mem,
 		      struct unwind_image *img, struct error *err)
 {
 	uint64_t eh_off = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
-	uint64_t str_off = eh_off + r->unwind.size;
+	uint64_t str_off = eh_off + r->eh_size;
 	uint64_t shoff = align8(str_off + sizeof(shstrtab));
 	int ret;
 
 	memset(img, 0, sizeof(*img));
-	if (!r->unwind.size)
+	if (!r->eh_size)
 		return -ENOENT;
-	if (r->unwind.size > UNWIND_MAX_SIZE)
+	if (r->eh_size > UNWIND_MAX_SIZE)
 		return error_set(err, -EINVAL,
-				 "patch '%s' claims %" PRIu64 " bytes of "
+				 "region '%s' claims %" PRIu64 " bytes of "
 				 "call-frame information",
-				 r->name, r->unwind.size);
+				 r->name, r->eh_size);
 	img->len = shoff + 3 * sizeof(Elf64_Shdr);
 	img->elf = xcalloc(1, img->len);
 	img->base = r->base;
-	if ((ret = rmem_read(mem, r->base + r->unwind.offset, img->elf + eh_off,
-			     r->unwind.size, err))) {
+	if ((ret = rmem_read(mem, r->base + r->eh_offset, img->elf + eh_off,
+			     r->eh_size, err))) {
 		unwind_image_free(img);
 		return ret;
 	}

@@ -7,7 +7,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include "apply/rcall.h"
+#include "process/rcall.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 

@@ -14,8 +14,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "apply/proc.h"
-#include "trust/privilege.h"
+#include "process/privilege.h"
+#include "process/proc.h"
 #include "util/xalloc.h"
 
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */

@@ -20,9 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/safety.h"
-#include "apply/state.h"
 #include "arch/arch.h"
+#include "process/safety.h"
 #include "util/xalloc.h"
 
 /* Frames beyond this depth are assumed to be a corrupt stack. */
@@ -169,39 +168,19 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
-/* Add the unwind image of region @r, if it has call-frame information. */
-static void add_image(struct safety *sf, const struct record *r)
+/* The unwind images of regions @cfi: a region whose image cannot be made
+ * is unwound as if it had none, which ends in the scan. */
+static void load_images(struct safety *sf, const struct unwind_region *cfi,
+			size_t ncfi)
 {
 	struct unwind_image img;
 
-	if (unwind_image_make(r, sf->mem, &img, NULL))
-		return;
-	XGROW(sf->img, sf->imgcap, sf->nimg);
-	sf->img[sf->nimg++] = img;
-}
-
-/*
- * Make the unwind images of every region of the process, live or left by
- * an interrupted suture.  A region whose image cannot be made is unwound
- * as before, which ends in the scan.  SUTURE_NO_PATCH_CFI=1 makes none:
- * the tests use it to measure what the scan alone does.
- */
-static void load_images(struct safety *sf)
-{
-	const char *off = getenv("SUTURE_NO_PATCH_CFI");
-	struct state st;
-
-	if ((off && *off && strcmp(off, "0")) ||
-	    state_read(sf->maps, sf->mem, &st, NULL))
-		return;
-	for (size_t i = 0; i < st.n; i++)
-		add_image(sf, &st.v[i]);
-	for (size_t i = 0; i < st.ndead; i++)
-		add_image(sf, &st.dead[i]);
-	/* a thread may run retained code (retain.h): a callback it kept */
-	for (size_t i = 0; i < st.nkept; i++)
-		add_image(sf, &st.kept[i]);
-	state_free(&st);
+	for (size_t i = 0; i < ncfi; i++) {
+		if (unwind_image_make(&cfi[i], sf->mem, &img, NULL))
+			continue;
+		XGROW(sf->img, sf->imgcap, sf->nimg);
+		sf->img[sf->nimg++] = img;
+	}
 }
 
 /* Make [span_lo, span_hi) cover [@lo, @hi) too. */
@@ -247,6 +226,7 @@ static void load_texts(struct safety *sf, const struct modules *mods)
 
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 		   const struct rmem *mem, const struct modules *mods,
+		   const struct unwind_region *cfi, size_t ncfi,
 		   struct error *err)
 {
 	memset(sf, 0, sizeof(*sf));
@@ -255,7 +235,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->mem = mem;
 	sf->stack = xmalloc(QUICK_MAX);
 	sf->span_lo = UINT64_MAX;
-	load_images(sf);
+	load_images(sf, cfi, ncfi);
 	load_texts(sf, mods);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
 		return 0;

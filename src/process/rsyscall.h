@@ -16,17 +16,17 @@
  * interrupted blocking call restarts), instead of running on with registers
  * suture had borrowed.
  */
-#ifndef SUTURE_APPLY_RSYSCALL_H
-#define SUTURE_APPLY_RSYSCALL_H
+#ifndef SUTURE_PROCESS_RSYSCALL_H
+#define SUTURE_PROCESS_RSYSCALL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "apply/modules.h"
-#include "apply/proc.h"
-#include "apply/rmem.h"
-#include "apply/seccomp.h"
-#include "apply/session.h"
+#include "process/modules.h"
+#include "process/proc.h"
+#include "process/rmem.h"
+#include "process/seccomp.h"
+#include "process/session.h"
 
 struct rsys {
 	const struct rmem *mem;

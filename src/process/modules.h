@@ -7,8 +7,8 @@
  * /proc/PID/root, so a rebuilt binary or a container's root does not
  * mislead suture.
  */
-#ifndef SUTURE_APPLY_MODULES_H
-#define SUTURE_APPLY_MODULES_H
+#ifndef SUTURE_PROCESS_MODULES_H
+#define SUTURE_PROCESS_MODULES_H
 
 #include <gelf.h>
 #include <stdbool.h>
@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "apply/proc.h"
-#include "patchfile/patch.h"
+#include "process/proc.h"
+#include "util/buildid.h"
 #include "util/error.h"
 
 struct module_dyn; /* dynamic symbols and GOT relocations, see resolve.c */
@@ -26,7 +26,7 @@ struct module {
 	char *path;	 /* as /proc/PID/maps names it */
 	uint64_t lo, hi; /* lowest and highest address of its mappings */
 	uint64_t bias;	 /* run-time address minus link-time address */
-	unsigned char build_id[PATCH_BUILD_ID_MAX];
+	unsigned char build_id[BUILD_ID_MAX];
 	size_t build_id_len; /* 0 if the file has none */
 	bool is_main;	     /* the process's executable */
 	int fd;

@@ -3,8 +3,8 @@
  * it at all, its memory map and its threads.  Nothing here stops or changes
  * the process.
  */
-#ifndef SUTURE_APPLY_PROC_H
-#define SUTURE_APPLY_PROC_H
+#ifndef SUTURE_PROCESS_PROC_H
+#define SUTURE_PROCESS_PROC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,8 +12,8 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 
-#include "apply/seccomp.h"
 #include "arch/arch.h"
+#include "process/seccomp.h"
 #include "util/xalloc.h"
 
 #ifndef PTRACE_SECCOMP_GET_FILTER

@@ -15,17 +15,17 @@
  * any word that points into a forbidden range: a stale value may cause a
  * false alarm (and a retry), never a missed frame.
  */
-#ifndef SUTURE_APPLY_SAFETY_H
-#define SUTURE_APPLY_SAFETY_H
+#ifndef SUTURE_PROCESS_SAFETY_H
+#define SUTURE_PROCESS_SAFETY_H
 
 #include <elfutils/libdwfl.h>
 #include <stdint.h>
 
-#include "apply/modules.h"
-#include "apply/proc.h"
-#include "apply/rmem.h"
-#include "apply/session.h"
-#include "apply/unwind.h"
+#include "process/modules.h"
+#include "process/proc.h"
+#include "process/rmem.h"
+#include "process/session.h"
+#include "process/unwind.h"
 
 #define SAFETY_CACHE_SIZE 8192
 
@@ -68,10 +68,13 @@ struct safety {
  * and @mem must outlive @sf.  Without a usable unwinder every thread's
  * stack is scanned instead; that is slower, not less safe.  @mods (whose
  * files must outlive @sf) give the code the quick check looks at for
- * signal trampolines.
+ * signal trampolines.  @cfi are the regions of code no module describes
+ * (patch regions) that carry call-frame information, read through @mem
+ * now: the array may go once this returns.
  */
 int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 		   const struct rmem *mem, const struct modules *mods,
+		   const struct unwind_region *cfi, size_t ncfi,
 		   struct error *err);
 
 /* safety_add - forbid [@lo, @hi), described as @what (copied). */

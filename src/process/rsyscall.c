@@ -9,8 +9,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "apply/rsyscall.h"
-#include "apply/safety.h"
+#include "process/rsyscall.h"
+#include "process/safety.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 

@@ -24,14 +24,14 @@
  * longer traced, for which the kernel drops it.  The thread's system
  * calls restart as after any stop (session.h).
  */
-#ifndef SUTURE_APPLY_FINISH_H
-#define SUTURE_APPLY_FINISH_H
+#ifndef SUTURE_PROCESS_FINISH_H
+#define SUTURE_PROCESS_FINISH_H
 
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "apply/safety.h"
-#include "apply/session.h"
+#include "process/safety.h"
+#include "process/session.h"
 #include "util/error.h"
 
 /* Where a thread leaves the forbidden code for good. */

@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apply/finish.h"
-#include "apply/proc.h"
 #include "arch/arch.h"
-#include "trust/privilege.h"
+#include "process/finish.h"
+#include "process/privilege.h"
+#include "process/proc.h"
 #include "util/fault.h"
 
 /*

@@ -16,8 +16,8 @@
 
 #include <stdio.h>
 
-#include "apply/finish.h"
-#include "apply/quiesce.h"
+#include "process/finish.h"
+#include "process/quiesce.h"
 #include "util/phase.h"
 
 /* Threads held at the ends of their frames at once, at most. */

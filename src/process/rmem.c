@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply/proc.h"
-#include "apply/rmem.h"
+#include "process/proc.h"
+#include "process/rmem.h"
 
 int rmem_open(struct rmem *m, pid_t pid, bool write, struct error *err)
 {
