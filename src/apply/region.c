@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "apply/rbatch.h"
+#include "process/rbatch.h"
 #include "apply/region.h"
 #include "apply/state.h"
 #include "process/rsyscall.h"

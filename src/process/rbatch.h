@@ -19,14 +19,14 @@
  * call takes from an earlier one) the calls are made one by one with
  * rsyscall(), with the same results.
  */
-#ifndef SUTURE_APPLY_RBATCH_H
-#define SUTURE_APPLY_RBATCH_H
+#ifndef SUTURE_PROCESS_RBATCH_H
+#define SUTURE_PROCESS_RBATCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "apply/rsyscall.h"
-#include "apply/session.h"
+#include "process/rsyscall.h"
+#include "process/session.h"
 
 /* One call; flags are arch.h's ARCH_BATCH_*. */
 struct rbatch_call {

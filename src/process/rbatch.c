@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "apply/rbatch.h"
+#include "process/rbatch.h"
 #include "util/fault.h"
 #include "util/xalloc.h"
 
