@@ -198,11 +198,8 @@ static int run(struct session *s, struct rsys *r, struct session_thread *t,
 	arch_batch_setup(&regs, tail, at, n, notify);
 	if ((e = rmem_write(r->mem, at, buf, size, err)))
 		return e;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
-		return error_set(err, -errno,
-				 "cannot set the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
+	if ((e = rsyscall_set_regs(s, t, &regs, err)))
+		return e;
 	fault_point("batch set up");
 	if ((e = set_mask(s, t, ~(1ull << (sig - 1)), err)) ||
 	    (e = wait_done(s, t, sig, tail, notify, err)))

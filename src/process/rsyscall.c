@@ -291,15 +291,23 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 	fault_point("rescue stub written");
 	rsyscall_parked_regs(r, t, &parked);
 	t->dirty = true;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &parked) < 0)
-		return error_set(err, -errno,
-				 "cannot set the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
+	if ((ret = rsyscall_set_regs(s, t, &parked, err)))
+		return ret;
 	fault_point("thread parked");
 	if ((ret = block_signals(s, t, err)))
 		return ret;
 	fault_point("signals blocked");
+	return 0;
+}
+
+int rsyscall_set_regs(struct session *s, struct session_thread *t,
+		      const arch_regs *regs, struct error *err)
+{
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0)
+		return error_set(err, -errno,
+				 "cannot set the registers of thread %d of "
+				 "process %d: %s",
+				 t->tid, s->pid, strerror(errno));
 	return 0;
 }
 
@@ -334,11 +342,8 @@ int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
 				r->cave + arch_syscall_insn_len, args, err)))
 		return e;
 	arch_syscall_setup(&regs, r->cave, nr, args);
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
-		return error_set(err, -errno,
-				 "cannot set the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
+	if ((e = rsyscall_set_regs(s, t, &regs, err)))
+		return e;
 	fault_point("system call set up");
 	if ((e = rsyscall_step(s, t, err)))
 		return e;

@@ -86,6 +86,11 @@ struct session_thread *rsyscall_ready(struct session *s, struct rsys *r,
 void rsyscall_parked_regs(const struct rsys *r, const struct session_thread *t,
 			  arch_regs *regs);
 
+/* rsyscall_set_regs - set @t's registers to @regs; an error naming the
+ * thread if ptrace fails. */
+int rsyscall_set_regs(struct session *s, struct session_thread *t,
+		      const arch_regs *regs, struct error *err);
+
 /* rsyscall_step - resume @t until its next system-call stop (entry or
  * exit), holding back signals that stop it first. */
 int rsyscall_step(struct session *s, struct session_thread *t,
