@@ -275,7 +275,7 @@ fi
 stop_target "$X_PID"
 
 section "seccomp: mmap of a descriptor kills the process"
-# The batch of calls (src/apply/rbatch.h) fills in the memfd's number only
+# The batch of calls (src/process/rbatch.h) fills in the memfd's number only
 # as it runs: a filter that looks at it is judged call by call instead,
 # with the real number, and the mmap is never made.
 start_target X "$SRC/odd" || finish

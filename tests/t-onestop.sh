@@ -1,7 +1,7 @@
 #!/bin/bash
 # t-onestop.sh - the patch's memory is mapped with one stop of one thread
 # (issue 16): memfd_create, ftruncate, the mmaps and close run as one
-# batch (src/apply/rbatch.h), however the process is made up.
+# batch (src/process/rbatch.h), however the process is made up.
 #
 # The target is targets/pause: with PAUSE_ALONE its only thread runs a
 # tight loop that makes no system call, so each time it is stopped is one
