@@ -1,14 +1,15 @@
 /* region.c - mapping and unmapping a patch's region in the target. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "process/rbatch.h"
 #include "apply/region.h"
 #include "apply/state.h"
+#include "process/rbatch.h"
 #include "process/rsyscall.h"
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
@@ -29,30 +30,30 @@ static int failed(struct session *s, const struct rbatch_call *c,
 			 strerror((int)-c->ret));
 }
 
-/*
- * What the batch did to part @k's call @c: 0 mapped where asked, -EEXIST
- * if the range was taken (or, on a kernel without MAP_FIXED_NOREPLACE,
- * taken as a hint and mapped elsewhere: unmapped again), else an error.
- */
-static int part_result(struct session *s, struct rsys *rs,
-		       const struct rbatch_call *c, struct error *err)
+/* Whether mmap call @c mapped, but not where asked: a kernel without
+ * MAP_FIXED_NOREPLACE took the address as a hint.  (Every call of the
+ * batch returns a number >= 0 on success: a descriptor, 0, an address of
+ * user space; an error or RBATCH_NOT_RUN is negative.) */
+static bool stray(const struct rbatch_call *c)
+{
+	return c->ret >= 0 && (uint64_t)c->ret != c->args[0];
+}
+
+/* What the batch did to a part's mmap @c: 0 mapped where asked, -EEXIST
+ * if the range was taken (or mapped elsewhere), else an error. */
+static int part_result(struct session *s, const struct rbatch_call *c,
+		       struct error *err)
 {
 	char what[96];
-	long ret;
 
-	if (c->ret == -EEXIST)
+	if (c->ret == -EEXIST || stray(c))
 		return -EEXIST;
-	if ((unsigned long)c->ret >= -4095ul) {
-		snprintf(what, sizeof(what),
-			 "cannot map %" PRIu64 " bytes at %#" PRIx64,
-			 c->args[1], c->args[0]);
-		return failed(s, c, what, err);
-	}
-	if ((uint64_t)c->ret == c->args[0])
+	if (c->ret >= 0)
 		return 0;
-	call(s, rs, SYS_munmap, (uint64_t)c->ret, c->args[1], 0, 0, 0, 0, &ret,
-	     NULL);
-	return -EEXIST;
+	snprintf(what, sizeof(what),
+		 "cannot map %" PRIu64 " bytes at %#" PRIx64, c->args[1],
+		 c->args[0]);
+	return failed(s, c, what, err);
 }
 
 /*
@@ -111,18 +112,44 @@ static unsigned mapped_parts(const struct rbatch_call *c, size_t n,
 }
 
 /* Check the batch's results in order: the first failure. */
-static int results(struct session *s, struct rsys *rs,
-		   const struct rbatch_call *c, size_t n, struct error *err)
+static int results(struct session *s, const struct rbatch_call *c, size_t n,
+		   struct error *err)
 {
 	int r = 0;
 
-	if ((unsigned long)c[0].ret >= -4095ul)
+	if (c[0].ret < 0)
 		return failed(s, &c[0], "memfd_create failed", err);
-	if ((unsigned long)c[1].ret >= -4095ul)
+	if (c[1].ret < 0)
 		return failed(s, &c[1], "cannot size the patch's memory", err);
 	for (size_t i = 2; !r && i + 1 < n; i++)
-		r = part_result(s, rs, &c[i], err);
+		r = part_result(s, &c[i], err);
 	return r;
+}
+
+/*
+ * Unmap the parts of @mapped, each run of adjacent ones with one munmap
+ * (region_unmap_parts).  They are the first parts, in order, but on a
+ * kernel that takes MAP_FIXED_NOREPLACE as a hint: there the batch goes on
+ * after a part mapped elsewhere, whose range (someone else's memory) then
+ * lies between two runs.
+ */
+static void unmap_runs(struct session *s, struct rsys *rs, uint64_t base,
+		       const struct record_part parts[RECORD_NPARTS],
+		       unsigned mapped)
+{
+	unsigned run = 0;
+
+	for (int k = 0; k <= RECORD_NPARTS; k++) {
+		if (k < RECORD_NPARTS && !parts[k].size)
+			continue;
+		if (k < RECORD_NPARTS && (mapped & (1u << k))) {
+			run |= 1u << k;
+			continue;
+		}
+		if (run)
+			region_unmap_parts(s, rs, base, parts, run, NULL);
+		run = 0;
+	}
 }
 
 int region_map(struct session *s, struct rsys *rs, const char *name,
@@ -140,13 +167,16 @@ int region_map(struct session *s, struct rsys *rs, const char *name,
 	n = plan_calls(s, full, base, parts, c, k);
 	r = rbatch_run(s, rs, c, n, full, strlen(full) + 1, err);
 	*mapped = mapped_parts(c, n, k);
-	if (!r && !(r = results(s, rs, c, n, err)))
+	if (!r && !(r = results(s, c, n, err)))
 		return 0;
-	region_unmap_parts(s, rs, base, parts, *mapped, NULL);
+	for (size_t i = 2; i + 1 < n; i++)
+		if (stray(&c[i]))
+			call(s, rs, SYS_munmap, (uint64_t)c[i].ret,
+			     c[i].args[1], 0, 0, 0, 0, &ret, NULL);
+	unmap_runs(s, rs, base, parts, *mapped);
 	*mapped = 0;
-	/* a failure stopped the batch before its close (or one made it
-	 * return no results: then the close is tried, to no harm) */
-	if (c[n - 1].ret == RBATCH_NOT_RUN && (unsigned long)c[0].ret < -4095ul)
+	/* a failure stopped the batch before its close */
+	if (c[0].ret >= 0 && c[n - 1].ret == RBATCH_NOT_RUN)
 		call(s, rs, SYS_close, (uint64_t)c[0].ret, 0, 0, 0, 0, 0, &ret,
 		     NULL);
 	return r;
