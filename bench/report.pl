@@ -83,6 +83,14 @@ for my $t (1, 8, 100, 1000) {
 	row("pause.$t.thread", "$t thr: longest gap of a thread", 'µs', 1);
 	row("pause.$t.floor", "$t thr: same window, no apply", 'µs', 1);
 	row("pause.$t.ptrace", "$t thr: bare ptrace stop+release", 'µs', 1);
+	# its parts, and the kernel's own stops (bench/stops.c), from 100
+	row("pause.$t.ptrace_stop", "  ptrace: seize, interrupt, wait", 'µs',
+	    1) if $t >= 100;
+	row("pause.$t.ptrace_regs", "  ptrace: read registers", 'µs', 1)
+	    if $t >= 100;
+	row("pause.$t.ptrace_detach", "  ptrace: detach", 'µs', 1) if $t >= 100;
+	row("pause.$t.sigstop", "  no ptrace: SIGSTOP, all stopped", 'µs', 1);
+	row("pause.$t.freeze", "  no ptrace: cgroup freeze, frozen", 'µs', 1);
 }
 section('2. apply / revert latency (1 function, 1 thread), by phase');
 for my $op (qw(apply revert)) {

@@ -14,6 +14,9 @@
  *   spawn-exec F   -> fork and exec this program as a server on port file F
  *                     (single-threaded); replies its pid
  *   exit-after MS  -> ok, and the process calls exit(0) MS ms later
+ *   vfork-wait MS  -> ok, and a thread vforks a child that sleeps MS ms
+ *                     before it exits: the thread waits for it in an
+ *                     uninterruptible wait (state D) meanwhile
  *   seccomp MODE   -> install a seccomp filter on every thread: mmap and/or
  *                     memfd_create fail with EPERM (MODE mmap, memfd, both),
  *                     or memfd_create kills the process (kill-memfd), or
@@ -218,6 +221,24 @@ static void *exiter(void *arg)
 	exit(0);
 }
 
+/* ---- an uninterruptible wait ---- */
+
+static void *vforker(void *arg)
+{
+	long ms = (long)arg;
+	pid_t p = vfork();
+
+	if (p == 0) { /* only system calls in a vfork child */
+		struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
+
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return NULL;
+}
+
 /* ---- seccomp ---- */
 
 static int load_filter(struct sock_filter *f, unsigned short n, char *reply,
@@ -332,6 +353,10 @@ int service_handle(const char *req, char *reply, size_t len)
 		return spawn_exec(req + 11, reply, len);
 	} else if (sscanf(req, "exit-after %ld", &n) == 1) {
 		if (start(exiter, (void *)n) != 0)
+			return -1;
+		snprintf(reply, len, "ok");
+	} else if (sscanf(req, "vfork-wait %ld", &n) == 1) {
+		if (start(vforker, (void *)n) != 0)
 			return -1;
 		snprintf(reply, len, "ok");
 	} else if (!strncmp(req, "seccomp ", 8)) {
