@@ -16,12 +16,14 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
-DEPS     := libdw libelf capstone jansson zlib nettle libcrypto
+DEPS     := libdw libelf capstone jansson zlib nettle hogweed
 SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
 	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
 # libthread_db (glibc's, for thread-local storage: src/apply/tls.c) calls
 # back the ps_* functions of src/apply/procsvc.c, which must be exported.
-SUTURE_LIBS := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lthread_db \
+# Capstone's static library, x86 alone (src/arch/x86_64/csarch.c says why).
+SUTURE_LIBS := $(shell pkg-config --libs $(filter-out capstone,$(DEPS)) \
+	2>/dev/null) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic -lthread_db \
 	-Wl,--export-dynamic-symbol=ps_*
 
 SRCS := $(wildcard src/*/*.c) $(wildcard src/arch/$(ARCH)/*.c)
@@ -103,9 +105,15 @@ bench:
 	$(MAKE) all
 	bench/run
 
+# suture deb's script and the scripts it runs (cli/deb.c)
+DEB_SCRIPTS = scripts/suture-deb scripts/debsrc scripts/mkroot scripts/inroot
+
 install: build/suture
 	install -D -m 755 build/suture $(DESTDIR)$(PREFIX)/bin/suture
 	install -D -m 644 include/suture.h $(DESTDIR)$(PREFIX)/include/suture.h
+	install -d $(DESTDIR)$(PREFIX)/lib/suture
+	install -m 755 $(DEB_SCRIPTS) $(DESTDIR)$(PREFIX)/lib/suture
+	install -m 644 $(wildcard scripts/deb*.bash) $(DESTDIR)$(PREFIX)/lib/suture
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/arch/*.h include/*.h)

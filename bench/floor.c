@@ -4,8 +4,11 @@
  * each stop, read each thread's registers, detach them all, and nothing
  * else.  Prints the microseconds from the first seize to the last detach,
  * the window suture's own stop of the same process is to be read against
- * (bench/pause.sh).  It passes on no signal a thread stopped for: the
- * benchmark's target gets none.  Not part of suture.
+ * (bench/pause.sh), then those of its parts: seizing, interrupting and
+ * waiting for every thread (the stop half, to be read against a group stop
+ * and the freezer, bench/stops.c); reading the registers; detaching.  It passes
+ * on no signal a thread stopped for: the benchmark's target gets none.  Not
+ * part of suture.
  *
  *   floor PID
  */
@@ -49,7 +52,7 @@ int main(int argc, char **argv)
 	static int tids[65536];
 	struct user_regs_struct regs;
 	int pid, n, st;
-	double t0;
+	double t0, t1, t2, t3;
 
 	if (argc != 2 || (pid = atoi(argv[1])) <= 0 ||
 	    (n = threads(pid, tids, 65536)) <= 0) {
@@ -67,10 +70,13 @@ int main(int argc, char **argv)
 		if (tids[i] != pid)
 			waitpid(tids[i], &st, __WALL);
 	waitpid(pid, &st, __WALL);
+	t1 = now_us();
 	for (int i = 0; i < n; i++)
 		ptrace(PTRACE_GETREGS, tids[i], 0, &regs);
+	t2 = now_us();
 	for (int i = 0; i < n; i++)
 		ptrace(PTRACE_DETACH, tids[i], 0, 0);
-	printf("%.0f\n", now_us() - t0);
+	t3 = now_us();
+	printf("%.0f %.0f %.0f %.0f\n", t3 - t0, t1 - t0, t2 - t1, t3 - t2);
 	return 0;
 }

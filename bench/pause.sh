@@ -31,9 +31,13 @@ pause_run() {
 		sample "pause.$n.process" $((g[0] / 1000))
 		sample "pause.$n.thread" $((g[1] / 1000))
 		"$SUTURE" revert "$P_PID" >/dev/null
-		# the least any ptrace stop of this process costs
-		sample "pause.$n.ptrace" "$(chrt -f 1 "$WORK/floor" "$P_PID" ||
-			"$WORK/floor" "$P_PID")"
+		# the least any ptrace stop of this process costs, and its parts
+		g=($(chrt -f 1 "$WORK/floor" "$P_PID" ||
+			"$WORK/floor" "$P_PID"))
+		sample "pause.$n.ptrace" "${g[0]}"
+		sample "pause.$n.ptrace_stop" "${g[1]}"
+		sample "pause.$n.ptrace_regs" "${g[2]}"
+		sample "pause.$n.ptrace_detach" "${g[3]}"
 		# the floor: a window as long as the apply, nothing done
 		ask "$P_PORT" gaps >/dev/null
 		sleep_us $((t1 - t0))
@@ -43,11 +47,52 @@ pause_run() {
 	stop_target "$P_PID"
 }
 
+# alone_run RUNS - RUNS applies to a process whose only thread is busy
+# (PAUSE_ALONE): it sees every stop, the mapping's included, so its longest
+# gap is the longest pause of all stops counted.
+alone_run() {
+	local runs=$1 i out g pid file=$WORK/alone.gaps
+	rm -f "$file"
+	PAUSE_ALONE=$file "$WORK/pause/pause" "$WORK/alone.port" \
+		>"$WORK/alone.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	poll test -s "$file"
+	sleep 0.2
+	for ((i = 0; i < runs; i++)); do
+		"$WORK/gaps" "$file" >/dev/null
+		out=$("$SUTURE" apply "$pid" "$WORK/pause/step.sut")
+		g=($("$WORK/gaps" "$file"))
+		sample "pause.alone.thread" $((g[1] / 1000))
+		sample "pause.alone.suture" "$(stopped_us "$out")"
+		sample "pause.alone.aside" "$(aside_us "$out")"
+		"$SUTURE" revert "$pid" >/dev/null
+		sample "pause.alone.ptrace" "$(chrt -f 1 "$WORK/floor" "$pid" ||
+			"$WORK/floor" "$pid")"
+	done
+	stop_target "$pid"
+}
+
+# stops_run N RUNS - the kernel's own stops of a pause target of N threads,
+# with no tracer call per thread (bench/stops.c): below ptrace's floor.
+stops_run() {
+	local k v
+	PAUSE_THREADS=$1 "$WORK/stops" "$1" "$2" \
+		"$WORK/pause/pause" "$WORK/stops.port" |
+		while read -r k v; do
+			sample "pause.$1.$k" "$v"
+		done
+}
+
 bench_pause() {
 	local n
 	pause_tree "$WORK/pause" || return
 	gcc -O2 -o "$WORK/floor" "$BENCH/floor.c" || return
+	gcc -O2 -o "$WORK/stops" "$BENCH/stops.c" || return
+	gcc -O2 -I"$TARGETS/pause" -o "$WORK/gaps" "$BENCH/gaps.c" || return
+	alone_run $((2 * RUNS))
 	for n in ${BENCH_THREADS:-1 8 100 1000}; do
 		pause_run "$n" $((n == 1 ? 2 * RUNS : RUNS))
+		((n < 100)) || stops_run "$n" "$RUNS"
 	done
 }

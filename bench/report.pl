@@ -64,6 +64,16 @@ my @rows;
 sub row { push @rows, [@_] }
 sub section { push @rows, [undef, $_[0]] }
 section('1. pause seen by the target (one-function patch)');
+# A process whose only thread is busy sees every stop, the mapping's too.
+row('pause.alone.thread',
+    '1 busy thread alone: longest pause (all stops counted)', 'µs', 1,
+    'median', '<', 100, 'median < 100 µs');
+row('pause.alone.suture', '1 busy thread alone: switch stop (suture says)',
+    'µs', 1);
+row('pause.alone.aside', '1 busy thread alone: mapping stop (suture says)',
+    'µs', 1);
+row('pause.alone.ptrace', '1 busy thread alone: bare ptrace stop+release',
+    'µs', 1);
 for my $t (1, 8, 100, 1000) {
 	my $lim = $t == 1 ? 100 : $t == 1000 ? 5000 : undef;
 	my @tg = defined $lim ? ('median', '<', $lim, "median < $lim µs") : ();
@@ -73,10 +83,25 @@ for my $t (1, 8, 100, 1000) {
 	row("pause.$t.thread", "$t thr: longest gap of a thread", 'µs', 1);
 	row("pause.$t.floor", "$t thr: same window, no apply", 'µs', 1);
 	row("pause.$t.ptrace", "$t thr: bare ptrace stop+release", 'µs', 1);
+	# its parts, and the kernel's own stops (bench/stops.c), from 100
+	row("pause.$t.ptrace_stop", "  ptrace: seize, interrupt, wait", 'µs',
+	    1) if $t >= 100;
+	row("pause.$t.ptrace_regs", "  ptrace: read registers", 'µs', 1)
+	    if $t >= 100;
+	row("pause.$t.ptrace_detach", "  ptrace: detach", 'µs', 1) if $t >= 100;
+	row("pause.$t.sigstop", "  no ptrace: SIGSTOP, all stopped", 'µs', 1);
+	row("pause.$t.freeze", "  no ptrace: cgroup freeze, frozen", 'µs', 1);
 }
 section('2. apply / revert latency (1 function, 1 thread), by phase');
+row('command.floor.exit', 'floor: a program that only exits', 'ms', 1e-3);
+row('command.floor.help', 'floor: suture --help', 'ms', 1e-3);
+row('command.floor.attach', 'floor: seize, stop, release (floor.c)', 'ms',
+    1e-3);
 for my $op (qw(apply revert)) {
-	row("$op.wall", "$op: command wall time", 'ms', 1e-3);
+	row("$op.wall", "$op: command wall time", 'ms', 1e-3,
+	    $op eq 'apply' ? ('median', '<=', 3000, 'median <= 3 ms') : ());
+	row("command.$op.outside", "$op: outside the phases (start, exit)",
+	    'ms', 1e-3);
 	row("$op.suture", "$op: process stopped", 'µs', 1);
 	row("$op.aside", "$op: one thread alone, (un)mapping", 'µs', 1);
 	for my $id (sort { $st{$b}{median} <=> $st{$a}{median} }
@@ -134,6 +159,9 @@ for my $n (10, 100, 1000) {
 	    'ms', 1);
 	row("many.$n.revert", "$n processes: revert, total", 'ms', 1);
 }
+row('many.commands', '1000 single-process applies, in turn', 's', 1e-3,
+    'median', '<=', 4000, 'median <= 4 s');
+row('many.commands_per_command', '  ... per command', 'ms', 1);
 section('7. memory a patch adds (delta to before the apply)');
 for my $p (qw(step calc)) {
 	row("mem.$p.maps", "$p applied: mappings", '', 1);

@@ -14,7 +14,8 @@
 #   - a process traced by strace is skipped and named;
 #   - a forked worker patched alone warns about its parent;
 #   - a child forked after an apply gets its /tmp/perf-PID.map from the
-#     next suture command that reads it (status, status --all);
+#     next suture command that reads it (status, status --all, a revert
+#     of its parent);
 #   - `suture drift` names the patch's call to strtoul as the release
 #     does (on main: "<code of patch fix at ...>").
 # The cgroup v2 hierarchy: the machine's (findmnt), else one mounted in a
@@ -232,7 +233,7 @@ need "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"
 ours() { grep -F "[suture:$name]" "/tmp/perf-$1.map" 2>/dev/null | sort; }
 parent_lines=$(ours "$A2_PID")
 need "A2's map names fleet_parse" grep -q " fleet_parse " <<<"$parent_lines"
-for how in "status CHILD" "status --all"; do
+for how in "status CHILD" "status --all" "revert A2 (the parent)"; do
 	rm -f "$WORK/A2.port.child"
 	ask "$A2_PORT" fork >/dev/null
 	poll test -s "$WORK/A2.port.child"
@@ -245,15 +246,14 @@ for how in "status CHILD" "status --all"; do
 		fail "no map file for the child before a suture command" \
 			"$(cat "/tmp/perf-$cpid.map")"
 	fi
-	if [ "$how" = "status CHILD" ]; then
-		run suture status "$cpid"
-	else
-		run suture status --all
-	fi
+	case $how in
+	"status CHILD") run suture status "$cpid" ;;
+	"status --all") run suture status --all ;;
+	*) run suture revert "$A2_PID" ;;
+	esac
 	check_eq "after suture $how: the child's map has the parent's lines" \
 		"$parent_lines" "$(ours "$cpid")"
 done
-run suture revert "$A2_PID"
 
 section "a user who may not open map_files: a replaced library is said, not passed over"
 # As in t-failures: what nobody needs goes to a directory under /tmp.

@@ -22,6 +22,11 @@ SUTURE=$BIN
 check "the installed suture --help" suture --help
 check "make install put suture.h under PREFIX/include" \
 	cmp "$PREFIX/include/suture.h" "$ROOT/include/suture.h"
+# suture deb runs its script from PREFIX/lib/suture: without arguments the
+# script itself answers with its usage.
+run env -u SUTURE_DEB "$BIN" deb
+check_match "the installed suture deb runs its script from PREFIX/lib/suture" \
+	'^usage: suture deb --file FILE' "$OUT"
 
 cd "$USERDIR" || finish
 make_tree calc service-src

@@ -17,9 +17,15 @@
 #   seccomp   a filter makes memfd_create or mmap fail with EPERM: apply
 #             fails saying so and leaves the process unpatched, without a
 #             stray descriptor or mapping; a filter that kills the process
-#             on memfd_create must not be triggered
+#             on memfd_create must not be triggered, nor one that kills
+#             on mmap of a descriptor (which a batch of calls only knows
+#             as it runs)
 #   exiting   the process exits on its own, or is killed, in the middle of
 #             apply: suture reports it, never hangs or crashes
+#   vfork     a thread waits for its vfork child (state D), which no
+#             interrupt stops: the other threads are let go at once (the
+#             process answers while suture waits for that one), apply
+#             refuses naming it; then applies once the wait is over
 # (t-edge covers a stopped single-threaded process and the fork child's
 # patch; t-threads per-connection thread churn; t-failures a traced
 # process with a tracer of its own.)
@@ -271,6 +277,56 @@ if alive "$X_PID"; then
 	fi
 fi
 stop_target "$X_PID"
+
+section "seccomp: mmap of a descriptor kills the process"
+# The batch of calls (src/process/rbatch.h) fills in the memfd's number only
+# as it runs: a filter that looks at it is judged call by call instead,
+# with the real number, and the mmap is never made.
+start_target X "$SRC/odd" || finish
+check_eq "kill-mmap-fd: the filter is installed" ok \
+	"$(ask "$X_PORT" "seccomp kill-mmap-fd")"
+fd0=$(fds "$X_PID")
+check_fails "kill-mmap-fd: apply fails" suture apply "$X_PID" "$WORK/answer.sut"
+check_match "kill-mmap-fd: ... naming the filter and the call" \
+	"seccomp filter that forbids mmap \(it would kill the process\)" "$OUT"
+check_alive "kill-mmap-fd: the process lives" "$X_PID" "$X_PORT"
+check_eq "kill-mmap-fd: ... and runs the old code" 1 "$(ask "$X_PORT" answer)"
+check_eq "kill-mmap-fd: no suture region" "" "$(suture_maps "$X_PID")"
+check_eq "kill-mmap-fd: no descriptor left behind" "$fd0" "$(fds "$X_PID")"
+stop_target "$X_PID"
+
+section "vfork: a thread in an uninterruptible wait"
+# Before, every thread stayed stopped until the vfork child exited (4 s),
+# then the patch applied.
+start_target U "$SRC/odd" -t || finish
+check_eq "a thread vforks a child that sleeps 4 s" ok \
+	"$(ask "$U_PORT" "vfork-wait 4000")"
+in_d() { grep -ls '^State:[[:space:]]*D' /proc/"$U_PID"/task/*/status; }
+wait_until "the thread waits for it in state D" in_d
+d_tid=$(in_d | head -n 1 | cut -d/ -f5)
+"$SUTURE" apply --timeout 1 "$U_PID" "$WORK/answer.sut" >"$WORK/u.out" 2>&1 &
+su=$!
+held_by_suture() {
+	grep -q "^TracerPid:[[:space:]]*$su\$" "/proc/$U_PID/task/$d_tid/status"
+}
+wait_until "suture has seized that thread" held_by_suture
+check_eq "the process answers meanwhile (version 1)" 1 \
+	"$(ask "$U_PORT" answer)"
+# (a zombie suture, ended and not yet waited for, does not count)
+running() { grep -q '^State:[[:space:]]*[^Z]' "/proc/$1/status" 2>/dev/null; }
+check "  ... while suture still waits for that thread" running "$su"
+wait "$su"
+check_ne "apply fails" 0 "$?"
+check_match "it names the thread and its wait" \
+	"^suture apply: thread $d_tid \(odd\) of process $U_PID is in an uninterruptible wait \(in the kernel's [a-z_0-9.]+\), where no tracer can stop it until the wait ends; the other threads were let go meanwhile; still in use after 1\.0 s; nothing was changed" \
+	"$(cat "$WORK/u.out")"
+check_eq "not patched" 1 "$(ask "$U_PORT" answer)"
+check_status "$U_PID" "after the refusal"
+check "once the wait is over, apply" suture apply "$U_PID" "$WORK/answer.sut"
+check_eq "  ... patched" 2 "$(ask "$U_PORT" answer)"
+check "revert" suture revert "$U_PID"
+check_alive "alive" "$U_PID" "$U_PORT"
+stop_target "$U_PID"
 
 section "exiting: the process exits or is killed during apply"
 # A target with 200 threads (so that stopping them takes a while) exits on

@@ -117,6 +117,17 @@ check "suture sign signs a patch" \
 	suture sign "$UDIR/signed.sut" --key "$UDIR/ops"
 check_match "  ... naming the key" "with key $fpr \\(ops team" "$OUT"
 suture sign "$UDIR/stranger.sut" --key "$UDIR/stranger" >/dev/null
+# RFC 8032's first test key: its public key, hence its fingerprint, is the
+# RFC's whatever library suture signs with (keys outlive a change of it).
+rfc_pub=d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+printf 'suture-ed25519-secret %s rfc8032\n' "$(echo 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60 |
+	xxd -r -p | base64)" >"$UDIR/rfc" && chmod 600 "$UDIR/rfc"
+cp "$WORK/fix.sut" "$UDIR/rfc.sut"
+check "a patch signed with RFC 8032's test key" \
+	suture sign "$UDIR/rfc.sut" --key "$UDIR/rfc"
+check_match "  ... names the fingerprint of the RFC's public key" \
+	"with key ed25519:$(echo $rfc_pub | xxd -r -p | sha256sum | cut -c1-32) \\(rfc8032" \
+	"$OUT"
 chmod 644 "$UDIR"/*.sut
 cp "$UDIR/calc" "$UDIR/calc-root"
 cp "$SUTURE" "$UDIR/suture" && chmod 755 "$UDIR/suture"

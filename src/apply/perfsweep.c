@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "apply/perfmap.h"
-#include "util/xalloc.h"
 
 /* Bigger files are not suture's: a line per replaced function. */
 #define SWEEP_MAX_BYTES (4u << 20)
@@ -77,25 +76,62 @@ static bool sweep_all_ours(int fd)
 	return ours;
 }
 
-/* Whether /tmp/@name, the map of @pid, is a stale one of suture's. */
-static bool sweep_stale(const char *path, pid_t pid)
+/*
+ * Whether process @pid is running and started before its map file (@map)
+ * was last written.  /proc/PID's inode is made when the directory is
+ * first looked up, which cannot be before the process started: when that
+ * is already no later than the file's last write (the usual case: suture
+ * looked the process up before it wrote the file), one stat settles it,
+ * where reading /proc/PID/stat costs several times more, for every
+ * patched process at every sweep.  Only otherwise is the start time read.
+ */
+static bool sweep_owner_running(pid_t pid, const struct stat *map)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char path[64];
 	struct stat st;
 	double started;
 
-	if (fd < 0)
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) < 0)
 		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || st.st_size > SWEEP_MAX_BYTES) {
-		close(fd);
-		return false;
-	}
+	if (st.st_ctim.tv_sec < map->st_mtim.tv_sec ||
+	    (st.st_ctim.tv_sec == map->st_mtim.tv_sec &&
+	     st.st_ctim.tv_nsec <= map->st_mtim.tv_nsec))
+		return true;
 	started = sweep_started(pid);
 	/* A second of slack: start times are in clock ticks, rounded. */
-	if (started >= 0 && st.st_mtime + 1 >= started) {
+	return started >= 0 && map->st_mtime + 1 >= started;
+}
+
+/* Whether @st may be a map file of suture's (a regular file of this user,
+ * not too big). */
+static bool sweep_candidate(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == geteuid() &&
+	       st->st_size <= SWEEP_MAX_BYTES;
+}
+
+/* Whether /tmp/@name (in @dir), the map of @pid, is a stale one of
+ * suture's.  Its metadata first, without opening it: most files are the
+ * maps of running processes. */
+static bool sweep_stale(int dir, const char *name, pid_t pid)
+{
+	struct stat st, again;
+	int fd;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !sweep_candidate(&st) || sweep_owner_running(pid, &st))
+		return false;
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* the file judged above, unchanged since */
+	if (fstat(fd, &again) < 0 || again.st_ino != st.st_ino ||
+	    again.st_dev != st.st_dev || !sweep_candidate(&again) ||
+	    again.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+	    again.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
 		close(fd);
-		return false; /* its process is running: perf needs it */
+		return false;
 	}
 	return sweep_all_ours(fd);
 }
@@ -107,17 +143,16 @@ size_t perfmap_sweep(void)
 	size_t n = 0;
 
 	while (d && (de = readdir(d))) {
-		char *path, tail[8];
+		char tail[8];
 		int pid;
 
 		if (sscanf(de->d_name, "perf-%d.ma%1[p]%1s", &pid, tail,
 			   tail + 1) != 2 ||
 		    pid <= 0)
 			continue;
-		path = xasprintf("/tmp/%s", de->d_name);
-		if (sweep_stale(path, (pid_t)pid) && unlink(path) == 0)
+		if (sweep_stale(dirfd(d), de->d_name, (pid_t)pid) &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
 			n++;
-		free(path);
 	}
 	if (d)
 		closedir(d);

@@ -37,21 +37,43 @@ struct scan {
 	struct refscan_target *t;
 	size_t n;
 	uint64_t tlo, tspan; /* every target is in [tlo, tlo + tspan) */
-	struct dead *d;
-	size_t nd;
+	struct dead *d;	     /* sorted by mapping (sort_dead) */
+	size_t nd, dcap;
 	uint64_t dlo, dspan; /* and every dead part */
 	uint64_t guard;	     /* glibc's pointer guard, if known */
 	bool has_guard;
 };
 
+/*
+ * The dead part whose stack mapping holds @v, or NULL.  sc->d is sorted by
+ * mapping and the mappings are disjoint, so at most one does: a binary
+ * search, as every word that looks like a stack address is looked up and
+ * a process of a thousand threads has a thousand stacks.
+ */
+static struct dead *dead_at(const struct scan *sc, uint64_t v)
+{
+	size_t lo = 0, hi = sc->nd;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v < sc->d[mid].lo)
+			hi = mid;
+		else if (v >= sc->d[mid].end)
+			lo = mid + 1;
+		else
+			return &sc->d[mid];
+	}
+	return NULL;
+}
+
 /* Whether @at (0: a register) is in a thread's registers or the live part
  * of its own stack. */
 static bool in_threads(const struct scan *sc, uint64_t at)
 {
-	for (size_t i = 0; at && i < sc->nd; i++)
-		if (sc->d[i].live && at >= sc->d[i].hi && at < sc->d[i].end)
-			return true;
-	return !at;
+	const struct dead *d = at ? dead_at(sc, at) : NULL;
+
+	return !at || (d && d->live && at >= d->hi);
 }
 
 static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
@@ -72,10 +94,10 @@ static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 
 static void dead_hit(struct scan *sc, uint64_t v, uint64_t at)
 {
-	for (size_t i = 0; i < sc->nd; i++)
-		if (v >= sc->d[i].lo && v < sc->d[i].from && v < sc->d[i].low &&
-		    at && sc->d[i].live)
-			sc->d[i].low = v;
+	struct dead *d = at ? dead_at(sc, v) : NULL;
+
+	if (d && d->live && v < d->from && v < d->low)
+		d->low = v;
 }
 
 static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
@@ -153,20 +175,41 @@ static bool own_stack(const struct proc_map *m, const struct session_thread *t)
 	return !strcmp(m->path, "[stack]") || (tp >= m->start && tp < m->end);
 }
 
+/* Note the dead part of mapping @m from @hi down; sort_dead sorts them
+ * and merges those of one mapping. */
 static void add_dead(struct scan *sc, const struct proc_map *m, uint64_t hi,
 		     bool live)
 {
-	size_t k;
+	XGROW(sc->d, sc->dcap, sc->nd);
+	sc->d[sc->nd++] =
+	    (struct dead){m->start, hi, hi, m->end, UINT64_MAX, live};
+}
 
-	for (k = 0; k < sc->nd && sc->d[k].lo != m->start; k++)
-		;
-	if (k == sc->nd) {
-		sc->d = xrealloc(sc->d, (sc->nd + 1) * sizeof(*sc->d));
-		sc->d[sc->nd++] =
-		    (struct dead){m->start, hi, hi, m->end, UINT64_MAX, live};
-	} else if (hi < sc->d[k].hi) {
-		sc->d[k].hi = sc->d[k].from = hi;
+static int by_start(const void *a, const void *b)
+{
+	const struct dead *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sort the dead parts by mapping (dead_at); threads whose stack pointers
+ * are in one mapping leave it dead below the lowest of them. */
+static void sort_dead(struct scan *sc)
+{
+	size_t k = 0;
+
+	qsort(sc->d, sc->nd, sizeof(*sc->d), by_start);
+	for (size_t i = 0; i < sc->nd; i++) {
+		if (k && sc->d[k - 1].lo == sc->d[i].lo) {
+			struct dead *d = &sc->d[k - 1];
+
+			d->hi = d->from =
+			    d->hi < sc->d[i].hi ? d->hi : sc->d[i].hi;
+			continue;
+		}
+		sc->d[k++] = sc->d[i];
 	}
+	sc->nd = k;
 }
 
 /*
@@ -189,27 +232,35 @@ static uint64_t find_tcb(const struct proc_map *m, const uint64_t *top,
 	return 0;
 }
 
+/* Mark in @used the mappings that hold a live thread's stack pointer or
+ * the block of its thread pointer. */
+static void mark_threads(const struct session *s, const struct proc_maps *maps,
+			 bool *used)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		const struct proc_map *sp, *tp;
+
+		if (s->t[k].gone)
+			continue;
+		if ((sp = proc_maps_find(maps, arch_regs_sp(&s->t[k].regs))))
+			used[sp - maps->v] = true;
+		if ((tp = proc_maps_find(maps, arch_regs_tp(&s->t[k].regs))))
+			used[tp - maps->v] = true;
+	}
+}
+
 /* Whether @m is anonymous memory an exited thread's stack may be in: not
  * a module's .bss (right behind its file), not a live thread's stack nor
- * the block of its thread pointer (the main thread's thread-local
+ * the block of its thread pointer (@used: the main thread's thread-local
  * variables lie below it, reached through the register only). */
-static bool stack_like(const struct proc_maps *maps, size_t i,
-		       const struct session *s)
+static bool stack_like(const struct proc_maps *maps, size_t i, const bool *used)
 {
 	const struct proc_map *m = &maps->v[i];
 
-	if (m->shared || m->inode || *m->path || m->end - m->start < 16384 ||
-	    (i && maps->v[i - 1].end == m->start && maps->v[i - 1].inode))
-		return false;
-	for (size_t k = 0; k < s->n; k++) {
-		uint64_t sp = arch_regs_sp(&s->t[k].regs);
-		uint64_t tp = arch_regs_tp(&s->t[k].regs);
-
-		if (!s->t[k].gone && ((sp >= m->start && sp < m->end) ||
-				      (tp >= m->start && tp < m->end)))
-			return false;
-	}
-	return true;
+	return !m->shared && !m->inode && !*m->path &&
+	       m->end - m->start >= 16384 &&
+	       !(i && maps->v[i - 1].end == m->start && maps->v[i - 1].inode) &&
+	       !used[i];
 }
 
 /*
@@ -227,18 +278,21 @@ static void find_cached(struct scan *sc, const struct session *s,
 			const struct proc_maps *maps, const struct rmem *mem)
 {
 	static uint64_t top[8192 / 8];
+	bool *used = xcalloc(maps->n + 1, sizeof(*used));
 
+	mark_threads(s, maps, used);
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
 		uint64_t tcb;
 
-		if (!stack_like(maps, i, s) ||
+		if (!stack_like(maps, i, used) ||
 		    rmem_read(mem, m->end - sizeof(top), top, sizeof(top),
 			      NULL) ||
 		    !(tcb = find_tcb(m, top, sizeof(top))))
 			continue;
 		add_dead(sc, m, m->end, false);
 	}
+	free(used);
 }
 
 /* Find the dead part of every thread's own stack. */
@@ -299,13 +353,11 @@ static int scan_maps(struct scan *sc, struct refmem *rm,
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
-		uint64_t from = m->start;
+		const struct dead *d = dead_at(sc, m->start);
+		uint64_t from = d && d->lo == m->start ? d->hi : m->start;
 
 		if (skipped(sc, m))
 			continue;
-		for (size_t k = 0; k < sc->nd; k++)
-			if (sc->d[k].lo == m->start)
-				from = sc->d[k].hi;
 		if ((r = refmem_read(rm, m, from, m->end, err)))
 			return r;
 	}
@@ -372,6 +424,7 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 		goto out;
 	find_dead(&sc, s, &maps);
 	find_cached(&sc, s, &maps, mem);
+	sort_dead(&sc);
 	find_guard(&sc, s, mem);
 	spans(&sc);
 	scan_registers(&sc, s);

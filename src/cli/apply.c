@@ -128,6 +128,7 @@ static int apply_one(pid_t pid, void *arg)
 	struct apply_result res;
 	bool trusted;
 
+	phase_begin("policy check");
 	if (policy_check(&job->pol, job->p, pid, &trusted, &err) < 0) {
 		audit_apply(job, pid, trusted, "refused", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
@@ -136,6 +137,7 @@ static int apply_one(pid_t pid, void *arg)
 		audit_apply(job, pid, trusted, "failed", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
 	}
+	phase_begin("audit");
 	audit_apply(job, pid, trusted, "applied", NULL);
 	phase_begin("report");
 	cli_print_change("applied", "to", "replaced", pid, &res);
@@ -207,14 +209,16 @@ static int apply_all(struct apply_job *job, const struct targets *t,
 			  job->p->build_id_len);
 	jobs = fanout_jobs(t->n, jobs);
 	failed = fanout_run(t->pids, t->n, jobs, apply_one, job);
-	phase_report();
 	fanout_summary("applied to", t->n, failed, jobs, start_ns);
 	if (by_id)
 		targets_summary("patched", t->n, failed, t);
 	/* After the work, so no target waits for it: stale map files go,
 	 * those of children that inherited patches come (perfheal.h). */
+	phase_begin("perf map sweep");
 	perfmap_sweep();
-	perfheal_all();
+	phase_begin("perf maps of children");
+	perfheal_children(t->pids, t->n);
+	phase_report();
 	/* nothing to do because all had it: done, as a PID's apply is not */
 	return failed || (!t->n && t->skipped > t->already) ? 1 : 0;
 }

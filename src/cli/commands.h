@@ -19,6 +19,7 @@ int cmd_symbols(int argc, char **argv);
 int cmd_gdb(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_deb(int argc, char **argv);
 
 /* cli_sign - sign patch @file with secret key @keyfile and say so (for
  * `suture sign` and `suture build --sign`); 0, or 1 with the error

@@ -14,6 +14,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
     {"build", cmd_build, "make a patch file from a source diff"},
+    {"deb", cmd_deb, "make a patch for a Debian package's binary"},
     {"kbuild", cmd_kbuild, "make a kernel livepatch module from a diff"},
     {"apply", cmd_apply, "apply a patch to a running process"},
     {"revert", cmd_revert, "undo an applied patch"},

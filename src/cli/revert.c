@@ -186,14 +186,16 @@ int cmd_revert(int argc, char **argv)
 	}
 	jobs = fanout_jobs(t.n, jobs);
 	failed = fanout_run(t.pids, t.n, jobs, revert_job_one, &job);
-	phase_report();
 	fanout_summary("reverted from", t.n, failed, jobs, start_ns);
 	if (!cli_is_pid_list(argv[optind]))
 		targets_summary("reverted in", t.n, failed, &t);
 	/* After the work, so no target waits for it: stale map files go,
 	 * those of children that inherited patches come (perfheal.h). */
+	phase_begin("perf map sweep");
 	perfmap_sweep();
-	perfheal_all();
+	phase_begin("perf maps of children");
+	perfheal_children(t.pids, t.n);
+	phase_report();
 	targets_free(&t);
 	targets_filter_free(&job.f);
 	return failed ? 1 : 0;

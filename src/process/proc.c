@@ -357,13 +357,30 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 	return 0;
 }
 
-/* The state letter of thread @tid of @pid ('R', 'S', ...), or 0. */
-static char task_state(pid_t pid, pid_t tid)
+char proc_thread_state(pid_t pid, pid_t tid)
 {
 	char buf[1024];
 	const char *at;
 
 	return stat_field(pid, tid, 3, buf, sizeof(buf), &at) ? 0 : *at;
+}
+
+char *proc_thread_wchan(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	/* "0" when the kernel does not say (a running thread, or hidden) */
+	if (n <= 0 || (n == 1 && buf[0] == '0'))
+		n = snprintf(buf, len, "unknown");
+	buf[n] = '\0';
+	return buf;
 }
 
 /* One stat() rather than reading a file: procfs counts a process's threads
@@ -408,7 +425,7 @@ pid_t proc_quiet_thread(pid_t pid)
 	if (proc_tasks(pid, &tids, &n, NULL))
 		return pid;
 	for (size_t i = 0; i < n; i++)
-		if (task_state(pid, tids[i]) == 'S') {
+		if (proc_thread_state(pid, tids[i]) == 'S') {
 			quiet = tids[i];
 			break;
 		}

@@ -74,6 +74,15 @@ long proc_thread_count(pid_t pid);
 /* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
 int proc_thread_cpu(pid_t pid, pid_t tid);
 
+/* proc_thread_state - the state letter of thread @tid of @pid ('R', 'S',
+ * 'D', ...), or 0. */
+char proc_thread_state(pid_t pid, pid_t tid);
+
+/* proc_thread_wchan - the kernel function thread @tid of @pid waits in
+ * (/proc/PID/task/TID/wchan), "unknown" if the kernel does not say; into
+ * @buf of @len bytes. */
+char *proc_thread_wchan(pid_t pid, pid_t tid, char *buf, size_t len);
+
 /*
  * proc_thread_signals - the signals thread @tid of @pid blocks and those it
  * has handlers for (bit N-1 for signal N), from its status file.  0, or a

@@ -86,6 +86,58 @@ static bool exited(int st)
 	return WIFEXITED(st) || WIFSIGNALED(st);
 }
 
+/*
+ * How long an interrupted thread may take to report its stop before suture
+ * looks at what it does.  PTRACE_INTERRUPT wakes a thread asleep in an
+ * interruptible wait; one in an uninterruptible wait (state D: the parent
+ * of a vfork until its child execs, a disk or network file system, a page
+ * fault) stops only once that wait ends, maybe never, and every other
+ * thread of the process would be held until then.
+ */
+#define STOP_LOOK_US 20000
+
+/* The look's tick: it only makes the wait for a stop fail with EINTR. */
+static void look_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * While the threads stop, SIGALRM every STOP_LOOK_US interrupts the wait
+ * for one (no SA_RESTART), so the waiter can look at it (stuck_now); a
+ * stop of every thread within the first period costs four system calls.
+ * look_end puts back what was there.
+ */
+static void look_begin(struct session *s)
+{
+	const struct itimerval every = {{0, STOP_LOOK_US}, {0, STOP_LOOK_US}};
+	struct sigaction tick = {.sa_handler = look_tick};
+
+	sigemptyset(&tick.sa_mask);
+	if (sigaction(SIGALRM, &tick, &s->old_alarm))
+		return;
+	if (setitimer(ITIMER_REAL, &every, &s->old_timer))
+		sigaction(SIGALRM, &s->old_alarm, NULL);
+	else
+		s->looking = true;
+}
+
+static void look_end(struct session *s)
+{
+	if (!s->looking)
+		return;
+	setitimer(ITIMER_REAL, &s->old_timer, NULL);
+	sigaction(SIGALRM, &s->old_alarm, NULL);
+	s->looking = false;
+}
+
+/* After a tick: whether @t, not stopped yet, is in an uninterruptible
+ * wait, where a stop would wait for it and every other thread with it. */
+static bool stuck_now(struct session *s, const struct session_thread *t)
+{
+	return s->looking && proc_thread_state(s->pid, t->tid) == 'D';
+}
+
 /* How long session_wait_until sleeps between looks: short, as a called
  * hook usually returns within microseconds. */
 #define WAIT_POLL_NS 20000
@@ -125,6 +177,8 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 
 			if (p == 0)
 				return -ETIMEDOUT;
+			if (p < 0 && errno == EINTR && stuck_now(s, t))
+				return -EAGAIN;
 			if (p < 0 && errno == EINTR)
 				continue;
 			if (p < 0 || p == t->tid)
@@ -161,7 +215,8 @@ static int wait_thread(struct session *s, struct session_thread *t, int *st)
 	if (t->tid == s->pid || t->has_pending || t->gone)
 		return session_wait(s, t, st);
 	while ((p = waitpid(t->tid, st, __WALL)) < 0 && errno == EINTR)
-		;
+		if (stuck_now(s, t))
+			return -EAGAIN;
 	if (p < 0 || exited(*st)) {
 		t->gone = true;
 		return -ESRCH;
@@ -171,15 +226,16 @@ static int wait_thread(struct session *s, struct session_thread *t, int *st)
 
 /*
  * Wait until thread @t reports the stop PTRACE_INTERRUPT asked for.
- * Returns 0 when stopped, -ESRCH if the thread exited meanwhile.
+ * Returns 0 when stopped, -ESRCH if the thread exited meanwhile, -EAGAIN
+ * if it is stuck (stuck_now).
  */
 static int wait_stopped(struct session *s, struct session_thread *t)
 {
-	int st;
+	int st, r;
 
 	do {
-		if (wait_thread(s, t, &st) < 0)
-			return -ESRCH;
+		if ((r = wait_thread(s, t, &st)) < 0)
+			return r == -EAGAIN ? r : -ESRCH;
 	} while (!WIFSTOPPED(st));
 	/*
 	 * PTRACE_EVENT_STOP is the interrupt stop (or a group stop if the
@@ -240,22 +296,39 @@ static bool held_before(const struct session *s, pid_t tid)
 	return false;
 }
 
+/*
+ * Whether thread @tid of @pid, which the kernel refused to seize, has
+ * exited: from its exit until it is gone from the process, a moment
+ * later, seizing it fails with EPERM (a thread that comes and goes made
+ * apply refuse as "not permitted").  Not the leader: a process whose main
+ * thread exited before the others is proc_check_target's.
+ */
+static bool exited_thread(pid_t pid, pid_t tid)
+{
+	char st = proc_thread_state(pid, tid);
+
+	return tid != pid && (!st || st == 'Z' || st == 'X');
+}
+
 /* PTRACE_SEIZE thread @tid of @pid; 1 if it exited since it was listed. */
 static int attach(pid_t pid, pid_t tid, struct error *err)
 {
+	int e;
+
 	if (!ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD))
 		return 0;
-	if (errno == ESRCH)
+	e = errno;
+	if (e == ESRCH || (e == EPERM && exited_thread(pid, tid)))
 		return 1;
 	/* EPERM: someone attached since we looked (maybe another suture),
 	 * or we may not trace it. */
-	return errno == EPERM
-		   ? (proc_check_target(pid, err)
-			  ?: proc_check_thread(pid, tid, err)
-			  ?: proc_deny(pid, -EPERM, "trace", err))
-		   : error_set(err, -errno,
-			       "cannot attach to thread %d of process %d: %s",
-			       tid, pid, strerror(errno));
+	return e == EPERM ? (proc_check_target(pid, err)
+				 ?: proc_check_thread(pid, tid, err)
+				 ?: proc_deny(pid, -EPERM, "trace", err))
+			  : error_set(err, -e,
+				      "cannot attach to thread %d of process "
+				      "%d: %s",
+				      tid, pid, strerror(e));
 }
 
 /*
@@ -287,6 +360,20 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 	return 0;
 }
 
+static int stuck_error(struct session *s, struct session_thread *t,
+		       struct error *err)
+{
+	char comm[64], wchan[64];
+
+	return error_set(
+	    err, -EBUSY,
+	    "thread %d (%s) of process %d is in an uninterruptible wait (in "
+	    "the kernel's %s), where no tracer can stop it until the wait "
+	    "ends; the other threads were let go meanwhile",
+	    t->tid, proc_comm(s->pid, t->tid, comm, sizeof(comm)), s->pid,
+	    proc_thread_wchan(s->pid, t->tid, wchan, sizeof(wchan)));
+}
+
 /* Thread @t has just stopped: read its registers, then run the
  * session's check on it. */
 static int took(struct session *s, struct session_thread *t, struct error *err)
@@ -303,23 +390,46 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 }
 
 /*
+ * Wait for @t to stop and take it while there is no error yet (@r): the
+ * first error.  A thread stuck in an uninterruptible wait (stuck_now) is
+ * waited for no longer (t->stuck): session_close lets the others go first.
+ */
+static int take(struct session *s, struct session_thread *t, int r,
+		struct error *err)
+{
+	int w = t->held ? 0 : wait_stopped(s, t);
+
+	if (w == -EAGAIN) {
+		t->stuck = true;
+		return r ? r : stuck_error(s, t, err);
+	}
+	if (w)
+		return r; /* exited */
+	return r ? r : took(s, t, err);
+}
+
+/*
  * Wait for the threads from @first on to stop, taking each as soon as it
  * is stopped: the first ones are checked while the last are still on
  * their way.  After a failure the others are still waited for (a thread
  * must be stopped to be released) but not checked.  Threads that exited
- * before they stopped are forgotten.
+ * before they stopped are forgotten.  @look: tick (look_begin) to find
+ * threads stuck in an uninterruptible wait.
  */
-static int wait_all_stopped(struct session *s, size_t first, struct error *err)
+static int wait_all_stopped(struct session *s, size_t first, bool look,
+			    struct error *err)
 {
 	size_t n = s->n;
 	int r = 0;
 
+	if (look)
+		look_begin(s);
 	/* the leader last (wait_thread) */
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
-			if ((s->t[i].tid == s->pid) == leader &&
-			    (s->t[i].held || !wait_stopped(s, &s->t[i])) && !r)
-				r = took(s, &s->t[i], err);
+			if ((s->t[i].tid == s->pid) == leader)
+				r = take(s, &s->t[i], r, err);
+	look_end(s);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
@@ -347,7 +457,7 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	free(tids);
 	r = r < 0 ? r : 0;
 	/* a failed seize has the message; the others are waited for */
-	w = wait_all_stopped(s, first, r ? NULL : err);
+	w = wait_all_stopped(s, first, true, r ? NULL : err);
 	*added = s->n - first;
 	return r ? r : w;
 }
@@ -451,7 +561,9 @@ int session_open_thread(struct session *s, pid_t pid, pid_t tid,
 
 	begin(s, pid, l);
 	pin(s, proc_thread_cpu(pid, tid));
-	if (!(r = seize(s, tid, err)) && !(r = wait_all_stopped(s, 0, err)))
+	/* one thread stuck holds up no other: wait for it, as for a call */
+	if (!(r = seize(s, tid, err)) &&
+	    !(r = wait_all_stopped(s, 0, false, err)))
 		r = !s->n;
 	if (r > 0)
 		r = error_set(err, -EAGAIN, "thread %d of process %d exited",
@@ -570,10 +682,16 @@ int session_close(struct session *s, struct error *err)
 	if (!s->open)
 		return 0;
 	for (size_t i = 0; i < s->n; i++)
-		if ((e = release(s, &s->t[i], err)) && !r)
+		if (!s->t[i].stuck && (e = release(s, &s->t[i], err)) && !r)
 			r = e;
 	if (s->stop_ns)
 		s->pause_ns = session_now_ns() - s->stop_ns;
+	/* A thread stuck in an uninterruptible wait can only be let go in a
+	 * stop, which comes when the wait ends; the others run meanwhile. */
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].stuck && !wait_stopped(s, &s->t[i]) &&
+		    (e = release(s, &s->t[i], err)) && !r)
+			r = e;
 	free(s->t);
 	s->t = NULL;
 	free(s->idx);

@@ -16,9 +16,11 @@
 #define SUTURE_PROCESS_SESSION_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include "arch/arch.h"
@@ -44,8 +46,10 @@ struct session_thread {
 	bool gone;	 /* exited: nothing to restore or detach */
 	bool group_stop; /* its last stop was a group stop: the process is
 			    stopped by SIGSTOP or another stop signal */
-	bool held; /* held by the caller before the session (session_lock's
-		      held): taken as it is, and left so if opening fails */
+	bool held;  /* held by the caller before the session (session_lock's
+		       held): taken as it is, and left so if opening fails */
+	bool stuck; /* interrupted, but in an uninterruptible wait: released
+		       last, once it stops (session.c) */
 };
 
 struct session;
@@ -101,6 +105,10 @@ struct session {
 	size_t nheld;
 	bool stopped; /* a thread was found in a group stop: the process is
 			 stopped (kept after session_close) */
+	bool looking; /* while threads stop: SIGALRM ticks to look at the
+			 one waited for (session.c), and what was there */
+	struct sigaction old_alarm;
+	struct itimerval old_timer;
 };
 
 /* session_now_ns - CLOCK_MONOTONIC in nanoseconds. */
@@ -111,7 +119,11 @@ uint64_t session_now_ns(void);
  * overwritten.  On failure nothing stays stopped.  A process suture may not
  * trace gets proc_deny()'s message.  @l: the lock held on @pid, or NULL.
  * @check(@arg, ...) runs on each thread as it stops (NULL: none); its
- * error is session_open's.
+ * error is session_open's.  -EBUSY if a thread has not stopped after
+ * 20 ms and is in an uninterruptible wait (state D), which no tracer can
+ * interrupt: the other threads are let go at once, that one once it has
+ * stopped (session_open returns only then).  While threads stop it sets
+ * SIGALRM's action and ITIMER_REAL, and puts them back.
  */
 int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 		 session_check_fn *check, void *arg, struct error *err);

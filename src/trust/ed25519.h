@@ -1,7 +1,7 @@
 /*
- * ed25519.h - the signature primitives suture uses, from OpenSSL's
- * libcrypto: Ed25519 (RFC 8032) and SHA-256.  Nothing else in suture
- * touches OpenSSL, so the choice of library is made here alone.
+ * ed25519.h - the signature primitives suture uses, from Nettle:
+ * Ed25519 (RFC 8032) and SHA-256.  Nothing else in src/trust touches the
+ * library, so the choice of library is made here alone.
  */
 #ifndef SUTURE_TRUST_ED25519_H
 #define SUTURE_TRUST_ED25519_H

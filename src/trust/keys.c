@@ -1,7 +1,7 @@
 /* keys.c - reading and writing key files (see keys.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,23 @@ static const char secret_tag[] = "suture-ed25519-secret";
 
 /* Base64 of 32 bytes: 44 characters with one '=' of padding. */
 #define B64_32 44
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Whether the B64_32 characters at @b64 are exactly 43 of the alphabet and
+ * '=' (Nettle's decoder alone would skip white space), decoded into @raw. */
+static bool b64_decode32(const char *b64, unsigned char raw[32])
+{
+	struct base64_decode_ctx ctx;
+	size_t n = 32;
+
+	if (strspn(b64, b64_alphabet) != B64_32 - 1 || b64[B64_32 - 1] != '=')
+		return false;
+	base64_decode_init(&ctx);
+	return base64_decode_update(&ctx, &n, raw, B64_32, b64) && n == 32 &&
+	       base64_decode_final(&ctx);
+}
 
 bool key_name_valid(const char *name)
 {
@@ -77,7 +94,8 @@ static int write_line(const char *path, mode_t mode, const char *tag,
 				 strerror(errno));
 	/* O_CREAT's mode is filtered by the umask; the secret's must not. */
 	fchmod(fd, mode);
-	EVP_EncodeBlock((unsigned char *)b64, bytes, 32);
+	base64_encode_raw(b64, 32, bytes);
+	b64[B64_32] = '\0';
 	f = fdopen(fd, "w");
 	ok = f && fprintf(f, "%s %s %s\n", tag, b64, name) > 0;
 	explicit_bzero(b64, sizeof(b64));
@@ -110,16 +128,14 @@ static int parse_line(const char *text, const char *tag, const char *path,
 		      unsigned char bytes[32], char *name, struct error *err)
 {
 	size_t tl = strlen(tag), nl;
-	unsigned char raw[B64_32];
+	unsigned char raw[32];
 	const char *b64, *nm;
 
 	if (strncmp(text, tag, tl) || text[tl] != ' ')
 		goto bad;
 	b64 = text + tl + 1;
 	nm = b64 + B64_32;
-	if (strlen(b64) < B64_32 + 2 || *nm != ' ' ||
-	    EVP_DecodeBlock(raw, (const unsigned char *)b64, B64_32) != 33 ||
-	    b64[B64_32 - 1] != '=')
+	if (strlen(b64) < B64_32 + 2 || *nm != ' ' || !b64_decode32(b64, raw))
 		goto bad;
 	nl = strcspn(++nm, "\n");
 	if (nl > KEY_NAME_MAX || strcmp(nm + nl, "\n"))

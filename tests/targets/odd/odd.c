@@ -14,9 +14,15 @@
  *   spawn-exec F   -> fork and exec this program as a server on port file F
  *                     (single-threaded); replies its pid
  *   exit-after MS  -> ok, and the process calls exit(0) MS ms later
+ *   vfork-wait MS  -> ok, and a thread vforks a child that sleeps MS ms
+ *                     before it exits: the thread waits for it in an
+ *                     uninterruptible wait (state D) meanwhile
  *   seccomp MODE   -> install a seccomp filter on every thread: mmap and/or
  *                     memfd_create fail with EPERM (MODE mmap, memfd, both),
- *                     or memfd_create kills the process (kill-memfd)
+ *                     or memfd_create kills the process (kill-memfd), or
+ *                     mmap of a descriptor (not -1, above 2) does
+ *                     (kill-mmap-fd: a filter that looks at an argument
+ *                     suture's batch of calls fills in as it runs)
  *   stats          -> v1= v2= (answer() results in churn threads) bad=
  *                     churned= fork1= fork2= exec1= exec2= errors=
  */
@@ -215,7 +221,61 @@ static void *exiter(void *arg)
 	exit(0);
 }
 
+/* ---- an uninterruptible wait ---- */
+
+static void *vforker(void *arg)
+{
+	long ms = (long)arg;
+	pid_t p = vfork();
+
+	if (p == 0) { /* only system calls in a vfork child */
+		struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
+
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return NULL;
+}
+
 /* ---- seccomp ---- */
+
+static int load_filter(struct sock_filter *f, unsigned short n, char *reply,
+		       size_t len)
+{
+	struct sock_fprog prog = {n, f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+		snprintf(reply, len, "error: seccomp: %s", strerror(errno));
+	else
+		snprintf(reply, len, "ok");
+	return 0;
+}
+
+/* kill-mmap-fd: mmap with a descriptor from 3 to 0xfffffffe kills. */
+static int install_fd_filter(char *reply, size_t len)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[4])),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 3, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+
+	return load_filter(f, sizeof(f) / sizeof(f[0]), reply, len);
+}
 
 static int install_seccomp(const char *mode, char *reply, size_t len)
 {
@@ -236,18 +296,13 @@ static int install_seccomp(const char *mode, char *reply, size_t len)
 		BPF_STMT(BPF_RET | BPF_K, deny),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
+	if (!strcmp(mode, "kill-mmap-fd"))
+		return install_fd_filter(reply, len);
 	if (strcmp(mode, "mmap") && strcmp(mode, "memfd") &&
 	    strcmp(mode, "both") && !kill)
 		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
-		snprintf(reply, len, "error: seccomp: %s", strerror(errno));
-	else
-		snprintf(reply, len, "ok");
-	return 0;
+	return load_filter(f, sizeof(f) / sizeof(f[0]), reply, len);
 }
 
 /* ---- the service ---- */
@@ -298,6 +353,10 @@ int service_handle(const char *req, char *reply, size_t len)
 		return spawn_exec(req + 11, reply, len);
 	} else if (sscanf(req, "exit-after %ld", &n) == 1) {
 		if (start(exiter, (void *)n) != 0)
+			return -1;
+		snprintf(reply, len, "ok");
+	} else if (sscanf(req, "vfork-wait %ld", &n) == 1) {
+		if (start(vforker, (void *)n) != 0)
 			return -1;
 		snprintf(reply, len, "ok");
 	} else if (!strncmp(req, "seccomp ", 8)) {
