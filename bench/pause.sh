@@ -47,6 +47,32 @@ pause_run() {
 	stop_target "$P_PID"
 }
 
+# alone_run RUNS - RUNS applies to a process whose only thread is busy
+# (PAUSE_ALONE): it sees every stop, the mapping's included, so its longest
+# gap is the longest pause of all stops counted.
+alone_run() {
+	local runs=$1 i out g pid file=$WORK/alone.gaps
+	rm -f "$file"
+	PAUSE_ALONE=$file "$WORK/pause/pause" "$WORK/alone.port" \
+		>"$WORK/alone.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	poll test -s "$file"
+	sleep 0.2
+	for ((i = 0; i < runs; i++)); do
+		"$WORK/gaps" "$file" >/dev/null
+		out=$("$SUTURE" apply "$pid" "$WORK/pause/step.sut")
+		g=($("$WORK/gaps" "$file"))
+		sample "pause.alone.thread" $((g[1] / 1000))
+		sample "pause.alone.suture" "$(stopped_us "$out")"
+		sample "pause.alone.aside" "$(aside_us "$out")"
+		"$SUTURE" revert "$pid" >/dev/null
+		sample "pause.alone.ptrace" "$(chrt -f 1 "$WORK/floor" "$pid" ||
+			"$WORK/floor" "$pid")"
+	done
+	stop_target "$pid"
+}
+
 # stops_run N RUNS - the kernel's own stops of a pause target of N threads,
 # with no tracer call per thread (bench/stops.c): below ptrace's floor.
 stops_run() {
@@ -63,6 +89,8 @@ bench_pause() {
 	pause_tree "$WORK/pause" || return
 	gcc -O2 -o "$WORK/floor" "$BENCH/floor.c" || return
 	gcc -O2 -o "$WORK/stops" "$BENCH/stops.c" || return
+	gcc -O2 -I"$TARGETS/pause" -o "$WORK/gaps" "$BENCH/gaps.c" || return
+	alone_run $((2 * RUNS))
 	for n in ${BENCH_THREADS:-1 8 100 1000}; do
 		pause_run "$n" $((n == 1 ? 2 * RUNS : RUNS))
 		((n < 100)) || stops_run "$n" "$RUNS"

@@ -64,6 +64,16 @@ my @rows;
 sub row { push @rows, [@_] }
 sub section { push @rows, [undef, $_[0]] }
 section('1. pause seen by the target (one-function patch)');
+# A process whose only thread is busy sees every stop, the mapping's too.
+row('pause.alone.thread',
+    '1 busy thread alone: longest pause (all stops counted)', 'µs', 1,
+    'median', '<', 100, 'median < 100 µs');
+row('pause.alone.suture', '1 busy thread alone: switch stop (suture says)',
+    'µs', 1);
+row('pause.alone.aside', '1 busy thread alone: mapping stop (suture says)',
+    'µs', 1);
+row('pause.alone.ptrace', '1 busy thread alone: bare ptrace stop+release',
+    'µs', 1);
 for my $t (1, 8, 100, 1000) {
 	my $lim = $t == 1 ? 100 : $t == 1000 ? 5000 : undef;
 	my @tg = defined $lim ? ('median', '<', $lim, "median < $lim µs") : ();

@@ -17,7 +17,9 @@
 #   seccomp   a filter makes memfd_create or mmap fail with EPERM: apply
 #             fails saying so and leaves the process unpatched, without a
 #             stray descriptor or mapping; a filter that kills the process
-#             on memfd_create must not be triggered
+#             on memfd_create must not be triggered, nor one that kills
+#             on mmap of a descriptor (which a batch of calls only knows
+#             as it runs)
 #   exiting   the process exits on its own, or is killed, in the middle of
 #             apply: suture reports it, never hangs or crashes
 #   vfork     a thread waits for its vfork child (state D), which no
@@ -274,6 +276,23 @@ if alive "$X_PID"; then
 			"$(ask "$X_PORT" answer)"
 	fi
 fi
+stop_target "$X_PID"
+
+section "seccomp: mmap of a descriptor kills the process"
+# The batch of calls (src/process/rbatch.h) fills in the memfd's number only
+# as it runs: a filter that looks at it is judged call by call instead,
+# with the real number, and the mmap is never made.
+start_target X "$SRC/odd" || finish
+check_eq "kill-mmap-fd: the filter is installed" ok \
+	"$(ask "$X_PORT" "seccomp kill-mmap-fd")"
+fd0=$(fds "$X_PID")
+check_fails "kill-mmap-fd: apply fails" suture apply "$X_PID" "$WORK/answer.sut"
+check_match "kill-mmap-fd: ... naming the filter and the call" \
+	"seccomp filter that forbids mmap \(it would kill the process\)" "$OUT"
+check_alive "kill-mmap-fd: the process lives" "$X_PID" "$X_PORT"
+check_eq "kill-mmap-fd: ... and runs the old code" 1 "$(ask "$X_PORT" answer)"
+check_eq "kill-mmap-fd: no suture region" "" "$(suture_maps "$X_PID")"
+check_eq "kill-mmap-fd: no descriptor left behind" "$fd0" "$(fds "$X_PID")"
 stop_target "$X_PID"
 
 section "vfork: a thread in an uninterruptible wait"

@@ -427,8 +427,8 @@ static int map_region(struct apply_ctx *c, struct session *s, struct rsys *rs,
 			    (r = place_and_link(c, err)))
 				return r;
 		}
-		r = region_map(s, &c->mem, rs, c->p->name, c->lay.base,
-			       c->lay.parts, &c->mapped, err);
+		r = region_map(s, rs, c->p->name, c->lay.base, c->lay.parts,
+			       &c->mapped, err);
 	}
 	if (r == -EEXIST)
 		return error_set(err, r,
@@ -447,7 +447,7 @@ static int map_shadow(struct apply_ctx *c, struct session *s, struct rsys *rs,
 
 	if (!c->shadow_new)
 		return 0;
-	if ((r = shadow_map(s, &c->mem, rs, c->shadow_at, err)) == -EEXIST)
+	if ((r = shadow_map(s, rs, c->shadow_at, err)) == -EEXIST)
 		return error_set(err, -EAGAIN,
 				 "the page chosen for shadow data in process "
 				 "%d was taken",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "apply/perfmap.h"
+#include "apply/state.h"
 #include "util/xalloc.h"
 
 static char *map_path(pid_t pid)
@@ -46,13 +47,46 @@ static char *patch_lines(const struct record *r)
 	return NULL;
 }
 
-int perfmap_add(pid_t pid, const struct record *r, struct error *err)
+/* The text of @path, or "" if there is none; NULL if it cannot be read. */
+static char *read_map(const char *path)
 {
-	char *path = map_path(pid), *lines = patch_lines(r);
-	int fd = -1, ret = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *text = NULL, buf[4096];
+	size_t len = 0;
+	ssize_t n;
 
-	if (!lines)
-		goto out_free;
+	if (fd < 0)
+		return errno == ENOENT ? xstrdup("") : NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		text = xrealloc(text, len + (size_t)n + 1);
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	if (!text)
+		return xstrdup("");
+	text[len] = '\0';
+	return text;
+}
+
+/* Append @lines, patch @r's, to @path unless they are in it already (an
+ * apply and another suture's perfmap_fill may both write them): 1 if
+ * appended, 0 if there, or a negative errno. */
+static int add_once(const char *path, const char *lines, const struct record *r,
+		    struct error *err)
+{
+	char *text = read_map(path);
+	int fd, ret = 1;
+
+	if (text && strstr(text, lines)) {
+		free(text);
+		return 0;
+	}
+	free(text);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	/* One write: appends of other writers do not cut our lines. */
@@ -61,10 +95,17 @@ int perfmap_add(pid_t pid, const struct record *r, struct error *err)
 				r->name, path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-out_free:
+	return ret;
+}
+
+int perfmap_add(pid_t pid, const struct record *r, struct error *err)
+{
+	char *path = map_path(pid), *lines = patch_lines(r);
+	int ret = lines ? add_once(path, lines, r, err) : 0;
+
 	free(lines);
 	free(path);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* Whether line @line (with its newline) is one of @lines. */
@@ -152,4 +193,20 @@ out_free:
 	free(lines);
 	free(path);
 	return ret;
+}
+
+int perfmap_fill(pid_t pid, const struct state *st, struct error *err)
+{
+	char *path = map_path(pid), *lines;
+	int added = 0, r;
+
+	for (size_t i = 0; i < st->n && added >= 0; i++) {
+		if (!(lines = patch_lines(&st->v[i])))
+			continue;
+		r = add_once(path, lines, &st->v[i], err);
+		added = r < 0 ? r : added + r;
+		free(lines);
+	}
+	free(path);
+	return added;
 }

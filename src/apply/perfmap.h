@@ -18,13 +18,23 @@
 #include "util/error.h"
 
 /* perfmap_add - append the lines of applied patch @r to @pid's map file
- * (created if missing). */
+ * (created if missing), unless they are in it already. */
 int perfmap_add(pid_t pid, const struct record *r, struct error *err);
 
 /* perfmap_remove - remove the lines of reverted patch @r from @pid's map
  * file, rewriting it, or removing it if no line is left; nothing if there
  * is none. */
 int perfmap_remove(pid_t pid, const struct record *r, struct error *err);
+
+/*
+ * perfmap_fill - add to @pid's map file the lines of each live patch of
+ * @st that it lacks (creating it if missing).  A process forked from a
+ * patched one runs the patches it inherited but has no map file of its
+ * own; the next suture command that reads its state writes it.  Returns
+ * how many patches' lines were added, or a negative errno.
+ */
+struct state;
+int perfmap_fill(pid_t pid, const struct state *st, struct error *err);
 
 /*
  * perfmap_sweep - remove the map files suture left for processes that are

@@ -1,6 +1,7 @@
 /* region.c - mapping and unmapping a patch's region in the target. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -8,6 +9,7 @@
 
 #include "apply/region.h"
 #include "apply/state.h"
+#include "process/rbatch.h"
 #include "process/rsyscall.h"
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
@@ -20,98 +22,163 @@ static int call(struct session *s, struct rsys *rs, long nr, uint64_t a0,
 	return rsyscall(s, rs, nr, args, ret, err);
 }
 
-/* Create the memfd, sized for the region; *fd gets the target's number. */
-static int make_memfd(struct session *s, const struct rmem *mem,
-		      struct rsys *rs, const char *name, uint64_t size,
-		      long *fd, struct error *err)
+/* The result of a failed call, as an error naming what it was for. */
+static int failed(struct session *s, const struct rbatch_call *c,
+		  const char *what, struct error *err)
 {
+	return error_set(err, (int)c->ret, "%s in process %d: %s", what, s->pid,
+			 strerror((int)-c->ret));
+}
+
+/* Whether mmap call @c mapped, but not where asked: a kernel without
+ * MAP_FIXED_NOREPLACE took the address as a hint.  (Every call of the
+ * batch returns a number >= 0 on success: a descriptor, 0, an address of
+ * user space; an error or RBATCH_NOT_RUN is negative.) */
+static bool stray(const struct rbatch_call *c)
+{
+	return c->ret >= 0 && (uint64_t)c->ret != c->args[0];
+}
+
+/* What the batch did to a part's mmap @c: 0 mapped where asked, -EEXIST
+ * if the range was taken (or mapped elsewhere), else an error. */
+static int part_result(struct session *s, const struct rbatch_call *c,
+		       struct error *err)
+{
+	char what[96];
+
+	if (c->ret == -EEXIST || stray(c))
+		return -EEXIST;
+	if (c->ret >= 0)
+		return 0;
+	snprintf(what, sizeof(what),
+		 "cannot map %" PRIu64 " bytes at %#" PRIx64, c->args[1],
+		 c->args[0]);
+	return failed(s, c, what, err);
+}
+
+/*
+ * The batch: memfd_create, ftruncate, one mmap per part, close.  The
+ * mappings hold the memfd, so the descriptor is closed at once.  Returns
+ * the number of calls; @k[i] is the part of call i (or -1).
+ */
+static size_t plan_calls(struct session *s, const char *full, uint64_t base,
+			 const struct record_part parts[RECORD_NPARTS],
+			 struct rbatch_call *c, int *k)
+{
+	size_t n = 3, i = 0;
+	uint64_t size = 0;
+
+	for (int p = 0; p < RECORD_NPARTS; p++) {
+		n += parts[p].size != 0;
+		if (parts[p].offset + parts[p].size > size)
+			size = parts[p].offset + parts[p].size;
+	}
+	memset(c, 0, n * sizeof(*c));
+	c[i] = (struct rbatch_call){
+	    .nr = SYS_memfd_create,
+	    .args = {rbatch_data_at(s, n, strlen(full) + 1), MFD_CLOEXEC},
+	    .flags = ARCH_BATCH_KEEP};
+	k[i++] = -1;
+	c[i] = (struct rbatch_call){
+	    .nr = SYS_ftruncate, .args = {0, size}, .flags = ARCH_BATCH_FD0};
+	k[i++] = -1;
+	for (int p = 0; p < RECORD_NPARTS; p++) {
+		if (!parts[p].size)
+			continue;
+		c[i] = (struct rbatch_call){
+		    .nr = SYS_mmap,
+		    .args = {base + parts[p].offset, parts[p].size,
+			     (uint64_t)parts[p].prot,
+			     MAP_PRIVATE | MAP_FIXED_NOREPLACE, 0,
+			     parts[p].offset},
+		    .flags = ARCH_BATCH_FD4};
+		k[i++] = p;
+	}
+	c[i] = (struct rbatch_call){.nr = SYS_close, .flags = ARCH_BATCH_FD0};
+	k[i++] = -1;
+	return n;
+}
+
+/* The parts the batch mapped where asked, whatever else happened. */
+static unsigned mapped_parts(const struct rbatch_call *c, size_t n,
+			     const int *k)
+{
+	unsigned mapped = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (k[i] >= 0 && (uint64_t)c[i].ret == c[i].args[0])
+			mapped |= 1u << k[i];
+	return mapped;
+}
+
+/* Check the batch's results in order: the first failure. */
+static int results(struct session *s, const struct rbatch_call *c, size_t n,
+		   struct error *err)
+{
+	int r = 0;
+
+	if (c[0].ret < 0)
+		return failed(s, &c[0], "memfd_create failed", err);
+	if (c[1].ret < 0)
+		return failed(s, &c[1], "cannot size the patch's memory", err);
+	for (size_t i = 2; !r && i + 1 < n; i++)
+		r = part_result(s, &c[i], err);
+	return r;
+}
+
+/*
+ * Unmap the parts of @mapped, each run of adjacent ones with one munmap
+ * (region_unmap_parts).  They are the first parts, in order, but on a
+ * kernel that takes MAP_FIXED_NOREPLACE as a hint: there the batch goes on
+ * after a part mapped elsewhere, whose range (someone else's memory) then
+ * lies between two runs.
+ */
+static void unmap_runs(struct session *s, struct rsys *rs, uint64_t base,
+		       const struct record_part parts[RECORD_NPARTS],
+		       unsigned mapped)
+{
+	unsigned run = 0;
+
+	for (int k = 0; k <= RECORD_NPARTS; k++) {
+		if (k < RECORD_NPARTS && !parts[k].size)
+			continue;
+		if (k < RECORD_NPARTS && (mapped & (1u << k))) {
+			run |= 1u << k;
+			continue;
+		}
+		if (run)
+			region_unmap_parts(s, rs, base, parts, run, NULL);
+		run = 0;
+	}
+}
+
+int region_map(struct session *s, struct rsys *rs, const char *name,
+	       uint64_t base, const struct record_part parts[RECORD_NPARTS],
+	       unsigned *mapped, struct error *err)
+{
+	struct rbatch_call c[RECORD_NPARTS + 3];
+	int k[RECORD_NPARTS + 3];
 	char full[128];
-	uint64_t at;
+	size_t n;
 	long ret;
 	int r;
 
 	snprintf(full, sizeof(full), STATE_MEMFD_PREFIX "%s", name);
-	/* The name must be in the target's memory: put it on the stack of
-	 * the injecting thread, below the part its code may be using. */
-	at = rsyscall_scratch(s, strlen(full) + 1);
-	if ((r = rmem_write(mem, at, full, strlen(full) + 1, err)) ||
-	    (r = call(s, rs, SYS_memfd_create, at, MFD_CLOEXEC, 0, 0, 0, 0, fd,
-		      err)))
-		return r;
-	if (*fd < 0)
-		return error_set(err, (int)*fd,
-				 "memfd_create failed in process %d: %s",
-				 s->pid, strerror((int)-*fd));
-	if ((r = call(s, rs, SYS_ftruncate, (uint64_t)*fd, size, 0, 0, 0, 0,
-		      &ret, err)))
-		return r;
-	if (ret < 0)
-		return error_set(err, (int)ret,
-				 "cannot size the patch's memory in process "
-				 "%d: %s",
-				 s->pid, strerror((int)-ret));
-	return 0;
-}
-
-/* Map part @k; 0, -EEXIST if its range is taken, or another error. */
-static int map_part(struct session *s, struct rsys *rs, uint64_t base,
-		    const struct record_part *p, long fd, struct error *err)
-{
-	uint64_t want = base + p->offset;
-	long ret;
-	int r;
-
-	if ((r = call(s, rs, SYS_mmap, want, p->size, (uint64_t)p->prot,
-		      MAP_PRIVATE | MAP_FIXED_NOREPLACE, (uint64_t)fd,
-		      p->offset, &ret, err)))
-		return r;
-	if (ret == -EEXIST)
-		return -EEXIST;
-	if (ret < 0 && ret > -4096)
-		return error_set(err, (int)ret,
-				 "cannot map %" PRIu64 " bytes at %#" PRIx64
-				 " in process %d: %s",
-				 p->size, want, s->pid, strerror((int)-ret));
-	if ((uint64_t)ret != want) {
-		/* A kernel without MAP_FIXED_NOREPLACE took it as a hint. */
-		call(s, rs, SYS_munmap, (uint64_t)ret, p->size, 0, 0, 0, 0,
-		     &ret, NULL);
-		return -EEXIST;
-	}
-	return 0;
-}
-
-int region_map(struct session *s, const struct rmem *mem, struct rsys *rs,
-	       const char *name, uint64_t base,
-	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
-	       struct error *err)
-{
-	uint64_t size = 0;
-	long fd = -1, ret;
-	int r;
-
+	n = plan_calls(s, full, base, parts, c, k);
+	r = rbatch_run(s, rs, c, n, full, strlen(full) + 1, err);
+	*mapped = mapped_parts(c, n, k);
+	if (!r && !(r = results(s, c, n, err)))
+		return 0;
+	for (size_t i = 2; i + 1 < n; i++)
+		if (stray(&c[i]))
+			call(s, rs, SYS_munmap, (uint64_t)c[i].ret,
+			     c[i].args[1], 0, 0, 0, 0, &ret, NULL);
+	unmap_runs(s, rs, base, parts, *mapped);
 	*mapped = 0;
-	for (int k = 0; k < RECORD_NPARTS; k++)
-		if (parts[k].offset + parts[k].size > size)
-			size = parts[k].offset + parts[k].size;
-	if ((r = make_memfd(s, mem, rs, name, size, &fd, err)))
-		goto out_close;
-	for (int k = 0; k < RECORD_NPARTS; k++) {
-		if (!parts[k].size)
-			continue;
-		if ((r = map_part(s, rs, base, &parts[k], fd, err)))
-			goto out_unmap;
-		*mapped |= 1u << k;
-	}
-	/* The mappings hold the memfd; the descriptor is not needed. */
-	call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret, NULL);
-	return 0;
-out_unmap:
-	region_unmap_parts(s, rs, base, parts, *mapped, NULL);
-	*mapped = 0;
-out_close:
-	if (fd >= 0)
-		call(s, rs, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ret, NULL);
+	/* a failure stopped the batch before its close */
+	if (c[0].ret >= 0 && c[n - 1].ret == RBATCH_NOT_RUN)
+		call(s, rs, SYS_close, (uint64_t)c[0].ret, 0, 0, 0, 0, 0, &ret,
+		     NULL);
 	return r;
 }
 

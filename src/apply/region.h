@@ -18,15 +18,14 @@
 
 /*
  * region_map - map @parts (offsets from @base) in the target of open
- * session @s, executing system calls through @rs.  Mappings never replace
- * existing ones: if the range is no longer free, -EEXIST, nothing stays
- * mapped, and the caller may choose another base.  *mapped is set to a
+ * session @s, with one batch of system calls through @rs (rbatch.h).  Mappings
+ * never replace existing ones: if the range is no longer free, -EEXIST, nothing
+ * stays mapped, and the caller may choose another base.  *mapped is set to a
  * bitmask of the parts mapped, for region_unmap_parts on a later failure.
  */
-int region_map(struct session *s, const struct rmem *mem, struct rsys *rs,
-	       const char *name, uint64_t base,
-	       const struct record_part parts[RECORD_NPARTS], unsigned *mapped,
-	       struct error *err);
+int region_map(struct session *s, struct rsys *rs, const char *name,
+	       uint64_t base, const struct record_part parts[RECORD_NPARTS],
+	       unsigned *mapped, struct error *err);
 
 /* region_unmap_parts - unmap the parts of @mapped (a bitmask). */
 int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,

@@ -1,6 +1,7 @@
 /* resolve.c - binding a patch's external symbols in a running process. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,4 +264,113 @@ int resolve_symbols(const struct patch *p, struct module *target,
 			return r;
 	}
 	return 0;
+}
+
+/* The names resolve_name found so far, and the one it keeps. */
+struct name_pick {
+	bool (*wanted)(const char *name, const void *ctx);
+	const void *ctx;
+	char *buf;
+	size_t len;
+	bool any, done;
+};
+
+/* Whether alias @a is a better name than @b when none is wanted: a
+ * public one (no leading '_'), then the shorter (strtoul, not strtoull or
+ * strtoumax), then the first in the symbol table. */
+static bool plainer(const char *a, const char *b)
+{
+	if ((a[0] == '_') != (b[0] == '_'))
+		return b[0] == '_';
+	return strlen(a) < strlen(b);
+}
+
+/* Offer @name: kept if it is the first one wanted, or while none is, the
+ * plainest. */
+static void offer(struct name_pick *k, const char *name)
+{
+	bool want;
+
+	if (k->done || !name || !name[0])
+		return;
+	want = k->wanted && k->wanted(name, k->ctx);
+	if (!k->any || want || plainer(name, k->buf))
+		snprintf(k->buf, k->len, "%s", name);
+	k->any = true;
+	k->done = want;
+}
+
+/* Offer the IFUNCs of @mod whose resolver is at link-time address
+ * @resolver (aliases: __strcasecmp and strcasecmp). */
+static void ifuncs_at(const struct module *mod, uint64_t resolver,
+		      struct name_pick *k)
+{
+	struct module_dyn *d = mod->dyn;
+
+	for (size_t i = 1; i < d->nsyms && !k->done; i++)
+		if (ELF64_ST_TYPE(d->syms[i].st_info) == STT_GNU_IFUNC &&
+		    d->syms[i].st_shndx != SHN_UNDEF &&
+		    d->syms[i].st_value == resolver)
+			offer(k, sym_name(mod, (uint32_t)i));
+}
+
+/* Offer the names of @mod's GOT slots that hold @addr. */
+static void slot_names(const struct module *mod, const struct rmem *mem,
+		       uint64_t addr, struct name_pick *k)
+{
+	struct module_dyn *d = mod->dyn;
+	uint64_t v;
+
+	for (size_t i = 0; i < d->nslots && !k->done; i++)
+		if (!rmem_read(mem, mod->bias + d->slots[i].addr, &v, sizeof(v),
+			       NULL) &&
+		    v == addr) {
+			if (d->slots[i].sym)
+				offer(k, sym_name(mod, d->slots[i].sym));
+			else
+				ifuncs_at(mod, d->slots[i].resolver, k);
+		}
+}
+
+/* Offer the default-version dynamic symbols @mod defines at @addr. */
+static void defined_names(const struct module *mod, uint64_t addr,
+			  struct name_pick *k)
+{
+	struct module_dyn *d = mod->dyn;
+
+	for (size_t i = 1; i < d->nsyms && !k->done; i++) {
+		const Elf64_Sym *s = &d->syms[i];
+		unsigned bind = ELF64_ST_BIND(s->st_info);
+
+		if (s->st_shndx != SHN_UNDEF &&
+		    ELF64_ST_TYPE(s->st_info) == STT_FUNC &&
+		    (bind == STB_GLOBAL || bind == STB_WEAK) &&
+		    !(d->versym && (d->versym[i] & VERSYM_HIDDEN)) &&
+		    mod->bias + s->st_value == addr)
+			offer(k, sym_name(mod, (uint32_t)i));
+	}
+}
+
+void resolve_prepare(struct modules *mods)
+{
+	for (size_t i = 0; i < mods->n; i++)
+		if (!mods->v[i].dyn)
+			mods->v[i].dyn = load_dyn(&mods->v[i]);
+}
+
+bool resolve_name(const struct modules *mods, const struct rmem *mem,
+		  uint64_t addr,
+		  bool (*wanted)(const char *name, const void *ctx),
+		  const void *ctx, char *buf, size_t len)
+{
+	struct name_pick k = {wanted, ctx, buf, len, false, false};
+
+	for (size_t i = 0; i < mods->n && !k.done; i++)
+		if (mods->v[i].dyn)
+			slot_names(&mods->v[i], mem, addr, &k);
+	for (size_t i = 0; i < mods->n && !k.done; i++)
+		if (mods->v[i].dyn && addr >= mods->v[i].lo &&
+		    addr < mods->v[i].hi)
+			defined_names(&mods->v[i], addr, &k);
+	return k.any;
 }

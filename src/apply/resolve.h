@@ -42,4 +42,26 @@ int resolve_symbols(const struct patch *p, struct module *target,
 int resolve_dynsym(struct module *mod, const struct rmem *mem, const char *name,
 		   uint64_t *addr);
 
+/*
+ * resolve_name - the name of the function at run-time address @addr, as a
+ * program importing it would call it, into @buf (@len bytes): the names
+ * of the GOT slots of @mods that hold @addr (what a module imports there;
+ * for an IRELATIVE slot, the IFUNC whose resolver chose it), then the
+ * default-version dynamic symbols defined at @addr by the module holding
+ * it.  Of several (aliases: strchr and index), the first that
+ * @wanted(name, @ctx) accepts, else the plainest (no leading '_', then the
+ * shortest).  For `suture drift`, whose patch code calls a library
+ * through a slot or stub of its own.  false if @addr has no name so (an
+ * IFUNC choice that no slot shows).  Modules not prepared
+ * (resolve_prepare) are not looked at.
+ */
+bool resolve_name(const struct modules *mods, const struct rmem *mem,
+		  uint64_t addr,
+		  bool (*wanted)(const char *name, const void *ctx),
+		  const void *ctx, char *buf, size_t len);
+
+/* resolve_prepare - read what resolve_name needs of every module of @mods
+ * (their dynamic symbols and GOT relocations), once. */
+void resolve_prepare(struct modules *mods);
+
 #endif

@@ -50,14 +50,14 @@ static void anchor_parts(struct record_part parts[RECORD_NPARTS])
 	parts[RECORD_PART_DATA].prot = PROT_READ | PROT_WRITE;
 }
 
-int shadow_map(struct session *s, const struct rmem *mem, struct rsys *rs,
-	       uint64_t at, struct error *err)
+int shadow_map(struct session *s, struct rsys *rs, uint64_t at,
+	       struct error *err)
 {
 	struct record_part parts[RECORD_NPARTS];
 	unsigned mapped;
 
 	anchor_parts(parts);
-	return region_map(s, mem, rs, SHADOW_NAME, at, parts, &mapped, err);
+	return region_map(s, rs, SHADOW_NAME, at, parts, &mapped, err);
 }
 
 int shadow_unmap(struct session *s, struct rsys *rs, uint64_t at,

@@ -32,8 +32,8 @@ void shadow_resolve(const struct patch *p, uint64_t *addrs, uint64_t at);
 
 /* shadow_map - map a new anchor page at @at; -EEXIST if the range was
  * taken meanwhile. */
-int shadow_map(struct session *s, const struct rmem *mem, struct rsys *rs,
-	       uint64_t at, struct error *err);
+int shadow_map(struct session *s, struct rsys *rs, uint64_t at,
+	       struct error *err);
 
 /* shadow_unmap - unmap the anchor at @at. */
 int shadow_unmap(struct session *s, struct rsys *rs, uint64_t at,

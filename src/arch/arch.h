@@ -484,6 +484,33 @@ size_t arch_rescue_parked(void);
 uint64_t arch_rescue_retval(const arch_regs *r);
 
 /*
+ * The stub can also run a batch of system calls with one resume: its tail,
+ * arch_batch_len() bytes from arch_rescue_len() (arch_batch_write), reads
+ * a table of ARCH_BATCH_ENTRY-byte entries (8-byte words: number, six
+ * arguments, flags, result) and runs them in order, storing each result in
+ * its entry, until one fails (-4095..-1) or all ran; then it runs the
+ * notify entry (which raises the signal a tracer waits for) and goes to
+ * the park point, so a thread left alone restores itself.  Flags: the
+ * result of a KEEP call (a descriptor) replaces argument 0 (FD0) or 4
+ * (FD4) of the calls after it.
+ */
+#define ARCH_BATCH_ENTRY 72
+#define ARCH_BATCH_FD0	 0x01
+#define ARCH_BATCH_FD4	 0x10
+#define ARCH_BATCH_KEEP	 0x80
+size_t arch_batch_len(void);
+/* arch_batch_write - encode the tail placed at @at, ending at @park. */
+void arch_batch_write(unsigned char *buf, uint64_t at, uint64_t park);
+/* arch_batch_setup - make @r run the @n entries at @table, then the
+ * notify entry @notify, with the tail at @at. */
+void arch_batch_setup(arch_regs *r, uint64_t at, uint64_t table, size_t n,
+		      uint64_t notify);
+/* arch_batch_insn - the offset of the tail's system call instruction. */
+size_t arch_batch_insn(void);
+/* arch_batch_done - whether @r is right after the notify entry's call. */
+bool arch_batch_done(const arch_regs *r, uint64_t at, uint64_t notify);
+
+/*
  * arch_call_setup - change @r so that the thread calls @fn() on its own
  * stack (below the red zone) and returns to @ret.  The caller writes the
  * @len bytes of @frame at *@at first (the return address, on x86-64).

@@ -477,6 +477,14 @@ const unsigned char *target_bytes(const struct target *t, uint64_t addr,
 	return NULL;
 }
 
+const char *target_slot_name(const struct target *t, uint64_t addr)
+{
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->slots[i].addr == addr)
+			return t->slots[i].name;
+	return NULL;
+}
+
 const char *target_plt_name(const struct target *t, uint64_t addr)
 {
 	for (size_t i = 0; i < t->nslots; i++)

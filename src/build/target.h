@@ -101,6 +101,10 @@ int target_file_run(const struct target *t, const char *file, size_t k,
  */
 uint64_t target_ifunc_entry(const struct target *t, uint64_t resolver);
 
+/* target_slot_name - the dynamic symbol the GOT slot at link-time @addr
+ * is for, or NULL. */
+const char *target_slot_name(const struct target *t, uint64_t addr);
+
 /* target_plt_name - the function the PLT entry at link-time @addr calls,
  * or NULL. */
 const char *target_plt_name(const struct target *t, uint64_t addr);

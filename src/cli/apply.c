@@ -1,17 +1,22 @@
 /*
- * apply.c - `suture apply PID[,PID...] FILE [--replace] [--timeout SEC]
- * [--jobs N]`: make a patch live in running processes.
+ * apply.c - `suture apply PID[,PID...] FILE` and `suture apply FILE [--exe
+ * PATH] [--unit NAME] [--pid P,...]` (every process that runs the patch's
+ * module: targets.h), with [--replace] [--timeout SEC] [--jobs N]: make a
+ * patch live in running processes.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply/apply.h"
 #include "apply/perfmap.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
+#include "cli/perfheal.h"
 #include "cli/pidarg.h"
+#include "cli/targets.h"
 #include "patchfile/patchfile.h"
 #include "process/session.h"
 #include "trust/audit.h"
@@ -19,10 +24,12 @@
 #include "util/phase.h"
 
 static const char usage_text[] =
-    "usage: suture apply PID[,PID...] FILE [--replace] [--timeout SEC]\n"
-    "                    [--hook-timeout SEC] [--jobs N]\n"
+    "usage: suture apply PID[,PID...] FILE [OPTIONS]\n"
+    "       suture apply FILE [--exe PATH] [--unit NAME] [--pid PID,...]\n"
+    "                    [OPTIONS]\n"
     "       suture apply --enabled PID[,PID...] [OPTIONS]  (the enabled\n"
     "                    patches a process lacks: suture enable)\n"
+    "options: [--replace] [--timeout SEC] [--hook-timeout SEC] [--jobs N]\n"
     "\n"
     "Apply the patch FILE to the running process PID.  Every thread is\n"
     "stopped for a moment at a point where none of them is inside a\n"
@@ -33,6 +40,20 @@ static const char usage_text[] =
     "stopped alone; one failing does not stop the others) by N worker\n"
     "processes (default: one per CPU); the exit status is 1 if any\n"
     "failed.\n"
+    "\n"
+    "Without PIDs, every process that maps the module the patch was built\n"
+    "for (its build-id: the executable or library, also where an upgrade\n"
+    "has replaced the file on disk since) is patched, except suture\n"
+    "itself and processes it may not patch (traced by a debugger, not\n"
+    "permitted), which are skipped and named, and those that have the\n"
+    "patch already.  A last line counts them: patched N processes,\n"
+    "M failed, K skipped (why).\n"
+    "--exe PATH  only processes started from the program PATH\n"
+    "--unit NAME only processes of the systemd unit NAME (nginx.service;\n"
+    "           \".service\" is added to a NAME without a dot), by cgroup\n"
+    "--pid P,.. only these processes\n"
+    "A process whose parent (or an ancestor) runs the same module but is\n"
+    "left out gets a warning: what it forks from now on runs the old code.\n"
     "\n"
     "--replace  FILE takes the place of every patch applied to the same\n"
     "           program or library, in the same stop: functions only the\n"
@@ -48,6 +69,7 @@ static const struct option options[] = {
     {"replace", no_argument, NULL, 'r'},
     {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
+    TARGETS_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -76,6 +98,7 @@ struct apply_job {
 	const struct patch *p; /* NULL if it could not be read */
 	struct apply_opts o;
 	struct policy pol;
+	struct targets_filter f; /* the build-id form's narrowing */
 };
 
 /* The audit line (trust/audit.h) of an apply to @pid. */
@@ -135,7 +158,7 @@ static int apply_one(pid_t pid, void *arg)
 static int parse_options(int argc, char **argv, struct apply_job *job,
 			 unsigned *jobs)
 {
-	int c;
+	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
@@ -143,10 +166,63 @@ static int parse_options(int argc, char **argv, struct apply_job *job,
 			return 1;
 		if (c == 'r')
 			job->o.replace = true;
-		else if (fanout_option(c, optarg, &job->o, jobs) < 0)
+		else if ((r = targets_option(c, optarg, &job->f)) < 0 ||
+			 (r && fanout_option(c, optarg, &job->o, jobs) < 0))
 			return -1;
 	}
-	return argc - optind == 2 ? 0 : -1;
+	/* PIDs and a FILE, or a FILE narrowed by the options */
+	if (argc - optind == 2)
+		return targets_narrowed(&job->f) ? -1 : 0;
+	return argc - optind == 1 ? 0 : -1;
+}
+
+/* The patch at @file into *@pp and @job, and the policy; 1 after printing
+ * why not (each PID given gets its audit line). */
+static int read_patch(struct apply_job *job, const char *file,
+		      const struct targets *t, struct patch **pp)
+{
+	struct error err = {""};
+	struct patch *p = NULL;
+
+	phase_begin("read patch");
+	job->file = file;
+	if (patchfile_read(file, &p, &err) < 0 ||
+	    policy_load(&job->pol, &err) < 0) {
+		job->p = p;
+		for (size_t i = 0; i < t->n; i++)
+			audit_apply(job, t->pids[i], false, "refused", err.msg);
+		fprintf(stderr, "suture apply: %s\n", err.msg);
+		patch_free(p);
+		job->p = NULL;
+		return 1;
+	}
+	job->p = *pp = p;
+	return 0;
+}
+
+/* Apply to every process of @t; the exit status. */
+static int apply_all(struct apply_job *job, const struct targets *t,
+		     unsigned jobs, bool by_id)
+{
+	uint64_t start_ns = session_now_ns();
+	size_t failed;
+
+	targets_warn_tree(t->pids, t->n, job->p->build_id,
+			  job->p->build_id_len);
+	jobs = fanout_jobs(t->n, jobs);
+	failed = fanout_run(t->pids, t->n, jobs, apply_one, job);
+	fanout_summary("applied to", t->n, failed, jobs, start_ns);
+	if (by_id)
+		targets_summary("patched", t->n, failed, t);
+	/* After the work, so no target waits for it: stale map files go,
+	 * those of children that inherited patches come (perfheal.h). */
+	phase_begin("perf map sweep");
+	perfmap_sweep();
+	phase_begin("perf maps of children");
+	perfheal_children(t->pids, t->n);
+	phase_report();
+	/* nothing to do because all had it: done, as a PID's apply is not */
+	return failed || (!t->n && t->skipped > t->already) ? 1 : 0;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -160,40 +236,32 @@ int cmd_apply(int argc, char **argv)
 	struct apply_job job = {
 	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
 		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};
-	uint64_t start_ns = session_now_ns();
-	struct error err = {""};
-	unsigned jobs = 0;
-	size_t n, failed;
+	struct targets t = {0};
 	struct patch *p = NULL;
-	pid_t *pids;
+	unsigned jobs = 0;
+	bool by_id;
 	int r;
 
 	if ((r = parse_options(argc, argv, &job, &jobs)) > 0)
 		return fputs(usage_text, stdout), 0;
-	if (r < 0 || fanout_parse_pids(argv[optind], &pids, &n) < 0)
+	/* `suture apply 1234` lacks its FILE, unless a file is called so */
+	by_id = !r && argc - optind == 1 &&
+		(!cli_is_pid_list(argv[optind]) || !access(argv[optind], F_OK));
+	if (r < 0 || (!by_id && argc - optind != 2) ||
+	    (!by_id && fanout_parse_pids(argv[optind], &t.pids, &t.n) < 0)) {
+		targets_filter_free(&job.f);
 		return fputs(usage_text, stderr), 2;
-	phase_begin("read patch");
-	job.file = argv[optind + 1];
-	if (patchfile_read(job.file, &p, &err) < 0 ||
-	    policy_load(&job.pol, &err) < 0) {
-		job.p = p;
-		for (size_t i = 0; i < n; i++)
-			audit_apply(&job, pids[i], false, "refused", err.msg);
-		fprintf(stderr, "suture apply: %s\n", err.msg);
-		patch_free(p);
-		free(pids);
-		return 1;
 	}
-	job.p = p;
-	jobs = fanout_jobs(n, jobs);
-	failed = fanout_run(pids, n, jobs, apply_one, &job);
-	fanout_summary("applied to", n, failed, jobs, start_ns);
-	policy_free(&job.pol);
-	/* After the work, so no target waits for it. */
-	phase_begin("perf map sweep");
-	perfmap_sweep();
-	phase_report();
+	/* getopt put the operands last: FILE is the last one */
+	r = read_patch(&job, argv[argc - 1], &t, &p);
+	if (!r && by_id)
+		r = targets_by_id(p, &job.f, "apply", &t) < 0;
+	if (!r)
+		r = apply_all(&job, &t, jobs, by_id);
+	if (p)
+		policy_free(&job.pol);
 	patch_free(p);
-	free(pids);
-	return failed ? 1 : 0;
+	targets_free(&t);
+	targets_filter_free(&job.f);
+	return r;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "apply/shadow.h"
+#include "cli/perfheal.h"
 #include "cli/commands.h"
 #include "cli/enabledrep.h"
 #include "cli/pidarg.h"
@@ -360,6 +361,7 @@ int cmd_drift(int argc, char **argv)
 		c = cli_enabled_print(pid) > 0;
 	}
 	c |= drift_differs(&d);
+	perfheal_one(pid, &d.pv.st);
 	drift_free(&d);
 	return c;
 }

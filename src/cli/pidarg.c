@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "apply/result.h"
 #include "cli/pidarg.h"
@@ -22,6 +23,11 @@ int cli_parse_pid(const char *s, pid_t *pid)
 	}
 	*pid = (pid_t)v;
 	return 0;
+}
+
+bool cli_is_pid_list(const char *s)
+{
+	return s[strspn(s, "0123456789,")] == '\0';
 }
 
 int cli_parse_timeout(const char *s, unsigned *ms)

@@ -5,12 +5,17 @@
 #ifndef SUTURE_CLI_PIDARG_H
 #define SUTURE_CLI_PIDARG_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "apply/record.h"
 
 /* cli_parse_pid - a decimal PID; -1 if @s is not one. */
 int cli_parse_pid(const char *s, pid_t *pid);
+
+/* cli_is_pid_list - whether @s is made of digits and commas only: a list
+ * of PIDs rather than a file or a patch's name. */
+bool cli_is_pid_list(const char *s);
 
 /* cli_parse_timeout - seconds (fractions allowed) into milliseconds. */
 int cli_parse_timeout(const char *s, unsigned *ms);

@@ -1,6 +1,8 @@
 /*
- * revert.c - `suture revert PID[,PID...] [NAME | --all] [--timeout SEC]
- * [--jobs N]`: undo applied patches.
+ * revert.c - `suture revert PID[,PID...] [NAME | --all]` and `suture revert
+ * NAME [--exe PATH] [--unit NAME] [--pid P,...]` (every process with the
+ * patch NAME live: targets.h), with [--timeout SEC] [--jobs N]: undo
+ * applied patches.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -14,22 +16,30 @@
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/fanout.h"
+#include "cli/perfheal.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
+#include "cli/targets.h"
 #include "process/session.h"
 #include "trust/audit.h"
 #include "util/phase.h"
 
 static const char usage_text[] =
-    "usage: suture revert PID[,PID...] [NAME | --all] [--timeout SEC]\n"
-    "                     [--hook-timeout SEC] [--jobs N]\n"
+    "usage: suture revert PID[,PID...] [NAME | --all] [OPTIONS]\n"
+    "       suture revert NAME [--exe PATH] [--unit NAME] [--pid PID,...]\n"
+    "                     [OPTIONS]\n"
+    "options: [--timeout SEC] [--hook-timeout SEC] [--jobs N]\n"
     "\n"
     "Undo the patch NAME in process PID, or the most recently applied\n"
     "one, or with --all every patch, newest first.  Like apply, it waits\n"
     "up to SEC seconds (default 5) for a moment when no thread is running\n"
     "the patch's code, and changes nothing if none comes.  Several PIDs,\n"
     "separated by commas, are handled as by suture apply.  The patch's\n"
-    "revert hooks may run --hook-timeout seconds (default 2).\n";
+    "revert hooks may run --hook-timeout seconds (default 2).\n"
+    "\n"
+    "Without PIDs (a NAME that is not a list of numbers), the patch NAME\n"
+    "is undone in every process where it is live, narrowed by --exe,\n"
+    "--unit and --pid as for suture apply FILE; a last line counts them.\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
@@ -37,6 +47,7 @@ static const struct option options[] = {
     {"all", no_argument, NULL, 'a'},
     {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
+    TARGETS_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -99,6 +110,7 @@ struct revert_job {
 	const char *name; /* or NULL: the newest */
 	bool all;
 	struct apply_opts o;
+	struct targets_filter f; /* the by-name form's narrowing */
 };
 
 static int revert_job_one(pid_t pid, void *arg)
@@ -114,7 +126,7 @@ static int revert_job_one(pid_t pid, void *arg)
 static int parse_options(int argc, char **argv, struct revert_job *job,
 			 unsigned *jobs)
 {
-	int c;
+	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
@@ -122,13 +134,30 @@ static int parse_options(int argc, char **argv, struct revert_job *job,
 			return 1;
 		if (c == 'a')
 			job->all = true;
-		else if (fanout_option(c, optarg, &job->o, jobs) < 0)
+		else if ((r = targets_option(c, optarg, &job->f)) < 0 ||
+			 (r && fanout_option(c, optarg, &job->o, jobs) < 0))
 			return -1;
 	}
 	if (argc - optind < 1 || argc - optind > 2 - job->all)
 		return -1;
 	job->name = argc - optind == 2 ? argv[optind + 1] : NULL;
 	return 0;
+}
+
+/* The processes to revert in: the PIDs given, or those where the patch
+ * named by the only operand is live; -1 on a usage error, 1 after
+ * printing why there are none. */
+static int choose(char **argv, struct revert_job *job, struct targets *t)
+{
+	if (cli_is_pid_list(argv[optind])) {
+		if (targets_narrowed(&job->f))
+			return -1;
+		return fanout_parse_pids(argv[optind], &t->pids, &t->n);
+	}
+	if (job->name || job->all)
+		return -1;
+	job->name = argv[optind];
+	return targets_by_patch(job->name, &job->f, "revert", t) < 0;
 }
 
 int cmd_revert(int argc, char **argv)
@@ -140,22 +169,34 @@ int cmd_revert(int argc, char **argv)
 	    .o = {.timeout_ms = APPLY_DEFAULT_TIMEOUT_MS,
 		  .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS}};
 	uint64_t start_ns = session_now_ns();
+	struct targets t = {0};
 	unsigned jobs = 0;
-	size_t n, failed;
-	pid_t *pids;
+	size_t failed;
 	int r;
 
 	if ((r = parse_options(argc, argv, &job, &jobs)) > 0)
 		return fputs(usage_text, stdout), 0;
-	if (r < 0 || fanout_parse_pids(argv[optind], &pids, &n) < 0)
+	if (r < 0 || (r = choose(argv, &job, &t)) < 0) {
+		targets_filter_free(&job.f);
 		return fputs(usage_text, stderr), 2;
-	jobs = fanout_jobs(n, jobs);
-	failed = fanout_run(pids, n, jobs, revert_job_one, &job);
-	fanout_summary("reverted from", n, failed, jobs, start_ns);
-	/* After the work, so no target waits for it. */
+	}
+	if (r > 0) {
+		targets_filter_free(&job.f);
+		return 1;
+	}
+	jobs = fanout_jobs(t.n, jobs);
+	failed = fanout_run(t.pids, t.n, jobs, revert_job_one, &job);
+	fanout_summary("reverted from", t.n, failed, jobs, start_ns);
+	if (!cli_is_pid_list(argv[optind]))
+		targets_summary("reverted in", t.n, failed, &t);
+	/* After the work, so no target waits for it: stale map files go,
+	 * those of children that inherited patches come (perfheal.h). */
 	phase_begin("perf map sweep");
 	perfmap_sweep();
+	phase_begin("perf maps of children");
+	perfheal_children(t.pids, t.n);
 	phase_report();
-	free(pids);
+	targets_free(&t);
+	targets_filter_free(&job.f);
 	return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /*
  * status.c - `suture status PID [--json]`: the patches applied to a
- * process, read from the process itself without stopping it.
+ * process, read from the process itself without stopping it; `--all`
+ * for every process (statusall.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,19 +15,27 @@
 #include "apply/status.h"
 #include "cli/commands.h"
 #include "cli/enabledrep.h"
+#include "cli/perfheal.h"
 #include "cli/pidarg.h"
 #include "cli/retained.h"
+#include "cli/statusall.h"
 #include "process/modules.h"
 
 static const char usage_text[] =
     "usage: suture status PID [--json]\n"
+    "       suture status --all [FILE...] [--json]\n"
     "\n"
     "List the patches applied to process PID, oldest first: name,\n"
     "build-id, patched file, where the patch lives, when it was applied,\n"
-    "and each replaced function's old and new address.\n";
+    "and each replaced function's old and new address.\n"
+    "\n"
+    "--all  every process with patches applied, and every process that\n"
+    "       maps the module one of the patch FILEs was built for and does\n"
+    "       not run that patch (patchable).\n";
 
 static const struct option options[] = {
     {"json", no_argument, NULL, 'j'},
+    {"all", no_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -178,7 +187,7 @@ int cmd_status(int argc, char **argv)
 		return cmd_status_kernel(argc - 1, argv + 1);
 	struct error err = {""};
 	struct state st;
-	bool json = false;
+	bool json = false, all = false;
 	pid_t pid;
 	int c;
 
@@ -186,10 +195,13 @@ int cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
-		if (c != 'j')
+		if (c != 'j' && c != 'a')
 			return fputs(usage_text, stderr), 2;
-		json = true;
+		*(c == 'j' ? &json : &all) = true;
 	}
+	if (all)
+		return cli_status_all(argv + optind, (size_t)(argc - optind),
+				      json);
 	if (argc - optind != 1 || cli_parse_pid(argv[optind], &pid) < 0)
 		return fputs(usage_text, stderr), 2;
 	if (status_read(pid, &st, &err) < 0) {
@@ -202,6 +214,7 @@ int cmd_status(int argc, char **argv)
 		print_text(pid, &st);
 		cli_enabled_print(pid); /* enabled patches it lacks */
 	}
+	perfheal_one(pid, &st);
 	state_free(&st);
 	return 0;
 }

@@ -30,6 +30,7 @@ static int open_both(pid_t pid, const char *binary, struct drift *d,
 		if ((r = procview_open(pid, NULL, 0, NULL, &d->pv, err)))
 			return r;
 		d->bin = d->pv.file;
+		d->pv.hint = d->bin;
 		d->own_file = true;
 		return 0;
 	}
@@ -43,6 +44,7 @@ static int open_both(pid_t pid, const char *binary, struct drift *d,
 	copy = xstrdup(binary);
 	r = procview_open(pid, d->bin->build_id, d->bin->build_id_len,
 			  basename(copy), &d->pv, err);
+	d->pv.hint = d->bin;
 	free(copy);
 	return r;
 }

@@ -7,12 +7,20 @@
  * string literal read from the process, a far call's stub by where it
  * jumps, other code as "<code of patch NAME at ADDR>" (the record does not
  * name a patch's new helpers).  Elsewhere (a library): the import whose GOT
- * slot in the module holds that address.
+ * slot in the module holds that address, else the library function there.
+ *
+ * A patch reaches a library function the module did not import through a
+ * slot or a far-call stub of its own: named like a binary's call through
+ * its PLT, by the function the address is (resolve_name), and a slot read
+ * by an instruction as "NAME@got", as listing_name_in names a binary's own
+ * GOT slots.  So a release that calls SSL_get_servername and the patch
+ * that brought the call list the same line.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "apply/resolve.h"
 #include "arch/arch.h"
 #include "drift/procview.h"
 
@@ -77,6 +85,30 @@ static bool name_import(const struct procview *pv, uint64_t addr, char *buf,
 	return false;
 }
 
+/* Whether the binary compared with calls or defines @name. */
+static bool hint_has(const char *name, const void *ctx)
+{
+	const struct target *t = ctx;
+
+	for (size_t i = 0; t && i < t->nslots; i++)
+		if (!strcmp(t->slots[i].name, name))
+			return true;
+	for (size_t i = 0; t && i < t->nsyms; i++)
+		if (t->syms[i].defined && !strcmp(t->syms[i].name, name))
+			return true;
+	return false;
+}
+
+/* Code of another module at @addr: an import of the module, else the
+ * library function it is. */
+static bool name_extern(const struct procview *pv, uint64_t addr, char *buf,
+			size_t len)
+{
+	return name_import(pv, addr, buf, len) ||
+	       resolve_name(&pv->mods, &pv->mem, addr, hint_has, pv->hint, buf,
+			    len);
+}
+
 /* A far call's stub in a patch region (arch.h), named by where it jumps. */
 static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 		      size_t len)
@@ -85,16 +117,39 @@ static bool name_stub(const struct procview *pv, uint64_t addr, char *buf,
 	uint64_t to;
 
 	return !rmem_read(&pv->mem, addr, stub, arch_stub_len(), NULL) &&
-	       arch_stub_read(stub, &to) && name_import(pv, to, buf, len);
+	       arch_stub_read(stub, &to) && name_extern(pv, to, buf, len);
 }
 
-/* In the module, by its symbols, else as an import (of any module). */
-static void name_module(const struct procview *pv, uint64_t addr, char *buf,
-			size_t len)
+/* Outside the patch regions: the module's symbols, by link-time address,
+ * also beyond its file mappings (its .bss is anonymous memory in the map);
+ * else an import of the module or another module's function. */
+static void name_outside(const struct procview *pv, uint64_t addr, char *buf,
+			 size_t len)
 {
-	listing_name_in(pv->file, addr - pv->mod->bias, buf, len);
+	snprintf(buf, len, "<anon>");
+	if (addr >= pv->mod->lo)
+		listing_name_in(pv->file, addr - pv->mod->bias, buf, len);
 	if (!strcmp(buf, "<anon>"))
-		name_import(pv, addr, buf, len);
+		name_extern(pv, addr, buf, len);
+}
+
+/* A GOT slot of a patch region at @addr, read by an instruction, named
+ * "NAME@got" by the function it holds: of the module (a call the
+ * release's linker made direct, -fno-plt) or of another. */
+static bool name_slot(const struct procview *pv, uint64_t addr, char *buf,
+		      size_t len)
+{
+	char name[160] = "<anon>";
+	uint64_t to;
+
+	if (addr % sizeof(to) ||
+	    rmem_read(&pv->mem, addr, &to, sizeof(to), NULL))
+		return false;
+	name_outside(pv, to, name, sizeof(name));
+	if (!strcmp(name, "<anon>"))
+		return false;
+	snprintf(buf, len, "%s@got", name);
+	return true;
 }
 
 /* In patch region @r.  Other data is unnamed, as a binary's constants
@@ -102,7 +157,9 @@ static void name_module(const struct procview *pv, uint64_t addr, char *buf,
 static void name_region(const struct procview *pv, const struct record *r,
 			uint64_t addr, bool branch, char *buf, size_t len)
 {
-	if (name_code(r, addr, buf, len) || name_stub(pv, addr, buf, len) ||
+	if (name_code(r, addr, buf, len) ||
+	    (branch ? name_stub(pv, addr, buf, len)
+		    : name_slot(pv, addr, buf, len)) ||
 	    name_literal(pv, addr, buf, len))
 		return;
 	if (branch)
@@ -112,9 +169,7 @@ static void name_region(const struct procview *pv, const struct record *r,
 		snprintf(buf, len, "<anon>");
 }
 
-/* Regions first: they never overlap the module.  Then the module's
- * symbols, by link-time address, also beyond its file mappings (its .bss
- * is anonymous memory in the map). */
+/* Regions first: they never overlap the module. */
 static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 		      size_t len)
 {
@@ -123,10 +178,8 @@ static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 
 	if ((r = region_of(&pv->st, addr)))
 		name_region(pv, r, addr, branch, buf, len);
-	else if (addr >= pv->mod->lo)
-		name_module(pv, addr, buf, len);
 	else
-		snprintf(buf, len, "<anon>");
+		name_outside(pv, addr, buf, len);
 	if (!r && !strcmp(buf, "<anon>"))
 		name_literal(pv, addr, buf, len);
 }

@@ -10,12 +10,13 @@
 #include <string.h>
 
 #include "apply/bypass.h"
+#include "apply/resolve.h"
 #include "apply/status.h"
 #include "drift/procview.h"
 #include "util/xalloc.h"
 
-/* The module to compare, by build-id, then file name, then the
- * executable; NULL if none. */
+/* The module to compare, by build-id, then file name (also of a file
+ * deleted since it was mapped), then the executable; NULL if none. */
 static struct module *pick_module(struct modules *mods, const unsigned char *id,
 				  size_t id_len, const char *name)
 {
@@ -26,7 +27,13 @@ static struct module *pick_module(struct modules *mods, const unsigned char *id,
 		return m;
 	for (size_t i = 0; name && i < mods->n; i++) {
 		char *copy = xstrdup(mods->v[i].path);
-		bool same = !strcmp(basename(copy), name);
+		size_t n = strlen(copy);
+		bool same;
+
+		/* a library an upgrade replaced on disk is still itself */
+		if (n > 10 && !strcmp(copy + n - 10, " (deleted)"))
+			copy[n - 10] = '\0';
+		same = !strcmp(basename(copy), name);
 
 		free(copy);
 		if (same)
@@ -87,6 +94,7 @@ int procview_open(pid_t pid, const unsigned char *id, size_t id_len,
 	}
 	if (!(r = open_file(pv, err))) {
 		read_slots(pv);
+		resolve_prepare(&pv->mods);
 		return 0;
 	}
 out_close:

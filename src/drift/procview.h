@@ -21,10 +21,13 @@ struct procview {
 	struct state st;
 	struct proc_maps maps;
 	struct modules mods;
-	struct module *mod;  /* the module compared */
-	struct target *file; /* its ELF file, the very one mapped */
-	uint64_t *slots;     /* the values of its GOT slots (file->slots)
-				when the state was read */
+	struct module *mod;	   /* the module compared */
+	struct target *file;	   /* its ELF file, the very one mapped */
+	uint64_t *slots;	   /* the values of its GOT slots (file->slots)
+				      when the state was read */
+	const struct target *hint; /* the binary compared with: of a
+				      library function's aliases, the one
+				      it calls names it (pname.c) */
 };
 
 /*

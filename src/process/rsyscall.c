@@ -67,6 +67,19 @@ static void pristine(const struct module *m, const struct proc_maps *maps,
 		    raw && off + i < size ? (unsigned char)raw[off + i] : 0;
 }
 
+/* Find a cave of r->len bytes, the executable's first; its module. */
+static const struct module *pick_cave(struct rsys *r,
+				      const struct modules *mods,
+				      const struct proc_maps *maps)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < mods->n; i++)
+			if (mods->v[i].is_main == (pass == 0) &&
+			    (r->cave = find_cave(&mods->v[i], maps, r->len)))
+				return &mods->v[i];
+	return NULL;
+}
+
 int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 		     const struct modules *mods, const struct proc_maps *maps,
 		     struct error *err)
@@ -77,12 +90,12 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 
 	memset(r, 0, sizeof(*r));
 	r->mem = mem;
-	r->len = arch_rescue_len();
-	for (int pass = 0; pass < 2 && !r->cave; pass++)
-		for (size_t i = 0; i < mods->n && !r->cave; i++)
-			if (mods->v[i].is_main == (pass == 0) &&
-			    (r->cave = find_cave(&mods->v[i], maps, r->len)))
-				m = &mods->v[i];
+	r->len = arch_rescue_len() + arch_batch_len();
+	if (!(m = pick_cave(r, mods, maps))) {
+		r->len = arch_rescue_len();
+		m = pick_cave(r, mods, maps);
+	}
+	r->batch = r->len > arch_rescue_len();
 	if (!r->cave)
 		return error_set(err, -ENOSPC,
 				 "found no room for suture's %zu-byte system "
@@ -268,21 +281,33 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 		return ret;
 	arch_regs_resume(&t->regs, &resume);
 	arch_rescue_write(stub, r->cave, &resume, mask);
+	if (r->batch)
+		arch_batch_write(stub + arch_rescue_len(),
+				 r->cave + arch_rescue_len(),
+				 r->cave + arch_rescue_park());
 	r->written = true;
 	if ((ret = rmem_write(r->mem, r->cave, stub, r->len, err)))
 		return ret;
 	fault_point("rescue stub written");
 	rsyscall_parked_regs(r, t, &parked);
 	t->dirty = true;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &parked) < 0)
-		return error_set(err, -errno,
-				 "cannot set the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
+	if ((ret = rsyscall_set_regs(s, t, &parked, err)))
+		return ret;
 	fault_point("thread parked");
 	if ((ret = block_signals(s, t, err)))
 		return ret;
 	fault_point("signals blocked");
+	return 0;
+}
+
+int rsyscall_set_regs(struct session *s, struct session_thread *t,
+		      const arch_regs *regs, struct error *err)
+{
+	if (ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0)
+		return error_set(err, -errno,
+				 "cannot set the registers of thread %d of "
+				 "process %d: %s",
+				 t->tid, s->pid, strerror(errno));
 	return 0;
 }
 
@@ -317,11 +342,8 @@ int rsyscall(struct session *s, struct rsys *r, long nr, const uint64_t args[6],
 				r->cave + arch_syscall_insn_len, args, err)))
 		return e;
 	arch_syscall_setup(&regs, r->cave, nr, args);
-	if (ptrace(PTRACE_SETREGS, t->tid, 0, &regs) < 0)
-		return error_set(err, -errno,
-				 "cannot set the registers of thread %d of "
-				 "process %d: %s",
-				 t->tid, s->pid, strerror(errno));
+	if ((e = rsyscall_set_regs(s, t, &regs, err)))
+		return e;
 	fault_point("system call set up");
 	if ((e = rsyscall_step(s, t, err)))
 		return e;

@@ -36,6 +36,7 @@ struct rsys {
 			 killed before it put the bytes back, which a thread
 			 may still be running on its way out */
 	size_t len;   /* bytes of the stub */
+	bool batch;   /* with the batch tail (arch.h): there was room */
 	bool written; /* the stub is in the target */
 	struct seccomp_filters sc; /* the injecting thread's filters */
 };
@@ -84,6 +85,11 @@ struct session_thread *rsyscall_ready(struct session *s, struct rsys *r,
 				      struct error *err);
 void rsyscall_parked_regs(const struct rsys *r, const struct session_thread *t,
 			  arch_regs *regs);
+
+/* rsyscall_set_regs - set @t's registers to @regs; an error naming the
+ * thread if ptrace fails. */
+int rsyscall_set_regs(struct session *s, struct session_thread *t,
+		      const arch_regs *regs, struct error *err);
 
 /* rsyscall_step - resume @t until its next system-call stop (entry or
  * exit), holding back signals that stop it first. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,4 +279,23 @@ int seccomp_allows(const struct seccomp_filters *f, pid_t pid, long nr,
 				 pid, call_name(nr), action_name(r));
 	}
 	return 0;
+}
+
+bool seccomp_reads_arg(const struct seccomp_filters *f, int k)
+{
+	const uint32_t lo =
+	    (uint32_t)(offsetof(struct sc_data, args) + 8 * (size_t)k);
+
+	for (size_t i = 0; i < f->n; i++)
+		for (size_t pc = 0; pc < f->len[i]; pc++) {
+			const struct sock_filter *in = &f->prog[i][pc];
+
+			/* run() reads seccomp_data only through BPF_ABS */
+			if ((BPF_CLASS(in->code) == BPF_LD ||
+			     BPF_CLASS(in->code) == BPF_LDX) &&
+			    BPF_MODE(in->code) == BPF_ABS && in->k >= lo &&
+			    in->k < lo + 8)
+				return true;
+		}
+	return false;
 }

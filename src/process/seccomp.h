@@ -13,6 +13,7 @@
 #define SUTURE_PROCESS_SECCOMP_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -41,5 +42,12 @@ void seccomp_free(struct seccomp_filters *f);
  */
 int seccomp_allows(const struct seccomp_filters *f, pid_t pid, long nr,
 		   uint64_t ip, const uint64_t args[6], struct error *err);
+
+/*
+ * seccomp_reads_arg - whether a filter of @f looks at argument @k of a
+ * system call at all: if none does, seccomp_allows' verdict holds for any
+ * value of it (a descriptor not known before the call is made).
+ */
+bool seccomp_reads_arg(const struct seccomp_filters *f, int k);
 
 #endif

@@ -54,7 +54,9 @@ void listing_name_in(const struct target *t, uint64_t addr, char *buf,
 		    (!best || s->size < best->size))
 			best = s;
 	}
-	if (!best && target_plt_name(t, addr))
+	if (!best && target_slot_name(t, addr)) /* as the patch's (pname.c) */
+		snprintf(buf, len, "%s@got", target_slot_name(t, addr));
+	else if (!best && target_plt_name(t, addr))
 		snprintf(buf, len, "%s", target_plt_name(t, addr));
 	else if (!best && old_literal(t, addr, buf, len))
 		return;
@@ -143,8 +145,10 @@ static void new_name(const struct patch *p, const struct patch_reloc *r,
 		snprintf(buf, len, "<anon>"); /* a section: no name */
 		return;
 	}
-	if (!off)
-		snprintf(buf, len, "%s", name[0] ? name : "?");
+	if (!off) /* a GOT slot's, named as listing_name_in names them */
+		snprintf(buf, len, "%s%s", name[0] ? name : "?",
+			 arch_reloc_class(r->type) == ARCH_RELOC_GOT ? "@got"
+								     : "");
 	else
 		snprintf(buf, len, "%s%c%#" PRIx64, name[0] ? name : "?",
 			 off < 0 ? '-' : '+',

@@ -43,8 +43,8 @@ int listing_code(const unsigned char *code, uint64_t size, uint64_t addr,
 		 const struct listing_namer *nm, struct listing *l);
 
 /* listing_name_in - link-time address @addr of @t as a listing writes it:
- * "name", "name+0x10", a PLT entry's function, a string literal as
- * "text", or "<anon>". */
+ * "name", "name+0x10", a GOT slot as "name@got", a PLT entry's function,
+ * a string literal as "text", or "<anon>". */
 void listing_name_in(const struct target *t, uint64_t addr, char *buf,
 		     size_t len);
 

@@ -19,7 +19,10 @@
  *                     uninterruptible wait (state D) meanwhile
  *   seccomp MODE   -> install a seccomp filter on every thread: mmap and/or
  *                     memfd_create fail with EPERM (MODE mmap, memfd, both),
- *                     or memfd_create kills the process (kill-memfd)
+ *                     or memfd_create kills the process (kill-memfd), or
+ *                     mmap of a descriptor (not -1, above 2) does
+ *                     (kill-mmap-fd: a filter that looks at an argument
+ *                     suture's batch of calls fills in as it runs)
  *   stats          -> v1= v2= (answer() results in churn threads) bad=
  *                     churned= fork1= fork2= exec1= exec2= errors=
  */
@@ -238,6 +241,42 @@ static void *vforker(void *arg)
 
 /* ---- seccomp ---- */
 
+static int load_filter(struct sock_filter *f, unsigned short n, char *reply,
+		       size_t len)
+{
+	struct sock_fprog prog = {n, f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+		snprintf(reply, len, "error: seccomp: %s", strerror(errno));
+	else
+		snprintf(reply, len, "ok");
+	return 0;
+}
+
+/* kill-mmap-fd: mmap with a descriptor from 3 to 0xfffffffe kills. */
+static int install_fd_filter(char *reply, size_t len)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[4])),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 3, 0, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffff, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+
+	return load_filter(f, sizeof(f) / sizeof(f[0]), reply, len);
+}
+
 static int install_seccomp(const char *mode, char *reply, size_t len)
 {
 	int kill = !strcmp(mode, "kill-memfd");
@@ -257,18 +296,13 @@ static int install_seccomp(const char *mode, char *reply, size_t len)
 		BPF_STMT(BPF_RET | BPF_K, deny),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 
+	if (!strcmp(mode, "kill-mmap-fd"))
+		return install_fd_filter(reply, len);
 	if (strcmp(mode, "mmap") && strcmp(mode, "memfd") &&
 	    strcmp(mode, "both") && !kill)
 		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		    SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
-		snprintf(reply, len, "error: seccomp: %s", strerror(errno));
-	else
-		snprintf(reply, len, "ok");
-	return 0;
+	return load_filter(f, sizeof(f) / sizeof(f[0]), reply, len);
 }
 
 /* ---- the service ---- */

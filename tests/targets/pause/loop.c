@@ -1,9 +1,11 @@
 /* loop.c - the loop threads and their gaps (pause.h). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,10 +14,7 @@
 
 #define PAUSE_TICK_NS 100000000u /* a ticker's period: 100 ms */
 
-static uint64_t last_ns;     /* when some loop thread last iterated */
-static uint64_t proc_gap_ns; /* longest interval without any iteration */
-static uint64_t thread_gap_ns;
-static unsigned epoch; /* bumped by `gaps`: threads forget their max */
+static struct pause_gaps own, *g = &own; /* or the PAUSE_ALONE file's */
 static unsigned long ticker_count;
 
 static uint64_t now_ns(void)
@@ -45,14 +44,14 @@ static void raise_to(uint64_t *max, uint64_t v)
  */
 static void iterated(uint64_t t)
 {
-	uint64_t last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
+	uint64_t last = __atomic_load_n(&g->last_ns, __ATOMIC_RELAXED);
 
 	while (t > last &&
-	       !__atomic_compare_exchange_n(&last_ns, &last, t, 0,
+	       !__atomic_compare_exchange_n(&g->last_ns, &last, t, 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 	if (t > last)
-		raise_to(&proc_gap_ns, t - last);
+		raise_to(&g->proc_gap_ns, t - last);
 }
 
 /* A busy thread: the tight loop. */
@@ -64,7 +63,7 @@ static void *loop_thread(void *arg)
 
 	for (;;) {
 		uint64_t t;
-		unsigned e = __atomic_load_n(&epoch, __ATOMIC_RELAXED);
+		unsigned e = __atomic_load_n(&g->epoch, __ATOMIC_RELAXED);
 
 		x = pause_step(x);
 		t = now_ns();
@@ -75,7 +74,7 @@ static void *loop_thread(void *arg)
 		}
 		iterated(t);
 		if (t - prev > mine)
-			raise_to(&thread_gap_ns, mine = t - prev);
+			raise_to(&g->thread_gap_ns, mine = t - prev);
 		prev = t;
 	}
 	return (void *)x;
@@ -99,21 +98,26 @@ static void *tick_thread(void *arg)
 		    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
 			;
 		x = pause_step(x);
-		raise_to(&thread_gap_ns, now_ns() - next);
+		raise_to(&g->thread_gap_ns, now_ns() - next);
 	}
 	return (void *)x;
 }
 
-void pause_gaps(char *reply, size_t len)
+/*
+ * PAUSE_ALONE=FILE: the process is its main thread in the loop and nothing
+ * else, its gaps in FILE (mapped shared) for bench/gaps.c to take.
+ */
+static void run_alone(const char *path)
 {
-	/* Reset first: the window starts with the threads' next iteration,
-	 * and __atomic_exchange keeps a gap from being lost in between. */
-	__atomic_fetch_add(&epoch, 1, __ATOMIC_RELAXED);
-	snprintf(reply, len, "%lu %lu",
-		 (unsigned long)__atomic_exchange_n(&proc_gap_ns, 0,
-						    __ATOMIC_RELAXED),
-		 (unsigned long)__atomic_exchange_n(&thread_gap_ns, 0,
-						    __ATOMIC_RELAXED));
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+
+	if (fd < 0 || ftruncate(fd, sizeof(*g)) ||
+	    (g = mmap(NULL, sizeof(*g), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      0)) == MAP_FAILED)
+		_exit(1);
+	close(fd);
+	__atomic_store_n(&g->last_ns, now_ns(), __ATOMIC_RELAXED);
+	loop_thread(NULL);
 }
 
 /* PAUSE_THREADS threads, PAUSE_BUSY of them (default: one per CPU) busy. */
@@ -123,9 +127,11 @@ int service_init(void)
 	long n = v ? atol(v) : 0;
 	long busy = b ? atol(b) : sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (getenv("PAUSE_ALONE"))
+		run_alone(getenv("PAUSE_ALONE"));
 	busy = busy < n ? busy : n;
 	ticker_count = (unsigned long)(n - busy);
-	__atomic_store_n(&last_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&g->last_ns, now_ns(), __ATOMIC_RELAXED);
 	if (busy > 0 && server_start_workers((int)busy, loop_thread))
 		return -1;
 	return ticker_count
@@ -136,7 +142,7 @@ int service_init(void)
 int service_handle(const char *req, char *reply, size_t len)
 {
 	if (!strcmp(req, "gaps")) {
-		pause_gaps(reply, len);
+		pause_gaps(g, reply, len);
 		return 0;
 	}
 	if (!strncmp(req, "cost ", 5))

@@ -1,0 +1,236 @@
+/*
+ * scan.c - walking /proc for the modules every process maps (scan.h).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "process/proc.h"
+#include "fleet/scan.h"
+#include "util/xalloc.h"
+
+/* A mapped file's build-id, read once per walk. */
+struct idfile {
+	uint64_t dev, ino;
+	unsigned char id[PATCH_BUILD_ID_MAX];
+	size_t len;  /* 0: none, or unreadable */
+	bool opened; /* false: the file could not be opened */
+};
+
+struct walk {
+	struct idfile *files;
+	size_t nfiles, cap;
+	unsigned flags;
+	struct fleet_stats st;
+};
+
+/* Open the file behind mapping @m of @pid: the mapped inode itself, else
+ * its path if that is still the same inode; -1 if neither. */
+static int open_mapped(pid_t pid, const struct proc_map *m)
+{
+	char path[4200];
+	struct stat sb;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 pid, m->start, m->end);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	/* replaced on disk since it was mapped: not the file it runs */
+	if (fstat(fd, &sb) || sb.st_ino != m->inode) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read the build-id of @m's file into @f (len 0 if it has none). */
+static void read_id(pid_t pid, const struct proc_map *m, struct idfile *f)
+{
+	int fd = open_mapped(pid, m);
+	const void *id;
+	Elf *elf;
+	ssize_t len;
+
+	f->len = 0;
+	if (!(f->opened = fd >= 0))
+		return;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF &&
+	    (len = dwelf_elf_gnu_build_id(elf, &id)) > 0 &&
+	    (size_t)len <= sizeof(f->id)) {
+		memcpy(f->id, id, (size_t)len);
+		f->len = (size_t)len;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
+/* The build-id of @m's file, from the walk's cache or read now. */
+static const struct idfile *file_id(struct walk *w, pid_t pid,
+				    const struct proc_map *m)
+{
+	struct idfile *f;
+
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (w->files[i].ino == m->inode && w->files[i].dev == m->dev)
+			return &w->files[i];
+	XGROW(w->files, w->cap, w->nfiles);
+	f = &w->files[w->nfiles++];
+	f->dev = m->dev;
+	f->ino = m->inode;
+	read_id(pid, m, f);
+	w->st.files++;
+	w->st.unknown_files += !f->len;
+	return f;
+}
+
+/* Whether @m starts a mapped file that may be a module: its first page
+ * (where the ELF header is) of a regular file. */
+static bool module_start(const struct proc_map *m)
+{
+	return m->inode && !m->offset && m->path[0] == '/' &&
+	       strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/memfd:", 7);
+}
+
+static bool is_deleted(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 10 && !strcmp(path + n - 10, " (deleted)");
+}
+
+/* The modules and patch regions of @maps into @p (@mods has room). */
+static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
+		    struct fleet_proc *p, struct fleet_module *mods)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->mods = mods;
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct proc_map *m = &maps->v[i];
+		const struct idfile *f;
+
+		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
+			p->nregions++;
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
+			continue;
+		if (!(f = file_id(w, pid, m))->opened)
+			p->unread = m->path;
+		if (!f->len)
+			continue;
+		mods[p->nmods].path = m->path;
+		memcpy(mods[p->nmods].id, f->id, f->len);
+		mods[p->nmods].id_len = f->len;
+		mods[p->nmods++].deleted = is_deleted(m->path);
+	}
+}
+
+/* Read @pid and call @visit; the error of its map if it has none. */
+static int visit_pid(struct walk *w, pid_t pid,
+		     void (*visit)(const struct fleet_proc *, void *),
+		     void *arg, struct error *err)
+{
+	struct proc_maps maps = {0};
+	struct fleet_module *mods;
+	struct fleet_proc p;
+	int r;
+
+	if ((r = proc_maps_read(pid, &maps, err))) {
+		w->st.unreadable += r == -EACCES || r == -EPERM;
+		return r;
+	}
+	w->st.procs++;
+	mods = xcalloc(maps.n, sizeof(*mods));
+	collect(w, pid, &maps, &p, mods);
+	visit(&p, arg);
+	free(mods);
+	proc_maps_free(&maps);
+	return 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The PIDs in /proc, sorted, without the caller's; NULL if unlistable. */
+static pid_t *list_pids(size_t *n)
+{
+	DIR *d = opendir("/proc");
+	pid_t *v = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    atoi(de->d_name) == getpid())
+			continue;
+		XGROW(v, cap, *n);
+		v[(*n)++] = atoi(de->d_name);
+	}
+	closedir(d);
+	qsort(v, *n, sizeof(*v), by_pid);
+	return v ? v : xcalloc(1, sizeof(*v));
+}
+
+int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
+	       unsigned flags, struct fleet_stats *st, struct error *err)
+{
+	struct walk w = {.flags = flags};
+	size_t n;
+	pid_t *pids = list_pids(&n);
+
+	if (!pids)
+		return error_set(err, -errno, "cannot list /proc: %s",
+				 strerror(errno));
+	elf_version(EV_CURRENT);
+	for (size_t i = 0; i < n; i++) {
+		struct error quiet = {""};
+
+		/* gone since listed, a kernel thread: nothing to see */
+		visit_pid(&w, pids[i], visit, arg, &quiet);
+	}
+	free(pids);
+	free(w.files);
+	*st = w.st;
+	return 0;
+}
+
+int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
+		   void *arg, struct error *err)
+{
+	struct walk w = {0};
+	int r;
+
+	elf_version(EV_CURRENT);
+	r = visit_pid(&w, pid, visit, arg, err);
+	free(w.files);
+	return r;
+}
+
+const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
+					 const unsigned char *id, size_t len)
+{
+	for (size_t i = 0; i < p->nmods; i++)
+		if (p->mods[i].id_len == len && !memcmp(p->mods[i].id, id, len))
+			return &p->mods[i];
+	return NULL;
+}

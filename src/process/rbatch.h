@@ -1,0 +1,57 @@
+/*
+ * rbatch.h - several system calls made by the target on suture's behalf
+ * with one resume of the injecting thread (rsyscall.h).
+ *
+ * Each call rsyscall() injects costs two ptrace stops (its entry and its
+ * exit), each a round trip through the scheduler to suture and back.  A
+ * batch instead writes a table of calls on the thread's stack, points the
+ * thread at the batch tail of the rescue stub (arch.h) and lets it run:
+ * the tail makes the calls, stops at the first that fails, and raises a
+ * signal for which suture waits, the one stop of the batch.  The signal
+ * is one the program neither catches nor blocks on that thread (SIGURG,
+ * SIGWINCH or SIGCHLD: ignored by default), so if suture dies meanwhile
+ * the kernel discards it and the thread goes on to the park point and
+ * restores itself, as after a single call.  The thread's seccomp filters
+ * judge every call first, as rsyscall() does.
+ *
+ * Where a batch cannot be made so (no room for the tail in the cave, each
+ * such signal caught or blocked, filters that look at the descriptor a
+ * call takes from an earlier one) the calls are made one by one with
+ * rsyscall(), with the same results.
+ */
+#ifndef SUTURE_PROCESS_RBATCH_H
+#define SUTURE_PROCESS_RBATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "process/rsyscall.h"
+#include "process/session.h"
+
+/* One call; flags are arch.h's ARCH_BATCH_*. */
+struct rbatch_call {
+	long nr;
+	uint64_t args[6];
+	unsigned flags;
+	long ret; /* its result (-errno on failure), or RBATCH_NOT_RUN */
+};
+#define RBATCH_NOT_RUN (-4096L)
+
+/*
+ * rbatch_data_at - where rbatch_run puts @len bytes of argument data (a
+ * file name) for a batch of @n calls on the injecting thread of @s, so
+ * that the calls can point at it.
+ */
+uint64_t rbatch_data_at(struct session *s, size_t n, size_t len);
+
+/*
+ * rbatch_run - make calls @c[0..n) in order on the injecting thread of open
+ * session @s, after writing @data (@len bytes) at rbatch_data_at(): each
+ * result in its ret, the calls after the first that failed not made.  A
+ * negative return only if ptrace failed or the seccomp filters forbid a
+ * call (then none was made).
+ */
+int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
+	       size_t n, const void *data, size_t len, struct error *err);
+
+#endif

@@ -1,0 +1,133 @@
+#!/bin/bash
+# t-onestop.sh - the patch's memory is mapped with one stop of one thread
+# (issue 16): memfd_create, ftruncate, the mmaps and close run as one
+# batch (src/process/rbatch.h), however the process is made up.
+#
+# The target is targets/pause: with PAUSE_ALONE its only thread runs a
+# tight loop that makes no system call, so each time it is stopped is one
+# more voluntary context switch in /proc/PID/task/TID/status (a ptrace stop
+# puts it to sleep; preemption counts as involuntary).  Mapping with one
+# injected call at a time stopped it 14 times per apply.
+. "$(dirname "$0")/lib.sh"
+begin onestop
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/pause
+make_tree pause "$SRC"
+build_tree "$SRC" "${MAKEARGS[@]}" || finish
+build_patch "$WORK/step.sut" "$SRC" "$TARGETS/pause/step.diff" pause \
+	"${MAKEARGS[@]}" || finish
+SUT=$WORK/step.sut
+
+# start_alone - the pause target whose only thread is busy; sets A.
+start_alone() {
+	rm -f "$WORK/alone.gaps"
+	PAUSE_ALONE=$WORK/alone.gaps "$SRC/pause" "$WORK/alone.port" \
+		>"$WORK/alone.log" 2>&1 &
+	A=$!
+	PIDS+=("$A")
+	poll test -s "$WORK/alone.gaps"
+}
+# stops PID TID - the voluntary context switches of thread TID.
+stops() {
+	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
+}
+# runs PID - its CPU time grows (in clock ticks: on a loaded machine it
+# may take a while): the loop goes on.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+runs() {
+	local c i
+	c=$(cpu "$1")
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.1
+		[ "$(cpu "$1")" -gt "$c" ] && return 0
+	done
+	echo "state $(state_of "$1"), CPU time $c ticks, still $(cpu "$1")"
+	return 1
+}
+fds() { ls "/proc/$1/fd" | wc -l; }
+# sig FIELD PID - a signal set line of the process's status (SigBlk...).
+sig() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
+
+section "a process whose only thread is busy"
+start_alone || { fail "start the pause target alone"; finish; }
+v=$(stops "$A" "$A")
+check "apply" "$SUTURE" apply "$A" "$SUT"
+n=$(($(stops "$A" "$A") - v))
+check "its only thread was stopped for the memory once, and for the switch" \
+	test "$n" -le 6
+echo "# the thread was stopped $n times"
+check_match "the patch's memory is mapped" 'memfd:suture:step' \
+	"$(suture_maps "$A")"
+check_eq "its signal mask is as it was" 0000000000000000 "$(sig SigBlk "$A")"
+check_eq "no signal left pending" 0000000000000000 "$(sig ShdPnd "$A")"
+check "revert" "$SUTURE" revert "$A"
+check "the loop runs on" runs "$A"
+
+section "a mapping that fails in the middle of the batch"
+f=$(fds "$A")
+vm=$(awk '/^VmSize:/ {print $2}' "/proc/$A/status")
+# room for the region's first page, not its second
+prlimit --pid "$A" --as=$(((vm + 4) * 1024)):
+check_fails "apply under RLIMIT_AS one page above the process's size" \
+	"$SUTURE" apply "$A" "$SUT"
+check_match "refused naming the mapping that failed and why" \
+	"cannot map 4096 bytes at 0x[0-9a-f]+ in process $A: Cannot allocate memory" \
+	"$OUT"
+check_eq "the page mapped before it is unmapped again" "" \
+	"$(suture_maps "$A")"
+check_eq "no descriptor left open" "$f" "$(fds "$A")"
+check "the loop runs on" runs "$A"
+prlimit --pid "$A" --as="$((vm * 1024))":
+check_fails "apply with no room at all" "$SUTURE" apply "$A" "$SUT"
+check_eq "nothing mapped" "" "$(suture_maps "$A")"
+prlimit --pid "$A" --as=unlimited:
+check "applied once the limit is lifted" "$SUTURE" apply "$A" "$SUT"
+check "and reverted" "$SUTURE" revert "$A"
+
+section "suture killed during the batch"
+seen=0
+for ((n = 1; n < 100; n++)); do
+	f=$(fds "$A")
+	rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$A" "$SUT" >"$WORK/op.txt" 2>&1
+		echo $?)
+	[ "$rc" -ne 137 ] && break
+	step=$(sed -n 's/.*killed at step [0-9]* (\(.*\))$/\1/p' "$WORK/op.txt")
+	case $step in
+	"batch set up" | "batch done")
+		seen=$((seen + 1))
+		check "killed at '$step': the loop runs on" runs "$A"
+		check_eq "killed at '$step': the signal mask is as it was" \
+			0000000000000000 "$(sig SigBlk "$A")"
+		check_eq "killed at '$step': no signal left pending" \
+			0000000000000000 "$(sig SigPnd "$A")"
+		check_eq "killed at '$step': none pending for the process" \
+			0000000000000000 "$(sig ShdPnd "$A")"
+		check_eq "killed at '$step': no descriptor left open" "$f" \
+			"$(fds "$A")"
+		;;
+	esac
+	# the next suture removes what the killed one left
+	"$SUTURE" revert --all "$A" >"$WORK/clean.txt" 2>&1
+	[ -z "$(suture_maps "$A")" ] ||
+		fail "clean up after step $n ($step)" "$(cat "$WORK/clean.txt")"
+done
+check_eq "suture was killed at both steps of the batch" 2 "$seen"
+check_eq "the apply then went through" 0 "$rc"
+check "the loop runs on" runs "$A"
+check "revert" "$SUTURE" revert "$A"
+stop_target "$A"
+
+section "a sleeping thread makes the calls, the busy one does not see them"
+PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish
+poll test "$(ask "$P_PORT" threads)" -gt 1
+busy=$(ls "/proc/$P_PID/task" | grep -vx "$P_PID")
+vb=$(stops "$P_PID" "$busy") vs=$(stops "$P_PID" "$P_PID")
+check "apply" "$SUTURE" apply "$P_PID" "$SUT"
+nb=$(($(stops "$P_PID" "$busy") - vb)) ns=$(($(stops "$P_PID" "$P_PID") - vs))
+echo "# stopped: busy thread $nb times, sleeping thread $ns times"
+check "the busy thread was stopped only for the switch" test "$nb" -le 2
+check "the sleeping thread made the mapping's calls" test "$ns" -ge 2
+check "revert" "$SUTURE" revert "$P_PID"
+check_alive "the process answers" "$P_PID" "$P_PORT"
+finish
