@@ -40,6 +40,12 @@ fi
 . "$TESTS/calc.sh"
 begin persist
 
+# row_of PID TEXT - the lines `suture status --all` gave process PID.
+row_of() {
+	awk -v p="process $1 " 'index($0, p) == 1 { on = 1; print; next }
+		/^process |^[0-9]+ process/ { on = 0 } on' <<<"$2"
+}
+
 section "a private /etc, /var, /usr and /dev/log; suture installed there"
 private_overlay etc var usr dev || finish
 syslog_sink || finish
@@ -217,8 +223,14 @@ check_eq "  ... and drift --json lists it as not applied, a drift" \
 	"fix:0 drift:1" "$(json_get "$(suture drift "$B_PID" --json)" '
 		join(",", map { "$_->{name}:" . ($_->{applied} ? 1 : 0) }
 			@{$j->{enabled}}) . " drift:" . ($j->{drift} ? 1 : 0)')"
+run suture status --all
+check_match "status --all, no file given, lists it as patchable by the enabled patch" \
+	"^  patchable: enabled \(patch 'fix' for $INST\)" "$(row_of "$B_PID" "$OUT")"
 check "apply --enabled gives it" suture apply --enabled "$B_PID"
 check_ask "  ... calc answers the fixed way" "$B_PORT" "calc 10" "$NEW"
+run suture status --all
+check_eq "  ... then status --all lists it as applied, no longer patchable" \
+	"  applied:   fix ($(basename "$INST"))" "$(row_of "$B_PID" "$OUT" | sed 1d)"
 run suture status "$B_PID"
 check_nomatch "  ... and status no longer says it lacks it" "NOT applied" "$OUT"
 check "a second apply --enabled has nothing to do" suture apply --enabled "$B_PID"

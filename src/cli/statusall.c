@@ -4,9 +4,12 @@
  * built for ("patchable": maps its build-id, and the patch is not live in
  * it), from one walk of /proc (fleet/scan.h) without stopping anything.
  *
- * A patch that a process could get is a candidate; the FILEs given are
- * the candidates today.  Other sources of candidates (a store of enabled
- * patches) add theirs to the same list, with their own label.
+ * A patch that a process could get is a candidate: the FILEs given, and
+ * the patches enabled in the store (persist/store.h), labelled "enabled",
+ * so that a process running a build whose enabled patch it lacks (started
+ * before `enable`, or without the preload library) is listed without
+ * naming any file.  An enabled copy that fails its checks is named on
+ * stderr and left out; the walk goes on.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include "fleet/procinfo.h"
 #include "fleet/scan.h"
 #include "patchfile/patchfile.h"
+#include "persist/store.h"
 #include "util/xalloc.h"
 
 /* A patch a process could get, and where it comes from. */
@@ -184,8 +188,8 @@ static int report(struct walk_ctx *w, bool json)
 	}
 	if (!json) {
 		printf("%zu process%s with patches applied, %zu patchable by "
-		       "the files given, %zu unknown; %zu examined, %zu not "
-		       "readable\n",
+		       "the files given or enabled, %zu unknown; %zu examined, "
+		       "%zu not readable\n",
 		       w->applied, w->applied == 1 ? "" : "es", w->patchable,
 		       w->unknown, st.procs, st.unreadable);
 		return 0;
@@ -201,19 +205,47 @@ static int report(struct walk_ctx *w, bool json)
 	return 0;
 }
 
+/* Add the store's enabled patches to @c (room for s->n); how many. */
+static size_t read_enabled(const struct store *s, struct candidate *c)
+{
+	struct error err = {""};
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (store_load(&s->v[i], &c[k].p, &err) < 0) {
+			fprintf(stderr,
+				"suture status: enabled patch %s left out: "
+				"%s\n",
+				s->v[i].name, err.msg);
+			continue;
+		}
+		c[k++].label = "enabled";
+	}
+	return k;
+}
+
 int cli_status_all(char **files, size_t n, bool json)
 {
-	struct candidate *c = xcalloc(n + 1, sizeof(*c));
-	struct walk_ctx w = {.c = c, .nc = n};
+	struct error err = {""};
+	struct store s = {0};
+	struct candidate *c;
+	struct walk_ctx w = {0};
 	int r = 1;
 
+	if (store_read(&s, &err) < 0)
+		fprintf(stderr, "suture status: %s; enabled patches left out\n",
+			err.msg);
+	c = xcalloc(n + s.n + 1, sizeof(*c));
+	w.c = c;
 	if (read_candidates(files, n, c) == 0) {
+		w.nc = n + read_enabled(&s, c + n);
 		w.rows = json ? json_array() : NULL;
 		r = report(&w, json);
 		json_decref(w.rows);
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n + s.n; i++)
 		patch_free(c[i].p);
 	free(c);
+	store_free(&s);
 	return r;
 }
