@@ -42,7 +42,8 @@ int perfmap_fill(pid_t pid, const struct state *st, struct error *err);
  * ("[suture:PATCH]") or nothing, whose PID no longer exists or now belongs to a
  * process that started after the file was last written (a reused PID).
  * Files of live patched processes and files with any other tool's line
- * are left alone.  Returns how many were removed.
+ * are left alone.  Looks at no more than 64 files per call, from a random
+ * place (perfsweep.c says why).  Returns how many were removed.
  */
 size_t perfmap_sweep(void);
 

@@ -7,9 +7,16 @@
  * revert` sweeps /tmp.  A file is suture's when every line of it carries
  * the "[suture:PATCH]" mark perfmap.c writes (or it is empty); one with
  * any other line (a JIT's) is not ours to remove even when its process is
- * gone.  A
- * process is the file's when it started before the file was last written:
- * a PID used again by a newer process does not keep a stale file alive.
+ * gone.  A process is the file's when it started before the file was last
+ * written: a PID used again by a newer process does not keep a stale file
+ * alive.
+ *
+ * The sweep is housekeeping, and it must not make every command cost in
+ * proportion to the patched processes of the machine (a thousand of them
+ * made each apply look at a thousand files): each sweep looks at no more
+ * than SWEEP_BATCH map files, consecutive from a random place in the
+ * directory's list.  With fewer maps than that, every one is looked at
+ * every time; with more, every stale one is gone after a few commands.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,12 +25,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply/perfmap.h"
+#include "util/xalloc.h"
 
 /* Bigger files are not suture's: a line per replaced function. */
 #define SWEEP_MAX_BYTES (4u << 20)
+
+/* The most map files one sweep looks at (above). */
+#define SWEEP_BATCH 64
+
+/* The map files in /tmp, by name and the PID the name gives. */
+struct sweep_list {
+	struct sweep_map {
+		char name[32];
+		pid_t pid;
+	} * v;
+	size_t n, cap;
+};
 
 /* When process @pid started, in seconds since the epoch; -1 if there is
  * no such process. */
@@ -136,25 +157,57 @@ static bool sweep_stale(int dir, const char *name, pid_t pid)
 	return sweep_all_ours(fd);
 }
 
-size_t perfmap_sweep(void)
+/* The names in @d that are perf-PID.map. */
+static void sweep_names(DIR *d, struct sweep_list *l)
 {
-	DIR *d = opendir("/tmp");
 	struct dirent *de;
-	size_t n = 0;
 
-	while (d && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		char tail[8];
 		int pid;
 
 		if (sscanf(de->d_name, "perf-%d.ma%1[p]%1s", &pid, tail,
 			   tail + 1) != 2 ||
-		    pid <= 0)
+		    pid <= 0 || strlen(de->d_name) >= sizeof(l->v->name))
 			continue;
-		if (sweep_stale(dirfd(d), de->d_name, (pid_t)pid) &&
-		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+		if (l->n == l->cap)
+			l->v = xrealloc(l->v, (l->cap = l->cap * 2 + 64) *
+						  sizeof(*l->v));
+		strcpy(l->v[l->n].name, de->d_name);
+		l->v[l->n++].pid = (pid_t)pid;
+	}
+}
+
+/* Where in a list of @n a sweep starts: anywhere, so that over commands
+ * every file is looked at (not a secret: the clock will do). */
+static size_t sweep_start(size_t n)
+{
+	struct timespec ts;
+
+	if (n <= SWEEP_BATCH)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((size_t)ts.tv_nsec ^ (size_t)getpid()) % n;
+}
+
+size_t perfmap_sweep(void)
+{
+	DIR *d = opendir("/tmp");
+	struct sweep_list l = {0};
+	size_t n = 0, first;
+
+	if (!d)
+		return 0;
+	sweep_names(d, &l);
+	first = sweep_start(l.n);
+	for (size_t k = 0; k < l.n && k < SWEEP_BATCH; k++) {
+		const struct sweep_map *m = &l.v[(first + k) % l.n];
+
+		if (sweep_stale(dirfd(d), m->name, m->pid) &&
+		    unlinkat(dirfd(d), m->name, 0) == 0)
 			n++;
 	}
-	if (d)
-		closedir(d);
+	free(l.v);
+	closedir(d);
 	return n;
 }
