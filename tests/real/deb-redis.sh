@@ -17,7 +17,8 @@
 # a legacy zipmap hash whose field length takes 5 bytes although it is
 # below 254 is accepted unfixed (OK) and refused fixed ("Bad data format",
 # zipmapValidateIntegrity()).  Shown over raw RESP on each server before,
-# after `suture apply PID,PID` and after `suture revert PID,PID`.
+# after `suture apply PID,PID` and after `suture revert PID,PID`, then
+# by build-id (`suture apply FILE`, `suture revert NAME`).
 #
 # And the refusal: built with DEB_BUILD_OPTIONS=noopt (as if the original
 # had been built with other flags), the rebuild's build-id differs; suture
@@ -160,6 +161,24 @@ check_status "$B_PID" "patched, server B" "$(patch_name "$WORK/fix.sut")"
 run "$SUTURE" revert "$A_PID,$B_PID"
 check_eq "suture revert $A_PID,$B_PID" 0 "$RC"
 check_restore reverted +OK
+
+section "by what they run: status --all FILE, apply FILE, revert NAME"
+# The operator's walk-through (README): no PID typed.  The servers run in
+# the deployed root; suture finds them by the build-id they map.
+run "$SUTURE" status --all "$WORK/fix.sut"
+for v in A B; do
+	pid=${v}_PID
+	check_match "status --all fix.sut lists redis-server $v as patchable" \
+		"^  patchable: $WORK/fix.sut" \
+		"$(grep -A1 "^process ${!pid} " <<<"$OUT" | sed 1d)"
+done
+run "$SUTURE" apply "$WORK/fix.sut"
+check_match "suture apply fix.sut (no PID): both servers, by build-id" \
+	"^patched 2 processes, 0 failed" "$OUT"
+check_restore "patched by build-id" "-ERR Bad data format"
+run "$SUTURE" revert "$(patch_name "$WORK/fix.sut")"
+check_eq "suture revert NAME: from every process that has it" 0 "$RC"
+check_restore "reverted by name" +OK
 
 section "refusals of --to and --only"
 run "$SUTURE" deb --sysroot "$DEPLOYED" --file /usr/bin/redis-server --to "$NEW" \
