@@ -32,33 +32,10 @@ struct walk {
 	struct fleet_stats st;
 };
 
-/* Open the file behind mapping @m of @pid: the mapped inode itself, else
- * its path if that is still the same inode; -1 if neither. */
-static int open_mapped(pid_t pid, const struct proc_map *m)
-{
-	char path[4200];
-	struct stat sb;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-		 pid, m->start, m->end);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	/* replaced on disk since it was mapped: not the file it runs */
-	if (fstat(fd, &sb) || sb.st_ino != m->inode) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Read the build-id of @m's file into @f (len 0 if it has none). */
 static void read_id(pid_t pid, const struct proc_map *m, struct idfile *f)
 {
-	int fd = open_mapped(pid, m);
+	int fd = proc_map_open(pid, m);
 	const void *id;
 	Elf *elf;
 	ssize_t len;

@@ -50,23 +50,6 @@ static void group_maps(struct modules *mods, const struct proc_maps *maps)
 	}
 }
 
-/* Open the file behind @mod: the mapped inode itself if the kernel lets
- * us, else the path as seen from the process's root directory. */
-static int open_file(pid_t pid, const struct proc_maps *maps,
-		     struct module *mod)
-{
-	const struct proc_map *m = proc_maps_find(maps, mod->lo);
-	char path[4200];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-		 pid, m->start, m->end);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, mod->path);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 /*
  * The load bias of an ET_DYN module: where the kernel mapped the page
  * holding the first PT_LOAD, minus that page's link-time address.
@@ -110,7 +93,9 @@ static int open_module(pid_t pid, const struct proc_maps *maps,
 	GElf_Ehdr eh;
 	ssize_t len;
 
-	if ((mod->fd = open_file(pid, maps, mod)) < 0)
+	/* the file mapped, not one installed over it since */
+	mod->fd = proc_map_open(pid, proc_maps_find(maps, mod->lo));
+	if (mod->fd < 0)
 		return -errno;
 	mod->elf = elf_begin(mod->fd, ELF_C_READ_MMAP, NULL);
 	if (!mod->elf || elf_kind(mod->elf) != ELF_K_ELF ||

@@ -63,6 +63,15 @@ void proc_maps_free(struct proc_maps *m);
 const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr);
 
 /*
+ * proc_map_open - open the file behind mapping @m of @pid, read-only: the
+ * mapped inode itself (/proc/PID/map_files, which needs CAP_SYS_ADMIN),
+ * else the path in the process's root if that is still the same inode.
+ * -1 with errno set otherwise (ESTALE: the path now holds another file,
+ * the package was upgraded: not the code the process runs).
+ */
+int proc_map_open(pid_t pid, const struct proc_map *m);
+
+/*
  * proc_tasks - the thread IDs of @pid now, in a new array *tids of *n
  * entries (caller frees).  A thread may exit right after it is listed.
  */
