@@ -3,7 +3,6 @@
  */
 #include <ctype.h>
 #include <dirent.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,12 +14,13 @@
 
 #include "process/proc.h"
 #include "fleet/scan.h"
+#include "util/buildid.h"
 #include "util/xalloc.h"
 
 /* A mapped file's build-id, read once per walk. */
 struct idfile {
 	uint64_t dev, ino;
-	unsigned char id[PATCH_BUILD_ID_MAX];
+	unsigned char id[BUILD_ID_MAX];
 	size_t len;  /* 0: none, or unreadable */
 	bool opened; /* false: the file could not be opened */
 };
@@ -35,23 +35,13 @@ struct walk {
 /* Read the build-id of @m's file into @f (len 0 if it has none). */
 static void read_id(pid_t pid, const struct proc_map *m, struct idfile *f)
 {
-	int fd = proc_map_open(pid, m);
-	const void *id;
-	Elf *elf;
-	ssize_t len;
+	int fd = proc_map_open(pid, m), len;
 
 	f->len = 0;
 	if (!(f->opened = fd >= 0))
 		return;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf && elf_kind(elf) == ELF_K_ELF &&
-	    (len = dwelf_elf_gnu_build_id(elf, &id)) > 0 &&
-	    (size_t)len <= sizeof(f->id)) {
-		memcpy(f->id, id, (size_t)len);
-		f->len = (size_t)len;
-	}
-	if (elf)
-		elf_end(elf);
+	len = buildid_read_fd(fd, f->id);
+	f->len = len > 0 ? (size_t)len : 0;
 	close(fd);
 }
 
@@ -178,7 +168,6 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	if (!pids)
 		return error_set(err, -errno, "cannot list /proc: %s",
 				 strerror(errno));
-	elf_version(EV_CURRENT);
 	for (size_t i = 0; i < n; i++) {
 		struct error quiet = {""};
 
@@ -197,7 +186,6 @@ int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
 	struct walk w = {0};
 	int r;
 
-	elf_version(EV_CURRENT);
 	r = visit_pid(&w, pid, visit, arg, err);
 	free(w.files);
 	return r;
