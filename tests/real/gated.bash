@@ -21,7 +21,9 @@ lines_start() {
 	shift
 	rm -f "$fifo" "$out"
 	mkfifo "$fifo"
-	"$@" <"$fifo" >"$out" 2>&1 {TEST_LOCK}>&- &
+	# The output file first: the FIFO's open returns in both processes at
+	# once, and lines_ask must find the file the moment this returns.
+	"$@" >"$out" 2>&1 <"$fifo" {TEST_LOCK}>&- &
 	pid=$!
 	PIDS+=("$pid")
 	exec {fd}>"$fifo"
