@@ -93,6 +93,7 @@ struct apply_ctx {
 	struct session s;
 	struct session_lock lock; /* held from the state's recheck on */
 	uint64_t stage_ns;	  /* how long stage() held its thread */
+	struct rsys_left left;	  /* the stub stage() left in the cave */
 	struct retain_set old;	  /* the regions a replace switched off */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
@@ -428,6 +429,8 @@ static int map_region(struct apply_ctx *c, struct session *s, struct rsys *rs,
 				return r;
 		}
 		r = region_map(s, rs, c->p->name, c->lay.base, c->lay.parts,
+			       !c->shadow_new &&
+				   !ifunc_pending(c->p, c->resolvers),
 			       &c->mapped, err);
 	}
 	if (r == -EEXIST)
@@ -520,9 +523,13 @@ static int stage(struct apply_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("mapping (one thread stopped)");
-	if ((r = rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
-				    &c->maps, map_all, c, &c->stage_ns, err)))
+	if ((r = rsyscall_on_thread_left(c->pid, &c->lock, &c->mem, &c->mods,
+					 &c->maps, map_all, c, &c->left,
+					 &c->stage_ns, err)))
 		return r;
+	/* The stop of every thread puts the cave's bytes back, once none is
+	 * in it (prepare_stop forbade it). */
+	c->rs.stale |= c->left.tid && c->left.cave == c->rs.cave;
 	phase_begin("write region");
 	clock_gettime(CLOCK_REALTIME, &now);
 	c->rec.applied_ns =
@@ -540,8 +547,9 @@ static int stage(struct apply_ctx *c, struct error *err)
 static void unstage(struct apply_ctx *c)
 {
 	if (c->mapped || c->shadow_mapped)
-		rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
-				   &c->maps, unmap_all, c, NULL, NULL);
+		rsyscall_on_thread_left(c->pid, &c->lock, &c->mem, &c->mods,
+					&c->maps, unmap_all, c, &c->left, NULL,
+					NULL);
 }
 
 /* Write the trampolines, counting them for undo. */

@@ -91,7 +91,7 @@ static size_t plan_calls(struct session *s, const char *full, uint64_t base,
 			     (uint64_t)parts[p].prot,
 			     MAP_PRIVATE | MAP_FIXED_NOREPLACE, 0,
 			     parts[p].offset},
-		    .flags = ARCH_BATCH_FD4};
+		    .flags = ARCH_BATCH_FD4 | ARCH_BATCH_AT};
 		k[i++] = p;
 	}
 	c[i] = (struct rbatch_call){.nr = SYS_close, .flags = ARCH_BATCH_FD0};
@@ -154,7 +154,7 @@ static void unmap_runs(struct session *s, struct rsys *rs, uint64_t base,
 
 int region_map(struct session *s, struct rsys *rs, const char *name,
 	       uint64_t base, const struct record_part parts[RECORD_NPARTS],
-	       unsigned *mapped, struct error *err)
+	       bool last, unsigned *mapped, struct error *err)
 {
 	struct rbatch_call c[RECORD_NPARTS + 3];
 	int k[RECORD_NPARTS + 3];
@@ -165,7 +165,7 @@ int region_map(struct session *s, struct rsys *rs, const char *name,
 
 	snprintf(full, sizeof(full), STATE_MEMFD_PREFIX "%s", name);
 	n = plan_calls(s, full, base, parts, c, k);
-	r = rbatch_run(s, rs, c, n, full, strlen(full) + 1, err);
+	r = rbatch_run(s, rs, c, n, full, strlen(full) + 1, last, err);
 	*mapped = mapped_parts(c, n, k);
 	if (!r && !(r = results(s, c, n, err)))
 		return 0;

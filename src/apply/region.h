@@ -22,10 +22,12 @@
  * never replace existing ones: if the range is no longer free, -EEXIST, nothing
  * stays mapped, and the caller may choose another base.  *mapped is set to a
  * bitmask of the parts mapped, for region_unmap_parts on a later failure.
+ * @last: nothing else is done in @s, so the thread may go on by itself once
+ * the memory is mapped (rbatch_run's release).
  */
 int region_map(struct session *s, struct rsys *rs, const char *name,
 	       uint64_t base, const struct record_part parts[RECORD_NPARTS],
-	       unsigned *mapped, struct error *err);
+	       bool last, unsigned *mapped, struct error *err);
 
 /* region_unmap_parts - unmap the parts of @mapped (a bitmask). */
 int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,

@@ -492,10 +492,17 @@ uint64_t arch_rescue_retval(const arch_regs *r);
  * notify entry (which raises the signal a tracer waits for) and goes to
  * the park point, so a thread left alone restores itself.  Flags: the
  * result of a KEEP call (a descriptor) replaces argument 0 (FD0) or 4
- * (FD4) of the calls after it.
+ * (FD4) of the calls after it; an AT call fails unless it returns its
+ * argument 0 (an mmap that did not map where asked).  With QUIET in the
+ * notify entry, a batch whose every call succeeded skips the notify call:
+ * it zeroes the calls' entries (minus their size in bytes, not 0, is the
+ * notify entry's result word) and goes to the park point, the thread not
+ * stopping again.
  */
 #define ARCH_BATCH_ENTRY 72
 #define ARCH_BATCH_FD0	 0x01
+#define ARCH_BATCH_AT	 0x02
+#define ARCH_BATCH_QUIET 0x04
 #define ARCH_BATCH_FD4	 0x10
 #define ARCH_BATCH_KEEP	 0x80
 size_t arch_batch_len(void);

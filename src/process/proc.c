@@ -51,15 +51,6 @@ static int status_field(FILE *f, const char *key, long *val)
 	return !v ? -ENOENT : sscanf(v, "%ld", val) == 1 ? 0 : -EINVAL;
 }
 
-/* The same for a hexadecimal value (a signal mask). */
-static int status_hex(FILE *f, const char *key, uint64_t *val)
-{
-	char line[256];
-	const char *v = status_line(f, key, line, sizeof(line));
-
-	return !v ? -ENOENT : sscanf(v, "%" SCNx64, val) == 1 ? 0 : -EINVAL;
-}
-
 /*
  * Field @field (numbered as in proc(5), 3 or more) of the stat file of
  * thread @tid of @pid, as text in @buf: *@at points at it.  0, or a
@@ -426,16 +417,33 @@ int proc_thread_cpu(pid_t pid, pid_t tid)
 int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
 			uint64_t *caught)
 {
-	char path[64];
-	FILE *f;
-	int r;
+	struct proc_thread_status st;
+	int r = proc_thread_status(pid, tid, &st);
 
+	*blocked = st.blocked;
+	*caught = st.caught;
+	return r;
+}
+
+int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
+{
+	char path[64], line[256];
+	unsigned found = 0;
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
 	if (!(f = fopen(path, "r")))
 		return -errno;
-	r = status_hex(f, "SigBlk", blocked) ?: status_hex(f, "SigCgt", caught);
+	/* in the file's order; no Seccomp line: a kernel without it */
+	while (found < 7 && fgets(line, sizeof(line), f)) {
+		found |= sscanf(line, "SigBlk: %" SCNx64, &st->blocked) == 1;
+		found |= (sscanf(line, "SigCgt: %" SCNx64, &st->caught) == 1)
+			 << 1;
+		found |= (sscanf(line, "Seccomp: %d", &st->seccomp) == 1) << 2;
+	}
 	fclose(f);
-	return r;
+	return (found & 3) == 3 ? 0 : -ENOENT;
 }
 
 pid_t proc_quiet_thread(pid_t pid)

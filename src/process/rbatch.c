@@ -7,6 +7,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "process/rbatch.h"
 #include "util/fault.h"
@@ -56,33 +57,16 @@ static int one_by_one(struct session *s, struct rsys *r, struct rbatch_call *c,
 	return 0;
 }
 
-/* Signals the program catches, from the thread's status; all if unknown. */
-static uint64_t caught(pid_t pid, pid_t tid)
-{
-	char path[64], line[256];
-	unsigned long long cgt = ~0ull;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	if (!(fp = fopen(path, "r")))
-		return cgt;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "SigCgt: %llx", &cgt) == 1)
-			break;
-	fclose(fp);
-	return cgt;
-}
-
 /*
  * The signal to end the batch with: ignored by default, not caught, and
  * not blocked by @t as it was found (so that no signalfd or sigwait of the
  * program could have been waiting for one that comes meanwhile: the
  * program discards them whichever thread takes them).  0 if none.
  */
-static int notify_signal(struct session *s, const struct session_thread *t)
+static int notify_signal(const struct rsys *r, const struct session_thread *t)
 {
 	static const int quiet[] = {SIGURG, SIGWINCH, SIGCHLD};
-	uint64_t no = caught(s->pid, t->tid) | t->sigmask;
+	uint64_t no = r->caught | t->sigmask;
 
 	for (size_t i = 0; i < sizeof(quiet) / sizeof(*quiet); i++)
 		if (!(no & (1ull << (quiet[i] - 1))))
@@ -118,10 +102,11 @@ static int filters_allow(struct session *s, struct rsys *r,
 	return !seccomp_allows(&r->sc, s->pid, SYS_tgkill, ip, notify, NULL);
 }
 
-/* The table and the data, as written into the target. */
+/* The table and the data, as written into the target; @quiet: the batch
+ * ends without the notify call if every call succeeds (arch.h). */
 static unsigned char *encode(const struct rbatch_call *c, size_t n,
-			     const uint64_t notify[6], const void *data,
-			     size_t len)
+			     const uint64_t notify[6], bool quiet,
+			     const void *data, size_t len)
 {
 	unsigned char *buf = xcalloc(1, table_size(n) + len);
 	uint64_t *w = (uint64_t *)buf;
@@ -129,9 +114,11 @@ static unsigned char *encode(const struct rbatch_call *c, size_t n,
 	for (size_t i = 0; i <= n; i++, w += WORDS) {
 		w[0] = (uint64_t)(i < n ? c[i].nr : SYS_tgkill);
 		memcpy(w + 1, i < n ? c[i].args : notify, 6 * 8);
-		w[7] = i < n ? c[i].flags : 0;
+		w[7] = i < n ? c[i].flags : quiet ? ARCH_BATCH_QUIET : 0;
 		w[8] = (uint64_t)RBATCH_NOT_RUN;
 	}
+	if (quiet) /* the notify entry's result word */
+		w[-1] = -(uint64_t)(n * ARCH_BATCH_ENTRY);
 	memcpy(buf + table_size(n), data, len);
 	return buf;
 }
@@ -147,66 +134,161 @@ static int set_mask(struct session *s, struct session_thread *t, uint64_t mask,
 	return 0;
 }
 
+static int lost(struct session *s, struct session_thread *t,
+		struct error *err)
+{
+	return error_set(err, -ESRCH,
+			 "process %d exited (thread %d vanished while running "
+			 "injected system calls); nothing is left to undo",
+			 s->pid, t->tid);
+}
+
 /*
- * Let @t run the batch until it stops right after the notify call.  Other
- * stops are not ours: an interrupt or group stop is passed, another
- * signal held for session_close, and @sig itself from elsewhere dropped
- * (the program ignores it).  Left in that signal-delivery-stop, which
- * session_close and rsyscall resume from as from an interrupt stop.
+ * Whether wait status @st of @t is the batch's end: stopped right after
+ * the notify call.  Other stops are not ours: an interrupt or group stop
+ * is passed, another signal held for session_close, and @sig itself from
+ * elsewhere dropped (the program ignores it).
  */
+static bool batch_end(struct session_thread *t, int st, int sig,
+		      uint64_t tail, uint64_t notify)
+{
+	arch_regs regs;
+
+	if (!WIFSTOPPED(st) || (st >> 16) == PTRACE_EVENT_STOP)
+		return false;
+	if (WSTOPSIG(st) != sig) {
+		session_hold_sig(t, WSTOPSIG(st));
+		return false;
+	}
+	return ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0 &&
+	       arch_batch_done(&regs, tail, notify);
+}
+
+/* @t stopped after the notify call: a signal-delivery-stop, which
+ * session_close and rsyscall resume from as from an interrupt stop. */
+static void ended(struct session_thread *t)
+{
+	t->in_syscall = false;
+	t->sig_stop = true;
+}
+
+/* Let @t run the batch until it stops right after the notify call. */
 static int wait_done(struct session *s, struct session_thread *t, int sig,
 		     uint64_t tail, uint64_t notify, struct error *err)
 {
-	arch_regs regs;
 	int st;
 
-	for (;;) {
+	do
 		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ||
 		    session_wait(s, t, &st) < 0)
-			return error_set(
-			    err, -ESRCH,
-			    "process %d exited (thread %d vanished "
-			    "while running injected system calls); "
-			    "nothing is left to undo",
-			    s->pid, t->tid);
-		if (!WIFSTOPPED(st) || (st >> 16) == PTRACE_EVENT_STOP)
-			continue;
-		if (WSTOPSIG(st) != sig) {
-			session_hold_sig(t, WSTOPSIG(st));
-			continue;
-		}
-		if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0 &&
-		    arch_batch_done(&regs, tail, notify))
-			break;
-	}
-	t->in_syscall = false;
-	t->sig_stop = true;
+			return lost(s, t, err);
+	while (!batch_end(t, st, sig, tail, notify));
+	ended(t);
 	return 0;
 }
 
-/* Run the encoded batch @buf at @at and read the results back. */
-static int run(struct session *s, struct rsys *r, struct session_thread *t,
-	       int sig, struct rbatch_call *c, size_t n, unsigned char *buf,
-	       size_t size, uint64_t at, struct error *err)
+/*
+ * How long suture polls a quiet batch without a pause (on another CPU than
+ * the thread's, as a real-time task: session_aside), and then between two
+ * looks.  The batch of a mapping takes some 20-40 µs once the thread runs;
+ * on a loaded machine the thread may wait for its CPU far longer, which
+ * spinning would only waste another CPU on.
+ */
+#define QUIET_SPIN_NS 200000
+#define QUIET_NAP_NS  50000
+
+/*
+ * Let @t run a quiet batch, whose end the thread does not stop for: 1 once
+ * its signal mask is no longer @mask, the batch's (only the park point's
+ * restore changes it: the thread has made every call and is on its way
+ * back), 0 if it stopped after the notify call instead (a call failed).
+ */
+static int wait_quiet(struct session *s, struct session_thread *t, int sig,
+		      uint64_t tail, uint64_t notify, uint64_t mask,
+		      struct error *err)
 {
-	uint64_t tail = r->cave + arch_rescue_len();
-	uint64_t notify = at + n * ARCH_BATCH_ENTRY;
+	const struct timespec nap = {0, QUIET_NAP_NS};
+	uint64_t until = session_now_ns() + QUIET_SPIN_NS, now, caught;
+	bool spin;
+	int st, e;
+
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+		return lost(s, t, err);
+	spin = session_aside(s);
+	fault_point("batch let go");
+	for (;;) {
+		if ((e = session_wait_until(s, t, &st, 1)) == -ESRCH)
+			return lost(s, t, err);
+		if (!e && batch_end(t, st, sig, tail, notify)) {
+			ended(t);
+			return 0;
+		}
+		if (!e && ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return lost(s, t, err);
+		if (e && !proc_thread_signals(s->pid, t->tid, &now, &caught) &&
+		    now != mask)
+			return 1;
+		if (!spin || session_now_ns() > until)
+			nanosleep(&nap, NULL);
+	}
+}
+
+/*
+ * After a quiet batch: @t runs on by itself, from the stub, which stays
+ * in the cave (rsyscall.h's left); the signals held meanwhile go to it
+ * now.  Every call succeeded: an AT call's result is its argument 0, the
+ * others' RBATCH_OK (the table is gone).
+ */
+static void let_go(struct session *s, struct rsys *r, struct session_thread *t,
+		   struct rbatch_call *c, size_t n)
+{
+	t->running = true;
+	for (size_t i = 0; i < t->nsigs; i++)
+		syscall(SYS_tgkill, s->pid, t->tid, t->sigs[i]);
+	t->nsigs = 0;
+	r->left->tid = t->tid;
+	r->left->cave = r->cave;
+	for (size_t i = 0; i < n; i++)
+		c[i].ret = c[i].flags & ARCH_BATCH_AT ? (long)c[i].args[0]
+						      : RBATCH_OK;
+	fault_point("batch left");
+}
+
+/* One batch in the target: where and how. */
+struct batch {
+	struct session_thread *t;
+	int sig;
+	uint64_t at, tail, notify;
+	uint64_t quiet; /* the signal mask of a quiet batch, or 0 */
+};
+
+/* Run the encoded batch @buf and read the results back. */
+static int run(struct session *s, struct rsys *r, const struct batch *b,
+	       struct rbatch_call *c, size_t n, unsigned char *buf,
+	       size_t size, struct error *err)
+{
+	uint64_t mask = b->quiet ? b->quiet : ~(1ull << (b->sig - 1));
 	arch_regs regs;
 	int e;
 
-	rsyscall_parked_regs(r, t, &regs);
-	arch_batch_setup(&regs, tail, at, n, notify);
-	if ((e = rmem_write(r->mem, at, buf, size, err)))
-		return e;
-	if ((e = rsyscall_set_regs(s, t, &regs, err)))
+	rsyscall_parked_regs(r, b->t, &regs);
+	arch_batch_setup(&regs, b->tail, b->at, n, b->notify);
+	if ((e = rmem_write(r->mem, b->at, buf, size, err)) ||
+	    (e = rsyscall_set_regs(s, b->t, &regs, err)))
 		return e;
 	fault_point("batch set up");
-	if ((e = set_mask(s, t, ~(1ull << (sig - 1)), err)) ||
-	    (e = wait_done(s, t, sig, tail, notify, err)))
+	if ((e = set_mask(s, b->t, mask, err)))
 		return e;
+	e = b->quiet ? wait_quiet(s, b->t, b->sig, b->tail, b->notify, mask,
+				  err)
+		     : wait_done(s, b->t, b->sig, b->tail, b->notify, err);
+	if (e > 0)
+		let_go(s, r, b->t, c, n);
+	if (e)
+		return e < 0 ? e : 0;
 	fault_point("batch done");
-	if ((e = set_mask(s, t, ~0ull, err)) ||
-	    (e = rmem_read(r->mem, at, buf, table_size(n), err)))
+	if ((e = set_mask(s, b->t, ~0ull, err)) ||
+	    (e = rmem_read(r->mem, b->at, buf, table_size(n), err)))
 		return e;
 	for (size_t i = 0; i < n; i++)
 		memcpy(&c[i].ret, buf + i * ARCH_BATCH_ENTRY + 64, 8);
@@ -214,31 +296,58 @@ static int run(struct session *s, struct rsys *r, struct session_thread *t,
 	 * the stack, they could later look like references to them
 	 * (refscan.h) and keep a replaced region from being freed. */
 	memset(buf, 0, size);
-	return rmem_write(r->mem, at, buf, size, err);
+	return rmem_write(r->mem, b->at, buf, size, err);
+}
+
+/*
+ * The signal mask of a quiet batch of @n calls on @t, ending with @sig if
+ * a call fails (as the kernel keeps it: SIGKILL and SIGSTOP cannot be
+ * blocked), or 0 if the batch must stop at its end: not asked for, no one
+ * to tell of the stub left (r->left), more threads held, signals to pass
+ * on in a stop, a process stopped by a stop signal (the thread must stay
+ * in that stop), or a thread whose own mask is that one (its restore would
+ * not show).
+ */
+static uint64_t quiet_mask(struct session *s, struct rsys *r,
+			   const struct session_thread *t, size_t n, int sig,
+			   bool release)
+{
+	uint64_t mask = ~(1ull << (sig - 1)) &
+			~(1ull << (SIGKILL - 1) | 1ull << (SIGSTOP - 1));
+
+	if (!release || !r->left || !n || s->n != 1 || s->stopped ||
+	    t->group_stop || t->sig_stop || t->nsigs || !t->mask_dirty ||
+	    t->sigmask == mask)
+		return 0;
+	return mask;
 }
 
 int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
-	       size_t n, const void *data, size_t len, struct error *err)
+	       size_t n, const void *data, size_t len, bool release,
+	       struct error *err)
 {
-	struct session_thread *t = rsyscall_ready(s, r, err);
-	uint64_t at = rsyscall_scratch(s, table_size(n) + len);
+	struct batch b = {.t = rsyscall_ready(s, r, err)};
 	uint64_t notify[6] = {(uint64_t)s->pid, 0};
 	unsigned char *buf;
-	int sig, e;
+	int e;
 
-	if (!t)
+	if (!b.t)
 		return -EIO;
+	b.at = rsyscall_scratch(s, table_size(n) + len);
+	b.tail = r->cave + arch_rescue_len();
+	b.notify = b.at + n * ARCH_BATCH_ENTRY;
 	for (size_t i = 0; i < n; i++)
 		c[i].ret = RBATCH_NOT_RUN;
-	notify[1] = (uint64_t)t->tid;
-	notify[2] = (uint64_t)(sig = r->batch ? notify_signal(s, t) : 0);
-	if (!sig || (e = filters_allow(s, r, c, n, notify, err)) == 0)
-		return rmem_write(r->mem, at + table_size(n), data, len, err)
+	notify[1] = (uint64_t)b.t->tid;
+	notify[2] = (uint64_t)(b.sig = r->batch ? notify_signal(r, b.t) : 0);
+	if (!b.sig || (e = filters_allow(s, r, c, n, notify, err)) == 0)
+		return rmem_write(r->mem, b.at + table_size(n), data, len, err)
 			   ?: one_by_one(s, r, c, n, err);
 	if (e < 0)
 		return e;
-	buf = encode(c, n, notify, data, len);
-	e = run(s, r, t, sig, c, n, buf, table_size(n) + len, at, err);
+	b.quiet = quiet_mask(s, r, b.t, n, b.sig, release);
+	buf = encode(c, n, notify, b.quiet, data, len);
+	e = run(s, r, &b, c, n, buf, table_size(n) + len, err);
 	free(buf);
 	return e;
 }

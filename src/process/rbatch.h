@@ -18,10 +18,25 @@
  * such signal caught or blocked, filters that look at the descriptor a
  * call takes from an earlier one) the calls are made one by one with
  * rsyscall(), with the same results.
+ *
+ * A quiet batch (asked for with @release) does not stop at its end when
+ * every call succeeded: after the last call the tail wipes the table and
+ * goes on to the park point, where the thread restores its own signal mask
+ * and registers and runs on, as it would if suture had died; suture, from
+ * another CPU, polls the thread's signal mask (SigBlk), which nothing but
+ * that restore changes during the batch, and so knows the calls were made
+ * without stopping the thread a second time.  A call that fails (or an
+ * mmap not at the address asked: ARCH_BATCH_AT) ends it as any batch, with
+ * the notify signal and a stop, the table intact for suture to read.  The
+ * thread then runs on, out of the session (session_thread's running), and
+ * the stub stays in the cave until it is known to be out of it (rsyscall.h's
+ * rsys_left).  A batch is quiet only where that is sound: see quiet_mask()
+ * in rbatch.c.
  */
 #ifndef SUTURE_PROCESS_RBATCH_H
 #define SUTURE_PROCESS_RBATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +51,7 @@ struct rbatch_call {
 	long ret; /* its result (-errno on failure), or RBATCH_NOT_RUN */
 };
 #define RBATCH_NOT_RUN (-4096L)
+#define RBATCH_OK      0x7fffffffffffffffL /* made by a quiet batch */
 
 /*
  * rbatch_data_at - where rbatch_run puts @len bytes of argument data (a
@@ -49,9 +65,12 @@ uint64_t rbatch_data_at(struct session *s, size_t n, size_t len);
  * session @s, after writing @data (@len bytes) at rbatch_data_at(): each
  * result in its ret, the calls after the first that failed not made.  A
  * negative return only if ptrace failed or the seccomp filters forbid a
- * call (then none was made).
+ * call (then none was made).  @release: nothing else is done in @s, and a
+ * batch that succeeds may let the thread go at its end (quiet, above):
+ * then each ret is the address asked (ARCH_BATCH_AT) or RBATCH_OK.
  */
 int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
-	       size_t n, const void *data, size_t len, struct error *err);
+	       size_t n, const void *data, size_t len, bool release,
+	       struct error *err);
 
 #endif

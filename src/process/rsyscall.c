@@ -8,6 +8,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "process/rsyscall.h"
 #include "process/safety.h"
@@ -110,10 +111,57 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 	return ret;
 }
 
-int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
-		       const struct rmem *mem, const struct modules *mods,
-		       const struct proc_maps *maps, rsyscall_work_fn *fn,
-		       void *arg, uint64_t *held_ns, struct error *err)
+/* How often, and how long apart, rsyscall_on_thread_left looks for the
+ * thread of a stub left in the cave to be out of it: it runs a few
+ * instructions to leave it, so twice is rare; it may have been preempted. */
+#define LEFT_TRIES 20
+#define LEFT_WAIT_NS 1000000
+
+/* Whether the stub in the cave of @rs is the one @left names. */
+static bool ours(const struct rsys *rs, const struct rsys_left *left,
+		 const struct session_lock *l)
+{
+	return left && left->tid && left->tid == l->tid &&
+	       left->cave == rs->cave;
+}
+
+static bool in_stub(const struct rsys *rs, const struct session_thread *t)
+{
+	uint64_t pc = arch_regs_pc(&t->regs);
+
+	return pc >= rs->cave && pc < rs->cave + rs->len;
+}
+
+/*
+ * Stop the lock's thread alone; with a stale stub, which only it can be
+ * running (ours()), until it is stopped outside the stub.
+ */
+static int open_outside(struct session *s, pid_t pid,
+			const struct session_lock *l, const struct rsys *rs,
+			struct error *err)
+{
+	const struct timespec nap = {0, LEFT_WAIT_NS};
+	int r;
+
+	for (int i = 0;; i++) {
+		if ((r = session_open_thread(s, pid, l->tid, l, err)) ||
+		    !rs->stale || !in_stub(rs, &s->t[0]))
+			return r;
+		session_close(s, NULL);
+		if (i == LEFT_TRIES)
+			return error_set(err, -EAGAIN,
+					 "thread %d of process %d is still in "
+					 "suture's system call stub",
+					 l->tid, pid);
+		nanosleep(&nap, NULL);
+	}
+}
+
+int rsyscall_on_thread_left(pid_t pid, const struct session_lock *l,
+			    const struct rmem *mem, const struct modules *mods,
+			    const struct proc_maps *maps, rsyscall_work_fn *fn,
+			    void *arg, struct rsys_left *left,
+			    uint64_t *held_ns, struct error *err)
 {
 	struct session s;
 	struct rsys rs;
@@ -123,16 +171,21 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		return r;
 	/* The stub a killed suture left may still be run by a thread on its
 	 * way out, which only a stop of every thread can rule out. */
-	if (rs.stale) {
+	if (rs.stale && !ours(&rs, left, l)) {
 		rsyscall_drop(&rs);
 		return error_set(err, -EAGAIN,
 				 "an interrupted suture's system call stub is "
 				 "still in process %d",
 				 pid);
 	}
-	if (!(r = session_open_thread(&s, pid, l->tid, l, err)))
-		r = fn(arg, &s, &rs, err);
-	if (r)
+	if ((r = open_outside(&s, pid, l, &rs, err))) {
+		rsyscall_drop(&rs);
+		return r;
+	}
+	if (left)
+		left->tid = 0; /* out of the stub: it goes in finish */
+	rs.left = left;
+	if ((r = fn(arg, &s, &rs, err)))
 		session_close(&s, NULL); /* @fn's error is the one to tell */
 	else
 		r = session_close(&s, err);
@@ -140,6 +193,15 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		*held_ns = s.pause_ns;
 	rsyscall_finish(&rs);
 	return r;
+}
+
+int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
+		       const struct rmem *mem, const struct modules *mods,
+		       const struct proc_maps *maps, rsyscall_work_fn *fn,
+		       void *arg, uint64_t *held_ns, struct error *err)
+{
+	return rsyscall_on_thread_left(pid, l, mem, mods, maps, fn, arg, NULL,
+				       held_ns, err);
 }
 
 void rsyscall_forbid(const struct rsys *r, struct safety *sf)
@@ -157,7 +219,7 @@ void rsyscall_drop(struct rsys *r)
 
 void rsyscall_finish(struct rsys *r)
 {
-	if (r->written || r->stale)
+	if ((r->written || r->stale) && !(r->left && r->left->tid))
 		rmem_write(r->mem, r->cave, r->saved, r->len, NULL);
 	rsyscall_drop(r);
 }
@@ -261,20 +323,23 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 		struct error *err)
 {
 	unsigned char stub[ARCH_RESCUE_MAX];
+	struct proc_thread_status st;
 	arch_regs resume, parked;
 	uint64_t mask;
 	int ret;
 
-	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(mask), &mask) < 0)
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(mask), &mask) < 0 ||
+	    (errno = -proc_thread_status(s->pid, t->tid, &st)))
 		return error_set(err, -errno,
 				 "cannot read the signal mask of thread %d of "
 				 "process %d: %s",
 				 t->tid, s->pid, strerror(errno));
+	r->caught = st.caught;
 	/* The stub's own rt_sigprocmask must be allowed too: it runs if
 	 * suture dies. */
 	const uint64_t restore[6] = {SIG_SETMASK, r->cave, 0, sizeof(mask)};
 
-	if ((ret = seccomp_load(s->pid, t->tid, &r->sc, err)) ||
+	if ((ret = seccomp_load(s->pid, t->tid, st.seccomp, &r->sc, err)) ||
 	    (ret =
 		 seccomp_allows(&r->sc, s->pid, SYS_rt_sigprocmask,
 				r->cave + arch_syscall_insn_len, restore, err)))
@@ -316,6 +381,12 @@ struct session_thread *rsyscall_ready(struct session *s, struct rsys *r,
 {
 	struct session_thread *t = injector(s);
 
+	if (t->running) {
+		error_set(err, -EINVAL,
+			  "thread %d of process %d was let go after a batch",
+			  t->tid, s->pid);
+		return NULL;
+	}
 	return !t->dirty && park(s, r, t, err) ? NULL : t;
 }
 

@@ -28,6 +28,19 @@
 #include "process/seccomp.h"
 #include "process/session.h"
 
+/*
+ * A stub a batch left in the cave when it let its thread go without a
+ * second stop (rbatch.h): thread @tid restores itself from it and may
+ * still be on its way out.  Until a stop sees no thread there, the stub
+ * must stay: a stop of every thread that forbids the cave (rsyscall_forbid)
+ * may then put the cave's bytes back, or rsyscall_on_thread_left, which
+ * waits for @tid to be out.  tid 0: none.
+ */
+struct rsys_left {
+	pid_t tid;
+	uint64_t cave;
+};
+
 struct rsys {
 	const struct rmem *mem;
 	uint64_t cave;	      /* where the rescue stub goes */
@@ -39,6 +52,9 @@ struct rsys {
 	bool batch;   /* with the batch tail (arch.h): there was room */
 	bool written; /* the stub is in the target */
 	struct seccomp_filters sc; /* the injecting thread's filters */
+	uint64_t caught; /* the signals the program catches, read with sc */
+	struct rsys_left *left; /* where a batch that let its thread go
+				   records the stub left (NULL: none may) */
 };
 
 /*
@@ -64,6 +80,21 @@ int rsyscall_on_thread(pid_t pid, const struct session_lock *l,
 		       const struct rmem *mem, const struct modules *mods,
 		       const struct proc_maps *maps, rsyscall_work_fn *fn,
 		       void *arg, uint64_t *held_ns, struct error *err);
+
+/*
+ * rsyscall_on_thread_left - the same, and @fn's last batch may let the
+ * thread go without a second stop (rbatch.h), leaving the stub in the cave:
+ * *@left says so, and the caller puts the cave's bytes back in its next stop
+ * of every thread (or clears *@left).  A stub *@left names, on the lock's
+ * thread, is no refusal: once that thread is stopped outside it, it is
+ * replaced (the thread stopped inside is let go and stopped again later;
+ * -EAGAIN if it is found there each time).
+ */
+int rsyscall_on_thread_left(pid_t pid, const struct session_lock *l,
+			    const struct rmem *mem, const struct modules *mods,
+			    const struct proc_maps *maps, rsyscall_work_fn *fn,
+			    void *arg, struct rsys_left *left,
+			    uint64_t *held_ns, struct error *err);
 
 /*
  * rsyscall - execute system call @nr(@args) in the target, on the thread of
@@ -106,7 +137,8 @@ void rsyscall_forbid(const struct rsys *r, struct safety *sf);
 
 /*
  * rsyscall_finish - after session_close(): put the cave's bytes back (the
- * file's, also over a stale stub) and release @r.  If suture dies before
+ * file's, also over a stale stub; not while r->left names a thread on its
+ * way out of it) and release @r.  If suture dies before
  * this, the stub stays in the cave, unreachable and harmless, until a stop
  * of every thread, with none of them in the cave (safety: the caller
  * forbids it), lets the next suture put the bytes back.

@@ -28,28 +28,9 @@ struct sc_data {
 	uint64_t args[6];
 };
 
-/* The Seccomp: field of the thread's status: 0 none, 1 strict, 2 filter. */
-static int seccomp_mode(pid_t pid, pid_t tid)
-{
-	char path[64], line[256];
-	int mode = 0;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	if (!(fp = fopen(path, "r")))
-		return 0;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "Seccomp: %d", &mode) == 1)
-			break;
-	fclose(fp);
-	return mode;
-}
-
-int seccomp_load(pid_t pid, pid_t tid, struct seccomp_filters *f,
+int seccomp_load(pid_t pid, pid_t tid, int mode, struct seccomp_filters *f,
 		 struct error *err)
 {
-	int mode = seccomp_mode(pid, tid);
-
 	memset(f, 0, sizeof(*f));
 	if (mode == SECCOMP_MODE_DISABLED)
 		return 0;

@@ -28,10 +28,10 @@ struct seccomp_filters {
 
 /*
  * seccomp_load - read the filters of thread @tid of @pid, which suture must
- * hold stopped.  A thread without filters gets n = 0.  Release with
- * seccomp_free.
+ * hold stopped, in seccomp @mode (its status's, proc_thread_status).  A
+ * thread without filters gets n = 0.  Release with seccomp_free.
  */
-int seccomp_load(pid_t pid, pid_t tid, struct seccomp_filters *f,
+int seccomp_load(pid_t pid, pid_t tid, int mode, struct seccomp_filters *f,
 		 struct error *err);
 void seccomp_free(struct seccomp_filters *f);
 

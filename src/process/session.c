@@ -493,6 +493,18 @@ static void pin(struct session *s, int cpu)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	s->pinned = !sched_setaffinity(0, sizeof(one), &one);
+	s->cpu = cpu;
+}
+
+bool session_aside(struct session *s)
+{
+	cpu_set_t others = s->cpus;
+
+	if (!s->pinned)
+		return false;
+	CPU_CLR(s->cpu, &others);
+	return CPU_COUNT(&others) &&
+	       !sched_setaffinity(0, sizeof(others), &others);
 }
 
 static void unhurry(struct session *s)
@@ -634,7 +646,7 @@ static int release(struct session *s, struct session_thread *t,
 	int inject = 0, r = 0;
 	size_t from = 0;
 
-	if (t->gone || (t->held && s->held))
+	if (t->gone || t->running || (t->held && s->held))
 		return 0;
 	r = to_interrupt_stop(s, t, err);
 

@@ -12,21 +12,29 @@
  *         mov %rax, 64(%r15)
  *         test %r14, %r14; jz park          ; that was the notify entry
  *         test $KEEP, 56(%r15); cmovnz %rax, %r13
- *         add $72, %r15; dec %r14
  *         cmp $-4095, %rax; jae last        ; an error stops the calls
+ *         test $AT, 56(%r15); jz 1f
+ *         cmp 8(%r15), %rax; jne last       ; so does a call not AT arg 0
+ *   1:    add $72, %r15; dec %r14
  *         test %r14, %r14; jnz top
+ *         test $QUIET, 56(%r12); jnz ok     ; every call succeeded
  *   last: xor %r14d, %r14d; mov %r12, %r15; jmp top
+ *   ok:   mov 64(%r12), %rcx                ; minus the calls' entries' size
+ *   z:    movq $0, (%r12,%rcx); add $8, %rcx; jnz z
+ *         jmp park
  *
- * Nothing is pushed: the stack is not touched, and every register the
- * tail changes is put back by the restore path it ends in.
+ * The ok path wipes the table (it holds the addresses mapped: left in the
+ * dead part of the stack, they would later look like references to them,
+ * refscan.h) because no tracer can once the thread runs on.  Nothing is
+ * pushed: every register the tail changes is put back by the restore path
+ * it ends in.
  */
 #include <string.h>
 
 #include "arch/arch.h"
 
-/* The code up to and including the system call, and the rest. */
 /* clang-format off */
-static const unsigned char head[] = {
+static const unsigned char code[] = {
 	0x49, 0x8b, 0x07,		/* mov (%r15), %rax */
 	0x49, 0x8b, 0x7f, 0x08,		/* mov 8(%r15), %rdi */
 	0x49, 0x8b, 0x77, 0x10,		/* mov 16(%r15), %rsi */
@@ -39,32 +47,40 @@ static const unsigned char head[] = {
 	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_FD4, /* test $FD4, 56(%r15) */
 	0x4d, 0x0f, 0x45, 0xc5,		/* cmovnz %r13, %r8 */
 	0x0f, 0x05,			/* syscall */
-};
-static const unsigned char store[] = {
+	/* 0x2f: store */
 	0x49, 0x89, 0x47, 0x40,		/* mov %rax, 64(%r15) */
 	0x4d, 0x85, 0xf6,		/* test %r14, %r14 */
-	0x0f, 0x84,			/* jz park: rel32 follows */
-};
-static const unsigned char next[] = {
+	0x0f, 0x84, 0, 0, 0, 0,		/* jz park */
+	/* 0x3c */
 	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_KEEP, /* test $KEEP, 56(%r15) */
 	0x4c, 0x0f, 0x45, 0xe8,		/* cmovnz %rax, %r13 */
-	0x49, 0x83, 0xc7, ARCH_BATCH_ENTRY, /* add $72, %r15 */
-	0x49, 0xff, 0xce,		/* dec %r14 */
 	0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, /* cmp $-4095, %rax */
-	0x73, 5,			/* jae last */
+	0x73, 0x21,			/* jae last */
+	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_AT, /* test $AT, 56(%r15) */
+	0x74, 0x06,			/* jz 1f */
+	0x49, 0x3b, 0x47, 0x08,		/* cmp 8(%r15), %rax */
+	0x75, 0x14,			/* jne last */
+	0x49, 0x83, 0xc7, ARCH_BATCH_ENTRY, /* 1: add $72, %r15 */
+	0x49, 0xff, 0xce,		/* dec %r14 */
 	0x4d, 0x85, 0xf6,		/* test %r14, %r14 */
-	0x75,				/* jnz top: rel8 follows */
-};
-static const unsigned char last[] = {
+	0x75, 0x9a,			/* jnz top */
+	0x41, 0xf6, 0x44, 0x24, 0x38, ARCH_BATCH_QUIET, /* test, 56(%r12) */
+	0x75, 0x08,			/* jnz ok */
+	/* 0x6e: last */
 	0x45, 0x31, 0xf6,		/* xor %r14d, %r14d */
 	0x4d, 0x89, 0xe7,		/* mov %r12, %r15 */
-	0xeb,				/* jmp top: rel8 follows */
+	0xeb, 0x8a,			/* jmp top */
+	/* 0x76: ok */
+	0x49, 0x8b, 0x4c, 0x24, 0x40,	/* mov 64(%r12), %rcx */
+	0x49, 0xc7, 0x04, 0x0c, 0, 0, 0, 0, /* z: movq $0, (%r12,%rcx) */
+	0x48, 0x83, 0xc1, 0x08,		/* add $8, %rcx */
+	0x75, 0xf2,			/* jnz z */
+	0xe9, 0, 0, 0, 0,		/* jmp park */
 };
 /* clang-format on */
-#define STORE_AT (sizeof(head))
-#define NEXT_AT	 (STORE_AT + sizeof(store) + 4)
-#define LAST_AT	 (NEXT_AT + sizeof(next) + 1)
-#define LEN	 (LAST_AT + sizeof(last) + 1)
+#define STORE_AT    0x2f
+#define JZ_PARK_END 0x3c
+#define LEN	    sizeof(code)
 
 size_t arch_batch_len(void)
 {
@@ -76,17 +92,20 @@ size_t arch_batch_insn(void)
 	return STORE_AT - 2;
 }
 
+/* Fill in the rel32 of the jump that ends at @end (from @at) to @park. */
+static void to_park(unsigned char *buf, uint64_t at, size_t end,
+		    uint64_t park)
+{
+	int32_t rel = (int32_t)(park - (at + end));
+
+	memcpy(buf + end - 4, &rel, 4);
+}
+
 void arch_batch_write(unsigned char *buf, uint64_t at, uint64_t park)
 {
-	int32_t rel = (int32_t)(park - (at + NEXT_AT));
-
-	memcpy(buf, head, sizeof(head));
-	memcpy(buf + STORE_AT, store, sizeof(store));
-	memcpy(buf + STORE_AT + sizeof(store), &rel, 4);
-	memcpy(buf + NEXT_AT, next, sizeof(next));
-	buf[LAST_AT - 1] = (unsigned char)(-(int)LAST_AT);
-	memcpy(buf + LAST_AT, last, sizeof(last));
-	buf[LEN - 1] = (unsigned char)(-(int)LEN);
+	memcpy(buf, code, LEN);
+	to_park(buf, at, JZ_PARK_END, park);
+	to_park(buf, at, LEN, park);
 }
 
 void arch_batch_setup(arch_regs *r, uint64_t at, uint64_t table, size_t n,
