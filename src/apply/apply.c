@@ -773,6 +773,10 @@ static int apply_once(void *arg, struct error *err)
 	}
 	if ((r = install(&c, res, err)))
 		undo(&c);
+	/* Nothing needs the lock after the stop but the check of replaced
+	 * regions: its thread goes with the others. */
+	if (!c.old.n)
+		session_unlock_on_close(&c.s, &c.lock);
 	apply_release(&c.s, &c.rs, res, err);
 	if (!r) {
 		free_replaced(&c, res);

@@ -181,6 +181,10 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 				return -EAGAIN;
 			if (p < 0 && errno == EINTR)
 				continue;
+			/* No child left (ECHILD): its exit was reaped, by an
+			 * earlier wait; *st holds nothing of it. */
+			if (p < 0)
+				*st = 0;
 			if (p < 0 || p == t->tid)
 				break;
 			if (!(o = session_find(s, p)))
@@ -745,4 +749,13 @@ void session_unlock(struct session_lock *l)
 		session_close(&s, NULL);
 	}
 	l->tid = 0;
+}
+
+void session_unlock_on_close(struct session *s, struct session_lock *l)
+{
+	if (s->open && l->tid && l->tid == s->lock_tid &&
+	    session_find(s, l->tid)) {
+		s->lock_tid = 0;
+		l->tid = 0;
+	}
 }

@@ -154,6 +154,15 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 void session_unlock(struct session_lock *l);
 
 /*
+ * session_unlock_on_close - end lock @l with open session @s, which holds
+ * its thread: session_close then detaches that thread as any other, where
+ * session_unlock would stop it once more only to detach it (a pause the
+ * program sees, as long as the bare stop of a thread).  The caller must
+ * need the lock no longer.
+ */
+void session_unlock_on_close(struct session *s, struct session_lock *l);
+
+/*
  * session_close - restore changed registers and detach every thread (the
  * lock's thread is resumed, still seized, or left stopped with
  * PTRACE_LISTEN if the process is stopped), re-delivering held signals;
