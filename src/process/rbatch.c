@@ -134,8 +134,7 @@ static int set_mask(struct session *s, struct session_thread *t, uint64_t mask,
 	return 0;
 }
 
-static int lost(struct session *s, struct session_thread *t,
-		struct error *err)
+static int lost(struct session *s, struct session_thread *t, struct error *err)
 {
 	return error_set(err, -ESRCH,
 			 "process %d exited (thread %d vanished while running "
@@ -149,8 +148,8 @@ static int lost(struct session *s, struct session_thread *t,
  * is passed, another signal held for session_close, and @sig itself from
  * elsewhere dropped (the program ignores it).
  */
-static bool batch_end(struct session_thread *t, int st, int sig,
-		      uint64_t tail, uint64_t notify)
+static bool batch_end(struct session_thread *t, int st, int sig, uint64_t tail,
+		      uint64_t notify)
 {
 	arch_regs regs;
 
@@ -249,8 +248,8 @@ static void let_go(struct session *s, struct rsys *r, struct session_thread *t,
 	r->left->tid = t->tid;
 	r->left->cave = r->cave;
 	for (size_t i = 0; i < n; i++)
-		c[i].ret = c[i].flags & ARCH_BATCH_AT ? (long)c[i].args[0]
-						      : RBATCH_OK;
+		c[i].ret =
+		    c[i].flags & ARCH_BATCH_AT ? (long)c[i].args[0] : RBATCH_OK;
 	fault_point("batch left");
 }
 
@@ -264,8 +263,8 @@ struct batch {
 
 /* Run the encoded batch @buf and read the results back. */
 static int run(struct session *s, struct rsys *r, const struct batch *b,
-	       struct rbatch_call *c, size_t n, unsigned char *buf,
-	       size_t size, struct error *err)
+	       struct rbatch_call *c, size_t n, unsigned char *buf, size_t size,
+	       struct error *err)
 {
 	uint64_t mask = b->quiet ? b->quiet : ~(1ull << (b->sig - 1));
 	arch_regs regs;
@@ -279,9 +278,9 @@ static int run(struct session *s, struct rsys *r, const struct batch *b,
 	fault_point("batch set up");
 	if ((e = set_mask(s, b->t, mask, err)))
 		return e;
-	e = b->quiet ? wait_quiet(s, b->t, b->sig, b->tail, b->notify, mask,
-				  err)
-		     : wait_done(s, b->t, b->sig, b->tail, b->notify, err);
+	e = b->quiet
+		? wait_quiet(s, b->t, b->sig, b->tail, b->notify, mask, err)
+		: wait_done(s, b->t, b->sig, b->tail, b->notify, err);
 	if (e > 0)
 		let_go(s, r, b->t, c, n);
 	if (e)

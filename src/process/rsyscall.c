@@ -114,7 +114,7 @@ int rsyscall_prepare(struct rsys *r, const struct rmem *mem,
 /* How often, and how long apart, rsyscall_on_thread_left looks for the
  * thread of a stub left in the cave to be out of it: it runs a few
  * instructions to leave it, so twice is rare; it may have been preempted. */
-#define LEFT_TRIES 20
+#define LEFT_TRIES   20
 #define LEFT_WAIT_NS 1000000
 
 /* Whether the stub in the cave of @rs is the one @left names. */

@@ -46,10 +46,10 @@ struct session_thread {
 	bool gone;	 /* exited: nothing to restore or detach */
 	bool group_stop; /* its last stop was a group stop: the process is
 			    stopped by SIGSTOP or another stop signal */
-	bool held;  /* held by the caller before the session (session_lock's
-		       held): taken as it is, and left so if opening fails */
-	bool stuck; /* interrupted, but in an uninterruptible wait: released
-		       last, once it stops (session.c) */
+	bool held;    /* held by the caller before the session (session_lock's
+			 held): taken as it is, and left so if opening fails */
+	bool stuck;   /* interrupted, but in an uninterruptible wait: released
+			 last, once it stops (session.c) */
 	bool running; /* let go by rbatch_run, restoring itself: close
 			 leaves it as it is */
 };

@@ -93,8 +93,7 @@ size_t arch_batch_insn(void)
 }
 
 /* Fill in the rel32 of the jump that ends at @end (from @at) to @park. */
-static void to_park(unsigned char *buf, uint64_t at, size_t end,
-		    uint64_t park)
+static void to_park(unsigned char *buf, uint64_t at, size_t end, uint64_t park)
 {
 	int32_t rel = (int32_t)(park - (at + end));
 
