@@ -187,14 +187,14 @@ static int wait_done(struct session *s, struct session_thread *t, int sig,
 }
 
 /*
- * How long suture polls a quiet batch without a pause (on another CPU than
- * the thread's, as a real-time task: session_aside), and then between two
- * looks.  The batch of a mapping takes some 20-40 µs once the thread runs;
- * on a loaded machine the thread may wait for its CPU far longer, which
- * spinning would only waste another CPU on.
+ * How long suture sleeps before it first looks at a quiet batch (what the
+ * mapping's calls take), and then between two looks.  It sleeps on the
+ * thread's CPU, where it is pinned (session.c): the thread runs the batch
+ * meanwhile, and suture's wake-up is a timer there, not a wake-up sent to
+ * another CPU.
  */
-#define QUIET_SPIN_NS 200000
-#define QUIET_NAP_NS  50000
+#define QUIET_FIRST_NS 40000
+#define QUIET_NAP_NS   50000
 
 /*
  * Let @t run a quiet batch, whose end the thread does not stop for: 1 once
@@ -206,16 +206,15 @@ static int wait_quiet(struct session *s, struct session_thread *t, int sig,
 		      uint64_t tail, uint64_t notify, uint64_t mask,
 		      struct error *err)
 {
-	const struct timespec nap = {0, QUIET_NAP_NS};
-	uint64_t until = session_now_ns() + QUIET_SPIN_NS, now, caught;
-	bool spin;
+	struct timespec nap = {0, QUIET_FIRST_NS};
+	uint64_t now, caught;
 	int st, e;
 
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return lost(s, t, err);
-	spin = session_aside(s);
 	fault_point("batch let go");
-	for (;;) {
+	for (;; nap.tv_nsec = QUIET_NAP_NS) {
+		nanosleep(&nap, NULL);
 		if ((e = session_wait_until(s, t, &st, 1)) == -ESRCH)
 			return lost(s, t, err);
 		if (!e && batch_end(t, st, sig, tail, notify)) {
@@ -227,8 +226,6 @@ static int wait_quiet(struct session *s, struct session_thread *t, int sig,
 		if (e && !proc_thread_signals(s->pid, t->tid, &now, &caught) &&
 		    now != mask)
 			return 1;
-		if (!spin || session_now_ns() > until)
-			nanosleep(&nap, NULL);
 	}
 }
 

@@ -22,10 +22,10 @@
  * A quiet batch (asked for with @release) does not stop at its end when
  * every call succeeded: after the last call the tail wipes the table and
  * goes on to the park point, where the thread restores its own signal mask
- * and registers and runs on, as it would if suture had died; suture, from
- * another CPU, polls the thread's signal mask (SigBlk), which nothing but
- * that restore changes during the batch, and so knows the calls were made
- * without stopping the thread a second time.  A call that fails (or an
+ * and registers and runs on, as it would if suture had died; suture sleeps
+ * meanwhile, then looks at the thread's signal mask (SigBlk), which nothing
+ * but that restore changes during the batch, and so knows the calls were
+ * made without stopping the thread a second time.  A call that fails (or an
  * mmap not at the address asked: ARCH_BATCH_AT) ends it as any batch, with
  * the notify signal and a stop, the table intact for suture to read.  The
  * thread then runs on, out of the session (session_thread's running), and

@@ -486,10 +486,7 @@ static void hurry(struct session *s)
  * With one thread to stop, suture also moves to the CPU that thread last
  * ran on: each system call it makes there is two round trips between the
  * two, and on one CPU each is a switch, not a wake-up sent to another CPU
- * (a third less time on the benchmark machine).  So does the stop of a
- * process that has one thread: suture, which had left that CPU to the
- * thread after a quiet batch (session_aside), took 100 µs more for the
- * switch stop from the other one.
+ * (a third less time on the benchmark machine).
  */
 static void pin(struct session *s, int cpu)
 {
@@ -500,18 +497,6 @@ static void pin(struct session *s, int cpu)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	s->pinned = !sched_setaffinity(0, sizeof(one), &one);
-	s->cpu = cpu;
-}
-
-bool session_aside(struct session *s)
-{
-	cpu_set_t others = s->cpus;
-
-	if (!s->pinned)
-		return false;
-	CPU_CLR(s->cpu, &others);
-	return CPU_COUNT(&others) &&
-	       !sched_setaffinity(0, sizeof(others), &others);
 }
 
 static void unhurry(struct session *s)
@@ -541,8 +526,6 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 	int r;
 
 	begin(s, pid, l);
-	if (proc_thread_count(pid) == 1)
-		pin(s, proc_thread_cpu(pid, pid));
 	s->held = l ? l->held : NULL;
 	s->nheld = l ? l->nheld : 0;
 	if (s->nheld)

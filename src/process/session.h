@@ -102,7 +102,6 @@ struct session {
 	bool hurried;	/* suture runs as a real-time task meanwhile */
 	cpu_set_t cpus; /* and where it ran before it was pinned */
 	bool pinned;	/* to the CPU of the one thread it holds */
-	int cpu;	/* that CPU */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;
@@ -200,17 +199,6 @@ bool session_group_stop(int st);
  * no code because of suture, so the user is told to continue it. */
 int session_stopped_error(const struct session *s, const char *what,
 			  struct error *err);
-
-/*
- * session_aside - once the one thread of @s runs on by itself (its
- * session_thread's running), leave its CPU to it: suture was pinned there
- * as a real-time task (session.c) and would otherwise keep it from running
- * while it waits.  It stays a real-time task, so that it runs at once on
- * another CPU.  session_close puts suture back as it was.  Whether suture
- * now runs on other CPUs only (where it may poll without delaying the
- * thread).
- */
-bool session_aside(struct session *s);
 
 /* session_find - the thread @tid of @s, or NULL. */
 struct session_thread *session_find(struct session *s, pid_t tid);
