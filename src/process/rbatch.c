@@ -197,6 +197,27 @@ static int wait_done(struct session *s, struct session_thread *t, int sig,
 #define QUIET_NAP_NS   50000
 
 /*
+ * The signal to pass on at once to @t, found in wait status @st while a
+ * quiet batch runs, or 0.  Once the thread has restored its own mask, the
+ * signals it had pending come, one stop each: held (session_hold_sig keeps
+ * a few) they would drain the kernel's queue and be lost, so each goes on
+ * as the stop reports it, its siginfo with it, which is how the kernel
+ * would have delivered it.  Only these can come: during the batch the mask
+ * lets nothing through but @sig (from elsewhere: ignored, dropped by
+ * batch_end) and what cannot be blocked.  A stop signal is held instead,
+ * as a stop inside the batch would hold the thread in the stub.
+ */
+static int pass_on(int st, int sig)
+{
+	int k = WSTOPSIG(st);
+
+	if (!WIFSTOPPED(st) || (st >> 16) == PTRACE_EVENT_STOP || k == sig ||
+	    k == SIGSTOP || k == SIGTSTP || k == SIGTTIN || k == SIGTTOU)
+		return 0;
+	return k;
+}
+
+/*
  * Let @t run a quiet batch, whose end the thread does not stop for: 1 once
  * its signal mask is no longer @mask, the batch's (only the park point's
  * restore changes it: the thread has made every call and is on its way
@@ -208,14 +229,18 @@ static int wait_quiet(struct session *s, struct session_thread *t, int sig,
 {
 	struct timespec nap = {0, QUIET_FIRST_NS};
 	uint64_t now, caught;
-	int st, e;
+	int st, e, k;
 
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return lost(s, t, err);
 	fault_point("batch let go");
 	for (;; nap.tv_nsec = QUIET_NAP_NS) {
 		nanosleep(&nap, NULL);
-		if ((e = session_wait_until(s, t, &st, 1)) == -ESRCH)
+		while (!(e = session_wait_until(s, t, &st, 1)) &&
+		       (k = pass_on(st, sig)))
+			if (ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)k) < 0)
+				return lost(s, t, err);
+		if (e == -ESRCH)
 			return lost(s, t, err);
 		if (!e && batch_end(t, st, sig, tail, notify)) {
 			ended(t);
