@@ -528,8 +528,11 @@ static int stage(struct apply_ctx *c, struct error *err)
 					 &c->stage_ns, err)))
 		return r;
 	/* The stop of every thread puts the cave's bytes back, once none is
-	 * in it (prepare_stop forbade it). */
+	 * in it (prepare_stop forbade it); until then a stop of the lock's
+	 * thread in the stub's restore finishes it. */
 	c->rs.stale |= c->left.tid && c->left.cave == c->rs.cave;
+	if (c->left.tid)
+		c->lock.detour = c->left.detour;
 	phase_begin("write region");
 	clock_gettime(CLOCK_REALTIME, &now);
 	c->rec.applied_ns =

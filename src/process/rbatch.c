@@ -269,6 +269,10 @@ static void let_go(struct session *s, struct rsys *r, struct session_thread *t,
 	t->nsigs = 0;
 	r->left->tid = t->tid;
 	r->left->cave = r->cave;
+	r->left->detour.lo = r->cave + arch_rescue_park();
+	r->left->detour.hi = r->cave + arch_rescue_return();
+	arch_regs_resume(&t->regs, &r->left->detour.regs);
+	r->left->detour.sigmask = t->sigmask;
 	for (size_t i = 0; i < n; i++)
 		c[i].ret =
 		    c[i].flags & ARCH_BATCH_AT ? (long)c[i].args[0] : RBATCH_OK;

@@ -125,27 +125,53 @@ static bool ours(const struct rsys *rs, const struct rsys_left *left,
 	       left->cave == rs->cave;
 }
 
-static bool in_stub(const struct rsys *rs, const struct session_thread *t)
+static bool in_stub(const struct rsys *rs, uint64_t addr)
 {
-	uint64_t pc = arch_regs_pc(&t->regs);
+	return addr >= rs->cave && addr < rs->cave + rs->len;
+}
 
-	return pc >= rs->cave && pc < rs->cave + rs->len;
+/* The most of a stack may_return reads: a thread's live stack is rarely
+ * more; a larger one is taken as coming back. */
+#define LEFT_SCAN_MAX (1u << 20)
+
+/*
+ * Whether stopped thread @t may still run the stub of @rs: its pc is in it,
+ * or a word of its live stack points into it.  A signal may have come while
+ * it ran the stub's restore (rescue.c), and the handler, wherever its stack
+ * is (an alternate one in the thread's own stack, say), returns there.
+ * Conservative: a stale word is a "yes", which only delays.
+ */
+static bool may_return(const struct rsys *rs, const struct proc_maps *maps,
+		       const struct session_thread *t)
+{
+	uint64_t sp = arch_regs_sp(&t->regs);
+	const struct proc_map *m = proc_maps_find(maps, sp);
+	bool back = !m || m->end - sp > LEFT_SCAN_MAX;
+	size_t n = back ? 0 : (size_t)(m->end - sp) / 8;
+	uint64_t *w = xmalloc(n * 8 + 8);
+
+	back |= in_stub(rs, arch_regs_pc(&t->regs)) ||
+		(n && rmem_read(rs->mem, sp, w, n * 8, NULL));
+	for (size_t i = 0; !back && i < n; i++)
+		back = in_stub(rs, w[i]);
+	free(w);
+	return back;
 }
 
 /*
  * Stop the lock's thread alone; with a stale stub, which only it can be
- * running (ours()), until it is stopped outside the stub.
+ * running (ours()), until it is stopped where it cannot come back to it.
  */
 static int open_outside(struct session *s, pid_t pid,
 			const struct session_lock *l, const struct rsys *rs,
-			struct error *err)
+			const struct proc_maps *maps, struct error *err)
 {
 	const struct timespec nap = {0, LEFT_WAIT_NS};
 	int r;
 
 	for (int i = 0;; i++) {
 		if ((r = session_open_thread(s, pid, l->tid, l, err)) ||
-		    !rs->stale || !in_stub(rs, &s->t[0]))
+		    !rs->stale || !may_return(rs, maps, &s->t[0]))
 			return r;
 		session_close(s, NULL);
 		if (i == LEFT_TRIES)
@@ -178,7 +204,7 @@ int rsyscall_on_thread_left(pid_t pid, const struct session_lock *l,
 				 "still in process %d",
 				 pid);
 	}
-	if ((r = open_outside(&s, pid, l, &rs, err))) {
+	if ((r = open_outside(&s, pid, l, &rs, maps, err))) {
 		rsyscall_drop(&rs);
 		return r;
 	}

@@ -34,11 +34,14 @@
  * still be on its way out.  Until a stop sees no thread there, the stub
  * must stay: a stop of every thread that forbids the cave (rsyscall_forbid)
  * may then put the cave's bytes back, or rsyscall_on_thread_left, which
- * waits for @tid to be out.  tid 0: none.
+ * waits for @tid to be out.  tid 0: none.  The thread, seized, stops for
+ * each signal it takes and may be found in the stub's restore each time:
+ * @detour, put in the lock (session.h), finishes that restore for it.
  */
 struct rsys_left {
 	pid_t tid;
 	uint64_t cave;
+	struct session_detour detour; /* its restore, for the lock */
 };
 
 struct rsys {

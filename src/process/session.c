@@ -378,6 +378,20 @@ static int stuck_error(struct session *s, struct session_thread *t,
 	    proc_thread_wchan(s->pid, t->tid, wchan, sizeof(wchan)));
 }
 
+/* The lock's thread @t, found in its detour: put where the detour leads,
+ * its mask now, its registers as found (session_close sets them). */
+static void detour(struct session *s, struct session_thread *t)
+{
+	const struct session_detour *d = &s->detour;
+	uint64_t pc = arch_regs_pc(&t->regs), mask = d->sigmask;
+
+	if (t->tid != s->lock_tid || pc < d->lo || pc >= d->hi ||
+	    ptrace(PTRACE_SETSIGMASK, t->tid, sizeof(mask), &mask) < 0)
+		return;
+	t->regs = d->regs;
+	t->dirty = true;
+}
+
 /* Thread @t has just stopped: read its registers, then run the
  * session's check on it. */
 static int took(struct session *s, struct session_thread *t, struct error *err)
@@ -390,6 +404,7 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 				       "cannot read the registers of thread "
 				       "%d of process %d: %s",
 				       t->tid, s->pid, strerror(errno));
+	detour(s, t);
 	return s->check ? s->check(s->check_arg, s, t, err) : 0;
 }
 
@@ -514,6 +529,8 @@ static void begin(struct session *s, pid_t pid, const struct session_lock *l)
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
 	s->lock_tid = l ? l->tid : 0;
+	if (l)
+		s->detour = l->detour;
 	s->open = true;
 	hurry(s);
 }

@@ -65,6 +65,19 @@ typedef int session_check_fn(void *arg, struct session *s,
 			     struct session_thread *t, struct error *err);
 
 /*
+ * Code the lock's thread may be found in on its way back to its own code,
+ * which it runs by itself (the restore of a quiet batch, rbatch.h): a
+ * session that stops it there puts it where that code leads, registers and
+ * signal mask, as if it had run it (the thread, seized, stops for each
+ * signal it takes; it could be found there again and again).
+ */
+struct session_detour {
+	uint64_t lo, hi; /* [lo, hi): 0, 0 for none */
+	arch_regs regs;
+	uint64_t sigmask;
+};
+
+/*
  * A lock on a process against other sutures: one of its threads seized
  * (traced) but left running.  No one else can trace that thread, so no
  * other suture can stop the process, and the patch state read after
@@ -83,12 +96,14 @@ struct session_lock {
 	size_t nheld;
 	uint64_t held_ns; /* CLOCK_MONOTONIC: the first was held; the pause
 			     a session reports counts from then */
+	struct session_detour detour; /* for its thread */
 };
 
 struct session {
 	pid_t pid;
-	pid_t lock_tid;		 /* the thread of a session_lock, or 0 */
-	session_check_fn *check; /* session_open's */
+	pid_t lock_tid;		      /* the thread of a session_lock, or 0 */
+	struct session_detour detour; /* the lock's */
+	session_check_fn *check;      /* session_open's */
 	void *check_arg;
 	struct session_thread *t;
 	size_t n, cap;

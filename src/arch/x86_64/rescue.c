@@ -4,10 +4,12 @@
  *
  *   syscall                      ; the injected call
  *   rt_sigprocmask(SIG_SETMASK, &ctx_mask, NULL, 8)   ; park point
- *   lea   ctx(%rip), %rsp        ; ctx starts with the saved rflags
+ *   mov   ctx_rsp(%rip), %rsp    ; the thread's own stack
+ *   lea   -128(%rsp), %rsp       ; below its red zone
+ *   pushq ctx(%rip)              ; ctx starts with the saved rflags
  *   popfq
+ *   lea   128(%rsp), %rsp        ; lea changes no flag
  *   mov   ctx+8*k(%rip), %reg    ; for every general register but rsp
- *   mov   ctx_rsp(%rip), %rsp
  *   jmp   *ctx_rip(%rip)
  *   mov   %rax, %r12             ; a called function returns here
  *   jmp   park
@@ -18,7 +20,12 @@
  * the restore path puts the thread's own value back), where the tracer
  * reads it at the park point's system-call stop.
  *
- * mov does not change flags, so popfq can come first.
+ * mov does not change flags, so popfq can come first.  Once the mask is
+ * back a signal may be delivered at any instruction of the restore (a
+ * thread restores itself when suture has died, or after a quiet batch,
+ * rbatch.h), and its frame goes below the stack pointer: so that is the
+ * thread's own stack throughout, never the read-only ctx (the kernel,
+ * unable to write the frame there, would kill the thread with SIGSEGV).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -47,11 +54,12 @@ static const struct {
     {offsetof(arch_regs, r13), 13}, {offsetof(arch_regs, r14), 14},
     {offsetof(arch_regs, r15), 15},
 };
-#define NGPRS	 (sizeof(gprs) / sizeof(*gprs))
-#define MASK_LEN 27	 /* the rt_sigprocmask sequence */
-#define RET_LEN	 (3 + 5) /* the return path of a called function */
-#define CODE_LEN (2 + MASK_LEN + 7 + 1 + 7 * NGPRS + 7 + 6 + RET_LEN)
-#define CTX_LEN	 (8 * (NGPRS + 4))
+#define NGPRS	  (sizeof(gprs) / sizeof(*gprs))
+#define MASK_LEN  27		      /* the rt_sigprocmask sequence */
+#define RET_LEN	  (3 + 5)	      /* the return path of a called function */
+#define FLAGS_LEN (7 + 5 + 6 + 1 + 8) /* from mov ctx_rsp to lea 128 */
+#define CODE_LEN  (2 + MASK_LEN + FLAGS_LEN + 7 * NGPRS + 6 + RET_LEN)
+#define CTX_LEN	  (8 * (NGPRS + 4))
 
 /* Emit `op reg, disp32(%rip)` (7 bytes) addressing @target from @at. */
 static unsigned char *rip_op(unsigned char *p, uint64_t at, unsigned char op,
@@ -130,6 +138,29 @@ static unsigned char *put_mask_restore(unsigned char *p, uint64_t at,
 	return p;
 }
 
+/* From @at: the thread's stack pointer back (@ctx_rsp), then its flags
+ * (@ctx) through a push below its red zone; FLAGS_LEN bytes. */
+static unsigned char *put_flags_restore(unsigned char *p, uint64_t at,
+					uint64_t ctx, uint64_t ctx_rsp)
+{
+	static const unsigned char below[5] = {0x48, 0x8d, 0x64, 0x24, 0x80};
+	static const unsigned char back[9] = {0x9d, /* popfq */
+					      0x48, 0x8d, 0xa4, 0x24,
+					      0x80, 0,	  0,	0};
+	int32_t disp;
+
+	p = rip_op(p, at, 0x8b, 4, ctx_rsp); /* mov ctx_rsp, %rsp */
+	memcpy(p, below, sizeof(below));     /* lea -128(%rsp), %rsp */
+	p += sizeof(below);
+	disp = (int32_t)(ctx - (at + 12 + 6));
+	*p++ = 0xff; /* pushq ctx(%rip) */
+	*p++ = 0x35;
+	memcpy(p, &disp, 4);
+	p += 4;
+	memcpy(p, back, sizeof(back)); /* popfq; lea 128(%rsp), %rsp */
+	return p + sizeof(back);
+}
+
 void arch_rescue_write(unsigned char *buf, uint64_t at, const arch_regs *resume,
 		       uint64_t sigmask)
 {
@@ -140,12 +171,10 @@ void arch_rescue_write(unsigned char *buf, uint64_t at, const arch_regs *resume,
 	*p++ = 0x0f; /* syscall */
 	*p++ = 0x05;
 	p = put_mask_restore(p, at + (p - buf), ctx + 8 * (NGPRS + 3));
-	p = rip_op(p, at + (p - buf), 0x8d, 4, ctx); /* lea ctx, %rsp */
-	*p++ = 0x9d;				     /* popfq */
+	p = put_flags_restore(p, at + (p - buf), ctx, ctx_rsp);
 	for (size_t i = 0; i < NGPRS; i++)
 		p = rip_op(p, at + (p - buf), 0x8b, gprs[i].num,
 			   ctx + 8 * (i + 1));
-	p = rip_op(p, at + (p - buf), 0x8b, 4, ctx_rsp); /* mov ..., %rsp */
 	disp = (int32_t)(ctx_rsp + 8 - (at + (p - buf) + 6));
 	*p++ = 0xff; /* jmp *ctx_rip(%rip) */
 	*p++ = 0x25;
