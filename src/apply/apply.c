@@ -732,6 +732,14 @@ static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 	return -EAGAIN;
 }
 
+/* Take the lock on the process (session.h); the phase lasts until the
+ * state has been read again under it. */
+static int lock(struct apply_ctx *c, struct error *err)
+{
+	phase_begin("lock and recheck");
+	return session_lock(&c->lock, c->pid, proc_quiet_thread(c->pid), err);
+}
+
 /*
  * One attempt.  The state read while planning is read again once the lock
  * is held: if another suture changed it in between, the plan is stale and
@@ -752,8 +760,7 @@ static int apply_once(void *arg, struct error *err)
 	if ((r = find_target(&c, err)) || (r = check_patch(&c, err)) ||
 	    (r = remove_leftovers(&c, t, err)) ||
 	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
-	    (r = prepare_stop(&c, err)) ||
-	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))
+	    (r = prepare_stop(&c, err)) || (r = lock(&c, err)))
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
