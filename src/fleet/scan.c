@@ -125,19 +125,20 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 	}
 }
 
-/* Read @pid and call @visit; the error of its map if it has none. */
-static int visit_pid(struct walk *w, pid_t pid,
-		     void (*visit)(const struct fleet_proc *, void *),
-		     void *arg, struct error *err)
+/* Read @pid and call @visit, if its map can be read.  Why it cannot is
+ * not asked: that costs a dozen reads of /proc (proc_deny). */
+static void visit_pid(struct walk *w, pid_t pid,
+		      void (*visit)(const struct fleet_proc *, void *),
+		      void *arg)
 {
 	struct proc_maps maps = {0};
 	struct fleet_module *mods;
 	struct fleet_proc p;
 	int r;
 
-	if ((r = proc_maps_read(pid, &maps, err))) {
+	if ((r = proc_maps_read(pid, &maps, NULL))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
-		return r;
+		return;
 	}
 	w->st.procs++;
 	mods = xcalloc(maps.n, sizeof(*mods));
@@ -145,7 +146,6 @@ static int visit_pid(struct walk *w, pid_t pid,
 	visit(&p, arg);
 	free(mods);
 	proc_maps_free(&maps);
-	return 0;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -188,12 +188,9 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	if (!pids)
 		return error_set(err, -errno, "cannot list /proc: %s",
 				 strerror(errno));
-	for (size_t i = 0; i < n; i++) {
-		struct error quiet = {""};
-
-		/* gone since listed, a kernel thread: nothing to see */
-		visit_pid(&w, pids[i], visit, arg, &quiet);
-	}
+	/* gone since listed, a kernel thread: nothing to see */
+	for (size_t i = 0; i < n; i++)
+		visit_pid(&w, pids[i], visit, arg);
 	free(pids);
 	free(w.files);
 	*st = w.st;
@@ -206,11 +203,8 @@ void fleet_scan_pids(const pid_t *pids, size_t n,
 {
 	struct walk w = {.flags = flags};
 
-	for (size_t i = 0; i < n; i++) {
-		struct error quiet = {""};
-
-		visit_pid(&w, pids[i], visit, arg, &quiet);
-	}
+	for (size_t i = 0; i < n; i++)
+		visit_pid(&w, pids[i], visit, arg);
 	free(w.files);
 }
 
