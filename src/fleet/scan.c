@@ -125,20 +125,19 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 	}
 }
 
-/* Read @pid and call @visit, if its map can be read.  Why it cannot is
- * not asked: that costs a dozen reads of /proc (proc_deny). */
-static void visit_pid(struct walk *w, pid_t pid,
-		      void (*visit)(const struct fleet_proc *, void *),
-		      void *arg)
+/* Read @pid and call @visit; the error of its map if it has none. */
+static int visit_pid(struct walk *w, pid_t pid,
+		     void (*visit)(const struct fleet_proc *, void *),
+		     void *arg, struct error *err)
 {
 	struct proc_maps maps = {0};
 	struct fleet_module *mods;
 	struct fleet_proc p;
 	int r;
 
-	if ((r = proc_maps_read(pid, &maps, NULL))) {
+	if ((r = proc_maps_read(pid, &maps, err))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
-		return;
+		return r;
 	}
 	w->st.procs++;
 	mods = xcalloc(maps.n, sizeof(*mods));
@@ -146,6 +145,7 @@ static void visit_pid(struct walk *w, pid_t pid,
 	visit(&p, arg);
 	free(mods);
 	proc_maps_free(&maps);
+	return 0;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -188,9 +188,12 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	if (!pids)
 		return error_set(err, -errno, "cannot list /proc: %s",
 				 strerror(errno));
-	/* gone since listed, a kernel thread: nothing to see */
-	for (size_t i = 0; i < n; i++)
-		visit_pid(&w, pids[i], visit, arg);
+	for (size_t i = 0; i < n; i++) {
+		struct error quiet = {""};
+
+		/* gone since listed, a kernel thread: nothing to see */
+		visit_pid(&w, pids[i], visit, arg, &quiet);
+	}
 	free(pids);
 	free(w.files);
 	*st = w.st;
@@ -203,8 +206,11 @@ void fleet_scan_pids(const pid_t *pids, size_t n,
 {
 	struct walk w = {.flags = flags};
 
-	for (size_t i = 0; i < n; i++)
-		visit_pid(&w, pids[i], visit, arg);
+	for (size_t i = 0; i < n; i++) {
+		struct error quiet = {""};
+
+		visit_pid(&w, pids[i], visit, arg, &quiet);
+	}
 	free(w.files);
 }
 

@@ -485,8 +485,6 @@ int proc_deny(pid_t pid, int code, const char *what, struct error *err)
 {
 	char comm[64], why[512];
 
-	if (!err)
-		return code; /* finding out why costs a dozen reads of /proc */
 	privilege_missing(pid, why, sizeof(why));
 	return error_set(err, code, "not permitted to %s process %d (%s): %s",
 			 what, pid, proc_comm(pid, pid, comm, sizeof(comm)),

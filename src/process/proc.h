@@ -111,7 +111,7 @@ pid_t proc_quiet_thread(pid_t pid);
  * proc_deny - record the sentence for a permission failure (@code, a
  * negative errno) while trying to @what ("trace", "read the memory of")
  * process @pid, shared by everything that touches the target.  Returns
- * @code; with @err NULL it only does that (working out why reads /proc).
+ * @code.
  */
 int proc_deny(pid_t pid, int code, const char *what, struct error *err);
 
