@@ -286,64 +286,24 @@ void targets_free(struct targets *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* An ancestor to look at: the process it is the parent (@depth 0) or an
- * ancestor of, and the file of the patch's build-id it runs, if any. */
-struct anc {
-	pid_t pid, of;
-	int depth;
+/* Whether @pid maps build-id @id: its module's path into @path. */
+struct anc_query {
+	const unsigned char *id;
+	size_t len;
 	char path[512];
 };
 
-/* The ancestors of @pids to look at, and the patch's build-id. */
-struct anc_list {
-	struct anc *v;
-	size_t n, cap;
-	const unsigned char *id;
-	size_t len;
-};
-
-static bool is_ancestor(const struct anc_list *l, pid_t pid)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].pid == pid)
-			return true;
-	return false;
-}
-
-/*
- * The ancestors of @pids that are not among them, each once however many
- * of @pids descend from it (1000 workers of one master, or of the shell
- * that started them): one seen before had its own ancestors listed then.
- */
-static void list_ancestors(struct anc_list *l, const pid_t *pids, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		pid_t a = procinfo_parent(pids[i]);
-
-		for (int d = 0; a > 0 && d < TREE_DEPTH; d++) {
-			if (has_pid(pids, n, a) || is_ancestor(l, a))
-				break; /* its ancestors are looked at there */
-			XGROW(l->v, l->cap, l->n);
-			l->v[l->n++] =
-			    (struct anc){.pid = a, .of = pids[i], .depth = d};
-			a = procinfo_parent(a);
-		}
-	}
-}
-
 static void anc_visit(const struct fleet_proc *p, void *arg)
 {
-	struct anc_list *l = arg;
-	const struct fleet_module *m = fleet_maps_id(p, l->id, l->len);
+	struct anc_query *q = arg;
+	const struct fleet_module *m = fleet_maps_id(p, q->id, q->len);
 
-	for (size_t i = 0; m && i < l->n; i++)
-		if (l->v[i].pid == p->pid)
-			snprintf(l->v[i].path, sizeof(l->v[i].path), "%s",
-				 m->path);
+	if (m)
+		snprintf(q->path, sizeof(q->path), "%s", m->path);
 }
 
 /* Warn once about ancestor @a of @pid, which runs @path unpatched. */
-static void warn_ancestor(const struct anc *a)
+static void warn_ancestor(pid_t a, pid_t pid, bool parent, const char *path)
 {
 	char comm[64];
 
@@ -351,31 +311,41 @@ static void warn_ancestor(const struct anc *a)
 	       "(%s) and is not patched: the processes it forks from now on "
 	       "run the old code; patch it too (add its PID), or patch by "
 	       "build-id (suture apply FILE)\n",
-	       a->pid, proc_comm(a->pid, a->pid, comm, sizeof(comm)),
-	       a->depth ? "ancestor" : "parent", a->of, a->path);
+	       a, proc_comm(a, a, comm, sizeof(comm)),
+	       parent ? "parent" : "ancestor", pid, path);
 }
 
 /*
- * One walk reads them all, so that a file several ancestors map (libc,
- * the shell's program) has its build-id read once; only the files they
- * map executable: a fork runs only what its parent runs.
+ * Each ancestor is looked at once however many of @pids descend from it
+ * (1000 workers of one master, or of the shell that started them): one
+ * seen before had its own ancestors looked at then.
  */
 void targets_warn_tree(const pid_t *pids, size_t n, const unsigned char *id,
 		       size_t len)
 {
-	struct anc_list l = {.id = id, .len = len};
-	pid_t *v;
+	pid_t *seen = NULL;
+	size_t nseen = 0, cap = 0;
 
-	list_ancestors(&l, pids, n);
-	v = xcalloc(l.n + 1, sizeof(*v));
-	for (size_t i = 0; i < l.n; i++)
-		v[i] = l.v[i].pid;
-	fleet_scan_pids(v, l.n, anc_visit, &l, FLEET_CODE_ONLY);
-	for (size_t i = 0; i < l.n; i++)
-		if (l.v[i].path[0])
-			warn_ancestor(&l.v[i]);
-	free(v);
-	free(l.v);
+	for (size_t i = 0; i < n; i++) {
+		pid_t a = procinfo_parent(pids[i]);
+
+		for (int d = 0; a > 0 && d < TREE_DEPTH; d++) {
+			struct anc_query q = {.id = id, .len = len};
+			struct error quiet = {""};
+
+			if (has_pid(pids, n, a) || has_pid(seen, nseen, a))
+				break; /* its ancestors are looked at there */
+			XGROW(seen, cap, nseen);
+			seen[nseen++] = a;
+			/* forks run only what it runs */
+			fleet_scan_one(a, anc_visit, &q, FLEET_CODE_ONLY,
+				       &quiet);
+			if (q.path[0])
+				warn_ancestor(a, pids[i], !d, q.path);
+			a = procinfo_parent(a);
+		}
+	}
+	free(seen);
 }
 
 void targets_summary(const char *verb, size_t n, size_t failed,

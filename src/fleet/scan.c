@@ -200,18 +200,15 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	return 0;
 }
 
-void fleet_scan_pids(const pid_t *pids, size_t n,
-		     void (*visit)(const struct fleet_proc *, void *),
-		     void *arg, unsigned flags)
+int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
+		   void *arg, unsigned flags, struct error *err)
 {
 	struct walk w = {.flags = flags};
+	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		struct error quiet = {""};
-
-		visit_pid(&w, pids[i], visit, arg, &quiet);
-	}
+	r = visit_pid(&w, pid, visit, arg, err);
 	free(w.files);
+	return r;
 }
 
 const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,

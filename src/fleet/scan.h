@@ -69,12 +69,11 @@ const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
 					 const unsigned char *id, size_t len);
 
 /*
- * fleet_scan_pids - the same for the @n processes @pids alone, in that
- * order: @visit is called for each whose map can be read (not for one
- * that is gone, nor for one whose map the caller may not read).
+ * fleet_scan_one - the same for process @pid alone, with @flags as
+ * fleet_scan's: @visit is called once if its map can be read.  -ESRCH if
+ * there is no such process, -EACCES if its map is not readable.
  */
-void fleet_scan_pids(const pid_t *pids, size_t n,
-		     void (*visit)(const struct fleet_proc *p, void *),
-		     void *arg, unsigned flags);
+int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *p, void *),
+		   void *arg, unsigned flags, struct error *err);
 
 #endif
