@@ -227,17 +227,6 @@ run suture apply "$WORK/fix.sut" --pid "$WPID"
 check_match "the build-id form narrowed to the worker warns too" \
 	"^warning: process $A1_PID \(alpha\), the parent of $WPID" "$OUT"
 run suture revert "$name"
-# The parent of both is looked at once (cli/targets.c) and named once.
-rm -f "$WORK/A1.port.child"
-ask "$A1_PORT" fork >/dev/null
-need "A1 forks a second worker" poll test -s "$WORK/A1.port.child"
-WPID2=$(ask "$(cat "$WORK/A1.port.child")" pid)
-PIDS+=("$WPID2")
-run suture apply "$WPID,$WPID2" "$WORK/fix.sut"
-check_eq "apply W1,W2: one warning about their parent" 1 \
-	"$(grep -c "^warning: process $A1_PID (alpha), the parent of" <<<"$OUT")"
-need "  ... and both workers patched" test "$(grep -c "^applied '" <<<"$OUT")" = 2
-run suture revert "$name"
 
 section "a child forked after the apply gets its perf map"
 need "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"

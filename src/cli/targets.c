@@ -315,16 +315,11 @@ static void warn_ancestor(pid_t a, pid_t pid, bool parent, const char *path)
 	       parent ? "parent" : "ancestor", pid, path);
 }
 
-/*
- * Each ancestor is looked at once however many of @pids descend from it
- * (1000 workers of one master, or of the shell that started them): one
- * seen before had its own ancestors looked at then.
- */
 void targets_warn_tree(const pid_t *pids, size_t n, const unsigned char *id,
 		       size_t len)
 {
-	pid_t *seen = NULL;
-	size_t nseen = 0, cap = 0;
+	pid_t warned[TREE_DEPTH];
+	size_t nwarned = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		pid_t a = procinfo_parent(pids[i]);
@@ -333,19 +328,16 @@ void targets_warn_tree(const pid_t *pids, size_t n, const unsigned char *id,
 			struct anc_query q = {.id = id, .len = len};
 			struct error quiet = {""};
 
-			if (has_pid(pids, n, a) || has_pid(seen, nseen, a))
+			if (has_pid(pids, n, a) || has_pid(warned, nwarned, a))
 				break; /* its ancestors are looked at there */
-			XGROW(seen, cap, nseen);
-			seen[nseen++] = a;
-			/* forks run only what it runs */
-			fleet_scan_one(a, anc_visit, &q, FLEET_CODE_ONLY,
-				       &quiet);
-			if (q.path[0])
+			fleet_scan_one(a, anc_visit, &q, &quiet);
+			if (q.path[0] && nwarned < TREE_DEPTH) {
 				warn_ancestor(a, pids[i], !d, q.path);
+				warned[nwarned++] = a;
+			}
 			a = procinfo_parent(a);
 		}
 	}
-	free(seen);
 }
 
 void targets_summary(const char *verb, size_t n, size_t failed,

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,25 +72,6 @@ static bool module_start(const struct proc_map *m)
 	       strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/memfd:", 7);
 }
 
-/* Whether @maps maps the file of @m executable anywhere. */
-static bool runs_file(const struct proc_maps *maps, const struct proc_map *m)
-{
-	for (size_t i = 0; i < maps->n; i++)
-		if (maps->v[i].inode == m->inode && maps->v[i].dev == m->dev &&
-		    (maps->v[i].prot & PROT_EXEC))
-			return true;
-	return false;
-}
-
-/* Whether the walk reads the build-id of @m's file. */
-static bool wanted(const struct walk *w, const struct proc_maps *maps,
-		   const struct proc_map *m)
-{
-	if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
-		return false;
-	return !(w->flags & FLEET_CODE_ONLY) || runs_file(maps, m);
-}
-
 static bool is_deleted(const char *path)
 {
 	size_t n = strlen(path);
@@ -112,7 +92,7 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
-		if (!wanted(w, maps, m))
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
 			continue;
 		if (!(f = file_id(w, pid, m))->opened)
 			p->unread = m->path;
@@ -201,9 +181,9 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 }
 
 int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
-		   void *arg, unsigned flags, struct error *err)
+		   void *arg, struct error *err)
 {
-	struct walk w = {.flags = flags};
+	struct walk w = {0};
 	int r;
 
 	r = visit_pid(&w, pid, visit, arg, err);

@@ -50,10 +50,6 @@ struct fleet_stats {
 /* fleet_scan's flags: count the patch regions only, read no build-id
  * (nmods is then 0): a walk for the patched processes alone. */
 #define FLEET_REGIONS_ONLY 1u
-/* Read the build-id only of the files the process maps executable (whose
- * code it can run): not of its locale files, fonts, caches, nor of a
- * library it maps to read as data. */
-#define FLEET_CODE_ONLY 2u
 
 /*
  * fleet_scan - call @visit(proc, @arg) for every process but the caller,
@@ -69,11 +65,11 @@ const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
 					 const unsigned char *id, size_t len);
 
 /*
- * fleet_scan_one - the same for process @pid alone, with @flags as
- * fleet_scan's: @visit is called once if its map can be read.  -ESRCH if
- * there is no such process, -EACCES if its map is not readable.
+ * fleet_scan_one - the same for process @pid alone: @visit is called once
+ * if its map can be read.  -ESRCH if there is no such process, -EACCES if
+ * its map is not readable.
  */
 int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *p, void *),
-		   void *arg, unsigned flags, struct error *err);
+		   void *arg, struct error *err);
 
 #endif
