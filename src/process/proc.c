@@ -18,6 +18,9 @@
 #include "process/proc.h"
 #include "util/xalloc.h"
 
+/* The buffer /proc/PID/maps is read with: a small process's whole map. */
+#define PROC_MAPS_BUF (64u << 10)
+
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
 #define PROC_PF_KTHREAD 0x00200000u
 
@@ -300,7 +303,7 @@ static int parse_map_line(const char *line, struct proc_map *m)
 
 int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 {
-	char path[64], *line = NULL;
+	char path[64], *line = NULL, *buf;
 	size_t cap = 0;
 	FILE *f;
 	int r = 0;
@@ -312,8 +315,9 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 				       err)
 			   : error_set(err, -errno, "cannot read %s: %s", path,
 				       strerror(errno));
-	/* as few reads as the kernel allows: it fills whole buffers */
-	setvbuf(f, NULL, _IOFBF, 1u << 16);
+	/* as few reads as the kernel allows: it fills whole buffers (glibc
+	 * takes the size only with a buffer) */
+	setvbuf(f, buf = xmalloc(PROC_MAPS_BUF), _IOFBF, PROC_MAPS_BUF);
 	while (getline(&line, &cap, f) > 0) {
 		XGROW(m->v, m->cap, m->n);
 		if (parse_map_line(line, &m->v[m->n]) < 0) {
@@ -325,6 +329,7 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 	}
 	free(line);
 	fclose(f);
+	free(buf);
 	if (!r && !m->n)
 		r = error_set(err, -ESRCH,
 			      "process %d exited (it has no memory map)", pid);
