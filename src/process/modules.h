@@ -48,7 +48,8 @@ struct modules {
 /*
  * modules_load - find and open every ELF file mapped by @pid according to
  * @maps.  Files that are not ELF (locale archives, fonts) are skipped.
- * Release with modules_free.
+ * Release with modules_free; until then @out stays where it is (not
+ * copied: its files are in its own cache).
  */
 int modules_load(pid_t pid, const struct proc_maps *maps, struct modules *out,
 		 struct error *err);
