@@ -19,6 +19,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
+#include "apply/prescan.h"
 #include "apply/refmem.h"
 #include "apply/refscan.h"
 #include "process/proc.h"
@@ -42,6 +43,8 @@ struct scan {
 	uint64_t dlo, dspan; /* and every dead part */
 	uint64_t guard;	     /* glibc's pointer guard, if known */
 	bool has_guard;
+	struct refscan_pre *pre; /* the scan before the stop, or NULL */
+	bool before;		 /* this is it: keep the words in pre */
 };
 
 /*
@@ -131,6 +134,10 @@ static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 		if (!((v - tlo < tspan) | (v - dlo < dspan) |
 		      (mangled & ((d - tlo < tspan) | (d - dlo < dspan)))))
 			continue;
+		if (sc->before) {
+			prescan_hit(sc->pre, at + 8 * i, v, false);
+			continue;
+		}
 		word(sc, v, at ? at + 8 * i : 0, tid);
 		if (mangled)
 			word(sc, d, at ? at + 8 * i : 0, tid);
@@ -142,6 +149,10 @@ static void unreadable(void *arg, uint64_t at)
 {
 	struct scan *sc = arg;
 
+	if (sc->before) {
+		prescan_hit(sc->pre, at, 0, true);
+		return;
+	}
 	for (size_t i = 0; i < sc->n; i++)
 		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++)
 			sc->t[i].at = sc->t[i].value = at;
@@ -263,6 +274,19 @@ static bool stack_like(const struct proc_maps *maps, size_t i, const bool *used)
 	       !used[i];
 }
 
+/* Whether maps->v[i] is a thread stack libc made (its control block at the
+ * top) and not a live thread's (@used). */
+static bool thread_stack(const struct proc_maps *maps, size_t i,
+			 const bool *used, const struct rmem *mem)
+{
+	static uint64_t top[8192 / 8];
+	const struct proc_map *m = &maps->v[i];
+
+	return stack_like(maps, i, used) &&
+	       !rmem_read(mem, m->end - sizeof(top), top, sizeof(top), NULL) &&
+	       find_tcb(m, top, sizeof(top));
+}
+
 /*
  * The stacks of threads that exited, which libc keeps for the next
  * thread: a mapping with a thread control block that no live thread's
@@ -277,21 +301,12 @@ static bool stack_like(const struct proc_maps *maps, size_t i, const bool *used)
 static void find_cached(struct scan *sc, const struct session *s,
 			const struct proc_maps *maps, const struct rmem *mem)
 {
-	static uint64_t top[8192 / 8];
 	bool *used = xcalloc(maps->n + 1, sizeof(*used));
 
 	mark_threads(s, maps, used);
-	for (size_t i = 0; i < maps->n; i++) {
-		const struct proc_map *m = &maps->v[i];
-		uint64_t tcb;
-
-		if (!stack_like(maps, i, used) ||
-		    rmem_read(mem, m->end - sizeof(top), top, sizeof(top),
-			      NULL) ||
-		    !(tcb = find_tcb(m, top, sizeof(top))))
-			continue;
-		add_dead(sc, m, m->end, false);
-	}
+	for (size_t i = 0; i < maps->n; i++)
+		if (thread_stack(maps, i, used, mem))
+			add_dead(sc, &maps->v[i], maps->v[i].end, false);
 	free(used);
 }
 
@@ -345,6 +360,35 @@ static bool skipped(const struct scan *sc, const struct proc_map *m)
 	return false;
 }
 
+/* A page not written since the scan before the stop: hand on what that
+ * scan found there. */
+static void kept(void *arg, uint64_t at)
+{
+	struct scan *sc = arg;
+	size_t n;
+	const struct refscan_hit *h =
+	    prescan_hits(sc->pre, at, at + REFMEM_PAGE, &n);
+
+	sc->pre->kept++;
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].unreadable)
+			unreadable(sc, h[i].at);
+		else
+			words(sc, &h[i].v, 1, h[i].at, 0);
+	}
+}
+
+/* Whether the scan before the stop read mapping @m as it is now (so only
+ * its pages written since are read again).  It read no shared mapping and
+ * no possible thread stack (pre_check). */
+static bool read_before(const struct scan *sc, const struct proc_map *m)
+{
+	long j;
+
+	return sc->pre && sc->pre->ok && (j = prescan_same(sc->pre, m)) >= 0 &&
+	       sc->pre->read[j];
+}
+
 /* Read every mapping but the dead parts. */
 static int scan_maps(struct scan *sc, struct refmem *rm,
 		     const struct proc_maps *maps, struct error *err)
@@ -358,7 +402,9 @@ static int scan_maps(struct scan *sc, struct refmem *rm,
 
 		if (skipped(sc, m))
 			continue;
-		if ((r = refmem_read(rm, m, from, m->end, err)))
+		r = read_before(sc, m) ? refmem_read_written(rm, m, kept, err)
+				       : refmem_read(rm, m, from, m->end, err);
+		if (r)
 			return r;
 	}
 	return 0;
@@ -405,10 +451,45 @@ static void find_guard(struct scan *sc, struct session *s,
 			    &sc->guard, sizeof(sc->guard), NULL);
 }
 
-int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
-	    size_t n, struct error *err)
+/*
+ * Whether the scan before the stop still holds: the marks were not cleared
+ * again since (its canary still reads as written), the pointer guard and
+ * the targets are the ones it tested the words with, and each thread stack
+ * whose dead part is left out now was a possible stack then, whose
+ * pointers it kept.  Else the stop reads everything.
+ */
+static void pre_check(struct scan *sc, struct refmem *rm,
+		      const struct proc_maps *maps)
 {
-	struct scan sc = {.t = t, .n = n};
+	struct refscan_pre *pre = sc->pre;
+	long j;
+
+	if (!pre || !pre->ok)
+		return;
+	if (refmem_written(rm, pre->canary) != 1)
+		prescan_refuse(pre, "the page suture wrote after clearing the "
+				    "soft-dirty marks no longer reads as "
+				    "written: another tool (CRIU?) cleared "
+				    "them meanwhile");
+	if (sc->has_guard && (!pre->has_guard || pre->guard != sc->guard))
+		prescan_refuse(pre, "glibc's pointer guard was not known "
+				    "before the stop");
+	if (pre->tlo != sc->tlo || pre->tspan != sc->tspan)
+		prescan_refuse(pre, "it looked for other references");
+	for (size_t k = 0; k < sc->nd; k++)
+		if ((j = prescan_same(pre, proc_maps_find(maps, sc->d[k].lo))) <
+			0 ||
+		    !pre->stack[j])
+			prescan_refuse(pre,
+				       "the thread stack at %#" PRIx64
+				       " was not one before the stop",
+				       sc->d[k].lo);
+}
+
+int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
+	    size_t n, struct refscan_pre *pre, struct error *err)
+{
+	struct scan sc = {.t = t, .n = n, .pre = pre};
 	struct proc_maps maps = {0};
 	struct refmem rm;
 	int r;
@@ -427,14 +508,77 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	sort_dead(&sc);
 	find_guard(&sc, s, mem);
 	spans(&sc);
+	pre_check(&sc, &rm, &maps);
 	scan_registers(&sc, s);
 	if (!(r = scan_maps(&sc, &rm, &maps, err)))
 		r = scan_dead(&sc, &rm, &maps, err);
+	if (pre)
+		pre->written = rm.written;
 	refmem_close(&rm);
 out:
 	free(sc.d);
 	proc_maps_free(&maps);
 	return r;
+}
+
+/* The scan before the stop: note the possible thread stacks (the main
+ * one, and those libc made), then read every private mapping but those. */
+static void scan_before(struct scan *sc, struct refmem *rm,
+			const struct rmem *mem)
+{
+	struct refscan_pre *pre = sc->pre;
+	const struct proc_maps *maps = &pre->maps;
+	bool *none = xcalloc(maps->n + 1, sizeof(*none));
+
+	for (size_t i = 0; i < maps->n; i++)
+		if ((pre->stack[i] = !strcmp(maps->v[i].path, "[stack]") ||
+				     thread_stack(maps, i, none, mem)))
+			add_dead(sc, &maps->v[i], maps->v[i].end, false);
+	free(none);
+	sort_dead(sc);
+	sc->guard = pre->guard;
+	sc->has_guard = pre->has_guard;
+	spans(sc);
+	pre->tlo = sc->tlo;
+	pre->tspan = sc->tspan;
+	for (size_t i = 0; i < maps->n && pre->ok; i++) {
+		const struct proc_map *m = &maps->v[i];
+
+		if (pre->stack[i] || m->shared || skipped(sc, m))
+			continue;
+		if (refmem_read(rm, m, m->start, m->end, NULL))
+			prescan_refuse(pre, "pagemap could not be read");
+		pre->read[i] = pre->ok;
+	}
+	prescan_sort(pre);
+}
+
+void refscan_before(pid_t pid, const struct rmem *mem,
+		    const struct refscan_target *t, size_t n, uint64_t canary,
+		    struct refscan_pre *pre)
+{
+	struct scan sc = {.t = (struct refscan_target *)t,
+			  .n = n,
+			  .pre = pre,
+			  .before = true};
+	struct refmem rm;
+
+	prescan_begin(pre, pid, mem, canary);
+	if (!pre->ok)
+		return;
+	if (refmem_open(&rm, pid, mem, words, unreadable, &sc, NULL)) {
+		prescan_refuse(pre, "/proc/%d/pagemap could not be opened",
+			       (int)pid);
+		return;
+	}
+	if (refmem_written(&rm, canary) != 1)
+		prescan_refuse(pre, "the kernel does not mark the pages "
+				    "written (soft-dirty: a kernel built "
+				    "without CONFIG_MEM_SOFT_DIRTY)");
+	else
+		scan_before(&sc, &rm, mem);
+	refmem_close(&rm);
+	free(sc.d);
 }
 
 char *refscan_where(pid_t pid, uint64_t at, pid_t tid, char *buf, size_t len)

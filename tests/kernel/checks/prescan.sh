@@ -1,0 +1,62 @@
+# prescan.sh - guest checks of apply's scan for saved contexts made while
+# the program runs (t-prescan.sh): on this kernel (CONFIG_MEM_SOFT_DIRTY)
+# the stop reads again only the pages written since, and still finds a
+# word written after the first scan (/ko/dirty late), and one whose page a
+# second clearing of the marks made look unwritten (/ko/dirty criu).
+# /ko/dirty and /ko/work.sut are built on the host.
+mkdir -p /tmp
+
+# start MODE - the target in MODE; $P its PID, its log /tmp/MODE.log.
+start() {
+	/ko/dirty "$1" "/tmp/$1.log" &
+	P=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q ready "/tmp/$1.log" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "the $1 target starts" "$(cat "/tmp/$1.log" 2>&1)"
+}
+
+# late MODE - how many times the target set the slot after a clearing.
+late() {
+	grep -c '^late' "/tmp/$1.log"
+}
+
+echo "# -- a busy target: only the pages written since are read in the stop"
+start plain
+check_has_soft() { grep -q "^softdirty 1" /tmp/plain.log && pass "$1" ||
+	fail "$1" "$(cat /tmp/plain.log)"; }
+check_has_soft "the guest's kernel marks written pages (soft-dirty)"
+check "apply -v" suture apply -v "$P" /ko/work.sut
+check_has "the stop read again only the pages written since" \
+	"pages written since the scan before the stop read again"
+echo "$OUT" | sed -n 's/^/# /p'
+check "revert" suture revert "$P"
+kill "$P"
+
+echo "# -- the word is written after the first scan, before the stop"
+start late
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+check_has "naming the word in the heap" "a saved context or return address in memory (heap"
+check_has "the stop took the first scan for what was not written" \
+	"pages written since the scan before the stop read again"
+n=$(late late)
+[ "$n" -ge 1 ] && pass "the target set the word after suture cleared the marks ($n times)" ||
+	fail "the target set the word after suture cleared the marks" \
+		"$(cat /tmp/late.log)"
+kill "$P"
+
+echo "# -- another tool clears the marks between the first scan and the stop"
+start criu
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+check_has "the stop read all memory: the canary no longer reads as written" \
+	"another tool (CRIU?) cleared them meanwhile"
+n=$(late criu)
+[ "$n" -ge 1 ] && pass "the target set the word and cleared the marks ($n times)" ||
+	fail "the target set the word and cleared the marks" \
+		"$(cat /tmp/criu.log)"
+kill "$P"
