@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "apply/prescan.h"
@@ -40,6 +41,38 @@ static long pinned_kb(pid_t pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/*
+ * Whether this kernel marks written pages: a page of a new mapping, just
+ * written, reads as written in suture's own pagemap.  Without
+ * CONFIG_MEM_SOFT_DIRTY clear_refs still takes 4, and still write-protects
+ * nothing but costs the process a walk of its page tables and a flush of
+ * its TLB, for nothing: so this is asked first (once).
+ */
+static bool kernel_marks(void)
+{
+	static int marks = -1;
+	uint64_t e = 0;
+	char *p;
+	int fd;
+
+	if (marks >= 0)
+		return marks;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	*(volatile char *)p = 1;
+	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / 4096 * 8)) !=
+		    (ssize_t)sizeof(e))
+			e = 0;
+		close(fd);
+	}
+	munmap(p, 4096);
+	marks = (int)(e >> 55 & 1);
+	return marks;
 }
 
 static int clear_marks(pid_t pid)
@@ -95,6 +128,12 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 			       "mark its pages",
 			       kb);
 		return -EPERM;
+	}
+	if (!kernel_marks()) {
+		prescan_refuse(pre, "the kernel does not mark the pages "
+				    "written (soft-dirty: a kernel built "
+				    "without CONFIG_MEM_SOFT_DIRTY)");
+		return -ENOTSUP;
 	}
 	if ((r = clear_marks(pid))) {
 		prescan_refuse(pre,

@@ -572,9 +572,9 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 		return;
 	}
 	if (refmem_written(&rm, canary) != 1)
-		prescan_refuse(pre, "the kernel does not mark the pages "
-				    "written (soft-dirty: a kernel built "
-				    "without CONFIG_MEM_SOFT_DIRTY)");
+		prescan_refuse(pre, "the byte suture rewrote after clearing "
+				    "the soft-dirty marks does not read as "
+				    "written");
 	else
 		scan_before(&sc, &rm, mem);
 	refmem_close(&rm);

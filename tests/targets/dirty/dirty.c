@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 	volatile char *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned long x = 1, n = 0;
+	const char *mb = getenv("DIRTY_HEAP_MB");
 	long last;
 	FILE *log;
 
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
 	    (!strcmp(argv[1], "pin") && pin() < 0))
 		return 2;
 	setvbuf(log, NULL, _IOLBF, 0);
+	if (mb)
+		memset(malloc((size_t)atoi(mb) << 20), 1, (size_t)atoi(mb) << 20);
 	last = touch(probe);
 	fprintf(log, "softdirty %d\n", soft_dirty(probe));
 	last = touch(probe);

@@ -18,7 +18,9 @@
  *          (CRIU) would: the slot's page no longer reads as written
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
  *
- * LOG gets "ready", then "late N" each time the slot was set.
+ * LOG gets "softdirty 1" if the kernel marks written pages (else 0), then
+ * "ready", then "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
+ * the environment: N MiB of heap written first (a bigger process).
  */
 #ifndef DIRTY_H
 #define DIRTY_H
