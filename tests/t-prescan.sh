@@ -5,15 +5,15 @@
 # whose only thread is busy and which notices suture clearing the marks.
 #
 # On the host: `apply -v` says how the stop's scan went, which depends on
-# the kernel (the target reports whether it marks written pages); a
-# process with pinned memory (io_uring fixed buffers, VmPin) gets the
-# whole scan in the stop, named.  In a guest booted with Debian's kernel
-# (tests/kernel/checks/prescan.sh, which has CONFIG_MEM_SOFT_DIRTY): the
-# stop reads only the pages written since; a word written after the first
-# scan, before the stop, is still found and the apply refused (with a
-# stop that trusted the first scan for every page, the apply went
-# through); a second clearing of the marks by another tool in between is
-# noticed (the canary) and the stop reads everything, and refuses.
+# the kernel (the target reports whether it marks written pages).  In a
+# guest booted with Debian's kernel (tests/kernel/checks/prescan.sh, which
+# has CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
+# a word written after the first scan, before the stop, is still found and
+# the apply refused (with a stop that trusted the first scan for every
+# page, the apply went through); a second clearing of the marks by another
+# tool in between is noticed (the canary) and the stop reads everything,
+# and refuses; a process with pinned memory (io_uring fixed buffers,
+# VmPin) gets the whole scan in the stop, named.
 . "$(dirname "$0")/lib.sh"
 begin prescan
 
@@ -44,17 +44,6 @@ else
 		"process $P: scan for saved contexts: all memory read in the stop: the kernel does not mark the pages written \(soft-dirty: a kernel built without CONFIG_MEM_SOFT_DIRTY\)" \
 		"$OUT"
 fi
-check "revert" "$SUTURE" revert "$P"
-kill "$P"
-
-section "pinned memory"
-start pin || { fail "start the target with io_uring fixed buffers"; finish; }
-check_match "the target has pinned memory" "^VmPin:[[:space:]]+64 kB" \
-	"$(grep VmPin "/proc/$P/status")"
-check "apply -v" "$SUTURE" apply -v "$P" "$WORK/work.sut"
-check_match "the stop read all memory: the kernel writes pinned pages unmarked" \
-	"scan for saved contexts: all memory read in the stop: the process has 64 kB of memory pinned for the kernel to write into \(VmPin: io_uring's fixed buffers, RDMA\)" \
-	"$OUT"
 check "revert" "$SUTURE" revert "$P"
 kill "$P"
 

@@ -769,6 +769,7 @@ static int apply_once(void *arg, struct error *err)
 	struct apply_ctx c = {.pid = t->pid,
 			      .p = t->p,
 			      .mem = {.fd = -1},
+			      .pre = {.rm = {.pagemap = -1}},
 			      .replace = t->o->replace,
 			      .hook_ms = t->o->hook_timeout_ms};
 	struct apply_result *res = t->res;

@@ -117,10 +117,16 @@ static void find_guard(struct refscan_pre *pre, pid_t pid,
 static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 {
 	unsigned char byte;
-	long kb = pinned_kb(pid);
+	long kb;
 	int r;
 
-	if (kb) {
+	if (!kernel_marks()) {
+		prescan_refuse(pre, "the kernel does not mark the pages "
+				    "written (soft-dirty: a kernel built "
+				    "without CONFIG_MEM_SOFT_DIRTY)");
+		return -ENOTSUP;
+	}
+	if ((kb = pinned_kb(pid))) {
 		prescan_refuse(pre,
 			       "the process has %ld kB of memory pinned for "
 			       "the kernel to write into (VmPin: io_uring's "
@@ -128,12 +134,6 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 			       "mark its pages",
 			       kb);
 		return -EPERM;
-	}
-	if (!kernel_marks()) {
-		prescan_refuse(pre, "the kernel does not mark the pages "
-				    "written (soft-dirty: a kernel built "
-				    "without CONFIG_MEM_SOFT_DIRTY)");
-		return -ENOTSUP;
 	}
 	if ((r = clear_marks(pid))) {
 		prescan_refuse(pre,
@@ -153,7 +153,8 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 void prescan_begin(struct refscan_pre *pre, pid_t pid, const struct rmem *mem,
 		   uint64_t canary)
 {
-	*pre = (struct refscan_pre){.ok = true, .canary = canary};
+	*pre = (struct refscan_pre){
+	    .ok = true, .canary = canary, .rm = {.pagemap = -1}};
 	if (clear(pre, pid, mem))
 		return;
 	find_guard(pre, pid, mem);
@@ -223,6 +224,7 @@ long prescan_same(const struct refscan_pre *pre, const struct proc_map *m)
 
 void prescan_free(struct refscan_pre *pre)
 {
+	refmem_close(&pre->rm);
 	proc_maps_free(&pre->maps);
 	free(pre->read);
 	free(pre->stack);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apply/refmem.h"
 #include "process/proc.h"
 #include "process/rmem.h"
 
@@ -48,6 +49,8 @@ struct refscan_pre {
 	size_t nhit, cap;
 	size_t written, kept; /* in the stop: pages read again, pages whose
 				 first reading stood */
+	struct refmem rm; /* opened before the stop, for both scans;
+			     pagemap -1 if not */
 };
 
 /*

@@ -486,38 +486,57 @@ static void pre_check(struct scan *sc, struct refmem *rm,
 				       sc->d[k].lo);
 }
 
+/* The scan of the stopped process, through @rm. */
+static int scan_stopped(struct scan *sc, struct session *s,
+			const struct rmem *mem, struct refmem *rm,
+			struct error *err)
+{
+	struct proc_maps maps = {0};
+	int r;
+
+	/* Read now: the program may have mapped memory since suture
+	 * planned. */
+	if ((r = proc_maps_read(s->pid, &maps, err)))
+		return r;
+	rm->words = words;
+	rm->fail = unreadable;
+	rm->arg = sc;
+	rm->written = 0;
+	find_dead(sc, s, &maps);
+	find_cached(sc, s, &maps, mem);
+	sort_dead(sc);
+	find_guard(sc, s, mem);
+	spans(sc);
+	pre_check(sc, rm, &maps);
+	scan_registers(sc, s);
+	if (!(r = scan_maps(sc, rm, &maps, err)))
+		r = scan_dead(sc, rm, &maps, err);
+	if (sc->pre)
+		sc->pre->written = rm->written;
+	proc_maps_free(&maps);
+	return r;
+}
+
 int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	    size_t n, struct refscan_pre *pre, struct error *err)
 {
 	struct scan sc = {.t = t, .n = n, .pre = pre};
-	struct proc_maps maps = {0};
-	struct refmem rm;
+	struct refmem own;
 	int r;
 
 	for (size_t i = 0; i < n; i++)
 		t[i].count = t[i].in_threads = 0, t[i].value = t[i].at = 0,
 		t[i].tid = 0;
-	/* Read now: the program may have mapped memory since suture
-	 * planned. */
-	if ((r = proc_maps_read(s->pid, &maps, err)))
-		return r;
-	if ((r = refmem_open(&rm, s->pid, mem, words, unreadable, &sc, err)))
-		goto out;
-	find_dead(&sc, s, &maps);
-	find_cached(&sc, s, &maps, mem);
-	sort_dead(&sc);
-	find_guard(&sc, s, mem);
-	spans(&sc);
-	pre_check(&sc, &rm, &maps);
-	scan_registers(&sc, s);
-	if (!(r = scan_maps(&sc, &rm, &maps, err)))
-		r = scan_dead(&sc, &rm, &maps, err);
-	if (pre)
-		pre->written = rm.written;
-	refmem_close(&rm);
-out:
+	/* The reader opened before the stop, if there is one: its buffers
+	 * are neither made nor unmapped in the stop. */
+	if (pre && pre->rm.pagemap >= 0)
+		r = scan_stopped(&sc, s, mem, &pre->rm, err);
+	else if (!(r = refmem_open(&own, s->pid, mem, words, unreadable, &sc,
+				   err))) {
+		r = scan_stopped(&sc, s, mem, &own, err);
+		refmem_close(&own);
+	}
 	free(sc.d);
-	proc_maps_free(&maps);
 	return r;
 }
 
@@ -561,23 +580,20 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 			  .n = n,
 			  .pre = pre,
 			  .before = true};
-	struct refmem rm;
-
 	prescan_begin(pre, pid, mem, canary);
-	if (!pre->ok)
-		return;
-	if (refmem_open(&rm, pid, mem, words, unreadable, &sc, NULL)) {
+	/* opened whatever the marks, for the stop (refscan) */
+	if (refmem_open(&pre->rm, pid, mem, words, unreadable, &sc, NULL)) {
 		prescan_refuse(pre, "/proc/%d/pagemap could not be opened",
 			       (int)pid);
 		return;
 	}
-	if (refmem_written(&rm, canary) != 1)
+	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
 				    "the soft-dirty marks does not read as "
 				    "written");
-	else
-		scan_before(&sc, &rm, mem);
-	refmem_close(&rm);
+	if (pre->ok)
+		scan_before(&sc, &pre->rm, mem);
+	pre->rm.arg = NULL;
 	free(sc.d);
 }
 

@@ -3,7 +3,9 @@
 # the stop reads again only the pages written since, and still finds a
 # word written after the first scan (/ko/dirty late), and one whose page a
 # second clearing of the marks made look unwritten (/ko/dirty criu: the
-# canary shows the marks cleared again and the stop reads everything).
+# canary shows the marks cleared again and the stop reads everything);
+# pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
+# read everything.
 # /ko/dirty and /ko/work.sut are built on the host.
 mkdir -p /tmp
 
@@ -61,6 +63,14 @@ n=$(late criu)
 [ "$n" -ge 1 ] && pass "the target set the word and cleared the marks ($n times)" ||
 	fail "the target set the word and cleared the marks" \
 		"$(cat /tmp/criu.log)"
+kill "$P"
+
+echo "# -- pinned memory: the kernel may write it without marking its pages"
+start pin
+check "apply -v" suture apply -v "$P" /ko/work.sut
+check_has "the stop read all memory, and -v says why" \
+	"all memory read in the stop: the process has 64 kB of memory pinned for the kernel to write into (VmPin: io_uring's fixed buffers, RDMA)"
+check "revert" suture revert "$P"
 kill "$P"
 
 echo "# -- what the stop's scan costs here (TCG inflates every figure: compare"
