@@ -784,8 +784,7 @@ static int apply_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
-	    (r = stage(&c, err)) ||
-	    (prescan(&c), 0) ||
+	    (r = stage(&c, err)) || (prescan(&c), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err))) {
 		unstage(&c);

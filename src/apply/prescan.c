@@ -65,7 +65,8 @@ static bool kernel_marks(void)
 		return false;
 	*(volatile char *)p = 1;
 	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) >= 0) {
-		if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / 4096 * 8)) !=
+		if (pread(fd, &e, sizeof(e),
+			  (off_t)((uintptr_t)p / 4096 * 8)) !=
 		    (ssize_t)sizeof(e))
 			e = 0;
 		close(fd);
@@ -108,8 +109,9 @@ static void find_guard(struct refscan_pre *pre, pid_t pid,
 		return;
 	while (read(fd, aux, sizeof(aux)) == sizeof(aux) && aux[0])
 		if (aux[0] == AUX_RANDOM)
-			pre->has_guard = !rmem_read(mem, aux[1] + 8, &pre->guard,
-						    sizeof(pre->guard), NULL);
+			pre->has_guard =
+			    !rmem_read(mem, aux[1] + 8, &pre->guard,
+				       sizeof(pre->guard), NULL);
 	close(fd);
 }
 
@@ -215,9 +217,9 @@ long prescan_same(const struct refscan_pre *pre, const struct proc_map *m)
 	const struct proc_map *o = proc_maps_find(&pre->maps, m->start);
 
 	if (!o || o->start != m->start || o->end != m->end ||
-	    o->prot != m->prot || o->shared != m->shared ||
-	    o->dev != m->dev || o->inode != m->inode ||
-	    o->offset != m->offset || strcmp(o->path, m->path))
+	    o->prot != m->prot || o->shared != m->shared || o->dev != m->dev ||
+	    o->inode != m->inode || o->offset != m->offset ||
+	    strcmp(o->path, m->path))
 		return -1;
 	return o - pre->maps.v;
 }

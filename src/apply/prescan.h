@@ -44,13 +44,13 @@ struct refscan_pre {
 	uint64_t canary;       /* the byte suture rewrote */
 	uint64_t guard;	       /* glibc's pointer guard, if known */
 	bool has_guard;
-	uint64_t tlo, tspan;   /* the targets' span it tested words against */
+	uint64_t tlo, tspan;	 /* the targets' span it tested words against */
 	struct refscan_hit *hit; /* sorted by address once read */
 	size_t nhit, cap;
 	size_t written, kept; /* in the stop: pages read again, pages whose
 				 first reading stood */
-	struct refmem rm; /* opened before the stop, for both scans;
-			     pagemap -1 if not */
+	struct refmem rm;     /* opened before the stop, for both scans;
+				 pagemap -1 if not */
 };
 
 /*

@@ -14,9 +14,9 @@
 #define BLOCK_PAGES 512u /* 2 MiB a read */
 
 /* /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAPPED (1ull << 62)
-#define PM_FILE	   (1ull << 61) /* a file page or shared anonymous */
+#define PM_PRESENT    (1ull << 63)
+#define PM_SWAPPED    (1ull << 62)
+#define PM_FILE	      (1ull << 61) /* a file page or shared anonymous */
 #define PM_SOFT_DIRTY (1ull << 55) /* written since clear_refs 4 */
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
@@ -26,7 +26,8 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-	*rm = (struct refmem){pid, mem, -1, words, fail, NULL, arg, 0, NULL, NULL};
+	*rm = (struct refmem){pid,  mem, -1, words, fail,
+			      NULL, arg, 0,  NULL,  NULL};
 	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
@@ -108,9 +109,9 @@ static int read_block(struct refmem *rm, const struct proc_map *m,
 			i++;
 			continue;
 		}
-		for (j = i + 1; j < npages &&
-				(m->shared ||
-				 take(rm, m, rm->pm[j], first + j * PAGE));
+		for (j = i + 1;
+		     j < npages &&
+		     (m->shared || take(rm, m, rm->pm[j], first + j * PAGE));
 		     j++)
 			;
 		a = first + i * PAGE > lo ? first + i * PAGE : lo;

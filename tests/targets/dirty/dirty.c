@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 		return 2;
 	setvbuf(log, NULL, _IOLBF, 0);
 	if (mb)
-		memset(malloc((size_t)atoi(mb) << 20), 1, (size_t)atoi(mb) << 20);
+		memset(malloc((size_t)atoi(mb) << 20), 1,
+		       (size_t)atoi(mb) << 20);
 	last = touch(probe);
 	fprintf(log, "softdirty %d\n", soft_dirty(probe));
 	last = touch(probe);
