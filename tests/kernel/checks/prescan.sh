@@ -3,7 +3,10 @@
 # the stop reads again only the pages written since, and still finds a
 # word written after the first scan (/ko/dirty late), and one whose page a
 # second clearing of the marks made look unwritten (/ko/dirty criu: the
-# canary shows the marks cleared again and the stop reads everything);
+# canary shows the marks cleared again and the stop reads everything),
+# and one a child process writes into a MAP_SHARED page through its own
+# mapping, which this process's marks never see (/ko/dirty shared: shared
+# mappings are read whole in the stop);
 # pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
 # read everything.
 # /ko/dirty and /ko/work.sut are built on the host.
@@ -63,6 +66,19 @@ n=$(late criu)
 [ "$n" -ge 1 ] && pass "the target set the word and cleared the marks ($n times)" ||
 	fail "the target set the word and cleared the marks" \
 		"$(cat /tmp/criu.log)"
+kill "$P"
+
+echo "# -- another process writes the word into shared memory in between"
+start shared
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+check_has "naming the word in the shared page" \
+	"a saved context or return address in memory (zero (deleted)"
+n=$(late shared)
+[ "$n" -ge 1 ] && pass "the child set the word after suture cleared the marks ($n times)" ||
+	fail "the child set the word after suture cleared the marks" \
+		"$(cat /tmp/shared.log)"
 kill "$P"
 
 echo "# -- pinned memory: the kernel may write it without marking its pages"

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -29,6 +31,46 @@ static long touch(volatile char *probe)
 	probe[0]++;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_minflt;
+}
+
+/* The shared slot and the pipes to the child that writes it. */
+static volatile uintptr_t *shared_slot;
+static int to_child[2], from_child[2];
+
+/* The child: on 'z' zero the shared slot, on 's' set it; answer each. */
+static void child(void)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (read(to_child[0], &c, 1) == 1) {
+		*shared_slot = c == 's' ? (uintptr_t)dirty_work + 3 : 0;
+		if (write(from_child[1], &c, 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
+/* Have the child do @c, and wait until it has. */
+static void ask_child(char c)
+{
+	if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
+		_exit(3);
+}
+
+static int start_child(void)
+{
+	shared_slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_slot == MAP_FAILED || pipe(to_child) || pipe(from_child))
+		return -1;
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		child();
+	}
+	return 0;
 }
 
 /* Whether the kernel marks written pages: @probe, a new mapping written
@@ -74,7 +116,8 @@ int main(int argc, char **argv)
 
 	if (argc != 3 || !slot || probe == MAP_FAILED ||
 	    !(log = fopen(argv[2], "w")) ||
-	    (!strcmp(argv[1], "pin") && pin() < 0))
+	    (!strcmp(argv[1], "pin") && pin() < 0) ||
+	    (!strcmp(argv[1], "shared") && start_child() < 0))
 		return 2;
 	setvbuf(log, NULL, _IOLBF, 0);
 	if (mb)
@@ -87,7 +130,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		long now = touch(probe);
 		struct late l = {slot, dirty_now_ns() + 50000000u,
-				 !strcmp(argv[1], "criu")};
+				 !strcmp(argv[1], "criu"),
+				 shared_slot ? ask_child : NULL};
 
 		if (now == last || !strcmp(argv[1], "plain") ||
 		    !strcmp(argv[1], "pin")) {
@@ -95,7 +139,6 @@ int main(int argc, char **argv)
 			x = dirty_work(x, NULL);
 			continue;
 		}
-		*slot = 0;
 		x = dirty_work(x, &l);
 		fprintf(log, "late %lu\n", ++n);
 		last = touch(probe);

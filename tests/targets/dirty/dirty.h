@@ -11,11 +11,14 @@
  * wrote before costs (the kernel write-protects every page).  MODE:
  *
  *   plain  nothing more: the loop only
- *   late   on each clearing: the slot (heap) back to 0, then 50 ms inside
- *          dirty_work (a stop finds it in the patched function and tries
- *          again later), and the slot set just before it returns
+ *   late   on each clearing: 50 ms inside dirty_work (a stop finds it in
+ *          the patched function and tries again later), the slot (heap)
+ *          zeroed on entry and set just before it returns
  *   criu   as late, and then clear the marks itself, as another tool
  *          (CRIU) would: the slot's page no longer reads as written
+ *   shared as late, but the slot is in a MAP_SHARED page and a child
+ *          process zeroes and sets it, through its own mapping: this
+ *          process's page tables never see the writes
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
  *
  * LOG gets "softdirty 1" if the kernel marks written pages (else 0), then
@@ -32,6 +35,9 @@ struct late {
 	volatile uintptr_t *slot; /* set to dirty_work + 3 before returning */
 	uint64_t until_ns;	  /* spin until CLOCK_MONOTONIC reaches it */
 	int clear;		  /* then clear the soft-dirty marks */
+	void (*other)(char);	  /* instead of writing the slot: have
+				     another process zero ('z') or set ('s')
+				     one in shared memory */
 };
 
 /* The function work.diff patches; @l may be NULL. */

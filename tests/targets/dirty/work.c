@@ -24,9 +24,15 @@ static void clear_marks(void)
 
 unsigned long dirty_work(unsigned long x, const struct late *l)
 {
+	if (l && l->other)
+		l->other('z');
+	else if (l)
+		*l->slot = 0;
 	while (l && dirty_now_ns() < l->until_ns)
 		x = x * 2654435761u + 1;
-	if (l) {
+	if (l && l->other)
+		l->other('s');
+	else if (l) {
 		set_slot(l->slot);
 		__asm__ volatile("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t"
 				 "xor %%edx, %%edx\n\txor %%esi, %%esi\n\t"
