@@ -344,6 +344,38 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	return r;
 }
 
+/* Forget what a scan found. */
+static void reset(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		sc->t[i].count = sc->t[i].in_threads = 0,
+		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0;
+	free(sc->ds.d);
+	sc->ds = (struct deadset){0};
+}
+
+/*
+ * The scan in the stop, when it took the first scan's words for pages not
+ * marked: the canary must still read as written after it too.  The marks
+ * can be cleared while the threads are stopped (clear_refs needs no
+ * running thread), and a page written before that would have read as
+ * unwritten; then everything is read again.
+ */
+static int scan_checked(struct scan *sc, struct session *s,
+			const struct rmem *mem, struct refmem *rm,
+			struct error *err)
+{
+	struct refscan_pre *pre = sc->pre;
+	int r = scan_stopped(sc, s, mem, rm, err);
+
+	if (r || !pre->ok || refmem_written(rm, pre->canary) == 1)
+		return r;
+	prescan_refuse(pre, "the soft-dirty marks were cleared during the "
+			    "stop's scan, by another tool (CRIU?)");
+	reset(sc);
+	return scan_stopped(sc, s, mem, rm, err);
+}
+
 int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	    size_t n, struct refscan_pre *pre, struct error *err)
 {
@@ -351,13 +383,11 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	struct refmem own;
 	int r;
 
-	for (size_t i = 0; i < n; i++)
-		t[i].count = t[i].in_threads = 0, t[i].value = t[i].at = 0,
-		t[i].tid = 0;
+	reset(&sc);
 	/* The reader opened before the stop, if there is one: its buffers
 	 * are neither made nor unmapped in the stop. */
 	if (pre && pre->rm.pagemap >= 0)
-		r = scan_stopped(&sc, s, mem, &pre->rm, err);
+		r = scan_checked(&sc, s, mem, &pre->rm, err);
 	else if (!(r = refmem_open(&own, s->pid, mem, words, unreadable, &sc,
 				   err))) {
 		r = scan_stopped(&sc, s, mem, &own, err);
