@@ -128,7 +128,14 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 				    "without CONFIG_MEM_SOFT_DIRTY)");
 		return -ENOTSUP;
 	}
-	if ((kb = pinned_kb(pid))) {
+	if ((kb = pinned_kb(pid)) < 0) {
+		prescan_refuse(pre,
+			       "its pinned memory (VmPin in "
+			       "/proc/%d/status) could not be read",
+			       (int)pid);
+		return -EIO;
+	}
+	if (kb) {
 		prescan_refuse(pre,
 			       "the process has %ld kB of memory pinned for "
 			       "the kernel to write into (VmPin: io_uring's "
