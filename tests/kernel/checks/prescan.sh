@@ -35,7 +35,7 @@ check_has_soft() { grep -q "^softdirty 1" /tmp/plain.log && pass "$1" ||
 check_has_soft "the guest's kernel marks written pages (soft-dirty)"
 check "apply -v" suture apply -v "$P" /ko/work.sut
 check_has "the stop read again only the pages written since" \
-	"pages written since the scan before the stop read again"
+	"written since the scan before the stop read again"
 echo "$OUT" | sed -n 's/^/# /p'
 check "revert" suture revert "$P"
 kill "$P"
@@ -47,7 +47,7 @@ check_refused "apply is refused" \
 	suture apply -v --timeout 1 "$P" /ko/work.sut
 check_has "naming the word in the heap" "a saved context or return address in memory (heap"
 check_has "the stop took the first scan for what was not written" \
-	"pages written since the scan before the stop read again"
+	"written since the scan before the stop read again"
 n=$(late late)
 [ "$n" -ge 1 ] && pass "the target set the word after suture cleared the marks ($n times)" ||
 	fail "the target set the word after suture cleared the marks" \
