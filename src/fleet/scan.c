@@ -72,13 +72,6 @@ static bool module_start(const struct proc_map *m)
 	       strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/memfd:", 7);
 }
 
-static bool is_deleted(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n > 10 && !strcmp(path + n - 10, " (deleted)");
-}
-
 /* The modules and patch regions of @maps into @p (@mods has room). */
 static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 		    struct fleet_proc *p, struct fleet_module *mods)
@@ -101,7 +94,7 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 		mods[p->nmods].path = m->path;
 		memcpy(mods[p->nmods].id, f->id, f->len);
 		mods[p->nmods].id_len = f->len;
-		mods[p->nmods++].deleted = is_deleted(m->path);
+		proc_path_len(m->path, &mods[p->nmods++].deleted);
 	}
 }
 
