@@ -494,3 +494,28 @@ mem() {
 suture_maps() {
 	grep -F 'suture:' "/proc/$1/maps" 2>/dev/null
 }
+
+# guest [-m MODULE]... CHECK FILE... - boot Debian's kernel under qemu
+# (tests/kernel/boot; the FILEs in the guest's /ko), run CHECK
+# (tests/kernel/checks/) in the guest, count its ok/FAIL lines.
+guest() {
+	local opts=() line done=0 check dir
+	while [ "$1" = -m ]; do
+		opts+=(-m "$2")
+		shift 2
+	done
+	check=$1
+	shift
+	dir=$WORK/guest-$(basename "$check" .sh)
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) pass "guest: ${line#ok - }" ;;
+		"FAIL - "*) fail "guest: ${line#FAIL - }" ;;
+		"# guest done"*) done=1 && echo "$line" ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$TESTS/kernel/boot" "${opts[@]}" "$dir" \
+		"$TESTS/kernel/checks/$check" "$@")
+	[ $done = 1 ] || fail "the guest ran $check to its end" \
+		"$(tail -n 30 "$dir/console.log")"
+}

@@ -9,30 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 begin kernel
 
-# guest [-m MODULE]... CHECK FILE.ko... - boot (tests/kernel/boot), run
-# CHECK (tests/kernel/checks/) in the guest, count its ok/FAIL lines.
-guest() {
-	local opts=() line done=0 check dir
-	while [ "$1" = -m ]; do
-		opts+=(-m "$2")
-		shift 2
-	done
-	check=$1
-	shift
-	dir=$WORK/guest-$(basename "$check" .sh)
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) pass "guest: ${line#ok - }" ;;
-		"FAIL - "*) fail "guest: ${line#FAIL - }" ;;
-		"# guest done"*) done=1 && echo "$line" ;;
-		*) echo "$line" ;;
-		esac
-	done < <("$TESTS/kernel/boot" "${opts[@]}" "$dir" \
-		"$TESTS/kernel/checks/$check" "$@")
-	[ $done = 1 ] || fail "the guest ran $check to its end" \
-		"$(tail -n 30 "$dir/console.log")"
-}
-
 section "the prepared kernel (scripts/kernel-env)"
 check "scripts/kernel-env makes the cache ready" "$ROOT/scripts/kernel-env"
 KENV=$("$ROOT/scripts/kernel-env" --path)

@@ -96,6 +96,8 @@ struct apply_ctx {
 	uint64_t stage_ns;	  /* how long stage() held its thread */
 	struct rsys_left left;	  /* the stub stage() left in the cave */
 	struct retain_set old;	  /* the regions a replace switched off */
+	struct refscan_pre pre;	  /* the scan for saved contexts made before
+				     the stop (retain_entries_before) */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
@@ -547,6 +549,13 @@ static int stage(struct apply_ctx *c, struct error *err)
 	return 0;
 }
 
+/* The scan for saved contexts, while the program runs (retain.h). */
+static void prescan(struct apply_ctx *c)
+{
+	phase_begin("look for saved contexts before the stop");
+	retain_entries_before(c->pid, &c->mem, &c->rec, &c->pre);
+}
+
 /* After a failed stop: unmap the staged region in a stop of the lock's
  * thread.  If that fails, it is a leftover like any other. */
 static void unstage(struct apply_ctx *c)
@@ -633,6 +642,20 @@ static void free_replaced(struct apply_ctx *c, struct apply_result *res)
 	res->retained = c->old.retained;
 }
 
+/* How the stop's scan for saved contexts went, for apply -v. */
+static void describe_scan(const struct refscan_pre *pre,
+			  struct apply_result *res)
+{
+	if (pre->ok)
+		snprintf(res->scan, sizeof(res->scan),
+			 "%zu page%s written since the scan before the stop "
+			 "read again, %zu not",
+			 pre->written, pre->written == 1 ? "" : "s", pre->kept);
+	else
+		snprintf(res->scan, sizeof(res->scan),
+			 "all memory read in the stop: %s", pre->why);
+}
+
 static int install(struct apply_ctx *c, struct apply_result *res,
 		   struct error *err)
 {
@@ -646,7 +669,9 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	/* A context saved in memory (a coroutine's) inside the bytes the
 	 * trampolines overwrite would resume in the middle of a jump. */
 	phase_begin("look for saved contexts (all threads stopped)");
-	if ((r = retain_entries(&c->s, &c->mem, &c->rec, err)))
+	r = retain_entries(&c->s, &c->mem, &c->rec, &c->pre, err);
+	describe_scan(&c->pre, res);
+	if (r)
 		return r;
 	res->ungated = c->ungated;
 	if ((r = hooks_run(&c->s, &c->rs, &c->rec, HOOK_PRE_APPLY, c->hook_ms,
@@ -689,6 +714,7 @@ static void undo(struct apply_ctx *c)
 static void ctx_free(struct apply_ctx *c)
 {
 	retain_set_free(&c->old);
+	prescan_free(&c->pre);
 	rsyscall_drop(&c->rs);
 	for (size_t i = 0; c->code && i < c->rec.nfuncs; i++)
 		free(c->code[i]);
@@ -764,6 +790,7 @@ static int apply_once(void *arg, struct error *err)
 	struct apply_ctx c = {.pid = t->pid,
 			      .p = t->p,
 			      .mem = {.fd = -1},
+			      .pre = {.rm = {.pagemap = -1}},
 			      .replace = t->o->replace,
 			      .cache = t->o->cache,
 			      .hook_ms = t->o->hook_timeout_ms};
@@ -778,7 +805,7 @@ static int apply_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
-	    (r = stage(&c, err)) ||
+	    (r = stage(&c, err)) || (prescan(&c), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err))) {
 		unstage(&c);

@@ -10,13 +10,14 @@
 #include "apply/refmem.h"
 #include "util/xalloc.h"
 
-#define PAGE	    4096u
+#define PAGE	    REFMEM_PAGE
 #define BLOCK_PAGES 512u /* 2 MiB a read */
 
 /* /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAPPED (1ull << 62)
-#define PM_FILE	   (1ull << 61) /* a file page or shared anonymous */
+#define PM_PRESENT    (1ull << 63)
+#define PM_SWAPPED    (1ull << 62)
+#define PM_FILE	      (1ull << 61) /* a file page or shared anonymous */
+#define PM_SOFT_DIRTY (1ull << 55) /* written since clear_refs 4 */
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		refmem_words_fn *words, refmem_fail_fn *fail, void *arg,
@@ -25,7 +26,8 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-	*rm = (struct refmem){pid, mem, -1, words, fail, arg, NULL, NULL};
+	*rm = (struct refmem){pid,  mem, -1, words, fail,
+			      NULL, arg, 0,  NULL,  NULL};
 	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
@@ -70,6 +72,24 @@ static bool wanted(const struct proc_map *m, uint64_t e)
 	       ((e & PM_PRESENT) && !(e & PM_FILE));
 }
 
+/* Whether the page is to be read now: wanted, and when only written ones
+ * are (rm->kept), written since the marks were cleared; a wanted page
+ * left unread goes to rm->kept. */
+static bool take(struct refmem *rm, const struct proc_map *m, uint64_t e,
+		 uint64_t at)
+{
+	if (!wanted(m, e))
+		return false;
+	if (!rm->kept)
+		return true;
+	if (e & PM_SOFT_DIRTY) {
+		rm->written++;
+		return true;
+	}
+	rm->kept(rm->arg, at);
+	return false;
+}
+
 /* The pages of one block, @npages from @first, clipped to [lo, hi). */
 static int read_block(struct refmem *rm, const struct proc_map *m,
 		      uint64_t first, size_t npages, uint64_t lo, uint64_t hi,
@@ -85,12 +105,14 @@ static int read_block(struct refmem *rm, const struct proc_map *m,
 				 "cannot read /proc/%d/pagemap at %#llx",
 				 (int)rm->pid, (unsigned long long)first);
 	while (i < npages) {
-		if (!wanted(m, rm->pm[i]) && !m->shared) {
+		if (!m->shared && !take(rm, m, rm->pm[i], first + i * PAGE)) {
 			i++;
 			continue;
 		}
 		for (j = i + 1;
-		     j < npages && (m->shared || wanted(m, rm->pm[j])); j++)
+		     j < npages &&
+		     (m->shared || take(rm, m, rm->pm[j], first + j * PAGE));
+		     j++)
 			;
 		a = first + i * PAGE > lo ? first + i * PAGE : lo;
 		b = first + j * PAGE < hi ? first + j * PAGE : hi;
@@ -117,4 +139,25 @@ int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
 			return r;
 	}
 	return 0;
+}
+
+int refmem_read_written(struct refmem *rm, const struct proc_map *m,
+			refmem_kept_fn *kept, struct error *err)
+{
+	int r;
+
+	rm->kept = kept;
+	r = refmem_read(rm, m, m->start, m->end, err);
+	rm->kept = NULL;
+	return r;
+}
+
+int refmem_written(const struct refmem *rm, uint64_t at)
+{
+	uint64_t e;
+
+	if (pread(rm->pagemap, &e, sizeof(e), (off_t)(at / PAGE * 8)) !=
+	    (ssize_t)sizeof(e))
+		return -EIO;
+	return !!(e & PM_SOFT_DIRTY);
 }

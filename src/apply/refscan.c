@@ -3,13 +3,9 @@
  *
  * The words are checked against the span of all targets first, so a word
  * costs a subtraction and a comparison unless it lands near a target.
- * Thread stacks: the part of a thread's own stack mapping (the main
- * thread's [stack], or the mapping holding the thread's TLS block, where
- * libc puts thread stacks) below its stack pointer and red zone is dead
- * unless a word in memory points into it (a coroutine may have been
- * started on an array in a frame above, its own callers suspended below).
- * So that part is read last, from the lowest such word, again and again
- * while reading it finds lower ones.
+ * The dead parts of thread stacks (deadstack.h) are read last, from the
+ * lowest word in memory pointing into them, again and again while reading
+ * them finds lower ones.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,59 +15,29 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
+#include "apply/deadstack.h"
+#include "apply/prescan.h"
 #include "apply/refmem.h"
 #include "apply/refscan.h"
 #include "process/proc.h"
 #include "util/xalloc.h"
 
-/* The dead part [lo, hi) of a thread stack mapping [lo, end); read from
- * @from up. */
-struct dead {
-	uint64_t lo, hi, from, end;
-	uint64_t low; /* the lowest word seen pointing into [lo, from) */
-	bool live;    /* a live thread's stack; else the whole mapping is
-			 the stack of a thread that exited: never read */
-};
-
 struct scan {
 	struct refscan_target *t;
 	size_t n;
 	uint64_t tlo, tspan; /* every target is in [tlo, tlo + tspan) */
-	struct dead *d;	     /* sorted by mapping (sort_dead) */
-	size_t nd, dcap;
-	uint64_t dlo, dspan; /* and every dead part */
+	struct deadset ds;   /* the dead parts of thread stacks */
 	uint64_t guard;	     /* glibc's pointer guard, if known */
 	bool has_guard;
+	struct refscan_pre *pre; /* the scan before the stop, or NULL */
+	bool before;		 /* this is it: keep the words in pre */
 };
-
-/*
- * The dead part whose stack mapping holds @v, or NULL.  sc->d is sorted by
- * mapping and the mappings are disjoint, so at most one does: a binary
- * search, as every word that looks like a stack address is looked up and
- * a process of a thousand threads has a thousand stacks.
- */
-static struct dead *dead_at(const struct scan *sc, uint64_t v)
-{
-	size_t lo = 0, hi = sc->nd;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v < sc->d[mid].lo)
-			hi = mid;
-		else if (v >= sc->d[mid].end)
-			lo = mid + 1;
-		else
-			return &sc->d[mid];
-	}
-	return NULL;
-}
 
 /* Whether @at (0: a register) is in a thread's registers or the live part
  * of its own stack. */
 static bool in_threads(const struct scan *sc, uint64_t at)
 {
-	const struct dead *d = at ? dead_at(sc, at) : NULL;
+	const struct dead *d = at ? deadset_at(&sc->ds, at) : NULL;
 
 	return !at || (d && d->live && at >= d->hi);
 }
@@ -94,7 +60,7 @@ static void target_hit(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 
 static void dead_hit(struct scan *sc, uint64_t v, uint64_t at)
 {
-	struct dead *d = at ? dead_at(sc, v) : NULL;
+	struct dead *d = at ? deadset_at(&sc->ds, v) : NULL;
 
 	if (d && d->live && v < d->from && v < d->low)
 		d->low = v;
@@ -108,8 +74,26 @@ static void word(struct scan *sc, uint64_t v, uint64_t at, pid_t tid)
 	 * stack pointer points at nothing allocated (calls' leftovers); a
 	 * context suspended down there is found through the words in memory
 	 * that saved it. */
-	if (v - sc->dlo < sc->dspan)
+	if (v - sc->ds.lo < sc->ds.span)
 		dead_hit(sc, v, at);
+}
+
+/* Whether @v is in a target or a (possible) stack: the span test lets
+ * through every pointer into memory between two stacks. */
+static bool near(const struct scan *sc, uint64_t v)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		if (v >= sc->t[i].lo && v < sc->t[i].hi)
+			return true;
+	return deadset_at(&sc->ds, v) != NULL;
+}
+
+/* The scan before the stop: keep word @v at @at (@d demangled) for the
+ * stop if it may count there. */
+static void keep(struct scan *sc, uint64_t v, uint64_t d, uint64_t at)
+{
+	if (near(sc, v) || (sc->has_guard && near(sc, d)))
+		prescan_hit(sc->pre, at, v, false);
 }
 
 /* Check @n words at @w, found at @at (0: registers of @tid), also as
@@ -122,7 +106,7 @@ static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 	struct scan *sc = arg;
 	const unsigned rot = arch_ptr_mangle_rot;
 	const uint64_t guard = sc->guard, tlo = sc->tlo, tspan = sc->tspan;
-	const uint64_t dlo = sc->dlo, dspan = sc->dspan;
+	const uint64_t dlo = sc->ds.lo, dspan = sc->ds.span;
 	const bool mangled = sc->has_guard;
 
 	for (size_t i = 0; i < n; i++) {
@@ -131,6 +115,10 @@ static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 		if (!((v - tlo < tspan) | (v - dlo < dspan) |
 		      (mangled & ((d - tlo < tspan) | (d - dlo < dspan)))))
 			continue;
+		if (sc->before) {
+			keep(sc, v, d, at + 8 * i);
+			continue;
+		}
 		word(sc, v, at ? at + 8 * i : 0, tid);
 		if (mangled)
 			word(sc, d, at ? at + 8 * i : 0, tid);
@@ -142,11 +130,15 @@ static void unreadable(void *arg, uint64_t at)
 {
 	struct scan *sc = arg;
 
+	if (sc->before) {
+		prescan_hit(sc->pre, at, 0, true);
+		return;
+	}
 	for (size_t i = 0; i < sc->n; i++)
 		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++)
 			sc->t[i].at = sc->t[i].value = at;
-	for (size_t i = 0; i < sc->nd; i++)
-		sc->d[i].low = sc->d[i].lo;
+	for (size_t i = 0; i < sc->ds.n; i++)
+		sc->ds.d[i].low = sc->ds.d[i].lo;
 }
 
 /* Every thread's registers, general and vector. */
@@ -167,150 +159,7 @@ static void scan_registers(struct scan *sc, struct session *s)
 	}
 }
 
-/* Whether @m is the stack mapping of thread @t. */
-static bool own_stack(const struct proc_map *m, const struct session_thread *t)
-{
-	uint64_t tp = arch_regs_tp(&t->regs);
-
-	return !strcmp(m->path, "[stack]") || (tp >= m->start && tp < m->end);
-}
-
-/* Note the dead part of mapping @m from @hi down; sort_dead sorts them
- * and merges those of one mapping. */
-static void add_dead(struct scan *sc, const struct proc_map *m, uint64_t hi,
-		     bool live)
-{
-	XGROW(sc->d, sc->dcap, sc->nd);
-	sc->d[sc->nd++] =
-	    (struct dead){m->start, hi, hi, m->end, UINT64_MAX, live};
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct dead *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* Sort the dead parts by mapping (dead_at); threads whose stack pointers
- * are in one mapping leave it dead below the lowest of them. */
-static void sort_dead(struct scan *sc)
-{
-	size_t k = 0;
-
-	qsort(sc->d, sc->nd, sizeof(*sc->d), by_start);
-	for (size_t i = 0; i < sc->nd; i++) {
-		if (k && sc->d[k - 1].lo == sc->d[i].lo) {
-			struct dead *d = &sc->d[k - 1];
-
-			d->hi = d->from =
-			    d->hi < sc->d[i].hi ? d->hi : sc->d[i].hi;
-			continue;
-		}
-		sc->d[k++] = sc->d[i];
-	}
-	sc->nd = k;
-}
-
-/*
- * The thread control block glibc keeps at the top of a thread's stack
- * mapping, found by its first words (tcbhead_t: tcb and self point at
- * the block itself), in the last @len bytes of @m read into @top; 0 if
- * none.
- */
-static uint64_t find_tcb(const struct proc_map *m, const uint64_t *top,
-			 size_t len)
-{
-	uint64_t at = m->end - len;
-
-	for (size_t i = len / 8; i-- > 2;) {
-		uint64_t x = at + 8 * (i - 2);
-
-		if (!(x % 64) && top[i - 2] == x && top[i] == x)
-			return x;
-	}
-	return 0;
-}
-
-/* Mark in @used the mappings that hold a live thread's stack pointer or
- * the block of its thread pointer. */
-static void mark_threads(const struct session *s, const struct proc_maps *maps,
-			 bool *used)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		const struct proc_map *sp, *tp;
-
-		if (s->t[k].gone)
-			continue;
-		if ((sp = proc_maps_find(maps, arch_regs_sp(&s->t[k].regs))))
-			used[sp - maps->v] = true;
-		if ((tp = proc_maps_find(maps, arch_regs_tp(&s->t[k].regs))))
-			used[tp - maps->v] = true;
-	}
-}
-
-/* Whether @m is anonymous memory an exited thread's stack may be in: not
- * a module's .bss (right behind its file), not a live thread's stack nor
- * the block of its thread pointer (@used: the main thread's thread-local
- * variables lie below it, reached through the register only). */
-static bool stack_like(const struct proc_maps *maps, size_t i, const bool *used)
-{
-	const struct proc_map *m = &maps->v[i];
-
-	return !m->shared && !m->inode && !*m->path &&
-	       m->end - m->start >= 16384 &&
-	       !(i && maps->v[i - 1].end == m->start && maps->v[i - 1].inode) &&
-	       !used[i];
-}
-
-/*
- * The stacks of threads that exited, which libc keeps for the next
- * thread: a mapping with a thread control block that no live thread's
- * thread pointer names.  All of it is dead (the thread's frames, its
- * thread-local variables, its descriptor, whose start argument may still
- * point at another thread's dead frames); only libc's list of cached
- * stacks points into it.  Read, its return addresses of calls into patch
- * code kept a region for as long as the stack stayed cached (a thread per
- * connection: t-failures, t-hooks).  A thread being created is found in
- * its parent's frames, which hold its start routine and argument.
- */
-static void find_cached(struct scan *sc, const struct session *s,
-			const struct proc_maps *maps, const struct rmem *mem)
-{
-	static uint64_t top[8192 / 8];
-	bool *used = xcalloc(maps->n + 1, sizeof(*used));
-
-	mark_threads(s, maps, used);
-	for (size_t i = 0; i < maps->n; i++) {
-		const struct proc_map *m = &maps->v[i];
-		uint64_t tcb;
-
-		if (!stack_like(maps, i, used) ||
-		    rmem_read(mem, m->end - sizeof(top), top, sizeof(top),
-			      NULL) ||
-		    !(tcb = find_tcb(m, top, sizeof(top))))
-			continue;
-		add_dead(sc, m, m->end, false);
-	}
-	free(used);
-}
-
-/* Find the dead part of every thread's own stack. */
-static void find_dead(struct scan *sc, struct session *s,
-		      const struct proc_maps *maps)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		const struct session_thread *t = &s->t[i];
-		uint64_t sp = arch_regs_sp(&t->regs);
-		const struct proc_map *m;
-
-		if (t->gone || !(m = proc_maps_find(maps, sp)) ||
-		    !own_stack(m, t) || sp - m->start <= arch_red_zone)
-			continue;
-		add_dead(sc, m, (sp - arch_red_zone) & ~(uint64_t)7, true);
-	}
-}
-
+/* The span of the targets (deadset_sort makes that of the dead parts). */
 static void spans(struct scan *sc)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -323,13 +172,6 @@ static void spans(struct scan *sc)
 	}
 	sc->tlo = lo;
 	sc->tspan = hi > lo ? hi - lo : 0;
-	lo = UINT64_MAX, hi = 0;
-	for (size_t i = 0; i < sc->nd; i++) {
-		lo = sc->d[i].lo < lo ? sc->d[i].lo : lo;
-		hi = sc->d[i].hi > hi ? sc->d[i].hi : hi;
-	}
-	sc->dlo = lo;
-	sc->dspan = hi > lo ? hi - lo : 0;
 }
 
 /* Whether @m is to be left out: a target's own memory, or the kernel's
@@ -345,6 +187,35 @@ static bool skipped(const struct scan *sc, const struct proc_map *m)
 	return false;
 }
 
+/* A page not written since the scan before the stop: hand on what that
+ * scan found there. */
+static void kept(void *arg, uint64_t at)
+{
+	struct scan *sc = arg;
+	size_t n;
+	const struct refscan_hit *h =
+	    prescan_hits(sc->pre, at, at + REFMEM_PAGE, &n);
+
+	sc->pre->kept++;
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].unreadable)
+			unreadable(sc, h[i].at);
+		else
+			words(sc, &h[i].v, 1, h[i].at, 0);
+	}
+}
+
+/* Whether the scan before the stop read mapping @m as it is now (so only
+ * its pages written since are read again).  It read no shared mapping and
+ * no possible thread stack (pre_check). */
+static bool read_before(const struct scan *sc, const struct proc_map *m)
+{
+	long j;
+
+	return sc->pre && sc->pre->ok && (j = prescan_same(sc->pre, m)) >= 0 &&
+	       sc->pre->read[j];
+}
+
 /* Read every mapping but the dead parts. */
 static int scan_maps(struct scan *sc, struct refmem *rm,
 		     const struct proc_maps *maps, struct error *err)
@@ -353,12 +224,14 @@ static int scan_maps(struct scan *sc, struct refmem *rm,
 
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
-		const struct dead *d = dead_at(sc, m->start);
+		const struct dead *d = deadset_at(&sc->ds, m->start);
 		uint64_t from = d && d->lo == m->start ? d->hi : m->start;
 
 		if (skipped(sc, m))
 			continue;
-		if ((r = refmem_read(rm, m, from, m->end, err)))
+		r = read_before(sc, m) ? refmem_read_written(rm, m, kept, err)
+				       : refmem_read(rm, m, from, m->end, err);
+		if (r)
 			return r;
 	}
 	return 0;
@@ -374,8 +247,8 @@ static int scan_dead(struct scan *sc, struct refmem *rm,
 
 	while (more) {
 		more = false;
-		for (size_t k = 0; k < sc->nd; k++) {
-			struct dead *d = &sc->d[k];
+		for (size_t k = 0; k < sc->ds.n; k++) {
+			struct dead *d = &sc->ds.d[k];
 			uint64_t from;
 
 			if (d->low >= d->from)
@@ -405,36 +278,181 @@ static void find_guard(struct scan *sc, struct session *s,
 			    &sc->guard, sizeof(sc->guard), NULL);
 }
 
-int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
-	    size_t n, struct error *err)
+/*
+ * Whether the scan before the stop still holds: the marks were not cleared
+ * again since (its canary still reads as written), the pointer guard and
+ * the targets are the ones it tested the words with, and each thread stack
+ * whose dead part is left out now was a possible stack then, whose
+ * pointers it kept.  Else the stop reads everything.
+ */
+static void pre_check(struct scan *sc, struct refmem *rm,
+		      const struct proc_maps *maps)
 {
-	struct scan sc = {.t = t, .n = n};
+	struct refscan_pre *pre = sc->pre;
+	long j;
+
+	if (!pre || !pre->ok)
+		return;
+	if (refmem_written(rm, pre->canary) != 1)
+		prescan_refuse(pre, "the page suture wrote after clearing the "
+				    "soft-dirty marks no longer reads as "
+				    "written: another tool (CRIU?) cleared "
+				    "them meanwhile");
+	if (sc->has_guard && (!pre->has_guard || pre->guard != sc->guard))
+		prescan_refuse(pre, "glibc's pointer guard was not known "
+				    "before the stop");
+	if (pre->tlo != sc->tlo || pre->tspan != sc->tspan)
+		prescan_refuse(pre, "it looked for other references");
+	for (size_t k = 0; k < sc->ds.n; k++)
+		if ((j = prescan_same(
+			 pre, proc_maps_find(maps, sc->ds.d[k].lo))) < 0 ||
+		    !pre->stack[j])
+			prescan_refuse(pre,
+				       "the thread stack at %#" PRIx64
+				       " was not one before the stop",
+				       sc->ds.d[k].lo);
+}
+
+/* The scan of the stopped process, through @rm. */
+static int scan_stopped(struct scan *sc, struct session *s,
+			const struct rmem *mem, struct refmem *rm,
+			struct error *err)
+{
 	struct proc_maps maps = {0};
-	struct refmem rm;
 	int r;
 
-	for (size_t i = 0; i < n; i++)
-		t[i].count = t[i].in_threads = 0, t[i].value = t[i].at = 0,
-		t[i].tid = 0;
 	/* Read now: the program may have mapped memory since suture
 	 * planned. */
 	if ((r = proc_maps_read(s->pid, &maps, err)))
 		return r;
-	if ((r = refmem_open(&rm, s->pid, mem, words, unreadable, &sc, err)))
-		goto out;
-	find_dead(&sc, s, &maps);
-	find_cached(&sc, s, &maps, mem);
-	sort_dead(&sc);
-	find_guard(&sc, s, mem);
-	spans(&sc);
-	scan_registers(&sc, s);
-	if (!(r = scan_maps(&sc, &rm, &maps, err)))
-		r = scan_dead(&sc, &rm, &maps, err);
-	refmem_close(&rm);
-out:
-	free(sc.d);
+	rm->words = words;
+	rm->fail = unreadable;
+	rm->arg = sc;
+	rm->written = 0;
+	deadset_threads(&sc->ds, s, &maps);
+	deadset_cached(&sc->ds, s, &maps, mem);
+	deadset_sort(&sc->ds);
+	find_guard(sc, s, mem);
+	spans(sc);
+	pre_check(sc, rm, &maps);
+	scan_registers(sc, s);
+	if (!(r = scan_maps(sc, rm, &maps, err)))
+		r = scan_dead(sc, rm, &maps, err);
+	if (sc->pre)
+		sc->pre->written = rm->written;
 	proc_maps_free(&maps);
 	return r;
+}
+
+/* Forget what a scan found. */
+static void reset(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		sc->t[i].count = sc->t[i].in_threads = 0,
+		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0;
+	free(sc->ds.d);
+	sc->ds = (struct deadset){0};
+}
+
+/*
+ * The scan in the stop, when it took the first scan's words for pages not
+ * marked: the canary must still read as written after it too.  The marks
+ * can be cleared while the threads are stopped (clear_refs needs no
+ * running thread), and a page written before that would have read as
+ * unwritten; then everything is read again.
+ */
+static int scan_checked(struct scan *sc, struct session *s,
+			const struct rmem *mem, struct refmem *rm,
+			struct error *err)
+{
+	struct refscan_pre *pre = sc->pre;
+	int r = scan_stopped(sc, s, mem, rm, err);
+
+	if (r || !pre->ok || refmem_written(rm, pre->canary) == 1)
+		return r;
+	prescan_refuse(pre, "the soft-dirty marks were cleared during the "
+			    "stop's scan, by another tool (CRIU?)");
+	reset(sc);
+	return scan_stopped(sc, s, mem, rm, err);
+}
+
+int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
+	    size_t n, struct refscan_pre *pre, struct error *err)
+{
+	struct scan sc = {.t = t, .n = n, .pre = pre};
+	struct refmem own;
+	int r;
+
+	reset(&sc);
+	/* The reader opened before the stop, if there is one: its buffers
+	 * are neither made nor unmapped in the stop. */
+	if (pre && pre->rm.pagemap >= 0)
+		r = scan_checked(&sc, s, mem, &pre->rm, err);
+	else if (!(r = refmem_open(&own, s->pid, mem, words, unreadable, &sc,
+				   err))) {
+		r = scan_stopped(&sc, s, mem, &own, err);
+		refmem_close(&own);
+	}
+	free(sc.ds.d);
+	return r;
+}
+
+/* The scan before the stop: note the possible thread stacks (the main
+ * one, and those libc made), then read every private mapping but those. */
+static void scan_before(struct scan *sc, struct refmem *rm,
+			const struct rmem *mem)
+{
+	struct refscan_pre *pre = sc->pre;
+	const struct proc_maps *maps = &pre->maps;
+	bool *none = xcalloc(maps->n + 1, sizeof(*none));
+
+	for (size_t i = 0; i < maps->n; i++)
+		if ((pre->stack[i] = !strcmp(maps->v[i].path, "[stack]") ||
+				     deadset_libc_stack(maps, i, none, mem)))
+			deadset_add(&sc->ds, &maps->v[i], maps->v[i].end,
+				    false);
+	free(none);
+	deadset_sort(&sc->ds);
+	sc->guard = pre->guard;
+	sc->has_guard = pre->has_guard;
+	spans(sc);
+	pre->tlo = sc->tlo;
+	pre->tspan = sc->tspan;
+	for (size_t i = 0; i < maps->n && pre->ok; i++) {
+		const struct proc_map *m = &maps->v[i];
+
+		if (pre->stack[i] || m->shared || skipped(sc, m))
+			continue;
+		if (refmem_read(rm, m, m->start, m->end, NULL))
+			prescan_refuse(pre, "pagemap could not be read");
+		pre->read[i] = pre->ok;
+	}
+	prescan_sort(pre);
+}
+
+void refscan_before(pid_t pid, const struct rmem *mem,
+		    const struct refscan_target *t, size_t n, uint64_t canary,
+		    struct refscan_pre *pre)
+{
+	struct scan sc = {.t = (struct refscan_target *)t,
+			  .n = n,
+			  .pre = pre,
+			  .before = true};
+	prescan_begin(pre, pid, mem, canary);
+	/* opened whatever the marks, for the stop (refscan) */
+	if (refmem_open(&pre->rm, pid, mem, words, unreadable, &sc, NULL)) {
+		prescan_refuse(pre, "/proc/%d/pagemap could not be opened",
+			       (int)pid);
+		return;
+	}
+	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
+		prescan_refuse(pre, "the byte suture rewrote after clearing "
+				    "the soft-dirty marks does not read as "
+				    "written");
+	if (pre->ok)
+		scan_before(&sc, &pre->rm, mem);
+	pre->rm.arg = NULL;
+	free(sc.ds.d);
 }
 
 char *refscan_where(pid_t pid, uint64_t at, pid_t tid, char *buf, size_t len)

@@ -29,6 +29,8 @@
 #include "process/rmem.h"
 #include "process/session.h"
 
+struct refscan_pre; /* prescan.h */
+
 /* Memory whose references are counted. */
 struct refscan_target {
 	uint64_t lo, hi;   /* a word in [lo, hi) refers to it */
@@ -46,10 +48,24 @@ struct refscan_target {
 /*
  * refscan - count the references to each of @t[0..n) in the process of
  * session @s, whose every thread must be stopped.  Memory that cannot be
- * read counts as a reference to every target (it might hold one).
+ * read counts as a reference to every target (it might hold one).  @pre:
+ * NULL, or the scan refscan_before made for the same targets, to take for
+ * what was not written since if it still holds (pre->ok after).
  */
 int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
-	    size_t n, struct error *err);
+	    size_t n, struct refscan_pre *pre, struct error *err);
+
+/*
+ * refscan_before - while the program runs, the scan refscan makes in the
+ * stop for targets @t[0..n), so that the stop, given @pre, reads again
+ * only what was written since (prescan.h; @canary: an address of the
+ * process whose byte suture may rewrite).  Never fails: pre->ok false and
+ * pre->why if the stop must read everything.  @pre is prescan_free'd by
+ * the caller.
+ */
+void refscan_before(pid_t pid, const struct rmem *mem,
+		    const struct refscan_target *t, size_t n, uint64_t canary,
+		    struct refscan_pre *pre);
 
 /*
  * refscan_where - describe address @at of process @pid for a message:

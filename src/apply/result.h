@@ -56,6 +56,8 @@ struct apply_result {
 				 --replace) or reverted patches could not be
 				 freed (the next suture command frees it); ""
 				 if it was */
+	char scan[320];	      /* how the stop's scan for saved contexts
+				 went (apply -v) */
 };
 
 /* apply_result_free - release the records @res holds (result.c). */

@@ -68,7 +68,7 @@ int retain_check(struct session *s, const struct rmem *mem,
 
 	for (size_t i = 0; i < n; i++)
 		keep[i] = true;
-	if ((ret = refscan(s, mem, t, n, err)))
+	if ((ret = refscan(s, mem, t, n, NULL, err)))
 		goto out;
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (settle)
@@ -101,7 +101,7 @@ static int settle_once(pid_t pid, const struct session_lock *l,
 
 	if ((ret = session_open(&s, pid, l, NULL, NULL, err)))
 		goto out;
-	ret = refscan(&s, mem, t, n, err);
+	ret = refscan(&s, mem, t, n, NULL, err);
 	session_close(&s, NULL);
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (!settle[i])
@@ -252,19 +252,38 @@ int retain_set_finish(struct retain_set *set, pid_t pid,
 	return ret;
 }
 
-int retain_entries(struct session *s, const struct rmem *mem,
-		   const struct record *rec, struct error *err)
+/* The bytes of each entry of @rec a trampoline overwrites, past the first. */
+static struct refscan_target *entry_targets(const struct record *rec)
 {
 	struct refscan_target *t = xcalloc(rec->nfuncs + 1, sizeof(*t));
-	char where[256];
-	int ret;
 
 	for (size_t i = 0; i < rec->nfuncs; i++)
 		if (!(rec->funcs[i].flags & PFUNC_PART))
 			t[i] = (struct refscan_target){
 			    .lo = rec->funcs[i].entry + 1,
 			    .hi = rec->funcs[i].entry + arch_trampoline_len()};
-	if ((ret = refscan(s, mem, t, rec->nfuncs, err)))
+	return t;
+}
+
+void retain_entries_before(pid_t pid, const struct rmem *mem,
+			   const struct record *rec, struct refscan_pre *pre)
+{
+	struct refscan_target *t = entry_targets(rec);
+
+	refscan_before(pid, mem, t, rec->nfuncs,
+		       rec->base + record_live_offset(), pre);
+	free(t);
+}
+
+int retain_entries(struct session *s, const struct rmem *mem,
+		   const struct record *rec, struct refscan_pre *pre,
+		   struct error *err)
+{
+	struct refscan_target *t = entry_targets(rec);
+	char where[256];
+	int ret;
+
+	if ((ret = refscan(s, mem, t, rec->nfuncs, pre, err)))
 		goto out;
 	for (size_t i = 0; i < rec->nfuncs; i++) {
 		if (!t[i].count)

@@ -19,6 +19,7 @@
 #ifndef SUTURE_APPLY_RETAIN_H
 #define SUTURE_APPLY_RETAIN_H
 
+#include "apply/prescan.h"
 #include "apply/record.h"
 #include "process/rsyscall.h"
 #include "process/session.h"
@@ -113,6 +114,16 @@ int retain_set_finish(struct retain_set *set, pid_t pid,
  * in the middle of the jump), naming the function and where the word is.
  */
 int retain_entries(struct session *s, const struct rmem *mem,
-		   const struct record *rec, struct error *err);
+		   const struct record *rec, struct refscan_pre *pre,
+		   struct error *err);
+
+/*
+ * retain_entries_before - while the program runs, once the region of
+ * @rec is written: the scan retain_entries makes, so that the stop reads
+ * again only the memory written since (refscan_before; the canary is the
+ * region's commit byte, still clear).
+ */
+void retain_entries_before(pid_t pid, const struct rmem *mem,
+			   const struct record *rec, struct refscan_pre *pre);
 
 #endif

@@ -30,6 +30,7 @@ static const char usage_text[] =
     "       suture apply --enabled PID[,PID...] [OPTIONS]  (the enabled\n"
     "                    patches a process lacks: suture enable)\n"
     "options: [--replace] [--timeout SEC] [--hook-timeout SEC] [--jobs N]\n"
+    "         [-v]\n"
     "\n"
     "Apply the patch FILE to the running process PID.  Every thread is\n"
     "stopped for a moment at a point where none of them is inside a\n"
@@ -61,12 +62,16 @@ static const char usage_text[] =
     "           the old patches' memory is freed.  For a cumulative patch\n"
     "           (suture build --patch A --patch B ...).\n"
     "--hook-timeout SEC  how long each of the patch's hooks (suture.h)\n"
-    "           may run before the apply is undone (default 2).\n";
+    "           may run before the apply is undone (default 2).\n"
+    "-v, --verbose  say how the stop's scan for saved contexts went: only\n"
+    "           the pages written since a scan made while the program ran,\n"
+    "           or all memory, and why.\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
     {"hook-timeout", required_argument, NULL, 'H'},
     {"replace", no_argument, NULL, 'r'},
+    {"verbose", no_argument, NULL, 'v'},
     {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     TARGETS_OPTIONS,
@@ -101,6 +106,7 @@ struct apply_job {
 	struct targets_filter f; /* the build-id form's narrowing */
 	struct modcache files;	 /* the processes' files, opened once (in
 				    each worker: fanout.h) */
+	bool verbose;
 };
 
 /* The audit line (trust/audit.h) of an apply to @pid. */
@@ -131,13 +137,18 @@ static int apply_one(pid_t pid, void *arg)
 	struct error err = {""};
 	struct apply_result res;
 	bool trusted;
+	int r;
 
 	phase_begin("policy check");
 	if (policy_check(&job->pol, job->p, pid, &trusted, &err) < 0) {
 		audit_apply(job, pid, trusted, "refused", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
 	}
-	if (apply_patch(pid, job->p, &job->o, &res, &err) < 0) {
+	r = apply_patch(pid, job->p, &job->o, &res, &err);
+	if (job->verbose && res.scan[0])
+		printf("process %d: scan for saved contexts: %s\n", (int)pid,
+		       res.scan);
+	if (r < 0) {
 		audit_apply(job, pid, trusted, "failed", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;
 	}
@@ -163,11 +174,13 @@ static int parse_options(int argc, char **argv, struct apply_job *job,
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:j:hv", options, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (c == 'r')
 			job->o.replace = true;
+		else if (c == 'v')
+			job->verbose = true;
 		else if ((r = targets_option(c, optarg, &job->f)) < 0 ||
 			 (r && fanout_option(c, optarg, &job->o, jobs) < 0))
 			return -1;

@@ -1,0 +1,244 @@
+/* prescan.c - what the scan before the stop keeps (prescan.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "apply/prescan.h"
+#include "util/xalloc.h"
+
+#define AUX_RANDOM 25 /* AT_RANDOM: 16 random bytes on the initial stack */
+
+void prescan_refuse(struct refscan_pre *pre, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!pre->ok)
+		return;
+	pre->ok = false;
+	va_start(ap, fmt);
+	vsnprintf(pre->why, sizeof(pre->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Kilobytes of the process's memory pinned for the kernel to write into
+ * (VmPin in /proc/PID/status), -1 if not known. */
+static long pinned_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Whether this kernel marks written pages: a page of a new mapping, just
+ * written, reads as written in suture's own pagemap.  Without
+ * CONFIG_MEM_SOFT_DIRTY clear_refs still takes 4, and still write-protects
+ * nothing but costs the process a walk of its page tables and a flush of
+ * its TLB, for nothing: so this is asked first (once).
+ */
+static bool kernel_marks(void)
+{
+	static int marks = -1;
+	uint64_t e = 0;
+	char *p;
+	int fd;
+
+	if (marks >= 0)
+		return marks;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	*(volatile char *)p = 1;
+	if ((fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (pread(fd, &e, sizeof(e),
+			  (off_t)((uintptr_t)p / 4096 * 8)) !=
+		    (ssize_t)sizeof(e))
+			e = 0;
+		close(fd);
+	}
+	munmap(p, 4096);
+	marks = (int)(e >> 55 & 1);
+	return marks;
+}
+
+static int clear_marks(pid_t pid)
+{
+	char path[64];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)pid);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (write(fd, "4", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * glibc's pointer guard, read while the program runs: glibc takes it from
+ * the second 8 of the 16 random bytes the kernel gives every program
+ * (AT_RANDOM).  The stop reads the real one through a thread's pointer and
+ * compares: any other libc, or a program that changed them, just makes the
+ * stop read everything.
+ */
+static void find_guard(struct refscan_pre *pre, pid_t pid,
+		       const struct rmem *mem)
+{
+	uint64_t aux[2];
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while (read(fd, aux, sizeof(aux)) == sizeof(aux) && aux[0])
+		if (aux[0] == AUX_RANDOM)
+			pre->has_guard =
+			    !rmem_read(mem, aux[1] + 8, &pre->guard,
+				       sizeof(pre->guard), NULL);
+	close(fd);
+}
+
+/* Clear the marks and write the canary; 0, or a reason in @pre. */
+static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
+{
+	unsigned char byte;
+	long kb;
+	int r;
+
+	if (!kernel_marks()) {
+		prescan_refuse(pre, "the kernel does not mark the pages "
+				    "written (soft-dirty: a kernel built "
+				    "without CONFIG_MEM_SOFT_DIRTY)");
+		return -ENOTSUP;
+	}
+	if ((kb = pinned_kb(pid)) < 0) {
+		prescan_refuse(pre,
+			       "its pinned memory (VmPin in "
+			       "/proc/%d/status) could not be read",
+			       (int)pid);
+		return -EIO;
+	}
+	if (kb) {
+		prescan_refuse(pre,
+			       "the process has %ld kB of memory pinned for "
+			       "the kernel to write into (VmPin: io_uring's "
+			       "fixed buffers, RDMA), whose writes do not "
+			       "mark its pages",
+			       kb);
+		return -EPERM;
+	}
+	if ((r = clear_marks(pid))) {
+		prescan_refuse(pre,
+			       "the soft-dirty marks could not be cleared "
+			       "(/proc/%d/clear_refs): %s",
+			       (int)pid, strerror(-r));
+		return r;
+	}
+	if (rmem_read(mem, pre->canary, &byte, 1, NULL) ||
+	    rmem_write(mem, pre->canary, &byte, 1, NULL)) {
+		prescan_refuse(pre, "the canary could not be written");
+		return -EIO;
+	}
+	return 0;
+}
+
+void prescan_begin(struct refscan_pre *pre, pid_t pid, const struct rmem *mem,
+		   uint64_t canary)
+{
+	*pre = (struct refscan_pre){
+	    .ok = true, .canary = canary, .rm = {.pagemap = -1}};
+	if (clear(pre, pid, mem))
+		return;
+	find_guard(pre, pid, mem);
+	if (proc_maps_read(pid, &pre->maps, NULL)) {
+		prescan_refuse(pre, "its maps could not be read");
+		return;
+	}
+	pre->read = xcalloc(pre->maps.n + 1, sizeof(*pre->read));
+	pre->stack = xcalloc(pre->maps.n + 1, sizeof(*pre->stack));
+}
+
+void prescan_hit(struct refscan_pre *pre, uint64_t at, uint64_t v,
+		 bool unreadable)
+{
+	XGROW(pre->hit, pre->cap, pre->nhit);
+	pre->hit[pre->nhit++] = (struct refscan_hit){at, v, unreadable};
+}
+
+static int by_at(const void *a, const void *b)
+{
+	const struct refscan_hit *x = a, *y = b;
+
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+void prescan_sort(struct refscan_pre *pre)
+{
+	qsort(pre->hit, pre->nhit, sizeof(*pre->hit), by_at);
+}
+
+/* The first hit at or above @at. */
+static size_t first_at(const struct refscan_pre *pre, uint64_t at)
+{
+	size_t lo = 0, hi = pre->nhit;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pre->hit[mid].at < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct refscan_hit *prescan_hits(const struct refscan_pre *pre,
+				       uint64_t lo, uint64_t hi, size_t *n)
+{
+	size_t a = first_at(pre, lo), b = first_at(pre, hi);
+
+	*n = b - a;
+	return pre->hit + a;
+}
+
+long prescan_same(const struct refscan_pre *pre, const struct proc_map *m)
+{
+	const struct proc_map *o = proc_maps_find(&pre->maps, m->start);
+
+	if (!o || o->start != m->start || o->end != m->end ||
+	    o->prot != m->prot || o->shared != m->shared || o->dev != m->dev ||
+	    o->inode != m->inode || o->offset != m->offset ||
+	    strcmp(o->path, m->path))
+		return -1;
+	return o - pre->maps.v;
+}
+
+void prescan_free(struct refscan_pre *pre)
+{
+	refmem_close(&pre->rm);
+	proc_maps_free(&pre->maps);
+	free(pre->read);
+	free(pre->stack);
+	free(pre->hit);
+	pre->read = pre->stack = NULL;
+	pre->hit = NULL;
+	pre->nhit = pre->cap = 0;
+}

@@ -1,0 +1,111 @@
+# prescan.sh - guest checks of apply's scan for saved contexts made while
+# the program runs (t-prescan.sh): on this kernel (CONFIG_MEM_SOFT_DIRTY)
+# the stop reads again only the pages written since, and still finds a
+# word written after the first scan (/ko/dirty late), and one whose page a
+# second clearing of the marks made look unwritten (/ko/dirty criu: the
+# canary shows the marks cleared again and the stop reads everything),
+# and one a child process writes into a MAP_SHARED page through its own
+# mapping, which this process's marks never see (/ko/dirty shared: shared
+# mappings are read whole in the stop);
+# pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
+# read everything.
+# /ko/dirty and /ko/work.sut are built on the host.
+mkdir -p /tmp
+
+# start MODE - the target in MODE; $P its PID, its log /tmp/MODE.log.
+start() {
+	/ko/dirty "$1" "/tmp/$1.log" &
+	P=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q ready "/tmp/$1.log" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	fail "the $1 target starts" "$(cat "/tmp/$1.log" 2>&1)"
+}
+
+# late MODE - how many times the target set the slot after a clearing.
+late() {
+	grep -c '^late' "/tmp/$1.log"
+}
+
+echo "# -- a busy target: only the pages written since are read in the stop"
+start plain
+check_has_soft() { grep -q "^softdirty 1" /tmp/plain.log && pass "$1" ||
+	fail "$1" "$(cat /tmp/plain.log)"; }
+check_has_soft "the guest's kernel marks written pages (soft-dirty)"
+check "apply -v" suture apply -v "$P" /ko/work.sut
+check_has "the stop read again only the pages written since" \
+	"written since the scan before the stop read again"
+echo "$OUT" | sed -n 's/^/# /p'
+check "revert" suture revert "$P"
+kill "$P"
+
+echo "# -- the word is written after the first scan, before the stop"
+start late
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+check_has "naming the word in the heap" "a saved context or return address in memory (heap"
+check_has "the stop took the first scan for what was not written" \
+	"written since the scan before the stop read again"
+n=$(late late)
+[ "$n" -ge 1 ] && pass "the target set the word after suture cleared the marks ($n times)" ||
+	fail "the target set the word after suture cleared the marks" \
+		"$(cat /tmp/late.log)"
+kill "$P"
+
+echo "# -- another tool clears the marks between the first scan and the stop"
+start criu
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+# -v tells the last stop's scan only: on a slow guest the target may not
+# have run between suture's clearing and that stop, so the marks held
+echo "$OUT" | sed -n 's/^/# /p'
+n=$(late criu)
+[ "$n" -ge 1 ] && pass "the target set the word and cleared the marks ($n times)" ||
+	fail "the target set the word and cleared the marks" \
+		"$(cat /tmp/criu.log)"
+kill "$P"
+
+echo "# -- another process writes the word into shared memory in between"
+start shared
+check_refused "apply is refused" \
+	"points 3 bytes into function dirty_work" \
+	suture apply -v --timeout 1 "$P" /ko/work.sut
+check_has "naming the word in the shared page" \
+	"a saved context or return address in memory (zero (deleted)"
+n=$(late shared)
+[ "$n" -ge 1 ] && pass "the child set the word after suture cleared the marks ($n times)" ||
+	fail "the child set the word after suture cleared the marks" \
+		"$(cat /tmp/shared.log)"
+kill "$P"
+
+echo "# -- pinned memory: the kernel may write it without marking its pages"
+start pin
+check "apply -v" suture apply -v "$P" /ko/work.sut
+check_has "the stop read all memory, and -v says why" \
+	"all memory read in the stop: the process has 64 kB of memory pinned for the kernel to write into (VmPin: io_uring's fixed buffers, RDMA)"
+check "revert" suture revert "$P"
+kill "$P"
+
+echo "# -- what the stop's scan costs here (TCG inflates every figure: compare"
+echo "#    the lines with each other, not with the host's)"
+# scan_us - the stop's scan in the last run's SUTURE_TIMING line, in µs.
+scan_us() {
+	echo "$OUT" | sed -n 's/.*look for saved contexts (all threads stopped) \([0-9]*\) µs.*/\1/p'
+}
+for heap in 0 64; do
+	for mode in plain pin; do
+		DIRTY_HEAP_MB=$heap start $mode
+		t=""
+		for i in 1 2 3 4 5; do
+			run env SUTURE_TIMING=1 suture apply "$P" /ko/work.sut
+			t="$t $(scan_us)"
+			suture revert "$P" >/dev/null 2>&1
+		done
+		echo "# $heap MiB of heap, $mode ($([ $mode = plain ] &&
+			echo 'written pages only' || echo 'all memory: VmPin')):$t µs"
+		kill "$P"
+	done
+done

@@ -1,0 +1,53 @@
+#!/bin/bash
+# t-prescan.sh - apply's scan for saved contexts, made while the program
+# runs so that the stop reads again only the pages written since
+# (soft-dirty marks; src/apply/prescan.h).  The target is targets/dirty,
+# whose only thread is busy and which notices suture clearing the marks.
+#
+# On the host: `apply -v` says how the stop's scan went, which depends on
+# the kernel (the target reports whether it marks written pages).  In a
+# guest booted with Debian's kernel (tests/kernel/checks/prescan.sh, which
+# has CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
+# a word written after the first scan, before the stop, is still found and
+# the apply refused (with a stop that trusted the first scan for every
+# page, the apply went through); a second clearing of the marks by another
+# tool in between is noticed (the canary) and the stop reads everything,
+# and refuses; a process with pinned memory (io_uring fixed buffers,
+# VmPin) gets the whole scan in the stop, named.
+. "$(dirname "$0")/lib.sh"
+begin prescan
+
+MAKEARGS=(CC=gcc "CFLAGS=-O2 -g")
+SRC=$WORK/dirty
+make_tree dirty "$SRC"
+build_tree "$SRC" "${MAKEARGS[@]}" || finish
+build_patch "$WORK/work.sut" "$SRC" "$TARGETS/dirty/work.diff" dirty \
+	"${MAKEARGS[@]}" || finish
+
+# start MODE - the target in MODE (targets/dirty/dirty.h); sets P.
+start() {
+	"$SRC/dirty" "$1" "$WORK/$1.log" &
+	P=$!
+	PIDS+=("$P")
+	poll grep -q ready "$WORK/$1.log"
+}
+
+section "the host's kernel"
+start plain || { fail "start the target"; finish; }
+check "apply -v" "$SUTURE" apply -v "$P" "$WORK/work.sut"
+if grep -q '^softdirty 1' "$WORK/plain.log"; then
+	check_match "the stop read again only the pages written since" \
+		"process $P: scan for saved contexts: [0-9]+ pages? written since the scan before the stop read again, [0-9]+ not" \
+		"$OUT"
+else
+	check_match "this kernel does not mark written pages: the stop read all memory, and -v says why" \
+		"process $P: scan for saved contexts: all memory read in the stop: the kernel does not mark the pages written \(soft-dirty: a kernel built without CONFIG_MEM_SOFT_DIRTY\)" \
+		"$OUT"
+fi
+check "revert" "$SUTURE" revert "$P"
+kill "$P"
+
+section "in a guest whose kernel marks written pages"
+check "scripts/kernel-env makes Debian's kernel ready" "$ROOT/scripts/kernel-env"
+[ "$RC" -eq 0 ] && guest prescan.sh "$SRC/dirty" "$WORK/work.sut"
+finish

@@ -1,0 +1,147 @@
+/* dirty.c - the loop of the t-prescan target (dirty.h). */
+#include <linux/io_uring.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dirty.h"
+
+uint64_t dirty_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Minor faults so far, after a write to @probe: one more than last time
+ * when the marks were cleared since. */
+static long touch(volatile char *probe)
+{
+	struct rusage ru;
+
+	probe[0]++;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* The shared slot and the pipes to the child that writes it. */
+static volatile uintptr_t *shared_slot;
+static int to_child[2], from_child[2];
+
+/* The child: on 'z' zero the shared slot, on 's' set it; answer each. */
+static void child(void)
+{
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (read(to_child[0], &c, 1) == 1) {
+		*shared_slot = c == 's' ? (uintptr_t)dirty_work + 3 : 0;
+		if (write(from_child[1], &c, 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
+/* Have the child do @c, and wait until it has. */
+static void ask_child(char c)
+{
+	if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &c, 1) != 1)
+		_exit(3);
+}
+
+static int start_child(void)
+{
+	shared_slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_slot == MAP_FAILED || pipe(to_child) || pipe(from_child))
+		return -1;
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		child();
+	}
+	return 0;
+}
+
+/* Whether the kernel marks written pages: @probe, a new mapping written
+ * just now, reads as written in pagemap (bit 55). */
+static int soft_dirty(volatile char *probe)
+{
+	uint64_t e = 0;
+	FILE *f = fopen("/proc/self/pagemap", "r");
+
+	if (f && fseek(f, (long)((uintptr_t)probe / 4096 * 8), SEEK_SET) == 0 &&
+	    fread(&e, sizeof(e), 1, f) != 1)
+		e = 0;
+	if (f)
+		fclose(f);
+	return (int)(e >> 55 & 1);
+}
+
+/* 64 kB registered as io_uring fixed buffers: the kernel may write them
+ * without a fault, and counts them in VmPin. */
+static int pin(void)
+{
+	static char buf[65536] __attribute__((aligned(4096)));
+	struct io_uring_params p;
+	struct iovec iov = {buf, sizeof(buf)};
+	long fd;
+
+	memset(&p, 0, sizeof(p));
+	if ((fd = syscall(__NR_io_uring_setup, 4, &p)) < 0)
+		return -1;
+	return (int)syscall(__NR_io_uring_register, (int)fd,
+			    IORING_REGISTER_BUFFERS, &iov, 1);
+}
+
+int main(int argc, char **argv)
+{
+	volatile uintptr_t *slot = calloc(512, sizeof(*slot));
+	volatile char *probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long x = 1, n = 0;
+	const char *mb = getenv("DIRTY_HEAP_MB");
+	long last;
+	FILE *log;
+
+	if (argc != 3 || !slot || probe == MAP_FAILED ||
+	    !(log = fopen(argv[2], "w")) ||
+	    (!strcmp(argv[1], "pin") && pin() < 0) ||
+	    (!strcmp(argv[1], "shared") && start_child() < 0))
+		return 2;
+	setvbuf(log, NULL, _IOLBF, 0);
+	if (mb)
+		memset(malloc((size_t)atoi(mb) << 20), 1,
+		       (size_t)atoi(mb) << 20);
+	last = touch(probe);
+	fprintf(log, "softdirty %d\n", soft_dirty(probe));
+	last = touch(probe);
+	fprintf(log, "ready\n");
+	for (;;) {
+		long now = touch(probe);
+		struct late l = {slot, dirty_now_ns() + 50000000u,
+				 !strcmp(argv[1], "criu"),
+				 shared_slot ? ask_child : NULL};
+
+		if (now == last || !strcmp(argv[1], "plain") ||
+		    !strcmp(argv[1], "pin")) {
+			last = now;
+			x = dirty_work(x, NULL);
+			continue;
+		}
+		x = dirty_work(x, &l);
+		fprintf(log, "late %lu\n", ++n);
+		last = touch(probe);
+	}
+	return (int)x;
+}

@@ -1,0 +1,48 @@
+/*
+ * dirty.h - the target of t-prescan: a program whose only thread is busy,
+ * that notices when suture clears the soft-dirty marks of its pages and
+ * then, in the window between suture's scan made while it runs and the
+ * stop, writes a word that looks like a return address 3 bytes into
+ * dirty_work (inside the jump an apply writes there).
+ *
+ *   dirty MODE LOG
+ *
+ * It notices the clearing by the minor fault its next write to a page it
+ * wrote before costs (the kernel write-protects every page).  MODE:
+ *
+ *   plain  nothing more: the loop only
+ *   late   on each clearing: 50 ms inside dirty_work (a stop finds it in
+ *          the patched function and tries again later), the slot (heap)
+ *          zeroed on entry and set just before it returns
+ *   criu   as late, and then clear the marks itself, as another tool
+ *          (CRIU) would: the slot's page no longer reads as written
+ *   shared as late, but the slot is in a MAP_SHARED page and a child
+ *          process zeroes and sets it, through its own mapping: this
+ *          process's page tables never see the writes
+ *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
+ *
+ * LOG gets "softdirty 1" if the kernel marks written pages (else 0), then
+ * "ready", then "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
+ * the environment: N MiB of heap written first (a bigger process).
+ */
+#ifndef DIRTY_H
+#define DIRTY_H
+
+#include <stdint.h>
+
+/* What dirty_work does besides its arithmetic. */
+struct late {
+	volatile uintptr_t *slot; /* set to dirty_work + 3 before returning */
+	uint64_t until_ns;	  /* spin until CLOCK_MONOTONIC reaches it */
+	int clear;		  /* then clear the soft-dirty marks */
+	void (*other)(char);	  /* instead of writing the slot: have
+				     another process zero ('z') or set ('s')
+				     one in shared memory */
+};
+
+/* The function work.diff patches; @l may be NULL. */
+unsigned long dirty_work(unsigned long x, const struct late *l);
+
+uint64_t dirty_now_ns(void);
+
+#endif
