@@ -139,8 +139,7 @@ static void print_environment(const json_t *b)
  * from. */
 static void print_build(const struct patch *p)
 {
-	json_t *b = p->info_json ? json_loads(p->info_json, 0, NULL) : NULL;
-	json_t *diffs, *d;
+	json_t *b = p->info, *diffs, *d;
 	size_t i;
 
 	if (!b)
@@ -153,7 +152,6 @@ static void print_build(const struct patch *p)
 		json_unpack(d, "{s?s, s?s}", "file", &file, "text", &text);
 		printf("\n--- source diff %zu: %s\n%s", i + 1, file, text);
 	}
-	json_decref(b);
 }
 
 /* Whether this machine trusts @p's signer (policy.h): 1 or 0, or -1

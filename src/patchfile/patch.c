@@ -1,4 +1,5 @@
 /* patch.c - lifetime and naming rules of struct patch. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,7 @@ void patch_free(struct patch *p)
 	free(p->symbols);
 	free(p->funcs);
 	free(p->target_file);
-	free(p->info_json);
+	json_decref(p->info);
 	free(p->signer);
 	free(p);
 }

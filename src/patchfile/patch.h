@@ -28,6 +28,8 @@
 
 #include "util/buildid.h"
 
+struct json_t; /* jansson's JSON value */
+
 #define PATCH_NAME_MAX	   64
 #define PATCH_BUILD_ID_MAX BUILD_ID_MAX
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
@@ -112,9 +114,11 @@ struct patch {
 	char name[PATCH_NAME_MAX + 1]; /* [A-Za-z0-9._-], 1..64 chars */
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	size_t build_id_len;
-	char *target_file; /* file name of the patched module, for humans */
-	char *info_json;   /* free-form build record: compiler, commands,
-			      what changed; a JSON object text */
+	char *target_file;   /* file name of the patched module, for humans */
+	struct json_t *info; /* free-form build record: compiler, commands,
+				what changed; a JSON object (jansson's,
+				owned), or NULL.  Kept parsed: a reader
+				that only applies never formats it */
 	char id[PATCH_ID_LEN + 1];    /* identity of the file it was read from
 					 (its checksum trailer in hex); "" for a
 					 patch being built */
