@@ -105,19 +105,21 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 	}
 }
 
-/* Read @pid and call @visit; the error of its map if it has none. */
-static int visit_pid(struct walk *w, pid_t pid,
-		     void (*visit)(const struct fleet_proc *, void *),
-		     void *arg, struct error *err)
+/* Read @pid and call @visit, unless its map cannot be read (gone since
+ * listed, a kernel thread, another user's: nothing to see). */
+static void visit_pid(struct walk *w, pid_t pid,
+		      void (*visit)(const struct fleet_proc *, void *),
+		      void *arg)
 {
 	struct proc_maps maps = {0};
+	struct error quiet = {""};
 	struct fleet_module *mods;
 	struct fleet_proc p;
 	int r;
 
-	if ((r = proc_maps_read(pid, &maps, err))) {
+	if ((r = proc_maps_read_brief(pid, &maps, &quiet))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
-		return r;
+		return;
 	}
 	w->st.procs++;
 	mods = xcalloc(maps.n, sizeof(*mods));
@@ -125,7 +127,6 @@ static int visit_pid(struct walk *w, pid_t pid,
 	visit(&p, arg);
 	free(mods);
 	proc_maps_free(&maps);
-	return 0;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -158,37 +159,38 @@ static pid_t *list_pids(size_t *n)
 	return v ? v : xcalloc(1, sizeof(*v));
 }
 
+/* Visit @pids in order, one file cache for all; the walk's counts. */
+static struct fleet_stats
+walk_pids(const pid_t *pids, size_t n, unsigned flags,
+	  void (*visit)(const struct fleet_proc *, void *), void *arg)
+{
+	struct walk w = {.flags = flags};
+
+	for (size_t i = 0; i < n; i++)
+		visit_pid(&w, pids[i], visit, arg);
+	free(w.files);
+	return w.st;
+}
+
 int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	       unsigned flags, struct fleet_stats *st, struct error *err)
 {
-	struct walk w = {.flags = flags};
 	size_t n;
 	pid_t *pids = list_pids(&n);
 
 	if (!pids)
 		return error_set(err, -errno, "cannot list /proc: %s",
 				 strerror(errno));
-	for (size_t i = 0; i < n; i++) {
-		struct error quiet = {""};
-
-		/* gone since listed, a kernel thread: nothing to see */
-		visit_pid(&w, pids[i], visit, arg, &quiet);
-	}
+	*st = walk_pids(pids, n, flags, visit, arg);
 	free(pids);
-	free(w.files);
-	*st = w.st;
 	return 0;
 }
 
-int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
-		   void *arg, struct error *err)
+void fleet_scan_pids(const pid_t *pids, size_t n,
+		     void (*visit)(const struct fleet_proc *, void *),
+		     void *arg)
 {
-	struct walk w = {0};
-	int r;
-
-	r = visit_pid(&w, pid, visit, arg, err);
-	free(w.files);
-	return r;
+	walk_pids(pids, n, 0, visit, arg);
 }
 
 const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,

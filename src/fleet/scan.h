@@ -65,11 +65,13 @@ const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
 					 const unsigned char *id, size_t len);
 
 /*
- * fleet_scan_one - the same for process @pid alone: @visit is called once
- * if its map can be read.  -ESRCH if there is no such process, -EACCES if
- * its map is not readable.
+ * fleet_scan_pids - the same for the processes @pids (@n of them), in
+ * that order: @visit is called for each whose map can be read.  A file
+ * that several of them map (a shell's libraries, up a process tree) has
+ * its build-id read once.
  */
-int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *p, void *),
-		   void *arg, struct error *err);
+void fleet_scan_pids(const pid_t *pids, size_t n,
+		     void (*visit)(const struct fleet_proc *p, void *),
+		     void *arg);
 
 #endif
