@@ -349,7 +349,8 @@ void targets_warn_tree(const pid_t *pids, size_t n, const unsigned char *id,
 
 	for (size_t i = 0; i < n; i++)
 		list_above(&t, pids[i], pids, n);
-	fleet_scan_pids(t.above, t.n, anc_visit, &t);
+	/* an ancestor runs the same code only if it maps it executable */
+	fleet_scan_pids(t.above, t.n, FLEET_CODE_ONLY, anc_visit, &t);
 	free(t.above);
 	free(t.below);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,16 @@ static bool is_deleted(const char *path)
 	return n > 10 && !strcmp(path + n - 10, " (deleted)");
 }
 
+/* Whether @maps maps @m's file executable somewhere: runs code of it. */
+static bool maps_code(const struct proc_maps *maps, const struct proc_map *m)
+{
+	for (size_t i = 0; i < maps->n; i++)
+		if ((maps->v[i].prot & PROT_EXEC) &&
+		    maps->v[i].inode == m->inode && maps->v[i].dev == m->dev)
+			return true;
+	return false;
+}
+
 /* The modules and patch regions of @maps into @p (@mods has room). */
 static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 		    struct fleet_proc *p, struct fleet_module *mods)
@@ -92,7 +103,8 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
-		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m) ||
+		    ((w->flags & FLEET_CODE_ONLY) && !maps_code(maps, m)))
 			continue;
 		if (!(f = file_id(w, pid, m))->opened)
 			p->unread = m->path;
@@ -186,11 +198,11 @@ int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	return 0;
 }
 
-void fleet_scan_pids(const pid_t *pids, size_t n,
+void fleet_scan_pids(const pid_t *pids, size_t n, unsigned flags,
 		     void (*visit)(const struct fleet_proc *, void *),
 		     void *arg)
 {
-	walk_pids(pids, n, 0, visit, arg);
+	walk_pids(pids, n, flags, visit, arg);
 }
 
 const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,

@@ -50,6 +50,10 @@ struct fleet_stats {
 /* fleet_scan's flags: count the patch regions only, read no build-id
  * (nmods is then 0): a walk for the patched processes alone. */
 #define FLEET_REGIONS_ONLY 1u
+/* ... or the modules whose code runs only: a file no mapping of which is
+ * executable (locale data, a cache, an ELF file read as data) is not
+ * opened to read its build-id. */
+#define FLEET_CODE_ONLY 2u
 
 /*
  * fleet_scan - call @visit(proc, @arg) for every process but the caller,
@@ -66,11 +70,11 @@ const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
 
 /*
  * fleet_scan_pids - the same for the processes @pids (@n of them), in
- * that order: @visit is called for each whose map can be read.  A file
- * that several of them map (a shell's libraries, up a process tree) has
- * its build-id read once.
+ * that order, with fleet_scan's @flags: @visit is called for each whose
+ * map can be read.  A file that several of them map (a shell's
+ * libraries, up a process tree) has its build-id read once.
  */
-void fleet_scan_pids(const pid_t *pids, size_t n,
+void fleet_scan_pids(const pid_t *pids, size_t n, unsigned flags,
 		     void (*visit)(const struct fleet_proc *p, void *),
 		     void *arg);
 
