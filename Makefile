@@ -31,9 +31,10 @@ else
 SUTURE_LIBS := -Wl,-Bstatic -lcapstone -ldw -lelf -ljansson -lhogweed \
 	-lnettle -lgmp -lz -llzma -lbz2 -Wl,-Bdynamic
 endif
-# libthread_db (glibc's, for thread-local storage: src/apply/tls.c) calls
-# back the ps_* functions of src/apply/procsvc.c, which must be exported.
-SUTURE_LIBS += -lthread_db -Wl,--export-dynamic-symbol=ps_*
+# libthread_db (glibc's, for thread-local storage: src/apply/tls.c), loaded
+# when first needed (src/apply/tdload.h), calls back the ps_* functions of
+# src/apply/procsvc.c, which must be exported.
+SUTURE_LIBS += -Wl,--export-dynamic-symbol=ps_*
 
 # src/preload is not part of suture: it is the library of `suture enable
 # --at-start` (src/persist/atstart.h), built on its own below.
