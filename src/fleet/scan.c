@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "process/proc.h"
+#include "fleet/codemaps.h"
 #include "fleet/scan.h"
 #include "util/buildid.h"
 #include "util/xalloc.h"
@@ -30,6 +31,7 @@ struct walk {
 	struct idfile *files;
 	size_t nfiles, cap;
 	unsigned flags;
+	bool no_query; /* the kernel has no PROCMAP_QUERY (codemaps.h) */
 	struct fleet_stats st;
 };
 
@@ -65,12 +67,18 @@ static const struct idfile *file_id(struct walk *w, pid_t pid,
 	return f;
 }
 
+/* Whether @m maps a file that may be a module: a regular file. */
+static bool module_file(const struct proc_map *m)
+{
+	return m->inode && m->path[0] == '/' && strncmp(m->path, "/dev/", 5) &&
+	       strncmp(m->path, "/memfd:", 7);
+}
+
 /* Whether @m starts a mapped file that may be a module: its first page
  * (where the ELF header is) of a regular file. */
 static bool module_start(const struct proc_map *m)
 {
-	return m->inode && !m->offset && m->path[0] == '/' &&
-	       strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/memfd:", 7);
+	return !m->offset && module_file(m);
 }
 
 static bool is_deleted(const char *path)
@@ -90,6 +98,28 @@ static bool maps_code(const struct proc_maps *maps, const struct proc_map *m)
 	return false;
 }
 
+/* Add @m's file to @p's modules if it has a build-id: @id (@len bytes)
+ * if the kernel gave it, else read (once a walk). */
+static void add_module(struct walk *w, struct fleet_proc *p,
+		       struct fleet_module *mods, const struct proc_map *m,
+		       const unsigned char *id, size_t len)
+{
+	const struct idfile *f;
+
+	if (!len) {
+		if (!(f = file_id(w, p->pid, m))->opened)
+			p->unread = m->path;
+		id = f->id;
+		len = f->len;
+	}
+	if (!len)
+		return;
+	mods[p->nmods].path = m->path;
+	memcpy(mods[p->nmods].id, id, len);
+	mods[p->nmods].id_len = len;
+	mods[p->nmods++].deleted = is_deleted(m->path);
+}
+
 /* The modules and patch regions of @maps into @p (@mods has room). */
 static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 		    struct fleet_proc *p, struct fleet_module *mods)
@@ -99,22 +129,48 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 	p->mods = mods;
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
-		const struct idfile *f;
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
 		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m) ||
 		    ((w->flags & FLEET_CODE_ONLY) && !maps_code(maps, m)))
 			continue;
-		if (!(f = file_id(w, pid, m))->opened)
-			p->unread = m->path;
-		if (!f->len)
-			continue;
-		mods[p->nmods].path = m->path;
-		memcpy(mods[p->nmods].id, f->id, f->len);
-		mods[p->nmods].id_len = f->len;
-		mods[p->nmods++].deleted = is_deleted(m->path);
+		add_module(w, p, mods, m, NULL, 0);
 	}
+}
+
+/* Whether @v[@i] maps a file an earlier one maps. */
+static bool seen_file(const struct codemap *v, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (v[k].m.inode == v[i].m.inode && v[k].m.dev == v[i].m.dev)
+			return true;
+	return false;
+}
+
+/* FLEET_CODE_ONLY by the kernel's query: the files @pid maps executable,
+ * each once, into @p (patch regions not counted). */
+static int visit_code(struct walk *w, pid_t pid,
+		      void (*visit)(const struct fleet_proc *, void *),
+		      void *arg)
+{
+	struct fleet_module *mods;
+	struct fleet_proc p = {.pid = pid};
+	struct codemap *v;
+	size_t n;
+	int r;
+
+	if ((r = codemaps_read(pid, &v, &n)))
+		return r;
+	w->st.procs++;
+	p.mods = mods = xcalloc(n + 1, sizeof(*mods));
+	for (size_t i = 0; i < n; i++)
+		if (module_file(&v[i].m) && !seen_file(v, i))
+			add_module(w, &p, mods, &v[i].m, v[i].id, v[i].id_len);
+	visit(&p, arg);
+	free(mods);
+	codemaps_free(v, n);
+	return 0;
 }
 
 /* Read @pid and call @visit, unless its map cannot be read (gone since
@@ -129,6 +185,14 @@ static void visit_pid(struct walk *w, pid_t pid,
 	struct fleet_proc p;
 	int r;
 
+	if ((w->flags & FLEET_CODE_ONLY) && !w->no_query) {
+		r = visit_code(w, pid, visit, arg);
+		if (r != -ENOTTY) {
+			w->st.unreadable += r == -EACCES || r == -EPERM;
+			return;
+		}
+		w->no_query = true; /* before Linux 6.11: read the maps */
+	}
 	if ((r = proc_maps_read_brief(pid, &maps, &quiet))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
 		return;
