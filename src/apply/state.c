@@ -284,6 +284,14 @@ struct record *state_find(struct state *st, const char *name)
 	return NULL;
 }
 
+bool state_has_id(const struct state *st, const char *id)
+{
+	for (size_t i = 0; st && i < st->n; i++)
+		if (!strcmp(st->v[i].id, id))
+			return true;
+	return false;
+}
+
 struct record *state_find_seq(struct state *st, uint64_t seq)
 {
 	for (size_t i = 0; i < st->n; i++)

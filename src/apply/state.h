@@ -63,6 +63,10 @@ int state_recheck(pid_t pid, const struct rmem *mem, const struct state *before,
 /* state_find - the live patch called @name, or NULL. */
 struct record *state_find(struct state *st, const char *name);
 
+/* state_has_id - whether a live patch of @st (may be NULL) was made from
+ * the patch file with id @id. */
+bool state_has_id(const struct state *st, const char *id);
+
 /* state_find_seq - the live patch with sequence number @seq, or NULL. */
 struct record *state_find_seq(struct state *st, uint64_t seq);
 

@@ -4,15 +4,13 @@
 
 #include "cli/enabledrep.h"
 #include "persist/match.h"
+#include "process/proc.h"
 
 void cli_fixed_line(FILE *f, const char *path, const char *disk,
 		    const char *name)
 {
-	static const char deleted[] = " (deleted)";
-	size_t n = strlen(path), d = sizeof(deleted) - 1;
+	size_t n = proc_path_len(path, NULL);
 
-	if (n > d && !strcmp(path + n - d, deleted))
-		n -= d;
 	fprintf(f,
 		"%.*s on disk is now build %s (not the one patch %s was made "
 		"for): processes started from it need no patch; restart or "

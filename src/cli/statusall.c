@@ -40,15 +40,6 @@ struct walk_ctx {
 	size_t applied, patchable, unknown;
 };
 
-/* Whether a patch with the file id @id is live in @st. */
-static bool is_live(const struct state *st, const char *id)
-{
-	for (size_t i = 0; st && i < st->n; i++)
-		if (!strcmp(st->v[i].id, id))
-			return true;
-	return false;
-}
-
 /* The candidates @p could get, as JSON (an empty array if none). */
 static json_t *patchable(const struct walk_ctx *w, const struct fleet_proc *p,
 			 const struct state *st)
@@ -60,7 +51,7 @@ static json_t *patchable(const struct walk_ctx *w, const struct fleet_proc *p,
 		const struct fleet_module *m =
 		    fleet_maps_id(p, c->build_id, c->build_id_len);
 
-		if (m && !is_live(st, c->id))
+		if (m && !state_has_id(st, c->id))
 			json_array_append_new(
 			    a,
 			    json_pack("{s:s, s:s, s:s, s:b}", "file",

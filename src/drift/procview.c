@@ -13,6 +13,7 @@
 #include "apply/resolve.h"
 #include "apply/status.h"
 #include "drift/procview.h"
+#include "process/proc.h"
 #include "util/xalloc.h"
 
 /* The module to compare, by build-id, then file name (also of a file
@@ -27,12 +28,10 @@ static struct module *pick_module(struct modules *mods, const unsigned char *id,
 		return m;
 	for (size_t i = 0; name && i < mods->n; i++) {
 		char *copy = xstrdup(mods->v[i].path);
-		size_t n = strlen(copy);
 		bool same;
 
 		/* a library an upgrade replaced on disk is still itself */
-		if (n > 10 && !strcmp(copy + n - 10, " (deleted)"))
-			copy[n - 10] = '\0';
+		copy[proc_path_len(copy, NULL)] = '\0';
 		same = !strcmp(basename(copy), name);
 
 		free(copy);

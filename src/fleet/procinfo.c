@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "fleet/procinfo.h"
+#include "process/proc.h"
 
 pid_t procinfo_parent(pid_t pid)
 {
@@ -32,8 +33,7 @@ char *procinfo_exe(pid_t pid, char *buf, size_t len)
 	if ((n = readlink(path, buf, len - 1)) < 0)
 		return NULL;
 	buf[n] = '\0';
-	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
-		buf[n - 10] = '\0';
+	buf[proc_path_len(buf, NULL)] = '\0';
 	return buf;
 }
 

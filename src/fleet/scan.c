@@ -81,13 +81,6 @@ static bool module_start(const struct proc_map *m)
 	return !m->offset && module_file(m);
 }
 
-static bool is_deleted(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n > 10 && !strcmp(path + n - 10, " (deleted)");
-}
-
 /* Whether @maps maps @m's file executable somewhere: runs code of it. */
 static bool maps_code(const struct proc_maps *maps, const struct proc_map *m)
 {
@@ -117,7 +110,7 @@ static void add_module(struct walk *w, struct fleet_proc *p,
 	mods[p->nmods].path = m->path;
 	memcpy(mods[p->nmods].id, id, len);
 	mods[p->nmods].id_len = len;
-	mods[p->nmods++].deleted = is_deleted(m->path);
+	proc_path_len(m->path, &mods[p->nmods++].deleted);
 }
 
 /* The modules and patch regions of @maps into @p (@mods has room). */

@@ -7,6 +7,7 @@
 #include "process/modules.h"
 #include "apply/status.h"
 #include "persist/match.h"
+#include "process/proc.h"
 #include "util/xalloc.h"
 
 void persist_matches_free(struct persist_matches *m)
@@ -17,27 +18,15 @@ void persist_matches_free(struct persist_matches *m)
 	*m = (struct persist_matches){0};
 }
 
-/* Whether a live patch of @st is @id. */
-static bool applied(const struct state *st, const char *id)
-{
-	for (size_t i = 0; i < st->n; i++)
-		if (!strcmp(st->v[i].id, id))
-			return true;
-	return false;
-}
-
 /* The build now on disk where @pid mapped @mod from, into @m->disk if it
  * is not the entry's.  Seen from the process's root (a container's). */
 static void disk_build(pid_t pid, const struct module *mod,
 		       struct persist_match *m)
 {
-	static const char deleted[] = " (deleted)";
-	size_t n = strlen(mod->path), d = sizeof(deleted) - 1;
+	size_t n = proc_path_len(mod->path, NULL);
 	char path[4200], hex[PERSIST_HEX_MAX];
 	struct error ignored;
 
-	if (n > d && !strcmp(mod->path + n - d, deleted))
-		n -= d;
 	snprintf(path, sizeof(path), "/proc/%d/root%.*s", pid, (int)n,
 		 mod->path);
 	if (!persist_disk_build(path, hex, &ignored) &&
@@ -63,7 +52,8 @@ static void match_module(pid_t pid, const struct module *mod,
 		x = &m->v[m->n++];
 		*x = (struct persist_match){.e = &s->v[i],
 					    .module = xstrdup(mod->path),
-					    .applied = applied(st, s->v[i].id)};
+					    .applied =
+						state_has_id(st, s->v[i].id)};
 		disk_build(pid, mod, x);
 	}
 }

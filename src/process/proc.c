@@ -328,6 +328,17 @@ void proc_maps_free(struct proc_maps *m)
 	memset(m, 0, sizeof(*m));
 }
 
+size_t proc_path_len(const char *path, bool *deleted)
+{
+	static const char suffix[] = " (deleted)";
+	size_t n = strlen(path), d = sizeof(suffix) - 1;
+	bool del = n > d && !strcmp(path + n - d, suffix);
+
+	if (deleted)
+		*deleted = del;
+	return del ? n - d : n;
+}
+
 int proc_map_open(pid_t pid, const struct proc_map *m)
 {
 	char path[4200];

@@ -71,6 +71,14 @@ void proc_maps_free(struct proc_maps *m);
 const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr);
 
 /*
+ * proc_path_len - the length of @path (a mapped file's or /proc/PID/exe's)
+ * without the " (deleted)" the kernel appends once that file was unlinked
+ * or replaced on disk (an upgrade); *@deleted, if not NULL, whether it had
+ * one.  The process still runs that file's code: its name is the path's.
+ */
+size_t proc_path_len(const char *path, bool *deleted);
+
+/*
  * proc_map_open - open the file behind mapping @m of @pid, read-only: the
  * mapped inode itself (/proc/PID/map_files, which needs CAP_SYS_ADMIN),
  * else the path in the process's root if that is still the same inode.
