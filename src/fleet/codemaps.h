@@ -29,10 +29,10 @@ struct codemap {
 
 /*
  * codemaps_read - the executable file mappings of @pid in address order
- * into *@v (*@n of them; release with codemaps_free).  -EACCES or -EPERM
- * if @pid's map may not be opened, -ENOTTY if the first query fails (the
- * kernel has no PROCMAP_QUERY, or a filter denies it: read the map
- * instead), another -errno if a later one fails (the process is gone).
+ * into *@v (*@n of them; release with codemaps_free).  -ENOTTY if the
+ * first query fails (the kernel has no PROCMAP_QUERY, or a filter denies
+ * it), another -errno if the map cannot be opened or a later query fails:
+ * read the map instead.
  */
 int codemaps_read(pid_t pid, struct codemap **v, size_t *n);
 void codemaps_free(struct codemap *v, size_t n);

@@ -178,13 +178,12 @@ static void visit_pid(struct walk *w, pid_t pid,
 	struct fleet_proc p;
 	int r;
 
+	/* The query is a shortcut: if it fails, the maps say what is there
+	 * (or that the process is gone, or not ours to read). */
 	if ((w->flags & FLEET_CODE_ONLY) && !w->no_query) {
-		r = visit_code(w, pid, visit, arg);
-		if (r != -ENOTTY) {
-			w->st.unreadable += r == -EACCES || r == -EPERM;
+		if (!(r = visit_code(w, pid, visit, arg)))
 			return;
-		}
-		w->no_query = true; /* before Linux 6.11: read the maps */
+		w->no_query = r == -ENOTTY; /* before Linux 6.11 */
 	}
 	if ((r = proc_maps_read_brief(pid, &maps, &quiet))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
