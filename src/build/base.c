@@ -34,6 +34,7 @@ int base_load(struct build_ctx *ctx, struct error *err)
 		return 0;
 	if ((ret = patchfile_read(ctx->opts->on, &ctx->base, err)))
 		return ret;
+	patch_info_load(ctx->base); /* its diffs and line-only functions */
 	if (ctx->base->build_id_len != t->build_id_len ||
 	    memcmp(ctx->base->build_id, t->build_id, t->build_id_len))
 		return error_set(err, -EINVAL,

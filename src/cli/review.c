@@ -87,6 +87,7 @@ int cmd_review(int argc, char **argv)
 		fprintf(stderr, "suture review: %s\n", err.msg);
 		return 1;
 	}
+	patch_info_load(p);
 	path = target ? xstrdup(target) : recorded_target(p);
 	if (!path || open_target(p, path, &t, &err) < 0) {
 		fprintf(stderr, "suture review: %s\n",

@@ -44,11 +44,10 @@ char *manifest_encode(const struct patch *p, const uint32_t *elf_index)
 		json_array_append_new(
 		    funcs, func_to_json(&p->funcs[i],
 					elf_index[p->funcs[i].new_symbol]));
-	root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:o}", "format",
+	root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o}", "format",
 			 MANIFEST_FORMAT, "name", p->name, "target", "build_id",
 			 id, "file", p->target_file ? p->target_file : "",
-			 "functions", funcs, "build",
-			 p->info ? json_incref(p->info) : json_object());
+			 "functions", funcs);
 	if (p->on[0])
 		json_object_set_new(
 		    root, "on",
@@ -169,7 +168,7 @@ int manifest_decode(const char *text, size_t len, struct patch *p,
 	p->target_file = xstrdup(file);
 	if ((ret = decode_on(json_object_get(root, "on"), p, err)))
 		goto out;
-	if (json_is_object(build))
+	if (json_is_object(build)) /* a file written before .suture.build */
 		p->info = json_incref(build);
 	ret = decode_funcs(funcs, p, err);
 out:

@@ -25,8 +25,21 @@ void patch_free(struct patch *p)
 	free(p->funcs);
 	free(p->target_file);
 	json_decref(p->info);
+	free(p->info_text);
 	free(p->signer);
 	free(p);
+}
+
+void patch_info_load(struct patch *p)
+{
+	json_t *j;
+
+	if (p->info || !p->info_text)
+		return;
+	j = json_loadb(p->info_text, p->info_len, 0, NULL);
+	if (json_is_object(j))
+		p->info = json_incref(j);
+	json_decref(j);
 }
 
 /*
