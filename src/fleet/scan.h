@@ -52,7 +52,10 @@ struct fleet_stats {
 #define FLEET_REGIONS_ONLY 1u
 /* ... or the modules whose code runs only: a file no mapping of which is
  * executable (locale data, a cache, an ELF file read as data) is not
- * opened to read its build-id. */
+ * opened to read its build-id, and where the kernel can say which files
+ * a process maps executable, with their build-ids (fleet/codemaps.h), it
+ * is asked instead of the map being read; patch regions are not counted
+ * then (nregions 0). */
 #define FLEET_CODE_ONLY 2u
 
 /*
