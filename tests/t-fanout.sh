@@ -4,7 +4,10 @@
 # transaction, spread over workers; one failing leaves the others
 # patched), SUTURE_TIMING=1's phase line, and trampolines that jump
 # straight to the new code while a patch is live (src/apply/bypass.h),
-# back to the original bytes after revert.
+# back to the original bytes after revert.  One command keeps the files
+# of its processes open for the next ones (src/process/modcache.h): each
+# process is still judged by its own file, also when another build was
+# installed at the same path, or the file was written in place meanwhile.
 . "$(dirname "$0")/lib.sh"
 . "$TESTS/calc.sh"
 begin fanout
@@ -55,6 +58,57 @@ check_fails "a PID named twice is a usage error" suture apply "${pids[0]},${pids
 check_match "saying so" "named twice" "$OUT"
 check_fails "an item that is no PID is a usage error" suture apply "${pids[0]},x" "$WORK/fix.sut"
 check_match "saying which" "'x' is not a process ID" "$OUT"
+
+section "one command, processes of two builds started from one path"
+# The first process's files stay open for the second, by the inode its map
+# names: the second runs another file, another build, and is refused.
+ALT=$WORK/calc-O1
+calc_build "$ALT" CC=gcc "CFLAGS=-O1 -g" || finish
+alt_id=$(build_id "$ALT/calc")
+mkdir -p "$WORK/deploy"
+cp "$SRC/calc" "$WORK/deploy/calc"
+start_target D1 "$WORK/deploy/calc" || finish
+cp "$ALT/calc" "$WORK/deploy/calc.new"
+mv "$WORK/deploy/calc.new" "$WORK/deploy/calc" # an upgrade
+start_target D2 "$WORK/deploy/calc" || finish
+for order in "$D1_PID,$D2_PID" "$D2_PID,$D1_PID"; do
+	run suture apply --jobs 1 "$order" "$WORK/fix.sut"
+	check_match "apply --jobs 1 $order: the first build's process is patched" \
+		"^applied 'fix' to PID $D1_PID:" "$OUT"
+	check_match "  ... the other build's is refused, by its own build-id" \
+		"process $D2_PID does not map the binary this patch was built for .*it maps: $WORK/deploy/calc \(build-id $alt_id\)" "$OUT"
+	run suture revert "$D1_PID"
+done
+stop_target "$D1_PID"
+stop_target "$D2_PID"
+
+section "one command, a file written in place between two processes"
+# Both map one inode (started through ld.so, which maps the program as
+# any library: it may be written while mapped).  While suture waits for
+# the first, the file becomes the other build; the second is judged by the
+# file as it is then, not as the first process's turn found it.
+build_patch "$WORK/busy.sut" "$SRC" "$TARGETS/calc/busy.diff" calc \
+	"${MAKEARGS[@]}" || finish
+LDSO=$(readelf -l "$SRC/calc" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+cp "$SRC/calc" "$WORK/deploy/calc-inplace"
+start_target E1 "$LDSO" "$WORK/deploy/calc-inplace" -t || finish
+start_target E2 "$LDSO" "$WORK/deploy/calc-inplace" || finish
+ask "$E1_PORT" "hold 4" >/dev/null &
+is_held() { ask "$E1_PORT" holding | grep -q '^holding=1 '; }
+wait_until "a thread of E1 waits inside compute_held" is_held
+"$SUTURE" apply --jobs 1 --timeout 3 "$E1_PID,$E2_PID" "$WORK/busy.sut" \
+	>"$WORK/inplace.out" 2>&1 &
+sut=$!
+traced() { grep -q "^TracerPid:[[:space:]]*$sut\$" "/proc/$E1_PID/status"; }
+wait_until "suture works on E1 (its files are open)" traced
+cat "$ALT/calc" >"$WORK/deploy/calc-inplace" # the same inode
+wait "$sut"
+OUT=$(cat "$WORK/inplace.out")
+check_match "E2 is refused: its file is the other build now" \
+	"process $E2_PID does not map the binary this patch was built for .*calc-inplace \(build-id $alt_id\)" "$OUT"
+check_nomatch "  ... and nothing was applied" "^applied '" "$OUT"
+stop_target "$E1_PID"
+stop_target "$E2_PID"
 
 section "timing, and the trampoline while live"
 pid=${pids[0]}

@@ -81,10 +81,11 @@ struct apply_ctx {
 	struct proc_maps maps;
 	struct rmem mem;
 	struct modules mods;
-	struct module *target; /* the patched module, in mods */
-	struct state st;       /* patches applied before */
-	uint64_t *addrs;       /* resolved symbol addresses */
-	uint64_t *resolvers;   /* IFUNC resolvers still to run (ifunc.h) */
+	struct modcache *cache; /* where mods' files are kept, or NULL */
+	struct module *target;	/* the patched module, in mods */
+	struct state st;	/* patches applied before */
+	uint64_t *addrs;	/* resolved symbol addresses */
+	uint64_t *resolvers;	/* IFUNC resolvers still to run (ifunc.h) */
 	struct layout lay;
 	unsigned char *image; /* the region's bytes, lay.size */
 	struct record rec;
@@ -176,7 +177,8 @@ static int find_target(struct apply_ctx *c, struct error *err)
 	return proc_check_target(c->pid, err)
 		   ?: proc_maps_read(c->pid, &c->maps, err)
 		   ?: rmem_open(&c->mem, c->pid, true, err)
-		   ?: modules_load(c->pid, &c->maps, &c->mods, err)
+		   ?: modules_load_cached(c->pid, &c->maps, c->cache, &c->mods,
+					  err)
 		   ?: modules_find_build_id(&c->mods, c->p->build_id,
 					    c->p->build_id_len, &c->target, err)
 		   ?: state_read(&c->maps, &c->mem, &c->st, err)
@@ -732,6 +734,14 @@ static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 	return -EAGAIN;
 }
 
+/* Take the lock on the process (session.h); the phase lasts until the
+ * state has been read again under it. */
+static int lock(struct apply_ctx *c, struct error *err)
+{
+	phase_begin("lock and recheck");
+	return session_lock(&c->lock, c->pid, proc_quiet_thread(c->pid), err);
+}
+
 /*
  * One attempt.  The state read while planning is read again once the lock
  * is held: if another suture changed it in between, the plan is stale and
@@ -744,6 +754,7 @@ static int apply_once(void *arg, struct error *err)
 			      .p = t->p,
 			      .mem = {.fd = -1},
 			      .replace = t->o->replace,
+			      .cache = t->o->cache,
 			      .hook_ms = t->o->hook_timeout_ms};
 	struct apply_result *res = t->res;
 	int r;
@@ -752,8 +763,7 @@ static int apply_once(void *arg, struct error *err)
 	if ((r = find_target(&c, err)) || (r = check_patch(&c, err)) ||
 	    (r = remove_leftovers(&c, t, err)) ||
 	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
-	    (r = prepare_stop(&c, err)) ||
-	    (r = session_lock(&c.lock, t->pid, proc_quiet_thread(t->pid), err)))
+	    (r = prepare_stop(&c, err)) || (r = lock(&c, err)))
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||

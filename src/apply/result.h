@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "apply/record.h"
+#include "process/modcache.h"
 #include "util/error.h"
 
 #define APPLY_DEFAULT_TIMEOUT_MS 5000
@@ -23,6 +24,8 @@ struct apply_opts {
 	bool replace;		  /* the patch replaces every patch applied to
 				     its module (replace.h) */
 	unsigned hook_timeout_ms; /* how long a hook may run (hooks.h) */
+	struct modcache *cache;	  /* the open files of the command's
+				     processes (modcache.h), or NULL */
 };
 
 /* What apply_patch and revert_patch did. */

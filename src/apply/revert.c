@@ -50,8 +50,9 @@ struct revert_ctx {
 	struct rmem mem;
 	struct state st;
 	struct modules mods;
-	struct record *rec; /* the patch being reverted, in st; NULL if only
-			       leftovers are to be removed */
+	struct modcache *cache; /* where mods' files are kept, or NULL */
+	struct record *rec;	/* the patch being reverted, in st; NULL if only
+				   leftovers are to be removed */
 	struct rsys rs;
 	struct safety sf;
 	struct session s;
@@ -137,7 +138,8 @@ static int prepare(struct revert_ctx *c, const char *name, bool only_leftovers,
 	    (r = rmem_open(&c->mem, c->pid, true, err)) ||
 	    (r = state_read(&c->maps, &c->mem, &c->st, err)) ||
 	    (r = choose(c, name, only_leftovers, err)) ||
-	    (r = modules_load(c->pid, &c->maps, &c->mods, err)) ||
+	    (r = modules_load_cached(c->pid, &c->maps, c->cache, &c->mods,
+				     err)) ||
 	    (r = rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps, err)) ||
 	    (r = patchcfi_safety_prepare(&c->sf, c->pid, &c->maps, &c->mem,
 					 &c->mods, err)))
@@ -326,8 +328,10 @@ struct revert_try {
 static int revert_once(void *arg, struct error *err)
 {
 	struct revert_try *t = arg;
-	struct revert_ctx c = {
-	    .pid = t->pid, .mem = {.fd = -1}, .hook_ms = t->o->hook_timeout_ms};
+	struct revert_ctx c = {.pid = t->pid,
+			       .mem = {.fd = -1},
+			       .hook_ms = t->o->hook_timeout_ms,
+			       .cache = t->o->cache};
 	struct apply_result *res = t->res;
 	int r;
 

@@ -99,6 +99,8 @@ struct apply_job {
 	struct apply_opts o;
 	struct policy pol;
 	struct targets_filter f; /* the build-id form's narrowing */
+	struct modcache files;	 /* the processes' files, opened once (in
+				    each worker: fanout.h) */
 };
 
 /* The audit line (trust/audit.h) of an apply to @pid. */
@@ -254,6 +256,7 @@ int cmd_apply(int argc, char **argv)
 		return fputs(usage_text, stderr), 2;
 	}
 	/* getopt put the operands last: FILE is the last one */
+	job.o.cache = &job.files;
 	r = read_patch(&job, argv[argc - 1], &t, &p);
 	if (!r && by_id)
 		r = targets_by_id(p, &job.f, "apply", &t) < 0;
@@ -261,6 +264,7 @@ int cmd_apply(int argc, char **argv)
 		r = apply_all(&job, &t, jobs, by_id);
 	if (p)
 		policy_free(&job.pol);
+	modcache_free(&job.files);
 	patch_free(p);
 	targets_free(&t);
 	targets_filter_free(&job.f);

@@ -111,6 +111,7 @@ struct revert_job {
 	bool all;
 	struct apply_opts o;
 	struct targets_filter f; /* the by-name form's narrowing */
+	struct modcache files;	 /* the processes' files (modcache.h) */
 };
 
 static int revert_job_one(pid_t pid, void *arg)
@@ -185,7 +186,9 @@ int cmd_revert(int argc, char **argv)
 		return 1;
 	}
 	jobs = fanout_jobs(t.n, jobs);
+	job.o.cache = &job.files;
 	failed = fanout_run(t.pids, t.n, jobs, revert_job_one, &job);
+	modcache_free(&job.files);
 	fanout_summary("reverted from", t.n, failed, jobs, start_ns);
 	if (!cli_is_pid_list(argv[optind]))
 		targets_summary("reverted in", t.n, failed, &t);

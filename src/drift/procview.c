@@ -48,7 +48,7 @@ static int open_file(struct procview *pv, struct error *err)
 	char path[64];
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", pv->mod->fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pv->mod->file->fd);
 	if ((r = target_open(path, &pv->file, err)))
 		return r;
 	free(pv->file->path);

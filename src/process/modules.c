@@ -1,5 +1,4 @@
 /* modules.c - the ELF modules of a process: discovery, build ID, bias. */
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -45,8 +44,7 @@ static void group_maps(struct modules *mods, const struct proc_maps *maps)
 		memset(&mods->v[mods->n], 0, sizeof(*mods->v));
 		mods->v[mods->n].path = xstrdup(m->path);
 		mods->v[mods->n].lo = m->start;
-		mods->v[mods->n].hi = m->end;
-		mods->v[mods->n++].fd = -1;
+		mods->v[mods->n++].hi = m->end;
 	}
 }
 
@@ -85,40 +83,30 @@ static int compute_bias(const struct proc_maps *maps, struct module *mod)
 	return -ENOENT;
 }
 
-/* Open @mod as an ELF file of this architecture and read its identity. */
-static int open_module(pid_t pid, const struct proc_maps *maps,
+/* Open @mod as an ELF file of this architecture (or take it from the
+ * cache) and read its identity. */
+static int open_module(struct modules *mods, const struct proc_maps *maps,
 		       struct module *mod)
 {
-	const void *id;
-	GElf_Ehdr eh;
-	ssize_t len;
+	int r = modcache_get(mods->cache, mods->pid,
+			     proc_maps_find(maps, mod->lo), &mod->file);
 
-	/* the file mapped, not one installed over it since */
-	mod->fd = proc_map_open(pid, proc_maps_find(maps, mod->lo));
-	if (mod->fd < 0)
-		return -errno;
-	mod->elf = elf_begin(mod->fd, ELF_C_READ_MMAP, NULL);
-	if (!mod->elf || elf_kind(mod->elf) != ELF_K_ELF ||
-	    !gelf_getehdr(mod->elf, &eh) || eh.e_machine != arch_elf_machine ||
-	    gelf_getclass(mod->elf) != ELFCLASS64)
+	if (r)
+		return r;
+	if (!(mod->elf = mod->file->elf))
 		return -ENOEXEC;
-	len = dwelf_elf_gnu_build_id(mod->elf, &id);
-	if (len > 0 && (size_t)len <= sizeof(mod->build_id)) {
-		memcpy(mod->build_id, id, (size_t)len);
-		mod->build_id_len = (size_t)len;
-	}
+	memcpy(mod->build_id, mod->file->build_id, mod->file->build_id_len);
+	mod->build_id_len = mod->file->build_id_len;
 	return compute_bias(maps, mod);
 }
 
 static void close_module(struct module *mod)
 {
-	if (mod->elf)
-		elf_end(mod->elf);
-	if (mod->fd >= 0)
-		close(mod->fd);
+	if (mod->file)
+		modcache_put(mod->file);
 	free(mod->path);
+	mod->file = NULL;
 	mod->elf = NULL;
-	mod->fd = -1;
 	mod->path = NULL;
 }
 
@@ -139,17 +127,18 @@ static void mark_main(pid_t pid, struct modules *mods)
 		}
 }
 
-int modules_load(pid_t pid, const struct proc_maps *maps, struct modules *out,
-		 struct error *err)
+int modules_load_cached(pid_t pid, const struct proc_maps *maps,
+			struct modcache *cache, struct modules *out,
+			struct error *err)
 {
 	size_t kept = 0;
 
-	elf_version(EV_CURRENT);
 	memset(out, 0, sizeof(*out));
 	out->pid = pid;
+	out->cache = cache ? cache : &out->own;
 	group_maps(out, maps);
 	for (size_t i = 0; i < out->n; i++) {
-		if (open_module(pid, maps, &out->v[i]) < 0) {
+		if (open_module(out, maps, &out->v[i]) < 0) {
 			close_module(&out->v[i]);
 			continue;
 		}
@@ -164,6 +153,12 @@ int modules_load(pid_t pid, const struct proc_maps *maps, struct modules *out,
 	return 0;
 }
 
+int modules_load(pid_t pid, const struct proc_maps *maps, struct modules *out,
+		 struct error *err)
+{
+	return modules_load_cached(pid, maps, NULL, out, err);
+}
+
 void modules_free(struct modules *mods)
 {
 	for (size_t i = 0; i < mods->n; i++) {
@@ -171,6 +166,7 @@ void modules_free(struct modules *mods)
 		free(mods->v[i].dyn);
 	}
 	free(mods->v);
+	modcache_free(&mods->own); /* (empty if the caller's was used) */
 	memset(mods, 0, sizeof(*mods));
 }
 

@@ -5,7 +5,9 @@
  * Files are opened through /proc/PID/map_files (the very file mapped, even
  * if it was since replaced or deleted on disk) or else through
  * /proc/PID/root, so a rebuilt binary or a container's root does not
- * mislead suture.
+ * mislead suture.  They are taken from a cache of open files (modcache.h):
+ * the caller's, shared by the processes of one command, or the modules'
+ * own.
  */
 #ifndef SUTURE_PROCESS_MODULES_H
 #define SUTURE_PROCESS_MODULES_H
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "process/modcache.h"
 #include "process/proc.h"
 #include "util/buildid.h"
 #include "util/error.h"
@@ -27,26 +30,35 @@ struct module {
 	uint64_t lo, hi; /* lowest and highest address of its mappings */
 	uint64_t bias;	 /* run-time address minus link-time address */
 	unsigned char build_id[BUILD_ID_MAX];
-	size_t build_id_len; /* 0 if the file has none */
-	bool is_main;	     /* the process's executable */
-	int fd;
-	Elf *elf;
-	struct module_dyn *dyn; /* loaded on demand by resolve.c */
+	size_t build_id_len;	    /* 0 if the file has none */
+	bool is_main;		    /* the process's executable */
+	struct modcache_file *file; /* its open file, in the cache */
+	Elf *elf;		    /* file's, borrowed */
+	struct module_dyn *dyn;	    /* loaded on demand by resolve.c */
 };
 
 struct modules {
 	pid_t pid;
 	struct module *v; /* in address order */
 	size_t n, cap;
+	struct modcache *cache; /* where the files are: the caller's, or */
+	struct modcache own;	/* these modules' own */
 };
 
 /*
  * modules_load - find and open every ELF file mapped by @pid according to
  * @maps.  Files that are not ELF (locale archives, fonts) are skipped.
- * Release with modules_free.
+ * Release with modules_free; until then @out stays where it is (not
+ * copied: its files are in its own cache).
  */
 int modules_load(pid_t pid, const struct proc_maps *maps, struct modules *out,
 		 struct error *err);
+
+/* modules_load_cached - the same, the files taken from and kept in @cache
+ * (NULL: none), which must outlive @out. */
+int modules_load_cached(pid_t pid, const struct proc_maps *maps,
+			struct modcache *cache, struct modules *out,
+			struct error *err);
 void modules_free(struct modules *mods);
 
 /* modules_main - the executable's module, or NULL. */

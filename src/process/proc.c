@@ -18,6 +18,9 @@
 #include "process/proc.h"
 #include "util/xalloc.h"
 
+/* The buffer /proc/PID/maps is read with: a small process's whole map. */
+#define PROC_MAPS_BUF (64u << 10)
+
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
 #define PROC_PF_KTHREAD 0x00200000u
 
@@ -251,25 +254,50 @@ char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 }
 
 /* Parse one maps line into @m; the path is everything after the inode. */
+/* The number in base @base at *@s, which @sep must follow: into *@v, and
+ * *@s past @sep.  false if there is none or no @sep after it. */
+static bool map_number(const char **s, int base, char sep, uint64_t *v)
+{
+	char *end;
+
+	*v = strtoull(*s, &end, base);
+	if (end == *s || *end != sep)
+		return false;
+	*s = end + 1;
+	return true;
+}
+
+/*
+ * One line: "START-END PERMS OFFSET MAJOR:MINOR INODE [PATH]".  Parsed by
+ * hand, not by sscanf: a thousand-thread server's map has thousands of
+ * lines, read several times by each command.
+ */
 static int parse_map_line(const char *line, struct proc_map *m)
 {
-	char perms[8];
-	unsigned maj, min;
-	int pos = 0;
+	const char *s = line, *perms;
+	uint64_t maj, min;
+	char *end;
 
-	if (sscanf(line,
-		   "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64
-		   " %n",
-		   &m->start, &m->end, perms, &m->offset, &maj, &min, &m->inode,
-		   &pos) < 7)
+	if (!map_number(&s, 16, '-', &m->start) ||
+	    !map_number(&s, 16, ' ', &m->end) || strnlen(s, 5) < 5 ||
+	    s[4] != ' ')
 		return -EINVAL;
+	perms = s;
+	s += 5;
+	if (!map_number(&s, 16, ' ', &m->offset) ||
+	    !map_number(&s, 16, ':', &maj) || !map_number(&s, 16, ' ', &min))
+		return -EINVAL;
+	m->inode = strtoull(s, &end, 10);
+	if (end == s)
+		return -EINVAL;
+	s = end;
 	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
 		  (perms[1] == 'w' ? PROT_WRITE : 0) |
 		  (perms[2] == 'x' ? PROT_EXEC : 0);
 	m->shared = perms[3] == 's';
 	m->dev = makedev(maj, min);
-	m->path = xstrdup(line + pos);
-	m->path[strcspn(m->path, "\n")] = '\0';
+	s += strspn(s, " ");
+	m->path = xstrndup(s, strcspn(s, "\n"));
 	return 0;
 }
 
@@ -277,7 +305,7 @@ static int parse_map_line(const char *line, struct proc_map *m)
 static int maps_read(pid_t pid, struct proc_maps *m, bool explain,
 		     struct error *err)
 {
-	char path[64], *line = NULL;
+	char path[64], *line = NULL, *buf;
 	size_t cap = 0;
 	FILE *f;
 	int r = 0;
@@ -293,6 +321,9 @@ static int maps_read(pid_t pid, struct proc_maps *m, bool explain,
 	if (!f)
 		return error_set(err, -errno, "cannot read %s: %s", path,
 				 strerror(errno));
+	/* as few reads as the kernel allows: it fills whole buffers (glibc
+	 * takes the size only with a buffer) */
+	setvbuf(f, buf = xmalloc(PROC_MAPS_BUF), _IOFBF, PROC_MAPS_BUF);
 	while (getline(&line, &cap, f) > 0) {
 		XGROW(m->v, m->cap, m->n);
 		if (parse_map_line(line, &m->v[m->n]) < 0) {
@@ -304,6 +335,7 @@ static int maps_read(pid_t pid, struct proc_maps *m, bool explain,
 	}
 	free(line);
 	fclose(f);
+	free(buf);
 	if (!r && !m->n)
 		r = error_set(err, -ESRCH,
 			      "process %d exited (it has no memory map)", pid);

@@ -48,7 +48,8 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
 	return -1;
 }
 
-/* A region's unwind image if warm_module attached one, else the file. */
+/* The image warm_module attached (a region's, or a module's file), else
+ * the file libdwfl finds (the vdso). */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
@@ -150,9 +151,38 @@ static bool is_region(const char *name)
 }
 
 /*
+ * The file of module @name at @start as an image over the bytes of the
+ * module of sf->mods that is that mapping, or NULL if none is.  An
+ * upgrade may have put another file at the path: the module's file is the
+ * one mapped (modules.h).
+ */
+static struct unwind_image *own_file(struct safety *sf, const char *name,
+				     Dwarf_Addr start)
+{
+	const struct modules *mods = sf->mods;
+	struct unwind_image *img;
+	const char *raw;
+	size_t len;
+
+	for (size_t i = 0; i < mods->n; i++) {
+		const struct module *m = &mods->v[i];
+
+		if (m->lo != start || strcmp(m->path, name) || !m->elf ||
+		    !(raw = elf_rawfile(m->elf, &len)))
+			continue;
+		img = &sf->file[sf->nfile++];
+		img->base = start;
+		img->elf = (unsigned char *)raw;
+		img->len = len;
+		return img;
+	}
+	return NULL;
+}
+
+/*
  * Load one module's ELF file and CFI now rather than during the pause.  A
  * region gets its unwind image first (the module starts at the region's
- * base, where its record is).
+ * base, where its record is); a module of sf->mods its file as an image.
  */
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 		       Dwarf_Addr start, void *arg)
@@ -163,6 +193,8 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 	for (size_t i = 0; is_region(name) && i < sf->nimg; i++)
 		if (sf->img[i].base == start)
 			*userdata = &sf->img[i];
+	if (!is_region(name) && name)
+		*userdata = own_file(sf, name, start);
 	if (dwfl_module_getelf(mod, &bias))
 		dwfl_module_eh_cfi(mod, &bias);
 	return DWARF_CB_OK;
@@ -235,6 +267,8 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->mem = mem;
 	sf->stack = xmalloc(QUICK_MAX);
 	sf->span_lo = UINT64_MAX;
+	sf->mods = mods;
+	sf->file = xcalloc(mods->n + 1, sizeof(*sf->file));
 	load_images(sf, cfi, ncfi);
 	load_texts(sf, mods);
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
@@ -502,6 +536,7 @@ void safety_free(struct safety *sf)
 	for (size_t i = 0; i < sf->nimg; i++)
 		unwind_image_free(&sf->img[i]);
 	free(sf->img);
+	free(sf->file); /* the bytes are the modules' */
 	free(sf->text);
 	free(sf->stack);
 	for (size_t i = 0; i < sf->n; i++)

@@ -47,6 +47,12 @@ struct safety {
 	struct unwind_image *img;     /* one per region with CFI; libdwfl
 					 reads them until dwfl_end */
 	size_t nimg, imgcap;
+	const struct modules *mods; /* their files, given to libdwfl;
+				       borrowed */
+	struct unwind_image *file;  /* one per module of mods found
+				       among libdwfl's: its bytes are
+				       the module's, borrowed */
+	size_t nfile;
 	struct safety_text { /* a module's code */
 		uint64_t lo, hi;
 		const unsigned char *bytes; /* its file's, at lo */
@@ -68,7 +74,9 @@ struct safety {
  * and @mem must outlive @sf.  Without a usable unwinder every thread's
  * stack is scanned instead; that is slower, not less safe.  @mods (whose
  * files must outlive @sf) give the code the quick check looks at for
- * signal trampolines.  @cfi are the regions of code no module describes
+ * signal trampolines, and libdw the files it unwinds with: the very files
+ * mapped (modules.h), not whatever the path names now, and not opened and
+ * mapped a second time.  @cfi are the regions of code no module describes
  * (patch regions) that carry call-frame information, read through @mem
  * now: the array may go once this returns.
  */

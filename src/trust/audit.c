@@ -30,10 +30,34 @@ static void signer_text(const struct audit_event *e, char *buf, size_t size)
 			 e->trusted ? "trusted" : "untrusted");
 }
 
+/*
+ * The name of user @uid, "?" if it has none.  Looked up once per process
+ * and user (mutable global state, like util/phase.c): getpwuid reads the
+ * password database again on every call, and one worker of `apply
+ * PID,PID,...` logs hundreds of events.
+ */
+static const char *user_name(uid_t uid)
+{
+	static char name[256];
+	static uid_t known = (uid_t)-1;
+	struct passwd *pw;
+
+	if (uid != known) {
+		pw = getpwuid(uid);
+		snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
+		known = uid;
+	}
+	return name;
+}
+
+/*
+ * The connection to the system log stays open from the first event to
+ * the end of the process (as with any syslog(3) user that does not call
+ * closelog), instead of one connection per event.
+ */
 void audit_log(const struct audit_event *e)
 {
 	char exe[4096] = "?", path[64], signer[256], why[1100] = "";
-	struct passwd *pw = getpwuid(getuid());
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", e->pid);
@@ -48,7 +72,6 @@ void audit_log(const struct audit_event *e)
 	       "%s patch=%s id=%s file=\"%s\" signer=%s pid=%d exe=\"%s\" "
 	       "user=%s(%u) result=%s%s",
 	       e->action, *e->patch ? e->patch : "?", *e->id ? e->id : "?",
-	       e->file, signer, e->pid, exe, pw ? pw->pw_name : "?",
+	       e->file, signer, e->pid, exe, user_name(getuid()),
 	       (unsigned)getuid(), e->result, why);
-	closelog();
 }

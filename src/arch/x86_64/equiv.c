@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cshandle.h"
 #include "util/xalloc.h"
 
 /* One function decoded, nops dropped. */
@@ -313,9 +314,8 @@ int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 	csh h;
 
 	*adiff = *bdiff = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (x86_cs(true, false, &h))
 		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	whole = equiv_decode(h, a, alen, &ca);
 	whole = equiv_decode(h, b, blen, &cb) && whole;
 	if (!whole)
@@ -324,7 +324,6 @@ int arch_code_equiv(const unsigned char *a, size_t alen, const bool *amask,
 		ret = equiv_units(&ca, amask, a, &cb, b, adiff, bdiff);
 	equiv_free(&ca);
 	equiv_free(&cb);
-	cs_close(&h);
 	return ret;
 }
 
@@ -351,7 +350,7 @@ int arch_code_map(const unsigned char *a, size_t alen, const unsigned char *b,
 	bool ok;
 	csh h;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (x86_cs(false, false, &h))
 		return 0;
 	ok = equiv_decode(h, a, alen, &ca);
 	ok = equiv_decode(h, b, blen, &cb) && ok && ca.nkeep == cb.nkeep;
@@ -366,6 +365,5 @@ int arch_code_map(const unsigned char *a, size_t alen, const unsigned char *b,
 	}
 	equiv_free(&ca);
 	equiv_free(&cb);
-	cs_close(&h);
 	return ok;
 }

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cshandle.h"
 #include "arch/x86_64/far.h"
 
 #define REG_R11 11
@@ -465,10 +466,8 @@ int arch_far_rewrite(struct arch_far_ref *f, struct error *err)
 
 	f->thunk_len = 0;
 	f->nfields = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (x86_cs(true, true, &h)) /* AT&T: as suture review */
 		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT); /* as suture review */
 	count = cs_disasm(h, f->code, f->len, f->addr, 0, &insn);
 	for (size_t i = 0; i < count && !hit; i++)
 		if (insn[i].address - f->addr <= off &&
@@ -481,6 +480,5 @@ int arch_far_rewrite(struct arch_far_ref *f, struct error *err)
 			      "the code around it does not decode");
 	if (count)
 		cs_free(insn, count);
-	cs_close(&h);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cshandle.h"
 #include "util/xalloc.h"
 
 /* How @in leaves the straight line, or -1 if it does not. */
@@ -35,9 +36,8 @@ int arch_code_flow(const unsigned char *code, size_t len,
 
 	*out = NULL;
 	*n = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (x86_cs(true, false, &h))
 		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	count = cs_disasm(h, code, len, 0, 0, &insn);
 	*out = xcalloc(count + 1, sizeof(**out));
 	for (size_t i = 0; i < count; i++) {
@@ -52,6 +52,5 @@ int arch_code_flow(const unsigned char *code, size_t len,
 		ret = -EINVAL;
 	if (count)
 		cs_free(insn, count);
-	cs_close(&h);
 	return ret;
 }

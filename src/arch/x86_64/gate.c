@@ -14,14 +14,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
-
-static int open_detail(csh *h)
-{
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
-	return 0;
-}
+#include "arch/x86_64/cshandle.h"
 
 static bool fits32(int64_t v)
 {
@@ -171,11 +164,10 @@ int arch_gate_write(unsigned char *buf, size_t *len, uint64_t at, uint64_t flag,
 	buf[7] = 0x0f;
 	buf[8] = 0x85;
 	put32(buf + 9, (int64_t)(new_fn - (at + 13)));
-	if (open_detail(&h))
+	if (x86_cs(true, false, &h))
 		return -ENOMEM;
 	ret = move_entry(h, buf + 13, &moved, &used, at + 13, code, avail,
 			 entry, err);
-	cs_close(&h);
 	*len = 13 + moved;
 	if (!ret && arch_branches_into(code, avail, entry, entry, entry + used))
 		ret = error_set(err, -EXDEV,
@@ -193,10 +185,9 @@ int arch_entry_move(unsigned char *buf, size_t *len, uint64_t at,
 	csh h;
 	int ret;
 
-	if (open_detail(&h))
+	if (x86_cs(true, false, &h))
 		return -ENOMEM;
 	ret = move_entry(h, buf, len, &used, at, code, avail, entry, err);
-	cs_close(&h);
 	return ret;
 }
 
@@ -274,7 +265,7 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 	size_t count;
 	csh h;
 
-	if (open_detail(&h))
+	if (x86_cs(true, false, &h))
 		return true; /* cannot tell: assume the worst */
 	count = cs_disasm(h, code, len, addr, 0, &insn);
 	for (size_t i = 0; i < count && !found; i++) {
@@ -286,6 +277,5 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 	}
 	if (count)
 		cs_free(insn, count);
-	cs_close(&h);
 	return found;
 }

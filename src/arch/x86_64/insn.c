@@ -11,17 +11,8 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cshandle.h"
 #include "util/xalloc.h"
-
-static int open_cs(csh *h, bool detail)
-{
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
-		return -ENOMEM;
-	cs_option(*h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
-	if (detail)
-		cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
-	return 0;
-}
 
 /*
  * Compare one instruction pair.  Returns 1 if equal but for immediates
@@ -67,7 +58,7 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 	*n = 0;
 	if (alen != blen)
 		return 0;
-	if (open_cs(&h, true))
+	if (x86_cs(true, true, &h))
 		return -ENOMEM;
 	na = cs_disasm(h, a, alen, 0, 0, &ia);
 	nb = cs_disasm(h, b, blen, 0, 0, &ib);
@@ -80,7 +71,6 @@ int arch_insn_imm_diff(const unsigned char *a, size_t alen,
 		cs_free(ia, na);
 	if (ib)
 		cs_free(ib, nb);
-	cs_close(&h);
 	return ret;
 }
 
@@ -94,11 +84,10 @@ int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
 	FILE *f;
 	csh h;
 
-	if (open_cs(&h, false))
+	if (x86_cs(false, true, &h))
 		return -ENOMEM;
 	f = open_memstream(&buf, &bufsz);
 	if (!f) {
-		cs_close(&h);
 		return -ENOMEM;
 	}
 	count = cs_disasm(h, code, len, addr, 0, &insn);
@@ -107,7 +96,6 @@ int arch_disasm(const unsigned char *code, size_t len, uint64_t addr,
 			insn[i].mnemonic, insn[i].op_str);
 	if (count)
 		cs_free(insn, count);
-	cs_close(&h);
 	fclose(f);
 	*out = buf;
 	return (int)count;
@@ -142,7 +130,7 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
 	size_t count;
 	csh h;
 
-	if (open_cs(&h, true))
+	if (x86_cs(true, true, &h))
 		return -ENOMEM;
 	count = cs_disasm(h, code, len, addr, 0, &insn);
 	*out = xcalloc(count + 1, sizeof(**out));
@@ -157,7 +145,6 @@ int arch_disasm_insns(const unsigned char *code, size_t len, uint64_t addr,
 	}
 	if (count)
 		cs_free(insn, count);
-	cs_close(&h);
 	*n = count;
 	return 0;
 }
@@ -191,7 +178,7 @@ void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
 	cs_insn *in;
 	csh h;
 
-	if (open_cs(&h, true))
+	if (x86_cs(true, true, &h))
 		abort(); /* only without memory */
 	in = cs_malloc(h);
 	while (len) {
@@ -209,5 +196,4 @@ void arch_code_targets(const unsigned char *code, size_t len, uint64_t addr,
 		(*out)[(*n)++] = t;
 	}
 	cs_free(in, 1);
-	cs_close(&h);
 }

@@ -7,6 +7,7 @@
 #include <capstone/capstone.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/cshandle.h"
 
 #define INT3 0xcc
 
@@ -18,7 +19,7 @@ bool arch_is_padding(const unsigned char *code, size_t len)
 	cs_insn *in;
 	csh h;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (x86_cs(false, false, &h))
 		return false;
 	in = cs_malloc(h);
 	while (len && ok) {
@@ -33,6 +34,5 @@ bool arch_is_padding(const unsigned char *code, size_t len)
 		       in->bytes[1] == 0x90));
 	}
 	cs_free(in, 1);
-	cs_close(&h);
 	return ok;
 }
