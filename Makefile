@@ -19,12 +19,22 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 DEPS     := libdw libelf capstone jansson zlib nettle hogweed
 SUTURE_CPPFLAGS := -Isrc -Iinclude $(shell pkg-config --cflags $(DEPS) 2>/dev/null) \
 	-D_GNU_SOURCE -DSUTURE_ARCH_$(ARCH)
-# libthread_db (glibc's, for thread-local storage: src/apply/tls.c) calls
-# back the ps_* functions of src/apply/procsvc.c, which must be exported.
 # Capstone's static library, x86 alone (src/arch/x86_64/csarch.c says why).
+# The other libraries are static too: every shared object costs each
+# command its loading and relocation before main (docs/DESIGN.md, "The
+# command's own time"); `make LINK=shared` links them shared instead, so a
+# distribution's updates of them reach suture without a rebuild.
+ifeq ($(LINK),shared)
 SUTURE_LIBS := $(shell pkg-config --libs $(filter-out capstone,$(DEPS)) \
-	2>/dev/null) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic -lthread_db \
-	-Wl,--export-dynamic-symbol=ps_*
+	2>/dev/null) -Wl,-Bstatic -lcapstone -Wl,-Bdynamic
+else
+SUTURE_LIBS := -Wl,-Bstatic -lcapstone -ldw -lelf -ljansson -lhogweed \
+	-lnettle -lgmp -lz -llzma -lbz2 -Wl,-Bdynamic
+endif
+# libthread_db (glibc's, for thread-local storage: src/apply/tls.c), loaded
+# when first needed (src/apply/tdload.h), calls back the ps_* functions of
+# src/apply/procsvc.c, which must be exported.
+SUTURE_LIBS += -Wl,--export-dynamic-symbol=ps_*
 
 # src/preload is not part of suture: it is the library of `suture enable
 # --at-start` (src/persist/atstart.h), built on its own below.

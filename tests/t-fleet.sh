@@ -12,7 +12,8 @@
 #   - `--unit NAME.service` chooses a process by its cgroup (a cgroup v2
 #     directory made for the test);
 #   - a process traced by strace is skipped and named;
-#   - a forked worker patched alone warns about its parent;
+#   - a forked worker patched alone warns about its parent, also on a
+#     kernel without PROCMAP_QUERY (targets/noquery);
 #   - a child forked after an apply gets its /tmp/perf-PID.map from the
 #     next suture command that reads it (status, status --all, a revert
 #     of its parent);
@@ -227,6 +228,13 @@ run suture apply "$WORK/fix.sut" --pid "$WPID"
 check_match "the build-id form narrowed to the worker warns too" \
 	"^warning: process $A1_PID \(alpha\), the parent of $WPID" "$OUT"
 run suture revert "$name"
+# The ancestors' modules come from the kernel's PROCMAP_QUERY where it has
+# one (Linux 6.11), else from their maps and files: the same warning.
+gcc -O2 -o "$WORK/noquery" "$TARGETS/noquery/noquery.c"
+run "$WORK/noquery" "$SUTURE" apply "$WPID" "$WORK/fix.sut"
+check_match "without PROCMAP_QUERY (a kernel before 6.11): the same warning" \
+	"^warning: process $A1_PID \(alpha\), the parent of $WPID, runs the same code \(.*libfleet\.so \(deleted\)\) and is not patched" "$OUT"
+run suture revert "$WPID"
 
 section "a child forked after the apply gets its perf map"
 need "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"

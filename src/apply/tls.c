@@ -15,6 +15,7 @@
 #include <thread_db.h>
 
 #include "apply/procsvc.h"
+#include "apply/tdload.h"
 #include "apply/tls.h"
 #include "arch/arch.h"
 
@@ -100,6 +101,7 @@ static int read_field(struct ps_prochandle *ph, uint64_t lm, const char *field,
 
 /* What td_ta_thr_iter's callback checks, and the first failure. */
 struct tls_walk {
+	const struct td_api *td;
 	struct ps_prochandle *ph;
 	uint64_t lm;
 	struct tls_module *mod;
@@ -179,8 +181,8 @@ static int walk_thread(const td_thrhandle_t *th, void *arg)
 	psaddr_t by_id = 0, by_map = 0;
 	td_err_e e1, e2;
 
-	e1 = td_thr_tlsbase(th, w->mod->modid, &by_id);
-	e2 = td_thr_tls_get_addr(th, (psaddr_t)w->lm, 0, &by_map);
+	e1 = w->td->thr_tlsbase(th, w->mod->modid, &by_id);
+	e2 = w->td->thr_tls_get_addr(th, (psaddr_t)w->lm, 0, &by_map);
 	if (e1 == TD_OK && e2 == TD_OK && by_id == by_map)
 		w->ret = check_block(w, th, (uint64_t)by_id, "libthread_db");
 	else if (!w->mod->is_static && e1 == TD_TLSDEFER && e1 == e2)
@@ -196,15 +198,16 @@ static int walk_threads(struct tls_walk *w)
 	td_thragent_t *ta = NULL;
 	td_err_e e;
 
-	if ((e = td_init()) != TD_OK || (e = td_ta_new(w->ph, &ta)) != TD_OK)
+	if ((e = w->td->init()) != TD_OK ||
+	    (e = w->td->ta_new(w->ph, &ta)) != TD_OK)
 		return error_set(w->err, -ENOTSUP,
 				 "libthread_db cannot read the threads of "
 				 "process %d: %s",
 				 w->ph->pid, td_why(e));
-	e = td_ta_thr_iter(ta, walk_thread, w, TD_THR_ANY_STATE,
-			   TD_THR_LOWEST_PRIORITY, TD_SIGNO_MASK,
-			   TD_THR_ANY_USER_FLAGS);
-	td_ta_delete(ta);
+	e = w->td->ta_thr_iter(ta, walk_thread, w, TD_THR_ANY_STATE,
+			       TD_THR_LOWEST_PRIORITY, TD_SIGNO_MASK,
+			       TD_THR_ANY_USER_FLAGS);
+	w->td->ta_delete(ta);
 	if (w->ret)
 		return w->ret;
 	if (e != TD_OK || !w->mod->nthreads)
@@ -219,7 +222,7 @@ int tls_probe(struct tls_layout *t, struct modules *mods, struct module *target,
 	      const struct rmem *mem, struct error *err)
 {
 	struct ps_prochandle ph = {mods->pid, mods, mem};
-	struct tls_walk w = {&ph, 0, &t->mod, err, 0};
+	struct tls_walk w = {NULL, &ph, 0, &t->mod, err, 0};
 	int r;
 
 	if (!t->used)
@@ -235,5 +238,5 @@ int tls_probe(struct tls_layout *t, struct modules *mods, struct module *target,
 				 "%d, but the patch uses some of it",
 				 target->path, ph.pid);
 	t->mod.is_static = arch_tls_offset_static(t->mod.offset);
-	return walk_threads(&w);
+	return td_load(&w.td, err) ?: walk_threads(&w);
 }

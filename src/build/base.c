@@ -34,6 +34,7 @@ int base_load(struct build_ctx *ctx, struct error *err)
 		return 0;
 	if ((ret = patchfile_read(ctx->opts->on, &ctx->base, err)))
 		return ret;
+	patch_info_load(ctx->base); /* its diffs and line-only functions */
 	if (ctx->base->build_id_len != t->build_id_len ||
 	    memcmp(ctx->base->build_id, t->build_id, t->build_id_len))
 		return error_set(err, -EINVAL,
@@ -60,21 +61,17 @@ static int write_one(struct build_ctx *ctx, size_t i, const char *text,
 
 int base_write_diffs(struct build_ctx *ctx, struct error *err)
 {
-	json_t *info, *diffs, *d;
+	json_t *diffs, *d;
 	size_t i;
 	int ret = 0;
 
 	if (!ctx->base)
 		return 0;
-	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "", 0,
-			  NULL);
-	diffs = json_object_get(info, "diffs");
-	if (!json_array_size(diffs)) {
-		json_decref(info);
+	diffs = json_object_get(ctx->base->info, "diffs");
+	if (!json_array_size(diffs))
 		return error_set(err, -EINVAL,
 				 "%s carries no source diffs to build on",
 				 ctx->opts->on);
-	}
 	ctx->base_diffs = xcalloc(json_array_size(diffs), sizeof(char *));
 	json_array_foreach(diffs, i, d)
 	{
@@ -91,7 +88,6 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err)
 		if ((ret = write_one(ctx, i, text, err)))
 			break;
 	}
-	json_decref(info);
 	return ret;
 }
 
@@ -99,9 +95,7 @@ int base_write_diffs(struct build_ctx *ctx, struct error *err)
  * only change was a __LINE__ constant (reported, not replaced). */
 static bool base_line_only(const struct build_ctx *ctx, const char *name)
 {
-	json_t *info = json_loads(
-	    ctx->base->info_json ? ctx->base->info_json : "", 0, NULL);
-	json_t *fns = json_object_get(info, "line_only"), *f;
+	json_t *fns = json_object_get(ctx->base->info, "line_only"), *f;
 	bool found = false;
 	size_t i;
 
@@ -110,7 +104,6 @@ static bool base_line_only(const struct build_ctx *ctx, const char *name)
 		const char *n = json_string_value(json_object_get(f, "name"));
 		found |= n && !strcmp(n, name);
 	}
-	json_decref(info);
 	return found;
 }
 
@@ -159,13 +152,10 @@ void base_stamp(struct build_ctx *ctx)
 
 json_t *base_diffs_json(const struct build_ctx *ctx)
 {
-	json_t *info, *diffs;
+	json_t *diffs;
 
 	if (!ctx->base)
 		return json_array();
-	info = json_loads(ctx->base->info_json ? ctx->base->info_json : "", 0,
-			  NULL);
-	diffs = json_incref(json_object_get(info, "diffs"));
-	json_decref(info);
+	diffs = json_incref(json_object_get(ctx->base->info, "diffs"));
 	return diffs ? diffs : json_array();
 }

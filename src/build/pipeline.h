@@ -36,7 +36,7 @@
  *               references into the target
  *   farcheck.c  warn about references to other modules that apply could
  *               not rewrite to reach them (apply/farref.h)
- *   record.c    the patch's info_json build record
+ *   record.c    the patch's info build record
  *
  * Helpers: ccwrap.c/ccsplit.c (the compiler wrapper), objcache.c (its
  * object cache), cache.c/cachefile.c/cachekey.c (the build cache's

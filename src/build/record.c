@@ -1,5 +1,5 @@
 /*
- * record.c - stage 8: the build record stored in the patch (info_json).
+ * record.c - stage 8: the build record stored in the patch (patch.info).
  *
  * Whoever applies a patch months later should be able to tell how it was
  * made: with which compiler, by which commands, from which diffs (their
@@ -239,10 +239,6 @@ int record_info(struct build_ctx *ctx, struct error *err)
 	json_object_set_new(j, "clean",
 			    ctx->opts->clean ? json_string(ctx->opts->clean)
 					     : json_null());
-	ctx->patch->info_json = json_dumps(j, JSON_INDENT(1));
-	json_decref(j);
-	return ctx->patch->info_json ? 0
-				     : error_set(err, -ENOMEM,
-						 "cannot format the "
-						 "build record");
+	ctx->patch->info = j;
+	return 0;
 }

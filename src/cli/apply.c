@@ -222,6 +222,7 @@ static int apply_all(struct apply_job *job, const struct targets *t,
 	uint64_t start_ns = session_now_ns();
 	size_t failed;
 
+	phase_begin("ancestors");
 	targets_warn_tree(t->pids, t->n, job->p->build_id,
 			  job->p->build_id_len);
 	jobs = fanout_jobs(t->n, jobs);

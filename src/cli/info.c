@@ -139,8 +139,7 @@ static void print_environment(const json_t *b)
  * from. */
 static void print_build(const struct patch *p)
 {
-	json_t *b = p->info_json ? json_loads(p->info_json, 0, NULL) : NULL;
-	json_t *diffs, *d;
+	json_t *b = p->info, *diffs, *d;
 	size_t i;
 
 	if (!b)
@@ -153,7 +152,6 @@ static void print_build(const struct patch *p)
 		json_unpack(d, "{s?s, s?s}", "file", &file, "text", &text);
 		printf("\n--- source diff %zu: %s\n%s", i + 1, file, text);
 	}
-	json_decref(b);
 }
 
 /* Whether this machine trusts @p's signer (policy.h): 1 or 0, or -1
@@ -222,7 +220,8 @@ static void print_info(const struct patch *p)
 	print_build(p);
 }
 
-/* The manifest exactly as the file stores it (symbols by .symtab index). */
+/* The manifest exactly as the file stores it (symbols by .symtab index),
+ * with the build record and the signer. */
 static void print_json(const struct patch *p)
 {
 	uint32_t *idx = xcalloc(p->nsymbols, sizeof(*idx));
@@ -232,10 +231,13 @@ static void print_json(const struct patch *p)
 	for (size_t i = 0; i < p->nsymbols; i++)
 		idx[i] = (uint32_t)(i + 1);
 	text = manifest_encode(p, idx);
-	/* The signer is not part of the manifest: it covers the manifest. */
+	/* The signer is not part of the manifest: it covers the manifest.
+	 * The build record is beside it in the file (.suture.build). */
 	root = json_loads(text, 0, NULL);
 	free(text);
 	json_object_set_new(root, "signer", signer_json(p));
+	json_object_set_new(root, "build",
+			    p->info ? json_incref(p->info) : json_object());
 	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(root);
 	printf("%s\n", text);
@@ -266,6 +268,7 @@ int cmd_info(int argc, char **argv)
 		fprintf(stderr, "suture info: %s\n", err.msg);
 		return 1;
 	}
+	patch_info_load(p);
 	if (json)
 		print_json(p);
 	else

@@ -36,15 +36,12 @@ static const struct option options[] = {
 /* The target named by the patch's build record, or NULL. */
 static char *recorded_target(const struct patch *p)
 {
-	json_t *b = p->info_json ? json_loads(p->info_json, 0, NULL) : NULL;
 	const char *dir = NULL, *bin = NULL;
-	char *path = NULL;
 
-	if (b &&
-	    !json_unpack(b, "{s:s, s:s}", "source_dir", &dir, "binary", &bin))
-		path = xasprintf("%s/%s", dir, bin);
-	json_decref(b);
-	return path;
+	if (p->info && !json_unpack(p->info, "{s:s, s:s}", "source_dir", &dir,
+				    "binary", &bin))
+		return xasprintf("%s/%s", dir, bin);
+	return NULL;
 }
 
 /* Open @path and check it is the build the patch is for. */
@@ -90,6 +87,7 @@ int cmd_review(int argc, char **argv)
 		fprintf(stderr, "suture review: %s\n", err.msg);
 		return 1;
 	}
+	patch_info_load(p);
 	path = target ? xstrdup(target) : recorded_target(p);
 	if (!path || open_target(p, path, &t, &err) < 0) {
 		fprintf(stderr, "suture review: %s\n",

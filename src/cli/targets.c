@@ -286,22 +286,6 @@ void targets_free(struct targets *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Whether @pid maps build-id @id: its module's path into @path. */
-struct anc_query {
-	const unsigned char *id;
-	size_t len;
-	char path[512];
-};
-
-static void anc_visit(const struct fleet_proc *p, void *arg)
-{
-	struct anc_query *q = arg;
-	const struct fleet_module *m = fleet_maps_id(p, q->id, q->len);
-
-	if (m)
-		snprintf(q->path, sizeof(q->path), "%s", m->path);
-}
-
 /* Warn once about ancestor @a of @pid, which runs @path unpatched. */
 static void warn_ancestor(pid_t a, pid_t pid, bool parent, const char *path)
 {
@@ -315,29 +299,60 @@ static void warn_ancestor(pid_t a, pid_t pid, bool parent, const char *path)
 	       parent ? "parent" : "ancestor", pid, path);
 }
 
+/* The ancestors to look at: above[k] is an ancestor of the target
+ * below[k]; each target's are listed together, nearest first. */
+struct ancestors {
+	const unsigned char *id;
+	size_t len;
+	pid_t *above, *below;
+	size_t n, cap_above, cap_below;
+};
+
+static void anc_visit(const struct fleet_proc *p, void *arg)
+{
+	const struct ancestors *t = arg;
+	const struct fleet_module *m = fleet_maps_id(p, t->id, t->len);
+	size_t k = 0;
+
+	while (m && t->above[k] != p->pid)
+		k++; /* it was listed, so it is there */
+	if (m)
+		warn_ancestor(p->pid, t->below[k],
+			      !k || t->below[k - 1] != t->below[k], m->path);
+}
+
+/* List @pid's ancestors in @t, up to one that is a target (its own are
+ * listed from it) or listed already (from another target). */
+static void list_above(struct ancestors *t, pid_t pid, const pid_t *pids,
+		       size_t n)
+{
+	pid_t a = procinfo_parent(pid);
+
+	for (int d = 0; a > 0 && d < TREE_DEPTH; d++) {
+		if (has_pid(pids, n, a) || has_pid(t->above, t->n, a))
+			break;
+		XGROW(t->above, t->cap_above, t->n);
+		XGROW(t->below, t->cap_below, t->n);
+		t->above[t->n] = a;
+		t->below[t->n++] = pid;
+		/* the first process of a PID namespace has no parent in it */
+		a = a == 1 ? 0 : procinfo_parent(a);
+	}
+}
+
+/* One walk for all the ancestors: up a tree of shells or under one
+ * supervisor they map the same libraries, whose build-ids it reads once. */
 void targets_warn_tree(const pid_t *pids, size_t n, const unsigned char *id,
 		       size_t len)
 {
-	pid_t warned[TREE_DEPTH];
-	size_t nwarned = 0;
+	struct ancestors t = {.id = id, .len = len};
 
-	for (size_t i = 0; i < n; i++) {
-		pid_t a = procinfo_parent(pids[i]);
-
-		for (int d = 0; a > 0 && d < TREE_DEPTH; d++) {
-			struct anc_query q = {.id = id, .len = len};
-			struct error quiet = {""};
-
-			if (has_pid(pids, n, a) || has_pid(warned, nwarned, a))
-				break; /* its ancestors are looked at there */
-			fleet_scan_one(a, anc_visit, &q, &quiet);
-			if (q.path[0] && nwarned < TREE_DEPTH) {
-				warn_ancestor(a, pids[i], !d, q.path);
-				warned[nwarned++] = a;
-			}
-			a = procinfo_parent(a);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		list_above(&t, pids[i], pids, n);
+	/* an ancestor runs the same code only if it maps it executable */
+	fleet_scan_pids(t.above, t.n, FLEET_CODE_ONLY, anc_visit, &t);
+	free(t.above);
+	free(t.below);
 }
 
 void targets_summary(const char *verb, size_t n, size_t failed,

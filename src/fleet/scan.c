@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "process/proc.h"
+#include "fleet/codemaps.h"
 #include "fleet/scan.h"
 #include "util/buildid.h"
 #include "util/xalloc.h"
@@ -29,6 +31,7 @@ struct walk {
 	struct idfile *files;
 	size_t nfiles, cap;
 	unsigned flags;
+	bool no_query; /* the kernel has no PROCMAP_QUERY (codemaps.h) */
 	struct fleet_stats st;
 };
 
@@ -64,12 +67,50 @@ static const struct idfile *file_id(struct walk *w, pid_t pid,
 	return f;
 }
 
+/* Whether @m maps a file that may be a module: a regular file. */
+static bool module_file(const struct proc_map *m)
+{
+	return m->inode && m->path[0] == '/' && strncmp(m->path, "/dev/", 5) &&
+	       strncmp(m->path, "/memfd:", 7);
+}
+
 /* Whether @m starts a mapped file that may be a module: its first page
  * (where the ELF header is) of a regular file. */
 static bool module_start(const struct proc_map *m)
 {
-	return m->inode && !m->offset && m->path[0] == '/' &&
-	       strncmp(m->path, "/dev/", 5) && strncmp(m->path, "/memfd:", 7);
+	return !m->offset && module_file(m);
+}
+
+/* Whether @maps maps @m's file executable somewhere: runs code of it. */
+static bool maps_code(const struct proc_maps *maps, const struct proc_map *m)
+{
+	for (size_t i = 0; i < maps->n; i++)
+		if ((maps->v[i].prot & PROT_EXEC) &&
+		    maps->v[i].inode == m->inode && maps->v[i].dev == m->dev)
+			return true;
+	return false;
+}
+
+/* Add @m's file to @p's modules if it has a build-id: @id (@len bytes)
+ * if the kernel gave it, else read (once a walk). */
+static void add_module(struct walk *w, struct fleet_proc *p,
+		       struct fleet_module *mods, const struct proc_map *m,
+		       const unsigned char *id, size_t len)
+{
+	const struct idfile *f;
+
+	if (!len) {
+		if (!(f = file_id(w, p->pid, m))->opened)
+			p->unread = m->path;
+		id = f->id;
+		len = f->len;
+	}
+	if (!len)
+		return;
+	mods[p->nmods].path = m->path;
+	memcpy(mods[p->nmods].id, id, len);
+	mods[p->nmods].id_len = len;
+	proc_path_len(m->path, &mods[p->nmods++].deleted);
 }
 
 /* The modules and patch regions of @maps into @p (@mods has room). */
@@ -81,36 +122,72 @@ static void collect(struct walk *w, pid_t pid, const struct proc_maps *maps,
 	p->mods = mods;
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
-		const struct idfile *f;
 
 		if (!m->offset && !strncmp(m->path, "/memfd:suture:", 14))
 			p->nregions++;
-		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m))
+		if ((w->flags & FLEET_REGIONS_ONLY) || !module_start(m) ||
+		    ((w->flags & FLEET_CODE_ONLY) && !maps_code(maps, m)))
 			continue;
-		if (!(f = file_id(w, pid, m))->opened)
-			p->unread = m->path;
-		if (!f->len)
-			continue;
-		mods[p->nmods].path = m->path;
-		memcpy(mods[p->nmods].id, f->id, f->len);
-		mods[p->nmods].id_len = f->len;
-		proc_path_len(m->path, &mods[p->nmods++].deleted);
+		add_module(w, p, mods, m, NULL, 0);
 	}
 }
 
-/* Read @pid and call @visit; the error of its map if it has none. */
-static int visit_pid(struct walk *w, pid_t pid,
-		     void (*visit)(const struct fleet_proc *, void *),
-		     void *arg, struct error *err)
+/* Whether @v[@i] maps a file an earlier one maps. */
+static bool seen_file(const struct codemap *v, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (v[k].m.inode == v[i].m.inode && v[k].m.dev == v[i].m.dev)
+			return true;
+	return false;
+}
+
+/* FLEET_CODE_ONLY by the kernel's query: the files @pid maps executable,
+ * each once, into @p (patch regions not counted). */
+static int visit_code(struct walk *w, pid_t pid,
+		      void (*visit)(const struct fleet_proc *, void *),
+		      void *arg)
+{
+	struct fleet_module *mods;
+	struct fleet_proc p = {.pid = pid};
+	struct codemap *v;
+	size_t n;
+	int r;
+
+	if ((r = codemaps_read(pid, &v, &n)))
+		return r;
+	w->st.procs++;
+	p.mods = mods = xcalloc(n + 1, sizeof(*mods));
+	for (size_t i = 0; i < n; i++)
+		if (module_file(&v[i].m) && !seen_file(v, i))
+			add_module(w, &p, mods, &v[i].m, v[i].id, v[i].id_len);
+	visit(&p, arg);
+	free(mods);
+	codemaps_free(v, n);
+	return 0;
+}
+
+/* Read @pid and call @visit, unless its map cannot be read (gone since
+ * listed, a kernel thread, another user's: nothing to see). */
+static void visit_pid(struct walk *w, pid_t pid,
+		      void (*visit)(const struct fleet_proc *, void *),
+		      void *arg)
 {
 	struct proc_maps maps = {0};
+	struct error quiet = {""};
 	struct fleet_module *mods;
 	struct fleet_proc p;
 	int r;
 
-	if ((r = proc_maps_read(pid, &maps, err))) {
+	/* The query is a shortcut: if it fails, the maps say what is there
+	 * (or that the process is gone, or not ours to read). */
+	if ((w->flags & FLEET_CODE_ONLY) && !w->no_query) {
+		if (!(r = visit_code(w, pid, visit, arg)))
+			return;
+		w->no_query = r == -ENOTTY; /* before Linux 6.11 */
+	}
+	if ((r = proc_maps_read_brief(pid, &maps, &quiet))) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
-		return r;
+		return;
 	}
 	w->st.procs++;
 	mods = xcalloc(maps.n, sizeof(*mods));
@@ -118,7 +195,6 @@ static int visit_pid(struct walk *w, pid_t pid,
 	visit(&p, arg);
 	free(mods);
 	proc_maps_free(&maps);
-	return 0;
 }
 
 static int by_pid(const void *a, const void *b)
@@ -151,37 +227,38 @@ static pid_t *list_pids(size_t *n)
 	return v ? v : xcalloc(1, sizeof(*v));
 }
 
+/* Visit @pids in order, one file cache for all; the walk's counts. */
+static struct fleet_stats
+walk_pids(const pid_t *pids, size_t n, unsigned flags,
+	  void (*visit)(const struct fleet_proc *, void *), void *arg)
+{
+	struct walk w = {.flags = flags};
+
+	for (size_t i = 0; i < n; i++)
+		visit_pid(&w, pids[i], visit, arg);
+	free(w.files);
+	return w.st;
+}
+
 int fleet_scan(void (*visit)(const struct fleet_proc *p, void *arg), void *arg,
 	       unsigned flags, struct fleet_stats *st, struct error *err)
 {
-	struct walk w = {.flags = flags};
 	size_t n;
 	pid_t *pids = list_pids(&n);
 
 	if (!pids)
 		return error_set(err, -errno, "cannot list /proc: %s",
 				 strerror(errno));
-	for (size_t i = 0; i < n; i++) {
-		struct error quiet = {""};
-
-		/* gone since listed, a kernel thread: nothing to see */
-		visit_pid(&w, pids[i], visit, arg, &quiet);
-	}
+	*st = walk_pids(pids, n, flags, visit, arg);
 	free(pids);
-	free(w.files);
-	*st = w.st;
 	return 0;
 }
 
-int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *, void *),
-		   void *arg, struct error *err)
+void fleet_scan_pids(const pid_t *pids, size_t n, unsigned flags,
+		     void (*visit)(const struct fleet_proc *, void *),
+		     void *arg)
 {
-	struct walk w = {0};
-	int r;
-
-	r = visit_pid(&w, pid, visit, arg, err);
-	free(w.files);
-	return r;
+	walk_pids(pids, n, flags, visit, arg);
 }
 
 const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,

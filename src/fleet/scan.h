@@ -50,6 +50,13 @@ struct fleet_stats {
 /* fleet_scan's flags: count the patch regions only, read no build-id
  * (nmods is then 0): a walk for the patched processes alone. */
 #define FLEET_REGIONS_ONLY 1u
+/* ... or the modules whose code runs only: a file no mapping of which is
+ * executable (locale data, a cache, an ELF file read as data) is not
+ * opened to read its build-id, and where the kernel can say which files
+ * a process maps executable, with their build-ids (fleet/codemaps.h), it
+ * is asked instead of the map being read; patch regions are not counted
+ * then (nregions 0). */
+#define FLEET_CODE_ONLY 2u
 
 /*
  * fleet_scan - call @visit(proc, @arg) for every process but the caller,
@@ -65,11 +72,13 @@ const struct fleet_module *fleet_maps_id(const struct fleet_proc *p,
 					 const unsigned char *id, size_t len);
 
 /*
- * fleet_scan_one - the same for process @pid alone: @visit is called once
- * if its map can be read.  -ESRCH if there is no such process, -EACCES if
- * its map is not readable.
+ * fleet_scan_pids - the same for the processes @pids (@n of them), in
+ * that order, with fleet_scan's @flags: @visit is called for each whose
+ * map can be read.  A file that several of them map (a shell's
+ * libraries, up a process tree) has its build-id read once.
  */
-int fleet_scan_one(pid_t pid, void (*visit)(const struct fleet_proc *p, void *),
-		   void *arg, struct error *err);
+void fleet_scan_pids(const pid_t *pids, size_t n, unsigned flags,
+		     void (*visit)(const struct fleet_proc *p, void *),
+		     void *arg);
 
 #endif

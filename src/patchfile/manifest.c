@@ -37,20 +37,17 @@ static char *hex(const unsigned char *b, size_t n)
 
 char *manifest_encode(const struct patch *p, const uint32_t *elf_index)
 {
-	json_t *funcs = json_array(), *root, *build = NULL;
+	json_t *funcs = json_array(), *root;
 	char *id = hex(p->build_id, p->build_id_len), *text;
 
 	for (size_t i = 0; i < p->nfuncs; i++)
 		json_array_append_new(
 		    funcs, func_to_json(&p->funcs[i],
 					elf_index[p->funcs[i].new_symbol]));
-	if (p->info_json)
-		build = json_loads(p->info_json, 0, NULL);
-	root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:o}", "format",
+	root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o}", "format",
 			 MANIFEST_FORMAT, "name", p->name, "target", "build_id",
 			 id, "file", p->target_file ? p->target_file : "",
-			 "functions", funcs, "build",
-			 build ? build : json_object());
+			 "functions", funcs);
 	if (p->on[0])
 		json_object_set_new(
 		    root, "on",
@@ -171,9 +168,8 @@ int manifest_decode(const char *text, size_t len, struct patch *p,
 	p->target_file = xstrdup(file);
 	if ((ret = decode_on(json_object_get(root, "on"), p, err)))
 		goto out;
-	if (build)
-		p->info_json =
-		    json_dumps(build, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (json_is_object(build)) /* a file written before .suture.build */
+		p->info = json_incref(build);
 	ret = decode_funcs(funcs, p, err);
 out:
 	json_decref(root);

@@ -1,4 +1,5 @@
 /* patch.c - lifetime and naming rules of struct patch. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +24,22 @@ void patch_free(struct patch *p)
 	free(p->symbols);
 	free(p->funcs);
 	free(p->target_file);
-	free(p->info_json);
+	json_decref(p->info);
+	free(p->info_text);
 	free(p->signer);
 	free(p);
+}
+
+void patch_info_load(struct patch *p)
+{
+	json_t *j;
+
+	if (p->info || !p->info_text)
+		return;
+	j = json_loadb(p->info_text, p->info_len, 0, NULL);
+	if (json_is_object(j))
+		p->info = json_incref(j);
+	json_decref(j);
 }
 
 /*

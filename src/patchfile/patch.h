@@ -28,6 +28,8 @@
 
 #include "util/buildid.h"
 
+struct json_t; /* jansson's JSON value */
+
 #define PATCH_NAME_MAX	   64
 #define PATCH_BUILD_ID_MAX BUILD_ID_MAX
 #define PATCH_ID_LEN	   16 /* hex digits of a patch file's identity */
@@ -112,9 +114,14 @@ struct patch {
 	char name[PATCH_NAME_MAX + 1]; /* [A-Za-z0-9._-], 1..64 chars */
 	unsigned char build_id[PATCH_BUILD_ID_MAX];
 	size_t build_id_len;
-	char *target_file; /* file name of the patched module, for humans */
-	char *info_json;   /* free-form build record: compiler, commands,
-			      what changed; a JSON object text */
+	char *target_file;   /* file name of the patched module, for humans */
+	struct json_t *info; /* free-form build record: compiler, commands,
+				what changed; a JSON object (jansson's,
+				owned), or NULL: the builder's, or read
+				by patch_info_load() */
+	char *info_text;     /* a read file's .suture.build, not parsed
+				(apply never needs it), or NULL */
+	size_t info_len;
 	char id[PATCH_ID_LEN + 1];    /* identity of the file it was read from
 					 (its checksum trailer in hex); "" for a
 					 patch being built */
@@ -134,6 +141,14 @@ struct patch {
 
 /* patch_free - release everything a patch owns, including @p itself. */
 void patch_free(struct patch *p);
+
+/*
+ * patch_info_load - parse the build record a patch file carries in
+ * .suture.build (info_text) into @p->info, if not done: for the commands
+ * that show or build on it.  An unparsable record leaves info NULL, as
+ * one that is no JSON object; readers must not depend on it to apply.
+ */
+void patch_info_load(struct patch *p);
 
 /* patch_name_valid - true if @name may name a patch (see PATCH_NAME_MAX). */
 bool patch_name_valid(const char *name);

@@ -22,7 +22,7 @@ struct reader {
 	Elf *elf;
 	const char *what; /* the file, for messages */
 	size_t nscn, shstrndx;
-	size_t symtab_ndx, target_ndx, manifest_ndx;
+	size_t symtab_ndx, target_ndx, manifest_ndx, build_ndx;
 	long *content; /* ELF section index -> patch section or -1 */
 	size_t nsyms;
 	struct patch *p;
@@ -63,6 +63,8 @@ static int scan_sections(struct reader *r, struct error *err)
 			r->target_ndx = i;
 		} else if (!strcmp(name, ".suture.manifest")) {
 			r->manifest_ndx = i;
+		} else if (!strcmp(name, ".suture.build")) {
+			r->build_ndx = i;
 		} else if (sh.sh_flags & SHF_ALLOC) {
 			r->content[i] = (long)ncontent++;
 		}
@@ -207,6 +209,28 @@ static int read_manifest(struct reader *r, struct error *err)
 	return manifest_decode(d->d_buf, d->d_size, r->p, err);
 }
 
+/* The build record's bytes, kept for patch_info_load(): apply, which
+ * reads most patch files, never parses them (a real patch's record is
+ * most of its JSON: diffs, compile commands, packages). */
+static int read_record(struct reader *r, struct error *err)
+{
+	Elf_Data *d;
+
+	if (!r->build_ndx)
+		return 0;
+	if (r->p->info)
+		return fail(r, err,
+			    "a build record both in the manifest and in "
+			    ".suture.build");
+	d = elf_getdata(elf_getscn(r->elf, r->build_ndx), NULL);
+	if (!d || (d->d_size && !d->d_buf))
+		return fail(r, err, "unreadable .suture.build");
+	r->p->info_text = xmalloc(d->d_size + 1);
+	memcpy(r->p->info_text, d->d_buf, d->d_size);
+	r->p->info_len = d->d_size;
+	return 0;
+}
+
 static int check_header(struct reader *r, struct error *err)
 {
 	GElf_Ehdr eh;
@@ -238,7 +262,7 @@ static int parse_elf(struct reader *r, struct error *err)
 	for (size_t i = 0; i < r->nscn; i++)
 		if ((ret = read_relocs(r, i, err)))
 			return ret;
-	if ((ret = read_manifest(r, err)))
+	if ((ret = read_manifest(r, err)) || (ret = read_record(r, err)))
 		return ret;
 	return patch_validate(r->p, err);
 }

@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <gelf.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,7 +34,7 @@ struct writer {
 	size_t symtab_ndx, target_ndx;
 	Elf64_Sym *syms;
 	Elf64_Rela **relas;
-	char *manifest;
+	char *manifest, *record;
 };
 
 static Elf_Scn *add_section(struct writer *w, const char *name, GElf_Shdr *sh,
@@ -128,7 +129,8 @@ static void add_relocs(struct writer *w, size_t i)
 /* Number of sections before .symtab, to know its index in advance. */
 static size_t count_sections(const struct patch *p)
 {
-	size_t n = 1 + p->nsections + 2; /* null, content, target, manifest */
+	/* null, content, target, manifest, build record */
+	size_t n = 1 + p->nsections + 2 + (p->info != NULL);
 
 	for (size_t i = 0; i < p->nsections; i++)
 		n += p->sections[i].nrelocs > 0;
@@ -158,6 +160,15 @@ static void add_tables(struct writer *w)
 	sh.sh_addralign = 1;
 	add_section(w, ".suture.manifest", &sh, w->manifest,
 		    strlen(w->manifest), ELF_T_BYTE);
+	/* apart from the manifest: apply reads the one, never the other */
+	if (p->info) {
+		w->record =
+		    json_dumps(p->info, JSON_INDENT(1) | JSON_SORT_KEYS);
+		if (!w->record)
+			abort(); /* only on allocation failure */
+		add_section(w, ".suture.build", &sh, w->record,
+			    strlen(w->record), ELF_T_BYTE);
+	}
 
 	memset(&sh, 0, sizeof(sh));
 	sh.sh_type = SHT_SYMTAB;
@@ -204,7 +215,8 @@ static int layout(struct writer *w, int fd, struct error *err)
 
 	strtab_add(&w->shstr, "");
 	w->symtab_ndx = count_sections(w->p);
-	w->target_ndx = w->symtab_ndx - 2;
+	/* .suture.target, .suture.manifest [, .suture.build], .symtab */
+	w->target_ndx = w->symtab_ndx - 2 - (w->p->info != NULL);
 	w->relas = xcalloc(w->p->nsections + 1, sizeof(*w->relas));
 	for (size_t i = 0; i < w->p->nsections; i++)
 		add_content(w, &w->p->sections[i]);
@@ -225,6 +237,7 @@ static void writer_release(struct writer *w)
 	free(w->syms);
 	free(w->elf_index);
 	free(w->manifest);
+	free(w->record);
 	free(w->shstr.buf);
 	free(w->str.buf);
 }

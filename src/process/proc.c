@@ -292,7 +292,9 @@ static int parse_map_line(const char *line, struct proc_map *m)
 	return 0;
 }
 
-int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
+/* proc_maps_read, the permission failure explained if @explain. */
+static int maps_read(pid_t pid, struct proc_maps *m, bool explain,
+		     struct error *err)
 {
 	char path[64], *line = NULL, *buf;
 	size_t cap = 0;
@@ -300,12 +302,16 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 	int r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if (!(f = fopen(path, "r")))
-		return errno == EACCES || errno == EPERM
-			   ? proc_deny(pid, -errno, "read the memory map of",
-				       err)
-			   : error_set(err, -errno, "cannot read %s: %s", path,
-				       strerror(errno));
+	if (!(f = fopen(path, "r")) && (errno == EACCES || errno == EPERM))
+		return explain ? proc_deny(pid, -errno,
+					   "read the memory map of", err)
+			       : error_set(err, -errno,
+					   "not permitted to read the memory "
+					   "map of process %d",
+					   pid);
+	if (!f)
+		return error_set(err, -errno, "cannot read %s: %s", path,
+				 strerror(errno));
 	/* as few reads as the kernel allows: it fills whole buffers (glibc
 	 * takes the size only with a buffer) */
 	setvbuf(f, buf = xmalloc(PROC_MAPS_BUF), _IOFBF, PROC_MAPS_BUF);
@@ -325,6 +331,16 @@ int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
 		r = error_set(err, -ESRCH,
 			      "process %d exited (it has no memory map)", pid);
 	return r;
+}
+
+int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
+{
+	return maps_read(pid, m, true, err);
+}
+
+int proc_maps_read_brief(pid_t pid, struct proc_maps *m, struct error *err)
+{
+	return maps_read(pid, m, false, err);
 }
 
 void proc_maps_free(struct proc_maps *m)

@@ -57,6 +57,14 @@ char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len);
  * freed).  Release with proc_maps_free.
  */
 int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err);
+
+/*
+ * proc_maps_read_brief - the same, but a map it may not read fails with a
+ * short sentence, not proc_deny()'s explanation: for walks that skip such
+ * processes, which would pay four reads of /proc per process for a
+ * sentence nobody prints.
+ */
+int proc_maps_read_brief(pid_t pid, struct proc_maps *m, struct error *err);
 void proc_maps_free(struct proc_maps *m);
 
 /* proc_maps_find - the mapping containing @addr, or NULL. */

@@ -1,0 +1,95 @@
+/* codemaps.c - executable file mappings by PROCMAP_QUERY (codemaps.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fleet/codemaps.h"
+#include "util/xalloc.h"
+
+/* The ioctl's argument, as Linux 6.11's uapi <linux/fs.h> lays it out
+ * (Debian 12's headers predate it). */
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset;
+	uint64_t inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+
+#define PROCMAP_QUERY	    _IOWR('f', 17, struct procmap_query)
+#define PQ_EXECUTABLE	    0x04 /* only executable mappings */
+#define PQ_COVERING_OR_NEXT 0x10 /* the one at the address, or the next */
+#define PQ_FILE_BACKED	    0x20 /* only mappings of a file */
+#define PQ_NAME_MAX	    4200 /* a path and " (deleted)" */
+
+/* The mapping at or after @addr into @c; -ENOENT after the last. */
+static int query_one(int fd, uint64_t addr, struct codemap *c)
+{
+	char name[PQ_NAME_MAX];
+	struct procmap_query q = {
+	    .size = sizeof(q),
+	    .query_flags = PQ_EXECUTABLE | PQ_COVERING_OR_NEXT | PQ_FILE_BACKED,
+	    .query_addr = addr,
+	    .vma_name_size = sizeof(name),
+	    .build_id_size = BUILD_ID_MAX,
+	    .vma_name_addr = (uintptr_t)name,
+	    .build_id_addr = (uintptr_t)c->id,
+	};
+
+	if (ioctl(fd, PROCMAP_QUERY, &q) < 0)
+		return -errno;
+	c->m = (struct proc_map){
+	    .start = q.vma_start,
+	    .end = q.vma_end,
+	    .offset = q.vma_offset,
+	    .prot = PROT_EXEC,
+	    .dev = makedev(q.dev_major, q.dev_minor),
+	    .inode = q.inode,
+	    .path = xstrdup(q.vma_name_size ? name : ""),
+	};
+	c->id_len = q.build_id_size;
+	return 0;
+}
+
+int codemaps_read(pid_t pid, struct codemap **v, size_t *n)
+{
+	char path[64];
+	size_t cap = 0;
+	uint64_t addr = 0;
+	int fd, r;
+
+	*v = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	for (;;) {
+		XGROW(*v, cap, *n);
+		if ((r = query_one(fd, addr, &(*v)[*n])))
+			break;
+		addr = (*v)[(*n)++].m.end;
+	}
+	close(fd);
+	if (r == -ENOENT)
+		return 0;
+	/* no answer at all (no such ioctl, or a filter denies it) */
+	if (!*n)
+		r = -ENOTTY;
+	codemaps_free(*v, *n);
+	*v = NULL;
+	*n = 0;
+	return r;
+}
+
+void codemaps_free(struct codemap *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].m.path);
+	free(v);
+}
