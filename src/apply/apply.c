@@ -61,6 +61,7 @@
 #include "apply/region.h"
 #include "apply/replace.h"
 #include "apply/shadow.h"
+#include "apply/stacking.h"
 #include "apply/resolve.h"
 #include "apply/state.h"
 #include "apply/tls.h"
@@ -112,68 +113,6 @@ struct apply_ctx {
 	struct replace rp;    /* what it replaces (replace.h) */
 };
 
-/*
- * A patch built on another (suture build --on) was made from that patch's
- * source state: it is only right on top of exactly that patch.
- */
-static int check_base(struct apply_ctx *c, struct error *err)
-{
-	const struct patch *p = c->p;
-	struct record *base;
-
-	if (!p->on[0])
-		return 0;
-	if (c->replace)
-		return error_set(err, -EINVAL,
-				 "patch '%s' is built on patch '%s' (suture "
-				 "build --on), so it cannot replace it; build "
-				 "one cumulative patch with --patch A --patch "
-				 "B to replace all",
-				 p->name, p->on);
-	if (!(base = state_find(&c->st, p->on)))
-		return error_set(err, -ENOENT,
-				 "patch '%s' is built on patch '%s', which is "
-				 "not applied to process %d; apply '%s' first",
-				 p->name, p->on, c->pid, p->on);
-	if (strcmp(base->id, p->on_id))
-		return error_set(err, -EINVAL,
-				 "patch '%s' is built on patch '%s' (id %s), "
-				 "but process %d runs another patch of that "
-				 "name (id %s)",
-				 p->name, p->on, p->on_id, c->pid,
-				 base->id[0] ? base->id : "unknown");
-	return 0;
-}
-
-/*
- * Note a function that a live patch this one is not built on already
- * replaced: the new version wins, so the earlier patch's change to it is
- * gone while both are applied.  Not refused (patches may be meant to
- * override), but said.
- */
-static void find_shadowed(struct apply_ctx *c, struct apply_result *res)
-{
-	if (c->replace)
-		return; /* it replaces them all */
-	for (size_t i = 0; i < c->st.n; i++) {
-		const struct record *r = &c->st.v[i];
-
-		if (!strcmp(r->name, c->p->on))
-			continue;
-		for (size_t j = 0; j < r->nfuncs; j++)
-			for (size_t k = 0; k < c->rec.nfuncs; k++)
-				if (!(c->rec.funcs[k].flags & PFUNC_PART) &&
-				    r->funcs[j].entry ==
-					c->rec.funcs[k].entry) {
-					snprintf(res->shadowed,
-						 sizeof(res->shadowed),
-						 "%s (patch '%s')",
-						 r->funcs[j].name, r->name);
-					return;
-				}
-	}
-}
-
 static int find_target(struct apply_ctx *c, struct error *err)
 {
 	phase_begin("find target");
@@ -187,24 +126,6 @@ static int find_target(struct apply_ctx *c, struct error *err)
 		   ?: state_read(&c->maps, &c->mem, &c->st, err)
 		   ?: rsyscall_prepare(&c->rs, &c->mem, &c->mods, &c->maps,
 				       err);
-}
-
-/* Once leftovers are gone (an interrupted apply of this very patch may
- * have been finished): is the patch new to the process, and its base
- * there? */
-static int check_applied(struct apply_ctx *c, struct error *err)
-{
-	struct record *old;
-
-	/* a patch of the same name that --replace replaces is no conflict */
-	if ((old = state_find(&c->st, c->p->name)) &&
-	    !(c->replace && old->build_id_len == c->p->build_id_len &&
-	      !memcmp(old->build_id, c->p->build_id, old->build_id_len)))
-		return error_set(err, -EEXIST,
-				 "patch '%s' is already applied to process %d "
-				 "(seq %" PRIu64 "); revert it first",
-				 c->p->name, c->pid, old->seq);
-	return check_base(c, err);
 }
 
 /* Fill the record's identity and functions (addresses come with place). */
@@ -642,20 +563,6 @@ static void free_replaced(struct apply_ctx *c, struct apply_result *res)
 	res->retained = c->old.retained;
 }
 
-/* How the stop's scan for saved contexts went, for apply -v. */
-static void describe_scan(const struct refscan_pre *pre,
-			  struct apply_result *res)
-{
-	if (pre->ok)
-		snprintf(res->scan, sizeof(res->scan),
-			 "%zu page%s written since the scan before the stop "
-			 "read again, %zu not",
-			 pre->written, pre->written == 1 ? "" : "s", pre->kept);
-	else
-		snprintf(res->scan, sizeof(res->scan),
-			 "all memory read in the stop: %s", pre->why);
-}
-
 static int install(struct apply_ctx *c, struct apply_result *res,
 		   struct error *err)
 {
@@ -670,7 +577,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	 * trampolines overwrite would resume in the middle of a jump. */
 	phase_begin("look for saved contexts (all threads stopped)");
 	r = retain_entries(&c->s, &c->mem, &c->rec, &c->pre, err);
-	describe_scan(&c->pre, res);
+	prescan_describe(&c->pre, res->scan, sizeof(res->scan));
 	if (r)
 		return r;
 	res->ungated = c->ungated;
@@ -800,8 +707,9 @@ static int apply_once(void *arg, struct error *err)
 	memset(res, 0, sizeof(*res));
 	if ((r = find_target(&c, err)) || (r = check_patch(&c, err)) ||
 	    (r = remove_leftovers(&c, t, err)) ||
-	    (r = check_applied(&c, err)) || (r = plan(&c, err)) ||
-	    (r = prepare_stop(&c, err)) || (r = lock(&c, err)))
+	    (r = stacking_check(c.p, &c.st, c.pid, c.replace, err)) ||
+	    (r = plan(&c, err)) || (r = prepare_stop(&c, err)) ||
+	    (r = lock(&c, err)))
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
@@ -822,7 +730,8 @@ static int apply_once(void *arg, struct error *err)
 		free_replaced(&c, res);
 		res->cleaned = t->cleaned;
 		res->aside_ns = c.stage_ns;
-		find_shadowed(&c, res);
+		stacking_shadowed(c.p, &c.st, &c.rec, c.replace, res->shadowed,
+				  sizeof(res->shadowed));
 		take_replaced(&c, res);
 		res->rec = c.rec;
 		memset(&c.rec, 0, sizeof(c.rec));

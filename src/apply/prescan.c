@@ -242,3 +242,14 @@ void prescan_free(struct refscan_pre *pre)
 	pre->hit = NULL;
 	pre->nhit = pre->cap = 0;
 }
+
+void prescan_describe(const struct refscan_pre *pre, char *out, size_t len)
+{
+	if (pre->ok)
+		snprintf(out, len,
+			 "%zu page%s written since the scan before the stop "
+			 "read again, %zu not",
+			 pre->written, pre->written == 1 ? "" : "s", pre->kept);
+	else
+		snprintf(out, len, "all memory read in the stop: %s", pre->why);
+}

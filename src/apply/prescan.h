@@ -22,6 +22,7 @@
 #define SUTURE_APPLY_PRESCAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "apply/refmem.h"
@@ -82,5 +83,9 @@ const struct refscan_hit *prescan_hits(const struct refscan_pre *pre,
 long prescan_same(const struct refscan_pre *pre, const struct proc_map *m);
 
 void prescan_free(struct refscan_pre *pre);
+
+/* prescan_describe - how the stop's scan went, for apply -v: the pages read
+ * again and not, or why it read all memory; into @out (@len bytes). */
+void prescan_describe(const struct refscan_pre *pre, char *out, size_t len);
 
 #endif

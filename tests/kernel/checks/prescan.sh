@@ -23,9 +23,12 @@ start() {
 	fail "the $1 target starts" "$(cat "/tmp/$1.log" 2>&1)"
 }
 
-# late MODE - how many times the target set the slot after a clearing.
+# late MODE WHAT - pass WHAT if the target of MODE wrote its word at least
+# once after suture cleared the marks (its log's "late" lines).
 late() {
-	grep -c '^late' "/tmp/$1.log"
+	local n
+	n=$(grep -c '^late' "/tmp/$1.log")
+	[ "$n" -ge 1 ] && pass "$2 ($n times)" || fail "$2" "$(cat "/tmp/$1.log")"
 }
 
 echo "# -- a busy target: only the pages written since are read in the stop"
@@ -48,10 +51,7 @@ check_refused "apply is refused" \
 check_has "naming the word in the heap" "a saved context or return address in memory (heap"
 check_has "the stop took the first scan for what was not written" \
 	"written since the scan before the stop read again"
-n=$(late late)
-[ "$n" -ge 1 ] && pass "the target set the word after suture cleared the marks ($n times)" ||
-	fail "the target set the word after suture cleared the marks" \
-		"$(cat /tmp/late.log)"
+late late "the target set the word after suture cleared the marks"
 kill "$P"
 
 echo "# -- another tool clears the marks between the first scan and the stop"
@@ -62,10 +62,7 @@ check_refused "apply is refused" \
 # -v tells the last stop's scan only: on a slow guest the target may not
 # have run between suture's clearing and that stop, so the marks held
 echo "$OUT" | sed -n 's/^/# /p'
-n=$(late criu)
-[ "$n" -ge 1 ] && pass "the target set the word and cleared the marks ($n times)" ||
-	fail "the target set the word and cleared the marks" \
-		"$(cat /tmp/criu.log)"
+late criu "the target set the word and cleared the marks"
 kill "$P"
 
 echo "# -- another process writes the word into shared memory in between"
@@ -75,10 +72,7 @@ check_refused "apply is refused" \
 	suture apply -v --timeout 1 "$P" /ko/work.sut
 check_has "naming the word in the shared page" \
 	"a saved context or return address in memory (zero (deleted)"
-n=$(late shared)
-[ "$n" -ge 1 ] && pass "the child set the word after suture cleared the marks ($n times)" ||
-	fail "the child set the word after suture cleared the marks" \
-		"$(cat /tmp/shared.log)"
+late shared "the child set the word after suture cleared the marks"
 kill "$P"
 
 echo "# -- pinned memory: the kernel may write it without marking its pages"
