@@ -103,8 +103,10 @@ h2=$!
 PIDS+=("$h1" "$h2")
 says() { [ "$(ask "$C_PORT" "calc 5")" = "$1" ]; }
 ok=0
+rm -f "$WORK/churn.log"
 for i in 1 2 3 4 5; do
-	"$SUTURE" apply "$C_PID" "$WORK/fix.sut" >"$WORK/churn.log" 2>&1 &&
+	echo "# cycle $i" >>"$WORK/churn.log"
+	"$SUTURE" apply "$C_PID" "$WORK/fix.sut" >>"$WORK/churn.log" 2>&1 &&
 		poll says "$NEW" &&
 		"$SUTURE" revert "$C_PID" >>"$WORK/churn.log" 2>&1 &&
 		poll says "$OLD" &&

@@ -134,8 +134,17 @@ static int set_mask(struct session *s, struct session_thread *t, uint64_t mask,
 	return 0;
 }
 
+/* @t vanished during the batch.  If only the thread exited (a thread that
+ * ends on its own, which a quiet batch lets run on to its exit), what the
+ * calls mapped is unknown but recognisable: -EAGAIN, a new attempt, which
+ * removes it as an interrupted suture's leftover first. */
 static int lost(struct session *s, struct session_thread *t, struct error *err)
 {
+	if (!proc_gone(s->pid))
+		return error_set(err, -EAGAIN,
+				 "thread %d of process %d exited while it "
+				 "ran injected system calls",
+				 t->tid, s->pid);
 	return error_set(err, -ESRCH,
 			 "process %d exited (thread %d vanished while running "
 			 "injected system calls); nothing is left to undo",
