@@ -503,8 +503,9 @@ static void hurry(struct session *s)
  * two, and on one CPU each is a switch, not a wake-up sent to another CPU
  * (a third less time on the benchmark machine).
  */
-static void pin(struct session *s, int cpu)
+static void pin(struct session *s, pid_t tid)
 {
+	int cpu = proc_thread_cpu(s->pid, tid);
 	cpu_set_t one;
 
 	if (cpu < 0 || sched_getaffinity(0, sizeof(s->cpus), &s->cpus))
@@ -512,14 +513,31 @@ static void pin(struct session *s, int cpu)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	s->pinned = !sched_setaffinity(0, sizeof(one), &one);
+	s->pin_tid = tid;
 }
 
+/*
+ * Away from the thread's CPU, while still a real-time task.  Released, the
+ * thread may have woken on another CPU than suture's; an ordinary task
+ * again on the thread's CPU, suture would wait there for the busy thread's
+ * time slice (milliseconds) until the balancer moved one of them.  A mask
+ * without that CPU moves suture at once (if it is there), then its own
+ * mask is back: it stays where it is.
+ */
 static void unhurry(struct session *s)
 {
+	cpu_set_t away = s->cpus;
+	int cpu;
+
+	if (s->pinned) {
+		if ((cpu = proc_thread_cpu(s->pid, s->pin_tid)) >= 0)
+			CPU_CLR(cpu, &away);
+		if (CPU_COUNT(&away))
+			sched_setaffinity(0, sizeof(away), &away);
+		sched_setaffinity(0, sizeof(s->cpus), &s->cpus);
+	}
 	if (s->hurried)
 		sched_setscheduler(0, s->policy, &s->param);
-	if (s->pinned)
-		sched_setaffinity(0, sizeof(s->cpus), &s->cpus);
 	s->hurried = s->pinned = false;
 }
 
@@ -581,7 +599,7 @@ int session_open_thread(struct session *s, pid_t pid, pid_t tid,
 	int r;
 
 	begin(s, pid, l);
-	pin(s, proc_thread_cpu(pid, tid));
+	pin(s, tid);
 	/* one thread stuck holds up no other: wait for it, as for a call */
 	if (!(r = seize(s, tid, err)) &&
 	    !(r = wait_all_stopped(s, 0, false, err)))

@@ -117,6 +117,7 @@ struct session {
 	bool hurried;	/* suture runs as a real-time task meanwhile */
 	cpu_set_t cpus; /* and where it ran before it was pinned */
 	bool pinned;	/* to the CPU of the one thread it holds */
+	pid_t pin_tid;	/* that thread */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;
