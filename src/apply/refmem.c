@@ -7,12 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply/pmscan.h"
 #include "apply/refmem.h"
 #include "util/xalloc.h"
 
 #define PAGE	    REFMEM_PAGE
 #define BLOCK_PAGES 512u	 /* pagemap entries a read: 2 MiB */
 #define BUF_BYTES   (32u * PAGE) /* memory a gathered read */
+#define REGIONS	    512u	 /* of PAGEMAP_SCAN a call */
+/* The top of a 4-level address space: PAGEMAP_SCAN takes no range past
+ * suture's own (access_ok), and memory above it needs a 5-level one, and
+ * suture's own (LA57) to name it: read there through pagemap. */
+#define SCAN_TOP 0x7ffffffff000ull
 
 /* /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
 #define PM_PRESENT    (1ull << 63)
@@ -33,6 +39,8 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
 	rm->pm = xmalloc(BLOCK_PAGES * sizeof(*rm->pm));
+	rm->reg = xmalloc(REGIONS * sizeof(*rm->reg));
+	rm->scan = true;
 	rm->buf = xmalloc(BUF_BYTES);
 	rm->iov = xmalloc(IOV_MAX * sizeof(*rm->iov));
 	return 0;
@@ -43,10 +51,12 @@ void refmem_close(struct refmem *rm)
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);
 	free(rm->pm);
+	free(rm->reg);
 	free(rm->buf);
 	free(rm->q);
 	free(rm->iov);
 	rm->pm = NULL;
+	rm->reg = NULL;
 	rm->buf = NULL;
 	rm->q = NULL;
 	rm->iov = NULL;
@@ -60,7 +70,7 @@ void refmem_warm(struct refmem *rm)
 
 void refmem_begin(struct refmem *rm)
 {
-	rm->pm_lo = rm->pm_hi = 0;
+	rm->pm_lo = rm->pm_hi = rm->reg_lo = rm->reg_hi = 0;
 	rm->nq = rm->nruns = rm->used = 0;
 }
 
@@ -166,15 +176,79 @@ static void queue_run(struct refmem *rm, uint64_t a, uint64_t b, uint64_t lo,
 }
 
 /*
- * The pagemap entry of page @at: from the entries read last if they hold
- * it, else from a new read of BLOCK_PAGES entries from @at on, which the
- * mappings that follow within 2 MiB use too.  Within one scan only: the
- * program may run between two (refmem_begin).
+ * The pages of [@at, SCAN_TOP) present or swapped out, in runs alike in
+ * whether they are, are file pages and were written since the marks were
+ * cleared: one ioctl for all the mappings that follow (up to REGIONS runs);
+ * -1 if the kernel has not got it.
+ */
+static int scan_regions(struct refmem *rm, uint64_t at)
+{
+	struct pm_scan_arg a = {
+	    .size = sizeof(a),
+	    .start = at,
+	    .end = SCAN_TOP,
+	    .vec = (uintptr_t)rm->reg,
+	    .vec_len = REGIONS,
+	    .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
+			   PAGE_IS_SOFT_DIRTY};
+	long n;
+
+	if (at >= SCAN_TOP)
+		return -1;
+	if ((n = ioctl(rm->pagemap, PAGEMAP_SCAN, &a)) < 0 ||
+	    a.walk_end <= at) {
+		rm->scan = false; /* ENOTTY: before Linux 6.7 */
+		return -1;
+	}
+	rm->nreg = (size_t)n;
+	rm->cur = 0;
+	rm->reg_lo = at;
+	rm->reg_hi = a.walk_end;
+	return 0;
+}
+
+/* The pagemap bits of page @at in [reg_lo, reg_hi), from the runs: the
+ * same bits of the same page table entry (fs/proc/task_mmu.c); a page in
+ * none is neither present nor swapped out. */
+static uint64_t region_entry(struct refmem *rm, uint64_t at)
+{
+	size_t i =
+	    rm->cur < rm->nreg && at >= rm->reg[rm->cur].start ? rm->cur : 0;
+	uint64_t c;
+
+	while (i < rm->nreg && rm->reg[i].end <= at)
+		i++;
+	rm->cur = i;
+	if (i == rm->nreg || at < rm->reg[i].start)
+		return 0;
+	c = rm->reg[i].categories;
+	return (c & PAGE_IS_PRESENT ? PM_PRESENT : 0) |
+	       (c & PAGE_IS_SWAPPED ? PM_SWAPPED : 0) |
+	       (c & PAGE_IS_FILE ? PM_FILE : 0) |
+	       (c & PAGE_IS_SOFT_DIRTY ? PM_SOFT_DIRTY : 0);
+}
+
+/*
+ * The pagemap entry of page @at (its bits that take() asks about): from
+ * the runs PAGEMAP_SCAN found if they cover it, else from a new scan;
+ * where the kernel has not got that, from the entries read last, else
+ * from a new read of BLOCK_PAGES entries from @at on, which the mappings
+ * that follow within 2 MiB use too.  Within one scan only: the program
+ * may run between two (refmem_begin).
  */
 static int entry(struct refmem *rm, uint64_t at, uint64_t *e, struct error *err)
 {
 	ssize_t got;
 
+	if (at >= rm->reg_lo && at < rm->reg_hi) {
+		*e = region_entry(rm, at);
+		return 0;
+	}
+	if (rm->scan && !scan_regions(rm, at)) {
+		*e = region_entry(rm, at);
+		return 0;
+	}
 	if (at < rm->pm_lo || at >= rm->pm_hi) {
 		got = pread(rm->pagemap, rm->pm, BLOCK_PAGES * 8,
 			    (off_t)(at / PAGE * 8));
