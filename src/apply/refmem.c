@@ -12,9 +12,13 @@
 #include "util/xalloc.h"
 
 #define PAGE	    REFMEM_PAGE
-#define BLOCK_PAGES 512u	 /* pagemap entries a read: 2 MiB */
-#define BUF_BYTES   (32u * PAGE) /* memory a gathered read */
-#define REGIONS	    512u	 /* of PAGEMAP_SCAN a call */
+#define BLOCK_PAGES 512u /* pagemap entries a read: 2 MiB */
+/* Memory a gathered read: 128 KiB if touched before the stop, else 16
+ * KiB (from the heap, whose pages suture has mostly touched already: a
+ * fresh page faults in the stop). */
+#define BUF_BYTES  (32u * PAGE)
+#define COLD_BYTES (4u * PAGE)
+#define REGIONS	   512u /* of PAGEMAP_SCAN a call */
 /* The top of a 4-level address space: PAGEMAP_SCAN takes no range past
  * suture's own (access_ok), and memory above it needs a 5-level one, and
  * suture's own (LA57) to name it: read there through pagemap. */
@@ -41,7 +45,8 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	rm->pm = xmalloc(BLOCK_PAGES * sizeof(*rm->pm));
 	rm->reg = xmalloc(REGIONS * sizeof(*rm->reg));
 	rm->scan = true;
-	rm->buf = xmalloc(BUF_BYTES);
+	rm->buf = xmalloc(COLD_BYTES);
+	rm->room = COLD_BYTES;
 	rm->iov = xmalloc(IOV_MAX * sizeof(*rm->iov));
 	return 0;
 }
@@ -65,7 +70,10 @@ void refmem_close(struct refmem *rm)
 
 void refmem_warm(struct refmem *rm)
 {
+	free(rm->buf);
+	rm->buf = xmalloc(BUF_BYTES);
 	memset(rm->buf, 0, BUF_BYTES);
+	rm->room = BUF_BYTES;
 }
 
 void refmem_begin(struct refmem *rm)
@@ -160,7 +168,7 @@ static void push(struct refmem *rm, uint64_t lo, uint64_t hi,
 }
 
 /* Queue run [a, b) clipped to [lo, hi), flushing first if it would not
- * fit (runs are at most BUF_BYTES long). */
+ * fit (runs are at most rm->room long). */
 static void queue_run(struct refmem *rm, uint64_t a, uint64_t b, uint64_t lo,
 		      uint64_t hi)
 {
@@ -168,7 +176,7 @@ static void queue_run(struct refmem *rm, uint64_t a, uint64_t b, uint64_t lo,
 	b = b < hi ? b : hi;
 	if (a >= b)
 		return;
-	if (rm->nruns == IOV_MAX || rm->used + (b - a) > BUF_BYTES)
+	if (rm->nruns == IOV_MAX || rm->used + (b - a) > rm->room)
 		refmem_flush(rm);
 	push(rm, a, b, NULL);
 	rm->nruns++;
@@ -294,7 +302,7 @@ int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
 				return r;
 			t = take(rm, m, e);
 		}
-		if (t == READ && b == p && b - a < BUF_BYTES) {
+		if (t == READ && b == p && b - a < rm->room) {
 			b += PAGE;
 			continue;
 		}

@@ -22,7 +22,8 @@
  * neighbouring mappings comes in one read of 2 MiB of entries from the
  * first page wanted: a hole between mappings reads as absent pages),
  * and the runs of pages to read are queued, in address order, and read by
- * one process_vm_readv for up to 128 KiB of them (refmem_flush).  That
+ * one process_vm_readv for up to 128 KiB of them (16 KiB if the buffer
+ * was not touched before the stop: refmem_warm) (refmem_flush).  That
  * read stops at the first page it cannot read; the run it stopped in is
  * finished through /proc/PID/mem, which also reads pages the program made
  * inaccessible (a page neither reads counts as unreadable, as before), and
@@ -77,6 +78,7 @@ struct refmem {
 	struct refmem_item *q;	/* queued, in address order */
 	size_t nq, qcap, nruns; /* of q: items, room, runs to read */
 	size_t used;		/* bytes of buf the runs take */
+	size_t room;		/* of buf, what a gathered read may fill */
 	struct iovec *iov;	/* IOV_MAX, for the gathered read */
 };
 
@@ -87,7 +89,8 @@ void refmem_close(struct refmem *rm);
 
 /* refmem_warm - touch the buffer of the gathered read now, while the
  * program runs: the stop would pay a page fault for each page of it it
- * reads into first (1.5 us each in a VM, as much as the read itself). */
+ * reads into first (1.5 us each in a VM, as much as the read itself), so
+ * without this a gathered read fills only its first 16 KiB. */
 void refmem_warm(struct refmem *rm);
 
 /* refmem_begin - a new scan: forget the pagemap entries read before (the
