@@ -216,9 +216,15 @@ static int scan_regions(struct refmem *rm, uint64_t at)
 	return 0;
 }
 
-/* The pagemap bits of page @at in [reg_lo, reg_hi), from the runs: the
+/*
+ * The pagemap bits of page @at in [reg_lo, reg_hi), from the runs: the
  * same bits of the same page table entry (fs/proc/task_mmu.c); a page in
- * none is neither present nor swapped out. */
+ * none is neither present nor swapped out.  Where they may differ, the
+ * scan reads more: the huge zero page is a file page to pagemap, and to
+ * PAGEMAP_SCAN only if vm_normal_page_pmd names it.  A device's mapping
+ * (VM_PFNMAP) is absent pages to both (pagemap walks it as a hole,
+ * PAGEMAP_SCAN skips it); a shared one is read whole anyway.
+ */
 static uint64_t region_entry(struct refmem *rm, uint64_t at)
 {
 	size_t i =
