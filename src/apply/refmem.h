@@ -23,7 +23,8 @@
  * first page wanted: a hole between mappings reads as absent pages),
  * and the runs of pages to read are queued, in address order, and read by
  * one process_vm_readv for up to 128 KiB of them (16 KiB if the buffer
- * was not touched before the stop: refmem_warm) (refmem_flush).  That
+ * was not touched before the stop: refmem_warm; 2 MiB once a scan has
+ * filled it 64 times) (refmem_flush).  That
  * read stops at the first page it cannot read; the run it stopped in is
  * finished through /proc/PID/mem, which also reads pages the program made
  * inaccessible (a page neither reads counts as unreadable, as before), and
@@ -79,6 +80,7 @@ struct refmem {
 	size_t nq, qcap, nruns; /* of q: items, room, runs to read */
 	size_t used;		/* bytes of buf the runs take */
 	size_t room;		/* of buf, what a gathered read may fill */
+	size_t fills;		/* times a gathered read filled it */
 	struct iovec *iov;	/* IOV_MAX, for the gathered read */
 };
 
