@@ -7,12 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apply/pmscan.h"
 #include "apply/refmem.h"
 #include "util/xalloc.h"
 
-#define PAGE	    REFMEM_PAGE
-#define BLOCK_PAGES 512u /* pagemap entries a read: 2 MiB */
+#define PAGE REFMEM_PAGE
 /* Memory a gathered read: 128 KiB if touched before the stop, else 16
  * KiB (from the heap, whose pages suture has mostly touched already: a
  * fresh page faults in the stop). */
@@ -23,17 +21,6 @@
  * longer than with 2 MiB reads). */
 #define BIG_BYTES  (512u * PAGE)
 #define GROW_FILLS 64
-#define REGIONS	   512u /* of PAGEMAP_SCAN a call */
-/* The top of a 4-level address space: PAGEMAP_SCAN takes no range past
- * suture's own (access_ok), and memory above it needs a 5-level one, and
- * suture's own (LA57) to name it: read there through pagemap. */
-#define SCAN_TOP 0x7ffffffff000ull
-
-/* /proc/PID/pagemap bits (Documentation/admin-guide/mm/pagemap.rst) */
-#define PM_PRESENT    (1ull << 63)
-#define PM_SWAPPED    (1ull << 62)
-#define PM_FILE	      (1ull << 61) /* a file page or shared anonymous */
-#define PM_SOFT_DIRTY (1ull << 55) /* written since clear_refs 4 */
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		refmem_words_fn *words, refmem_fail_fn *fail, void *arg,
@@ -47,9 +34,7 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
-	rm->pm = xmalloc(BLOCK_PAGES * sizeof(*rm->pm));
-	rm->reg = xmalloc(REGIONS * sizeof(*rm->reg));
-	rm->scan = true;
+	pagebits_init(&rm->pb, pid, rm->pagemap);
 	rm->buf = xmalloc(COLD_BYTES);
 	rm->room = COLD_BYTES;
 	rm->iov = xmalloc(IOV_MAX * sizeof(*rm->iov));
@@ -60,13 +45,10 @@ void refmem_close(struct refmem *rm)
 {
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);
-	free(rm->pm);
-	free(rm->reg);
+	pagebits_free(&rm->pb);
 	free(rm->buf);
 	free(rm->q);
 	free(rm->iov);
-	rm->pm = NULL;
-	rm->reg = NULL;
 	rm->buf = NULL;
 	rm->q = NULL;
 	rm->iov = NULL;
@@ -83,7 +65,7 @@ void refmem_warm(struct refmem *rm)
 
 void refmem_begin(struct refmem *rm)
 {
-	rm->pm_lo = rm->pm_hi = rm->reg_lo = rm->reg_hi = 0;
+	pagebits_forget(&rm->pb);
 	rm->nq = rm->nruns = rm->used = 0;
 }
 
@@ -200,100 +182,6 @@ static void queue_run(struct refmem *rm, uint64_t a, uint64_t b, uint64_t lo,
 	rm->used += b - a;
 }
 
-/*
- * The pages of [@at, SCAN_TOP) present or swapped out, in runs alike in
- * whether they are, are file pages and were written since the marks were
- * cleared: one ioctl for all the mappings that follow (up to REGIONS runs);
- * -1 if the kernel has not got it.
- */
-static int scan_regions(struct refmem *rm, uint64_t at)
-{
-	struct pm_scan_arg a = {
-	    .size = sizeof(a),
-	    .start = at,
-	    .end = SCAN_TOP,
-	    .vec = (uintptr_t)rm->reg,
-	    .vec_len = REGIONS,
-	    .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
-			   PAGE_IS_SOFT_DIRTY};
-	long n;
-
-	if (at >= SCAN_TOP)
-		return -1;
-	if ((n = ioctl(rm->pagemap, PAGEMAP_SCAN, &a)) < 0 ||
-	    a.walk_end <= at) {
-		rm->scan = false; /* ENOTTY: before Linux 6.7 */
-		return -1;
-	}
-	rm->nreg = (size_t)n;
-	rm->cur = 0;
-	rm->reg_lo = at;
-	rm->reg_hi = a.walk_end;
-	return 0;
-}
-
-/*
- * The pagemap bits of page @at in [reg_lo, reg_hi), from the runs: the
- * same bits of the same page table entry (fs/proc/task_mmu.c); a page in
- * none is neither present nor swapped out.  Where they may differ, the
- * scan reads more: the huge zero page is a file page to pagemap, and to
- * PAGEMAP_SCAN only if vm_normal_page_pmd names it.  A device's mapping
- * (VM_PFNMAP) is absent pages to both (pagemap walks it as a hole,
- * PAGEMAP_SCAN skips it); a shared one is read whole anyway.
- */
-static uint64_t region_entry(struct refmem *rm, uint64_t at)
-{
-	size_t i =
-	    rm->cur < rm->nreg && at >= rm->reg[rm->cur].start ? rm->cur : 0;
-	uint64_t c;
-
-	while (i < rm->nreg && rm->reg[i].end <= at)
-		i++;
-	rm->cur = i;
-	if (i == rm->nreg || at < rm->reg[i].start)
-		return 0;
-	c = rm->reg[i].categories;
-	return (c & PAGE_IS_PRESENT ? PM_PRESENT : 0) |
-	       (c & PAGE_IS_SWAPPED ? PM_SWAPPED : 0) |
-	       (c & PAGE_IS_FILE ? PM_FILE : 0) |
-	       (c & PAGE_IS_SOFT_DIRTY ? PM_SOFT_DIRTY : 0);
-}
-
-/*
- * The pagemap entry of page @at (its bits that take() asks about): from
- * the runs PAGEMAP_SCAN found if they cover it, else from a new scan;
- * where the kernel has not got that, from the entries read last, else
- * from a new read of BLOCK_PAGES entries from @at on, which the mappings
- * that follow within 2 MiB use too.  Within one scan only: the program
- * may run between two (refmem_begin).
- */
-static int entry(struct refmem *rm, uint64_t at, uint64_t *e, struct error *err)
-{
-	ssize_t got;
-
-	if (at >= rm->reg_lo && at < rm->reg_hi) {
-		*e = region_entry(rm, at);
-		return 0;
-	}
-	if (rm->scan && !scan_regions(rm, at)) {
-		*e = region_entry(rm, at);
-		return 0;
-	}
-	if (at < rm->pm_lo || at >= rm->pm_hi) {
-		got = pread(rm->pagemap, rm->pm, BLOCK_PAGES * 8,
-			    (off_t)(at / PAGE * 8));
-		if (got < 8)
-			return error_set(
-			    err, -EIO, "cannot read /proc/%d/pagemap at %#llx",
-			    (int)rm->pid, (unsigned long long)at);
-		rm->pm_lo = at;
-		rm->pm_hi = at + (uint64_t)(got / 8) * PAGE;
-	}
-	*e = rm->pm[(at - rm->pm_lo) / PAGE];
-	return 0;
-}
-
 enum take { SKIP, READ, KEPT };
 
 /* What becomes of the page with pagemap entry @e: read if it may hold a
@@ -301,12 +189,12 @@ enum take { SKIP, READ, KEPT };
  * read (rm->kept) and it was not: then handed to rm->kept. */
 static enum take take(struct refmem *rm, const struct proc_map *m, uint64_t e)
 {
-	if (!(m->shared || (e & PM_SWAPPED) ||
-	      ((e & PM_PRESENT) && !(e & PM_FILE))))
+	if (!(m->shared || (e & PAGEBITS_SWAPPED) ||
+	      ((e & PAGEBITS_PRESENT) && !(e & PAGEBITS_FILE))))
 		return SKIP;
 	if (!rm->kept)
 		return READ;
-	if (!(e & PM_SOFT_DIRTY))
+	if (!(e & PAGEBITS_SOFT_DIRTY))
 		return KEPT;
 	rm->written++;
 	return READ;
@@ -321,7 +209,7 @@ int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
 
 	for (uint64_t p = lo & ~(uint64_t)(PAGE - 1); p < hi; p += PAGE) {
 		if (!m->shared) {
-			if ((r = entry(rm, p, &e, err)))
+			if ((r = pagebits_get(&rm->pb, p, &e, err)))
 				return r;
 			t = take(rm, m, e);
 		}
@@ -357,5 +245,5 @@ int refmem_written(const struct refmem *rm, uint64_t at)
 	if (pread(rm->pagemap, &e, sizeof(e), (off_t)(at / PAGE * 8)) !=
 	    (ssize_t)sizeof(e))
 		return -EIO;
-	return !!(e & PM_SOFT_DIRTY);
+	return !!(e & PAGEBITS_SOFT_DIRTY);
 }

@@ -17,24 +17,22 @@
  *
  * Each system call costs a few microseconds, and the scan in the stop
  * makes them while every thread waits, so a scan makes few: which pages
- * are present, swapped out, file pages or written comes for all mappings
- * at once from one PAGEMAP_SCAN ioctl (Linux 6.7; before, the pagemap of
- * neighbouring mappings comes in one read of 2 MiB of entries from the
- * first page wanted: a hole between mappings reads as absent pages),
- * and the runs of pages to read are queued, in address order, and read by
- * one process_vm_readv for up to 128 KiB of them (16 KiB if the buffer
- * was not touched before the stop: refmem_warm; 2 MiB once a scan has
- * filled it 64 times) (refmem_flush).  That
- * read stops at the first page it cannot read; the run it stopped in is
- * finished through /proc/PID/mem, which also reads pages the program made
- * inaccessible (a page neither reads counts as unreadable, as before), and
- * the runs after it are read again together.
+ * are wanted comes for many mappings at once (pagebits.h), and the runs
+ * of pages to read are queued, in address order, and read by one
+ * process_vm_readv for up to 128 KiB of them (refmem_flush; 16 KiB if the
+ * buffer was not touched before the stop, refmem_warm; 2 MiB once a scan
+ * has filled it 64 times).  That read stops at the first page it cannot
+ * read; the run it stopped in is finished through /proc/PID/mem, which
+ * also reads pages the program made inaccessible (a page neither reads
+ * counts as unreadable, as before), and the runs after it are read again
+ * together.
  */
 #ifndef SUTURE_APPLY_REFMEM_H
 #define SUTURE_APPLY_REFMEM_H
 
 #include <sys/uio.h>
 
+#include "apply/pagebits.h"
 #include "process/proc.h"
 #include "process/rmem.h"
 
@@ -51,8 +49,6 @@ typedef void refmem_kept_fn(void *arg, uint64_t at);
 
 /* A run of pages queued for the gathered read, or a page handed to
  * @kept. */
-struct page_region;
-
 struct refmem_item {
 	uint64_t lo, hi;
 	size_t off;	      /* where in buf it is read to */
@@ -68,14 +64,9 @@ struct refmem {
 	refmem_kept_fn *kept; /* set: read only the pages written since
 				 the soft-dirty marks were cleared */
 	void *arg;
-	size_t written; /* pages read as written since (kept) */
-	uint64_t *pm;	/* the pagemap entries of [pm_lo, pm_hi) */
-	uint64_t pm_lo, pm_hi;
-	struct page_region *reg; /* PAGEMAP_SCAN's runs in [reg_lo, reg_hi) */
-	size_t nreg, cur;	 /* of them, the one looked at last */
-	uint64_t reg_lo, reg_hi;
-	bool scan;	    /* PAGEMAP_SCAN may answer (else pagemap is read) */
-	unsigned char *buf; /* the gathered read */
+	size_t written;		/* pages read as written since (kept) */
+	struct pagebits pb;	/* which pages */
+	unsigned char *buf;	/* the gathered read */
 	struct refmem_item *q;	/* queued, in address order */
 	size_t nq, qcap, nruns; /* of q: items, room, runs to read */
 	size_t used;		/* bytes of buf the runs take */
