@@ -20,7 +20,11 @@
 # tool in between is noticed (the canary) and the stop reads everything,
 # and refuses; top and guarded are refused there too, from what the first
 # scan kept; a process with pinned memory (io_uring fixed buffers,
-# VmPin) gets the whole scan in the stop, named.
+# VmPin) gets the whole scan in the stop, named; a page poisoned by
+# MADV_HWPOISON cannot be read: the apply is refused, saying so.  A guard
+# region (MADV_GUARD_INSTALL, Linux 6.13; glibc may make thread stacks'
+# guards so) holds nothing: on the host, a process with one is patched
+# (without care, its page counted as unreadable and refused every apply).
 . "$(dirname "$0")/lib.sh"
 begin prescan
 
@@ -76,6 +80,17 @@ planted top stack
 planted guarded "anonymous memory"
 # more than 1 MiB to read: the reader's buffer grows to 2 MiB on the way
 DIRTY_HEAP_MB=8 planted top stack
+
+section "memory no one can read: a guard region holds nothing"
+start guard || fail "guard: start the target"
+if grep -q '^guard 1' "$WORK/guard.log"; then
+	check "a process with a guard region (MADV_GUARD_INSTALL) is patched" \
+		"$SUTURE" apply "$P" "$WORK/work.sut" --timeout 0.3
+	check "  ... and reverted" "$SUTURE" revert "$P"
+else
+	echo "# this kernel makes no guard regions (before Linux 6.13): not tried"
+fi
+kill "$P"
 
 section "in a guest whose kernel marks written pages"
 check "scripts/kernel-env makes Debian's kernel ready" "$ROOT/scripts/kernel-env"

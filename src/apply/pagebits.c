@@ -51,7 +51,7 @@ static int scan_regions(struct pagebits *pb, uint64_t at)
 	    .vec_len = REGIONS,
 	    .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
-			   PAGE_IS_SOFT_DIRTY};
+			   PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD};
 	long n;
 
 	if (at >= SCAN_TOP)
@@ -91,7 +91,8 @@ static uint64_t region_bits(struct pagebits *pb, uint64_t at)
 	return (c & PAGE_IS_PRESENT ? PAGEBITS_PRESENT : 0) |
 	       (c & PAGE_IS_SWAPPED ? PAGEBITS_SWAPPED : 0) |
 	       (c & PAGE_IS_FILE ? PAGEBITS_FILE : 0) |
-	       (c & PAGE_IS_SOFT_DIRTY ? PAGEBITS_SOFT_DIRTY : 0);
+	       (c & PAGE_IS_SOFT_DIRTY ? PAGEBITS_SOFT_DIRTY : 0) |
+	       (c & PAGE_IS_GUARD ? PAGEBITS_GUARD : 0);
 }
 
 /* The pagemap entry of page @at: from the entries read last if they hold

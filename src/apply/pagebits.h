@@ -1,7 +1,7 @@
 /*
  * pagebits.h - what the kernel says of each page of another process, for
  * refmem.h: present, swapped out, a file page, written since the
- * soft-dirty marks were cleared (the bits of /proc/PID/pagemap,
+ * soft-dirty marks were cleared, a guard region (the bits of /proc/PID/pagemap,
  * Documentation/admin-guide/mm/pagemap.rst).
  *
  * Each system call costs a few microseconds, and the scan in the stop
@@ -25,6 +25,7 @@
 #define PAGEBITS_PRESENT    (1ull << 63)
 #define PAGEBITS_SWAPPED    (1ull << 62)
 #define PAGEBITS_FILE	    (1ull << 61) /* a file page or shared anonymous */
+#define PAGEBITS_GUARD	    (1ull << 58) /* a guard region: no page at all */
 #define PAGEBITS_SOFT_DIRTY (1ull << 55) /* written since clear_refs 4 */
 
 struct page_region;

@@ -33,4 +33,10 @@ struct pm_scan_arg {
 #define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
 #endif
 
+/* Linux 6.15: a guard region's page (MADV_GUARD_INSTALL); the headers of
+ * 6.7 to 6.14 have PAGEMAP_SCAN without it. */
+#ifndef PAGE_IS_GUARD
+#define PAGE_IS_GUARD (1 << 8)
+#endif
+
 #endif

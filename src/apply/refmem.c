@@ -184,12 +184,20 @@ static void queue_run(struct refmem *rm, uint64_t a, uint64_t b, uint64_t lo,
 
 enum take { SKIP, READ, KEPT };
 
-/* What becomes of the page with pagemap entry @e: read if it may hold a
+/*
+ * What becomes of the page with pagemap entry @e: read if it may hold a
  * pointer, unless only pages written since the marks were cleared are
- * read (rm->kept) and it was not: then handed to rm->kept. */
+ * read (rm->kept) and it was not: then handed to rm->kept.  A guard
+ * region's page (MADV_GUARD_INSTALL, which glibc may use for thread
+ * stacks' guards) is a marker in place of a page: nothing was or can be
+ * stored there, and reading it fails, which would count as a reference to
+ * everything.  Kernels 6.13 and 6.14 make guards without telling them
+ * apart from swapped pages: there they still count so.
+ */
 static enum take take(struct refmem *rm, const struct proc_map *m, uint64_t e)
 {
-	if (!(m->shared || (e & PAGEBITS_SWAPPED) ||
+	if ((e & PAGEBITS_GUARD) ||
+	    !(m->shared || (e & PAGEBITS_SWAPPED) ||
 	      ((e & PAGEBITS_PRESENT) && !(e & PAGEBITS_FILE))))
 		return SKIP;
 	if (!rm->kept)

@@ -135,8 +135,10 @@ static void unreadable(void *arg, uint64_t at)
 		return;
 	}
 	for (size_t i = 0; i < sc->n; i++)
-		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++)
+		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++) {
 			sc->t[i].at = sc->t[i].value = at;
+			sc->t[i].unreadable = true;
+		}
 	for (size_t i = 0; i < sc->ds.n; i++)
 		sc->ds.d[i].low = sc->ds.d[i].lo;
 }
@@ -352,7 +354,8 @@ static void reset(struct scan *sc)
 {
 	for (size_t i = 0; i < sc->n; i++)
 		sc->t[i].count = sc->t[i].in_threads = 0,
-		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0;
+		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0,
+		sc->t[i].unreadable = false;
 	free(sc->ds.d);
 	sc->ds = (struct deadset){0};
 }

@@ -11,7 +11,8 @@
 # guarded: the first scan's gathered read reaches them, the stop keeps
 # what it found);
 # pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
-# read everything.
+# read everything; a poisoned page (/ko/dirty poison), which no one can
+# read, refuses the apply and says it could not be read.
 # /ko/dirty and /ko/work.sut are built on the host.
 mkdir -p /tmp
 
@@ -98,6 +99,20 @@ check "apply -v" suture apply -v "$P" /ko/work.sut
 check_has "the stop read all memory, and -v says why" \
 	"all memory read in the stop: the process has 64 kB of memory pinned for the kernel to write into (VmPin: io_uring's fixed buffers, RDMA)"
 check "revert" suture revert "$P"
+kill "$P"
+
+echo "# -- a page whose memory failed (MADV_HWPOISON): no one can read it"
+start poison
+if grep -q '^poison 1' /tmp/poison.log; then
+	check_refused "apply is refused" \
+		"could not be read (anonymous memory, at" \
+		suture apply --timeout 1 "$P" /ko/work.sut
+	check_has "  ... saying it may hold a return address, not naming one" \
+		"): it may hold a saved context or return address inside the 5 bytes of function dirty_work"
+else
+	fail "the guest's kernel poisons a page (CONFIG_MEMORY_FAILURE)" \
+		"$(cat /tmp/poison.log)"
+fi
 kill "$P"
 
 echo "# -- what the stop's scan costs here (TCG inflates every figure: compare"

@@ -135,6 +135,27 @@ static uintptr_t guarded(void)
 	return (uintptr_t)p + 2 * 4096;
 }
 
+#define GUARD_INSTALL 102 /* MADV_GUARD_INSTALL, Linux 6.13 */
+#define HWPOISON      100 /* MADV_HWPOISON */
+
+/*
+ * MODE guard: three written pages, the middle one made a guard region;
+ * MODE poison: a written page taken away as if its memory had failed
+ * (root, CONFIG_MEMORY_FAILURE).  1 if made, 0 if the kernel has not got
+ * it (dirty.h).
+ */
+static int unreadable(const char *mode)
+{
+	int guard = !strcmp(mode, "guard");
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 1, 3 * 4096);
+	return !madvise(p + 4096, 4096, guard ? GUARD_INSTALL : HWPOISON);
+}
+
 /* Where MODE top or guarded puts its word (dirty.h); 0 if none. */
 static uintptr_t plant(const char *mode)
 {
@@ -173,6 +194,8 @@ int main(int argc, char **argv)
 	fprintf(log, "softdirty %d\n", soft_dirty(probe));
 	if ((word = plant(argv[1])))
 		fprintf(log, "word %#lx\n", (unsigned long)word);
+	if (!strcmp(argv[1], "guard") || !strcmp(argv[1], "poison"))
+		fprintf(log, "%s %d\n", argv[1], unreadable(argv[1]));
 	last = touch(probe);
 	fprintf(log, "ready\n");
 	for (;;) {
@@ -182,7 +205,8 @@ int main(int argc, char **argv)
 				 shared_slot ? ask_child : NULL};
 
 		if (now == last || !strcmp(argv[1], "plain") ||
-		    !strcmp(argv[1], "pin") || word) {
+		    !strcmp(argv[1], "pin") || !strcmp(argv[1], "guard") ||
+		    !strcmp(argv[1], "poison") || word) {
 			last = now;
 			x = dirty_work(x, NULL);
 			continue;
