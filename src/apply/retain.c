@@ -305,8 +305,9 @@ int retain_entries(struct session *s, const struct rmem *mem,
 		if (!t[i].count)
 			continue;
 		if (t[i].unreadable) {
-			ret = unreadable_error(s->pid, &t[i], rec->funcs[i].name,
-					       where, sizeof(where), err);
+			ret =
+			    unreadable_error(s->pid, &t[i], rec->funcs[i].name,
+					     where, sizeof(where), err);
 			break;
 		}
 		ret = error_set(
