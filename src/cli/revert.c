@@ -198,8 +198,9 @@ int cmd_revert(int argc, char **argv)
 	perfmap_sweep();
 	phase_begin("perf maps of children");
 	perfheal_children(t.pids, t.n);
-	phase_report();
+	phase_begin("clean up");
 	targets_free(&t);
 	targets_filter_free(&job.f);
+	phase_report();
 	return failed ? 1 : 0;
 }
