@@ -156,5 +156,21 @@ check "suture apply work.sut (the last sweep long ago)" suture apply \
 check_eq "  ... swept: the stale map is removed" "removed" \
 	"$([ -e "/tmp/perf-$dead4.map" ] || echo removed)"
 check "suture revert --all" suture revert "$pid" --all --timeout 30
+# A fresh stamp of another user's (one made to stop the sweeps) is not
+# trusted: the sweep runs.
+if [ "$(id -u)" = 0 ]; then
+	dead5=$(sh -c 'echo $$')
+	STALE+=(/tmp/perf-$dead5.map)
+	printf '%s\n' "$line" >"/tmp/perf-$dead5.map"
+	rm -f "$stamp"
+	touch "$stamp"
+	chown nobody "$stamp"
+	check "suture apply work.sut (a fresh stamp, nobody's)" suture \
+		apply "$pid" "$WORK/work.sut" --timeout 30
+	check_eq "  ... swept all the same: the stale map is removed" \
+		"removed" "$([ -e "/tmp/perf-$dead5.map" ] || echo removed)"
+	rm -f "$stamp"
+	check "suture revert --all" suture revert "$pid" --all --timeout 30
+fi
 check_alive "alive at the end" "$pid" "$port"
 finish

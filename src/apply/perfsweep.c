@@ -46,6 +46,10 @@
 /* The least time between two sweeps of one user, in seconds (above). */
 #define SWEEP_EVERY 10
 
+/* How the stamp is opened to be set: never through a link, and a FIFO put
+ * there by someone else does not hang the command. */
+#define STAMP_OPEN (O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+
 /* The map files in /tmp, by name and the PID the name gives. */
 struct sweep_list {
 	struct sweep_map {
@@ -221,11 +225,12 @@ static bool sweep_due(void)
 		if (st.st_mtime <= now && now - st.st_mtime < SWEEP_EVERY)
 			return false;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0) {
+	fd = open(path, STAMP_OPEN, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
 		futimens(fd, NULL);
+	if (fd >= 0)
 		close(fd);
-	}
 	return true;
 }
 
