@@ -234,6 +234,7 @@ static int scan_maps(struct scan *sc, struct refmem *rm,
 		if (r)
 			return r;
 	}
+	refmem_flush(rm);
 	return 0;
 }
 
@@ -262,6 +263,7 @@ static int scan_dead(struct scan *sc, struct refmem *rm,
 			d->from = from;
 			more = true;
 		}
+		refmem_flush(rm);
 	}
 	return 0;
 }
@@ -329,6 +331,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	rm->fail = unreadable;
 	rm->arg = sc;
 	rm->written = 0;
+	refmem_begin(rm);
 	deadset_threads(&sc->ds, s, &maps);
 	deadset_cached(&sc->ds, s, &maps, mem);
 	deadset_sort(&sc->ds);
@@ -427,6 +430,7 @@ static void scan_before(struct scan *sc, struct refmem *rm,
 			prescan_refuse(pre, "pagemap could not be read");
 		pre->read[i] = pre->ok;
 	}
+	refmem_flush(rm);
 	prescan_sort(pre);
 }
 
@@ -445,6 +449,7 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 			       (int)pid);
 		return;
 	}
+	refmem_warm(&pre->rm);
 	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
 				    "the soft-dirty marks does not read as "

@@ -6,7 +6,10 @@
 # canary shows the marks cleared again and the stop reads everything),
 # and one a child process writes into a MAP_SHARED page through its own
 # mapping, which this process's marks never see (/ko/dirty shared: shared
-# mappings are read whole in the stop);
+# mappings are read whole in the stop), and words put before the first
+# scan in the stack's last bytes and after a PROT_NONE page (/ko/dirty top,
+# guarded: the first scan's gathered read reaches them, the stop keeps
+# what it found);
 # pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
 # read everything.
 # /ko/dirty and /ko/work.sut are built on the host.
@@ -74,6 +77,20 @@ check_has "naming the word in the shared page" \
 	"a saved context or return address in memory (zero (deleted)"
 late shared "the child set the word after suture cleared the marks"
 kill "$P"
+
+echo "# -- words put before the first scan, in the last page the stop reads"
+echo "#    and right after a PROT_NONE page: kept from the first scan"
+for m in top guarded; do
+	start "$m"
+	check_refused "$m: apply is refused" \
+		"points 3 bytes into function dirty_work" \
+		suture apply -v --timeout 1 "$P" /ko/work.sut
+	check_has "$m: naming the word the target put" \
+		"at $(sed -n 's/^word //p' "/tmp/$m.log")) points 3 bytes"
+	check_has "$m: the stop took the first scan for what was not written" \
+		"written since the scan before the stop read again"
+	kill "$P"
+done
 
 echo "# -- pinned memory: the kernel may write it without marking its pages"
 start pin

@@ -104,6 +104,51 @@ static int pin(void)
 			    IORING_REGISTER_BUFFERS, &iov, 1);
 }
 
+/* The end of the [stack] mapping, 0 if not found. */
+static uintptr_t stack_end(void)
+{
+	char line[512];
+	uintptr_t lo, hi = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			break;
+	if (f)
+		fclose(f);
+	return hi;
+}
+
+/* Four written pages, the second made PROT_NONE; the word at the start of
+ * the third.  0 if they cannot be made. */
+static uintptr_t guarded(void)
+{
+	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 1, 4 * 4096);
+	if (mprotect(p + 4096, 4096, PROT_NONE))
+		return 0;
+	return (uintptr_t)p + 2 * 4096;
+}
+
+/* Where MODE top or guarded puts its word (dirty.h); 0 if none. */
+static uintptr_t plant(const char *mode)
+{
+	uintptr_t at = 0;
+
+	if (!strcmp(mode, "top"))
+		at = stack_end() ? stack_end() - 8 : 0;
+	else if (!strcmp(mode, "guarded"))
+		at = guarded();
+	if (at)
+		*(volatile uintptr_t *)at = (uintptr_t)dirty_work + 3;
+	return at;
+}
+
 int main(int argc, char **argv)
 {
 	volatile uintptr_t *slot = calloc(512, sizeof(*slot));
@@ -111,6 +156,7 @@ int main(int argc, char **argv)
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned long x = 1, n = 0;
 	const char *mb = getenv("DIRTY_HEAP_MB");
+	uintptr_t word;
 	long last;
 	FILE *log;
 
@@ -125,6 +171,8 @@ int main(int argc, char **argv)
 		       (size_t)atoi(mb) << 20);
 	last = touch(probe);
 	fprintf(log, "softdirty %d\n", soft_dirty(probe));
+	if ((word = plant(argv[1])))
+		fprintf(log, "word %#lx\n", (unsigned long)word);
 	last = touch(probe);
 	fprintf(log, "ready\n");
 	for (;;) {
@@ -134,7 +182,7 @@ int main(int argc, char **argv)
 				 shared_slot ? ask_child : NULL};
 
 		if (now == last || !strcmp(argv[1], "plain") ||
-		    !strcmp(argv[1], "pin")) {
+		    !strcmp(argv[1], "pin") || word) {
 			last = now;
 			x = dirty_work(x, NULL);
 			continue;

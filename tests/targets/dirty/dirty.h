@@ -20,9 +20,16 @@
  *          process zeroes and sets it, through its own mapping: this
  *          process's page tables never see the writes
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
+ *   top    plain, with a word dirty_work + 3 in the last 8 bytes of its
+ *          [stack] mapping: the last word of the last read of the stop's
+ *          scan, which gathers many runs of pages into one
+ *   guarded plain, with a word dirty_work + 3 at the start of the third
+ *          of four written pages whose second is PROT_NONE: the scan's
+ *          gathered read stops at that page, and must go on after it
  *
- * LOG gets "softdirty 1" if the kernel marks written pages (else 0), then
- * "ready", then "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
+ * LOG gets "softdirty 1" if the kernel marks written pages (else 0),
+ * "word 0xADDR" where top and guarded put theirs, then "ready", then
+ * "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
  * the environment: N MiB of heap written first (a bigger process).
  */
 #ifndef DIRTY_H
