@@ -1,6 +1,7 @@
 /*
  * proc.c - reading /proc/PID: the checks that decide whether a PID can be
- * patched, the memory map, and the list of threads.
+ * patched, a mapped file opened, and the list of threads (the memory map
+ * is procmaps.c's).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,17 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "process/privilege.h"
 #include "process/proc.h"
 #include "util/xalloc.h"
-
-/* The buffer /proc/PID/maps is read with: a small process's whole map. */
-#define PROC_MAPS_BUF (64u << 10)
 
 /* PF_KTHREAD from the kernel's sched.h: the task is a kernel thread. */
 #define PROC_PF_KTHREAD 0x00200000u
@@ -32,26 +28,52 @@ struct proc_facts {
 	unsigned long flags;
 };
 
-/* Find "@key:" in the open status file @f, its line into @line (@len
- * bytes); the value's text, or NULL. */
-static const char *status_line(FILE *f, const char *key, char *line, size_t len)
-{
-	size_t klen = strlen(key);
+/* A stat or status file is read whole with one read of this much (the
+ * status lines read here come in its first 1.5 KiB). */
+#define PROC_TEXT_MAX 4096
 
-	rewind(f);
-	while (fgets(line, (int)len, f))
-		if (!strncmp(line, key, klen) && line[klen] == ':')
-			return line + klen + 1;
-	return NULL;
+/*
+ * The small file @path whole into @buf (@len bytes), NUL-terminated: one
+ * open, one read, one close (procfs makes such a file in one go, so a
+ * buffer of its size reads it all).  0, or a negative errno.
+ */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	e = errno;
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n < 0 ? -e : 0;
 }
 
-/* Read the value of "@key:" in /proc/PID/status into @val (a long). */
-static int status_field(FILE *f, const char *key, long *val)
+/* The number after "@key:" at the start of a line of status text @text,
+ * in base @base, into *@val: whether there is one. */
+static bool status_number(const char *text, const char *key, int base,
+			  uint64_t *val)
 {
-	char line[256];
-	const char *v = status_line(f, key, line, sizeof(line));
+	size_t klen = strlen(key);
+	char *end;
 
-	return !v ? -ENOENT : sscanf(v, "%ld", val) == 1 ? 0 : -EINVAL;
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		if (!strncmp(l, key, klen) && l[klen] == ':') {
+			*val = strtoull(l + klen + 1, &end, base);
+			return end != l + klen + 1;
+		}
+	return false;
+}
+
+/* The text of the status file of thread @tid of @pid into @buf. */
+static int read_status(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	return read_small(path, buf, len);
 }
 
 /*
@@ -63,15 +85,11 @@ static int stat_field(pid_t pid, pid_t tid, int field, char *buf, size_t len,
 		      const char **at)
 {
 	char path[64], *p;
-	ssize_t n;
-	int fd;
+	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
+	if ((r = read_small(path, buf, len)))
+		return r;
 	/* the command name, field 2, is in parentheses and may hold
 	 * anything: count from its end */
 	if (!(p = strrchr(buf, ')')))
@@ -88,10 +106,9 @@ static int stat_field(pid_t pid, pid_t tid, int field, char *buf, size_t len,
  * thread @tid of @pid (the process itself if @tid is @pid). */
 static int read_facts(pid_t pid, pid_t tid, struct proc_facts *pf)
 {
-	char path[64], buf[1024];
-	long tgid = 0, tracer = 0;
+	char buf[PROC_TEXT_MAX];
+	uint64_t tgid, tracer;
 	const char *at;
-	FILE *f;
 	int r;
 
 	/* state, then flags, the 9th field */
@@ -100,15 +117,11 @@ static int read_facts(pid_t pid, pid_t tid, struct proc_facts *pf)
 	if (sscanf(at, "%c %*d %*d %*d %*d %*d %lu", &pf->state, &pf->flags) !=
 	    2)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	if (!(f = fopen(path, "r")))
-		return -errno;
-	if (status_field(f, "Tgid", &tgid) ||
-	    status_field(f, "TracerPid", &tracer)) {
-		fclose(f);
+	if ((r = read_status(pid, tid, buf, sizeof(buf))))
+		return r;
+	if (!status_number(buf, "Tgid", 10, &tgid) ||
+	    !status_number(buf, "TracerPid", 10, &tracer))
 		return -EINVAL;
-	}
-	fclose(f);
 	pf->tgid = (pid_t)tgid;
 	pf->tracer = (pid_t)tracer;
 	return 0;
@@ -136,12 +149,11 @@ static bool access_denied(pid_t pid)
  */
 bool proc_gone(pid_t pid)
 {
-	struct proc_facts pf;
-	char path[64], c;
+	char path[64], c, state = proc_thread_state(pid, pid);
 	ssize_t n = 0;
 	int fd;
 
-	if (read_facts(pid, pid, &pf) || pf.state == 'Z' || pf.state == 'X')
+	if (!state || state == 'Z' || state == 'X')
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
@@ -244,113 +256,6 @@ char *proc_comm(pid_t pid, pid_t tid, char *buf, size_t len)
 	return buf;
 }
 
-/* Parse one maps line into @m; the path is everything after the inode. */
-/* The number in base @base at *@s, which @sep must follow: into *@v, and
- * *@s past @sep.  false if there is none or no @sep after it. */
-static bool map_number(const char **s, int base, char sep, uint64_t *v)
-{
-	char *end;
-
-	*v = strtoull(*s, &end, base);
-	if (end == *s || *end != sep)
-		return false;
-	*s = end + 1;
-	return true;
-}
-
-/*
- * One line: "START-END PERMS OFFSET MAJOR:MINOR INODE [PATH]".  Parsed by
- * hand, not by sscanf: a thousand-thread server's map has thousands of
- * lines, read several times by each command.
- */
-static int parse_map_line(const char *line, struct proc_map *m)
-{
-	const char *s = line, *perms;
-	uint64_t maj, min;
-	char *end;
-
-	if (!map_number(&s, 16, '-', &m->start) ||
-	    !map_number(&s, 16, ' ', &m->end) || strnlen(s, 5) < 5 ||
-	    s[4] != ' ')
-		return -EINVAL;
-	perms = s;
-	s += 5;
-	if (!map_number(&s, 16, ' ', &m->offset) ||
-	    !map_number(&s, 16, ':', &maj) || !map_number(&s, 16, ' ', &min))
-		return -EINVAL;
-	m->inode = strtoull(s, &end, 10);
-	if (end == s)
-		return -EINVAL;
-	s = end;
-	m->prot = (perms[0] == 'r' ? PROT_READ : 0) |
-		  (perms[1] == 'w' ? PROT_WRITE : 0) |
-		  (perms[2] == 'x' ? PROT_EXEC : 0);
-	m->shared = perms[3] == 's';
-	m->dev = makedev(maj, min);
-	s += strspn(s, " ");
-	m->path = xstrndup(s, strcspn(s, "\n"));
-	return 0;
-}
-
-/* proc_maps_read, the permission failure explained if @explain. */
-static int maps_read(pid_t pid, struct proc_maps *m, bool explain,
-		     struct error *err)
-{
-	char path[64], *line = NULL, *buf;
-	size_t cap = 0;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if (!(f = fopen(path, "r")) && (errno == EACCES || errno == EPERM))
-		return explain ? proc_deny(pid, -errno,
-					   "read the memory map of", err)
-			       : error_set(err, -errno,
-					   "not permitted to read the memory "
-					   "map of process %d",
-					   pid);
-	if (!f)
-		return error_set(err, -errno, "cannot read %s: %s", path,
-				 strerror(errno));
-	/* as few reads as the kernel allows: it fills whole buffers (glibc
-	 * takes the size only with a buffer) */
-	setvbuf(f, buf = xmalloc(PROC_MAPS_BUF), _IOFBF, PROC_MAPS_BUF);
-	while (getline(&line, &cap, f) > 0) {
-		XGROW(m->v, m->cap, m->n);
-		if (parse_map_line(line, &m->v[m->n]) < 0) {
-			r = error_set(err, -EINVAL, "cannot parse %s line: %s",
-				      path, line);
-			break;
-		}
-		m->n++;
-	}
-	free(line);
-	fclose(f);
-	free(buf);
-	if (!r && !m->n)
-		r = error_set(err, -ESRCH,
-			      "process %d exited (it has no memory map)", pid);
-	return r;
-}
-
-int proc_maps_read(pid_t pid, struct proc_maps *m, struct error *err)
-{
-	return maps_read(pid, m, true, err);
-}
-
-int proc_maps_read_brief(pid_t pid, struct proc_maps *m, struct error *err)
-{
-	return maps_read(pid, m, false, err);
-}
-
-void proc_maps_free(struct proc_maps *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->v[i].path);
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
 size_t proc_path_len(const char *path, bool *deleted)
 {
 	static const char suffix[] = " (deleted)";
@@ -383,24 +288,6 @@ int proc_map_open(pid_t pid, const struct proc_map *m)
 	return fd;
 }
 
-const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr)
-{
-	size_t lo = 0, hi = m->n;
-
-	/* The kernel lists mappings sorted and disjoint: binary search. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr < m->v[mid].start)
-			hi = mid;
-		else if (addr >= m->v[mid].end)
-			lo = mid + 1;
-		else
-			return &m->v[mid];
-	}
-	return NULL;
-}
-
 int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 {
 	char path[64];
@@ -430,7 +317,7 @@ int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err)
 
 char proc_thread_state(pid_t pid, pid_t tid)
 {
-	char buf[1024];
+	char buf[PROC_TEXT_MAX];
 	const char *at;
 
 	return stat_field(pid, tid, 3, buf, sizeof(buf), &at) ? 0 : *at;
@@ -467,7 +354,7 @@ long proc_thread_count(pid_t pid)
 
 int proc_thread_cpu(pid_t pid, pid_t tid)
 {
-	char buf[1024];
+	char buf[PROC_TEXT_MAX];
 	const char *at;
 
 	return stat_field(pid, tid, 39, buf, sizeof(buf), &at) ? -1 : atoi(at);
@@ -486,23 +373,20 @@ int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
 
 int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
 {
-	char path[64], line[256];
-	unsigned found = 0;
-	FILE *f;
+	char buf[PROC_TEXT_MAX];
+	uint64_t seccomp = 0;
+	int r;
 
 	memset(st, 0, sizeof(*st));
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	if (!(f = fopen(path, "r")))
-		return -errno;
-	/* in the file's order; no Seccomp line: a kernel without it */
-	while (found < 7 && fgets(line, sizeof(line), f)) {
-		found |= sscanf(line, "SigBlk: %" SCNx64, &st->blocked) == 1;
-		found |= (sscanf(line, "SigCgt: %" SCNx64, &st->caught) == 1)
-			 << 1;
-		found |= (sscanf(line, "Seccomp: %d", &st->seccomp) == 1) << 2;
-	}
-	fclose(f);
-	return (found & 3) == 3 ? 0 : -ENOENT;
+	if ((r = read_status(pid, tid, buf, sizeof(buf))))
+		return r;
+	/* no Seccomp line: a kernel without it */
+	if (status_number(buf, "Seccomp", 10, &seccomp))
+		st->seccomp = (int)seccomp;
+	return status_number(buf, "SigBlk", 16, &st->blocked) &&
+		       status_number(buf, "SigCgt", 16, &st->caught)
+		   ? 0
+		   : -ENOENT;
 }
 
 pid_t proc_quiet_thread(pid_t pid)
