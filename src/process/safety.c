@@ -9,8 +9,9 @@
  * their registers already fetched, and memory is read with pread on
  * /proc/PID/mem, so unwinding makes no ptrace call of its own.
  *
- * Patch regions are modules too (dwfl_linux_proc_report lists every file
- * mapping, memfds included), but libdwfl finds no ELF file for them.  The
+ * The modules are reported from the map the caller read (dwreport.h), not
+ * read from /proc again.  Patch regions are modules too (every file
+ * mapping is, memfds included), but libdwfl finds no ELF file for them.  The
  * find_elf callback hands it the region's unwind image instead (unwind.h),
  * attached to the module as its userdata when the modules are loaded.
  */
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "process/dwreport.h"
 #include "process/safety.h"
 #include "util/xalloc.h"
 
@@ -274,7 +276,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	if (!(sf->dwfl = dwfl_begin(&dwfl_cbs)))
 		return 0;
 	dwfl_report_begin(sf->dwfl);
-	if (dwfl_linux_proc_report(sf->dwfl, pid) != 0 ||
+	if (dwreport_maps(sf->dwfl, pid, maps) ||
 	    dwfl_report_end(sf->dwfl, NULL, NULL) != 0)
 		goto out_no_unwinder;
 	dwfl_getmodules(sf->dwfl, warm_module, sf, 0);
