@@ -133,6 +133,14 @@ int modcache_get(struct modcache *c, pid_t pid, const struct proc_map *m,
 	return 0;
 }
 
+bool modcache_not_elf(const struct modcache *c, const struct proc_map *m)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i]->dev == m->dev && c->v[i]->ino == m->inode)
+			return !c->v[i]->elf;
+	return false;
+}
+
 void modcache_put(struct modcache_file *f)
 {
 	f->refs--;

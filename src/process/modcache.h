@@ -61,6 +61,14 @@ struct modcache {
 int modcache_get(struct modcache *c, pid_t pid, const struct proc_map *m,
 		 struct modcache_file **out);
 
+/*
+ * modcache_not_elf - whether @c opened the file mapping @m maps (the same
+ * device and inode) and found it no ELF file of this architecture: locale
+ * data, a cache file.  Nothing is opened or checked again; false when @c
+ * does not know the file.
+ */
+bool modcache_not_elf(const struct modcache *c, const struct proc_map *m);
+
 /* modcache_put - one reference less to @f, which stays open in @c. */
 void modcache_put(struct modcache_file *f);
 

@@ -50,13 +50,24 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *name,
 	return -1;
 }
 
-/* The image warm_module attached (a region's, or a module's file), else
+/*
+ * The mark warm_module leaves on a module whose file modules_load opened
+ * and found no ELF file (a shell maps a dozen files of locale data): it
+ * has no code and no call-frame information, and libdwfl is not to open
+ * it again by its path (seven system calls to find the same).
+ */
+static struct unwind_image not_elf;
+
+/* The image warm_module attached (a region's, or a module's file; none for
+ * a file it knows is no ELF file), else
  * the file libdwfl finds (the vdso). */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name,
 		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	const struct unwind_image *img = *userdata;
 
+	if (img == &not_elf)
+		return -1;
 	if (!img)
 		return dwfl_linux_proc_find_elf(mod, userdata, name, base,
 						file_name, elfp);
@@ -181,6 +192,15 @@ static struct unwind_image *own_file(struct safety *sf, const char *name,
 	return NULL;
 }
 
+/* Whether the file mapped at @start is one modules_load found no ELF
+ * file (its cache knows: modcache.h). */
+static bool known_not_elf(const struct safety *sf, Dwarf_Addr start)
+{
+	const struct proc_map *m = proc_maps_find(sf->maps, start);
+
+	return m && modcache_not_elf(sf->mods->cache, m);
+}
+
 /*
  * Load one module's ELF file and CFI now rather than during the pause.  A
  * region gets its unwind image first (the module starts at the region's
@@ -195,8 +215,9 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name,
 	for (size_t i = 0; is_region(name) && i < sf->nimg; i++)
 		if (sf->img[i].base == start)
 			*userdata = &sf->img[i];
-	if (!is_region(name) && name)
-		*userdata = own_file(sf, name, start);
+	if (!is_region(name) && name &&
+	    !(*userdata = own_file(sf, name, start)))
+		*userdata = known_not_elf(sf, start) ? &not_elf : NULL;
 	if (dwfl_module_getelf(mod, &bias))
 		dwfl_module_eh_cfi(mod, &bias);
 	return DWARF_CB_OK;
