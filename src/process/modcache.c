@@ -35,6 +35,17 @@ static bool unchanged(const struct modcache_file *f)
 	       st.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
 }
 
+/* Whether the file @f starts as an ELF file does.  Most files a process
+ * maps that are no module are data (locale files, caches): four bytes
+ * read say so, where libelf would map the file and look up its size. */
+static bool elf_magic(const struct modcache_file *f)
+{
+	unsigned char m[SELFMAG];
+
+	return pread(f->fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	       !memcmp(m, ELFMAG, SELFMAG);
+}
+
 /* Read @f's ELF header and build ID; its elf stays NULL if it is not an
  * ELF file of this architecture. */
 static void file_read(struct modcache_file *f)
@@ -43,6 +54,8 @@ static void file_read(struct modcache_file *f)
 	GElf_Ehdr eh;
 	ssize_t len;
 
+	if (!elf_magic(f))
+		return;
 	elf_version(EV_CURRENT);
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
 	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF ||
