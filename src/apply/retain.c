@@ -194,6 +194,14 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 	return 0;
 }
 
+bool retain_set_settled(const struct retain_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->late[i] || (set->keep[i] && set->settle[i]))
+			return false;
+	return true;
+}
+
 static int unmap_late(void *arg, struct session *s, struct rsys *rs,
 		      struct error *err)
 {

@@ -93,6 +93,13 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 		     const struct rmem *mem, struct error *err);
 
 /*
+ * retain_set_settled - after retain_set_check: whether nothing of @set is
+ * left for after the stop (no region to settle, none to unmap late), so
+ * that retain_set_finish needs neither the lock nor a stop of any thread.
+ */
+bool retain_set_settled(const struct retain_set *set);
+
+/*
  * retain_set_finish - after the stop (lock @l still held): settle
  * (retain_settle) the regions only threads referred to, then unmap those
  * found free and the free ones that had to wait for the stop to end, with

@@ -10,8 +10,9 @@
  * retain.h); the regions of earlier reverts kept for that reason, and
  * those an interrupted suture left, are checked in the same scan.  Then
  * the threads go, and the region, if nothing refers to it, is unmapped
- * with only one thread stopped (the lock's, as in apply.c); otherwise it
- * stays, inactive and marked retained.  The
+ * with only one thread stopped (the lock's, as in apply.c), which that
+ * stop also lets go for good; otherwise it stays, inactive and marked
+ * retained, and the lock's thread goes with the others.  The
  * forbidden range is the whole code part of the region (gates and helpers
  * included); threads inside or below patch code are unwound with the
  * patch's own call-frame information (unwind.c), or scanned where that
@@ -284,14 +285,26 @@ static void release_regions(struct revert_ctx *c, struct apply_result *res)
 	if (retain_set_check(&c->off, &c->s, &c->rs, &c->mem, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+	/* Nothing left for after the stop (this patch's region is kept, or
+	 * the scan failed and every region stays): nothing needs the lock,
+	 * whose thread goes with the others instead of in a stop of its own
+	 * (session_unlock_on_close, as in apply.c). */
+	if (retain_set_settled(&c->off))
+		session_unlock_on_close(&c->s, &c->lock);
 }
 
-/* With the region: the shadow-data anchor, which only it referred to. */
-static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
-			struct error *err)
+/*
+ * The last work under the lock, in the stop of its thread alone after the
+ * switch stop: that stop's release detaches the thread, where
+ * session_unlock would stop it once more only for that.  With the region
+ * goes the shadow-data anchor, which only it referred to.
+ */
+static int last_work(void *arg, struct session *s, struct rsys *rs,
+		     struct error *err)
 {
 	struct revert_ctx *c = arg;
 
+	session_unlock_on_close(s, &c->lock);
 	if (c->rec && !c->rec->retained && c->rec->shadow &&
 	    shadow_idle(&c->st, c->rec, &c->mem))
 		shadow_unmap(s, rs, c->rec->shadow, NULL);
@@ -299,14 +312,17 @@ static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
 }
 
 /* The revert is done once the stop is over; a failure to unmap leaves a
- * region the next suture command removes, and is only reported. */
+ * region the next suture command removes, and is only reported.  Nothing
+ * to do if the stop settled everything (release_regions). */
 static void free_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct error why = {""};
+	bool after = !retain_set_settled(&c->off);
 
-	phase_begin("unmapping (one thread stopped)");
+	if (after)
+		phase_begin("unmapping (one thread stopped)");
 	if (retain_set_finish(&c->off, c->pid, &c->lock, &c->mem, &c->mods,
-			      &c->maps, c->rec ? unmap_shadow : NULL, c,
+			      &c->maps, after ? last_work : NULL, c,
 			      &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
