@@ -43,6 +43,22 @@ runs() {
 fds() { ls "/proc/$1/fd" | wc -l; }
 # field NAME PID - a line of the process's status (SigBlk, TracerPid...).
 field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
+# start_alone - the pause target whose only thread is busy; sets A.
+start_alone() {
+	rm -f "$WORK/alone.gaps"
+	PAUSE_ALONE=$WORK/alone.gaps "$SRC/pause" "$WORK/alone.port" \
+		>"$WORK/alone.log" 2>&1 &
+	A=$!
+	PIDS+=("$A")
+	poll test -s "$WORK/alone.gaps"
+}
+# memfd_fd PID NAME - the descriptor of PID's memfd NAME, if any.
+memfd_fd() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		case $(readlink "$f") in "/memfd:$2 "*) basename "$f" ;; esac
+	done
+}
 # counted WHAT PID CMD... - run suture CMD..., print the switches of
 # PID's only thread it took (a failed command prints FAILED).
 counted() {
@@ -53,12 +69,7 @@ counted() {
 }
 
 section "a revert of a process whose only thread is busy"
-rm -f "$WORK/alone.gaps"
-PAUSE_ALONE=$WORK/alone.gaps "$SRC/pause" "$WORK/alone.port" \
-	>"$WORK/alone.log" 2>&1 &
-A=$!
-PIDS+=("$A")
-poll test -s "$WORK/alone.gaps" || { fail "start the pause target alone"; finish; }
+start_alone || { fail "start the pause target alone"; finish; }
 for i in 1 2 3; do
 	check "apply ($i)" "$SUTURE" apply "$A" "$SUT"
 	n=$(counted revert "$A" revert "$A")
@@ -138,6 +149,63 @@ check_eq "the region is unmapped" "" "$(suture_maps "$A")"
 check_eq "no tracer holds the thread" 0 "$(field TracerPid "$A")"
 check "the loop runs on" runs "$A"
 stop_target "$A"
+
+section "a leaked memfd descriptor, listed before the stop, closed in it"
+# A suture killed between memfd_create and close leaks a descriptor named
+# memfd:suture:...; revert lists them while the program runs, with the
+# lock held, and in its stop closes those that still are suture's.  Made
+# here by gdb, with one of the program's own memfds beside it.
+start_alone || { fail "start the pause target alone"; finish; }
+gdb -q -p "$A" -batch -ex 'call (int)memfd_create("suture:leak", 0)' \
+	-ex 'call (int)memfd_create("other", 0)' >"$WORK/gdb.txt" 2>&1
+leak=$(memfd_fd "$A" suture:leak) own=$(memfd_fd "$A" other)
+check "gdb left a suture memfd and a memfd of the program's own" \
+	test -n "$leak" -a -n "$own"
+check "apply" "$SUTURE" apply "$A" "$SUT"
+check_eq "apply does not look for them" "$leak" "$(memfd_fd "$A" suture:leak)"
+check "revert" "$SUTURE" revert "$A"
+check_eq "revert closed the leaked descriptor" "" \
+	"$(memfd_fd "$A" suture:leak)"
+check_eq "and left the program's own memfd open" "$own" \
+	"$(memfd_fd "$A" other)"
+check "the loop runs on" runs "$A"
+stop_target "$A"
+
+section "a descriptor no longer suture's by the stop stays open"
+# The list made before the stop is only a list of candidates: in the
+# stop each is read again, and one the program has meanwhile made its own
+# (descriptor 100 here, while the revert waits for busy's alt thread
+# parked below the patched work()) is not closed.
+BSRC=$WORK/busy
+make_tree busy "$BSRC"
+build_tree "$BSRC" "${MAKEARGS[@]}" || finish
+build_patch "$WORK/work.sut" "$BSRC" "$TARGETS/busy/work.diff" busy \
+	"${MAKEARGS[@]}" || finish
+start_target B "$BSRC/busy" || finish
+check "apply work.sut" "$SUTURE" apply "$B_PID" "$WORK/work.sut" --timeout 30
+check_eq "descriptor 100 is a suture memfd" fd=100 \
+	"$(ask "$B_PORT" fd suture:leak)"
+check_eq "  ... named so" 100 "$(memfd_fd "$B_PID" suture:leak)"
+check_eq "the alt thread parks below the new work()" alt=1 \
+	"$(ask "$B_PORT" alt 1)"
+parked() { [ "$(stat_field "$B_PORT" alt)" = 1 ]; }
+wait_until "it is in the handler" parked
+"$SUTURE" revert "$B_PID" --timeout 30 >"$WORK/revert.txt" 2>&1 &
+rp=$!
+locked() { grep -qv '^TracerPid:[[:space:]]*0$' <(grep -h '^TracerPid:' \
+	/proc/"$B_PID"/task/*/status); }
+wait_until "revert holds the lock, waiting for work() to be free" locked
+sleep 0.3 # the list is made at once after the lock; the revert waits on
+check_eq "descriptor 100 becomes the program's own memfd" fd=100 \
+	"$(ask "$B_PORT" fd other)"
+check_eq "the alt thread leaves" alt=0 "$(ask "$B_PORT" alt 0)"
+wait "$rp"
+rc=$?
+check_eq "the revert went through: $(head -n 1 "$WORK/revert.txt")" 0 "$rc"
+check_eq "descriptor 100, the program's, is still open" 100 \
+	"$(memfd_fd "$B_PID" other)"
+check_alive "the process answers" "$B_PID" "$B_PORT"
+stop_target "$B_PID"
 
 section "a sleeping thread unmaps, the busy one sees only the switch"
 PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish

@@ -61,8 +61,10 @@ struct revert_ctx {
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
 	bool committed;	  /* rec's pre-revert hooks ran: the revert is
 			     to be finished unless undone */
-	struct retain_set off; /* the regions switched off (retain.h) */
-	unsigned hook_ms;      /* how long a hook may run */
+	struct retain_set off;	 /* the regions switched off (retain.h) */
+	struct leftover_fds fds; /* suture's memfd descriptors, listed
+				    under the lock before the stop */
+	unsigned hook_ms;	 /* how long a hook may run */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */
@@ -243,7 +245,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("trampolines and commit");
-	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->rec,
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->rec, &c->fds,
 				c->hook_ms, err)))
 		return r;
 	if (!c->rec)
@@ -357,6 +359,7 @@ static int revert_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
+	    (leftover_fds_list(t->pid, &c.fds), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
 		goto out_unlock;
@@ -384,6 +387,7 @@ out_unlock:
 	session_unlock(&c.lock);
 out_free:
 	retain_set_free(&c.off);
+	leftover_fds_free(&c.fds);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);
 	modules_free(&c.mods);
