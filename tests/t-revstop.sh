@@ -43,15 +43,6 @@ runs() {
 fds() { ls "/proc/$1/fd" | wc -l; }
 # field NAME PID - a line of the process's status (SigBlk, TracerPid...).
 field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
-# start_alone - the pause target whose only thread is busy; sets A.
-start_alone() {
-	rm -f "$WORK/alone.gaps"
-	PAUSE_ALONE=$WORK/alone.gaps "$SRC/pause" "$WORK/alone.port" \
-		>"$WORK/alone.log" 2>&1 &
-	A=$!
-	PIDS+=("$A")
-	poll test -s "$WORK/alone.gaps"
-}
 # memfd_fd PID NAME - the descriptor of PID's memfd NAME, if any.
 memfd_fd() {
 	local f
@@ -69,7 +60,8 @@ counted() {
 }
 
 section "a revert of a process whose only thread is busy"
-start_alone || { fail "start the pause target alone"; finish; }
+start_alone "$SRC/pause" ||
+	{ fail "start the pause target alone"; finish; }
 for i in 1 2 3; do
 	check "apply ($i)" "$SUTURE" apply "$A" "$SUT"
 	n=$(counted revert "$A" revert "$A")
@@ -155,7 +147,8 @@ section "a leaked memfd descriptor, listed before the stop, closed in it"
 # memfd:suture:...; revert lists them while the program runs, with the
 # lock held, and in its stop closes those that still are suture's.  Made
 # here by gdb, with one of the program's own memfds beside it.
-start_alone || { fail "start the pause target alone"; finish; }
+start_alone "$SRC/pause" ||
+	{ fail "start the pause target alone"; finish; }
 gdb -q -p "$A" -batch -ex 'call (int)memfd_create("suture:leak", 0)' \
 	-ex 'call (int)memfd_create("other", 0)' >"$WORK/gdb.txt" 2>&1
 leak=$(memfd_fd "$A" suture:leak) own=$(memfd_fd "$A" other)
