@@ -29,6 +29,9 @@
 #             write: refused by name, the process starts and runs normally
 #   audit     enable (refused, enabled), disable, and the applies at start
 #             (applied, refused) are in the audit trail
+#   yama      in a guest with Debian's kernel: with ptrace_scope 1 nobody's
+#             program is patched by the suture it starts, which it names
+#             as its tracer (PR_SET_PTRACER); with 2 it starts unpatched
 # Everything runs in a private mount namespace: /etc, /var, /usr and /dev
 # are overlays, so the test's /etc/ld.so.preload, /etc/suture,
 # /var/lib/suture, installed suture and /dev/log exist only here.
@@ -400,5 +403,13 @@ suture disable --at-start >/dev/null 2>&1
 check_eq "disable --at-start takes out only its own" \
 	"/opt/other/libother.so" "$(cat /etc/ld.so.preload)"
 rm -f /etc/ld.so.preload
+
+section "Yama: a process that names its suture as its tracer (in a guest)"
+# This kernel may lack Yama; Debian's has it.  The guest gets the store
+# and the preload set up by its own suture (tests/kernel/checks/yama.sh).
+echo "$BIN $LIB" >"$WORK/paths"
+check "scripts/kernel-env makes Debian's kernel ready" "$ROOT/scripts/kernel-env"
+[ "$RC" -eq 0 ] && guest yama.sh "$INST" "$WORK/fix-signed.sut" \
+	"$WORK/ops.pub" "$PRELOAD" "$WORK/paths"
 
 finish
