@@ -72,6 +72,21 @@ for i in 1 2 3; do
 	check_eq "revert $i: no tracer holds the thread any more" 0 \
 		"$(field TracerPid "$A")"
 done
+# apply --replace unmaps the replaced region in its switch stop, then
+# has nothing left for after it: the lock's thread goes with that stop.
+check "apply" "$SUTURE" apply "$A" "$SUT"
+one=$(suture_maps "$A" | wc -l)
+for i in 1 2; do
+	n=$(counted replace "$A" apply --replace "$A" "$SUT")
+	echo "# apply --replace $i: the thread was stopped with $n switches"
+	check "apply --replace $i: stopped for the memory, then the switch" \
+		test "$n" != FAILED -a "$n" -le 3
+	check_eq "apply --replace $i: no tracer holds the thread any more" \
+		0 "$(field TracerPid "$A")"
+done
+check_eq "the replaced regions are unmapped" "$one" \
+	"$(suture_maps "$A" | wc -l)"
+check "revert" "$SUTURE" revert "$A"
 check_eq "its signal mask is as it was" 0000000000000000 "$(field SigBlk "$A")"
 check_eq "no signal left pending" 0000000000000000 "$(field ShdPnd "$A")"
 check "the cave holds the program's bytes again" \

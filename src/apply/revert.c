@@ -295,18 +295,12 @@ static void release_regions(struct revert_ctx *c, struct apply_result *res)
 		session_unlock_on_close(&c->s, &c->lock);
 }
 
-/*
- * The last work under the lock, in the stop of its thread alone after the
- * switch stop: that stop's release detaches the thread, where
- * session_unlock would stop it once more only for that.  With the region
- * goes the shadow-data anchor, which only it referred to.
- */
-static int last_work(void *arg, struct session *s, struct rsys *rs,
-		     struct error *err)
+/* With the region: the shadow-data anchor, which only it referred to. */
+static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
+			struct error *err)
 {
 	struct revert_ctx *c = arg;
 
-	session_unlock_on_close(s, &c->lock);
 	if (c->rec && !c->rec->retained && c->rec->shadow &&
 	    shadow_idle(&c->st, c->rec, &c->mem))
 		shadow_unmap(s, rs, c->rec->shadow, NULL);
@@ -315,7 +309,8 @@ static int last_work(void *arg, struct session *s, struct rsys *rs,
 
 /* The revert is done once the stop is over; a failure to unmap leaves a
  * region the next suture command removes, and is only reported.  Nothing
- * to do if the stop settled everything (release_regions). */
+ * to do if the stop settled everything (release_regions); else the stop
+ * of the lock's thread that unmaps also ends the lock (retain.h). */
 static void free_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct error why = {""};
@@ -324,7 +319,7 @@ static void free_regions(struct revert_ctx *c, struct apply_result *res)
 	if (after)
 		phase_begin("unmapping (one thread stopped)");
 	if (retain_set_finish(&c->off, c->pid, &c->lock, &c->mem, &c->mods,
-			      &c->maps, after ? last_work : NULL, c,
+			      &c->maps, after ? unmap_shadow : NULL, c,
 			      &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
