@@ -117,12 +117,18 @@ orig=$(mem "$pid" "$at" 5)
 run env SUTURE_TIMING=1 "$SUTURE" apply "$pid" "$WORK/fix.sut"
 check_match "SUTURE_TIMING=1: a timing line with the stop's phases" \
 	'^suture: timing: .*mapping \(one thread stopped\) [0-9]+ µs, .*stop and check [0-9]+ µs, .*detach [0-9]+ µs.*\(total [0-9]+ µs\)' "$OUT"
+check_match "  ... from main's first line (start-up) to its last (clean up)" \
+	'^suture: timing: start-up [0-9]+ µs, .*, clean up [0-9]+ µs \(total [0-9]+ µs\)$' "$OUT"
 new=$(json_get "$("$SUTURE" status "$pid" --json)" '
 	my $p = ref $j eq "ARRAY" ? $j : $j->{patches};
 	my ($f) = grep { $_->{name} eq "compute" } @{$p->[0]{functions}};
 	hex($f->{new})')
 want=$(perl -e 'printf "e9%s", unpack("H*", pack("l<", $ARGV[0] - $ARGV[1] - 5))' "$new" "$at")
 check_eq "live: compute's entry jumps straight to its new code" "$want" "$(mem "$pid" "$at" 5)"
+run env SUTURE_TIMING=1 "$SUTURE" revert "$pid"
+check_match "revert's timing: the target's check and the audit line apart" \
+	'^suture: timing: start-up [0-9]+ µs, check target [0-9]+ µs, .*, audit [0-9]+ µs, report [0-9]+ µs, .*clean up [0-9]+ µs \(total [0-9]+ µs\)$' "$OUT"
+run suture apply "$pid" "$WORK/fix.sut"
 run suture revert "$pid"
 check_nomatch "no timing line without SUTURE_TIMING" 'timing' "$OUT"
 check_eq "reverted: compute's entry bytes are the original ones" "$orig" "$(mem "$pid" "$at" 5)"

@@ -13,7 +13,8 @@
 #     directory made for the test);
 #   - a process traced by strace is skipped and named;
 #   - a forked worker patched alone warns about its parent, also on a
-#     kernel without PROCMAP_QUERY (targets/noquery);
+#     kernel without PROCMAP_QUERY (targets/noquery); the worker's own
+#     worker about both (the second's build-id known from the first);
 #   - a child forked after an apply gets its /tmp/perf-PID.map from the
 #     next suture command that reads it (status, status --all, a revert
 #     of its parent);
@@ -235,6 +236,19 @@ run "$WORK/noquery" "$SUTURE" apply "$WPID" "$WORK/fix.sut"
 check_match "without PROCMAP_QUERY (a kernel before 6.11): the same warning" \
 	"^warning: process $A1_PID \(alpha\), the parent of $WPID, runs the same code \(.*libfleet\.so \(deleted\)\) and is not patched" "$OUT"
 run suture revert "$WPID"
+# The worker's own worker: two ancestors map the library; the second's
+# build-id is the one the walk has from the first, not asked again.
+rm -f "$WORK/A1.port.child" # the worker's child writes the same name
+ask "$W" fork >/dev/null
+need "the worker forks a worker" poll test -s "$WORK/A1.port.child"
+GWPID=$(ask "$(cat "$WORK/A1.port.child")" pid)
+PIDS+=("$GWPID")
+run suture apply "$GWPID" "$WORK/fix.sut"
+check_match "a worker's worker patched alone: a warning about its parent" \
+	"^warning: process $WPID \(alpha\), the parent of $GWPID, runs the same code \(.*libfleet\.so \(deleted\)\)" "$OUT"
+check_match "  ... and one about the ancestor above it" \
+	"^warning: process $A1_PID \(alpha\), the ancestor of $GWPID, runs the same code \(.*libfleet\.so \(deleted\)\)" "$OUT"
+run suture revert "$GWPID"
 
 section "a child forked after the apply gets its perf map"
 need "suture apply A2 fix.sut" suture apply "$A2_PID" "$WORK/fix.sut"

@@ -5,15 +5,26 @@
 # whose only thread is busy and which notices suture clearing the marks.
 #
 # On the host: `apply -v` says how the stop's scan went, which depends on
-# the kernel (the target reports whether it marks written pages).  In a
-# guest booted with Debian's kernel (tests/kernel/checks/prescan.sh, which
-# has CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
+# the kernel (the target reports whether it marks written pages).  The
+# stop's scan reads the pages of many runs in one process_vm_readv: a word
+# in the last page it reads (the stack's last 8 bytes: dirty top), and one
+# right after a page that read stops at (a PROT_NONE page the program
+# wrote: dirty guarded), are still found and the apply refused (a gather
+# that left out the last run of each mapping let both through, one that
+# stopped at the unreadable page the second).  In a guest booted with
+# Debian's kernel (tests/kernel/checks/prescan.sh, which has
+# CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
 # a word written after the first scan, before the stop, is still found and
 # the apply refused (with a stop that trusted the first scan for every
 # page, the apply went through); a second clearing of the marks by another
 # tool in between is noticed (the canary) and the stop reads everything,
-# and refuses; a process with pinned memory (io_uring fixed buffers,
-# VmPin) gets the whole scan in the stop, named.
+# and refuses; top and guarded are refused there too, from what the first
+# scan kept; a process with pinned memory (io_uring fixed buffers,
+# VmPin) gets the whole scan in the stop, named; a page poisoned by
+# MADV_HWPOISON cannot be read: the apply is refused, saying so.  A guard
+# region (MADV_GUARD_INSTALL, Linux 6.13; glibc may make thread stacks'
+# guards so) holds nothing: on the host, a process with one is patched
+# (without care, its page counted as unreadable and refused every apply).
 . "$(dirname "$0")/lib.sh"
 begin prescan
 
@@ -45,6 +56,40 @@ else
 		"$OUT"
 fi
 check "revert" "$SUTURE" revert "$P"
+kill "$P"
+
+# planted MODE WHERE - the word the target in MODE put (dirty.h) is found
+# by the stop's scan, which reads the pages of many runs in one gathered
+# read: the apply is refused, naming the word's address, in WHERE (as
+# refscan_where calls that memory), and nothing is changed.
+planted() {
+	local at v=$1${DIRTY_HEAP_MB:+ with $DIRTY_HEAP_MB MiB of heap}
+	start "$1" || { fail "$v: start the target"; return; }
+	at=$(sed -n 's/^word //p' "$WORK/$1.log")
+	check_fails "$v: apply refused" \
+		"$SUTURE" apply "$P" "$WORK/work.sut" --timeout 0.3
+	check_match "$v: the refusal names the word the target put at $at" \
+		"return address in memory \($2, at $at\) points 3 bytes into function dirty_work, inside" \
+		"$OUT"
+	check_status "$P" "$v: after the refusal"
+	kill "$P"
+}
+
+section "words the stop's gathered read must reach"
+planted top stack
+planted guarded "anonymous memory"
+# more than 1 MiB to read: the reader's buffer grows to 2 MiB on the way
+DIRTY_HEAP_MB=8 planted top stack
+
+section "memory no one can read: a guard region holds nothing"
+start guard || fail "guard: start the target"
+if grep -q '^guard 1' "$WORK/guard.log"; then
+	check "a process with a guard region (MADV_GUARD_INSTALL) is patched" \
+		"$SUTURE" apply "$P" "$WORK/work.sut" --timeout 0.3
+	check "  ... and reverted" "$SUTURE" revert "$P"
+else
+	echo "# this kernel makes no guard regions (before Linux 6.13): not tried"
+fi
 kill "$P"
 
 section "in a guest whose kernel marks written pages"

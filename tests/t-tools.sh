@@ -4,7 +4,8 @@
 # reports, while the patch is applied, and lines other tools wrote in the
 # same file survive apply and revert, the file goes with the last patch,
 # and apply/revert remove suture's files of processes that are gone (only
-# those: not a live process's, not one with another tool's line);
+# those: not a live process's, not one with another tool's line), at most
+# once in 10 seconds (a stamp file: a newer stale map waits for the next);
 # `suture gdb` makes gdb's backtraces name patched functions and unwind
 # through them.
 . "$(dirname "$0")/lib.sh"
@@ -122,6 +123,9 @@ printf '%s\n%s\n' "$foreign" "$line" >"/tmp/perf-$dead2.map"
 printf '%s\n' "$line" >"/tmp/perf-$live.map"
 printf '%s\n' "$line" >"/tmp/perf-$reused.map"
 touch -d 2000-01-01 "/tmp/perf-$reused.map"
+# the user's last sweep long ago: this command's is due
+stamp=/tmp/.suture-perfsweep-$(id -u)
+touch -d 2000-01-01 "$stamp"
 check "suture apply tally.sut (then sweeps /tmp)" suture apply "$pid" \
 	"$WORK/tally.sut" --timeout 30
 check_eq "the patched process's map is kept, both patches in it" 2 \
@@ -136,8 +140,37 @@ check_eq "one written after its (running) process started: kept" "$line" \
 	"$(cat "/tmp/perf-$live.map" 2>&1)"
 check_eq "one older than the process that now has its PID: removed" \
 	"removed" "$([ -e "/tmp/perf-$reused.map" ] || echo removed)"
+
+# A map gone stale after that sweep waits for the next one, 10 s later.
+dead4=$(sh -c 'echo $$')
+STALE+=(/tmp/perf-$dead4.map)
+printf '%s\n' "$line" >"/tmp/perf-$dead4.map"
 check "suture revert --all" suture revert "$pid" --all --timeout 30
 check_eq "  ... and the map file is removed" "removed" \
 	"$([ -e "$map" ] || echo removed)"
+check_eq "a stale map, the last sweep seconds ago: no sweep, it stays" \
+	"$line" "$(cat "/tmp/perf-$dead4.map" 2>&1)"
+touch -d 2000-01-01 "$stamp"
+check "suture apply work.sut (the last sweep long ago)" suture apply \
+	"$pid" "$WORK/work.sut" --timeout 30
+check_eq "  ... swept: the stale map is removed" "removed" \
+	"$([ -e "/tmp/perf-$dead4.map" ] || echo removed)"
+check "suture revert --all" suture revert "$pid" --all --timeout 30
+# A fresh stamp of another user's (one made to stop the sweeps) is not
+# trusted: the sweep runs.
+if [ "$(id -u)" = 0 ]; then
+	dead5=$(sh -c 'echo $$')
+	STALE+=(/tmp/perf-$dead5.map)
+	printf '%s\n' "$line" >"/tmp/perf-$dead5.map"
+	rm -f "$stamp"
+	touch "$stamp"
+	chown nobody "$stamp"
+	check "suture apply work.sut (a fresh stamp, nobody's)" suture \
+		apply "$pid" "$WORK/work.sut" --timeout 30
+	check_eq "  ... swept all the same: the stale map is removed" \
+		"removed" "$([ -e "/tmp/perf-$dead5.map" ] || echo removed)"
+	rm -f "$stamp"
+	check "suture revert --all" suture revert "$pid" --all --timeout 30
+fi
 check_alive "alive at the end" "$pid" "$port"
 finish

@@ -50,14 +50,16 @@ static char *patch_lines(const struct record *r)
 	return NULL;
 }
 
-/* The text of @path, or "" if there is none; NULL if it cannot be read. */
-static char *read_map(const char *path)
+/* The text of @path, or "" if there is none; NULL if it cannot be read.
+ * Its length in *@size (a file of another tool's may hold a NUL). */
+static char *read_map(const char *path, size_t *size)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	char *text = NULL, buf[4096];
 	size_t len = 0;
 	ssize_t n;
 
+	*size = 0;
 	if (fd < 0)
 		return errno == ENOENT ? xstrdup("") : NULL;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -73,6 +75,7 @@ static char *read_map(const char *path)
 	if (!text)
 		return xstrdup("");
 	text[len] = '\0';
+	*size = len;
 	return text;
 }
 
@@ -85,10 +88,11 @@ static int add_once(const char *path, const char *lines, const struct record *r,
 		    struct error *err)
 {
 	int fd = open(path, MAP_APPEND | O_EXCL, 0644), ret = 1;
+	size_t size;
 	char *text;
 
 	if (fd < 0 && errno == EEXIST) {
-		if ((text = read_map(path)) && strstr(text, lines)) {
+		if ((text = read_map(path, &size)) && strstr(text, lines)) {
 			free(text);
 			return 0;
 		}
@@ -127,75 +131,89 @@ static bool is_ours(const char *line, size_t len, const char *lines)
 	return false;
 }
 
-/* Copy the lines of @in that are not in @lines to @out; *kept counts. */
-static int copy_others(FILE *in, FILE *out, const char *lines, size_t *kept)
+/* The lines of @text (@size bytes) that are not in @lines, into @out
+ * (as big); their length.  A last line without its newline is kept. */
+static size_t others(const char *text, size_t size, const char *lines,
+		     char *out)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	size_t at = 0;
 
-	*kept = 0;
-	while ((len = getline(&line, &cap, in)) > 0)
-		if (!is_ours(line, (size_t)len, lines)) {
-			fwrite(line, 1, (size_t)len, out);
-			(*kept)++;
+	for (const char *p = text, *end = text + size; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
+
+		if (!is_ours(p, len, lines)) {
+			memcpy(out + at, p, len);
+			at += len;
 		}
-	free(line);
-	return ferror(in) || ferror(out) ? -EIO : 0;
+		p += len;
+	}
+	return at;
 }
 
-/* Rewrite @path without @lines, through a new file renamed over it; or,
- * if nothing else is left in it (the last patch went), remove it. */
-static int rewrite(const char *path, FILE *in, const char *lines)
+/* Write @len bytes of @text to @path through a new file renamed over it. */
+static int replace_map(const char *path, const char *text, size_t len)
 {
 	char *tmp = xasprintf("%s.suture-XXXXXX", path);
-	int fd = mkstemp(tmp), ret;
-	size_t kept = 0;
-	FILE *out;
+	int fd = mkstemp(tmp), ret = 0;
 
-	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+	if (fd < 0) {
 		ret = -errno;
-		if (fd >= 0)
-			close(fd);
 		goto out_free;
 	}
 	fchmod(fd, 0644);
-	ret = copy_others(in, out, lines, &kept);
-	if (fclose(out) && !ret)
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) && !ret)
 		ret = -errno;
-	if (!ret && !kept && unlink(path) && errno != ENOENT)
+	if (!ret && rename(tmp, path))
 		ret = -errno;
-	else if (!ret && kept && rename(tmp, path))
-		ret = -errno;
-	if (ret || !kept)
+	if (ret)
 		unlink(tmp);
 out_free:
 	free(tmp);
 	return ret;
 }
 
+/*
+ * Rewrite @path, whose text is @text, without @lines; or, if nothing else
+ * is left in it (the last patch went), remove it: the usual case, which
+ * needs no new file (a create and a second unlink in /tmp saved).
+ */
+static int rewrite(const char *path, const char *text, size_t size,
+		   const char *lines)
+{
+	char *kept = xmalloc(size + 1);
+	size_t len = others(text, size, lines, kept);
+	int ret = 0;
+
+	if (!len) {
+		if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+	} else if (len != size) {
+		ret = replace_map(path, kept, len);
+	}
+	free(kept);
+	return ret;
+}
+
 int perfmap_remove(pid_t pid, const struct record *r, struct error *err)
 {
-	char *path = map_path(pid), *lines = patch_lines(r);
-	int fd, ret = 0;
-	FILE *in;
+	char *path = map_path(pid), *lines = patch_lines(r), *text = NULL;
+	size_t size;
+	int ret = 0;
 
 	if (!lines)
 		goto out_free;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(in = fdopen(fd, "r"))) {
-		if (errno != ENOENT)
-			ret = error_set(err, -errno, "cannot read %s: %s", path,
-					strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out_free;
-	}
-	if ((ret = rewrite(path, in, lines)))
+	if (!(text = read_map(path, &size)))
+		ret =
+		    error_set(err, errno ? -errno : -EIO, "cannot read %s: %s",
+			      path, strerror(errno ? errno : EIO));
+	else if ((ret = rewrite(path, text, size, lines)))
 		error_set(err, ret, "cannot remove patch '%s' from %s: %s",
 			  r->name, path, strerror(-ret));
-	fclose(in);
 out_free:
+	free(text);
 	free(lines);
 	free(path);
 	return ret;

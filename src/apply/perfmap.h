@@ -43,7 +43,8 @@ int perfmap_fill(pid_t pid, const struct state *st, struct error *err);
  * process that started after the file was last written (a reused PID).
  * Files of live patched processes and files with any other tool's line
  * are left alone.  Looks at no more than 64 files per call, from a random
- * place (perfsweep.c says why).  Returns how many were removed.
+ * place, and does nothing when the user's last sweep was less than 10
+ * seconds ago (perfsweep.c says why).  Returns how many were removed.
  */
 size_t perfmap_sweep(void);
 

@@ -16,7 +16,13 @@
  * made each apply look at a thousand files): each sweep looks at no more
  * than SWEEP_BATCH map files, consecutive from a random place in the
  * directory's list.  With fewer maps than that, every one is looked at
- * every time; with more, every stale one is gone after a few commands.
+ * every time; with more, every stale one is gone after a few sweeps.
+ *
+ * Nor must every command list /tmp (0.1-0.4 ms: a directory that once held
+ * thousands of files stays large): a sweep runs only when the user's stamp
+ * file, /tmp/.suture-perfsweep-UID, is missing or more than SWEEP_EVERY
+ * seconds old (or not the user's, or from the future), and sets it.  One
+ * stat a command otherwise; a stale map still goes, a few seconds later.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -36,6 +42,13 @@
 
 /* The most map files one sweep looks at (above). */
 #define SWEEP_BATCH 64
+
+/* The least time between two sweeps of one user, in seconds (above). */
+#define SWEEP_EVERY 10
+
+/* How the stamp is opened to be set: never through a link, and a FIFO put
+ * there by someone else does not hang the command. */
+#define STAMP_OPEN (O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 /* The map files in /tmp, by name and the PID the name gives. */
 struct sweep_list {
@@ -190,13 +203,44 @@ static size_t sweep_start(size_t n)
 	return ((size_t)ts.tv_nsec ^ (size_t)getpid()) % n;
 }
 
+/*
+ * Whether a sweep is due (above); if so the stamp is set now, before the
+ * sweep, so that the commands of the next seconds skip it.  The stamp is
+ * opened without following a link; one that is another user's (made to
+ * stop our sweeps) is not trusted: the sweep runs every time, as it did
+ * before there was a stamp.
+ */
+static bool sweep_due(void)
+{
+	char path[64];
+	struct stat st;
+	time_t now = time(NULL);
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/.suture-perfsweep-%u",
+		 (unsigned)geteuid());
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			return true; /* not ours to trust or to touch */
+		if (st.st_mtime <= now && now - st.st_mtime < SWEEP_EVERY)
+			return false;
+	}
+	fd = open(path, STAMP_OPEN, 0600);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid())
+		futimens(fd, NULL);
+	if (fd >= 0)
+		close(fd);
+	return true;
+}
+
 size_t perfmap_sweep(void)
 {
-	DIR *d = opendir("/tmp");
 	struct sweep_list l = {0};
 	size_t n = 0, first;
+	DIR *d;
 
-	if (!d)
+	if (!sweep_due() || !(d = opendir("/tmp")))
 		return 0;
 	sweep_names(d, &l);
 	first = sweep_start(l.n);

@@ -14,10 +14,25 @@
  * were written since (pagemap's soft-dirty bit, set by the kernel on every
  * write after suture cleared the marks); each page not written is handed
  * to @kept instead, whose caller knows what the first scan found there.
+ *
+ * Each system call costs a few microseconds, and the scan in the stop
+ * makes them while every thread waits, so a scan makes few: which pages
+ * are wanted comes for many mappings at once (pagebits.h), and the runs
+ * of pages to read are queued, in address order, and read by one
+ * process_vm_readv for up to 128 KiB of them (refmem_flush; 16 KiB if the
+ * buffer was not touched before the stop, refmem_warm; 2 MiB once a scan
+ * has filled it 64 times).  That read stops at the first page it cannot
+ * read; the run it stopped in is finished through /proc/PID/mem, which
+ * also reads pages the program made inaccessible (a page neither reads
+ * counts as unreadable, as before), and the runs after it are read again
+ * together.
  */
 #ifndef SUTURE_APPLY_REFMEM_H
 #define SUTURE_APPLY_REFMEM_H
 
+#include <sys/uio.h>
+
+#include "apply/pagebits.h"
 #include "process/proc.h"
 #include "process/rmem.h"
 
@@ -32,6 +47,14 @@ typedef void refmem_fail_fn(void *arg, uint64_t at);
  * the marks were cleared (refmem_read_written). */
 typedef void refmem_kept_fn(void *arg, uint64_t at);
 
+/* A run of pages queued for the gathered read, or a page handed to
+ * @kept. */
+struct refmem_item {
+	uint64_t lo, hi;
+	size_t off;	      /* where in buf it is read to */
+	refmem_kept_fn *kept; /* set: a page not written since */
+};
+
 struct refmem {
 	pid_t pid;
 	const struct rmem *mem;
@@ -41,9 +64,15 @@ struct refmem {
 	refmem_kept_fn *kept; /* set: read only the pages written since
 				 the soft-dirty marks were cleared */
 	void *arg;
-	size_t written;	    /* pages read as written since (kept) */
-	uint64_t *pm;	    /* a block of pagemap entries */
-	unsigned char *buf; /* a block of memory */
+	size_t written;		/* pages read as written since (kept) */
+	struct pagebits pb;	/* which pages */
+	unsigned char *buf;	/* the gathered read */
+	struct refmem_item *q;	/* queued, in address order */
+	size_t nq, qcap, nruns; /* of q: items, room, runs to read */
+	size_t used;		/* bytes of buf the runs take */
+	size_t room;		/* of buf, what a gathered read may fill */
+	size_t fills;		/* times a gathered read filled it */
+	struct iovec *iov;	/* IOV_MAX, for the gathered read */
 };
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
@@ -51,8 +80,24 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		struct error *err);
 void refmem_close(struct refmem *rm);
 
-/* refmem_read - hand the words of [@lo, @hi) (8-byte aligned, inside
- * mapping @m) that may hold pointers to the callback. */
+/* refmem_warm - touch the buffer of the gathered read now, while the
+ * program runs: the stop would pay a page fault for each page of it it
+ * reads into first (1.5 us each in a VM, as much as the read itself), so
+ * without this a gathered read fills only its first 16 KiB. */
+void refmem_warm(struct refmem *rm);
+
+/* refmem_begin - a new scan: forget the pagemap entries read before (the
+ * program may have run since) and what is queued. */
+void refmem_begin(struct refmem *rm);
+
+/* refmem_flush - read what is queued and hand it to the callbacks, in the
+ * order it was queued.  Every refmem_read is handed on by the next flush at
+ * the latest. */
+void refmem_flush(struct refmem *rm);
+
+/* refmem_read - queue the words of [@lo, @hi) (8-byte aligned, inside
+ * mapping @m) that may hold pointers, for refmem_flush to hand to the
+ * callback (it flushes itself when the queue is full). */
 int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
 		uint64_t hi, struct error *err);
 

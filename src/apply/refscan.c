@@ -135,8 +135,10 @@ static void unreadable(void *arg, uint64_t at)
 		return;
 	}
 	for (size_t i = 0; i < sc->n; i++)
-		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++)
+		if (sc->t[i].lo < sc->t[i].hi && !sc->t[i].count++) {
 			sc->t[i].at = sc->t[i].value = at;
+			sc->t[i].unreadable = true;
+		}
 	for (size_t i = 0; i < sc->ds.n; i++)
 		sc->ds.d[i].low = sc->ds.d[i].lo;
 }
@@ -234,6 +236,7 @@ static int scan_maps(struct scan *sc, struct refmem *rm,
 		if (r)
 			return r;
 	}
+	refmem_flush(rm);
 	return 0;
 }
 
@@ -262,6 +265,7 @@ static int scan_dead(struct scan *sc, struct refmem *rm,
 			d->from = from;
 			more = true;
 		}
+		refmem_flush(rm);
 	}
 	return 0;
 }
@@ -329,6 +333,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	rm->fail = unreadable;
 	rm->arg = sc;
 	rm->written = 0;
+	refmem_begin(rm);
 	deadset_threads(&sc->ds, s, &maps);
 	deadset_cached(&sc->ds, s, &maps, mem);
 	deadset_sort(&sc->ds);
@@ -349,7 +354,8 @@ static void reset(struct scan *sc)
 {
 	for (size_t i = 0; i < sc->n; i++)
 		sc->t[i].count = sc->t[i].in_threads = 0,
-		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0;
+		sc->t[i].value = sc->t[i].at = 0, sc->t[i].tid = 0,
+		sc->t[i].unreadable = false;
 	free(sc->ds.d);
 	sc->ds = (struct deadset){0};
 }
@@ -427,6 +433,7 @@ static void scan_before(struct scan *sc, struct refmem *rm,
 			prescan_refuse(pre, "pagemap could not be read");
 		pre->read[i] = pre->ok;
 	}
+	refmem_flush(rm);
 	prescan_sort(pre);
 }
 
@@ -445,6 +452,7 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 			       (int)pid);
 		return;
 	}
+	refmem_warm(&pre->rm);
 	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
 				    "the soft-dirty marks does not read as "

@@ -41,6 +41,7 @@ struct refscan_target {
 			      live part of its own stack: often a stale
 			      slot, which the thread overwrites as it runs */
 	uint64_t value;	   /* the first one */
+	bool unreadable;   /* it is memory suture could not read */
 	uint64_t at;	   /* where it was; 0: in a register */
 	pid_t tid;	   /* whose register, when @at is 0 */
 };

@@ -284,6 +284,22 @@ void retain_entries_before(pid_t pid, const struct rmem *mem,
 	free(t);
 }
 
+/* The refusal for memory the scan could not read, which may hold what it
+ * looks for. */
+static int unreadable_error(pid_t pid, const struct refscan_target *t,
+			    const char *func, char *where, size_t len,
+			    struct error *err)
+{
+	return error_set(
+	    err, -EAGAIN,
+	    "memory of process %d could not be read (%s, at %#" PRIx64
+	    "): it may hold a saved context or return address inside the "
+	    "%zu bytes of function %s that its jump to the patch overwrites; "
+	    "nothing was changed",
+	    (int)pid, refscan_where(pid, t->at, t->tid, where, len), t->at,
+	    arch_trampoline_len(), func);
+}
+
 int retain_entries(struct session *s, const struct rmem *mem,
 		   const struct record *rec, struct refscan_pre *pre,
 		   struct error *err)
@@ -297,6 +313,12 @@ int retain_entries(struct session *s, const struct rmem *mem,
 	for (size_t i = 0; i < rec->nfuncs; i++) {
 		if (!t[i].count)
 			continue;
+		if (t[i].unreadable) {
+			ret =
+			    unreadable_error(s->pid, &t[i], rec->funcs[i].name,
+					     where, sizeof(where), err);
+			break;
+		}
 		ret = error_set(
 		    err, -EAGAIN,
 		    "a saved context or return address %s (%s, at %#" PRIx64

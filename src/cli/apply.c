@@ -236,7 +236,6 @@ static int apply_all(struct apply_job *job, const struct targets *t,
 	perfmap_sweep();
 	phase_begin("perf maps of children");
 	perfheal_children(t->pids, t->n);
-	phase_report();
 	/* nothing to do because all had it: done, as a PID's apply is not */
 	return failed || (!t->n && t->skipped > t->already) ? 1 : 0;
 }
@@ -275,11 +274,13 @@ int cmd_apply(int argc, char **argv)
 		r = targets_by_id(p, &job.f, "apply", &t) < 0;
 	if (!r)
 		r = apply_all(&job, &t, jobs, by_id);
+	phase_begin("clean up");
 	if (p)
 		policy_free(&job.pol);
 	modcache_free(&job.files);
 	patch_free(p);
 	targets_free(&t);
 	targets_filter_free(&job.f);
+	phase_report();
 	return r;
 }

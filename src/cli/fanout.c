@@ -72,8 +72,12 @@ int fanout_option(int c, const char *arg, struct apply_opts *o, unsigned *jobs)
 
 unsigned fanout_jobs(size_t n, unsigned want)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus;
 
+	/* one process needs no count of the CPUs (a read of /sys) */
+	if (n <= 1)
+		return (unsigned)n;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (!want)
 		want = cpus > 0 ? (unsigned)cpus : 1;
 	return n < want ? (unsigned)n : want;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/phase.h"
 
 static const struct {
 	const char *name;
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
 
+	phase_begin("start-up");
 	self = self ? self + 1 : argv[0];
 	/* Invoked as cc/gcc/clang through the build's wrapper directory. */
 	if (getenv("SUTURE_CCWRAP_LOG") && strcmp(self, "suture") != 0)

@@ -58,6 +58,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	struct error err = {""};
 	struct apply_result res;
 
+	phase_begin("check target");
 	if (revert_patch(pid, name, o, &res, &err) < 0) {
 		ev.patch = name ? name : "";
 		ev.id = "";
@@ -70,6 +71,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	ev.patch = res.rec.name;
 	ev.id = res.rec.id;
 	ev.result = "reverted";
+	phase_begin("audit");
 	audit_log(&ev);
 	phase_begin("report");
 	cli_print_change("reverted", "from", "restored", pid, &res);
@@ -198,8 +200,9 @@ int cmd_revert(int argc, char **argv)
 	perfmap_sweep();
 	phase_begin("perf maps of children");
 	perfheal_children(t.pids, t.n);
-	phase_report();
+	phase_begin("clean up");
 	targets_free(&t);
 	targets_filter_free(&job.f);
+	phase_report();
 	return failed ? 1 : 0;
 }

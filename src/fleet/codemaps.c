@@ -28,8 +28,9 @@ struct procmap_query {
 #define PQ_FILE_BACKED	    0x20 /* only mappings of a file */
 #define PQ_NAME_MAX	    4200 /* a path and " (deleted)" */
 
-/* The mapping at or after @addr into @c; -ENOENT after the last. */
-static int query_one(int fd, uint64_t addr, struct codemap *c)
+/* The mapping at or after @addr into @c, with its build-id if @id (else
+ * id_len 0); -ENOENT after the last. */
+static int query_one(int fd, uint64_t addr, bool id, struct codemap *c)
 {
 	char name[PQ_NAME_MAX];
 	struct procmap_query q = {
@@ -37,9 +38,9 @@ static int query_one(int fd, uint64_t addr, struct codemap *c)
 	    .query_flags = PQ_EXECUTABLE | PQ_COVERING_OR_NEXT | PQ_FILE_BACKED,
 	    .query_addr = addr,
 	    .vma_name_size = sizeof(name),
-	    .build_id_size = BUILD_ID_MAX,
+	    .build_id_size = id ? BUILD_ID_MAX : 0,
 	    .vma_name_addr = (uintptr_t)name,
-	    .build_id_addr = (uintptr_t)c->id,
+	    .build_id_addr = id ? (uintptr_t)c->id : 0,
 	};
 
 	if (ioctl(fd, PROCMAP_QUERY, &q) < 0)
@@ -53,11 +54,30 @@ static int query_one(int fd, uint64_t addr, struct codemap *c)
 	    .inode = q.inode,
 	    .path = xstrdup(q.vma_name_size ? name : ""),
 	};
-	c->id_len = q.build_id_size;
+	c->id_len = id ? q.build_id_size : 0;
 	return 0;
 }
 
-int codemaps_read(pid_t pid, struct codemap **v, size_t *n)
+/*
+ * The mapping at or after @addr into @c, its build-id from @known or else
+ * asked again with it.  The second answer is the one kept: should the
+ * map have changed in between, it is still a true answer for @addr.
+ */
+static int query_known(int fd, uint64_t addr, const struct codemap_known *k,
+		       struct codemap *c)
+{
+	int r;
+
+	if (!k)
+		return query_one(fd, addr, true, c);
+	if ((r = query_one(fd, addr, false, c)) || k->find(k->arg, c))
+		return r;
+	free(c->m.path);
+	return query_one(fd, c->m.start, true, c);
+}
+
+int codemaps_read(pid_t pid, const struct codemap_known *known,
+		  struct codemap **v, size_t *n)
 {
 	char path[64];
 	size_t cap = 0;
@@ -71,7 +91,7 @@ int codemaps_read(pid_t pid, struct codemap **v, size_t *n)
 		return -errno;
 	for (;;) {
 		XGROW(*v, cap, *n);
-		if ((r = query_one(fd, addr, &(*v)[*n])))
+		if ((r = query_known(fd, addr, known, &(*v)[*n])))
 			break;
 		addr = (*v)[(*n)++].m.end;
 	}

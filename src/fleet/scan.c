@@ -141,25 +141,66 @@ static bool seen_file(const struct codemap *v, size_t i)
 	return false;
 }
 
+/* The walk's build-id of @c's file, if it has one (codemaps.h). */
+static bool known_id(void *arg, struct codemap *c)
+{
+	const struct walk *w = arg;
+
+	for (size_t i = 0; i < w->nfiles; i++) {
+		const struct idfile *f = &w->files[i];
+
+		if (f->ino == c->m.inode && f->dev == c->m.dev && f->len) {
+			memcpy(c->id, f->id, f->len);
+			c->id_len = f->len;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Keep the build-id the kernel gave for @c's file, for the walk's next
+ * processes (file_id's cache: the same file, the same id). */
+static void keep_id(struct walk *w, const struct codemap *c)
+{
+	struct idfile *f;
+
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (w->files[i].ino == c->m.inode &&
+		    w->files[i].dev == c->m.dev)
+			return;
+	XGROW(w->files, w->cap, w->nfiles);
+	f = &w->files[w->nfiles++];
+	*f = (struct idfile){.dev = c->m.dev,
+			     .ino = c->m.inode,
+			     .len = c->id_len,
+			     .opened = true};
+	memcpy(f->id, c->id, c->id_len);
+}
+
 /* FLEET_CODE_ONLY by the kernel's query: the files @pid maps executable,
  * each once, into @p (patch regions not counted). */
 static int visit_code(struct walk *w, pid_t pid,
 		      void (*visit)(const struct fleet_proc *, void *),
 		      void *arg)
 {
+	const struct codemap_known known = {known_id, w};
 	struct fleet_module *mods;
 	struct fleet_proc p = {.pid = pid};
 	struct codemap *v;
 	size_t n;
 	int r;
 
-	if ((r = codemaps_read(pid, &v, &n)))
+	/* nothing known yet: one query a mapping, with its build-id */
+	if ((r = codemaps_read(pid, w->nfiles ? &known : NULL, &v, &n)))
 		return r;
 	w->st.procs++;
 	p.mods = mods = xcalloc(n + 1, sizeof(*mods));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].id_len)
+			keep_id(w, &v[i]);
 		if (module_file(&v[i].m) && !seen_file(v, i))
 			add_module(w, &p, mods, &v[i].m, v[i].id, v[i].id_len);
+	}
 	visit(&p, arg);
 	free(mods);
 	codemaps_free(v, n);

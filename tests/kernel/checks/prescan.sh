@@ -6,9 +6,13 @@
 # canary shows the marks cleared again and the stop reads everything),
 # and one a child process writes into a MAP_SHARED page through its own
 # mapping, which this process's marks never see (/ko/dirty shared: shared
-# mappings are read whole in the stop);
+# mappings are read whole in the stop), and words put before the first
+# scan in the stack's last bytes and after a PROT_NONE page (/ko/dirty top,
+# guarded: the first scan's gathered read reaches them, the stop keeps
+# what it found);
 # pinned memory (/ko/dirty pin, io_uring fixed buffers) makes the stop
-# read everything.
+# read everything; a poisoned page (/ko/dirty poison), which no one can
+# read, refuses the apply and says it could not be read.
 # /ko/dirty and /ko/work.sut are built on the host.
 mkdir -p /tmp
 
@@ -75,12 +79,40 @@ check_has "naming the word in the shared page" \
 late shared "the child set the word after suture cleared the marks"
 kill "$P"
 
+echo "# -- words put before the first scan, in the last page the stop reads"
+echo "#    and right after a PROT_NONE page: kept from the first scan"
+for m in top guarded; do
+	start "$m"
+	check_refused "$m: apply is refused" \
+		"points 3 bytes into function dirty_work" \
+		suture apply -v --timeout 1 "$P" /ko/work.sut
+	check_has "$m: naming the word the target put" \
+		"at $(sed -n 's/^word //p' "/tmp/$m.log")) points 3 bytes"
+	check_has "$m: the stop took the first scan for what was not written" \
+		"written since the scan before the stop read again"
+	kill "$P"
+done
+
 echo "# -- pinned memory: the kernel may write it without marking its pages"
 start pin
 check "apply -v" suture apply -v "$P" /ko/work.sut
 check_has "the stop read all memory, and -v says why" \
 	"all memory read in the stop: the process has 64 kB of memory pinned for the kernel to write into (VmPin: io_uring's fixed buffers, RDMA)"
 check "revert" suture revert "$P"
+kill "$P"
+
+echo "# -- a page whose memory failed (MADV_HWPOISON): no one can read it"
+start poison
+if grep -q '^poison 1' /tmp/poison.log; then
+	check_refused "apply is refused" \
+		"could not be read (anonymous memory, at" \
+		suture apply --timeout 1 "$P" /ko/work.sut
+	check_has "  ... saying it may hold a return address, not naming one" \
+		"): it may hold a saved context or return address inside the 5 bytes of function dirty_work"
+else
+	fail "the guest's kernel poisons a page (CONFIG_MEMORY_FAILURE)" \
+		"$(cat /tmp/poison.log)"
+fi
 kill "$P"
 
 echo "# -- what the stop's scan costs here (TCG inflates every figure: compare"

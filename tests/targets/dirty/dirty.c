@@ -104,6 +104,72 @@ static int pin(void)
 			    IORING_REGISTER_BUFFERS, &iov, 1);
 }
 
+/* The end of the [stack] mapping, 0 if not found. */
+static uintptr_t stack_end(void)
+{
+	char line[512];
+	uintptr_t lo, hi = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			break;
+	if (f)
+		fclose(f);
+	return hi;
+}
+
+/* Four written pages, the second made PROT_NONE; the word at the start of
+ * the third.  0 if they cannot be made. */
+static uintptr_t guarded(void)
+{
+	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 1, 4 * 4096);
+	if (mprotect(p + 4096, 4096, PROT_NONE))
+		return 0;
+	return (uintptr_t)p + 2 * 4096;
+}
+
+#define GUARD_INSTALL 102 /* MADV_GUARD_INSTALL, Linux 6.13 */
+#define HWPOISON      100 /* MADV_HWPOISON */
+
+/*
+ * MODE guard: three written pages, the middle one made a guard region;
+ * MODE poison: a written page taken away as if its memory had failed
+ * (root, CONFIG_MEMORY_FAILURE).  1 if made, 0 if the kernel has not got
+ * it (dirty.h).
+ */
+static int unreadable(const char *mode)
+{
+	int guard = !strcmp(mode, "guard");
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 0;
+	memset(p, 1, 3 * 4096);
+	return !madvise(p + 4096, 4096, guard ? GUARD_INSTALL : HWPOISON);
+}
+
+/* Where MODE top or guarded puts its word (dirty.h); 0 if none. */
+static uintptr_t plant(const char *mode)
+{
+	uintptr_t at = 0;
+
+	if (!strcmp(mode, "top"))
+		at = stack_end() ? stack_end() - 8 : 0;
+	else if (!strcmp(mode, "guarded"))
+		at = guarded();
+	if (at)
+		*(volatile uintptr_t *)at = (uintptr_t)dirty_work + 3;
+	return at;
+}
+
 int main(int argc, char **argv)
 {
 	volatile uintptr_t *slot = calloc(512, sizeof(*slot));
@@ -111,6 +177,7 @@ int main(int argc, char **argv)
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	unsigned long x = 1, n = 0;
 	const char *mb = getenv("DIRTY_HEAP_MB");
+	uintptr_t word;
 	long last;
 	FILE *log;
 
@@ -125,6 +192,10 @@ int main(int argc, char **argv)
 		       (size_t)atoi(mb) << 20);
 	last = touch(probe);
 	fprintf(log, "softdirty %d\n", soft_dirty(probe));
+	if ((word = plant(argv[1])))
+		fprintf(log, "word %#lx\n", (unsigned long)word);
+	if (!strcmp(argv[1], "guard") || !strcmp(argv[1], "poison"))
+		fprintf(log, "%s %d\n", argv[1], unreadable(argv[1]));
 	last = touch(probe);
 	fprintf(log, "ready\n");
 	for (;;) {
@@ -134,7 +205,8 @@ int main(int argc, char **argv)
 				 shared_slot ? ask_child : NULL};
 
 		if (now == last || !strcmp(argv[1], "plain") ||
-		    !strcmp(argv[1], "pin")) {
+		    !strcmp(argv[1], "pin") || !strcmp(argv[1], "guard") ||
+		    !strcmp(argv[1], "poison") || word) {
 			last = now;
 			x = dirty_work(x, NULL);
 			continue;

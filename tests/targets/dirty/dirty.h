@@ -20,9 +20,21 @@
  *          process zeroes and sets it, through its own mapping: this
  *          process's page tables never see the writes
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
+ *   top    plain, with a word dirty_work + 3 in the last 8 bytes of its
+ *          [stack] mapping: the last word of the last read of the stop's
+ *          scan, which gathers many runs of pages into one
+ *   guarded plain, with a word dirty_work + 3 at the start of the third
+ *          of four written pages whose second is PROT_NONE: the scan's
+ *          gathered read stops at that page, and must go on after it
+ *   guard  plain, with a guard region (MADV_GUARD_INSTALL, Linux 6.13)
+ *          between two written pages: no page there, nothing to read
+ *   poison plain, with a written page taken away by MADV_HWPOISON (root,
+ *          CONFIG_MEMORY_FAILURE): memory no one can read
  *
- * LOG gets "softdirty 1" if the kernel marks written pages (else 0), then
- * "ready", then "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
+ * LOG gets "softdirty 1" if the kernel marks written pages (else 0),
+ * "word 0xADDR" where top and guarded put theirs, "guard 1" or "poison 1"
+ * if the kernel made it (0 if not), then "ready", then
+ * "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
  * the environment: N MiB of heap written first (a bigger process).
  */
 #ifndef DIRTY_H
