@@ -47,11 +47,17 @@ pause_run() {
 	stop_target "$P_PID"
 }
 
-# alone_run RUNS - RUNS applies to a process whose only thread is busy
-# (PAUSE_ALONE): it sees every stop, the mapping's included, so its longest
-# gap is the longest pause of all stops counted.
+# switches PID - the voluntary context switches of PID's main thread.
+switches() {
+	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$1/status"
+}
+
+# alone_run RUNS - RUNS applies and reverts to a process whose only thread
+# is busy (PAUSE_ALONE): it sees every stop, the mapping's included, so its
+# longest gap is the longest pause of all stops counted; each stop is one
+# or more voluntary context switches of the thread, counted for revert.
 alone_run() {
-	local runs=$1 i out g pid file=$WORK/alone.gaps
+	local runs=$1 i out g v pid file=$WORK/alone.gaps
 	rm -f "$file"
 	PAUSE_ALONE=$file "$WORK/pause/pause" "$WORK/alone.port" \
 		>"$WORK/alone.log" 2>&1 &
@@ -66,7 +72,14 @@ alone_run() {
 		sample "pause.alone.thread" $((g[1] / 1000))
 		sample "pause.alone.suture" "$(stopped_us "$out")"
 		sample "pause.alone.aside" "$(aside_us "$out")"
-		"$SUTURE" revert "$pid" >/dev/null
+		"$WORK/gaps" "$file" >/dev/null
+		v=$(switches "$pid")
+		out=$("$SUTURE" revert "$pid")
+		g=($("$WORK/gaps" "$file"))
+		sample "pause.alone.revert.switches" $(($(switches "$pid") - v))
+		sample "pause.alone.revert.thread" $((g[1] / 1000))
+		sample "pause.alone.revert.suture" "$(stopped_us "$out")"
+		sample "pause.alone.revert.aside" "$(aside_us "$out")"
 		sample "pause.alone.ptrace" "$(chrt -f 1 "$WORK/floor" "$pid" ||
 			"$WORK/floor" "$pid")"
 	done

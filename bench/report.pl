@@ -72,6 +72,14 @@ row('pause.alone.suture', '1 busy thread alone: switch stop (suture says)',
     'µs', 1);
 row('pause.alone.aside', '1 busy thread alone: mapping stop (suture says)',
     'µs', 1);
+row('pause.alone.revert.thread',
+    '1 busy thread alone: revert, longest pause', 'µs', 1);
+row('pause.alone.revert.suture',
+    '1 busy thread alone: revert, switch stop (suture says)', 'µs', 1);
+row('pause.alone.revert.aside',
+    '1 busy thread alone: revert, unmapping stop (suture says)', 'µs', 1);
+row('pause.alone.revert.switches',
+    '1 busy thread alone: revert, context switches', '', 1);
 row('pause.alone.ptrace', '1 busy thread alone: bare ptrace stop+release',
     'µs', 1);
 for my $t (1, 8, 100, 1000) {

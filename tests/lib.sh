@@ -490,6 +490,18 @@ mem() {
 		status=none | od -An -tx1 | tr -d ' \n'
 }
 
+# start_alone BIN - start the pause target BIN (targets/pause) with
+# PAUSE_ALONE: its only thread busy in a loop that makes no system call
+# (t-onestop, t-revstop); sets A.
+start_alone() {
+	rm -f "$WORK/alone.gaps"
+	PAUSE_ALONE=$WORK/alone.gaps "$1" "$WORK/alone.port" \
+		>"$WORK/alone.log" 2>&1 &
+	A=$!
+	PIDS+=("$A")
+	poll test -s "$WORK/alone.gaps"
+}
+
 # suture_maps PID - the lines of /proc/PID/maps that suture's regions make.
 suture_maps() {
 	grep -F 'suture:' "/proc/$1/maps" 2>/dev/null

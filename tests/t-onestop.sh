@@ -22,15 +22,6 @@ build_patch "$WORK/step.sut" "$SRC" "$TARGETS/pause/step.diff" pause \
 	"${MAKEARGS[@]}" || finish
 SUT=$WORK/step.sut
 
-# start_alone - the pause target whose only thread is busy; sets A.
-start_alone() {
-	rm -f "$WORK/alone.gaps"
-	PAUSE_ALONE=$WORK/alone.gaps "$SRC/pause" "$WORK/alone.port" \
-		>"$WORK/alone.log" 2>&1 &
-	A=$!
-	PIDS+=("$A")
-	poll test -s "$WORK/alone.gaps"
-}
 # stops PID TID - the voluntary context switches of thread TID.
 stops() {
 	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
@@ -55,7 +46,8 @@ cave() { python3 "$TESTS/cave.py" "$1"; }
 sig() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
 
 section "a process whose only thread is busy"
-start_alone || { fail "start the pause target alone"; finish; }
+start_alone "$SRC/pause" ||
+	{ fail "start the pause target alone"; finish; }
 v=$(stops "$A" "$A")
 check "apply" "$SUTURE" apply "$A" "$SUT"
 n=$(($(stops "$A" "$A") - v))

@@ -721,9 +721,10 @@ static int apply_once(void *arg, struct error *err)
 	}
 	if ((r = install(&c, res, err)))
 		undo(&c);
-	/* Nothing needs the lock after the stop but the check of replaced
-	 * regions: its thread goes with the others. */
-	if (!c.old.n)
+	/* Nothing needs the lock after the stop but the replaced regions
+	 * left for after it (free_replaced, retain.h): if there are none, its
+	 * thread goes with the others; else their stop ends the lock. */
+	if (!c.old.n || r || res->unfinished[0] || retain_set_settled(&c.old))
 		session_unlock_on_close(&c.s, &c.lock);
 	apply_release(&c.s, &c.rs, res, err);
 	if (!r) {

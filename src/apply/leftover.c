@@ -124,39 +124,76 @@ static int unmap_blank(struct session *s, struct rsys *rs,
 	return 0;
 }
 
-/*
- * Close descriptors of suture's memfds that a suture killed between
- * memfd_create and close left open.  Read now, with every thread stopped,
- * so the numbers cannot change under us.
- */
-static int close_memfds(struct session *s, struct rsys *rs, struct error *err)
+/* Whether descriptor @fd of @pid is one of suture's memfds. */
+static bool ours(pid_t pid, int fd)
 {
-	char dir[64], path[64 + 256], link[256];
+	char path[64], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return !strncmp(link, "/memfd:" STATE_MEMFD_PREFIX,
+			strlen("/memfd:" STATE_MEMFD_PREFIX));
+}
+
+void leftover_fds_list(pid_t pid, struct leftover_fds *f)
+{
+	char dir[64];
 	struct dirent *d;
 	DIR *fds;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	if (!(fds = opendir(dir)))
+		return; /* not knowing leaks a descriptor, nothing worse */
+	f->listed = true;
+	while ((d = readdir(fds))) {
+		int fd = atoi(d->d_name);
+
+		if (d->d_name[0] == '.' || !ours(pid, fd))
+			continue;
+		f->fd = xrealloc(f->fd, (f->n + 1) * sizeof(*f->fd));
+		f->fd[f->n++] = fd;
+	}
+	closedir(fds);
+}
+
+void leftover_fds_free(struct leftover_fds *f)
+{
+	free(f->fd);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Close the descriptors of suture's memfds that a suture killed between
+ * memfd_create and close left open: those of @before that still are (with
+ * every thread stopped, the numbers cannot change under us), or all, read
+ * now, if @before may miss one (leftover_fds).
+ */
+static int close_memfds(struct session *s, struct rsys *rs,
+			const struct leftover_fds *before, struct error *err)
+{
+	struct leftover_fds now = {0};
+	const struct leftover_fds *f = before;
 	int r = 0;
 
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", s->pid);
-	if (!(fds = opendir(dir)))
-		return 0; /* not knowing leaks a descriptor, nothing worse */
-	while (!r && (d = readdir(fds))) {
-		uint64_t args[6] = {0};
-		ssize_t n;
+	if (!before || !before->listed || rs->stale) {
+		leftover_fds_list(s->pid, &now);
+		f = &now;
+	}
+	for (size_t i = 0; !r && i < f->n; i++) {
+		uint64_t args[6] = {(uint64_t)f->fd[i]};
 		long ret;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n <= 0)
+		if (!ours(s->pid, f->fd[i]))
 			continue;
-		link[n] = '\0';
-		if (strncmp(link, "/memfd:" STATE_MEMFD_PREFIX,
-			    strlen("/memfd:" STATE_MEMFD_PREFIX)))
-			continue;
-		args[0] = strtoull(d->d_name, NULL, 10);
 		r = rsyscall(s, rs, SYS_close, args, &ret, err);
 		fault_point("leftover descriptor closed");
 	}
-	closedir(fds);
+	leftover_fds_free(&now);
 	return r;
 }
 
@@ -196,13 +233,14 @@ static int pending_hooks(struct session *s, struct rsys *rs,
 
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, const struct record *busy,
-		   unsigned hook_ms, struct error *err)
+		   const struct leftover_fds *fds, unsigned hook_ms,
+		   struct error *err)
 {
 	int r;
 
 	if ((r = state_hooks_settled(mem, st, err)) ||
 	    (r = rollforward_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
-	    (r = close_memfds(s, rs, err)))
+	    (r = close_memfds(s, rs, fds, err)))
 		return r;
 	for (size_t i = 0; i < st->n; i++)
 		if ((r = pending_hooks(s, rs, &st->v[i], hook_ms, err)) ||

@@ -41,9 +41,33 @@ size_t leftover_count(const struct state *st);
 void leftover_forbid(struct safety *sf, const struct state *st);
 
 /*
+ * The descriptors of suture's memfds a process holds (a suture killed
+ * between memfd_create and close leaks one), listed while the program
+ * runs with the lock held (session.h), so that the stop reads again only
+ * those: listing /proc/PID/fd takes 35-45 µs for a handful of descriptors
+ * and grows with their number, a pause of the program.  With the lock
+ * held, no suture makes a new one; only the stub of a killed suture, whose
+ * thread may still be making its calls (rsys.stale), can, and then the
+ * stop lists them all again.  One the program dup()s meanwhile is left
+ * for the next command, as a descriptor missed always was: a leak, never
+ * the closing of a descriptor that is not suture's.
+ */
+struct leftover_fds {
+	int *fd;
+	size_t n;
+	bool listed; /* /proc/PID/fd could be read */
+};
+
+/* leftover_fds_list - list them into @f (which leftover_fds_free frees). */
+void leftover_fds_list(pid_t pid, struct leftover_fds *f);
+void leftover_fds_free(struct leftover_fds *f);
+
+/*
  * leftover_clean - with every thread of @s stopped and checked, finish an
  * apply or revert whose pre hooks ran (then return 1: the state changed,
- * start again), or close leaked memfd descriptors, finish interrupted
+ * start again), or close leaked memfd descriptors (those of @fds that
+ * still are, unless the stop must list them itself: @fds NULL or not
+ * listed, or a stale stub in @rs), finish interrupted
  * replaces, put back the entry bytes of trampolines that still jump into
  * dead regions (newest first) and unmap the blank regions of @st.  The
  * replaced, dead and retained regions (leftover_regions) are the caller's
@@ -53,7 +77,8 @@ void leftover_forbid(struct safety *sf, const struct state *st);
  */
 int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 		   const struct state *st, const struct record *busy,
-		   unsigned hook_ms, struct error *err);
+		   const struct leftover_fds *fds, unsigned hook_ms,
+		   struct error *err);
 
 /*
  * leftover_regions - the regions of @st that are switched off and to be

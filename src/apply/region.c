@@ -193,6 +193,7 @@ int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,
 		       unsigned mapped, struct error *err)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
+	struct rbatch_call c = {.nr = SYS_munmap};
 	long ret;
 	int r;
 
@@ -206,9 +207,11 @@ int region_unmap_parts(struct session *s, struct rsys *rs, uint64_t base,
 	}
 	if (lo >= hi)
 		return 0;
-	if ((r = call(s, rs, SYS_munmap, lo, hi - lo, 0, 0, 0, 0, &ret, err)))
+	c.args[0] = lo;
+	c.args[1] = hi - lo;
+	if ((r = rbatch_run(s, rs, &c, 1, NULL, 0, false, err)))
 		return r;
-	if (ret < 0)
+	if ((ret = c.ret) < 0)
 		return error_set(err, (int)ret,
 				 "cannot unmap %#" PRIx64 " in process %d: %s",
 				 lo, s->pid, strerror((int)-ret));

@@ -194,6 +194,14 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 	return 0;
 }
 
+bool retain_set_settled(const struct retain_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->late[i] || (set->keep[i] && set->settle[i]))
+			return false;
+	return true;
+}
+
 static int unmap_late(void *arg, struct session *s, struct rsys *rs,
 		      struct error *err)
 {
@@ -206,9 +214,10 @@ static int unmap_late(void *arg, struct session *s, struct rsys *rs,
 	return 0;
 }
 
-/* unmap_late, then the caller's work. */
+/* The last work under the lock: unmap_late, then the caller's work. */
 struct late_work {
 	struct retain_set *set;
+	struct session_lock *l;
 	rsyscall_work_fn *also;
 	void *arg;
 };
@@ -218,17 +227,17 @@ static int late_work(void *arg, struct session *s, struct rsys *rs,
 {
 	struct late_work *w = arg;
 
+	session_unlock_on_close(s, w->l);
 	return unmap_late(w->set, s, rs, err)
 		   ?: (w->also ? w->also(w->arg, s, rs, err) : 0);
 }
 
-int retain_set_finish(struct retain_set *set, pid_t pid,
-		      const struct session_lock *l, const struct rmem *mem,
-		      const struct modules *mods, const struct proc_maps *maps,
-		      rsyscall_work_fn *also, void *arg, uint64_t *held_ns,
-		      struct error *err)
+int retain_set_finish(struct retain_set *set, pid_t pid, struct session_lock *l,
+		      const struct rmem *mem, const struct modules *mods,
+		      const struct proc_maps *maps, rsyscall_work_fn *also,
+		      void *arg, uint64_t *held_ns, struct error *err)
 {
-	struct late_work w = {set, also, arg};
+	struct late_work w = {set, l, also, arg};
 	bool any = also != NULL, *was = xcalloc(set->n + 1, sizeof(*was));
 	int ret;
 

@@ -93,18 +93,27 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 		     const struct rmem *mem, struct error *err);
 
 /*
+ * retain_set_settled - after retain_set_check: whether nothing of @set is
+ * left for after the stop (no region to settle, none to unmap late), so
+ * that retain_set_finish needs neither the lock nor a stop of any thread.
+ */
+bool retain_set_settled(const struct retain_set *set);
+
+/*
  * retain_set_finish - after the stop (lock @l still held): settle
  * (retain_settle) the regions only threads referred to, then unmap those
  * found free and the free ones that had to wait for the stop to end, with
  * one thread stopped (rsyscall_on_thread, which @mods and @maps serve),
- * and run @also(@arg) there too if not NULL.  *held_ns as for
+ * and run @also(@arg) there too if not NULL.  That stop, the lock's
+ * thread's, also ends the lock (session_unlock_on_close: its release
+ * detaches the thread, where session_unlock would stop it once more):
+ * the caller must need the lock no longer.  *held_ns as for
  * rsyscall_on_thread.
  */
-int retain_set_finish(struct retain_set *set, pid_t pid,
-		      const struct session_lock *l, const struct rmem *mem,
-		      const struct modules *mods, const struct proc_maps *maps,
-		      rsyscall_work_fn *also, void *arg, uint64_t *held_ns,
-		      struct error *err);
+int retain_set_finish(struct retain_set *set, pid_t pid, struct session_lock *l,
+		      const struct rmem *mem, const struct modules *mods,
+		      const struct proc_maps *maps, rsyscall_work_fn *also,
+		      void *arg, uint64_t *held_ns, struct error *err);
 
 /*
  * retain_entries - with every thread of @s stopped, before apply writes

@@ -10,8 +10,9 @@
  * retain.h); the regions of earlier reverts kept for that reason, and
  * those an interrupted suture left, are checked in the same scan.  Then
  * the threads go, and the region, if nothing refers to it, is unmapped
- * with only one thread stopped (the lock's, as in apply.c); otherwise it
- * stays, inactive and marked retained.  The
+ * with only one thread stopped (the lock's, as in apply.c), which that
+ * stop also lets go for good; otherwise it stays, inactive and marked
+ * retained, and the lock's thread goes with the others.  The
  * forbidden range is the whole code part of the region (gates and helpers
  * included); threads inside or below patch code are unwound with the
  * patch's own call-frame information (unwind.c), or scanned where that
@@ -60,8 +61,10 @@ struct revert_ctx {
 	size_t nrestored; /* rec->funcs[0..nrestored) have their bytes back */
 	bool committed;	  /* rec's pre-revert hooks ran: the revert is
 			     to be finished unless undone */
-	struct retain_set off; /* the regions switched off (retain.h) */
-	unsigned hook_ms;      /* how long a hook may run */
+	struct retain_set off;	 /* the regions switched off (retain.h) */
+	struct leftover_fds fds; /* suture's memfd descriptors, listed
+				    under the lock before the stop */
+	unsigned hook_ms;	 /* how long a hook may run */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */
@@ -242,7 +245,7 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 	int r;
 
 	phase_begin("trampolines and commit");
-	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->rec,
+	if ((r = leftover_clean(&c->s, &c->rs, &c->mem, &c->st, c->rec, &c->fds,
 				c->hook_ms, err)))
 		return r;
 	if (!c->rec)
@@ -284,6 +287,12 @@ static void release_regions(struct revert_ctx *c, struct apply_result *res)
 	if (retain_set_check(&c->off, &c->s, &c->rs, &c->mem, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+	/* Nothing left for after the stop (this patch's region is kept, or
+	 * the scan failed and every region stays): nothing needs the lock,
+	 * whose thread goes with the others instead of in a stop of its own
+	 * (session_unlock_on_close, as in apply.c). */
+	if (retain_set_settled(&c->off))
+		session_unlock_on_close(&c->s, &c->lock);
 }
 
 /* With the region: the shadow-data anchor, which only it referred to. */
@@ -299,14 +308,18 @@ static int unmap_shadow(void *arg, struct session *s, struct rsys *rs,
 }
 
 /* The revert is done once the stop is over; a failure to unmap leaves a
- * region the next suture command removes, and is only reported. */
+ * region the next suture command removes, and is only reported.  Nothing
+ * to do if the stop settled everything (release_regions); else the stop
+ * of the lock's thread that unmaps also ends the lock (retain.h). */
 static void free_regions(struct revert_ctx *c, struct apply_result *res)
 {
 	struct error why = {""};
+	bool after = !retain_set_settled(&c->off);
 
-	phase_begin("unmapping (one thread stopped)");
+	if (after)
+		phase_begin("unmapping (one thread stopped)");
 	if (retain_set_finish(&c->off, c->pid, &c->lock, &c->mem, &c->mods,
-			      &c->maps, c->rec ? unmap_shadow : NULL, c,
+			      &c->maps, after ? unmap_shadow : NULL, c,
 			      &res->aside_ns, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
@@ -341,6 +354,7 @@ static int revert_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
+	    (leftover_fds_list(t->pid, &c.fds), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
 		goto out_unlock;
@@ -368,6 +382,7 @@ out_unlock:
 	session_unlock(&c.lock);
 out_free:
 	retain_set_free(&c.off);
+	leftover_fds_free(&c.fds);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);
 	modules_free(&c.mods);

@@ -13,11 +13,17 @@
  *              lastt=<the same for tally()>
  *   hold 0|1 -> holding=0|1: sleep outside work() (so that work() is
  *              free to be patched) or inside it
+ *   fd NAME  -> fd=100: descriptor 100 is now a new memfd NAME, in place
+ *              of whatever it was (t-revstop: one of suture's names
+ *              replaced by the program's own while a revert waits)
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "busy.h"
 #include "server.h"
@@ -74,6 +80,15 @@ int service_handle(const char *req, char *reply, size_t len)
 	if (!strcmp(req, "alt 0") || !strcmp(req, "alt 1")) {
 		__atomic_store_n(&alt_go, req[4] - '0', __ATOMIC_RELAXED);
 		snprintf(reply, len, "alt=%c", req[4]);
+		return 0;
+	}
+	if (!strncmp(req, "fd ", 3)) {
+		int fd = memfd_create(req + 3, 0);
+
+		if (fd < 0 || dup2(fd, 100) < 0)
+			return -1;
+		close(fd);
+		snprintf(reply, len, "fd=100");
 		return 0;
 	}
 	if (strcmp(req, "stats") != 0)
