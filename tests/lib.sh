@@ -288,6 +288,19 @@ stop_target() {
 # state_of PID - its state letter (R, S, T, Z, ...), empty once gone.
 state_of() { awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
+# all_stopped PID - every thread of PID is in a group stop (state T).
+all_stopped() {
+	[ "$(sed 's/.*) \(.\).*/\1/' /proc/"$1"/task/*/stat 2>/dev/null |
+		sort -u)" = T ]
+}
+
+# stop_process PID - SIGSTOP PID and wait until every thread has stopped:
+# the signal takes effect as each thread next runs, and a suture started
+# before that finds a process that is running, not stopped.
+stop_process() {
+	kill -STOP "$1" && poll all_stopped "$1"
+}
+
 # alive PID - the process exists and is not a zombie.
 alive() {
 	local st

@@ -40,7 +40,7 @@ export FAR_MARK=here
 # unpatched.
 stopped_refused() {
 	local out
-	kill -STOP "$2"
+	stop_process "$2"
 	out=$("$SUTURE" apply "$2" "$WORK/$1.sut" 2>&1)
 	check_match "$1: stopped, the IFUNC resolver is not run: refused" \
 		"needs its resolver run in process $2, which is stopped" "$out"

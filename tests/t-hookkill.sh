@@ -203,7 +203,7 @@ stopped_hooks() {
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
 	[ "$live" = yes ] && "$SUTURE" apply "$pid" "$WORK/count.sut" >/dev/null
 	base=$(adds)
-	kill -STOP "$pid"
+	stop_process "$pid"
 	if [ "$live" = yes ]; then
 		out=$("$SUTURE" revert "$pid" count 2>&1)
 	else

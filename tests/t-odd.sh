@@ -52,15 +52,6 @@ pause_of() { sed -n 's/.*stopped for \([0-9]*\) µs (\([0-9]*\) threads[;)].*/\1
 # pace, so counting them made the check race with the target under load.
 fds() { find "/proc/$1/fd" -mindepth 1 -printf '%l\n' 2>/dev/null |
 	grep -vc '^socket:'; }
-# all_threads_stopped PID - every thread of PID is in state T (stopped).
-all_threads_stopped() {
-	local t s bad=0
-	for t in /proc/"$1"/task/*; do
-		s=$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)
-		[ "$s" = T ] || bad=$((bad + 1))
-	done
-	[ "$bad" = 0 ]
-}
 
 section "churn: threads start and exit without pause"
 start_target C "$SRC/odd" -t || finish
@@ -150,16 +141,16 @@ start_target S "$SRC/odd" -t || finish
 check_eq "start 50 threads" 50 "$(ask "$S_PORT" "threads 50")"
 check_eq "start thread churn" ok "$(ask "$S_PORT" "churn 1")"
 kill -STOP "$S_PID"
-wait_until "every thread is stopped" all_threads_stopped "$S_PID"
+wait_until "every thread is stopped" all_stopped "$S_PID"
 check "apply to the stopped process" suture apply "$S_PID" "$WORK/answer.sut"
 check_eq "it is still stopped after apply" T "$(state_of "$S_PID")"
 check "every thread is still stopped after apply" \
-	all_threads_stopped "$S_PID"
+	all_stopped "$S_PID"
 check "revert while stopped" suture revert "$S_PID"
 check "every thread is still stopped after revert" \
-	all_threads_stopped "$S_PID"
+	all_stopped "$S_PID"
 check "apply again while stopped" suture apply "$S_PID" "$WORK/answer.sut"
-check "every thread is still stopped" all_threads_stopped "$S_PID"
+check "every thread is still stopped" all_stopped "$S_PID"
 check_status "$S_PID" "stopped, after apply" "$name"
 kill -CONT "$S_PID"
 check_eq "after SIGCONT every thread runs the new code" \
