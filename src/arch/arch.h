@@ -437,7 +437,8 @@ int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 /*
  * arch_branches_into - whether code at @addr (@len bytes) has a direct
  * branch whose target lies strictly inside (@lo, @hi): such a function
- * would jump into the middle of its own displaced entry.
+ * would jump into the middle of its own displaced entry.  Code that does
+ * not decode whole counts as such: what follows cannot be told.
  */
 bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi);

@@ -415,7 +415,10 @@ static int rewrite_insn(csh h, struct arch_far_ref *f, const cs_insn *in,
 	f->nfields = (fi.disp_f >= 0) + (fi.imm_f >= 0);
 	if (arch_branches_into(f->code, f->len, f->addr, in->address,
 			       in->address + in->size))
-		return refuse(in, "the function branches into it", err);
+		return refuse(in,
+			      "the function branches into it, or does not "
+			      "decode whole",
+			      err);
 	if (fi.imm_f < 0 && lea_in_place(f, &fi))
 		return 0;
 	if (fi.imm_f < 0 && indirect_branch(&fi))

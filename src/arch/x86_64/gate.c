@@ -260,8 +260,10 @@ int arch_runner_write(unsigned char *buf, size_t *len, uint64_t at,
 /*
  * One instruction at a time into one cs_insn: cs_disasm() would hold the
  * whole function decoded at once, 2 KB of detail an instruction (713
- * instructions, 3 KB of code: 1.15 ms against 0.3 ms here).  Decoding
- * stops at the first byte Capstone cannot decode, as cs_disasm() did.
+ * instructions, 3 KB of code: 1.15 ms against 0.3 ms here).  A byte
+ * Capstone cannot decode ends the look with "cannot tell", so yes: a
+ * branch after it would go unseen (t-backjump: a gate built for such a
+ * function ran its old code into the middle of the jump).
  */
 bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			uint64_t lo, uint64_t hi)
@@ -277,5 +279,5 @@ bool arch_branches_into(const unsigned char *code, size_t len, uint64_t addr,
 			(uint64_t)in->detail->x86.operands[0].imm > lo &&
 			(uint64_t)in->detail->x86.operands[0].imm < hi;
 	cs_free(in, 1);
-	return found;
+	return found || len;
 }
