@@ -503,6 +503,35 @@ mem() {
 		status=none | od -An -tx1 | tr -d ' \n'
 }
 
+# switches PID TID - the voluntary context switches of thread TID: one
+# per stop's interrupt and one per round trip in it (t-onestop, t-revstop).
+switches() {
+	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
+}
+
+# cpu PID - its CPU time in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# runs PID - its CPU time grows (on a loaded machine it may take a
+# while): its loop goes on.
+runs() {
+	local c i
+	c=$(cpu "$1")
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.1
+		[ "$(cpu "$1")" -gt "$c" ] && return 0
+	done
+	echo "state $(state_of "$1"), CPU time $c ticks, still $(cpu "$1")"
+	return 1
+}
+
+# status_of NAME PID - the value of line NAME of its status file (SigBlk,
+# TracerPid, ...).
+status_of() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
+
+# fd_count PID - how many descriptors it has open.
+fd_count() { ls "/proc/$1/fd" | wc -l; }
+
 # start_alone BIN - start the pause target BIN (targets/pause) with
 # PAUSE_ALONE: its only thread busy in a loop that makes no system call
 # (t-onestop, t-revstop); sets A.

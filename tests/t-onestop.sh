@@ -22,42 +22,22 @@ build_patch "$WORK/step.sut" "$SRC" "$TARGETS/pause/step.diff" pause \
 	"${MAKEARGS[@]}" || finish
 SUT=$WORK/step.sut
 
-# stops PID TID - the voluntary context switches of thread TID.
-stops() {
-	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
-}
-# runs PID - its CPU time grows (in clock ticks: on a loaded machine it
-# may take a while): the loop goes on.
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-runs() {
-	local c i
-	c=$(cpu "$1")
-	for ((i = 0; i < 100; i++)); do
-		sleep 0.1
-		[ "$(cpu "$1")" -gt "$c" ] && return 0
-	done
-	echo "state $(state_of "$1"), CPU time $c ticks, still $(cpu "$1")"
-	return 1
-}
-fds() { ls "/proc/$1/fd" | wc -l; }
 # cave PID - the code cave of its program holds the file's bytes.
 cave() { python3 "$TESTS/cave.py" "$1"; }
-# sig FIELD PID - a signal set line of the process's status (SigBlk...).
-sig() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
 
 section "a process whose only thread is busy"
 start_alone "$SRC/pause" ||
 	{ fail "start the pause target alone"; finish; }
-v=$(stops "$A" "$A")
+v=$(switches "$A" "$A")
 check "apply" "$SUTURE" apply "$A" "$SUT"
-n=$(($(stops "$A" "$A") - v))
+n=$(($(switches "$A" "$A") - v))
 check "its only thread was stopped once for the memory, once for the switch" \
 	test "$n" -le 2
 echo "# the thread was stopped $n times"
 check_match "the patch's memory is mapped" 'memfd:suture:step' \
 	"$(suture_maps "$A")"
-check_eq "its signal mask is as it was" 0000000000000000 "$(sig SigBlk "$A")"
-check_eq "no signal left pending" 0000000000000000 "$(sig ShdPnd "$A")"
+check_eq "its signal mask is as it was" 0000000000000000 "$(status_of SigBlk "$A")"
+check_eq "no signal left pending" 0000000000000000 "$(status_of ShdPnd "$A")"
 # The thread left the batch by itself, through the stub in the cave; the
 # stop of the switch, in which no thread was there, put the bytes back.
 check "the cave holds the program's bytes again" cave "$A"
@@ -65,7 +45,7 @@ check "revert" "$SUTURE" revert "$A"
 check "the loop runs on" runs "$A"
 
 section "a mapping that fails in the middle of the batch"
-f=$(fds "$A")
+f=$(fd_count "$A")
 vm=$(awk '/^VmSize:/ {print $2}' "/proc/$A/status")
 # room for the region's first page, not its second
 prlimit --pid "$A" --as=$(((vm + 4) * 1024)):
@@ -76,7 +56,7 @@ check_match "refused naming the mapping that failed and why" \
 	"$OUT"
 check_eq "the page mapped before it is unmapped again" "" \
 	"$(suture_maps "$A")"
-check_eq "no descriptor left open" "$f" "$(fds "$A")"
+check_eq "no descriptor left open" "$f" "$(fd_count "$A")"
 check "the loop runs on" runs "$A"
 prlimit --pid "$A" --as="$((vm * 1024))":
 check_fails "apply with no room at all" "$SUTURE" apply "$A" "$SUT"
@@ -88,7 +68,7 @@ check "and reverted" "$SUTURE" revert "$A"
 section "suture killed during the batch"
 seen=0
 for ((n = 1; n < 100; n++)); do
-	f=$(fds "$A")
+	f=$(fd_count "$A")
 	rc=$(SUTURE_FAULT=$n "$SUTURE" apply "$A" "$SUT" >"$WORK/op.txt" 2>&1
 		echo $?)
 	[ "$rc" -ne 137 ] && break
@@ -98,13 +78,13 @@ for ((n = 1; n < 100; n++)); do
 		seen=$((seen + 1))
 		check "killed at '$step': the loop runs on" runs "$A"
 		check_eq "killed at '$step': the signal mask is as it was" \
-			0000000000000000 "$(sig SigBlk "$A")"
+			0000000000000000 "$(status_of SigBlk "$A")"
 		check_eq "killed at '$step': no signal left pending" \
-			0000000000000000 "$(sig SigPnd "$A")"
+			0000000000000000 "$(status_of SigPnd "$A")"
 		check_eq "killed at '$step': none pending for the process" \
-			0000000000000000 "$(sig ShdPnd "$A")"
+			0000000000000000 "$(status_of ShdPnd "$A")"
 		check_eq "killed at '$step': no descriptor left open" "$f" \
-			"$(fds "$A")"
+			"$(fd_count "$A")"
 		;;
 	esac
 	# the check of the cave sees the stub (it is in the program's cave)
@@ -161,9 +141,9 @@ section "a sleeping thread makes the calls, the busy one does not see them"
 PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish
 poll test "$(ask "$P_PORT" threads)" -gt 1
 busy=$(ls "/proc/$P_PID/task" | grep -vx "$P_PID")
-vb=$(stops "$P_PID" "$busy") vs=$(stops "$P_PID" "$P_PID")
+vb=$(switches "$P_PID" "$busy") vs=$(switches "$P_PID" "$P_PID")
 check "apply" "$SUTURE" apply "$P_PID" "$SUT"
-nb=$(($(stops "$P_PID" "$busy") - vb)) ns=$(($(stops "$P_PID" "$P_PID") - vs))
+nb=$(($(switches "$P_PID" "$busy") - vb)) ns=$(($(switches "$P_PID" "$P_PID") - vs))
 echo "# stopped: busy thread $nb times, sleeping thread $ns times"
 check "the busy thread was stopped only for the switch" test "$nb" -le 2
 check "the sleeping thread made the mapping's calls" test "$ns" -ge 2

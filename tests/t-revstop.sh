@@ -24,25 +24,6 @@ build_patch "$WORK/step.sut" "$SRC" "$TARGETS/pause/step.diff" pause \
 	"${MAKEARGS[@]}" || finish
 SUT=$WORK/step.sut
 
-# switches PID TID - the voluntary context switches of thread TID.
-switches() {
-	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
-}
-# runs PID - its CPU time grows: the loop goes on.
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-runs() {
-	local c i
-	c=$(cpu "$1")
-	for ((i = 0; i < 100; i++)); do
-		sleep 0.1
-		[ "$(cpu "$1")" -gt "$c" ] && return 0
-	done
-	echo "state $(state_of "$1"), CPU time $c ticks, still $(cpu "$1")"
-	return 1
-}
-fds() { ls "/proc/$1/fd" | wc -l; }
-# field NAME PID - a line of the process's status (SigBlk, TracerPid...).
-field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
 # memfd_fd PID NAME - the descriptor of PID's memfd NAME, if any.
 memfd_fd() {
 	local f
@@ -70,7 +51,7 @@ for i in 1 2 3; do
 		test "$n" != FAILED -a "$n" -le 3
 	check_eq "revert $i: the region is unmapped" "" "$(suture_maps "$A")"
 	check_eq "revert $i: no tracer holds the thread any more" 0 \
-		"$(field TracerPid "$A")"
+		"$(status_of TracerPid "$A")"
 done
 # apply --replace unmaps the replaced region in its switch stop, then
 # has nothing left for after it: the lock's thread goes with that stop.
@@ -82,13 +63,13 @@ for i in 1 2; do
 	check "apply --replace $i: stopped for the memory, then the switch" \
 		test "$n" != FAILED -a "$n" -le 3
 	check_eq "apply --replace $i: no tracer holds the thread any more" \
-		0 "$(field TracerPid "$A")"
+		0 "$(status_of TracerPid "$A")"
 done
 check_eq "the replaced regions are unmapped" "$one" \
 	"$(suture_maps "$A" | wc -l)"
 check "revert" "$SUTURE" revert "$A"
-check_eq "its signal mask is as it was" 0000000000000000 "$(field SigBlk "$A")"
-check_eq "no signal left pending" 0000000000000000 "$(field ShdPnd "$A")"
+check_eq "its signal mask is as it was" 0000000000000000 "$(status_of SigBlk "$A")"
+check_eq "no signal left pending" 0000000000000000 "$(status_of ShdPnd "$A")"
 check "the cave holds the program's bytes again" \
 	python3 "$TESTS/cave.py" "$A"
 check "the loop runs on" runs "$A"
@@ -98,7 +79,7 @@ seen="" left=0
 for ((n = 1; n < 200; n++)); do
 	"$SUTURE" apply "$A" "$SUT" >"$WORK/apply.txt" 2>&1 ||
 		{ fail "apply before step $n" "$(cat "$WORK/apply.txt")"; break; }
-	f=$(fds "$A")
+	f=$(fd_count "$A")
 	rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$A" >"$WORK/op.txt" 2>&1
 		echo $?)
 	[ "$rc" -ne 137 ] && break
@@ -108,12 +89,12 @@ for ((n = 1; n < 200; n++)); do
 	esac
 	check "killed at '$step': the loop runs on" runs "$A"
 	check_eq "killed at '$step': no tracer holds the thread" 0 \
-		"$(field TracerPid "$A")"
+		"$(status_of TracerPid "$A")"
 	check_eq "killed at '$step': the signal mask is as it was" \
-		0000000000000000 "$(field SigBlk "$A")"
+		0000000000000000 "$(status_of SigBlk "$A")"
 	check_eq "killed at '$step': no signal left pending" \
-		0000000000000000 "$(field SigPnd "$A")"
-	check_eq "killed at '$step': no descriptor left open" "$f" "$(fds "$A")"
+		0000000000000000 "$(status_of SigPnd "$A")"
+	check_eq "killed at '$step': no descriptor left open" "$f" "$(fd_count "$A")"
 	# Whatever is still mapped, status shows it: the patch, or what is
 	# left to clean up.
 	"$SUTURE" status "$A" >"$WORK/status.txt" 2>&1
@@ -153,7 +134,7 @@ echo "# gc: the thread was stopped with $n context switches"
 check "gc removed it stopping the thread once (interrupt, batch: 2)" \
 	test "$n" != FAILED -a "$n" -le 2
 check_eq "the region is unmapped" "" "$(suture_maps "$A")"
-check_eq "no tracer holds the thread" 0 "$(field TracerPid "$A")"
+check_eq "no tracer holds the thread" 0 "$(status_of TracerPid "$A")"
 check "the loop runs on" runs "$A"
 stop_target "$A"
 
