@@ -360,6 +360,19 @@ int proc_thread_cpu(pid_t pid, pid_t tid)
 	return stat_field(pid, tid, 39, buf, sizeof(buf), &at) ? -1 : atoi(at);
 }
 
+int proc_thread_runs_on(pid_t pid, pid_t tid)
+{
+	char buf[PROC_TEXT_MAX];
+	const char *at;
+	int f;
+
+	if (stat_field(pid, tid, 3, buf, sizeof(buf), &at) || *at != 'R')
+		return -1;
+	for (f = 3; f < 39 && at; f++)
+		at = strchr(at, ' ') ? strchr(at, ' ') + 1 : NULL;
+	return at ? atoi(at) : -1;
+}
+
 int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
 			uint64_t *caught)
 {

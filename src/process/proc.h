@@ -99,6 +99,10 @@ long proc_thread_count(pid_t pid);
 /* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
 int proc_thread_cpu(pid_t pid, pid_t tid);
 
+/* proc_thread_runs_on - the CPU thread @tid of @pid runs or waits to run
+ * on, or -1 if it is not runnable (asleep, stopped) or gone. */
+int proc_thread_runs_on(pid_t pid, pid_t tid);
+
 /* proc_thread_state - the state letter of thread @tid of @pid ('R', 'S',
  * 'D', ...), or 0. */
 char proc_thread_state(pid_t pid, pid_t tid);

@@ -517,12 +517,14 @@ static void pin(struct session *s, pid_t tid)
 }
 
 /*
- * Away from the thread's CPU, while still a real-time task.  Released, the
- * thread may have woken on another CPU than suture's; an ordinary task
- * again on the thread's CPU, suture would wait there for the busy thread's
- * time slice (milliseconds) until the balancer moved one of them.  A mask
- * without that CPU moves suture at once (if it is there), then its own
- * mask is back: it stays where it is.
+ * Away from the thread's CPU, while still a real-time task, if the thread
+ * is runnable.  Released, the thread may have woken on another CPU than
+ * suture's; an ordinary task again on a busy thread's CPU, suture would
+ * wait there for its time slice (milliseconds) until the balancer moved
+ * one of them.  A mask without that CPU moves suture at once (if it is
+ * there), then its own mask is back: it stays where it is.  A thread
+ * asleep again takes no CPU: no move (a migration each, for a thousand
+ * idle processes in one command).
  */
 static void unhurry(struct session *s)
 {
@@ -530,7 +532,7 @@ static void unhurry(struct session *s)
 	int cpu;
 
 	if (s->pinned) {
-		if ((cpu = proc_thread_cpu(s->pid, s->pin_tid)) >= 0)
+		if ((cpu = proc_thread_runs_on(s->pid, s->pin_tid)) >= 0)
 			CPU_CLR(cpu, &away);
 		if (CPU_COUNT(&away))
 			sched_setaffinity(0, sizeof(away), &away);
