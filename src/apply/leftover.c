@@ -155,7 +155,7 @@ void leftover_fds_list(pid_t pid, struct leftover_fds *f)
 
 		if (d->d_name[0] == '.' || !ours(pid, fd))
 			continue;
-		f->fd = xrealloc(f->fd, (f->n + 1) * sizeof(*f->fd));
+		XGROW(f->fd, f->cap, f->n);
 		f->fd[f->n++] = fd;
 	}
 	closedir(fds);

@@ -54,7 +54,7 @@ void leftover_forbid(struct safety *sf, const struct state *st);
  */
 struct leftover_fds {
 	int *fd;
-	size_t n;
+	size_t n, cap;
 	bool listed; /* /proc/PID/fd could be read */
 };
 

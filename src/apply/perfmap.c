@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply/perfmap.h"
 #include "apply/state.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 /* How a map is opened to add lines (never through a symbolic link). */
@@ -151,30 +151,6 @@ static size_t others(const char *text, size_t size, const char *lines,
 	return at;
 }
 
-/* Write @len bytes of @text to @path through a new file renamed over it. */
-static int replace_map(const char *path, const char *text, size_t len)
-{
-	char *tmp = xasprintf("%s.suture-XXXXXX", path);
-	int fd = mkstemp(tmp), ret = 0;
-
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free;
-	}
-	fchmod(fd, 0644);
-	if (write(fd, text, len) != (ssize_t)len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-out_free:
-	free(tmp);
-	return ret;
-}
-
 /*
  * Rewrite @path, whose text is @text, without @lines; or, if nothing else
  * is left in it (the last patch went), remove it: the usual case, which
@@ -191,7 +167,7 @@ static int rewrite(const char *path, const char *text, size_t size,
 		if (unlink(path) && errno != ENOENT)
 			ret = -errno;
 	} else if (len != size) {
-		ret = replace_map(path, kept, len);
+		ret = file_write_atomic(path, kept, len, NULL);
 	}
 	free(kept);
 	return ret;

@@ -48,15 +48,23 @@ static void read_id(pid_t pid, const struct proc_map *m, struct idfile *f)
 	close(fd);
 }
 
+/* The walk's entry for the file of device @dev and inode @ino, or NULL. */
+static struct idfile *cached(const struct walk *w, uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (w->files[i].ino == ino && w->files[i].dev == dev)
+			return &w->files[i];
+	return NULL;
+}
+
 /* The build-id of @m's file, from the walk's cache or read now. */
 static const struct idfile *file_id(struct walk *w, pid_t pid,
 				    const struct proc_map *m)
 {
 	struct idfile *f;
 
-	for (size_t i = 0; i < w->nfiles; i++)
-		if (w->files[i].ino == m->inode && w->files[i].dev == m->dev)
-			return &w->files[i];
+	if ((f = cached(w, m->dev, m->inode)))
+		return f;
 	XGROW(w->files, w->cap, w->nfiles);
 	f = &w->files[w->nfiles++];
 	f->dev = m->dev;
@@ -144,18 +152,13 @@ static bool seen_file(const struct codemap *v, size_t i)
 /* The walk's build-id of @c's file, if it has one (codemaps.h). */
 static bool known_id(void *arg, struct codemap *c)
 {
-	const struct walk *w = arg;
+	const struct idfile *f = cached(arg, c->m.dev, c->m.inode);
 
-	for (size_t i = 0; i < w->nfiles; i++) {
-		const struct idfile *f = &w->files[i];
-
-		if (f->ino == c->m.inode && f->dev == c->m.dev && f->len) {
-			memcpy(c->id, f->id, f->len);
-			c->id_len = f->len;
-			return true;
-		}
-	}
-	return false;
+	if (!f || !f->len)
+		return false;
+	memcpy(c->id, f->id, f->len);
+	c->id_len = f->len;
+	return true;
 }
 
 /* Keep the build-id the kernel gave for @c's file, for the walk's next
@@ -164,10 +167,8 @@ static void keep_id(struct walk *w, const struct codemap *c)
 {
 	struct idfile *f;
 
-	for (size_t i = 0; i < w->nfiles; i++)
-		if (w->files[i].ino == c->m.inode &&
-		    w->files[i].dev == c->m.dev)
-			return;
+	if (cached(w, c->m.dev, c->m.inode))
+		return;
 	XGROW(w->files, w->cap, w->nfiles);
 	f = &w->files[w->nfiles++];
 	*f = (struct idfile){.dev = c->m.dev,

@@ -38,8 +38,9 @@ void patch_info_load(struct patch *p)
 		return;
 	j = json_loadb(p->info_text, p->info_len, 0, NULL);
 	if (json_is_object(j))
-		p->info = json_incref(j);
-	json_decref(j);
+		p->info = j;
+	else
+		json_decref(j);
 }
 
 /*

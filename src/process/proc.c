@@ -32,6 +32,15 @@ struct proc_facts {
  * status lines read here come in its first 1.5 KiB). */
 #define PROC_TEXT_MAX 4096
 
+/* The field @n fields after the one that ends at @p (a space or the
+ * command's closing parenthesis) in stat text, or NULL. */
+static const char *fields_on(const char *p, int n)
+{
+	while (p && n-- > 0)
+		p = strchr(p + 1, ' ');
+	return p && p[1] ? p + 1 : NULL;
+}
+
 /*
  * The small file @path whole into @buf (@len bytes), NUL-terminated: one
  * open, one read, one close (procfs makes such a file in one go, so a
@@ -92,14 +101,8 @@ static int stat_field(pid_t pid, pid_t tid, int field, char *buf, size_t len,
 		return r;
 	/* the command name, field 2, is in parentheses and may hold
 	 * anything: count from its end */
-	if (!(p = strrchr(buf, ')')))
-		return -EINVAL;
-	for (int f = 2; f < field && p; f++)
-		p = strchr(p + 1, ' ');
-	if (!p || !p[1])
-		return -EINVAL;
-	*at = p + 1;
-	return 0;
+	p = strrchr(buf, ')');
+	return (*at = p ? fields_on(p, field - 2) : NULL) ? 0 : -EINVAL;
 }
 
 /* Fill @pf from the stat (state, flags) and status (tgid, tracer) files of
@@ -364,13 +367,11 @@ int proc_thread_runs_on(pid_t pid, pid_t tid)
 {
 	char buf[PROC_TEXT_MAX];
 	const char *at;
-	int f;
 
-	if (stat_field(pid, tid, 3, buf, sizeof(buf), &at) || *at != 'R')
+	if (stat_field(pid, tid, 3, buf, sizeof(buf), &at) || *at != 'R' ||
+	    !(at = fields_on(at - 1, 39 - 3)))
 		return -1;
-	for (f = 3; f < 39 && at; f++)
-		at = strchr(at, ' ') ? strchr(at, ' ') + 1 : NULL;
-	return at ? atoi(at) : -1;
+	return atoi(at);
 }
 
 int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,

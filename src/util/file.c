@@ -119,19 +119,28 @@ int file_read_regular(const char *path, size_t max, unsigned char **buf,
 	return read_all(fd, path, max, buf, len, err);
 }
 
+/*
+ * The temporary file is a new one of a name no one can guess (mkostemp:
+ * O_EXCL), so that in a directory others may write (/tmp) a link planted
+ * at the name cannot redirect the write; ".tmp." in it marks it as one
+ * (the build cache skips such files while they are young).  Its mode is
+ * what open(0644) would give under the umask.
+ */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      struct error *err)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	const char *p = buf;
+	mode_t mask = umask(0);
 	int fd, ret = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	umask(mask);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		ret = error_set(err, -errno, "cannot create %s: %s", tmp,
 				strerror(errno));
 		goto out_free;
 	}
+	fchmod(fd, 0644 & ~mask);
 	while (len) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)

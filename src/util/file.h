@@ -22,8 +22,9 @@ int file_read_regular(const char *path, size_t max, unsigned char **buf,
 		      size_t *len, struct error *err);
 
 /*
- * file_write_atomic - write @len bytes to @path through a temporary file and
- * rename, so readers never see a partial file.
+ * file_write_atomic - write @len bytes to @path through a new temporary
+ * file of an unguessable name beside it and rename, so readers never see
+ * a partial file (and, in /tmp, no planted link redirects the write).
  */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      struct error *err);
