@@ -14,7 +14,7 @@
  * is used; such an entry is removed and the caller rebuilds as if it had
  * never existed.  Sealing the entry's name too stops a valid entry from
  * being copied over another one.  Writers go through
- * file_write_atomic() (a temporary file per process, then rename): a
+ * file_write_atomic() (a new temporary file each time, then rename): a
  * reader sees the old entry, the new one or none.
  */
 #include <errno.h>
