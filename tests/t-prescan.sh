@@ -16,7 +16,9 @@
 # CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
 # a word written after the first scan, before the stop, is still found and
 # the apply refused (with a stop that trusted the first scan for every
-# page, the apply went through); a second clearing of the marks by another
+# page, the apply went through); revert makes its scan for references to
+# the patch's memory so too, and a word pointing into that memory written
+# after its first scan keeps the memory mapped (retained); a second clearing of the marks by another
 # tool in between is noticed (the canary) and the stop reads everything,
 # and refuses; top and guarded are refused there too, from what the first
 # scan kept; a process with pinned memory (io_uring fixed buffers,
@@ -35,8 +37,11 @@ build_tree "$SRC" "${MAKEARGS[@]}" || finish
 build_patch "$WORK/work.sut" "$SRC" "$TARGETS/dirty/work.diff" dirty \
 	"${MAKEARGS[@]}" || finish
 
-# start MODE - the target in MODE (targets/dirty/dirty.h); sets P.
+# start MODE - the target in MODE (targets/dirty/dirty.h); sets P.  The
+# log of an earlier run in MODE goes first: its "ready" would otherwise
+# pass the poll before the new target has truncated it.
 start() {
+	rm -f "$WORK/$1.log"
 	"$SRC/dirty" "$1" "$WORK/$1.log" &
 	P=$!
 	PIDS+=("$P")

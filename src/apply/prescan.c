@@ -238,6 +238,8 @@ void prescan_free(struct refscan_pre *pre)
 	free(pre->read);
 	free(pre->stack);
 	free(pre->hit);
+	free(pre->range);
+	pre->range = NULL;
 	pre->read = pre->stack = NULL;
 	pre->hit = NULL;
 	pre->nhit = pre->cap = 0;

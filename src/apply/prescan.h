@@ -45,7 +45,9 @@ struct refscan_pre {
 	uint64_t canary;       /* the byte suture rewrote */
 	uint64_t guard;	       /* glibc's pointer guard, if known */
 	bool has_guard;
-	uint64_t tlo, tspan;	 /* the targets' span it tested words against */
+	uint64_t *range; /* the targets it tested words against: lo, hi of
+			    each, 2 * nrange values */
+	size_t nrange;
 	struct refscan_hit *hit; /* sorted by address once read */
 	size_t nhit, cap;
 	size_t written, kept; /* in the stop: pages read again, pages whose

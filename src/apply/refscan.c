@@ -282,6 +282,32 @@ static void find_guard(struct scan *sc, struct session *s,
 			    &sc->guard, sizeof(sc->guard), NULL);
 }
 
+/* The targets' ranges, into @pre: what the scan before the stop kept
+ * words for. */
+static void note_targets(const struct scan *sc, struct refscan_pre *pre)
+{
+	pre->range = xcalloc(2 * sc->n + 1, sizeof(*pre->range));
+	pre->nrange = sc->n;
+	for (size_t i = 0; i < sc->n; i++) {
+		pre->range[2 * i] = sc->t[i].lo;
+		pre->range[2 * i + 1] = sc->t[i].hi;
+	}
+}
+
+/* Whether the stop looks for what the scan before it kept words for: the
+ * same ranges, in the same order (a target between two others, missing
+ * then, would be missed in every page not written since). */
+static bool same_targets(const struct scan *sc, const struct refscan_pre *pre)
+{
+	if (pre->nrange != sc->n)
+		return false;
+	for (size_t i = 0; i < sc->n; i++)
+		if (pre->range[2 * i] != sc->t[i].lo ||
+		    pre->range[2 * i + 1] != sc->t[i].hi)
+			return false;
+	return true;
+}
+
 /*
  * Whether the scan before the stop still holds: the marks were not cleared
  * again since (its canary still reads as written), the pointer guard and
@@ -305,7 +331,7 @@ static void pre_check(struct scan *sc, struct refmem *rm,
 	if (sc->has_guard && (!pre->has_guard || pre->guard != sc->guard))
 		prescan_refuse(pre, "glibc's pointer guard was not known "
 				    "before the stop");
-	if (pre->tlo != sc->tlo || pre->tspan != sc->tspan)
+	if (!same_targets(sc, pre))
 		prescan_refuse(pre, "it looked for other references");
 	for (size_t k = 0; k < sc->ds.n; k++)
 		if ((j = prescan_same(
@@ -422,8 +448,7 @@ static void scan_before(struct scan *sc, struct refmem *rm,
 	sc->guard = pre->guard;
 	sc->has_guard = pre->has_guard;
 	spans(sc);
-	pre->tlo = sc->tlo;
-	pre->tspan = sc->tspan;
+	note_targets(sc, pre);
 	for (size_t i = 0; i < maps->n && pre->ok; i++) {
 		const struct proc_map *m = &maps->v[i];
 

@@ -57,7 +57,8 @@ struct apply_result {
 				 freed (the next suture command frees it); ""
 				 if it was */
 	char scan[320];	      /* how the stop's scan for saved contexts
-				 went (apply -v) */
+				 (apply -v) or references (revert -v)
+				 went */
 };
 
 /* apply_result_free - release the records @res holds (result.c). */

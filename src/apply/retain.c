@@ -59,16 +59,26 @@ static struct refscan_target *targets(struct record *const *r, size_t n,
 	return t;
 }
 
-int retain_check(struct session *s, const struct rmem *mem,
+/*
+ * With every thread of @s stopped: scan for references to the regions
+ * @r[0..n) (through the scan before the stop @pre, or NULL) and mark each
+ * one something refers to as retained (keep[i] true, r[i]->retain filled
+ * in).  settle[i] (if @settle is not NULL) is set for a kept region whose
+ * references are all in threads' registers or the live part of their own
+ * stacks: often stale slots of calls that returned, which retain_settle
+ * checks again.  On failure nothing is known: the caller keeps every
+ * region mapped.
+ */
+static int check(struct session *s, const struct rmem *mem,
 		 struct record *const *r, size_t n, bool *keep, bool *settle,
-		 struct error *err)
+		 struct refscan_pre *pre, struct error *err)
 {
 	struct refscan_target *t = targets(r, n, NULL);
 	int ret;
 
 	for (size_t i = 0; i < n; i++)
 		keep[i] = true;
-	if ((ret = refscan(s, mem, t, n, NULL, err)))
+	if ((ret = refscan(s, mem, t, n, pre, err)))
 		goto out;
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (settle)
@@ -180,8 +190,8 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 
 	for (size_t i = 0; i < set->n; i++)
 		set->keep[i] = true, set->settle[i] = set->late[i] = false;
-	if (!set->n || (ret = retain_check(s, mem, set->r, set->n, set->keep,
-					   set->settle, err)))
+	if (!set->n || (ret = check(s, mem, set->r, set->n, set->keep,
+				    set->settle, set->pre, err)))
 		return set->n ? ret : 0;
 	for (size_t i = set->now; i-- > 0;) {
 		if (!set->keep[i] &&
@@ -192,6 +202,17 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 	for (size_t i = set->now; i < set->n; i++)
 		set->late[i] = !set->keep[i];
 	return 0;
+}
+
+void retain_set_before(struct retain_set *set, pid_t pid,
+		       const struct rmem *mem, uint64_t canary,
+		       struct refscan_pre *pre)
+{
+	struct refscan_target *t = targets(set->r, set->n, NULL);
+
+	refscan_before(pid, mem, t, set->n, canary, pre);
+	set->pre = pre;
+	free(t);
 }
 
 bool retain_set_settled(const struct retain_set *set)

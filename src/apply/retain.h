@@ -31,20 +31,7 @@
 #define RETAIN_SETTLE_MS 500
 
 /*
- * retain_check - with every thread of @s stopped: scan for references to
- * the regions @r[0..n) and mark each one something refers to as retained
- * (keep[i] true, r[i]->retain filled in).  settle[i] (if @settle is not
- * NULL) is set for a kept region whose references are all in threads'
- * registers or the live part of their own stacks: often stale slots of
- * calls that returned, which retain_settle checks again.  On failure
- * nothing is known: the caller keeps every region mapped.
- */
-int retain_check(struct session *s, const struct rmem *mem,
-		 struct record *const *r, size_t n, bool *keep, bool *settle,
-		 struct error *err);
-
-/*
- * retain_settle - after the stop in which retain_check kept them: check
+ * retain_settle - after the stop in which retain_set_check kept them: check
  * the regions with keep[i] and settle[i] again, each time in a stop of
  * the whole process of its own (lock @l held), every QUIESCE_RETRY_MS for
  * up to RETAIN_SETTLE_MS while the threads run, and clear keep[i] for
@@ -71,16 +58,29 @@ struct retain_set {
 	size_t n, cap;
 	size_t now;	 /* r[0..now) may be unmapped in the stop already */
 	bool *keep;	 /* r[i] may still be used: it stays, retained */
-	bool *settle;	 /* only threads referred to it (retain_check) */
+	bool *settle;	 /* only threads referred to it (retain_set_check) */
 	bool *late;	 /* r[i] is unmapped after the stop */
 	size_t released; /* of r[0..now): unmapped now that nothing refers
 			    to them */
 	size_t retained; /* of r[0..now): kept */
+	struct refscan_pre *pre; /* the scan before the stop, or NULL */
 };
 
 /* retain_set_add - add @r; @now: it may go in the stop already. */
 void retain_set_add(struct retain_set *set, struct record *r, bool now);
 void retain_set_free(struct retain_set *set);
+
+/*
+ * retain_set_before - while the program runs, under the lock, once @set
+ * holds every region the stop will check: the scan retain_set_check makes,
+ * into @pre, so that the stop reads again only the memory written since
+ * and through a reader opened already (refscan_before; @canary is a byte
+ * of a region suture writes in the stop anyway, its commit byte).  The
+ * caller frees @pre (prescan_free) after the stop.
+ */
+void retain_set_before(struct retain_set *set, pid_t pid,
+		       const struct rmem *mem, uint64_t canary,
+		       struct refscan_pre *pre);
 
 /*
  * retain_set_check - with every thread of @s stopped, once no entry jumps

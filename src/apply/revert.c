@@ -62,6 +62,7 @@ struct revert_ctx {
 	bool committed;	  /* rec's pre-revert hooks ran: the revert is
 			     to be finished unless undone */
 	struct retain_set off;	 /* the regions switched off (retain.h) */
+	struct refscan_pre pre;	 /* off's scan before the stop */
 	struct leftover_fds fds; /* suture's memfd descriptors, listed
 				    under the lock before the stop */
 	unsigned hook_ms;	 /* how long a hook may run */
@@ -266,6 +267,32 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 }
 
 /*
+ * Under the lock, before the stop: the regions the stop will find off
+ * (the leftovers and retained ones, and this patch's), and the scan for
+ * references to them made while the program runs (retain_set_before),
+ * with this patch's commit byte, which the stop clears, as its canary.
+ * The state read under the lock holds until the stop, whose clean-up
+ * (leftover_clean) changes no region's state unless it finishes another
+ * suture's work, after which this attempt stops short of the scan.
+ */
+static void regions_off(struct revert_ctx *c)
+{
+	struct record **r;
+	size_t n = leftover_regions(&c->st, &r);
+
+	for (size_t i = 0; i < n; i++)
+		retain_set_add(&c->off, r[i], true);
+	if (c->rec)
+		retain_set_add(&c->off, c->rec, false);
+	free(r);
+	if (!c->rec)
+		return;
+	phase_begin("look for references before the stop");
+	retain_set_before(&c->off, c->pid, &c->mem,
+			  c->rec->base + record_live_offset(), &c->pre);
+}
+
+/*
  * Still in the stop, once the patch is off: one scan decides which of the
  * regions that are off (the leftovers and retained ones, and this
  * patch's) the program may still use.  The free leftovers go now; this
@@ -274,19 +301,14 @@ static int uninstall(struct revert_ctx *c, struct error *err)
  */
 static void release_regions(struct revert_ctx *c, struct apply_result *res)
 {
-	struct record **r;
-	size_t n = leftover_regions(&c->st, &r);
 	struct error why = {""};
 
 	phase_begin("look for references (all threads stopped)");
-	for (size_t i = 0; i < n; i++)
-		retain_set_add(&c->off, r[i], true);
-	if (c->rec)
-		retain_set_add(&c->off, c->rec, false);
-	free(r);
 	if (retain_set_check(&c->off, &c->s, &c->rs, &c->mem, &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
 			 why.msg);
+	if (c->off.pre)
+		prescan_describe(c->off.pre, res->scan, sizeof(res->scan));
 	/* Nothing left for after the stop (this patch's region is kept, or
 	 * the scan failed and every region stays): nothing needs the lock,
 	 * whose thread goes with the others instead of in a stop of its own
@@ -343,6 +365,7 @@ static int revert_once(void *arg, struct error *err)
 	struct revert_try *t = arg;
 	struct revert_ctx c = {.pid = t->pid,
 			       .mem = {.fd = -1},
+			       .pre = {.rm = {.pagemap = -1}},
 			       .hook_ms = t->o->hook_timeout_ms,
 			       .cache = t->o->cache};
 	struct apply_result *res = t->res;
@@ -354,7 +377,7 @@ static int revert_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
-	    (leftover_fds_list(t->pid, &c.fds), 0) ||
+	    (leftover_fds_list(t->pid, &c.fds), 0) || (regions_off(&c), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
 		goto out_unlock;
@@ -382,6 +405,7 @@ out_unlock:
 	session_unlock(&c.lock);
 out_free:
 	retain_set_free(&c.off);
+	prescan_free(&c.pre);
 	leftover_fds_free(&c.fds);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);

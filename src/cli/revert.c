@@ -28,14 +28,17 @@ static const char usage_text[] =
     "usage: suture revert PID[,PID...] [NAME | --all] [OPTIONS]\n"
     "       suture revert NAME [--exe PATH] [--unit NAME] [--pid PID,...]\n"
     "                     [OPTIONS]\n"
-    "options: [--timeout SEC] [--hook-timeout SEC] [--jobs N]\n"
+    "options: [--timeout SEC] [--hook-timeout SEC] [--jobs N] [-v]\n"
     "\n"
     "Undo the patch NAME in process PID, or the most recently applied\n"
     "one, or with --all every patch, newest first.  Like apply, it waits\n"
     "up to SEC seconds (default 5) for a moment when no thread is running\n"
     "the patch's code, and changes nothing if none comes.  Several PIDs,\n"
     "separated by commas, are handled as by suture apply.  The patch's\n"
-    "revert hooks may run --hook-timeout seconds (default 2).\n"
+    "revert hooks may run --hook-timeout seconds (default 2).  -v says\n"
+    "how the stop's scan for references to the patch's memory went: only\n"
+    "the pages written since a scan made while the program ran, or all\n"
+    "memory, and why.\n"
     "\n"
     "Without PIDs (a NAME that is not a list of numbers), the patch NAME\n"
     "is undone in every process where it is live, narrowed by --exe,\n"
@@ -47,19 +50,30 @@ static const struct option options[] = {
     {"all", no_argument, NULL, 'a'},
     {"jobs", required_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
+    {"verbose", no_argument, NULL, 'v'},
     TARGETS_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
+/* What every process gets. */
+struct revert_job {
+	const char *name; /* or NULL: the newest */
+	bool all;
+	bool verbose;
+	struct apply_opts o;
+	struct targets_filter f; /* the by-name form's narrowing */
+	struct modcache files;	 /* the processes' files (modcache.h) */
+};
+
 /* Revert @name (or the newest patch); 0, or 1 after printing why not. */
-static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
+static int revert_one(pid_t pid, const char *name, const struct revert_job *job)
 {
 	struct audit_event ev = {.action = "revert", .file = "", .pid = pid};
 	struct error err = {""};
 	struct apply_result res;
 
 	phase_begin("check target");
-	if (revert_patch(pid, name, o, &res, &err) < 0) {
+	if (revert_patch(pid, name, &job->o, &res, &err) < 0) {
 		ev.patch = name ? name : "";
 		ev.id = "";
 		ev.result = "failed";
@@ -74,6 +88,9 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 	phase_begin("audit");
 	audit_log(&ev);
 	phase_begin("report");
+	if (job->verbose && res.scan[0])
+		printf("process %d: scan for references: %s\n", (int)pid,
+		       res.scan);
 	cli_print_change("reverted", "from", "restored", pid, &res);
 	cli_print_released(pid, &res);
 	/* perf names patch code from this map; failing that is no error. */
@@ -84,7 +101,7 @@ static int revert_one(pid_t pid, const char *name, const struct apply_opts *o)
 }
 
 /* Revert every patch, newest first, each in its own short stop. */
-static int revert_all(pid_t pid, const struct apply_opts *o)
+static int revert_all(pid_t pid, const struct revert_job *job)
 {
 	struct error err = {""};
 	struct state st;
@@ -102,27 +119,18 @@ static int revert_all(pid_t pid, const struct apply_opts *o)
 	if (!n)
 		printf("no patches applied to process %d\n", pid);
 	for (; n; n--)
-		if (revert_one(pid, NULL, o))
+		if (revert_one(pid, NULL, job))
 			return 1;
 	return 0;
 }
-
-/* What every process gets. */
-struct revert_job {
-	const char *name; /* or NULL: the newest */
-	bool all;
-	struct apply_opts o;
-	struct targets_filter f; /* the by-name form's narrowing */
-	struct modcache files;	 /* the processes' files (modcache.h) */
-};
 
 static int revert_job_one(pid_t pid, void *arg)
 {
 	const struct revert_job *job = arg;
 
 	if (job->all)
-		return revert_all(pid, &job->o);
-	return revert_one(pid, job->name, &job->o);
+		return revert_all(pid, job);
+	return revert_one(pid, job->name, job);
 }
 
 /* Options into @job and *jobs; -1 on a usage error, 1 for --help. */
@@ -132,11 +140,13 @@ static int parse_options(int argc, char **argv, struct revert_job *job,
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:H:j:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:H:j:hv", options, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
 		if (c == 'a')
 			job->all = true;
+		else if (c == 'v')
+			job->verbose = true;
 		else if ((r = targets_option(c, optarg, &job->f)) < 0 ||
 			 (r && fanout_option(c, optarg, &job->o, jobs) < 0))
 			return -1;

@@ -1,8 +1,9 @@
 # prescan.sh - guest checks of apply's scan for saved contexts made while
 # the program runs (t-prescan.sh): on this kernel (CONFIG_MEM_SOFT_DIRTY)
 # the stop reads again only the pages written since, and still finds a
-# word written after the first scan (/ko/dirty late), and one whose page a
-# second clearing of the marks made look unwritten (/ko/dirty criu: the
+# word written after the first scan (/ko/dirty late; for revert's scan
+# for references to the patch's memory, /ko/dirty revlate), and one whose
+# page a second clearing of the marks made look unwritten (/ko/dirty criu: the
 # canary shows the marks cleared again and the stop reads everything),
 # and one a child process writes into a MAP_SHARED page through its own
 # mapping, which this process's marks never see (/ko/dirty shared: shared
@@ -18,6 +19,7 @@ mkdir -p /tmp
 
 # start MODE - the target in MODE; $P its PID, its log /tmp/MODE.log.
 start() {
+	rm -f "/tmp/$1.log" # an earlier run's "ready" would pass at once
 	/ko/dirty "$1" "/tmp/$1.log" &
 	P=$!
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -44,7 +46,30 @@ check "apply -v" suture apply -v "$P" /ko/work.sut
 check_has "the stop read again only the pages written since" \
 	"written since the scan before the stop read again"
 echo "$OUT" | sed -n 's/^/# /p'
-check "revert" suture revert "$P"
+check "revert -v" suture revert -v "$P"
+check_has "revert's stop, too, read again only the pages written since" \
+	"scan for references: "
+check_has "  ... (the words of the rest from its scan made before)" \
+	"written since the scan before the stop read again"
+echo "$OUT" | sed -n 's/^/# /p'
+kill "$P"
+
+echo "# -- revert: a word pointing into the patch's memory written after"
+echo "#    its first scan, before its stop"
+start revlate
+check "apply" suture apply "$P" /ko/work.sut
+check "revert -v" suture revert -v "$P"
+check_has "the revert's stop took the first scan for what was not written" \
+	"written since the scan before the stop read again"
+word=$(sed -n 's/^region word at //p' /tmp/revlate.log)
+if [ -n "$word" ]; then
+	pass "the target set the word after suture cleared the marks"
+	check_has "the memory stays mapped, retained for the word in the heap" \
+		"e.g. at $word (heap)"
+else
+	fail "the target set the word after suture cleared the marks" \
+		"$(cat /tmp/revlate.log)"
+fi
 kill "$P"
 
 echo "# -- the word is written after the first scan, before the stop"

@@ -1,5 +1,6 @@
 /* dirty.c - the loop of the t-prescan target (dirty.h). */
 #include <linux/io_uring.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,57 @@ static int unreadable(const char *mode)
 	return !madvise(p + 4096, 4096, guard ? GUARD_INSTALL : HWPOISON);
 }
 
+/* The start of the first mapping of a patch's memory (suture's memfd),
+ * 0 if there is none. */
+static uintptr_t patch_region(void)
+{
+	char line[512];
+	uintptr_t lo = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "/memfd:suture:") &&
+		    sscanf(line, "%lx-", &lo) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return lo;
+}
+
+/* The patch's memory is kept as this XOR its address: no word of the
+ * program's but the slot (and dirty_work's argument) points into it. */
+#define REGION_KEY 0x5a5a5a5a5a5a5a5aul
+
+/*
+ * MODE revlate, on each clearing of the marks (or other minor fault, as
+ * the first stdio write's): until there is a patch's memory, note where it
+ * is (an apply maps it before its clearing); at the next clearing (a
+ * revert's) 50 ms in dirty_work, the patch's code now (the revert's stop
+ * waits for it to return), which then sets the slot (heap) to a word
+ * pointing into the patch's memory, where the revert's scan before the
+ * stop read 0.  Nothing is mapped or allocated from there on: the heap
+ * stays as the first scan saw it, so the stop reads again only its pages
+ * written.
+ */
+static void revlate(volatile uintptr_t *slot, unsigned long *x, FILE *log)
+{
+	static uintptr_t key;
+	static bool done;
+	struct late l = {slot, dirty_now_ns() + 50000000u, 0, NULL, 0};
+	uintptr_t region;
+
+	if (!key) {
+		key = (region = patch_region()) ? region ^ REGION_KEY : 0;
+		return;
+	}
+	if (done)
+		return;
+	done = true;
+	l.word = (key ^ REGION_KEY) + 64;
+	*x = dirty_work(*x, &l);
+	fprintf(log, "region word at %#lx\n", (unsigned long)slot);
+}
+
 /* Where MODE top or guarded puts its word (dirty.h); 0 if none. */
 static uintptr_t plant(const char *mode)
 {
@@ -204,6 +256,11 @@ int main(int argc, char **argv)
 				 !strcmp(argv[1], "criu"),
 				 shared_slot ? ask_child : NULL};
 
+		if (now != last && !strcmp(argv[1], "revlate")) {
+			revlate(slot, &x, log);
+			last = touch(probe);
+			continue;
+		}
 		if (now == last || !strcmp(argv[1], "plain") ||
 		    !strcmp(argv[1], "pin") || !strcmp(argv[1], "guard") ||
 		    !strcmp(argv[1], "poison") || word) {

@@ -30,6 +30,12 @@
  *          between two written pages: no page there, nothing to read
  *   poison plain, with a written page taken away by MADV_HWPOISON (root,
  *          CONFIG_MEMORY_FAILURE): memory no one can read
+ *   revlate plain but for two clearings: at the first with a patch's
+ *          memory mapped (an apply's) it notes where that is; at the
+ *          next (a revert's) 50 ms inside dirty_work, the patch's code
+ *          (the revert's stop waits), which sets the slot to a word
+ *          pointing into the patch's memory before it returns (logged as
+ *          "region word at 0xSLOT")
  *
  * LOG gets "softdirty 1" if the kernel marks written pages (else 0),
  * "word 0xADDR" where top and guarded put theirs, "guard 1" or "poison 1"
@@ -44,12 +50,14 @@
 
 /* What dirty_work does besides its arithmetic. */
 struct late {
-	volatile uintptr_t *slot; /* set to dirty_work + 3 before returning */
+	volatile uintptr_t *slot; /* set to dirty_work + 3 (or word) before
+				     returning; NULL: left alone */
 	uint64_t until_ns;	  /* spin until CLOCK_MONOTONIC reaches it */
 	int clear;		  /* then clear the soft-dirty marks */
 	void (*other)(char);	  /* instead of writing the slot: have
 				     another process zero ('z') or set ('s')
 				     one in shared memory */
+	uintptr_t word;		  /* set the slot to this instead, if not 0 */
 };
 
 /* The function work.diff patches; @l may be NULL. */

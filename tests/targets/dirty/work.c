@@ -9,9 +9,9 @@
 
 /* The word goes to the heap only: the registers that held it are zeroed
  * after, so a scan can find it nowhere else (its message names where). */
-static void __attribute__((noinline)) set_slot(volatile uintptr_t *slot)
+static void __attribute__((noinline)) set_slot(const struct late *l)
 {
-	*slot = (uintptr_t)dirty_work + 3;
+	*l->slot = l->word ? l->word : (uintptr_t)dirty_work + 3;
 }
 
 static void clear_marks(void)
@@ -26,14 +26,14 @@ unsigned long dirty_work(unsigned long x, const struct late *l)
 {
 	if (l && l->other)
 		l->other('z');
-	else if (l)
+	else if (l && l->slot)
 		*l->slot = 0;
 	while (l && dirty_now_ns() < l->until_ns)
 		x = x * 2654435761u + 1;
 	if (l && l->other)
 		l->other('s');
-	else if (l) {
-		set_slot(l->slot);
+	else if (l && l->slot) {
+		set_slot(l);
 		__asm__ volatile("xor %%eax, %%eax\n\txor %%ecx, %%ecx\n\t"
 				 "xor %%edx, %%edx\n\txor %%esi, %%esi\n\t"
 				 "xor %%edi, %%edi\n\txor %%r8d, %%r8d\n\t"
