@@ -36,10 +36,13 @@ void pagebits_forget(struct pagebits *pb)
 }
 
 /*
- * The pages of [@at, SCAN_TOP) present or swapped out, in runs alike in
- * whether they are, are file pages and were written since the marks were
+ * The pages of [@at, SCAN_TOP) present or swapped out but not file pages,
+ * in runs alike in whether they are and were written since the marks were
  * cleared: one ioctl for all the mappings that follow (up to REGIONS runs);
- * -1 if the kernel has not got it.
+ * -1 if the kernel has not got it.  A present file page holds what its
+ * file does, which no scan reads (refmem.c's take): left out by the
+ * kernel, the text of every library is no run of the answer, and one
+ * call covers more mappings.
  */
 static int scan_regions(struct pagebits *pb, uint64_t at)
 {
@@ -49,6 +52,8 @@ static int scan_regions(struct pagebits *pb, uint64_t at)
 	    .end = SCAN_TOP,
 	    .vec = (uintptr_t)pb->reg,
 	    .vec_len = REGIONS,
+	    .category_inverted = PAGE_IS_FILE,
+	    .category_mask = PAGE_IS_FILE,
 	    .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
 			   PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD};
