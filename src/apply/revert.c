@@ -270,7 +270,9 @@ static int uninstall(struct revert_ctx *c, struct error *err)
  * Under the lock, before the stop: the regions the stop will find off
  * (the leftovers and retained ones, and this patch's), and the scan for
  * references to them made while the program runs (retain_set_before),
- * with this patch's commit byte, which the stop clears, as its canary.
+ * with the commit byte of one of them as its canary (this patch's, which
+ * the stop clears, if there is one; else one already clear, as for
+ * `suture gc`).
  * The state read under the lock holds until the stop, whose clean-up
  * (leftover_clean) changes no region's state unless it finishes another
  * suture's work, after which this attempt stops short of the scan.
@@ -285,11 +287,12 @@ static void regions_off(struct revert_ctx *c)
 	if (c->rec)
 		retain_set_add(&c->off, c->rec, false);
 	free(r);
-	if (!c->rec)
+	if (!c->off.n)
 		return;
 	phase_begin("look for references before the stop");
 	retain_set_before(&c->off, c->pid, &c->mem,
-			  c->rec->base + record_live_offset(), &c->pre);
+			  c->off.r[c->off.n - 1]->base + record_live_offset(),
+			  &c->pre);
 }
 
 /*
