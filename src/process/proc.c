@@ -344,6 +344,14 @@ char *proc_thread_wchan(pid_t pid, pid_t tid, char *buf, size_t len)
 	return buf;
 }
 
+pid_t proc_parent(pid_t pid)
+{
+	char buf[PROC_TEXT_MAX];
+	const char *at;
+
+	return stat_field(pid, pid, 4, buf, sizeof(buf), &at) ? 0 : atoi(at);
+}
+
 /* One stat() rather than reading a file: procfs counts a process's threads
  * in the link count of its task directory (2 + threads). */
 long proc_thread_count(pid_t pid)

@@ -93,6 +93,10 @@ int proc_map_open(pid_t pid, const struct proc_map *m);
  */
 int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err);
 
+/* proc_parent - the parent of process @pid, or 0 if unknown (gone, or
+ * outside suture's PID namespace). */
+pid_t proc_parent(pid_t pid);
+
 /* proc_thread_count - how many threads @pid has now, or -1. */
 long proc_thread_count(pid_t pid);
 
