@@ -72,3 +72,14 @@ void audit_log(const struct audit_event *e)
 	       e->file, signer, e->pid, exe, user_name(getuid()),
 	       (unsigned)getuid(), e->result, why);
 }
+
+void audit_log_patch(struct audit_event e, const struct patch *p)
+{
+	if (p) {
+		e.patch = p->name;
+		e.id = p->id;
+		e.signer = p->signer;
+	}
+	e.signer_known = p;
+	audit_log(&e);
+}
