@@ -60,20 +60,30 @@ static int read_small(const char *path, char *buf, size_t len)
 	return n < 0 ? -e : 0;
 }
 
+/* What follows "@key:" at the start of a line of status text @text, or
+ * NULL. */
+static const char *status_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		if (!strncmp(l, key, klen) && l[klen] == ':')
+			return l + klen + 1;
+	return NULL;
+}
+
 /* The number after "@key:" at the start of a line of status text @text,
  * in base @base, into *@val: whether there is one. */
 static bool status_number(const char *text, const char *key, int base,
 			  uint64_t *val)
 {
-	size_t klen = strlen(key);
+	const char *at = status_value(text, key);
 	char *end;
 
-	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
-		if (!strncmp(l, key, klen) && l[klen] == ':') {
-			*val = strtoull(l + klen + 1, &end, base);
-			return end != l + klen + 1;
-		}
-	return false;
+	if (!at)
+		return false;
+	*val = strtoull(at, &end, base);
+	return end != at;
 }
 
 /* The text of the status file of thread @tid of @pid into @buf. */
@@ -342,6 +352,24 @@ char *proc_thread_wchan(pid_t pid, pid_t tid, char *buf, size_t len)
 		n = snprintf(buf, len, "unknown");
 	buf[n] = '\0';
 	return buf;
+}
+
+int proc_uids(pid_t pid, unsigned uid[4])
+{
+	char buf[PROC_TEXT_MAX], *end;
+	const char *at;
+	int r;
+
+	if ((r = read_status(pid, pid, buf, sizeof(buf))))
+		return r;
+	if (!(at = status_value(buf, "Uid")))
+		return -EINVAL;
+	for (int i = 0; i < 4; i++, at = end) {
+		uid[i] = (unsigned)strtoul(at, &end, 10);
+		if (end == at)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 pid_t proc_parent(pid_t pid)
