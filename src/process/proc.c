@@ -444,7 +444,9 @@ pid_t proc_quiet_thread(pid_t pid)
 	pid_t *tids, quiet = pid;
 	size_t n;
 
-	if (proc_tasks(pid, &tids, &n, NULL))
+	/* a lone thread is the answer whatever it does: one stat() instead
+	 * of listing the threads and reading the state of each */
+	if (proc_thread_count(pid) == 1 || proc_tasks(pid, &tids, &n, NULL))
 		return pid;
 	for (size_t i = 0; i < n; i++)
 		if (proc_thread_state(pid, tids[i]) == 'S') {
