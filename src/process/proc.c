@@ -157,17 +157,19 @@ static bool access_denied(pid_t pid)
 }
 
 /*
- * A process being killed keeps its state letter for a while after its
- * memory is gone; a living user process always has a memory map.
+ * A living user process always has a memory map, and the map is what
+ * tells: a process being killed keeps its state letter for a while after
+ * its memory is gone, and one whose state is Z or X (its main thread
+ * included, which the map is read through) has released its memory
+ * before (the kernel's exit_mm comes before exit_notify), so its map is
+ * empty too.  One file read, not the stat file as well.
  */
 bool proc_gone(pid_t pid)
 {
-	char path[64], c, state = proc_thread_state(pid, pid);
+	char path[64], c;
 	ssize_t n = 0;
 	int fd;
 
-	if (!state || state == 'Z' || state == 'X')
-		return true;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		n = read(fd, &c, 1);
