@@ -30,6 +30,16 @@ SUTURE_LIBS := $(shell pkg-config --libs $(filter-out capstone,$(DEPS)) \
 else
 SUTURE_LIBS := -Wl,-Bstatic -lcapstone -ldw -lelf -ljansson -lhogweed \
 	-lnettle -lgmp -lz -llzma -lbz2 -Wl,-Bdynamic
+# Nettle's fat build picks its x86 code (SHA extensions, AES-NI) in a
+# constructor: three CPUID instructions, each a trap to the hypervisor in
+# a VM (7 µs here), in every command, hashing or not.  Its functions pick
+# at their first call when the constructor has not run (nettle's
+# fat-setup.h), so suture links that object without its .init_array entry
+# (docs/DESIGN.md, "The command's own time").  A Nettle built without fat
+# has no such member, and is linked as it is.
+NETTLE_A   := $(shell $(CC) -print-file-name=libnettle.a)
+NETTLE_FAT := $(if $(shell ar t $(NETTLE_A) 2>/dev/null | \
+	grep -x 'fat-$(ARCH).o'),build/obj/nettle-fat-lazy.o)
 endif
 # libthread_db (glibc's, for thread-local storage: src/apply/tls.c), loaded
 # when first needed (src/apply/tdload.h), calls back the ps_* functions of
@@ -51,8 +61,15 @@ SUTURE_BIN  := $(PREFIX)/bin/suture
 
 all: build/suture $(PRELOAD)
 
-build/suture: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(SUTURE_LIBS)
+build/suture: $(OBJS) $(NETTLE_FAT)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(NETTLE_FAT) $(SUTURE_LIBS)
+
+build/obj/nettle-fat-lazy.o: $(NETTLE_A)
+	@mkdir -p $(dir $@)
+	ar p $(NETTLE_A) fat-$(ARCH).o >$@.full
+	objcopy --remove-section=.init_array \
+		--remove-section=.rela.init_array $@.full $@
+	rm -f $@.full
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)

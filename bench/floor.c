@@ -21,31 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-/* The thread IDs of @pid into @tids (up to @max); how many. */
-static int threads(int pid, int *tids, int max)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d)) && n < max)
-		if (e->d_name[0] != '.')
-			tids[n++] = atoi(e->d_name);
-	closedir(d);
-	return n;
-}
+#include "proc.h"
 
 int main(int argc, char **argv)
 {

@@ -30,29 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int threads(int pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
+#include "proc.h"
 
 /* Write @v to file @f of cgroup @cg; 0 on success. */
 static int cg_write(const char *cg, const char *f, const char *v)
@@ -150,9 +128,9 @@ int main(int argc, char **argv)
 	/* as floor.c under chrt: its wake-ups are not held up by the
 	 * threads just stopped or woken (the child keeps its policy) */
 	sched_setscheduler(0, SCHED_FIFO, &fifo);
-	while (!waitpid(pid, NULL, WNOHANG) && threads(pid) <= n)
+	while (!waitpid(pid, NULL, WNOHANG) && threads(pid, NULL, 0) <= n)
 		usleep(10000);
-	if (threads(pid) <= n) /* reaped: it exited */
+	if (threads(pid, NULL, 0) <= n) /* reaped: it exited */
 		return fprintf(stderr, "stops: %s exited\n", argv[3]), 1;
 	usleep(200000); /* the threads settle in their loops and sleeps */
 	cgok = !cg_make(pid, cg, sizeof(cg));

@@ -10,7 +10,10 @@
 #             others may write: refused naming it; own-processes = trusted
 #             refuses the unsigned patch for one's own process
 #   info      suture info shows the signer and whether it is trusted
-#   audit     the syslog lines of applies, reverts and refusals
+#   audit     the syslog lines of applies, reverts and refusals; the
+#             user's name from /etc/passwd when nsswitch.conf asks it
+#             first, from the name service when it does not, or when the
+#             file lacks the user
 #   privilege the target's own user (nobody), and a user holding only
 #             CAP_SYS_PTRACE, apply and revert; without the capability the
 #             refusal names it
@@ -318,4 +321,39 @@ check_match "  ... naming the missing capability and the owner" \
 untouched "$T_PID" "$T_PORT" "after the refusals"
 audit_has "  ... audit: the failure" \
 	"apply patch=fix .*pid=$T_PID .*user=\\?\\(64999\\) result=failed why=\".*without CAP_SYS_PTRACE"
+
+section "audit: the user's name, as the name service gives it"
+# suture reads /etc/passwd itself when nsswitch.conf asks "files" first,
+# and getpwuid otherwise (src/trust/username.h).  /etc is this test's
+# overlay: both files may be changed here.  nss-systemd names root and
+# nobody whatever the password file says.
+cp /etc/passwd "$WORK/passwd" && cp /etc/nsswitch.conf "$WORK/nsswitch"
+{
+	echo 'toor:x:0:0:another name of uid 0:/root:/bin/bash'
+	grep -v '^nobody:' "$WORK/passwd"
+} >/etc/passwd
+echo 'passwd: files systemd' >/etc/nsswitch.conf
+# audit_user WHAT NAME UID [USER...] - USER (root if none) applies the
+# unsigned patch to its own process and reverts it; the line names NAME.
+audit_user() {
+	local what=$1 name=$2 uid=$3 pid=$R_PID
+	shift 3
+	[ "$uid" = 0 ] || pid=$U_PID
+	: >"$LOG"
+	check "$what: the apply" "$@" "$UDIR/suture" apply "$pid" \
+		"$UDIR/unsigned.sut"
+	audit_has "  ... audit: user=$name($uid)" \
+		"apply patch=fix .*pid=$pid .*user=$name\\($uid\\) result=applied"
+	"$@" "$UDIR/suture" revert "$pid" >/dev/null
+}
+if [ "$(getent passwd 65534 | cut -d: -f1)" != nobody ]; then
+	echo "# skipped: no name service names nobody without /etc/passwd"
+	echo "# (nss-systemd, package libnss-systemd)"
+else
+	audit_user "files first" toor 0
+	audit_user "a user the password file lacks" nobody 65534 "${NB[@]}"
+	echo 'passwd: systemd files' >/etc/nsswitch.conf
+	audit_user "another source first" root 0
+fi
+cp "$WORK/passwd" /etc/passwd && cp "$WORK/nsswitch" /etc/nsswitch.conf
 finish

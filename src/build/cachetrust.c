@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "build/cache.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 /* "alice (uid 1000)" for the messages. */
@@ -155,24 +156,11 @@ static int key_create(const char *path, const struct stat *dir, bool shared,
 		      struct error *err)
 {
 	unsigned char key[CACHE_MAC_KEY_LEN];
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd, ret = 0;
 
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 		return error_set(err, -EIO, "no random bytes for %s", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
-	    (shared && (fchown(fd, -1, dir->st_gid) || fchmod(fd, 0640))) ||
-	    fsync(fd) || (link(tmp, path) < 0 && errno != EEXIST))
-		ret =
-		    error_set(err, -errno, "cannot create the cache key %s: %s",
-			      path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return ret;
+	return file_create_once(path, key, sizeof(key), shared ? 0640 : 0600,
+				shared ? dir->st_gid : (gid_t)-1, err);
 }
 
 /* Read the key at @path after checking who may read and write it. */

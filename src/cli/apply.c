@@ -113,21 +113,16 @@ struct apply_job {
 static void audit_apply(const struct apply_job *job, pid_t pid, bool trusted,
 			const char *result, const char *why)
 {
-	const struct patch *p = job->p;
-	struct audit_event ev = {
-	    .action = job->o.replace ? "replace" : "apply",
-	    .patch = p ? p->name : "",
-	    .id = p ? p->id : "",
-	    .file = job->file,
-	    .signer = p ? p->signer : NULL,
-	    .signer_known = p,
-	    .trusted = trusted,
-	    .pid = pid,
-	    .result = result,
-	    .why = why,
-	};
-
-	audit_log(&ev);
+	audit_log_patch(
+	    (struct audit_event){.action = job->o.replace ? "replace" : "apply",
+				 .patch = "",
+				 .id = "",
+				 .file = job->file,
+				 .trusted = trusted,
+				 .pid = pid,
+				 .result = result,
+				 .why = why},
+	    job->p);
 }
 
 /* Apply to one process and print what happened; 0, or 1 if it failed. */

@@ -45,20 +45,18 @@ static void audit(const struct store_entry *e, const struct patch *p, pid_t pid,
 		  bool trusted, const char *result, const char *why)
 {
 	char file[4200];
-	struct audit_event ev = {
-	    .action = "apply",
-	    .patch = e->name,
-	    .id = e->id,
-	    .file = store_file(e, file, sizeof(file)),
-	    .signer = p ? p->signer : NULL,
-	    .signer_known = p,
-	    .trusted = trusted,
-	    .pid = pid,
-	    .result = result,
-	    .why = why,
-	};
 
-	audit_log(&ev);
+	/* a loaded patch is the entry's (store_load checks) */
+	audit_log_patch(
+	    (struct audit_event){.action = "apply",
+				 .patch = e->name,
+				 .id = e->id,
+				 .file = store_file(e, file, sizeof(file)),
+				 .trusted = trusted,
+				 .pid = pid,
+				 .result = result,
+				 .why = why},
+	    p);
 }
 
 /* Apply entry @e to @pid: 0, or 1 after printing why not. */

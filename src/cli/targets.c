@@ -326,7 +326,7 @@ static void anc_visit(const struct fleet_proc *p, void *arg)
 static void list_above(struct ancestors *t, pid_t pid, const pid_t *pids,
 		       size_t n)
 {
-	pid_t a = procinfo_parent(pid);
+	pid_t a = proc_parent(pid);
 
 	for (int d = 0; a > 0 && d < TREE_DEPTH; d++) {
 		if (has_pid(pids, n, a) || has_pid(t->above, t->n, a))
@@ -336,7 +336,7 @@ static void list_above(struct ancestors *t, pid_t pid, const pid_t *pids,
 		t->above[t->n] = a;
 		t->below[t->n++] = pid;
 		/* the first process of a PID namespace has no parent in it */
-		a = a == 1 ? 0 : procinfo_parent(a);
+		a = a == 1 ? 0 : proc_parent(a);
 	}
 }
 

@@ -1,4 +1,4 @@
-/* procinfo.c - a process's program, unit and parent (procinfo.h). */
+/* procinfo.c - a process's program and unit (procinfo.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,23 +6,6 @@
 
 #include "fleet/procinfo.h"
 #include "process/proc.h"
-
-pid_t procinfo_parent(pid_t pid)
-{
-	char path[64], buf[1024], *s;
-	int ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	/* the command name may hold anything: count from its end */
-	s = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	if (!s || sscanf(s + 2, "%*c %d", &ppid) != 1)
-		return 0;
-	return ppid;
-}
 
 char *procinfo_exe(pid_t pid, char *buf, size_t len)
 {

@@ -1,7 +1,7 @@
 /*
  * procinfo.h - what chooses a process as a target besides its modules:
- * the program it was started from, its systemd unit (cgroup) and its
- * parent.  Read from /proc; nothing is stopped.
+ * the program it was started from and its systemd unit (cgroup).  Read
+ * from /proc; nothing is stopped.
  */
 #ifndef SUTURE_FLEET_PROCINFO_H
 #define SUTURE_FLEET_PROCINFO_H
@@ -9,9 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-
-/* procinfo_parent - the parent of @pid, or 0 if unknown (gone). */
-pid_t procinfo_parent(pid_t pid);
 
 /*
  * procinfo_exe - the path of the program @pid was started from into @buf

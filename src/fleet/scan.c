@@ -218,16 +218,19 @@ static void visit_pid(struct walk *w, pid_t pid,
 	struct error quiet = {""};
 	struct fleet_module *mods;
 	struct fleet_proc p;
-	int r;
+	int r = 0;
 
-	/* The query is a shortcut: if it fails, the maps say what is there
-	 * (or that the process is gone, or not ours to read). */
+	/* The query is a shortcut: if it fails, the maps say what is there,
+	 * unless the map could not be opened at all (the process is gone,
+	 * or not ours to read: reading it would fail the same way). */
 	if ((w->flags & FLEET_CODE_ONLY) && !w->no_query) {
 		if (!(r = visit_code(w, pid, visit, arg)))
 			return;
 		w->no_query = r == -ENOTTY; /* before Linux 6.11 */
 	}
-	if ((r = proc_maps_read_brief(pid, &maps, &quiet))) {
+	if (r != -ENOENT && r != -ESRCH && r != -EACCES && r != -EPERM)
+		r = proc_maps_read_brief(pid, &maps, &quiet);
+	if (r) {
 		w->st.unreadable += r == -EACCES || r == -EPERM;
 		return;
 	}

@@ -60,20 +60,30 @@ static int read_small(const char *path, char *buf, size_t len)
 	return n < 0 ? -e : 0;
 }
 
+/* What follows "@key:" at the start of a line of status text @text, or
+ * NULL. */
+static const char *status_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		if (!strncmp(l, key, klen) && l[klen] == ':')
+			return l + klen + 1;
+	return NULL;
+}
+
 /* The number after "@key:" at the start of a line of status text @text,
  * in base @base, into *@val: whether there is one. */
 static bool status_number(const char *text, const char *key, int base,
 			  uint64_t *val)
 {
-	size_t klen = strlen(key);
+	const char *at = status_value(text, key);
 	char *end;
 
-	for (const char *l = text; l; l = strchr(l, '\n'), l = l ? l + 1 : l)
-		if (!strncmp(l, key, klen) && l[klen] == ':') {
-			*val = strtoull(l + klen + 1, &end, base);
-			return end != l + klen + 1;
-		}
-	return false;
+	if (!at)
+		return false;
+	*val = strtoull(at, &end, base);
+	return end != at;
 }
 
 /* The text of the status file of thread @tid of @pid into @buf. */
@@ -147,17 +157,19 @@ static bool access_denied(pid_t pid)
 }
 
 /*
- * A process being killed keeps its state letter for a while after its
- * memory is gone; a living user process always has a memory map.
+ * A living user process always has a memory map, and the map is what
+ * tells: a process being killed keeps its state letter for a while after
+ * its memory is gone, and one whose state is Z or X (its main thread
+ * included, which the map is read through) has released its memory
+ * before (the kernel's exit_mm comes before exit_notify), so its map is
+ * empty too.  One file read, not the stat file as well.
  */
 bool proc_gone(pid_t pid)
 {
-	char path[64], c, state = proc_thread_state(pid, pid);
+	char path[64], c;
 	ssize_t n = 0;
 	int fd;
 
-	if (!state || state == 'Z' || state == 'X')
-		return true;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		n = read(fd, &c, 1);
@@ -344,6 +356,32 @@ char *proc_thread_wchan(pid_t pid, pid_t tid, char *buf, size_t len)
 	return buf;
 }
 
+int proc_uids(pid_t pid, unsigned uid[4])
+{
+	char buf[PROC_TEXT_MAX], *end;
+	const char *at;
+	int r;
+
+	if ((r = read_status(pid, pid, buf, sizeof(buf))))
+		return r;
+	if (!(at = status_value(buf, "Uid")))
+		return -EINVAL;
+	for (int i = 0; i < 4; i++, at = end) {
+		uid[i] = (unsigned)strtoul(at, &end, 10);
+		if (end == at)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+pid_t proc_parent(pid_t pid)
+{
+	char buf[PROC_TEXT_MAX];
+	const char *at;
+
+	return stat_field(pid, pid, 4, buf, sizeof(buf), &at) ? 0 : atoi(at);
+}
+
 /* One stat() rather than reading a file: procfs counts a process's threads
  * in the link count of its task directory (2 + threads). */
 long proc_thread_count(pid_t pid)
@@ -408,7 +446,9 @@ pid_t proc_quiet_thread(pid_t pid)
 	pid_t *tids, quiet = pid;
 	size_t n;
 
-	if (proc_tasks(pid, &tids, &n, NULL))
+	/* a lone thread is the answer whatever it does: one stat() instead
+	 * of listing the threads and reading the state of each */
+	if (proc_thread_count(pid) == 1 || proc_tasks(pid, &tids, &n, NULL))
 		return pid;
 	for (size_t i = 0; i < n; i++)
 		if (proc_thread_state(pid, tids[i]) == 'S') {

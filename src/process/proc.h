@@ -93,6 +93,15 @@ int proc_map_open(pid_t pid, const struct proc_map *m);
  */
 int proc_tasks(pid_t pid, pid_t **tids, size_t *n, struct error *err);
 
+/* proc_uids - the real, effective, saved and file-system user IDs of
+ * process @pid (the Uid line of its status) into @uid; 0, -EINVAL if the
+ * line is missing, or the negative errno of the read. */
+int proc_uids(pid_t pid, unsigned uid[4]);
+
+/* proc_parent - the parent of process @pid, or 0 if unknown (gone, or
+ * outside suture's PID namespace). */
+pid_t proc_parent(pid_t pid);
+
 /* proc_thread_count - how many threads @pid has now, or -1. */
 long proc_thread_count(pid_t pid);
 

@@ -1,5 +1,4 @@
 /* audit.c - the audit trail in the system log (see audit.h). */
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -7,6 +6,7 @@
 
 #include "trust/audit.h"
 #include "trust/sigblock.h"
+#include "trust/username.h"
 
 /* @s with line breaks (a multi-line error message) made spaces. */
 static void one_line(char *s)
@@ -31,20 +31,17 @@ static void signer_text(const struct audit_event *e, char *buf, size_t size)
 }
 
 /*
- * The name of user @uid, "?" if it has none.  Looked up once per process
- * and user (mutable global state, like util/phase.c): getpwuid reads the
- * password database again on every call, and one worker of `apply
- * PID,PID,...` logs hundreds of events.
+ * The name of user @uid, "?" if it has none (username.h).  Looked up once
+ * per process and user (mutable global state, like util/phase.c): one
+ * worker of `apply PID,PID,...` logs hundreds of events.
  */
 static const char *user_name(uid_t uid)
 {
 	static char name[256];
 	static uid_t known = (uid_t)-1;
-	struct passwd *pw;
 
 	if (uid != known) {
-		pw = getpwuid(uid);
-		snprintf(name, sizeof(name), "%s", pw ? pw->pw_name : "?");
+		username_of(uid, name, sizeof(name));
 		known = uid;
 	}
 	return name;
@@ -74,4 +71,15 @@ void audit_log(const struct audit_event *e)
 	       e->action, *e->patch ? e->patch : "?", *e->id ? e->id : "?",
 	       e->file, signer, e->pid, exe, user_name(getuid()),
 	       (unsigned)getuid(), e->result, why);
+}
+
+void audit_log_patch(struct audit_event e, const struct patch *p)
+{
+	if (p) {
+		e.patch = p->name;
+		e.id = p->id;
+		e.signer = p->signer;
+	}
+	e.signer_known = p;
+	audit_log(&e);
 }

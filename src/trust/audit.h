@@ -39,4 +39,11 @@ struct audit_event {
 /* audit_log - send @e to the system log. */
 void audit_log(const struct audit_event *e);
 
+/*
+ * audit_log_patch - audit_log(@e) for patch @p (apply and replace): its
+ * name, id and signer from @p, or, if @p is NULL (its file could not be
+ * read), the name and id @e has and the signer unrecorded.
+ */
+void audit_log_patch(struct audit_event e, const struct patch *p);
+
 #endif

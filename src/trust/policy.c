@@ -81,18 +81,11 @@ void policy_free(struct policy *pol)
 static int own_process(pid_t pid, bool *own, unsigned *uid, struct error *err)
 {
 	unsigned u[4];
-	char path[64], line[256];
-	FILE *f;
-	int n = 0;
+	int r = proc_uids(pid, u);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (!(f = fopen(path, "re")))
+	if (r && r != -EINVAL)
 		return error_set(err, -ESRCH, "no process %d", pid);
-	while (n != 4 && fgets(line, sizeof(line), f))
-		n = sscanf(line, "Uid: %u %u %u %u", &u[0], &u[1], &u[2],
-			   &u[3]);
-	fclose(f);
-	if (n != 4)
+	if (r)
 		return error_set(err, -ESRCH,
 				 "cannot read the owner of "
 				 "process %d",
@@ -146,8 +139,8 @@ static int refuse(const struct patch *p, pid_t pid, bool own, unsigned uid,
 int policy_check(const struct policy *pol, const struct patch *p, pid_t pid,
 		 bool *trusted, struct error *err)
 {
-	unsigned uid;
-	bool own;
+	unsigned uid = 0;
+	bool own = false;
 	int ret;
 
 	*trusted = policy_trusts(pol, p->signer);

@@ -120,51 +120,83 @@ int file_read_regular(const char *path, size_t max, unsigned char **buf,
 }
 
 /*
- * The temporary file is a new one of a name no one can guess (mkostemp:
- * O_EXCL), so that in a directory others may write (/tmp) a link planted
- * at the name cannot redirect the write; ".tmp." in it marks it as one
- * (the build cache skips such files while they are young).  Its mode is
- * what open(0644) would give under the umask.
+ * A new temporary file beside @path (its name into *@tmp, to free) holding
+ * @len bytes of @buf, of mode @mode: its descriptor, or a negative errno
+ * (nothing left behind).  The file is a new one of a name no one can
+ * guess (mkostemp: O_EXCL), so that in a directory others may write
+ * (/tmp) a link planted at the name cannot redirect the write; ".tmp." in
+ * it marks it as one (the build cache skips such files while they are
+ * young).
  */
-int file_write_atomic(const char *path, const void *buf, size_t len,
-		      struct error *err)
+static int temp_beside(const char *path, const void *buf, size_t len,
+		       mode_t mode, char **tmp, struct error *err)
 {
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	const char *p = buf;
-	mode_t mask = umask(0);
-	int fd, ret = 0;
+	int fd, ret;
 
-	umask(mask);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		ret = error_set(err, -errno, "cannot create %s: %s", tmp,
-				strerror(errno));
-		goto out_free;
-	}
-	fchmod(fd, 0644 & ~mask);
+	*tmp = xasprintf("%s.tmp.XXXXXX", path);
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0)
+		return error_set(err, -errno, "cannot create %s: %s", *tmp,
+				 strerror(errno));
+	fchmod(fd, mode);
 	while (len) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			ret = error_set(err, -errno, "cannot write %s: %s", tmp,
-					strerror(errno));
+			ret = error_set(err, -errno, "cannot write %s: %s",
+					*tmp, strerror(errno));
 			close(fd);
-			goto out_unlink;
+			unlink(*tmp);
+			return ret;
 		}
 		p += w;
 		len -= w;
 	}
+	return fd;
+}
+
+/* The temporary file's mode is what open(0644) would give under the
+ * umask. */
+int file_write_atomic(const char *path, const void *buf, size_t len,
+		      struct error *err)
+{
+	mode_t mask = umask(0);
+	char *tmp;
+	int fd, ret = 0;
+
+	umask(mask);
+	if ((fd = temp_beside(path, buf, len, 0644 & ~mask, &tmp, err)) < 0)
+		goto out_free;
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		ret = error_set(err, -errno, "cannot write %s: %s", path,
 				strerror(errno));
-		goto out_unlink;
+		unlink(tmp);
 	}
-	goto out_free;
-out_unlink:
+out_free:
+	free(tmp);
+	return fd < 0 ? fd : ret;
+}
+
+/* link(), not rename(): a file another process put at @path first stays,
+ * and the caller reads that one. */
+int file_create_once(const char *path, const void *buf, size_t len, mode_t mode,
+		     gid_t gid, struct error *err)
+{
+	char *tmp;
+	int fd, ret = 0;
+
+	if ((fd = temp_beside(path, buf, len, mode, &tmp, err)) < 0)
+		goto out_free;
+	if ((gid != (gid_t)-1 && fchown(fd, -1, gid)) || fsync(fd) ||
+	    (link(tmp, path) < 0 && errno != EEXIST))
+		ret = error_set(err, -errno, "cannot create %s: %s", path,
+				strerror(errno));
+	close(fd);
 	unlink(tmp);
 out_free:
 	free(tmp);
-	return ret;
+	return fd < 0 ? fd : ret;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag,

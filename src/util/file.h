@@ -3,6 +3,7 @@
 #define SUTURE_UTIL_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
@@ -28,6 +29,16 @@ int file_read_regular(const char *path, size_t max, unsigned char **buf,
  */
 int file_write_atomic(const char *path, const void *buf, size_t len,
 		      struct error *err);
+
+/*
+ * file_create_once - make @path a file of @len bytes of @buf, of mode
+ * @mode and, unless @gid is -1, of group @gid, written and synced before
+ * it appears under its name (through a temporary file beside it, as
+ * file_write_atomic), unless a file is at @path already: then 0, and that
+ * file stays (two processes making the same file: the first one wins).
+ */
+int file_create_once(const char *path, const void *buf, size_t len, mode_t mode,
+		     gid_t gid, struct error *err);
 
 /*
  * path_under - the part of @path below directory @dir: "" when @path is
