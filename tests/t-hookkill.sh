@@ -117,6 +117,31 @@ finish_loop() {
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
 }
 
+# zero_timeout STEP WANT LIVE CMD... - kill an apply of count.sut at its
+# step named STEP, then run suture CMD... with --timeout 0: removing or
+# finishing what the killed suture left is work, not waiting, so CMD goes
+# through; the hooks add WANT and the fix is live or not (LIVE).  (The
+# timeout bounded that work too: an apply failed with an empty message,
+# "suture apply: ", when the leftovers took its whole timeout, which once
+# failed the third apply of finish_loop under load.)
+zero_timeout() {
+	local step=$1 want=$2 live=$3 n out rc base got
+	shift 3
+	for ((n = 1; n < 200; n++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		base=$(adds)
+		out=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1)
+		grep -qF "($step)" <<<"$out" && break
+	done
+	out=$("$SUTURE" "$@" --timeout 0 2>&1)
+	rc=$?
+	got="$rc $(($(adds) - base)) $(patched)"
+	[ "$rc" = 0 ] || got="$got: $out"
+	check_eq "$variant: apply killed at '$step' (step $n), then $1 --timeout 0 goes through, every hook once" \
+		"0 $want $live" "$got"
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
 # finish_start OP - nothing applied, or count.sut applied for OP revert
 finish_start() {
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
@@ -261,6 +286,8 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	replace_loop
 	finish_loop apply
 	finish_loop revert
+	zero_timeout "region written" 13 yes apply "$pid" "$WORK/count.sut"
+	zero_timeout "hook run" 1113 no revert "$pid" --all
 	slow_kill apply
 	slow_kill revert
 	slow_kill revert count
