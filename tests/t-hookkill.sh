@@ -48,12 +48,30 @@ fault_loop() {
 		[ "$(($(adds) - base))" = 1113 ] ||
 			{ bad="step $n: one apply and one revert, the hooks added $(($(adds) - base)), not 1113 ($(cat "$WORK/op.txt"))"; break; }
 		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
-		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		none_left || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
 		[ "$rc" = 137 ] || break
 	done
 	check_eq "$variant: $op killed at each of its $killed steps: every hook ran once" "" "$bad"
 	check "$variant: $op goes through once suture is not killed ($(head -c 300 "$WORK/op.txt"))" test "$rc" = 0
 	check "$variant: $op has fault points ($killed)" test "$killed" -ge 10
+}
+
+# none_left - nothing of suture is left in $pid but, at most, one region
+# `status` lists as retained: no live patch, no leftover, no invalid
+# region.  The scan of a later command may find a stale word pointing into
+# the region it removes (once: a return address in a dead part of a
+# thread's stack, read because a stale pointer points there; the regions
+# of count.sut are mapped at the same address each time, so a word about
+# an earlier one counts for the next).  That is no proof of use, nor of
+# disuse: the region is kept, marked, and checked again by every later
+# command (docs/DESIGN.md, "Stale slots of threads"), which is right.
+none_left() {
+	local js n
+	n=$(suture_maps "$pid" | awk '{ print $5 }' | sort -u | wc -l)
+	[ "$n" = 0 ] && return 0
+	js=$("$SUTURE" status "$pid" --json 2>/dev/null) &&
+		[ "$n" = 1 ] && [ "$(json_get "$js" 'join " ", map { scalar @{$j->{$_}} }
+			qw(patches left_to_clean_up replaced_not_freed invalid_regions retained)')" = "0 0 0 0 1" ]
 }
 
 # replace_loop - kill suture at each step of apply --replace of count.sut
@@ -78,7 +96,7 @@ replace_loop() {
 		*) bad="step $n: +$(($(adds) - base)), not 1100 or 1113 ($(cat "$WORK/op.txt"))"; break ;;
 		esac
 		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
-		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		none_left || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
 		[ "$rc" = 137 ] || break
 	done
 	check_eq "$variant: replace killed at each of its $killed steps: every hook ran once" "" "$bad"
