@@ -95,13 +95,17 @@ slot_text() {
 		print $1 if $b =~ /^([\x20\x21\x23-\x7e]+)\0/' \
 		"$1" "${base%%-*}" "$slot"
 }
-start_target N setarch -R "$SRC/calc" || finish
-check_ne "premise: the slot main tests reads as a string in the process" \
-	"" "$(slot_text "$N_PID")"
-run suture drift "$N_PID"
-check_eq "drift against its own file: exit 0" 0 "$RC"
-check_match "  ... no function differs" ' 0 differ, 0 only in the binary, 0 only in the process' "$OUT"
-stop_target "$N_PID"
+# (a failure to start it, say a personality(2) a seccomp filter refuses,
+# is counted; the other sections go on)
+if start_target N setarch -R "$SRC/calc"; then
+	check_ne "premise: the slot main tests reads as a string in the process" \
+		"" "$(slot_text "$N_PID")"
+	run suture drift "$N_PID"
+	check_eq "drift against its own file: exit 0" 0 "$RC"
+	check_match "  ... no function differs" \
+		' 0 differ, 0 only in the binary, 0 only in the process' "$OUT"
+	stop_target "$N_PID"
+fi
 
 section "after apply fix.sut"
 check "suture apply fix.sut" suture apply "$pid" "$WORK/fix.sut"
