@@ -48,12 +48,30 @@ fault_loop() {
 		[ "$(($(adds) - base))" = 1113 ] ||
 			{ bad="step $n: one apply and one revert, the hooks added $(($(adds) - base)), not 1113 ($(cat "$WORK/op.txt"))"; break; }
 		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
-		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		none_left || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
 		[ "$rc" = 137 ] || break
 	done
 	check_eq "$variant: $op killed at each of its $killed steps: every hook ran once" "" "$bad"
 	check "$variant: $op goes through once suture is not killed ($(head -c 300 "$WORK/op.txt"))" test "$rc" = 0
 	check "$variant: $op has fault points ($killed)" test "$killed" -ge 10
+}
+
+# none_left - nothing of suture is left in $pid but, at most, one region
+# `status` lists as retained: no live patch, no leftover, no invalid
+# region.  The scan of a later command may find a stale word pointing into
+# the region it removes (once: a return address in a dead part of a
+# thread's stack, read because a stale pointer points there; the regions
+# of count.sut are mapped at the same address each time, so a word about
+# an earlier one counts for the next).  That is no proof of use, nor of
+# disuse: the region is kept, marked, and checked again by every later
+# command (docs/DESIGN.md, "Stale slots of threads"), which is right.
+none_left() {
+	local js n
+	n=$(suture_maps "$pid" | awk '{ print $5 }' | sort -u | wc -l)
+	[ "$n" = 0 ] && return 0
+	js=$("$SUTURE" status "$pid" --json 2>/dev/null) &&
+		[ "$n" = 1 ] && [ "$(json_get "$js" 'join " ", map { scalar @{$j->{$_}} }
+			qw(patches left_to_clean_up replaced_not_freed invalid_regions retained)')" = "0 0 0 0 1" ]
 }
 
 # replace_loop - kill suture at each step of apply --replace of count.sut
@@ -78,7 +96,7 @@ replace_loop() {
 		*) bad="step $n: +$(($(adds) - base)), not 1100 or 1113 ($(cat "$WORK/op.txt"))"; break ;;
 		esac
 		[ "$(patched)" = no ] || { bad="step $n: reverted, but the new item_take runs"; break; }
-		[ -z "$(suture_maps "$pid")" ] || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
+		none_left || { bad="step $n: regions left: $("$SUTURE" status "$pid" 2>&1)"; break; }
 		[ "$rc" = 137 ] || break
 	done
 	check_eq "$variant: replace killed at each of its $killed steps: every hook ran once" "" "$bad"
@@ -114,6 +132,31 @@ finish_loop() {
 	done
 	check_eq "$variant: killed after the pre_$op hooks (step $n), the suture finishing the $op killed at each of its $killed steps: every hook once" "" "$bad"
 	check "$variant:   ... which has fault points ($killed)" test "$killed" -ge 3
+	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+}
+
+# zero_timeout STEP WANT LIVE CMD... - kill an apply of count.sut at its
+# step named STEP, then run suture CMD... with --timeout 0: removing or
+# finishing what the killed suture left is work, not waiting, so CMD goes
+# through; the hooks add WANT and the fix is live or not (LIVE).  (The
+# timeout bounded that work too: an apply failed with an empty message,
+# "suture apply: ", when the leftovers took its whole timeout, which once
+# failed the third apply of finish_loop under load.)
+zero_timeout() {
+	local step=$1 want=$2 live=$3 n out rc base got
+	shift 3
+	for ((n = 1; n < 200; n++)); do
+		"$SUTURE" revert "$pid" --all >/dev/null 2>&1
+		base=$(adds)
+		out=$(SUTURE_FAULT=$n "$SUTURE" apply "$pid" "$WORK/count.sut" 2>&1)
+		grep -qF "($step)" <<<"$out" && break
+	done
+	out=$("$SUTURE" "$@" --timeout 0 2>&1)
+	rc=$?
+	got="$rc $(($(adds) - base)) $(patched)"
+	[ "$rc" = 0 ] || got="$got: $out"
+	check_eq "$variant: apply killed at '$step' (step $n), then $1 --timeout 0 goes through, every hook once" \
+		"0 $want $live" "$got"
 	"$SUTURE" revert "$pid" --all >/dev/null 2>&1
 }
 
@@ -261,6 +304,8 @@ for variant in "gcc -O2" "clang -O0 -no-pie"; do
 	replace_loop
 	finish_loop apply
 	finish_loop revert
+	zero_timeout "region written" 13 yes apply "$pid" "$WORK/count.sut"
+	zero_timeout "hook run" 1113 no revert "$pid" --all
 	slow_kill apply
 	slow_kill revert
 	slow_kill revert count

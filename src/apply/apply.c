@@ -661,8 +661,10 @@ struct apply_try {
  * an entry must not become this patch's "original" bytes, nor its gate
  * lead into a region about to go.  A stub it left in the cave goes too
  * (rsyscall.h): the mapping is done with one thread stopped, which needs
- * a cave no other thread can be running.  -EAGAIN makes quiesce_retry plan
- * again.
+ * a cave no other thread can be running.  QUIESCE_AGAIN makes quiesce_retry
+ * plan again at once, whatever the time: removing them was work, not
+ * waiting (with -EAGAIN, leftovers that took the whole timeout failed the
+ * apply, and with no message).
  */
 static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 			    struct error *err)
@@ -675,7 +677,11 @@ static int remove_leftovers(struct apply_ctx *c, struct apply_try *t,
 	if ((r = leftovers_remove(t->pid, t->o, &n, err)))
 		return r;
 	t->cleaned += n;
-	return -EAGAIN;
+	error_set(err, -EAGAIN,
+		  "what interrupted sutures left in process %d was removed, "
+		  "and more was found each time",
+		  t->pid);
+	return QUIESCE_AGAIN;
 }
 
 /* Take the lock on the process (session.h); the phase lasts until the

@@ -362,7 +362,7 @@ struct revert_try {
 };
 
 /* One attempt; -EAGAIN if another suture changed the process meanwhile
- * (see apply_once). */
+ * (see apply_once), QUIESCE_AGAIN after a roll-forward. */
 static int revert_once(void *arg, struct error *err)
 {
 	struct revert_try *t = arg;
@@ -391,11 +391,14 @@ static int revert_once(void *arg, struct error *err)
 	else if (r == 0)
 		release_regions(&c, res);
 	apply_release(&c.s, &c.rs, res, err);
-	if (r > 0)
-		r = error_set(err, -EAGAIN,
-			      "finished an apply or revert an interrupted "
-			      "suture left in process %d",
-			      t->pid);
+	/* start again at once: that was work, not waiting (quiesce.h) */
+	if (r > 0) {
+		error_set(err, -EAGAIN,
+			  "finished an apply or revert an interrupted suture "
+			  "left in process %d, and found another each time",
+			  t->pid);
+		r = QUIESCE_AGAIN;
+	}
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
 	if (!r)

@@ -169,7 +169,12 @@ static void name_region(const struct procview *pv, const struct record *r,
 		snprintf(buf, len, "<anon>");
 }
 
-/* Regions first: they never overlap the module. */
+/* Regions first: they never overlap the module.  Outside them nothing is
+ * read from the process as a literal: the module's literals are named from
+ * its file, as the binary's are, and its writable memory holds run-time
+ * values.  A GOT slot holds an address that ASLR makes read as a short
+ * string about once in 50 starts ("0]UUUU"): named so, a fresh process
+ * differed from its own file (t-drift). */
 static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 		      size_t len)
 {
@@ -180,8 +185,6 @@ static void name_proc(const void *ctx, uint64_t addr, bool branch, char *buf,
 		name_region(pv, r, addr, branch, buf, len);
 	else
 		name_outside(pv, addr, buf, len);
-	if (!r && !strcmp(buf, "<anon>"))
-		name_literal(pv, addr, buf, len);
 }
 
 int procview_listing(const struct procview *pv, const struct procview_code *c,

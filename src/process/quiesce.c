@@ -12,9 +12,9 @@
  * every QUIESCE_RETRY_MS, as before.
  */
 #include <errno.h>
-#include <time.h>
-
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "process/finish.h"
 #include "process/quiesce.h"
@@ -192,17 +192,50 @@ static bool dying(pid_t pid)
 	return false;
 }
 
+/* The last attempt's -EAGAIN, once the timeout is over: its message (a
+ * step that set none is named as such), and that the time is up. */
+static int gave_up(pid_t pid, unsigned timeout_ms, struct error *err)
+{
+	char why[sizeof(err->msg)];
+
+	snprintf(why, sizeof(why), "%s",
+		 err->msg[0] ? err->msg
+			     : "a step of suture failed without saying why");
+	error_clear(err);
+	return error_set(err, -EAGAIN,
+			 "%s; still so when the timeout (%.3g s) ran out, so "
+			 "suture gave up on process %d",
+			 why, timeout_ms / 1000.0, pid);
+}
+
 int quiesce_retry(pid_t pid, int (*once)(void *arg, struct error *err),
 		  void *arg, unsigned timeout_ms, struct error *err)
 {
 	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
 	bool was_there = !proc_gone(pid);
+	unsigned again = 0;
 	int r;
 
-	while ((r = once(arg, err)) == -EAGAIN && session_now_ns() < deadline) {
+	for (;;) {
+		r = once(arg, err);
+		if (r == QUIESCE_AGAIN && again++ < QUIESCE_AGAIN_MAX) {
+			error_clear(err);
+			continue;
+		}
+		if (r != -EAGAIN && r != QUIESCE_AGAIN)
+			break;
+		if (session_now_ns() >= deadline) {
+			r = gave_up(pid, timeout_ms, err);
+			break;
+		}
 		error_clear(err);
 		sleep_ms(QUIESCE_RETRY_MS);
 	}
+	if (r < 0 && !err->msg[0]) /* a bug: every refusal names its cause */
+		error_set(err, r,
+			  "suture failed on process %d (%s) without saying "
+			  "why: a bug of suture, please report it",
+			  pid, strerror(-r));
 	if (r < 0 && was_there && dying(pid)) {
 		error_clear(err);
 		r = error_set(err, -ESRCH,
