@@ -291,7 +291,8 @@ static void regions_off(struct revert_ctx *c)
 		return;
 	phase_begin("look for references before the stop");
 	retain_set_before(&c->off, c->pid, &c->mem,
-			  c->off.r[c->off.n - 1]->base + record_live_offset(),
+			  (c->rec ? c->rec : c->off.r[0])->base +
+			      record_live_offset(),
 			  &c->pre);
 }
 

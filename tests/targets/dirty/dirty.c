@@ -105,20 +105,21 @@ static int pin(void)
 			    IORING_REGISTER_BUFFERS, &iov, 1);
 }
 
-/* The end of the [stack] mapping, 0 if not found. */
-static uintptr_t stack_end(void)
+/* The start (@end false) or end of the first mapping whose line in
+ * /proc/self/maps holds @name, 0 if there is none. */
+static uintptr_t mapping(const char *name, bool end)
 {
 	char line[512];
-	uintptr_t lo, hi = 0;
+	uintptr_t lo = 0, hi = 0;
 	FILE *f = fopen("/proc/self/maps", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[stack]") &&
+		if (strstr(line, name) &&
 		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
 			break;
 	if (f)
 		fclose(f);
-	return hi;
+	return end ? hi : lo;
 }
 
 /* Four written pages, the second made PROT_NONE; the word at the start of
@@ -157,23 +158,6 @@ static int unreadable(const char *mode)
 	return !madvise(p + 4096, 4096, guard ? GUARD_INSTALL : HWPOISON);
 }
 
-/* The start of the first mapping of a patch's memory (suture's memfd),
- * 0 if there is none. */
-static uintptr_t patch_region(void)
-{
-	char line[512];
-	uintptr_t lo = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "/memfd:suture:") &&
-		    sscanf(line, "%lx-", &lo) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return lo;
-}
-
 /* The patch's memory is kept as this XOR its address: no word of the
  * program's but the slot (and dirty_work's argument) points into it. */
 #define REGION_KEY 0x5a5a5a5a5a5a5a5aul
@@ -197,7 +181,9 @@ static void revlate(volatile uintptr_t *slot, unsigned long *x, FILE *log)
 	uintptr_t region;
 
 	if (!key) {
-		key = (region = patch_region()) ? region ^ REGION_KEY : 0;
+		key = (region = mapping("/memfd:suture:", false))
+			  ? region ^ REGION_KEY
+			  : 0;
 		return;
 	}
 	if (done)
@@ -214,7 +200,8 @@ static uintptr_t plant(const char *mode)
 	uintptr_t at = 0;
 
 	if (!strcmp(mode, "top"))
-		at = stack_end() ? stack_end() - 8 : 0;
+		at =
+		    mapping("[stack]", true) ? mapping("[stack]", true) - 8 : 0;
 	else if (!strcmp(mode, "guarded"))
 		at = guarded();
 	if (at)
