@@ -21,10 +21,12 @@ bench_machine() {
 	meta commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
 }
 
-# now_us - CLOCK_MONOTONIC-ish wall clock in µs (bash's EPOCHREALTIME).
+# now_us VAR - set VAR to the wall clock in µs (bash's EPOCHREALTIME).
+# Into a variable, not echoed: `t=$(now_us)` forked a subshell for each
+# reading, and the fork after the command (100-300 µs here) counted in
+# every interval it closed.
 now_us() {
-	local t=${EPOCHREALTIME/./}
-	echo "$t"
+	printf -v "$1" %s "${EPOCHREALTIME/./}"
 }
 
 # stopped_us TEXT - the "process stopped for N µs" figure of suture's output.

@@ -29,12 +29,12 @@ many_commands() {
 	local r pid t0 t1 ok
 	for ((r = 0; r < ${BENCH_CMD_RUNS:-3}; r++)); do
 		ok=0
-		t0=$(now_us)
+		now_us t0
 		for pid in "${BATCH[@]}"; do
 			"$SUTURE" apply "$pid" "$WORK/pause/step.sut" \
 				>/dev/null 2>&1 && ok=$((ok + 1))
 		done
-		t1=$(now_us)
+		now_us t1
 		[ "$ok" = "${#BATCH[@]}" ] ||
 			echo "# commands: $ok of ${#BATCH[@]} applied"
 		sample many.commands $(((t1 - t0) / 1000))
@@ -54,17 +54,17 @@ bench_many() {
 	for n in ${BENCH_PROCS:-10 100 1000}; do
 		many_start "$n" || { echo "# could not start $n processes"; return; }
 		for ((i = 0; i < RUNS; i++)); do
-			t0=$(now_us)
+			now_us t0
 			ok=$("$SUTURE" apply "$LIST" "$WORK/pause/step.sut" |
 				grep -c "^applied 'step'")
-			t1=$(now_us)
+			now_us t1
 			[ "$ok" = "$n" ] || echo "# apply: $ok of $n processes"
 			sample "many.$n.apply" $(((t1 - t0) / 1000))
 			sample "many.$n.apply_per_process" \
 				"$(perl -e "printf '%.3f', ($t1 - $t0) / 1000 / $n")"
-			t0=$(now_us)
+			now_us t0
 			"$SUTURE" revert "$LIST" >/dev/null
-			t1=$(now_us)
+			now_us t1
 			sample "many.$n.revert" $(((t1 - t0) / 1000))
 		done
 		[ "$n" = 1000 ] && many_commands

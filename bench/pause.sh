@@ -22,9 +22,9 @@ pause_run() {
 	sleep 0.2
 	for ((i = 0; i < runs; i++)); do
 		ask "$P_PORT" gaps >/dev/null
-		t0=$(now_us)
+		now_us t0
 		out=$("$SUTURE" apply "$P_PID" "$WORK/pause/step.sut")
-		t1=$(now_us)
+		now_us t1
 		g=($(ask "$P_PORT" gaps))
 		sample "pause.$n.suture" "$(stopped_us "$out")"
 		sample "pause.$n.aside" "$(aside_us "$out")"
