@@ -462,9 +462,9 @@ static int side_collect(struct session *s, struct sidecheck *side, int r,
  * their way, by the side thread if there is one (sidecheck.h), whose
  * results are collected once all are stopped.  After a failure the others
  * are still waited for (a thread must be stopped to be released) but not
- * checked.  Threads that exited
- * before they stopped are forgotten.  @look: tick (look_begin) to find
- * threads stuck in an uninterruptible wait.
+ * checked.  Threads that exited before they stopped are forgotten.
+ * @look: tick (look_begin) to find threads stuck in an uninterruptible
+ * wait.
  */
 static int wait_all_stopped(struct session *s, size_t first, bool look,
 			    struct error *err)
