@@ -142,6 +142,14 @@ for ((i = 0; i < 150; i++)); do
 done
 is_holding() { [ "$(ask "$M_PORT" holding | sed 's/ .*//')" = "holding=$1" ]; }
 wait_until "150 requests are held" is_holding 150
+# With this many threads the quick check runs on a side thread of suture
+# (sidecheck.h): a thread inside compute_held must still be found there.
+build_patch "$WORK/busy-O0.sut" "$MSRC" "$TARGETS/calc/busy.diff" calc \
+	CC=gcc "CFLAGS=-O0 -g" || finish
+check_fails "apply of compute_held with 150 threads inside it is refused" \
+	suture apply "$M_PID" "$WORK/busy-O0.sut" --timeout 1
+check_match "  ... naming the function" "compute_held is in use" "$OUT"
+check_eq "  ... and no patch applied" "" "$(suture_maps "$M_PID")"
 check "apply with 150 threads blocked" suture apply "$M_PID" "$WORK/fix-O0.sut"
 check_ask "the new code runs" "$M_PORT" "calc 5" "$(model_sum new 5)"
 check "revert with 150 threads blocked" suture revert "$M_PID"

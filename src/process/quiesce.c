@@ -68,6 +68,15 @@ static int check(void *arg, struct session *s, struct session_thread *t,
 	return r;
 }
 
+/* safety_quick: it clears most threads, on a side thread if there are
+ * many (session_open_checked); the others get check. */
+static bool quick(void *arg, const struct session_thread *t, int lane)
+{
+	const struct quiet *q = arg;
+
+	return safety_quick(q->sf, t, lane);
+}
+
 static bool is_held(const struct quiet *q, pid_t tid)
 {
 	for (size_t i = 0; i < q->l.nheld; i++)
@@ -145,6 +154,7 @@ int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
 {
 	uint64_t deadline = session_now_ns() + (uint64_t)timeout_ms * 1000000;
 	struct quiet q = {.sf = sf};
+	const struct session_checks checks = {check, quick, &q};
 	struct error why;
 	int r;
 
@@ -157,7 +167,7 @@ int quiesce(struct session *s, pid_t pid, const struct session_lock *l,
 		error_clear(&why);
 		q.exit.tid = 0;
 		/* once open, the session releases the held threads */
-		if (!(r = session_open(s, pid, &q.l, check, &q, &why)))
+		if (!(r = session_open_checked(s, pid, &q.l, &checks, &why)))
 			return 0;
 		if (r == -EBUSY && s->stopped) {
 			release_held(&q);

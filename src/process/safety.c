@@ -288,7 +288,8 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->pid = pid;
 	sf->maps = maps;
 	sf->mem = mem;
-	sf->stack = xmalloc(QUICK_MAX);
+	for (int i = 0; i < SAFETY_LANES; i++)
+		sf->stack[i] = xmalloc(QUICK_MAX);
 	sf->span_lo = UINT64_MAX;
 	sf->mods = mods;
 	sf->file = xcalloc(mods->n + 1, sizeof(*sf->file));
@@ -492,9 +493,12 @@ static uint64_t own_stack_end(const struct safety *sf,
  * address is on the stack.  That holds only on the thread's own stack with
  * no signal frame on it: a handler on an alternate stack has the frames it
  * interrupted elsewhere.  Otherwise, or if a word does lie in a range
- * (perhaps a stale one), the thread is unwound.
+ * (perhaps a stale one), the thread is unwound.  It only reads @sf
+ * (and the target's memory, into @buf), so two threads of suture may run
+ * it at once, each with its own @buf (safety_quick).
  */
-static bool quick_clear(struct safety *sf, const struct session_thread *t)
+static bool quick_clear(const struct safety *sf, const struct session_thread *t,
+			uint64_t *buf)
 {
 	uint64_t end = own_stack_end(sf, t) & ~(uint64_t)7;
 	uint64_t sp = arch_regs_sp(&t->regs) & ~(uint64_t)7;
@@ -502,11 +506,11 @@ static bool quick_clear(struct safety *sf, const struct session_thread *t)
 
 	if (!end || end - sp > QUICK_MAX ||
 	    forbidden(sf, arch_regs_pc(&t->regs)) ||
-	    rmem_read(sf->mem, sp, sf->stack, end - sp, NULL))
+	    rmem_read(sf->mem, sp, buf, end - sp, NULL))
 		return false;
-	n = (end - sp) / sizeof(*sf->stack);
+	n = (end - sp) / sizeof(*buf);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t w = sf->stack[i];
+		uint64_t w = buf[i];
 
 		if (forbidden_word(sf, w) || is_sigret(sf, w))
 			return false;
@@ -522,7 +526,7 @@ static const struct safety_range *check_thread(struct safety *sf,
 	struct walk w = {.sf = sf};
 	int r = -1;
 
-	if (quick_clear(sf, t))
+	if (quick_clear(sf, t, sf->stack[0]))
 		return NULL;
 	sf->cache_len = 0;
 	if (sf->dwfl)
@@ -552,6 +556,13 @@ int safety_check(void *arg, struct session *s, struct session_thread *t,
 			 proc_comm(s->pid, t->tid, comm, sizeof(comm)));
 }
 
+bool safety_quick(void *arg, const struct session_thread *t, int lane)
+{
+	const struct safety *sf = arg;
+
+	return quick_clear(sf, t, sf->stack[lane]);
+}
+
 void safety_free(struct safety *sf)
 {
 	if (sf->dwfl)
@@ -561,7 +572,8 @@ void safety_free(struct safety *sf)
 	free(sf->img);
 	free(sf->file); /* the bytes are the modules' */
 	free(sf->text);
-	free(sf->stack);
+	for (int i = 0; i < SAFETY_LANES; i++)
+		free(sf->stack[i]);
 	for (size_t i = 0; i < sf->n; i++)
 		free(sf->r[i].what);
 	free(sf->r);

@@ -28,6 +28,8 @@
 #include "process/unwind.h"
 
 #define SAFETY_CACHE_SIZE 8192
+/* The suture threads that may run the quick check at once (sidecheck.h). */
+#define SAFETY_LANES 2
 
 /* Code no thread may be in: [lo, hi), described as @what ("function f"). */
 struct safety_range {
@@ -58,9 +60,10 @@ struct safety {
 		const unsigned char *bytes; /* its file's, at lo */
 	} * text;
 	size_t ntext, textcap;
-	uint64_t *stack;	   /* a thread's stack, for the quick check */
-	uint64_t span_lo, span_hi; /* every range is in [span_lo, span_hi):
-				      a word outside is in none */
+	uint64_t *stack[SAFETY_LANES]; /* a thread's stack, for the quick
+					  check, one per suture thread */
+	uint64_t span_lo, span_hi;     /* every range is in [span_lo, span_hi):
+					  a word outside is in none */
 	/* Stack memory read ahead for the unwinder: one block per read
 	 * instead of one system call per word.  Valid for one thread's walk
 	 * only (the process runs between checks). */
@@ -96,6 +99,15 @@ void safety_add(struct safety *sf, uint64_t lo, uint64_t hi, const char *what);
  */
 int safety_check(void *arg, struct session *s, struct session_thread *t,
 		 struct error *err);
+
+/*
+ * safety_quick - the quick check of safety_check alone (a
+ * session_quick_fn, with the struct safety as @arg): true if @t's stack
+ * shows it in no forbidden range, false if it needs safety_check.  It
+ * reads only, into lane @lane's buffer: the tracer (lane 0) and a side
+ * thread (lane 1) may run it at once while safety_check runs on neither.
+ */
+bool safety_quick(void *arg, const struct session_thread *t, int lane);
 
 /* safety_find - the forbidden range containing @addr, or NULL. */
 const struct safety_range *safety_find(const struct safety *sf, uint64_t addr);

@@ -21,6 +21,7 @@
 
 #include "process/proc.h"
 #include "process/session.h"
+#include "process/sidecheck.h"
 #include "util/xalloc.h"
 #include "util/phase.h"
 
@@ -392,8 +393,8 @@ static void detour(struct session *s, struct session_thread *t)
 	t->dirty = true;
 }
 
-/* Thread @t has just stopped: read its registers, then run the
- * session's check on it. */
+/* Thread @t has just stopped: read its registers (the lock's thread put
+ * where its detour leads). */
 static int took(struct session *s, struct session_thread *t, struct error *err)
 {
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &t->regs) < 0)
@@ -405,16 +406,18 @@ static int took(struct session *s, struct session_thread *t, struct error *err)
 				       "%d of process %d: %s",
 				       t->tid, s->pid, strerror(errno));
 	detour(s, t);
-	return s->check ? s->check(s->check_arg, s, t, err) : 0;
+	return 0;
 }
 
 /*
  * Wait for @t to stop and take it while there is no error yet (@r): the
- * first error.  A thread stuck in an uninterruptible wait (stuck_now) is
- * waited for no longer (t->stuck): session_close lets the others go first.
+ * first error.  Taken, it is checked at once, or posted to the side
+ * thread if there is one (@side).  A thread stuck in an uninterruptible
+ * wait (stuck_now) is waited for no longer (t->stuck): session_close lets
+ * the others go first.
  */
 static int take(struct session *s, struct session_thread *t, int r,
-		struct error *err)
+		struct sidecheck *side, struct error *err)
 {
 	int w = t->held ? 0 : wait_stopped(s, t);
 
@@ -422,22 +425,52 @@ static int take(struct session *s, struct session_thread *t, int r,
 		t->stuck = true;
 		return r ? r : stuck_error(s, t, err);
 	}
-	if (w)
-		return r; /* exited */
-	return r ? r : took(s, t, err);
+	if (w || r)
+		return r; /* exited, or not to be checked */
+	if ((r = took(s, t, err)))
+		return r;
+	if (side)
+		sidecheck_post(side, (size_t)(t - s->t));
+	else if (s->check)
+		r = s->check(s->check_arg, s, t, err);
+	return r;
+}
+
+/*
+ * End the side thread and give the threads it did not clear the full
+ * check, in the order they stopped, while there is no error yet (@r): the
+ * first error.
+ */
+static int side_collect(struct session *s, struct sidecheck *side, int r,
+			struct error *err)
+{
+	size_t *order, n;
+	bool *cleared;
+
+	sidecheck_end(side, &order, &n, &cleared);
+	for (size_t k = 0; k < n && !r; k++)
+		if (!cleared[order[k]] && s->check)
+			r = s->check(s->check_arg, s, &s->t[order[k]], err);
+	free(order);
+	free(cleared);
+	return r;
 }
 
 /*
  * Wait for the threads from @first on to stop, taking each as soon as it
  * is stopped: the first ones are checked while the last are still on
- * their way.  After a failure the others are still waited for (a thread
- * must be stopped to be released) but not checked.  Threads that exited
- * before they stopped are forgotten.  @look: tick (look_begin) to find
- * threads stuck in an uninterruptible wait.
+ * their way, by the side thread if there is one (sidecheck.h), whose
+ * results are collected once all are stopped.  After a failure the others
+ * are still waited for (a thread must be stopped to be released) but not
+ * checked.  Threads that exited before they stopped are forgotten.
+ * @look: tick (look_begin) to find threads stuck in an uninterruptible
+ * wait.
  */
 static int wait_all_stopped(struct session *s, size_t first, bool look,
 			    struct error *err)
 {
+	struct sidecheck *side =
+	    sidecheck_start(s, first, s->quick, s->check_arg);
 	size_t n = s->n;
 	int r = 0;
 
@@ -447,8 +480,10 @@ static int wait_all_stopped(struct session *s, size_t first, bool look,
 	for (int leader = 0; leader < 2; leader++)
 		for (size_t i = first; i < s->n; i++)
 			if ((s->t[i].tid == s->pid) == leader)
-				r = take(s, &s->t[i], r, err);
+				r = take(s, &s->t[i], r, side, err);
 	look_end(s);
+	if (side)
+		r = side_collect(s, side, r, err);
 	for (size_t i = first; i < s->n; i++)
 		if (s->t[i].gone)
 			s->t[i--] = s->t[--s->n];
@@ -558,6 +593,15 @@ static void begin(struct session *s, pid_t pid, const struct session_lock *l)
 int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 		 session_check_fn *check, void *arg, struct error *err)
 {
+	const struct session_checks c = {.check = check, .arg = arg};
+
+	return session_open_checked(s, pid, l, &c, err);
+}
+
+int session_open_checked(struct session *s, pid_t pid,
+			 const struct session_lock *l,
+			 const struct session_checks *c, struct error *err)
+{
 	phase_begin("stop and check");
 	size_t added;
 	int r;
@@ -567,8 +611,9 @@ int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 	s->nheld = l ? l->nheld : 0;
 	if (s->nheld)
 		s->stop_ns = l->held_ns;
-	s->check = check;
-	s->check_arg = arg;
+	s->check = c->check;
+	s->quick = c->quick;
+	s->check_arg = c->arg;
 	/*
 	 * A thread not yet stopped may create another one, which appears in
 	 * /proc/PID/task only after our listing.  Once every listed thread

@@ -65,6 +65,25 @@ typedef int session_check_fn(void *arg, struct session *s,
 			     struct session_thread *t, struct error *err);
 
 /*
+ * A quicker check that clears most threads: true if thread @t may stay as
+ * it is, false if it needs the full check.  It only reads (memory, not
+ * ptrace), so session_open may run it on a second thread of suture while
+ * the tracer waits for the other threads (sidecheck.h); @lane is the
+ * suture thread running it (0 the tracer, 1 the side thread), so that
+ * each has its own scratch memory.
+ */
+typedef bool session_quick_fn(void *arg, const struct session_thread *t,
+			      int lane);
+
+/* The checks session_open_checked runs on each thread as it stops: @quick
+ * (or NULL), then @check on every thread @quick did not clear. */
+struct session_checks {
+	session_check_fn *check;
+	session_quick_fn *quick;
+	void *arg;
+};
+
+/*
  * Code the lock's thread may be found in on its way back to its own code,
  * which it runs by itself (the restore of a quiet batch, rbatch.h): a
  * session that stops it there puts it where that code leads, registers and
@@ -104,6 +123,7 @@ struct session {
 	pid_t lock_tid;		      /* the thread of a session_lock, or 0 */
 	struct session_detour detour; /* the lock's */
 	session_check_fn *check;      /* session_open's */
+	session_quick_fn *quick;      /* session_open_checked's */
 	void *check_arg;
 	struct session_thread *t;
 	size_t n, cap;
@@ -145,6 +165,17 @@ uint64_t session_now_ns(void);
  */
 int session_open(struct session *s, pid_t pid, const struct session_lock *l,
 		 session_check_fn *check, void *arg, struct error *err);
+
+/*
+ * session_open_checked - session_open with the checks @c: @c->quick, run
+ * on a side thread for a process of many threads (sidecheck.h), then
+ * @c->check on the threads it did not clear, once every thread is
+ * stopped.  The first error, in the order the threads stopped, is
+ * session_open_checked's.
+ */
+int session_open_checked(struct session *s, pid_t pid,
+			 const struct session_lock *l,
+			 const struct session_checks *c, struct error *err);
 
 /*
  * session_open_thread - stop only thread @tid of @pid, the others running
