@@ -486,10 +486,10 @@ static void prescan(struct apply_ctx *c)
 	phase_begin("look for saved contexts before the stop");
 	for (size_t i = 0; c->rec.nswitches && i < c->rp.nold; i++)
 		retain_set_add(&c->old, &c->rp.old[i], true);
-	retain_set_before(&c->old, &c->rec, c->pid, &c->mem,
-			  c->rec.base + (text->size ? text->offset
-						    : record_live_offset()),
-			  &c->pre);
+	retain_set_before(
+	    &c->old, &c->rec, c->pid, &c->mem,
+	    c->rec.base + (text->size ? text->offset : record_live_offset()),
+	    &c->pre);
 }
 
 /* After a failed stop: unmap the staged region in a stop of the lock's

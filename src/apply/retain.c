@@ -75,10 +75,10 @@ static struct refscan_target *targets(const struct record *rec,
 		entry_targets(rec, t);
 	for (size_t i = 0; i < n; i++)
 		if (!which || which[i])
-			t[k + i] = (struct refscan_target){
-			    .lo = r[i]->base,
-			    .hi = r[i]->base + r[i]->size,
-			    .own = own};
+			t[k + i] = (struct refscan_target){.lo = r[i]->base,
+							   .hi = r[i]->base +
+								 r[i]->size,
+							   .own = own};
 	*nt = k + n;
 	return t;
 }

@@ -63,7 +63,7 @@ struct retain_set {
 	size_t released; /* of r[0..now): unmapped now that nothing refers
 			    to them */
 	size_t retained; /* of r[0..now): kept */
-	struct refscan_pre *pre; /* the scan before the stop, or NULL */
+	struct refscan_pre *pre;      /* the scan before the stop, or NULL */
 	const struct record *entries; /* apply's patch, whose entries that
 					 scan looked for too, or NULL */
 };
