@@ -18,7 +18,12 @@
 # the apply refused (with a stop that trusted the first scan for every
 # page, the apply went through); revert makes its scan for references to
 # the patch's memory so too, and a word pointing into that memory written
-# after its first scan keeps the memory mapped (retained); a second clearing of the marks by another
+# after its first scan keeps the memory mapped (retained), and so does
+# `apply --replace` for the memory of the patch it replaces, whose scan
+# is made before its stop too; `suture gc -v` then says its stop, too,
+# read only the pages written since, and keeps that memory for the word
+# the first scan found (skipped, or with a canary that does not hold, the
+# gc's stop reads all memory); a second clearing of the marks by another
 # tool in between is noticed (the canary) and the stop reads everything,
 # and refuses; top and guarded are refused there too, from what the first
 # scan kept; a process with pinned memory (io_uring fixed buffers,
@@ -36,6 +41,11 @@ make_tree dirty "$SRC"
 build_tree "$SRC" "${MAKEARGS[@]}" || finish
 build_patch "$WORK/work.sut" "$SRC" "$TARGETS/dirty/work.diff" dirty \
 	"${MAKEARGS[@]}" || finish
+# the same fix under another name: a patch that can replace work.sut
+BUILD_OPTS=(--name work2)
+build_patch "$WORK/work2.sut" "$SRC" "$TARGETS/dirty/work.diff" dirty \
+	"${MAKEARGS[@]}" || finish
+BUILD_OPTS=()
 
 # start MODE - the target in MODE (targets/dirty/dirty.h); sets P.  The
 # log of an earlier run in MODE goes first: its "ready" would otherwise
@@ -99,5 +109,6 @@ kill "$P"
 
 section "in a guest whose kernel marks written pages"
 check "scripts/kernel-env makes Debian's kernel ready" "$ROOT/scripts/kernel-env"
-[ "$RC" -eq 0 ] && guest prescan.sh "$SRC/dirty" "$WORK/work.sut"
+[ "$RC" -eq 0 ] && guest prescan.sh "$SRC/dirty" "$WORK/work.sut" \
+	"$WORK/work2.sut"
 finish

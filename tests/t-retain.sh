@@ -5,7 +5,8 @@
 # callback and another to its new string; the revert must leave the
 # patch's memory mapped (retained, shown by status), the program must
 # resume the coroutine, call the callback and read the string after the
-# revert, and once nothing refers to the memory `suture gc` must free it.
+# revert, and once nothing refers to the memory `suture gc` must free it
+# (gc -v: its scan was made before its stop too, and says how it went).
 # On main, the revert unmapped it and the program died with SIGSEGV.  Then
 # apply: a coroutine suspended with a return address 3 bytes into
 # first_call (inside the jump apply writes) makes apply wait and refuse;
@@ -60,8 +61,11 @@ cycle() {
 	check_alive "$V: alive after resuming" "$pid" "$port"
 	ask_eq "the callback is still the patched one" "cb call" \
 		"callback patched"
-	check "$V: suture gc while it is referenced" suture gc "$pid"
+	check "$V: suture gc -v while it is referenced" suture gc -v "$pid"
 	check_match "$V: gc keeps it" "1 earlier patch is still retained" "$OUT"
+	check_match "$V: gc -v says how its stop's scan went, made before it too" \
+		"process $pid: scan for references: ([0-9]+ pages? written since the scan before the stop read again|all memory read in the stop: )" \
+		"$OUT"
 	ask_eq "the coroutine ends" resume "step 3 sum 151"
 	ask_eq "and is freed" resume "done: step 3 sum 151"
 	ask_eq "the heap objects are wiped and freed" drop ok

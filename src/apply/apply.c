@@ -97,8 +97,9 @@ struct apply_ctx {
 	uint64_t stage_ns;	  /* how long stage() held its thread */
 	struct rsys_left left;	  /* the stub stage() left in the cave */
 	struct retain_set old;	  /* the regions a replace switched off */
-	struct refscan_pre pre;	  /* the scan for saved contexts made before
-				     the stop (retain_entries_before) */
+	struct refscan_pre pre;	  /* the scan for saved contexts and for
+				     references to old made before the
+				     stop (retain_set_before) */
 	/* Undo state while installing. */
 	unsigned mapped;      /* parts of the region mapped */
 	size_t ntramp;	      /* rec.funcs[0..ntramp) have trampolines */
@@ -470,11 +471,25 @@ static int stage(struct apply_ctx *c, struct error *err)
 	return 0;
 }
 
-/* The scan for saved contexts, while the program runs (retain.h). */
+/*
+ * The scan for saved contexts, while the program runs (retain.h), and in
+ * the same one for references to the regions a replace will switch off,
+ * which the stop checks after the commit: both scans in the stop take it
+ * for the pages not written since.  The canary is the first byte of the
+ * region's code: the program cannot write it and, unlike the commit byte,
+ * suture does not write it in the stop before the second scan.
+ */
 static void prescan(struct apply_ctx *c)
 {
+	const struct record_part *text = &c->rec.parts[RECORD_PART_TEXT];
+
 	phase_begin("look for saved contexts before the stop");
-	retain_entries_before(c->pid, &c->mem, &c->rec, &c->pre);
+	for (size_t i = 0; c->rec.nswitches && i < c->rp.nold; i++)
+		retain_set_add(&c->old, &c->rp.old[i], true);
+	retain_set_before(
+	    &c->old, &c->rec, c->pid, &c->mem,
+	    c->rec.base + (text->size ? text->offset : record_live_offset()),
+	    &c->pre);
 }
 
 /* After a failed stop: unmap the staged region in a stop of the lock's
@@ -539,8 +554,8 @@ static void finish_replace(struct apply_ctx *c, struct apply_result *res)
 
 	if (!c->rec.nswitches)
 		return;
-	for (size_t i = 0; i < c->rp.nold; i++)
-		retain_set_add(&c->old, &c->rp.old[i], true);
+	phase_begin("look for references to the replaced patches (all "
+		    "threads stopped)");
 	if (leftover_finish_replace(&c->s, &c->rs, &c->mem, &c->rec, &c->old,
 				    &why))
 		snprintf(res->unfinished, sizeof(res->unfinished), "%s",
@@ -576,7 +591,7 @@ static int install(struct apply_ctx *c, struct apply_result *res,
 	/* A context saved in memory (a coroutine's) inside the bytes the
 	 * trampolines overwrite would resume in the middle of a jump. */
 	phase_begin("look for saved contexts (all threads stopped)");
-	r = retain_entries(&c->s, &c->mem, &c->rec, &c->pre, err);
+	r = retain_entries(&c->s, &c->mem, &c->rec, &c->old, err);
 	prescan_describe(&c->pre, res->scan, sizeof(res->scan));
 	if (r)
 		return r;

@@ -44,47 +44,74 @@ static int mark(const struct rmem *mem, struct record *r,
 	return 0;
 }
 
-/* The targets of the regions @r[i] with @which[i] (all if NULL). */
-static struct refscan_target *targets(struct record *const *r, size_t n,
-				      const bool *which)
+/* The bytes of each entry of @rec a trampoline overwrites, past the
+ * first, into @t[0..rec->nfuncs). */
+static void entry_targets(const struct record *rec, struct refscan_target *t)
 {
-	struct refscan_target *t = xcalloc(n + 1, sizeof(*t));
+	for (size_t i = 0; i < rec->nfuncs; i++)
+		if (!(rec->funcs[i].flags & PFUNC_PART))
+			t[i] = (struct refscan_target){
+			    .lo = rec->funcs[i].entry + 1,
+			    .hi = rec->funcs[i].entry + arch_trampoline_len()};
+}
 
+/*
+ * The targets of one scan, *nt of them: first the entries of @rec (none if
+ * NULL; entry_targets), then the regions @r[i] with @which[i] (all if
+ * NULL; the others empty), their own memory left out of the scan if @own.
+ * One list serves apply's check of its entries and the check of the
+ * regions a replace switches off, so that one scan before the stop, for
+ * the same ranges, serves both scans in it (refscan takes the first scan
+ * only for the same ranges).
+ */
+static struct refscan_target *targets(const struct record *rec,
+				      struct record *const *r, size_t n,
+				      const bool *which, bool own, size_t *nt)
+{
+	size_t k = rec ? rec->nfuncs : 0;
+	struct refscan_target *t = xcalloc(k + n + 1, sizeof(*t));
+
+	if (rec)
+		entry_targets(rec, t);
 	for (size_t i = 0; i < n; i++)
 		if (!which || which[i])
-			t[i] = (struct refscan_target){.lo = r[i]->base,
-						       .hi = r[i]->base +
-							     r[i]->size,
-						       .own = true};
+			t[k + i] = (struct refscan_target){.lo = r[i]->base,
+							   .hi = r[i]->base +
+								 r[i]->size,
+							   .own = own};
+	*nt = k + n;
 	return t;
 }
 
 /*
- * With every thread of @s stopped: scan for references to the regions
- * @r[0..n) (through the scan before the stop @pre, or NULL) and mark each
- * one something refers to as retained (keep[i] true, r[i]->retain filled
- * in).  settle[i] (if @settle is not NULL) is set for a kept region whose
- * references are all in threads' registers or the live part of their own
- * stacks: often stale slots of calls that returned, which retain_settle
- * checks again.  On failure nothing is known: the caller keeps every
- * region mapped.
+ * With every thread of @s stopped: scan for references to the regions of
+ * @set (through the scan before the stop set->pre, if any, which looked
+ * for set->entries' entries too) and mark each one something refers to as
+ * retained (set->keep[i] true, set->r[i]->retain filled in).
+ * set->settle[i] is set for a kept region whose references are all in
+ * threads' registers or the live part of their own stacks: often stale
+ * slots of calls that returned, which retain_settle checks again.  On
+ * failure nothing is known: the caller keeps every region mapped.
  */
-static int check(struct session *s, const struct rmem *mem,
-		 struct record *const *r, size_t n, bool *keep, bool *settle,
-		 struct refscan_pre *pre, struct error *err)
+static int check(struct retain_set *set, struct session *s,
+		 const struct rmem *mem, struct error *err)
 {
-	struct refscan_target *t = targets(r, n, NULL);
+	size_t nt, k;
+	struct refscan_target *t =
+	    targets(set->entries, set->r, set->n, NULL, true, &nt);
 	int ret;
 
-	for (size_t i = 0; i < n; i++)
-		keep[i] = true;
-	if ((ret = refscan(s, mem, t, n, pre, err)))
+	k = nt - set->n; /* set->r[i]'s target is t[k + i] */
+	for (size_t i = 0; i < set->n; i++)
+		set->keep[i] = true;
+	if ((ret = refscan(s, mem, t, nt, set->pre, err)))
 		goto out;
-	for (size_t i = 0; i < n && !ret; i++) {
-		if (settle)
-			settle[i] = t[i].count && t[i].in_threads == t[i].count;
-		if ((keep[i] = t[i].count > 0))
-			ret = mark(mem, r[i], &t[i], err);
+	for (size_t i = 0; i < set->n && !ret; i++) {
+		const struct refscan_target *ti = &t[k + i];
+
+		set->settle[i] = ti->count && ti->in_threads == ti->count;
+		if ((set->keep[i] = ti->count > 0))
+			ret = mark(mem, set->r[i], ti, err);
 	}
 out:
 	free(t);
@@ -105,13 +132,14 @@ static int settle_once(pid_t pid, const struct session_lock *l,
 		       const struct rmem *mem, struct record *const *r,
 		       size_t n, bool *keep, bool *settle, struct error *err)
 {
-	struct refscan_target *t = targets(r, n, settle);
+	size_t nt;
+	struct refscan_target *t = targets(NULL, r, n, settle, true, &nt);
 	struct session s;
 	int ret, left = 0;
 
 	if ((ret = session_open(&s, pid, l, NULL, NULL, err)))
 		goto out;
-	ret = refscan(&s, mem, t, n, NULL, err);
+	ret = refscan(&s, mem, t, nt, NULL, err);
 	session_close(&s, NULL);
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (!settle[i])
@@ -190,8 +218,7 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 
 	for (size_t i = 0; i < set->n; i++)
 		set->keep[i] = true, set->settle[i] = set->late[i] = false;
-	if (!set->n || (ret = check(s, mem, set->r, set->n, set->keep,
-				    set->settle, set->pre, err)))
+	if (!set->n || (ret = check(set, s, mem, err)))
 		return set->n ? ret : 0;
 	for (size_t i = set->now; i-- > 0;) {
 		if (!set->keep[i] &&
@@ -204,13 +231,16 @@ int retain_set_check(struct retain_set *set, struct session *s, struct rsys *rs,
 	return 0;
 }
 
-void retain_set_before(struct retain_set *set, pid_t pid,
-		       const struct rmem *mem, uint64_t canary,
+void retain_set_before(struct retain_set *set, const struct record *entries,
+		       pid_t pid, const struct rmem *mem, uint64_t canary,
 		       struct refscan_pre *pre)
 {
-	struct refscan_target *t = targets(set->r, set->n, NULL);
+	size_t nt;
+	struct refscan_target *t =
+	    targets(entries, set->r, set->n, NULL, true, &nt);
 
-	refscan_before(pid, mem, t, set->n, canary, pre);
+	refscan_before(pid, mem, t, nt, canary, pre);
+	set->entries = entries;
 	set->pre = pre;
 	free(t);
 }
@@ -282,29 +312,6 @@ int retain_set_finish(struct retain_set *set, pid_t pid, struct session_lock *l,
 	return ret;
 }
 
-/* The bytes of each entry of @rec a trampoline overwrites, past the first. */
-static struct refscan_target *entry_targets(const struct record *rec)
-{
-	struct refscan_target *t = xcalloc(rec->nfuncs + 1, sizeof(*t));
-
-	for (size_t i = 0; i < rec->nfuncs; i++)
-		if (!(rec->funcs[i].flags & PFUNC_PART))
-			t[i] = (struct refscan_target){
-			    .lo = rec->funcs[i].entry + 1,
-			    .hi = rec->funcs[i].entry + arch_trampoline_len()};
-	return t;
-}
-
-void retain_entries_before(pid_t pid, const struct rmem *mem,
-			   const struct record *rec, struct refscan_pre *pre)
-{
-	struct refscan_target *t = entry_targets(rec);
-
-	refscan_before(pid, mem, t, rec->nfuncs,
-		       rec->base + record_live_offset(), pre);
-	free(t);
-}
-
 /* The refusal for memory the scan could not read, which may hold what it
  * looks for. */
 static int unreadable_error(pid_t pid, const struct refscan_target *t,
@@ -322,14 +329,18 @@ static int unreadable_error(pid_t pid, const struct refscan_target *t,
 }
 
 int retain_entries(struct session *s, const struct rmem *mem,
-		   const struct record *rec, struct refscan_pre *pre,
+		   const struct record *rec, const struct retain_set *set,
 		   struct error *err)
 {
-	struct refscan_target *t = entry_targets(rec);
+	size_t nt;
+	/* the regions' own memory is scanned too: a context may be saved in
+	 * an old patch's data */
+	struct refscan_target *t =
+	    targets(rec, set->r, set->n, NULL, false, &nt);
 	char where[256];
 	int ret;
 
-	if ((ret = refscan(s, mem, t, rec->nfuncs, pre, err)))
+	if ((ret = refscan(s, mem, t, nt, set->pre, err)))
 		goto out;
 	for (size_t i = 0; i < rec->nfuncs; i++) {
 		if (!t[i].count)

@@ -63,7 +63,9 @@ struct retain_set {
 	size_t released; /* of r[0..now): unmapped now that nothing refers
 			    to them */
 	size_t retained; /* of r[0..now): kept */
-	struct refscan_pre *pre; /* the scan before the stop, or NULL */
+	struct refscan_pre *pre;      /* the scan before the stop, or NULL */
+	const struct record *entries; /* apply's patch, whose entries that
+					 scan looked for too, or NULL */
 };
 
 /* retain_set_add - add @r; @now: it may go in the stop already. */
@@ -75,11 +77,13 @@ void retain_set_free(struct retain_set *set);
  * holds every region the stop will check: the scan retain_set_check makes,
  * into @pre, so that the stop reads again only the memory written since
  * and through a reader opened already (refscan_before; @canary is a byte
- * of a region suture writes in the stop anyway, its commit byte).  The
- * caller frees @pre (prescan_free) after the stop.
+ * of a region's, in a page the program cannot write).  @entries: NULL,
+ * or apply's patch, whose entries (retain_entries) the same scan looks for
+ * too: one scan before the stop serves both scans of a replace's stop.
+ * The caller frees @pre (prescan_free) after the stop.
  */
-void retain_set_before(struct retain_set *set, pid_t pid,
-		       const struct rmem *mem, uint64_t canary,
+void retain_set_before(struct retain_set *set, const struct record *entries,
+		       pid_t pid, const struct rmem *mem, uint64_t canary,
 		       struct refscan_pre *pre);
 
 /*
@@ -121,18 +125,13 @@ int retain_set_finish(struct retain_set *set, pid_t pid, struct session_lock *l,
  * points into the bytes a trampoline overwrites, past a function's first
  * byte (a context saved there, a coroutine's return address, would resume
  * in the middle of the jump), naming the function and where the word is.
+ * @set: the regions a replace will switch off (none for a plain apply),
+ * whose scan before the stop (retain_set_before, @rec its entries) this
+ * scan takes for the memory not written since; it looks for them too, and
+ * ignores what it finds of them.
  */
 int retain_entries(struct session *s, const struct rmem *mem,
-		   const struct record *rec, struct refscan_pre *pre,
+		   const struct record *rec, const struct retain_set *set,
 		   struct error *err);
-
-/*
- * retain_entries_before - while the program runs, once the region of
- * @rec is written: the scan retain_entries makes, so that the stop reads
- * again only the memory written since (refscan_before; the canary is the
- * region's commit byte, still clear).
- */
-void retain_entries_before(pid_t pid, const struct rmem *mem,
-			   const struct record *rec, struct refscan_pre *pre);
 
 #endif

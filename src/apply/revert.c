@@ -290,7 +290,7 @@ static void regions_off(struct revert_ctx *c)
 	if (!c->off.n)
 		return;
 	phase_begin("look for references before the stop");
-	retain_set_before(&c->off, c->pid, &c->mem,
+	retain_set_before(&c->off, NULL, c->pid, &c->mem,
 			  (c->rec ? c->rec : c->off.r[0])->base +
 			      record_live_offset(),
 			  &c->pre);

@@ -1,6 +1,6 @@
 /*
- * retained.c - showing retained regions, and `suture gc PID [--timeout
- * SEC]`: unmap the ones nothing refers to any more.
+ * retained.c - showing retained regions, and `suture gc [-v] PID
+ * [--timeout SEC]`: unmap the ones nothing refers to any more.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,16 +15,21 @@
 #include "cli/retained.h"
 
 static const char usage_text[] =
-    "usage: suture gc PID [--timeout SEC]\n"
+    "usage: suture gc [-v] PID [--timeout SEC]\n"
     "\n"
     "Unmap the memory of reverted or replaced patches that process PID\n"
     "kept because something in it still referred to that memory (suture\n"
     "status lists it as retained), once nothing does any more; also\n"
     "removes what an interrupted suture left.  One stop of the process,\n"
-    "waiting up to SEC seconds (default 5) for it, as revert does.\n";
+    "waiting up to SEC seconds (default 5) for it, as revert does.\n"
+    "\n"
+    "  -v, --verbose  also say how the stop's scan for references went:\n"
+    "                 only the pages written since a scan made while the\n"
+    "                 program ran, or all memory, and why\n";
 
 static const struct option options[] = {
     {"timeout", required_argument, NULL, 't'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -104,14 +109,18 @@ int cmd_gc(int argc, char **argv)
 			       .hook_timeout_ms = HOOK_DEFAULT_TIMEOUT_MS};
 	struct error err = {""};
 	struct apply_result res;
+	bool verbose = false;
 	pid_t pid;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:vh", options, NULL)) != -1) {
 		if (c == 'h')
 			return fputs(usage_text, stdout), 0;
-		if (c != 't' || cli_parse_timeout(optarg, &o.timeout_ms) < 0)
+		if (c == 'v')
+			verbose = true;
+		else if (c != 't' ||
+			 cli_parse_timeout(optarg, &o.timeout_ms) < 0)
 			return fputs(usage_text, stderr), 2;
 	}
 	if (argc - optind != 1 || cli_parse_pid(argv[optind], &pid) < 0)
@@ -120,6 +129,9 @@ int cmd_gc(int argc, char **argv)
 		fprintf(stderr, "suture gc: %s\n", err.msg);
 		return 1;
 	}
+	if (verbose && res.scan[0])
+		printf("process %d: scan for references: %s\n", (int)pid,
+		       res.scan);
 	cli_print_change("", "", "", pid, &res);
 	cli_print_released(pid, &res);
 	if (!res.released && !res.retained && !res.cleaned)

@@ -2,7 +2,10 @@
 # the program runs (t-prescan.sh): on this kernel (CONFIG_MEM_SOFT_DIRTY)
 # the stop reads again only the pages written since, and still finds a
 # word written after the first scan (/ko/dirty late; for revert's scan
-# for references to the patch's memory, /ko/dirty revlate), and one whose
+# for references to the patch's memory, /ko/dirty revlate; for the scan of
+# `apply --replace` for references to the replaced patch's memory, the
+# same target, and then `suture gc`'s scan, which finds the word from its
+# first scan), and one whose
 # page a second clearing of the marks made look unwritten (/ko/dirty criu: the
 # canary shows the marks cleared again and the stop reads everything),
 # and one a child process writes into a MAP_SHARED page through its own
@@ -70,6 +73,34 @@ else
 	fail "the target set the word after suture cleared the marks" \
 		"$(cat /tmp/revlate.log)"
 fi
+kill "$P"
+
+echo "# -- apply --replace: a word pointing into the replaced patch's memory"
+echo "#    written after the replace's first scan, before its stop; then gc"
+start revlate
+check "apply" suture apply "$P" /ko/work.sut
+check "apply -v --replace" suture apply -v --replace "$P" /ko/work2.sut
+check_has "the replace's stop took the first scan for what was not written" \
+	"written since the scan before the stop read again"
+check_has "the replaced patch's memory stays mapped, retained" \
+	"note: the memory of 1 replaced patch stays mapped"
+word=$(sed -n 's/^region word at //p' /tmp/revlate.log)
+if [ -n "$word" ]; then
+	pass "the target set the word after suture cleared the marks"
+	check "status" suture status "$P"
+	check_has "  ... for the word in the heap" "e.g. at $word (heap)"
+else
+	fail "the target set the word after suture cleared the marks" \
+		"$(cat /tmp/revlate.log)"
+fi
+check "gc -v" suture gc -v "$P"
+check_has "gc's stop, too, read again only the pages written since" \
+	"scan for references: "
+check_has "  ... (the words of the rest from its scan made before)" \
+	"written since the scan before the stop read again"
+check_has "gc keeps the memory the word (from gc's first scan) refers to" \
+	"1 earlier patch is still retained"
+echo "$OUT" | sed -n 's/^/# /p'
 kill "$P"
 
 echo "# -- the word is written after the first scan, before the stop"
