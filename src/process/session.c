@@ -456,6 +456,14 @@ static int side_collect(struct session *s, struct sidecheck *side, int r,
 	return r;
 }
 
+/* The session's quick check of its thread @i, for the side thread. */
+static bool side_quick(void *arg, size_t i, int lane)
+{
+	const struct session *s = arg;
+
+	return s->quick(s->check_arg, &s->t[i], lane);
+}
+
 /*
  * Wait for the threads from @first on to stop, taking each as soon as it
  * is stopped: the first ones are checked while the last are still on
@@ -470,7 +478,7 @@ static int wait_all_stopped(struct session *s, size_t first, bool look,
 			    struct error *err)
 {
 	struct sidecheck *side =
-	    sidecheck_start(s, first, s->quick, s->check_arg);
+	    s->quick ? sidecheck_start(s->n, first, side_quick, s) : NULL;
 	size_t n = s->n;
 	int r = 0;
 

@@ -30,8 +30,7 @@
 #define SIDECHECK_BATCH 16
 
 struct sidecheck {
-	const struct session *s;
-	session_quick_fn *quick;
+	sidecheck_fn *check;
 	void *arg;
 	size_t *order;	       /* posted indices, the first `posted` set */
 	bool *cleared;	       /* by index; written by whoever checks */
@@ -63,8 +62,7 @@ static void check_claimed(struct sidecheck *c, int lane)
 	size_t k;
 
 	while (claim(c, &k))
-		c->cleared[c->order[k]] =
-		    c->quick(c->arg, &c->s->t[c->order[k]], lane);
+		c->cleared[c->order[k]] = c->check(c->arg, c->order[k], lane);
 }
 
 /* Sleep until woken with work or the end; false once ended (the tracer
@@ -127,19 +125,18 @@ static bool side_spawn(struct sidecheck *c)
 	return r == 0;
 }
 
-struct sidecheck *sidecheck_start(const struct session *s, size_t first,
-				  session_quick_fn *quick, void *arg)
+struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
+				  void *arg)
 {
 	struct sidecheck *c;
 
-	if (!quick || s->n - first < SIDECHECK_MIN || !several_cpus())
+	if (n - first < SIDECHECK_MIN || !several_cpus())
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
-	c->s = s;
-	c->quick = quick;
+	c->check = check;
 	c->arg = arg;
-	c->order = xcalloc(s->n, sizeof(*c->order));
-	c->cleared = xcalloc(s->n, sizeof(*c->cleared));
+	c->order = xcalloc(n, sizeof(*c->order));
+	c->cleared = xcalloc(n, sizeof(*c->cleared));
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	if (side_spawn(c))

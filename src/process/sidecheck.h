@@ -19,23 +19,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "process/session.h"
-
 struct sidecheck;
 
+/* The quick check of thread @i (an index into the caller's threads) in
+ * @lane (1 on the side thread, 0 on the caller's): whether it clears it.
+ * Called on both threads at once for different @i. */
+typedef bool sidecheck_fn(void *arg, size_t i, int lane);
+
 /*
- * sidecheck_start - a side thread for the threads @s->t[@first..@s->n),
- * running @quick(@arg, thread, 1) on the ones posted.  NULL if a side
+ * sidecheck_start - a side thread for the threads [@first, @n) of the
+ * caller's, running @check(@arg, i, 1) on the ones posted.  NULL if a side
  * thread would not pay (fewer than SIDECHECK_MIN threads, one CPU) or
  * cannot be made: the caller then checks every thread itself.  The side
  * thread blocks every signal (the tracer's waits must see its SIGALRM)
  * and inherits suture's real-time scheduling (session.c, hurry).
  */
-struct sidecheck *sidecheck_start(const struct session *s, size_t first,
-				  session_quick_fn *quick, void *arg);
+struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
+				  void *arg);
 
 /*
- * sidecheck_post - thread @s->t[@i] is stopped and its registers read
+ * sidecheck_post - thread @i is stopped and its registers read
  * (and final: nothing changes them before sidecheck_end): it may be
  * checked.  Threads may be posted in any order, each at most once.
  */
@@ -43,10 +46,10 @@ void sidecheck_post(struct sidecheck *c, size_t i);
 
 /*
  * sidecheck_end - check the posted threads the side thread has not taken
- * yet with @quick(@arg, thread, 0), on the caller's thread, alongside it;
+ * yet with @check(@arg, i, 0), on the caller's thread, alongside it;
  * wait for its last, end it and free @c.  Then *@order holds the posted indices
- * in the order posted, and @cleared[i] (for each index i, @s->n of them)
- * whether the quick check cleared thread i: both malloc'd, the caller's.
+ * in the order posted, and @cleared[i] (for each index i, @n of them)
+ * whether @check cleared thread i: both malloc'd, the caller's.
  */
 void sidecheck_end(struct sidecheck *c, size_t **order, size_t *norder,
 		   bool **cleared);
