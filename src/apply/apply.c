@@ -476,20 +476,17 @@ static int stage(struct apply_ctx *c, struct error *err)
  * the same one for references to the regions a replace will switch off,
  * which the stop checks after the commit: both scans in the stop take it
  * for the pages not written since.  The canary is the first byte of the
- * region's code: the program cannot write it and, unlike the commit byte,
- * suture does not write it in the stop before the second scan.
+ * region's code (record_canary): the program cannot write it and, unlike
+ * the commit byte, suture does not write it in the stop before the second
+ * scan.
  */
 static void prescan(struct apply_ctx *c)
 {
-	const struct record_part *text = &c->rec.parts[RECORD_PART_TEXT];
-
 	phase_begin("look for saved contexts before the stop");
 	for (size_t i = 0; c->rec.nswitches && i < c->rp.nold; i++)
 		retain_set_add(&c->old, &c->rp.old[i], true);
-	retain_set_before(
-	    &c->old, &c->rec, c->pid, &c->mem,
-	    c->rec.base + (text->size ? text->offset : record_live_offset()),
-	    &c->pre);
+	retain_set_before(&c->old, &c->rec, c->pid, &c->mem,
+			  record_canary(&c->rec), &c->pre);
 }
 
 /* After a failed stop: unmap the staged region in a stop of the lock's

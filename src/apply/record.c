@@ -101,6 +101,13 @@ size_t record_retained_offset(void)
 	return offsetof(struct rec_header, retained);
 }
 
+uint64_t record_canary(const struct record *r)
+{
+	const struct record_part *text = &r->parts[RECORD_PART_TEXT];
+
+	return r->base + (text->size ? text->offset : record_live_offset());
+}
+
 /* The note of a retained region (record_retain). */
 struct rec_retain {
 	char magic[8];

@@ -161,6 +161,17 @@ size_t record_live_offset(void);
 /* record_retained_offset - where the retained byte is, from the base. */
 size_t record_retained_offset(void);
 
+/*
+ * record_canary - the address of a byte of @r's region that neither the
+ * program nor a stop of suture writes: the first of its code (its commit
+ * and retained bytes, in the record's page, are written by the stops of
+ * apply, revert and gc before their scan).  The scan made before a stop
+ * rewrites it after clearing the soft-dirty marks, and the stop trusts
+ * the marks only if its page still reads as written (prescan.h).  The
+ * commit byte if the region has no code.
+ */
+uint64_t record_canary(const struct record *r);
+
 /* record_retain_offset - where @r's retained note goes, from the base;
  * 0 if its record leaves no room for one. */
 size_t record_retain_offset(const struct record *r);

@@ -270,9 +270,11 @@ static int uninstall(struct revert_ctx *c, struct error *err)
  * Under the lock, before the stop: the regions the stop will find off
  * (the leftovers and retained ones, and this patch's), and the scan for
  * references to them made while the program runs (retain_set_before),
- * with the commit byte of one of them as its canary (this patch's, which
- * the stop clears, if there is one; else one already clear, as for
- * `suture gc`).
+ * with the first code byte of one of them as its canary (this patch's if
+ * there is one, else a leftover's, as for `suture gc`: record_canary).
+ * Not the commit byte: the stop clears it before its scan, which would
+ * mark its page written again and hide another tool's clearing of the
+ * marks in between.
  * The state read under the lock holds until the stop, whose clean-up
  * (leftover_clean) changes no region's state unless it finishes another
  * suture's work, after which this attempt stops short of the scan.
@@ -291,8 +293,7 @@ static void regions_off(struct revert_ctx *c)
 		return;
 	phase_begin("look for references before the stop");
 	retain_set_before(&c->off, NULL, c->pid, &c->mem,
-			  (c->rec ? c->rec : c->off.r[0])->base +
-			      record_live_offset(),
+			  record_canary(c->rec ? c->rec : c->off.r[0]),
 			  &c->pre);
 }
 

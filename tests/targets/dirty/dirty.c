@@ -171,13 +171,15 @@ static int unreadable(const char *mode)
  * pointing into the patch's memory, where the revert's scan before the
  * stop read 0.  Nothing is mapped or allocated from there on: the heap
  * stays as the first scan saw it, so the stop reads again only its pages
- * written.
+ * written.  @clear (MODE revcriu): then clear the marks, as another tool
+ * would.
  */
-static void revlate(volatile uintptr_t *slot, unsigned long *x, FILE *log)
+static void revlate(volatile uintptr_t *slot, unsigned long *x, int clear,
+		    FILE *log)
 {
 	static uintptr_t key;
 	static bool done;
-	struct late l = {slot, dirty_now_ns() + 50000000u, 0, NULL, 0};
+	struct late l = {slot, dirty_now_ns() + 50000000u, clear, NULL, 0};
 	uintptr_t region;
 
 	if (!key) {
@@ -243,8 +245,8 @@ int main(int argc, char **argv)
 				 !strcmp(argv[1], "criu"),
 				 shared_slot ? ask_child : NULL};
 
-		if (now != last && !strcmp(argv[1], "revlate")) {
-			revlate(slot, &x, log);
+		if (now != last && !strncmp(argv[1], "rev", 3)) {
+			revlate(slot, &x, !strcmp(argv[1], "revcriu"), log);
 			last = touch(probe);
 			continue;
 		}

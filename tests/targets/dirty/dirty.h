@@ -36,6 +36,8 @@
  *          (the revert's stop waits), which sets the slot to a word
  *          pointing into the patch's memory before it returns (logged as
  *          "region word at 0xSLOT")
+ *   revcriu as revlate, and then clear the marks itself, as another tool
+ *          (CRIU) would: the slot's page no longer reads as written
  *
  * LOG gets "softdirty 1" if the kernel marks written pages (else 0),
  * "word 0xADDR" where top and guarded put theirs, "guard 1" or "poison 1"
