@@ -12,11 +12,13 @@
  * mapping is named by its device, inode and offset instead.
  *
  * The ioctl's values as the kernel's uapi <linux/fs.h> defines them, for
- * C libraries whose headers predate it.
+ * C libraries whose headers predate it (Debian 12's), here for every user
+ * of the ioctl (fleet/codemaps.c too).
  */
 #ifndef SUTURE_PROCESS_MAPQUERY_H
 #define SUTURE_PROCESS_MAPQUERY_H
 
+#include <linux/fs.h>
 #include <linux/types.h>
 #include <sys/ioctl.h>
 
@@ -28,6 +30,7 @@
 #define PROCMAP_QUERY_VMA_EXECUTABLE	   0x04
 #define PROCMAP_QUERY_VMA_SHARED	   0x08
 #define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
+#define PROCMAP_QUERY_FILE_BACKED_VMA	   0x20
 
 struct procmap_query {
 	__u64 size, query_flags, query_addr;	/* in */
