@@ -1,5 +1,6 @@
 /* mapquery.c - the map of a stopped process by PROCMAP_QUERY (mapquery.h). */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
@@ -7,11 +8,13 @@
 #include "process/mapquery.h"
 #include "util/xalloc.h"
 
-/* The name of the mapping without a file at @q->vma_start ("" if it has
- * none): asked again with room for it, the map being still. */
+/* The name of the mapping without an inode at @q->vma_start ("" if it has
+ * none): asked again with room for it, the map being still.  Room for a
+ * path too: a file whose inode number is 0, if any, has its path here as
+ * in the text (deadstack.c tells anonymous memory by inode and name). */
 static int anon_name(int fd, const struct procmap_query *q, char **name)
 {
-	char buf[256]; /* [anon:NAME]: 80 bytes of name at most */
+	char buf[PATH_MAX];
 	struct procmap_query n = {.size = sizeof(n),
 				  .query_addr = q->vma_start,
 				  .vma_name_size = sizeof(buf),
