@@ -226,7 +226,7 @@ long prescan_same(const struct refscan_pre *pre, const struct proc_map *m)
 	if (!o || o->start != m->start || o->end != m->end ||
 	    o->prot != m->prot || o->shared != m->shared || o->dev != m->dev ||
 	    o->inode != m->inode || o->offset != m->offset ||
-	    strcmp(o->path, m->path))
+	    (!m->inode && strcmp(o->path, m->path)))
 		return -1;
 	return o - pre->maps.v;
 }

@@ -81,7 +81,9 @@ const struct refscan_hit *prescan_hits(const struct refscan_pre *pre,
 
 /* prescan_same - the index in pre->maps of the mapping that is @m, with
  * the same bounds, protection, file and offset; -1 if none (@m is new or
- * changed since). */
+ * changed since).  A file is told by its device and inode, as well as by
+ * a path or better (@m's may be "", mapquery.h); anonymous memory's name
+ * ([heap], [stack], [anon:NAME]) must be the same. */
 long prescan_same(const struct refscan_pre *pre, const struct proc_map *m);
 
 void prescan_free(struct refscan_pre *pre);

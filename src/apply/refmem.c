@@ -29,11 +29,19 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-	*rm = (struct refmem){
-	    .pid = pid, .mem = mem, .words = words, .fail = fail, .arg = arg};
+	*rm = (struct refmem){.pid = pid,
+			      .mem = mem,
+			      .maps = -1,
+			      .words = words,
+			      .fail = fail,
+			      .arg = arg};
 	if ((rm->pagemap = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return error_set(err, -errno, "cannot open %s: %s", path,
 				 strerror(errno));
+	/* Opened with the pagemap, before the stop where there is one: the
+	 * stop's map is asked of it (refscan.c).  Without it, the text. */
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	rm->maps = open(path, O_RDONLY | O_CLOEXEC);
 	pagebits_init(&rm->pb, pid, rm->pagemap);
 	rm->buf = xmalloc(COLD_BYTES);
 	rm->room = COLD_BYTES;
@@ -45,6 +53,8 @@ void refmem_close(struct refmem *rm)
 {
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);
+	if (rm->maps >= 0)
+		close(rm->maps);
 	pagebits_free(&rm->pb);
 	free(rm->buf);
 	free(rm->q);
@@ -52,7 +62,7 @@ void refmem_close(struct refmem *rm)
 	rm->buf = NULL;
 	rm->q = NULL;
 	rm->iov = NULL;
-	rm->pagemap = -1;
+	rm->pagemap = rm->maps = -1;
 }
 
 void refmem_warm(struct refmem *rm)

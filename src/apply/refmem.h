@@ -59,6 +59,7 @@ struct refmem {
 	pid_t pid;
 	const struct rmem *mem;
 	int pagemap; /* /proc/PID/pagemap */
+	int maps;    /* /proc/PID/maps, for PROCMAP_QUERY; -1: its text */
 	refmem_words_fn *words;
 	refmem_fail_fn *fail;
 	refmem_kept_fn *kept; /* set: read only the pages written since

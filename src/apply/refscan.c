@@ -14,11 +14,13 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "apply/deadstack.h"
 #include "apply/prescan.h"
 #include "apply/refmem.h"
 #include "apply/refscan.h"
+#include "process/mapquery.h"
 #include "process/proc.h"
 #include "util/xalloc.h"
 
@@ -343,6 +345,24 @@ static void pre_check(struct scan *sc, struct refmem *rm,
 				       sc->ds.d[k].lo);
 }
 
+/* The map of the stopped process, asked of @rm's descriptor of it where
+ * the kernel answers PROCMAP_QUERY (no file mapping's path: none is needed
+ * here, prescan_same names them by file), else read as text. */
+static int stop_maps(struct refmem *rm, struct proc_maps *maps,
+		     struct error *err)
+{
+	int r;
+
+	if (rm->maps >= 0 &&
+	    (r = proc_maps_query(rm->maps, rm->pid, maps, err)) != -ENOTTY)
+		return r;
+	if (rm->maps >= 0)
+		close(rm->maps); /* before Linux 6.11 */
+	rm->maps = -1;
+	proc_maps_free(maps);
+	return proc_maps_read(rm->pid, maps, err);
+}
+
 /* The scan of the stopped process, through @rm. */
 static int scan_stopped(struct scan *sc, struct session *s,
 			const struct rmem *mem, struct refmem *rm,
@@ -353,7 +373,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 
 	/* Read now: the program may have mapped memory since suture
 	 * planned. */
-	if ((r = proc_maps_read(s->pid, &maps, err)))
+	if ((r = stop_maps(rm, &maps, err)))
 		return r;
 	rm->words = words;
 	rm->fail = unreadable;

@@ -10,23 +10,10 @@
 #include <unistd.h>
 
 #include "fleet/codemaps.h"
+#include "process/mapquery.h"
 #include "util/xalloc.h"
 
-/* The ioctl's argument, as Linux 6.11's uapi <linux/fs.h> lays it out
- * (Debian 12's headers predate it). */
-struct procmap_query {
-	uint64_t size, query_flags, query_addr;
-	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset;
-	uint64_t inode;
-	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
-	uint64_t vma_name_addr, build_id_addr;
-};
-
-#define PROCMAP_QUERY	    _IOWR('f', 17, struct procmap_query)
-#define PQ_EXECUTABLE	    0x04 /* only executable mappings */
-#define PQ_COVERING_OR_NEXT 0x10 /* the one at the address, or the next */
-#define PQ_FILE_BACKED	    0x20 /* only mappings of a file */
-#define PQ_NAME_MAX	    4200 /* a path and " (deleted)" */
+#define PQ_NAME_MAX 4200 /* a path and " (deleted)" */
 
 /* The mapping at or after @addr into @c, with its build-id if @id (else
  * id_len 0); -ENOENT after the last. */
@@ -35,7 +22,9 @@ static int query_one(int fd, uint64_t addr, bool id, struct codemap *c)
 	char name[PQ_NAME_MAX];
 	struct procmap_query q = {
 	    .size = sizeof(q),
-	    .query_flags = PQ_EXECUTABLE | PQ_COVERING_OR_NEXT | PQ_FILE_BACKED,
+	    .query_flags = PROCMAP_QUERY_VMA_EXECUTABLE |
+			   PROCMAP_QUERY_COVERING_OR_NEXT_VMA |
+			   PROCMAP_QUERY_FILE_BACKED_VMA,
 	    .query_addr = addr,
 	    .vma_name_size = sizeof(name),
 	    .build_id_size = id ? BUILD_ID_MAX : 0,
