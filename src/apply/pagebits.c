@@ -72,6 +72,16 @@ static int scan_regions(struct pagebits *pb, uint64_t at)
 	return 0;
 }
 
+void pagebits_prefetch(void *arg)
+{
+	struct pagebits *pb = arg;
+
+	/* from 0: no page is below the first mapping, and the runs are
+	 * those a first pagebits_get at any lower page would ask for */
+	if (pb->scan)
+		scan_regions(pb, 0);
+}
+
 /*
  * The bits of page @at in [reg_lo, reg_hi), from the runs: the same bits
  * of the same page table entry as pagemap's (fs/proc/task_mmu.c); a page

@@ -48,6 +48,12 @@ void pagebits_free(struct pagebits *pb);
 /* pagebits_forget - a new scan: forget what was read. */
 void pagebits_forget(struct pagebits *pb);
 
+/* pagebits_prefetch - ask now, for a scan about to begin, what
+ * pagebits_get asks first (the runs from the lowest page on): it needs no
+ * map, so it may run on another thread while the map is read (refmem.c).
+ * @arg: the struct pagebits, which is the caller's again after. */
+void pagebits_prefetch(void *arg);
+
 /* pagebits_get - the PAGEBITS_* bits of the page at @at into *@e: 0, or
  * a negative errno.  Cheapest for pages asked in increasing order. */
 int pagebits_get(struct pagebits *pb, uint64_t at, uint64_t *e,

@@ -49,8 +49,19 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	return 0;
 }
 
+/* Whatever the second thread was given is done: pb is the caller's. */
+static void settle(struct refmem *rm)
+{
+	if (rm->posted)
+		sidejob_wait(rm->side);
+	rm->posted = false;
+}
+
 void refmem_close(struct refmem *rm)
 {
+	settle(rm);
+	sidejob_end(rm->side);
+	rm->side = NULL;
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);
 	if (rm->maps >= 0)
@@ -71,12 +82,19 @@ void refmem_warm(struct refmem *rm)
 	rm->buf = xmalloc(BUF_BYTES);
 	memset(rm->buf, 0, BUF_BYTES);
 	rm->room = BUF_BYTES;
+	if (!rm->side)
+		rm->side = sidejob_start();
 }
 
 void refmem_begin(struct refmem *rm)
 {
+	settle(rm);
 	pagebits_forget(&rm->pb);
 	rm->nq = rm->nruns = rm->used = 0;
+	if (rm->side) {
+		sidejob_post(rm->side, pagebits_prefetch, &rm->pb);
+		rm->posted = true;
+	}
 }
 
 /* The part [lo, hi) of a run the gathered read did not reach, into @dst:
@@ -225,6 +243,7 @@ int refmem_read(struct refmem *rm, const struct proc_map *m, uint64_t lo,
 	enum take t = READ;
 	int r;
 
+	settle(rm);
 	for (uint64_t p = lo & ~(uint64_t)(PAGE - 1); p < hi; p += PAGE) {
 		if (!m->shared) {
 			if ((r = pagebits_get(&rm->pb, p, &e, err)))

@@ -35,6 +35,7 @@
 #include "apply/pagebits.h"
 #include "process/proc.h"
 #include "process/rmem.h"
+#include "util/sidejob.h"
 
 #define REFMEM_PAGE 4096u
 
@@ -74,6 +75,8 @@ struct refmem {
 	size_t room;		/* of buf, what a gathered read may fill */
 	size_t fills;		/* times a gathered read filled it */
 	struct iovec *iov;	/* IOV_MAX, for the gathered read */
+	struct sidejob *side;	/* made before the stop (refmem_warm) */
+	bool posted;		/* pb is side's until sidejob_wait */
 };
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
@@ -84,11 +87,16 @@ void refmem_close(struct refmem *rm);
 /* refmem_warm - touch the buffer of the gathered read now, while the
  * program runs: the stop would pay a page fault for each page of it it
  * reads into first (1.5 us each in a VM, as much as the read itself), so
- * without this a gathered read fills only its first 16 KiB. */
+ * without this a gathered read fills only its first 16 KiB.  Also make
+ * the second thread refmem_begin hands work to (sidejob.h), where suture
+ * may run on more than one CPU. */
 void refmem_warm(struct refmem *rm);
 
 /* refmem_begin - a new scan: forget the pagemap entries read before (the
- * program may have run since) and what is queued. */
+ * program may have run since) and what is queued; then ask the kernel
+ * which pages are present, on suture's second thread if refmem_warm made
+ * one, while the caller reads the map (round six in DESIGN.md, "Where the
+ * switch stop's scan goes"). */
 void refmem_begin(struct refmem *rm);
 
 /* refmem_flush - read what is queued and hand it to the callbacks, in the

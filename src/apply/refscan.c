@@ -371,6 +371,9 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	struct proc_maps maps = {0};
 	int r;
 
+	/* The pages present, asked on suture's second thread if there is
+	 * one, while this one reads the map (refmem_begin). */
+	refmem_begin(rm);
 	/* Read now: the program may have mapped memory since suture
 	 * planned. */
 	if ((r = stop_maps(rm, &maps, err)))
@@ -379,7 +382,6 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	rm->fail = unreadable;
 	rm->arg = sc;
 	rm->written = 0;
-	refmem_begin(rm);
 	deadset_threads(&sc->ds, s, &maps);
 	deadset_cached(&sc->ds, s, &maps, mem);
 	deadset_sort(&sc->ds);

@@ -1,0 +1,47 @@
+/*
+ * sidejob.h - one piece of work at a time handed to a second thread of
+ * suture, on another CPU, while the caller does other work: for the scan
+ * in a stop, whose parts are partly independent (refmem.c).
+ *
+ * The thread is made before the stop (a clone costs tens of µs) and sleeps
+ * on a futex until work is posted.  The caller may always do the work
+ * itself: sidejob_wait takes back work the thread has not begun (a CPU
+ * slow to wake, a busy one), so a hand-off never costs more than the work
+ * done on the caller's thread, plus the wake-up's system call.  With one
+ * CPU there is no thread (sidejob_start gives NULL) and the caller does
+ * the work itself, as before.
+ */
+#ifndef SUTURE_UTIL_SIDEJOB_H
+#define SUTURE_UTIL_SIDEJOB_H
+
+#include <stdbool.h>
+
+struct sidejob;
+
+typedef void sidejob_fn(void *arg);
+
+/*
+ * sidejob_start - a thread for sidejob_post, with every signal blocked
+ * (the tracer's waits must see its SIGALRM, session.c); NULL if suture
+ * may run on one CPU only or the thread cannot be made.
+ */
+struct sidejob *sidejob_start(void);
+
+/*
+ * sidejob_post - run @fn(@arg) on the thread (or, if @j is NULL, at
+ * once on the caller's).  Nothing may be posted before sidejob_wait of
+ * the work posted last.  Whatever @fn touches is the thread's until then.
+ */
+void sidejob_post(struct sidejob *j, sidejob_fn *fn, void *arg);
+
+/*
+ * sidejob_wait - the work posted last is done, by the thread or, if it
+ * had not begun it, now by the caller: what it wrote is visible after.
+ * Returns whether the thread did it.  Nothing to wait for: true at once.
+ */
+bool sidejob_wait(struct sidejob *j);
+
+/* sidejob_end - end the thread (after its work, if any) and free @j. */
+void sidejob_end(struct sidejob *j);
+
+#endif
