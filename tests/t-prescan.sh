@@ -11,7 +11,11 @@
 # right after a page that read stops at (a PROT_NONE page the program
 # wrote: dirty guarded), are still found and the apply refused (a gather
 # that left out the last run of each mapping let both through, one that
-# stopped at the unreadable page the second).  In a guest booted with
+# stopped at the unreadable page the second); so is one in the first word
+# it reads (a page mapped below all others: dirty low).  Where suture may
+# run on two CPUs the stop's read is split between two of its threads
+# (util/sidejob.h): the words of both halves are found, and with suture
+# on one CPU (taskset), where the scan runs on one thread.  In a guest booted with
 # Debian's kernel (tests/kernel/checks/prescan.sh, which has
 # CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
 # a word written after the first scan, before the stop, is still found and
@@ -79,10 +83,12 @@ kill "$P"
 # refscan_where calls that memory), and nothing is changed.
 planted() {
 	local at v=$1${DIRTY_HEAP_MB:+ with $DIRTY_HEAP_MB MiB of heap}
+	local on=()
+	[ -n "$ONE_CPU" ] && on=(taskset -c 0) && v+=", suture on one CPU"
 	start "$1" || { fail "$v: start the target"; return; }
 	at=$(sed -n 's/^word //p' "$WORK/$1.log")
 	check_fails "$v: apply refused" \
-		"$SUTURE" apply "$P" "$WORK/work.sut" --timeout 0.3
+		"${on[@]}" "$SUTURE" apply "$P" "$WORK/work.sut" --timeout 0.3
 	check_match "$v: the refusal names the word the target put at $at" \
 		"return address in memory \($2, at $at\) points 3 bytes into function dirty_work, inside" \
 		"$OUT"
@@ -92,9 +98,14 @@ planted() {
 
 section "words the stop's gathered read must reach"
 planted top stack
+planted low "anonymous memory"
 planted guarded "anonymous memory"
 # more than 1 MiB to read: the reader's buffer grows to 2 MiB on the way
 DIRTY_HEAP_MB=8 planted top stack
+DIRTY_HEAP_MB=8 planted low "anonymous memory"
+# suture on one CPU: no second thread, the scan on one (util/sidejob.h)
+ONE_CPU=1 planted top stack
+ONE_CPU=1 planted low "anonymous memory"
 
 section "memory no one can read: a guard region holds nothing"
 start guard || fail "guard: start the target"

@@ -21,6 +21,9 @@
  * longer than with 2 MiB reads). */
 #define BIG_BYTES  (512u * PAGE)
 #define GROW_FILLS 64
+/* Below this many bytes queued a flush is one read on one thread: a
+ * hand-off costs about as much as reading SPLIT_BYTES (round six). */
+#define SPLIT_BYTES (8u * PAGE)
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		refmem_words_fn *words, refmem_fail_fn *fail, void *arg,
@@ -45,7 +48,7 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	pagebits_init(&rm->pb, pid, rm->pagemap);
 	rm->buf = xmalloc(COLD_BYTES);
 	rm->room = COLD_BYTES;
-	rm->iov = xmalloc(IOV_MAX * sizeof(*rm->iov));
+	rm->iov = xmalloc(2 * IOV_MAX * sizeof(*rm->iov));
 	return 0;
 }
 
@@ -86,12 +89,22 @@ void refmem_warm(struct refmem *rm)
 		rm->side = sidejob_start();
 }
 
+void refmem_end(struct refmem *rm)
+{
+	settle(rm);
+	sidejob_rest(rm->side);
+	rm->in_stop = false;
+}
+
 void refmem_begin(struct refmem *rm)
 {
 	settle(rm);
 	pagebits_forget(&rm->pb);
 	rm->nq = rm->nruns = rm->used = 0;
-	if (rm->side) {
+	/* Only in the stop: woken while the program runs, the real-time
+	 * thread would take the CPU of one of its threads. */
+	rm->in_stop = rm->side != NULL;
+	if (rm->in_stop) {
 		sidejob_post(rm->side, pagebits_prefetch, &rm->pb);
 		rm->posted = true;
 	}
@@ -111,41 +124,42 @@ static void read_rest(struct refmem *rm, uint64_t lo, uint64_t hi,
 		rm->fail(rm->arg, p);
 }
 
-/* One process_vm_readv of the runs queued from q[i] on, each into its
- * place in buf; the bytes it read, from the first one's place. */
-static size_t gather(struct refmem *rm, size_t i)
+/* One process_vm_readv of the runs queued in q[i, e), each into its place
+ * in buf, through @iov (IOV_MAX of them); the bytes it read, from the
+ * first one's place. */
+static size_t gather(struct refmem *rm, size_t i, size_t e, struct iovec *iov)
 {
 	struct iovec local;
-	size_t n = 0, off = rm->used;
+	size_t n = 0, off = 0, end = e < rm->nq ? rm->q[e].off : rm->used;
 	ssize_t got;
 
-	for (; i < rm->nq; i++) {
+	for (; i < e; i++) {
 		const struct refmem_item *q = &rm->q[i];
 
 		if (q->kept)
 			continue;
 		off = n ? off : q->off;
-		rm->iov[n++] = (struct iovec){(void *)q->lo, q->hi - q->lo};
+		iov[n++] = (struct iovec){(void *)q->lo, q->hi - q->lo};
 	}
 	if (!n)
 		return 0;
-	local = (struct iovec){rm->buf + off, rm->used - off};
-	got = process_vm_readv(rm->pid, &local, 1, rm->iov, n, 0);
+	local = (struct iovec){rm->buf + off, end - off};
+	got = process_vm_readv(rm->pid, &local, 1, iov, n, 0);
 	return got > 0 ? (size_t)got : 0;
 }
 
 /*
- * Hand on q[i], q[i+1]... as far as the gathered read got (@got bytes from
- * the place of the first run among them): it read a prefix of what it was
- * asked, up to the first page it could not read.  The run it stopped in
- * is finished by read_rest; the index after that one is returned (rm->nq
- * once all are handed on).
+ * Hand on q[i], q[i+1]... up to q[e) as far as the gathered read got
+ * (@got bytes from the place of the first run among them): it read a
+ * prefix of what it was asked, up to the first page it could not read.
+ * The run it stopped in is finished by read_rest; the index after that
+ * one is returned (@e once all are handed on).
  */
-static size_t deliver(struct refmem *rm, size_t i, size_t got)
+static size_t deliver(struct refmem *rm, size_t i, size_t e, size_t got)
 {
 	size_t end = SIZE_MAX, ok;
 
-	for (; i < rm->nq; i++) {
+	for (; i < e; i++) {
 		const struct refmem_item *q = &rm->q[i];
 
 		if (q->kept) {
@@ -166,12 +180,59 @@ static size_t deliver(struct refmem *rm, size_t i, size_t got)
 	return i;
 }
 
-void refmem_flush(struct refmem *rm)
+/* Read and hand on q[i, e), in order, on the caller's thread. */
+static void deliver_all(struct refmem *rm, size_t i, size_t e)
+{
+	while (i < e)
+		i = deliver(rm, i, e, gather(rm, i, e, rm->iov));
+}
+
+/* The second thread's part of a flush: the gathered read of q[side_from,
+ * nq), through the second half of iov. */
+static void gather_side(void *arg)
+{
+	struct refmem *rm = arg;
+
+	rm->side_got = gather(rm, rm->side_from, rm->nq, rm->iov + IOV_MAX);
+}
+
+/* Where to split the queue between the two threads: the first item of
+ * the second half of the bytes to read; rm->nq (no split) without a
+ * second thread or with too little to read for a hand-off to pay. */
+static size_t split(const struct refmem *rm)
 {
 	size_t i = 0;
 
-	while (i < rm->nq)
-		i = deliver(rm, i, gather(rm, i));
+	if (!rm->in_stop || rm->used < SPLIT_BYTES)
+		return rm->nq;
+	while (i < rm->nq && rm->q[i].off < rm->used / 2)
+		i++;
+	return i;
+}
+
+/*
+ * The queue in two halves when there is a second thread: it reads the
+ * second half while this one reads and tests the first; then this one
+ * tests the second (and finishes any run its read stopped in).  Every
+ * page is read and every word handed on as by one thread, in the same
+ * order.
+ */
+void refmem_flush(struct refmem *rm)
+{
+	size_t half = split(rm);
+
+	settle(rm);
+	if (half < rm->nq) {
+		rm->side_from = half;
+		sidejob_post(rm->side, gather_side, rm);
+		rm->posted = true;
+	}
+	deliver_all(rm, 0, half);
+	if (half < rm->nq) {
+		settle(rm);
+		deliver_all(rm, deliver(rm, half, rm->nq, rm->side_got),
+			    rm->nq);
+	}
 	rm->nq = rm->nruns = rm->used = 0;
 }
 

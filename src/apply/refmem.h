@@ -74,9 +74,15 @@ struct refmem {
 	size_t used;		/* bytes of buf the runs take */
 	size_t room;		/* of buf, what a gathered read may fill */
 	size_t fills;		/* times a gathered read filled it */
-	struct iovec *iov;	/* IOV_MAX, for the gathered read */
+	struct iovec *iov;	/* 2 * IOV_MAX, for the gathered reads of
+				   each thread */
 	struct sidejob *side;	/* made before the stop (refmem_warm) */
-	bool posted;		/* pb is side's until sidejob_wait */
+	bool posted;		/* work given to side: pb, or the read of
+				   q[side_from, nq) into buf and iov's
+				   second half, side's until settled */
+	size_t side_from, side_got;
+	bool in_stop; /* side may be handed work: from refmem_begin to
+			 refmem_end */
 };
 
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
@@ -92,12 +98,18 @@ void refmem_close(struct refmem *rm);
  * may run on more than one CPU. */
 void refmem_warm(struct refmem *rm);
 
-/* refmem_begin - a new scan: forget the pagemap entries read before (the
- * program may have run since) and what is queued; then ask the kernel
- * which pages are present, on suture's second thread if refmem_warm made
- * one, while the caller reads the map (round six in DESIGN.md, "Where the
- * switch stop's scan goes"). */
+/* refmem_begin - a new scan in a stop (every thread of the program
+ * stopped): forget the pagemap entries read before (the program may have
+ * run since) and what is queued; then ask the kernel which pages are
+ * present, on suture's second thread if refmem_warm made one, while the
+ * caller reads the map; until refmem_end each flush reads half of what is
+ * queued on that thread (round six in DESIGN.md, "Where the switch stop's
+ * scan goes"). */
 void refmem_begin(struct refmem *rm);
+
+/* refmem_end - the scan is over: the second thread, done with its work,
+ * goes to sleep and leaves the CPU to the program it stopped. */
+void refmem_end(struct refmem *rm);
 
 /* refmem_flush - read what is queued and hand it to the callbacks, in the
  * order it was queued.  Every refmem_read is handed on by the next flush at

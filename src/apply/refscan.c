@@ -393,6 +393,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 		r = scan_dead(sc, rm, &maps, err);
 	if (sc->pre)
 		sc->pre->written = rm->written;
+	refmem_end(rm);
 	proc_maps_free(&maps);
 	return r;
 }

@@ -3,64 +3,100 @@
  *
  * One word says where the work is: IDLE, POSTED, TAKEN (the thread runs
  * it), DONE, END.  The thread and the caller race for POSTED work with a
- * compare-and-swap, so exactly one of them runs it; the thread sleeps on
- * the word as a futex, and the caller spins for DONE only once the
- * thread has taken the work, which is then running on another CPU.
+ * compare-and-swap, so exactly one of them runs it; the caller spins for
+ * DONE only once the thread has taken the work, which is then running on
+ * another CPU.
+ *
+ * The thread sleeps on a second word as a futex, a count of the changes
+ * (post, end) it must look at: read before it looks, so that a change
+ * made meanwhile makes its wait return at once.  A sleeping CPU of this
+ * VM takes 14 to 40 µs to wake (1 and 10 ms idle; 0.2 µs for one just
+ * busy, 0.1 µs for a thread spinning): as much as the work handed over.
+ * So after each post the thread spins for SPIN_AFTER_NS for the next one,
+ * or until sidejob_rest (the stop is over: the program's threads need
+ * the CPU again).  Spinning from before the stop was tried and left out:
+ * woken while the program ran, the real-time thread spun on the CPU of
+ * its busy thread (DESIGN.md, "Where the switch stop's scan goes").
  */
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/sidejob.h"
 #include "util/xalloc.h"
 
+/* After a piece of work, the next one of a scan comes within microseconds
+ * (refmem.c: a read split between the threads at each flush). */
+#define SPIN_AFTER_NS 50000u
+
 enum { IDLE, POSTED, TAKEN, DONE, END };
 
 struct sidejob {
 	atomic_int state;
-	sidejob_fn *fn; /* the work posted; published by state */
+	atomic_uint seq;	    /* changes to look at: the futex */
+	atomic_uint_fast64_t until; /* spin, not sleep, until then (ns) */
+	sidejob_fn *fn;		    /* the work posted; published by state */
 	void *arg;
 	pthread_t thread;
 };
 
-static void futex_wait(atomic_int *w, int v)
+static uint64_t now_ns(void)
 {
-	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void futex_wake(atomic_int *w)
+/* Tell the thread there is something to look at. */
+static void poke(struct sidejob *j)
 {
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	atomic_fetch_add(&j->seq, 1);
+	syscall(SYS_futex, &j->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/* Take posted work and run it; sleep while there is none; until END. */
+/* Take work posted and run it: whether there was some. */
+static bool take(struct sidejob *j)
+{
+	int s = POSTED;
+
+	if (!atomic_compare_exchange_strong(&j->state, &s, TAKEN))
+		return false;
+	j->fn(j->arg);
+	atomic_store(&j->until, now_ns() + SPIN_AFTER_NS);
+	atomic_store(&j->state, DONE);
+	return true;
+}
+
+/* Run posted work; spin a while after each post, sleep otherwise; until
+ * END. */
 static void *side_main(void *arg)
 {
 	struct sidejob *j = arg;
 	const struct sched_param fifo = {.sched_priority = 1};
-	int s;
+	unsigned seq;
 
 	/* A real-time task where suture may be one, as its tracer is in a
 	 * stop (session.c): work taken is not left waiting for another
-	 * task's time slice while the caller spins for it. */
+	 * task's time slice while the caller spins for it, and the kernel
+	 * wakes it on a CPU other than the tracer's. */
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo);
-
-	while ((s = atomic_load(&j->state)) != END) {
-		if (s == POSTED &&
-		    atomic_compare_exchange_strong(&j->state, &s, TAKEN)) {
-			j->fn(j->arg);
-			atomic_store(&j->state, DONE);
+	for (;;) {
+		seq = atomic_load(&j->seq);
+		if (atomic_load(&j->state) == END)
+			return NULL;
+		if (take(j) || now_ns() < atomic_load(&j->until))
 			continue;
-		}
-		if (s != POSTED)
-			futex_wait(&j->state, s);
+		syscall(SYS_futex, &j->seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL,
+			0);
 	}
-	return NULL;
 }
 
 /* Whether suture may run on more than one CPU. */
@@ -93,6 +129,12 @@ struct sidejob *sidejob_start(void)
 	return NULL;
 }
 
+void sidejob_rest(struct sidejob *j)
+{
+	if (j)
+		atomic_store(&j->until, 0);
+}
+
 void sidejob_post(struct sidejob *j, sidejob_fn *fn, void *arg)
 {
 	if (!j) {
@@ -101,8 +143,11 @@ void sidejob_post(struct sidejob *j, sidejob_fn *fn, void *arg)
 	}
 	j->fn = fn;
 	j->arg = arg;
+	/* set here, not by the thread once awake: it may wake after the
+	 * caller's sidejob_rest, when it must not spin */
+	atomic_store(&j->until, now_ns() + SPIN_AFTER_NS);
 	atomic_store(&j->state, POSTED);
-	futex_wake(&j->state);
+	poke(j);
 }
 
 bool sidejob_wait(struct sidejob *j)
@@ -116,8 +161,10 @@ bool sidejob_wait(struct sidejob *j)
 		j->fn(j->arg);
 		return false;
 	}
+	/* yielding: were both threads on one CPU (the same real-time
+	 * priority), spinning would keep the other from finishing */
 	while (atomic_load(&j->state) == TAKEN)
-		;
+		sched_yield();
 	atomic_store(&j->state, IDLE);
 	return true;
 }
@@ -128,7 +175,7 @@ void sidejob_end(struct sidejob *j)
 		return;
 	sidejob_wait(j);
 	atomic_store(&j->state, END);
-	futex_wake(&j->state);
+	poke(j);
 	pthread_join(j->thread, NULL);
 	free(j);
 }

@@ -4,8 +4,9 @@
  * in a stop, whose parts are partly independent (refmem.c).
  *
  * The thread is made before the stop (a clone costs tens of µs) and sleeps
- * on a futex until work is posted.  The caller may always do the work
- * itself: sidejob_wait takes back work the thread has not begun (a CPU
+ * on a futex until work is posted, then spins a while for more (a
+ * sleeping CPU of a VM is slow to wake: sidejob.c).  The caller may always do
+ * the work itself: sidejob_wait takes back work the thread has not begun (a CPU
  * slow to wake, a busy one), so a hand-off never costs more than the work
  * done on the caller's thread, plus the wake-up's system call.  With one
  * CPU there is no thread (sidejob_start gives NULL) and the caller does
@@ -26,6 +27,10 @@ typedef void sidejob_fn(void *arg);
  * may run on one CPU only or the thread cannot be made.
  */
 struct sidejob *sidejob_start(void);
+
+/* sidejob_rest - no more work soon: the thread sleeps once it has done
+ * what it was given, rather than spin for more (sidejob.c). */
+void sidejob_rest(struct sidejob *j);
 
 /*
  * sidejob_post - run @fn(@arg) on the thread (or, if @j is NULL, at

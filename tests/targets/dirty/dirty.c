@@ -196,12 +196,26 @@ static void revlate(volatile uintptr_t *slot, unsigned long *x, int clear,
 	fprintf(log, "region word at %#lx\n", (unsigned long)slot);
 }
 
-/* Where MODE top or guarded puts its word (dirty.h); 0 if none. */
+/* A written page at LOW_PAGE, below every other mapping; its first word's
+ * address, or 0 if it cannot be mapped there. */
+#define LOW_PAGE 0x10000ul
+static uintptr_t low(void)
+{
+	char *p = mmap((void *)LOW_PAGE, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+		       0);
+
+	return p == (char *)LOW_PAGE ? LOW_PAGE : 0;
+}
+
+/* Where MODE top, low or guarded puts its word (dirty.h); 0 if none. */
 static uintptr_t plant(const char *mode)
 {
 	uintptr_t at = 0;
 
-	if (!strcmp(mode, "top"))
+	if (!strcmp(mode, "low"))
+		at = low();
+	else if (!strcmp(mode, "top"))
 		at =
 		    mapping("[stack]", true) ? mapping("[stack]", true) - 8 : 0;
 	else if (!strcmp(mode, "guarded"))

@@ -23,6 +23,9 @@
  *   top    plain, with a word dirty_work + 3 in the last 8 bytes of its
  *          [stack] mapping: the last word of the last read of the stop's
  *          scan, which gathers many runs of pages into one
+ *   low    plain, with a word dirty_work + 3 in the first 8 bytes of a
+ *          page mapped at 0x10000, below every other mapping: the first
+ *          word of the first read of the stop's scan
  *   guarded plain, with a word dirty_work + 3 at the start of the third
  *          of four written pages whose second is PROT_NONE: the scan's
  *          gathered read stops at that page, and must go on after it
@@ -40,7 +43,7 @@
  *          (CRIU) would: the slot's page no longer reads as written
  *
  * LOG gets "softdirty 1" if the kernel marks written pages (else 0),
- * "word 0xADDR" where top and guarded put theirs, "guard 1" or "poison 1"
+ * "word 0xADDR" where top, low and guarded put theirs, "guard 1" or "poison 1"
  * if the kernel made it (0 if not), then "ready", then
  * "late N" each time the slot was set.  DIRTY_HEAP_MB=N in
  * the environment: N MiB of heap written first (a bigger process).
