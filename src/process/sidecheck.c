@@ -13,12 +13,11 @@
  * wait for neither alone.
  */
 #include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "process/sidecheck.h"
+#include "util/sidejob.h"
 #include "util/xalloc.h"
 
 /* Below this many threads to check, the side thread's start (a clone and
@@ -102,35 +101,12 @@ static void side_wake(struct sidecheck *c, bool end)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* Whether suture may run on more than one CPU. */
-static bool several_cpus(void)
-{
-	cpu_set_t cpus;
-
-	return !sched_getaffinity(0, sizeof(cpus), &cpus) &&
-	       CPU_COUNT(&cpus) > 1;
-}
-
-/* Start the side thread with every signal blocked (it inherits the mask
- * it is created with): SIGALRM is for the tracer's waits (session.c). */
-static bool side_spawn(struct sidecheck *c)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&c->thread, NULL, side_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r == 0;
-}
-
 struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
 				  void *arg)
 {
 	struct sidecheck *c;
 
-	if (n - first < SIDECHECK_MIN || !several_cpus())
+	if (n - first < SIDECHECK_MIN || !sidejob_several_cpus())
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->check = check;
@@ -139,7 +115,7 @@ struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
 	c->cleared = xcalloc(n, sizeof(*c->cleared));
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
-	if (side_spawn(c))
+	if (sidejob_spawn(&c->thread, side_main, c))
 		return c;
 	free(c->order);
 	free(c->cleared);

@@ -99,8 +99,7 @@ static void *side_main(void *arg)
 	}
 }
 
-/* Whether suture may run on more than one CPU. */
-static bool several_cpus(void)
+bool sidejob_several_cpus(void)
 {
 	cpu_set_t cpus;
 
@@ -108,22 +107,28 @@ static bool several_cpus(void)
 	       CPU_COUNT(&cpus) > 1;
 }
 
-struct sidejob *sidejob_start(void)
+bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 {
-	struct sidejob *j;
 	sigset_t all, old;
 	int r;
 
-	if (!several_cpus())
-		return NULL;
-	j = xcalloc(1, sizeof(*j));
-	atomic_init(&j->state, IDLE);
 	/* the thread inherits the mask it is made with */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&j->thread, NULL, side_main, j);
+	r = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!r)
+	return r == 0;
+}
+
+struct sidejob *sidejob_start(void)
+{
+	struct sidejob *j;
+
+	if (!sidejob_several_cpus())
+		return NULL;
+	j = xcalloc(1, sizeof(*j));
+	atomic_init(&j->state, IDLE);
+	if (sidejob_spawn(&j->thread, side_main, j))
 		return j;
 	free(j);
 	return NULL;

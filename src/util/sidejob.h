@@ -15,6 +15,7 @@
 #ifndef SUTURE_UTIL_SIDEJOB_H
 #define SUTURE_UTIL_SIDEJOB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 struct sidejob;
@@ -45,6 +46,15 @@ void sidejob_post(struct sidejob *j, sidejob_fn *fn, void *arg);
  * Returns whether the thread did it.  Nothing to wait for: true at once.
  */
 bool sidejob_wait(struct sidejob *j);
+
+/* sidejob_several_cpus - whether suture may run on more than one CPU: a
+ * second thread of it may run alongside. */
+bool sidejob_several_cpus(void);
+
+/* sidejob_spawn - pthread_create of @fn(@arg) into *@t with every signal
+ * blocked in the new thread (SIGALRM is for the tracer's waits,
+ * session.c): whether it was made. */
+bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* sidejob_end - end the thread (after its work, if any) and free @j. */
 void sidejob_end(struct sidejob *j);
