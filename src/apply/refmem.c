@@ -85,6 +85,10 @@ void refmem_warm(struct refmem *rm)
 	rm->buf = xmalloc(BUF_BYTES);
 	memset(rm->buf, 0, BUF_BYTES);
 	rm->room = BUF_BYTES;
+}
+
+void refmem_side(struct refmem *rm)
+{
 	if (!rm->side)
 		rm->side = sidejob_start();
 }

@@ -76,7 +76,7 @@ struct refmem {
 	size_t fills;		/* times a gathered read filled it */
 	struct iovec *iov;	/* 2 * IOV_MAX, for the gathered reads of
 				   each thread */
-	struct sidejob *side;	/* made before the stop (refmem_warm) */
+	struct sidejob *side;	/* made before the stop (refmem_side) */
 	bool posted;		/* work given to side: pb, or the read of
 				   q[side_from, nq) into buf and iov's
 				   second half, side's until settled */
@@ -93,15 +93,17 @@ void refmem_close(struct refmem *rm);
 /* refmem_warm - touch the buffer of the gathered read now, while the
  * program runs: the stop would pay a page fault for each page of it it
  * reads into first (1.5 us each in a VM, as much as the read itself), so
- * without this a gathered read fills only its first 16 KiB.  Also make
- * the second thread refmem_begin hands work to (sidejob.h), where suture
- * may run on more than one CPU. */
+ * without this a gathered read fills only its first 16 KiB. */
 void refmem_warm(struct refmem *rm);
+
+/* refmem_side - make, before the stop, the second thread refmem_begin
+ * hands work to (sidejob.h), where suture may run on more than one CPU. */
+void refmem_side(struct refmem *rm);
 
 /* refmem_begin - a new scan in a stop (every thread of the program
  * stopped): forget the pagemap entries read before (the program may have
  * run since) and what is queued; then ask the kernel which pages are
- * present, on suture's second thread if refmem_warm made one, while the
+ * present, on suture's second thread if refmem_side made one, while the
  * caller reads the map; until refmem_end each flush reads half of what is
  * queued on that thread (round six in DESIGN.md, "Where the switch stop's
  * scan goes"). */

@@ -115,7 +115,7 @@ struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
 	c->cleared = xcalloc(n, sizeof(*c->cleared));
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
-	if (sidejob_spawn(&c->thread, side_main, c))
+	if (sidejob_spawn(&c->thread, side_main, c, false))
 		return c;
 	free(c->order);
 	free(c->cleared);

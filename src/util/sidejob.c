@@ -18,6 +18,7 @@
  * woken while the program ran, the real-time thread spun on the CPU of
  * its busy thread (DESIGN.md, "Where the switch stop's scan goes").
  */
+#include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -42,6 +43,7 @@ struct sidejob {
 	atomic_int state;
 	atomic_uint seq;	    /* changes to look at: the futex */
 	atomic_uint_fast64_t until; /* spin, not sleep, until then (ns) */
+	atomic_bool up;		    /* the thread has started */
 	sidejob_fn *fn;		    /* the work posted; published by state */
 	void *arg;
 	pthread_t thread;
@@ -80,14 +82,9 @@ static bool take(struct sidejob *j)
 static void *side_main(void *arg)
 {
 	struct sidejob *j = arg;
-	const struct sched_param fifo = {.sched_priority = 1};
 	unsigned seq;
 
-	/* A real-time task where suture may be one, as its tracer is in a
-	 * stop (session.c): work taken is not left waiting for another
-	 * task's time slice while the caller spins for it, and the kernel
-	 * wakes it on a CPU other than the tracer's. */
-	pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo);
+	atomic_store(&j->up, true);
 	for (;;) {
 		seq = atomic_load(&j->seq);
 		if (atomic_load(&j->state) == END)
@@ -107,16 +104,37 @@ bool sidejob_several_cpus(void)
 	       CPU_COUNT(&cpus) > 1;
 }
 
-bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+/* The attributes of a thread that starts real-time, where suture may
+ * make one: NULL (inherit) where it may not. */
+static pthread_attr_t *fifo_attr(pthread_attr_t *a)
 {
+	const struct sched_param fifo = {.sched_priority = 1};
+
+	if (pthread_attr_init(a))
+		return NULL;
+	if (!pthread_attr_setinheritsched(a, PTHREAD_EXPLICIT_SCHED) &&
+	    !pthread_attr_setschedpolicy(a, SCHED_FIFO) &&
+	    !pthread_attr_setschedparam(a, &fifo))
+		return a;
+	pthread_attr_destroy(a);
+	return NULL;
+}
+
+bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg, bool fifo)
+{
+	pthread_attr_t attr, *a = fifo ? fifo_attr(&attr) : NULL;
 	sigset_t all, old;
 	int r;
 
 	/* the thread inherits the mask it is made with */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(t, NULL, fn, arg);
+	r = pthread_create(t, a, fn, arg);
+	if (r == EPERM && a) /* not allowed a real-time thread */
+		r = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (a)
+		pthread_attr_destroy(a);
 	return r == 0;
 }
 
@@ -128,10 +146,20 @@ struct sidejob *sidejob_start(void)
 		return NULL;
 	j = xcalloc(1, sizeof(*j));
 	atomic_init(&j->state, IDLE);
-	if (sidejob_spawn(&j->thread, side_main, j))
-		return j;
-	free(j);
-	return NULL;
+	/* Real-time from its first instruction, as the tracer is in a stop
+	 * (session.c): work taken is not left waiting for another task's
+	 * time slice while the caller spins for it, and the kernel wakes it
+	 * on a CPU other than the tracer's.  Made an ordinary task, it did
+	 * not run before the stop, queued behind the busy thread of the
+	 * program. */
+	if (!sidejob_spawn(&j->thread, side_main, j, true)) {
+		free(j);
+		return NULL;
+	}
+	/* Up and asleep before the stop, not starting in it. */
+	while (!atomic_load(&j->up))
+		sched_yield();
+	return j;
 }
 
 void sidejob_rest(struct sidejob *j)

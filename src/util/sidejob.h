@@ -53,8 +53,9 @@ bool sidejob_several_cpus(void);
 
 /* sidejob_spawn - pthread_create of @fn(@arg) into *@t with every signal
  * blocked in the new thread (SIGALRM is for the tracer's waits,
- * session.c): whether it was made. */
-bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg);
+ * session.c), real-time (SCHED_FIFO 1) if @fifo and suture may make one,
+ * else with the caller's scheduling: whether it was made. */
+bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg, bool fifo);
 
 /* sidejob_end - end the thread (after its work, if any) and free @j. */
 void sidejob_end(struct sidejob *j);
