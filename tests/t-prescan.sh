@@ -12,10 +12,11 @@
 # wrote: dirty guarded), are still found and the apply refused (a gather
 # that left out the last run of each mapping let both through, one that
 # stopped at the unreadable page the second); so is one in the first word
-# it reads (a page mapped below all others: dirty low).  Where suture may
-# run on two CPUs the stop's read is split between two of its threads
-# (util/sidejob.h): the words of both halves are found, and with suture
-# on one CPU (taskset), where the scan runs on one thread.  In a guest booted with
+# it reads (a page mapped below all others: dirty low).  With 8 MiB of
+# heap and two CPUs the stop's reads are split between two threads of
+# suture (util/sidejob.h): the words of both halves are found (a build
+# that dropped either half let low or top through), and with suture on
+# one CPU (taskset), where the scan runs on one thread.  In a guest booted with
 # Debian's kernel (tests/kernel/checks/prescan.sh, which has
 # CONFIG_MEM_SOFT_DIRTY): the stop reads only the pages written since;
 # a word written after the first scan, before the stop, is still found and
