@@ -13,6 +13,9 @@
 # the lock's release), now 3 (the switch; the interrupt and the end of a
 # one-call batch).  A revert that leaves nothing for after its stop (a
 # leftover removed in it) lets the lock's thread go in that stop: 2, not 5.
+# A revert whose first stop found the thread inside the patch's
+# pause_step tries again and takes 3 switches more (6): it is made again
+# and not counted (lib.sh's counted), as is apply --replace.
 . "$(dirname "$0")/lib.sh"
 begin revstop
 
@@ -31,21 +34,14 @@ memfd_fd() {
 		case $(readlink "$f") in "/memfd:$2 "*) basename "$f" ;; esac
 	done
 }
-# counted WHAT PID CMD... - run suture CMD..., print the switches of
-# PID's only thread it took (a failed command prints FAILED).
-counted() {
-	local v
-	v=$(switches "$2" "$2")
-	"$SUTURE" "${@:3}" >"$WORK/$1.txt" 2>&1 || { echo FAILED; return; }
-	echo $(($(switches "$2" "$2") - v))
-}
 
 section "a revert of a process whose only thread is busy"
 start_alone "$SRC/pause" ||
 	{ fail "start the pause target alone"; finish; }
+AGAIN=("$SUTURE" apply "$A" "$SUT")
 for i in 1 2 3; do
 	check "apply ($i)" "$SUTURE" apply "$A" "$SUT"
-	n=$(counted revert "$A" revert "$A")
+	n=$(counted "$WORK/revert.txt" "$A" "$A" "$SUTURE" revert "$A")
 	echo "# revert $i: the thread was stopped with $n context switches"
 	check "revert $i: stopped for the switch, then alone to unmap" \
 		test "$n" != FAILED -a "$n" -le 3
@@ -57,8 +53,10 @@ done
 # has nothing left for after it: the lock's thread goes with that stop.
 check "apply" "$SUTURE" apply "$A" "$SUT"
 one=$(suture_maps "$A" | wc -l)
+AGAIN=()
 for i in 1 2; do
-	n=$(counted replace "$A" apply --replace "$A" "$SUT")
+	n=$(counted "$WORK/replace.txt" "$A" "$A" \
+		"$SUTURE" apply --replace "$A" "$SUT")
 	echo "# apply --replace $i: the thread was stopped with $n switches"
 	check "apply --replace $i: stopped for the memory, then the switch" \
 		test "$n" != FAILED -a "$n" -le 3
@@ -129,7 +127,8 @@ for ((n = 1; n < 200; n++)); do
 done
 check_match "a revert killed once the patch is off leaves it to clean up" \
 	"left to clean up" "$("$SUTURE" status "$A" 2>&1)"
-n=$(counted gc "$A" gc "$A")
+AGAIN=(false)
+n=$(counted "$WORK/gc.txt" "$A" "$A" "$SUTURE" gc "$A")
 echo "# gc: the thread was stopped with $n context switches"
 check "gc removed it stopping the thread once (interrupt, batch: 2)" \
 	test "$n" != FAILED -a "$n" -le 2
@@ -201,11 +200,11 @@ PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish
 poll test "$(ask "$P_PORT" threads)" -gt 1
 busy=$(ls "/proc/$P_PID/task" | grep -vx "$P_PID")
 check "apply" "$SUTURE" apply "$P_PID" "$SUT"
-vb=$(switches "$P_PID" "$busy")
-check "revert" "$SUTURE" revert "$P_PID"
-nb=$(($(switches "$P_PID" "$busy") - vb))
+AGAIN=("$SUTURE" apply "$P_PID" "$SUT")
+nb=$(counted "$WORK/revert.txt" "$P_PID" "$busy" "$SUTURE" revert "$P_PID")
 echo "# revert stopped the busy thread with $nb context switches"
-check "the busy thread was stopped only for the switch" test "$nb" -le 1
+check "the busy thread was stopped only for the switch" \
+	test "$nb" != FAILED -a "$nb" -le 1
 check_eq "the region is unmapped" "" "$(suture_maps "$P_PID")"
 check_alive "the process answers" "$P_PID" "$P_PORT"
 finish
