@@ -73,13 +73,29 @@ check "the cave holds the program's bytes again" \
 check "the loop runs on" runs "$A"
 
 section "suture killed at each step of a revert"
-seen="" left=0
+# unseen - the steps of the unmapping stop no kill has hit yet.
+unseen() {
+	local s
+	for s in "batch set up" "batch done" "region unmapped"; do
+		case "$seen|" in *"|$s|"*) ;; *) printf '|%s' "$s" ;; esac
+	done
+}
+seen="" left=0 pass=1
 for ((n = 1; n < 200; n++)); do
 	"$SUTURE" apply "$A" "$SUT" >"$WORK/apply.txt" 2>&1 ||
 		{ fail "apply before step $n" "$(cat "$WORK/apply.txt")"; break; }
 	f=$(fd_count "$A")
 	rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$A" >"$WORK/op.txt" 2>&1
 		echo $?)
+	# A revert whose stop found the thread in pause_step tried again:
+	# its steps came later than their numbers, and one may have been
+	# passed over.  Then all once more (3 passes at most).
+	if [ "$rc" -ne 137 ] && [ -n "$(unseen)" ] &&
+		[ $((pass++)) -lt 3 ]; then
+		echo "# the revert went through at step $n, $(unseen) not hit: again"
+		n=0
+		continue
+	fi
 	[ "$rc" -ne 137 ] && break
 	step=$(sed -n 's/.*killed at step [0-9]* (\(.*\))$/\1/p' "$WORK/op.txt")
 	case $step in
@@ -107,8 +123,7 @@ for ((n = 1; n < 200; n++)); do
 		fail "clean up after step $n ($step)" "$(cat "$WORK/clean.txt")"
 done
 check_eq "the revert then went through" 0 "$rc"
-check_eq "suture was killed at each step of the unmapping stop" \
-	"|batch set up|batch done|region unmapped" "$seen"
+check_eq "suture was killed at each step of the unmapping stop" "" "$(unseen)"
 check "some kills left a region status names as left to clean up" \
 	test "$left" -gt 0
 check_eq "nothing is mapped after the last clean-up" "" "$(suture_maps "$A")"
@@ -119,9 +134,12 @@ section "a leftover removed in the stop: the lock's thread goes with it"
 # next command to remove, in that command's stop of every thread: nothing
 # is left for after it, so the lock's thread is let go in it.
 check "apply" "$SUTURE" apply "$A" "$SUT"
-for ((n = 1; n < 200; n++)); do
+for ((n = 1, tries = 1; tries < 200; n++, tries++)); do
 	SUTURE_FAULT=$n "$SUTURE" revert "$A" >"$WORK/op.txt" 2>&1
+	rc=$?
 	grep -q "(patch uncommitted)" "$WORK/op.txt" && break
+	# went through: it tried again, and passed the step over (above)
+	[ "$rc" -ne 137 ] && n=0
 	"$SUTURE" revert --all "$A" >/dev/null 2>&1
 	"$SUTURE" apply "$A" "$SUT" >/dev/null 2>&1
 done
