@@ -530,13 +530,16 @@ counted() {
 			"${AGAIN[@]}" >"$out.again" 2>&1 || { echo FAILED; return; }
 		fi
 		v=()
-		for i in "${!tids[@]}"; do v[i]=$(switches "$pid" "${tids[i]}"); done
+		for i in "${!tids[@]}"; do
+			v[i]=$(switches "$pid" "${tids[i]}")
+		done
 		"$@" >"$out" 2>&1 || { echo FAILED; return; }
 		for i in "${!tids[@]}"; do
 			v[i]=$(($(switches "$pid" "${tids[i]}") - v[i]))
 		done
 		grep -q ' attempts[;)]' "$out" || { echo "${v[*]}"; return; }
-		echo "# tried again (${v[*]} switches), not counted: $(head -n 1 "$out")" >&2
+		echo "# tried again (${v[*]} switches), not counted:" \
+			"$(head -n 1 "$out")" >&2
 	done
 	echo RETRIED
 }
