@@ -509,6 +509,41 @@ switches() {
 	awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/task/$2/status"
 }
 
+# counted OUT PID TIDS CMD... - run CMD (a suture command on PID; its
+# output in OUT) and print how many times it stopped each thread of TIDS
+# (a list): its voluntary context switches, one number per thread.  Only
+# a command whose first stop found no thread in the way is counted.  One
+# whose stop found a busy thread inside code it replaces (a few
+# instructions of the loop: where the interrupts land decides how often,
+# not suture) tried again (", N attempts" in OUT), and stopped that thread
+# more for each try: the stop, and the two that hold it where it returns
+# (src/process/finish.h; 6 switches for t-revstop's revert, not 3).  Such
+# a command is run again, after the command in the array AGAIN (which
+# makes it possible again; (false) if nothing can), up to 5 times:
+# RETRIED if every try was retried, FAILED if a command failed.
+AGAIN=()
+counted() {
+	local out=$1 pid=$2 tids=($3) try i v
+	shift 3
+	for try in 1 2 3 4 5; do
+		if [ "$try" -gt 1 ] && [ ${#AGAIN[@]} -gt 0 ]; then
+			"${AGAIN[@]}" >"$out.again" 2>&1 || { echo FAILED; return; }
+		fi
+		v=()
+		for i in "${!tids[@]}"; do
+			v[i]=$(switches "$pid" "${tids[i]}")
+		done
+		"$@" >"$out" 2>&1 || { echo FAILED; return; }
+		for i in "${!tids[@]}"; do
+			v[i]=$(($(switches "$pid" "${tids[i]}") - v[i]))
+		done
+		grep -q ' attempts[;)]' "$out" || { echo "${v[*]}"; return; }
+		echo "# tried again (${v[*]} switches), not counted:" \
+			"$(head -n 1 "$out")" >&2
+	done
+	echo RETRIED
+}
+
 # cpu PID - its CPU time in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 

@@ -10,7 +10,9 @@
 # injected call at a time stopped it 14 times per apply; a batch that
 # stops at its end, 4 (two for the memory, the switch, the lock's
 # release); a quiet batch (rbatch.h), which the thread leaves by itself, 3;
-# and with the lock's thread let go in the switch stop, 2.
+# and with the lock's thread let go in the switch stop, 2.  An apply
+# whose switch stop found the thread inside pause_step tries again, 3
+# switches more (5): it is made again and not counted (lib.sh's counted).
 . "$(dirname "$0")/lib.sh"
 begin onestop
 
@@ -28,11 +30,10 @@ cave() { python3 "$TESTS/cave.py" "$1"; }
 section "a process whose only thread is busy"
 start_alone "$SRC/pause" ||
 	{ fail "start the pause target alone"; finish; }
-v=$(switches "$A" "$A")
-check "apply" "$SUTURE" apply "$A" "$SUT"
-n=$(($(switches "$A" "$A") - v))
+AGAIN=("$SUTURE" revert "$A")
+n=$(counted "$WORK/apply.txt" "$A" "$A" "$SUTURE" apply "$A" "$SUT")
 check "its only thread was stopped once for the memory, once for the switch" \
-	test "$n" -le 2
+	test "$n" != FAILED -a "$n" -le 2
 echo "# the thread was stopped $n times"
 check_match "the patch's memory is mapped" 'memfd:suture:step' \
 	"$(suture_maps "$A")"
@@ -141,12 +142,13 @@ section "a sleeping thread makes the calls, the busy one does not see them"
 PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish
 poll test "$(ask "$P_PORT" threads)" -gt 1
 busy=$(ls "/proc/$P_PID/task" | grep -vx "$P_PID")
-vb=$(switches "$P_PID" "$busy") vs=$(switches "$P_PID" "$P_PID")
-check "apply" "$SUTURE" apply "$P_PID" "$SUT"
-nb=$(($(switches "$P_PID" "$busy") - vb)) ns=$(($(switches "$P_PID" "$P_PID") - vs))
+AGAIN=("$SUTURE" revert "$P_PID")
+read -r nb ns < <(counted "$WORK/apply.txt" "$P_PID" "$busy $P_PID" \
+	"$SUTURE" apply "$P_PID" "$SUT")
 echo "# stopped: busy thread $nb times, sleeping thread $ns times"
-check "the busy thread was stopped only for the switch" test "$nb" -le 2
-check "the sleeping thread made the mapping's calls" test "$ns" -ge 2
+check "the busy thread was stopped only for the switch" \
+	test "$nb" != FAILED -a "$nb" -le 2
+check "the sleeping thread made the mapping's calls" test "${ns:-0}" -ge 2
 check "revert" "$SUTURE" revert "$P_PID"
 check_alive "the process answers" "$P_PID" "$P_PORT"
 finish

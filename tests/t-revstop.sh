@@ -13,6 +13,9 @@
 # the lock's release), now 3 (the switch; the interrupt and the end of a
 # one-call batch).  A revert that leaves nothing for after its stop (a
 # leftover removed in it) lets the lock's thread go in that stop: 2, not 5.
+# A revert whose first stop found the thread inside the patch's
+# pause_step tries again and takes 3 switches more (6): it is made again
+# and not counted (lib.sh's counted), as is apply --replace.
 . "$(dirname "$0")/lib.sh"
 begin revstop
 
@@ -31,21 +34,14 @@ memfd_fd() {
 		case $(readlink "$f") in "/memfd:$2 "*) basename "$f" ;; esac
 	done
 }
-# counted WHAT PID CMD... - run suture CMD..., print the switches of
-# PID's only thread it took (a failed command prints FAILED).
-counted() {
-	local v
-	v=$(switches "$2" "$2")
-	"$SUTURE" "${@:3}" >"$WORK/$1.txt" 2>&1 || { echo FAILED; return; }
-	echo $(($(switches "$2" "$2") - v))
-}
 
 section "a revert of a process whose only thread is busy"
 start_alone "$SRC/pause" ||
 	{ fail "start the pause target alone"; finish; }
+AGAIN=("$SUTURE" apply "$A" "$SUT")
 for i in 1 2 3; do
 	check "apply ($i)" "$SUTURE" apply "$A" "$SUT"
-	n=$(counted revert "$A" revert "$A")
+	n=$(counted "$WORK/revert.txt" "$A" "$A" "$SUTURE" revert "$A")
 	echo "# revert $i: the thread was stopped with $n context switches"
 	check "revert $i: stopped for the switch, then alone to unmap" \
 		test "$n" != FAILED -a "$n" -le 3
@@ -57,8 +53,10 @@ done
 # has nothing left for after it: the lock's thread goes with that stop.
 check "apply" "$SUTURE" apply "$A" "$SUT"
 one=$(suture_maps "$A" | wc -l)
+AGAIN=()
 for i in 1 2; do
-	n=$(counted replace "$A" apply --replace "$A" "$SUT")
+	n=$(counted "$WORK/replace.txt" "$A" "$A" \
+		"$SUTURE" apply --replace "$A" "$SUT")
 	echo "# apply --replace $i: the thread was stopped with $n switches"
 	check "apply --replace $i: stopped for the memory, then the switch" \
 		test "$n" != FAILED -a "$n" -le 3
@@ -75,13 +73,29 @@ check "the cave holds the program's bytes again" \
 check "the loop runs on" runs "$A"
 
 section "suture killed at each step of a revert"
-seen="" left=0
+# unseen - the steps of the unmapping stop no kill has hit yet.
+unseen() {
+	local s
+	for s in "batch set up" "batch done" "region unmapped"; do
+		case "$seen|" in *"|$s|"*) ;; *) printf '|%s' "$s" ;; esac
+	done
+}
+seen="" left=0 pass=1
 for ((n = 1; n < 200; n++)); do
 	"$SUTURE" apply "$A" "$SUT" >"$WORK/apply.txt" 2>&1 ||
 		{ fail "apply before step $n" "$(cat "$WORK/apply.txt")"; break; }
 	f=$(fd_count "$A")
 	rc=$(SUTURE_FAULT=$n "$SUTURE" revert "$A" >"$WORK/op.txt" 2>&1
 		echo $?)
+	# A revert whose stop found the thread in pause_step tried again:
+	# its steps came later than their numbers, and one may have been
+	# passed over.  Then all once more (3 passes at most).
+	if [ "$rc" -ne 137 ] && [ -n "$(unseen)" ] &&
+		[ $((pass++)) -lt 3 ]; then
+		echo "# the revert went through at step $n, $(unseen) not hit: again"
+		n=0
+		continue
+	fi
 	[ "$rc" -ne 137 ] && break
 	step=$(sed -n 's/.*killed at step [0-9]* (\(.*\))$/\1/p' "$WORK/op.txt")
 	case $step in
@@ -109,8 +123,7 @@ for ((n = 1; n < 200; n++)); do
 		fail "clean up after step $n ($step)" "$(cat "$WORK/clean.txt")"
 done
 check_eq "the revert then went through" 0 "$rc"
-check_eq "suture was killed at each step of the unmapping stop" \
-	"|batch set up|batch done|region unmapped" "$seen"
+check_eq "suture was killed at each step of the unmapping stop" "" "$(unseen)"
 check "some kills left a region status names as left to clean up" \
 	test "$left" -gt 0
 check_eq "nothing is mapped after the last clean-up" "" "$(suture_maps "$A")"
@@ -121,15 +134,19 @@ section "a leftover removed in the stop: the lock's thread goes with it"
 # next command to remove, in that command's stop of every thread: nothing
 # is left for after it, so the lock's thread is let go in it.
 check "apply" "$SUTURE" apply "$A" "$SUT"
-for ((n = 1; n < 200; n++)); do
+for ((n = 1, tries = 1; tries < 200; n++, tries++)); do
 	SUTURE_FAULT=$n "$SUTURE" revert "$A" >"$WORK/op.txt" 2>&1
+	rc=$?
 	grep -q "(patch uncommitted)" "$WORK/op.txt" && break
+	# went through: it tried again, and passed the step over (above)
+	[ "$rc" -ne 137 ] && n=0
 	"$SUTURE" revert --all "$A" >/dev/null 2>&1
 	"$SUTURE" apply "$A" "$SUT" >/dev/null 2>&1
 done
 check_match "a revert killed once the patch is off leaves it to clean up" \
 	"left to clean up" "$("$SUTURE" status "$A" 2>&1)"
-n=$(counted gc "$A" gc "$A")
+AGAIN=(false)
+n=$(counted "$WORK/gc.txt" "$A" "$A" "$SUTURE" gc "$A")
 echo "# gc: the thread was stopped with $n context switches"
 check "gc removed it stopping the thread once (interrupt, batch: 2)" \
 	test "$n" != FAILED -a "$n" -le 2
@@ -201,11 +218,11 @@ PAUSE_THREADS=1 PAUSE_BUSY=1 start_target P "$SRC/pause" || finish
 poll test "$(ask "$P_PORT" threads)" -gt 1
 busy=$(ls "/proc/$P_PID/task" | grep -vx "$P_PID")
 check "apply" "$SUTURE" apply "$P_PID" "$SUT"
-vb=$(switches "$P_PID" "$busy")
-check "revert" "$SUTURE" revert "$P_PID"
-nb=$(($(switches "$P_PID" "$busy") - vb))
+AGAIN=("$SUTURE" apply "$P_PID" "$SUT")
+nb=$(counted "$WORK/revert.txt" "$P_PID" "$busy" "$SUTURE" revert "$P_PID")
 echo "# revert stopped the busy thread with $nb context switches"
-check "the busy thread was stopped only for the switch" test "$nb" -le 1
+check "the busy thread was stopped only for the switch" \
+	test "$nb" != FAILED -a "$nb" -le 1
 check_eq "the region is unmapped" "" "$(suture_maps "$P_PID")"
 check_alive "the process answers" "$P_PID" "$P_PORT"
 finish
