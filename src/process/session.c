@@ -524,68 +524,6 @@ static int stop_new_threads(struct session *s, size_t *added, struct error *err)
 	return r ? r : w;
 }
 
-/*
- * While it holds threads, suture runs as a real-time task if it may: the
- * threads it releases, or the busy ones not stopped yet, would otherwise
- * take the CPU from it between two ptrace calls, and a thousand threads
- * would each wait for the others' time slices.  It never spins, so it
- * takes no more CPU than before, only sooner.
- */
-static void hurry(struct session *s)
-{
-	const struct sched_param fifo = {.sched_priority = 1};
-
-	s->policy = sched_getscheduler(0);
-	sched_getparam(0, &s->param);
-	s->hurried = !sched_setscheduler(0, SCHED_FIFO, &fifo);
-}
-
-/*
- * With one thread to stop, suture also moves to the CPU that thread last
- * ran on: each system call it makes there is two round trips between the
- * two, and on one CPU each is a switch, not a wake-up sent to another CPU
- * (a third less time on the benchmark machine).
- */
-static void pin(struct session *s, pid_t tid)
-{
-	int cpu = proc_thread_cpu(s->pid, tid);
-	cpu_set_t one;
-
-	if (cpu < 0 || sched_getaffinity(0, sizeof(s->cpus), &s->cpus))
-		return;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	s->pinned = !sched_setaffinity(0, sizeof(one), &one);
-	s->pin_tid = tid;
-}
-
-/*
- * Away from the thread's CPU, while still a real-time task, if the thread
- * is runnable.  Released, the thread may have woken on another CPU than
- * suture's; an ordinary task again on a busy thread's CPU, suture would
- * wait there for its time slice (milliseconds) until the balancer moved
- * one of them.  A mask without that CPU moves suture at once (if it is
- * there), then its own mask is back: it stays where it is.  A thread
- * asleep again takes no CPU: no move (a migration each, for a thousand
- * idle processes in one command).
- */
-static void unhurry(struct session *s)
-{
-	cpu_set_t away = s->cpus;
-	int cpu;
-
-	if (s->pinned) {
-		if ((cpu = proc_thread_runs_on(s->pid, s->pin_tid)) >= 0)
-			CPU_CLR(cpu, &away);
-		if (CPU_COUNT(&away))
-			sched_setaffinity(0, sizeof(away), &away);
-		sched_setaffinity(0, sizeof(s->cpus), &s->cpus);
-	}
-	if (s->hurried)
-		sched_setscheduler(0, s->policy, &s->param);
-	s->hurried = s->pinned = false;
-}
-
 /* Start @s on @pid, holding nothing yet. */
 static void begin(struct session *s, pid_t pid, const struct session_lock *l)
 {
@@ -595,7 +533,7 @@ static void begin(struct session *s, pid_t pid, const struct session_lock *l)
 	if (l)
 		s->detour = l->detour;
 	s->open = true;
-	hurry(s);
+	hurry_begin(&s->hurry);
 }
 
 int session_open(struct session *s, pid_t pid, const struct session_lock *l,
@@ -654,7 +592,7 @@ int session_open_thread(struct session *s, pid_t pid, pid_t tid,
 	int r;
 
 	begin(s, pid, l);
-	pin(s, tid);
+	hurry_pin(&s->hurry, pid, tid);
 	/* one thread stuck holds up no other: wait for it, as for a call */
 	if (!(r = seize(s, tid, err)) &&
 	    !(r = wait_all_stopped(s, 0, false, err)))
@@ -791,7 +729,7 @@ int session_close(struct session *s, struct error *err)
 	free(s->idx);
 	s->idx = NULL;
 	s->idxcap = 0;
-	unhurry(s);
+	hurry_end(&s->hurry);
 	s->open = false;
 	return r;
 }

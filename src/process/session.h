@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "arch/arch.h"
+#include "process/hurry.h"
 #include "util/error.h"
 
 #define SESSION_MAX_SIGS 8
@@ -132,12 +133,7 @@ struct session {
 	uint64_t stop_ns;  /* CLOCK_MONOTONIC: first thread interrupted */
 	uint64_t pause_ns; /* set by session_close: how long it was held */
 	struct session_thread *inj; /* runs injected system calls, or NULL */
-	int policy;		    /* suture's scheduling before the session */
-	struct sched_param param;
-	bool hurried;	/* suture runs as a real-time task meanwhile */
-	cpu_set_t cpus; /* and where it ran before it was pinned */
-	bool pinned;	/* to the CPU of the one thread it holds */
-	pid_t pin_tid;	/* that thread */
+	struct hurry hurry;	    /* suture's scheduling meanwhile */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;
