@@ -381,8 +381,10 @@ static int scan_stopped(struct scan *sc, struct session *s,
 	refmem_begin(rm);
 	/* Read now: the program may have mapped memory since suture
 	 * planned. */
-	if ((r = stop_maps(rm, &maps, err)))
+	if ((r = stop_maps(rm, &maps, err))) {
+		refmem_end(rm); /* the prefetch done, the thread at rest */
 		return r;
+	}
 	rm->words = words;
 	rm->fail = unreadable;
 	rm->arg = sc;

@@ -32,7 +32,7 @@ typedef bool sidecheck_fn(void *arg, size_t i, int lane);
  * thread would not pay (fewer than SIDECHECK_MIN threads, one CPU) or
  * cannot be made: the caller then checks every thread itself.  The side
  * thread blocks every signal (the tracer's waits must see its SIGALRM)
- * and inherits suture's real-time scheduling (session.c, hurry).
+ * and inherits suture's real-time scheduling (hurry.h).
  */
 struct sidecheck *sidecheck_start(size_t n, size_t first, sidecheck_fn *check,
 				  void *arg);
