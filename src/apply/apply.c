@@ -487,6 +487,7 @@ static void prescan(struct apply_ctx *c)
 		retain_set_add(&c->old, &c->rp.old[i], true);
 	retain_set_before(&c->old, &c->rec, c->pid, &c->mem,
 			  record_canary(&c->rec), &c->pre);
+	c->lock.side = prescan_side(&c->pre);
 }
 
 /* After a failed stop: unmap the staged region in a stop of the lock's

@@ -255,3 +255,8 @@ void prescan_describe(const struct refscan_pre *pre, char *out, size_t len)
 	else
 		snprintf(out, len, "all memory read in the stop: %s", pre->why);
 }
+
+struct sidejob *prescan_side(const struct refscan_pre *pre)
+{
+	return pre->rm.side;
+}

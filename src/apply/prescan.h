@@ -57,6 +57,13 @@ struct refscan_pre {
 };
 
 /*
+ * prescan_side - the second thread of suture refscan_before made for the
+ * stop's scan, or NULL: the session of the stop is to prime it (the
+ * session_lock's side).
+ */
+struct sidejob *prescan_side(const struct refscan_pre *pre);
+
+/*
  * prescan_begin - clear the soft-dirty marks of process @pid and rewrite
  * the byte at @canary, which suture may write; read the maps.  Unless the
  * process has memory the kernel writes without marking it (VmPin: pages

@@ -24,11 +24,6 @@
 #include "process/proc.h"
 #include "util/xalloc.h"
 
-/* Anonymous memory resident, in kB, from which the stop's scan is split
- * between two threads of suture (round six): 1000 threads' stacks are
- * 8 MiB and more, the bench's lone busy thread 0.3 MiB. */
-#define SIDE_MIN_KB 4096
-
 struct scan {
 	struct refscan_target *t;
 	size_t n;
@@ -508,11 +503,9 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 		return;
 	}
 	refmem_warm(&pre->rm);
-	/* A second thread for the stop's scan only where it pays: on a small
-	 * process (the bench's lone busy thread, 26 pages to read) the
-	 * hand-offs cost more than they save (round six). */
-	if (prescan_status_kb(pid, "RssAnon") >= SIDE_MIN_KB)
-		refmem_side(&pre->rm);
+	/* A second thread for the stop's scan, primed by the session once
+	 * the process is stopped (refscan_side). */
+	refmem_side(&pre->rm);
 	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
 				    "the soft-dirty marks does not read as "

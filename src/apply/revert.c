@@ -295,6 +295,7 @@ static void regions_off(struct revert_ctx *c)
 	retain_set_before(&c->off, NULL, c->pid, &c->mem,
 			  record_canary(c->rec ? c->rec : c->off.r[0]),
 			  &c->pre);
+	c->lock.side = prescan_side(&c->pre);
 }
 
 /*

@@ -22,8 +22,9 @@
 #include "process/proc.h"
 #include "process/session.h"
 #include "process/sidecheck.h"
-#include "util/xalloc.h"
 #include "util/phase.h"
+#include "util/sidejob.h"
+#include "util/xalloc.h"
 
 uint64_t session_now_ns(void)
 {
@@ -530,8 +531,10 @@ static void begin(struct session *s, pid_t pid, const struct session_lock *l)
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
 	s->lock_tid = l ? l->tid : 0;
-	if (l)
+	if (l) {
 		s->detour = l->detour;
+		s->side = l->side;
+	}
 	s->open = true;
 	hurry_begin(&s->hurry);
 }
@@ -579,6 +582,7 @@ int session_open_checked(struct session *s, pid_t pid,
 	}
 	s->held = NULL;
 	s->nheld = 0;
+	sidejob_prime(s->side);
 	return 0;
 out_release:
 	/* threads the caller held stay held (s->held still set) */
@@ -713,6 +717,8 @@ int session_close(struct session *s, struct error *err)
 
 	if (!s->open)
 		return 0;
+	/* a real-time thread spinning on a CPU the threads may want */
+	sidejob_rest(s->side);
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->t[i].stuck && (e = release(s, &s->t[i], err)) && !r)
 			r = e;

@@ -29,6 +29,8 @@
 
 #define SESSION_MAX_SIGS 8
 
+struct sidejob;
+
 struct session_thread {
 	pid_t tid;
 	arch_regs regs;	  /* as found when stopped; put back on close */
@@ -117,6 +119,10 @@ struct session_lock {
 	uint64_t held_ns; /* CLOCK_MONOTONIC: the first was held; the pause
 			     a session reports counts from then */
 	struct session_detour detour; /* for its thread */
+	/* A second thread of suture for the work in the stop (sidejob.h),
+	 * or NULL: session_open_checked primes it once every thread is
+	 * stopped, session_close rests it before any is let go. */
+	struct sidejob *side;
 };
 
 struct session {
@@ -134,6 +140,7 @@ struct session {
 	uint64_t pause_ns; /* set by session_close: how long it was held */
 	struct session_thread *inj; /* runs injected system calls, or NULL */
 	struct hurry hurry;	    /* suture's scheduling meanwhile */
+	struct sidejob *side;	    /* the lock's */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;

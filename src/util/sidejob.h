@@ -29,6 +29,15 @@ typedef void sidejob_fn(void *arg);
  */
 struct sidejob *sidejob_start(void);
 
+/*
+ * sidejob_prime - the program's threads are stopped: the thread wakes and
+ * spins up to a while (sidejob.c) for the first post, so that the post
+ * finds it running on a CPU the program has just left.  Woken while the
+ * program runs, the real-time thread would take the CPU of one of its
+ * threads.
+ */
+void sidejob_prime(struct sidejob *j);
+
 /* sidejob_rest - no more work soon: the thread sleeps once it has done
  * what it was given, rather than spin for more (sidejob.c). */
 void sidejob_rest(struct sidejob *j);
