@@ -4,8 +4,8 @@
  * in a stop, whose parts are partly independent (refmem.c).
  *
  * The thread is made before the stop (a clone costs tens of µs) and sleeps
- * on a futex until work is posted, then spins a while for more (a
- * sleeping CPU of a VM is slow to wake: sidejob.c).  The caller may always do
+ * on a futex until the stop primes it or work is posted, then spins a
+ * while for more (a sleeping CPU of a VM is slow to wake: sidejob.c).  The caller may always do
  * the work itself: sidejob_wait takes back work the thread has not begun (a CPU
  * slow to wake, a busy one), so a hand-off never costs more than the work
  * done on the caller's thread, plus the wake-up's system call.  With one
