@@ -151,4 +151,27 @@ check "the busy thread was stopped only for the switch" \
 check "the sleeping thread made the mapping's calls" test "${ns:-0}" -ge 2
 check "revert" "$SUTURE" revert "$P_PID"
 check_alive "the process answers" "$P_PID" "$P_PORT"
+
+section "an asleep thread in the way: the busy one is not stopped for it"
+# accept.diff changes the loop the leader sleeps in (accept(), forever),
+# so the apply is refused after its timeout: a first try, the wait for
+# the leader to return (finish.h), a last try.  The threads not running
+# are stopped first (session.c, waves), and the first try is refused
+# before the busy thread is interrupted; at the last the leader, let go
+# by the wait an instant before, may still be running, and so be stopped
+# with it.  Interrupted together, the busy thread was stopped at both
+# tries, for nothing (2 here).
+build_patch "$WORK/accept.sut" "$SRC" "$TARGETS/pause/accept.diff" pause \
+	"${MAKEARGS[@]}" || finish
+vb=$(switches "$P_PID" "$busy") vs=$(switches "$P_PID" "$P_PID")
+check_fails "apply is refused while the accept loop is in use" \
+	"$SUTURE" apply "$P_PID" "$WORK/accept.sut" --timeout 0.3
+check_match "  ... for that reason" "in use by thread $P_PID" "$OUT"
+n=$(($(switches "$P_PID" "$busy") - vb))
+check "the busy thread was stopped at most for the last try ($n)" \
+	test "$n" -le 1
+check "the sleeping thread was stopped" \
+	test $(($(switches "$P_PID" "$P_PID") - vs)) -ge 1
+check_eq "nothing of the patch is left" "" "$(suture_maps "$P_PID")"
+check_alive "the process answers" "$P_PID" "$P_PORT"
 finish
