@@ -28,6 +28,9 @@
 
 /* Processes of up to this many threads are stopped in two waves (waves). */
 #define WAVE_MAX 16
+/* The longest suture spins for a lone running thread's stop (spin_wait):
+ * it comes within 10-30 µs of the interrupt. */
+#define SPIN_STOP_NS 100000u
 
 uint64_t session_now_ns(void)
 {
@@ -210,6 +213,43 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 }
 
 /*
+ * The wait for the stop of the one thread of a process, running on
+ * another CPU than suture's when interrupted (spin_for): polled for up to
+ * SPIN_STOP_NS rather than slept.  The interrupt's IPI stops it within
+ * microseconds, and a suture asleep meanwhile was woken on a CPU the
+ * machine had put to sleep (halted, on the bench's VM: 20 µs of the
+ * thread's pause).  Suture spins on its own CPU, which the thread does not
+ * need.  0 if nothing came by then: the caller waits as usual.
+ */
+static pid_t spin_wait(struct session *s, int *st)
+{
+	uint64_t until = session_now_ns() + SPIN_STOP_NS;
+	pid_t tid = s->spin_tid, p;
+
+	s->spin_tid = 0;
+	while (!(p = waitpid(tid, st, __WALL | WNOHANG)) &&
+	       session_now_ns() < until)
+		;
+	return p;
+}
+
+/*
+ * The thread whose stop session_open_checked waits for spinning
+ * (spin_wait), or 0: the one thread of @pid, if it runs on another CPU
+ * than suture, which may run on more than one.  Else (a thread asleep,
+ * or on suture's CPU) it may need suture's CPU to take the interrupt on.
+ */
+static pid_t spin_for(pid_t pid)
+{
+	int cpu;
+
+	if (proc_thread_count(pid) != 1 ||
+	    (cpu = proc_thread_runs_on(pid, pid)) < 0)
+		return 0;
+	return cpu != sched_getcpu() ? pid : 0;
+}
+
+/*
  * The next wait status of held thread @t, as session_wait.  A thread that is
  * not the leader is waited for by its TID: the kernel then finds it
  * directly, while a wait for any child walks the list of every traced
@@ -219,13 +259,19 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
  */
 static int wait_thread(struct session *s, struct session_thread *t, int *st)
 {
-	pid_t p;
+	pid_t p = 0;
 
-	if (t->tid == s->pid || t->has_pending || t->gone)
+	if (t->has_pending || t->gone)
 		return session_wait(s, t, st);
-	while ((p = waitpid(t->tid, st, __WALL)) < 0 && errno == EINTR)
+	if (t->tid == s->spin_tid)
+		p = spin_wait(s, st);
+	if (!p && t->tid == s->pid)
+		return session_wait(s, t, st);
+	while (!p && (p = waitpid(t->tid, st, __WALL)) < 0 && errno == EINTR) {
 		if (stuck_now(s, t))
 			return -EAGAIN;
+		p = 0;
+	}
 	if (p < 0 || exited(*st)) {
 		t->gone = true;
 		return -ESRCH;
@@ -610,6 +656,7 @@ int session_open_checked(struct session *s, pid_t pid,
 	s->check = c->check;
 	s->quick = c->quick;
 	s->check_arg = c->arg;
+	s->spin_tid = spin_for(pid);
 	/*
 	 * A thread not yet stopped may create another one, which appears in
 	 * /proc/PID/task only after our listing.  Once every listed thread

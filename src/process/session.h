@@ -141,6 +141,7 @@ struct session {
 	struct session_thread *inj; /* runs injected system calls, or NULL */
 	struct hurry hurry;	    /* suture's scheduling meanwhile */
 	struct sidejob *side;	    /* the lock's */
+	pid_t spin_tid; /* whose stop to wait for spinning (session.c) */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;
