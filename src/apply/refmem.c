@@ -63,7 +63,7 @@ static void settle(struct refmem *rm)
 void refmem_close(struct refmem *rm)
 {
 	settle(rm);
-	sidejob_end(rm->side);
+	sidejob_rest(rm->side);
 	rm->side = NULL;
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);
@@ -89,8 +89,7 @@ void refmem_warm(struct refmem *rm)
 
 void refmem_side(struct refmem *rm)
 {
-	if (!rm->side)
-		rm->side = sidejob_start();
+	rm->side = sidejob_get();
 }
 
 void refmem_end(struct refmem *rm)

@@ -96,7 +96,7 @@ void refmem_close(struct refmem *rm);
  * without this a gathered read fills only its first 16 KiB. */
 void refmem_warm(struct refmem *rm);
 
-/* refmem_side - make, before the stop, the second thread refmem_begin
+/* refmem_side - take, before the stop, the second thread refmem_begin
  * hands work to (sidejob.h), where suture may run on more than one CPU. */
 void refmem_side(struct refmem *rm);
 

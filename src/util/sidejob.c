@@ -2,13 +2,13 @@
  * sidejob.c - work handed to a second thread of suture (sidejob.h).
  *
  * One word says where the work is: IDLE, POSTED, TAKEN (the thread runs
- * it), DONE, END.  The thread and the caller race for POSTED work with a
+ * it), DONE.  The thread and the caller race for POSTED work with a
  * compare-and-swap, so exactly one of them runs it; the caller spins for
  * DONE only once the thread has taken the work, which is then running on
  * another CPU.
  *
  * The thread sleeps on a second word as a futex, a count of the changes
- * (post, end) it must look at: read before it looks, so that a change
+ * (post, prime) it must look at: read before it looks, so that a change
  * made meanwhile makes its wait return at once.  A sleeping CPU of this
  * VM takes 14 to 40 µs to wake (1 and 10 ms idle; 0.2 µs for one just
  * busy, 0.1 µs for a thread spinning): as much as the work handed over.
@@ -20,6 +20,11 @@
  * stop was tried and left out: woken while the program ran, the
  * real-time thread spun on the CPU of its busy thread (DESIGN.md, "The
  * switch stop's scan, round six").
+ *
+ * The thread is made once per process and never ended: asleep, it costs
+ * nothing, and it dies with the process.  Ending it after each command's
+ * stop cost a join (30 µs) and a new one a clone (40 µs), for each of the
+ * processes a command patches.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -43,7 +48,7 @@
  * (its check, the map asked again), more under load. */
 #define SPIN_PRIMED_NS 200000u
 
-enum { IDLE, POSTED, TAKEN, DONE, END };
+enum { IDLE, POSTED, TAKEN, DONE };
 
 struct sidejob {
 	atomic_int state;
@@ -83,9 +88,9 @@ static bool take(struct sidejob *j)
 	return true;
 }
 
-/* Run posted work; spin a while after each post, sleep otherwise; until
- * END. */
-static void *side_main(void *arg)
+/* Run posted work; spin a while after each post, sleep otherwise; for as
+ * long as the process lives. */
+__attribute__((noreturn)) static void *side_main(void *arg)
 {
 	struct sidejob *j = arg;
 	unsigned seq;
@@ -93,12 +98,9 @@ static void *side_main(void *arg)
 	atomic_store(&j->up, true);
 	for (;;) {
 		seq = atomic_load(&j->seq);
-		if (atomic_load(&j->state) == END)
-			return NULL;
-		if (take(j) || now_ns() < atomic_load(&j->until))
-			continue;
-		syscall(SYS_futex, &j->seq, FUTEX_WAIT_PRIVATE, seq, NULL, NULL,
-			0);
+		if (!take(j) && now_ns() >= atomic_load(&j->until))
+			syscall(SYS_futex, &j->seq, FUTEX_WAIT_PRIVATE, seq,
+				NULL, NULL, 0);
 	}
 }
 
@@ -144,13 +146,16 @@ bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg, bool fifo)
 	return r == 0;
 }
 
-struct sidejob *sidejob_start(void)
-{
-	struct sidejob *j;
+/* The thread sidejob_get made, and the process it was made in: a forked
+ * child has none of its parent's threads. */
+static struct sidejob *shared;
+static pid_t shared_pid;
 
-	if (!sidejob_several_cpus())
-		return NULL;
-	j = xcalloc(1, sizeof(*j));
+/* A new thread, asleep. */
+static struct sidejob *start(void)
+{
+	struct sidejob *j = xcalloc(1, sizeof(*j));
+
 	atomic_init(&j->state, IDLE);
 	/* Real-time from its first instruction, as the tracer is in a stop
 	 * (session.c): work taken is not left waiting for another task's
@@ -166,6 +171,15 @@ struct sidejob *sidejob_start(void)
 	while (!atomic_load(&j->up))
 		sched_yield();
 	return j;
+}
+
+struct sidejob *sidejob_get(void)
+{
+	if (shared_pid == getpid())
+		return shared;
+	shared = sidejob_several_cpus() ? start() : NULL;
+	shared_pid = getpid();
+	return shared;
 }
 
 void sidejob_prime(struct sidejob *j)
@@ -214,33 +228,4 @@ bool sidejob_wait(struct sidejob *j)
 		sched_yield();
 	atomic_store(&j->state, IDLE);
 	return true;
-}
-
-/*
- * The thread asleep, woken to end: on the caller's CPU.  Woken where it
- * last ran, the real-time thread would take first the CPU a thread of the
- * program was just let go on (seen: 70 µs more of its pause).
- */
-static void here(struct sidejob *j)
-{
-	int cpu = sched_getcpu();
-	cpu_set_t one;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
-	pthread_setaffinity_np(j->thread, sizeof(one), &one);
-}
-
-void sidejob_end(struct sidejob *j)
-{
-	if (!j)
-		return;
-	sidejob_wait(j);
-	here(j);
-	atomic_store(&j->state, END);
-	poke(j);
-	pthread_join(j->thread, NULL);
-	free(j);
 }

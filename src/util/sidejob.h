@@ -3,14 +3,15 @@
  * suture, on another CPU, while the caller does other work: for the scan
  * in a stop, whose parts are partly independent (refmem.c).
  *
- * The thread is made before the stop (a clone costs tens of µs) and sleeps
- * on a futex until the stop primes it or work is posted, then spins a
- * while for more (a sleeping CPU of a VM is slow to wake: sidejob.c).  The caller may always do
- * the work itself: sidejob_wait takes back work the thread has not begun (a CPU
+ * The thread is made before the first stop (a clone costs tens of µs) and
+ * kept for the process's life, asleep on a futex until a stop primes it
+ * or work is posted; then it spins a while for more (a sleeping CPU of a
+ * VM is slow to wake: sidejob.c).  The caller may always do the work
+ * itself: sidejob_wait takes back work the thread has not begun (a CPU
  * slow to wake, a busy one), so a hand-off never costs more than the work
  * done on the caller's thread, plus the wake-up's system call.  With one
- * CPU there is no thread (sidejob_start gives NULL) and the caller does
- * the work itself, as before.
+ * CPU there is no thread (sidejob_get gives NULL) and the caller does the
+ * work itself, as before.
  */
 #ifndef SUTURE_UTIL_SIDEJOB_H
 #define SUTURE_UTIL_SIDEJOB_H
@@ -23,11 +24,13 @@ struct sidejob;
 typedef void sidejob_fn(void *arg);
 
 /*
- * sidejob_start - a thread for sidejob_post, with every signal blocked
- * (the tracer's waits must see its SIGALRM, session.c); NULL if suture
- * may run on one CPU only or the thread cannot be made.
+ * sidejob_get - the process's one thread for sidejob_post, made on the
+ * first call (a forked child makes its own) with every signal blocked
+ * (the tracer's waits must see its SIGALRM, session.c), and kept, asleep
+ * between stops, until the process exits; NULL if suture may run on one
+ * CPU only or the thread cannot be made.  One caller at a time.
  */
-struct sidejob *sidejob_start(void);
+struct sidejob *sidejob_get(void);
 
 /*
  * sidejob_prime - the program's threads are stopped: the thread wakes and
@@ -65,8 +68,5 @@ bool sidejob_several_cpus(void);
  * session.c), real-time (SCHED_FIFO 1) if @fifo and suture may make one,
  * else with the caller's scheduling: whether it was made. */
 bool sidejob_spawn(pthread_t *t, void *(*fn)(void *), void *arg, bool fifo);
-
-/* sidejob_end - end the thread (after its work, if any) and free @j. */
-void sidejob_end(struct sidejob *j);
 
 #endif
