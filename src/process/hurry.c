@@ -11,8 +11,9 @@
  * While it holds threads, suture runs as a real-time task if it may: the
  * threads it releases, or the busy ones not stopped yet, would otherwise
  * take the CPU from it between two ptrace calls, and a thousand threads
- * would each wait for the others' time slices.  It never spins, so it
- * takes no more CPU than before, only sooner.
+ * would each wait for the others' time slices.  It spins only for the
+ * stop of a lone thread running on another CPU (session.c, at most
+ * 100 µs), so it takes hardly more CPU than before, only sooner.
  */
 void hurry_begin(struct hurry *h)
 {
