@@ -64,6 +64,7 @@ void refmem_close(struct refmem *rm)
 {
 	settle(rm);
 	sidejob_rest(rm->side);
+	sidejob_park(rm->side);
 	rm->side = NULL;
 	if (rm->pagemap >= 0)
 		close(rm->pagemap);

@@ -28,9 +28,17 @@ typedef void sidejob_fn(void *arg);
  * first call (a forked child makes its own) with every signal blocked
  * (the tracer's waits must see its SIGALRM, session.c), and kept, asleep
  * between stops, until the process exits; NULL if suture may run on one
- * CPU only or the thread cannot be made.  One caller at a time.
+ * CPU only or the thread cannot be made.  One caller at a time, which
+ * parks the thread once it is done with it (sidejob_park).
  */
 struct sidejob *sidejob_get(void);
+
+/*
+ * sidejob_park - until the next sidejob_get, the thread (asleep) is an
+ * ordinary task kept to the caller's CPU: should suture exit meanwhile,
+ * it dies there, not on a CPU of the program's (sidejob.c).
+ */
+void sidejob_park(struct sidejob *j);
 
 /*
  * sidejob_prime - the program's threads are stopped: the thread wakes and
