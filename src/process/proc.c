@@ -393,6 +393,16 @@ long proc_thread_count(pid_t pid)
 	return stat(path, &st) || st.st_nlink < 2 ? -1 : (long)st.st_nlink - 2;
 }
 
+uint64_t proc_start_stack(pid_t pid)
+{
+	char buf[PROC_TEXT_MAX];
+	const char *at;
+
+	return stat_field(pid, pid, 28, buf, sizeof(buf), &at)
+		   ? 0
+		   : strtoull(at, NULL, 10);
+}
+
 int proc_thread_cpu(pid_t pid, pid_t tid)
 {
 	char buf[PROC_TEXT_MAX];

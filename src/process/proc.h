@@ -105,6 +105,11 @@ pid_t proc_parent(pid_t pid);
 /* proc_thread_count - how many threads @pid has now, or -1. */
 long proc_thread_count(pid_t pid);
 
+/* proc_start_stack - where the stack of @pid's main thread started, at
+ * its exec (the address of argc: its first frame is just below), or 0 if
+ * not known. */
+uint64_t proc_start_stack(pid_t pid);
+
 /* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
 int proc_thread_cpu(pid_t pid, pid_t tid);
 

@@ -288,6 +288,7 @@ int safety_prepare(struct safety *sf, pid_t pid, const struct proc_maps *maps,
 	sf->pid = pid;
 	sf->maps = maps;
 	sf->mem = mem;
+	sf->start_stack = proc_start_stack(pid);
 	for (int i = 0; i < SAFETY_LANES; i++)
 		sf->stack[i] = xmalloc(QUICK_MAX);
 	sf->span_lo = UINT64_MAX;
@@ -468,10 +469,13 @@ static bool is_sigret(const struct safety *sf, uint64_t addr)
 
 /*
  * The end of the part of @t's own stack its frames can be in, if its stack
- * pointer is in that stack, else 0.  The main thread's stack is [stack];
- * another thread's is the block libc allocated with its thread pointer at
- * the top, above the frames (and its thread-local data just below, which
- * is read too).
+ * pointer is in that stack, else 0.  The main thread's stack is [stack],
+ * its frames below where the stack started at exec (argc): above are the
+ * argument and environment strings and the auxiliary vector, 8 KiB of the
+ * bench's 8.4 read in each stop before, where no frame lies.  Another
+ * thread's is the block libc allocated with its thread pointer at the
+ * top, above the frames (and its thread-local data just below, which is
+ * read too).
  */
 static uint64_t own_stack_end(const struct safety *sf,
 			      const struct session_thread *t)
@@ -481,8 +485,12 @@ static uint64_t own_stack_end(const struct safety *sf,
 
 	if (!m)
 		return 0;
+	if (t->tid == sf->pid && strcmp(m->path, "[stack]"))
+		return 0;
 	if (t->tid == sf->pid)
-		return strcmp(m->path, "[stack]") ? 0 : m->end;
+		return sf->start_stack > sp && sf->start_stack < m->end
+			   ? sf->start_stack
+			   : m->end;
 	return tp > sp && tp < m->end ? tp : 0;
 }
 

@@ -44,6 +44,8 @@ struct safety {
 	size_t n, cap;
 	const struct proc_maps *maps; /* for finding stacks; borrowed */
 	const struct rmem *mem;	      /* borrowed */
+	uint64_t start_stack; /* the main thread's first frame is below (0:
+				 not known) */
 	struct session *s;	      /* during safety_check only */
 	size_t iter;		      /* next_thread's position */
 	struct unwind_image *img;     /* one per region with CFI; libdwfl
