@@ -27,7 +27,8 @@ typedef void sidejob_fn(void *arg);
  * sidejob_get - the process's one thread for sidejob_post, made on the
  * first call (a forked child makes its own) with every signal blocked
  * (the tracer's waits must see its SIGALRM, session.c), and kept, asleep
- * between stops, until the process exits; NULL if suture may run on one
+ * between stops, until the process exits (which ends it first, in an
+ * atexit handler: sidejob.c); NULL if suture may run on one
  * CPU only or the thread cannot be made.  One caller at a time, which
  * parks the thread once it is done with it (sidejob_park).
  */
