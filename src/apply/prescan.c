@@ -25,10 +25,11 @@ void prescan_refuse(struct refscan_pre *pre, const char *fmt, ...)
 	va_end(ap);
 }
 
-long prescan_status_kb(pid_t pid, const char *key)
+/* Kilobytes of the process's memory pinned for the kernel to write into
+ * (VmPin in /proc/PID/status), -1 if not known. */
+static long pinned_kb(pid_t pid)
 {
 	char path[64], line[256];
-	size_t len = strlen(key);
 	long kb = -1;
 	FILE *f;
 
@@ -36,8 +37,7 @@ long prescan_status_kb(pid_t pid, const char *key)
 	if (!(f = fopen(path, "re")))
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':' &&
-		    sscanf(line + len + 1, "%ld", &kb) == 1)
+		if (sscanf(line, "VmPin: %ld", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
@@ -128,7 +128,7 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 				    "without CONFIG_MEM_SOFT_DIRTY)");
 		return -ENOTSUP;
 	}
-	if ((kb = prescan_status_kb(pid, "VmPin")) < 0) {
+	if ((kb = pinned_kb(pid)) < 0) {
 		prescan_refuse(pre,
 			       "its pinned memory (VmPin in "
 			       "/proc/%d/status) could not be read",

@@ -93,11 +93,6 @@ const struct refscan_hit *prescan_hits(const struct refscan_pre *pre,
  * ([heap], [stack], [anon:NAME]) must be the same. */
 long prescan_same(const struct refscan_pre *pre, const struct proc_map *m);
 
-/* prescan_status_kb - the kilobytes line @key of /proc/@pid/status gives
- * ("VmPin": memory pinned for the kernel to write into; "RssAnon"), -1 if
- * not known. */
-long prescan_status_kb(pid_t pid, const char *key);
-
 void prescan_free(struct refscan_pre *pre);
 
 /* prescan_describe - how the stop's scan went, for apply -v: the pages read

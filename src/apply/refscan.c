@@ -504,7 +504,7 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 	}
 	refmem_warm(&pre->rm);
 	/* A second thread for the stop's scan, primed by the session once
-	 * the process is stopped (refscan_side). */
+	 * the process is stopped (prescan_side). */
 	refmem_side(&pre->rm);
 	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "

@@ -411,15 +411,25 @@ int proc_thread_cpu(pid_t pid, pid_t tid)
 	return stat_field(pid, tid, 39, buf, sizeof(buf), &at) ? -1 : atoi(at);
 }
 
-int proc_thread_runs_on(pid_t pid, pid_t tid)
+char proc_thread_place(pid_t pid, pid_t tid, int *cpu)
 {
-	char buf[PROC_TEXT_MAX];
+	char buf[PROC_TEXT_MAX], st;
 	const char *at;
 
-	if (stat_field(pid, tid, 3, buf, sizeof(buf), &at) || *at != 'R' ||
-	    !(at = fields_on(at - 1, 39 - 3)))
-		return -1;
-	return atoi(at);
+	*cpu = -1;
+	if (stat_field(pid, tid, 3, buf, sizeof(buf), &at))
+		return 0;
+	st = *at;
+	if ((at = fields_on(at - 1, 39 - 3)))
+		*cpu = atoi(at);
+	return st;
+}
+
+int proc_thread_runs_on(pid_t pid, pid_t tid)
+{
+	int cpu;
+
+	return proc_thread_place(pid, tid, &cpu) == 'R' ? cpu : -1;
 }
 
 int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,

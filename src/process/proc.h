@@ -113,6 +113,11 @@ uint64_t proc_start_stack(pid_t pid);
 /* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
 int proc_thread_cpu(pid_t pid, pid_t tid);
 
+/* proc_thread_place - the state letter of thread @tid of @pid (as
+ * proc_thread_state, 0 if gone) and, in *@cpu, the CPU it last ran on
+ * (-1 if not known), from one read. */
+char proc_thread_place(pid_t pid, pid_t tid, int *cpu);
+
 /* proc_thread_runs_on - the CPU thread @tid of @pid runs or waits to run
  * on, or -1 if it is not runnable (asleep, stopped) or gone. */
 int proc_thread_runs_on(pid_t pid, pid_t tid);
