@@ -18,6 +18,7 @@
 
 #include "process/held.h"
 #include "process/proc.h"
+#include "util/sidejob.h"
 #include "util/xalloc.h"
 
 /* The longest suture spins for a lone running thread's stop (spin_wait):
@@ -218,12 +219,24 @@ static pid_t spin_wait(struct session *s, int *st)
 {
 	uint64_t until = session_now_ns() + SPIN_STOP_NS;
 	pid_t tid = s->spin_tid, p;
+	siginfo_t si;
 
 	s->spin_tid = 0;
-	while (!(p = waitpid(tid, st, __WALL | WNOHANG)) &&
-	       session_now_ns() < until)
-		;
-	return p;
+	if (!s->side) {
+		while (!(p = waitpid(tid, st, __WALL | WNOHANG)) &&
+		       session_now_ns() < until)
+			;
+		return p;
+	}
+	/* The side thread sleeps for the same stop (session.c's seize,
+	 * sidejob_watch): seen here, reaped only once it is awake. */
+	do
+		si.si_pid = 0;
+	while (!waitid(P_PID, (id_t)tid, &si,
+		       WSTOPPED | WEXITED | WNOHANG | WNOWAIT | __WALL) &&
+	       !si.si_pid && session_now_ns() < until);
+	sidejob_unwatch(s->side);
+	return si.si_pid ? waitpid(tid, st, __WALL | WNOHANG) : 0;
 }
 
 /*

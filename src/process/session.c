@@ -99,6 +99,9 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 
 	if (tid != s->lock_tid && !before && (r = attach(s->pid, tid, err)))
 		return r;
+	/* before the clock starts: the program runs meanwhile */
+	if (tid == s->spin_tid && !before) /* its stop wakes the scan's too */
+		sidejob_watch(s->side, tid);
 	if (!s->stop_ns)
 		s->stop_ns = session_now_ns();
 	/* A seized thread stays traced even if the interrupt fails (it
@@ -518,7 +521,9 @@ int session_close(struct session *s, struct error *err)
 
 	if (!s->open)
 		return 0;
-	/* a real-time thread spinning on a CPU the threads may want */
+	/* a real-time thread spinning on a CPU the threads may want, or
+	 * still asleep for a stop that will not come */
+	sidejob_unwatch(s->side);
 	sidejob_rest(s->side);
 	for (size_t i = 0; i < s->n; i++)
 		if (!s->t[i].stuck && (e = release(s, &s->t[i], err)) && !r)

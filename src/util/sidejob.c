@@ -21,6 +21,16 @@
  * real-time thread spun on the CPU of its busy thread (DESIGN.md, "The
  * switch stop's scan, round six").
  *
+ * Woken by a futex, the thread still came late to a stop of the one
+ * thread of a process (sidejob_watch): the futex wake cost the tracer 10
+ * µs, and the thread ran 20 µs later, on a CPU the machine had halted
+ * when the program's thread stopped.  So for that stop it sleeps in
+ * waitid(WNOWAIT) on the thread instead, and the stop itself wakes it, on
+ * the CPU the thread is leaving, a few µs after.  The wait has no
+ * timeout: a stop reaped before the thread looks again (the tracer's
+ * waitpid) would leave it asleep, so the tracer reaps only after
+ * sidejob_unwatch, which ends the wait with a signal if the stop did not.
+ *
  * The thread is made once per process and never ended: asleep, it costs
  * nothing, and it dies with the process.  Ending it after each command's
  * stop cost a join (30 µs) and a new one a clone (40 µs), for each of the
@@ -42,6 +52,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +65,13 @@
 /* From the stop to the scan's first post: about 40 µs for one thread
  * (its check, the map asked again), more under load. */
 #define SPIN_PRIMED_NS 200000u
+/* How long sidejob_unwatch waits for the thread to come out of its wait
+ * by itself (the stop wakes it a few µs after the tracer sees it) before
+ * it ends the wait with SIG_UNWATCH, and between two signals. */
+#define UNWATCH_WAIT_NS 50000u
+/* Ends the watching thread's waitid (EINTR): nothing in suture sends or
+ * takes it otherwise. */
+#define SIG_UNWATCH SIGRTMIN
 
 enum { IDLE, POSTED, TAKEN, DONE, END };
 
@@ -62,6 +80,10 @@ struct sidejob {
 	atomic_uint seq;	    /* changes to look at: the futex */
 	atomic_uint_fast64_t until; /* spin, not sleep, until then (ns) */
 	atomic_bool up;		    /* the thread has started */
+	atomic_int watch;	    /* TID whose stop to sleep for, or 0 */
+	atomic_bool watching;	    /* in (or about to be in) that wait */
+	atomic_uint watched;	    /* waits begun */
+	pid_t tid;		    /* the thread's TID, for SIG_UNWATCH */
 	sidejob_fn *fn;		    /* the work posted; published by state */
 	void *arg;
 	pthread_t thread;
@@ -97,6 +119,24 @@ static bool take(struct sidejob *j)
 	return true;
 }
 
+/* Sleep until the thread sidejob_watch named stops (or exits), without
+ * reaping its stop; then spin for the first post as if primed.  Ended by
+ * SIG_UNWATCH instead (EINTR), sleep again on the futex. */
+static void watch_stop(struct sidejob *j)
+{
+	pid_t tid = atomic_exchange(&j->watch, 0);
+	siginfo_t si;
+	int r;
+
+	atomic_store(&j->watching, true);
+	atomic_fetch_add(&j->watched, 1);
+	r = waitid(P_PID, (id_t)tid, &si,
+		   WSTOPPED | WEXITED | WNOWAIT | __WALL);
+	if (!r)
+		atomic_store(&j->until, now_ns() + SPIN_PRIMED_NS);
+	atomic_store(&j->watching, false);
+}
+
 /* Run posted work; spin a while after each post, sleep otherwise; until
  * END. */
 static void *side_main(void *arg)
@@ -104,12 +144,22 @@ static void *side_main(void *arg)
 	struct sidejob *j = arg;
 	unsigned seq;
 
+	sigset_t unwatch;
+
+	sigemptyset(&unwatch);
+	sigaddset(&unwatch, SIG_UNWATCH);
+	pthread_sigmask(SIG_UNBLOCK, &unwatch, NULL);
+	j->tid = gettid();
 	atomic_store(&j->up, true);
 	for (;;) {
 		seq = atomic_load(&j->seq);
 		if (atomic_load(&j->state) == END)
 			return NULL;
-		if (!take(j) && now_ns() >= atomic_load(&j->until))
+		if (take(j) || now_ns() < atomic_load(&j->until))
+			continue;
+		if (atomic_load(&j->watch))
+			watch_stop(j);
+		else
 			syscall(SYS_futex, &j->seq, FUTEX_WAIT_PRIVATE, seq,
 				NULL, NULL, 0);
 	}
@@ -171,10 +221,20 @@ static bool fifo_now(pthread_t t)
 	return !pthread_getschedparam(t, &policy, &p) && policy == SCHED_FIFO;
 }
 
+/* SIG_UNWATCH's handler: it only makes the wait fail with EINTR. */
+static void unwatch_tick(int sig)
+{
+	(void)sig;
+}
+
 /* A new thread, asleep. */
 static struct sidejob *start(void)
 {
 	struct sidejob *j = xcalloc(1, sizeof(*j));
+	struct sigaction tick = {.sa_handler = unwatch_tick};
+
+	sigemptyset(&tick.sa_mask);
+	sigaction(SIG_UNWATCH, &tick, NULL);
 
 	atomic_init(&j->state, IDLE);
 	/* Real-time from its first instruction, as the tracer is in a stop
@@ -200,6 +260,7 @@ static void end_shared(void)
 {
 	if (!shared || shared_pid != getpid())
 		return;
+	sidejob_unwatch(shared);
 	atomic_store(&shared->state, END);
 	poke(shared);
 	pthread_join(shared->thread, NULL);
@@ -245,6 +306,65 @@ void sidejob_prime(struct sidejob *j)
 		return;
 	atomic_store(&j->until, now_ns() + SPIN_PRIMED_NS);
 	poke(j);
+}
+
+/* Keep thread @j to the caller's CPU (one set bit) or give it back its
+ * own CPUs (@cpus NULL). */
+static void keep_to(struct sidejob *j, const cpu_set_t *cpus)
+{
+	pthread_setaffinity_np(j->thread, sizeof(*cpus), cpus ? cpus : &j->cpus);
+}
+
+void sidejob_watch(struct sidejob *j, pid_t tid)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t one, own;
+	unsigned begun;
+
+	if (!j || cpu < 0 || sched_getaffinity(0, sizeof(own), &own))
+		return;
+	begun = atomic_load(&j->watched);
+	/*
+	 * Woken to go to sleep in its wait, the real-time thread would take
+	 * the CPU of the program's running thread (the lowest priority):
+	 * kept to the caller's, it runs only once the caller yields, and
+	 * the caller runs again only once it sleeps.  The caller is kept
+	 * there too meanwhile: waiting its turn, a real-time task is moved
+	 * to the CPU of lowest priority, the program's (traced: the caller
+	 * then spun there for a stop the thread could not reach).  Then the
+	 * thread may go anywhere, so that the stop wakes it on the CPU it
+	 * frees.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	keep_to(j, &one);
+	atomic_store(&j->until, 0); /* no spinning first */
+	atomic_store(&j->watch, tid);
+	poke(j);
+	while (atomic_load(&j->watched) == begun)
+		sched_yield();
+	keep_to(j, NULL);
+	sched_setaffinity(0, sizeof(own), &own);
+}
+
+void sidejob_unwatch(struct sidejob *j)
+{
+	uint64_t until = now_ns() + UNWATCH_WAIT_NS;
+
+	if (!j)
+		return;
+	atomic_store(&j->watch, 0); /* not to begin the wait now */
+	while (atomic_load(&j->watching)) {
+		if (now_ns() < until) {
+			sched_yield();
+			continue;
+		}
+		/* again until it is out: one sent just before its waitid
+		 * began was taken by the handler, not by the wait */
+		syscall(SYS_tgkill, getpid(), j->tid, SIG_UNWATCH);
+		until = now_ns() + UNWATCH_WAIT_NS;
+	}
 }
 
 void sidejob_rest(struct sidejob *j)

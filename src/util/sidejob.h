@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct sidejob;
 
@@ -49,6 +50,25 @@ void sidejob_park(struct sidejob *j);
  * threads.
  */
 void sidejob_prime(struct sidejob *j);
+
+/*
+ * sidejob_watch - until thread @tid (a tracee of the caller, running)
+ * next stops or exits, the thread sleeps waiting for that stop instead of
+ * on its futex: the stop wakes it on the CPU @tid leaves, and it spins
+ * for the first post as after sidejob_prime.  Call it just before the
+ * interrupt.  The caller must not reap that stop (waitpid without
+ * WNOWAIT) before sidejob_unwatch: a reaped stop would leave the thread
+ * asleep.
+ */
+void sidejob_watch(struct sidejob *j, pid_t tid);
+
+/*
+ * sidejob_unwatch - the thread is out of sidejob_watch's wait when this
+ * returns: woken by the stop (usually within microseconds of it), or, if
+ * not within a while, by a signal (sidejob.c).  Nothing to do if it was
+ * not watching.
+ */
+void sidejob_unwatch(struct sidejob *j);
 
 /* sidejob_rest - no more work soon: the thread sleeps once it has done
  * what it was given, rather than spin for more (sidejob.c). */
