@@ -104,6 +104,23 @@ check "the loop runs on" runs "$A"
 check "revert" "$SUTURE" revert "$A"
 stop_target "$A"
 
+section "a lone thread slow to stop, running in the kernel"
+# Its stop is waited for spinning, and the scan's second thread sleeps for
+# it too (sidejob_watch); here the stop comes only once the kernel has
+# filled 64 MiB, after the spin: suture waits as usual, ending the second
+# thread's wait first, and the thread's late stop finds no one asleep for
+# it (a hang at suture's exit, else).
+PAUSE_KERNEL=1 start_alone "$SRC/pause" ||
+	{ fail "start the pause target in the kernel"; finish; }
+check_eq "it runs" R "$(state_of "$A")"
+for i in 1 2 3; do
+	check "apply $i" timeout 60 "$SUTURE" apply "$A" "$SUT"
+	check "revert $i" timeout 60 "$SUTURE" revert "$A"
+done
+check "the loop runs on" runs "$A"
+check_eq "nothing mapped" "" "$(suture_maps "$A")"
+stop_target "$A"
+
 section "an apply refused after the mapping"
 # busy's alt thread parks in a signal handler below work(), so an apply of
 # work.sut maps the patch's memory (quietly: by a sleeping thread) and

@@ -103,9 +103,35 @@ static void *tick_thread(void *arg)
 	return (void *)x;
 }
 
+/* The bytes PAUSE_KERNEL maps at a time: some milliseconds of the kernel's
+ * work, running, before the thread can take a stop. */
+#define PAUSE_KERNEL_BYTES (64u << 20)
+
+/*
+ * A thread that runs mostly in the kernel: each turn maps memory the
+ * kernel fills in before it returns (MAP_POPULATE: running, not asleep,
+ * and no signal cuts it short), then calls pause_step.
+ */
+static void *kernel_thread(void *arg)
+{
+	unsigned long x = (unsigned long)arg;
+
+	for (;;) {
+		void *m = mmap(NULL, PAUSE_KERNEL_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+			       0);
+
+		if (m != MAP_FAILED)
+			munmap(m, PAUSE_KERNEL_BYTES);
+		x = pause_step(x);
+	}
+	return (void *)x;
+}
+
 /*
  * PAUSE_ALONE=FILE: the process is its main thread in the loop and nothing
- * else, its gaps in FILE (mapped shared) for bench/gaps.c to take.
+ * else, its gaps in FILE (mapped shared) for bench/gaps.c to take; with
+ * PAUSE_KERNEL=1 the loop is kernel_thread's.
  */
 static void run_alone(const char *path)
 {
@@ -117,6 +143,8 @@ static void run_alone(const char *path)
 		_exit(1);
 	close(fd);
 	__atomic_store_n(&g->last_ns, now_ns(), __ATOMIC_RELAXED);
+	if (getenv("PAUSE_KERNEL"))
+		kernel_thread(NULL);
 	loop_thread(NULL);
 }
 
