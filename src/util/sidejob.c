@@ -87,7 +87,7 @@ struct sidejob {
 	sidejob_fn *fn;		    /* the work posted; published by state */
 	void *arg;
 	pthread_t thread;
-	bool fifo;	  /* made real-time: so again when unparked */
+	bool fifo;	/* made real-time: so again when unparked */
 	cpu_set_t cpus; /* where it may run, unparked */
 };
 
@@ -312,7 +312,8 @@ void sidejob_prime(struct sidejob *j)
  * own CPUs (@cpus NULL). */
 static void keep_to(struct sidejob *j, const cpu_set_t *cpus)
 {
-	pthread_setaffinity_np(j->thread, sizeof(*cpus), cpus ? cpus : &j->cpus);
+	pthread_setaffinity_np(j->thread, sizeof(*cpus),
+			       cpus ? cpus : &j->cpus);
 }
 
 void sidejob_watch(struct sidejob *j, pid_t tid)

@@ -5,9 +5,10 @@
  *
  * The thread is made before the first stop (a clone costs tens of µs) and
  * kept for the process's life, asleep on a futex until a stop primes it
- * or work is posted; then it spins a while for more (a sleeping CPU of a
- * VM is slow to wake: sidejob.c).  The caller may always do the work
- * itself: sidejob_wait takes back work the thread has not begun (a CPU
+ * or work is posted, or asleep for the stop of one thread of the program,
+ * which then wakes it (sidejob_watch); then it spins a while for more (a
+ * sleeping CPU of a VM is slow to wake: sidejob.c).  The caller may always do
+ * the work itself: sidejob_wait takes back work the thread has not begun (a CPU
  * slow to wake, a busy one), so a hand-off never costs more than the work
  * done on the caller's thread, plus the wake-up's system call.  With one
  * CPU there is no thread (sidejob_get gives NULL) and the caller does the

@@ -117,9 +117,9 @@ static void *kernel_thread(void *arg)
 	unsigned long x = (unsigned long)arg;
 
 	for (;;) {
-		void *m = mmap(NULL, PAUSE_KERNEL_BYTES, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
-			       0);
+		void *m =
+		    mmap(NULL, PAUSE_KERNEL_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 		if (m != MAP_FAILED)
 			munmap(m, PAUSE_KERNEL_BYTES);
