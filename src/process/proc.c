@@ -443,15 +443,11 @@ int proc_thread_signals(pid_t pid, pid_t tid, uint64_t *blocked,
 	return r;
 }
 
-int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
+/* What status text @buf says of the thread's signals and seccomp mode. */
+static int parse_thread_status(const char *buf, struct proc_thread_status *st)
 {
-	char buf[PROC_TEXT_MAX];
 	uint64_t seccomp = 0;
-	int r;
 
-	memset(st, 0, sizeof(*st));
-	if ((r = read_status(pid, tid, buf, sizeof(buf))))
-		return r;
 	/* no Seccomp line: a kernel without it */
 	if (status_number(buf, "Seccomp", 10, &seccomp))
 		st->seccomp = (int)seccomp;
@@ -459,6 +455,38 @@ int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
 		       status_number(buf, "SigCgt", 16, &st->caught)
 		   ? 0
 		   : -ENOENT;
+}
+
+int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
+{
+	char buf[PROC_TEXT_MAX];
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((r = read_status(pid, tid, buf, sizeof(buf))))
+		return r;
+	return parse_thread_status(buf, st);
+}
+
+int proc_thread_status_open(pid_t pid, pid_t tid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	return (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ? -errno : fd;
+}
+
+int proc_thread_status_at(int fd, struct proc_thread_status *st)
+{
+	char buf[PROC_TEXT_MAX];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	memset(st, 0, sizeof(*st));
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return parse_thread_status(buf, st);
 }
 
 pid_t proc_quiet_thread(pid_t pid)

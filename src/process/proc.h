@@ -148,6 +148,12 @@ struct proc_thread_status {
 };
 int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st);
 
+/* The same of a status file opened before (proc_thread_status_open: a
+ * descriptor or a negative errno), read again from its start: in a stop,
+ * the open and the path's lookup are a third of the read. */
+int proc_thread_status_open(pid_t pid, pid_t tid);
+int proc_thread_status_at(int fd, struct proc_thread_status *st);
+
 /*
  * proc_quiet_thread - a thread of @pid asleep in a system call, which a
  * short stop delays in no way the program can see (the call restarts);

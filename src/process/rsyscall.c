@@ -204,6 +204,8 @@ int rsyscall_on_thread_left(pid_t pid, const struct session_lock *l,
 				 "still in process %d",
 				 pid);
 	}
+	if ((rs.status_fd = proc_thread_status_open(pid, l->tid)) >= 0)
+		rs.status_tid = l->tid;
 	if ((r = open_outside(&s, pid, l, &rs, maps, err))) {
 		rsyscall_drop(&rs);
 		return r;
@@ -238,6 +240,8 @@ void rsyscall_forbid(const struct rsys *r, struct safety *sf)
 
 void rsyscall_drop(struct rsys *r)
 {
+	if (r->status_tid)
+		close(r->status_fd);
 	seccomp_free(&r->sc);
 	free(r->saved);
 	memset(r, 0, sizeof(*r));
@@ -355,7 +359,9 @@ static int park(struct session *s, struct rsys *r, struct session_thread *t,
 	int ret;
 
 	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(mask), &mask) < 0 ||
-	    (errno = -proc_thread_status(s->pid, t->tid, &st)))
+	    (errno = -(t->tid == r->status_tid
+			   ? proc_thread_status_at(r->status_fd, &st)
+			   : proc_thread_status(s->pid, t->tid, &st))))
 		return error_set(err, -errno,
 				 "cannot read the signal mask of thread %d of "
 				 "process %d: %s",

@@ -58,6 +58,9 @@ struct rsys {
 	uint64_t caught; /* the signals the program catches, read with sc */
 	struct rsys_left *left; /* where a batch that let its thread go
 				   records the stub left (NULL: none may) */
+	pid_t status_tid;	/* 0, or the thread whose status file status_fd
+				   is, opened before the stop (park reads it) */
+	int status_fd;
 };
 
 /*
