@@ -128,6 +128,8 @@ static void watch_stop(struct sidejob *j)
 	siginfo_t si;
 	int r;
 
+	if (!tid) /* unwatched meanwhile */
+		return;
 	atomic_store(&j->watching, true);
 	atomic_fetch_add(&j->watched, 1);
 	r = waitid(P_PID, (id_t)tid, &si,
@@ -142,9 +144,8 @@ static void watch_stop(struct sidejob *j)
 static void *side_main(void *arg)
 {
 	struct sidejob *j = arg;
-	unsigned seq;
-
 	sigset_t unwatch;
+	unsigned seq;
 
 	sigemptyset(&unwatch);
 	sigaddset(&unwatch, SIG_UNWATCH);
@@ -322,7 +323,9 @@ void sidejob_watch(struct sidejob *j, pid_t tid)
 	cpu_set_t one, own;
 	unsigned begun;
 
-	if (!j || cpu < 0 || sched_getaffinity(0, sizeof(own), &own))
+	/* Both real-time, or the caller's yield would not let it run. */
+	if (!j || !j->fifo || sched_getscheduler(0) != SCHED_FIFO || cpu < 0 ||
+	    sched_getaffinity(0, sizeof(own), &own))
 		return;
 	begun = atomic_load(&j->watched);
 	/*

@@ -59,7 +59,8 @@ void sidejob_prime(struct sidejob *j);
  * for the first post as after sidejob_prime.  Call it just before the
  * interrupt.  The caller must not reap that stop (waitpid without
  * WNOWAIT) before sidejob_unwatch: a reaped stop would leave the thread
- * asleep.
+ * asleep.  Only where both the caller and the thread are real-time
+ * (sidejob.c: the hand-over is a yield); else nothing is done.
  */
 void sidejob_watch(struct sidejob *j, pid_t tid);
 
