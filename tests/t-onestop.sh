@@ -120,6 +120,17 @@ done
 check "the loop runs on" runs "$A"
 check_eq "nothing mapped" "" "$(suture_maps "$A")"
 stop_target "$A"
+# The same with the server's thread asleep beside it: the busy one, the
+# last to stop, is waited for the same way.
+PAUSE_KERNEL=1 PAUSE_THREADS=1 PAUSE_BUSY=1 start_target K "$SRC/pause" ||
+	finish
+for i in 1 2; do
+	check "beside an asleep thread: apply $i" \
+		timeout 60 "$SUTURE" apply "$K_PID" "$SUT"
+	check "beside an asleep thread: revert $i" \
+		timeout 60 "$SUTURE" revert "$K_PID"
+done
+check_alive "the process answers" "$K_PID" "$K_PORT"
 
 section "an apply refused after the mapping"
 # busy's alt thread parks in a signal handler below work(), so an apply of

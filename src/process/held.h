@@ -99,6 +99,7 @@ struct session {
 	struct hurry hurry;	    /* suture's scheduling meanwhile */
 	struct sidejob *side;	    /* the lock's */
 	pid_t spin_tid; /* whose stop to wait for spinning (held.c) */
+	int spin_cpu;	/* the CPU it was running on */
 	bool open;
 	const pid_t *held; /* session_lock's, while opening */
 	size_t nheld;

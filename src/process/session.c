@@ -99,8 +99,12 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 
 	if (tid != s->lock_tid && !before && (r = attach(s->pid, tid, err)))
 		return r;
+	/* On suture's CPU (it may have moved while the asleep threads
+	 * stopped), the thread needs that CPU to take the interrupt. */
+	if (tid == s->spin_tid && (before || sched_getcpu() == s->spin_cpu))
+		s->spin_tid = 0;
 	/* before the clock starts: the program runs meanwhile */
-	if (tid == s->spin_tid && !before) /* its stop wakes the scan's too */
+	if (tid == s->spin_tid) /* its stop wakes the scan's too */
 		sidejob_watch(s->side, tid);
 	if (!s->stop_ns)
 		s->stop_ns = session_now_ns();
@@ -285,24 +289,32 @@ static int stop_wave(struct session *s, const pid_t *tids, const bool *wave,
  * after.  A thread's state changes any time: the order only hurries, every
  * thread is stopped all the same.  Not for many threads, whose states
  * would take a read each; the leader's exit (a zombie) goes last as ever.
- * The same read says whether the one thread of a process runs on another
- * CPU than suture's: its stop is then waited for spinning (held_stopped);
- * asleep, or on suture's CPU, it may need that CPU to take the interrupt
- * on.
+ * The same reads say whether one thread alone runs (the process's only
+ * one, or its one busy thread among asleep ones): its stop, the last, is
+ * then waited for spinning (held_stopped) and wakes the scan's second
+ * thread (sidejob_watch), unless suture is on its CPU by then (seize): it
+ * may need that CPU to take the interrupt on.
  */
 static void waves(struct session *s, const pid_t *tids, bool *first, size_t n)
 {
-	int cpu = -1;
+	size_t running = 0, last = 0;
+	int cpu = -1, last_cpu = -1;
 	char st = 'R';
 
 	for (size_t i = 0; i < n; i++) {
 		if (n <= WAVE_MAX)
 			st = proc_thread_place(s->pid, tids[i], &cpu);
 		first[i] = n > 1 && st && st != 'R' && st != 'Z' && st != 'X';
+		if (st == 'R' && n <= WAVE_MAX) {
+			running++;
+			last = i;
+			last_cpu = cpu;
+		}
 	}
-	if (n == 1 && st == 'R' && cpu >= 0 && cpu != sched_getcpu() &&
-	    !held(s, tids[0]))
-		s->spin_tid = tids[0];
+	if (running == 1 && last_cpu >= 0 && !held(s, tids[last])) {
+		s->spin_tid = tids[last];
+		s->spin_cpu = last_cpu;
+	}
 }
 
 /*

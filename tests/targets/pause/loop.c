@@ -130,8 +130,8 @@ static void *kernel_thread(void *arg)
 
 /*
  * PAUSE_ALONE=FILE: the process is its main thread in the loop and nothing
- * else, its gaps in FILE (mapped shared) for bench/gaps.c to take; with
- * PAUSE_KERNEL=1 the loop is kernel_thread's.
+ * else, its gaps in FILE (mapped shared) for bench/gaps.c to take.  With
+ * PAUSE_KERNEL=1 the loop, here or of the busy threads, is kernel_thread's.
  */
 static void run_alone(const char *path)
 {
@@ -154,13 +154,15 @@ int service_init(void)
 	const char *v = getenv("PAUSE_THREADS"), *b = getenv("PAUSE_BUSY");
 	long n = v ? atol(v) : 0;
 	long busy = b ? atol(b) : sysconf(_SC_NPROCESSORS_ONLN);
+	void *(*busy_fn)(void *) =
+	    getenv("PAUSE_KERNEL") ? kernel_thread : loop_thread;
 
 	if (getenv("PAUSE_ALONE"))
 		run_alone(getenv("PAUSE_ALONE"));
 	busy = busy < n ? busy : n;
 	ticker_count = (unsigned long)(n - busy);
 	__atomic_store_n(&g->last_ns, now_ns(), __ATOMIC_RELAXED);
-	if (busy > 0 && server_start_workers((int)busy, loop_thread))
+	if (busy > 0 && server_start_workers((int)busy, busy_fn))
 		return -1;
 	return ticker_count
 		   ? server_start_workers((int)ticker_count, tick_thread)
