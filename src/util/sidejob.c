@@ -21,10 +21,10 @@
  * real-time thread spun on the CPU of its busy thread (DESIGN.md, "The
  * switch stop's scan, round six").
  *
- * Woken by a futex, the thread still came late to a stop of the one
- * thread of a process (sidejob_watch): the futex wake cost the tracer 10
- * µs, and the thread ran 20 µs later, on a CPU the machine had halted
- * when the program's thread stopped.  So for that stop it sleeps in
+ * Woken by a futex, the thread still came late to the stop of the one
+ * running thread of a process (sidejob_watch): the futex wake cost the
+ * tracer 10 µs, and the thread ran 20 µs later, on a CPU the machine had
+ * halted when the program's thread stopped.  So for that stop it sleeps in
  * waitid(WNOWAIT) on the thread instead, and the stop itself wakes it, on
  * the CPU the thread is leaving, a few µs after.  The wait has no
  * timeout: a stop reaped before the thread looks again (the tracer's
@@ -70,7 +70,8 @@
  * it ends the wait with SIG_UNWATCH, and between two signals. */
 #define UNWATCH_WAIT_NS 50000u
 /* Ends the watching thread's waitid (EINTR): nothing in suture sends or
- * takes it otherwise. */
+ * takes it otherwise.  Its handler does nothing, so that one sent to
+ * suture from elsewhere no longer ends it (the default action). */
 #define SIG_UNWATCH SIGRTMIN
 
 enum { IDLE, POSTED, TAKEN, DONE, END };
