@@ -206,9 +206,9 @@ int session_wait_until(struct session *s, struct session_thread *t, int *st,
 }
 
 /*
- * The wait for the stop of the one thread of a process, running on
- * another CPU than suture's when interrupted (s->spin_tid, session.c's
- * waves): polled for up to
+ * The wait for the stop of the one running thread of a process (alone, or
+ * the last to stop beside asleep ones), on another CPU than suture's when
+ * interrupted (s->spin_tid, session.c's waves): polled for up to
  * SPIN_STOP_NS rather than slept.  The interrupt's IPI stops it within
  * microseconds, and a suture asleep meanwhile was woken on a CPU the
  * machine had put to sleep (halted, on the bench's VM: 20 µs of the

@@ -12,7 +12,7 @@
  * threads it releases, or the busy ones not stopped yet, would otherwise
  * take the CPU from it between two ptrace calls, and a thousand threads
  * would each wait for the others' time slices.  It spins only for the
- * stop of a lone thread running on another CPU (held.c, at most
+ * stop of a process's one running thread on another CPU (held.c, at most
  * 100 µs), so it takes hardly more CPU than before, only sooner.
  */
 void hurry_begin(struct hurry *h)

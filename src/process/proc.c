@@ -459,13 +459,14 @@ static int parse_thread_status(const char *buf, struct proc_thread_status *st)
 
 int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
 {
-	char buf[PROC_TEXT_MAX];
-	int r;
+	int fd = proc_thread_status_open(pid, tid), r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = read_status(pid, tid, buf, sizeof(buf))))
-		return r;
-	return parse_thread_status(buf, st);
+	if (fd < 0)
+		return fd;
+	r = proc_thread_status_at(fd, st);
+	close(fd);
+	return r;
 }
 
 int proc_thread_status_open(pid_t pid, pid_t tid)

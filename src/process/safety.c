@@ -485,13 +485,13 @@ static uint64_t own_stack_end(const struct safety *sf,
 
 	if (!m)
 		return 0;
-	if (t->tid == sf->pid && strcmp(m->path, "[stack]"))
+	if (t->tid != sf->pid)
+		return tp > sp && tp < m->end ? tp : 0;
+	if (strcmp(m->path, "[stack]"))
 		return 0;
-	if (t->tid == sf->pid)
-		return sf->start_stack > sp && sf->start_stack < m->end
-			   ? sf->start_stack
-			   : m->end;
-	return tp > sp && tp < m->end ? tp : 0;
+	return sf->start_stack > sp && sf->start_stack < m->end
+		   ? sf->start_stack
+		   : m->end;
 }
 
 /*

@@ -298,14 +298,15 @@ static int stop_wave(struct session *s, const pid_t *tids, const bool *wave,
 static void waves(struct session *s, const pid_t *tids, bool *first, size_t n)
 {
 	size_t running = 0, last = 0;
-	int cpu = -1, last_cpu = -1;
-	char st = 'R';
+	int cpu, last_cpu = -1;
+	char st;
 
+	if (n > WAVE_MAX)
+		return; /* one wave, all second */
 	for (size_t i = 0; i < n; i++) {
-		if (n <= WAVE_MAX)
-			st = proc_thread_place(s->pid, tids[i], &cpu);
+		st = proc_thread_place(s->pid, tids[i], &cpu);
 		first[i] = n > 1 && st && st != 'R' && st != 'Z' && st != 'X';
-		if (st == 'R' && n <= WAVE_MAX) {
+		if (st == 'R') {
 			running++;
 			last = i;
 			last_cpu = cpu;

@@ -257,6 +257,25 @@ static struct sidejob *start(void)
 	return j;
 }
 
+/* Keep thread @j to @cpus, or give it back its own CPUs (NULL). */
+static void keep_to(struct sidejob *j, const cpu_set_t *cpus)
+{
+	pthread_setaffinity_np(j->thread, sizeof(j->cpus),
+			       cpus ? cpus : &j->cpus);
+}
+
+/* *@one = the caller's CPU alone: whether it is known. */
+static bool this_cpu(cpu_set_t *one)
+{
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(one);
+	if (cpu < 0)
+		return false;
+	CPU_SET(cpu, one);
+	return true;
+}
+
 /* At exit: end the process's thread, asleep and parked, here. */
 static void end_shared(void)
 {
@@ -279,8 +298,7 @@ struct sidejob *sidejob_get(void)
 			atexit(end_shared);
 		shared_pid = getpid();
 	} else if (shared) { /* unpark */
-		pthread_setaffinity_np(shared->thread, sizeof(shared->cpus),
-				       &shared->cpus);
+		keep_to(shared, NULL);
 		if (shared->fifo)
 			pthread_setschedparam(shared->thread, SCHED_FIFO,
 					      &fifo);
@@ -291,15 +309,12 @@ struct sidejob *sidejob_get(void)
 void sidejob_park(struct sidejob *j)
 {
 	const struct sched_param other = {0};
-	int cpu = sched_getcpu();
 	cpu_set_t one;
 
-	if (!j || cpu < 0)
+	if (!j || !this_cpu(&one))
 		return;
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
 	pthread_setschedparam(j->thread, SCHED_OTHER, &other);
-	pthread_setaffinity_np(j->thread, sizeof(one), &one);
+	keep_to(j, &one);
 }
 
 void sidejob_prime(struct sidejob *j)
@@ -310,23 +325,14 @@ void sidejob_prime(struct sidejob *j)
 	poke(j);
 }
 
-/* Keep thread @j to the caller's CPU (one set bit) or give it back its
- * own CPUs (@cpus NULL). */
-static void keep_to(struct sidejob *j, const cpu_set_t *cpus)
-{
-	pthread_setaffinity_np(j->thread, sizeof(*cpus),
-			       cpus ? cpus : &j->cpus);
-}
-
 void sidejob_watch(struct sidejob *j, pid_t tid)
 {
-	int cpu = sched_getcpu();
 	cpu_set_t one, own;
 	unsigned begun;
 
 	/* Both real-time, or the caller's yield would not let it run. */
-	if (!j || !j->fifo || sched_getscheduler(0) != SCHED_FIFO || cpu < 0 ||
-	    sched_getaffinity(0, sizeof(own), &own))
+	if (!j || !j->fifo || sched_getscheduler(0) != SCHED_FIFO ||
+	    !this_cpu(&one) || sched_getaffinity(0, sizeof(own), &own))
 		return;
 	begun = atomic_load(&j->watched);
 	/*
@@ -340,8 +346,6 @@ void sidejob_watch(struct sidejob *j, pid_t tid)
 	 * thread may go anywhere, so that the stop wakes it on the CPU it
 	 * frees.
 	 */
-	CPU_ZERO(&one);
-	CPU_SET(cpu, &one);
 	sched_setaffinity(0, sizeof(one), &one);
 	keep_to(j, &one);
 	atomic_store(&j->until, 0); /* no spinning first */
