@@ -18,7 +18,8 @@
 # the program's own arriving meanwhile is delivered; a program handling
 # every signal the breakpoint could stop a thread with is sampled
 # instead; suture killed while its breakpoint is armed and while the
-# thread is trapped.
+# thread is trapped; a revert killed after its commit, a thread always
+# behind the gate it left.
 . "$(dirname "$0")/lib.sh"
 begin finish
 
@@ -188,6 +189,36 @@ wait_until "every worker runs version 2" all_on "$F_PORT" 2 2
 healthy "after the kills" "$F_PORT"
 check "revert" suture revert "$F_PID"
 wait_until "every worker runs version 1" all_on "$F_PORT" 2 1
+stop_target "$F_PID"
+
+section "what a revert killed after its commit left, a thread always in its gate"
+# call.diff changes call_step(), whose first instructions (sub, call step)
+# are moved into its gate: a worker asleep in step() has its return
+# address there.  A revert killed just after it cleared the commit byte
+# leaves the entry jumping into that gate; the next command must remove
+# the region all the same.  Before the entries were put back in a stop of
+# their own, every stop found a worker behind the gate, and the removal
+# waited out its timeout ("in use by thread ...").
+build_patch "$MAIN/call.sut" "$MAIN" "$TARGETS/finish/call.diff" finish \
+	CC=gcc "CFLAGS=-O2 -g" || finish
+start_env "$MAIN" FINISH_THREADS=2 || finish
+killed="" out=""
+for ((n = 1; n < 40; n++)); do
+	suture apply "$F_PID" "$MAIN/call.sut" >/dev/null || break
+	out=$(SUTURE_FAULT=$n "$SUTURE" revert "$F_PID" 2>&1)
+	grep -q "killed at step $n (patch uncommitted)" <<<"$out" && killed=$n && break
+	grep -q "killed at step" <<<"$out" || break
+	"$SUTURE" revert "$F_PID" --all >/dev/null 2>&1
+done
+check_ne "a revert killed right after it cleared the commit byte" "" "$killed"
+check_match "  ... left the region for the next command to remove" \
+	"left to clean up" "$(suture status "$F_PID")"
+check "  ... which removes it within 3 s" \
+	suture revert "$F_PID" --all --timeout 3
+check_match "  ... and says so" "removed 1 leftover" "$OUT"
+check_eq "  ... nothing left" "" "$(suture_maps "$F_PID")"
+wait_until "every worker runs version 1" all_on "$F_PORT" 2 1
+healthy "after the leftover's removal" "$F_PORT"
 stop_target "$F_PID"
 
 section "gcc -O0, not PIE"

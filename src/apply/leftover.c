@@ -53,15 +53,20 @@ void leftover_forbid(struct safety *sf, const struct state *st)
 			forbid_new_code(sf, &st->v[i]);
 }
 
+/* Where settle_switches and restore_entries put an entry that still
+ * jumps into its region: nowhere (only count them), back to its bytes
+ * from before, or to the bytes of a completed replace. */
+enum settle { SETTLE_COUNT, SETTLE_BEFORE, SETTLE_AFTER };
+
 /*
- * Set the entries of @r's switches that still jump to a switch gate to
- * @after (a completed replace) or to @before (an undone one).
+ * The entries of @r's switches that still jump to a switch gate, set as
+ * @to says; how many there were.
  */
 static int settle_switches(const struct rmem *mem, const struct record *r,
-			   bool after, struct error *err)
+			   enum settle to, struct error *err)
 {
 	unsigned char have[ARCH_TRAMPOLINE_MAX];
-	int ret;
+	int ret, n = 0;
 
 	for (size_t i = 0; i < r->nswitches; i++) {
 		const struct record_switch *w = &r->switches[i];
@@ -70,21 +75,25 @@ static int settle_switches(const struct rmem *mem, const struct record *r,
 			return ret;
 		if (!record_switch_pending(w, have))
 			continue;
-		if ((ret =
-			 rmem_write(mem, w->entry, after ? w->after : w->before,
-				    w->len, err)))
+		n++;
+		if (to == SETTLE_COUNT)
+			continue;
+		if ((ret = rmem_write(mem, w->entry,
+				      to == SETTLE_AFTER ? w->after : w->before,
+				      w->len, err)))
 			return ret;
 		fault_point("switch settled");
 	}
-	return 0;
+	return n;
 }
 
-/* Restore the entries of @r that still jump into it. */
+/* The entries of @r that still jump into it, restored unless @to is
+ * SETTLE_COUNT; how many there were. */
 static int restore_entries(const struct rmem *mem, const struct record *r,
-			   struct error *err)
+			   enum settle to, struct error *err)
 {
 	unsigned char have[ARCH_TRAMPOLINE_MAX];
-	int ret;
+	int ret, n = 0;
 
 	for (size_t i = 0; i < r->nfuncs; i++) {
 		const struct record_func *f = &r->funcs[i];
@@ -96,12 +105,53 @@ static int restore_entries(const struct rmem *mem, const struct record *r,
 			return ret;
 		if (!arch_trampoline_is(have, f->entry, record_func_jump(f)))
 			continue;
+		n++;
+		if (to == SETTLE_COUNT)
+			continue;
 		if ((ret = rmem_write(mem, f->entry, f->saved, f->saved_len,
 				      err)))
 			return ret;
 		fault_point("leftover entry restored");
 	}
-	return settle_switches(mem, r, false, err);
+	ret = settle_switches(mem, r, to, err);
+	return ret < 0 ? ret : n + ret;
+}
+
+/*
+ * Those of every dead region of @st that no interrupted apply is to be
+ * finished from (rollforward.h: its entries are that apply's to switch),
+ * newest first; how many there were.
+ */
+static int restore_dead(const struct rmem *mem, const struct state *st,
+			enum settle to, struct error *err)
+{
+	int r, n = 0;
+
+	for (size_t i = st->ndead; i-- > 0;) {
+		if (st->dead[i].pending_hooks == HOOK_PRE_APPLY)
+			continue;
+		if ((r = restore_entries(mem, &st->dead[i], to, err)) < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+int leftover_entries_first(const struct session_lock *l, const struct rmem *mem,
+			   const struct state *st, struct error *err)
+{
+	struct session s;
+	int r;
+
+	/* read while the program runs: only a suture changes these bytes,
+	 * and the lock keeps every other one out */
+	if ((r = restore_dead(mem, st, SETTLE_COUNT, err)) <= 0)
+		return r;
+	if ((r = session_open(&s, l->pid, l, NULL, NULL, err)))
+		return r;
+	r = restore_dead(mem, st, SETTLE_BEFORE, err);
+	session_close(&s, NULL);
+	return r < 0 ? r : 0;
 }
 
 /* Unmap a region suture mapped and never wrote: no record, nothing in
@@ -215,8 +265,9 @@ int leftover_finish_replace(struct session *s, struct rsys *rs,
 			    const struct rmem *mem, const struct record *p,
 			    struct retain_set *old, struct error *err)
 {
-	return settle_switches(mem, p, true, err)
-		   ?: retain_set_check(old, s, rs, mem, err);
+	int r = settle_switches(mem, p, SETTLE_AFTER, err);
+
+	return r < 0 ? r : retain_set_check(old, s, rs, mem, err);
 }
 
 /* Run the post-apply or post-revert hooks of @r that an interrupted
@@ -242,17 +293,18 @@ int leftover_clean(struct session *s, struct rsys *rs, const struct rmem *mem,
 	    (r = rollforward_interrupted(s, rs, mem, st, busy, hook_ms, err)) ||
 	    (r = close_memfds(s, rs, fds, err)))
 		return r;
-	for (size_t i = 0; i < st->n; i++)
-		if ((r = pending_hooks(s, rs, &st->v[i], hook_ms, err)) ||
-		    (r = settle_switches(mem, &st->v[i], true, err)))
-			return r;
-	for (size_t i = st->ndead; i-- > 0;) {
-		const struct record *d = &st->dead[i];
+	for (size_t i = 0; i < st->n; i++) {
+		const struct record *v = &st->v[i];
 
-		if ((r = pending_hooks(s, rs, d, hook_ms, err)) ||
-		    (r = restore_entries(mem, d, err)))
+		if ((r = pending_hooks(s, rs, v, hook_ms, err)) ||
+		    (r = settle_switches(mem, v, SETTLE_AFTER, err)) < 0)
 			return r;
 	}
+	for (size_t i = st->ndead; i-- > 0;)
+		if ((r = pending_hooks(s, rs, &st->dead[i], hook_ms, err)))
+			return r;
+	if ((r = restore_dead(mem, st, SETTLE_BEFORE, err)) < 0)
+		return r;
 	for (size_t i = 0; i < st->nbad; i++)
 		if (st->bad[i].blank &&
 		    (r = unmap_blank(s, rs, &st->bad[i], err)))

@@ -63,13 +63,33 @@ void leftover_fds_list(pid_t pid, struct leftover_fds *f);
 void leftover_fds_free(struct leftover_fds *f);
 
 /*
+ * leftover_entries_first - in a stop of its own, without a safety check,
+ * aim every entry that still jumps into a dead region of @st (one to be
+ * removed, not finished: rollforward.h) back at its bytes from before, if
+ * there is one (none: no stop); @l is the lock held on the process.
+ * Any thread may be anywhere for this: with the region's commit byte
+ * clear, its gates only send a call on to the old code, so a thread in a
+ * gate, or with a return address in one, goes on as it would have.  But
+ * while an entry jumps in, the threads that call the function without
+ * pause keep entering the region, and its removal, which needs no thread
+ * in it, can wait out any timeout (a gate is left by a jump, not a
+ * return: no thread can be held at its end, quiesce.h); once no entry
+ * leads in, the threads leave it within a call.  Killed in between, the
+ * next suture finds what leftover_clean finds after its own entries: a
+ * dead region nothing enters.
+ */
+int leftover_entries_first(const struct session_lock *l, const struct rmem *mem,
+			   const struct state *st, struct error *err);
+
+/*
  * leftover_clean - with every thread of @s stopped and checked, finish an
  * apply or revert whose pre hooks ran (then return 1: the state changed,
  * start again), or close leaked memfd descriptors (those of @fds that
  * still are, unless the stop must list them itself: @fds NULL or not
  * listed, or a stale stub in @rs), finish interrupted
  * replaces, put back the entry bytes of trampolines that still jump into
- * dead regions (newest first) and unmap the blank regions of @st.  The
+ * dead regions (newest first; leftover_entries_first has done so unless
+ * it was killed) and unmap the blank regions of @st.  The
  * replaced, dead and retained regions (leftover_regions) are the caller's
  * to release (retain.h), in the same stop.  The revert of @busy (if not
  * NULL) is the caller's to finish.  -EAGAIN if an interrupted suture's hook

@@ -383,6 +383,7 @@ static int revert_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
+	    (r = leftover_entries_first(&c.lock, &c.mem, &c.st, err)) ||
 	    (leftover_fds_list(t->pid, &c.fds), 0) || (regions_off(&c), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
 			 &res->attempts, err)))
