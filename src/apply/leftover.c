@@ -151,7 +151,7 @@ int leftover_entries_first(const struct session_lock *l, const struct rmem *mem,
 		return r;
 	r = restore_dead(mem, st, SETTLE_BEFORE, err);
 	session_close(&s, NULL);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* Unmap a region suture mapped and never wrote: no record, nothing in

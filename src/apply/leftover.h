@@ -67,6 +67,7 @@ void leftover_fds_free(struct leftover_fds *f);
  * aim every entry that still jumps into a dead region of @st (one to be
  * removed, not finished: rollforward.h) back at its bytes from before, if
  * there is one (none: no stop); @l is the lock held on the process.
+ * Returns how many it put back, or a negative errno.
  * Any thread may be anywhere for this: with the region's commit byte
  * clear, its gates only send a call on to the old code, so a thread in a
  * gate, or with a return address in one, goes on as it would have.  But

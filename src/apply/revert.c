@@ -66,6 +66,7 @@ struct revert_ctx {
 	struct leftover_fds fds; /* suture's memfd descriptors, listed
 				    under the lock before the stop */
 	unsigned hook_ms;	 /* how long a hook may run */
+	int back; /* entries into leftovers put back before the stop */
 };
 
 /* The function of @b that shares an entry with one of @a, or NULL. */
@@ -355,6 +356,35 @@ static void free_regions(struct revert_ctx *c, struct apply_result *res)
 	res->retained = c->off.retained;
 }
 
+/* leftover_entries_first, counting in c->back what it put back. */
+static int entries_first(struct revert_ctx *c, struct error *err)
+{
+	int r = leftover_entries_first(&c->lock, &c->mem, &c->st, err);
+
+	c->back = r > 0 ? r : 0;
+	return r < 0 ? r : 0;
+}
+
+/*
+ * A stop refused with a thread in the way says "nothing was changed";
+ * after leftover_entries_first put @back entries back, it says which.
+ */
+static int refused(int r, int back, struct error *err)
+{
+	char msg[sizeof(err->msg)];
+
+	if (r != -EBUSY || back <= 0)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	error_clear(err);
+	return error_set(err, r,
+			 "%s but %d entr%s that still jumped into what an "
+			 "interrupted suture left, put back first (through "
+			 "the gates there, every call ran the old code "
+			 "already)",
+			 msg, back, back == 1 ? "y" : "ies");
+}
+
 /* The arguments of one revert attempt, for quiesce_retry. */
 struct revert_try {
 	pid_t pid;
@@ -383,11 +413,13 @@ static int revert_once(void *arg, struct error *err)
 		goto out_free;
 	/* Locked: the state read before stays true from here on. */
 	if ((r = state_recheck(t->pid, &c.mem, &c.st, err)) ||
-	    (r = leftover_entries_first(&c.lock, &c.mem, &c.st, err)) ||
+	    (r = entries_first(&c, err)) ||
 	    (leftover_fds_list(t->pid, &c.fds), 0) || (regions_off(&c), 0) ||
 	    (r = quiesce(&c.s, t->pid, &c.lock, &c.sf, t->o->timeout_ms,
-			 &res->attempts, err)))
+			 &res->attempts, err))) {
+		r = refused(r, c.back, err);
 		goto out_unlock;
+	}
 	/* After a roll-forward (r > 0) the state read is stale: its regions
 	 * are left to the next attempt. */
 	if ((r = uninstall(&c, err)) < 0)

@@ -5,7 +5,10 @@
  * When the environment variable SUTURE_FAULT is N, suture kills itself with
  * SIGKILL at the Nth such step, exactly as an operator's `kill -9` or an
  * OOM kill would, so tests can show that the target survives suture dying
- * at every one of them.  Without the variable this costs one comparison.
+ * at every one of them.  When it is a step's name ("patch uncommitted"),
+ * at the first step of that name: where a step falls in the count can
+ * depend on the run (a wait for a frame adds steps).  Without the
+ * variable this costs one comparison.
  */
 #ifndef SUTURE_UTIL_FAULT_H
 #define SUTURE_UTIL_FAULT_H
