@@ -83,6 +83,13 @@ alone_run() {
 		sample "pause.alone.ptrace" "$(chrt -f 1 "$WORK/floor" "$pid" ||
 			"$WORK/floor" "$pid")"
 	done
+	# What the switch stop's scan reads on this kernel: only the pages
+	# written since the scan before it (soft-dirty marks), or all of
+	# them; the pause depends on it.
+	out=$("$SUTURE" apply -v "$pid" "$WORK/pause/step.sut" 2>&1)
+	meta scan "$(sed -n 's/.*scan for saved contexts: //p' <<<"$out" |
+		head -n 1)"
+	"$SUTURE" revert "$pid" >/dev/null
 	stop_target "$pid"
 }
 

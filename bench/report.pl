@@ -220,6 +220,8 @@ for my $r (@rows) {
 }
 printf "machine: %s CPUs, %s, kernel %s; load at start %s\n",
     map { $meta{$_} // '?' } qw(cpus cpu kernel load);
+printf "the switch stop's scan (the busy thread alone): %s\n", $meta{scan}
+    if $meta{scan};
 
 open(my $out, '>', $json) or die "$json: $!\n";
 print $out JSON::PP->new->pretty->canonical->encode({
