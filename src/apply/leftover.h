@@ -23,7 +23,9 @@
  *
  * `suture status` lists them; every apply and revert removes them first,
  * under the same stop and after the same safety check as its own change (a
- * thread may be running a dead gate's moved instructions).
+ * thread may be running a dead gate's moved instructions), once a short
+ * stop of their own has aimed the entries that still lead into a dead
+ * region back at the old code (leftover_entries_first).
  */
 #ifndef SUTURE_APPLY_LEFTOVER_H
 #define SUTURE_APPLY_LEFTOVER_H
