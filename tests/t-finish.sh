@@ -213,6 +213,16 @@ check "  ... which removes it within 3 s" \
 check_match "  ... and says so" "removed 1 leftover" "$OUT"
 check_eq "  ... nothing left" "" "$(suture_maps "$F_PID")"
 wait_until "every worker runs version 1" all_on "$F_PORT" 2 1
+# the same leftover under an apply, which removes it first
+check "apply again" suture apply "$F_PID" "$MAIN/call.sut"
+check_match "a revert killed at the same step" \
+	"killed at step [0-9]+ \(patch uncommitted\)" \
+	"$(SUTURE_FAULT="patch uncommitted" "$SUTURE" revert "$F_PID" 2>&1)"
+check "  ... then an apply within 3 s" \
+	suture apply "$F_PID" "$MAIN/call.sut" --timeout 3
+check_match "  ... which removed the leftover first" "removed 1 leftover" "$OUT"
+check "  ... and its revert" suture revert "$F_PID"
+check_eq "  ... nothing left" "" "$(suture_maps "$F_PID")"
 healthy "after the leftover's removal" "$F_PORT"
 stop_target "$F_PID"
 # A worker asleep 4 s a call below the gate keeps it in use past a
