@@ -366,23 +366,28 @@ static int entries_first(struct revert_ctx *c, struct error *err)
 }
 
 /*
- * A stop refused with a thread in the way says "nothing was changed";
- * after leftover_entries_first put @back entries back, it says which.
+ * A stop refused with a thread in the way says "nothing was changed" (a
+ * thread stuck in the kernel, other words); after leftover_entries_first
+ * put @back entries back, it says that too.
  */
 static int refused(int r, int back, struct error *err)
 {
+	static const char nothing[] = "nothing was changed";
 	char msg[sizeof(err->msg)];
+	size_t n, k = sizeof(nothing) - 1;
+	const char *join;
 
 	if (r != -EBUSY || back <= 0)
 		return r;
-	snprintf(msg, sizeof(msg), "%s", err->msg);
+	n = strlen(strcpy(msg, err->msg));
+	join = n >= k && !strcmp(msg + n - k, nothing) ? " but" : "; changed:";
 	error_clear(err);
 	return error_set(err, r,
-			 "%s but %d entr%s that still jumped into what an "
+			 "%s%s %d entr%s that still jumped into what an "
 			 "interrupted suture left, put back first (through "
 			 "the gates there, every call ran the old code "
 			 "already)",
-			 msg, back, back == 1 ? "y" : "ies");
+			 msg, join, back, back == 1 ? "y" : "ies");
 }
 
 /* The arguments of one revert attempt, for quiesce_retry. */

@@ -86,12 +86,18 @@ static bool status_number(const char *text, const char *key, int base,
 	return end != at;
 }
 
+/* The path of the status file of thread @tid of @pid. */
+static void status_path(char path[64], pid_t pid, pid_t tid)
+{
+	snprintf(path, 64, "/proc/%d/task/%d/status", pid, tid);
+}
+
 /* The text of the status file of thread @tid of @pid into @buf. */
 static int read_status(pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	status_path(path, pid, tid);
 	return read_small(path, buf, len);
 }
 
@@ -461,9 +467,10 @@ int proc_thread_status(pid_t pid, pid_t tid, struct proc_thread_status *st)
 {
 	int fd = proc_thread_status_open(pid, tid), r;
 
-	memset(st, 0, sizeof(*st));
-	if (fd < 0)
+	if (fd < 0) {
+		memset(st, 0, sizeof(*st));
 		return fd;
+	}
 	r = proc_thread_status_at(fd, st);
 	close(fd);
 	return r;
@@ -474,7 +481,7 @@ int proc_thread_status_open(pid_t pid, pid_t tid)
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	status_path(path, pid, tid);
 	return (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ? -errno : fd;
 }
 

@@ -8,7 +8,7 @@
  * at every one of them.  When it is a step's name ("patch uncommitted"),
  * at the first step of that name: where a step falls in the count can
  * depend on the run (a wait for a frame adds steps).  Without the
- * variable this costs one comparison.
+ * variable this costs a test and a count.
  */
 #ifndef SUTURE_UTIL_FAULT_H
 #define SUTURE_UTIL_FAULT_H

@@ -143,9 +143,7 @@ static void run_alone(const char *path)
 		_exit(1);
 	close(fd);
 	__atomic_store_n(&g->last_ns, now_ns(), __ATOMIC_RELAXED);
-	if (getenv("PAUSE_KERNEL"))
-		kernel_thread(NULL);
-	loop_thread(NULL);
+	(getenv("PAUSE_KERNEL") ? kernel_thread : loop_thread)(NULL);
 }
 
 /* PAUSE_THREADS threads, PAUSE_BUSY of them (default: one per CPU) busy. */
