@@ -71,12 +71,48 @@ if grep -q '^softdirty 1' "$WORK/plain.log"; then
 		"process $P: scan for saved contexts: [0-9]+ pages? written since the scan before the stop read again, [0-9]+ not" \
 		"$OUT"
 else
-	check_match "this kernel does not mark written pages: the stop read all memory, and -v says why" \
-		"process $P: scan for saved contexts: all memory read in the stop: the kernel does not mark the pages written \(soft-dirty: a kernel built without CONFIG_MEM_SOFT_DIRTY\)" \
+	check_match "no soft-dirty marks, and too little memory to track: the stop read all memory, and -v says why" \
+		"process $P: scan for saved contexts: all memory read in the stop: the kernel does not mark the pages written \(soft-dirty: a kernel built without CONFIG_MEM_SOFT_DIRTY\), and there is no write tracker: the process has [0-9]+ kB of anonymous memory" \
 		"$OUT"
 fi
 check "revert" "$SUTURE" revert "$P"
 kill "$P"
+
+# fds PID - the process's descriptors, one per line, as they point.
+fds() {
+	for f in /proc/"$1"/fd/*; do readlink "$f"; done | sort
+}
+
+if ! grep -q '^softdirty 1' "$WORK/plain.log"; then
+	section "the write tracker: userfaultfd's write protection"
+	# 1 MiB of heap: enough for a tracker (apply.c's APPLY_TRACK_PAGES)
+	DIRTY_HEAP_MB=1 start plain || fail "start the target"
+	before=$(fds "$P")
+	check "apply -v" "$SUTURE" apply -v "$P" "$WORK/work.sut"
+	check_match "the stop read again only the pages written since" \
+		"process $P: scan for saved contexts: [0-9]+ pages? written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
+		"$OUT"
+	after=$(fds "$P")
+	check_eq "the process holds the descriptors it held (the tracker's closed in it)" \
+		"$before" "$after"
+	check "revert" "$SUTURE" revert "$P"
+	kill "$P"
+	# the word set after the first scan (the target notices suture's
+	# write protection by a minor fault), in a page the stop must read
+	DIRTY_HEAP_MB=1 start late || fail "start the target"
+	check_fails "a word written after the first scan: apply refused" \
+		"$SUTURE" apply -v --timeout 1 "$P" "$WORK/work.sut"
+	check_match "  ... naming it in the heap" \
+		"a saved context or return address in memory \(heap" "$OUT"
+	check_match "  ... and the stop took the first scan for what was not written" \
+		"written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
+		"$OUT"
+	n=$(grep -c '^late' "$WORK/late.log")
+	check_eq "the target set the word after suture protected its pages" \
+		"$([ "$n" -ge 1 ] && echo yes)" yes
+	check_status "$P" "after the refusal"
+	kill "$P"
+fi
 
 # planted MODE WHERE - the word the target in MODE put (dirty.h) is found
 # by the stop's scan, which reads the pages of many runs in one gathered

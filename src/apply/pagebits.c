@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "apply/pagebits.h"
-#include "apply/pmscan.h"
+#include "process/pmscan.h"
 #include "util/xalloc.h"
 
 #define PAGE	    4096u
@@ -56,7 +56,8 @@ static int scan_regions(struct pagebits *pb, uint64_t at)
 	    .category_mask = PAGE_IS_FILE,
 	    .category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	    .return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
-			   PAGE_IS_SOFT_DIRTY | PAGE_IS_GUARD};
+			   PAGE_IS_SOFT_DIRTY | PAGE_IS_WRITTEN |
+			   PAGE_IS_GUARD};
 	long n;
 
 	if (at >= SCAN_TOP)
@@ -106,8 +107,20 @@ static uint64_t region_bits(struct pagebits *pb, uint64_t at)
 	return (c & PAGE_IS_PRESENT ? PAGEBITS_PRESENT : 0) |
 	       (c & PAGE_IS_SWAPPED ? PAGEBITS_SWAPPED : 0) |
 	       (c & PAGE_IS_FILE ? PAGEBITS_FILE : 0) |
-	       (c & PAGE_IS_SOFT_DIRTY ? PAGEBITS_SOFT_DIRTY : 0) |
+	       (c & (pb->wp ? PAGE_IS_WRITTEN : PAGE_IS_SOFT_DIRTY)
+		    ? PAGEBITS_WRITTEN
+		    : 0) |
 	       (c & PAGE_IS_GUARD ? PAGEBITS_GUARD : 0);
+}
+
+#define PM_UFFD_WP (1ull << 57) /* write-protected by userfaultfd */
+
+uint64_t pagebits_entry(const struct pagebits *pb, uint64_t e)
+{
+	if (!pb->wp)
+		return e;
+	return (e & ~PAGEBITS_WRITTEN) |
+	       (e & PM_UFFD_WP ? 0 : PAGEBITS_WRITTEN);
 }
 
 /* The pagemap entry of page @at: from the entries read last if they hold
@@ -127,7 +140,7 @@ static int pagemap_entry(struct pagebits *pb, uint64_t at, uint64_t *e,
 		pb->pm_lo = at;
 		pb->pm_hi = at + (uint64_t)(got / 8) * PAGE;
 	}
-	*e = pb->pm[(at - pb->pm_lo) / PAGE];
+	*e = pagebits_entry(pb, pb->pm[(at - pb->pm_lo) / PAGE]);
 	return 0;
 }
 

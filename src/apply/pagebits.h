@@ -1,7 +1,8 @@
 /*
  * pagebits.h - what the kernel says of each page of another process, for
  * refmem.h: present, swapped out, a file page, written since the
- * soft-dirty marks were cleared, a guard region (the bits of /proc/PID/pagemap,
+ * soft-dirty marks were cleared (or, with @wp, since the write tracker
+ * protected it: wtrack.h), a guard region (the bits of /proc/PID/pagemap,
  * Documentation/admin-guide/mm/pagemap.rst).
  *
  * Each system call costs a few microseconds, and the scan in the stop
@@ -22,11 +23,13 @@
 
 #include "util/error.h"
 
-#define PAGEBITS_PRESENT    (1ull << 63)
-#define PAGEBITS_SWAPPED    (1ull << 62)
-#define PAGEBITS_FILE	    (1ull << 61) /* a file page or shared anonymous */
-#define PAGEBITS_GUARD	    (1ull << 58) /* a guard region: no page at all */
-#define PAGEBITS_SOFT_DIRTY (1ull << 55) /* written since clear_refs 4 */
+#define PAGEBITS_PRESENT (1ull << 63)
+#define PAGEBITS_SWAPPED (1ull << 62)
+#define PAGEBITS_FILE	 (1ull << 61) /* a file page or shared anonymous */
+#define PAGEBITS_GUARD	 (1ull << 58) /* a guard region: no page at all */
+/* soft-dirty: written since clear_refs 4, or since the write tracker
+ * protected the page (pagebits.wp) */
+#define PAGEBITS_WRITTEN (1ull << 55)
 
 struct page_region;
 
@@ -39,6 +42,9 @@ struct pagebits {
 	size_t nreg, cur;	 /* of them, the one looked at last */
 	uint64_t reg_lo, reg_hi;
 	bool scan; /* PAGEMAP_SCAN may answer (else pagemap is read) */
+	bool wp;   /* written: not write-protected by the write tracker
+		      (PAGE_IS_WRITTEN, pagemap bit 57 clear), not
+		      soft-dirty */
 };
 
 /* pagebits_init - for process @pid, whose pagemap @fd is open. */
@@ -53,6 +59,9 @@ void pagebits_forget(struct pagebits *pb);
  * map, so it may run on another thread while the map is read (refmem.c).
  * @arg: the struct pagebits, which is the caller's again after. */
 void pagebits_prefetch(void *arg);
+
+/* pagebits_entry - the PAGEBITS_* bits of pagemap entry @e as read. */
+uint64_t pagebits_entry(const struct pagebits *pb, uint64_t e);
 
 /* pagebits_get - the PAGEBITS_* bits of the page at @at into *@e: 0, or
  * a negative errno.  Cheapest for pages asked in increasing order. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "apply/prescan.h"
+#include "process/wtrack.h"
 #include "util/xalloc.h"
 
 #define AUX_RANDOM 25 /* AT_RANDOM: 16 random bytes on the initial stack */
@@ -115,6 +116,28 @@ static void find_guard(struct refscan_pre *pre, pid_t pid,
 	close(fd);
 }
 
+/* Without soft-dirty marks: the write tracker's protection, armed over
+ * the mappings as they are now (pre->maps). */
+static int clear_tracked(struct refscan_pre *pre)
+{
+	if (!pre->wt || pre->wt->uffd < 0) {
+		prescan_refuse(pre,
+			       "the kernel does not mark the pages written "
+			       "(soft-dirty: a kernel built without "
+			       "CONFIG_MEM_SOFT_DIRTY), and there is no "
+			       "write tracker: %s",
+			       pre->wt ? pre->wt->why : "not asked for");
+		return -ENOTSUP;
+	}
+	if (wtrack_arm(pre->wt, &pre->maps)) {
+		prescan_refuse(pre, "the write tracker failed: %s",
+			       pre->wt->why);
+		return -ENOTSUP;
+	}
+	pre->tracked = true;
+	return 0;
+}
+
 /* Clear the marks and write the canary; 0, or a reason in @pre. */
 static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 {
@@ -122,12 +145,6 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 	long kb;
 	int r;
 
-	if (!kernel_marks()) {
-		prescan_refuse(pre, "the kernel does not mark the pages "
-				    "written (soft-dirty: a kernel built "
-				    "without CONFIG_MEM_SOFT_DIRTY)");
-		return -ENOTSUP;
-	}
 	if ((kb = pinned_kb(pid)) < 0) {
 		prescan_refuse(pre,
 			       "its pinned memory (VmPin in "
@@ -144,7 +161,9 @@ static int clear(struct refscan_pre *pre, pid_t pid, const struct rmem *mem)
 			       kb);
 		return -EPERM;
 	}
-	if ((r = clear_marks(pid))) {
+	if (!kernel_marks() && (r = clear_tracked(pre)))
+		return r;
+	if (!pre->tracked && (r = clear_marks(pid))) {
 		prescan_refuse(pre,
 			       "the soft-dirty marks could not be cleared "
 			       "(/proc/%d/clear_refs): %s",
@@ -163,14 +182,16 @@ void prescan_begin(struct refscan_pre *pre, pid_t pid, const struct rmem *mem,
 		   uint64_t canary)
 {
 	*pre = (struct refscan_pre){
-	    .ok = true, .canary = canary, .rm = {.pagemap = -1}};
-	if (clear(pre, pid, mem))
-		return;
-	find_guard(pre, pid, mem);
+	    .ok = true, .canary = canary, .wt = pre->wt, .rm = {.pagemap = -1}};
+	/* Read first: the tracker registers these mappings.  One mapped
+	 * after this is not in the map, and the stop reads it whole. */
 	if (proc_maps_read(pid, &pre->maps, NULL)) {
 		prescan_refuse(pre, "its maps could not be read");
 		return;
 	}
+	if (clear(pre, pid, mem))
+		return;
+	find_guard(pre, pid, mem);
 	pre->read = xcalloc(pre->maps.n + 1, sizeof(*pre->read));
 	pre->stack = xcalloc(pre->maps.n + 1, sizeof(*pre->stack));
 }
@@ -250,8 +271,10 @@ void prescan_describe(const struct refscan_pre *pre, char *out, size_t len)
 	if (pre->ok)
 		snprintf(out, len,
 			 "%zu page%s written since the scan before the stop "
-			 "read again, %zu not",
-			 pre->written, pre->written == 1 ? "" : "s", pre->kept);
+			 "read again, %zu not (%s)",
+			 pre->written, pre->written == 1 ? "" : "s", pre->kept,
+			 pre->tracked ? "userfaultfd's write protection"
+				      : "soft-dirty marks");
 	else
 		snprintf(out, len, "all memory read in the stop: %s", pre->why);
 }

@@ -6,17 +6,21 @@
  * First suture clears the soft-dirty marks of every page of the process
  * (4 into /proc/PID/clear_refs): the kernel write-protects the pages and
  * marks each again on its next write, whoever writes it through this
- * process's page tables (pagemap bit 55).  Then it rewrites, unchanged, one
- * byte of its own in the process (the canary, in the patch's region): that
- * page must read as written right away and again in the stop, or the marks
- * cannot be trusted (a kernel built without CONFIG_MEM_SOFT_DIRTY never
- * sets them; another tool, CRIU, may have cleared them meanwhile), and the
- * stop scans everything, as it would without this.  Then every private
- * mapping but possible thread stacks is read, and each word that may refer
- * to a target or point into a possible stack is kept with its address
- * (struct refscan_hit), for the stop to hand on for every page that was not
- * written since.  This never fails an apply: whatever goes wrong leaves
- * @ok false and says in @why that the stop reads everything.
+ * process's page tables (pagemap bit 55).  A kernel built without
+ * CONFIG_MEM_SOFT_DIRTY has no marks: there the write tracker the mapping's
+ * batch handed over (process/wtrack.h), if the caller got one, is armed
+ * instead, over the mappings read first, and a page it protected reads as
+ * unwritten until written.  Then suture rewrites, unchanged, one byte of
+ * its own in the process (the canary, in the patch's region): that page
+ * must read as written right away and again in the stop, or the marks
+ * cannot be trusted (a kernel without them; another tool, CRIU, may have
+ * cleared them meanwhile), and the stop scans everything, as it would
+ * without this.  Then every private mapping but possible thread stacks
+ * is read, and each word that may refer to a target or point into a
+ * possible stack is kept with its address (struct refscan_hit), for the
+ * stop to hand on for every page that was not written since.  This
+ * never fails an apply: whatever goes wrong leaves @ok false and says in
+ * @why that the stop reads everything.
  */
 #ifndef SUTURE_APPLY_PRESCAN_H
 #define SUTURE_APPLY_PRESCAN_H
@@ -31,12 +35,19 @@
 
 /* A word the first scan found near a target or a stack, or a page it
  * could not read (which counts as a reference to everything). */
+struct wtrack;
+
 struct refscan_hit {
 	uint64_t at, v;
 	bool unreadable;
 };
 
 struct refscan_pre {
+	struct wtrack *wt;     /* set by the caller before refscan_before, or
+				  NULL: a write tracker whose descriptor suture
+				  holds (wtrack.h), armed where the kernel keeps
+				  no soft-dirty marks; the caller's to close */
+	bool tracked;	       /* armed: its protection stands for the marks */
 	bool ok;	       /* usable by the scan in the stop */
 	char why[256];	       /* if not: why the stop reads everything */
 	struct proc_maps maps; /* as read after the marks were cleared */
@@ -64,8 +75,9 @@ struct refscan_pre {
 struct sidejob *prescan_side(const struct refscan_pre *pre);
 
 /*
- * prescan_begin - clear the soft-dirty marks of process @pid and rewrite
- * the byte at @canary, which suture may write; read the maps.  Unless the
+ * prescan_begin - read the maps of process @pid, clear its soft-dirty
+ * marks (or, on a kernel without them, arm pre->wt over those mappings)
+ * and rewrite the byte at @canary, which suture may write.  Unless the
  * process has memory the kernel writes without marking it (VmPin: pages
  * pinned for io_uring's fixed buffers, RDMA).
  */

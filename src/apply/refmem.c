@@ -295,7 +295,7 @@ static enum take take(struct refmem *rm, const struct proc_map *m, uint64_t e)
 		return SKIP;
 	if (!rm->kept)
 		return READ;
-	if (!(e & PAGEBITS_SOFT_DIRTY))
+	if (!(e & PAGEBITS_WRITTEN))
 		return KEPT;
 	rm->written++;
 	return READ;
@@ -347,5 +347,5 @@ int refmem_written(const struct refmem *rm, uint64_t at)
 	if (pread(rm->pagemap, &e, sizeof(e), (off_t)(at / PAGE * 8)) !=
 	    (ssize_t)sizeof(e))
 		return -EIO;
-	return !!(e & PAGEBITS_SOFT_DIRTY);
+	return !!(pagebits_entry(&rm->pb, e) & PAGEBITS_WRITTEN);
 }

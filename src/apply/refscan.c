@@ -22,6 +22,7 @@
 #include "apply/refscan.h"
 #include "process/mapquery.h"
 #include "process/proc.h"
+#include "process/wtrack.h"
 #include "util/xalloc.h"
 
 struct scan {
@@ -327,9 +328,12 @@ static void pre_check(struct scan *sc, struct refmem *rm,
 		return;
 	if (refmem_written(rm, pre->canary) != 1)
 		prescan_refuse(pre, "the page suture wrote after clearing the "
-				    "soft-dirty marks no longer reads as "
-				    "written: another tool (CRIU?) cleared "
-				    "them meanwhile");
+				    "marks no longer reads as written: "
+				    "another tool (CRIU?) cleared them "
+				    "meanwhile");
+	if (pre->tracked && !wtrack_holds(pre->wt))
+		prescan_refuse(pre, "the write tracker no longer holds: %s",
+			       pre->wt->why);
 	if (sc->has_guard && (!pre->has_guard || pre->guard != sc->guard))
 		prescan_refuse(pre, "glibc's pointer guard was not known "
 				    "before the stop");
@@ -427,7 +431,7 @@ static int scan_checked(struct scan *sc, struct session *s,
 
 	if (r || !pre->ok || refmem_written(rm, pre->canary) == 1)
 		return r;
-	prescan_refuse(pre, "the soft-dirty marks were cleared during the "
+	prescan_refuse(pre, "the marks were cleared during the "
 			    "stop's scan, by another tool (CRIU?)");
 	reset(sc);
 	return scan_stopped(sc, s, mem, rm, err);
@@ -502,14 +506,14 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 			       (int)pid);
 		return;
 	}
+	pre->rm.pb.wp = pre->tracked; /* what "written" means in pagemap */
 	refmem_warm(&pre->rm);
 	/* A second thread for the stop's scan, primed by the session once
 	 * the process is stopped (prescan_side). */
 	refmem_side(&pre->rm);
 	if (pre->ok && refmem_written(&pre->rm, canary) != 1)
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
-				    "the soft-dirty marks does not read as "
-				    "written");
+				    "the marks does not read as written");
 	if (pre->ok)
 		scan_before(&sc, &pre->rm, mem);
 	pre->rm.arg = NULL;

@@ -11,6 +11,10 @@
 #include "apply/state.h"
 #include "process/rbatch.h"
 #include "process/rsyscall.h"
+#include "process/wtrack.h"
+
+#define REGION_NAME 128 /* the longest memfd name, with its NUL */
+#define REGION_DATA (REGION_NAME + WTRACK_DATA)
 
 /* Run one system call; a failure inside the target becomes *ret < 0. */
 static int call(struct session *s, struct rsys *rs, long nr, uint64_t a0,
@@ -56,27 +60,36 @@ static int part_result(struct session *s, const struct rbatch_call *c,
 	return failed(s, c, what, err);
 }
 
-/*
- * The batch: memfd_create, ftruncate, one mmap per part, close.  The
- * mappings hold the memfd, so the descriptor is closed at once.  Returns
- * the number of calls; @k[i] is the part of call i (or -1).
- */
-static size_t plan_calls(struct session *s, const char *full, uint64_t base,
-			 const struct record_part parts[RECORD_NPARTS],
-			 struct rbatch_call *c, int *k)
+/* The calls of the mapping itself: one per part and three. */
+static size_t map_calls(const struct record_part parts[RECORD_NPARTS])
 {
-	size_t n = 3, i = 0;
+	size_t n = 3;
+
+	for (int p = 0; p < RECORD_NPARTS; p++)
+		n += parts[p].size != 0;
+	return n;
+}
+
+/*
+ * The mapping's calls, the first of a batch of @n with @len bytes of data
+ * that begin with the name: memfd_create, ftruncate, one mmap per part,
+ * close.  The mappings hold the memfd, so the descriptor is closed at
+ * once.  @k[i] is the part of call i (or -1).
+ */
+static void plan_calls(struct session *s, size_t n, size_t len, uint64_t base,
+		       const struct record_part parts[RECORD_NPARTS],
+		       struct rbatch_call *c, int *k)
+{
+	size_t i = 0;
 	uint64_t size = 0;
 
-	for (int p = 0; p < RECORD_NPARTS; p++) {
-		n += parts[p].size != 0;
+	for (int p = 0; p < RECORD_NPARTS; p++)
 		if (parts[p].offset + parts[p].size > size)
 			size = parts[p].offset + parts[p].size;
-	}
 	memset(c, 0, n * sizeof(*c));
 	c[i] = (struct rbatch_call){
 	    .nr = SYS_memfd_create,
-	    .args = {rbatch_data_at(s, n, strlen(full) + 1), MFD_CLOEXEC},
+	    .args = {rbatch_data_at(s, n, len), MFD_CLOEXEC},
 	    .flags = ARCH_BATCH_KEEP};
 	k[i++] = -1;
 	c[i] = (struct rbatch_call){
@@ -96,7 +109,6 @@ static size_t plan_calls(struct session *s, const char *full, uint64_t base,
 	}
 	c[i] = (struct rbatch_call){.nr = SYS_close, .flags = ARCH_BATCH_FD0};
 	k[i++] = -1;
-	return n;
 }
 
 /* The parts the batch mapped where asked, whatever else happened. */
@@ -152,21 +164,43 @@ static void unmap_runs(struct session *s, struct rsys *rs, uint64_t base,
 	}
 }
 
+/* The data of the batch: the memfd's name, then (8-aligned) what the
+ * write tracker's calls send; its length. */
+static size_t plan_data(unsigned char *data, const char *name, bool track)
+{
+	size_t len;
+
+	memset(data, 0, REGION_DATA);
+	len = (size_t)snprintf((char *)data, REGION_NAME,
+			       STATE_MEMFD_PREFIX "%s", name) +
+	      1;
+	return track ? (len + 7) / 8 * 8 + WTRACK_DATA : len;
+}
+
 int region_map(struct session *s, struct rsys *rs, const char *name,
 	       uint64_t base, const struct record_part parts[RECORD_NPARTS],
-	       bool last, unsigned *mapped, struct error *err)
+	       bool last, struct wtrack *wt, unsigned *mapped,
+	       struct error *err)
 {
-	struct rbatch_call c[RECORD_NPARTS + 3];
-	int k[RECORD_NPARTS + 3];
-	char full[128];
-	size_t n;
+	struct rbatch_call c[RECORD_NPARTS + 3 + WTRACK_CALLS];
+	int k[RECORD_NPARTS + 3 + WTRACK_CALLS];
+	unsigned char data[REGION_DATA];
+	bool track = wt && wt->sock >= 0;
+	size_t n = map_calls(parts), len = plan_data(data, name, track);
+	size_t m = n; /* the mapping's own calls */
 	long ret;
 	int r;
 
-	snprintf(full, sizeof(full), STATE_MEMFD_PREFIX "%s", name);
-	n = plan_calls(s, full, base, parts, c, k);
-	r = rbatch_run(s, rs, c, n, full, strlen(full) + 1, last, err);
-	*mapped = mapped_parts(c, n, k);
+	n += track ? WTRACK_CALLS : 0;
+	plan_calls(s, n, len, base, parts, c, k);
+	if (track)
+		wtrack_plan(wt, s, c + m, n, m, len, len - WTRACK_DATA,
+			    data + len - WTRACK_DATA);
+	r = rbatch_run(s, rs, c, n, data, len, last, err);
+	*mapped = mapped_parts(c, m, k);
+	if (track)
+		wtrack_take(wt, c + m);
+	n = m;
 	if (!r && !(r = results(s, c, n, err)))
 		return 0;
 	for (size_t i = 2; i + 1 < n; i++)

@@ -57,7 +57,8 @@ int shadow_map(struct session *s, struct rsys *rs, uint64_t at,
 	unsigned mapped;
 
 	anchor_parts(parts);
-	return region_map(s, rs, SHADOW_NAME, at, parts, false, &mapped, err);
+	return region_map(s, rs, SHADOW_NAME, at, parts, false, NULL, &mapped,
+			  err);
 }
 
 int shadow_unmap(struct session *s, struct rsys *rs, uint64_t at,

@@ -494,17 +494,23 @@ uint64_t arch_rescue_retval(const arch_regs *r);
  * the park point, so a thread left alone restores itself.  Flags: the
  * result of a KEEP call (a descriptor) replaces argument 0 (FD0) or 4
  * (FD4) of the calls after it; an AT call fails unless it returns its
- * argument 0 (an mmap that did not map where asked).  With QUIET in the
- * notify entry, a batch whose every call succeeded skips the notify call:
- * it zeroes the calls' entries (minus their size in bytes, not 0, is the
- * notify entry's result word) and goes to the park point, the thread not
- * stopping again.
+ * argument 0 (an mmap that did not map where asked); a STORE call also
+ * writes its result's low 32 bits (a descriptor) at the addresses in its
+ * arguments 4 and 5 (they may be the same; never with FD4), for the calls
+ * after it to read (an argument in their entries, an SCM_RIGHTS message);
+ * the failure of a SOFT call (never with AT) does not end the batch: the
+ * next call runs.  With QUIET in the notify entry, a batch whose every
+ * call succeeded (a SOFT one may fail) skips the notify call: it zeroes the
+ * calls' entries (minus their size in bytes, not 0, is the notify entry's
+ * result word) and goes to the park point, the thread not stopping again.
  */
 #define ARCH_BATCH_ENTRY 72
 #define ARCH_BATCH_FD0	 0x01
 #define ARCH_BATCH_AT	 0x02
 #define ARCH_BATCH_QUIET 0x04
+#define ARCH_BATCH_STORE 0x08
 #define ARCH_BATCH_FD4	 0x10
+#define ARCH_BATCH_SOFT	 0x20
 #define ARCH_BATCH_KEEP	 0x80
 size_t arch_batch_len(void);
 /* arch_batch_write - encode the tail placed at @at, ending at @park. */

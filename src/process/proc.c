@@ -399,6 +399,21 @@ long proc_thread_count(pid_t pid)
 	return stat(path, &st) || st.st_nlink < 2 ? -1 : (long)st.st_nlink - 2;
 }
 
+long proc_anon_pages(pid_t pid)
+{
+	char path[64];
+	long size, resident, shared = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	if (fscanf(f, "%ld %ld %ld", &size, &resident, &shared) != 3)
+		shared = -1;
+	fclose(f);
+	return shared < 0 ? -1 : resident - shared;
+}
+
 uint64_t proc_start_stack(pid_t pid)
 {
 	char buf[PROC_TEXT_MAX];

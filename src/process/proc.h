@@ -110,6 +110,11 @@ long proc_thread_count(pid_t pid);
  * not known. */
 uint64_t proc_start_stack(pid_t pid);
 
+/* proc_anon_pages - the pages of anonymous memory process @pid has
+ * resident (statm's resident less its file and shared pages), -1 if
+ * unknown. */
+long proc_anon_pages(pid_t pid);
+
 /* proc_thread_cpu - the CPU thread @tid of @pid last ran on, or -1. */
 int proc_thread_cpu(pid_t pid, pid_t tid);
 

@@ -26,6 +26,12 @@ uint64_t rbatch_data_at(struct session *s, size_t n, size_t len)
 	return rsyscall_scratch(s, table_size(n) + len) + table_size(n);
 }
 
+uint64_t rbatch_arg_at(struct session *s, size_t n, size_t len, size_t i, int k)
+{
+	return rsyscall_scratch(s, table_size(n) + len) + i * ARCH_BATCH_ENTRY +
+	       8 + 8 * (uint64_t)k;
+}
+
 /* A call's arguments, with the kept descriptor @fd where it goes. */
 static void args_of(const struct rbatch_call *c, long fd, uint64_t args[6])
 {
@@ -74,27 +80,43 @@ static int notify_signal(const struct rsys *r, const struct session_thread *t)
 	return 0;
 }
 
+/* Whether the filters judge call @c by a value the batch puts in one of
+ * its arguments as it runs (a kept or stored descriptor). */
+static bool judged_by_later(const struct rsys *r, const struct rbatch_call *c)
+{
+	return ((c->flags & (ARCH_BATCH_FD0 | RBATCH_OPT)) &&
+		seccomp_reads_arg(&r->sc, 0)) ||
+	       ((c->flags & (ARCH_BATCH_FD4 | RBATCH_OPT)) &&
+		seccomp_reads_arg(&r->sc, 4));
+}
+
 /*
  * Whether the batch may run: 1 yes, 0 (one by one instead) if the filters
  * look at a descriptor an earlier call makes or forbid the notify call,
- * <0 if they forbid a call (which one by one would refuse too).
+ * <0 if they forbid a call (which one by one would refuse too).  *@n is
+ * cut to the first optional call (RBATCH_OPT) they forbid or judge by a
+ * value the batch makes.
  */
 static int filters_allow(struct session *s, struct rsys *r,
-			 const struct rbatch_call *c, size_t n,
+			 const struct rbatch_call *c, size_t *n,
 			 const uint64_t notify[6], struct error *err)
 {
 	uint64_t ip = r->cave + arch_rescue_len() + arch_batch_insn();
 	int e;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < *n; i++) {
+		bool opt = c[i].flags & RBATCH_OPT;
 		uint64_t args[6];
 
-		if (((c[i].flags & ARCH_BATCH_FD0) &&
-		     seccomp_reads_arg(&r->sc, 0)) ||
-		    ((c[i].flags & ARCH_BATCH_FD4) &&
-		     seccomp_reads_arg(&r->sc, 4)))
-			return 0;
 		args_of(&c[i], 0, args);
+		if (opt &&
+		    (judged_by_later(r, &c[i]) ||
+		     seccomp_allows(&r->sc, s->pid, c[i].nr, ip, args, NULL))) {
+			*n = i;
+			break;
+		}
+		if (judged_by_later(r, &c[i]))
+			return 0;
 		if ((e = seccomp_allows(&r->sc, s->pid, c[i].nr, ip, args,
 					err)))
 			return e;
@@ -102,24 +124,35 @@ static int filters_allow(struct session *s, struct rsys *r,
 	return !seccomp_allows(&r->sc, s->pid, SYS_tgkill, ip, notify, NULL);
 }
 
-/* The table and the data, as written into the target; @quiet: the batch
+/* The calls before the first optional one. */
+static size_t required(const struct rbatch_call *c, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && !(c[i].flags & RBATCH_OPT))
+		i++;
+	return i;
+}
+
+/* The table of the @n calls to run and the data (at @off, where a table
+ * of all the calls ends), as written into the target; @quiet: the batch
  * ends without the notify call if every call succeeds (arch.h). */
 static unsigned char *encode(const struct rbatch_call *c, size_t n,
 			     const uint64_t notify[6], bool quiet,
-			     const void *data, size_t len)
+			     const void *data, size_t len, size_t off)
 {
-	unsigned char *buf = xcalloc(1, table_size(n) + len);
+	unsigned char *buf = xcalloc(1, off + len);
 	uint64_t *w = (uint64_t *)buf;
 
 	for (size_t i = 0; i <= n; i++, w += WORDS) {
 		w[0] = (uint64_t)(i < n ? c[i].nr : SYS_tgkill);
 		memcpy(w + 1, i < n ? c[i].args : notify, 6 * 8);
-		w[7] = i < n ? c[i].flags : quiet ? ARCH_BATCH_QUIET : 0;
+		w[7] = i < n ? c[i].flags & 0xff : quiet ? ARCH_BATCH_QUIET : 0;
 		w[8] = (uint64_t)RBATCH_NOT_RUN;
 	}
 	if (quiet) /* the notify entry's result word */
 		w[-1] = -(uint64_t)(n * ARCH_BATCH_ENTRY);
-	memcpy(buf + table_size(n), data, len);
+	memcpy(buf + off, data, len);
 	return buf;
 }
 
@@ -362,26 +395,28 @@ int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
 {
 	struct batch b = {.t = rsyscall_ready(s, r, err)};
 	uint64_t notify[6] = {(uint64_t)s->pid, 0};
+	size_t run_n = n;
 	unsigned char *buf;
 	int e;
 
 	if (!b.t)
 		return -EIO;
+	/* laid out for all n calls: the callers' addresses hold */
 	b.at = rsyscall_scratch(s, table_size(n) + len);
 	b.tail = r->cave + arch_rescue_len();
-	b.notify = b.at + n * ARCH_BATCH_ENTRY;
 	for (size_t i = 0; i < n; i++)
 		c[i].ret = RBATCH_NOT_RUN;
 	notify[1] = (uint64_t)b.t->tid;
 	notify[2] = (uint64_t)(b.sig = r->batch ? notify_signal(r, b.t) : 0);
-	if (!b.sig || (e = filters_allow(s, r, c, n, notify, err)) == 0)
+	if (!b.sig || (e = filters_allow(s, r, c, &run_n, notify, err)) == 0)
 		return rmem_write(r->mem, b.at + table_size(n), data, len, err)
-			   ?: one_by_one(s, r, c, n, err);
+			   ?: one_by_one(s, r, c, required(c, n), err);
 	if (e < 0)
 		return e;
-	b.quiet = quiet_mask(s, r, b.t, n, b.sig, release);
-	buf = encode(c, n, notify, b.quiet, data, len);
-	e = run(s, r, &b, c, n, buf, table_size(n) + len, err);
+	b.notify = b.at + run_n * ARCH_BATCH_ENTRY;
+	b.quiet = quiet_mask(s, r, b.t, run_n, b.sig, release);
+	buf = encode(c, run_n, notify, b.quiet, data, len, table_size(n));
+	e = run(s, r, &b, c, run_n, buf, table_size(n) + len, err);
 	free(buf);
 	return e;
 }

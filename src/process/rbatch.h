@@ -43,7 +43,15 @@
 #include "process/rsyscall.h"
 #include "process/session.h"
 
-/* One call; flags are arch.h's ARCH_BATCH_*. */
+/*
+ * One call; flags are arch.h's ARCH_BATCH_*, and RBATCH_OPT: a call made
+ * only by a batch (with those after it, which must be RBATCH_OPT too), and
+ * left out, not run, where the calls would go one by one or a seccomp
+ * filter forbids one of them or looks at an argument a call stores
+ * (ARCH_BATCH_STORE) or takes from another (FD0, FD4).  The tail is what a
+ * batch can do on the side: nothing the other calls need.
+ */
+#define RBATCH_OPT 0x100
 struct rbatch_call {
 	long nr;
 	uint64_t args[6];
@@ -59,6 +67,11 @@ struct rbatch_call {
  * that the calls can point at it.
  */
 uint64_t rbatch_data_at(struct session *s, size_t n, size_t len);
+
+/* rbatch_arg_at - where the table of the same batch holds argument @k of
+ * call @i: for a call that stores its result there (ARCH_BATCH_STORE). */
+uint64_t rbatch_arg_at(struct session *s, size_t n, size_t len, size_t i,
+		       int k);
 
 /*
  * rbatch_run - make calls @c[0..n) in order on the injecting thread of open

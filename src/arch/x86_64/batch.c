@@ -10,8 +10,11 @@
  *         test $FD4, 56(%r15); cmovnz %r13, %r8
  *         syscall
  *         mov %rax, 64(%r15)
- *         test %r14, %r14; jz park          ; that was the notify entry
+ *         test $STORE, 56(%r15); jz 2f
+ *         mov %eax, (%r8); mov %eax, (%r9)  ; the result, into memory
+ *   2:    test %r14, %r14; jz park          ; that was the notify entry
  *         test $KEEP, 56(%r15); cmovnz %rax, %r13
+ *         test $SOFT, 56(%r15); jnz 1f      ; its failure does not count
  *         cmp $-4095, %rax; jae last        ; an error stops the calls
  *         test $AT, 56(%r15); jz 1f
  *         cmp 8(%r15), %rax; jne last       ; so does a call not AT arg 0
@@ -49,28 +52,36 @@ static const unsigned char code[] = {
 	0x0f, 0x05,			/* syscall */
 	/* 0x2f: store */
 	0x49, 0x89, 0x47, 0x40,		/* mov %rax, 64(%r15) */
+	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_STORE, /* test $STORE, 56(%r15) */
+	0x74, 0x06,			/* jz 2f */
+	0x41, 0x89, 0x00,		/* mov %eax, (%r8) */
+	0x41, 0x89, 0x01,		/* mov %eax, (%r9) */
+	/* 0x40: 2 */
 	0x4d, 0x85, 0xf6,		/* test %r14, %r14 */
 	0x0f, 0x84, 0, 0, 0, 0,		/* jz park */
-	/* 0x3c */
+	/* 0x49 */
 	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_KEEP, /* test $KEEP, 56(%r15) */
 	0x4c, 0x0f, 0x45, 0xe8,		/* cmovnz %rax, %r13 */
+	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_SOFT, /* test $SOFT, 56(%r15) */
+	0x75, 0x15,			/* jnz 1f */
 	0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, /* cmp $-4095, %rax */
 	0x73, 0x21,			/* jae last */
 	0x41, 0xf6, 0x47, 0x38, ARCH_BATCH_AT, /* test $AT, 56(%r15) */
 	0x74, 0x06,			/* jz 1f */
 	0x49, 0x3b, 0x47, 0x08,		/* cmp 8(%r15), %rax */
 	0x75, 0x14,			/* jne last */
-	0x49, 0x83, 0xc7, ARCH_BATCH_ENTRY, /* 1: add $72, %r15 */
+	/* 0x6e: 1 */
+	0x49, 0x83, 0xc7, ARCH_BATCH_ENTRY, /* add $72, %r15 */
 	0x49, 0xff, 0xce,		/* dec %r14 */
 	0x4d, 0x85, 0xf6,		/* test %r14, %r14 */
-	0x75, 0x9a,			/* jnz top */
+	0x75, 0x86,			/* jnz top */
 	0x41, 0xf6, 0x44, 0x24, 0x38, ARCH_BATCH_QUIET, /* test, 56(%r12) */
-	0x75, 0x08,			/* jnz ok */
-	/* 0x6e: last */
+	0x75, 0x0b,			/* jnz ok */
+	/* 0x82: last */
 	0x45, 0x31, 0xf6,		/* xor %r14d, %r14d */
 	0x4d, 0x89, 0xe7,		/* mov %r12, %r15 */
-	0xeb, 0x8a,			/* jmp top */
-	/* 0x76: ok */
+	0xe9, 0x73, 0xff, 0xff, 0xff,	/* jmp top */
+	/* 0x8d: ok */
 	0x49, 0x8b, 0x4c, 0x24, 0x40,	/* mov 64(%r12), %rcx */
 	0x49, 0xc7, 0x04, 0x0c, 0, 0, 0, 0, /* z: movq $0, (%r12,%rcx) */
 	0x48, 0x83, 0xc1, 0x08,		/* add $8, %rcx */
@@ -79,7 +90,7 @@ static const unsigned char code[] = {
 };
 /* clang-format on */
 #define STORE_AT    0x2f
-#define JZ_PARK_END 0x3c
+#define JZ_PARK_END 0x49
 #define LEN	    sizeof(code)
 
 size_t arch_batch_len(void)

@@ -1,17 +1,20 @@
 /*
  * pmscan.h - the PAGEMAP_SCAN ioctl of /proc/PID/pagemap (Linux 6.7,
- * Documentation/admin-guide/mm/pagemap.rst), for refmem.c: its values as
+ * Documentation/admin-guide/mm/pagemap.rst), for the scan's pagebits.c and
+ * the write tracker (wtrack.c): its values as
  * the kernel's uapi <linux/fs.h> defines them, for C libraries whose
  * headers predate it.  A kernel without it answers ENOTTY.
  */
-#ifndef SUTURE_APPLY_PMSCAN_H
-#define SUTURE_APPLY_PMSCAN_H
+#ifndef SUTURE_PROCESS_PMSCAN_H
+#define SUTURE_PROCESS_PMSCAN_H
 
 #include <linux/fs.h>
 #include <linux/types.h>
 #include <sys/ioctl.h>
 
 #ifndef PAGEMAP_SCAN
+#define PAGE_IS_WPALLOWED  (1 << 0)
+#define PAGE_IS_WRITTEN	   (1 << 1) /* not write-protected by userfaultfd */
 #define PAGE_IS_FILE	   (1 << 2)
 #define PAGE_IS_PRESENT	   (1 << 3)
 #define PAGE_IS_SWAPPED	   (1 << 4)
@@ -30,7 +33,8 @@ struct pm_scan_arg {
 	__u64 return_mask;
 };
 
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+#define PM_SCAN_WP_MATCHING (1 << 0) /* write-protect the pages matched */
+#define PAGEMAP_SCAN	    _IOWR('f', 16, struct pm_scan_arg)
 #endif
 
 /* Linux 6.15: a guard region's page (MADV_GUARD_INSTALL); the headers of
