@@ -112,6 +112,25 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log"; then
 		"$([ "$n" -ge 1 ] && echo yes)" yes
 	check_status "$P" "after the refusal"
 	kill "$P"
+	# suture killed at each step around the tracker: the process keeps
+	# none of its descriptors, and no memory stays registered (smaps'
+	# VmFlags "uw": the kernel unregistered it as suture's copy closed)
+	for at in "batch set up" "batch let go" "batch left" \
+		"region written" "trampoline written"; do
+		DIRTY_HEAP_MB=1 start plain || fail "start the target"
+		before=$(fds "$P")
+		run env SUTURE_FAULT="$at" "$SUTURE" apply "$P" "$WORK/work.sut"
+		check_eq "killed at '$at' (exit status 137)" 137 "$RC"
+		poll sh -c "! grep -q 'VmFlags.* uw' /proc/$P/smaps"
+		check_eq "  ... no memory left registered" 0 \
+			"$(grep -c 'VmFlags.* uw' /proc/"$P"/smaps)"
+		check_eq "  ... the process holds the descriptors it held" \
+			"$before" "$(fds "$P")"
+		check "  ... the next apply cleans up and patches" \
+			"$SUTURE" apply "$P" "$WORK/work.sut"
+		check_status "$P" "  ... then" work
+		kill "$P"
+	done
 fi
 
 # planted MODE WHERE - the word the target in MODE put (dirty.h) is found
