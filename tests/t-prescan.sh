@@ -112,6 +112,40 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log"; then
 		"$([ "$n" -ge 1 ] && echo yes)" yes
 	check_status "$P" "after the refusal"
 	kill "$P"
+	# revert's tracker: a batch of its own in a stop of one thread
+	DIRTY_HEAP_MB=1 start plain || fail "start the target"
+	before=$(fds "$P")
+	check "apply" "$SUTURE" apply "$P" "$WORK/work.sut"
+	check "revert -v" "$SUTURE" revert -v "$P"
+	check_match "revert's stop, too, read again only the pages written since" \
+		"process $P: scan for references: [0-9]+ pages? written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
+		"$OUT"
+	check_match "  ... and counts the stop that handed the tracker over" \
+		"and one thread alone for [0-9]+ µs to hand over a write tracker" \
+		"$OUT"
+	check_eq "  ... the process holds the descriptors it held" \
+		"$before" "$(fds "$P")"
+	kill "$P"
+	# a word pointing into the patch's memory set after revert's first
+	# scan (targets/dirty's revlate: 50 ms into the patched function at
+	# revert's write protection, so the stop waits for it to return):
+	# the memory stays mapped for it.  Up to 5 targets, as a stop that
+	# came first would find nothing to wait for.
+	for try in 1 2 3 4 5; do
+		DIRTY_HEAP_MB=1 start revlate || fail "start the target"
+		run "$SUTURE" apply "$P" "$WORK/work.sut"
+		run "$SUTURE" revert -v "$P"
+		case $OUT in *" attempts"[\;\)]*) break ;; esac
+		[ "$try" = 5 ] || kill "$P"
+	done
+	poll grep -q '^region word at' "$WORK/revlate.log"
+	word=$(sed -n 's/^region word at //p' "$WORK/revlate.log")
+	check_match "a word set after revert's first scan keeps the memory mapped" \
+		"e.g. at $word \(heap\)" "$OUT"
+	check_match "  ... and the stop took the first scan for what was not written" \
+		"written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
+		"$OUT"
+	kill "$P"
 	# suture killed at each step around the tracker: the process keeps
 	# none of its descriptors, and no memory stays registered (smaps'
 	# VmFlags "uw": the kernel unregistered it as suture's copy closed)
@@ -129,6 +163,21 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log"; then
 		check "  ... the next apply cleans up and patches" \
 			"$SUTURE" apply "$P" "$WORK/work.sut"
 		check_status "$P" "  ... then" work
+		kill "$P"
+	done
+	for at in "batch set up" "batch done"; do
+		DIRTY_HEAP_MB=1 start plain || fail "start the target"
+		before=$(fds "$P")
+		check "apply" "$SUTURE" apply "$P" "$WORK/work.sut"
+		run env SUTURE_FAULT="$at" "$SUTURE" revert "$P"
+		check_eq "revert killed at '$at' (its tracker's batch)" 137 "$RC"
+		poll sh -c "! grep -q 'VmFlags.* uw' /proc/$P/smaps"
+		check_eq "  ... no memory left registered" 0 \
+			"$(grep -c 'VmFlags.* uw' /proc/"$P"/smaps)"
+		check_eq "  ... the process holds the descriptors it held" \
+			"$before" "$(fds "$P")"
+		check "  ... the next revert goes through" "$SUTURE" revert "$P"
+		check_status "$P" "  ... then"
 		kill "$P"
 	done
 fi

@@ -76,10 +76,6 @@
 
 /* Tries at placing the region when the chosen range was taken meanwhile. */
 #define APPLY_PLACE_TRIES 3
-/* Anonymous memory, in pages, from which a write tracker pays (wtrack.h):
- * it adds 0.3-0.5 ms to the command and saves the stop the reading of each
- * page not written since, about 1 µs each (docs/DESIGN.md). */
-#define APPLY_TRACK_PAGES 64
 
 struct apply_ctx {
 	pid_t pid;
@@ -453,20 +449,12 @@ static int unmap_all(void *arg, struct session *s, struct rsys *rs,
 static int stage(struct apply_ctx *c, struct error *err)
 {
 	struct timespec now;
-	long anon;
 	int r;
 
 	phase_begin("mapping (one thread stopped)");
 	/* The batch that maps the region hands the process's userfaultfd
-	 * over too, for the scan before the stop (wtrack.h), where the stop
-	 * would otherwise read enough to pay for it. */
-	if ((anon = proc_anon_pages(c->pid)) >= APPLY_TRACK_PAGES)
-		wtrack_open(&c->wt, c->pid);
-	else
-		snprintf(c->wt.why, sizeof(c->wt.why),
-			 "the process has %ld kB of anonymous memory, which "
-			 "the stop reads in less time than a tracker costs",
-			 anon * (sysconf(_SC_PAGESIZE) / 1024));
+	 * over too, for the scan before the stop, where it needs one. */
+	prescan_tracker(&c->wt, c->pid);
 	if ((r = rsyscall_on_thread_left(c->pid, &c->lock, &c->mem, &c->mods,
 					 &c->maps, map_all, c, &c->left,
 					 &c->stage_ns, err)))

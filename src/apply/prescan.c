@@ -116,6 +116,14 @@ static void find_guard(struct refscan_pre *pre, pid_t pid,
 	close(fd);
 }
 
+bool prescan_tracker(struct wtrack *w, pid_t pid)
+{
+	if (!kernel_marks())
+		return wtrack_open(w, pid);
+	*w = (struct wtrack){.pid = pid, .sock = -1, .uffd = -1};
+	return false;
+}
+
 /* Without soft-dirty marks: the write tracker's protection, armed over
  * the mappings as they are now (pre->maps). */
 static int clear_tracked(struct refscan_pre *pre)

@@ -75,6 +75,15 @@ struct refscan_pre {
 struct sidejob *prescan_side(const struct refscan_pre *pre);
 
 /*
+ * prescan_tracker - open write tracker @w for process @pid where the scan
+ * before the stop would arm it (a kernel without soft-dirty marks; and
+ * wtrack_open's conditions): true if the caller is to have the process
+ * hand its descriptor over (wtrack_plan, wtrack_fetch).  @w is the
+ * caller's to wtrack_close either way.
+ */
+bool prescan_tracker(struct wtrack *w, pid_t pid);
+
+/*
  * prescan_begin - read the maps of process @pid, clear its soft-dirty
  * marks (or, on a kernel without them, arm pre->wt over those mappings)
  * and rewrite the byte at @canary, which suture may write.  Unless the

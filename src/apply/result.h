@@ -37,6 +37,9 @@ struct apply_result {
 	uint64_t aside_ns;  /* how long one thread was stopped alone, to map
 			       the patch's memory before (apply) or unmap it
 			       after (revert) */
+	uint64_t track_ns;  /* how long one thread was stopped alone to
+			       hand a write tracker over (revert, gc:
+			       wtrack.h) */
 	unsigned attempts;  /* stops until no thread was in the way */
 	size_t ungated;	    /* functions switched without a gate (their
 			       entry could not be moved): only they are not

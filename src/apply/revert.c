@@ -41,6 +41,7 @@
 #include "apply/state.h"
 #include "process/quiesce.h"
 #include "process/rsyscall.h"
+#include "process/wtrack.h"
 #include "util/fault.h"
 #include "util/phase.h"
 #include "util/xalloc.h"
@@ -63,6 +64,9 @@ struct revert_ctx {
 			     to be finished unless undone */
 	struct retain_set off;	 /* the regions switched off (retain.h) */
 	struct refscan_pre pre;	 /* off's scan before the stop */
+	struct wtrack wt;	 /* its write tracker, where the kernel
+				    keeps no soft-dirty marks */
+	uint64_t track_ns;	 /* how long its hand-over held a thread */
 	struct leftover_fds fds; /* suture's memfd descriptors, listed
 				    under the lock before the stop */
 	unsigned hook_ms;	 /* how long a hook may run */
@@ -267,6 +271,12 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 				c->hook_ms, err);
 }
 
+static int fetch_tracker(void *arg, struct session *s, struct rsys *rs,
+			 struct error *err)
+{
+	return wtrack_fetch(arg, s, rs, err);
+}
+
 /*
  * Under the lock, before the stop: the regions the stop will find off
  * (the leftovers and retained ones, and this patch's), and the scan for
@@ -293,6 +303,14 @@ static void regions_off(struct revert_ctx *c)
 	if (!c->off.n)
 		return;
 	phase_begin("look for references before the stop");
+	/* Without soft-dirty marks, the process's userfaultfd (wtrack.h):
+	 * a stop of the lock's thread of its own, which pays where the
+	 * switch stop would read much more. */
+	if (prescan_tracker(&c->wt, c->pid))
+		rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
+				   &c->maps, fetch_tracker, &c->wt,
+				   &c->track_ns, NULL);
+	c->pre.wt = &c->wt;
 	retain_set_before(&c->off, NULL, c->pid, &c->mem,
 			  record_canary(c->rec ? c->rec : c->off.r[0]),
 			  &c->pre);
@@ -407,6 +425,7 @@ static int revert_once(void *arg, struct error *err)
 	struct revert_ctx c = {.pid = t->pid,
 			       .mem = {.fd = -1},
 			       .pre = {.rm = {.pagemap = -1}},
+			       .wt = {.sock = -1, .uffd = -1},
 			       .hook_ms = t->o->hook_timeout_ms,
 			       .cache = t->o->cache};
 	struct apply_result *res = t->res;
@@ -442,6 +461,7 @@ static int revert_once(void *arg, struct error *err)
 	}
 	if (!r)
 		res->cleaned = leftover_count(&c.st);
+	res->track_ns = c.track_ns;
 	if (!r)
 		free_regions(&c, res);
 	if (!r && c.rec) {
@@ -453,6 +473,7 @@ out_unlock:
 out_free:
 	retain_set_free(&c.off);
 	prescan_free(&c.pre);
+	wtrack_close(&c.wt);
 	leftover_fds_free(&c.fds);
 	rsyscall_drop(&c.rs);
 	safety_free(&c.sf);

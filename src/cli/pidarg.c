@@ -86,6 +86,11 @@ void cli_print_change(const char *verb, const char *prep, const char *done,
 		printf("; and one thread alone for %.0f µs for the patch's "
 		       "memory",
 		       res->aside_ns / 1e3);
+	/* And, before a revert's stop, to hand a write tracker over. */
+	if (res->track_ns)
+		printf("; and one thread alone for %.0f µs to hand over a "
+		       "write tracker",
+		       res->track_ns / 1e3);
 	printf(")\n");
 	if (res->shadowed[0])
 		printf("note: it also replaces %s, and was not built on that "

@@ -95,13 +95,21 @@ static socklen_t address(const struct wtrack *w, struct sockaddr_un *a)
 bool wtrack_open(struct wtrack *w, pid_t pid)
 {
 	const char *lacks = kernel_lacks();
+	long anon = proc_anon_pages(pid);
 	struct sockaddr_un a;
 	struct timespec t;
 	int one = 1;
 
 	*w = (struct wtrack){.pid = pid, .sock = -1, .uffd = -1};
 	if (lacks) {
-		snprintf(w->why, sizeof(w->why), "%s", lacks);
+		refuse(w, "%s", lacks);
+		return false;
+	}
+	if (anon < WTRACK_MIN_PAGES) {
+		refuse(w,
+		       "the process has %ld kB of anonymous memory, which "
+		       "the stop reads in less time than a tracker costs",
+		       anon * (sysconf(_SC_PAGESIZE) / 1024));
 		return false;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -237,6 +245,20 @@ void wtrack_take(struct wtrack *w, const struct rbatch_call *c)
 		refuse(w, "the process's userfaultfd did not come%s%s",
 		       c[2].ret < 0 ? ": " : "",
 		       c[2].ret < 0 ? strerror((int)-c[2].ret) : "");
+}
+
+int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
+		 struct error *err)
+{
+	struct rbatch_call c[WTRACK_CALLS];
+	unsigned char data[WTRACK_DATA] = {0};
+	int r;
+
+	wtrack_plan(w, s, c, WTRACK_CALLS, 0, sizeof(data), 0, data);
+	if (!(r = rbatch_run(s, rs, c, WTRACK_CALLS, data, sizeof(data), false,
+			     err)))
+		wtrack_take(w, c);
+	return r;
 }
 
 /* Whether @m is armed: private memory the scan may read (the kernel's

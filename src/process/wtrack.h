@@ -37,6 +37,10 @@
 
 #define WTRACK_CALLS 5
 #define WTRACK_DATA  256 /* bytes of data the calls take, 8-aligned */
+/* Resident anonymous memory, in pages, from which a tracker pays: it adds
+ * 0.3-0.5 ms to the command and saves the stop the reading of each page
+ * not written since, about 1 µs each (docs/DESIGN.md). */
+#define WTRACK_MIN_PAGES 64
 
 /* A range registered: runs of adjacent registered mappings and the gaps
  * between them. */
@@ -57,7 +61,8 @@ struct wtrack {
 /*
  * wtrack_open - suture's end of the hand-over for process @pid: false
  * (with w->why) if this kernel cannot track writes so (suture asks it once
- * with a userfaultfd of its own).  w is wtrack_close'd either way.
+ * with a userfaultfd of its own) or the process has too little memory for
+ * a tracker to pay (WTRACK_MIN_PAGES).  w is wtrack_close'd either way.
  */
 bool wtrack_open(struct wtrack *w, pid_t pid);
 
@@ -74,6 +79,15 @@ void wtrack_plan(const struct wtrack *w, struct session *s,
 /* wtrack_take - after the batch: the descriptor the process sent, if it
  * did; w->why says why not. */
 void wtrack_take(struct wtrack *w, const struct rbatch_call *c);
+
+/*
+ * wtrack_fetch - the same calls as a batch of their own on the injecting
+ * thread of open session @s (for a command that maps nothing before its
+ * stop: revert), which stops at its end.  Negative only if ptrace failed
+ * (rbatch_run); a process that made no descriptor is no error (w->why).
+ */
+int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
+		 struct error *err);
 
 /*
  * wtrack_arm - register every private mapping of @maps (as the process has
