@@ -241,7 +241,9 @@ void wtrack_take(struct wtrack *w, const struct rbatch_call *c)
 	}
 	while (w->uffd < 0 && (fd = receive(w)) != -2)
 		w->uffd = fd;
-	if (w->uffd < 0)
+	if (w->uffd >= 0)
+		w->why[0] = '\0'; /* an earlier attempt's batch made none */
+	else
 		refuse(w, "the process's userfaultfd did not come%s%s",
 		       c[2].ret < 0 ? ": " : "",
 		       c[2].ret < 0 ? strerror((int)-c[2].ret) : "");
@@ -357,11 +359,6 @@ bool wtrack_holds(struct wtrack *w)
 		refuse(w, "memory mapped since cannot be registered: %s",
 		       strerror(-e));
 	return w->uffd >= 0 && !e;
-}
-
-bool wtrack_armed(const struct wtrack *w)
-{
-	return w->uffd >= 0 && !w->why[0];
 }
 
 void wtrack_close(struct wtrack *w)

@@ -108,9 +108,6 @@ int wtrack_arm(struct wtrack *w, const struct proc_maps *maps);
  */
 bool wtrack_holds(struct wtrack *w);
 
-/* wtrack_armed - whether pages can be told written now. */
-bool wtrack_armed(const struct wtrack *w);
-
 /* wtrack_close - end the tracking: the kernel unregisters and clears the
  * protection of every page as the descriptor closes. */
 void wtrack_close(struct wtrack *w);
