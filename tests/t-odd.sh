@@ -286,6 +286,30 @@ check_eq "kill-mmap-fd: no suture region" "" "$(suture_maps "$X_PID")"
 check_eq "kill-mmap-fd: no descriptor left behind" "$fd0" "$(fds "$X_PID")"
 stop_target "$X_PID"
 
+section "seccomp: userfaultfd kills the process"
+# The write tracker's calls end the mapping's batch as calls it may leave
+# out (src/process/wtrack.h): a filter that forbids one drops them all.
+# With 1 MiB of heap the process is big enough for a tracker where the
+# kernel has no soft-dirty marks (this machine's).
+start_target X "$SRC/odd" || finish
+check_eq "kill-uffd: 1 MiB of heap" ok "$(ask "$X_PORT" "heap 1")"
+check_eq "kill-uffd: the filter is installed" ok \
+	"$(ask "$X_PORT" "seccomp kill-uffd")"
+fd0=$(fds "$X_PID")
+check "kill-uffd: apply works" suture apply -v "$X_PID" "$WORK/answer.sut"
+case $OUT in
+*"no write tracker"*)
+	check_match "kill-uffd: ... without a tracker, saying why" \
+		"the process did not make one \(its seccomp filters forbid it" \
+		"$OUT" ;;
+*) echo "# the kernel marks written pages: no tracker asked for" ;;
+esac
+check_alive "kill-uffd: the process lives" "$X_PID" "$X_PORT"
+check_eq "kill-uffd: ... and runs the new code" 2 "$(ask "$X_PORT" answer)"
+check_eq "kill-uffd: no descriptor left behind" "$fd0" "$(fds "$X_PID")"
+check "kill-uffd: revert" suture revert "$X_PID"
+stop_target "$X_PID"
+
 section "vfork: a thread in an uninterruptible wait"
 # Before, every thread stayed stopped until the vfork child exited (4 s),
 # then the patch applied.

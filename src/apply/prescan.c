@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "apply/deadstack.h"
 #include "apply/prescan.h"
 #include "process/wtrack.h"
 #include "util/xalloc.h"
@@ -124,8 +125,21 @@ bool prescan_tracker(struct wtrack *w, pid_t pid)
 	return false;
 }
 
+/* The possible thread stacks of pre->maps: the main one, and those libc
+ * made.  The stop reads them whole: the tracker leaves them alone. */
+static void find_stacks(struct refscan_pre *pre, const struct rmem *mem)
+{
+	const struct proc_maps *maps = &pre->maps;
+	bool *none = xcalloc(maps->n + 1, sizeof(*none));
+
+	for (size_t i = 0; i < maps->n; i++)
+		pre->stack[i] = !strcmp(maps->v[i].path, "[stack]") ||
+				deadset_libc_stack(maps, i, none, mem);
+	free(none);
+}
+
 /* Without soft-dirty marks: the write tracker's protection, armed over
- * the mappings as they are now (pre->maps). */
+ * the mappings as they are now (pre->maps) but the possible stacks. */
 static int clear_tracked(struct refscan_pre *pre)
 {
 	if (!pre->wt || pre->wt->uffd < 0) {
@@ -137,7 +151,7 @@ static int clear_tracked(struct refscan_pre *pre)
 			       pre->wt ? pre->wt->why : "not asked for");
 		return -ENOTSUP;
 	}
-	if (wtrack_arm(pre->wt, &pre->maps)) {
+	if (wtrack_arm(pre->wt, &pre->maps, pre->stack)) {
 		prescan_refuse(pre, "the write tracker failed: %s",
 			       pre->wt->why);
 		return -ENOTSUP;
@@ -197,11 +211,12 @@ void prescan_begin(struct refscan_pre *pre, pid_t pid, const struct rmem *mem,
 		prescan_refuse(pre, "its maps could not be read");
 		return;
 	}
+	pre->read = xcalloc(pre->maps.n + 1, sizeof(*pre->read));
+	pre->stack = xcalloc(pre->maps.n + 1, sizeof(*pre->stack));
+	find_stacks(pre, mem);
 	if (clear(pre, pid, mem))
 		return;
 	find_guard(pre, pid, mem);
-	pre->read = xcalloc(pre->maps.n + 1, sizeof(*pre->read));
-	pre->stack = xcalloc(pre->maps.n + 1, sizeof(*pre->stack));
 }
 
 void prescan_hit(struct refscan_pre *pre, uint64_t at, uint64_t v,

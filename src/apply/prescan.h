@@ -52,7 +52,9 @@ struct refscan_pre {
 	char why[256];	       /* if not: why the stop reads everything */
 	struct proc_maps maps; /* as read after the marks were cleared */
 	bool *read;	       /* maps.v[i] was read by the first scan */
-	bool *stack;	       /* maps.v[i] may be a thread's own stack */
+	bool *stack;	       /* maps.v[i] may be a thread's own stack (the
+				  main one, or one libc made): read whole in
+				  the stop, never armed */
 	uint64_t canary;       /* the byte suture rewrote */
 	uint64_t guard;	       /* glibc's pointer guard, if known */
 	bool has_guard;

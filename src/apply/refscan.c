@@ -458,21 +458,17 @@ int refscan(struct session *s, const struct rmem *mem, struct refscan_target *t,
 	return r;
 }
 
-/* The scan before the stop: note the possible thread stacks (the main
- * one, and those libc made), then read every private mapping but those. */
-static void scan_before(struct scan *sc, struct refmem *rm,
-			const struct rmem *mem)
+/* The scan before the stop: note the possible thread stacks prescan_begin
+ * found, then read every private mapping but those. */
+static void scan_before(struct scan *sc, struct refmem *rm)
 {
 	struct refscan_pre *pre = sc->pre;
 	const struct proc_maps *maps = &pre->maps;
-	bool *none = xcalloc(maps->n + 1, sizeof(*none));
 
 	for (size_t i = 0; i < maps->n; i++)
-		if ((pre->stack[i] = !strcmp(maps->v[i].path, "[stack]") ||
-				     deadset_libc_stack(maps, i, none, mem)))
+		if (pre->stack[i])
 			deadset_add(&sc->ds, &maps->v[i], maps->v[i].end,
 				    false);
-	free(none);
 	deadset_sort(&sc->ds);
 	sc->guard = pre->guard;
 	sc->has_guard = pre->has_guard;
@@ -515,7 +511,7 @@ void refscan_before(pid_t pid, const struct rmem *mem,
 		prescan_refuse(pre, "the byte suture rewrote after clearing "
 				    "the marks does not read as written");
 	if (pre->ok)
-		scan_before(&sc, &pre->rm, mem);
+		scan_before(&sc, &pre->rm);
 	pre->rm.arg = NULL;
 	free(sc.ds.d);
 }

@@ -263,11 +263,12 @@ int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
 	return r;
 }
 
-/* Whether @m is armed: private memory the scan may read (the kernel's
- * [vdso] and [vvar] it never reads, and cannot be registered). */
+/* Whether @m is armed: private memory a program can write through
+ * (not the kernel's [vdso] and [vvar], which cannot be registered, nor
+ * memory it cannot access at all: a stack's guard). */
 static bool armable(const struct proc_map *m)
 {
-	return !m->shared && strncmp(m->path, "[v", 2);
+	return !m->shared && m->prot && strncmp(m->path, "[v", 2);
 }
 
 static int register_range(int uffd, uint64_t lo, uint64_t hi)
@@ -279,7 +280,8 @@ static int register_range(int uffd, uint64_t lo, uint64_t hi)
 }
 
 /* Register each mapping to arm, noting the runs between those not to. */
-static int register_all(struct wtrack *w, const struct proc_maps *maps)
+static int register_all(struct wtrack *w, const struct proc_maps *maps,
+			const bool *skip)
 {
 	bool open = false;
 	size_t cap = 0;
@@ -288,7 +290,7 @@ static int register_all(struct wtrack *w, const struct proc_maps *maps)
 	for (size_t i = 0; i < maps->n; i++) {
 		const struct proc_map *m = &maps->v[i];
 
-		if (!armable(m)) {
+		if (skip[i] || !armable(m)) {
 			open = false;
 			continue;
 		}
@@ -330,7 +332,7 @@ static int protect_all(struct wtrack *w)
 	return 0;
 }
 
-int wtrack_arm(struct wtrack *w, const struct proc_maps *maps)
+int wtrack_arm(struct wtrack *w, const struct proc_maps *maps, const bool *skip)
 {
 	struct uffdio_api api = {.api = UFFD_API,
 				 .features = UFFD_FEATURE_WP_ASYNC};
@@ -339,7 +341,7 @@ int wtrack_arm(struct wtrack *w, const struct proc_maps *maps)
 		return -1;
 	if (ioctl(w->uffd, UFFDIO_API, &api))
 		refuse(w, "the process's userfaultfd: %s", strerror(errno));
-	else if (!register_all(w, maps) && !protect_all(w))
+	else if (!register_all(w, maps, skip) && !protect_all(w))
 		return 0;
 	close(w->uffd);
 	w->uffd = -1;

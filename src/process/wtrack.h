@@ -91,12 +91,16 @@ int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
 
 /*
  * wtrack_arm - register every private mapping of @maps (as the process has
- * them now) and write-protect their pages: from here on a page written
- * reads so.  0, or -1 with w->why (the descriptor closed): a mapping that
+ * them now) the program can access, but those @skip marks (@skip[i] for
+ * maps->v[i]: memory the caller reads whole anyway, such as thread stacks,
+ * which are written all the time), and write-protect their pages: from
+ * here on a page written reads so.  A page of memory not armed reads as
+ * written.  0, or -1 with w->why (the descriptor closed): a mapping that
  * cannot be registered, among them one the program registered with a
  * userfaultfd of its own.
  */
-int wtrack_arm(struct wtrack *w, const struct proc_maps *maps);
+int wtrack_arm(struct wtrack *w, const struct proc_maps *maps,
+	       const bool *skip);
 
 /*
  * wtrack_holds - in a stop: whether the ranges armed are still registered

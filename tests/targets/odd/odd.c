@@ -22,7 +22,11 @@
  *                     or memfd_create kills the process (kill-memfd), or
  *                     mmap of a descriptor (not -1, above 2) does
  *                     (kill-mmap-fd: a filter that looks at an argument
- *                     suture's batch of calls fills in as it runs)
+ *                     suture's batch of calls fills in as it runs), or
+ *                     userfaultfd does (kill-uffd: the write tracker's
+ *                     call, which suture must then leave out)
+ *   heap MIB       -> MIB MiB of heap written (enough anonymous memory
+ *                     for a write tracker)
  *   stats          -> v1= v2= (answer() results in churn threads) bad=
  *                     churned= fork1= fork2= exec1= exec2= errors=
  */
@@ -279,8 +283,10 @@ static int install_fd_filter(char *reply, size_t len)
 
 static int install_seccomp(const char *mode, char *reply, size_t len)
 {
-	int kill = !strcmp(mode, "kill-memfd");
-	int nr1 = !strcmp(mode, "mmap") ? SYS_mmap : SYS_memfd_create;
+	int kill = !strcmp(mode, "kill-memfd") || !strcmp(mode, "kill-uffd");
+	int nr1 = !strcmp(mode, "mmap")	       ? SYS_mmap
+		  : !strcmp(mode, "kill-uffd") ? SYS_userfaultfd
+					       : SYS_memfd_create;
 	int nr2 = !strcmp(mode, "both") ? SYS_mmap : nr1;
 	unsigned int deny = kill ? SECCOMP_RET_KILL_PROCESS :
 				   SECCOMP_RET_ERRNO | EPERM;
@@ -361,6 +367,14 @@ int service_handle(const char *req, char *reply, size_t len)
 		snprintf(reply, len, "ok");
 	} else if (!strncmp(req, "seccomp ", 8)) {
 		return install_seccomp(req + 8, reply, len);
+	} else if (sscanf(req, "heap %ld", &n) == 1) {
+		/* kept, or the compiler may drop both calls */
+		static char *volatile heap;
+
+		if (!(heap = malloc((size_t)n << 20)))
+			return -1;
+		memset(heap, 1, (size_t)n << 20);
+		snprintf(reply, len, "ok");
 	} else if (!strcmp(req, "stats")) {
 		snprintf(reply, len,
 			 "v1=%lu v2=%lu bad=%lu churned=%lu fork1=%lu fork2=%lu "
