@@ -146,6 +146,26 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log"; then
 		"written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
 		"$OUT"
 	kill "$P"
+	# the program maps the slot's page anew (alike: the maps cannot tell)
+	# and write-protects it with a userfaultfd of its own after setting
+	# the word: the stop's check of the tracker's registration notices
+	# (EBUSY) and reads everything (without the check, the first attempt's
+	# apply went through).  -v tells the last attempt's scan, whose own
+	# registration met the program's: either reason names it.
+	DIRTY_HEAP_MB=1 start own || fail "start the target"
+	check_fails "a page the program write-protects itself: apply refused" \
+		"$SUTURE" apply -v --timeout 1 "$P" "$WORK/work.sut"
+	check_match "  ... naming the word in that page" \
+		"a saved context or return address in memory \(anonymous memory" \
+		"$OUT"
+	check_match "  ... the stop read everything, saying why" \
+		"all memory read in the stop: the write tracker (no longer holds: the program registered memory suture tracks|failed: the program write-protects 0x[0-9a-f]+) with a userfaultfd of its own" \
+		"$OUT"
+	n=$(grep -c '^late' "$WORK/own.log")
+	check_eq "the target set the word after suture protected its pages" \
+		"$([ "$n" -ge 1 ] && echo yes)" yes
+	check_status "$P" "after the refusal"
+	kill "$P"
 	# suture killed at each step around the tracker: the process keeps
 	# none of its descriptors, and no memory stays registered (smaps'
 	# VmFlags "uw": the kernel unregistered it as suture's copy closed)

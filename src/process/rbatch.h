@@ -49,7 +49,8 @@
  * left out, not run, where the calls would go one by one or a seccomp
  * filter forbids one of them or looks at an argument a call stores
  * (ARCH_BATCH_STORE) or takes from another (FD0, FD4).  The tail is what a
- * batch can do on the side: nothing the other calls need.
+ * batch can do on the side: nothing the other calls need.  STORE and SOFT
+ * are for such calls only: made one by one, no call stores or goes on.
  */
 #define RBATCH_OPT 0x100
 struct rbatch_call {

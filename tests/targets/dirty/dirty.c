@@ -1,10 +1,13 @@
 /* dirty.c - the loop of the t-prescan target (dirty.h). */
 #include <linux/io_uring.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -74,19 +77,75 @@ static int start_child(void)
 	return 0;
 }
 
-/* Whether the kernel marks written pages: @probe, a new mapping written
- * just now, reads as written in pagemap (bit 55). */
-static int soft_dirty(volatile char *probe)
+/* Bit @bit of @page's pagemap entry. */
+static int pagemap_bit(volatile char *page, int bit)
 {
 	uint64_t e = 0;
 	FILE *f = fopen("/proc/self/pagemap", "r");
 
-	if (f && fseek(f, (long)((uintptr_t)probe / 4096 * 8), SEEK_SET) == 0 &&
+	if (f && fseek(f, (long)((uintptr_t)page / 4096 * 8), SEEK_SET) == 0 &&
 	    fread(&e, sizeof(e), 1, f) != 1)
 		e = 0;
 	if (f)
 		fclose(f);
-	return (int)(e >> 55 & 1);
+	return (int)(e >> bit & 1);
+}
+
+/* Whether the kernel marks written pages: @probe, a new mapping written
+ * just now, reads as written in pagemap (bit 55, soft-dirty). */
+static int soft_dirty(volatile char *probe)
+{
+	return pagemap_bit(probe, 55);
+}
+
+/*
+ * MODE own: the slot is alone in a page between two PROT_NONE pages (no
+ * neighbour merges with it).  At 'z' (dirty_work's entry) the page is
+ * unmapped and mapped again alike, and registered with a userfaultfd of
+ * the program's own for asynchronous write protection; at 's' (its
+ * return) the slot is set and the page write-protected again: it reads as
+ * unwritten, though it holds the word.  0 if it cannot be made.
+ */
+#ifndef UFFD_FEATURE_WP_ASYNC
+#define UFFD_FEATURE_WP_ASYNC (1 << 15)
+#endif
+static char *own_page;
+static int own_fd = -1;
+
+static int own_start(void)
+{
+	struct uffdio_api api = {.api = UFFD_API,
+				 .features = UFFD_FEATURE_WP_ASYNC};
+	char *p = mmap(NULL, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + 4096, 4096, PROT_READ | PROT_WRITE))
+		return -1;
+	own_page = p + 4096;
+	memset(own_page, 1, 4096);
+	own_fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	return own_fd >= 0 && !ioctl(own_fd, UFFDIO_API, &api) ? 0 : -1;
+}
+
+static void own_slot(char c)
+{
+	struct uffdio_register r = {.range = {(uintptr_t)own_page, 4096},
+				    .mode = UFFDIO_REGISTER_MODE_WP};
+	struct uffdio_writeprotect w = {.range = r.range,
+					.mode = UFFDIO_WRITEPROTECT_MODE_WP};
+
+	if (c == 'z') {
+		munmap(own_page, 4096);
+		if (mmap(own_page, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0) != own_page ||
+		    ioctl(own_fd, UFFDIO_REGISTER, &r))
+			_exit(4);
+		return;
+	}
+	*(volatile uintptr_t *)own_page = (uintptr_t)dirty_work + 3;
+	if (ioctl(own_fd, UFFDIO_WRITEPROTECT, &w))
+		_exit(5);
 }
 
 /* 64 kB registered as io_uring fixed buffers: the kernel may write them
@@ -239,7 +298,8 @@ int main(int argc, char **argv)
 	if (argc != 3 || !slot || probe == MAP_FAILED ||
 	    !(log = fopen(argv[2], "w")) ||
 	    (!strcmp(argv[1], "pin") && pin() < 0) ||
-	    (!strcmp(argv[1], "shared") && start_child() < 0))
+	    (!strcmp(argv[1], "shared") && start_child() < 0) ||
+	    (!strcmp(argv[1], "own") && own_start() < 0))
 		return 2;
 	setvbuf(log, NULL, _IOLBF, 0);
 	if (mb)
@@ -254,17 +314,21 @@ int main(int argc, char **argv)
 	last = touch(probe);
 	fprintf(log, "ready\n");
 	for (;;) {
+		/* own: only once suture's tracker protects the probe */
+		int armed = !own_page || pagemap_bit(probe, 57);
 		long now = touch(probe);
 		struct late l = {slot, dirty_now_ns() + 50000000u,
 				 !strcmp(argv[1], "criu"),
-				 shared_slot ? ask_child : NULL};
+				 shared_slot ? ask_child
+				 : own_page  ? own_slot
+					     : NULL};
 
 		if (now != last && !strncmp(argv[1], "rev", 3)) {
 			revlate(slot, &x, !strcmp(argv[1], "revcriu"), log);
 			last = touch(probe);
 			continue;
 		}
-		if (now == last || !strcmp(argv[1], "plain") ||
+		if (now == last || !armed || !strcmp(argv[1], "plain") ||
 		    !strcmp(argv[1], "pin") || !strcmp(argv[1], "guard") ||
 		    !strcmp(argv[1], "poison") || word) {
 			last = now;

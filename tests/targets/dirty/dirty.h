@@ -19,6 +19,13 @@
  *   shared as late, but the slot is in a MAP_SHARED page and a child
  *          process zeroes and sets it, through its own mapping: this
  *          process's page tables never see the writes
+ *   own    as late, but the slot is alone in a page that dirty_work,
+ *          on entry, unmaps and maps again alike, registered with a
+ *          userfaultfd of the program's own (asynchronous write
+ *          protection), and on return sets and write-protects again: a
+ *          page that reads as unwritten to a write tracker of suture's
+ *          (Linux 6.7); only while suture's tracker protects its pages
+ *          (pagemap bit 57 of a page it writes in its loop)
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
  *   top    plain, with a word dirty_work + 3 in the last 8 bytes of its
  *          [stack] mapping: the last word of the last read of the stop's
