@@ -171,9 +171,8 @@ static size_t plan_data(unsigned char *data, const char *name, bool track)
 	size_t len;
 
 	memset(data, 0, REGION_DATA);
-	len = (size_t)snprintf((char *)data, REGION_NAME,
-			       STATE_MEMFD_PREFIX "%s", name) +
-	      1;
+	snprintf((char *)data, REGION_NAME, STATE_MEMFD_PREFIX "%s", name);
+	len = strlen((char *)data) + 1; /* a long name cut as before */
 	return track ? (len + 7) / 8 * 8 + WTRACK_DATA : len;
 }
 
