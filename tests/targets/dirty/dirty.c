@@ -109,8 +109,19 @@ static int soft_dirty(volatile char *probe)
 #ifndef UFFD_FEATURE_WP_ASYNC
 #define UFFD_FEATURE_WP_ASYNC (1 << 15)
 #endif
-static char *own_page;
+static char *own_page, *own_sentinel;
 static int own_fd = -1;
+
+/* Whether to act now: once, when suture's write tracker first protects
+ * the sentinel (pagemap bit 57), a page written once and never again. */
+static int own_armed(void)
+{
+	static int done;
+
+	if (done || !pagemap_bit(own_sentinel, 57))
+		return 0;
+	return done = 1;
+}
 
 static int own_start(void)
 {
@@ -123,6 +134,11 @@ static int own_start(void)
 		return -1;
 	own_page = p + 4096;
 	memset(own_page, 1, 4096);
+	own_sentinel = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (own_sentinel == MAP_FAILED)
+		return -1;
+	*own_sentinel = 1;
 	own_fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	return own_fd >= 0 && !ioctl(own_fd, UFFDIO_API, &api) ? 0 : -1;
 }
@@ -314,8 +330,6 @@ int main(int argc, char **argv)
 	last = touch(probe);
 	fprintf(log, "ready\n");
 	for (;;) {
-		/* own: only once suture's tracker protects the probe */
-		int armed = !own_page || pagemap_bit(probe, 57);
 		long now = touch(probe);
 		struct late l = {slot, dirty_now_ns() + 50000000u,
 				 !strcmp(argv[1], "criu"),
@@ -328,7 +342,16 @@ int main(int argc, char **argv)
 			last = touch(probe);
 			continue;
 		}
-		if (now == last || !armed || !strcmp(argv[1], "plain") ||
+		if (own_page && own_armed()) { /* once, at suture's */
+			x = dirty_work(x, &l);
+			fprintf(log, "late %lu\n", ++n);
+			continue;
+		}
+		if (own_page) {
+			x = dirty_work(x, NULL);
+			continue;
+		}
+		if (now == last || !strcmp(argv[1], "plain") ||
 		    !strcmp(argv[1], "pin") || !strcmp(argv[1], "guard") ||
 		    !strcmp(argv[1], "poison") || word) {
 			last = now;

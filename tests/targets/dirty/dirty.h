@@ -24,8 +24,8 @@
  *          userfaultfd of the program's own (asynchronous write
  *          protection), and on return sets and write-protects again: a
  *          page that reads as unwritten to a write tracker of suture's
- *          (Linux 6.7); only while suture's tracker protects its pages
- *          (pagemap bit 57 of a page it writes in its loop)
+ *          (Linux 6.7); once, when suture's tracker first protects a
+ *          page it wrote once (pagemap bit 57)
  *   pin    plain, with 64 kB registered as io_uring fixed buffers (VmPin)
  *   top    plain, with a word dirty_work + 3 in the last 8 bytes of its
  *          [stack] mapping: the last word of the last read of the stop's
