@@ -78,9 +78,22 @@ fi
 check "revert" "$SUTURE" revert "$P"
 kill "$P"
 
-# fds PID - the process's descriptors, one per line, as they point.
-fds() {
-	for f in /proc/"$1"/fd/*; do readlink "$f"; done | sort
+# wrote_late MODE - pass if the target in MODE set its word at least once
+# after suture protected its pages (its log's "late" lines).
+wrote_late() {
+	check_eq "the target set the word after suture protected its pages" \
+		yes "$([ "$(grep -c '^late' "$WORK/$1.log")" -ge 1 ] && echo yes)"
+}
+
+# nothing_left FDS - after a suture killed mid-command: no memory of the
+# target stays registered (smaps' VmFlags "uw": the kernel unregisters it
+# as suture's copy of the descriptor closes) and it holds FDS descriptors.
+nothing_left() {
+	poll sh -c "! grep -q 'VmFlags.* uw' /proc/$P/smaps"
+	check_eq "  ... no memory left registered" 0 \
+		"$(grep -c 'VmFlags.* uw' /proc/"$P"/smaps)"
+	check_eq "  ... the process holds the descriptors it held" \
+		"$1" "$(fd_count "$P")"
 }
 
 # tracker_kernel - whether this kernel makes a userfaultfd with
@@ -103,14 +116,13 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log" && tracker_kernel; then
 	section "the write tracker: userfaultfd's write protection"
 	# 1 MiB of heap: enough for a tracker (wtrack.h's WTRACK_MIN_PAGES)
 	DIRTY_HEAP_MB=1 start plain || fail "start the target"
-	before=$(fds "$P")
+	before=$(fd_count "$P")
 	check "apply -v" "$SUTURE" apply -v "$P" "$WORK/work.sut"
 	check_match "the stop read again only the pages written since" \
 		"process $P: scan for saved contexts: [0-9]+ pages? written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
 		"$OUT"
-	after=$(fds "$P")
 	check_eq "the process holds the descriptors it held (the tracker's closed in it)" \
-		"$before" "$after"
+		"$before" "$(fd_count "$P")"
 	check "revert" "$SUTURE" revert "$P"
 	kill "$P"
 	# the word set after the first scan (the target notices suture's
@@ -123,14 +135,12 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log" && tracker_kernel; then
 	check_match "  ... and the stop took the first scan for what was not written" \
 		"written since the scan before the stop read again, [0-9]+ not \(userfaultfd's write protection\)" \
 		"$OUT"
-	n=$(grep -c '^late' "$WORK/late.log")
-	check_eq "the target set the word after suture protected its pages" \
-		"$([ "$n" -ge 1 ] && echo yes)" yes
+	wrote_late late
 	check_status "$P" "after the refusal"
 	kill "$P"
 	# revert's tracker: a batch of its own in a stop of one thread
 	DIRTY_HEAP_MB=1 start plain || fail "start the target"
-	before=$(fds "$P")
+	before=$(fd_count "$P")
 	check "apply" "$SUTURE" apply "$P" "$WORK/work.sut"
 	check "revert -v" "$SUTURE" revert -v "$P"
 	check_match "revert's stop, too, read again only the pages written since" \
@@ -140,7 +150,7 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log" && tracker_kernel; then
 		"and one thread alone for [0-9]+ µs to hand over a write tracker" \
 		"$OUT"
 	check_eq "  ... the process holds the descriptors it held" \
-		"$before" "$(fds "$P")"
+		"$before" "$(fd_count "$P")"
 	kill "$P"
 	# a word pointing into the patch's memory set after revert's first
 	# scan (targets/dirty's revlate: 50 ms into the patched function at
@@ -177,25 +187,18 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log" && tracker_kernel; then
 	check_match "  ... the stop read everything, saying why" \
 		"all memory read in the stop: the write tracker (no longer holds: the program registered memory suture tracks|failed: the program write-protects 0x[0-9a-f]+) with a userfaultfd of its own" \
 		"$OUT"
-	n=$(grep -c '^late' "$WORK/own.log")
-	check_eq "the target set the word after suture protected its pages" \
-		"$([ "$n" -ge 1 ] && echo yes)" yes
+	wrote_late own
 	check_status "$P" "after the refusal"
 	kill "$P"
 	# suture killed at each step around the tracker: the process keeps
-	# none of its descriptors, and no memory stays registered (smaps'
-	# VmFlags "uw": the kernel unregistered it as suture's copy closed)
+	# none of its descriptors, and no memory stays registered
 	for at in "batch set up" "batch let go" "batch left" \
 		"region written" "trampoline written"; do
 		DIRTY_HEAP_MB=1 start plain || fail "start the target"
-		before=$(fds "$P")
+		before=$(fd_count "$P")
 		run env SUTURE_FAULT="$at" "$SUTURE" apply "$P" "$WORK/work.sut"
 		check_eq "killed at '$at' (exit status 137)" 137 "$RC"
-		poll sh -c "! grep -q 'VmFlags.* uw' /proc/$P/smaps"
-		check_eq "  ... no memory left registered" 0 \
-			"$(grep -c 'VmFlags.* uw' /proc/"$P"/smaps)"
-		check_eq "  ... the process holds the descriptors it held" \
-			"$before" "$(fds "$P")"
+		nothing_left "$before"
 		check "  ... the next apply cleans up and patches" \
 			"$SUTURE" apply "$P" "$WORK/work.sut"
 		check_status "$P" "  ... then" work
@@ -203,15 +206,11 @@ if ! grep -q '^softdirty 1' "$WORK/plain.log" && tracker_kernel; then
 	done
 	for at in "batch set up" "batch done"; do
 		DIRTY_HEAP_MB=1 start plain || fail "start the target"
-		before=$(fds "$P")
+		before=$(fd_count "$P")
 		check "apply" "$SUTURE" apply "$P" "$WORK/work.sut"
 		run env SUTURE_FAULT="$at" "$SUTURE" revert "$P"
 		check_eq "revert killed at '$at' (its tracker's batch)" 137 "$RC"
-		poll sh -c "! grep -q 'VmFlags.* uw' /proc/$P/smaps"
-		check_eq "  ... no memory left registered" 0 \
-			"$(grep -c 'VmFlags.* uw' /proc/"$P"/smaps)"
-		check_eq "  ... the process holds the descriptors it held" \
-			"$before" "$(fds "$P")"
+		nothing_left "$before"
 		check "  ... the next revert goes through" "$SUTURE" revert "$P"
 		check_status "$P" "  ... then"
 		kill "$P"

@@ -119,10 +119,7 @@ static void find_guard(struct refscan_pre *pre, pid_t pid,
 
 bool prescan_tracker(struct wtrack *w, pid_t pid)
 {
-	if (!kernel_marks())
-		return wtrack_open(w, pid);
-	*w = (struct wtrack){.pid = pid, .sock = -1, .uffd = -1};
-	return false;
+	return !kernel_marks() && wtrack_open(w, pid);
 }
 
 /* The possible thread stacks of pre->maps: the main one, and those libc

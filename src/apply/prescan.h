@@ -33,10 +33,10 @@
 #include "process/proc.h"
 #include "process/rmem.h"
 
-/* A word the first scan found near a target or a stack, or a page it
- * could not read (which counts as a reference to everything). */
 struct wtrack;
 
+/* A word the first scan found near a target or a stack, or a page it
+ * could not read (which counts as a reference to everything). */
 struct refscan_hit {
 	uint64_t at, v;
 	bool unreadable;
@@ -80,8 +80,8 @@ struct sidejob *prescan_side(const struct refscan_pre *pre);
  * prescan_tracker - open write tracker @w for process @pid where the scan
  * before the stop would arm it (a kernel without soft-dirty marks; and
  * wtrack_open's conditions): true if the caller is to have the process
- * hand its descriptor over (wtrack_plan, wtrack_fetch).  @w is the
- * caller's to wtrack_close either way.
+ * hand its descriptor over (wtrack_plan, wtrack_fetch).  @w, made closed
+ * ({.sock = -1, .uffd = -1}), is the caller's to wtrack_close either way.
  */
 bool prescan_tracker(struct wtrack *w, pid_t pid);
 

@@ -182,15 +182,14 @@ int region_map(struct session *s, struct rsys *rs, const char *name,
 	       struct error *err)
 {
 	struct rbatch_call c[RECORD_NPARTS + 3 + WTRACK_CALLS];
-	int k[RECORD_NPARTS + 3 + WTRACK_CALLS];
+	int k[RECORD_NPARTS + 3];
 	unsigned char data[REGION_DATA];
 	bool track = wt && wt->sock >= 0;
-	size_t n = map_calls(parts), len = plan_data(data, name, track);
-	size_t m = n; /* the mapping's own calls */
+	size_t m = map_calls(parts), len = plan_data(data, name, track);
+	size_t n = m + (track ? WTRACK_CALLS : 0); /* the tracker's last */
 	long ret;
 	int r;
 
-	n += track ? WTRACK_CALLS : 0;
 	plan_calls(s, n, len, base, parts, c, k);
 	if (track)
 		wtrack_plan(wt, s, c + m, n, m, len, len - WTRACK_DATA,
@@ -199,17 +198,16 @@ int region_map(struct session *s, struct rsys *rs, const char *name,
 	*mapped = mapped_parts(c, m, k);
 	if (track)
 		wtrack_take(wt, c + m);
-	n = m;
-	if (!r && !(r = results(s, c, n, err)))
+	if (!r && !(r = results(s, c, m, err)))
 		return 0;
-	for (size_t i = 2; i + 1 < n; i++)
+	for (size_t i = 2; i + 1 < m; i++)
 		if (stray(&c[i]))
 			call(s, rs, SYS_munmap, (uint64_t)c[i].ret,
 			     c[i].args[1], 0, 0, 0, 0, &ret, NULL);
 	unmap_runs(s, rs, base, parts, *mapped);
 	*mapped = 0;
 	/* a failure stopped the batch before its close */
-	if (c[0].ret >= 0 && c[n - 1].ret == RBATCH_NOT_RUN)
+	if (c[0].ret >= 0 && c[m - 1].ret == RBATCH_NOT_RUN)
 		call(s, rs, SYS_close, (uint64_t)c[0].ret, 0, 0, 0, 0, 0, &ret,
 		     NULL);
 	return r;

@@ -271,12 +271,6 @@ static int uninstall(struct revert_ctx *c, struct error *err)
 				c->hook_ms, err);
 }
 
-static int fetch_tracker(void *arg, struct session *s, struct rsys *rs,
-			 struct error *err)
-{
-	return wtrack_fetch(arg, s, rs, err);
-}
-
 /*
  * Under the lock, before the stop: the regions the stop will find off
  * (the leftovers and retained ones, and this patch's), and the scan for
@@ -308,8 +302,8 @@ static void regions_off(struct revert_ctx *c)
 	 * switch stop would read much more. */
 	if (prescan_tracker(&c->wt, c->pid))
 		rsyscall_on_thread(c->pid, &c->lock, &c->mem, &c->mods,
-				   &c->maps, fetch_tracker, &c->wt,
-				   &c->track_ns, NULL);
+				   &c->maps, wtrack_fetch, &c->wt, &c->track_ns,
+				   NULL);
 	c->pre.wt = &c->wt;
 	retain_set_before(&c->off, NULL, c->pid, &c->mem,
 			  record_canary(c->rec ? c->rec : c->off.r[0]),

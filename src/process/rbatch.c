@@ -21,15 +21,20 @@ static size_t table_size(size_t n)
 	return (n + 1) * ARCH_BATCH_ENTRY;
 }
 
+/* Where the table of a batch of @n calls with @len bytes of data goes. */
+static uint64_t table_at(struct session *s, size_t n, size_t len)
+{
+	return rsyscall_scratch(s, table_size(n) + len);
+}
+
 uint64_t rbatch_data_at(struct session *s, size_t n, size_t len)
 {
-	return rsyscall_scratch(s, table_size(n) + len) + table_size(n);
+	return table_at(s, n, len) + table_size(n);
 }
 
 uint64_t rbatch_arg_at(struct session *s, size_t n, size_t len, size_t i, int k)
 {
-	return rsyscall_scratch(s, table_size(n) + len) + i * ARCH_BATCH_ENTRY +
-	       8 + 8 * (uint64_t)k;
+	return table_at(s, n, len) + i * ARCH_BATCH_ENTRY + 8 + 8 * (uint64_t)k;
 }
 
 /* A call's arguments, with the kept descriptor @fd where it goes. */
@@ -105,17 +110,17 @@ static int filters_allow(struct session *s, struct rsys *r,
 	int e;
 
 	for (size_t i = 0; i < *n; i++) {
-		bool opt = c[i].flags & RBATCH_OPT;
+		bool later = judged_by_later(r, &c[i]);
 		uint64_t args[6];
 
 		args_of(&c[i], 0, args);
-		if (opt &&
-		    (judged_by_later(r, &c[i]) ||
+		if ((c[i].flags & RBATCH_OPT) &&
+		    (later ||
 		     seccomp_allows(&r->sc, s->pid, c[i].nr, ip, args, NULL))) {
 			*n = i;
 			break;
 		}
-		if (judged_by_later(r, &c[i]))
+		if (later)
 			return 0;
 		if ((e = seccomp_allows(&r->sc, s->pid, c[i].nr, ip, args,
 					err)))
@@ -402,7 +407,7 @@ int rbatch_run(struct session *s, struct rsys *r, struct rbatch_call *c,
 	if (!b.t)
 		return -EIO;
 	/* laid out for all n calls: the callers' addresses hold */
-	b.at = rsyscall_scratch(s, table_size(n) + len);
+	b.at = table_at(s, n, len);
 	b.tail = r->cave + arch_rescue_len();
 	for (size_t i = 0; i < n; i++)
 		c[i].ret = RBATCH_NOT_RUN;

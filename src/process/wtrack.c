@@ -55,21 +55,28 @@ static int refuse(struct wtrack *w, const char *fmt, ...)
 	return -1;
 }
 
+/* Ask userfaultfd @fd for asynchronous write protection: 0 or -1. */
+static int ask_wp_async(int fd)
+{
+	struct uffdio_api api = {.api = UFFD_API,
+				 .features = UFFD_FEATURE_WP_ASYNC};
+
+	return ioctl(fd, UFFDIO_API, &api) ? -1 : 0;
+}
+
 /* Whether this kernel makes a userfaultfd with asynchronous write
  * protection: asked once, of suture's own. */
 static const char *kernel_lacks(void)
 {
 	static int state = -1;
 	static char why[96];
-	struct uffdio_api api = {.api = UFFD_API,
-				 .features = UFFD_FEATURE_WP_ASYNC};
 	int fd;
 
 	if (state >= 0)
 		return state ? NULL : why;
 	if ((fd = (int)syscall(SYS_userfaultfd, UFFD_FLAGS)) < 0)
 		snprintf(why, sizeof(why), "userfaultfd: %s", strerror(errno));
-	else if (ioctl(fd, UFFDIO_API, &api))
+	else if (ask_wp_async(fd))
 		snprintf(why, sizeof(why),
 			 "no asynchronous write protection "
 			 "(UFFD_FEATURE_WP_ASYNC, Linux 6.7): %s",
@@ -249,9 +256,10 @@ void wtrack_take(struct wtrack *w, const struct rbatch_call *c)
 		       c[2].ret < 0 ? strerror((int)-c[2].ret) : "");
 }
 
-int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
+int wtrack_fetch(void *arg, struct session *s, struct rsys *rs,
 		 struct error *err)
 {
+	struct wtrack *w = arg;
 	struct rbatch_call c[WTRACK_CALLS];
 	unsigned char data[WTRACK_DATA] = {0};
 	int r;
@@ -334,12 +342,9 @@ static int protect_all(struct wtrack *w)
 
 int wtrack_arm(struct wtrack *w, const struct proc_maps *maps, const bool *skip)
 {
-	struct uffdio_api api = {.api = UFFD_API,
-				 .features = UFFD_FEATURE_WP_ASYNC};
-
 	if (w->uffd < 0)
 		return -1;
-	if (ioctl(w->uffd, UFFDIO_API, &api))
+	if (ask_wp_async(w->uffd))
 		refuse(w, "the process's userfaultfd: %s", strerror(errno));
 	else if (!register_all(w, maps, skip) && !protect_all(w))
 		return 0;
@@ -352,7 +357,7 @@ bool wtrack_holds(struct wtrack *w)
 {
 	int e = 0;
 
-	for (size_t i = 0; w->uffd >= 0 && !e && i < w->nrun; i++)
+	for (size_t i = 0; !e && i < w->nrun; i++)
 		e = register_range(w->uffd, w->run[i].lo, w->run[i].hi);
 	if (e == -EBUSY)
 		refuse(w, "the program registered memory suture tracks "
@@ -360,7 +365,7 @@ bool wtrack_holds(struct wtrack *w)
 	else if (e)
 		refuse(w, "memory mapped since cannot be registered: %s",
 		       strerror(-e));
-	return w->uffd >= 0 && !e;
+	return !e;
 }
 
 void wtrack_close(struct wtrack *w)

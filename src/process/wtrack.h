@@ -83,10 +83,11 @@ void wtrack_take(struct wtrack *w, const struct rbatch_call *c);
 /*
  * wtrack_fetch - the same calls as a batch of their own on the injecting
  * thread of open session @s (for a command that maps nothing before its
- * stop: revert), which stops at its end.  Negative only if ptrace failed
- * (rbatch_run); a process that made no descriptor is no error (w->why).
+ * stop: revert), which stops at its end: a rsyscall_work_fn whose @arg is
+ * the struct wtrack.  Negative only if ptrace failed (rbatch_run); a
+ * process that made no descriptor is no error (w->why).
  */
-int wtrack_fetch(struct wtrack *w, struct session *s, struct rsys *rs,
+int wtrack_fetch(void *arg, struct session *s, struct rsys *rs,
 		 struct error *err);
 
 /*
@@ -103,12 +104,13 @@ int wtrack_arm(struct wtrack *w, const struct proc_maps *maps,
 	       const bool *skip);
 
 /*
- * wtrack_holds - in a stop: whether the ranges armed are still registered
- * with suture's descriptor and no other.  The program may have unmapped a
- * mapping and mapped one alike in its place, then registered that one with
- * a userfaultfd of its own and write-protected pages it wrote: they would
- * read as unwritten.  Registering again fails then (EBUSY); it costs a few
- * microseconds and registers what is new in those ranges too.
+ * wtrack_holds - in a stop, of a tracker armed: whether the ranges armed
+ * are still registered with suture's descriptor and no other.  The program
+ * may have unmapped a mapping and mapped one alike in its place, then
+ * registered that one with a userfaultfd of its own and write-protected
+ * pages it wrote: they would read as unwritten.  Registering again fails then
+ * (EBUSY); it costs a few microseconds and registers what is new in those
+ * ranges too.
  */
 bool wtrack_holds(struct wtrack *w);
 

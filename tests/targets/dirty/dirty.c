@@ -104,7 +104,8 @@ static int soft_dirty(volatile char *probe)
  * unmapped and mapped again alike, and registered with a userfaultfd of
  * the program's own for asynchronous write protection; at 's' (its
  * return) the slot is set and the page write-protected again: it reads as
- * unwritten, though it holds the word.  0 if it cannot be made.
+ * unwritten, though it holds the word.  own_start: -1 if it cannot be
+ * made.
  */
 #ifndef UFFD_FEATURE_WP_ASYNC
 #define UFFD_FEATURE_WP_ASYNC (1 << 15)
@@ -342,13 +343,12 @@ int main(int argc, char **argv)
 			last = touch(probe);
 			continue;
 		}
-		if (own_page && own_armed()) { /* once, at suture's */
-			x = dirty_work(x, &l);
-			fprintf(log, "late %lu\n", ++n);
-			continue;
-		}
-		if (own_page) {
-			x = dirty_work(x, NULL);
+		if (own_page) { /* once, when suture's tracker shows */
+			int act = own_armed();
+
+			x = dirty_work(x, act ? &l : NULL);
+			if (act)
+				fprintf(log, "late %lu\n", ++n);
 			continue;
 		}
 		if (now == last || !strcmp(argv[1], "plain") ||
