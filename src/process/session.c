@@ -19,6 +19,7 @@
 
 #include "process/proc.h"
 #include "process/session.h"
+#include "process/wakelat.h"
 #include "process/sidecheck.h"
 #include "util/phase.h"
 #include "util/sidejob.h"
@@ -569,10 +570,21 @@ int session_lock(struct session_lock *l, pid_t pid, pid_t tid,
 	l->held_ns = 0;
 	l->pid = pid;
 	l->tid = r ? 0 : tid;
+	/* from the lock on: every stop of the process is in it */
+	if (l->tid)
+		wakelat_hold();
 	if (r > 0)
 		return error_set(err, -EAGAIN, "thread %d of process %d exited",
 				 tid, pid);
 	return r;
+}
+
+/* The lock is no longer held: its thread is let go, or about to be. */
+static void drop(struct session_lock *l)
+{
+	if (l->tid)
+		wakelat_release();
+	l->tid = 0;
 }
 
 /*
@@ -589,7 +601,7 @@ void session_unlock(struct session_lock *l)
 		s.lock_tid = 0;
 		session_close(&s, NULL);
 	}
-	l->tid = 0;
+	drop(l);
 }
 
 void session_unlock_on_close(struct session *s, struct session_lock *l)
@@ -597,6 +609,6 @@ void session_unlock_on_close(struct session *s, struct session_lock *l)
 	if (s->open && l->tid && l->tid == s->lock_tid &&
 	    session_find(s, l->tid)) {
 		s->lock_tid = 0;
-		l->tid = 0;
+		drop(l);
 	}
 }
