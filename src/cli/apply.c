@@ -143,6 +143,8 @@ static int apply_one(pid_t pid, void *arg)
 	if (job->verbose && res.scan[0])
 		printf("process %d: scan for saved contexts: %s\n", (int)pid,
 		       res.scan);
+	if (job->verbose)
+		cli_print_wake(pid);
 	if (r < 0) {
 		audit_apply(job, pid, trusted, "failed", err.msg);
 		return fprintf(stderr, "suture apply: %s\n", err.msg), 1;

@@ -6,6 +6,7 @@
 
 #include "apply/result.h"
 #include "cli/pidarg.h"
+#include "process/wakelat.h"
 
 /* Names printed before "..." in a one-line summary. */
 #define NAMES_SHOWN 5
@@ -107,4 +108,15 @@ void cli_print_change(const char *verb, const char *prep, const char *done,
 		printf("note: %zu function%s could not get a gate and switched "
 		       "without one (see docs/DESIGN.md)\n",
 		       res->ungated, res->ungated == 1 ? "" : "s");
+}
+
+void cli_print_wake(pid_t pid)
+{
+	printf("process %d: %s\n", (int)pid,
+	       wakelat_made()
+		   ? "idle CPUs kept polling while its threads were held "
+		     "(a CPU latency request of 0 us)"
+		   : "idle CPUs may halt while its threads are held (no "
+		     "/dev/cpu_dma_latency for suture, which root may open): "
+		     "a released thread waits for its CPU to wake");
 }

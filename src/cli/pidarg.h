@@ -29,4 +29,8 @@ struct apply_result;
 void cli_print_change(const char *verb, const char *prep, const char *done,
 		      pid_t pid, const struct apply_result *res);
 
+/* cli_print_wake - for -v: whether the idle CPUs were kept quick to wake
+ * while suture held @pid's threads (process/wakelat.h). */
+void cli_print_wake(pid_t pid);
+
 #endif

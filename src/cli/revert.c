@@ -91,6 +91,8 @@ static int revert_one(pid_t pid, const char *name, const struct revert_job *job)
 	if (job->verbose && res.scan[0])
 		printf("process %d: scan for references: %s\n", (int)pid,
 		       res.scan);
+	if (job->verbose)
+		cli_print_wake(pid);
 	cli_print_change("reverted", "from", "restored", pid, &res);
 	cli_print_released(pid, &res);
 	/* perf names patch code from this map; failing that is no error. */

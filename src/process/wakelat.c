@@ -24,6 +24,7 @@
 
 static int fd = -1;
 static unsigned holds;
+static bool made;
 
 bool wakelat_hold(void)
 {
@@ -36,6 +37,7 @@ bool wakelat_hold(void)
 		close(fd);
 		fd = -1;
 	}
+	made |= fd >= 0;
 	return fd >= 0;
 }
 
@@ -48,7 +50,7 @@ void wakelat_release(void)
 	fd = -1;
 }
 
-bool wakelat_held(void)
+bool wakelat_made(void)
 {
-	return fd >= 0;
+	return made;
 }
