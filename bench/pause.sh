@@ -80,8 +80,13 @@ alone_run() {
 		sample "pause.alone.revert.thread" $((g[1] / 1000))
 		sample "pause.alone.revert.suture" "$(stopped_us "$out")"
 		sample "pause.alone.revert.aside" "$(aside_us "$out")"
-		sample "pause.alone.ptrace" "$(chrt -f 1 "$WORK/floor" "$pid" ||
-			"$WORK/floor" "$pid")"
+		# the whole window only (floor prints its parts after it)
+		g=($(chrt -f 1 "$WORK/floor" "$pid" || "$WORK/floor" "$pid"))
+		sample "pause.alone.ptrace" "${g[0]}"
+		# the same with the idle CPUs kept polling, as suture does
+		g=($(chrt -f 1 "$WORK/floor" -q "$pid" ||
+			"$WORK/floor" -q "$pid"))
+		[ -n "${g[0]:-}" ] && sample "pause.alone.ptrace_awake" "${g[0]}"
 	done
 	# What the switch stop's scan reads on this kernel: only the pages
 	# written since the scan before it (soft-dirty marks), or all of
@@ -89,6 +94,7 @@ alone_run() {
 	out=$("$SUTURE" apply -v "$pid" "$WORK/pause/step.sut" 2>&1)
 	meta scan "$(sed -n 's/.*scan for saved contexts: //p' <<<"$out" |
 		head -n 1)"
+	meta wake "$(sed -n "s/^process $pid: idle CPUs //p" <<<"$out")"
 	"$SUTURE" revert "$pid" >/dev/null
 	stop_target "$pid"
 }

@@ -82,6 +82,7 @@ row('pause.alone.revert.switches',
     '1 busy thread alone: revert, context switches', '', 1);
 row('pause.alone.ptrace', '1 busy thread alone: bare ptrace stop+release',
     'µs', 1);
+row('pause.alone.ptrace_awake', '  the same, idle CPUs polling', 'µs', 1);
 for my $t (1, 8, 100, 1000) {
 	my $lim = $t == 1 ? 100 : $t == 1000 ? 5000 : undef;
 	my @tg = defined $lim ? ('median', '<', $lim, "median < $lim µs") : ();
@@ -222,6 +223,8 @@ printf "machine: %s CPUs, %s, kernel %s; load at start %s\n",
     map { $meta{$_} // '?' } qw(cpus cpu kernel load);
 printf "the switch stop's scan (the busy thread alone): %s\n", $meta{scan}
     if $meta{scan};
+printf "while suture held the busy thread alone: idle CPUs %s\n", $meta{wake}
+    if $meta{wake};
 
 open(my $out, '>', $json) or die "$json: $!\n";
 print $out JSON::PP->new->pretty->canonical->encode({
