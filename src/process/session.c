@@ -104,8 +104,12 @@ static int seize(struct session *s, pid_t tid, struct error *err)
 	 * stopped), the thread needs that CPU to take the interrupt. */
 	if (tid == s->spin_tid && (before || sched_getcpu() == s->spin_cpu))
 		s->spin_tid = 0;
-	/* before the clock starts: the program runs meanwhile */
-	if (tid == s->spin_tid) /* its stop wakes the scan's too */
+	/* Before the clock starts: the program runs meanwhile.  Its stop
+	 * wakes the scan's thread too, on the CPU it frees, where idle CPUs
+	 * halt; where they poll (wakelat.h) the futex of the stop's prime
+	 * wakes it at once, and the wait for it to be out of its waitid
+	 * (sidejob_unwatch) cost the stop 3-5 µs. */
+	if (tid == s->spin_tid && !wakelat_held())
 		sidejob_watch(s->side, tid);
 	if (!s->stop_ns)
 		s->stop_ns = session_now_ns();

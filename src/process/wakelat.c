@@ -50,6 +50,11 @@ void wakelat_release(void)
 	fd = -1;
 }
 
+bool wakelat_held(void)
+{
+	return fd >= 0;
+}
+
 bool wakelat_made(void)
 {
 	return made;

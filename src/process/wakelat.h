@@ -24,6 +24,9 @@ bool wakelat_hold(void);
 /* wakelat_release - end one hold; the last ends the request. */
 void wakelat_release(void);
 
+/* wakelat_held - whether a request is in force now. */
+bool wakelat_held(void);
+
 /* wakelat_made - whether a request was in force at some time since
  * suture started (for apply -v and revert -v). */
 bool wakelat_made(void);
