@@ -25,6 +25,17 @@
  * hand-off costs about as much as reading SPLIT_BYTES (round six). */
 #define SPLIT_BYTES (8u * PAGE)
 
+/* The gathered read's buffer, @bytes, and room for the index of every
+ * word in it a pick may keep. */
+static void set_buf(struct refmem *rm, size_t bytes)
+{
+	free(rm->buf);
+	free(rm->picks);
+	rm->buf = xmalloc(bytes);
+	rm->picks = xmalloc(bytes / 8 * sizeof(*rm->picks));
+	rm->room = bytes;
+}
+
 int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 		refmem_words_fn *words, refmem_fail_fn *fail, void *arg,
 		struct error *err)
@@ -46,8 +57,7 @@ int refmem_open(struct refmem *rm, pid_t pid, const struct rmem *mem,
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	rm->maps = open(path, O_RDONLY | O_CLOEXEC);
 	pagebits_init(&rm->pb, pid, rm->pagemap);
-	rm->buf = xmalloc(COLD_BYTES);
-	rm->room = COLD_BYTES;
+	set_buf(rm, COLD_BYTES);
 	rm->iov = xmalloc(2 * IOV_MAX * sizeof(*rm->iov));
 	return 0;
 }
@@ -72,9 +82,11 @@ void refmem_close(struct refmem *rm)
 		close(rm->maps);
 	pagebits_free(&rm->pb);
 	free(rm->buf);
+	free(rm->picks);
 	free(rm->q);
 	free(rm->iov);
 	rm->buf = NULL;
+	rm->picks = NULL;
 	rm->q = NULL;
 	rm->iov = NULL;
 	rm->pagemap = rm->maps = -1;
@@ -82,10 +94,14 @@ void refmem_close(struct refmem *rm)
 
 void refmem_warm(struct refmem *rm)
 {
-	free(rm->buf);
-	rm->buf = xmalloc(BUF_BYTES);
+	set_buf(rm, BUF_BYTES);
 	memset(rm->buf, 0, BUF_BYTES);
-	rm->room = BUF_BYTES;
+	memset(rm->picks, 0, BUF_BYTES / 8 * sizeof(*rm->picks));
+}
+
+void refmem_pick(struct refmem *rm, refmem_pick_fn *pick)
+{
+	rm->pick = pick;
 }
 
 void refmem_side(struct refmem *rm)
@@ -152,30 +168,47 @@ static size_t gather(struct refmem *rm, size_t i, size_t e, struct iovec *iov)
 	return got > 0 ? (size_t)got : 0;
 }
 
+/* The bytes of run @q the gathered read got, whole words: it read @got
+ * bytes from the place *@end of the first run's end (SIZE_MAX until
+ * that run sets it). */
+static size_t got_of(const struct refmem_item *q, size_t *end, size_t got)
+{
+	size_t ok;
+
+	*end = *end == SIZE_MAX ? q->off + got : *end;
+	ok = *end > q->off ? (*end - q->off) & ~(size_t)7 : 0;
+	return ok < q->hi - q->lo ? ok : q->hi - q->lo;
+}
+
 /*
  * Hand on q[i], q[i+1]... up to q[e) as far as the gathered read got
  * (@got bytes from the place of the first run among them): it read a
  * prefix of what it was asked, up to the first page it could not read.
  * The run it stopped in is finished by read_rest; the index after that
- * one is returned (@e once all are handed on).
+ * one is returned (@e once all are handed on).  Of the runs before
+ * q[@picked], only the words the second thread picked are handed on
+ * (gather_side).
  */
-static size_t deliver(struct refmem *rm, size_t i, size_t e, size_t got)
+static size_t deliver(struct refmem *rm, size_t i, size_t e, size_t got,
+		      size_t picked)
 {
 	size_t end = SIZE_MAX, ok;
 
 	for (; i < e; i++) {
 		const struct refmem_item *q = &rm->q[i];
+		const uint64_t *w = (const uint64_t *)(rm->buf + q->off);
 
 		if (q->kept) {
 			q->kept(rm->arg, q->lo);
 			continue;
 		}
-		end = end == SIZE_MAX ? q->off + got : end;
-		ok = end > q->off ? (end - q->off) & ~(size_t)7 : 0;
-		ok = ok < q->hi - q->lo ? ok : q->hi - q->lo;
-		if (ok)
-			rm->words(rm->arg, (const uint64_t *)(rm->buf + q->off),
-				  ok / 8, q->lo, 0);
+		ok = got_of(q, &end, got);
+		if (i < picked) /* only the words the pick kept */
+			for (size_t k = q->pick; k < q->npick; k++)
+				rm->words(rm->arg, w + rm->picks[k], 1,
+					  q->lo + 8 * rm->picks[k], 0);
+		else if (ok)
+			rm->words(rm->arg, w, ok / 8, q->lo, 0);
 		if (q->lo + ok < q->hi) {
 			read_rest(rm, q->lo + ok, q->hi, rm->buf + q->off + ok);
 			return i + 1;
@@ -188,7 +221,7 @@ static size_t deliver(struct refmem *rm, size_t i, size_t e, size_t got)
 static void deliver_all(struct refmem *rm, size_t i, size_t e)
 {
 	while (i < e)
-		i = deliver(rm, i, e, gather(rm, i, e, rm->iov));
+		i = deliver(rm, i, e, gather(rm, i, e, rm->iov), 0);
 }
 
 /* The second thread's part of a flush: the gathered read of q[side_from,
@@ -196,8 +229,31 @@ static void deliver_all(struct refmem *rm, size_t i, size_t e)
 static void gather_side(void *arg)
 {
 	struct refmem *rm = arg;
+	size_t end = SIZE_MAX, n = 0, i;
 
 	rm->side_got = gather(rm, rm->side_from, rm->nq, rm->iov + IOV_MAX);
+	rm->picked_to = rm->side_from;
+	if (!rm->pick)
+		return;
+	/* then what the caller would test word by word, up to the run
+	 * the read stopped in (deliver's order) */
+	for (i = rm->side_from; i < rm->nq; i++) {
+		struct refmem_item *q = &rm->q[i];
+		size_t ok;
+
+		q->pick = q->npick = n;
+		if (q->kept)
+			continue;
+		ok = got_of(q, &end, rm->side_got);
+		n += rm->pick(rm->arg, (const uint64_t *)(rm->buf + q->off),
+			      ok / 8, rm->picks + n);
+		q->npick = n;
+		if (q->lo + ok < q->hi) {
+			i++;
+			break;
+		}
+	}
+	rm->picked_to = i;
 }
 
 /* Where to split the queue between the two threads: the first item of
@@ -234,7 +290,8 @@ void refmem_flush(struct refmem *rm)
 	deliver_all(rm, 0, half);
 	if (half < rm->nq) {
 		settle(rm);
-		deliver_all(rm, deliver(rm, half, rm->nq, rm->side_got),
+		deliver_all(rm, deliver(rm, half, rm->nq, rm->side_got,
+					rm->picked_to),
 			    rm->nq);
 	}
 	rm->nq = rm->nruns = rm->used = 0;
@@ -244,7 +301,7 @@ static void push(struct refmem *rm, uint64_t lo, uint64_t hi,
 		 refmem_kept_fn *kept)
 {
 	XGROW(rm->q, rm->qcap, rm->nq);
-	rm->q[rm->nq++] = (struct refmem_item){lo, hi, rm->used, kept};
+	rm->q[rm->nq++] = (struct refmem_item){lo, hi, rm->used, kept, 0, 0};
 }
 
 /* The buffer was full: make it BIG_BYTES after GROW_FILLS times. */
@@ -252,9 +309,7 @@ static void grow(struct refmem *rm)
 {
 	if (rm->room >= BIG_BYTES || ++rm->fills < GROW_FILLS)
 		return;
-	free(rm->buf);
-	rm->buf = xmalloc(BIG_BYTES);
-	rm->room = BIG_BYTES;
+	set_buf(rm, BIG_BYTES);
 }
 
 /* Queue run [a, b) clipped to [lo, hi), flushing first if it would not

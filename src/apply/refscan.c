@@ -99,24 +99,61 @@ static void keep(struct scan *sc, uint64_t v, uint64_t d, uint64_t at)
 		prescan_hit(sc->pre, at, v, false);
 }
 
+/*
+ * The first test, which every word of the process goes through: whether
+ * word @v, or @v as glibc demangles it (*@d), may point into a target or
+ * a dead part.  No branch of its own, on copies (struct first) the calls
+ * cannot change.  The spans and the guard are set before the scan reads
+ * any memory, so suture's second thread tests with them too (pick).
+ */
+struct first {
+	uint64_t guard, tlo, tspan, dlo, dspan;
+	bool mangled;
+};
+
+static struct first first_of(const struct scan *sc)
+{
+	return (struct first){sc->guard, sc->tlo, sc->tspan, sc->ds.lo,
+			      sc->ds.span, sc->has_guard};
+}
+
+static inline bool passes(const struct first *f, uint64_t v, uint64_t *d)
+{
+	const unsigned rot = arch_ptr_mangle_rot;
+
+	*d = ((v >> rot) | (v << (64 - rot))) ^ f->guard;
+	return (v - f->tlo < f->tspan) | (v - f->dlo < f->dspan) |
+	       (f->mangled & ((*d - f->tlo < f->tspan) |
+			      (*d - f->dlo < f->dspan)));
+}
+
+/* Which of @n words at @w pass the first test (refmem_pick_fn). */
+static size_t pick(void *arg, const uint64_t *w, size_t n, uint32_t *idx)
+{
+	const struct first f = first_of(arg);
+	size_t k = 0;
+	uint64_t d;
+
+	for (size_t i = 0; i < n; i++) {
+		idx[k] = (uint32_t)i;
+		k += passes(&f, w[i], &d);
+	}
+	return k;
+}
+
 /* Check @n words at @w, found at @at (0: registers of @tid), also as
- * glibc demangles them (without a guard, the same word twice).  Every
- * word of the process goes through the first test, so it has no branch
- * of its own and works on copies the calls cannot change. */
+ * glibc demangles them (without a guard, the same word twice). */
 static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 		  pid_t tid)
 {
 	struct scan *sc = arg;
-	const unsigned rot = arch_ptr_mangle_rot;
-	const uint64_t guard = sc->guard, tlo = sc->tlo, tspan = sc->tspan;
-	const uint64_t dlo = sc->ds.lo, dspan = sc->ds.span;
-	const bool mangled = sc->has_guard;
+	const struct first f = first_of(sc);
+	const bool mangled = f.mangled;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t v = w[i], d = ((v >> rot) | (v << (64 - rot))) ^ guard;
+		uint64_t v = w[i], d;
 
-		if (!((v - tlo < tspan) | (v - dlo < dspan) |
-		      (mangled & ((d - tlo < tspan) | (d - dlo < dspan)))))
+		if (!passes(&f, v, &d))
 			continue;
 		if (sc->before) {
 			keep(sc, v, d, at + 8 * i);
@@ -385,6 +422,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 		return r;
 	}
 	rm->words = words;
+	refmem_pick(rm, pick);
 	rm->fail = unreadable;
 	rm->arg = sc;
 	rm->written = 0;
