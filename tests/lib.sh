@@ -564,6 +564,19 @@ runs() {
 # TracerPid, ...).
 status_of() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
 
+# without_wakelat CMD... - run CMD where suture can make no CPU latency
+# request (process/wakelat.h): an empty file mounted over
+# /dev/cpu_dma_latency in a mount namespace of CMD's own, so that idle
+# CPUs halt while suture holds a process, as where it may not open the
+# device.
+without_wakelat() {
+	: >"$WORK/no-wakelat"
+	unshare -m sh -c 'if [ -e /dev/cpu_dma_latency ]; then
+		mount --bind "$0" /dev/cpu_dma_latency || exit 125
+	fi
+	exec "$@"' "$WORK/no-wakelat" "$@"
+}
+
 # fd_count PID - how many descriptors it has open.
 fd_count() { ls "/proc/$1/fd" | wc -l; }
 

@@ -93,6 +93,11 @@ out=$("$SUTURE" apply -v "$pid" "$WORK/slow.sut" 2>&1)
 check_match "apply -v names the request" \
 	"process $pid: idle CPUs kept polling while its threads were held" "$out"
 "$SUTURE" revert "$pid" --all >/dev/null 2>&1
+# a file mounted over the device is no device: no request, and -v says so
+out=$(without_wakelat "$SUTURE" apply -v "$pid" "$WORK/slow.sut" 2>&1)
+check_match "with a plain file over $QOS, apply -v says idle CPUs may halt" \
+	"process $pid: idle CPUs may halt while its threads are held" "$out"
+"$SUTURE" revert "$pid" --all >/dev/null 2>&1
 check_alive "alive at the end" "$pid" "$port"
 stop_target "$pid"
 finish

@@ -18,6 +18,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "process/wakelat.h"
@@ -29,11 +30,14 @@ static bool made;
 bool wakelat_hold(void)
 {
 	const int32_t none = 0; /* µs a CPU may take to wake */
+	struct stat st;
 
 	if (holds++)
 		return fd >= 0;
 	fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0 && write(fd, &none, sizeof(none)) != sizeof(none)) {
+	/* the kernel's device, not a file mounted over it */
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISCHR(st.st_mode) ||
+			write(fd, &none, sizeof(none)) != sizeof(none))) {
 		close(fd);
 		fd = -1;
 	}
