@@ -129,8 +129,9 @@ check "revert" "$SUTURE" revert "$A"
 stop_target "$A"
 
 section "a lone thread slow to stop, running in the kernel"
-# Its stop is waited for spinning, and the scan's second thread sleeps for
-# it too (sidejob_watch); here the stop comes only once the kernel has
+# Its stop is waited for spinning, and where idle CPUs halt the scan's
+# second thread sleeps for it too (sidejob_watch); here the stop comes
+# only once the kernel has
 # filled 64 MiB, after the spin: suture waits as usual, ending the second
 # thread's wait first, and the thread's late stop finds no one asleep for
 # it (a hang at suture's exit, else).
