@@ -99,10 +99,6 @@ void refmem_warm(struct refmem *rm)
 	memset(rm->picks, 0, BUF_BYTES / 8 * sizeof(*rm->picks));
 }
 
-void refmem_pick(struct refmem *rm, refmem_pick_fn *pick)
-{
-	rm->pick = pick;
-}
 
 void refmem_side(struct refmem *rm)
 {

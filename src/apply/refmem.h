@@ -68,7 +68,11 @@ struct refmem {
 	int pagemap; /* /proc/PID/pagemap */
 	int maps;    /* /proc/PID/maps, for PROCMAP_QUERY; -1: its text */
 	refmem_words_fn *words;
-	refmem_pick_fn *pick; /* or NULL: refmem_pick */
+	/* Or NULL.  Where the second thread reads half of a flush, it then
+	 * picks the words of that half @words would act on, and the caller
+	 * hands on only those: the test of every word, made by the caller
+	 * alone, was 18 µs of the lone busy thread's 100 µs stop. */
+	refmem_pick_fn *pick;
 	refmem_fail_fn *fail;
 	refmem_kept_fn *kept; /* set: read only the pages written since
 				 the soft-dirty marks were cleared */
@@ -105,12 +109,6 @@ void refmem_close(struct refmem *rm);
  * without this a gathered read fills only its first 16 KiB. */
 void refmem_warm(struct refmem *rm);
 
-/* refmem_pick - where the second thread reads half of a flush, it then
- * picks the words of that half @words would act on (@pick), and the
- * caller hands on only those: the test of every word, made by the
- * caller alone, was 18 µs of the lone busy thread's 100 µs stop. */
-void refmem_pick(struct refmem *rm, refmem_pick_fn *pick);
-
 /* refmem_side - take, before the stop, the second thread refmem_begin
  * hands work to (sidejob.h), where suture may run on more than one CPU. */
 void refmem_side(struct refmem *rm);
@@ -121,7 +119,7 @@ void refmem_side(struct refmem *rm);
  * present, on suture's second thread if refmem_side made one, while the
  * caller reads the map; until refmem_end each flush reads half of what is
  * queued on that thread (round six in DESIGN.md, "Where the switch stop's
- * scan goes"), and picks its words (refmem_pick). */
+ * scan goes"), and picks its words (@pick). */
 void refmem_begin(struct refmem *rm);
 
 /* refmem_end - the scan is over: the second thread, done with its work,

@@ -113,8 +113,8 @@ struct first {
 
 static struct first first_of(const struct scan *sc)
 {
-	return (struct first){sc->guard, sc->tlo, sc->tspan, sc->ds.lo,
-			      sc->ds.span, sc->has_guard};
+	return (struct first){sc->guard, sc->tlo,     sc->tspan,
+			      sc->ds.lo, sc->ds.span, sc->has_guard};
 }
 
 static inline bool passes(const struct first *f, uint64_t v, uint64_t *d)
@@ -123,8 +123,8 @@ static inline bool passes(const struct first *f, uint64_t v, uint64_t *d)
 
 	*d = ((v >> rot) | (v << (64 - rot))) ^ f->guard;
 	return (v - f->tlo < f->tspan) | (v - f->dlo < f->dspan) |
-	       (f->mangled & ((*d - f->tlo < f->tspan) |
-			      (*d - f->dlo < f->dspan)));
+	       (f->mangled &
+		((*d - f->tlo < f->tspan) | (*d - f->dlo < f->dspan)));
 }
 
 /* Which of @n words at @w pass the first test (refmem_pick_fn). */
@@ -148,7 +148,6 @@ static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 {
 	struct scan *sc = arg;
 	const struct first f = first_of(sc);
-	const bool mangled = f.mangled;
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = w[i], d;
@@ -160,7 +159,7 @@ static void words(void *arg, const uint64_t *w, size_t n, uint64_t at,
 			continue;
 		}
 		word(sc, v, at ? at + 8 * i : 0, tid);
-		if (mangled)
+		if (f.mangled)
 			word(sc, d, at ? at + 8 * i : 0, tid);
 	}
 }
@@ -422,7 +421,7 @@ static int scan_stopped(struct scan *sc, struct session *s,
 		return r;
 	}
 	rm->words = words;
-	refmem_pick(rm, pick);
+	rm->pick = pick;
 	rm->fail = unreadable;
 	rm->arg = sc;
 	rm->written = 0;

@@ -19,8 +19,8 @@
 
 #include "process/proc.h"
 #include "process/session.h"
-#include "process/wakelat.h"
 #include "process/sidecheck.h"
+#include "process/wakelat.h"
 #include "util/phase.h"
 #include "util/sidejob.h"
 #include "util/xalloc.h"

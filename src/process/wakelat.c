@@ -27,13 +27,13 @@ static int fd = -1;
 static unsigned holds;
 static bool made;
 
-bool wakelat_hold(void)
+void wakelat_hold(void)
 {
 	const int32_t none = 0; /* µs a CPU may take to wake */
 	struct stat st;
 
 	if (holds++)
-		return fd >= 0;
+		return;
 	fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
 	/* the kernel's device, not a file mounted over it */
 	if (fd >= 0 && (fstat(fd, &st) || !S_ISCHR(st.st_mode) ||
@@ -42,7 +42,6 @@ bool wakelat_hold(void)
 		fd = -1;
 	}
 	made |= fd >= 0;
-	return fd >= 0;
 }
 
 void wakelat_release(void)

@@ -18,8 +18,8 @@
 #include <stdbool.h>
 
 /* wakelat_hold - the request, until the matching wakelat_release (holds
- * nest, the first makes it): whether it is in force. */
-bool wakelat_hold(void);
+ * nest, the first makes it; wakelat_held says whether it is in force). */
+void wakelat_hold(void);
 
 /* wakelat_release - end one hold; the last ends the request. */
 void wakelat_release(void);

@@ -102,17 +102,17 @@ static socklen_t address(const struct wtrack *w, struct sockaddr_un *a)
 bool wtrack_open(struct wtrack *w, pid_t pid)
 {
 	const char *lacks = kernel_lacks();
-	long anon = proc_anon_pages(pid);
 	struct sockaddr_un a;
 	struct timespec t;
 	int one = 1;
+	long anon;
 
 	*w = (struct wtrack){.pid = pid, .sock = -1, .uffd = -1};
 	if (lacks) {
 		refuse(w, "%s", lacks);
 		return false;
 	}
-	if (anon < WTRACK_MIN_PAGES) {
+	if ((anon = proc_anon_pages(pid)) < WTRACK_MIN_PAGES) {
 		refuse(w,
 		       "the process has %ld kB of anonymous memory, which "
 		       "the stop reads in less time than a tracker costs",
